@@ -1,0 +1,83 @@
+// A Store holds one guest's limits and accounting: memory cap, fuel budget,
+// per-call timeout, an interrupt flag that another thread may raise, and the
+// host state (for example the WASI context) that host functions reach.
+// One Store per instance; a Store is used by one thread at a time, except for
+// interrupt() and the read-only accounting getters, which any thread may call.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <typeindex>
+#include <unordered_map>
+
+namespace wasmlet {
+
+class Engine;
+
+struct StoreLimits {
+  std::optional<uint64_t> max_memory_bytes;           // linear memory, all memories together
+  std::optional<uint64_t> fuel;                       // instruction budget (see docs/architecture.md)
+  std::optional<std::chrono::nanoseconds> timeout;    // wall time per call, re-armed on every call
+};
+
+class Store {
+ public:
+  explicit Store(Engine& engine, StoreLimits limits = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Engine& engine() const { return engine_; }
+  const StoreLimits& limits() const { return limits_; }
+
+  // Asks the running guest to stop at its next check point (loop header,
+  // function entry, or blocking host call). Thread-safe; sticky.
+  void interrupt();
+  bool interrupt_requested() const { return interrupted_.load(std::memory_order_relaxed); }
+  // Readable once interrupt() has been called: host functions that block
+  // (poll_oneoff, reads) include it in their wait set.
+  int interrupt_fd() const { return interrupt_fd_; }
+
+  // The deadline of the call in progress, if a timeout is set.
+  std::optional<std::chrono::steady_clock::time_point> deadline() const { return deadline_; }
+
+  uint64_t fuel_consumed() const { return fuel_consumed_.load(std::memory_order_relaxed); }
+  uint64_t memory_bytes() const { return memory_bytes_.load(std::memory_order_relaxed); }
+  // True once a memory.grow was refused because of max_memory_bytes.
+  bool memory_limit_hit() const { return memory_limit_hit_.load(std::memory_order_relaxed); }
+
+  // Host state, one object per type (the WASI context, a plugin's config...).
+  template <typename T>
+  void set_host_state(std::shared_ptr<T> state) { host_state_[typeid(T)] = std::move(state); }
+  template <typename T>
+  T* host_state() const {
+    auto it = host_state_.find(typeid(T));
+    return it == host_state_.end() ? nullptr : static_cast<T*>(it->second.get());
+  }
+
+  // --- used by the engine's tiers; not for embedders ---
+  void arm_deadline();
+  void clear_deadline() { deadline_.reset(); }
+  void set_fuel_consumed(uint64_t v) { fuel_consumed_.store(v, std::memory_order_relaxed); }
+  void set_memory_bytes(uint64_t v) { memory_bytes_.store(v, std::memory_order_relaxed); }
+  void note_memory_limit_hit() { memory_limit_hit_.store(true, std::memory_order_relaxed); }
+  // Fuel handed to the guest so far, in slices (src/engine/metering.cpp).
+  uint64_t& fuel_granted() { return fuel_granted_; }
+
+ private:
+  Engine& engine_;
+  StoreLimits limits_;
+  std::atomic<bool> interrupted_{false};
+  int interrupt_fd_ = -1;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::atomic<uint64_t> fuel_consumed_{0};
+  std::atomic<uint64_t> memory_bytes_{0};
+  std::atomic<bool> memory_limit_hit_{false};
+  uint64_t fuel_granted_ = 0;
+  std::unordered_map<std::type_index, std::shared_ptr<void>> host_state_;
+};
+
+}  // namespace wasmlet

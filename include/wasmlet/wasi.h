@@ -1,0 +1,56 @@
+// WASI preview1 (wasi_snapshot_preview1) for core modules.
+//
+//   Linker linker;
+//   add_wasi_preview1(linker);               // defines every preview1 function
+//   attach_wasi(store, WasiConfig{...});     // the guest's args, env, preopens, stdio
+//
+// The guest sees only what the config grants: its preopened directories
+// (paths never resolve outside them), its environment, and the listeners
+// passed in. Read-only preopens refuse every write.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace wasmlet {
+
+class Linker;
+class Store;
+
+struct Preopen {
+  std::filesystem::path host_path;  // directory on the host
+  std::string guest_path;           // name the guest sees ("/data", ".")
+  bool read_only = false;
+};
+
+enum class OutputStream { Stdout, Stderr };
+
+// Receives guest output as it is written, in order. Called from the guest's
+// thread. The default sink writes to the host's own stdout/stderr.
+using OutputSink = std::function<void(OutputStream stream, std::span<const uint8_t> bytes)>;
+
+struct WasiConfig {
+  std::vector<std::string> args;  // argv, args[0] is the program name
+  std::vector<std::string> env;   // "KEY=VALUE"
+  std::vector<Preopen> preopens;
+  std::optional<std::filesystem::path> stdin_file;  // empty stdin if unset
+  OutputSink output;                                // host stdout/stderr if unset
+  // Listening sockets handed to the guest (wasmtime's --tcplisten): each is
+  // an open, listening socket fd owned by the WASI context from now on. They
+  // appear as fds 3, 4, ... before the preopened directories.
+  std::vector<int> listeners;
+};
+
+// Defines every wasi_snapshot_preview1 function in the linker.
+void add_wasi_preview1(Linker& linker);
+
+// Creates the guest's WASI context in the store from the config. Throws
+// UsageError if a preopen or the stdin file cannot be opened (naming it).
+void attach_wasi(Store& store, WasiConfig config);
+
+}  // namespace wasmlet

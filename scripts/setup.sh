@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every dependency from Debian 12's packages (idempotent) and builds
+# wasmlet into ./build. Run as root, or as a user who may sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  wabt                                   # libwabt.a, wasm2c runtime headers, wat2wasm
+  clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32   # C -> wasm32-wasi for examples and tests
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev hyperfine
+  docker-registry skopeo apache2-utils   # a real OCI registry (and htpasswd) for the registry tests
+  nodejs npm                             # reference runs in bench/, jco for component fixtures
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nodejs may come from another repository than Debian's (as on these machines): a working node is enough.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<<"${missing[*]}"
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build

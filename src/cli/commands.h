@@ -1,0 +1,13 @@
+// Each CLI verb family registers its subcommands on the root app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace wasmlet::cli {
+
+// `wasmlet run`: run a WASI program (src/cli/run_command.cpp).
+void register_run_command(CLI::App& app);
+// `wasmlet pull/push/images/tag/rmi/prune/login/load` (src/cli/image_commands.cpp).
+void register_image_commands(CLI::App& app);
+
+}  // namespace wasmlet::cli

@@ -1,0 +1,49 @@
+// Metering: how fuel, timeouts and interrupts work the same in every tier.
+//
+// At compile time the module is rewritten (wabt IR): a mutable i64 global
+// "budget" is added and exported as kBudgetExport, and at every function
+// entry and loop header the guest subtracts the static cost of the code up to
+// the next check point. When the budget drops below zero the guest calls the
+// imported kMeterModule.kRefuelName(budget) -> new budget. refuel() runs on
+// the host: it checks the interrupt flag, the deadline and the fuel limit,
+// and either traps or grants the next slice. The cost model is documented in
+// docs/architecture.md.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "wasmlet/outcome.h"
+
+namespace wasmlet {
+class Store;
+}
+
+namespace wasmlet::detail {
+
+inline constexpr const char* kMeterModule = "wasmlet";
+inline constexpr const char* kRefuelName = "refuel";
+inline constexpr const char* kBudgetExport = "wasmlet:budget";
+
+// Thrown by refuel() when the guest must stop; tiers turn it into a trap.
+struct MeterTrap {
+  TrapKind kind;
+  std::string message;
+};
+
+// Host side of the metering import. `budget` is the (negative) value of the
+// budget global; returns the value to store in it.
+int64_t refuel(Store& store, int64_t budget);
+
+// Called by a tier when a call ends, with the budget global's value, so that
+// the Store's fuel_consumed() is exact.
+void settle_fuel(Store& store, int64_t budget);
+
+struct MeteredModule {
+  std::vector<uint8_t> binary;
+  uint32_t refuel_function_index;  // index of the added import in the rewritten module
+};
+
+}  // namespace wasmlet::detail
