@@ -5,6 +5,9 @@
 
 namespace wasmlet::cli {
 
+// The process exit status a command's callback decided on (main returns it).
+inline int exit_status = 0;
+
 // `wasmlet run`: run a WASI program (src/cli/run_command.cpp).
 void register_run_command(CLI::App& app);
 // `wasmlet pull/push/images/tag/rmi/prune/login/load` (src/cli/image_commands.cpp).

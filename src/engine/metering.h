@@ -26,6 +26,9 @@ namespace wasmlet::detail {
 inline constexpr const char* kMeterModule = "wasmlet";
 inline constexpr const char* kRefuelName = "refuel";
 inline constexpr const char* kBudgetExport = "wasmlet:budget";
+// i32 global, nonzero once a memory.grow returned -1 (the host reads it after
+// a call to tell "ran out of memory under the limit" from other failures).
+inline constexpr const char* kGrowRefusedExport = "wasmlet:grow_refused";
 
 // Thrown by refuel() when the guest must stop; tiers turn it into a trap.
 struct MeterTrap {

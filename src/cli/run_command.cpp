@@ -1,0 +1,207 @@
+// `wasmlet run`: run a WASI program with wasmtime-compatible flags.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "wasmlet/byte_size.h"
+#include "wasmlet/duration.h"
+#include "wasmlet/engine.h"
+#include "wasmlet/error.h"
+#include "wasmlet/instance.h"
+#include "wasmlet/linker.h"
+#include "wasmlet/module.h"
+#include "wasmlet/store.h"
+#include "wasmlet/wasi.h"
+
+extern char** environ;
+
+namespace wasmlet::cli {
+
+namespace {
+
+// Exit status for a guest that trapped (as wasmtime does: abort's 128 + SIGABRT).
+constexpr int kTrapStatus = 134;
+
+struct RunOptions {
+  std::string module;
+  std::vector<std::string> args;
+  std::vector<std::string> dirs, dirs_ro, envs, listeners;
+  std::string stdin_file, max_memory, timeout, invoke;
+  std::optional<uint64_t> fuel;
+};
+
+// "HOST[::GUEST]": the guest path defaults to the host path, as in wasmtime.
+Preopen parse_dir(const std::string& spec, bool read_only) {
+  auto sep = spec.find("::");
+  Preopen p;
+  p.host_path = spec.substr(0, sep);
+  p.guest_path = sep == std::string::npos ? spec : spec.substr(sep + 2);
+  p.read_only = read_only;
+  if (p.host_path.empty() || p.guest_path.empty())
+    throw UsageError(fmt::format("invalid directory mapping '{}': expected HOST[::GUEST]", spec));
+  return p;
+}
+
+// "KEY=VALUE", or "KEY" to pass the host's value through.
+std::string parse_env(const std::string& spec) {
+  if (spec.empty() || spec[0] == '=') throw UsageError(fmt::format("invalid --env '{}': expected KEY=VALUE", spec));
+  if (spec.find('=') != std::string::npos) return spec;
+  const char* value = std::getenv(spec.c_str());
+  if (!value) throw UsageError(fmt::format("--env {}: the variable is not set in wasmlet's environment", spec));
+  return spec + "=" + value;
+}
+
+// "HOST:PORT" -> a listening TCP socket passed to the guest (wasmtime's --tcplisten).
+int open_listener(const std::string& spec) {
+  auto colon = spec.rfind(':');
+  if (colon == std::string::npos) throw UsageError(fmt::format("invalid --tcplisten '{}': expected HOST:PORT", spec));
+  std::string host = spec.substr(0, colon), port = spec.substr(colon + 1);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  char* end = nullptr;
+  long port_number = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end || port_number < 0 || port_number > 65535 || inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+    throw UsageError(fmt::format("invalid --tcplisten '{}': expected an IPv4 address and a port, e.g. 127.0.0.1:8080", spec));
+  addr.sin_port = htons(static_cast<uint16_t>(port_number));
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 128) != 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    throw UsageError(fmt::format("--tcplisten {}: cannot listen: {}", spec, std::strerror(err)));
+  }
+  return fd;
+}
+
+// Parses --invoke arguments according to the function's parameter types.
+std::vector<Value> parse_invoke_args(const ExportInfo& fn, const std::vector<std::string>& args) {
+  if (args.size() != fn.type.params.size())
+    throw UsageError(fmt::format("--invoke {}: the function takes {} argument(s) {}, {} given", fn.name,
+                                 fn.type.params.size(), fn.type.to_string(), args.size()));
+  std::vector<Value> values;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    size_t used = 0;
+    try {
+      switch (fn.type.params[i]) {
+        case ValType::I32: values.push_back(Value::i32(static_cast<int32_t>(std::stoll(a, &used, 0)))); break;
+        case ValType::I64: values.push_back(Value::i64(std::stoll(a, &used, 0))); break;
+        case ValType::F32: values.push_back(Value::f32(std::stof(a, &used))); break;
+        case ValType::F64: values.push_back(Value::f64(std::stod(a, &used))); break;
+        default: throw UsageError(fmt::format("--invoke {}: parameter {} has type {}, which cannot be given on the command line",
+                                              fn.name, i, to_string(fn.type.params[i])));
+      }
+    } catch (const std::logic_error&) {
+      used = 0;
+    }
+    if (used != a.size())
+      throw UsageError(fmt::format("--invoke {}: argument {} '{}' is not a valid {}", fn.name, i, a, to_string(fn.type.params[i])));
+  }
+  return values;
+}
+
+std::string describe_limit(const TrapInfo& trap, const RunOptions& opts) {
+  switch (trap.kind) {
+    case TrapKind::FuelExhausted: return fmt::format("limit exceeded: fuel (--fuel {})", *opts.fuel);
+    case TrapKind::DeadlineExceeded: return fmt::format("limit exceeded: timeout (--timeout {})", opts.timeout);
+    case TrapKind::Interrupted: return "interrupted";
+    default: return {};
+  }
+}
+
+int run(const RunOptions& opts) {
+  StoreLimits limits;
+  if (!opts.max_memory.empty()) limits.max_memory_bytes = parse_byte_size(opts.max_memory);
+  if (!opts.timeout.empty()) limits.timeout = parse_duration(opts.timeout);
+  limits.fuel = opts.fuel;
+
+  WasiConfig wasi;
+  wasi.args.push_back(opts.module);
+  wasi.args.insert(wasi.args.end(), opts.args.begin(), opts.args.end());
+  for (const auto& e : opts.envs) wasi.env.push_back(parse_env(e));
+  for (const auto& d : opts.dirs) wasi.preopens.push_back(parse_dir(d, false));
+  for (const auto& d : opts.dirs_ro) wasi.preopens.push_back(parse_dir(d, true));
+  if (!opts.stdin_file.empty()) wasi.stdin_file = opts.stdin_file;
+  for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
+
+  Engine engine;
+  Module module = Module::from_file(engine, opts.module);
+
+  // Entry point: --invoke NAME, else _start, else main.
+  std::string entry = opts.invoke;
+  if (entry.empty()) {
+    for (const char* candidate : {"_start", "main"})
+      if (auto* e = module.find_export(candidate); e && e->kind == ExternKind::Func) { entry = candidate; break; }
+    if (entry.empty())
+      throw UsageError(fmt::format("{}: no entry point: the module exports neither '_start' nor 'main' "
+                                   "(use --invoke NAME to call another export)", opts.module));
+  }
+  const ExportInfo* fn = module.find_export(entry);
+  if (!fn || fn->kind != ExternKind::Func)
+    throw UsageError(fmt::format("{}: --invoke {}: no exported function of that name", opts.module, entry));
+  std::vector<Value> call_args;
+  if (!opts.invoke.empty()) call_args = parse_invoke_args(*fn, opts.args);
+  else for (ValType t : fn->type.params) call_args.push_back(Value::zero(t));
+
+  Store store(engine, limits);
+  Linker linker;
+  add_wasi_preview1(linker);
+  attach_wasi(store, std::move(wasi));
+  Instance instance = Instance::create(store, module, linker);
+  Outcome outcome = instance.start_outcome().trapped() ? instance.start_outcome() : instance.call(entry, call_args);
+
+  switch (outcome.kind) {
+    case Outcome::Kind::Exited: return outcome.exit_code;
+    case Outcome::Kind::Returned:
+      if (!opts.invoke.empty()) {
+        for (const auto& v : outcome.results) std::cout << v.to_string() << "\n";
+        return 0;
+      }
+      // A `main` that returns an i32 reports its exit status that way.
+      if (entry == "main" && outcome.results.size() == 1 && outcome.results[0].type() == ValType::I32)
+        return outcome.results[0].as_i32() & 0xff;
+      return 0;
+    case Outcome::Kind::Trapped: {
+      std::string limit = describe_limit(outcome.trap, opts);
+      std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
+                               limit.empty() ? "" : " — " + limit);
+      return kTrapStatus;
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+
+void register_run_command(CLI::App& app) {
+  auto opts = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a WASI program (a core module exporting _start or main)");
+  cmd->add_option("module", opts->module, "the .wasm file to run")->required();
+  cmd->add_option("args", opts->args, "arguments passed to the program (after --)");
+  cmd->add_option("--dir", opts->dirs, "preopen a host directory read-write: HOST[::GUEST]")->type_name("HOST[::GUEST]");
+  cmd->add_option("--dir-ro", opts->dirs_ro, "preopen a host directory read-only: HOST[::GUEST]")->type_name("HOST[::GUEST]");
+  cmd->add_option("--env", opts->envs, "set an environment variable: KEY=VALUE (or KEY to pass the host's value)");
+  cmd->add_option("--stdin", opts->stdin_file, "file to use as the program's stdin (default: empty)");
+  cmd->add_option("--max-memory", opts->max_memory, "linear memory limit, e.g. 64Mi (Ki, Mi, Gi, Ti)");
+  cmd->add_option("--fuel", opts->fuel, "instruction budget; the program traps with 'fuel exhausted' when it runs out");
+  cmd->add_option("--timeout", opts->timeout, "wall-time limit for the run, e.g. 500ms, 5s, 2m");
+  cmd->add_option("--invoke", opts->invoke, "call this export instead of _start; arguments become its parameters");
+  cmd->add_option("--tcplisten", opts->listeners, "listen on HOST:PORT and pass the socket to the program (fd 3, 4, ...)");
+  cmd->positionals_at_end();
+  cmd->callback([opts] { exit_status = run(*opts); });
+}
+
+}  // namespace wasmlet::cli

@@ -1,0 +1,217 @@
+// Cost model: a check point charges 1 + the number of instructions that
+// follow it up to the end of its function or loop body, not counting the
+// bodies of nested loops (they charge for themselves on every iteration).
+// Branches that skip code are charged as if they ran it: the count is a
+// deterministic upper bound, identical in every tier.
+#include "engine/metering_rewrite.h"
+
+#include <wabt/cast.h>
+#include <wabt/ir.h>
+
+#include <memory>
+
+#include "engine/metering.h"
+
+namespace wasmlet::detail {
+
+namespace {
+
+using wabt::Expr;
+using wabt::ExprList;
+using wabt::ExprType;
+using wabt::Index;
+using wabt::Var;
+
+// Instructions in `list`, descending into blocks, ifs and trys but not loops.
+uint64_t straight_line_cost(const ExprList& list) {
+  uint64_t cost = 0;
+  for (const Expr& expr : list) {
+    ++cost;
+    switch (expr.type()) {
+      case ExprType::Block: cost += straight_line_cost(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs); break;
+      case ExprType::If: {
+        auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
+        cost += straight_line_cost(if_->true_.exprs) + straight_line_cost(if_->false_);
+        break;
+      }
+      case ExprType::Try: {
+        auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
+        cost += straight_line_cost(try_->block.exprs);
+        for (const auto& c : try_->catches) cost += straight_line_cost(c.exprs);
+        break;
+      }
+      default: break;
+    }
+  }
+  return cost;
+}
+
+class Rewriter {
+ public:
+  Rewriter(Index first_shifted_func, Index refuel_func, Index budget_global, Index grow_refused_global)
+      : first_shifted_(first_shifted_func), refuel_(refuel_func), budget_(budget_global),
+        grow_refused_(grow_refused_global) {}
+
+  // Renumbers function references and inserts check points, recursively.
+  void rewrite_body(ExprList& list, bool is_check_point) {
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      Expr& expr = *it;
+      switch (expr.type()) {
+        case ExprType::MemoryGrow: it = note_refused_grow(list, it); break;
+        case ExprType::Call: shift(wabt::cast<wabt::CallExpr>(&expr)->var); break;
+        case ExprType::ReturnCall: shift(wabt::cast<wabt::ReturnCallExpr>(&expr)->var); break;
+        case ExprType::RefFunc: shift(wabt::cast<wabt::RefFuncExpr>(&expr)->var); break;
+        case ExprType::Block: rewrite_body(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs, false); break;
+        case ExprType::Loop: rewrite_body(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs, true); break;
+        case ExprType::If: {
+          auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
+          rewrite_body(if_->true_.exprs, false);
+          rewrite_body(if_->false_, false);
+          break;
+        }
+        case ExprType::Try: {
+          auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
+          rewrite_body(try_->block.exprs, false);
+          for (auto& c : try_->catches) rewrite_body(c.exprs, false);
+          break;
+        }
+        default: break;
+      }
+    }
+    if (is_check_point) insert_check(list, 1 + straight_line_cost(list));
+  }
+
+  // Constant expressions (global initialisers, element segments) only need renumbering.
+  void rewrite_const(ExprList& list) { rewrite_body(list, false); }
+
+  void shift(Var& var) {
+    if (var.is_index() && var.index() >= first_shifted_) var.set_index(var.index() + 1);
+  }
+
+ private:
+  // budget -= cost; if (budget < 0) budget = refuel(budget);
+  void insert_check(ExprList& list, uint64_t cost) {
+    ExprList check;
+    check.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    check.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(cost)));
+    check.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+    check.push_back(std::make_unique<wabt::GlobalSetExpr>(Var(budget_, {})));
+    check.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    check.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
+    check.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
+    auto if_ = std::make_unique<wabt::IfExpr>();
+    if_->true_.exprs.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    if_->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(Var(refuel_, {})));
+    if_->true_.exprs.push_back(std::make_unique<wabt::GlobalSetExpr>(Var(budget_, {})));
+    check.push_back(std::move(if_));
+    list.splice(list.begin(), check);
+  }
+
+  // After memory.grow: refused |= (result == -1), leaving the result for the
+  // guest. The host reads the sticky flag after a call to tell an
+  // out-of-memory failure (the grow result is parked in a scratch global).
+  ExprList::iterator note_refused_grow(ExprList& list, ExprList::iterator grow) {
+    const Index scratch = grow_refused_ + 1;
+    ExprList note;
+    note.push_back(std::make_unique<wabt::GlobalSetExpr>(Var(scratch, {})));
+    note.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(scratch, {})));
+    note.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(scratch, {})));
+    note.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I32(uint32_t(-1))));
+    note.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I32Eq));
+    note.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(grow_refused_, {})));
+    note.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I32Or));
+    note.push_back(std::make_unique<wabt::GlobalSetExpr>(Var(grow_refused_, {})));
+    const size_t inserted = note.size();
+    list.splice(std::next(grow), note);
+    for (size_t i = 0; i < inserted; ++i) ++grow;
+    return grow;  // the last inserted instruction
+  }
+
+  Index first_shifted_;
+  Index refuel_;
+  Index budget_;
+  Index grow_refused_;
+};
+
+// Index of a type (i64) -> i64, appending one at the end if there is none.
+Index refuel_type_index(wabt::Module& module) {
+  for (Index i = 0; i < module.types.size(); ++i) {
+    auto* type = wabt::dyn_cast<wabt::FuncType>(module.types[i]);
+    if (type && type->sig.param_types == wabt::TypeVector{wabt::Type::I64} &&
+        type->sig.result_types == wabt::TypeVector{wabt::Type::I64})
+      return i;
+  }
+  auto field = std::make_unique<wabt::TypeModuleField>();
+  auto type = std::make_unique<wabt::FuncType>();
+  type->sig.param_types = {wabt::Type::I64};
+  type->sig.result_types = {wabt::Type::I64};
+  field->type = std::move(type);
+  module.AppendField(std::move(field));
+  return module.types.size() - 1;
+}
+
+void append_global(wabt::Module& module, const char* name, const wabt::Const& initial) {
+  auto field = std::make_unique<wabt::GlobalModuleField>(wabt::Location(), name);
+  field->global.type = initial.type();
+  field->global.mutable_ = true;
+  field->global.init_expr.push_back(std::make_unique<wabt::ConstExpr>(initial));
+  module.AppendField(std::move(field));
+}
+
+void append_export(wabt::Module& module, const char* name, Index global_index) {
+  auto field = std::make_unique<wabt::ExportModuleField>();
+  field->export_.name = name;
+  field->export_.kind = wabt::ExternalKind::Global;
+  field->export_.var = Var(global_index, {});
+  module.AppendField(std::move(field));
+}
+
+}  // namespace
+
+void add_metering(wabt::Module& module) {
+  const Index type_index = refuel_type_index(module);
+  const Index refuel_index = module.num_func_imports;  // the new last function import
+
+  // Bodies first, while module.funcs still has its old numbering.
+  // New globals go last so no existing global index moves:
+  // budget, grow_refused, and grow_refused's scratch slot.
+  const Index budget_index = module.globals.size();
+  const Index grow_refused_index = budget_index + 1;
+  Rewriter rewriter(refuel_index, refuel_index, budget_index, grow_refused_index);
+  for (Index i = module.num_func_imports; i < module.funcs.size(); ++i)
+    rewriter.rewrite_body(module.funcs[i]->exprs, /*is_check_point=*/true);
+  for (wabt::Global* global : module.globals) rewriter.rewrite_const(global->init_expr);
+  for (wabt::ElemSegment* segment : module.elem_segments)
+    for (ExprList& list : segment->elem_exprs) rewriter.rewrite_const(list);
+  for (wabt::Export* export_ : module.exports)
+    if (export_->kind == wabt::ExternalKind::Func) rewriter.shift(export_->var);
+  for (Var* start : module.starts) rewriter.shift(*start);
+
+  // The import, inserted after the existing imports in the field list.
+  auto import = std::make_unique<wabt::FuncImport>("$wasmlet_refuel");
+  import->module_name = kMeterModule;
+  import->field_name = kRefuelName;
+  import->func.decl.has_func_type = true;
+  import->func.decl.type_var = Var(type_index, {});
+  import->func.decl.sig.param_types = {wabt::Type::I64};
+  import->func.decl.sig.result_types = {wabt::Type::I64};
+  wabt::Func* import_func = &import->func;
+  wabt::Import* import_ptr = import.get();
+  auto import_field = std::make_unique<wabt::ImportModuleField>(std::move(import));
+  auto insert_at = module.fields.begin();
+  for (auto it = module.fields.begin(); it != module.fields.end(); ++it)
+    if (it->type() == wabt::ModuleFieldType::Import) insert_at = std::next(it);
+  module.fields.insert(insert_at, std::move(import_field));
+  module.imports.push_back(import_ptr);
+  module.funcs.insert(module.funcs.begin() + refuel_index, import_func);
+  ++module.num_func_imports;
+
+  // The budget starts at 0: the first check point asks for a slice.
+  append_global(module, "$wasmlet_budget", wabt::Const::I64(0));
+  append_global(module, "$wasmlet_grow_refused", wabt::Const::I32(0));
+  append_global(module, "$wasmlet_grow_scratch", wabt::Const::I32(0));
+  append_export(module, kBudgetExport, budget_index);
+  append_export(module, kGrowRefusedExport, grow_refused_index);
+}
+
+}  // namespace wasmlet::detail

@@ -1,0 +1,139 @@
+// Compiling, linking and calling modules through the public API.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support.h"
+#include "wasmlet/error.h"
+
+using namespace wasmlet;
+using namespace wasmlet::testing;
+using ::testing::HasSubstr;
+
+namespace {
+std::string compile_error(std::vector<uint8_t> bytes) {
+  Engine engine;
+  try {
+    Module::compile(engine, bytes, "bad.wasm");
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST(Module, ExposesImportsAndExportsWithTypes) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("compute"));
+  ASSERT_EQ(m.imports().size(), 1u);
+  EXPECT_EQ(m.imports()[0].module, "host");
+  EXPECT_EQ(m.imports()[0].type.to_string(), "(i32) -> (i32)");
+  const ExportInfo* add = m.find_export("add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(add->type.to_string(), "(i32, i32) -> (i32)");
+  // wasmlet's own metering additions are not part of the guest's interface.
+  for (const auto& e : m.exports()) EXPECT_THAT(e.name, ::testing::Not(HasSubstr("wasmlet")));
+}
+
+TEST(Module, CallsExportsWithEveryValueKind) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("compute"));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  std::vector<Value> args = {Value::i32(40), Value::i32(2)};
+  EXPECT_EQ(inst.call("add", args).results.at(0).as_i32(), 42);
+  std::vector<Value> host_arg = {Value::i32(9)};
+  EXPECT_EQ(inst.call("call_host", host_arg).results.at(0).as_i32(), 10);
+  std::vector<Value> f = {Value::f64(1.5), Value::f64(4.0)};
+  EXPECT_EQ(inst.call("f64_mul", f).results.at(0).as_f64(), 6.0);
+  std::vector<Value> simd = {Value::i32(20), Value::i32(22)};
+  EXPECT_EQ(inst.call("simd_add", simd).results.at(0).as_i32(), 42);
+  std::vector<Value> one = {Value::i32(7)};
+  Outcome multi = inst.call("multi", one);
+  ASSERT_EQ(multi.results.size(), 2u);
+  EXPECT_EQ(multi.results[0].as_i32(), 7);
+  EXPECT_EQ(multi.results[1].as_i64(), 8);
+}
+
+TEST(Module, WrongArgumentsAndMissingExportsAreUsageErrors) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("compute"));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  std::vector<Value> wrong = {Value::i64(1), Value::i32(2)};
+  try {
+    inst.call("add", wrong);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("takes (i32, i32) -> (i32)"));
+  }
+  try {
+    inst.call("nope");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no exported function 'nope'"));
+    EXPECT_THAT(e.what(), HasSubstr("add"));
+  }
+}
+
+TEST(Module, LinkErrorsNameTheImport) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("unknown_import"));
+  Store store(engine);
+  try {
+    Instance::create(store, m, Linker{});
+    FAIL();
+  } catch (const LinkError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("env.not_provided"));
+    EXPECT_THAT(e.what(), HasSubstr("(i32) -> ()"));
+  }
+  Linker mistyped;
+  mistyped.define("env", "not_provided", FuncType{{ValType::I64}, {}}, [](Caller&, auto, auto) {});
+  try {
+    Instance::create(store, m, mistyped);
+    FAIL();
+  } catch (const LinkError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("has type (i32) -> (), but the host function has type (i64) -> ()"));
+  }
+}
+
+TEST(Module, InvalidBinariesGiveOffsetsAndReasons) {
+  EXPECT_THAT(compile_error({}), HasSubstr("the file is empty"));
+  EXPECT_THAT(compile_error({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}), HasSubstr("only the 8-byte header"));
+  EXPECT_THAT(compile_error({'g', 'a', 'r', 'b', 'a', 'g', 'e', '!', '!'}), HasSubstr("magic"));
+  EXPECT_THAT(compile_error({0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x00}), HasSubstr("component"));
+  // A type section that claims more bytes than the file has.
+  std::string truncated = compile_error({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x10, 0x01});
+  EXPECT_THAT(truncated, HasSubstr("bad.wasm: invalid module"));
+  EXPECT_THAT(truncated, HasSubstr("000000a"));  // the offset of the problem
+  // A function body whose type is wrong: (func (result i32)) with an empty body.
+  std::string invalid = compile_error({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,  //
+                                       0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f,        // type () -> i32
+                                       0x03, 0x02, 0x01, 0x00,                          // func 0: type 0
+                                       0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b});            // body: end
+  EXPECT_THAT(invalid, HasSubstr("type mismatch"));
+}
+
+TEST(Module, StartFunctionTrapIsReported) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("start_trap"));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, Linker{});
+  ASSERT_TRUE(inst.start_outcome().trapped());
+  EXPECT_EQ(inst.start_outcome().trap.kind, TrapKind::Unreachable);
+  EXPECT_EQ(inst.start_outcome().trap.function, "boom");
+}
+
+TEST(Module, CustomSectionsAreReadable) {
+  // (module) with a custom section "wasmlet.plugin" holding "abc".
+  std::vector<uint8_t> bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x12, 0x0e,
+                                'w',  'a',  's',  'm',  'l',  'e',  't',  '.',  'p',  'l',  'u',
+                                'g',  'i',  'n',  'a',  'b',  'c'};
+  Engine engine;
+  Module m = Module::compile(engine, bytes, "custom.wasm");
+  auto section = m.custom_section("wasmlet.plugin");
+  ASSERT_TRUE(section);
+  EXPECT_EQ(std::string(section->begin(), section->end()), "abc");
+  EXPECT_FALSE(m.custom_section("other"));
+}
