@@ -12,5 +12,10 @@ inline int exit_status = 0;
 void register_run_command(CLI::App& app);
 // `wasmlet pull/push/images/tag/rmi/prune/login/load` (src/cli/image_commands.cpp).
 void register_image_commands(CLI::App& app);
+// `wasmlet serve` and the daemon client verbs up/create/start/stop/kill/rm/ps/
+// logs/wait/stats/inspect/exec (src/cli/runtime_commands.cpp).
+void register_runtime_commands(CLI::App& app);
+// `wasmlet plugin inspect/call` (src/cli/plugin_commands.cpp).
+void register_plugin_commands(CLI::App& app);
 
 }  // namespace wasmlet::cli

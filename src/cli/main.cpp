@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "wasmlet 0.1.0");
   wasmlet::cli::register_run_command(app);
   wasmlet::cli::register_image_commands(app);
+  wasmlet::cli::register_runtime_commands(app);
+  wasmlet::cli::register_plugin_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
