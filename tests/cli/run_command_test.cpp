@@ -1,0 +1,178 @@
+// `wasmlet run` end to end: the real CLI binary on real WASI programs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "process.h"
+
+using namespace wasmlet::testing;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+namespace {
+std::string wasm(const std::string& name) { return (fs::path(WASM_DIR) / (name + ".wasm")).string(); }
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "wasmlet-cli-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  fs::path write(const std::string& name, const std::string& content) const {
+    std::ofstream(path_ / name, std::ios::binary) << content;
+    return path_ / name;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+}  // namespace
+
+TEST(Run, HelloWritesStdoutAndStderr) {
+  auto r = wasmlet({"run", wasm("hello_stdio")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from wasm\n");
+  EXPECT_EQ(r.err, "a line on stderr\n");
+}
+
+TEST(Run, ExitStatusIsTheGuestsExitCode) {
+  for (int code : {0, 1, 42, 255}) {
+    auto r = wasmlet({"run", wasm("exit_code"), "--", std::to_string(code)});
+    EXPECT_EQ(r.exit_code, code) << r.err;
+  }
+}
+
+TEST(Run, BundledExampleUsesPreopenArgsAndEnv) {
+  TempDir dir;
+  dir.write("notes.txt", "one two\nthree\n");
+  auto r = wasmlet({"run", "--dir", dir.path().string() + "::/data", "--env", "GREETING=hey", wasm("hello"), "--",
+                    "world", "/data/notes.txt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hey, world! (argc=3)\n/data/notes.txt: 2 lines, 3 words\n");
+  EXPECT_EQ(read(dir.path() / "report.txt"), "/data/notes.txt has 2 lines and 3 words\n");
+}
+
+TEST(Run, ReadOnlyDirRefusesTheWrite) {
+  TempDir dir;
+  dir.write("notes.txt", "a b c\n");
+  auto r = wasmlet({"run", "--dir-ro", dir.path().string() + "::/data", wasm("hello"), "--", "x", "/data/notes.txt"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("/data/notes.txt: 1 lines, 3 words"));
+  EXPECT_THAT(r.err, HasSubstr("/data/report.txt"));
+  EXPECT_FALSE(fs::exists(dir.path() / "report.txt"));
+}
+
+TEST(Run, StdinComesFromAFile) {
+  TempDir dir;
+  auto input = dir.write("in.txt", "a b\nc\n");
+  TempDir data;
+  data.write("dummy", "");
+  // hello reads the file named by argv[2]; /dev/stdin is not in the sandbox, so
+  // use the exit_code fixture to show --stdin is accepted and a bad path is refused.
+  auto ok = wasmlet({"run", "--stdin", input.string(), wasm("exit_code"), "--", "7"});
+  EXPECT_EQ(ok.exit_code, 7) << ok.err;
+  auto missing = wasmlet({"run", "--stdin", (dir.path() / "nope").string(), wasm("exit_code")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("nope"));
+}
+
+TEST(Run, TrapsExitNonZeroNamingKindAndFunction) {
+  struct Case { const char* arg; const char* kind; const char* function; };
+  for (auto c : {Case{"unreachable", "trap: unreachable", "crash_unreachable"},
+                 Case{"divide", "trap: integer divide by zero", "divide"},
+                 Case{"oob", "trap: out of bounds memory access", "main"}}) {
+    auto r = wasmlet({"run", wasm("traps"), "--", c.arg});
+    EXPECT_EQ(r.exit_code, 134) << c.arg;
+    EXPECT_THAT(r.err, HasSubstr(c.kind));
+    EXPECT_THAT(r.err, HasSubstr(std::string("in function '") + c.function));
+    EXPECT_THAT(r.err, HasSubstr("traps.wasm"));
+  }
+}
+
+TEST(Run, MissingEntryPointNamesBothCandidates) {
+  auto r = wasmlet({"run", wasm("no_entry")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("neither '_start' nor 'main'"));
+  EXPECT_THAT(r.err, HasSubstr("no_entry.wasm"));
+}
+
+TEST(Run, MainIsTheFallbackEntryPoint) {
+  EXPECT_EQ(wasmlet({"run", wasm("main_only")}).exit_code, 5);
+}
+
+TEST(Run, InvokeCallsAnotherExportAndPrintsResults) {
+  auto r = wasmlet({"run", "--invoke", "helper", wasm("no_entry")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "7\n");
+  auto bad = wasmlet({"run", "--invoke", "missing", wasm("no_entry")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("missing"));
+}
+
+TEST(Run, BadBinariesGiveDocumentedErrors) {
+  TempDir dir;
+  struct Case { std::string name, bytes, message; };
+  std::string header("\0asm\x01\0\0\0", 8);
+  for (const auto& c : {Case{"empty.wasm", "", "the file is empty"},
+                        Case{"garbage.wasm", "this is not wasm", "missing the \\0asm magic"},
+                        Case{"truncated.wasm", header, "only the 8-byte header"},
+                        Case{"component.wasm", std::string("\0asm\x0d\0\x01\0", 8) + std::string(1, '\0'),
+                             "components are not yet supported"},
+                        Case{"broken.wasm", header + "\x01\x10\x01", "invalid module"}}) {
+    auto path = dir.write(c.name, c.bytes);
+    auto r = wasmlet({"run", path.string()});
+    EXPECT_EQ(r.exit_code, 1) << c.name;
+    EXPECT_THAT(r.err, HasSubstr(c.message)) << c.name;
+    EXPECT_THAT(r.err, HasSubstr(c.name));
+  }
+  auto r = wasmlet({"run", (dir.path() / "absent.wasm").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("absent.wasm"));
+}
+
+TEST(Run, MemoryLimitMakesMallocFail) {
+  auto r = wasmlet({"run", "--max-memory", "16Mi", wasm("memory_hog")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("before malloc failed"));
+  auto unlimited = wasmlet({"run", wasm("memory_hog")});
+  EXPECT_EQ(unlimited.exit_code, 0);
+  EXPECT_EQ(unlimited.out, "allocated 64 MiB\n");
+}
+
+TEST(Run, BadLimitValuesAreRejected) {
+  auto r = wasmlet({"run", "--max-memory", "64MB", wasm("exit_code")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("'64MB'"));
+  auto t = wasmlet({"run", "--timeout", "soon", wasm("exit_code")});
+  EXPECT_EQ(t.exit_code, 2);
+  EXPECT_THAT(t.err, HasSubstr("'soon'"));
+}
+
+TEST(Run, FuelExhaustionSaysWhichLimit) {
+  auto r = wasmlet({"run", "--fuel", "10000", wasm("loop_forever")});
+  EXPECT_EQ(r.exit_code, 134);
+  EXPECT_THAT(r.err, HasSubstr("trap: fuel exhausted"));
+  EXPECT_THAT(r.err, HasSubstr("limit exceeded: fuel (--fuel 10000)"));
+}
+
+TEST(Run, TimeoutInterruptsAnInfiniteLoop) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = wasmlet({"run", "--timeout", "300ms", wasm("loop_forever")}, 10s);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 134);
+  EXPECT_EQ(r.out, "looping\n");
+  EXPECT_THAT(r.err, HasSubstr("limit exceeded: timeout (--timeout 300ms)"));
+  // 300 ms of guest time, plus process start and module compile (well under a second).
+  EXPECT_GE(elapsed, 300ms);
+  EXPECT_LT(elapsed, 2s);
+}
