@@ -32,7 +32,7 @@ function(add_wat_module name file)
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/${file})
   add_custom_command(
     OUTPUT ${out}
-    COMMAND ${WAT2WASM} --enable-all --debug-names -o ${out} ${src}
+    COMMAND ${WAT2WASM} --debug-names -o ${out} ${src}
     DEPENDS ${src}
     COMMENT "wat2wasm: ${name}.wasm"
     VERBATIM)

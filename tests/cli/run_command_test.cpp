@@ -176,3 +176,9 @@ TEST(Run, TimeoutInterruptsAnInfiniteLoop) {
   EXPECT_GE(elapsed, 300ms);
   EXPECT_LT(elapsed, 2s);
 }
+
+TEST(Run, SimdBulkMemoryAndOtherPostMvpFeaturesFromClang) {
+  auto r = wasmlet({"run", wasm("simd_features")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "dot=43680\nbulk=xxxxxxxxbulk\nsat=2147483647\nsext=-5\n");
+}

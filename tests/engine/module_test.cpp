@@ -137,3 +137,24 @@ TEST(Module, CustomSectionsAreReadable) {
   EXPECT_EQ(std::string(section->begin(), section->end()), "abc");
   EXPECT_FALSE(m.custom_section("other"));
 }
+
+TEST(Module, RunsPostMvpFeatures) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("features"));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, Linker{});
+  // "hello, bulk memory" with bytes 5..7 (", b") replaced by three '*'.
+  int expected = 0;
+  std::string text = "hello, bulk memory";
+  for (size_t i = 0; i < text.size(); ++i) expected += (i >= 5 && i < 8) ? 0x2a : static_cast<unsigned char>(text[i]);
+  EXPECT_EQ(inst.call("bulk").results.at(0).as_i32(), expected);
+  std::vector<Value> seven = {Value::i32(7)};
+  EXPECT_EQ(inst.call("refs", seven).results.at(0).as_i32(), 49 + 7 + 1);  // square + table size + null check
+  std::vector<Value> ext = {Value::ref(ValType::ExternRef, 0)};
+  EXPECT_EQ(inst.call("externref_roundtrip", ext).results.at(0).type(), ValType::ExternRef);
+  std::vector<Value> byte = {Value::i32(0xff)};
+  EXPECT_EQ(inst.call("sign_ext", byte).results.at(0).as_i32(), -1);
+  std::vector<Value> huge = {Value::f64(1e300)};
+  EXPECT_EQ(inst.call("sat_trunc", huge).results.at(0).as_i32(), INT32_MAX);
+  EXPECT_EQ(inst.call("multi_block").results.at(0).as_i32(), 42);
+}
