@@ -1,0 +1,133 @@
+// Deployment spec files: the zlayer deployment YAML (version, deployment,
+// services) restricted to what a WebAssembly workload uses. Unknown or
+// mistyped fields are errors naming the field, the file and the line.
+// The format is documented in docs/spec.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wasmlet/runtime/types.h"
+
+namespace wasmlet::runtime {
+
+struct ImageSpec {
+  std::string name;  // registry reference, or a .wasm file (path or file://)
+  PullPolicy pull_policy = PullPolicy::IfNotPresent;
+};
+
+struct CommandSpec {
+  std::optional<std::vector<std::string>> entrypoint;
+  std::optional<std::vector<std::string>> args;
+  std::optional<std::string> workdir;
+};
+
+struct StorageSpec {
+  enum class Type { Bind, Named, Anonymous, Tmpfs, S3 };
+  Type type = Type::Bind;
+  std::string source;  // bind: host path
+  std::string name;    // named: volume name
+  std::string bucket;  // s3
+  std::string target;  // guest path
+  bool readonly = false;
+  std::optional<std::string> size;  // named/tmpfs (accepted, not enforced)
+  int line = 0;                     // where it was declared, for messages
+};
+const char* to_string(StorageSpec::Type type);
+
+// What host interfaces the guest gets (zlayer's WasmCapabilities). Of these,
+// cli (args, env), filesystem (mounts) and sockets (endpoint listeners) gate
+// WASI preview1; the others concern zlayer host interfaces and are recorded.
+struct WasmCapabilities {
+  bool config = true, keyvalue = true, logging = true, secrets = false, metrics = true;
+  bool http_client = false, cli = false, filesystem = false, sockets = false;
+};
+
+struct WasmPreopen {
+  std::string source, target;
+  bool readonly = false;
+};
+
+struct WasmConfig {
+  std::optional<std::string> max_memory;  // "64Mi"
+  uint64_t max_fuel = 0;                  // 0 = unlimited
+  std::optional<std::chrono::nanoseconds> epoch_interval;
+  std::optional<std::chrono::nanoseconds> request_timeout;  // wall-time limit of a run
+  std::optional<WasmCapabilities> capabilities;
+  std::vector<WasmPreopen> preopens;
+  // Accepted for compatibility with zlayer specs, not used by wasmlet yet.
+  uint32_t min_instances = 0, max_instances = 10;
+  bool allow_tcp = false, allow_udp = false, allow_http_outgoing = true, precompile = true;
+  std::vector<std::string> allowed_hosts, secrets;
+};
+
+enum class ServiceType { Standard, WasmHttp, WasmPlugin, WasmTransformer, WasmAuthenticator, WasmRateLimiter, WasmMiddleware, WasmRouter, Job };
+const char* to_string(ServiceType type);
+// The zlayer defaults per WASM service type; nullopt for standard and job.
+std::optional<WasmCapabilities> default_capabilities(ServiceType type);
+
+struct EndpointSpec {
+  std::string name;
+  std::string protocol = "tcp";  // tcp, http
+  uint16_t port = 0;             // 127.0.0.1:port is opened and handed to the guest
+};
+
+struct HealthSpec {
+  enum class Type { None, Tcp, Http };
+  Type type = Type::None;
+  uint16_t port = 0;     // tcp: 0 = the first endpoint's port
+  std::string url;       // http: http://127.0.0.1:PORT/path
+  uint16_t expect_status = 200;
+  std::chrono::nanoseconds start_grace{std::chrono::seconds(5)};
+  std::chrono::nanoseconds interval{std::chrono::seconds(10)};
+  std::chrono::nanoseconds timeout{std::chrono::seconds(2)};
+  uint32_t retries = 3;
+};
+
+struct RestartPolicy {
+  enum class Kind { No, OnFailure, Always, UnlessStopped };
+  Kind kind = Kind::No;
+  std::optional<uint32_t> max_attempts;  // on_failure; none = forever
+  std::chrono::nanoseconds delay{std::chrono::milliseconds(100)};  // first backoff, doubled each time up to 30s
+};
+const char* to_string(RestartPolicy::Kind kind);
+
+struct ServiceSpec {
+  std::string name;  // the key under `services`
+  ImageSpec image;
+  std::map<std::string, std::string> env;
+  CommandSpec command;
+  std::vector<StorageSpec> storage;
+  std::optional<WasmConfig> wasm;
+  ServiceType service_type = ServiceType::Standard;
+  uint32_t replicas = 1;
+  RestartPolicy restart_policy;
+  HealthSpec health;
+  std::vector<EndpointSpec> endpoints;
+  std::vector<std::string> warnings;  // accepted zlayer fields that wasmlet ignores
+};
+
+struct DeploymentSpec {
+  std::string version;     // "v1"
+  std::string deployment;  // name
+  std::vector<ServiceSpec> services;  // in file order
+  const ServiceSpec* find(std::string_view service) const;
+};
+
+// Parses a deployment document. `source` (a file name) is used in messages:
+// "spec.yaml:12: services.web.wasm.max_memory: expected a size like 64Mi, got '64MB'".
+// Throws RuntimeError(InvalidSpec).
+DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source = "spec");
+DeploymentSpec load_deployment(const std::string& path);
+
+// One service as YAML (the `services.NAME` mapping) and back; used to store
+// specs and to show them in inspect.
+std::string to_yaml(const ServiceSpec& spec);
+ServiceSpec parse_service(std::string_view yaml, const std::string& name, const std::string& source = "spec");
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,166 @@
+// Value types of the workload runtime: instance ids and states, how an
+// instance ended, log entries, stats, exec events, images. They mirror the
+// seed's container-runtime interface (zlayer-agent runtime.rs).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wasmlet/error.h"
+
+namespace wasmlet::runtime {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = Clock::time_point;
+
+// "<service>-rep-<replica>", as in the seed.
+struct InstanceId {
+  std::string service;
+  uint32_t replica = 0;
+
+  std::string str() const;
+  // Parses "<service>-rep-<replica>"; throws RuntimeError(InvalidArgument) naming the text.
+  static InstanceId parse(std::string_view text);
+  friend bool operator==(const InstanceId&, const InstanceId&) = default;
+  friend auto operator<=>(const InstanceId&, const InstanceId&) = default;
+};
+
+struct InstanceState {
+  enum class Kind { Pending, Running, Stopping, Exited, Failed };
+  Kind kind = Kind::Pending;
+  int code = 0;        // Exited
+  std::string reason;  // Failed
+
+  static InstanceState pending() { return {}; }
+  static InstanceState running() { return {Kind::Running, 0, {}}; }
+  static InstanceState stopping() { return {Kind::Stopping, 0, {}}; }
+  static InstanceState exited(int code) { return {Kind::Exited, code, {}}; }
+  static InstanceState failed(std::string reason) { return {Kind::Failed, 0, std::move(reason)}; }
+
+  bool finished() const { return kind == Kind::Exited || kind == Kind::Failed; }
+  bool active() const { return kind == Kind::Running || kind == Kind::Stopping; }
+  // "pending", "running", "stopping", "exited", "failed"
+  const char* name() const;
+  // "exited(0)", "failed(no _start or main export)", "running"...
+  std::string to_string() const;
+  friend bool operator==(const InstanceState&, const InstanceState&) = default;
+};
+
+// Why an instance stopped running (serialized as the seed's snake_case names).
+enum class WaitReason { Exited, Signal, OomKilled, RuntimeError };
+const char* to_string(WaitReason reason);
+// Throws RuntimeError(InvalidArgument) for anything but the four names.
+WaitReason wait_reason_from_string(std::string_view text);
+
+struct WaitOutcome {
+  int exit_code = 0;
+  WaitReason reason = WaitReason::Exited;
+  std::optional<std::string> signal;  // "SIGKILL" when reason == Signal
+  std::optional<TimePoint> finished_at;
+
+  static WaitOutcome exited(int code) { return {code, WaitReason::Exited, std::nullopt, std::nullopt}; }
+};
+
+enum class LogStream { Stdout, Stderr };
+const char* to_string(LogStream stream);
+
+struct LogEntry {
+  TimePoint timestamp;
+  LogStream stream = LogStream::Stdout;
+  std::string message;  // one line, without its newline
+};
+
+struct LogQuery {
+  size_t tail = 0;                 // last N entries; 0 = all
+  std::optional<TimePoint> since;  // only entries at or after this time
+};
+
+struct InstanceStats {
+  uint64_t cpu_usage_usec = 0;  // CPU time of the instance's thread(s)
+  uint64_t memory_bytes = 0;    // linear memory now (or at exit)
+  uint64_t memory_limit = 0;    // max_memory, or 4 GiB (the wasm32 ceiling)
+  uint64_t fuel_consumed = 0;
+  uint32_t restart_count = 0;
+  TimePoint timestamp;
+};
+
+struct ExecResult {
+  int exit_code = 0;
+  std::string out, err;
+};
+
+struct ExecEvent {
+  enum class Kind { Stdout, Stderr, Exit };
+  Kind kind = Kind::Stdout;
+  std::string data;  // Stdout / Stderr: a chunk as written
+  int exit_code = 0; // Exit: always the last event
+};
+
+enum class PullPolicy { Always, IfNotPresent, Never };
+const char* to_string(PullPolicy policy);
+// "always", "if_not_present" (also "IfNotPresent"), "never"; throws RuntimeError(InvalidArgument).
+PullPolicy pull_policy_from_string(std::string_view text);
+
+struct RegistryAuth {
+  std::string username, password;  // basic
+  std::string token;               // bearer (instead of username/password)
+};
+
+struct ImageInfo {
+  std::string reference;
+  std::optional<std::string> digest;
+  std::optional<uint64_t> size_bytes;
+};
+
+struct PruneResult {
+  std::vector<std::string> deleted;
+  uint64_t space_reclaimed = 0;
+};
+
+struct HealthDetail {
+  std::string status = "none";  // none, starting, healthy, unhealthy
+  uint32_t failing_streak = 0;
+  std::optional<std::string> last_output;
+};
+
+// Everything `inspect` shows about one instance.
+struct InstanceInfo {
+  InstanceId id;
+  std::string image;
+  std::string image_path;  // the module file the instance runs
+  InstanceState state;
+  std::optional<WaitOutcome> outcome;  // once it has finished
+  TimePoint created_at;
+  std::optional<TimePoint> started_at;
+  uint32_t restart_count = 0;
+  HealthDetail health;
+  std::string spec_yaml;  // the service spec, as YAML
+  std::vector<std::string> mounts;  // "bind /host -> /guest (ro)"...
+  std::vector<std::string> warnings;
+};
+
+// Errors of the runtime. Every message names the instance, image, spec field
+// or file it concerns; kind() lets the daemon choose an HTTP status.
+class RuntimeError : public Error {
+ public:
+  enum class Kind { NotFound, InvalidSpec, InvalidArgument, AlreadyExists, Conflict, Unsupported, PullFailed, Internal };
+  RuntimeError(Kind kind, const std::string& message) : Error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+const char* to_string(RuntimeError::Kind kind);
+RuntimeError::Kind runtime_error_kind_from_string(std::string_view text);
+
+// RFC 3339 UTC with nanoseconds ("2026-11-23T08:00:00.123456789Z") and back.
+std::string format_time(TimePoint t);
+// Accepts RFC 3339 (with Z or +hh:mm, optional fraction) or a duration ago
+// ("10m", "1.5h"); throws RuntimeError(InvalidArgument) naming the text.
+TimePoint parse_time(std::string_view text, TimePoint now = Clock::now());
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,64 @@
+// WasmRuntime: the Runtime interface on wasmlet's engine and WASI. Each
+// instance runs on its own thread; specs, states and outcomes are kept in
+// SQLite under the data dir and logs in files, so a restarted daemon finds
+// them again.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "wasmlet/runtime/runtime.h"
+
+namespace wasmlet::runtime {
+
+struct WasmRuntimeConfig {
+  std::filesystem::path data_dir;          // state.db, logs/, volumes/, tmpfs/, images/
+  uint64_t log_max_bytes = 10 << 20;       // rotate an instance's log file past this size
+  uint32_t log_max_files = 3;              // rotated files kept per instance
+  // Restore the instances recorded in data_dir/state.db: those that were
+  // running are restarted per their restart policy, else failed("agent restarted").
+  bool restore = true;
+};
+
+class WasmRuntime : public Runtime {
+ public:
+  explicit WasmRuntime(WasmRuntimeConfig config);
+  // Ends every running guest; their recorded state stays "running" so that
+  // the next daemon reports them as restarted or failed("agent restarted").
+  ~WasmRuntime() override;
+
+  void pull(const std::string& image, PullPolicy policy = PullPolicy::IfNotPresent,
+            const std::optional<RegistryAuth>& auth = std::nullopt) override;
+  std::vector<ImageInfo> list_images() override;
+  void remove_image(const std::string& image, bool force = false) override;
+  PruneResult prune_images() override;
+  void tag_image(const std::string& source, const std::string& target) override;
+
+  void create(const InstanceId& id, const ServiceSpec& spec) override;
+  void start(const InstanceId& id) override;
+  void stop(const InstanceId& id, std::chrono::nanoseconds timeout = std::chrono::seconds(10)) override;
+  void kill(const InstanceId& id, std::optional<std::string_view> signal = std::nullopt) override;
+  void remove(const InstanceId& id, bool force = false) override;
+  InstanceState state(const InstanceId& id) override;
+  std::vector<InstanceInfo> list() override;
+  InstanceInfo inspect(const InstanceId& id) override;
+  std::vector<LogEntry> logs(const InstanceId& id, const LogQuery& query = {}) override;
+  void follow_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry) override;
+  ExecResult exec(const InstanceId& id, const std::vector<std::string>& cmd) override;
+  void exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event) override;
+  InstanceStats stats(const InstanceId& id) override;
+  int wait(const InstanceId& id) override;
+  WaitOutcome wait_outcome(const InstanceId& id) override;
+  std::optional<WaitOutcome> wait_outcome_for(const InstanceId& id, std::chrono::nanoseconds timeout) override;
+  std::optional<int> pid(const InstanceId& id) override;
+  std::optional<std::string> ip(const InstanceId& id) override;
+
+  const WasmRuntimeConfig& config() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wasmlet::runtime

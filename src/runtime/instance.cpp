@@ -1,0 +1,530 @@
+#include "instance.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "restart_policy.h"
+#include "wasmlet/binary_kind.h"
+#include "wasmlet/byte_size.h"
+#include "wasmlet/error.h"
+#include "wasmlet/instance.h"
+#include "wasmlet/outcome.h"
+#include "wasmlet/wasi.h"
+
+namespace wasmlet::runtime {
+
+namespace {
+
+constexpr uint64_t kWasm32Ceiling = 4ull << 30;
+
+uint64_t thread_cpu_ns(clockid_t clock) {
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::vector<uint8_t> read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(fmt::format("cannot read the module file '{}': {}", file.string(), std::strerror(errno)));
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A listening socket on 127.0.0.1:port for an endpoint (WASI gets it as fd 3, 4...).
+int open_listener(const EndpointSpec& ep, const std::string& instance) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(ep.port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(fd, 128) < 0) {
+    std::string why = std::strerror(errno);
+    ::close(fd);
+    throw Error(fmt::format("instance {}: cannot listen on 127.0.0.1:{} for endpoint '{}': {}", instance, ep.port, ep.name, why));
+  }
+  return fd;
+}
+
+}  // namespace
+
+Module ModuleCache::get(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file, ec);
+  auto mtime = std::filesystem::last_write_time(file, ec);
+  std::string stamp = fmt::format("{}:{}", size, mtime.time_since_epoch().count());
+  {
+    std::lock_guard lock(mu_);
+    auto it = modules_.find(file.string());
+    if (it != modules_.end() && it->second.first == stamp) return it->second.second;
+  }
+  std::vector<uint8_t> bytes = read_file(file);
+  auto kind = detect_binary_kind(bytes);
+  if (kind.kind == BinaryKind::Component)
+    throw Error(fmt::format("'{}' is a WebAssembly component (preview2); wasmlet runs core modules (preview1) for now", file.string()));
+  if (kind.kind == BinaryKind::Unknown)
+    throw Error(fmt::format("'{}' is not a WebAssembly module: {}", file.string(), kind.reason));
+  Module module = Module::compile(engine_, bytes, file.filename().string());
+  std::lock_guard lock(mu_);
+  modules_.insert_or_assign(file.string(), std::make_pair(stamp, module));
+  return module;
+}
+
+Instance::Instance(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
+                   std::optional<std::string> spec_error)
+    : shared_(shared), record_(std::move(record)), spec_(std::move(spec)), spec_error_(std::move(spec_error)), log_(std::move(log)) {
+  if (!spec_error_) {
+    try {
+      caps_ = effective_capabilities(spec_);
+      check_capabilities(spec_, caps_, name());
+      mounts_ = plan_mounts(spec_, name(), shared_.data_dir);
+    } catch (const Error& e) {
+      spec_error_ = e.what();
+    }
+  }
+}
+
+Instance::~Instance() {
+  shutdown();
+  join_thread();
+}
+
+std::optional<uint64_t> Instance::memory_limit() const {
+  if (spec_.wasm && spec_.wasm->max_memory) return parse_byte_size(*spec_.wasm->max_memory);
+  return std::nullopt;
+}
+
+void Instance::persist_locked() {
+  if (removed_) return;
+  try {
+    shared_.db->put(record_);
+  } catch (const Error& e) {
+    // The in-memory state stays right; say why the record is behind.
+    log_->note(fmt::format("cannot record the state of {}: {}", name(), e.what()));
+  }
+}
+
+bool Instance::done_locked() const { return removed_ || (record_.state.finished() && !restart_pending_ && !thread_running_) ; }
+
+void Instance::join_thread() {
+  std::thread t;
+  {
+    std::lock_guard lock(mu_);
+    t = std::move(thread_);
+  }
+  if (t.joinable()) t.join();
+  std::unique_ptr<HealthMonitor> monitor;
+  {
+    std::lock_guard lock(mu_);
+    monitor = std::move(health_monitor_);
+  }
+}
+
+void Instance::launch_locked() {
+  record_.state = InstanceState::running();
+  record_.started_at = Clock::now();
+  record_.outcome.reset();
+  record_.stopped_by_user = false;
+  requested_signal_.reset();
+  cancel_restart_ = false;
+  restart_pending_ = false;
+  thread_running_ = true;
+  log_->reopen();
+  persist_locked();
+  thread_ = std::thread([this] { thread_main(); });
+}
+
+void Instance::start() {
+  std::thread old;
+  std::unique_ptr<HealthMonitor> old_monitor;
+  {
+    std::unique_lock lock(mu_);
+    if (removed_) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
+    if (record_.state.active() || thread_running_) return;  // already running: nothing to do
+    if (restart_pending_) return;
+    old = std::move(thread_);
+    old_monitor = std::move(health_monitor_);
+  }
+  if (old.joinable()) old.join();
+  old_monitor.reset();
+  std::lock_guard lock(mu_);
+  if (record_.state.active() || thread_running_ || removed_) return;
+  launch_locked();
+  if (spec_.health.type != HealthSpec::Type::None) {
+    uint16_t port = spec_.endpoints.empty() ? 0 : spec_.endpoints.front().port;
+    health_monitor_ = std::make_unique<HealthMonitor>(spec_.health, port, [this](const HealthDetail& d) {
+      std::lock_guard l(mu_);
+      health_ = d;
+    });
+  }
+}
+
+void Instance::interrupt_all_locked() {
+  if (store_) store_->interrupt();
+  for (Store* s : exec_stores_) s->interrupt();
+}
+
+void Instance::kill(const std::string& canonical_signal) {
+  std::unique_lock lock(mu_);
+  if (record_.state.kind == InstanceState::Kind::Pending && !thread_running_) return;
+  if (restart_pending_) {  // between two runs: just cancel the restart
+    record_.stopped_by_user = true;
+    cancel_restart_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return done_locked(); });
+    return;
+  }
+  if (!thread_running_) return;  // finished: idempotent
+  record_.stopped_by_user = true;
+  requested_signal_ = canonical_signal;
+  cancel_restart_ = true;
+  if (record_.state.kind == InstanceState::Kind::Running) {
+    record_.state = InstanceState::stopping();
+    persist_locked();
+  }
+  interrupt_all_locked();
+  cv_.notify_all();
+  // The guest stops at its next check (loop header, call, blocking WASI call).
+  cv_.wait(lock, [&] { return done_locked(); });
+}
+
+void Instance::stop(std::chrono::nanoseconds timeout) {
+  std::unique_lock lock(mu_);
+  if (!thread_running_ && !restart_pending_) return;
+  record_.stopped_by_user = true;
+  cancel_restart_ = true;
+  if (!requested_signal_) requested_signal_ = "SIGTERM";
+  if (record_.state.kind == InstanceState::Kind::Running) {
+    record_.state = InstanceState::stopping();
+    persist_locked();
+  }
+  interrupt_all_locked();
+  cv_.notify_all();
+  if (cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return;
+  // Still inside a host call that does not check for interrupts: report it as killed.
+  requested_signal_ = "SIGKILL";
+  interrupt_all_locked();
+  cv_.wait(lock, [&] { return done_locked(); });
+}
+
+void Instance::shutdown() {
+  std::lock_guard lock(mu_);
+  cancel_restart_ = true;
+  interrupt_all_locked();
+  cv_.notify_all();
+}
+
+void Instance::terminate_for_remove() {
+  {
+    std::lock_guard lock(mu_);
+    removed_ = true;
+    cancel_restart_ = true;
+    if (!requested_signal_) requested_signal_ = "SIGKILL";
+    interrupt_all_locked();
+    cv_.notify_all();
+  }
+  join_thread();
+  log_->close();
+  std::lock_guard lock(mu_);
+  cv_.notify_all();
+}
+
+InstanceState Instance::state() {
+  std::lock_guard lock(mu_);
+  return record_.state;
+}
+
+bool Instance::finished_for_good() {
+  std::lock_guard lock(mu_);
+  return done_locked();
+}
+
+WaitOutcome Instance::wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return done_locked(); });
+  if (removed_ && !record_.outcome)
+    throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed while waiting for it", name()));
+  return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
+}
+
+std::optional<WaitOutcome> Instance::wait_for(std::chrono::nanoseconds timeout) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return std::nullopt;
+  if (removed_ && !record_.outcome)
+    throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed while waiting for it", name()));
+  return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
+}
+
+InstanceInfo Instance::info() {
+  std::lock_guard lock(mu_);
+  InstanceInfo i;
+  i.id = record_.id;
+  i.image = record_.image;
+  i.image_path = record_.image_path;
+  i.state = record_.state;
+  i.outcome = record_.outcome;
+  i.created_at = record_.created_at;
+  i.started_at = record_.started_at;
+  i.restart_count = record_.restart_count;
+  i.health = health_;
+  if (spec_.health.type == HealthSpec::Type::None) i.health.status = "none";
+  i.spec_yaml = record_.spec_yaml;
+  i.mounts = mounts_.descriptions;
+  i.warnings = spec_.warnings;
+  if (spec_error_) i.warnings.push_back("cannot run: " + *spec_error_);
+  return i;
+}
+
+InstanceStats Instance::stats() {
+  std::lock_guard lock(mu_);
+  InstanceStats s;
+  s.cpu_usage_usec = (cpu_done_ns_ + (cpu_clock_valid_ ? thread_cpu_ns(cpu_clock_) : 0)) / 1000;
+  if (store_) {
+    memory_bytes_ = store_->memory_bytes();
+    fuel_consumed_ = store_->fuel_consumed();
+  }
+  s.memory_bytes = memory_bytes_;
+  s.fuel_consumed = fuel_consumed_;
+  s.memory_limit = memory_limit().value_or(kWasm32Ceiling);
+  s.restart_count = record_.restart_count;
+  s.timestamp = Clock::now();
+  return s;
+}
+
+Instance::Sandbox Instance::build_sandbox(std::vector<std::string> args, OutputSink sink) {
+  if (spec_error_) throw Error(*spec_error_);
+  Sandbox sb;
+  sb.config.args = std::move(args);
+  sb.config.env.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+  for (const auto& [k, v] : spec_.env) sb.config.env.push_back(k + "=" + v);
+  if (spec_.command.workdir) sb.config.env.push_back("PWD=" + *spec_.command.workdir);
+  if (caps_.caps.filesystem) {
+    prepare_mounts(mounts_, name());
+    sb.config.preopens = mounts_.preopens;
+  }
+  sb.config.output = std::move(sink);
+  sb.limits.max_memory_bytes = memory_limit();
+  if (spec_.wasm && spec_.wasm->max_fuel > 0) sb.limits.fuel = spec_.wasm->max_fuel;
+  if (spec_.wasm && spec_.wasm->request_timeout) sb.limits.timeout = *spec_.wasm->request_timeout;
+  return sb;
+}
+
+Instance::RunResult Instance::run_guest(Store& store, const Module& module, Sandbox& sb, const std::string& what) {
+  auto failed = [&](const std::string& reason, int code, WaitReason why) {
+    return RunResult{InstanceState::failed(reason), WaitOutcome{code, why, std::nullopt, Clock::now()}};
+  };
+  std::string entry;
+  const ExportInfo* start = module.find_export("_start");
+  const ExportInfo* main = module.find_export("main");
+  if (start && start->kind == ExternKind::Func) entry = "_start";
+  else if (main && main->kind == ExternKind::Func && main->type.params.empty()) entry = "main";
+  else return failed(fmt::format("{}: the module '{}' exports no _start or main function (not found)", what, module.name()),
+                     kExitRuntimeError, WaitReason::RuntimeError);
+
+  attach_wasi(store, std::move(sb.config));
+  Outcome outcome;
+  {
+    std::optional<wasmlet::Instance> inst;
+    try {
+      inst.emplace(wasmlet::Instance::create(store, module, shared_.linker));
+    } catch (const LinkError& e) {
+      return failed(fmt::format("{}: cannot link the module: {}", what, e.what()), kExitRuntimeError, WaitReason::RuntimeError);
+    }
+    outcome = inst->start_outcome().trapped() ? inst->start_outcome() : inst->call(entry);
+  }
+  std::optional<std::string> signal;
+  {
+    std::lock_guard lock(mu_);
+    signal = requested_signal_;
+  }
+  auto now = Clock::now();
+  if (outcome.trapped() && outcome.trap.kind == TrapKind::Interrupted) {
+    std::string sig = signal.value_or("SIGKILL");
+    int code = 128 + signal_number(sig);
+    return RunResult{InstanceState::exited(code), WaitOutcome{code, WaitReason::Signal, sig, now}};
+  }
+  if (outcome.exited() || outcome.returned()) {
+    int code = outcome.exited() ? outcome.exit_code : 0;
+    if (outcome.returned() && entry == "main" && !outcome.results.empty() && outcome.results[0].type() == ValType::I32)
+      code = outcome.results[0].as_i32();
+    WaitReason why = code != 0 && store.memory_limit_hit() ? WaitReason::OomKilled : WaitReason::Exited;
+    return RunResult{InstanceState::exited(code), WaitOutcome{code, why, std::nullopt, now}};
+  }
+  const TrapInfo& t = outcome.trap;
+  if (store.memory_limit_hit())
+    return failed(fmt::format("{}: out of memory: the guest trapped ({}) after max_memory {} refused to grow its memory", what,
+                              t.to_string(), spec_.wasm && spec_.wasm->max_memory ? *spec_.wasm->max_memory : "?"),
+                  kExitOom, WaitReason::OomKilled);
+  if (t.kind == TrapKind::FuelExhausted)
+    return failed(fmt::format("{}: fuel exhausted (wasm.max_fuel {})", what, spec_.wasm ? spec_.wasm->max_fuel : 0), kExitTrap,
+                  WaitReason::RuntimeError);
+  if (t.kind == TrapKind::DeadlineExceeded)
+    return failed(fmt::format("{}: wasm.request_timeout exceeded", what), kExitTrap, WaitReason::RuntimeError);
+  return failed(fmt::format("{}: the guest trapped: {}", what, t.to_string()), kExitTrap, WaitReason::RuntimeError);
+}
+
+Instance::RunResult Instance::run_once() {
+  auto fail = [&](const std::string& reason) {
+    return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
+  };
+  std::string what = fmt::format("instance {} (image {})", name(), record_.image);
+  std::optional<Module> module;
+  try {
+    module = shared_.modules.get(record_.image_path);
+  } catch (const Error& e) {
+    return fail(fmt::format("{}: {}", what, e.what()));
+  }
+  std::vector<std::string> args{record_.image};
+  if (spec_.command.entrypoint) args.insert(args.end(), spec_.command.entrypoint->begin(), spec_.command.entrypoint->end());
+  if (spec_.command.args) args.insert(args.end(), spec_.command.args->begin(), spec_.command.args->end());
+  Sandbox sb;
+  try {
+    sb = build_sandbox(std::move(args), [log = log_.get()](OutputStream s, std::span<const uint8_t> bytes) {
+      log->write(s == OutputStream::Stdout ? LogStream::Stdout : LogStream::Stderr, bytes);
+    });
+    if (caps_.caps.sockets)
+      for (const auto& ep : spec_.endpoints) sb.config.listeners.push_back(open_listener(ep, name()));
+  } catch (const Error& e) {
+    for (int fd : sb.config.listeners) ::close(fd);
+    return fail(fmt::format("{}: {}", what, e.what()));
+  }
+  Store store(shared_.engine, sb.limits);
+  {
+    std::lock_guard lock(mu_);
+    store_ = &store;
+    if (requested_signal_ || cancel_restart_) store.interrupt();
+  }
+  RunResult result;
+  try {
+    result = run_guest(store, *module, sb, what);
+  } catch (const std::exception& e) {
+    result = fail(fmt::format("{}: {}", what, e.what()));
+  }
+  std::lock_guard lock(mu_);
+  memory_bytes_ = store.memory_bytes();
+  fuel_consumed_ = store.fuel_consumed();
+  store_ = nullptr;
+  return result;
+}
+
+void Instance::thread_main() {
+  {
+    std::lock_guard lock(mu_);
+    if (pthread_getcpuclockid(pthread_self(), &cpu_clock_) == 0) cpu_clock_valid_ = true;
+  }
+  for (;;) {
+    RunResult r = run_once();
+    log_->flush_partial();
+    std::unique_lock lock(mu_);
+    if (shared_.shutting_down || removed_) {
+      // Leave the record as it was ("running"): the next daemon decides.
+      record_.state = r.state;
+      record_.outcome = r.outcome;
+      break;
+    }
+    record_.state = r.state;
+    record_.outcome = r.outcome;
+    if (r.state.kind == InstanceState::Kind::Failed) log_->note(r.state.reason);
+    if (!cancel_restart_ && should_restart(spec_.restart_policy, r.outcome, record_.restart_count, record_.stopped_by_user)) {
+      auto delay = restart_backoff(spec_.restart_policy, record_.restart_count);
+      restart_pending_ = true;
+      persist_locked();
+      log_->note(fmt::format("{} ended ({}); restarting in {}ms (restart {})", name(), r.state.to_string(),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(), record_.restart_count + 1));
+      cv_.notify_all();
+      if (cv_.wait_for(lock, delay, [&] { return cancel_restart_ || shared_.shutting_down.load(); })) {
+        restart_pending_ = false;
+        if (!shared_.shutting_down && !removed_) persist_locked();
+        break;
+      }
+      restart_pending_ = false;
+      ++record_.restart_count;
+      record_.state = InstanceState::running();
+      record_.started_at = Clock::now();
+      record_.outcome.reset();
+      persist_locked();
+      continue;
+    }
+    persist_locked();
+    break;
+  }
+  std::lock_guard lock(mu_);
+  if (cpu_clock_valid_) cpu_done_ns_ += thread_cpu_ns(cpu_clock_);
+  cpu_clock_valid_ = false;
+  thread_running_ = false;
+  log_->close();
+  cv_.notify_all();
+}
+
+void Instance::recover_after_agent_restart() {
+  std::lock_guard lock(mu_);
+  WaitOutcome o{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()};
+  bool restart = !record_.stopped_by_user && !spec_error_ &&
+                 should_restart(spec_.restart_policy, o, record_.restart_count, record_.stopped_by_user);
+  if (restart) {
+    ++record_.restart_count;
+    log_->note(fmt::format("the agent restarted while {} was running; restarting it (restart {})", name(), record_.restart_count));
+    launch_locked();
+    return;
+  }
+  record_.state = InstanceState::failed("agent restarted");
+  record_.outcome = o;
+  log_->note(fmt::format("the agent restarted while {} was running; it is now failed", name()));
+  persist_locked();
+}
+
+void Instance::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event) {
+  if (cmd.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("exec in {}: the command is empty", name()));
+  std::string what = fmt::format("exec in instance {} (image {})", name(), record_.image);
+  Module module = [&] {
+    try {
+      return shared_.modules.get(record_.image_path);
+    } catch (const Error& e) {
+      throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{}: {}", what, e.what()));
+    }
+  }();
+  std::vector<std::string> args{record_.image};
+  args.insert(args.end(), cmd.begin(), cmd.end());
+  std::mutex out_mu;
+  Sandbox sb;
+  try {
+    sb = build_sandbox(std::move(args), [&](OutputStream s, std::span<const uint8_t> bytes) {
+      std::lock_guard l(out_mu);
+      on_event(ExecEvent{s == OutputStream::Stdout ? ExecEvent::Kind::Stdout : ExecEvent::Kind::Stderr,
+                         std::string(bytes.begin(), bytes.end()), 0});
+    });
+  } catch (const Error& e) {
+    throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{}: {}", what, e.what()));
+  }
+  Store store(shared_.engine, sb.limits);
+  {
+    std::lock_guard lock(mu_);
+    if (removed_) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
+    exec_stores_.insert(&store);
+  }
+  RunResult r;
+  try {
+    r = run_guest(store, module, sb, what);
+  } catch (const std::exception& e) {
+    r = RunResult{InstanceState::failed(e.what()), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
+  }
+  {
+    std::lock_guard lock(mu_);
+    exec_stores_.erase(&store);
+  }
+  if (r.state.kind == InstanceState::Kind::Failed) on_event(ExecEvent{ExecEvent::Kind::Stderr, r.state.reason + "\n", 0});
+  on_event(ExecEvent{ExecEvent::Kind::Exit, {}, r.outcome.exit_code});
+}
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,134 @@
+// One workload instance: its spec, its thread, its state machine. State
+// changes happen under the instance's mutex and wake waiters through its
+// condition variable; every change is recorded in the state database.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "capabilities.h"
+#include "health_check.h"
+#include "log_store.h"
+#include "mounts.h"
+#include "state_db.h"
+#include "wasmlet/engine.h"
+#include "wasmlet/linker.h"
+#include "wasmlet/module.h"
+#include "wasmlet/runtime/runtime.h"
+#include "wasmlet/store.h"
+
+namespace wasmlet::runtime {
+
+// Exit codes the runtime reports for endings that are not the guest's own.
+inline constexpr int kExitRuntimeError = 125;  // invalid module, link failure, no entry point, agent restarted
+inline constexpr int kExitTrap = 134;          // the guest trapped (128 + SIGABRT, as `wasmlet run`)
+inline constexpr int kExitOom = 137;           // trapped after the memory limit refused a grow
+
+// Compiled modules shared by every instance, keyed by file, size and mtime.
+class ModuleCache {
+ public:
+  explicit ModuleCache(Engine& engine) : engine_(engine) {}
+  // Throws CompileError / Error naming the file.
+  Module get(const std::filesystem::path& file);
+
+ private:
+  Engine& engine_;
+  std::mutex mu_;
+  std::map<std::string, std::pair<std::string, Module>> modules_;
+};
+
+struct RuntimeShared {
+  std::filesystem::path data_dir;
+  Engine engine;
+  Linker linker;  // WASI preview1; read-only once built
+  ModuleCache modules{engine};
+  StateDb* db = nullptr;
+  std::atomic<bool> shutting_down{false};
+};
+
+class Instance {
+ public:
+  Instance(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
+           std::optional<std::string> spec_error);
+  ~Instance();
+
+  const InstanceId& id() const { return record_.id; }
+  std::string name() const { return record_.id.str(); }
+  std::filesystem::path image_path() const { return record_.image_path; }
+
+  void start();
+  void stop(std::chrono::nanoseconds timeout);
+  void kill(const std::string& canonical_signal);
+  // Ends the guest without recording its end (the daemon is going away).
+  void shutdown();
+  // Ends everything for removal and joins the threads.
+  void terminate_for_remove();
+
+  InstanceState state();
+  InstanceInfo info();
+  InstanceStats stats();
+  WaitOutcome wait();
+  std::optional<WaitOutcome> wait_for(std::chrono::nanoseconds timeout);
+  bool finished_for_good();
+
+  InstanceLog& log() { return *log_; }
+  void exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event);
+
+  // Daemon restart: the record said running. Restart per policy, else failed("agent restarted").
+  void recover_after_agent_restart();
+
+ private:
+  struct RunResult {
+    InstanceState state;
+    WaitOutcome outcome;
+  };
+  struct Sandbox {
+    WasiConfig config;
+    StoreLimits limits;
+  };
+
+  void thread_main();
+  RunResult run_once();
+  Sandbox build_sandbox(std::vector<std::string> args, OutputSink sink);
+  RunResult run_guest(Store& store, const Module& module, Sandbox& sb, const std::string& what);
+  void persist_locked();
+  void launch_locked();
+  void join_thread();
+  bool done_locked() const;
+  void interrupt_all_locked();
+  std::optional<uint64_t> memory_limit() const;
+
+  RuntimeShared& shared_;
+  InstanceRecord record_;
+  ServiceSpec spec_;
+  std::optional<std::string> spec_error_;
+  MountPlan mounts_;
+  EffectiveCapabilities caps_;
+  std::unique_ptr<InstanceLog> log_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread thread_;
+  bool thread_running_ = false;
+  Store* store_ = nullptr;           // the running guest's store
+  std::set<Store*> exec_stores_;     // exec'd commands
+  std::optional<std::string> requested_signal_;
+  bool restart_pending_ = false;
+  bool cancel_restart_ = false;
+  bool removed_ = false;
+  HealthDetail health_;
+  std::unique_ptr<HealthMonitor> health_monitor_;
+  uint64_t cpu_done_ns_ = 0;  // CPU time of finished threads
+  bool cpu_clock_valid_ = false;
+  clockid_t cpu_clock_{};
+  uint64_t memory_bytes_ = 0, fuel_consumed_ = 0;
+};
+
+}  // namespace wasmlet::runtime

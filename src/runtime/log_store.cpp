@@ -1,0 +1,197 @@
+#include "log_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace wasmlet::runtime {
+
+namespace {
+constexpr size_t kRecent = 4096;          // entries kept in memory for followers
+constexpr size_t kMaxLine = 64 * 1024;    // longer lines are split
+}  // namespace
+
+InstanceLog::InstanceLog(std::filesystem::path file, uint64_t max_bytes, uint32_t max_files)
+    : file_(std::move(file)), max_bytes_(max_bytes), max_files_(max_files) {
+  std::filesystem::create_directories(file_.parent_path());
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0)
+    throw RuntimeError(RuntimeError::Kind::Internal, fmt::format("cannot open log file '{}': {}", file_.string(), std::strerror(errno)));
+  std::error_code ec;
+  size_ = std::filesystem::file_size(file_, ec);
+}
+
+InstanceLog::~InstanceLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string InstanceLog::encode(const LogEntry& e) {
+  nlohmann::json j = {{"t", format_time(e.timestamp)}, {"s", to_string(e.stream)}, {"m", e.message}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+bool InstanceLog::decode(std::string_view line, LogEntry& e) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("t") || !j.contains("m")) return false;
+  try {
+    e.timestamp = parse_time(j["t"].get<std::string>());
+    e.stream = j.value("s", "stdout") == "stderr" ? LogStream::Stderr : LogStream::Stdout;
+    e.message = j["m"].get<std::string>();
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+void InstanceLog::rotate_locked() {
+  ::close(fd_);
+  fd_ = -1;
+  std::error_code ec;
+  if (max_files_ > 0) {
+    std::filesystem::remove(fmt::format("{}.{}", file_.string(), max_files_), ec);
+    for (uint32_t i = max_files_; i > 1; --i)
+      std::filesystem::rename(fmt::format("{}.{}", file_.string(), i - 1), fmt::format("{}.{}", file_.string(), i), ec);
+    std::filesystem::rename(file_, file_.string() + ".1", ec);
+  } else {
+    std::filesystem::remove(file_, ec);
+  }
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
+  size_ = 0;
+}
+
+void InstanceLog::append_locked(LogEntry entry) {
+  std::string line = encode(entry);
+  if (size_ > 0 && size_ + line.size() > max_bytes_) rotate_locked();
+  if (fd_ >= 0) {
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;  // disk full: the entry stays visible to followers at least
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    size_ += line.size();
+  }
+  recent_.emplace_back(next_seq_++, std::move(entry));
+  if (recent_.size() > kRecent) recent_.pop_front();
+  cv_.notify_all();
+}
+
+void InstanceLog::write(LogStream stream, std::span<const uint8_t> bytes) {
+  std::lock_guard lock(mu_);
+  std::string& buf = partial_[stream == LogStream::Stdout ? 0 : 1];
+  auto now = Clock::now();
+  for (uint8_t b : bytes) {
+    if (b == '\n') {
+      if (!buf.empty() && buf.back() == '\r') buf.pop_back();
+      append_locked(LogEntry{now, stream, std::move(buf)});
+      buf.clear();
+    } else {
+      buf.push_back(static_cast<char>(b));
+      if (buf.size() >= kMaxLine) {
+        append_locked(LogEntry{now, stream, std::move(buf)});
+        buf.clear();
+      }
+    }
+  }
+}
+
+void InstanceLog::flush_partial() {
+  std::lock_guard lock(mu_);
+  auto now = Clock::now();
+  for (int i = 0; i < 2; ++i) {
+    if (partial_[i].empty()) continue;
+    append_locked(LogEntry{now, i == 0 ? LogStream::Stdout : LogStream::Stderr, std::move(partial_[i])});
+    partial_[i].clear();
+  }
+}
+
+void InstanceLog::note(const std::string& message) {
+  std::lock_guard lock(mu_);
+  append_locked(LogEntry{Clock::now(), LogStream::Stderr, "[wasmlet] " + message});
+}
+
+std::vector<LogEntry> InstanceLog::read_files_locked() {
+  std::vector<LogEntry> out;
+  auto read_one = [&](const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      LogEntry e;
+      if (decode(line, e)) out.push_back(std::move(e));
+    }
+  };
+  for (uint32_t i = max_files_; i >= 1; --i) read_one(fmt::format("{}.{}", file_.string(), i));
+  read_one(file_.string());
+  return out;
+}
+
+namespace {
+std::vector<LogEntry> apply_query(std::vector<LogEntry> all, const LogQuery& q) {
+  if (q.since) std::erase_if(all, [&](const LogEntry& e) { return e.timestamp < *q.since; });
+  if (q.tail > 0 && all.size() > q.tail) all.erase(all.begin(), all.end() - static_cast<long>(q.tail));
+  return all;
+}
+}  // namespace
+
+std::vector<LogEntry> InstanceLog::read(const LogQuery& query) {
+  std::lock_guard lock(mu_);
+  return apply_query(read_files_locked(), query);
+}
+
+void InstanceLog::follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry) {
+  std::unique_lock lock(mu_);
+  auto initial = apply_query(read_files_locked(), query);
+  uint64_t seen = next_seq_;
+  lock.unlock();
+  for (const auto& e : initial)
+    if (!on_entry(e)) return;
+  lock.lock();
+  for (;;) {
+    cv_.wait(lock, [&] { return next_seq_ > seen || closed_; });
+    std::vector<LogEntry> fresh;
+    for (const auto& [seq, e] : recent_)
+      if (seq >= seen) fresh.push_back(e);
+    seen = next_seq_;
+    bool done = closed_ && fresh.empty();
+    lock.unlock();
+    for (const auto& e : fresh)
+      if (!on_entry(e)) return;
+    if (done) return;
+    lock.lock();
+    if (closed_ && next_seq_ == seen) return;
+  }
+}
+
+void InstanceLog::close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  cv_.notify_all();
+}
+
+void InstanceLog::reopen() {
+  std::lock_guard lock(mu_);
+  closed_ = false;
+}
+
+void InstanceLog::remove_files() {
+  std::lock_guard lock(mu_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  std::error_code ec;
+  std::filesystem::remove(file_, ec);
+  for (uint32_t i = 1; i <= max_files_; ++i) std::filesystem::remove(fmt::format("{}.{}", file_.string(), i), ec);
+  closed_ = true;
+  cv_.notify_all();
+}
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,71 @@
+// An instance's log: every stdout/stderr line with its own timestamp and
+// stream, in the order written, appended to a JSON-lines file (one object
+// per line: {"t":"<RFC 3339>","s":"stdout","m":"<text>"}) with size-based
+// rotation (NAME.log, NAME.log.1, ...). Lines are written to the file as
+// soon as they are complete, so a crash of the daemon loses nothing that
+// was printed. Followers wait on a condition variable for new lines.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "wasmlet/runtime/types.h"
+
+namespace wasmlet::runtime {
+
+class InstanceLog {
+ public:
+  InstanceLog(std::filesystem::path file, uint64_t max_bytes, uint32_t max_files);
+  ~InstanceLog();
+  InstanceLog(const InstanceLog&) = delete;
+  InstanceLog& operator=(const InstanceLog&) = delete;
+
+  // Guest output as it is written (the WASI OutputSink): split into lines per
+  // stream; a line is recorded when its newline arrives.
+  void write(LogStream stream, std::span<const uint8_t> bytes);
+  // Records the partial lines still buffered (at the end of a run).
+  void flush_partial();
+  // A line the runtime itself adds (restarts, failures), on stderr.
+  void note(const std::string& message);
+
+  std::vector<LogEntry> read(const LogQuery& query);
+  // Entries matching `query`, then every new one until close() or on_entry
+  // returns false. `still_open` is asked whether more may come.
+  void follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry);
+  // No more output for now (the instance finished); wakes followers. reopen()
+  // undoes it when the instance is started again.
+  void close();
+  void reopen();
+  // Deletes the files (instance removed).
+  void remove_files();
+
+  static std::string encode(const LogEntry& entry);
+  static bool decode(std::string_view line, LogEntry& entry);
+
+ private:
+  void append_locked(LogEntry entry);
+  void rotate_locked();
+  std::vector<LogEntry> read_files_locked();
+
+  std::filesystem::path file_;
+  uint64_t max_bytes_;
+  uint32_t max_files_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string partial_[2];
+  // Recent entries for followers, with their sequence numbers.
+  std::deque<std::pair<uint64_t, LogEntry>> recent_;
+  uint64_t next_seq_ = 0;
+  bool closed_ = true;
+};
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,98 @@
+#include "mounts.h"
+
+#include <fmt/format.h>
+
+namespace wasmlet::runtime {
+
+namespace {
+
+std::filesystem::path tmpfs_root(const std::filesystem::path& data_dir, const std::string& instance) {
+  return data_dir / "tmpfs" / instance;
+}
+
+void check_target(const std::vector<Preopen>& existing, const std::string& target, const std::string& instance, int line) {
+  for (const auto& p : existing)
+    if (p.guest_path == target)
+      throw RuntimeError(RuntimeError::Kind::InvalidSpec,
+                         fmt::format("instance {}: storage (line {}): two mounts share the target '{}'", instance, line, target));
+}
+
+}  // namespace
+
+MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, const std::filesystem::path& data_dir) {
+  MountPlan plan;
+  int tmpfs_index = 0;
+  for (const auto& m : spec.storage) {
+    auto where = fmt::format("instance {}: storage '{}' mount at {}{}", instance, to_string(m.type), m.target,
+                             m.line > 0 ? fmt::format(" (spec line {})", m.line) : "");
+    check_target(plan.preopens, m.target, instance, m.line);
+    switch (m.type) {
+      case StorageSpec::Type::Bind: {
+        std::filesystem::path src(m.source);
+        std::error_code ec;
+        if (!src.is_absolute())
+          throw RuntimeError(RuntimeError::Kind::InvalidSpec, fmt::format("{}: the source '{}' must be an absolute host path", where, m.source));
+        if (!std::filesystem::is_directory(src, ec))
+          throw RuntimeError(RuntimeError::Kind::InvalidSpec,
+                             fmt::format("{}: the source '{}' is not an existing directory on the host", where, m.source));
+        plan.preopens.push_back(Preopen{src, m.target, m.readonly});
+        plan.descriptions.push_back(fmt::format("bind {} -> {}{}", m.source, m.target, m.readonly ? " (ro)" : ""));
+        break;
+      }
+      case StorageSpec::Type::Named: {
+        auto dir = data_dir / "volumes" / m.name;
+        plan.preopens.push_back(Preopen{dir, m.target, m.readonly});
+        plan.descriptions.push_back(fmt::format("volume {} ({}) -> {}{}", m.name, dir.string(), m.target, m.readonly ? " (ro)" : ""));
+        break;
+      }
+      case StorageSpec::Type::Tmpfs: {
+        auto dir = tmpfs_root(data_dir, instance) / std::to_string(tmpfs_index++);
+        plan.preopens.push_back(Preopen{dir, m.target, false});
+        plan.owned_dirs.push_back(dir);
+        plan.descriptions.push_back(fmt::format("tmpfs {} -> {} (removed with the instance)", dir.string(), m.target));
+        break;
+      }
+      case StorageSpec::Type::Anonymous:
+        throw RuntimeError(RuntimeError::Kind::InvalidSpec,
+                           fmt::format("{}: anonymous volumes are not supported for WebAssembly workloads; use a named volume "
+                                       "(type: named) to keep data, or tmpfs for scratch space", where));
+      case StorageSpec::Type::S3:
+        throw RuntimeError(RuntimeError::Kind::InvalidSpec,
+                           fmt::format("{}: S3 mounts (bucket '{}') are not supported for WebAssembly workloads: WASI has no "
+                                       "FUSE; sync the bucket to a named volume instead", where, m.bucket));
+    }
+  }
+  if (spec.wasm) {
+    for (const auto& p : spec.wasm->preopens) {
+      std::filesystem::path src(p.source);
+      std::error_code ec;
+      auto where = fmt::format("instance {}: wasm.preopens {} -> {}", instance, p.source, p.target);
+      check_target(plan.preopens, p.target, instance, 0);
+      if (!src.is_absolute() || !std::filesystem::is_directory(src, ec))
+        throw RuntimeError(RuntimeError::Kind::InvalidSpec, fmt::format("{}: the source must be an existing absolute host directory", where));
+      plan.preopens.push_back(Preopen{src, p.target, p.readonly});
+      plan.descriptions.push_back(fmt::format("preopen {} -> {}{}", p.source, p.target, p.readonly ? " (ro)" : ""));
+    }
+  }
+  return plan;
+}
+
+void prepare_mounts(const MountPlan& plan, const std::string& instance) {
+  for (const auto& p : plan.preopens) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p.host_path, ec)) continue;
+    std::filesystem::create_directories(p.host_path, ec);
+    if (ec)
+      throw RuntimeError(RuntimeError::Kind::Internal,
+                         fmt::format("instance {}: cannot create '{}' for the mount at {}: {}", instance, p.host_path.string(),
+                                     p.guest_path, ec.message()));
+    std::filesystem::permissions(p.host_path, std::filesystem::perms::owner_all, ec);
+  }
+}
+
+void release_mounts(const std::string& instance, const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(tmpfs_root(data_dir, instance), ec);
+}
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,32 @@
+// Storage from the spec turned into WASI preopens:
+//   bind    -> the host directory itself (must exist)
+//   named   -> DATA_DIR/volumes/NAME, created on first use, kept after remove
+//   tmpfs   -> a private directory DATA_DIR/tmpfs/INSTANCE/N, removed with the instance
+//   anonymous, s3 -> rejected with a message saying why
+// wasm.preopens (zlayer's WasmPreopen) are bind mounts by another name.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "wasmlet/runtime/spec.h"
+#include "wasmlet/wasi.h"
+
+namespace wasmlet::runtime {
+
+struct MountPlan {
+  std::vector<Preopen> preopens;
+  std::vector<std::filesystem::path> owned_dirs;  // tmpfs dirs to delete on remove
+  std::vector<std::string> descriptions;          // for inspect
+};
+
+// Checks every mount of `spec` and says what it will be; creates nothing.
+// Throws RuntimeError(InvalidSpec) naming the instance and the mount.
+MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, const std::filesystem::path& data_dir);
+// Creates named volume and tmpfs directories of the plan.
+void prepare_mounts(const MountPlan& plan, const std::string& instance);
+// Deletes the instance's tmpfs directories.
+void release_mounts(const std::string& instance, const std::filesystem::path& data_dir);
+
+}  // namespace wasmlet::runtime

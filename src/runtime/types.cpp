@@ -1,0 +1,169 @@
+// Names, parsing and time formatting for the runtime's value types.
+#include "wasmlet/runtime/types.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "wasmlet/duration.h"
+
+namespace wasmlet::runtime {
+
+std::string InstanceId::str() const { return fmt::format("{}-rep-{}", service, replica); }
+
+InstanceId InstanceId::parse(std::string_view text) {
+  auto bad = [&](const char* why) {
+    return RuntimeError(RuntimeError::Kind::InvalidArgument,
+                        fmt::format("invalid instance id '{}': {} (expected SERVICE-rep-N, e.g. web-rep-0)", text, why));
+  };
+  auto pos = text.rfind("-rep-");
+  if (pos == std::string_view::npos || pos == 0) throw bad("no '-rep-' after a service name");
+  std::string_view num = text.substr(pos + 5);
+  uint32_t replica = 0;
+  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), replica);
+  if (num.empty() || ec != std::errc() || end != num.data() + num.size()) throw bad("the replica is not a number");
+  return InstanceId{std::string(text.substr(0, pos)), replica};
+}
+
+const char* InstanceState::name() const {
+  switch (kind) {
+    case Kind::Pending: return "pending";
+    case Kind::Running: return "running";
+    case Kind::Stopping: return "stopping";
+    case Kind::Exited: return "exited";
+    case Kind::Failed: return "failed";
+  }
+  return "unknown";
+}
+
+std::string InstanceState::to_string() const {
+  if (kind == Kind::Exited) return fmt::format("exited({})", code);
+  if (kind == Kind::Failed) return fmt::format("failed({})", reason);
+  return name();
+}
+
+const char* to_string(WaitReason reason) {
+  switch (reason) {
+    case WaitReason::Exited: return "exited";
+    case WaitReason::Signal: return "signal";
+    case WaitReason::OomKilled: return "oom_killed";
+    case WaitReason::RuntimeError: return "runtime_error";
+  }
+  return "runtime_error";
+}
+
+WaitReason wait_reason_from_string(std::string_view text) {
+  for (auto r : {WaitReason::Exited, WaitReason::Signal, WaitReason::OomKilled, WaitReason::RuntimeError})
+    if (text == to_string(r)) return r;
+  throw RuntimeError(RuntimeError::Kind::InvalidArgument,
+                     fmt::format("unknown wait reason '{}' (expected exited, signal, oom_killed or runtime_error)", text));
+}
+
+const char* to_string(LogStream stream) { return stream == LogStream::Stdout ? "stdout" : "stderr"; }
+
+const char* to_string(PullPolicy policy) {
+  switch (policy) {
+    case PullPolicy::Always: return "always";
+    case PullPolicy::IfNotPresent: return "if_not_present";
+    case PullPolicy::Never: return "never";
+  }
+  return "if_not_present";
+}
+
+PullPolicy pull_policy_from_string(std::string_view text) {
+  std::string t;
+  for (char c : text)
+    if (c != '_' && c != '-') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "always") return PullPolicy::Always;
+  if (t == "ifnotpresent") return PullPolicy::IfNotPresent;
+  if (t == "never") return PullPolicy::Never;
+  throw RuntimeError(RuntimeError::Kind::InvalidArgument,
+                     fmt::format("unknown pull policy '{}' (expected always, if_not_present or never)", text));
+}
+
+const char* to_string(RuntimeError::Kind kind) {
+  switch (kind) {
+    case RuntimeError::Kind::NotFound: return "not_found";
+    case RuntimeError::Kind::InvalidSpec: return "invalid_spec";
+    case RuntimeError::Kind::InvalidArgument: return "invalid_argument";
+    case RuntimeError::Kind::AlreadyExists: return "already_exists";
+    case RuntimeError::Kind::Conflict: return "conflict";
+    case RuntimeError::Kind::Unsupported: return "unsupported";
+    case RuntimeError::Kind::PullFailed: return "pull_failed";
+    case RuntimeError::Kind::Internal: return "internal";
+  }
+  return "internal";
+}
+
+RuntimeError::Kind runtime_error_kind_from_string(std::string_view text) {
+  using K = RuntimeError::Kind;
+  for (K k : {K::NotFound, K::InvalidSpec, K::InvalidArgument, K::AlreadyExists, K::Conflict, K::Unsupported,
+              K::PullFailed, K::Internal})
+    if (text == to_string(k)) return k;
+  return K::Internal;
+}
+
+std::string format_time(TimePoint t) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ns / 1000000000);
+  long frac = static_cast<long>(ns % 1000000000);
+  if (frac < 0) {
+    frac += 1000000000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+TimePoint parse_time(std::string_view text, TimePoint now) {
+  auto bad = [&] {
+    return RuntimeError(RuntimeError::Kind::InvalidArgument,
+                        fmt::format("invalid time '{}': expected RFC 3339 (2026-01-02T15:04:05Z) or a duration ago (10m)", text));
+  };
+  if (text.empty()) throw bad();
+  if (text.size() >= 19 && text[4] == '-' && text[7] == '-' && (text[10] == 'T' || text[10] == ' ')) {
+    std::tm tm{};
+    std::string s(text);
+    int consumed = 0;
+    if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*c%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                    &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+      throw bad();
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    long long secs = timegm(&tm);
+    long long nanos = 0;
+    size_t i = static_cast<size_t>(consumed);
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      long long scale = 100000000;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+        nanos += (s[i] - '0') * scale;
+        scale /= 10;
+        ++i;
+      }
+    }
+    if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+      ++i;
+    } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+      int hh = 0, mm = 0;
+      if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &hh, &mm) != 2) throw bad();
+      long long off = hh * 3600 + mm * 60;
+      secs -= s[i] == '+' ? off : -off;
+      i += 6;
+    }
+    if (i != s.size()) throw bad();
+    return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(secs) + std::chrono::nanoseconds(nanos)));
+  }
+  try {
+    return now - std::chrono::duration_cast<Clock::duration>(parse_duration(text));
+  } catch (const Error&) {
+    throw bad();
+  }
+}
+
+}  // namespace wasmlet::runtime

@@ -1,0 +1,227 @@
+// WasmRuntime: instances by id, images, persistence and restore.
+#include "wasmlet/runtime/wasm_runtime.h"
+
+#include <map>
+#include <shared_mutex>
+
+#include <fmt/format.h>
+
+#include "image_store.h"
+#include "instance.h"
+#include "wasmlet/wasi.h"
+
+namespace wasmlet::runtime {
+
+struct WasmRuntime::Impl {
+  WasmRuntimeConfig config;
+  RuntimeShared shared;
+  std::unique_ptr<StateDb> db;
+  ImageStore images;
+  std::shared_mutex mu;
+  std::map<std::string, std::shared_ptr<Instance>> instances;
+
+  explicit Impl(WasmRuntimeConfig c)
+      : config(std::move(c)), images((std::filesystem::create_directories(config.data_dir), config.data_dir / "images")) {
+    shared.data_dir = config.data_dir;
+    add_wasi_preview1(shared.linker);
+    db = std::make_unique<StateDb>(config.data_dir / "state.db");
+    shared.db = db.get();
+  }
+
+  std::unique_ptr<InstanceLog> make_log(const InstanceId& id) {
+    return std::make_unique<InstanceLog>(config.data_dir / "logs" / (id.str() + ".log"), config.log_max_bytes, config.log_max_files);
+  }
+
+  std::shared_ptr<Instance> get(const InstanceId& id) {
+    std::shared_lock lock(mu);
+    auto it = instances.find(id.str());
+    if (it == instances.end())
+      throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("no instance '{}' (see `wasmlet ps -a`)", id.str()));
+    return it->second;
+  }
+
+  void restore() {
+    for (auto& rec : db->load_all()) {
+      std::optional<std::string> spec_error;
+      ServiceSpec spec;
+      try {
+        spec = parse_service(rec.spec_yaml, rec.id.service, fmt::format("recorded spec of {}", rec.id.str()));
+      } catch (const Error& e) {
+        spec_error = e.what();
+      }
+      bool was_running = rec.state.active();
+      auto inst = std::make_shared<Instance>(shared, rec, std::move(spec), make_log(rec.id), spec_error);
+      instances[rec.id.str()] = inst;
+      if (was_running) inst->recover_after_agent_restart();
+    }
+  }
+};
+
+WasmRuntime::WasmRuntime(WasmRuntimeConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  if (impl_->config.restore) impl_->restore();
+}
+
+WasmRuntime::~WasmRuntime() {
+  impl_->shared.shutting_down = true;
+  std::map<std::string, std::shared_ptr<Instance>> all;
+  {
+    std::unique_lock lock(impl_->mu);
+    all.swap(impl_->instances);
+  }
+  for (auto& [_, inst] : all) inst->shutdown();
+  all.clear();  // joins each instance's threads
+}
+
+const WasmRuntimeConfig& WasmRuntime::config() const { return impl_->config; }
+
+void WasmRuntime::pull(const std::string& image, PullPolicy policy, const std::optional<RegistryAuth>& auth) {
+  impl_->images.pull(image, policy, auth);
+}
+
+std::vector<ImageInfo> WasmRuntime::list_images() { return impl_->images.list(); }
+
+void WasmRuntime::remove_image(const std::string& image, bool force) {
+  auto path = impl_->images.find(image);
+  if (!path) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("image '{}' is not in the local image store", image));
+  if (!force) {
+    std::shared_lock lock(impl_->mu);
+    for (const auto& [name, inst] : impl_->instances)
+      if (inst->image_path() == *path)
+        throw RuntimeError(RuntimeError::Kind::Conflict,
+                           fmt::format("image '{}' is used by instance {}; remove the instance first or force", image, name));
+  }
+  impl_->images.remove(image);
+}
+
+PruneResult WasmRuntime::prune_images() {
+  std::set<std::filesystem::path> in_use;
+  {
+    std::shared_lock lock(impl_->mu);
+    for (const auto& [_, inst] : impl_->instances) in_use.insert(inst->image_path());
+  }
+  return impl_->images.prune(in_use);
+}
+
+void WasmRuntime::tag_image(const std::string& source, const std::string& target) { impl_->images.tag(source, target); }
+
+void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
+  if (id.service.empty() || id.service.find('/') != std::string::npos || id.service.find("..") != std::string::npos)
+    throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("invalid service name '{}'", id.service));
+  std::string name = id.str();
+  {
+    std::shared_lock lock(impl_->mu);
+    if (impl_->instances.count(name))
+      throw RuntimeError(RuntimeError::Kind::AlreadyExists, fmt::format("instance {} already exists; remove it first", name));
+  }
+  // Refuse what cannot run before recording anything.
+  auto caps = effective_capabilities(spec);
+  check_capabilities(spec, caps, name);
+  plan_mounts(spec, name, impl_->config.data_dir);
+  std::filesystem::path path;
+  try {
+    path = impl_->images.pull(spec.image.name, spec.image.pull_policy, std::nullopt);
+  } catch (const RuntimeError& e) {
+    throw RuntimeError(e.kind(), fmt::format("instance {}: {}", name, e.what()));
+  }
+  InstanceRecord rec;
+  rec.id = id;
+  rec.image = spec.image.name;
+  rec.image_path = path.string();
+  rec.spec_yaml = to_yaml(spec);
+  rec.state = InstanceState::pending();
+  rec.created_at = Clock::now();
+  std::unique_lock lock(impl_->mu);
+  if (impl_->instances.count(name))
+    throw RuntimeError(RuntimeError::Kind::AlreadyExists, fmt::format("instance {} already exists; remove it first", name));
+  auto log = impl_->make_log(id);
+  log->remove_files();  // a fresh instance starts with an empty log
+  log = impl_->make_log(id);
+  impl_->db->put(rec);
+  impl_->instances[name] = std::make_shared<Instance>(impl_->shared, rec, spec, std::move(log), std::nullopt);
+}
+
+void WasmRuntime::start(const InstanceId& id) { impl_->get(id)->start(); }
+
+void WasmRuntime::stop(const InstanceId& id, std::chrono::nanoseconds timeout) { impl_->get(id)->stop(timeout); }
+
+void WasmRuntime::kill(const InstanceId& id, std::optional<std::string_view> signal) {
+  std::string canonical = validate_signal(signal.value_or("SIGKILL"));
+  impl_->get(id)->kill(canonical);
+}
+
+void WasmRuntime::remove(const InstanceId& id, bool force) {
+  auto inst = impl_->get(id);
+  auto st = inst->state();
+  if (!force && (st.active() || !inst->finished_for_good()) && st.kind != InstanceState::Kind::Pending)
+    throw RuntimeError(RuntimeError::Kind::Conflict,
+                       fmt::format("instance {} is {}; stop it first or remove it with force (rm -f)", id.str(), st.name()));
+  {
+    std::unique_lock lock(impl_->mu);
+    auto it = impl_->instances.find(id.str());
+    if (it == impl_->instances.end() || it->second != inst)
+      throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("no instance '{}'", id.str()));
+    impl_->instances.erase(it);
+  }
+  inst->terminate_for_remove();
+  impl_->db->erase(id);
+  inst->log().remove_files();
+  release_mounts(id.str(), impl_->config.data_dir);
+}
+
+InstanceState WasmRuntime::state(const InstanceId& id) { return impl_->get(id)->state(); }
+
+std::vector<InstanceInfo> WasmRuntime::list() {
+  std::vector<std::shared_ptr<Instance>> all;
+  {
+    std::shared_lock lock(impl_->mu);
+    for (const auto& [_, inst] : impl_->instances) all.push_back(inst);
+  }
+  std::vector<InstanceInfo> out;
+  for (auto& inst : all) out.push_back(inst->info());
+  return out;
+}
+
+InstanceInfo WasmRuntime::inspect(const InstanceId& id) { return impl_->get(id)->info(); }
+
+std::vector<LogEntry> WasmRuntime::logs(const InstanceId& id, const LogQuery& query) { return impl_->get(id)->log().read(query); }
+
+void WasmRuntime::follow_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry) {
+  auto inst = impl_->get(id);
+  inst->log().follow(query, on_entry);
+}
+
+ExecResult WasmRuntime::exec(const InstanceId& id, const std::vector<std::string>& cmd) {
+  ExecResult r;
+  exec_stream(id, cmd, [&](const ExecEvent& e) {
+    if (e.kind == ExecEvent::Kind::Stdout) r.out += e.data;
+    else if (e.kind == ExecEvent::Kind::Stderr) r.err += e.data;
+    else r.exit_code = e.exit_code;
+  });
+  return r;
+}
+
+void WasmRuntime::exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event) {
+  impl_->get(id)->exec_stream(cmd, on_event);
+}
+
+InstanceStats WasmRuntime::stats(const InstanceId& id) { return impl_->get(id)->stats(); }
+
+int WasmRuntime::wait(const InstanceId& id) { return wait_outcome(id).exit_code; }
+
+WaitOutcome WasmRuntime::wait_outcome(const InstanceId& id) { return impl_->get(id)->wait(); }
+
+std::optional<WaitOutcome> WasmRuntime::wait_outcome_for(const InstanceId& id, std::chrono::nanoseconds timeout) {
+  return impl_->get(id)->wait_for(timeout);
+}
+
+std::optional<int> WasmRuntime::pid(const InstanceId& id) {
+  impl_->get(id);
+  return std::nullopt;
+}
+
+std::optional<std::string> WasmRuntime::ip(const InstanceId& id) {
+  impl_->get(id);
+  return std::string("127.0.0.1");
+}
+
+}  // namespace wasmlet::runtime
