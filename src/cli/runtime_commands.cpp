@@ -1,8 +1,376 @@
+// `wasmlet serve` and the verbs that talk to it: up, create, start, stop,
+// kill, rm, ps, logs, wait, stats, inspect, exec (docs/cli.md, docs/api.md).
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "server/client.h"
+#include "server/paths.h"
+#include "server/server.h"
+#include "wasmlet/duration.h"
+#include "wasmlet/error.h"
+#include "wasmlet/runtime/types.h"
 
 namespace wasmlet::cli {
 
-// Being written; see the open issues.
-void register_runtime_commands(CLI::App& app) {}
+namespace {
+
+using nlohmann::json;
+using server::Client;
+using server::url_encode;
+
+struct Common {
+  std::string data_dir, socket, format = "table";
+  bool json() const { return format == "json"; }
+  Client client() const {
+    auto dir = server::resolve_data_dir(data_dir);
+    return Client(server::resolve_socket(socket, dir));
+  }
+};
+
+void add_common(CLI::App* sub, Common& c, bool with_format = true) {
+  sub->add_option("--data-dir", c.data_dir, "daemon data dir (default $WASMLET_DATA_DIR, $XDG_DATA_HOME/wasmlet, ~/.local/share/wasmlet)");
+  sub->add_option("--socket", c.socket, "daemon socket (default $WASMLET_SOCKET, DATA_DIR/wasmlet.sock)");
+  if (with_format) sub->add_option("--format", c.format, "output format")->check(CLI::IsMember({"table", "json"}));
+}
+
+std::string instance_path(const std::string& id, const std::string& rest = "") {
+  runtime::InstanceId::parse(id);  // a clear message for a malformed id, before asking the daemon
+  return "/v1/instances/" + url_encode(id) + rest;
+}
+
+std::string read_spec(const std::string& file, std::string& base_dir) {
+  std::ifstream in(file);
+  if (!in) throw UsageError(fmt::format("cannot read the spec file '{}'", file));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  base_dir = std::filesystem::absolute(file).parent_path().string();
+  return ss.str();
+}
+
+std::string age(const json& t) {
+  if (!t.is_string()) return "-";
+  auto then = runtime::parse_time(t.get<std::string>());
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(runtime::Clock::now() - then).count();
+  if (secs < 60) return fmt::format("{}s ago", secs);
+  if (secs < 3600) return fmt::format("{}m ago", secs / 60);
+  if (secs < 86400) return fmt::format("{}h ago", secs / 3600);
+  return fmt::format("{}d ago", secs / 86400);
+}
+
+void print_created(const json& r, bool as_json) {
+  if (as_json) {
+    std::cout << r.dump(2) << "\n";
+    return;
+  }
+  for (const auto& w : r["warnings"]) std::cerr << "wasmlet: warning: " << w.get<std::string>() << "\n";
+  for (const auto& id : r["created"]) std::cout << id.get<std::string>() << "\n";
+  for (const auto& id : r["existing"]) std::cout << id.get<std::string>() << " (already existed)\n";
+}
+
+void register_serve(CLI::App& app) {
+  auto* sub = app.add_subcommand("serve", "Run the wasmlet daemon (HTTP/JSON API on a Unix socket)");
+  auto c = std::make_shared<Common>();
+  auto listen = std::make_shared<std::string>();
+  auto token_file = std::make_shared<std::string>();
+  add_common(sub, *c, false);
+  sub->add_option("--listen", *listen, "also serve on 127.0.0.1:PORT (requests need the bearer token)");
+  sub->add_option("--token-file", *token_file, "file holding the bearer token for --listen (default DATA_DIR/token, created if absent)");
+  sub->callback([c, listen, token_file] {
+    server::ServerOptions o;
+    o.data_dir = server::resolve_data_dir(c->data_dir);
+    o.socket = server::resolve_socket(c->socket, o.data_dir);
+    if (!listen->empty()) {
+      std::string port = listen->substr(listen->rfind(':') == std::string::npos ? 0 : listen->rfind(':') + 1);
+      std::string host = listen->rfind(':') == std::string::npos ? "127.0.0.1" : listen->substr(0, listen->rfind(':'));
+      if (host != "127.0.0.1" && host != "localhost")
+        throw UsageError(fmt::format("--listen {}: the daemon listens on 127.0.0.1 only", *listen));
+      try {
+        o.tcp_port = static_cast<uint16_t>(std::stoul(port));
+      } catch (const std::exception&) {
+        throw UsageError(fmt::format("--listen {}: expected 127.0.0.1:PORT", *listen));
+      }
+      std::filesystem::path tf = token_file->empty() ? o.data_dir / "token" : std::filesystem::path(*token_file);
+      std::ifstream in(tf);
+      std::getline(in, o.token);
+      if (o.token.empty()) {
+        std::filesystem::create_directories(tf.parent_path());
+        std::ifstream rnd("/dev/urandom", std::ios::binary);
+        unsigned char buf[24];
+        rnd.read(reinterpret_cast<char*>(buf), sizeof buf);
+        for (unsigned char b : buf) o.token += fmt::format("{:02x}", b);
+        std::ofstream out(tf);
+        out << o.token << "\n";
+        std::filesystem::permissions(tf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                     std::filesystem::perm_options::replace);
+        std::cerr << fmt::format("wasmlet: wrote a new bearer token to {}\n", tf.string());
+      }
+    }
+    server::Server srv(o);
+    srv.run(true);
+  });
+}
+
+void register_up_create(CLI::App& app) {
+  for (bool up : {true, false}) {
+    auto* sub = up ? app.add_subcommand("up", "Create and start every service and replica of a spec file")
+                   : app.add_subcommand("create", "Create instances from a spec file without starting them");
+    auto c = std::make_shared<Common>();
+    auto file = std::make_shared<std::string>();
+    auto services = std::make_shared<std::vector<std::string>>();
+    auto replica = std::make_shared<int>(-1);
+    add_common(sub, *c);
+    sub->add_option("-f,--file", *file, "spec file (YAML, docs/spec.md)")->required();
+    sub->add_option("--service", *services, "only these services (repeatable)");
+    if (!up) sub->add_option("--replica", *replica, "only this replica");
+    sub->callback([c, file, services, replica, up] {
+      json body;
+      std::string base;
+      body["yaml"] = read_spec(*file, base);
+      body["source"] = *file;
+      body["base_dir"] = base;
+      body["services"] = *services;
+      if (*replica >= 0) body["replica"] = *replica;
+      body["start"] = up;
+      auto r = c->client().request("POST", up ? "/v1/deployments" : "/v1/instances", body);
+      print_created(r, c->json());
+    });
+  }
+}
+
+// start / stop / kill / rm: one request per id, the id printed on success.
+void register_simple(CLI::App& app) {
+  {
+    auto* sub = app.add_subcommand("start", "Start created or finished instances");
+    auto c = std::make_shared<Common>();
+    auto ids = std::make_shared<std::vector<std::string>>();
+    add_common(sub, *c);
+    sub->add_option("ids", *ids, "instance ids (SERVICE-rep-N)")->required();
+    sub->callback([c, ids] {
+      auto cl = c->client();
+      for (const auto& id : *ids) {
+        auto r = cl.request("POST", instance_path(id, "/start"));
+        std::cout << (c->json() ? r.dump() : id) << "\n";
+      }
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("stop", "Stop instances: interrupt (SIGTERM, 143), then end after the timeout (SIGKILL, 137)");
+    auto c = std::make_shared<Common>();
+    auto ids = std::make_shared<std::vector<std::string>>();
+    auto timeout = std::make_shared<std::string>("10");
+    add_common(sub, *c);
+    sub->add_option("-t,--time", *timeout, "seconds (or a duration: 500ms) to wait before killing")->capture_default_str();
+    sub->add_option("ids", *ids, "instance ids")->required();
+    sub->callback([c, ids, timeout] {
+      std::string t = *timeout;
+      if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit)) t += "s";
+      parse_duration(t);
+      auto cl = c->client();
+      for (const auto& id : *ids) {
+        auto r = cl.request("POST", instance_path(id, "/stop?timeout=" + url_encode(t)));
+        std::cout << (c->json() ? r.dump() : id) << "\n";
+      }
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("kill", "Send a signal to instances (default SIGKILL: exit 137)");
+    auto c = std::make_shared<Common>();
+    auto ids = std::make_shared<std::vector<std::string>>();
+    auto signal = std::make_shared<std::string>("SIGKILL");
+    add_common(sub, *c);
+    sub->add_option("-s,--signal", *signal, "SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGUSR1 or SIGUSR2")->capture_default_str();
+    sub->add_option("ids", *ids, "instance ids")->required();
+    sub->callback([c, ids, signal] {
+      auto cl = c->client();
+      for (const auto& id : *ids) {
+        auto r = cl.request("POST", instance_path(id, "/kill?signal=" + url_encode(*signal)));
+        std::cout << (c->json() ? r.dump() : id) << "\n";
+      }
+    });
+  }
+  {
+    auto* sub = app.add_subcommand("rm", "Remove instances (their logs and tmpfs mounts; named volumes stay)");
+    auto c = std::make_shared<Common>();
+    auto ids = std::make_shared<std::vector<std::string>>();
+    auto force = std::make_shared<bool>(false);
+    add_common(sub, *c);
+    sub->add_flag("-f,--force", *force, "kill running instances first");
+    sub->add_option("ids", *ids, "instance ids")->required();
+    sub->callback([c, ids, force] {
+      auto cl = c->client();
+      for (const auto& id : *ids) {
+        auto r = cl.request("DELETE", instance_path(id, *force ? "?force=true" : ""));
+        std::cout << (c->json() ? r.dump() : id) << "\n";
+      }
+    });
+  }
+}
+
+void register_ps(CLI::App& app) {
+  auto* sub = app.add_subcommand("ps", "List instances (running and created; -a: all)");
+  auto c = std::make_shared<Common>();
+  auto all = std::make_shared<bool>(false);
+  add_common(sub, *c);
+  sub->add_flag("-a,--all", *all, "include finished instances");
+  sub->callback([c, all] {
+    auto r = c->client().request("GET", std::string("/v1/instances") + (*all ? "?all=true" : ""));
+    if (c->json()) {
+      std::cout << r.dump(2) << "\n";
+      return;
+    }
+    std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", "ID", "IMAGE", "STATE", "HEALTH", "RESTARTS", "CREATED");
+    for (const auto& i : r) {
+      std::string image = i["image"].get<std::string>();
+      if (image.size() > 36) image = "..." + image.substr(image.size() - 33);
+      std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", i["id"].get<std::string>(), image,
+                               i["state"]["text"].get<std::string>().substr(0, 60), i["health"]["status"].get<std::string>(),
+                               i["restart_count"].get<int>(), age(i["created_at"]));
+    }
+  });
+}
+
+void register_logs(CLI::App& app) {
+  auto* sub = app.add_subcommand("logs", "Show an instance's output (stdout and stderr, in the order written)");
+  auto c = std::make_shared<Common>();
+  auto id = std::make_shared<std::string>();
+  auto follow = std::make_shared<bool>(false);
+  auto timestamps = std::make_shared<bool>(false);
+  auto tail = std::make_shared<size_t>(0);
+  auto since = std::make_shared<std::string>();
+  add_common(sub, *c);
+  sub->add_flag("-f,--follow", *follow, "keep printing new lines until the instance finishes");
+  sub->add_flag("-t,--timestamps", *timestamps, "prefix each line with its time");
+  sub->add_option("--tail", *tail, "only the last N lines");
+  sub->add_option("--since", *since, "only lines since a time (RFC 3339) or a duration ago (10m)");
+  sub->add_option("id", *id, "instance id")->required();
+  sub->callback([c, id, follow, timestamps, tail, since] {
+    std::string q = fmt::format("?tail={}", *tail);
+    if (!since->empty()) {
+      runtime::parse_time(*since);
+      q += "&since=" + url_encode(*since);
+    }
+    if (*follow) q += "&follow=true";
+    c->client().stream("GET", instance_path(*id, "/logs" + q), nullptr, [&](const json& e) {
+      if (c->json()) {
+        std::cout << e.dump() << std::endl;
+        return true;
+      }
+      std::string line = (*timestamps ? e["timestamp"].get<std::string>() + " " : "") + e["message"].get<std::string>();
+      if (e["stream"] == "stderr") {
+        std::cout.flush();
+        std::cerr << line << std::endl;
+      } else {
+        std::cout << line << "\n";
+        if (*follow) std::cout.flush();
+      }
+      return true;
+    });
+  });
+}
+
+void register_wait(CLI::App& app) {
+  auto* sub = app.add_subcommand("wait", "Block until instances finish; print (and exit with) their exit codes");
+  auto c = std::make_shared<Common>();
+  auto ids = std::make_shared<std::vector<std::string>>();
+  add_common(sub, *c);
+  sub->add_option("ids", *ids, "instance ids")->required();
+  sub->callback([c, ids] {
+    auto cl = c->client();
+    for (const auto& id : *ids) {
+      auto r = cl.request("POST", instance_path(id, "/wait"));
+      if (c->json()) {
+        r["id"] = id;
+        std::cout << r.dump() << std::endl;
+      } else {
+        std::cout << r["exit_code"].get<int>() << std::endl;
+      }
+      exit_status = r["exit_code"].get<int>() & 0xff;
+    }
+  });
+}
+
+void register_stats(CLI::App& app) {
+  auto* sub = app.add_subcommand("stats", "CPU time, linear memory, memory limit and fuel of instances");
+  auto c = std::make_shared<Common>();
+  auto ids = std::make_shared<std::vector<std::string>>();
+  add_common(sub, *c);
+  sub->add_option("ids", *ids, "instance ids")->required();
+  sub->callback([c, ids] {
+    auto cl = c->client();
+    if (!c->json())
+      std::cout << fmt::format("{:<28} {:>12} {:>14} {:>14} {:>16}\n", "ID", "CPU", "MEMORY", "LIMIT", "FUEL");
+    for (const auto& id : *ids) {
+      auto r = cl.request("GET", instance_path(id, "/stats"));
+      if (c->json()) {
+        r["id"] = id;
+        std::cout << r.dump() << "\n";
+        continue;
+      }
+      std::cout << fmt::format("{:<28} {:>10.3f}s {:>12.1f}Mi {:>12.1f}Mi {:>16}\n", id, r["cpu_usage_usec"].get<double>() / 1e6,
+                               r["memory_bytes"].get<double>() / 1048576.0, r["memory_limit"].get<double>() / 1048576.0,
+                               r["fuel_consumed"].get<uint64_t>());
+    }
+  });
+}
+
+void register_inspect(CLI::App& app) {
+  auto* sub = app.add_subcommand("inspect", "Everything about instances, as JSON");
+  auto c = std::make_shared<Common>();
+  auto ids = std::make_shared<std::vector<std::string>>();
+  add_common(sub, *c);
+  sub->add_option("ids", *ids, "instance ids")->required();
+  sub->callback([c, ids] {
+    auto cl = c->client();
+    json all = json::array();
+    for (const auto& id : *ids) all.push_back(cl.request("GET", instance_path(id)));
+    std::cout << all.dump(2) << "\n";
+  });
+}
+
+void register_exec(CLI::App& app) {
+  auto* sub = app.add_subcommand("exec", "Run a command as a fresh instance of the same module in the same sandbox");
+  auto c = std::make_shared<Common>();
+  auto id = std::make_shared<std::string>();
+  auto cmd = std::make_shared<std::vector<std::string>>();
+  add_common(sub, *c);
+  sub->add_option("id", *id, "instance id")->required();
+  sub->add_option("cmd", *cmd, "the command's arguments (after --)")->required();
+  sub->callback([c, id, cmd] {
+    int code = 1;
+    c->client().stream("POST", instance_path(*id, "/exec"), json{{"cmd", *cmd}}, [&](const json& e) {
+      if (c->json()) std::cout << e.dump() << std::endl;
+      if (e.contains("stdout") && !c->json()) std::cout << e["stdout"].get<std::string>() << std::flush;
+      if (e.contains("stderr") && !c->json()) std::cerr << e["stderr"].get<std::string>() << std::flush;
+      if (e.contains("error") && !c->json()) std::cerr << "wasmlet: error: " << e["error"].get<std::string>() << "\n";
+      if (e.contains("exit")) code = e["exit"].get<int>();
+      return true;
+    });
+    exit_status = code & 0xff;
+  });
+}
+
+}  // namespace
+
+void register_runtime_commands(CLI::App& app) {
+  register_serve(app);
+  register_up_create(app);
+  register_simple(app);
+  register_ps(app);
+  register_logs(app);
+  register_wait(app);
+  register_stats(app);
+  register_inspect(app);
+  register_exec(app);
+}
 
 }  // namespace wasmlet::cli

@@ -115,7 +115,9 @@ void Instance::persist_locked() {
   }
 }
 
-bool Instance::done_locked() const { return removed_ || (record_.state.finished() && !restart_pending_ && !thread_running_) ; }
+bool Instance::done_locked() const {
+  return removed_ || (shut_down_ && !thread_running_) || (record_.state.finished() && !restart_pending_ && !thread_running_);
+}
 
 void Instance::join_thread() {
   std::thread t;
@@ -220,9 +222,11 @@ void Instance::stop(std::chrono::nanoseconds timeout) {
 
 void Instance::shutdown() {
   std::lock_guard lock(mu_);
+  shut_down_ = true;
   cancel_restart_ = true;
   interrupt_all_locked();
   cv_.notify_all();
+  log_->close();
 }
 
 void Instance::terminate_for_remove() {
@@ -253,16 +257,21 @@ bool Instance::finished_for_good() {
 WaitOutcome Instance::wait() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return done_locked(); });
+  check_wait_locked();
+  return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
+}
+
+void Instance::check_wait_locked() {
   if (removed_ && !record_.outcome)
     throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed while waiting for it", name()));
-  return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
+  if (shut_down_ && !record_.state.finished())
+    throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("the runtime is shutting down; {} did not finish", name()));
 }
 
 std::optional<WaitOutcome> Instance::wait_for(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
   if (!cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return std::nullopt;
-  if (removed_ && !record_.outcome)
-    throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed while waiting for it", name()));
+  check_wait_locked();
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
 
@@ -349,7 +358,8 @@ Instance::RunResult Instance::run_guest(Store& store, const Module& module, Sand
     signal = requested_signal_;
   }
   auto now = Clock::now();
-  if (outcome.trapped() && outcome.trap.kind == TrapKind::Interrupted) {
+  // Interrupted by stop/kill (also when a blocking host call noticed the interrupt and trapped).
+  if (outcome.trapped() && (outcome.trap.kind == TrapKind::Interrupted || (signal && store.interrupt_requested()))) {
     std::string sig = signal.value_or("SIGKILL");
     int code = 128 + signal_number(sig);
     return RunResult{InstanceState::exited(code), WaitOutcome{code, WaitReason::Signal, sig, now}};

@@ -102,6 +102,7 @@ class Instance {
   void launch_locked();
   void join_thread();
   bool done_locked() const;
+  void check_wait_locked();
   void interrupt_all_locked();
   std::optional<uint64_t> memory_limit() const;
 
@@ -123,6 +124,7 @@ class Instance {
   bool restart_pending_ = false;
   bool cancel_restart_ = false;
   bool removed_ = false;
+  bool shut_down_ = false;
   HealthDetail health_;
   std::unique_ptr<HealthMonitor> health_monitor_;
   uint64_t cpu_done_ns_ = 0;  // CPU time of finished threads

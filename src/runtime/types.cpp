@@ -157,6 +157,9 @@ TimePoint parse_time(std::string_view text, TimePoint now) {
       i += 6;
     }
     if (i != s.size()) throw bad();
+    constexpr long long kMaxSecs = 9'000'000'000;  // ~2255: nanosecond time points end in 2262
+    if (secs > kMaxSecs) return TimePoint::max();
+    if (secs < -kMaxSecs) return TimePoint::min();
     return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(secs) + std::chrono::nanoseconds(nanos)));
   }
   try {

@@ -61,7 +61,13 @@ WasmRuntime::WasmRuntime(WasmRuntimeConfig config) : impl_(std::make_unique<Impl
   if (impl_->config.restore) impl_->restore();
 }
 
-WasmRuntime::~WasmRuntime() {
+WasmRuntime::~WasmRuntime() { shutdown(); }
+
+void WasmRuntime::import_image(const std::string& reference, const std::vector<uint8_t>& bytes) {
+  impl_->images.import(reference, bytes);
+}
+
+void WasmRuntime::shutdown() {
   impl_->shared.shutting_down = true;
   std::map<std::string, std::shared_ptr<Instance>> all;
   {

@@ -54,6 +54,12 @@ class WasmRuntime : public Runtime {
   std::optional<std::string> ip(const InstanceId& id) override;
 
   const WasmRuntimeConfig& config() const;
+  // Stores `bytes` as image `reference` in the local image store.
+  void import_image(const std::string& reference, const std::vector<uint8_t>& bytes);
+  // What ~WasmRuntime does, callable early (a daemon shutting down): wakes
+  // every waiter and follower, ends every guest, joins their threads. The
+  // recorded states stay as they were. Idempotent.
+  void shutdown();
 
   struct Impl;
 

@@ -1,0 +1,25 @@
+// The daemon API's JSON shapes for the runtime's types (docs/api.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "wasmlet/runtime/runtime.h"
+
+namespace wasmlet::server {
+
+using nlohmann::json;
+
+json to_json(const runtime::InstanceState& s);
+json to_json(const runtime::WaitOutcome& o);
+json to_json(const runtime::InstanceInfo& i);
+json to_json(const runtime::LogEntry& e);
+json to_json(const runtime::InstanceStats& s);
+json to_json(const runtime::ImageInfo& i);
+json to_json(const runtime::PruneResult& p);
+json to_json(const runtime::ExecEvent& e);
+
+runtime::WaitOutcome outcome_from_json(const json& j);
+runtime::LogEntry log_entry_from_json(const json& j);
+runtime::ExecEvent exec_event_from_json(const json& j);
+
+}  // namespace wasmlet::server

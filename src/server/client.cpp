@@ -1,0 +1,115 @@
+#include "client.h"
+
+#include <sys/socket.h>
+
+#include <httplib.h>
+
+#include <fmt/format.h>
+
+#include "wasmlet/runtime/types.h"
+
+namespace wasmlet::server {
+
+using nlohmann::json;
+
+namespace {
+
+std::unique_ptr<httplib::Client> connect(const std::filesystem::path& socket) {
+  auto cli = std::make_unique<httplib::Client>(socket.string());
+  cli->set_address_family(AF_UNIX);
+  cli->set_connection_timeout(5, 0);
+  cli->set_read_timeout(24 * 3600, 0);  // wait and follow may take as long as the workload
+  cli->set_write_timeout(30, 0);
+  return cli;
+}
+
+[[noreturn]] void unavailable(const std::filesystem::path& socket, httplib::Error err) {
+  std::error_code ec;
+  if (!std::filesystem::exists(socket, ec))
+    throw DaemonUnavailable(fmt::format("the wasmlet daemon is not running: no socket at '{}' (start it with `wasmlet serve`, "
+                                        "or point --socket / WASMLET_SOCKET / --data-dir at a running one)", socket.string()));
+  if (err == httplib::Error::Connection)
+    throw DaemonUnavailable(fmt::format("the wasmlet daemon is not running: nothing accepts connections on '{}' (a stale "
+                                        "socket; start the daemon with `wasmlet serve`)", socket.string()));
+  throw DaemonUnavailable(fmt::format("cannot talk to the wasmlet daemon at '{}': {} (is `wasmlet serve` running?)", socket.string(),
+                                      httplib::to_string(err)));
+}
+
+[[noreturn]] void api_error(int status, const std::string& body) {
+  auto j = json::parse(body, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.contains("error"))
+    throw runtime::RuntimeError(runtime::runtime_error_kind_from_string(j.value("kind", "internal")), j["error"].get<std::string>());
+  throw runtime::RuntimeError(runtime::RuntimeError::Kind::Internal, fmt::format("the daemon answered HTTP {}: {}", status, body));
+}
+
+}  // namespace
+
+std::string url_encode(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+Client::Client(std::filesystem::path socket) : socket_(std::move(socket)) {}
+
+json Client::request(const std::string& method, const std::string& path, const json& body) {
+  auto cli = connect(socket_);
+  std::string payload = body.is_null() ? "" : body.dump();
+  httplib::Result res = method == "GET"      ? cli->Get(path.c_str())
+                        : method == "DELETE" ? cli->Delete(path.c_str())
+                                             : cli->Post(path.c_str(), payload, "application/json");
+  if (!res) unavailable(socket_, res.error());
+  if (res->status < 200 || res->status >= 300) api_error(res->status, res->body);
+  if (res->body.empty()) return json::object();
+  auto j = json::parse(res->body, nullptr, false);
+  if (j.is_discarded()) throw runtime::RuntimeError(runtime::RuntimeError::Kind::Internal, "the daemon sent a body that is not JSON");
+  return j;
+}
+
+void Client::stream(const std::string& method, const std::string& path, const json& body,
+                    const std::function<bool(const json&)>& on_line) {
+  auto cli = connect(socket_);
+  httplib::Request req;
+  req.method = method;
+  req.path = path;
+  if (!body.is_null()) {
+    req.body = body.dump();
+    req.set_header("Content-Type", "application/json");
+  }
+  std::string pending, error_body;
+  int status = 0;
+  bool stopped = false;
+  req.response_handler = [&](const httplib::Response& r) {
+    status = r.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    if (status < 200 || status >= 300) {
+      error_body.append(data, len);
+      return true;
+    }
+    pending.append(data, len);
+    size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      if (line.empty()) continue;
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_discarded()) continue;
+      if (!on_line(j)) {
+        stopped = true;
+        return false;
+      }
+    }
+    return true;
+  };
+  auto res = cli->send(req);
+  if (stopped) return;
+  if (!res) unavailable(socket_, res.error());
+  if (status < 200 || status >= 300) api_error(status, error_body.empty() ? res->body : error_body);
+}
+
+}  // namespace wasmlet::server

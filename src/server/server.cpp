@@ -1,0 +1,413 @@
+#include "server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "api_json.h"
+#include "runtime/image_store.h"
+#include "wasmlet/duration.h"
+#include "wasmlet/error.h"
+#include "wasmlet/runtime/wasm_runtime.h"
+
+namespace wasmlet::server {
+
+using namespace wasmlet::runtime;
+
+namespace {
+
+// One thread per connection: waits, log follows and exec streams may block
+// for a long time, which a small fixed pool would not survive.
+class ThreadPerConnection : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard lock(mu_);
+    reap_locked();
+    auto it = threads_.emplace(threads_.end());
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    it->second = done;
+    it->first = std::thread([fn = std::move(fn), done] {
+      fn();
+      *done = true;
+    });
+  }
+  void shutdown() override {
+    std::list<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> all;
+    {
+      std::lock_guard lock(mu_);
+      all.swap(threads_);
+    }
+    for (auto& [t, _] : all)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  void reap_locked() {
+    for (auto it = threads_.begin(); it != threads_.end();) {
+      if (*it->second) {
+        it->first.join();
+        it = threads_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::mutex mu_;
+  std::list<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> threads_;
+};
+
+int http_status(RuntimeError::Kind kind) {
+  switch (kind) {
+    case RuntimeError::Kind::NotFound: return 404;
+    case RuntimeError::Kind::InvalidSpec:
+    case RuntimeError::Kind::InvalidArgument: return 400;
+    case RuntimeError::Kind::AlreadyExists:
+    case RuntimeError::Kind::Conflict: return 409;
+    case RuntimeError::Kind::Unsupported: return 501;
+    case RuntimeError::Kind::PullFailed: return 502;
+    case RuntimeError::Kind::Internal: return 500;
+  }
+  return 500;
+}
+
+void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
+  res.status = status;
+  res.set_content(json{{"error", message}, {"kind", kind}}.dump() + "\n", "application/json");
+}
+
+void send_json(httplib::Response& res, const json& j, int status = 200) {
+  res.status = status;
+  res.set_content(j.dump() + "\n", "application/json");
+}
+
+json body_json(const httplib::Request& req) {
+  if (req.body.empty()) return json::object();
+  auto j = json::parse(req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw RuntimeError(RuntimeError::Kind::InvalidArgument, "the request body is not a JSON object");
+  return j;
+}
+
+std::string str_field(const json& j, const char* key, const std::string& fallback = "") {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_string()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("'{}' must be a string", key));
+  return j[key].get<std::string>();
+}
+
+// Relative module paths and bind sources in a spec resolve against the spec file's directory.
+void resolve_relative(ServiceSpec& spec, const std::string& base_dir) {
+  if (base_dir.empty()) return;
+  std::filesystem::path base(base_dir);
+  if (auto file = ImageStore::local_file(spec.image.name); file && file->is_relative())
+    spec.image.name = (base / *file).lexically_normal().string();
+  for (auto& m : spec.storage)
+    if (m.type == StorageSpec::Type::Bind && !m.source.empty() && m.source[0] != '/')
+      m.source = (base / m.source).lexically_normal().string();
+  if (spec.wasm)
+    for (auto& p : spec.wasm->preopens)
+      if (!p.source.empty() && p.source[0] != '/') p.source = (base / p.source).lexically_normal().string();
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  std::unique_ptr<WasmRuntime> runtime;
+  httplib::Server unix_server, tcp_server;
+  std::thread tcp_thread;
+  int lock_fd = -1;
+  std::atomic<bool> stopping{false};
+
+  template <typename F>
+  httplib::Server::Handler guarded(F f) {
+    return [f](const httplib::Request& req, httplib::Response& res) {
+      try {
+        f(req, res);
+      } catch (const RuntimeError& e) {
+        send_error(res, http_status(e.kind()), to_string(e.kind()), e.what());
+      } catch (const UsageError& e) {
+        send_error(res, 400, "invalid_argument", e.what());
+      } catch (const std::exception& e) {
+        send_error(res, 500, "internal", e.what());
+      }
+    };
+  }
+
+  InstanceId id_of(const httplib::Request& req) { return InstanceId::parse(req.matches[1].str()); }
+
+  // Creates the instances of `services` (all when empty) from a deployment document.
+  json create_from(const json& body, bool start) {
+    std::string yaml = str_field(body, "yaml");
+    std::string source = str_field(body, "source", "spec");
+    std::string base_dir = str_field(body, "base_dir");
+    DeploymentSpec d = parse_deployment(yaml, source);
+    std::vector<std::string> only;
+    if (body.contains("services") && body["services"].is_array())
+      for (const auto& s : body["services"]) only.push_back(s.get<std::string>());
+    std::optional<uint32_t> replica;
+    if (body.contains("replica") && body["replica"].is_number_unsigned()) replica = body["replica"].get<uint32_t>();
+    for (const auto& name : only)
+      if (!d.find(name))
+        throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("{}: no service '{}' in deployment '{}'", source, name, d.deployment));
+    json created = json::array(), existing = json::array(), warnings = json::array();
+    for (auto spec : d.services) {
+      if (!only.empty() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
+      resolve_relative(spec, base_dir);
+      for (const auto& w : spec.warnings) warnings.push_back(w);
+      uint32_t first = replica.value_or(0), last = replica ? *replica + 1 : spec.replicas;
+      for (uint32_t r = first; r < last; ++r) {
+        InstanceId id{spec.name, r};
+        try {
+          runtime->create(id, spec);
+          created.push_back(id.str());
+        } catch (const RuntimeError& e) {
+          if (e.kind() != RuntimeError::Kind::AlreadyExists || !start) throw;
+          existing.push_back(id.str());
+        }
+        if (start) runtime->start(id);
+      }
+    }
+    return {{"deployment", d.deployment}, {"created", created}, {"existing", existing}, {"warnings", warnings}};
+  }
+
+  void routes(httplib::Server& s) {
+    s.Get("/v1/ping", guarded([](const httplib::Request&, httplib::Response& res) {
+      send_json(res, {{"wasmlet", "0.1.0"}, {"api", "v1"}});
+    }));
+    s.Post("/v1/deployments", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      json body = body_json(req);
+      send_json(res, create_from(body, body.value("start", true)), 201);
+    }));
+    s.Post("/v1/instances", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, create_from(body_json(req), false), 201);
+    }));
+    s.Get("/v1/instances", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      bool all = req.get_param_value("all") == "true" || req.get_param_value("all") == "1";
+      json out = json::array();
+      for (const auto& info : runtime->list())
+        if (all || info.state.active() || info.state.kind == InstanceState::Kind::Pending) out.push_back(to_json(info));
+      send_json(res, out);
+    }));
+    s.Get(R"(/v1/instances/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, to_json(runtime->inspect(id_of(req))));
+    }));
+    s.Post(R"(/v1/instances/([^/]+)/start)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      auto id = id_of(req);
+      runtime->start(id);
+      send_json(res, {{"id", id.str()}, {"state", to_json(runtime->state(id))}});
+    }));
+    s.Post(R"(/v1/instances/([^/]+)/stop)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      auto id = id_of(req);
+      std::chrono::nanoseconds timeout = std::chrono::seconds(10);
+      if (req.has_param("timeout")) timeout = parse_duration(req.get_param_value("timeout"));
+      runtime->stop(id, timeout);
+      send_json(res, {{"id", id.str()}, {"state", to_json(runtime->state(id))}});
+    }));
+    s.Post(R"(/v1/instances/([^/]+)/kill)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      auto id = id_of(req);
+      std::optional<std::string> sig;
+      if (req.has_param("signal")) sig = req.get_param_value("signal");
+      runtime->kill(id, sig ? std::optional<std::string_view>(*sig) : std::nullopt);
+      send_json(res, {{"id", id.str()}, {"state", to_json(runtime->state(id))}});
+    }));
+    s.Delete(R"(/v1/instances/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      auto id = id_of(req);
+      runtime->remove(id, req.get_param_value("force") == "true" || req.get_param_value("force") == "1");
+      send_json(res, {{"id", id.str()}, {"removed", true}});
+    }));
+    s.Post(R"(/v1/instances/([^/]+)/wait)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, to_json(runtime->wait_outcome(id_of(req))));
+    }));
+    s.Get(R"(/v1/instances/([^/]+)/stats)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, to_json(runtime->stats(id_of(req))));
+    }));
+    s.Get(R"(/v1/instances/([^/]+)/logs)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      auto id = id_of(req);
+      LogQuery q;
+      if (req.has_param("tail")) q.tail = std::stoul(req.get_param_value("tail"));
+      if (req.has_param("since")) q.since = parse_time(req.get_param_value("since"));
+      bool follow = req.get_param_value("follow") == "true" || req.get_param_value("follow") == "1";
+      if (!follow) {
+        std::string out;
+        for (const auto& e : runtime->logs(id, q)) out += to_json(e).dump() + "\n";
+        res.set_content(out, "application/x-ndjson");
+        return;
+      }
+      runtime->inspect(id);  // 404 now rather than inside the stream
+      res.set_chunked_content_provider("application/x-ndjson", [this, id, q](size_t, httplib::DataSink& sink) {
+        try {
+          runtime->follow_logs(id, q, [&](const LogEntry& e) {
+            std::string line = to_json(e).dump() + "\n";
+            return sink.write(line.data(), line.size());
+          });
+        } catch (const std::exception&) {
+        }
+        sink.done();
+        return true;
+      });
+    }));
+    s.Post(R"(/v1/instances/([^/]+)/exec)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      auto id = id_of(req);
+      json body = body_json(req);
+      std::vector<std::string> cmd;
+      if (body.contains("cmd") && body["cmd"].is_array())
+        for (const auto& a : body["cmd"]) cmd.push_back(a.get<std::string>());
+      if (cmd.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "exec needs a command (\"cmd\": [...])");
+      runtime->inspect(id);
+      res.set_chunked_content_provider("application/x-ndjson", [this, id, cmd](size_t, httplib::DataSink& sink) {
+        bool open = true;
+        auto emit = [&](const json& j) {
+          if (!open) return;
+          std::string line = j.dump() + "\n";
+          open = sink.write(line.data(), line.size());
+        };
+        try {
+          runtime->exec_stream(id, cmd, [&](const ExecEvent& e) { emit(to_json(e)); });
+        } catch (const RuntimeError& e) {
+          emit({{"error", e.what()}, {"kind", to_string(e.kind())}});
+          emit({{"exit", 126}});
+        } catch (const std::exception& e) {
+          emit({{"error", e.what()}, {"kind", "internal"}});
+          emit({{"exit", 126}});
+        }
+        sink.done();
+        return true;
+      });
+    }));
+    s.Get("/v1/images", guarded([this](const httplib::Request&, httplib::Response& res) {
+      json out = json::array();
+      for (const auto& i : runtime->list_images()) out.push_back(to_json(i));
+      send_json(res, out);
+    }));
+    s.Post("/v1/images/pull", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      json body = body_json(req);
+      std::string ref = str_field(body, "reference");
+      PullPolicy policy = pull_policy_from_string(str_field(body, "pull_policy", "always"));
+      std::optional<RegistryAuth> auth;
+      if (body.contains("auth") && body["auth"].is_object())
+        auth = RegistryAuth{body["auth"].value("username", ""), body["auth"].value("password", ""), body["auth"].value("token", "")};
+      runtime->pull(ref, policy, auth);
+      send_json(res, {{"reference", ref}, {"pulled", true}});
+    }));
+    s.Post("/v1/images/tag", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      json body = body_json(req);
+      runtime->tag_image(str_field(body, "source"), str_field(body, "target"));
+      send_json(res, {{"tagged", true}});
+    }));
+    s.Delete("/v1/images", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      runtime->remove_image(req.get_param_value("reference"), req.get_param_value("force") == "true");
+      send_json(res, {{"removed", true}});
+    }));
+    s.Post("/v1/images/prune", guarded([this](const httplib::Request&, httplib::Response& res) {
+      send_json(res, to_json(runtime->prune_images()));
+    }));
+    s.set_keep_alive_max_count(1);
+    s.set_read_timeout(30, 0);
+    s.set_write_timeout(30, 0);
+    s.new_task_queue = [] { return new ThreadPerConnection(); };
+  }
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = std::move(options); }
+
+Server::~Server() {
+  stop();
+  if (impl_->tcp_thread.joinable()) impl_->tcp_thread.join();
+  if (impl_->lock_fd >= 0) ::close(impl_->lock_fd);
+}
+
+void Server::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  if (impl_->runtime) impl_->runtime->shutdown();  // wakes long waits and follows first
+  impl_->unix_server.stop();
+  impl_->tcp_server.stop();
+}
+
+void Server::run(bool handle_signals) {
+  auto& o = impl_->options;
+  std::filesystem::create_directories(o.data_dir);
+  std::filesystem::permissions(o.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  auto lock_path = o.data_dir / "wasmlet.lock";
+  impl_->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (impl_->lock_fd < 0 || ::flock(impl_->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    throw Error(fmt::format("another wasmlet daemon is using the data dir '{}' (lock '{}')", o.data_dir.string(), lock_path.string()));
+  if (o.socket.string().size() >= sizeof(sockaddr_un{}.sun_path))
+    throw Error(fmt::format("the socket path '{}' is too long for a Unix socket (at most {} bytes)", o.socket.string(),
+                            sizeof(sockaddr_un{}.sun_path) - 1));
+  std::filesystem::create_directories(o.socket.parent_path());
+  std::error_code ec;
+  std::filesystem::remove(o.socket, ec);  // stale: we hold the data dir's lock
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  if (handle_signals) pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started from here inherits it
+  ::signal(SIGPIPE, SIG_IGN);
+
+  impl_->routes(impl_->unix_server);
+  impl_->unix_server.set_address_family(AF_UNIX);
+  mode_t old = ::umask(0177);  // the socket is created 0600
+  bool bound = impl_->unix_server.bind_to_port(o.socket.string(), 80);
+  ::umask(old);
+  if (!bound) throw Error(fmt::format("cannot listen on the Unix socket '{}'", o.socket.string()));
+  ::chmod(o.socket.c_str(), 0600);
+
+  if (o.tcp_port) {
+    if (o.token.empty()) throw Error("--listen needs a bearer token (--token-file)");
+    impl_->routes(impl_->tcp_server);
+    std::string expected = "Bearer " + o.token;
+    impl_->tcp_server.set_pre_routing_handler([expected](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("Authorization") == expected) return httplib::Server::HandlerResponse::Unhandled;
+      send_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    if (!impl_->tcp_server.bind_to_port("127.0.0.1", *o.tcp_port))
+      throw Error(fmt::format("cannot listen on 127.0.0.1:{}", *o.tcp_port));
+  }
+
+  impl_->runtime = std::make_unique<WasmRuntime>(WasmRuntimeConfig{o.data_dir});
+
+  std::thread signal_thread;
+  int wake_pipe[2] = {-1, -1};
+  if (handle_signals) {
+    signal_thread = std::thread([this, signals] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (sig == SIGTERM || sig == SIGINT) stop();
+    });
+  }
+  if (o.tcp_port) impl_->tcp_thread = std::thread([this] { impl_->tcp_server.listen_after_bind(); });
+  std::cerr << fmt::format("wasmlet: serving on {}{} (data dir {})\n", o.socket.string(),
+                           o.tcp_port ? fmt::format(" and 127.0.0.1:{}", *o.tcp_port) : "", o.data_dir.string());
+  impl_->unix_server.listen_after_bind();
+  stop();
+  if (handle_signals) {
+    // Wake the signal thread if it is still waiting.
+    if (signal_thread.joinable()) {
+      pthread_kill(signal_thread.native_handle(), SIGTERM);
+      signal_thread.join();
+    }
+  }
+  (void)wake_pipe;
+  if (impl_->tcp_thread.joinable()) impl_->tcp_thread.join();
+  impl_->runtime.reset();
+  std::filesystem::remove(o.socket, ec);
+}
+
+}  // namespace wasmlet::server

@@ -1,0 +1,93 @@
+// Many instances at once (seed: test_multiple_instances_concurrent,
+// test_sequential_reuse_of_service_name) and 200 instances without leaking
+// threads, file descriptors or memory.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "runtime_support.h"
+#include "wasmlet/runtime/wasm_runtime.h"
+
+namespace wasmlet::runtime {
+namespace {
+
+using testing::fixture;
+using testing::service;
+using testing::TempDir;
+
+TEST(Concurrency, MultipleInstancesConcurrently) {
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  std::vector<std::thread> threads;
+  std::vector<int> codes(5, -1);
+  for (int i = 0; i < 5; ++i)
+    threads.emplace_back([&, i] {
+      InstanceId id{"concurrent-" + std::to_string(i), 1};
+      rt.create(id, service(fixture("exit_code"), {std::to_string(i)}));
+      rt.start(id);
+      codes[i] = rt.wait(id);
+      rt.remove(id);
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(codes[i], i);
+  EXPECT_TRUE(rt.list().empty());
+}
+
+TEST(Concurrency, SequentialReuseOfServiceName) {
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  for (uint32_t i = 0; i < 3; ++i) {
+    InstanceId id{"sequential", i};
+    rt.create(id, service(fixture("exit_code")));
+    rt.start(id);
+    EXPECT_EQ(rt.wait(id), 0) << "iteration " << i;
+    rt.remove(id);
+  }
+  InstanceId same{"sequential", 0};  // the very same id again
+  rt.create(same, service(fixture("exit_code"), {"9"}));
+  rt.start(same);
+  EXPECT_EQ(rt.wait(same), 9);
+  EXPECT_TRUE(rt.logs(same).empty() || rt.logs(same).size() < 3);
+}
+
+void run_batch(WasmRuntime& rt, int n) {
+  for (int i = 0; i < n; ++i) {
+    InstanceId id{"many", static_cast<uint32_t>(i)};
+    rt.create(id, service(fixture("exit_code"), {std::to_string(i % 100)}));
+  }
+  for (int i = 0; i < n; ++i) rt.start({"many", static_cast<uint32_t>(i)});
+  for (int i = 0; i < n; ++i) ASSERT_EQ(rt.wait({"many", static_cast<uint32_t>(i)}), i % 100);
+  for (int i = 0; i < n; ++i) rt.remove({"many", static_cast<uint32_t>(i)});
+}
+
+TEST(Concurrency, TwoHundredInstancesLeakNothing) {
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  run_batch(rt, 200);  // warm-up: module cache, database, allocator arenas
+  size_t tasks = testing::count_entries("/proc/self/task");
+  size_t fds = testing::count_entries("/proc/self/fd");
+  long rss = testing::rss_kib();
+  run_batch(rt, 200);
+  EXPECT_EQ(testing::count_entries("/proc/self/task"), tasks);
+  EXPECT_EQ(testing::count_entries("/proc/self/fd"), fds);
+  EXPECT_LT(testing::rss_kib() - rss, 32 * 1024) << "RSS grew from " << rss << " KiB";
+  EXPECT_TRUE(rt.list().empty());
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path / "data/logs"));
+}
+
+TEST(Concurrency, ManyLoopsStoppedAtOnce) {
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  const int n = 20;
+  for (int i = 0; i < n; ++i) {
+    rt.create({"loop", static_cast<uint32_t>(i)}, service(fixture("loop_forever")));
+    rt.start({"loop", static_cast<uint32_t>(i)});
+  }
+  std::vector<std::thread> stoppers;
+  for (int i = 0; i < n; ++i) stoppers.emplace_back([&, i] { rt.stop({"loop", static_cast<uint32_t>(i)}, std::chrono::seconds(5)); });
+  for (auto& t : stoppers) t.join();
+  for (int i = 0; i < n; ++i) EXPECT_EQ(rt.wait({"loop", static_cast<uint32_t>(i)}), 143);
+}
+
+}  // namespace
+}  // namespace wasmlet::runtime

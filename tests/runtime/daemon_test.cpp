@@ -1,0 +1,223 @@
+// A real `wasmlet serve` on a temp socket and data dir, driven by the CLI verbs.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime_support.h"
+
+namespace wasmlet::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string spec_yaml() {
+  return "version: v1\n"
+         "deployment: demo\n"
+         "services:\n"
+         "  job:\n"
+         "    image:\n"
+         "      name: " + fixture("exit_code") + "\n"
+         "      pull_policy: if_not_present\n"
+         "    command:\n"
+         "      args: [\"3\"]\n"
+         "    scale:\n"
+         "      replicas: 2\n"
+         "  loop:\n"
+         "    image: " + fixture("loop_forever") + "\n"
+         "  chatty:\n"
+         "    image: " + fixture("rt_alternate_output") + "\n"
+         "    command: {args: [\"10\"]}\n"
+         "  keeper:\n"
+         "    image: " + fixture("loop_forever") + "\n"
+         "    restart_policy: {kind: always, delay: 10ms}\n";
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  fs::path data = dir.path / "data";
+  std::unique_ptr<Daemon> d = std::make_unique<Daemon>(data);
+
+  fs::path write_spec(const std::string& text, const std::string& name = "spec.yaml") {
+    write_text(dir.path / name, text);
+    return dir.path / name;
+  }
+  json ps() {
+    auto r = d->cli({"ps", "-a", "--format", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  }
+  json find(const json& list, const std::string& id) {
+    for (const auto& i : list)
+      if (i["id"] == id) return i;
+    return nullptr;
+  }
+};
+
+TEST_F(DaemonTest, FullLifecycleFromAYamlSpec) {
+  auto spec = write_spec(spec_yaml());
+  auto up = d->cli({"up", "-f", spec.string()});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  for (const char* id : {"job-rep-0", "job-rep-1", "loop-rep-0", "chatty-rep-0", "keeper-rep-0"})
+    EXPECT_NE(up.out.find(id), std::string::npos) << up.out;
+
+  auto w = d->cli({"wait", "job-rep-0", "job-rep-1"});
+  EXPECT_EQ(w.exit_code, 3) << w.err;  // wait exits with the instance's code
+  EXPECT_EQ(w.out, "3\n3\n");
+
+  auto list = ps();
+  EXPECT_EQ(find(list, "job-rep-1")["state"]["text"], "exited(3)");
+  EXPECT_EQ(find(list, "loop-rep-0")["state"]["status"], "running");
+  auto running = json::parse(d->cli({"ps", "--format", "json"}).out);
+  EXPECT_TRUE(find(running, "job-rep-0").is_null());  // ps without -a: running ones
+
+  auto stop = d->cli({"stop", "-t", "5", "loop-rep-0"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  auto wj = json::parse(d->cli({"wait", "loop-rep-0", "--format", "json"}).out);
+  EXPECT_EQ(wj["exit_code"], 143);
+  EXPECT_EQ(wj["reason"], "signal");
+  EXPECT_EQ(wj["signal"], "SIGTERM");
+  EXPECT_TRUE(wj["finished_at"].is_string());
+
+  auto inspect = json::parse(d->cli({"inspect", "loop-rep-0"}).out);
+  EXPECT_EQ(inspect[0]["state"]["exit_code"], 143);
+  EXPECT_EQ(inspect[0]["outcome"]["signal"], "SIGTERM");
+  EXPECT_TRUE(inspect[0]["pid"].is_null());
+
+  auto stats = json::parse(d->cli({"stats", "loop-rep-0", "--format", "json"}).out);
+  EXPECT_GT(stats["cpu_usage_usec"].get<uint64_t>(), 0u);
+  EXPECT_GT(stats["fuel_consumed"].get<uint64_t>(), 0u);
+
+  auto rm_running = d->cli({"rm", "keeper-rep-0"});
+  EXPECT_NE(rm_running.exit_code, 0);
+  EXPECT_NE(rm_running.err.find("keeper-rep-0"), std::string::npos) << rm_running.err;
+  for (const char* id : {"job-rep-0", "job-rep-1", "loop-rep-0", "chatty-rep-0"}) EXPECT_EQ(d->cli({"rm", id}).exit_code, 0) << id;
+  EXPECT_EQ(d->cli({"rm", "-f", "keeper-rep-0"}).exit_code, 0);
+  EXPECT_TRUE(ps().empty());
+}
+
+TEST_F(DaemonTest, CreateThenStartAndKill) {
+  auto spec = write_spec(spec_yaml());
+  auto created = d->cli({"create", "-f", spec.string(), "--service", "loop"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_EQ(created.out, "loop-rep-0\n");
+  EXPECT_EQ(find(ps(), "loop-rep-0")["state"]["status"], "pending");
+  EXPECT_EQ(d->cli({"start", "loop-rep-0"}).exit_code, 0);
+  auto bogus = d->cli({"kill", "-s", "SIGFOO", "loop-rep-0"});
+  EXPECT_NE(bogus.exit_code, 0);
+  EXPECT_NE(bogus.err.find("unsupported signal 'SIGFOO'"), std::string::npos) << bogus.err;
+  EXPECT_EQ(d->cli({"kill", "loop-rep-0"}).exit_code, 0);
+  auto w = d->cli({"wait", "loop-rep-0"});
+  EXPECT_EQ(w.exit_code, 137);
+  EXPECT_EQ(w.out, "137\n");
+}
+
+TEST_F(DaemonTest, LogsKeepInterleavingAndFollow) {
+  auto spec = write_spec(spec_yaml());
+  ASSERT_EQ(d->cli({"up", "-f", spec.string(), "--service", "chatty"}).exit_code, 0);
+  auto follow = d->cli({"logs", "-f", "chatty-rep-0", "--format", "json"});  // ends when it exits
+  ASSERT_EQ(follow.exit_code, 0) << follow.err;
+  std::vector<json> lines;
+  std::istringstream in(follow.out);
+  for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
+  ASSERT_EQ(lines.size(), 21u) << follow.out;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(lines[2 * i]["message"], "out " + std::to_string(i));
+    EXPECT_EQ(lines[2 * i]["stream"], "stdout");
+    EXPECT_EQ(lines[2 * i + 1]["message"], "err " + std::to_string(i));
+    EXPECT_EQ(lines[2 * i + 1]["stream"], "stderr");
+  }
+  auto tail = d->cli({"logs", "--tail", "2", "chatty-rep-0"});
+  EXPECT_EQ(tail.out, "partial line without newline\n");
+  EXPECT_EQ(tail.err, "err 9\n");
+  auto since = d->cli({"logs", "--since", "2200-01-01T00:00:00Z", "chatty-rep-0"});
+  EXPECT_EQ(since.out + since.err, "");
+}
+
+TEST_F(DaemonTest, RecordsAndLogsSurviveKill9) {
+  auto spec = write_spec(spec_yaml());
+  ASSERT_EQ(d->cli({"up", "-f", spec.string()}).exit_code, 0);
+  ASSERT_EQ(d->cli({"wait", "job-rep-0", "chatty-rep-0"}).exit_code, 0);
+  d->cli({"logs", "-f", "loop-rep-0"}, std::chrono::milliseconds(300));  // "looping" is logged by now
+  auto before = d->cli({"logs", "chatty-rep-0", "--format", "json"}).out;
+  d->kill9();
+  auto down = d->cli({"ps"});
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("not running"), std::string::npos) << down.err;
+  d->start();
+  auto list = ps();
+  EXPECT_EQ(list.size(), 5u);
+  EXPECT_EQ(find(list, "job-rep-0")["state"]["text"], "exited(3)");
+  EXPECT_EQ(find(list, "loop-rep-0")["state"]["text"], "failed(agent restarted)");
+  EXPECT_EQ(find(list, "loop-rep-0")["outcome"]["reason"], "runtime_error");
+  auto keeper = find(list, "keeper-rep-0");
+  EXPECT_EQ(keeper["state"]["status"], "running") << keeper.dump();  // restart_policy: always
+  EXPECT_GE(keeper["restart_count"].get<int>(), 1);
+  EXPECT_EQ(d->cli({"logs", "chatty-rep-0", "--format", "json"}).out, before);
+  auto loop_logs = d->cli({"logs", "loop-rep-0"});
+  EXPECT_NE(loop_logs.out.find("looping"), std::string::npos);
+  EXPECT_NE(loop_logs.err.find("agent restarted"), std::string::npos);
+  EXPECT_EQ(d->cli({"wait", "job-rep-1"}).exit_code, 3);
+}
+
+TEST_F(DaemonTest, GracefulStopAlsoReportsAgentRestart) {
+  auto spec = write_spec(spec_yaml());
+  ASSERT_EQ(d->cli({"up", "-f", spec.string(), "--service", "loop"}).exit_code, 0);
+  int status = d->terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(fs::exists(data / "wasmlet.sock"));
+  d->start();
+  EXPECT_EQ(find(ps(), "loop-rep-0")["state"]["text"], "failed(agent restarted)");
+}
+
+TEST_F(DaemonTest, ExecStreamsOutputAndExitCode) {
+  write_spec("version: v1\ndeployment: e\nservices:\n  tool:\n    image: " + fixture("rt_env_args") + "\n    env: {SHARED: yes}\n");
+  ASSERT_EQ(d->cli({"create", "-f", (dir.path / "spec.yaml").string()}).exit_code, 0);
+  auto r = d->cli({"exec", "tool-rep-0", "--", "x-cmd", "--flag"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.out.find("arg[1]=x-cmd"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("arg[2]=--flag"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("env SHARED=yes"), std::string::npos) << r.out;
+}
+
+TEST_F(DaemonTest, SpecErrorsNameFileLineAndField) {
+  auto bad = write_spec("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm:\n      max_memory: lots\n", "bad.yaml");
+  auto r = d->cli({"up", "-f", bad.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("bad.yaml:7:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("services.web.wasm.max_memory"), std::string::npos) << r.err;
+  auto missing = d->cli({"inspect", "nope-rep-0"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("nope-rep-0"), std::string::npos) << missing.err;
+  auto malformed = d->cli({"stop", "not-an-id"});
+  EXPECT_NE(malformed.err.find("SERVICE-rep-N"), std::string::npos) << malformed.err;
+}
+
+TEST_F(DaemonTest, RelativeImagePathsResolveAgainstTheSpecFile) {
+  fs::copy_file(fixture("exit_code"), dir.path / "local.wasm");
+  write_spec("version: v1\ndeployment: r\nservices:\n  rel:\n    image: ./local.wasm\n    command: {args: [\"6\"]}\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path / "spec.yaml").string()}).exit_code, 0);
+  EXPECT_EQ(d->cli({"wait", "rel-rep-0"}).exit_code, 6);
+}
+
+TEST_F(DaemonTest, SocketIsPrivate) {
+  struct stat st {};
+  ASSERT_EQ(::stat((data / "wasmlet.sock").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  Daemon* second = nullptr;
+  EXPECT_THROW(second = new Daemon(data), std::runtime_error);  // one daemon per data dir
+  delete second;
+}
+
+TEST(DaemonAbsent, ClearErrorWhenNotRunning) {
+  TempDir dir;
+  auto r = wasmlet({"ps", "--data-dir", (dir.path / "none").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("daemon is not running"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wasmlet serve"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace wasmlet::testing

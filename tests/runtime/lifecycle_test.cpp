@@ -1,0 +1,340 @@
+// WasmRuntime in-process: the lifecycle tests of the seed (003) and of issue 4.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "runtime_support.h"
+#include "wasmlet/runtime/wasm_runtime.h"
+
+namespace wasmlet::runtime {
+namespace {
+
+using testing::fixture;
+using testing::service;
+using testing::TempDir;
+
+class Lifecycle : public ::testing::Test {
+ protected:
+  TempDir dir;
+  std::unique_ptr<WasmRuntime> rt = std::make_unique<WasmRuntime>(WasmRuntimeConfig{dir.path / "data"});
+  InstanceId id{"svc", 1};
+
+  std::vector<std::string> messages(const InstanceId& i) {
+    std::vector<std::string> out;
+    for (const auto& e : rt->logs(i)) out.push_back(e.message);
+    return out;
+  }
+};
+
+TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
+  rt->create(id, service(fixture("exit_code")));
+  EXPECT_EQ(rt->state(id), InstanceState::pending());
+}
+
+TEST_F(Lifecycle, FullLifecycleExitZero) {  // seed: test_module_executes_and_completes, test_wasi_proc_exit_available
+  rt->create(id, service(fixture("exit_code"), {"0"}));
+  EXPECT_EQ(rt->state(id), InstanceState::pending());
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 0);
+  EXPECT_EQ(rt->state(id), InstanceState::exited(0));
+  auto o = rt->wait_outcome(id);
+  EXPECT_EQ(o.reason, WaitReason::Exited);
+  EXPECT_FALSE(o.signal);
+  ASSERT_TRUE(o.finished_at);
+  EXPECT_LE(*o.finished_at, Clock::now());
+  rt->remove(id);
+  EXPECT_THROW(rt->state(id), RuntimeError);
+}
+
+TEST_F(Lifecycle, ExitCodeIsPassedAndStateReflectsIt) {  // seed: test_wasi_exit_code_passed_correctly
+  rt->create(id, service(fixture("exit_code"), {"42"}));
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 42);
+  EXPECT_EQ(rt->state(id), InstanceState::exited(42));
+}
+
+TEST_F(Lifecycle, MainExportReturnValueIsTheExitCode) {
+  rt->create(id, service(fixture("main_only")));
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 5);
+}
+
+TEST_F(Lifecycle, EnvAndArgsReachTheGuest) {  // seed: test_env_vars_available_in_context, test_args_available_in_context
+  auto spec = service(fixture("rt_env_args"), {"arg1", "arg2", "--flag"});
+  spec.env = {{"MY_VAR", "my_value"}, {"ANOTHER_VAR", "another_value"}};
+  rt->create(id, spec);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 0);
+  auto lines = messages(id);
+  auto has = [&](const std::string& l) { return std::find(lines.begin(), lines.end(), l) != lines.end(); };
+  EXPECT_TRUE(has("arg[0]=" + fixture("rt_env_args")));
+  EXPECT_TRUE(has("arg[1]=arg1"));
+  EXPECT_TRUE(has("arg[3]=--flag"));
+  EXPECT_TRUE(has("env MY_VAR=my_value"));
+  EXPECT_TRUE(has("env ANOTHER_VAR=another_value"));
+  EXPECT_TRUE(has("env PATH=/usr/local/bin:/usr/bin:/bin"));
+}
+
+TEST_F(Lifecycle, StopInterruptsAnInfiniteLoop) {
+  rt->create(id, service(fixture("loop_forever")));
+  rt->start(id);
+  rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message != "looping"; });  // it is inside the loop now
+  auto t0 = std::chrono::steady_clock::now();
+  rt->stop(id, std::chrono::seconds(5));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_EQ(rt->state(id), InstanceState::exited(143));
+  auto o = rt->wait_outcome(id);
+  EXPECT_EQ(o.exit_code, 143);
+  EXPECT_EQ(o.reason, WaitReason::Signal);
+  EXPECT_EQ(o.signal, "SIGTERM");
+  rt->stop(id, std::chrono::seconds(1));  // idempotent
+  rt->kill(id);
+  EXPECT_EQ(rt->state(id), InstanceState::exited(143));
+}
+
+TEST_F(Lifecycle, KillEndsItNowWith137) {
+  rt->create(id, service(fixture("loop_forever")));
+  rt->start(id);
+  rt->kill(id);  // default SIGKILL
+  auto o = rt->wait_outcome(id);
+  EXPECT_EQ(o.exit_code, 137);
+  EXPECT_EQ(o.reason, WaitReason::Signal);
+  EXPECT_EQ(o.signal, "SIGKILL");
+  EXPECT_EQ(rt->state(id), InstanceState::exited(137));
+}
+
+TEST_F(Lifecycle, KillWithOtherSignalsAndBogusSignal) {
+  rt->create(id, service(fixture("loop_forever")));
+  rt->start(id);
+  try {
+    rt->kill(id, "SIGFOO");
+    FAIL() << "SIGFOO accepted";
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(e.kind(), RuntimeError::Kind::InvalidSpec);
+  }
+  EXPECT_EQ(rt->state(id).kind, InstanceState::Kind::Running);
+  rt->kill(id, "int");
+  EXPECT_EQ(rt->wait(id), 130);
+  EXPECT_EQ(rt->wait_outcome(id).signal, "SIGINT");
+}
+
+TEST_F(Lifecycle, StopInterruptsABlockingSleep) {
+  rt->create(id, service(fixture("rt_sleep")));
+  rt->start(id);
+  rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message != "sleeping"; });
+  rt->stop(id, std::chrono::seconds(5));
+  EXPECT_EQ(rt->wait(id), 143);
+}
+
+TEST_F(Lifecycle, StopRightAfterStart) {  // seed: test_stop_container_during_execution
+  rt->create(id, service(fixture("exit_code")));
+  rt->start(id);
+  rt->stop(id, std::chrono::seconds(1));
+  EXPECT_TRUE(rt->state(id).finished()) << rt->state(id).to_string();
+}
+
+TEST_F(Lifecycle, StopAndKillOfPendingInstanceAreNoOps) {
+  rt->create(id, service(fixture("exit_code")));
+  rt->stop(id, std::chrono::seconds(1));
+  rt->kill(id);
+  EXPECT_EQ(rt->state(id), InstanceState::pending());
+}
+
+TEST_F(Lifecycle, RemoveRunningNeedsForce) {  // seed: test_remove_running_instance
+  rt->create(id, service(fixture("loop_forever")));
+  rt->start(id);
+  try {
+    rt->remove(id);
+    FAIL() << "removed a running instance without force";
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(e.kind(), RuntimeError::Kind::Conflict);
+    EXPECT_NE(std::string(e.what()).find("svc-rep-1"), std::string::npos);
+  }
+  rt->remove(id, true);
+  EXPECT_THROW(rt->state(id), RuntimeError);
+}
+
+TEST_F(Lifecycle, WaitBlocksUntilStartedAndFinished) {
+  rt->create(id, service(fixture("exit_code"), {"3"}));
+  std::optional<int> code;
+  std::thread waiter([&] { code = rt->wait(id); });
+  EXPECT_FALSE(rt->wait_outcome_for(id, std::chrono::milliseconds(50)));
+  rt->start(id);
+  waiter.join();
+  EXPECT_EQ(code, 3);
+}
+
+TEST_F(Lifecycle, StartAgainAfterExit) {
+  rt->create(id, service(fixture("exit_code"), {"4"}));
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 4);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 4);
+}
+
+TEST_F(Lifecycle, LogsKeepInterleavingOfStdoutAndStderr) {
+  rt->create(id, service(fixture("rt_alternate_output"), {"25"}));
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 0);
+  auto entries = rt->logs(id);
+  ASSERT_EQ(entries.size(), 51u);
+  for (int i = 0; i < 25; ++i) {
+    EXPECT_EQ(entries[2 * i].message, "out " + std::to_string(i));
+    EXPECT_EQ(entries[2 * i].stream, LogStream::Stdout);
+    EXPECT_EQ(entries[2 * i + 1].message, "err " + std::to_string(i));
+    EXPECT_EQ(entries[2 * i + 1].stream, LogStream::Stderr);
+  }
+  EXPECT_EQ(entries.back().message, "partial line without newline");  // flushed at exit
+  auto tail = rt->logs(id, {3, std::nullopt});
+  ASSERT_EQ(tail.size(), 3u);
+  EXPECT_EQ(tail[0].message, "out 24");
+}
+
+TEST_F(Lifecycle, LogsBeforeStartAreEmpty) {  // seed: test_get_logs_before_start, test_get_log_lines
+  rt->create(id, service(fixture("exit_code")));
+  EXPECT_TRUE(rt->logs(id, {100, std::nullopt}).empty());
+}
+
+TEST_F(Lifecycle, StatsAreReal) {  // seed: test_wasm_stats_* (which returned zeros)
+  auto spec = service(fixture("loop_forever"));
+  spec.wasm = WasmConfig{};
+  spec.wasm->max_memory = "32Mi";
+  rt->create(id, spec);
+  auto before = rt->stats(id);
+  EXPECT_EQ(before.cpu_usage_usec, 0u);
+  EXPECT_EQ(before.memory_limit, 32u << 20);
+  rt->start(id);
+  rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message != "looping"; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let it burn some CPU
+  auto during = rt->stats(id);
+  EXPECT_GT(during.cpu_usage_usec, 50000u);
+  EXPECT_GT(during.memory_bytes, 0u);
+  EXPECT_GT(during.fuel_consumed, 0u);
+  rt->kill(id);
+  auto after = rt->stats(id);
+  EXPECT_GE(after.cpu_usage_usec, during.cpu_usage_usec);
+  EXPECT_GT(after.memory_bytes, 0u);
+}
+
+TEST_F(Lifecycle, ExecRunsAFreshInstanceInTheSameSandbox) {  // seed: test_exec_not_supported (now supported)
+  auto spec = service(fixture("rt_env_args"));
+  spec.env = {{"SHARED", "yes"}};
+  rt->create(id, spec);
+  rt->start(id);
+  rt->wait(id);
+  auto r = rt->exec(id, {"x-cmd", "two"});
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_NE(r.out.find("arg[1]=x-cmd"), std::string::npos);
+  EXPECT_NE(r.out.find("arg[2]=two"), std::string::npos);
+  EXPECT_NE(r.out.find("env SHARED=yes"), std::string::npos);
+  std::vector<ExecEvent> events;
+  rt->exec_stream(id, {"plain"}, [&](const ExecEvent& e) { events.push_back(e); });
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().kind, ExecEvent::Kind::Exit);
+  EXPECT_EQ(events.back().exit_code, 0);
+  EXPECT_THROW(rt->exec(id, {}), RuntimeError);
+}
+
+TEST_F(Lifecycle, PidIsNoneAndIpIsLoopback) {
+  rt->create(id, service(fixture("exit_code")));
+  EXPECT_EQ(rt->pid(id), std::nullopt);
+  EXPECT_EQ(rt->ip(id), "127.0.0.1");
+}
+
+TEST_F(Lifecycle, RestartPolicyOnFailureRestartsUpToTheLimit) {
+  auto spec = service(fixture("exit_code"), {"1"});
+  spec.restart_policy.kind = RestartPolicy::Kind::OnFailure;
+  spec.restart_policy.max_attempts = 2;
+  spec.restart_policy.delay = std::chrono::milliseconds(10);
+  rt->create(id, spec);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 1);
+  EXPECT_EQ(rt->inspect(id).restart_count, 2u);
+  EXPECT_EQ(rt->stats(id).restart_count, 2u);
+  int restarts_noted = 0;
+  for (const auto& e : rt->logs(id)) restarts_noted += e.message.find("restarting in") != std::string::npos;
+  EXPECT_EQ(restarts_noted, 2);
+}
+
+TEST_F(Lifecycle, RestartPolicyOnFailureLeavesSuccessAlone) {
+  auto spec = service(fixture("exit_code"), {"0"});
+  spec.restart_policy.kind = RestartPolicy::Kind::OnFailure;
+  spec.restart_policy.delay = std::chrono::milliseconds(10);
+  rt->create(id, spec);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 0);
+  EXPECT_EQ(rt->inspect(id).restart_count, 0u);
+}
+
+TEST_F(Lifecycle, StopCancelsAPendingRestart) {
+  auto spec = service(fixture("exit_code"), {"1"});
+  spec.restart_policy.kind = RestartPolicy::Kind::Always;
+  spec.restart_policy.delay = std::chrono::seconds(30);
+  rt->create(id, spec);
+  rt->start(id);
+  rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message.find("restarting in") == std::string::npos; });
+  rt->stop(id, std::chrono::seconds(1));
+  EXPECT_EQ(rt->wait(id), 1);
+  EXPECT_EQ(rt->inspect(id).restart_count, 0u);
+}
+
+TEST_F(Lifecycle, MemoryLimitRefusalIsOomKilled) {
+  auto spec = service(fixture("memory_hog"));
+  spec.wasm = WasmConfig{};
+  spec.wasm->max_memory = "8Mi";
+  rt->create(id, spec);
+  rt->start(id);
+  auto o = rt->wait_outcome(id);
+  EXPECT_EQ(o.reason, WaitReason::OomKilled);
+  EXPECT_EQ(o.exit_code, 3);  // the guest's own code after malloc failed
+}
+
+TEST_F(Lifecycle, FuelExhaustionFailsWithAReason) {
+  auto spec = service(fixture("loop_forever"));
+  spec.wasm = WasmConfig{};
+  spec.wasm->max_fuel = 100000;
+  rt->create(id, spec);
+  rt->start(id);
+  auto o = rt->wait_outcome(id);
+  EXPECT_EQ(o.reason, WaitReason::RuntimeError);
+  auto st = rt->state(id);
+  ASSERT_EQ(st.kind, InstanceState::Kind::Failed);
+  EXPECT_NE(st.reason.find("fuel"), std::string::npos) << st.reason;
+  EXPECT_NE(st.reason.find("svc-rep-1"), std::string::npos) << st.reason;
+}
+
+TEST_F(Lifecycle, TcpHealthCheckFollowsTheListener) {
+  auto spec = service(fixture("loop_forever"));
+  spec.endpoints.push_back({"tcp", "tcp", 0});
+  // Find a free port for the endpoint.
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t port = ntohs(addr.sin_port);
+  ::close(probe);
+  spec.endpoints[0].port = port;
+  spec.health.type = HealthSpec::Type::Tcp;
+  spec.health.start_grace = std::chrono::milliseconds(0);
+  spec.health.interval = std::chrono::milliseconds(50);
+  spec.health.retries = 1;
+  rt->create(id, spec);
+  EXPECT_EQ(rt->inspect(id).health.status, "none");
+  rt->start(id);
+  // The monitor reports through inspect; wait for its verdict by following the guest's first line.
+  rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message != "looping"; });
+  HealthDetail h;
+  for (int i = 0; i < 100 && (h = rt->inspect(id).health).status != "healthy"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(h.status, "healthy") << h.last_output.value_or("");
+  rt->kill(id);
+}
+
+}  // namespace
+}  // namespace wasmlet::runtime

@@ -1,0 +1,83 @@
+// The per-instance JSON-lines log: order, partial lines, rotation, tail, since, follow.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "runtime/log_store.h"
+#include "runtime_support.h"
+
+namespace wasmlet::runtime {
+namespace {
+
+using testing::TempDir;
+
+std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+TEST(LogStore, KeepsLinesInWriteOrderWithStreamsAndPartialLines) {
+  TempDir dir;
+  InstanceLog log(dir.path / "a.log", 1 << 20, 2);
+  log.reopen();
+  log.write(LogStream::Stdout, bytes("out 1\nout "));
+  log.write(LogStream::Stderr, bytes("err 1\n"));
+  log.write(LogStream::Stdout, bytes("2\nlast"));
+  log.flush_partial();
+  auto all = log.read({});
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].message, "out 1");
+  EXPECT_EQ(all[1].message, "err 1");
+  EXPECT_EQ(all[1].stream, LogStream::Stderr);
+  EXPECT_EQ(all[2].message, "out 2");
+  EXPECT_EQ(all[3].message, "last");
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LE(all[i - 1].timestamp, all[i].timestamp);
+  // Each line is one JSON object in the file, there as soon as it was complete.
+  std::string file = testing::read_text(dir.path / "a.log");
+  EXPECT_NE(file.find(R"("m":"err 1","s":"stderr")"), std::string::npos) << file;
+}
+
+TEST(LogStore, RotatesBySizeAndReadsAcrossFiles) {
+  TempDir dir;
+  InstanceLog log(dir.path / "r.log", 300, 2);
+  for (int i = 0; i < 12; ++i) log.write(LogStream::Stdout, bytes("line " + std::to_string(i) + "\n"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "r.log.1"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "r.log.2"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "r.log.3"));
+  auto all = log.read({});
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.back().message, "line 11");
+  for (size_t i = 1; i < all.size(); ++i)
+    EXPECT_EQ(std::stoi(all[i].message.substr(5)), std::stoi(all[i - 1].message.substr(5)) + 1);
+}
+
+TEST(LogStore, TailAndSince) {
+  TempDir dir;
+  InstanceLog log(dir.path / "t.log", 1 << 20, 1);
+  log.write(LogStream::Stdout, bytes("a\nb\nc\n"));
+  auto tail = log.read({2, std::nullopt});
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].message, "b");
+  auto mid = Clock::now();
+  log.write(LogStream::Stdout, bytes("d\n"));
+  auto since = log.read({0, mid});
+  ASSERT_EQ(since.size(), 1u);
+  EXPECT_EQ(since[0].message, "d");
+}
+
+TEST(LogStore, FollowSeesNewLinesUntilClosed) {
+  TempDir dir;
+  InstanceLog log(dir.path / "f.log", 1 << 20, 1);
+  log.reopen();
+  log.write(LogStream::Stdout, bytes("before\n"));
+  std::vector<std::string> seen;
+  std::thread follower([&] { log.follow({}, [&](const LogEntry& e) { seen.push_back(e.message); return true; }); });
+  log.write(LogStream::Stderr, bytes("during\n"));
+  log.write(LogStream::Stdout, bytes("end"));
+  log.flush_partial();
+  log.close();
+  follower.join();
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.front(), "before");
+  EXPECT_EQ(seen.back(), "end");
+}
+
+}  // namespace
+}  // namespace wasmlet::runtime

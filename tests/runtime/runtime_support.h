@@ -1,0 +1,135 @@
+// Helpers for the runtime tests: temp dirs, fixture paths, specs, /proc counts,
+// and a real `wasmlet serve` process on a temp socket and data dir.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "process.h"
+#include "wasmlet/runtime/spec.h"
+
+extern char** environ;
+
+namespace wasmlet::testing {
+
+namespace fs = std::filesystem;
+
+inline std::string fixture(const std::string& name) { return (fs::path(WASM_DIR) / (name + ".wasm")).string(); }
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "wasmlet-rt-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+};
+
+inline std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_text(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+inline runtime::ServiceSpec service(const std::string& image, std::vector<std::string> args = {}) {
+  runtime::ServiceSpec s;
+  s.name = "svc";
+  s.image.name = image;
+  s.image.pull_policy = runtime::PullPolicy::Never;
+  if (!args.empty()) s.command.args = std::move(args);
+  return s;
+}
+
+inline size_t count_entries(const char* dir) {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+inline long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  return 0;
+}
+
+// A `wasmlet serve` child with its own data dir; killed (SIGKILL) when destroyed.
+class Daemon {
+ public:
+  explicit Daemon(fs::path data_dir) : data_dir_(std::move(data_dir)) { start(); }
+  ~Daemon() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  Daemon(const Daemon&) = delete;
+
+  // Reads the daemon's stderr until it says it is serving (no sleeping or polling).
+  void start() {
+    int err_pipe[2];
+    if (pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    std::vector<std::string> argv{WASMLET_BIN, "serve", "--data-dir", data_dir_.string()};
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) throw std::runtime_error("cannot spawn wasmlet serve");
+    posix_spawn_file_actions_destroy(&actions);
+    close(err_pipe[1]);
+    std::string seen;
+    char buf[256];
+    ssize_t n;
+    while (seen.find("serving on") == std::string::npos && (n = read(err_pipe[0], buf, sizeof buf)) > 0) seen.append(buf, n);
+    close(err_pipe[0]);  // later writes to stderr get EPIPE, which the daemon ignores
+    if (seen.find("serving on") == std::string::npos) throw std::runtime_error("wasmlet serve did not start: " + seen);
+  }
+  void kill9() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  int terminate() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  // Runs `wasmlet ARGS... --data-dir DATA`.
+  ProcessResult cli(std::vector<std::string> args, std::chrono::milliseconds limit = std::chrono::seconds(30)) const {
+    // After the verb, before any `--`.
+    args.insert(args.begin() + 1, {"--data-dir", data_dir_.string()});
+    return wasmlet(std::move(args), limit);
+  }
+  const fs::path& data_dir() const { return data_dir_; }
+
+ private:
+  fs::path data_dir_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace wasmlet::testing

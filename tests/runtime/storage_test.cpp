@@ -1,0 +1,144 @@
+// Mounts: named volumes persist across remove/create, read-only mounts refuse
+// writes, tmpfs goes away with its instance, anonymous and S3 are refused.
+#include <gtest/gtest.h>
+
+#include "runtime_support.h"
+#include "wasmlet/runtime/wasm_runtime.h"
+
+namespace wasmlet::runtime {
+namespace {
+
+using testing::fixture;
+using testing::service;
+using testing::TempDir;
+
+class Storage : public ::testing::Test {
+ protected:
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+
+  ServiceSpec writer(std::vector<std::string> args, StorageSpec mount) {
+    auto s = service(fixture("rt_write_volume"), std::move(args));
+    s.storage.push_back(std::move(mount));
+    return s;
+  }
+  int run(const InstanceId& id, const ServiceSpec& spec) {
+    rt.create(id, spec);
+    rt.start(id);
+    return rt.wait(id);
+  }
+  std::string out(const InstanceId& id) {
+    std::string s;
+    for (const auto& e : rt.logs(id)) s += e.message + "\n";
+    return s;
+  }
+};
+
+StorageSpec named(const std::string& name, bool ro = false) {
+  StorageSpec m;
+  m.type = StorageSpec::Type::Named;
+  m.name = name;
+  m.target = "/data";
+  m.readonly = ro;
+  return m;
+}
+
+TEST_F(Storage, NamedVolumePersistsAcrossRemoveAndCreate) {
+  InstanceId id{"vol", 0};
+  ASSERT_EQ(run(id, writer({"write", "/data/note.txt", "kept"}, named("notes"))), 0) << out(id);
+  rt.remove(id);
+  EXPECT_EQ(testing::read_text(dir.path / "data/volumes/notes/note.txt"), "kept\n");
+  ASSERT_EQ(run(id, writer({"read", "/data/note.txt"}, named("notes"))), 0) << out(id);
+  EXPECT_EQ(out(id), "kept\n");
+}
+
+TEST_F(Storage, ReadOnlyMountRefusesWrites) {
+  TempDir host;
+  testing::write_text(host.path / "existing.txt", "original\n");
+  StorageSpec bind;
+  bind.type = StorageSpec::Type::Bind;
+  bind.source = host.path.string();
+  bind.target = "/ro";
+  bind.readonly = true;
+  InstanceId id{"ro", 0};
+  EXPECT_EQ(run(id, writer({"write", "/ro/existing.txt", "changed"}, bind)), 2) << out(id);
+  EXPECT_EQ(testing::read_text(host.path / "existing.txt"), "original\n");
+  EXPECT_FALSE(std::filesystem::exists(host.path / "new.txt"));
+  InstanceId reader{"ro", 1};
+  EXPECT_EQ(run(reader, writer({"read", "/ro/existing.txt"}, bind)), 0) << out(reader);
+  EXPECT_EQ(out(reader), "original\n");
+  InstanceId named_ro{"ro", 2};
+  EXPECT_EQ(run(named_ro, writer({"write", "/data/x", "y"}, named("ro-volume", true))), 2) << out(named_ro);
+}
+
+TEST_F(Storage, TmpfsIsPrivateAndRemovedWithTheInstance) {
+  StorageSpec tmp;
+  tmp.type = StorageSpec::Type::Tmpfs;
+  tmp.target = "/scratch";
+  InstanceId id{"tmp", 0};
+  ASSERT_EQ(run(id, writer({"write", "/scratch/f", "temp"}, tmp)), 0) << out(id);
+  auto root = dir.path / "data/tmpfs/tmp-rep-0";
+  EXPECT_TRUE(std::filesystem::exists(root / "0/f"));
+  InstanceId other{"tmp", 1};
+  EXPECT_EQ(run(other, writer({"read", "/scratch/f"}, tmp)), 3) << out(other);  // not shared
+  rt.remove(id);
+  EXPECT_FALSE(std::filesystem::exists(root));
+}
+
+TEST_F(Storage, AnonymousAndS3AreRefusedClearly) {
+  StorageSpec anon;
+  anon.type = StorageSpec::Type::Anonymous;
+  anon.target = "/a";
+  anon.line = 12;
+  try {
+    rt.create({"anon", 0}, writer({"read", "/a/x"}, anon));
+    FAIL();
+  } catch (const RuntimeError& e) {
+    std::string m = e.what();
+    EXPECT_EQ(e.kind(), RuntimeError::Kind::InvalidSpec);
+    EXPECT_NE(m.find("anon-rep-0"), std::string::npos) << m;
+    EXPECT_NE(m.find("anonymous"), std::string::npos) << m;
+    EXPECT_NE(m.find("line 12"), std::string::npos) << m;
+  }
+  StorageSpec s3;
+  s3.type = StorageSpec::Type::S3;
+  s3.bucket = "logs";
+  s3.target = "/s3";
+  try {
+    rt.create({"s3", 0}, writer({"read", "/s3/x"}, s3));
+    FAIL();
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("S3"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Storage, MountsNeedTheFilesystemCapability) {
+  auto spec = writer({"read", "/data/x"}, named("v"));
+  spec.wasm = WasmConfig{};
+  spec.wasm->capabilities = WasmCapabilities{};  // filesystem: false
+  try {
+    rt.create({"nofs", 0}, spec);
+    FAIL();
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("filesystem"), std::string::npos) << e.what();
+  }
+  spec.wasm->capabilities = std::nullopt;
+  spec.service_type = ServiceType::WasmHttp;  // its defaults have no filesystem
+  EXPECT_THROW(rt.create({"nofs", 1}, spec), RuntimeError);
+}
+
+TEST_F(Storage, BindSourceMustExist) {
+  StorageSpec bind;
+  bind.type = StorageSpec::Type::Bind;
+  bind.source = (dir.path / "missing").string();
+  bind.target = "/m";
+  try {
+    rt.create({"bind", 0}, writer({"read", "/m/x"}, bind));
+    FAIL();
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace wasmlet::runtime
