@@ -2,7 +2,9 @@
 // kill, rm, ps, logs, wait, stats, inspect, exec (docs/cli.md, docs/api.md).
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -147,73 +149,53 @@ void register_up_create(CLI::App& app) {
   }
 }
 
-// start / stop / kill / rm: one request per id, the id printed on success.
+// A verb that sends one request per id and prints the id (or, with
+// --format json, the daemon's answer). `path_of` maps an id to the request.
+void per_id_verb(CLI::App& app, const char* name, const char* description, const char* method,
+                 const std::function<void(CLI::App*)>& extra_options,
+                 const std::function<std::string(const std::string&)>& path_of) {
+  auto* sub = app.add_subcommand(name, description);
+  auto c = std::make_shared<Common>();
+  auto ids = std::make_shared<std::vector<std::string>>();
+  add_common(sub, *c);
+  extra_options(sub);
+  sub->add_option("ids", *ids, "instance ids (SERVICE-rep-N)")->required();
+  sub->callback([c, ids, method, path_of] {
+    auto cl = c->client();
+    for (const auto& id : *ids) {
+      auto r = cl.request(method, path_of(id));
+      std::cout << (c->json() ? r.dump() : id) << "\n";
+    }
+  });
+}
+
 void register_simple(CLI::App& app) {
-  {
-    auto* sub = app.add_subcommand("start", "Start created or finished instances");
-    auto c = std::make_shared<Common>();
-    auto ids = std::make_shared<std::vector<std::string>>();
-    add_common(sub, *c);
-    sub->add_option("ids", *ids, "instance ids (SERVICE-rep-N)")->required();
-    sub->callback([c, ids] {
-      auto cl = c->client();
-      for (const auto& id : *ids) {
-        auto r = cl.request("POST", instance_path(id, "/start"));
-        std::cout << (c->json() ? r.dump() : id) << "\n";
-      }
-    });
-  }
-  {
-    auto* sub = app.add_subcommand("stop", "Stop instances: interrupt (SIGTERM, 143), then end after the timeout (SIGKILL, 137)");
-    auto c = std::make_shared<Common>();
-    auto ids = std::make_shared<std::vector<std::string>>();
-    auto timeout = std::make_shared<std::string>("10");
-    add_common(sub, *c);
-    sub->add_option("-t,--time", *timeout, "seconds (or a duration: 500ms) to wait before killing")->capture_default_str();
-    sub->add_option("ids", *ids, "instance ids")->required();
-    sub->callback([c, ids, timeout] {
-      std::string t = *timeout;
-      if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit)) t += "s";
-      parse_duration(t);
-      auto cl = c->client();
-      for (const auto& id : *ids) {
-        auto r = cl.request("POST", instance_path(id, "/stop?timeout=" + url_encode(t)));
-        std::cout << (c->json() ? r.dump() : id) << "\n";
-      }
-    });
-  }
-  {
-    auto* sub = app.add_subcommand("kill", "Send a signal to instances (default SIGKILL: exit 137)");
-    auto c = std::make_shared<Common>();
-    auto ids = std::make_shared<std::vector<std::string>>();
-    auto signal = std::make_shared<std::string>("SIGKILL");
-    add_common(sub, *c);
-    sub->add_option("-s,--signal", *signal, "SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGUSR1 or SIGUSR2")->capture_default_str();
-    sub->add_option("ids", *ids, "instance ids")->required();
-    sub->callback([c, ids, signal] {
-      auto cl = c->client();
-      for (const auto& id : *ids) {
-        auto r = cl.request("POST", instance_path(id, "/kill?signal=" + url_encode(*signal)));
-        std::cout << (c->json() ? r.dump() : id) << "\n";
-      }
-    });
-  }
-  {
-    auto* sub = app.add_subcommand("rm", "Remove instances (their logs and tmpfs mounts; named volumes stay)");
-    auto c = std::make_shared<Common>();
-    auto ids = std::make_shared<std::vector<std::string>>();
-    auto force = std::make_shared<bool>(false);
-    add_common(sub, *c);
-    sub->add_flag("-f,--force", *force, "kill running instances first");
-    sub->add_option("ids", *ids, "instance ids")->required();
-    sub->callback([c, ids, force] {
-      auto cl = c->client();
-      for (const auto& id : *ids) {
-        auto r = cl.request("DELETE", instance_path(id, *force ? "?force=true" : ""));
-        std::cout << (c->json() ? r.dump() : id) << "\n";
-      }
-    });
-  }
+  per_id_verb(app, "start", "Start created or finished instances", "POST", [](CLI::App*) {},
+              [](const std::string& id) { return instance_path(id, "/start"); });
+  auto timeout = std::make_shared<std::string>("10");
+  per_id_verb(
+      app, "stop", "Stop instances: interrupt (SIGTERM, 143), then end after the timeout (SIGKILL, 137)", "POST",
+      [timeout](CLI::App* sub) {
+        sub->add_option("-t,--time", *timeout, "seconds (or a duration: 500ms) to wait before killing")->capture_default_str();
+      },
+      [timeout](const std::string& id) {
+        std::string t = *timeout;
+        if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit)) t += "s";
+        parse_duration(t);
+        return instance_path(id, "/stop?timeout=" + url_encode(t));
+      });
+  auto signal = std::make_shared<std::string>("SIGKILL");
+  per_id_verb(
+      app, "kill", "Send a signal to instances (default SIGKILL: exit 137)", "POST",
+      [signal](CLI::App* sub) {
+        sub->add_option("-s,--signal", *signal, "SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGUSR1 or SIGUSR2")->capture_default_str();
+      },
+      [signal](const std::string& id) { return instance_path(id, "/kill?signal=" + url_encode(*signal)); });
+  auto force = std::make_shared<bool>(false);
+  per_id_verb(
+      app, "rm", "Remove instances (their logs and tmpfs mounts; named volumes stay)", "DELETE",
+      [force](CLI::App* sub) { sub->add_flag("-f,--force", *force, "kill running instances first"); },
+      [force](const std::string& id) { return instance_path(id, *force ? "?force=true" : ""); });
 }
 
 void register_ps(CLI::App& app) {

@@ -211,6 +211,18 @@ TEST_F(DaemonTest, SocketIsPrivate) {
   delete second;
 }
 
+TEST(DaemonTcp, LoopbackListenerNeedsTheBearerToken) {
+  TempDir dir;
+  uint16_t port = free_port();
+  write_text(dir.path / "token", "s3cret\n");
+  Daemon d(dir.path / "data", {"--listen", "127.0.0.1:" + std::to_string(port), "--token-file", (dir.path / "token").string()});
+  EXPECT_NE(http_get(port, "/v1/ping").find("401"), std::string::npos);
+  EXPECT_NE(http_get(port, "/v1/ping", "Authorization: Bearer wrong\r\n").find("401"), std::string::npos);
+  auto ok = http_get(port, "/v1/instances", "Authorization: Bearer s3cret\r\n");
+  EXPECT_NE(ok.find("200 OK"), std::string::npos) << ok;
+  EXPECT_NE(ok.find("[]"), std::string::npos) << ok;
+}
+
 TEST(DaemonAbsent, ClearErrorWhenNotRunning) {
   TempDir dir;
   auto r = wasmlet({"ps", "--data-dir", (dir.path / "none").string()});

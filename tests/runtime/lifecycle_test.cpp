@@ -310,17 +310,7 @@ TEST_F(Lifecycle, FuelExhaustionFailsWithAReason) {
 TEST_F(Lifecycle, TcpHealthCheckFollowsTheListener) {
   auto spec = service(fixture("loop_forever"));
   spec.endpoints.push_back({"tcp", "tcp", 0});
-  // Find a free port for the endpoint.
-  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
-  uint16_t port = ntohs(addr.sin_port);
-  ::close(probe);
-  spec.endpoints[0].port = port;
+  spec.endpoints[0].port = testing::free_port();
   spec.health.type = HealthSpec::Type::Tcp;
   spec.health.start_grace = std::chrono::milliseconds(0);
   spec.health.interval = std::chrono::milliseconds(50);
@@ -334,6 +324,27 @@ TEST_F(Lifecycle, TcpHealthCheckFollowsTheListener) {
   for (int i = 0; i < 100 && (h = rt->inspect(id).health).status != "healthy"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(h.status, "healthy") << h.last_output.value_or("");
   rt->kill(id);
+}
+
+TEST_F(Lifecycle, HttpHealthCheckAgainstTheGuestsServer) {
+  auto spec = service(fixture("rt_http_server"));
+  uint16_t port = testing::free_port();
+  spec.endpoints.push_back({"http", "http", port});
+  spec.health.type = HealthSpec::Type::Http;
+  spec.health.url = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
+  spec.health.start_grace = std::chrono::milliseconds(0);
+  spec.health.interval = std::chrono::milliseconds(50);
+  spec.health.retries = 1;
+  rt->create(id, spec);
+  rt->start(id);
+  rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message != "serving on fd 3"; });
+  EXPECT_NE(testing::http_get(port, "/").find("200 OK"), std::string::npos);
+  HealthDetail h;
+  for (int i = 0; i < 100 && (h = rt->inspect(id).health).status != "healthy"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(h.status, "healthy") << h.last_output.value_or("");
+  rt->stop(id, std::chrono::seconds(5));  // interrupts the blocking accept
+  EXPECT_EQ(rt->wait(id), 143);
+  EXPECT_EQ(testing::http_get(port, "/"), "");  // the listener went with the instance
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 // and a real `wasmlet serve` process on a temp socket and data dir.
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -66,6 +69,40 @@ inline size_t count_entries(const char* dir) {
   return n;
 }
 
+// A TCP port nobody listens on right now.
+inline uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// One HTTP/1.0 GET to 127.0.0.1:port; returns the whole answer.
+inline std::string http_get(uint16_t port, const std::string& path, const std::string& headers = "") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "";
+  }
+  std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n" + headers + "\r\n";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
+
 inline long rss_kib() {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -77,7 +114,9 @@ inline long rss_kib() {
 // A `wasmlet serve` child with its own data dir; killed (SIGKILL) when destroyed.
 class Daemon {
  public:
-  explicit Daemon(fs::path data_dir) : data_dir_(std::move(data_dir)) { start(); }
+  explicit Daemon(fs::path data_dir, std::vector<std::string> extra = {}) : data_dir_(std::move(data_dir)), extra_(std::move(extra)) {
+    start();
+  }
   ~Daemon() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
@@ -94,6 +133,7 @@ class Daemon {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
     std::vector<std::string> argv{WASMLET_BIN, "serve", "--data-dir", data_dir_.string()};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -129,6 +169,7 @@ class Daemon {
 
  private:
   fs::path data_dir_;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
 };
 
