@@ -163,13 +163,16 @@ void Instance::start() {
   std::lock_guard lock(mu_);
   if (record_.state.active() || thread_running_ || removed_) return;
   launch_locked();
-  if (spec_.health.type != HealthSpec::Type::None) {
-    uint16_t port = spec_.endpoints.empty() ? 0 : spec_.endpoints.front().port;
-    health_monitor_ = std::make_unique<HealthMonitor>(spec_.health, port, [this](const HealthDetail& d) {
-      std::lock_guard l(mu_);
-      health_ = d;
-    });
-  }
+  start_health_locked();
+}
+
+void Instance::start_health_locked() {
+  if (spec_.health.type == HealthSpec::Type::None || health_monitor_) return;
+  uint16_t port = spec_.endpoints.empty() ? 0 : spec_.endpoints.front().port;
+  health_monitor_ = std::make_unique<HealthMonitor>(spec_.health, port, [this](const HealthDetail& d) {
+    std::lock_guard l(mu_);
+    health_ = d;
+  });
 }
 
 void Instance::interrupt_all_locked() {
@@ -469,12 +472,17 @@ void Instance::thread_main() {
     persist_locked();
     break;
   }
-  std::lock_guard lock(mu_);
-  if (cpu_clock_valid_) cpu_done_ns_ += thread_cpu_ns(cpu_clock_);
-  cpu_clock_valid_ = false;
-  thread_running_ = false;
-  log_->close();
-  cv_.notify_all();
+  std::unique_ptr<HealthMonitor> monitor;
+  {
+    std::lock_guard lock(mu_);
+    if (cpu_clock_valid_) cpu_done_ns_ += thread_cpu_ns(cpu_clock_);
+    cpu_clock_valid_ = false;
+    thread_running_ = false;
+    monitor = std::move(health_monitor_);  // health is checked while the instance runs
+    log_->close();
+    cv_.notify_all();
+  }
+  monitor.reset();  // joins the monitor, outside the lock its updates take
 }
 
 void Instance::recover_after_agent_restart() {
@@ -486,6 +494,7 @@ void Instance::recover_after_agent_restart() {
     ++record_.restart_count;
     log_->note(fmt::format("the agent restarted while {} was running; restarting it (restart {})", name(), record_.restart_count));
     launch_locked();
+    start_health_locked();
     return;
   }
   record_.state = InstanceState::failed("agent restarted");

@@ -70,6 +70,8 @@ class Instance {
   void shutdown();
   // Ends everything for removal and joins the threads.
   void terminate_for_remove();
+  // Waits for the instance's threads (guest, health monitor) to end.
+  void join_thread();
 
   InstanceState state();
   InstanceInfo info();
@@ -100,8 +102,8 @@ class Instance {
   RunResult run_guest(Store& store, const Module& module, Sandbox& sb, const std::string& what);
   void persist_locked();
   void launch_locked();
-  void join_thread();
   bool done_locked() const;
+  void start_health_locked();
   void check_wait_locked();
   void interrupt_all_locked();
   std::optional<uint64_t> memory_limit() const;

@@ -18,12 +18,21 @@ constexpr size_t kMaxLine = 64 * 1024;    // longer lines are split
 
 InstanceLog::InstanceLog(std::filesystem::path file, uint64_t max_bytes, uint32_t max_files)
     : file_(std::move(file)), max_bytes_(max_bytes), max_files_(max_files) {
-  std::filesystem::create_directories(file_.parent_path());
-  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd_ < 0)
-    throw RuntimeError(RuntimeError::Kind::Internal, fmt::format("cannot open log file '{}': {}", file_.string(), std::strerror(errno)));
   std::error_code ec;
+  std::filesystem::create_directories(file_.parent_path(), ec);
+  if (ec)
+    throw RuntimeError(RuntimeError::Kind::Internal, fmt::format("cannot create the log directory '{}': {}",
+                                                                 file_.parent_path().string(), ec.message()));
   size_ = std::filesystem::file_size(file_, ec);
+  if (ec) size_ = 0;
+}
+
+// The file is open only while the instance runs: thousands of idle
+// instances must not hold thousands of descriptors.
+bool InstanceLog::open_locked() {
+  if (fd_ >= 0) return true;
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  return fd_ >= 0;
 }
 
 InstanceLog::~InstanceLog() {
@@ -49,7 +58,7 @@ bool InstanceLog::decode(std::string_view line, LogEntry& e) {
 }
 
 void InstanceLog::rotate_locked() {
-  ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   std::error_code ec;
   if (max_files_ > 0) {
@@ -67,7 +76,7 @@ void InstanceLog::rotate_locked() {
 void InstanceLog::append_locked(LogEntry entry) {
   std::string line = encode(entry);
   if (size_ > 0 && size_ + line.size() > max_bytes_) rotate_locked();
-  if (fd_ >= 0) {
+  if (open_locked()) {
     const char* p = line.data();
     size_t left = line.size();
     while (left > 0) {
@@ -80,6 +89,10 @@ void InstanceLog::append_locked(LogEntry entry) {
       left -= static_cast<size_t>(n);
     }
     size_ += line.size();
+    if (closed_) {  // a note outside a run
+      ::close(fd_);
+      fd_ = -1;
+    }
   }
   recent_.emplace_back(next_seq_++, std::move(entry));
   if (recent_.size() > kRecent) recent_.pop_front();
@@ -174,6 +187,8 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
 
 void InstanceLog::close() {
   std::lock_guard lock(mu_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   closed_ = true;
   cv_.notify_all();
 }

@@ -50,6 +50,7 @@ class InstanceLog {
   static bool decode(std::string_view line, LogEntry& entry);
 
  private:
+  bool open_locked();
   void append_locked(LogEntry entry);
   void rotate_locked();
   std::vector<LogEntry> read_files_locked();

@@ -75,7 +75,10 @@ void WasmRuntime::shutdown() {
     all.swap(impl_->instances);
   }
   for (auto& [_, inst] : all) inst->shutdown();
-  all.clear();  // joins each instance's threads
+  // Join here: a waiter elsewhere may hold the last reference, and nothing
+  // may run on after the runtime is gone.
+  for (auto& [_, inst] : all) inst->join_thread();
+  all.clear();
 }
 
 const WasmRuntimeConfig& WasmRuntime::config() const { return impl_->config; }

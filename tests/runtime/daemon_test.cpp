@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 #include "runtime_support.h"
 
 namespace wasmlet::testing {
@@ -199,6 +201,44 @@ TEST_F(DaemonTest, RelativeImagePathsResolveAgainstTheSpecFile) {
   write_spec("version: v1\ndeployment: r\nservices:\n  rel:\n    image: ./local.wasm\n    command: {args: [\"6\"]}\n");
   ASSERT_EQ(d->cli({"up", "-f", (dir.path / "spec.yaml").string()}).exit_code, 0);
   EXPECT_EQ(d->cli({"wait", "rel-rep-0"}).exit_code, 6);
+}
+
+TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
+  fs::create_directories(dir.path / "host");
+  write_text(dir.path / "host/config.txt", "from host\n");
+  uint16_t port = free_port();
+  std::string rw = fixture("rt_write_volume");
+  write_spec("version: v1\ndeployment: st\nservices:\n"
+             "  writer:\n    image: " + rw + "\n    command: {args: [write, /data/v.txt, persisted]}\n"
+             "    storage:\n      - {type: named, name: shared, target: /data}\n      - {type: tmpfs, target: /scratch}\n"
+             "  reader:\n    image: " + rw + "\n    command: {args: [read, /data/v.txt]}\n"
+             "    storage:\n      - {type: named, name: shared, target: /data, readonly: true}\n"
+             "  rowriter:\n    image: " + rw + "\n    command: {args: [write, /cfg/config.txt, changed]}\n"
+             "    storage:\n      - {type: bind, source: ./host, target: /cfg, readonly: true}\n"
+             "  flaky:\n    image: " + fixture("exit_code") + "\n    command: {args: [\"1\"]}\n"
+             "    restart_policy: {kind: on_failure, max_attempts: 2, delay: 10ms}\n"
+             "  web:\n    image: " + fixture("loop_forever") + "\n"
+             "    endpoints:\n      - {name: tcp, protocol: tcp, port: " + std::to_string(port) + "}\n"
+             "    health:\n      start_grace: 0s\n      interval: 50ms\n      retries: 1\n      check: {type: tcp, port: 0}\n");
+  auto spec = (dir.path / "spec.yaml").string();
+  ASSERT_EQ(d->cli({"up", "-f", spec, "--service", "writer", "--service", "flaky", "--service", "rowriter", "--service", "web"}).exit_code, 0);
+  EXPECT_EQ(d->cli({"wait", "writer-rep-0"}).exit_code, 0);
+  EXPECT_TRUE(fs::exists(data / "tmpfs/writer-rep-0/0"));
+  EXPECT_EQ(d->cli({"rm", "writer-rep-0"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(data / "tmpfs/writer-rep-0"));            // tmpfs went with it
+  EXPECT_EQ(read_text(data / "volumes/shared/v.txt"), "persisted\n");  // the named volume stayed
+  ASSERT_EQ(d->cli({"up", "-f", spec, "--service", "reader"}).exit_code, 0);
+  EXPECT_EQ(d->cli({"wait", "reader-rep-0"}).exit_code, 0);
+  EXPECT_EQ(d->cli({"logs", "reader-rep-0"}).out, "persisted\n");
+  EXPECT_EQ(d->cli({"wait", "rowriter-rep-0"}).exit_code, 2);       // read-only: the write is refused
+  EXPECT_EQ(read_text(dir.path / "host/config.txt"), "from host\n");
+  EXPECT_EQ(d->cli({"wait", "flaky-rep-0"}).exit_code, 1);
+  EXPECT_EQ(find(ps(), "flaky-rep-0")["restart_count"], 2);
+  json web;
+  for (int i = 0; i < 100 && (web = find(ps(), "web-rep-0"))["health"]["status"] != "healthy"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(web["health"]["status"], "healthy") << web.dump();
+  EXPECT_EQ(d->cli({"kill", "web-rep-0"}).exit_code, 0);
 }
 
 TEST_F(DaemonTest, SocketIsPrivate) {
