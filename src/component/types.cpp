@@ -1,0 +1,185 @@
+#include "wasmlet/component/types.h"
+
+#include <fmt/format.h>
+
+namespace wasmlet::component {
+
+const char* to_string(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::Bool: return "bool";
+    case TypeKind::S8: return "s8";
+    case TypeKind::U8: return "u8";
+    case TypeKind::S16: return "s16";
+    case TypeKind::U16: return "u16";
+    case TypeKind::S32: return "s32";
+    case TypeKind::U32: return "u32";
+    case TypeKind::S64: return "s64";
+    case TypeKind::U64: return "u64";
+    case TypeKind::F32: return "f32";
+    case TypeKind::F64: return "f64";
+    case TypeKind::Char: return "char";
+    case TypeKind::String: return "string";
+    case TypeKind::ErrorContext: return "error-context";
+    case TypeKind::List: return "list";
+    case TypeKind::FixedList: return "list";
+    case TypeKind::Record: return "record";
+    case TypeKind::Tuple: return "tuple";
+    case TypeKind::Variant: return "variant";
+    case TypeKind::Enum: return "enum";
+    case TypeKind::Option: return "option";
+    case TypeKind::Result: return "result";
+    case TypeKind::Flags: return "flags";
+    case TypeKind::Own: return "own";
+    case TypeKind::Borrow: return "borrow";
+    case TypeKind::Stream: return "stream";
+    case TypeKind::Future: return "future";
+  }
+  return "?";
+}
+
+static std::string str(const TypePtr& t) { return t ? t->to_string() : "_"; }
+
+std::string Type::to_string() const {
+  switch (kind) {
+    case TypeKind::List: return fmt::format("list<{}>", str(element));
+    case TypeKind::FixedList: return fmt::format("list<{}, {}>", str(element), length);
+    case TypeKind::Option: return fmt::format("option<{}>", str(element));
+    case TypeKind::Stream: return element ? fmt::format("stream<{}>", str(element)) : "stream";
+    case TypeKind::Future: return element ? fmt::format("future<{}>", str(element)) : "future";
+    case TypeKind::Result:
+      if (!ok && !err) return "result";
+      if (!err) return fmt::format("result<{}>", str(ok));
+      return fmt::format("result<{}, {}>", str(ok), str(err));
+    case TypeKind::Tuple: {
+      std::string s = "tuple<";
+      for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + str(items[i]);
+      return s + ">";
+    }
+    case TypeKind::Record: {
+      std::string s = "record { ";
+      for (size_t i = 0; i < fields.size(); ++i) s += (i ? ", " : "") + fields[i].name + ": " + str(fields[i].type);
+      return s + " }";
+    }
+    case TypeKind::Variant: {
+      std::string s = "variant { ";
+      for (size_t i = 0; i < cases.size(); ++i)
+        s += (i ? ", " : "") + cases[i].name + (cases[i].type ? "(" + str(cases[i].type) + ")" : "");
+      return s + " }";
+    }
+    case TypeKind::Enum:
+    case TypeKind::Flags: {
+      std::string s = std::string(kind == TypeKind::Enum ? "enum" : "flags") + " { ";
+      for (size_t i = 0; i < labels.size(); ++i) s += (i ? ", " : "") + labels[i];
+      return s + " }";
+    }
+    case TypeKind::Own: return fmt::format("own<{}>", resource ? resource->name : "?");
+    case TypeKind::Borrow: return fmt::format("borrow<{}>", resource ? resource->name : "?");
+    default: return component::to_string(kind);
+  }
+}
+
+std::string FunctionType::to_string() const {
+  std::string s = async ? "async func(" : "func(";
+  for (size_t i = 0; i < params.size(); ++i) s += (i ? ", " : "") + params[i].name + ": " + str(params[i].type);
+  s += ")";
+  if (result) s += " -> " + result->to_string();
+  return s;
+}
+
+bool contains_borrow(const Type& t) {
+  switch (t.kind) {
+    case TypeKind::Borrow: return true;
+    case TypeKind::List: case TypeKind::FixedList: case TypeKind::Option:
+      return t.element && contains_borrow(*t.element);
+    case TypeKind::Record:
+      for (auto& f : t.fields) if (contains_borrow(*f.type)) return true;
+      return false;
+    case TypeKind::Tuple:
+      for (auto& i : t.items) if (contains_borrow(*i)) return true;
+      return false;
+    case TypeKind::Variant:
+      for (auto& c : t.cases) if (c.type && contains_borrow(*c.type)) return true;
+      return false;
+    case TypeKind::Result:
+      return (t.ok && contains_borrow(*t.ok)) || (t.err && contains_borrow(*t.err));
+    default: return false;
+  }
+}
+
+namespace types {
+TypePtr primitive(TypeKind kind) {
+  auto t = std::make_shared<Type>();
+  t->kind = kind;
+  return t;
+}
+TypePtr boolean() { return primitive(TypeKind::Bool); }
+TypePtr u8() { return primitive(TypeKind::U8); }
+TypePtr u32() { return primitive(TypeKind::U32); }
+TypePtr u64() { return primitive(TypeKind::U64); }
+TypePtr s32() { return primitive(TypeKind::S32); }
+TypePtr s64() { return primitive(TypeKind::S64); }
+TypePtr string() { return primitive(TypeKind::String); }
+TypePtr list(TypePtr element) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::List;
+  t->element = std::move(element);
+  return t;
+}
+TypePtr record(std::vector<Field> fields) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Record;
+  t->fields = std::move(fields);
+  return t;
+}
+TypePtr tuple(std::vector<TypePtr> items) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Tuple;
+  t->items = std::move(items);
+  return t;
+}
+TypePtr variant(std::vector<Case> cases) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Variant;
+  t->cases = std::move(cases);
+  return t;
+}
+TypePtr enumeration(std::vector<std::string> labels) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Enum;
+  t->labels = std::move(labels);
+  return t;
+}
+TypePtr flags(std::vector<std::string> labels) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Flags;
+  t->labels = std::move(labels);
+  return t;
+}
+TypePtr option(TypePtr element) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Option;
+  t->element = std::move(element);
+  return t;
+}
+TypePtr result(TypePtr ok, TypePtr err) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Result;
+  t->ok = std::move(ok);
+  t->err = std::move(err);
+  return t;
+}
+TypePtr own(ResourcePtr resource) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Own;
+  t->resource = std::move(resource);
+  return t;
+}
+TypePtr borrow(ResourcePtr resource) {
+  auto t = std::make_shared<Type>();
+  t->kind = TypeKind::Borrow;
+  t->resource = std::move(resource);
+  return t;
+}
+}  // namespace types
+
+}  // namespace wasmlet::component
