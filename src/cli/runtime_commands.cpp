@@ -149,18 +149,30 @@ void register_up_create(CLI::App& app) {
   }
 }
 
+// A verb over one or more instance ids: its subcommand, common options and ids.
+struct IdsVerb {
+  CLI::App* sub;
+  std::shared_ptr<Common> c;
+  std::shared_ptr<std::vector<std::string>> ids;
+};
+
+IdsVerb ids_verb(CLI::App& app, const char* name, const char* description) {
+  IdsVerb v{app.add_subcommand(name, description), std::make_shared<Common>(), std::make_shared<std::vector<std::string>>()};
+  add_common(v.sub, *v.c);
+  return v;
+}
+
+void add_ids(const IdsVerb& v) { v.sub->add_option("ids", *v.ids, "instance ids (SERVICE-rep-N)")->required(); }
+
 // A verb that sends one request per id and prints the id (or, with
 // --format json, the daemon's answer). `path_of` maps an id to the request.
 void per_id_verb(CLI::App& app, const char* name, const char* description, const char* method,
                  const std::function<void(CLI::App*)>& extra_options,
                  const std::function<std::string(const std::string&)>& path_of) {
-  auto* sub = app.add_subcommand(name, description);
-  auto c = std::make_shared<Common>();
-  auto ids = std::make_shared<std::vector<std::string>>();
-  add_common(sub, *c);
-  extra_options(sub);
-  sub->add_option("ids", *ids, "instance ids (SERVICE-rep-N)")->required();
-  sub->callback([c, ids, method, path_of] {
+  auto v = ids_verb(app, name, description);
+  extra_options(v.sub);
+  add_ids(v);
+  v.sub->callback([c = v.c, ids = v.ids, method, path_of] {
     auto cl = c->client();
     for (const auto& id : *ids) {
       auto r = cl.request(method, path_of(id));
@@ -261,12 +273,9 @@ void register_logs(CLI::App& app) {
 }
 
 void register_wait(CLI::App& app) {
-  auto* sub = app.add_subcommand("wait", "Block until instances finish; print (and exit with) their exit codes");
-  auto c = std::make_shared<Common>();
-  auto ids = std::make_shared<std::vector<std::string>>();
-  add_common(sub, *c);
-  sub->add_option("ids", *ids, "instance ids")->required();
-  sub->callback([c, ids] {
+  auto v = ids_verb(app, "wait", "Block until instances finish; print (and exit with) their exit codes");
+  add_ids(v);
+  v.sub->callback([c = v.c, ids = v.ids] {
     auto cl = c->client();
     for (const auto& id : *ids) {
       auto r = cl.request("POST", instance_path(id, "/wait"));
@@ -282,12 +291,9 @@ void register_wait(CLI::App& app) {
 }
 
 void register_stats(CLI::App& app) {
-  auto* sub = app.add_subcommand("stats", "CPU time, linear memory, memory limit and fuel of instances");
-  auto c = std::make_shared<Common>();
-  auto ids = std::make_shared<std::vector<std::string>>();
-  add_common(sub, *c);
-  sub->add_option("ids", *ids, "instance ids")->required();
-  sub->callback([c, ids] {
+  auto v = ids_verb(app, "stats", "CPU time, linear memory, memory limit and fuel of instances");
+  add_ids(v);
+  v.sub->callback([c = v.c, ids = v.ids] {
     auto cl = c->client();
     if (!c->json())
       std::cout << fmt::format("{:<28} {:>12} {:>14} {:>14} {:>16}\n", "ID", "CPU", "MEMORY", "LIMIT", "FUEL");
@@ -306,12 +312,9 @@ void register_stats(CLI::App& app) {
 }
 
 void register_inspect(CLI::App& app) {
-  auto* sub = app.add_subcommand("inspect", "Everything about instances, as JSON");
-  auto c = std::make_shared<Common>();
-  auto ids = std::make_shared<std::vector<std::string>>();
-  add_common(sub, *c);
-  sub->add_option("ids", *ids, "instance ids")->required();
-  sub->callback([c, ids] {
+  auto v = ids_verb(app, "inspect", "Everything about instances, as JSON");
+  add_ids(v);
+  v.sub->callback([c = v.c, ids = v.ids] {
     auto cl = c->client();
     json all = json::array();
     for (const auto& id : *ids) all.push_back(cl.request("GET", instance_path(id)));

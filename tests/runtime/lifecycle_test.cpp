@@ -23,6 +23,13 @@ class Lifecycle : public ::testing::Test {
   std::unique_ptr<WasmRuntime> rt = std::make_unique<WasmRuntime>(WasmRuntimeConfig{dir.path / "data"});
   InstanceId id{"svc", 1};
 
+  static ServiceSpec restarting(const std::string& code, RestartPolicy::Kind kind, std::chrono::nanoseconds delay) {
+    auto spec = service(fixture("exit_code"), {code});
+    spec.restart_policy.kind = kind;
+    spec.restart_policy.delay = delay;
+    return spec;
+  }
+
   std::vector<std::string> messages(const InstanceId& i) {
     std::vector<std::string> out;
     for (const auto& e : rt->logs(i)) out.push_back(e.message);
@@ -246,10 +253,8 @@ TEST_F(Lifecycle, PidIsNoneAndIpIsLoopback) {
 }
 
 TEST_F(Lifecycle, RestartPolicyOnFailureRestartsUpToTheLimit) {
-  auto spec = service(fixture("exit_code"), {"1"});
-  spec.restart_policy.kind = RestartPolicy::Kind::OnFailure;
+  auto spec = restarting("1", RestartPolicy::Kind::OnFailure, std::chrono::milliseconds(10));
   spec.restart_policy.max_attempts = 2;
-  spec.restart_policy.delay = std::chrono::milliseconds(10);
   rt->create(id, spec);
   rt->start(id);
   EXPECT_EQ(rt->wait(id), 1);
@@ -261,20 +266,14 @@ TEST_F(Lifecycle, RestartPolicyOnFailureRestartsUpToTheLimit) {
 }
 
 TEST_F(Lifecycle, RestartPolicyOnFailureLeavesSuccessAlone) {
-  auto spec = service(fixture("exit_code"), {"0"});
-  spec.restart_policy.kind = RestartPolicy::Kind::OnFailure;
-  spec.restart_policy.delay = std::chrono::milliseconds(10);
-  rt->create(id, spec);
+  rt->create(id, restarting("0", RestartPolicy::Kind::OnFailure, std::chrono::milliseconds(10)));
   rt->start(id);
   EXPECT_EQ(rt->wait(id), 0);
   EXPECT_EQ(rt->inspect(id).restart_count, 0u);
 }
 
 TEST_F(Lifecycle, StopCancelsAPendingRestart) {
-  auto spec = service(fixture("exit_code"), {"1"});
-  spec.restart_policy.kind = RestartPolicy::Kind::Always;
-  spec.restart_policy.delay = std::chrono::seconds(30);
-  rt->create(id, spec);
+  rt->create(id, restarting("1", RestartPolicy::Kind::Always, std::chrono::seconds(30)));
   rt->start(id);
   rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message.find("restarting in") == std::string::npos; });
   rt->stop(id, std::chrono::seconds(1));
