@@ -282,7 +282,7 @@ TEST_F(Lifecycle, StopCancelsAPendingRestart) {
 }
 
 TEST_F(Lifecycle, MemoryLimitRefusalIsOomKilled) {
-  auto spec = service(fixture("memory_hog"));
+  auto spec = service(fixture("rt_memory_hog"));
   spec.wasm = WasmConfig{};
   spec.wasm->max_memory = "8Mi";
   rt->create(id, spec);
@@ -290,6 +290,26 @@ TEST_F(Lifecycle, MemoryLimitRefusalIsOomKilled) {
   auto o = rt->wait_outcome(id);
   EXPECT_EQ(o.reason, WaitReason::OomKilled);
   EXPECT_EQ(o.exit_code, 3);  // the guest's own code after malloc failed
+  EXPECT_LE(rt->stats(id).memory_bytes, 8u << 20);
+  InstanceId trapper{"svc", 2};
+  spec.command.args = std::vector<std::string>{"trap"};
+  rt->create(trapper, spec);
+  rt->start(trapper);
+  o = rt->wait_outcome(trapper);
+  EXPECT_EQ(o.reason, WaitReason::OomKilled);
+  EXPECT_EQ(o.exit_code, 137);
+  auto st = rt->state(trapper);
+  EXPECT_NE(st.reason.find("out of memory"), std::string::npos) << st.reason;
+  EXPECT_NE(st.reason.find("8Mi"), std::string::npos) << st.reason;
+}
+
+TEST_F(Lifecycle, WithoutALimitTheSameGuestGetsItsMemory) {
+  rt->create(id, service(fixture("rt_memory_hog")));
+  rt->start(id);
+  auto o = rt->wait_outcome(id);
+  EXPECT_EQ(o.reason, WaitReason::Exited);
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_GE(rt->stats(id).memory_bytes, 64u << 20);
 }
 
 TEST_F(Lifecycle, FuelExhaustionFailsWithAReason) {
