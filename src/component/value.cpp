@@ -1,0 +1,42 @@
+#include "wasmlet/component/value.h"
+
+#include <fmt/format.h>
+
+namespace wasmlet::component {
+
+Val Val::bytes(const std::string& data) {
+  std::vector<Val> items;
+  items.reserve(data.size());
+  for (unsigned char c : data) items.push_back(integer(c));
+  return list(std::move(items));
+}
+
+std::string Val::as_bytes() const {
+  std::string r;
+  r.reserve(items.size());
+  for (auto& v : items) r += char(uint8_t(v.i));
+  return r;
+}
+
+std::string Val::to_string() const {
+  auto join = [&](const char* open, const char* close) {
+    std::string s = open;
+    for (size_t k = 0; k < items.size(); ++k) s += (k ? ", " : "") + items[k].to_string();
+    return s + close;
+  };
+  switch (kind) {
+    case Kind::Bool: return b ? "true" : "false";
+    case Kind::Int: return std::to_string(i);
+    case Kind::Float: return fmt::format("{}", f);
+    case Kind::Char: return fmt::format("U+{:04X}", uint32_t(c));
+    case Kind::String: return "\"" + s + "\"";
+    case Kind::List: return join("[", "]");
+    case Kind::Record: return join("{", "}");
+    case Kind::Case: return fmt::format("case{}", index) + (items.empty() ? "" : join("(", ")"));
+    case Kind::Flags: return fmt::format("flags(0x{:x})", bits);
+    case Kind::Handle: return fmt::format("handle({})", handle);
+  }
+  return "?";
+}
+
+}  // namespace wasmlet::component
