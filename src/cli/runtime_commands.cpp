@@ -227,7 +227,7 @@ void register_ps(CLI::App& app) {
       std::string image = i["image"].get<std::string>();
       if (image.size() > 36) image = "..." + image.substr(image.size() - 33);
       std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", i["id"].get<std::string>(), image,
-                               i["state"]["text"].get<std::string>().substr(0, 60), i["health"]["status"].get<std::string>(),
+                               i["state"]["text"].get<std::string>().substr(0, 24), i["health"]["status"].get<std::string>(),
                                i["restart_count"].get<int>(), age(i["created_at"]));
     }
   });

@@ -93,6 +93,8 @@ Instance::Instance(RuntimeShared& shared, InstanceRecord record, ServiceSpec spe
       spec_error_ = e.what();
     }
   }
+  // Followers of a created instance wait for its first run.
+  if (record_.state.kind == InstanceState::Kind::Pending) log_->reopen();
 }
 
 Instance::~Instance() {

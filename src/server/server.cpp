@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <iostream>
 #include <list>
@@ -239,7 +240,12 @@ struct Server::Impl {
     s.Get(R"(/v1/instances/([^/]+)/logs)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       auto id = id_of(req);
       LogQuery q;
-      if (req.has_param("tail")) q.tail = std::stoul(req.get_param_value("tail"));
+      if (req.has_param("tail")) {
+        const std::string t = req.get_param_value("tail");
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), q.tail);
+        if (t.empty() || ec != std::errc() || end != t.data() + t.size())
+          throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("tail must be a number of lines, got '{}'", t));
+      }
       if (req.has_param("since")) q.since = parse_time(req.get_param_value("since"));
       bool follow = req.get_param_value("follow") == "true" || req.get_param_value("follow") == "1";
       if (!follow) {

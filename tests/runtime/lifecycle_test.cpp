@@ -201,6 +201,15 @@ TEST_F(Lifecycle, LogsKeepInterleavingOfStdoutAndStderr) {
   EXPECT_EQ(tail[0].message, "out 24");
 }
 
+TEST_F(Lifecycle, FollowingACreatedInstanceWaitsForItsRun) {
+  rt->create(id, service(fixture("rt_alternate_output"), {"2"}));
+  std::vector<std::string> seen;
+  std::thread follower([&] { rt->follow_logs(id, {}, [&](const LogEntry& e) { seen.push_back(e.message); return true; }); });
+  rt->start(id);
+  follower.join();  // ends with the run
+  EXPECT_EQ(seen, (std::vector<std::string>{"out 0", "err 0", "out 1", "err 1", "partial line without newline"}));
+}
+
 TEST_F(Lifecycle, LogsBeforeStartAreEmpty) {  // seed: test_get_logs_before_start, test_get_log_lines
   rt->create(id, service(fixture("exit_code")));
   EXPECT_TRUE(rt->logs(id, {100, std::nullopt}).empty());
