@@ -37,6 +37,35 @@ class Lifecycle : public ::testing::Test {
   }
 };
 
+TEST(RuntimeConfig, CreatesItsDataDirectory) {  // seed: test_runtime_creates_cache_directory
+  TempDir dir;
+  auto nested = dir.path / "deep/nested/data";
+  WasmRuntime rt{WasmRuntimeConfig{nested}};
+  EXPECT_TRUE(std::filesystem::is_directory(nested / "images"));
+  EXPECT_TRUE(std::filesystem::exists(nested / "state.db"));
+}
+
+TEST(RuntimeConfig, InstancesSurviveTheRuntime) {
+  TempDir dir;
+  InstanceId done{"done", 0}, running{"running", 0}, created{"created", 0};
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path}};
+    rt.create(done, service(fixture("exit_code"), {"5"}));
+    rt.start(done);
+    rt.wait(done);
+    rt.create(running, service(fixture("loop_forever")));
+    rt.start(running);
+    rt.create(created, service(fixture("exit_code")));
+  }  // like a daemon going away with `running` still running
+  WasmRuntime rt{WasmRuntimeConfig{dir.path}};
+  EXPECT_EQ(rt.state(done), InstanceState::exited(5));
+  EXPECT_EQ(rt.wait_outcome(done).reason, WaitReason::Exited);
+  EXPECT_EQ(rt.state(running), InstanceState::failed("agent restarted"));
+  EXPECT_EQ(rt.state(created), InstanceState::pending());
+  rt.start(created);
+  EXPECT_EQ(rt.wait(created), 0);
+}
+
 TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
   rt->create(id, service(fixture("exit_code")));
   EXPECT_EQ(rt->state(id), InstanceState::pending());
