@@ -25,6 +25,47 @@ InstanceLog::InstanceLog(std::filesystem::path file, uint64_t max_bytes, uint32_
                                                                  file_.parent_path().string(), ec.message()));
   size_ = std::filesystem::file_size(file_, ec);
   if (ec) size_ = 0;
+  partial_file_ = file_;
+  partial_file_.replace_extension(".partial");
+  recover_partial();
+}
+
+// An unfinished line left by a daemon that died: record it now.
+void InstanceLog::recover_partial() {
+  std::ifstream in(partial_file_);
+  if (!in) return;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  std::lock_guard lock(mu_);
+  if (j.is_object()) {
+    for (const char* key : {"stdout", "stderr"}) {
+      if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty()) continue;
+      append_locked(LogEntry{Clock::now(), std::string(key) == "stdout" ? LogStream::Stdout : LogStream::Stderr, j[key].get<std::string>()});
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove(partial_file_, ec);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+// Keeps the unfinished lines on disk (only while there are any).
+void InstanceLog::save_partial_locked() {
+  if (partial_[0].empty() && partial_[1].empty()) {
+    if (partial_saved_) {
+      std::error_code ec;
+      std::filesystem::remove(partial_file_, ec);
+      partial_saved_ = false;
+    }
+    return;
+  }
+  std::string body = nlohmann::json{{"stdout", partial_[0]}, {"stderr", partial_[1]}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  int fd = ::open(partial_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  ssize_t n = ::write(fd, body.data(), body.size());
+  (void)n;
+  ::close(fd);
+  partial_saved_ = true;
 }
 
 // The file is open only while the instance runs: thousands of idle
@@ -116,6 +157,7 @@ void InstanceLog::write(LogStream stream, std::span<const uint8_t> bytes) {
       }
     }
   }
+  save_partial_locked();
 }
 
 void InstanceLog::flush_partial() {
@@ -126,6 +168,7 @@ void InstanceLog::flush_partial() {
     append_locked(LogEntry{now, i == 0 ? LogStream::Stdout : LogStream::Stderr, std::move(partial_[i])});
     partial_[i].clear();
   }
+  save_partial_locked();
 }
 
 void InstanceLog::note(const std::string& message) {
@@ -204,6 +247,8 @@ void InstanceLog::remove_files() {
   fd_ = -1;
   std::error_code ec;
   std::filesystem::remove(file_, ec);
+  std::filesystem::remove(partial_file_, ec);
+  partial_saved_ = false;
   for (uint32_t i = 1; i <= max_files_; ++i) std::filesystem::remove(fmt::format("{}.{}", file_.string(), i), ec);
   closed_ = true;
   cv_.notify_all();

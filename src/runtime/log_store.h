@@ -2,8 +2,10 @@
 // stream, in the order written, appended to a JSON-lines file (one object
 // per line: {"t":"<RFC 3339>","s":"stdout","m":"<text>"}) with size-based
 // rotation (NAME.log, NAME.log.1, ...). Lines are written to the file as
-// soon as they are complete, so a crash of the daemon loses nothing that
-// was printed. Followers wait on a condition variable for new lines.
+// soon as they are complete, and an unfinished line is kept in NAME.partial
+// until it is, so a crash of the daemon loses nothing that was printed (the
+// next daemon records what NAME.partial holds). Followers wait on a
+// condition variable for new lines.
 #pragma once
 
 #include <condition_variable>
@@ -51,11 +53,15 @@ class InstanceLog {
 
  private:
   bool open_locked();
+  void save_partial_locked();
+  void recover_partial();
   void append_locked(LogEntry entry);
   void rotate_locked();
   std::vector<LogEntry> read_files_locked();
 
   std::filesystem::path file_;
+  std::filesystem::path partial_file_;
+  bool partial_saved_ = false;
   uint64_t max_bytes_;
   uint32_t max_files_;
   std::mutex mu_;

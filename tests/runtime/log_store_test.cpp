@@ -34,6 +34,25 @@ TEST(LogStore, KeepsLinesInWriteOrderWithStreamsAndPartialLines) {
   EXPECT_NE(file.find(R"("m":"err 1","s":"stderr")"), std::string::npos) << file;
 }
 
+TEST(LogStore, AnUnfinishedLineSurvivesACrash) {
+  TempDir dir;
+  {
+    InstanceLog log(dir.path / "p.log", 1 << 20, 1);
+    log.reopen();
+    log.write(LogStream::Stdout, bytes("done\nhalf a li"));
+    EXPECT_TRUE(std::filesystem::exists(dir.path / "p.partial"));
+  }  // the daemon dies here: no flush_partial
+  InstanceLog after(dir.path / "p.log", 1 << 20, 1);
+  auto all = after.read({});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].message, "half a li");
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "p.partial"));
+  after.reopen();
+  after.write(LogStream::Stderr, bytes("x"));
+  after.write(LogStream::Stderr, bytes("y\n"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "p.partial"));  // gone once the line is complete
+}
+
 TEST(LogStore, RotatesBySizeAndReadsAcrossFiles) {
   TempDir dir;
   InstanceLog log(dir.path / "r.log", 300, 2);
