@@ -16,17 +16,21 @@ namespace {
 constexpr int64_t kSlice = 100'000;
 }  // namespace
 
+void check_stop(Store& store) {
+  if (store.interrupt_requested()) throw MeterTrap{TrapKind::Interrupted, "the guest was interrupted"};
+  if (auto deadline = store.deadline(); deadline && std::chrono::steady_clock::now() >= *deadline) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*store.limits().timeout).count();
+    throw MeterTrap{TrapKind::DeadlineExceeded, fmt::format("the call exceeded its timeout of {} ms", ms)};
+  }
+}
+
 int64_t refuel(Store& store, int64_t budget) {
   // Everything granted so far, minus what is left (budget <= 0 here), was used.
   uint64_t& granted = store.fuel_granted();
   const uint64_t consumed = granted + static_cast<uint64_t>(-std::min<int64_t>(budget, 0));
   store.set_fuel_consumed(consumed);
 
-  if (store.interrupt_requested()) throw MeterTrap{TrapKind::Interrupted, "the guest was interrupted"};
-  if (auto deadline = store.deadline(); deadline && std::chrono::steady_clock::now() >= *deadline) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*store.limits().timeout).count();
-    throw MeterTrap{TrapKind::DeadlineExceeded, fmt::format("the call exceeded its timeout of {} ms", ms)};
-  }
+  check_stop(store);
   int64_t grant = kSlice;
   if (auto fuel = store.limits().fuel) {
     if (consumed > *fuel)

@@ -40,6 +40,10 @@ struct MeterTrap {
 // budget global; returns the value to store in it.
 int64_t refuel(Store& store, int64_t budget);
 
+// Throws the MeterTrap that ends the guest if it was interrupted or its
+// deadline has passed. Blocking host calls use it when they wake up.
+void check_stop(Store& store);
+
 // Called by a tier when a call ends, with the budget global's value, so that
 // the Store's fuel_consumed() is exact.
 void settle_fuel(Store& store, int64_t budget);
