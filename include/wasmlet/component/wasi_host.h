@@ -1,0 +1,77 @@
+// The WASI 0.2 host interfaces for components, as plain C++ over WIT values.
+//
+//   component::WasiHost host(WasiConfig{...});        // same config as preview1
+//   auto* fn = host.find("wasi:io/streams@0.2.3", "[method]output-stream.write");
+//   auto result = (*fn)(args);                        // args/results are lifted Vals
+//
+// Resources (streams, pollables, descriptors, errors...) are host objects
+// known to the guest by a `rep`; the component's handle table maps guest
+// handles to these reps (resource_table.h) and `drop(rep)` destroys them.
+// Every 0.2.x minor version of an interface is accepted. Paths resolve only
+// beneath their preopen (openat2 RESOLVE_BENEATH); read-only preopens refuse
+// every write. wasi:cli/exit throws ExitRequest.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "wasmlet/component/value.h"
+#include "wasmlet/wasi.h"
+
+namespace wasmlet::component {
+
+struct ExitRequest {
+  int code;
+};
+
+struct WasiHostOptions {
+  bool allow_sockets = false;  // the sockets capability (wasi:sockets is not implemented yet)
+};
+
+namespace wasi {
+struct HostState;
+}
+
+class WasiHost {
+ public:
+  using Function = std::function<std::optional<Val>(std::span<const Val> args)>;
+
+  explicit WasiHost(WasiConfig config, WasiHostOptions options = {});
+  ~WasiHost();
+  WasiHost(const WasiHost&) = delete;
+  WasiHost& operator=(const WasiHost&) = delete;
+
+  // The implementation of `function` in the imported interface `import_name`
+  // ("wasi:cli/environment@0.2.3"), or null if wasmlet has none. Throws
+  // LinkError for a version it cannot serve (not 0.2.x).
+  const Function* find(std::string_view import_name, std::string_view function) const;
+  // Whether the interface (any 0.2.x version) is provided at all.
+  bool provides(std::string_view import_name) const;
+
+  // Calls a function found with find(). Missing trailing arguments read as
+  // zero values (so a component that declares an import with fewer
+  // parameters than WASI's cannot make the host read past its arguments).
+  std::optional<Val> call(const Function& function, std::span<const Val> args);
+
+  // Destroys a host resource whose own handle the guest dropped.
+  void drop(uint32_t rep);
+  // Number of live host resources (for tests).
+  size_t live_resources() const;
+
+  wasi::HostState& state() { return *state_; }
+
+ private:
+  std::unique_ptr<wasi::HostState> state_;
+  std::map<std::string, std::map<std::string, Function, std::less<>>, std::less<>> interfaces_;
+};
+
+// "wasi:io/streams@0.2.3" -> {"wasi:io/streams", "0.2.3"}; version empty if none.
+std::pair<std::string, std::string> split_interface_version(std::string_view name);
+
+}  // namespace wasmlet::component

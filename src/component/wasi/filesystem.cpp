@@ -1,0 +1,329 @@
+// wasi:filesystem: preopens and descriptor types. Every path resolves
+// beneath its directory descriptor with openat2(RESOLVE_BENEATH): absolute
+// paths, ".." and symlinks that leave the preopen fail with not-permitted.
+// Descriptors from a read-only preopen refuse every write with read-only.
+#include <dirent.h>
+#include <algorithm>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "component/wasi/host_state.h"
+
+namespace wasmlet::component::wasi {
+namespace {
+
+// error-code cases, in the order of wasi:filesystem/types.
+enum ErrorCode : uint32_t {
+  Access, WouldBlock, Already, BadDescriptor, Busy, Deadlock, Quota, Exist, FileTooLarge, IllegalByteSequence,
+  InProgress, Interrupted, Invalid, Io, IsDirectory, Loop, TooManyLinks, MessageSize, NameTooLong, NoDevice,
+  NoEntry, NoLock, InsufficientMemory, InsufficientSpace, NotDirectory, NotEmpty, NotRecoverable, Unsupported,
+  NoTty, NoSuchDevice, Overflow, NotPermitted, Pipe, ReadOnly, InvalidSeek, TextFileBusy, CrossDevice,
+};
+
+uint32_t error_code(int e) {
+  switch (e) {
+    case EACCES: return Access;
+    case EAGAIN: return WouldBlock;
+    case EALREADY: return Already;
+    case EBADF: return BadDescriptor;
+    case EBUSY: return Busy;
+    case EDEADLK: return Deadlock;
+    case EDQUOT: return Quota;
+    case EEXIST: return Exist;
+    case EFBIG: return FileTooLarge;
+    case EILSEQ: return IllegalByteSequence;
+    case EINPROGRESS: return InProgress;
+    case EINTR: return Interrupted;
+    case EINVAL: return Invalid;
+    case EISDIR: return IsDirectory;
+    case ELOOP: return Loop;
+    case EMLINK: return TooManyLinks;
+    case EMSGSIZE: return MessageSize;
+    case ENAMETOOLONG: return NameTooLong;
+    case ENODEV: return NoDevice;
+    case ENOENT: return NoEntry;
+    case ENOLCK: return NoLock;
+    case ENOMEM: return InsufficientMemory;
+    case ENOSPC: return InsufficientSpace;
+    case ENOTDIR: return NotDirectory;
+    case ENOTEMPTY: return NotEmpty;
+    case ENOTRECOVERABLE: return NotRecoverable;
+    case ENOTSUP: return Unsupported;
+    case ENOTTY: return NoTty;
+    case ENXIO: return NoSuchDevice;
+    case EOVERFLOW: return Overflow;
+    case EPERM: return NotPermitted;
+    case EXDEV: return NotPermitted;  // openat2 RESOLVE_BENEATH: the path leaves its preopen
+    case EPIPE: return Pipe;
+    case EROFS: return ReadOnly;
+    case ESPIPE: return InvalidSeek;
+    case ETXTBSY: return TextFileBusy;
+    default: return Io;
+  }
+}
+
+Val fail(uint32_t code) { return Val::err(Val::enumeration(code)); }
+Val fail_errno() { return fail(error_code(errno)); }
+
+// descriptor-type cases
+uint32_t descriptor_type(mode_t m) {
+  if (S_ISBLK(m)) return 1;
+  if (S_ISCHR(m)) return 2;
+  if (S_ISDIR(m)) return 3;
+  if (S_ISFIFO(m)) return 4;
+  if (S_ISLNK(m)) return 5;
+  if (S_ISREG(m)) return 6;
+  if (S_ISSOCK(m)) return 7;
+  return 0;
+}
+
+Val datetime(const timespec& ts) {
+  return Val::some(Val::record({Val::u64(uint64_t(ts.tv_sec)), Val::integer(ts.tv_nsec)}));
+}
+
+Val stat_record(const struct stat& st) {
+  return Val::record({Val::enumeration(descriptor_type(st.st_mode)), Val::u64(st.st_nlink), Val::u64(uint64_t(st.st_size)),
+                      datetime(st.st_atim), datetime(st.st_mtim), datetime(st.st_ctim)});
+}
+
+int open_beneath(int dirfd, const std::string& path, uint64_t flags, uint64_t mode) {
+  if (path.empty()) { errno = ENOENT; return -1; }
+  if (path[0] == '/') { errno = EPERM; return -1; }
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return int(syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
+}
+
+// Opens the directory holding the last component of `path` (beneath dirfd)
+// and returns it with that component. The component is never "." or "..".
+std::optional<std::pair<Fd, std::string>> parent_beneath(int dirfd, std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (dir.empty()) dir = "/";
+  if (leaf.empty() || leaf == "." || leaf == "..") { errno = leaf == ".." ? EPERM : EINVAL; return std::nullopt; }
+  int fd = open_beneath(dirfd, dir, O_PATH | O_DIRECTORY, 0);
+  if (fd < 0) return std::nullopt;
+  return std::make_pair(Fd(fd), leaf);
+}
+
+}  // namespace
+
+void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
+  into["wasi:filesystem/preopens"]["get-directories"] = [&s](std::span<const Val>) -> std::optional<Val> {
+    std::vector<Val> dirs;
+    for (auto& p : s.config.preopens) {
+      int fd = ::open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) throw UsageError(fmt::format("cannot open preopened directory {}", p.host_path.string()));
+      Descriptor d{std::make_shared<Fd>(fd), true, p.read_only, true, !p.read_only, p.guest_path};
+      dirs.push_back(Val::tuple({Val::resource(s.add(std::move(d))), Val::string(p.guest_path)}));
+    }
+    return Val::list(std::move(dirs));
+  };
+
+  auto& t = into["wasi:filesystem/types"];
+  auto desc = [&s](const Val& v) -> Descriptor& { return s.get<Descriptor>(v, "descriptor"); };
+
+  t["[method]descriptor.read-via-stream"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (d.directory) return fail(IsDirectory);
+    if (!d.readable) return fail(BadDescriptor);
+    return Val::ok(Val::resource(s.add(InputStream{InputStream::Kind::File, d.fd, uint64_t(a[1].i), false})));
+  };
+  auto write_stream = [&s, desc](std::span<const Val> a, bool append) -> Val {
+    auto& d = desc(a[0]);
+    if (d.read_only) return fail(ReadOnly);
+    if (d.directory) return fail(IsDirectory);
+    if (!d.writable) return fail(BadDescriptor);
+    uint64_t offset = append ? 0 : uint64_t(a[1].i);
+    return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append})));
+  };
+  t["[method]descriptor.write-via-stream"] = [write_stream](std::span<const Val> a) -> std::optional<Val> {
+    return write_stream(a, false);
+  };
+  t["[method]descriptor.append-via-stream"] = [write_stream](std::span<const Val> a) -> std::optional<Val> {
+    return write_stream(a, true);
+  };
+  t["[method]descriptor.advise"] = [desc](std::span<const Val> a) -> std::optional<Val> { desc(a[0]); return Val::ok(); };
+  t["[method]descriptor.sync-data"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    return ::fdatasync(d.fd->get()) == 0 || d.directory ? Val::ok() : fail_errno();
+  };
+  t["[method]descriptor.sync"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    return ::fsync(d.fd->get()) == 0 || d.directory ? Val::ok() : fail_errno();
+  };
+  t["[method]descriptor.get-flags"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    uint32_t bits = (d.readable ? 1u : 0u) | (d.writable && !d.read_only ? 2u : 0u);
+    if (d.directory && !d.read_only) bits |= 32u;  // mutate-directory
+    return Val::ok(Val::flags(bits));
+  };
+  t["[method]descriptor.get-type"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    struct stat st {};
+    if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
+    return Val::ok(Val::enumeration(descriptor_type(st.st_mode)));
+  };
+  t["[method]descriptor.set-size"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (d.read_only) return fail(ReadOnly);
+    return ::ftruncate(d.fd->get(), off_t(a[1].i)) == 0 ? Val::ok() : fail_errno();
+  };
+  t["[method]descriptor.read"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (d.directory) return fail(IsDirectory);
+    uint64_t len = std::min<uint64_t>(uint64_t(a[1].i), 1 << 24);
+    std::string buf(size_t(len), '\0');
+    ssize_t n = ::pread(d.fd->get(), buf.data(), len, off_t(a[2].i));
+    if (n < 0) return fail_errno();
+    buf.resize(size_t(n));
+    return Val::ok(Val::tuple({Val::bytes(buf), Val::boolean(n == 0 && len > 0)}));
+  };
+  t["[method]descriptor.write"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (d.read_only) return fail(ReadOnly);
+    if (d.directory) return fail(IsDirectory);
+    std::string data = a[1].as_bytes();
+    ssize_t n = ::pwrite(d.fd->get(), data.data(), data.size(), off_t(a[2].i));
+    if (n < 0) return fail_errno();
+    return Val::ok(Val::u64(uint64_t(n)));
+  };
+  t["[method]descriptor.read-directory"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (!d.directory) return fail(NotDirectory);
+    int fd = ::openat(d.fd->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return fail_errno();
+    DIR* dir = ::fdopendir(fd);
+    if (!dir) { ::close(fd); return fail_errno(); }
+    DirectoryEntryStream stream;
+    while (dirent* e = ::readdir(dir)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      struct stat st {};
+      uint32_t type = 0;
+      if (::fstatat(d.fd->get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = descriptor_type(st.st_mode);
+      stream.entries.emplace_back(name, type);
+    }
+    ::closedir(dir);
+    std::sort(stream.entries.begin(), stream.entries.end());
+    return Val::ok(Val::resource(s.add(std::move(stream))));
+  };
+  t["[method]directory-entry-stream.read-directory-entry"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    auto& st = s.get<DirectoryEntryStream>(a[0], "directory-entry-stream");
+    if (st.next >= st.entries.size()) return Val::ok(Val::none());
+    auto& [name, type] = st.entries[st.next++];
+    return Val::ok(Val::some(Val::record({Val::enumeration(type), Val::string(name)})));
+  };
+  t["[method]descriptor.stat"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    struct stat st {};
+    if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
+    return Val::ok(stat_record(st));
+  };
+  t["[method]descriptor.stat-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    bool follow = a[1].bits & 1;
+    int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+    if (fd < 0) return fail_errno();
+    Fd owned(fd);
+    struct stat st {};
+    if (::fstatat(fd, "", &st, AT_EMPTY_PATH) != 0) return fail_errno();
+    return Val::ok(stat_record(st));
+  };
+  t["[method]descriptor.open-at"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (!d.directory) return fail(NotDirectory);
+    bool follow = a[1].bits & 1;
+    const std::string& path = a[2].s;
+    uint32_t open_flags = a[3].bits, flags = a[4].bits;
+    bool create = open_flags & 1, directory = open_flags & 2, exclusive = open_flags & 4, truncate = open_flags & 8;
+    bool want_write = flags & 2;
+    if (d.read_only && (create || truncate || want_write || (flags & 32))) return fail(ReadOnly);
+    uint64_t o = 0;
+    if (directory) o |= O_DIRECTORY | O_RDONLY;
+    else if (want_write) o |= (flags & 1) ? O_RDWR : O_WRONLY;
+    else o |= O_RDONLY;
+    if (create) o |= O_CREAT;
+    if (exclusive) o |= O_EXCL;
+    if (truncate) o |= O_TRUNC;
+    if (!follow) o |= O_NOFOLLOW;
+    int fd = open_beneath(d.fd->get(), path, o, 0644);
+    if (fd < 0 && errno == EISDIR && !want_write) fd = open_beneath(d.fd->get(), path, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0) return fail_errno();
+    struct stat st {};
+    ::fstat(fd, &st);
+    Descriptor child{std::make_shared<Fd>(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
+                     d.guest_path + "/" + path};
+    return Val::ok(Val::resource(s.add(std::move(child))));
+  };
+  auto at_parent = [desc](std::span<const Val> a, size_t path_arg, bool writes,
+                          const std::function<int(int, const char*)>& op) -> Val {
+    auto& d = desc(a[0]);
+    if (writes && d.read_only) return fail(ReadOnly);
+    auto parent = parent_beneath(d.fd->get(), a[path_arg].s);
+    if (!parent) return fail_errno();
+    return op(parent->first.get(), parent->second.c_str()) == 0 ? Val::ok() : fail_errno();
+  };
+  t["[method]descriptor.create-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::mkdirat(dir, leaf, 0755); });
+  };
+  t["[method]descriptor.remove-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, AT_REMOVEDIR); });
+  };
+  t["[method]descriptor.unlink-file-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, 0); });
+  };
+  t["[method]descriptor.readlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    auto parent = parent_beneath(d.fd->get(), a[1].s);
+    if (!parent) return fail_errno();
+    char buf[4096];
+    ssize_t n = ::readlinkat(parent->first.get(), parent->second.c_str(), buf, sizeof buf);
+    if (n < 0) return fail_errno();
+    return Val::ok(Val::string(std::string(buf, size_t(n))));
+  };
+  t["[method]descriptor.rename-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& from = desc(a[0]);
+    auto& to = desc(a[2]);
+    if (from.read_only || to.read_only) return fail(ReadOnly);
+    auto p1 = parent_beneath(from.fd->get(), a[1].s);
+    if (!p1) return fail_errno();
+    auto p2 = parent_beneath(to.fd->get(), a[3].s);
+    if (!p2) return fail_errno();
+    return ::renameat(p1->first.get(), p1->second.c_str(), p2->first.get(), p2->second.c_str()) == 0 ? Val::ok()
+                                                                                                      : fail_errno();
+  };
+  t["[method]descriptor.is-same-object"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    struct stat x {}, y {};
+    ::fstat(desc(a[0]).fd->get(), &x);
+    ::fstat(desc(a[1]).fd->get(), &y);
+    return Val::boolean(x.st_dev == y.st_dev && x.st_ino == y.st_ino);
+  };
+  auto hash = [](const struct stat& st) {
+    return Val::ok(Val::record({Val::u64(uint64_t(st.st_ino) ^ (uint64_t(st.st_mtim.tv_nsec) << 32)), Val::u64(st.st_dev)}));
+  };
+  t["[method]descriptor.metadata-hash"] = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
+    struct stat st {};
+    if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
+    return hash(st);
+  };
+  t["[method]descriptor.metadata-hash-at"] = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | ((a[1].bits & 1) ? 0 : O_NOFOLLOW), 0);
+    if (fd < 0) return fail_errno();
+    Fd owned(fd);
+    struct stat st {};
+    if (::fstatat(fd, "", &st, AT_EMPTY_PATH) != 0) return fail_errno();
+    return hash(st);
+  };
+  t["filesystem-error-code"] = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
+}
+
+}  // namespace wasmlet::component::wasi

@@ -1,0 +1,114 @@
+// The state behind WasiHost: the guest's config and its host resources,
+// each known to the guest by a rep. Internal to src/component/wasi.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+#include "wasmlet/component/value.h"
+#include "wasmlet/component/wasi_host.h"
+#include "wasmlet/error.h"
+
+namespace wasmlet::component::wasi {
+
+// A file descriptor owned by a resource.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd();
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+struct InputStream {
+  enum class Kind { Empty, File } kind = Kind::Empty;
+  std::shared_ptr<Fd> fd;  // File: read with pread at offset
+  uint64_t offset = 0;
+  bool closed = false;
+};
+
+struct OutputStream {
+  enum class Kind { Stdout, Stderr, File } kind = Kind::Stdout;
+  std::shared_ptr<Fd> fd;
+  uint64_t offset = 0;
+  bool append = false;
+};
+
+struct Pollable {
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // none: always ready
+};
+
+struct ErrorResource {
+  std::string message;
+};
+
+struct Descriptor {
+  std::shared_ptr<Fd> fd;
+  bool directory = false;
+  bool read_only = false;   // from a read-only preopen: no writes at all
+  bool readable = true, writable = false;
+  std::string guest_path;   // for messages
+};
+
+struct DirectoryEntryStream {
+  std::vector<std::pair<std::string, uint32_t>> entries;  // name, descriptor-type case
+  size_t next = 0;
+};
+
+struct Terminal {};
+
+using Resource = std::variant<InputStream, OutputStream, Pollable, ErrorResource, Descriptor, DirectoryEntryStream, Terminal>;
+
+// A guest-caused error that the host call reports as a trap (bad rep).
+class HostTrap : public Error {
+ public:
+  using Error::Error;
+};
+
+struct HostState {
+  WasiConfig config;
+  WasiHostOptions options;
+  std::unordered_map<uint32_t, Resource> resources;
+  uint32_t next_rep = 1;
+  std::vector<std::pair<uint32_t, std::string>> preopens;  // descriptor rep, guest path (created lazily)
+  bool preopens_created = false;
+  std::shared_ptr<Fd> stdin_fd;
+
+  uint32_t add(Resource r) {
+    uint32_t rep = next_rep++;
+    resources.emplace(rep, std::move(r));
+    return rep;
+  }
+  template <typename T>
+  T& get(const Val& v, const char* what) {
+    auto it = resources.find(v.handle);
+    if (it == resources.end() || !std::holds_alternative<T>(it->second))
+      throw HostTrap(std::string("no such ") + what + " (rep " + std::to_string(v.handle) + ")");
+    return std::get<T>(it->second);
+  }
+  void write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes);
+};
+
+// Registration of each interface's functions.
+using Functions = std::map<std::string, WasiHost::Function, std::less<>>;
+void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+void add_clocks(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+void add_random(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+
+// stream-error: variant { last-operation-failed(own<error>), closed }
+Val stream_error_closed();
+Val stream_error_failed(HostState& s, const std::string& message);
+
+}  // namespace wasmlet::component::wasi

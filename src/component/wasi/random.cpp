@@ -1,0 +1,59 @@
+// wasi:random: random (getrandom), insecure, insecure-seed.
+#include <sys/random.h>
+
+#include <cstring>
+#include <random>
+
+#include "component/wasi/host_state.h"
+
+namespace wasmlet::component::wasi {
+namespace {
+
+std::string secure_bytes(uint64_t n) {
+  if (n > (1u << 28)) throw HostTrap("get-random-bytes: more than 2^28 bytes requested");
+  std::string buf(size_t(n), '\0');
+  size_t done = 0;
+  while (done < buf.size()) {
+    ssize_t r = getrandom(buf.data() + done, buf.size() - done, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw HostTrap("getrandom failed");
+    }
+    done += size_t(r);
+  }
+  return buf;
+}
+
+uint64_t secure_u64() {
+  auto b = secure_bytes(8);
+  uint64_t v;
+  std::memcpy(&v, b.data(), 8);
+  return v;
+}
+
+}  // namespace
+
+void add_random(HostState&, std::map<std::string, Functions, std::less<>>& into) {
+  auto& random = into["wasi:random/random"];
+  random["get-random-bytes"] = [](std::span<const Val> a) -> std::optional<Val> {
+    return Val::bytes(secure_bytes(uint64_t(a[0].i)));
+  };
+  random["get-random-u64"] = [](std::span<const Val>) -> std::optional<Val> { return Val::u64(secure_u64()); };
+
+  // The insecure generators are seeded from the secure one, per host.
+  auto rng = std::make_shared<std::mt19937_64>(secure_u64());
+  auto& insecure = into["wasi:random/insecure"];
+  insecure["get-insecure-random-bytes"] = [rng](std::span<const Val> a) -> std::optional<Val> {
+    uint64_t n = uint64_t(a[0].i);
+    if (n > (1u << 28)) throw HostTrap("get-insecure-random-bytes: more than 2^28 bytes requested");
+    std::string buf(size_t(n), '\0');
+    for (auto& c : buf) c = char((*rng)());
+    return Val::bytes(buf);
+  };
+  insecure["get-insecure-random-u64"] = [rng](std::span<const Val>) -> std::optional<Val> { return Val::u64((*rng)()); };
+  into["wasi:random/insecure-seed"]["insecure-seed"] = [](std::span<const Val>) -> std::optional<Val> {
+    return Val::tuple({Val::u64(secure_u64()), Val::u64(secure_u64())});
+  };
+}
+
+}  // namespace wasmlet::component::wasi

@@ -1,0 +1,101 @@
+// WasiHost: the registry of WASI 0.2 interfaces and the resource lifetime.
+#include "wasmlet/component/wasi_host.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "component/wasi/host_state.h"
+
+namespace wasmlet::component {
+
+namespace wasi {
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+void HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes) {
+  OutputStream::Kind k = kind;
+  if (config.output) {
+    config.output(k == OutputStream::Kind::Stderr ? wasmlet::OutputStream::Stderr : wasmlet::OutputStream::Stdout, bytes);
+    return;
+  }
+  int fd = k == OutputStream::Kind::Stderr ? 2 : 1;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) break;
+    done += size_t(n);
+  }
+}
+
+Val stream_error_closed() { return Val::variant(1); }
+
+Val stream_error_failed(HostState& s, const std::string& message) {
+  return Val::variant(0, Val::resource(s.add(ErrorResource{message})));
+}
+
+}  // namespace wasi
+
+std::pair<std::string, std::string> split_interface_version(std::string_view name) {
+  auto at = name.find('@');
+  if (at == std::string_view::npos) return {std::string(name), ""};
+  return {std::string(name.substr(0, at)), std::string(name.substr(at + 1))};
+}
+
+WasiHost::WasiHost(WasiConfig config, WasiHostOptions options) : state_(std::make_unique<wasi::HostState>()) {
+  state_->config = std::move(config);
+  state_->options = options;
+  wasi::add_cli(*state_, interfaces_);
+  wasi::add_io(*state_, interfaces_);
+  wasi::add_clocks(*state_, interfaces_);
+  wasi::add_random(*state_, interfaces_);
+  wasi::add_filesystem(*state_, interfaces_);
+}
+
+WasiHost::~WasiHost() = default;
+
+static void check_version(std::string_view import_name, const std::string& version) {
+  if (version.empty()) return;
+  if (version.rfind("0.2.", 0) != 0 && version != "0.2")
+    throw LinkError(fmt::format("{}: wasmlet implements WASI 0.2.x interfaces; version {} is not supported",
+                                import_name, version));
+}
+
+bool WasiHost::provides(std::string_view import_name) const {
+  auto [iface, version] = split_interface_version(import_name);
+  if (version.size() && version.rfind("0.2", 0) != 0) return false;
+  return interfaces_.count(iface) > 0;
+}
+
+const WasiHost::Function* WasiHost::find(std::string_view import_name, std::string_view function) const {
+  auto [iface, version] = split_interface_version(import_name);
+  auto it = interfaces_.find(iface);
+  if (it == interfaces_.end()) return nullptr;
+  check_version(import_name, version);
+  auto f = it->second.find(function);
+  return f == it->second.end() ? nullptr : &f->second;
+}
+
+std::optional<Val> WasiHost::call(const Function& function, std::span<const Val> args) {
+  constexpr size_t kMaxHostParams = 8;  // no WASI 0.2 function takes more
+  if (args.size() >= kMaxHostParams) return function(args);
+  std::vector<Val> padded(args.begin(), args.end());
+  padded.resize(kMaxHostParams);
+  return function(std::span<const Val>(padded.data(), args.size() < kMaxHostParams ? kMaxHostParams : args.size()));
+}
+
+void WasiHost::drop(uint32_t rep) { state_->resources.erase(rep); }
+
+size_t WasiHost::live_resources() const { return state_->resources.size(); }
+
+}  // namespace wasmlet::component

@@ -1,0 +1,266 @@
+// The WASI 0.2 host interfaces, called directly with WIT values.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "wasmlet/component/wasi_host.h"
+#include "wasmlet/error.h"
+
+using namespace wasmlet::component;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Captured {
+  std::string out, err;
+};
+
+struct Host {
+  std::shared_ptr<Captured> cap = std::make_shared<Captured>();
+  std::unique_ptr<WasiHost> host;
+  explicit Host(wasmlet::WasiConfig config = {}) {
+    auto c = cap;
+    config.output = [c](wasmlet::OutputStream s, std::span<const uint8_t> b) {
+      (s == wasmlet::OutputStream::Stdout ? c->out : c->err).append(b.begin(), b.end());
+    };
+    host = std::make_unique<WasiHost>(std::move(config));
+  }
+  Val call(const std::string& iface, const std::string& fn, std::vector<Val> args = {}) {
+    auto* f = host->find(iface, fn);
+    if (!f) throw std::runtime_error("no host function " + iface + " " + fn);
+    auto r = host->call(*f, args);
+    return r ? *r : Val();
+  }
+};
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("wasmlet-p2-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+Val flags(uint32_t b) { return Val::flags(b); }
+
+}  // namespace
+
+TEST(WasiHost, EveryZeroTwoMinorVersionIsAccepted) {
+  Host h;
+  EXPECT_NE(h.host->find("wasi:cli/environment@0.2.0", "get-arguments"), nullptr);
+  EXPECT_NE(h.host->find("wasi:cli/environment@0.2.12", "get-arguments"), nullptr);
+  EXPECT_TRUE(h.host->provides("wasi:io/streams@0.2.3"));
+  EXPECT_FALSE(h.host->provides("wasi:io/streams@0.3.0"));
+  EXPECT_THROW(h.host->find("wasi:cli/environment@0.3.0", "get-arguments"), wasmlet::LinkError);
+  EXPECT_EQ(h.host->find("wasi:cli/environment@0.2.0", "no-such-function"), nullptr);
+  EXPECT_FALSE(h.host->provides("wasi:sockets/tcp@0.2.0"));  // not implemented yet
+}
+
+TEST(WasiHost, ArgumentsAndEnvironment) {
+  Host h(wasmlet::WasiConfig{{"prog", "a b", "c"}, {"K=V", "EMPTY="}, {}, {}, {}, {}});
+  auto args = h.call("wasi:cli/environment@0.2.0", "get-arguments");
+  ASSERT_EQ(args.items.size(), 3u);
+  EXPECT_EQ(args.items[1].s, "a b");
+  auto env = h.call("wasi:cli/environment@0.2.0", "get-environment");
+  ASSERT_EQ(env.items.size(), 2u);
+  EXPECT_EQ(env.items[0].items[0].s, "K");
+  EXPECT_EQ(env.items[0].items[1].s, "V");
+  EXPECT_EQ(env.items[1].items[1].s, "");
+  EXPECT_EQ(h.call("wasi:cli/environment@0.2.0", "initial-cwd"), Val::none());
+}
+
+TEST(WasiHost, StdoutAndStderrReachTheSinkInOrder) {
+  Host h;
+  Val out = h.call("wasi:cli/stdout@0.2.0", "get-stdout");
+  Val err = h.call("wasi:cli/stderr@0.2.0", "get-stderr");
+  EXPECT_EQ(h.call("wasi:io/streams@0.2.0", "[method]output-stream.check-write", {out}).index, 0u);
+  EXPECT_EQ(h.call("wasi:io/streams@0.2.0", "[method]output-stream.blocking-write-and-flush", {out, Val::bytes("hello\n")}),
+            Val::ok());
+  h.call("wasi:io/streams@0.2.0", "[method]output-stream.write", {err, Val::bytes("oops\n")});
+  h.call("wasi:io/streams@0.2.0", "[method]output-stream.blocking-flush", {out});
+  EXPECT_EQ(h.cap->out, "hello\n");
+  EXPECT_EQ(h.cap->err, "oops\n");
+  size_t live = h.host->live_resources();
+  h.host->drop(out.handle);
+  EXPECT_EQ(h.host->live_resources(), live - 1);
+}
+
+TEST(WasiHost, StdinFromAFileOrEmpty) {
+  TempDir dir;
+  std::ofstream(dir.path / "in.txt") << "line one\n";
+  Host empty;
+  Val in = empty.call("wasi:cli/stdin@0.2.0", "get-stdin");
+  Val r = empty.call("wasi:io/streams@0.2.0", "[method]input-stream.read", {in, Val::u64(10)});
+  EXPECT_EQ(r.index, 1u);                   // err
+  EXPECT_EQ(r.payload()->index, 1u);        // closed
+  wasmlet::WasiConfig c;
+  c.stdin_file = dir.path / "in.txt";
+  Host h(c);
+  in = h.call("wasi:cli/stdin@0.2.0", "get-stdin");
+  r = h.call("wasi:io/streams@0.2.0", "[method]input-stream.blocking-read", {in, Val::u64(4)});
+  EXPECT_EQ(r.payload()->as_bytes(), "line");
+  r = h.call("wasi:io/streams@0.2.0", "[method]input-stream.read", {in, Val::u64(100)});
+  EXPECT_EQ(r.payload()->as_bytes(), " one\n");
+  r = h.call("wasi:io/streams@0.2.0", "[method]input-stream.read", {in, Val::u64(100)});
+  EXPECT_EQ(r.index, 1u);
+}
+
+TEST(WasiHost, ExitThrowsTheCode) {
+  Host h;
+  try {
+    h.call("wasi:cli/exit@0.2.0", "exit", {Val::err()});
+    FAIL();
+  } catch (const ExitRequest& e) {
+    EXPECT_EQ(e.code, 1);
+  }
+  try {
+    h.call("wasi:cli/exit@0.2.0", "exit", {Val::ok()});
+    FAIL();
+  } catch (const ExitRequest& e) {
+    EXPECT_EQ(e.code, 0);
+  }
+  try {
+    h.call("wasi:cli/exit@0.2.0", "exit-with-code", {Val::integer(42)});
+    FAIL();
+  } catch (const ExitRequest& e) {
+    EXPECT_EQ(e.code, 42);
+  }
+}
+
+TEST(WasiHost, ClocksAndPollables) {
+  Host h;
+  uint64_t a = uint64_t(h.call("wasi:clocks/monotonic-clock@0.2.0", "now").i);
+  uint64_t b = uint64_t(h.call("wasi:clocks/monotonic-clock@0.2.0", "now").i);
+  EXPECT_LE(a, b);
+  EXPECT_GT(h.call("wasi:clocks/monotonic-clock@0.2.0", "resolution").i, 0);
+  Val wall = h.call("wasi:clocks/wall-clock@0.2.0", "now");
+  EXPECT_GT(wall.items[0].i, 1700000000);
+  EXPECT_LT(wall.items[1].i, 1000000000);
+  Val p = h.call("wasi:clocks/monotonic-clock@0.2.0", "subscribe-duration", {Val::u64(20'000'000)});
+  EXPECT_FALSE(h.call("wasi:io/poll@0.2.0", "[method]pollable.ready", {p}).b);
+  Val ready = h.call("wasi:clocks/monotonic-clock@0.2.0", "subscribe-duration", {Val::u64(0)});
+  Val which = h.call("wasi:io/poll@0.2.0", "poll", {Val::list({p, ready})});
+  ASSERT_EQ(which.items.size(), 1u);
+  EXPECT_EQ(which.items[0].i, 1);
+  auto t0 = std::chrono::steady_clock::now();
+  h.call("wasi:io/poll@0.2.0", "[method]pollable.block", {p});
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(10));
+  EXPECT_TRUE(h.call("wasi:io/poll@0.2.0", "[method]pollable.ready", {p}).b);
+}
+
+TEST(WasiHost, Random) {
+  Host h;
+  Val a = h.call("wasi:random/random@0.2.0", "get-random-bytes", {Val::u64(32)});
+  Val b = h.call("wasi:random/random@0.2.0", "get-random-bytes", {Val::u64(32)});
+  EXPECT_EQ(a.items.size(), 32u);
+  EXPECT_NE(a, b);
+  EXPECT_NE(h.call("wasi:random/random@0.2.0", "get-random-u64").i, h.call("wasi:random/random@0.2.0", "get-random-u64").i);
+  EXPECT_EQ(h.call("wasi:random/insecure@0.2.0", "get-insecure-random-bytes", {Val::u64(5)}).items.size(), 5u);
+  EXPECT_EQ(h.call("wasi:random/insecure-seed@0.2.0", "insecure-seed").items.size(), 2u);
+}
+
+TEST(WasiHost, FilesInAPreopen) {
+  TempDir dir;
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path, "/data", false});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val dirs = h.call("wasi:filesystem/preopens@0.2.0", "get-directories");
+  ASSERT_EQ(dirs.items.size(), 1u);
+  EXPECT_EQ(dirs.items[0].items[1].s, "/data");
+  Val root = dirs.items[0].items[0];
+  // create + write through a stream
+  Val opened = h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("out.txt"), flags(1 | 8), flags(2)});
+  ASSERT_EQ(opened.index, 0u) << opened.to_string();
+  Val file = *opened.payload();
+  Val stream = h.call(fs, "[method]descriptor.write-via-stream", {file, Val::u64(0)});
+  ASSERT_EQ(stream.index, 0u);
+  h.call("wasi:io/streams@0.2.0", "[method]output-stream.blocking-write-and-flush", {*stream.payload(), Val::bytes("written\n")});
+  std::ifstream in(dir.path / "out.txt");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "written");
+  // read it back with descriptor.read
+  Val r = h.call(fs, "[method]descriptor.read", {file, Val::u64(100), Val::u64(0)});
+  EXPECT_EQ(r.index, 1u);  // opened write-only: EBADF -> bad-descriptor
+  Val ro = *h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("out.txt"), flags(0), flags(1)}).payload();
+  r = h.call(fs, "[method]descriptor.read", {ro, Val::u64(100), Val::u64(0)});
+  ASSERT_EQ(r.index, 0u);
+  EXPECT_EQ(r.payload()->items[0].as_bytes(), "written\n");
+  // stat, directories
+  Val st = h.call(fs, "[method]descriptor.stat", {ro});
+  EXPECT_EQ(st.payload()->items[0].index, 6u);  // regular-file
+  EXPECT_EQ(st.payload()->items[2].i, 8);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("sub")}), Val::ok());
+  Val entries = *h.call(fs, "[method]descriptor.read-directory", {root}).payload();
+  std::vector<std::string> names;
+  while (true) {
+    Val e = h.call(fs, "[method]directory-entry-stream.read-directory-entry", {entries});
+    if (e.payload()->index == 0) break;
+    names.push_back(e.payload()->payload()->items[1].s);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"out.txt", "sub"}));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.remove-directory-at", {root, Val::string("sub")}), Val::ok());
+  EXPECT_EQ(h.call(fs, "[method]descriptor.unlink-file-at", {root, Val::string("out.txt")}), Val::ok());
+  Val missing = h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("out.txt"), flags(0), flags(1)});
+  EXPECT_EQ(missing, Val::err(Val::enumeration(20)));  // no-entry
+}
+
+TEST(WasiHost, EscapesArePrevented) {
+  TempDir dir;
+  fs::create_directories(dir.path / "inner");
+  std::ofstream(dir.path / "secret.txt") << "secret";
+  fs::create_symlink("../secret.txt", dir.path / "inner" / "link");
+  fs::create_symlink("/etc/passwd", dir.path / "inner" / "abs");
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path / "inner", "/sandbox", false});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  const Val not_permitted = Val::err(Val::enumeration(31));
+  for (const char* path : {"../secret.txt", "/etc/passwd", "link", "abs", "a/../../secret.txt"}) {
+    Val r = h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string(path), flags(0), flags(1)});
+    EXPECT_EQ(r.index, 1u) << path;
+    if (std::string(path) != "a/../../secret.txt") EXPECT_EQ(r, not_permitted) << path << " " << r.to_string();
+  }
+  EXPECT_EQ(h.call(fs, "[method]descriptor.stat-at", {root, flags(1), Val::string("../secret.txt")}), not_permitted);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.unlink-file-at", {root, Val::string("../secret.txt")}), not_permitted);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("..")}), not_permitted);
+  EXPECT_TRUE(fs::exists(dir.path / "secret.txt"));
+}
+
+TEST(WasiHost, ReadOnlyPreopensRefuseEveryWrite) {
+  TempDir dir;
+  std::ofstream(dir.path / "f.txt") << "data";
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path, "/ro", true});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  const Val read_only = Val::err(Val::enumeration(33));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("new.txt"), flags(1), flags(2)}), read_only);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("f.txt"), flags(8), flags(1)}), read_only);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("d")}), read_only);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.unlink-file-at", {root, Val::string("f.txt")}), read_only);
+  Val f = h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("f.txt"), flags(0), flags(1)});
+  ASSERT_EQ(f.index, 0u);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write-via-stream", {*f.payload(), Val::u64(0)}), read_only);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {*f.payload(), Val::bytes("x"), Val::u64(0)}), read_only);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.set-size", {*f.payload(), Val::u64(0)}), read_only);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.get-flags", {root}), Val::ok(Val::flags(1)));
+  Val r = h.call(fs, "[method]descriptor.read", {*f.payload(), Val::u64(10), Val::u64(0)});
+  EXPECT_EQ(r.payload()->items[0].as_bytes(), "data");
+  std::ifstream in(dir.path / "f.txt");
+  std::string content;
+  in >> content;
+  EXPECT_EQ(content, "data");
+}
+
+TEST(WasiHost, BadRepsAreReportedNotCrashes) {
+  Host h;
+  EXPECT_THROW(h.call("wasi:io/streams@0.2.0", "[method]output-stream.write", {Val::resource(999), Val::bytes("x")}),
+               wasmlet::Error);
+  EXPECT_THROW(h.call("wasi:io/streams@0.2.0", "[method]output-stream.write", {}), wasmlet::Error);  // rep 0
+}
