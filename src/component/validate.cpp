@@ -34,7 +34,7 @@ std::string fold(std::string_view s) {
 
 class Validator {
  public:
-  explicit Validator(const std::string& name) : name_(name) {}
+  Validator(const std::string& name, ValidatedComponent& out) : name_(name), out_(out) {}
 
   [[noreturn]] void fail(uint64_t offset, const std::string& what) const {
     throw ComponentError(fmt::format("{}: at offset 0x{:x}: {}", name_, offset, what), offset);
@@ -553,6 +553,7 @@ class Validator {
         if (alloc && !c.options.realloc)
           fail(c.offset, fmt::format("canon lift of {} needs a (realloc) option: its parameters hold strings or lists", e.func->to_string()));
         s.funcs.push_back(e.func);
+        out_.lift_types[&c] = e.func;
         break;
       }
       case CanonDef::Kind::Lower: {
@@ -574,7 +575,7 @@ class Validator {
       case CanonDef::Kind::ResourceNew:
       case CanonDef::Kind::ResourceDrop:
       case CanonDef::Kind::ResourceRep:
-        resource(s, c.type_index, c.offset);
+        out_.canon_resources[&c] = resource(s, c.type_index, c.offset);
         ++s.core_funcs;
         break;
       case CanonDef::Kind::Other:
@@ -611,6 +612,7 @@ class Validator {
   void definition(Scope&, const CustomSection&) {}
 
   const std::string& name_;
+  ValidatedComponent& out_;
   std::vector<Scope*> scopes_;
 };
 
@@ -624,7 +626,7 @@ const ExternType* InstanceTypeInfo::find(std::string_view name) const {
 
 ValidatedComponent validate_component(const Component& component, const std::string& name) {
   ValidatedComponent v;
-  Validator(name).component(component, &v);
+  Validator(name, v).component(component, &v);
   return v;
 }
 

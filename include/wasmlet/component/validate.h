@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "wasmlet/component/binary.h"
@@ -82,6 +83,10 @@ struct ValidatedComponent {
   std::vector<std::shared_ptr<const InstanceTypeInfo>> instances;
   std::vector<CoreModuleInfo> core_modules;
   size_t core_funcs = 0, core_tables = 0, core_memories = 0, core_globals = 0, core_instances = 0;
+  // Resolved types of canon definitions at every nesting level (keys point
+  // into the Component that was validated, which must outlive this).
+  std::unordered_map<const CanonDef*, FunctionTypePtr> lift_types;    // canon lift -> its function type
+  std::unordered_map<const CanonDef*, ResourcePtr> canon_resources;   // resource.new/drop/rep -> the resource
 };
 
 // Throws ComponentError naming the definition's offset and the problem.

@@ -1,0 +1,64 @@
+// Compiling and running WASI 0.2 command components.
+//
+//   auto c = component::CompiledComponent::from_file(engine, "app.component.wasm");
+//   component::WasiHost host(WasiConfig{...});
+//   Outcome o = component::run_component(store, c, host);   // calls wasi:cli/run#run
+//
+// compile() parses and validates the component and compiles each of its
+// core modules with Module::compile (so the engine's tiers and limits apply
+// to them). run_component() instantiates the component graph in one Store:
+// host imports are lowered with the canonical ABI into core functions,
+// exports are lifted. The outcome is Exited(0) when run returns ok,
+// Exited(1) when it returns err, Exited(n) on wasi:cli/exit, or the trap.
+//
+// Limitation until the engine links core instances to each other (see
+// src/component/README.md "Engine support needed"): a core instance may
+// import functions (host or another core instance's), but not memories,
+// tables or globals of another core instance; jco/wit-component command
+// components do, and fail with a LinkError saying so.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "wasmlet/component/binary.h"
+#include "wasmlet/component/validate.h"
+#include "wasmlet/component/wasi_host.h"
+#include "wasmlet/outcome.h"
+
+namespace wasmlet {
+class Engine;
+class Store;
+class Module;
+}  // namespace wasmlet
+
+namespace wasmlet::component {
+
+class CompiledComponent {
+ public:
+  // Throws ComponentError (binary, validation) or CompileError (a core module).
+  static CompiledComponent compile(Engine& engine, std::span<const uint8_t> bytes, std::string name = "component");
+  static CompiledComponent from_file(Engine& engine, const std::filesystem::path& path);
+
+  const std::string& name() const;
+  const Component& definition() const;
+  const ValidatedComponent& validated() const;
+  // The wasi:cli/run@0.2.x export name, if the component has one.
+  std::optional<std::string> run_export() const;
+  const Module& core_module(const CoreModuleDef& def) const;
+
+  struct Impl;
+
+ private:
+  explicit CompiledComponent(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Instantiates `component` in `store` against `host` and calls its
+// wasi:cli/run export. Throws LinkError when an import cannot be satisfied
+// (naming it) or the component exports no wasi:cli/run.
+Outcome run_component(Store& store, const CompiledComponent& component, WasiHost& host);
+
+}  // namespace wasmlet::component

@@ -1,0 +1,577 @@
+// Compiling a component's core modules and instantiating the component graph
+// (core instances, aliases, canon lift/lower, nested components) on the
+// engine, then calling wasi:cli/run.
+#include <fmt/format.h>
+
+#include <deque>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <unordered_map>
+
+#include "wasmlet/component/canonical_abi.h"
+#include "wasmlet/component/component.h"
+#include "wasmlet/engine.h"
+#include "wasmlet/instance.h"
+#include "wasmlet/linker.h"
+#include "wasmlet/module.h"
+#include "wasmlet/store.h"
+
+namespace wasmlet::component {
+
+struct CompiledComponent::Impl {
+  std::string name;
+  Component definition;
+  ValidatedComponent validated;
+  std::unordered_map<const CoreModuleDef*, Module> modules;
+};
+
+namespace {
+
+void compile_modules(Engine& engine, const Component& c, CompiledComponent::Impl& impl, const std::string& prefix) {
+  size_t n = 0, nested = 0;
+  for (auto& d : c.definitions) {
+    if (auto* m = std::get_if<CoreModuleDef>(&d)) {
+      std::string name = fmt::format("{} core module {}", prefix, n++);
+      impl.modules.emplace(m, Module::compile(engine, m->bytes, name));
+    } else if (auto* sub = std::get_if<std::shared_ptr<Component>>(&d)) {
+      compile_modules(engine, **sub, impl, fmt::format("{} component {}", prefix, nested++));
+    }
+  }
+}
+
+// ---- run-time index spaces ----
+
+struct CoreFunc {
+  std::shared_ptr<Instance> instance;  // a guest function: the instance and its export
+  std::string export_name;
+  FuncType type;
+  HostFunction host;  // or a host function (canon lower, resource.*)
+};
+
+struct CoreMemory {
+  std::shared_ptr<Instance> instance;
+  std::string export_name;
+};
+
+struct CoreOther {  // tables, globals, tags: named for messages only
+  std::string what;
+  std::shared_ptr<Instance> instance;
+  std::string export_name;
+};
+
+using CoreItem = std::variant<CoreFunc, CoreMemory, CoreOther>;
+
+struct CoreInstanceRt {
+  std::shared_ptr<Instance> instance;        // instantiated module
+  std::map<std::string, CoreItem> bag;       // or inline exports
+  std::string label;
+};
+
+struct ComponentFunc {
+  FunctionTypePtr type;
+  std::string name;
+  const WasiHost::Function* host = nullptr;  // a host import
+  // a lifted core function
+  std::optional<CoreFunc> core;
+  StringEncoding encoding = StringEncoding::Utf8;
+  std::optional<CoreMemory> memory;
+  std::optional<CoreFunc> realloc, post_return;
+};
+
+struct Frame;
+struct InstanceRt;
+
+struct Item {
+  enum class Kind { Func, Instance, Component, CoreModule, Type, Value } kind = Kind::Type;
+  std::shared_ptr<ComponentFunc> func;
+  std::shared_ptr<InstanceRt> instance;
+  const Component* component = nullptr;
+  Frame* component_scope = nullptr;
+  const Module* module = nullptr;
+};
+
+struct InstanceRt {
+  std::map<std::string, Item, std::less<>> exports;
+};
+
+struct Frame {
+  Frame* parent = nullptr;  // lexically enclosing component (for outer aliases)
+  std::map<std::string, Item, std::less<>> imports;  // nested: the instantiation arguments
+  std::vector<const Module*> core_modules;
+  std::vector<CoreInstanceRt> core_instances;
+  std::vector<CoreFunc> core_funcs;
+  std::vector<CoreMemory> core_memories;
+  std::vector<CoreOther> core_tables, core_globals, core_tags;
+  std::vector<std::shared_ptr<ComponentFunc>> funcs;
+  std::vector<std::shared_ptr<InstanceRt>> instances;
+  std::vector<Item> components;
+  std::map<std::string, Item, std::less<>> exports;
+};
+
+[[noreturn]] void link_error(const std::string& component, const std::string& what) {
+  throw LinkError(fmt::format("{}: {}", component, what));
+}
+
+struct StartFailed {
+  Outcome outcome;
+};
+
+class Runner {
+ public:
+  Runner(Store& store, const CompiledComponent& c, WasiHost& host) : store_(store), c_(c), host_(host) {}
+
+  Outcome run() {
+    auto run_name = c_.run_export();
+    if (!run_name) link_error(c_.name(), "exports no wasi:cli/run@0.2.x instance: it is not a WASI command component");
+    Frame& top = frames_.emplace_back();
+    try {
+      walk(top, c_.definition(), true);
+    } catch (const StartFailed& f) {
+      return f.outcome;
+    }
+    auto it = top.exports.find(*run_name);
+    if (it == top.exports.end() || it->second.kind != Item::Kind::Instance)
+      link_error(c_.name(), fmt::format("export {} is not an instance", *run_name));
+    auto f = it->second.instance->exports.find("run");
+    if (f == it->second.instance->exports.end() || f->second.kind != Item::Kind::Func)
+      link_error(c_.name(), fmt::format("{} has no function \"run\"", *run_name));
+    return call_run(*f->second.func);
+  }
+
+ private:
+  // ---- core items ----
+  CoreItem core_export(const CoreInstanceRt& inst, const std::string& name) {
+    if (!inst.instance) {
+      auto it = inst.bag.find(name);
+      if (it == inst.bag.end()) link_error(c_.name(), fmt::format("{} has no export \"{}\"", inst.label, name));
+      return it->second;
+    }
+    const ExportInfo* e = inst.instance->module().find_export(name);
+    if (!e) link_error(c_.name(), fmt::format("{} has no export \"{}\"", inst.label, name));
+    switch (e->kind) {
+      case ExternKind::Func: return CoreFunc{inst.instance, name, e->type, nullptr};
+      case ExternKind::Memory: return CoreMemory{inst.instance, name};
+      case ExternKind::Table: return CoreOther{"table", inst.instance, name};
+      case ExternKind::Global: return CoreOther{"global", inst.instance, name};
+      case ExternKind::Tag: return CoreOther{"tag", inst.instance, name};
+    }
+    return CoreOther{};
+  }
+
+  void push_core(Frame& f, const CoreItem& item) {
+    if (auto* fn = std::get_if<CoreFunc>(&item)) f.core_funcs.push_back(*fn);
+    else if (auto* m = std::get_if<CoreMemory>(&item)) f.core_memories.push_back(*m);
+    else {
+      auto& o = std::get<CoreOther>(item);
+      (o.what == "table" ? f.core_tables : o.what == "global" ? f.core_globals : f.core_tags).push_back(o);
+    }
+  }
+
+  CoreItem core_item(Frame& f, CoreSort sort, uint32_t index) {
+    switch (sort) {
+      case CoreSort::Func: return f.core_funcs.at(index);
+      case CoreSort::Memory: return f.core_memories.at(index);
+      case CoreSort::Table: return f.core_tables.at(index);
+      case CoreSort::Global: return f.core_globals.at(index);
+      case CoreSort::Tag: return f.core_tags.at(index);
+      default: link_error(c_.name(), fmt::format("a {} cannot be a core instance export", to_string(sort)));
+    }
+  }
+
+  HostFunction forwarder(const CoreFunc& target) {
+    if (target.host) return target.host;
+    auto inst = target.instance;
+    std::string name = target.export_name;
+    return [inst, name](Caller& caller, std::span<const Value> args, std::span<Value> results) {
+      Outcome o = inst->call(name, args);
+      if (o.exited()) caller.exit(o.exit_code);
+      if (o.trapped()) caller.trap(o.trap.to_string());
+      for (size_t i = 0; i < results.size() && i < o.results.size(); ++i) results[i] = o.results[i];
+    };
+  }
+
+  void instantiate_core(Frame& f, const CoreInstanceDef& d) {
+    CoreInstanceRt rt;
+    rt.label = fmt::format("core instance {}", f.core_instances.size());
+    if (!d.instantiate) {
+      for (auto& e : d.exports) rt.bag.emplace(e.name, core_item(f, e.sort, e.index));
+      f.core_instances.push_back(std::move(rt));
+      return;
+    }
+    const Module& module = *f.core_modules.at(d.module);
+    std::map<std::string, uint32_t> args;
+    for (auto& a : d.args) args[a.name] = a.instance;
+    // The engine keeps references into the Linker: it lives as long as the run.
+    Linker& linker = linkers_.emplace_back();
+    for (auto& imp : module.imports()) {
+      auto& from = f.core_instances.at(args.at(imp.module));
+      CoreItem item = core_export(from, imp.name);
+      if (imp.kind != ExternKind::Func || !std::holds_alternative<CoreFunc>(item))
+        link_error(c_.name(), fmt::format("{} imports {} {}.{} from {}: linking memories, tables and globals between "
+                                          "core instances needs engine support (src/component/README.md)",
+                                          module.name(), wasmlet::to_string(imp.kind), imp.module, imp.name, from.label));
+      auto& fn = std::get<CoreFunc>(item);
+      linker.define(imp.module, imp.name, imp.type, forwarder(fn));
+    }
+    rt.instance = std::make_shared<Instance>(Instance::create(store_, module, linker));
+    if (!rt.instance->start_outcome().returned()) throw StartFailed{rt.instance->start_outcome()};
+    rt.label = fmt::format("core instance {} ({})", f.core_instances.size(), module.name());
+    f.core_instances.push_back(std::move(rt));
+  }
+
+  // ---- component items ----
+  void push(Frame& f, const Item& item) {
+    switch (item.kind) {
+      case Item::Kind::Func: f.funcs.push_back(item.func); break;
+      case Item::Kind::Instance: f.instances.push_back(item.instance); break;
+      case Item::Kind::Component: f.components.push_back(item); break;
+      case Item::Kind::CoreModule: f.core_modules.push_back(item.module); break;
+      default: break;
+    }
+  }
+
+  Item item_of(Frame& f, const SortIndex& s) {
+    Item it;
+    switch (s.sort.kind) {
+      case SortKind::Func: it.kind = Item::Kind::Func; it.func = f.funcs.at(s.index); break;
+      case SortKind::Instance: it.kind = Item::Kind::Instance; it.instance = f.instances.at(s.index); break;
+      case SortKind::Component: it = f.components.at(s.index); break;
+      case SortKind::Core:
+        if (s.sort.core == CoreSort::Module) {
+          it.kind = Item::Kind::CoreModule;
+          it.module = f.core_modules.at(s.index);
+        }
+        break;
+      case SortKind::Type: it.kind = Item::Kind::Type; break;
+      case SortKind::Value: it.kind = Item::Kind::Value; break;
+    }
+    return it;
+  }
+
+  Item host_import(const std::string& name, const ExternType& type) {
+    Item it;
+    if (type.kind == ExternDesc::Kind::Type) return it;
+    if (type.kind != ExternDesc::Kind::Instance)
+      link_error(c_.name(), fmt::format("imports {} \"{}\": only instance imports (WASI interfaces) are provided",
+                                        to_string(type.kind), name));
+    if (!host_.provides(name))
+      link_error(c_.name(), fmt::format("imports {}, which wasmlet does not provide", name));
+    it.kind = Item::Kind::Instance;
+    it.instance = std::make_shared<InstanceRt>();
+    for (auto& e : type.instance->exports) {
+      Item sub;
+      if (e.type.kind == ExternDesc::Kind::Func) {
+        sub.kind = Item::Kind::Func;
+        sub.func = std::make_shared<ComponentFunc>();
+        sub.func->type = e.type.func;
+        sub.func->name = name + "#" + e.name;
+        sub.func->host = host_.find(name, e.name);  // null: fails when lowered
+      }
+      it.instance->exports.emplace(e.name, sub);
+    }
+    return it;
+  }
+
+  GuestMemory memory_of(const std::optional<CoreMemory>& m) {
+    if (!m) return {};
+    if (m->export_name != "memory")
+      link_error(c_.name(), fmt::format("canonical options name memory export \"{}\"; the engine exposes only \"memory\"",
+                                        m->export_name));
+    return m->instance->memory();
+  }
+
+  Realloc realloc_of(const std::optional<CoreFunc>& f) {
+    if (!f) return nullptr;
+    auto inst = f->instance;
+    std::string name = f->export_name;
+    if (!inst) link_error(c_.name(), "a realloc option names a host function");
+    return [inst, name](uint32_t a, uint32_t b, uint32_t c, uint32_t d) -> uint32_t {
+      std::vector<Value> args = {Value::i32(int32_t(a)), Value::i32(int32_t(b)), Value::i32(int32_t(c)), Value::i32(int32_t(d))};
+      Outcome o = inst->call(name, args);
+      if (!o.returned() || o.results.size() != 1) throw AbiTrap("realloc failed: " + o.trap.to_string());
+      return o.results[0].as_u32();
+    };
+  }
+
+  CoreFunc lower(Frame& f, const CanonDef& c) {
+    auto fn = f.funcs.at(c.func_index);
+    if (!fn->host) {
+      if (fn->core)
+        link_error(c_.name(), fmt::format("lowers {}, a function lifted by the component itself: component-to-component "
+                                          "calls are not supported yet", fn->name));
+      link_error(c_.name(), fmt::format("imports {}, which wasmlet does not implement", fn->name));
+    }
+    auto type = fn->type;
+    auto host_fn = fn->host;
+    std::optional<CoreMemory> mem;
+    if (c.options.memory) mem = f.core_memories.at(*c.options.memory);
+    std::optional<CoreFunc> realloc;
+    if (c.options.realloc) realloc = f.core_funcs.at(*c.options.realloc);
+    auto encoding = c.options.string_encoding;
+    FuncType flat = flatten_function(*type, false);
+    std::vector<TypePtr> params;
+    for (auto& p : type->params) params.push_back(p.type);
+    size_t flat_params = flatten(params).size();
+    std::string name = fn->name;
+    CoreFunc out;
+    out.type = flat;
+    out.host = [this, type, host_fn, mem, realloc, encoding, params, flat_params, name](
+                   Caller& caller, std::span<const Value> args, std::span<Value> results) {
+      AbiContext cx;
+      std::vector<uint32_t> lent;
+      try {
+        cx.memory = memory_of(mem);
+        cx.encoding = encoding;
+        cx.realloc = realloc_of(realloc);
+        cx.handles = &handles_;
+        cx.lent = &lent;
+        size_t used = std::min(args.size(), flat_params > kMaxFlatParams ? size_t(1) : flat_params);
+        std::vector<Val> vals = lift_flat_values(cx, kMaxFlatParams, args.subspan(0, used), params);
+        std::optional<Val> r = host_.call(*host_fn, vals);
+        for (auto h : lent) handles_.end_lend(h);
+        lent.clear();
+        if (type->result) {
+          if (!r) throw AbiTrap(name + " returned no value");
+          std::vector<TypePtr> rt = {type->result};
+          std::vector<Val> rv = {*r};
+          std::optional<uint32_t> retptr;
+          if (flatten(rt).size() > kMaxFlatResults) retptr = args.back().as_u32();
+          cx.memory = memory_of(mem);  // realloc may have grown memory
+          auto flat_results = lower_flat_values(cx, kMaxFlatResults, rv, rt, retptr);
+          for (size_t i = 0; i < results.size() && i < flat_results.size(); ++i) results[i] = flat_results[i];
+        }
+      } catch (const ExitRequest& e) {
+        caller.exit(e.code);
+      } catch (const AbiTrap& e) {
+        caller.trap(fmt::format("{}: {}", name, e.what()));
+      } catch (const MemoryFault& e) {
+        caller.trap(fmt::format("{}: {}", name, e.what()));
+      } catch (const LinkError&) {
+        throw;
+      } catch (const Error& e) {
+        caller.trap(fmt::format("{}: {}", name, e.what()));
+      }
+    };
+    return out;
+  }
+
+  CoreFunc resource_builtin(const CanonDef& c) {
+    auto it = c_.validated().canon_resources.find(&c);
+    if (it == c_.validated().canon_resources.end()) link_error(c_.name(), "unresolved resource type in canon resource.*");
+    ResourcePtr rt = it->second;
+    CoreFunc out;
+    switch (c.kind) {
+      case CanonDef::Kind::ResourceDrop:
+        out.type = FuncType{{ValType::I32}, {}};
+        out.host = [this, rt](Caller& caller, std::span<const Value> args, std::span<Value>) {
+          try {
+            if (auto rep = handles_.drop(args[0].as_u32(), rt)) host_.drop(*rep);
+          } catch (const AbiTrap& e) {
+            caller.trap(fmt::format("resource.drop: {}", e.what()));
+          }
+        };
+        break;
+      case CanonDef::Kind::ResourceNew:
+        out.type = FuncType{{ValType::I32}, {ValType::I32}};
+        out.host = [this, rt](Caller&, std::span<const Value> args, std::span<Value> results) {
+          results[0] = Value::i32(int32_t(handles_.lower_own(args[0].as_u32(), rt)));
+        };
+        break;
+      default:
+        out.type = FuncType{{ValType::I32}, {ValType::I32}};
+        out.host = [this, rt](Caller& caller, std::span<const Value> args, std::span<Value> results) {
+          try {
+            auto& h = handles_.get(args[0].as_u32());
+            if (h.type != rt) throw AbiTrap("handle of another resource type");
+            results[0] = Value::i32(int32_t(h.rep));
+          } catch (const AbiTrap& e) {
+            caller.trap(fmt::format("resource.rep: {}", e.what()));
+          }
+        };
+    }
+    return out;
+  }
+
+  void canon(Frame& f, const CanonDef& c) {
+    switch (c.kind) {
+      case CanonDef::Kind::Lift: {
+        auto fn = std::make_shared<ComponentFunc>();
+        fn->type = c_.validated().lift_types.at(&c);
+        fn->core = f.core_funcs.at(c.func_index);
+        fn->name = fmt::format("lifted core func {}", c.func_index);
+        fn->encoding = c.options.string_encoding;
+        if (c.options.memory) fn->memory = f.core_memories.at(*c.options.memory);
+        if (c.options.realloc) fn->realloc = f.core_funcs.at(*c.options.realloc);
+        if (c.options.post_return) fn->post_return = f.core_funcs.at(*c.options.post_return);
+        f.funcs.push_back(fn);
+        break;
+      }
+      case CanonDef::Kind::Lower: f.core_funcs.push_back(lower(f, c)); break;
+      case CanonDef::Kind::ResourceNew:
+      case CanonDef::Kind::ResourceDrop:
+      case CanonDef::Kind::ResourceRep: f.core_funcs.push_back(resource_builtin(c)); break;
+      case CanonDef::Kind::Other:
+        link_error(c_.name(), fmt::format("uses the canonical builtin 0x{:02x} (async/threads), which is not supported", c.opcode));
+    }
+  }
+
+  void alias(Frame& f, const AliasDef& a) {
+    switch (a.target) {
+      case AliasDef::Target::InstanceExport: {
+        auto& inst = f.instances.at(a.instance);
+        auto it = inst->exports.find(a.name);
+        if (it == inst->exports.end()) link_error(c_.name(), fmt::format("instance {} has no export \"{}\"", a.instance, a.name));
+        push(f, it->second);
+        break;
+      }
+      case AliasDef::Target::CoreInstanceExport:
+        push_core(f, core_export(f.core_instances.at(a.instance), a.name));
+        break;
+      case AliasDef::Target::Outer: {
+        Frame* o = &f;
+        for (uint32_t i = 0; i < a.outer_count && o; ++i) o = o->parent;
+        if (!o) link_error(c_.name(), "outer alias out of range");
+        if (a.sort.kind == SortKind::Component) f.components.push_back(o->components.at(a.outer_index));
+        else if (a.sort.kind == SortKind::Core && a.sort.core == CoreSort::Module)
+          f.core_modules.push_back(o->core_modules.at(a.outer_index));
+        break;  // types carry no run-time state
+      }
+    }
+  }
+
+  void instantiate(Frame& f, const InstanceDef& d) {
+    auto inst = std::make_shared<InstanceRt>();
+    if (!d.instantiate) {
+      for (auto& a : d.args) inst->exports.emplace(a.name, item_of(f, a.item));
+    } else {
+      Item comp = f.components.at(d.component);
+      if (!comp.component) link_error(c_.name(), "instantiating an imported component is not supported");
+      Frame& child = frames_.emplace_back();
+      child.parent = comp.component_scope;
+      for (auto& a : d.args) child.imports.emplace(a.name, item_of(f, a.item));
+      walk(child, *comp.component, false);
+      inst->exports = child.exports;
+    }
+    f.instances.push_back(inst);
+  }
+
+  void walk(Frame& f, const Component& c, bool top) {
+    for (auto& def : c.definitions) {
+      if (auto* m = std::get_if<CoreModuleDef>(&def)) {
+        f.core_modules.push_back(&c_.core_module(*m));
+      } else if (auto* ci = std::get_if<CoreInstanceDef>(&def)) {
+        instantiate_core(f, *ci);
+      } else if (auto* nested = std::get_if<std::shared_ptr<Component>>(&def)) {
+        Item it;
+        it.kind = Item::Kind::Component;
+        it.component = nested->get();
+        it.component_scope = &f;
+        f.components.push_back(it);
+      } else if (auto* in = std::get_if<InstanceDef>(&def)) {
+        instantiate(f, *in);
+      } else if (auto* al = std::get_if<AliasDef>(&def)) {
+        alias(f, *al);
+      } else if (auto* cn = std::get_if<CanonDef>(&def)) {
+        canon(f, *cn);
+      } else if (std::holds_alternative<StartDef>(def)) {
+        link_error(c_.name(), "component start functions (value definitions) are not supported");
+      } else if (auto* im = std::get_if<ImportDef>(&def)) {
+        Item it;
+        if (top) {
+          const ExternType* t = nullptr;
+          for (auto& i : c_.validated().type.imports)
+            if (i.name == im->name) t = &i.type;
+          if (!t) link_error(c_.name(), fmt::format("unresolved import {}", im->name));
+          it = host_import(im->name, *t);
+        } else {
+          auto a = f.imports.find(im->name);
+          if (a == f.imports.end()) link_error(c_.name(), fmt::format("nested component import \"{}\" is not supplied", im->name));
+          it = a->second;
+        }
+        push(f, it);
+      } else if (auto* ex = std::get_if<ExportDef>(&def)) {
+        Item it = item_of(f, ex->item);
+        f.exports[ex->name] = it;
+        push(f, it);
+      }
+      // core types, types and custom sections carry no run-time state
+    }
+  }
+
+  Outcome call_run(const ComponentFunc& run) {
+    if (!run.core) link_error(c_.name(), "wasi:cli/run#run is not lifted from a core function");
+    auto& core = *run.core;
+    if (!core.instance) link_error(c_.name(), "wasi:cli/run#run is a host function");
+    Outcome o = core.instance->call(core.export_name, {});
+    if (!o.returned()) return o;
+    Outcome result;
+    result.kind = Outcome::Kind::Exited;
+    if (run.type->result) {
+      AbiContext cx;
+      cx.memory = memory_of(run.memory);
+      cx.encoding = run.encoding;
+      cx.handles = &handles_;
+      std::vector<TypePtr> rt = {run.type->result};
+      try {
+        auto vals = lift_flat_values(cx, kMaxFlatResults, o.results, rt);
+        result.exit_code = vals.at(0).index == 0 ? 0 : 1;
+      } catch (const AbiTrap& e) {
+        result.kind = Outcome::Kind::Trapped;
+        result.trap.kind = TrapKind::HostError;
+        result.trap.message = e.what();
+        return result;
+      }
+    }
+    if (run.post_return && run.post_return->instance) {
+      Outcome p = run.post_return->instance->call(run.post_return->export_name, o.results);
+      if (!p.returned()) return p;
+    }
+    return result;
+  }
+
+  Store& store_;
+  const CompiledComponent& c_;
+  WasiHost& host_;
+  ResourceTable handles_;
+  std::deque<Linker> linkers_;
+  std::deque<Frame> frames_;
+};
+
+}  // namespace
+
+CompiledComponent CompiledComponent::compile(Engine& engine, std::span<const uint8_t> bytes, std::string name) {
+  auto impl = std::make_shared<Impl>();
+  impl->name = name;
+  impl->definition = parse_component(bytes, name);
+  impl->validated = validate_component(impl->definition, name);
+  compile_modules(engine, impl->definition, *impl, name + ":");
+  return CompiledComponent(std::move(impl));
+}
+
+CompiledComponent CompiledComponent::from_file(Engine& engine, const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("cannot read {}", path.string()));
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return compile(engine, bytes, path.filename().string());
+}
+
+const std::string& CompiledComponent::name() const { return impl_->name; }
+const Component& CompiledComponent::definition() const { return impl_->definition; }
+const ValidatedComponent& CompiledComponent::validated() const { return impl_->validated; }
+const Module& CompiledComponent::core_module(const CoreModuleDef& def) const { return impl_->modules.at(&def); }
+
+std::optional<std::string> CompiledComponent::run_export() const {
+  for (auto& e : impl_->validated.type.exports) {
+    auto [iface, version] = split_interface_version(e.name);
+    if (iface == "wasi:cli/run" && (version.empty() || version.rfind("0.2", 0) == 0)) return e.name;
+  }
+  return std::nullopt;
+}
+
+Outcome run_component(Store& store, const CompiledComponent& component, WasiHost& host) {
+  Runner runner(store, component, host);
+  return runner.run();
+}
+
+}  // namespace wasmlet::component
