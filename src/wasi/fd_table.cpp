@@ -1,0 +1,54 @@
+#include "fd_table.h"
+
+#include <unistd.h>
+
+namespace wasmlet::wasi {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry) {
+  while (lowest_free_ < slots_.size() && slots_[lowest_free_]) ++lowest_free_;
+  uint32_t fd = lowest_free_;
+  if (fd == slots_.size()) slots_.push_back(nullptr);
+  slots_[fd] = std::move(entry);
+  ++lowest_free_;
+  return fd;
+}
+
+std::shared_ptr<FdEntry> FdTable::get(uint32_t fd) const {
+  return fd < slots_.size() ? slots_[fd] : nullptr;
+}
+
+bool FdTable::remove(uint32_t fd) {
+  if (fd >= slots_.size() || !slots_[fd]) return false;
+  slots_[fd].reset();
+  if (fd < lowest_free_) lowest_free_ = fd;
+  while (!slots_.empty() && !slots_.back()) slots_.pop_back();
+  if (lowest_free_ > slots_.size()) lowest_free_ = static_cast<uint32_t>(slots_.size());
+  return true;
+}
+
+bool FdTable::renumber(uint32_t from, uint32_t to) {
+  if (!get(from) || !get(to)) return false;
+  if (from == to) return true;
+  slots_[to] = std::move(slots_[from]);
+  return remove(from);
+}
+
+size_t FdTable::open_count() const {
+  size_t n = 0;
+  for (const auto& s : slots_) n += s != nullptr;
+  return n;
+}
+
+}  // namespace wasmlet::wasi

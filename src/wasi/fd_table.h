@@ -1,0 +1,82 @@
+// The guest's descriptor table: WASI fd numbers -> host resources with their
+// rights. Numbers are handed out densely from the lowest free one (like
+// wasmtime), so programs that assume POSIX numbering keep working.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "abi.h"
+#include "wasmlet/wasi.h"
+
+namespace wasmlet::wasi {
+
+// Owns one host file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  int release() { int f = fd_; fd_ = -1; return f; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+enum class FdKind {
+  File,       // regular file, device, fifo: read/write through the host fd
+  Directory,  // path_* base; may be a preopen
+  Output,     // guest stdout/stderr: bytes go to the OutputSink
+  Listener,   // listening socket (sock_accept)
+  Socket,     // connected stream socket
+};
+
+// One directory entry as fd_readdir reports it.
+struct DirEntryInfo {
+  std::string name;
+  uint64_t ino;
+  uint8_t type;
+};
+
+struct FdEntry {
+  FdKind kind = FdKind::File;
+  UniqueFd host;  // -1 for Output
+  uint8_t filetype = filetype::unknown;
+  uint16_t fdflags = 0;  // as the guest set them (nonblock is emulated: host fds stay non-blocking)
+  uint64_t rights_base = 0;
+  uint64_t rights_inheriting = 0;
+  bool read_only = false;               // opened beneath a read-only preopen
+  std::optional<std::string> preopen;   // the guest path, for preopened directories
+  OutputStream stream = OutputStream::Stdout;
+  // fd_readdir snapshot: taken at cookie 0, reused while the guest continues.
+  std::shared_ptr<std::vector<DirEntryInfo>> listing;
+
+  bool has(uint64_t rights) const { return (rights_base & rights) == rights; }
+};
+
+class FdTable {
+ public:
+  // Places the entry at the lowest free number; returns that number.
+  uint32_t insert(std::shared_ptr<FdEntry> entry);
+  // nullptr if fd is not open.
+  std::shared_ptr<FdEntry> get(uint32_t fd) const;
+  bool remove(uint32_t fd);
+  // Moves `from` onto `to` (closing what was at `to`). Both must be open.
+  bool renumber(uint32_t from, uint32_t to);
+  size_t open_count() const;
+
+ private:
+  std::vector<std::shared_ptr<FdEntry>> slots_;
+  uint32_t lowest_free_ = 0;
+};
+
+}  // namespace wasmlet::wasi

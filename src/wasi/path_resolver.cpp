@@ -1,0 +1,151 @@
+#include "path_resolver.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <deque>
+#include <vector>
+
+#include "errno_map.h"
+
+namespace wasmlet::wasi {
+
+namespace {
+
+std::atomic<bool> g_force_fallback{false};
+std::atomic<bool> g_openat2_missing{false};
+
+constexpr int kMaxSymlinks = 40;  // Linux's MAXSYMLINKS
+
+std::vector<std::string> split_components(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) out.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+// Portable walker: one component at a time with O_NOFOLLOW, symlinks expanded
+// by hand, ".." never above the starting directory. Racy against concurrent
+// renames on the host (the kernel path is not), which is why it is a fallback.
+Errno walk_beneath(int root, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
+  if (!path.empty() && path.front() == '/') return err::notcapable;
+  std::deque<std::string> comps;
+  for (auto& c : split_components(path)) comps.push_back(std::move(c));
+  bool trailing = !path.empty() && path.back() == '/';
+  if (comps.empty()) comps.push_back(".");
+  std::vector<UniqueFd> stack;  // directories entered below root
+  auto cur = [&] { return stack.empty() ? root : stack.back().get(); };
+  int symlinks = 0;
+  while (!comps.empty()) {
+    std::string c = std::move(comps.front());
+    comps.pop_front();
+    bool last = comps.empty();
+    if (c == "..") {
+      if (stack.empty()) return err::notcapable;
+      stack.pop_back();
+      c = ".";
+    }
+    if (c == ".") {
+      if (!last) continue;
+      int fd = ::openat(cur(), ".", flags | O_CLOEXEC, mode);
+      if (fd < 0) return last_host_errno();
+      out = UniqueFd(fd);
+      return err::success;
+    }
+    bool follow = !last || trailing || follow_final;
+    if (follow) {
+      char buf[PATH_MAX];
+      ssize_t n = ::readlinkat(cur(), c.c_str(), buf, sizeof buf);
+      if (n >= 0) {
+        if (++symlinks > kMaxSymlinks) return err::loop;
+        std::string_view target(buf, static_cast<size_t>(n));
+        if (!target.empty() && target.front() == '/') return err::notcapable;
+        auto parts = split_components(target);
+        // A link to a directory keeps the trailing-slash meaning of what followed it.
+        if (parts.empty() || target.back() == '/') parts.push_back(".");
+        comps.insert(comps.begin(), parts.begin(), parts.end());
+        continue;
+      }
+    }
+    if (!last || trailing) {
+      int fd = ::openat(cur(), c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) return last_host_errno();
+      stack.emplace_back(fd);
+      if (last) comps.push_back(".");
+      continue;
+    }
+    int fd = ::openat(cur(), c.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) return last_host_errno();
+    out = UniqueFd(fd);
+    return err::success;
+  }
+  return err::noent;
+}
+
+}  // namespace
+
+void force_fallback_resolver(bool on) { g_force_fallback = on; }
+
+Errno open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
+  if (path.empty()) return err::noent;
+  if (path.find('\0') != std::string_view::npos) return err::inval;
+  if (path.front() == '/') return err::notcapable;
+  if (!follow_final) flags |= O_NOFOLLOW;
+  if (!(flags & (O_CREAT | O_TMPFILE))) mode = 0;  // openat2 insists
+  if (!g_force_fallback && !g_openat2_missing) {
+    std::string p(path);
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.mode = mode;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      long fd = ::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how);
+      if (fd >= 0) {
+        out = UniqueFd(static_cast<int>(fd));
+        return err::success;
+      }
+      if (errno == EAGAIN || errno == EINTR) continue;  // a concurrent rename raced the lookup
+      if (errno == ENOSYS) break;
+      if (errno == EXDEV) return err::notcapable;  // the path tried to leave dirfd
+      return last_host_errno();
+    }
+    if (errno != ENOSYS) return last_host_errno();
+    g_openat2_missing = true;
+  }
+  return walk_beneath(dirfd, path, flags & ~O_NOFOLLOW, mode, follow_final, out);
+}
+
+Errno open_parent(int dirfd, std::string_view path, ParentDir& out) {
+  if (path.empty()) return err::noent;
+  if (path.find('\0') != std::string_view::npos) return err::inval;
+  if (path.front() == '/') return err::notcapable;
+  size_t end = path.size();
+  while (end > 0 && path[end - 1] == '/') --end;
+  out.trailing_slash = end < path.size();
+  size_t slash = path.rfind('/', end - 1);
+  std::string_view name = slash == std::string_view::npos ? path.substr(0, end) : path.substr(slash + 1, end - slash - 1);
+  std::string_view parent = slash == std::string_view::npos ? std::string_view(".") : path.substr(0, slash + 1);
+  if (name == "." || name == "..") {
+    // The final component is a directory already; resolve all of it so that
+    // ".." cannot name anything above dirfd.
+    out.name = ".";
+    out.trailing_slash = false;
+    return open_beneath(dirfd, path, O_PATH | O_DIRECTORY, 0, true, out.dir);
+  }
+  out.name = std::string(name);
+  if (out.trailing_slash) out.name += '/';
+  return open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, true, out.dir);
+}
+
+}  // namespace wasmlet::wasi

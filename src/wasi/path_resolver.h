@@ -1,0 +1,43 @@
+// Sandboxed path resolution: every guest path is resolved beneath the
+// directory fd it is relative to and can never leave it, whether by "..",
+// an absolute path, or a symlink (relative or absolute) anywhere on the way.
+//
+// The kernel does the work: openat2(2) with RESOLVE_BENEATH |
+// RESOLVE_NO_MAGICLINKS. Only where openat2 is missing (ENOSYS, Linux < 5.6)
+// a component-by-component walker with the same rules takes over.
+//
+// Escapes fail with `notcapable`; symlink loops with `loop`.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "abi.h"
+#include "fd_table.h"
+
+namespace wasmlet::wasi {
+
+// Opens `path` beneath `dirfd` with open(2) flags (O_CLOEXEC is added).
+// A final symlink is followed only if follow_final; otherwise opening it
+// fails with `loop` (or, with O_PATH, opens the link itself).
+Errno open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out);
+
+// The directory holding the last component of a path, opened beneath dirfd,
+// and that last component: the pair every *at(2) call on a final component
+// needs. The final component is never resolved here, so a final symlink is
+// never followed. A final "." or ".." resolves the whole path as a directory
+// and gives name ".". A trailing slash stays on `name` (the *at calls then
+// require a directory, as POSIX says).
+struct ParentDir {
+  UniqueFd dir;
+  std::string name;
+  bool trailing_slash = false;
+};
+Errno open_parent(int dirfd, std::string_view path, ParentDir& out);
+
+// For tests: use the portable walker even where openat2 exists.
+void force_fallback_resolver(bool on);
+
+}  // namespace wasmlet::wasi

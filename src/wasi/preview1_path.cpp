@@ -1,0 +1,205 @@
+// path_*: operations on a path relative to a directory fd. Every path is
+// resolved beneath that directory (path_resolver.h). Operations on a final
+// component open its parent beneath the directory and call the *at syscall
+// on the bare name, so a final symlink is only followed when asked.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "errno_map.h"
+#include "filestat.h"
+#include "host_call.h"
+#include "path_resolver.h"
+
+namespace wasmlet::wasi {
+
+namespace {
+
+// The directory fd `fd` with `rights` (rofs first if `writes`), and the guest path.
+Errno directory_and_path(Call& c, uint32_t fd, uint64_t rights, bool writes, uint32_t ptr, uint32_t len,
+                         std::shared_ptr<FdEntry>& dir, std::string& path) {
+  dir = c.ctx.fds.get(fd);
+  if (!dir) return err::badf;
+  if (dir->kind != FdKind::Directory) return err::notdir;
+  if (Errno r = writes ? c.writable_entry(fd, rights, dir) : c.entry(fd, rights, dir)) return r;
+  return c.path(ptr, len, path);
+}
+
+// As above, then the parent directory of the path's final component.
+Errno parent_of(Call& c, uint32_t fd, uint64_t rights, bool writes, uint32_t ptr, uint32_t len, ParentDir& out) {
+  std::shared_ptr<FdEntry> dir;
+  std::string path;
+  if (Errno r = directory_and_path(c, fd, rights, writes, ptr, len, dir, path)) return r;
+  return open_parent(dir->host.get(), path, out);
+}
+
+bool has_trailing_slash(const std::string& p) { return !p.empty() && p.back() == '/'; }
+
+Errno path_create_directory(Call& c) {
+  ParentDir p;
+  if (Errno r = parent_of(c, c.u32(0), right::path_create_directory, true, c.u32(1), c.u32(2), p)) return r;
+  return ::mkdirat(p.dir.get(), p.name.c_str(), 0777) == 0 ? err::success : last_host_errno();
+}
+
+Errno path_filestat_get(Call& c) {
+  std::shared_ptr<FdEntry> dir;
+  std::string path;
+  if (Errno r = directory_and_path(c, c.u32(0), right::path_filestat_get, false, c.u32(2), c.u32(3), dir, path)) return r;
+  // O_PATH|O_NOFOLLOW opens a final symlink itself, so fstat describes the link.
+  UniqueFd fd;
+  if (Errno r = open_beneath(dir->host.get(), path, O_PATH, 0, c.u32(1) & lookupflags::symlink_follow, fd)) return r;
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return last_host_errno();
+  write_filestat(c.mem, c.u32(4), st);
+  return err::success;
+}
+
+Errno path_filestat_set_times(Call& c) {
+  std::shared_ptr<FdEntry> dir;
+  std::string path;
+  if (Errno r = directory_and_path(c, c.u32(0), right::path_filestat_set_times, true, c.u32(2), c.u32(3), dir, path))
+    return r;
+  timespec ts[2];
+  if (Errno r = timespecs_from(c.u64(4), c.u64(5), c.u32(6), ts)) return r;
+  bool follow = (c.u32(1) & lookupflags::symlink_follow) || has_trailing_slash(path);
+  if (follow) {
+    // Resolve beneath first, then touch exactly that inode through its fd.
+    UniqueFd fd;
+    if (Errno r = open_beneath(dir->host.get(), path, O_PATH, 0, true, fd)) return r;
+    std::string proc = fmt::format("/proc/self/fd/{}", fd.get());
+    return ::utimensat(AT_FDCWD, proc.c_str(), ts, 0) == 0 ? err::success : last_host_errno();
+  }
+  ParentDir p;
+  if (Errno r = open_parent(dir->host.get(), path, p)) return r;
+  return ::utimensat(p.dir.get(), p.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? err::success : last_host_errno();
+}
+
+Errno path_link(Call& c) {
+  // Following a source symlink could link a file from outside the sandbox in;
+  // like wasmtime, it is refused.
+  if (c.u32(1) & lookupflags::symlink_follow) return err::inval;
+  ParentDir from, to;
+  if (Errno r = parent_of(c, c.u32(0), right::path_link_source, true, c.u32(2), c.u32(3), from)) return r;
+  if (Errno r = parent_of(c, c.u32(4), right::path_link_target, true, c.u32(5), c.u32(6), to)) return r;
+  return ::linkat(from.dir.get(), from.name.c_str(), to.dir.get(), to.name.c_str(), 0) == 0 ? err::success
+                                                                                              : last_host_errno();
+}
+
+Errno path_open(Call& c) {
+  uint32_t dirflags = c.u32(1), oflags = c.u32(4), fdflags_in = c.u32(7);
+  uint64_t base = c.u64(5), inheriting = c.u64(6);
+  if (oflags & ~uint32_t{oflags::creat | oflags::directory | oflags::excl | oflags::trunc}) return err::inval;
+  if (fdflags_in & ~uint32_t{fdflags::append | fdflags::dsync | fdflags::nonblock | fdflags::rsync | fdflags::sync})
+    return err::inval;
+  uint64_t need = right::path_open;
+  if (oflags & oflags::creat) need |= right::path_create_file;
+  if (oflags & oflags::trunc) need |= right::path_filestat_set_size;
+  std::shared_ptr<FdEntry> dir;
+  std::string path;
+  if (Errno r = directory_and_path(c, c.u32(0), need, false, c.u32(2), c.u32(3), dir, path)) return r;
+  bool writes = (base & right::writes_data) || (oflags & (oflags::creat | oflags::trunc)) || (fdflags_in & fdflags::append);
+  if (dir->read_only && writes) return err::rofs;
+
+  int flags = O_NOCTTY | O_NONBLOCK;  // non-blocking host fd: waits happen in poll (blocking.h)
+  if (oflags & oflags::creat) flags |= O_CREAT;
+  if (oflags & oflags::directory) flags |= O_DIRECTORY;
+  if (oflags & oflags::excl) flags |= O_EXCL;
+  if (oflags & oflags::trunc) flags |= O_TRUNC;
+  bool rd = base & (right::fd_read | right::fd_readdir), wr = base & right::writes_data;
+  flags |= wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
+  if (fdflags_in & fdflags::append) flags |= O_APPEND;
+  if (fdflags_in & fdflags::dsync) flags |= O_DSYNC;
+  if (fdflags_in & fdflags::rsync) flags |= O_RSYNC;
+  if (fdflags_in & fdflags::sync) flags |= O_SYNC;
+
+  UniqueFd fd;
+  if (Errno r = open_beneath(dir->host.get(), path, flags, 0666, dirflags & lookupflags::symlink_follow, fd)) return r;
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return last_host_errno();
+  auto e = std::make_shared<FdEntry>();
+  e->filetype = filetype_from_mode(st.st_mode, fd.get());
+  bool is_dir = S_ISDIR(st.st_mode);
+  e->kind = is_dir ? FdKind::Directory : FdKind::File;
+  uint64_t fits = is_dir ? right::directory
+                  : S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)
+                      ? right::regular_file
+                      : right::regular_file & ~(right::fd_seek | right::fd_tell);
+  // The new fd gets what was asked for, within what the directory passes on.
+  e->rights_base = base & dir->rights_inheriting & fits;
+  e->rights_inheriting = inheriting & dir->rights_inheriting;
+  e->fdflags = static_cast<uint16_t>(fdflags_in);
+  e->read_only = dir->read_only;
+  e->host = std::move(fd);
+  uint32_t guest_fd = c.ctx.fds.insert(std::move(e));
+  c.mem.store<uint32_t>(c.u32(8), guest_fd);
+  return err::success;
+}
+
+Errno path_readlink(Call& c) {
+  ParentDir p;
+  if (Errno r = parent_of(c, c.u32(0), right::path_readlink, false, c.u32(1), c.u32(2), p)) return r;
+  char target[PATH_MAX];
+  ssize_t n = ::readlinkat(p.dir.get(), p.name.c_str(), target, sizeof target);
+  if (n < 0) return last_host_errno();
+  // A short buffer gets the first bytes, like readlink(2).
+  auto out = c.mem.bytes(c.u32(3), c.u32(4));
+  size_t copied = std::min(out.size(), static_cast<size_t>(n));
+  std::memcpy(out.data(), target, copied);
+  c.mem.store<uint32_t>(c.u32(5), static_cast<uint32_t>(copied));
+  return err::success;
+}
+
+Errno path_remove_directory(Call& c) {
+  ParentDir p;
+  if (Errno r = parent_of(c, c.u32(0), right::path_remove_directory, true, c.u32(1), c.u32(2), p)) return r;
+  return ::unlinkat(p.dir.get(), p.name.c_str(), AT_REMOVEDIR) == 0 ? err::success : last_host_errno();
+}
+
+Errno path_rename(Call& c) {
+  ParentDir from, to;
+  if (Errno r = parent_of(c, c.u32(0), right::path_rename_source, true, c.u32(1), c.u32(2), from)) return r;
+  if (Errno r = parent_of(c, c.u32(3), right::path_rename_target, true, c.u32(4), c.u32(5), to)) return r;
+  return ::renameat(from.dir.get(), from.name.c_str(), to.dir.get(), to.name.c_str()) == 0 ? err::success
+                                                                                            : last_host_errno();
+}
+
+Errno path_symlink(Call& c) {
+  std::string target;
+  if (Errno r = c.path(c.u32(0), c.u32(1), target)) return r;
+  ParentDir p;
+  if (Errno r = parent_of(c, c.u32(2), right::path_symlink, true, c.u32(3), c.u32(4), p)) return r;
+  // Inside the sandbox an absolute link can never resolve; on the host it
+  // would point somewhere real for whoever follows it. Refused.
+  if (!target.empty() && target.front() == '/') return err::perm;
+  return ::symlinkat(target.c_str(), p.dir.get(), p.name.c_str()) == 0 ? err::success : last_host_errno();
+}
+
+Errno path_unlink_file(Call& c) {
+  ParentDir p;
+  if (Errno r = parent_of(c, c.u32(0), right::path_unlink_file, true, c.u32(1), c.u32(2), p)) return r;
+  return ::unlinkat(p.dir.get(), p.name.c_str(), 0) == 0 ? err::success : last_host_errno();
+}
+
+}  // namespace
+
+void register_path(Linker& l) {
+  define(l, "path_create_directory", "iii", path_create_directory);
+  define(l, "path_filestat_get", "iiiii", path_filestat_get);
+  define(l, "path_filestat_set_times", "iiiiIIi", path_filestat_set_times);
+  define(l, "path_link", "iiiiiii", path_link);
+  define(l, "path_open", "iiiiiIIii", path_open);
+  define(l, "path_readlink", "iiiiii", path_readlink);
+  define(l, "path_remove_directory", "iii", path_remove_directory);
+  define(l, "path_rename", "iiiiii", path_rename);
+  define(l, "path_symlink", "iiiii", path_symlink);
+  define(l, "path_unlink_file", "iii", path_unlink_file);
+}
+
+}  // namespace wasmlet::wasi

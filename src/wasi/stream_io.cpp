@@ -1,0 +1,106 @@
+#include "stream_io.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "blocking.h"
+#include "errno_map.h"
+#include "host_call.h"
+
+namespace wasmlet::wasi {
+
+namespace {
+
+ssize_t read_once(FdEntry& e, std::vector<iovec>& iov, int recv_flags) {
+  if (e.kind == FdKind::Socket) {
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = iov.size();
+    return ::recvmsg(e.host.get(), &msg, recv_flags & ~MSG_WAITALL);
+  }
+  return ::readv(e.host.get(), iov.data(), static_cast<int>(iov.size()));
+}
+
+// Drops the first n bytes from an iovec list.
+void advance(std::vector<iovec>& iov, size_t n) {
+  size_t i = 0;
+  while (i < iov.size() && n >= iov[i].iov_len) n -= iov[i++].iov_len;
+  iov.erase(iov.begin(), iov.begin() + static_cast<long>(i));
+  if (!iov.empty() && n) {
+    iov[0].iov_base = static_cast<char*>(iov[0].iov_base) + n;
+    iov[0].iov_len -= n;
+  }
+}
+
+}  // namespace
+
+Errno read_into(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread) {
+  nread = 0;
+  bool waitall = recv_flags & MSG_WAITALL;
+  std::vector<iovec> rest = iov;
+  while (!rest.empty()) {
+    ssize_t n = read_once(e, rest, recv_flags);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (nread > 0 && !waitall) break;
+        if (e.fdflags & fdflags::nonblock) return nread > 0 ? err::success : err::again;
+        wait_ready(caller, e.host.get(), POLLIN);
+        continue;
+      }
+      if (nread > 0) break;
+      return last_host_errno();
+    }
+    nread += static_cast<size_t>(n);
+    if (n == 0 || !waitall) break;
+    advance(rest, static_cast<size_t>(n));
+  }
+  return err::success;
+}
+
+Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector<iovec>& iov, size_t& nwritten) {
+  nwritten = 0;
+  if (e.kind == FdKind::Output) {
+    // One sink call per fd_write keeps a write whole in the log.
+    std::string data;
+    data.reserve(total_length(iov));
+    for (const auto& v : iov) data.append(static_cast<const char*>(v.iov_base), v.iov_len);
+    if (!data.empty()) ctx.output(e.stream, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
+    nwritten = data.size();
+    return err::success;
+  }
+  std::vector<iovec> rest = iov;
+  while (!rest.empty()) {
+    ssize_t n;
+    if (e.kind == FdKind::Socket) {
+      msghdr msg{};
+      msg.msg_iov = rest.data();
+      msg.msg_iovlen = rest.size();
+      n = ::sendmsg(e.host.get(), &msg, MSG_NOSIGNAL);
+    } else {
+      n = ::writev(e.host.get(), rest.data(), static_cast<int>(rest.size()));
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (nwritten > 0) break;
+        if (e.fdflags & fdflags::nonblock) return err::again;
+        wait_ready(caller, e.host.get(), POLLOUT);
+        continue;
+      }
+      if (nwritten > 0) break;
+      return last_host_errno();
+    }
+    nwritten += static_cast<size_t>(n);
+    // Blocking semantics for streams: finish the whole write, like a blocking fd would.
+    if (e.fdflags & fdflags::nonblock || e.kind == FdKind::File) break;
+    advance(rest, static_cast<size_t>(n));
+  }
+  return err::success;
+}
+
+}  // namespace wasmlet::wasi

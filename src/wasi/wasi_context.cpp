@@ -1,0 +1,193 @@
+#include "wasi_context.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "wasmlet/error.h"
+#include "wasmlet/store.h"
+
+namespace wasmlet::wasi {
+
+uint8_t filetype_from_mode(unsigned mode, int fd) {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return filetype::regular_file;
+    case S_IFDIR: return filetype::directory;
+    case S_IFLNK: return filetype::symbolic_link;
+    case S_IFCHR: return filetype::character_device;
+    case S_IFBLK: return filetype::block_device;
+    case S_IFSOCK: {
+      int type = SOCK_STREAM;
+      socklen_t len = sizeof type;
+      if (fd >= 0) ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+      return type == SOCK_DGRAM ? filetype::socket_dgram : filetype::socket_stream;
+    }
+    default: return filetype::unknown;  // fifos included, like wasmtime
+  }
+}
+
+static uint8_t filetype_from_dirent(unsigned char d_type) {
+  switch (d_type) {
+    case DT_REG: return filetype::regular_file;
+    case DT_DIR: return filetype::directory;
+    case DT_LNK: return filetype::symbolic_link;
+    case DT_CHR: return filetype::character_device;
+    case DT_BLK: return filetype::block_device;
+    case DT_SOCK: return filetype::socket_stream;
+    default: return filetype::unknown;
+  }
+}
+
+std::vector<DirEntryInfo> list_directory(int dirfd) {
+  std::vector<DirEntryInfo> entries;
+  // A fresh open description: the guest's fd keeps no hidden offset.
+  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return entries;
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    return entries;
+  }
+  std::vector<DirEntryInfo> rest;
+  DirEntryInfo dot{".", 0, filetype::directory}, dotdot{"..", 0, filetype::directory};
+  while (dirent* d = ::readdir(dir)) {
+    std::string name = d->d_name;
+    uint8_t type = filetype_from_dirent(d->d_type);
+    if (d->d_type == DT_UNKNOWN) {
+      struct stat st;
+      if (::fstatat(::dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = filetype_from_mode(st.st_mode);
+    }
+    if (name == ".") dot.ino = d->d_ino;
+    else if (name == "..") dotdot.ino = d->d_ino;
+    else rest.push_back({std::move(name), d->d_ino, type});
+  }
+  ::closedir(dir);
+  entries.reserve(rest.size() + 2);
+  entries.push_back(std::move(dot));
+  entries.push_back(std::move(dotdot));
+  for (auto& e : rest) entries.push_back(std::move(e));
+  return entries;
+}
+
+namespace {
+
+// A program may hold many files open (1,000 is a tested minimum); the soft
+// limit is often 1024 for the whole host process.
+void raise_fd_limit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    rlimit rl;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  });
+}
+
+void write_all(int fd, std::span<const uint8_t> bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+std::shared_ptr<FdEntry> make_stdin(const std::optional<std::filesystem::path>& file) {
+  auto e = std::make_shared<FdEntry>();
+  e->kind = FdKind::File;
+  // Non-blocking host fd: a fifo must not block the thread where the
+  // interrupt fd cannot reach it; reads wait in poll instead.
+  int fd = file ? ::open(file->c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK) : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw UsageError(fmt::format("cannot open stdin file '{}': {}", file ? file->string() : "/dev/null", std::strerror(errno)));
+  e->host = UniqueFd(fd);
+  struct stat st;
+  ::fstat(fd, &st);
+  e->filetype = filetype_from_mode(st.st_mode);
+  e->rights_base = right::stream_in;
+  if (e->filetype == filetype::regular_file) e->rights_base |= right::fd_seek | right::fd_tell | right::fd_advise;
+  return e;
+}
+
+std::shared_ptr<FdEntry> make_output(OutputStream stream) {
+  auto e = std::make_shared<FdEntry>();
+  e->kind = FdKind::Output;
+  e->stream = stream;
+  // A character device without seek: libc treats it as a terminal and line
+  // buffers, which keeps stdout and stderr interleaved as written.
+  e->filetype = filetype::character_device;
+  e->rights_base = right::stream_out;
+  return e;
+}
+
+}  // namespace
+
+}  // namespace wasmlet::wasi
+
+namespace wasmlet {
+
+void attach_wasi(Store& store, WasiConfig config) {
+  using namespace wasi;
+  // Listeners belong to the context from the start, so they are closed even
+  // if a later step fails.
+  std::vector<UniqueFd> listeners;
+  for (int fd : config.listeners) listeners.emplace_back(fd);
+  raise_fd_limit();
+
+  auto ctx = std::make_shared<WasiContext>();
+  ctx->args = std::move(config.args);
+  ctx->env = std::move(config.env);
+  ctx->output = config.output ? std::move(config.output) : [](OutputStream s, std::span<const uint8_t> bytes) {
+    write_all(s == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO, bytes);
+  };
+  ctx->fds.insert(make_stdin(config.stdin_file));
+  ctx->fds.insert(make_output(OutputStream::Stdout));
+  ctx->fds.insert(make_output(OutputStream::Stderr));
+
+  for (auto& l : listeners) {
+    struct stat st;
+    if (::fstat(l.get(), &st) != 0 || !S_ISSOCK(st.st_mode))
+      throw UsageError(fmt::format("listener fd {} is not a socket", l.get()));
+    int fl = ::fcntl(l.get(), F_GETFL);
+    ::fcntl(l.get(), F_SETFL, fl | O_NONBLOCK);
+    auto e = std::make_shared<FdEntry>();
+    e->kind = FdKind::Listener;
+    e->filetype = filetype_from_mode(st.st_mode, l.get());
+    e->host = std::move(l);
+    e->rights_base = right::socket_listener;
+    e->rights_inheriting = right::socket_stream;
+    ctx->fds.insert(std::move(e));
+  }
+
+  for (const auto& p : config.preopens) {
+    int fd = ::open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+      throw UsageError(fmt::format("cannot preopen directory '{}' (as '{}'): {}", p.host_path.string(), p.guest_path,
+                                   std::strerror(errno)));
+    auto e = std::make_shared<FdEntry>();
+    e->kind = FdKind::Directory;
+    e->host = UniqueFd(fd);
+    e->filetype = filetype::directory;
+    e->rights_base = right::directory;
+    e->rights_inheriting = right::directory_inheriting;
+    e->read_only = p.read_only;
+    e->preopen = p.guest_path;
+    ctx->fds.insert(std::move(e));
+  }
+  store.set_host_state(std::move(ctx));
+}
+
+}  // namespace wasmlet

@@ -1,0 +1,26 @@
+// One guest's WASI state, kept in its Store: argv, environment, descriptor
+// table and where its stdout/stderr go.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fd_table.h"
+#include "wasmlet/wasi.h"
+
+namespace wasmlet::wasi {
+
+struct WasiContext {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  FdTable fds;
+  OutputSink output;
+};
+
+// fd_readdir's view of a directory: ".", "..", then every entry.
+std::vector<DirEntryInfo> list_directory(int dirfd);
+
+// WASI filetype of a host st_mode (and, for sockets, SO_TYPE of fd).
+uint8_t filetype_from_mode(unsigned mode, int fd = -1);
+
+}  // namespace wasmlet::wasi
