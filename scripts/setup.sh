@@ -34,3 +34,16 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
+
+# jco (pinned in package.json/package-lock.json) wraps the wasm32-wasi test
+# programs into WASI 0.2 components for tests/component. Optional: without
+# npm or the npm registry those fixtures are skipped and the rest still works.
+if command -v npm >/dev/null; then
+  if npm ci --no-audit --no-fund --loglevel=error; then
+    cmake -S . -B build >/dev/null && cmake --build build   # picks up node_modules/.bin/jco
+  else
+    echo "setup: npm ci failed; component fixtures (tests/component) will be skipped" >&2
+  fi
+else
+  echo "setup: npm not found; component fixtures (tests/component) will be skipped" >&2
+fi
