@@ -1,6 +1,9 @@
 // Instantiating components and running wasi:cli/run on the engine.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <typeinfo>
+
 #include "component_fixtures.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
@@ -80,4 +83,44 @@ TEST(ComponentRun, JcoCommandComponentsNeedInstanceToInstanceLinking) {
     EXPECT_NE(std::string(e.what()).find("needs engine support"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("env.memory"), std::string::npos) << e.what();
   }
+}
+
+TEST(ComponentRun, MutatedComponentsFailCleanly) {
+  // Bit flips anywhere in a small runnable component: compiling and running
+  // must end in a wasmlet error, an outcome, or success; never a crash or a
+  // stray standard-library exception.
+  REQUIRE_COMPONENT(bytes, "p2_echo");
+  // Core module bodies are the engine's to validate (Module::compile); flip
+  // bits in the component-level structure only.
+  std::vector<bool> in_core(bytes.size(), false);
+  for (auto* m : parse_component(bytes, "p2_echo").core_modules())
+    for (size_t k = 0; k < m->bytes.size(); ++k) in_core[m->offset + k] = true;
+  std::vector<size_t> positions;
+  for (size_t k = 0; k < bytes.size(); ++k)
+    if (!in_core[k]) positions.push_back(k);
+  std::mt19937 rng(7);
+  int ran = 0, refused = 0;
+  for (int i = 0; i < 1500; ++i) {
+    auto m = bytes;
+    for (int f = 0, n = 1 + int(rng() % 3); f < n; ++f) m[positions[rng() % positions.size()]] ^= uint8_t(1u << (rng() % 8));
+    Engine engine;
+    StoreLimits limits;
+    limits.fuel = 1'000'000;
+    Store store(engine, limits);
+    WasiConfig config;
+    config.args = {"p2_echo", "x"};
+    config.output = [](wasmlet::OutputStream, std::span<const uint8_t>) {};
+    WasiHost host(config);
+    try {
+      auto c = CompiledComponent::compile(engine, m, "mutated");
+      run_component(store, c, host);
+      ++ran;
+    } catch (const wasmlet::Error&) {
+      ++refused;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "mutation " << i << " escaped as " << typeid(e).name() << ": " << e.what();
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(ran + refused, 1499);
 }
