@@ -30,19 +30,21 @@ std::shared_ptr<FdEntry> FdTable::get(uint32_t fd) const {
 }
 
 bool FdTable::remove(uint32_t fd) {
-  if (fd >= slots_.size() || !slots_[fd]) return false;
+  if (fd >= slots_.size()) return false;
+  bool was_open = slots_[fd] != nullptr;
   slots_[fd].reset();
   if (fd < lowest_free_) lowest_free_ = fd;
   while (!slots_.empty() && !slots_.back()) slots_.pop_back();
   if (lowest_free_ > slots_.size()) lowest_free_ = static_cast<uint32_t>(slots_.size());
-  return true;
+  return was_open;
 }
 
 bool FdTable::renumber(uint32_t from, uint32_t to) {
   if (!get(from) || !get(to)) return false;
   if (from == to) return true;
   slots_[to] = std::move(slots_[from]);
-  return remove(from);
+  remove(from);
+  return true;
 }
 
 size_t FdTable::open_count() const {

@@ -102,7 +102,7 @@ Errno open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, boo
   if (path.find('\0') != std::string_view::npos) return err::inval;
   if (path.front() == '/') return err::notcapable;
   if (!follow_final) flags |= O_NOFOLLOW;
-  if (!(flags & (O_CREAT | O_TMPFILE))) mode = 0;  // openat2 insists
+  if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) mode = 0;  // openat2 insists (O_TMPFILE includes O_DIRECTORY)
   if (!g_force_fallback && !g_openat2_missing) {
     std::string p(path);
     open_how how{};

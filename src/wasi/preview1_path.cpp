@@ -113,6 +113,8 @@ Errno path_open(Call& c) {
   if (oflags & oflags::excl) flags |= O_EXCL;
   if (oflags & oflags::trunc) flags |= O_TRUNC;
   bool rd = base & (right::fd_read | right::fd_readdir), wr = base & right::writes_data;
+  // A directory is only ever opened for reading (the kernel refuses O_DIRECTORY with write access).
+  if (oflags & oflags::directory) wr = false;
   flags |= wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
   if (fdflags_in & fdflags::append) flags |= O_APPEND;
   if (fdflags_in & fdflags::dsync) flags |= O_DSYNC;
