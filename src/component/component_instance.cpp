@@ -208,9 +208,9 @@ class Runner {
       auto& from = f.core_instances.at(args.at(imp.module));
       CoreItem item = core_export(from, imp.name);
       if (imp.kind != ExternKind::Func || !std::holds_alternative<CoreFunc>(item))
-        link_error(c_.name(), fmt::format("{} imports {} {}.{} from {}: linking memories, tables and globals between "
-                                          "core instances needs engine support (src/component/README.md)",
-                                          module.name(), wasmlet::to_string(imp.kind), imp.module, imp.name, from.label));
+        throw LinkError(fmt::format("{} imports {} {}.{} from {}: linking memories, tables and globals between "
+                                    "core instances needs engine support (src/component/README.md)",
+                                    module.name(), wasmlet::to_string(imp.kind), imp.module, imp.name, from.label));
       auto& fn = std::get<CoreFunc>(item);
       linker.define(imp.module, imp.name, imp.type, forwarder(fn));
     }
