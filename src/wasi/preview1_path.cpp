@@ -104,7 +104,9 @@ Errno path_open(Call& c) {
   std::shared_ptr<FdEntry> dir;
   std::string path;
   if (Errno r = directory_and_path(c, c.u32(0), need, false, c.u32(2), c.u32(3), dir, path)) return r;
-  bool writes = (base & right::writes_data) || (oflags & (oflags::creat | oflags::trunc)) || (fdflags_in & fdflags::append);
+  // Data-writing rights mean nothing on a directory (it is opened read-only).
+  bool wants_data_write = (base & right::writes_data) && !(oflags & oflags::directory);
+  bool writes = wants_data_write || (oflags & (oflags::creat | oflags::trunc)) || (fdflags_in & fdflags::append);
   if (dir->read_only && writes) return err::rofs;
 
   int flags = O_NOCTTY | O_NONBLOCK;  // non-blocking host fd: waits happen in poll (blocking.h)
@@ -112,9 +114,7 @@ Errno path_open(Call& c) {
   if (oflags & oflags::directory) flags |= O_DIRECTORY;
   if (oflags & oflags::excl) flags |= O_EXCL;
   if (oflags & oflags::trunc) flags |= O_TRUNC;
-  bool rd = base & (right::fd_read | right::fd_readdir), wr = base & right::writes_data;
-  // A directory is only ever opened for reading (the kernel refuses O_DIRECTORY with write access).
-  if (oflags & oflags::directory) wr = false;
+  bool rd = base & (right::fd_read | right::fd_readdir), wr = wants_data_write;
   flags |= wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
   if (fdflags_in & fdflags::append) flags |= O_APPEND;
   if (fdflags_in & fdflags::dsync) flags |= O_DSYNC;
