@@ -55,7 +55,8 @@ TEST(WasiHost, EveryZeroTwoMinorVersionIsAccepted) {
   EXPECT_FALSE(h.host->provides("wasi:io/streams@0.3.0"));
   EXPECT_THROW(h.host->find("wasi:cli/environment@0.3.0", "get-arguments"), wasmlet::LinkError);
   EXPECT_EQ(h.host->find("wasi:cli/environment@0.2.0", "no-such-function"), nullptr);
-  EXPECT_FALSE(h.host->provides("wasi:sockets/tcp@0.2.0"));  // not implemented yet
+  EXPECT_TRUE(h.host->provides("wasi:sockets/tcp@0.2.0"));
+  EXPECT_FALSE(h.host->provides("wasi:sockets/udp@0.2.0"));  // not implemented yet
 }
 
 TEST(WasiHost, ArgumentsAndEnvironment) {
@@ -263,4 +264,68 @@ TEST(WasiHost, BadRepsAreReportedNotCrashes) {
   EXPECT_THROW(h.call("wasi:io/streams@0.2.0", "[method]output-stream.write", {Val::resource(999), Val::bytes("x")}),
                wasmlet::Error);
   EXPECT_THROW(h.call("wasi:io/streams@0.2.0", "[method]output-stream.write", {}), wasmlet::Error);  // rep 0
+}
+
+namespace {
+Val ipv4(uint16_t port) {
+  return Val::variant(0, Val::record({Val::integer(port), Val::tuple({Val::integer(127), Val::integer(0), Val::integer(0), Val::integer(1)})}));
+}
+}  // namespace
+
+TEST(WasiHost, SocketsNeedTheCapability) {
+  Host h;  // allow_sockets defaults to false
+  Val net = h.call("wasi:sockets/instance-network@0.2.0", "instance-network");
+  EXPECT_EQ(h.call("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket", {Val::enumeration(0)}),
+            Val::err(Val::enumeration(1)));  // access-denied
+  EXPECT_EQ(h.call("wasi:sockets/ip-name-lookup@0.2.0", "resolve-addresses", {net, Val::string("localhost")}),
+            Val::err(Val::enumeration(1)));
+}
+
+TEST(WasiHost, TcpEcho) {
+  auto cap = std::make_shared<Captured>();
+  wasmlet::WasiConfig config;
+  config.output = [](wasmlet::OutputStream, std::span<const uint8_t>) {};
+  WasiHost host(config, WasiHostOptions{true});
+  auto call = [&](const std::string& iface, const std::string& fn, std::vector<Val> args = {}) {
+    auto r = host.call(*host.find(iface, fn), args);
+    return r ? *r : Val();
+  };
+  const std::string tcp = "wasi:sockets/tcp@0.2.0", streams = "wasi:io/streams@0.2.0";
+  Val net = call("wasi:sockets/instance-network@0.2.0", "instance-network");
+  Val server = *call("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket", {Val::enumeration(0)}).payload();
+  ASSERT_EQ(call(tcp, "[method]tcp-socket.start-bind", {server, net, ipv4(0)}), Val::ok());
+  ASSERT_EQ(call(tcp, "[method]tcp-socket.finish-bind", {server}), Val::ok());
+  ASSERT_EQ(call(tcp, "[method]tcp-socket.start-listen", {server}), Val::ok());
+  ASSERT_EQ(call(tcp, "[method]tcp-socket.finish-listen", {server}), Val::ok());
+  EXPECT_TRUE(call(tcp, "[method]tcp-socket.is-listening", {server}).b);
+  Val local = *call(tcp, "[method]tcp-socket.local-address", {server}).payload();
+  uint16_t port = uint16_t(local.payload()->items[0].i);
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(call(tcp, "[method]tcp-socket.accept", {server}), Val::err(Val::enumeration(8)));  // would-block
+
+  Val client = *call("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket", {Val::enumeration(0)}).payload();
+  ASSERT_EQ(call(tcp, "[method]tcp-socket.start-connect", {client, net, ipv4(port)}), Val::ok());
+  Val ready = call(tcp, "[method]tcp-socket.subscribe", {client});
+  call("wasi:io/poll@0.2.0", "[method]pollable.block", {ready});
+  Val cstreams = call(tcp, "[method]tcp-socket.finish-connect", {client});
+  ASSERT_EQ(cstreams.index, 0u) << cstreams.to_string();
+  Val acceptable = call(tcp, "[method]tcp-socket.subscribe", {server});
+  EXPECT_EQ(call("wasi:io/poll@0.2.0", "poll", {Val::list({acceptable})}).items.size(), 1u);
+  Val accepted = call(tcp, "[method]tcp-socket.accept", {server});
+  ASSERT_EQ(accepted.index, 0u) << accepted.to_string();
+  Val sin = accepted.payload()->items[1], sout = accepted.payload()->items[2];
+  Val cin = cstreams.payload()->items[0], cout = cstreams.payload()->items[1];
+
+  EXPECT_EQ(call(streams, "[method]input-stream.read", {sin, Val::u64(10)}), Val::ok(Val::bytes("")));  // nothing yet
+  ASSERT_EQ(call(streams, "[method]output-stream.blocking-write-and-flush", {cout, Val::bytes("ping\n")}), Val::ok());
+  Val got = call(streams, "[method]input-stream.blocking-read", {sin, Val::u64(100)});
+  ASSERT_EQ(got.index, 0u);
+  EXPECT_EQ(got.payload()->as_bytes(), "ping\n");
+  call(streams, "[method]output-stream.blocking-write-and-flush", {sout, *got.payload()});
+  EXPECT_EQ(call(streams, "[method]input-stream.blocking-read", {cin, Val::u64(100)}).payload()->as_bytes(), "ping\n");
+  Val remote = *call(tcp, "[method]tcp-socket.remote-address", {client}).payload();
+  EXPECT_EQ(remote.payload()->items[0].i, port);
+  ASSERT_EQ(call(tcp, "[method]tcp-socket.shutdown", {client, Val::enumeration(2)}), Val::ok());
+  Val eof = call(streams, "[method]input-stream.blocking-read", {sin, Val::u64(100)});
+  EXPECT_EQ(eof, Val::err(Val::variant(1)));  // closed
 }

@@ -14,7 +14,7 @@ uint64_t monotonic_ns() {
 Pollable at_instant(uint64_t ns) {
   uint64_t now = monotonic_ns();
   auto delta = std::chrono::nanoseconds(ns > now ? ns - now : 0);
-  return Pollable{std::chrono::steady_clock::now() + delta};
+  return Pollable{std::chrono::steady_clock::now() + delta, nullptr, 0};
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ void add_clocks(HostState& s, std::map<std::string, Functions, std::less<>>& int
     return Val::resource(s.add(at_instant(uint64_t(a[0].i))));
   };
   mono["subscribe-duration"] = [&s](std::span<const Val> a) -> std::optional<Val> {
-    return Val::resource(s.add(Pollable{std::chrono::steady_clock::now() + std::chrono::nanoseconds(uint64_t(a[0].i))}));
+    return Val::resource(s.add(Pollable{std::chrono::steady_clock::now() + std::chrono::nanoseconds(uint64_t(a[0].i)), nullptr, 0}));
   };
 
   auto& wall = into["wasi:clocks/wall-clock"];

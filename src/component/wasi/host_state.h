@@ -31,21 +31,23 @@ class Fd {
 };
 
 struct InputStream {
-  enum class Kind { Empty, File } kind = Kind::Empty;
-  std::shared_ptr<Fd> fd;  // File: read with pread at offset
+  enum class Kind { Empty, File, Socket } kind = Kind::Empty;
+  std::shared_ptr<Fd> fd;  // File: read with pread at offset; Socket: recv
   uint64_t offset = 0;
   bool closed = false;
 };
 
 struct OutputStream {
-  enum class Kind { Stdout, Stderr, File } kind = Kind::Stdout;
+  enum class Kind { Stdout, Stderr, File, Socket } kind = Kind::Stdout;
   std::shared_ptr<Fd> fd;
   uint64_t offset = 0;
   bool append = false;
 };
 
 struct Pollable {
-  std::optional<std::chrono::steady_clock::time_point> deadline;  // none: always ready
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // none (and no fd): always ready
+  std::shared_ptr<Fd> fd;  // ready when poll() reports `events` on it
+  short events = 0;
 };
 
 struct ErrorResource {
@@ -67,7 +69,23 @@ struct DirectoryEntryStream {
 
 struct Terminal {};
 
-using Resource = std::variant<InputStream, OutputStream, Pollable, ErrorResource, Descriptor, DirectoryEntryStream, Terminal>;
+struct Network {};
+
+struct TcpSocket {
+  enum class State { Unbound, BindStarted, Bound, ListenStarted, Listening, ConnectStarted, Connected, Closed };
+  std::shared_ptr<Fd> fd;
+  int family = 0;  // AF_INET or AF_INET6
+  State state = State::Unbound;
+  uint64_t backlog = 128;
+};
+
+struct ResolveAddressStream {
+  std::vector<Val> addresses;  // ip-address values
+  size_t next = 0;
+};
+
+using Resource = std::variant<InputStream, OutputStream, Pollable, ErrorResource, Descriptor, DirectoryEntryStream, Terminal,
+                              Network, TcpSocket, ResolveAddressStream>;
 
 // A guest-caused error that the host call reports as a trap (bad rep).
 class HostTrap : public Error {
@@ -106,6 +124,11 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into);
 void add_clocks(HostState& s, std::map<std::string, Functions, std::less<>>& into);
 void add_random(HostState& s, std::map<std::string, Functions, std::less<>>& into);
 void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+
+// Pollable readiness, shared by wasi:io/poll and the streams.
+bool pollable_ready(const Pollable& p);
+void pollable_block(const Pollable& p);
 
 // stream-error: variant { last-operation-failed(own<error>), closed }
 Val stream_error_closed();

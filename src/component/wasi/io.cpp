@@ -3,6 +3,7 @@
 // stdout/stderr go to the output sink (the instance log).
 #include <fmt/format.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <cstring>
 #include <unistd.h>
 
@@ -16,10 +17,22 @@ namespace {
 constexpr uint64_t kMaxChunk = 1 << 20;  // check-write permits and read sizes
 
 // input-stream.read: result<list<u8>, stream-error>
-Val read_stream(HostState& s, InputStream& in, uint64_t len) {
+Val read_stream(HostState& s, InputStream& in, uint64_t len, bool blocking) {
   if (in.closed || in.kind == InputStream::Kind::Empty) return Val::err(stream_error_closed());
   len = std::min(len, kMaxChunk);
   std::string buf(len, '\0');
+  if (in.kind == InputStream::Kind::Socket) {
+    if (blocking && len > 0) pollable_block(Pollable{std::nullopt, in.fd, POLLIN});
+    ssize_t n = ::recv(in.fd->get(), buf.data(), len, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Val::ok(Val::bytes(""));
+    if (n < 0) return Val::err(stream_error_failed(s, fmt::format("recv: {}", strerror(errno))));
+    if (n == 0 && len > 0) {
+      in.closed = true;
+      return Val::err(stream_error_closed());
+    }
+    buf.resize(size_t(n));
+    return Val::ok(Val::bytes(buf));
+  }
   ssize_t n = ::pread(in.fd->get(), buf.data(), len, off_t(in.offset));
   if (n < 0) {
     // Not seekable (a pipe given as stdin): plain read.
@@ -37,6 +50,17 @@ Val read_stream(HostState& s, InputStream& in, uint64_t len) {
 
 Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
   auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  if (out.kind == OutputStream::Kind::Socket) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      pollable_block(Pollable{std::nullopt, out.fd, POLLOUT});
+      ssize_t n = ::send(out.fd->get(), bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+      if (n < 0) return Val::err(errno == EPIPE ? stream_error_closed() : stream_error_failed(s, fmt::format("send: {}", strerror(errno))));
+      done += size_t(n);
+    }
+    return Val::ok();
+  }
   if (out.kind != OutputStream::Kind::File) {
     s.write_output(out.kind, bytes);
     return Val::ok();
@@ -52,13 +76,25 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
   return Val::ok();
 }
 
-void block_until(const Pollable& p) {
-  if (p.deadline) std::this_thread::sleep_until(*p.deadline);
+}  // namespace
+
+bool pollable_ready(const Pollable& p) {
+  if (p.fd) {
+    pollfd pfd{p.fd->get(), p.events, 0};
+    return ::poll(&pfd, 1, 0) > 0;
+  }
+  return !p.deadline || std::chrono::steady_clock::now() >= *p.deadline;
 }
 
-bool ready(const Pollable& p) { return !p.deadline || std::chrono::steady_clock::now() >= *p.deadline; }
-
-}  // namespace
+void pollable_block(const Pollable& p) {
+  if (p.fd) {
+    pollfd pfd{p.fd->get(), p.events, 0};
+    while (::poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+    }
+    return;
+  }
+  if (p.deadline) std::this_thread::sleep_until(*p.deadline);
+}
 
 void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
   into["wasi:io/error"]["[method]error.to-debug-string"] = [&s](std::span<const Val> a) -> std::optional<Val> {
@@ -67,10 +103,10 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
 
   auto& poll = into["wasi:io/poll"];
   poll["[method]pollable.ready"] = [&s](std::span<const Val> a) -> std::optional<Val> {
-    return Val::boolean(ready(s.get<Pollable>(a[0], "pollable")));
+    return Val::boolean(pollable_ready(s.get<Pollable>(a[0], "pollable")));
   };
   poll["[method]pollable.block"] = [&s](std::span<const Val> a) -> std::optional<Val> {
-    block_until(s.get<Pollable>(a[0], "pollable"));
+    pollable_block(s.get<Pollable>(a[0], "pollable"));
     return std::nullopt;
   };
   poll["poll"] = [&s](std::span<const Val> a) -> std::optional<Val> {
@@ -81,31 +117,46 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
     while (true) {
       std::vector<Val> readies;
       std::optional<std::chrono::steady_clock::time_point> earliest;
+      std::vector<pollfd> fds;
       for (uint32_t i = 0; i < ps.size(); ++i) {
-        if (ready(*ps[i])) readies.push_back(Val::integer(i));
+        if (pollable_ready(*ps[i])) readies.push_back(Val::integer(i));
+        else if (ps[i]->fd) fds.push_back(pollfd{ps[i]->fd->get(), ps[i]->events, 0});
         else if (!earliest || *ps[i]->deadline < *earliest) earliest = ps[i]->deadline;
       }
       if (!readies.empty()) return Val::list(std::move(readies));
-      std::this_thread::sleep_until(*earliest);
+      int timeout = -1;
+      if (earliest) {
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(*earliest - std::chrono::steady_clock::now()).count();
+        timeout = int(std::max<int64_t>(0, std::min<int64_t>(ms, 1 << 30)));
+      }
+      ::poll(fds.data(), fds.size(), timeout);
     }
   };
 
   auto& streams = into["wasi:io/streams"];
-  auto read = [&s](std::span<const Val> a) -> std::optional<Val> {
-    return read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i));
+  for (bool blocking : {false, true}) {
+    streams[blocking ? "[method]input-stream.blocking-read" : "[method]input-stream.read"] =
+        [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
+      return read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i), blocking);
+    };
+    streams[blocking ? "[method]input-stream.blocking-skip" : "[method]input-stream.skip"] =
+        [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
+      auto r = read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i), blocking);
+      if (r.index != 0) return r;
+      return Val::ok(Val::u64(r.items[0].items.size()));
+    };
+  }
+  // Files, stdio and empty stdin are always ready; sockets when poll() says so.
+  streams["[method]input-stream.subscribe"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    auto& in = s.get<InputStream>(a[0], "input-stream");
+    if (in.kind == InputStream::Kind::Socket) return Val::resource(s.add(Pollable{std::nullopt, in.fd, POLLIN}));
+    return Val::resource(s.add(Pollable{}));
   };
-  streams["[method]input-stream.read"] = read;
-  streams["[method]input-stream.blocking-read"] = read;  // files and empty stdin never block
-  auto skip = [&s](std::span<const Val> a) -> std::optional<Val> {
-    auto r = read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i));
-    if (r.index != 0) return r;
-    return Val::ok(Val::u64(r.items[0].items.size()));
+  streams["[method]output-stream.subscribe"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    auto& out = s.get<OutputStream>(a[0], "output-stream");
+    if (out.kind == OutputStream::Kind::Socket) return Val::resource(s.add(Pollable{std::nullopt, out.fd, POLLOUT}));
+    return Val::resource(s.add(Pollable{}));
   };
-  streams["[method]input-stream.skip"] = skip;
-  streams["[method]input-stream.blocking-skip"] = skip;
-  auto subscribe = [&s](std::span<const Val>) -> std::optional<Val> { return Val::resource(s.add(Pollable{})); };
-  streams["[method]input-stream.subscribe"] = subscribe;
-  streams["[method]output-stream.subscribe"] = subscribe;
   streams["[method]output-stream.check-write"] = [&s](std::span<const Val> a) -> std::optional<Val> {
     s.get<OutputStream>(a[0], "output-stream");
     return Val::ok(Val::u64(kMaxChunk));
@@ -131,7 +182,7 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
   auto splice = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     auto& in = s.get<InputStream>(a[1], "input-stream");
-    auto r = read_stream(s, in, uint64_t(a[2].i));
+    auto r = read_stream(s, in, uint64_t(a[2].i), true);
     if (r.index != 0) return r;
     std::string data = r.items[0].as_bytes();
     auto w = write_stream(s, out, data);

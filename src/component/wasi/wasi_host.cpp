@@ -60,6 +60,7 @@ WasiHost::WasiHost(WasiConfig config, WasiHostOptions options) : state_(std::mak
   wasi::add_clocks(*state_, interfaces_);
   wasi::add_random(*state_, interfaces_);
   wasi::add_filesystem(*state_, interfaces_);
+  wasi::add_sockets(*state_, interfaces_);
 }
 
 WasiHost::~WasiHost() = default;

@@ -1,0 +1,307 @@
+// wasi:sockets (0.2): network, instance-network, tcp, tcp-create-socket,
+// ip-name-lookup. Gated by the sockets capability: without it the
+// interfaces are present (so components that merely import them link) but
+// creating a socket or resolving a name answers access-denied.
+// Not implemented: udp and udp-create-socket (refused at link time).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "component/wasi/host_state.h"
+
+namespace wasmlet::component::wasi {
+namespace {
+
+// network.error-code cases
+enum SocketError : uint32_t {
+  Unknown, AccessDenied, NotSupported, InvalidArgument, OutOfMemory, Timeout, ConcurrencyConflict, NotInProgress,
+  WouldBlock, InvalidState, NewSocketLimit, AddressNotBindable, AddressInUse, RemoteUnreachable, ConnectionRefused,
+  ConnectionReset, ConnectionAborted, DatagramTooLarge, NameUnresolvable, TemporaryResolverFailure,
+  PermanentResolverFailure,
+};
+
+uint32_t socket_error(int e) {
+  switch (e) {
+    case EACCES: case EPERM: return AccessDenied;
+    case EAFNOSUPPORT: case EOPNOTSUPP: case EPROTONOSUPPORT: return NotSupported;
+    case EINVAL: return InvalidArgument;
+    case ENOMEM: case ENOBUFS: return OutOfMemory;
+    case ETIMEDOUT: return Timeout;
+    case EALREADY: return ConcurrencyConflict;
+    case EAGAIN: case EINPROGRESS: return WouldBlock;
+    case EISCONN: case ENOTCONN: case EDESTADDRREQ: return InvalidState;
+    case EMFILE: case ENFILE: return NewSocketLimit;
+    case EADDRNOTAVAIL: return AddressNotBindable;
+    case EADDRINUSE: return AddressInUse;
+    case EHOSTUNREACH: case ENETUNREACH: case ENETDOWN: return RemoteUnreachable;
+    case ECONNREFUSED: return ConnectionRefused;
+    case ECONNRESET: return ConnectionReset;
+    case ECONNABORTED: return ConnectionAborted;
+    case EMSGSIZE: return DatagramTooLarge;
+    default: return Unknown;
+  }
+}
+
+Val fail(uint32_t code) { return Val::err(Val::enumeration(code)); }
+Val fail_errno() { return fail(socket_error(errno)); }
+
+// ip-socket-address <-> sockaddr
+bool to_sockaddr(const Val& v, int family, sockaddr_storage& ss, socklen_t& len) {
+  std::memset(&ss, 0, sizeof ss);
+  const Val* rec = v.payload();
+  if (!rec || rec->items.size() < 2) return false;
+  if (v.index == 0) {
+    if (family != AF_INET || rec->items[1].items.size() != 4) return false;
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(uint16_t(rec->items[0].i));
+    uint8_t b[4];
+    for (int i = 0; i < 4; ++i) b[i] = uint8_t(rec->items[1].items[i].i);
+    std::memcpy(&sin->sin_addr, b, 4);
+    len = sizeof(sockaddr_in);
+    return true;
+  }
+  if (family != AF_INET6 || rec->items.size() < 4 || rec->items[2].items.size() != 8) return false;
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(uint16_t(rec->items[0].i));
+  sin6->sin6_flowinfo = htonl(uint32_t(rec->items[1].i));
+  for (int i = 0; i < 8; ++i) {
+    uint16_t w = htons(uint16_t(rec->items[2].items[i].i));
+    std::memcpy(reinterpret_cast<uint8_t*>(&sin6->sin6_addr) + 2 * i, &w, 2);
+  }
+  sin6->sin6_scope_id = uint32_t(rec->items[3].i);
+  len = sizeof(sockaddr_in6);
+  return true;
+}
+
+Val ip_address(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET) {
+    auto* b = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+    return Val::variant(0, Val::tuple({Val::integer(b[0]), Val::integer(b[1]), Val::integer(b[2]), Val::integer(b[3])}));
+  }
+  auto* a = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+  std::vector<Val> words;
+  for (int i = 0; i < 8; ++i) words.push_back(Val::integer(a[2 * i] << 8 | a[2 * i + 1]));
+  return Val::variant(1, Val::tuple(std::move(words)));
+}
+
+Val socket_address(const sockaddr_storage& ss) {
+  auto* sa = reinterpret_cast<const sockaddr*>(&ss);
+  Val ip = ip_address(sa);
+  if (ss.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    return Val::variant(0, Val::record({Val::integer(ntohs(sin->sin_port)), *ip.payload()}));
+  }
+  auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+  return Val::variant(1, Val::record({Val::integer(ntohs(sin6->sin6_port)), Val::integer(ntohl(sin6->sin6_flowinfo)),
+                                      *ip.payload(), Val::integer(sin6->sin6_scope_id)}));
+}
+
+Val streams_for(HostState& s, const std::shared_ptr<Fd>& fd) {
+  uint32_t in = s.add(InputStream{InputStream::Kind::Socket, fd, 0, false});
+  uint32_t out = s.add(OutputStream{OutputStream::Kind::Socket, fd, 0, false});
+  return Val::tuple({Val::resource(in), Val::resource(out)});
+}
+
+}  // namespace
+
+void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
+  auto& network = into["wasi:sockets/network"];
+  network["network-error-code"] = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
+  into["wasi:sockets/instance-network"]["instance-network"] = [&s](std::span<const Val>) -> std::optional<Val> {
+    return Val::resource(s.add(Network{}));
+  };
+
+  into["wasi:sockets/tcp-create-socket"]["create-tcp-socket"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    if (!s.options.allow_sockets) return fail(AccessDenied);
+    int family = a[0].index == 0 ? AF_INET : AF_INET6;
+    int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail_errno();
+    if (family == AF_INET6) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    return Val::ok(Val::resource(s.add(TcpSocket{std::make_shared<Fd>(fd), family, TcpSocket::State::Unbound, 128})));
+  };
+
+  auto& tcp = into["wasi:sockets/tcp"];
+  auto sock = [&s](const Val& v) -> TcpSocket& { return s.get<TcpSocket>(v, "tcp-socket"); };
+  using State = TcpSocket::State;
+
+  tcp["[method]tcp-socket.start-bind"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    s.get<Network>(a[1], "network");
+    if (t.state != State::Unbound) return fail(InvalidState);
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!to_sockaddr(a[2], t.family, ss, len)) return fail(InvalidArgument);
+    int one = 1;
+    ::setsockopt(t.fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(t.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail_errno();
+    t.state = State::BindStarted;
+    return Val::ok();
+  };
+  tcp["[method]tcp-socket.finish-bind"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    if (t.state != State::BindStarted) return fail(NotInProgress);
+    t.state = State::Bound;
+    return Val::ok();
+  };
+  tcp["[method]tcp-socket.start-listen"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    if (t.state != State::Bound) return fail(InvalidState);
+    if (::listen(t.fd->get(), int(std::min<uint64_t>(t.backlog, 4096))) != 0) return fail_errno();
+    t.state = State::ListenStarted;
+    return Val::ok();
+  };
+  tcp["[method]tcp-socket.finish-listen"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    if (t.state != State::ListenStarted) return fail(NotInProgress);
+    t.state = State::Listening;
+    return Val::ok();
+  };
+  tcp["[method]tcp-socket.accept"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    if (t.state != State::Listening) return fail(InvalidState);
+    int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return fail_errno();
+    auto owned = std::make_shared<Fd>(fd);
+    uint32_t client = s.add(TcpSocket{owned, t.family, State::Connected, 128});
+    Val st = streams_for(s, owned);
+    return Val::ok(Val::tuple({Val::resource(client), st.items[0], st.items[1]}));
+  };
+  tcp["[method]tcp-socket.start-connect"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    s.get<Network>(a[1], "network");
+    if (t.state != State::Unbound && t.state != State::Bound) return fail(InvalidState);
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!to_sockaddr(a[2], t.family, ss, len)) return fail(InvalidArgument);
+    if (::connect(t.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS) return fail_errno();
+    t.state = State::ConnectStarted;
+    return Val::ok();
+  };
+  tcp["[method]tcp-socket.finish-connect"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    if (t.state != State::ConnectStarted) return fail(NotInProgress);
+    pollfd pfd{t.fd->get(), POLLOUT, 0};
+    if (::poll(&pfd, 1, 0) == 0) return fail(WouldBlock);
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(t.fd->get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err) {
+      t.state = State::Closed;
+      return fail(socket_error(err));
+    }
+    t.state = State::Connected;
+    return Val::ok(streams_for(s, t.fd));
+  };
+  auto address = [sock](bool local) {
+    return [sock, local](std::span<const Val> a) -> std::optional<Val> {
+      auto& t = sock(a[0]);
+      sockaddr_storage ss{};
+      socklen_t len = sizeof ss;
+      int r = local ? ::getsockname(t.fd->get(), reinterpret_cast<sockaddr*>(&ss), &len)
+                    : ::getpeername(t.fd->get(), reinterpret_cast<sockaddr*>(&ss), &len);
+      if (r != 0) return fail_errno();
+      if (local && t.state == State::Unbound) return fail(InvalidState);
+      return Val::ok(socket_address(ss));
+    };
+  };
+  tcp["[method]tcp-socket.local-address"] = address(true);
+  tcp["[method]tcp-socket.remote-address"] = address(false);
+  tcp["[method]tcp-socket.is-listening"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    return Val::boolean(sock(a[0]).state == State::Listening);
+  };
+  tcp["[method]tcp-socket.address-family"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    return Val::enumeration(sock(a[0]).family == AF_INET ? 0 : 1);
+  };
+  tcp["[method]tcp-socket.set-listen-backlog-size"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    if (a[1].i == 0) return fail(InvalidArgument);
+    t.backlog = uint64_t(a[1].i);
+    return Val::ok();
+  };
+  auto int_option = [sock](int level, int name, bool setter, uint64_t scale) {
+    return [sock, level, name, setter, scale](std::span<const Val> a) -> std::optional<Val> {
+      auto& t = sock(a[0]);
+      if (setter) {
+        int v = int(uint64_t(a[1].i) / scale);
+        if (a[1].kind == Val::Kind::Bool) v = a[1].b;
+        return ::setsockopt(t.fd->get(), level, name, &v, sizeof v) == 0 ? Val::ok() : fail_errno();
+      }
+      int v = 0;
+      socklen_t len = sizeof v;
+      if (::getsockopt(t.fd->get(), level, name, &v, &len) != 0) return fail_errno();
+      return Val::ok(Val::u64(uint64_t(v) * scale));
+    };
+  };
+  tcp["[method]tcp-socket.keep-alive-enabled"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (::getsockopt(sock(a[0]).fd->get(), SOL_SOCKET, SO_KEEPALIVE, &v, &len) != 0) return fail_errno();
+    return Val::ok(Val::boolean(v != 0));
+  };
+  tcp["[method]tcp-socket.set-keep-alive-enabled"] = int_option(SOL_SOCKET, SO_KEEPALIVE, true, 1);
+  tcp["[method]tcp-socket.keep-alive-idle-time"] = int_option(IPPROTO_TCP, TCP_KEEPIDLE, false, 1000000000ull);
+  tcp["[method]tcp-socket.set-keep-alive-idle-time"] = int_option(IPPROTO_TCP, TCP_KEEPIDLE, true, 1000000000ull);
+  tcp["[method]tcp-socket.keep-alive-interval"] = int_option(IPPROTO_TCP, TCP_KEEPINTVL, false, 1000000000ull);
+  tcp["[method]tcp-socket.set-keep-alive-interval"] = int_option(IPPROTO_TCP, TCP_KEEPINTVL, true, 1000000000ull);
+  tcp["[method]tcp-socket.keep-alive-count"] = int_option(IPPROTO_TCP, TCP_KEEPCNT, false, 1);
+  tcp["[method]tcp-socket.set-keep-alive-count"] = int_option(IPPROTO_TCP, TCP_KEEPCNT, true, 1);
+  tcp["[method]tcp-socket.hop-limit"] = int_option(IPPROTO_IP, IP_TTL, false, 1);
+  tcp["[method]tcp-socket.set-hop-limit"] = int_option(IPPROTO_IP, IP_TTL, true, 1);
+  tcp["[method]tcp-socket.receive-buffer-size"] = int_option(SOL_SOCKET, SO_RCVBUF, false, 1);
+  tcp["[method]tcp-socket.set-receive-buffer-size"] = int_option(SOL_SOCKET, SO_RCVBUF, true, 1);
+  tcp["[method]tcp-socket.send-buffer-size"] = int_option(SOL_SOCKET, SO_SNDBUF, false, 1);
+  tcp["[method]tcp-socket.set-send-buffer-size"] = int_option(SOL_SOCKET, SO_SNDBUF, true, 1);
+  tcp["[method]tcp-socket.subscribe"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    short events = t.state == State::Listening ? POLLIN : t.state == State::ConnectStarted ? POLLOUT : 0;
+    if (!events) return Val::resource(s.add(Pollable{}));
+    return Val::resource(s.add(Pollable{std::nullopt, t.fd, events}));
+  };
+  tcp["[method]tcp-socket.shutdown"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+    auto& t = sock(a[0]);
+    if (t.state != State::Connected) return fail(InvalidState);
+    int how = a[1].index == 0 ? SHUT_RD : a[1].index == 1 ? SHUT_WR : SHUT_RDWR;
+    return ::shutdown(t.fd->get(), how) == 0 ? Val::ok() : fail_errno();
+  };
+
+  auto& lookup = into["wasi:sockets/ip-name-lookup"];
+  lookup["resolve-addresses"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    s.get<Network>(a[0], "network");
+    if (!s.options.allow_sockets) return fail(AccessDenied);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    int r = ::getaddrinfo(a[1].s.c_str(), nullptr, &hints, &res);
+    if (r == EAI_NONAME || r == EAI_NODATA) return fail(NameUnresolvable);
+    if (r == EAI_AGAIN) return fail(TemporaryResolverFailure);
+    if (r != 0) return fail(PermanentResolverFailure);
+    ResolveAddressStream stream;
+    for (auto* p = res; p; p = p->ai_next)
+      if (p->ai_family == AF_INET || p->ai_family == AF_INET6) stream.addresses.push_back(ip_address(p->ai_addr));
+    ::freeaddrinfo(res);
+    return Val::ok(Val::resource(s.add(std::move(stream))));
+  };
+  lookup["[method]resolve-address-stream.resolve-next-address"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    auto& st = s.get<ResolveAddressStream>(a[0], "resolve-address-stream");
+    if (st.next >= st.addresses.size()) return Val::ok(Val::none());
+    return Val::ok(Val::some(st.addresses[st.next++]));
+  };
+  lookup["[method]resolve-address-stream.subscribe"] = [&s](std::span<const Val>) -> std::optional<Val> {
+    return Val::resource(s.add(Pollable{}));
+  };
+}
+
+}  // namespace wasmlet::component::wasi
