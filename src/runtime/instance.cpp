@@ -59,26 +59,28 @@ int open_listener(const EndpointSpec& ep, const std::string& instance) {
 
 }  // namespace
 
-Module ModuleCache::get(const std::filesystem::path& file) {
+Program ModuleCache::get(const std::filesystem::path& file) {
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
   auto mtime = std::filesystem::last_write_time(file, ec);
   std::string stamp = fmt::format("{}:{}", size, mtime.time_since_epoch().count());
   {
     std::lock_guard lock(mu_);
-    auto it = modules_.find(file.string());
-    if (it != modules_.end() && it->second.first == stamp) return it->second.second;
+    auto it = programs_.find(file.string());
+    if (it != programs_.end() && it->second.first == stamp) return it->second.second;
   }
   std::vector<uint8_t> bytes = read_file(file);
   auto kind = detect_binary_kind(bytes);
-  if (kind.kind == BinaryKind::Component)
-    throw Error(fmt::format("'{}' is a WebAssembly component (preview2); wasmlet runs core modules (preview1) for now", file.string()));
   if (kind.kind == BinaryKind::Unknown)
-    throw Error(fmt::format("'{}' is not a WebAssembly module: {}", file.string(), kind.reason));
-  Module module = Module::compile(engine_, bytes, file.filename().string());
+    throw Error(fmt::format("'{}' is not a WebAssembly module or component: {}", file.string(), kind.reason));
+  Program program;
+  if (kind.kind == BinaryKind::Component)
+    program.component = component::CompiledComponent::compile(engine_, bytes, file.filename().string());
+  else
+    program.module = Module::compile(engine_, bytes, file.filename().string());
   std::lock_guard lock(mu_);
-  modules_.insert_or_assign(file.string(), std::make_pair(stamp, module));
-  return module;
+  programs_.insert_or_assign(file.string(), std::make_pair(stamp, program));
+  return program;
 }
 
 Instance::Instance(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
@@ -334,17 +336,27 @@ Instance::Sandbox Instance::build_sandbox(std::vector<std::string> args, OutputS
   return sb;
 }
 
-Instance::RunResult Instance::run_guest(Store& store, const Module& module, Sandbox& sb, const std::string& what) {
-  auto failed = [&](const std::string& reason, int code, WaitReason why) {
-    return RunResult{InstanceState::failed(reason), WaitOutcome{code, why, std::nullopt, Clock::now()}};
+Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what) {
+  auto failed = [&](const std::string& reason) {
+    return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   };
+  if (program.component) {
+    component::WasiHost host(std::move(sb.config), component::WasiHostOptions{caps_.caps.sockets});
+    Outcome outcome;
+    try {
+      outcome = component::run_component(store, *program.component, host);
+    } catch (const LinkError& e) {
+      return failed(fmt::format("{}: cannot run the component: {}", what, e.what()));
+    }
+    return classify(outcome, store, false, what);
+  }
+  const Module& module = *program.module;
   std::string entry;
   const ExportInfo* start = module.find_export("_start");
   const ExportInfo* main = module.find_export("main");
   if (start && start->kind == ExternKind::Func) entry = "_start";
   else if (main && main->kind == ExternKind::Func && main->type.params.empty()) entry = "main";
-  else return failed(fmt::format("{}: the module '{}' exports no _start or main function (not found)", what, module.name()),
-                     kExitRuntimeError, WaitReason::RuntimeError);
+  else return failed(fmt::format("{}: the module '{}' exports no _start or main function (not found)", what, module.name()));
 
   attach_wasi(store, std::move(sb.config));
   Outcome outcome;
@@ -353,10 +365,18 @@ Instance::RunResult Instance::run_guest(Store& store, const Module& module, Sand
     try {
       inst.emplace(wasmlet::Instance::create(store, module, shared_.linker));
     } catch (const LinkError& e) {
-      return failed(fmt::format("{}: cannot link the module: {}", what, e.what()), kExitRuntimeError, WaitReason::RuntimeError);
+      return failed(fmt::format("{}: cannot link the module: {}", what, e.what()));
     }
     outcome = inst->start_outcome().trapped() ? inst->start_outcome() : inst->call(entry);
   }
+  return classify(outcome, store, entry == "main", what);
+}
+
+// How a run ended, in the runtime's terms (docs/runtime.md).
+Instance::RunResult Instance::classify(const Outcome& outcome, Store& store, bool main_result, const std::string& what) {
+  auto failed = [&](const std::string& reason, int code, WaitReason why) {
+    return RunResult{InstanceState::failed(reason), WaitOutcome{code, why, std::nullopt, Clock::now()}};
+  };
   std::optional<std::string> signal;
   {
     std::lock_guard lock(mu_);
@@ -371,7 +391,7 @@ Instance::RunResult Instance::run_guest(Store& store, const Module& module, Sand
   }
   if (outcome.exited() || outcome.returned()) {
     int code = outcome.exited() ? outcome.exit_code : 0;
-    if (outcome.returned() && entry == "main" && !outcome.results.empty() && outcome.results[0].type() == ValType::I32)
+    if (outcome.returned() && main_result && !outcome.results.empty() && outcome.results[0].type() == ValType::I32)
       code = outcome.results[0].as_i32();
     WaitReason why = code != 0 && store.memory_limit_hit() ? WaitReason::OomKilled : WaitReason::Exited;
     return RunResult{InstanceState::exited(code), WaitOutcome{code, why, std::nullopt, now}};
@@ -394,9 +414,9 @@ Instance::RunResult Instance::run_once() {
     return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   };
   std::string what = fmt::format("instance {} (image {})", name(), record_.image);
-  std::optional<Module> module;
+  Program program;
   try {
-    module = shared_.modules.get(record_.image_path);
+    program = shared_.modules.get(record_.image_path);
   } catch (const Error& e) {
     return fail(fmt::format("{}: {}", what, e.what()));
   }
@@ -408,7 +428,7 @@ Instance::RunResult Instance::run_once() {
     sb = build_sandbox(std::move(args), [log = log_.get()](OutputStream s, std::span<const uint8_t> bytes) {
       log->write(s == OutputStream::Stdout ? LogStream::Stdout : LogStream::Stderr, bytes);
     });
-    if (caps_.caps.sockets)
+    if (caps_.caps.sockets && program.module)  // preview1 takes listeners; wasi:sockets is not there yet
       for (const auto& ep : spec_.endpoints) sb.config.listeners.push_back(open_listener(ep, name()));
   } catch (const Error& e) {
     for (int fd : sb.config.listeners) ::close(fd);
@@ -422,7 +442,7 @@ Instance::RunResult Instance::run_once() {
   }
   RunResult result;
   try {
-    result = run_guest(store, *module, sb, what);
+    result = run_guest(store, program, sb, what);
   } catch (const std::exception& e) {
     result = fail(fmt::format("{}: {}", what, e.what()));
   }
@@ -508,7 +528,7 @@ void Instance::recover_after_agent_restart() {
 void Instance::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event) {
   if (cmd.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("exec in {}: the command is empty", name()));
   std::string what = fmt::format("exec in instance {} (image {})", name(), record_.image);
-  Module module = [&] {
+  Program program = [&] {
     try {
       return shared_.modules.get(record_.image_path);
     } catch (const Error& e) {
@@ -536,7 +556,7 @@ void Instance::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
   }
   RunResult r;
   try {
-    r = run_guest(store, module, sb, what);
+    r = run_guest(store, program, sb, what);
   } catch (const std::exception& e) {
     r = RunResult{InstanceState::failed(e.what()), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   }

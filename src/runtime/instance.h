@@ -18,6 +18,7 @@
 #include "log_store.h"
 #include "mounts.h"
 #include "state_db.h"
+#include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/linker.h"
 #include "wasmlet/module.h"
@@ -31,17 +32,24 @@ inline constexpr int kExitRuntimeError = 125;  // invalid module, link failure, 
 inline constexpr int kExitTrap = 134;          // the guest trapped (128 + SIGABRT, as `wasmlet run`)
 inline constexpr int kExitOom = 137;           // trapped after the memory limit refused a grow
 
-// Compiled modules shared by every instance, keyed by file, size and mtime.
+// What an image holds, compiled: a core module (WASI preview1) or a command
+// component (WASI 0.2, wasi:cli/run).
+struct Program {
+  std::optional<Module> module;
+  std::optional<component::CompiledComponent> component;
+};
+
+// Compiled programs shared by every instance, keyed by file, size and mtime.
 class ModuleCache {
  public:
   explicit ModuleCache(Engine& engine) : engine_(engine) {}
   // Throws CompileError / Error naming the file.
-  Module get(const std::filesystem::path& file);
+  Program get(const std::filesystem::path& file);
 
  private:
   Engine& engine_;
   std::mutex mu_;
-  std::map<std::string, std::pair<std::string, Module>> modules_;
+  std::map<std::string, std::pair<std::string, Program>> programs_;
 };
 
 struct RuntimeShared {
@@ -99,7 +107,8 @@ class Instance {
   void thread_main();
   RunResult run_once();
   Sandbox build_sandbox(std::vector<std::string> args, OutputSink sink);
-  RunResult run_guest(Store& store, const Module& module, Sandbox& sb, const std::string& what);
+  RunResult run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what);
+  RunResult classify(const Outcome& outcome, Store& store, bool main_result, const std::string& what);
   void persist_locked();
   void launch_locked();
   bool done_locked() const;

@@ -99,6 +99,22 @@ TEST_F(Lifecycle, MainExportReturnValueIsTheExitCode) {
   EXPECT_EQ(rt->wait(id), 5);
 }
 
+TEST_F(Lifecycle, RunsACommandComponent) {
+  auto path = std::filesystem::path(COMPONENT_DIR) / "p2_echo.component.wasm";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built (jco missing: npm ci)";
+  rt->create(id, service(path.string(), {"caf\xc3\xa9"}));
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 0) << rt->state(id).to_string();
+  EXPECT_EQ(messages(id), (std::vector<std::string>{"hello", "caf\xc3\xa9"}));
+  InstanceId two{"svc", 2};
+  rt->create(two, service(path.string(), {"a", "b"}));
+  rt->start(two);
+  EXPECT_EQ(rt->wait(two), 1);  // its wasi:cli/exit
+  auto r = rt->exec(id, {"x"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "hello\nx\n");
+}
+
 TEST_F(Lifecycle, EnvAndArgsReachTheGuest) {  // seed: test_env_vars_available_in_context, test_args_available_in_context
   auto spec = service(fixture("rt_env_args"), {"arg1", "arg2", "--flag"});
   spec.env = {{"MY_VAR", "my_value"}, {"ANOTHER_VAR", "another_value"}};
