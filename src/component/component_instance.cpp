@@ -9,6 +9,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "component/wasi/host_state.h"
 #include "wasmlet/component/canonical_abi.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
@@ -343,6 +344,8 @@ class Runner {
         }
       } catch (const ExitRequest& e) {
         caller.exit(e.code);
+      } catch (const wasi::Interrupted&) {
+        caller.trap("interrupted");
       } catch (const AbiTrap& e) {
         caller.trap(fmt::format("{}: {}", name, e.what()));
       } catch (const MemoryFault& e) {
@@ -570,6 +573,7 @@ std::optional<std::string> CompiledComponent::run_export() const {
 }
 
 Outcome run_component(Store& store, const CompiledComponent& component, WasiHost& host) {
+  host.attach_store(store);
   Runner runner(store, component, host);
   return runner.run();
 }

@@ -5,7 +5,11 @@
 #include <fstream>
 
 #include "wasmlet/component/wasi_host.h"
+#include "wasmlet/engine.h"
 #include "wasmlet/error.h"
+#include "wasmlet/store.h"
+
+#include <thread>
 
 using namespace wasmlet::component;
 namespace fs = std::filesystem;
@@ -328,4 +332,26 @@ TEST(WasiHost, TcpEcho) {
   ASSERT_EQ(call(tcp, "[method]tcp-socket.shutdown", {client, Val::enumeration(2)}), Val::ok());
   Val eof = call(streams, "[method]input-stream.blocking-read", {sin, Val::u64(100)});
   EXPECT_EQ(eof, Val::err(Val::variant(1)));  // closed
+}
+
+TEST(WasiHost, BlockingWaitsEndWhenTheStoreIsInterrupted) {
+  wasmlet::Engine engine;
+  wasmlet::Store store(engine);
+  Host h;
+  h.host->attach_store(store);
+  Val p = h.call("wasi:clocks/monotonic-clock@0.2.0", "subscribe-duration", {Val::u64(10'000'000'000ull)});
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    store.interrupt();
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  bool thrown = false;
+  try {
+    h.call("wasi:io/poll@0.2.0", "[method]pollable.block", {p});
+  } catch (...) {
+    thrown = true;
+  }
+  stopper.join();
+  EXPECT_TRUE(thrown);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }

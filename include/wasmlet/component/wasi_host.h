@@ -24,6 +24,10 @@
 #include "wasmlet/component/value.h"
 #include "wasmlet/wasi.h"
 
+namespace wasmlet {
+class Store;
+}
+
 namespace wasmlet::component {
 
 struct ExitRequest {
@@ -58,6 +62,12 @@ class WasiHost {
   // zero values (so a component that declares an import with fewer
   // parameters than WASI's cannot make the host read past its arguments).
   std::optional<Val> call(const Function& function, std::span<const Val> args);
+
+  // Blocking calls (poll, sleeps, socket reads) also end when `store` is
+  // interrupted or its call deadline passes: they throw an internal
+  // exception that run_component turns into an "interrupted" trap.
+  // run_component attaches its Store.
+  void attach_store(Store& store);
 
   // Destroys a host resource whose own handle the guest dropped.
   void drop(uint32_t rep);

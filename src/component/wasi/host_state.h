@@ -10,10 +10,17 @@
 #include <string>
 #include <unordered_map>
 #include <variant>
+#include <vector>
+
+#include <poll.h>
 
 #include "wasmlet/component/value.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasmlet/error.h"
+
+namespace wasmlet {
+class Store;
+}
 
 namespace wasmlet::component::wasi {
 
@@ -93,7 +100,12 @@ class HostTrap : public Error {
   using Error::Error;
 };
 
+// Thrown by a blocking host call when the Store was interrupted or its call
+// deadline passed; the host call layer turns it into a trap.
+struct Interrupted {};
+
 struct HostState {
+  Store* store = nullptr;  // set by WasiHost::attach_store: waits end on interrupt/deadline
   WasiConfig config;
   WasiHostOptions options;
   std::unordered_map<uint32_t, Resource> resources;
@@ -128,7 +140,10 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
 
 // Pollable readiness, shared by wasi:io/poll and the streams.
 bool pollable_ready(const Pollable& p);
-void pollable_block(const Pollable& p);
+void pollable_block(HostState& s, const Pollable& p);
+// poll(2) on fds until one is ready (returns > 0) or `until` passes (0), also
+// waking on the Store's interrupt fd and call deadline (throws Interrupted).
+int wait_poll(HostState& s, std::vector<pollfd> fds, std::optional<std::chrono::steady_clock::time_point> until);
 
 // stream-error: variant { last-operation-failed(own<error>), closed }
 Val stream_error_closed();

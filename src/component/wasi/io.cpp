@@ -7,7 +7,10 @@
 #include <cstring>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
+
+#include "wasmlet/store.h"
 
 #include "component/wasi/host_state.h"
 
@@ -22,7 +25,7 @@ Val read_stream(HostState& s, InputStream& in, uint64_t len, bool blocking) {
   len = std::min(len, kMaxChunk);
   std::string buf(len, '\0');
   if (in.kind == InputStream::Kind::Socket) {
-    if (blocking && len > 0) pollable_block(Pollable{std::nullopt, in.fd, POLLIN});
+    if (blocking && len > 0) pollable_block(s, Pollable{std::nullopt, in.fd, POLLIN});
     ssize_t n = ::recv(in.fd->get(), buf.data(), len, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Val::ok(Val::bytes(""));
     if (n < 0) return Val::err(stream_error_failed(s, fmt::format("recv: {}", strerror(errno))));
@@ -53,7 +56,7 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
   if (out.kind == OutputStream::Kind::Socket) {
     size_t done = 0;
     while (done < bytes.size()) {
-      pollable_block(Pollable{std::nullopt, out.fd, POLLOUT});
+      pollable_block(s, Pollable{std::nullopt, out.fd, POLLOUT});
       ssize_t n = ::send(out.fd->get(), bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
       if (n < 0) return Val::err(errno == EPIPE ? stream_error_closed() : stream_error_failed(s, fmt::format("send: {}", strerror(errno))));
@@ -86,14 +89,39 @@ bool pollable_ready(const Pollable& p) {
   return !p.deadline || std::chrono::steady_clock::now() >= *p.deadline;
 }
 
-void pollable_block(const Pollable& p) {
-  if (p.fd) {
-    pollfd pfd{p.fd->get(), p.events, 0};
-    while (::poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+int wait_poll(HostState& s, std::vector<pollfd> fds, std::optional<std::chrono::steady_clock::time_point> until) {
+  std::optional<std::chrono::steady_clock::time_point> store_deadline;
+  if (s.store) {
+    if (s.store->interrupt_requested()) throw Interrupted{};
+    store_deadline = s.store->deadline();
+    fds.push_back(pollfd{s.store->interrupt_fd(), POLLIN, 0});
+  }
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    auto limit = until;
+    if (store_deadline && (!limit || *store_deadline < *limit)) limit = store_deadline;
+    int timeout = -1;
+    if (limit) {
+      auto ms = std::chrono::ceil<std::chrono::milliseconds>(*limit - now).count();
+      timeout = int(std::clamp<int64_t>(ms, 0, 1 << 30));
     }
+    for (auto& p : fds) p.revents = 0;
+    int n = ::poll(fds.data(), fds.size(), timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (s.store && (fds.back().revents & POLLIN)) throw Interrupted{};
+    if (n > 0) return n;
+    now = std::chrono::steady_clock::now();
+    if (store_deadline && now >= *store_deadline) throw Interrupted{};
+    if (until && now >= *until) return 0;
+  }
+}
+
+void pollable_block(HostState& s, const Pollable& p) {
+  if (p.fd) {
+    wait_poll(s, {pollfd{p.fd->get(), p.events, 0}}, std::nullopt);
     return;
   }
-  if (p.deadline) std::this_thread::sleep_until(*p.deadline);
+  if (p.deadline && std::chrono::steady_clock::now() < *p.deadline) wait_poll(s, {}, *p.deadline);
 }
 
 void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
@@ -106,7 +134,7 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
     return Val::boolean(pollable_ready(s.get<Pollable>(a[0], "pollable")));
   };
   poll["[method]pollable.block"] = [&s](std::span<const Val> a) -> std::optional<Val> {
-    pollable_block(s.get<Pollable>(a[0], "pollable"));
+    pollable_block(s, s.get<Pollable>(a[0], "pollable"));
     return std::nullopt;
   };
   poll["poll"] = [&s](std::span<const Val> a) -> std::optional<Val> {
@@ -124,12 +152,7 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
         else if (!earliest || *ps[i]->deadline < *earliest) earliest = ps[i]->deadline;
       }
       if (!readies.empty()) return Val::list(std::move(readies));
-      int timeout = -1;
-      if (earliest) {
-        auto ms = std::chrono::ceil<std::chrono::milliseconds>(*earliest - std::chrono::steady_clock::now()).count();
-        timeout = int(std::max<int64_t>(0, std::min<int64_t>(ms, 1 << 30)));
-      }
-      ::poll(fds.data(), fds.size(), timeout);
+      wait_poll(s, std::move(fds), earliest);
     }
   };
 

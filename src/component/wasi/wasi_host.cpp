@@ -95,6 +95,8 @@ std::optional<Val> WasiHost::call(const Function& function, std::span<const Val>
   return function(std::span<const Val>(padded.data(), args.size() < kMaxHostParams ? kMaxHostParams : args.size()));
 }
 
+void WasiHost::attach_store(Store& store) { state_->store = &store; }
+
 void WasiHost::drop(uint32_t rep) { state_->resources.erase(rep); }
 
 size_t WasiHost::live_resources() const { return state_->resources.size(); }
