@@ -188,20 +188,30 @@ int run(const RunOptions& opts) {
 
 void register_run_command(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();
-  CLI::App* cmd = app.add_subcommand("run", "Run a WASI program (a core module exporting _start or main)");
-  cmd->add_option("module", opts->module, "the .wasm file to run")->required();
-  cmd->add_option("args", opts->args, "arguments passed to the program (after --)");
-  cmd->add_option("--dir", opts->dirs, "preopen a host directory read-write: HOST[::GUEST]")->type_name("HOST[::GUEST]");
-  cmd->add_option("--dir-ro", opts->dirs_ro, "preopen a host directory read-only: HOST[::GUEST]")->type_name("HOST[::GUEST]");
-  cmd->add_option("--env", opts->envs, "set an environment variable: KEY=VALUE (or KEY to pass the host's value)");
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Run a WASI program (a core module exporting _start or main): wasmlet run [OPTIONS] MODULE.wasm [--] [ARGS...]");
+  // Everything from MODULE on belongs to the guest (as with wasmtime): its
+  // arguments are never parsed as wasmlet options. A leading "--" is optional.
+  cmd->prefix_command();
+  auto one_each = [](CLI::Option* o) { o->allow_extra_args(false); };
+  one_each(cmd->add_option("--dir", opts->dirs, "preopen a host directory read-write: HOST[::GUEST]")->type_name("HOST[::GUEST]"));
+  one_each(cmd->add_option("--dir-ro", opts->dirs_ro, "preopen a host directory read-only: HOST[::GUEST]")->type_name("HOST[::GUEST]"));
+  one_each(cmd->add_option("--env", opts->envs, "set an environment variable: KEY=VALUE (or KEY to pass the host's value)"));
   cmd->add_option("--stdin", opts->stdin_file, "file to use as the program's stdin (default: empty)");
   cmd->add_option("--max-memory", opts->max_memory, "linear memory limit, e.g. 64Mi (Ki, Mi, Gi, Ti)");
   cmd->add_option("--fuel", opts->fuel, "instruction budget; the program traps with 'fuel exhausted' when it runs out");
   cmd->add_option("--timeout", opts->timeout, "wall-time limit for the run, e.g. 500ms, 5s, 2m");
   cmd->add_option("--invoke", opts->invoke, "call this export instead of _start; arguments become its parameters");
-  cmd->add_option("--tcplisten", opts->listeners, "listen on HOST:PORT and pass the socket to the program (fd 3, 4, ...)");
-  cmd->positionals_at_end();
-  cmd->callback([opts] { exit_status = run(*opts); });
+  one_each(cmd->add_option("--tcplisten", opts->listeners, "listen on HOST:PORT and pass the socket to the program (fd 3, 4, ...)"));
+  cmd->callback([opts, cmd] {
+    std::vector<std::string> rest = cmd->remaining();
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (rest.empty()) throw UsageError("wasmlet run: no module given (usage: wasmlet run [OPTIONS] MODULE.wasm [-- ARGS...])");
+    opts->module = rest.front();
+    opts->args.assign(rest.begin() + 1, rest.end());
+    if (!opts->args.empty() && opts->args.front() == "--") opts->args.erase(opts->args.begin());
+    exit_status = run(*opts);
+  });
 }
 
 }  // namespace wasmlet::cli

@@ -39,7 +39,7 @@ std::string read(const fs::path& p) {
 }  // namespace
 
 TEST(Run, HelloWritesStdoutAndStderr) {
-  auto r = wasmlet({"run", wasm("hello_stdio")});
+  auto r = run_wasmlet({"run", wasm("hello_stdio")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hello from wasm\n");
   EXPECT_EQ(r.err, "a line on stderr\n");
@@ -47,7 +47,7 @@ TEST(Run, HelloWritesStdoutAndStderr) {
 
 TEST(Run, ExitStatusIsTheGuestsExitCode) {
   for (int code : {0, 1, 42, 255}) {
-    auto r = wasmlet({"run", wasm("exit_code"), "--", std::to_string(code)});
+    auto r = run_wasmlet({"run", wasm("exit_code"), "--", std::to_string(code)});
     EXPECT_EQ(r.exit_code, code) << r.err;
   }
 }
@@ -55,7 +55,7 @@ TEST(Run, ExitStatusIsTheGuestsExitCode) {
 TEST(Run, BundledExampleUsesPreopenArgsAndEnv) {
   TempDir dir;
   dir.write("notes.txt", "one two\nthree\n");
-  auto r = wasmlet({"run", "--dir", dir.path().string() + "::/data", "--env", "GREETING=hey", wasm("hello"), "--",
+  auto r = run_wasmlet({"run", "--dir", dir.path().string() + "::/data", "--env", "GREETING=hey", wasm("hello"), "--",
                     "world", "/data/notes.txt"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hey, world! (argc=3)\n/data/notes.txt: 2 lines, 3 words\n");
@@ -65,7 +65,7 @@ TEST(Run, BundledExampleUsesPreopenArgsAndEnv) {
 TEST(Run, ReadOnlyDirRefusesTheWrite) {
   TempDir dir;
   dir.write("notes.txt", "a b c\n");
-  auto r = wasmlet({"run", "--dir-ro", dir.path().string() + "::/data", wasm("hello"), "--", "x", "/data/notes.txt"});
+  auto r = run_wasmlet({"run", "--dir-ro", dir.path().string() + "::/data", wasm("hello"), "--", "x", "/data/notes.txt"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("/data/notes.txt: 1 lines, 3 words"));
   EXPECT_THAT(r.err, HasSubstr("/data/report.txt"));
@@ -79,9 +79,9 @@ TEST(Run, StdinComesFromAFile) {
   data.write("dummy", "");
   // hello reads the file named by argv[2]; /dev/stdin is not in the sandbox, so
   // use the exit_code fixture to show --stdin is accepted and a bad path is refused.
-  auto ok = wasmlet({"run", "--stdin", input.string(), wasm("exit_code"), "--", "7"});
+  auto ok = run_wasmlet({"run", "--stdin", input.string(), wasm("exit_code"), "--", "7"});
   EXPECT_EQ(ok.exit_code, 7) << ok.err;
-  auto missing = wasmlet({"run", "--stdin", (dir.path() / "nope").string(), wasm("exit_code")});
+  auto missing = run_wasmlet({"run", "--stdin", (dir.path() / "nope").string(), wasm("exit_code")});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("nope"));
 }
@@ -91,7 +91,7 @@ TEST(Run, TrapsExitNonZeroNamingKindAndFunction) {
   for (auto c : {Case{"unreachable", "trap: unreachable", "crash_unreachable"},
                  Case{"divide", "trap: integer divide by zero", "divide"},
                  Case{"oob", "trap: out of bounds memory access", "main"}}) {
-    auto r = wasmlet({"run", wasm("traps"), "--", c.arg});
+    auto r = run_wasmlet({"run", wasm("traps"), "--", c.arg});
     EXPECT_EQ(r.exit_code, 134) << c.arg;
     EXPECT_THAT(r.err, HasSubstr(c.kind));
     EXPECT_THAT(r.err, HasSubstr(std::string("in function '") + c.function));
@@ -100,21 +100,21 @@ TEST(Run, TrapsExitNonZeroNamingKindAndFunction) {
 }
 
 TEST(Run, MissingEntryPointNamesBothCandidates) {
-  auto r = wasmlet({"run", wasm("no_entry")});
+  auto r = run_wasmlet({"run", wasm("no_entry")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("neither '_start' nor 'main'"));
   EXPECT_THAT(r.err, HasSubstr("no_entry.wasm"));
 }
 
 TEST(Run, MainIsTheFallbackEntryPoint) {
-  EXPECT_EQ(wasmlet({"run", wasm("main_only")}).exit_code, 5);
+  EXPECT_EQ(run_wasmlet({"run", wasm("main_only")}).exit_code, 5);
 }
 
 TEST(Run, InvokeCallsAnotherExportAndPrintsResults) {
-  auto r = wasmlet({"run", "--invoke", "helper", wasm("no_entry")});
+  auto r = run_wasmlet({"run", "--invoke", "helper", wasm("no_entry")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "7\n");
-  auto bad = wasmlet({"run", "--invoke", "missing", wasm("no_entry")});
+  auto bad = run_wasmlet({"run", "--invoke", "missing", wasm("no_entry")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("missing"));
 }
@@ -130,36 +130,36 @@ TEST(Run, BadBinariesGiveDocumentedErrors) {
                              "components are not yet supported"},
                         Case{"broken.wasm", header + "\x01\x10\x01", "invalid module"}}) {
     auto path = dir.write(c.name, c.bytes);
-    auto r = wasmlet({"run", path.string()});
+    auto r = run_wasmlet({"run", path.string()});
     EXPECT_EQ(r.exit_code, 1) << c.name;
     EXPECT_THAT(r.err, HasSubstr(c.message)) << c.name;
     EXPECT_THAT(r.err, HasSubstr(c.name));
   }
-  auto r = wasmlet({"run", (dir.path() / "absent.wasm").string()});
+  auto r = run_wasmlet({"run", (dir.path() / "absent.wasm").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("absent.wasm"));
 }
 
 TEST(Run, MemoryLimitMakesMallocFail) {
-  auto r = wasmlet({"run", "--max-memory", "16Mi", wasm("memory_hog")});
+  auto r = run_wasmlet({"run", "--max-memory", "16Mi", wasm("memory_hog")});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.out, HasSubstr("before malloc failed"));
-  auto unlimited = wasmlet({"run", wasm("memory_hog")});
+  auto unlimited = run_wasmlet({"run", wasm("memory_hog")});
   EXPECT_EQ(unlimited.exit_code, 0);
   EXPECT_EQ(unlimited.out, "allocated 64 MiB\n");
 }
 
 TEST(Run, BadLimitValuesAreRejected) {
-  auto r = wasmlet({"run", "--max-memory", "64MB", wasm("exit_code")});
+  auto r = run_wasmlet({"run", "--max-memory", "64MB", wasm("exit_code")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("'64MB'"));
-  auto t = wasmlet({"run", "--timeout", "soon", wasm("exit_code")});
+  auto t = run_wasmlet({"run", "--timeout", "soon", wasm("exit_code")});
   EXPECT_EQ(t.exit_code, 2);
   EXPECT_THAT(t.err, HasSubstr("'soon'"));
 }
 
 TEST(Run, FuelExhaustionSaysWhichLimit) {
-  auto r = wasmlet({"run", "--fuel", "10000", wasm("loop_forever")});
+  auto r = run_wasmlet({"run", "--fuel", "10000", wasm("loop_forever")});
   EXPECT_EQ(r.exit_code, 134);
   EXPECT_THAT(r.err, HasSubstr("trap: fuel exhausted"));
   EXPECT_THAT(r.err, HasSubstr("limit exceeded: fuel (--fuel 10000)"));
@@ -167,7 +167,7 @@ TEST(Run, FuelExhaustionSaysWhichLimit) {
 
 TEST(Run, TimeoutInterruptsAnInfiniteLoop) {
   auto start = std::chrono::steady_clock::now();
-  auto r = wasmlet({"run", "--timeout", "300ms", wasm("loop_forever")}, 10s);
+  auto r = run_wasmlet({"run", "--timeout", "300ms", wasm("loop_forever")}, 10s);
   auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.exit_code, 134);
   EXPECT_EQ(r.out, "looping\n");
@@ -178,7 +178,7 @@ TEST(Run, TimeoutInterruptsAnInfiniteLoop) {
 }
 
 TEST(Run, SimdBulkMemoryAndOtherPostMvpFeaturesFromClang) {
-  auto r = wasmlet({"run", wasm("simd_features")});
+  auto r = run_wasmlet({"run", wasm("simd_features")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "dot=43680\nbulk=xxxxxxxxbulk\nsat=2147483647\nsext=-5\n");
 }

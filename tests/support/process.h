@@ -77,9 +77,16 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
 }
 
 // Runs `wasmlet ARGS...`.
-inline ProcessResult wasmlet(std::vector<std::string> args, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+inline ProcessResult run_wasmlet(std::vector<std::string> args, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
   args.insert(args.begin(), WASMLET_BIN);
   return run_process(args, limit);
 }
 
+}  // namespace wasmlet::testing
+
+namespace wasmlet::testing {
+// The same, for code inside namespace wasmlet::testing.
+inline ProcessResult wasmlet(std::vector<std::string> args, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+  return run_wasmlet(std::move(args), limit);
+}
 }  // namespace wasmlet::testing
