@@ -133,47 +133,39 @@ Errno fd_filestat_set_times(Call& c) {
 Errno fd_read(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.entry(c.u32(0), right::fd_read, e)) return r;
-  auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
-  size_t n = 0;
-  if (Errno r = read_into(c.caller, *e, iov, 0, n)) return r;
-  c.mem.store<uint32_t>(c.u32(3), static_cast<uint32_t>(n));
-  return err::success;
+  return guest_read(c, *e, c.u32(1), c.u32(2), 0, c.u32(3));
 }
 
 Errno fd_write(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.writable_entry(c.u32(0), right::fd_write, e)) return r;
+  return guest_write(c, *e, c.u32(1), c.u32(2), c.u32(3));
+}
+
+// fd_pread / fd_pwrite: at an offset, leaving the fd's own offset alone.
+Errno positioned(Call& c, const FdEntry& e, bool write) {
+  if (c.u64(3) > kMaxOffset) return err::inval;
   auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
-  size_t n = 0;
-  if (Errno r = write_from(c.caller, c.ctx, *e, iov, n)) return r;
-  c.mem.store<uint32_t>(c.u32(3), static_cast<uint32_t>(n));
+  auto offset = static_cast<off_t>(c.u64(3));
+  int count = static_cast<int>(iov.size());
+  ssize_t n;
+  do n = write ? ::pwritev(e.host.get(), iov.data(), count, offset) : ::preadv(e.host.get(), iov.data(), count, offset);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return last_host_errno();
+  c.mem.store<uint32_t>(c.u32(4), static_cast<uint32_t>(n));
   return err::success;
 }
 
 Errno fd_pread(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.entry(c.u32(0), right::fd_read | right::fd_seek, e)) return r;
-  if (c.u64(3) > kMaxOffset) return err::inval;
-  auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
-  ssize_t n;
-  do n = ::preadv(e->host.get(), iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(c.u64(3)));
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return last_host_errno();
-  c.mem.store<uint32_t>(c.u32(4), static_cast<uint32_t>(n));
-  return err::success;
+  return positioned(c, *e, false);
 }
 
 Errno fd_pwrite(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.writable_entry(c.u32(0), right::fd_write | right::fd_seek, e)) return r;
-  if (c.u64(3) > kMaxOffset) return err::inval;
-  auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
-  ssize_t n;
-  do n = ::pwritev(e->host.get(), iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(c.u64(3)));
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return last_host_errno();
-  c.mem.store<uint32_t>(c.u32(4), static_cast<uint32_t>(n));
-  return err::success;
+  return positioned(c, *e, true);
 }
 
 Errno fd_prestat_get(Call& c) {

@@ -54,23 +54,15 @@ Errno sock_recv(Call& c) {
   uint32_t ri = c.u32(3);
   if (ri & ~uint32_t{riflag_recv_peek | riflag_recv_waitall}) return err::inval;
   int flags = ((ri & riflag_recv_peek) ? MSG_PEEK : 0) | ((ri & riflag_recv_waitall) ? MSG_WAITALL : 0);
-  auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
-  size_t n = 0;
-  if (Errno r = read_into(c.caller, *e, iov, flags, n)) return r;
-  c.mem.store<uint32_t>(c.u32(4), static_cast<uint32_t>(n));
   c.mem.store<uint16_t>(c.u32(5), 0);  // stream sockets never truncate
-  return err::success;
+  return guest_read(c, *e, c.u32(1), c.u32(2), flags, c.u32(4));
 }
 
 Errno sock_send(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = socket_entry(c, c.u32(0), FdKind::Socket, right::fd_write, e)) return r;
   if (c.u32(3) != 0) return err::inval;  // siflags has no flags defined
-  auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
-  size_t n = 0;
-  if (Errno r = write_from(c.caller, c.ctx, *e, iov, n)) return r;
-  c.mem.store<uint32_t>(c.u32(4), static_cast<uint32_t>(n));
-  return err::success;
+  return guest_write(c, *e, c.u32(1), c.u32(2), c.u32(4));
 }
 
 Errno sock_shutdown(Call& c) {

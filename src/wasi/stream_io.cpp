@@ -103,4 +103,20 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
   return err::success;
 }
 
+Errno guest_read(Call& c, FdEntry& e, uint32_t iovs, uint32_t count, int recv_flags, uint32_t count_ptr) {
+  auto iov = guest_iovecs(c.mem, iovs, count);
+  size_t n = 0;
+  if (Errno r = read_into(c.caller, e, iov, recv_flags, n)) return r;
+  c.mem.store<uint32_t>(count_ptr, static_cast<uint32_t>(n));
+  return err::success;
+}
+
+Errno guest_write(Call& c, FdEntry& e, uint32_t iovs, uint32_t count, uint32_t count_ptr) {
+  auto iov = guest_iovecs(c.mem, iovs, count);
+  size_t n = 0;
+  if (Errno r = write_from(c.caller, c.ctx, e, iov, n)) return r;
+  c.mem.store<uint32_t>(count_ptr, static_cast<uint32_t>(n));
+  return err::success;
+}
+
 }  // namespace wasmlet::wasi

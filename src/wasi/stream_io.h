@@ -11,6 +11,7 @@
 #include "abi.h"
 #include "fd_table.h"
 #include "wasi_context.h"
+#include "host_call.h"
 #include "wasmlet/linker.h"
 
 namespace wasmlet::wasi {
@@ -18,5 +19,10 @@ namespace wasmlet::wasi {
 // recv_flags: MSG_PEEK / MSG_WAITALL for sockets (sock_recv); 0 otherwise.
 Errno read_into(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread);
 Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector<iovec>& iov, size_t& nwritten);
+
+// The guest-facing form shared by fd_read/sock_recv and fd_write/sock_send:
+// iovec array (iovs, count) in guest memory, byte count stored at count_ptr.
+Errno guest_read(Call& c, FdEntry& e, uint32_t iovs, uint32_t count, int recv_flags, uint32_t count_ptr);
+Errno guest_write(Call& c, FdEntry& e, uint32_t iovs, uint32_t count, uint32_t count_ptr);
 
 }  // namespace wasmlet::wasi
