@@ -21,32 +21,25 @@ uint8_t ByteReader::u8(const char* what) {
   return b;
 }
 
-uint32_t ByteReader::u32(const char* what) {
+// Unsigned LEB128 of at most `bits` bits.
+uint64_t ByteReader::uleb(const char* what, unsigned bits) {
   uint64_t start = offset();
-  uint32_t result = 0;
-  for (int shift = 0; shift < 35; shift += 7) {
-    if (at_end()) fail_at(start, fmt::format("unexpected end of input while reading {} (an unsigned LEB128)", what));
-    uint8_t b = bytes_[pos_++];
-    if (shift == 28 && (b & 0x70) != 0)
-      fail_at(start, fmt::format("{} does not fit in 32 bits (LEB128)", what));
-    result |= uint32_t(b & 0x7f) << shift;
-    if (!(b & 0x80)) return result;
-  }
-  fail_at(start, fmt::format("{} is a LEB128 longer than 5 bytes", what));
-}
-
-uint64_t ByteReader::u64(const char* what) {
-  uint64_t start = offset();
+  const unsigned max_bytes = (bits + 6) / 7;
   uint64_t result = 0;
-  for (int shift = 0; shift < 70; shift += 7) {
+  for (unsigned i = 0; i < max_bytes; ++i) {
     if (at_end()) fail_at(start, fmt::format("unexpected end of input while reading {} (an unsigned LEB128)", what));
     uint8_t b = bytes_[pos_++];
-    if (shift == 63 && (b & 0x7e) != 0) fail_at(start, fmt::format("{} does not fit in 64 bits (LEB128)", what));
+    unsigned shift = 7 * i;
+    if (i == max_bytes - 1 && (b & 0x7f) >> (bits - shift) != 0)
+      fail_at(start, fmt::format("{} does not fit in {} bits (LEB128)", what, bits));
     result |= uint64_t(b & 0x7f) << shift;
     if (!(b & 0x80)) return result;
   }
-  fail_at(start, fmt::format("{} is a LEB128 longer than 10 bytes", what));
+  fail_at(start, fmt::format("{} is a LEB128 longer than {} bytes", what, max_bytes));
 }
+
+uint32_t ByteReader::u32(const char* what) { return uint32_t(uleb(what, 32)); }
+uint64_t ByteReader::u64(const char* what) { return uleb(what, 64); }
 
 int64_t ByteReader::s33(const char* what) {
   uint64_t start = offset();

@@ -41,6 +41,7 @@ class ByteReader {
   void skip(size_t n, const char* what) { (void)bytes(n, what); }
 
  private:
+  uint64_t uleb(const char* what, unsigned bits);
   std::span<const uint8_t> bytes_;
   uint64_t base_;
   size_t pos_ = 0;

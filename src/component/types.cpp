@@ -107,11 +107,17 @@ bool contains_borrow(const Type& t) {
 }
 
 namespace types {
-TypePtr primitive(TypeKind kind) {
+namespace {
+template <typename Fill>
+TypePtr make(TypeKind kind, Fill&& fill) {
   auto t = std::make_shared<Type>();
   t->kind = kind;
+  fill(*t);
   return t;
 }
+}  // namespace
+
+TypePtr primitive(TypeKind kind) { return make(kind, [](Type&) {}); }
 TypePtr boolean() { return primitive(TypeKind::Bool); }
 TypePtr u8() { return primitive(TypeKind::U8); }
 TypePtr u32() { return primitive(TypeKind::U32); }
@@ -119,67 +125,21 @@ TypePtr u64() { return primitive(TypeKind::U64); }
 TypePtr s32() { return primitive(TypeKind::S32); }
 TypePtr s64() { return primitive(TypeKind::S64); }
 TypePtr string() { return primitive(TypeKind::String); }
-TypePtr list(TypePtr element) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::List;
-  t->element = std::move(element);
-  return t;
-}
-TypePtr record(std::vector<Field> fields) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Record;
-  t->fields = std::move(fields);
-  return t;
-}
-TypePtr tuple(std::vector<TypePtr> items) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Tuple;
-  t->items = std::move(items);
-  return t;
-}
-TypePtr variant(std::vector<Case> cases) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Variant;
-  t->cases = std::move(cases);
-  return t;
-}
-TypePtr enumeration(std::vector<std::string> labels) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Enum;
-  t->labels = std::move(labels);
-  return t;
-}
-TypePtr flags(std::vector<std::string> labels) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Flags;
-  t->labels = std::move(labels);
-  return t;
-}
-TypePtr option(TypePtr element) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Option;
-  t->element = std::move(element);
-  return t;
-}
+TypePtr list(TypePtr e) { return make(TypeKind::List, [&](Type& t) { t.element = std::move(e); }); }
+TypePtr record(std::vector<Field> f) { return make(TypeKind::Record, [&](Type& t) { t.fields = std::move(f); }); }
+TypePtr tuple(std::vector<TypePtr> i) { return make(TypeKind::Tuple, [&](Type& t) { t.items = std::move(i); }); }
+TypePtr variant(std::vector<Case> c) { return make(TypeKind::Variant, [&](Type& t) { t.cases = std::move(c); }); }
+TypePtr enumeration(std::vector<std::string> l) { return make(TypeKind::Enum, [&](Type& t) { t.labels = std::move(l); }); }
+TypePtr flags(std::vector<std::string> l) { return make(TypeKind::Flags, [&](Type& t) { t.labels = std::move(l); }); }
+TypePtr option(TypePtr e) { return make(TypeKind::Option, [&](Type& t) { t.element = std::move(e); }); }
 TypePtr result(TypePtr ok, TypePtr err) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Result;
-  t->ok = std::move(ok);
-  t->err = std::move(err);
-  return t;
+  return make(TypeKind::Result, [&](Type& t) {
+    t.ok = std::move(ok);
+    t.err = std::move(err);
+  });
 }
-TypePtr own(ResourcePtr resource) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Own;
-  t->resource = std::move(resource);
-  return t;
-}
-TypePtr borrow(ResourcePtr resource) {
-  auto t = std::make_shared<Type>();
-  t->kind = TypeKind::Borrow;
-  t->resource = std::move(resource);
-  return t;
-}
+TypePtr own(ResourcePtr r) { return make(TypeKind::Own, [&](Type& t) { t.resource = std::move(r); }); }
+TypePtr borrow(ResourcePtr r) { return make(TypeKind::Borrow, [&](Type& t) { t.resource = std::move(r); }); }
 }  // namespace types
 
 }  // namespace wasmlet::component

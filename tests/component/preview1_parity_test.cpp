@@ -76,15 +76,6 @@ void expect_parity(const std::string& name, const std::function<WasiConfig()>& c
   check("component");
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("wasmlet-parity-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 }  // namespace
 
 TEST(Preview1Parity, Hello) {
@@ -100,7 +91,7 @@ TEST(Preview1Parity, ArgsAndEnv) {
 }
 
 TEST(Preview1Parity, FilesReadOnlyAndEscapes) {
-  TempDir dir;
+  component_test::TempDir dir;
   fs::create_directories(dir.path / "data");
   fs::create_directories(dir.path / "ro");
   auto reset = [&] {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "component_fixtures.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
@@ -36,15 +37,6 @@ struct Host {
     auto r = host->call(*f, args);
     return r ? *r : Val();
   }
-};
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("wasmlet-p2-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
 };
 
 Val flags(uint32_t b) { return Val::flags(b); }
@@ -93,7 +85,7 @@ TEST(WasiHost, StdoutAndStderrReachTheSinkInOrder) {
 }
 
 TEST(WasiHost, StdinFromAFileOrEmpty) {
-  TempDir dir;
+  component_test::TempDir dir;
   std::ofstream(dir.path / "in.txt") << "line one\n";
   Host empty;
   Val in = empty.call("wasi:cli/stdin@0.2.0", "get-stdin");
@@ -167,7 +159,7 @@ TEST(WasiHost, Random) {
 }
 
 TEST(WasiHost, FilesInAPreopen) {
-  TempDir dir;
+  component_test::TempDir dir;
   wasmlet::WasiConfig c;
   c.preopens.push_back({dir.path, "/data", false});
   Host h(c);
@@ -214,7 +206,7 @@ TEST(WasiHost, FilesInAPreopen) {
 }
 
 TEST(WasiHost, EscapesArePrevented) {
-  TempDir dir;
+  component_test::TempDir dir;
   fs::create_directories(dir.path / "inner");
   std::ofstream(dir.path / "secret.txt") << "secret";
   fs::create_symlink("../secret.txt", dir.path / "inner" / "link");
@@ -237,7 +229,7 @@ TEST(WasiHost, EscapesArePrevented) {
 }
 
 TEST(WasiHost, ReadOnlyPreopensRefuseEveryWrite) {
-  TempDir dir;
+  component_test::TempDir dir;
   std::ofstream(dir.path / "f.txt") << "data";
   wasmlet::WasiConfig c;
   c.preopens.push_back({dir.path, "/ro", true});
