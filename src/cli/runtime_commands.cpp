@@ -224,11 +224,18 @@ void register_ps(CLI::App& app) {
     }
     std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", "ID", "IMAGE", "STATE", "HEALTH", "RESTARTS", "CREATED");
     for (const auto& i : r) {
-      std::string image = i["image"].get<std::string>();
+      std::string id = i["id"].get<std::string>(), image = i["image"].get<std::string>();
       if (image.size() > 36) image = "..." + image.substr(image.size() - 33);
-      std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", i["id"].get<std::string>(), image,
-                               i["state"]["text"].get<std::string>().substr(0, 24), i["health"]["status"].get<std::string>(),
-                               i["restart_count"].get<int>(), age(i["created_at"]));
+      std::string state = i["state"]["text"].get<std::string>();
+      if (i["state"]["status"] == "failed") {  // the reason without the "instance ID (image I): " it starts with
+        std::string reason = i["state"]["reason"].get<std::string>();
+        auto colon = reason.rfind("instance " + id, 0) == 0 ? reason.find("): ") : std::string::npos;
+        state = "failed: " + (colon == std::string::npos ? reason : reason.substr(colon + 3));
+      }
+      if (state.size() > 24) state = state.substr(0, 21) + "...";
+      std::string health = i["state"]["status"] == "running" ? i["health"]["status"].get<std::string>() : "-";
+      std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", id, image, state, health, i["restart_count"].get<int>(),
+                               age(i["created_at"]));
     }
   });
 }

@@ -356,7 +356,7 @@ Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sa
   const ExportInfo* main = module.find_export("main");
   if (start && start->kind == ExternKind::Func) entry = "_start";
   else if (main && main->kind == ExternKind::Func && main->type.params.empty()) entry = "main";
-  else return failed(fmt::format("{}: the module '{}' exports no _start or main function (not found)", what, module.name()));
+  else return failed(fmt::format("{}: the module exports no _start or main function (not found)", what));
 
   attach_wasi(store, std::move(sb.config));
   Outcome outcome;
