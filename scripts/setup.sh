@@ -12,6 +12,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev hyperfine
   docker-registry skopeo apache2-utils   # a real OCI registry (and htpasswd) for the registry tests
+  zlib1g-dev openssl                     # gzip layers of wasi/wasm images; test certificates for the token server
   nodejs npm                             # reference runs in bench/, jco for component fixtures
 )
 

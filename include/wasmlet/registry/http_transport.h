@@ -1,0 +1,53 @@
+// HTTP over libcurl with retries (exponential backoff on connection errors
+// and 5xx answers) and optional streaming of 2xx bodies.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wasmlet::registry {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // sent for PUT/POST/PATCH
+  // When set, 2xx response bodies go here instead of HttpResponse::body.
+  // Return false to abort the transfer.
+  std::function<bool(const char*, std::size_t)> sink;
+  // Called before every attempt (lets a sink start over on a retry).
+  std::function<void()> on_attempt;
+  // Download progress: bytes so far, total (0 if unknown).
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  bool follow_redirects = true;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::multimap<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string header(const std::string& lower_name) const;  // first value or ""
+};
+
+struct RetryPolicy {
+  int max_attempts = 4;
+  std::chrono::milliseconds initial_backoff{100};
+};
+
+class HttpTransport {
+ public:
+  explicit HttpTransport(RetryPolicy retry = {});
+  // Throws RegistryError (naming the URL) when every attempt failed to connect;
+  // returns the last response otherwise (also for a final 5xx).
+  HttpResponse perform(const HttpRequest& request) const;
+  const RetryPolicy& retry_policy() const { return retry_; }
+
+ private:
+  RetryPolicy retry_;
+};
+
+}  // namespace wasmlet::registry

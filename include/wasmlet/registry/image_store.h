@@ -1,0 +1,108 @@
+// The local image store: an OCI image layout (oci-layout, index.json with
+// org.opencontainers.image.ref.name annotations, blobs/sha256/<hex>) under a
+// directory. Writes are atomic (temp + rename); a file lock per blob lets
+// concurrent pulls (threads or processes) fetch each blob once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wasmlet/registry/artifact.h"
+#include "wasmlet/registry/descriptor.h"
+#include "wasmlet/registry/reference.h"
+
+namespace wasmlet::registry {
+
+inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
+inline constexpr const char* kWasiAnnotation = "io.wasmlet.wasi.version";
+inline constexpr const char* kKindAnnotation = "io.wasmlet.artifact.kind";
+inline constexpr const char* kSizeAnnotation = "io.wasmlet.image.size";
+
+struct ImageRecord {
+  std::string reference;     // full reference, e.g. "127.0.0.1:5000/app:v1"
+  Descriptor manifest;       // the image manifest (annotations carry wasmlet's metadata)
+  std::string wasi_version;  // wasip1/wasip2
+  std::string kind;          // artifact kind
+  std::uint64_t size = 0;    // manifest + config + layers
+};
+
+struct PruneResult {
+  std::vector<std::string> deleted;  // digests of removed blobs
+  std::uint64_t space_reclaimed = 0;
+};
+
+// RAII exclusive flock on a file next to a blob.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& path);
+  ~FileLock();
+  FileLock(FileLock&&) noexcept;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  FileLock& operator=(FileLock&&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+class ImageStore {
+ public:
+  // Creates the layout if missing.
+  explicit ImageStore(std::filesystem::path root);
+  // DATA_DIR/oci for a data dir.
+  static std::filesystem::path default_root(const std::filesystem::path& data_dir);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path blob_path(const std::string& digest) const;
+
+  // Lock held while checking for and fetching one blob.
+  FileLock lock_blob(const std::string& digest) const;
+  bool has_blob(const std::string& digest) const;
+  // True if present and its content hashes to `digest`.
+  bool has_valid_blob(const std::string& digest) const;
+  // Verifies and writes atomically. Throws DigestMismatchError.
+  void write_blob(const std::string& digest, std::string_view bytes) const;
+  // Moves a downloaded, already verified file into place.
+  void adopt_blob(const std::string& digest, const std::filesystem::path& verified_file) const;
+  // Reads and verifies; throws DigestMismatchError naming the blob (and `what`).
+  std::string read_blob(const std::string& digest, const std::string& what = {}) const;
+  // A temp file name inside the store (same file system as the blobs).
+  std::filesystem::path temp_path(const std::string& hint) const;
+
+  // Points a reference at a manifest (replaces an existing entry).
+  void set_reference(const std::string& reference, const Descriptor& manifest);
+  std::optional<ImageRecord> find(const Reference& ref) const;
+  std::optional<ImageRecord> find(const std::string& reference) const;
+  std::vector<ImageRecord> list() const;
+
+  // Digests (manifest first, then config and layers) the image needs; throws
+  // if its manifest blob is missing or corrupt.
+  std::vector<Descriptor> blobs_of(const ImageRecord& image) const;
+  // Blobs of the image that are missing or corrupt.
+  std::vector<std::string> damaged_blobs(const ImageRecord& image) const;
+  // The wasm bytes of a stored image (extracted from a tar layer if needed).
+  std::string wasm_bytes(const ImageRecord& image) const;
+
+  void tag(const std::string& source, const std::string& target);
+  // Removes the reference; `in_use` (if given) says whether an instance uses
+  // it, in which case removal is refused unless `force`.
+  void remove(const std::string& reference, bool force,
+              const std::function<bool(const std::string&)>& in_use = {});
+  // Deletes blobs no reference needs (and stale temp files).
+  PruneResult prune();
+
+ private:
+  template <class F>
+  auto with_index(F&& f) -> decltype(f(std::declval<nlohmann::json&>()));
+  nlohmann::json read_index() const;
+  void write_index(const nlohmann::json& index) const;
+  std::optional<ImageRecord> record_of(const nlohmann::json& entry) const;
+
+  std::filesystem::path root_;
+};
+
+}  // namespace wasmlet::registry

@@ -1,0 +1,45 @@
+// Pulling images into the store and the pull policies of the seed
+// (pull_image_with_policy): Always, IfNotPresent, Never.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wasmlet/registry/auth.h"
+#include "wasmlet/registry/distribution_client.h"
+#include "wasmlet/registry/image_store.h"
+
+namespace wasmlet::registry {
+
+enum class PullPolicy { Always, IfNotPresent, Never };
+// Accepts "Always", "IfNotPresent", "Never" (any case, also "if-not-present", "missing").
+PullPolicy parse_pull_policy(std::string_view text);
+const char* to_string(PullPolicy policy);
+
+struct PullResult {
+  std::optional<ImageRecord> image;         // empty only for Never when nothing is stored
+  bool pulled = false;                      // false: the store already had it (or Never)
+  std::vector<std::string> fetched_blobs;   // digests this call downloaded
+};
+
+// Fetches the manifest (an index is resolved to its wasm platform), config and
+// layers into the store and points `ref` at the manifest. Blobs the store
+// already holds intact are not fetched again; corrupt ones are refetched.
+PullResult pull_image(ImageStore& store, DistributionClient& client, const Reference& ref);
+
+// Never: never contacts the registry; returns the stored image if any (as in
+// the seed, a missing image is not an error here: whoever needs it fails later).
+// IfNotPresent: pull only if the reference is absent or damaged.
+// Always: pull (the manifest is re-resolved; unchanged blobs aren't refetched).
+PullResult pull_image_with_policy(ImageStore& store, DistributionClient& client, const Reference& ref,
+                                  PullPolicy policy);
+
+// Builds the CNCF artifact for `wasm`, stores it and points `ref` at it.
+ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const Reference& ref);
+// Uploads `wasm` as a CNCF artifact; returns the manifest digest.
+std::string push_wasm(DistributionClient& client, std::string_view wasm, const std::string& source,
+                      const Reference& ref);
+
+}  // namespace wasmlet::registry

@@ -1,0 +1,166 @@
+// libcurl transport with retries and backoff.
+#include "wasmlet/registry/http_transport.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <thread>
+
+#include "wasmlet/registry/registry_error.h"
+
+namespace wasmlet::registry {
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+  const HttpRequest* request;
+  HttpResponse* response;
+  CURL* curl;
+  std::size_t sent = 0;
+  bool aborted = false;
+};
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * n);
+  if (line.starts_with("HTTP/")) {
+    t->response->headers.clear();  // a new response (redirect, 100-continue)
+    return size * n;
+  }
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    t->response->headers.emplace(std::move(name), std::string(value));
+  }
+  return size * n;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  long status = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (t->request->sink && status >= 200 && status < 300) {
+    if (!t->request->sink(data, size * n)) {
+      t->aborted = true;
+      return 0;
+    }
+  } else {
+    t->response->body.append(data, size * n);
+  }
+  return size * n;
+}
+
+std::size_t on_read(char* buffer, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::size_t left = t->request->body.size() - t->sent;
+  std::size_t count = std::min(left, size * n);
+  std::memcpy(buffer, t->request->body.data() + t->sent, count);
+  t->sent += count;
+  return count;
+}
+
+int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->request->progress && dlnow > 0) t->request->progress(static_cast<std::uint64_t>(dlnow), static_cast<std::uint64_t>(dltotal));
+  return 0;
+}
+
+bool retryable(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::string HttpResponse::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string{} : it->second;
+}
+
+HttpTransport::HttpTransport(RetryPolicy retry) : retry_(retry) { global_init(); }
+
+HttpResponse HttpTransport::perform(const HttpRequest& request) const {
+  auto backoff = retry_.initial_backoff;
+  std::string last_error;
+  for (int attempt = 1;; ++attempt) {
+    if (request.on_attempt) request.on_attempt();
+    HttpResponse response;
+    CURL* curl = curl_easy_init();
+    if (!curl) throw RegistryError("libcurl: curl_easy_init failed");
+    Transfer t{&request, &response, curl};
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    curl_slist* headers = nullptr;
+    for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, request.progress ? 0L : 1L);
+    if (request.method == "HEAD") {
+      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    } else if (request.method == "GET") {
+      curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    } else {
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(curl, CURLOPT_READDATA, &t);
+      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      headers = curl_slist_append(headers, "Expect:");
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    CURLcode code = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+
+    if (code == CURLE_OK) {
+      bool server_error = response.status >= 500 && response.status != 501 && response.status != 505;
+      if (!server_error || attempt >= retry_.max_attempts) return response;
+      last_error = fmt::format("HTTP {}", response.status);
+    } else {
+      if (t.aborted) throw RegistryError(fmt::format("{} {}: transfer aborted", request.method, request.url));
+      last_error = errbuf[0] ? errbuf : curl_easy_strerror(code);
+      if (!retryable(code) || attempt >= retry_.max_attempts)
+        throw RegistryError(fmt::format("{} {} failed after {} attempt{}: {}", request.method, request.url, attempt,
+                                        attempt == 1 ? "" : "s", last_error));
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+  }
+}
+
+}  // namespace wasmlet::registry

@@ -1,0 +1,318 @@
+// OCI image layout store with atomic writes and per-blob file locks.
+#include "wasmlet/registry/image_store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "wasmlet/registry/digest.h"
+#include "wasmlet/registry/distribution_client.h"
+#include "wasmlet/registry/registry_error.h"
+
+namespace wasmlet::registry {
+namespace fs = std::filesystem;
+
+FileLock::FileLock(const fs::path& path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw RegistryError(fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      int e = errno;
+      ::close(fd_);
+      throw RegistryError(fmt::format("cannot lock {}: {}", path.string(), std::strerror(e)));
+    }
+  }
+}
+FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+namespace {
+
+void write_file_atomic(const fs::path& file, std::string_view bytes, const fs::path& tmp) {
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw RegistryError(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw RegistryError(fmt::format("cannot move {} into place: {}", file.string(), ec.message()));
+  }
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw NotFoundError(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+ImageStore::ImageStore(fs::path root) : root_(std::move(root)) {
+  std::error_code ec;
+  fs::create_directories(root_ / "blobs" / "sha256", ec);
+  if (ec) throw RegistryError(fmt::format("cannot create the image store {}: {}", root_.string(), ec.message()));
+  if (!fs::exists(root_ / "oci-layout"))
+    write_file_atomic(root_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", temp_path("oci-layout"));
+  if (!fs::exists(root_ / "index.json")) {
+    FileLock lock(root_ / "index.json.lock");
+    if (!fs::exists(root_ / "index.json"))
+      write_file_atomic(root_ / "index.json",
+                        nlohmann::json({{"schemaVersion", 2}, {"mediaType", kOciIndex}, {"manifests", nlohmann::json::array()}}).dump(2),
+                        temp_path("index"));
+  }
+}
+
+fs::path ImageStore::default_root(const fs::path& data_dir) { return data_dir / "oci"; }
+
+fs::path ImageStore::blob_path(const std::string& digest) const {
+  validate_digest(digest);
+  return root_ / "blobs" / "sha256" / std::string(digest_hex(digest));
+}
+
+fs::path ImageStore::temp_path(const std::string& hint) const {
+  static std::atomic<unsigned> counter{0};
+  fs::create_directories(root_ / "tmp");
+  return root_ / "tmp" / fmt::format("{}.{}.{}", hint.substr(0, 24), getpid(), counter++);
+}
+
+FileLock ImageStore::lock_blob(const std::string& digest) const {
+  fs::create_directories(root_ / "locks");
+  return FileLock(root_ / "locks" / std::string(digest_hex(digest)));
+}
+
+bool ImageStore::has_blob(const std::string& digest) const { return fs::exists(blob_path(digest)); }
+
+bool ImageStore::has_valid_blob(const std::string& digest) const {
+  auto p = blob_path(digest);
+  if (!fs::exists(p)) return false;
+  return sha256_file_digest(p) == digest;
+}
+
+void ImageStore::write_blob(const std::string& digest, std::string_view bytes) const {
+  std::string got = sha256_digest(bytes);
+  if (got != digest) throw DigestMismatchError(fmt::format("content for blob {} hashes to {}", digest, got));
+  write_file_atomic(blob_path(digest), bytes, temp_path(std::string(digest_hex(digest))));
+}
+
+void ImageStore::adopt_blob(const std::string& digest, const fs::path& verified_file) const {
+  std::error_code ec;
+  fs::rename(verified_file, blob_path(digest), ec);
+  if (ec) throw RegistryError(fmt::format("cannot move blob {} into {}: {}", digest, root_.string(), ec.message()));
+}
+
+std::string ImageStore::read_blob(const std::string& digest, const std::string& what) const {
+  auto p = blob_path(digest);
+  if (!fs::exists(p))
+    throw NotFoundError(fmt::format("blob {}{} is missing from the image store {}; pull the image again", digest,
+                                    what.empty() ? "" : " of " + what, root_.string()));
+  std::string bytes = read_file(p);
+  std::string got = sha256_digest(bytes);
+  if (got != digest)
+    throw DigestMismatchError(fmt::format("blob {}{} in {} is corrupt (its content hashes to {}); pull the image again",
+                                          digest, what.empty() ? "" : " of " + what, p.string(), got));
+  return bytes;
+}
+
+nlohmann::json ImageStore::read_index() const {
+  try {
+    return nlohmann::json::parse(read_file(root_ / "index.json"));
+  } catch (const nlohmann::json::exception& e) {
+    throw RegistryError(fmt::format("{} is not valid JSON: {}", (root_ / "index.json").string(), e.what()));
+  }
+}
+
+void ImageStore::write_index(const nlohmann::json& index) const {
+  write_file_atomic(root_ / "index.json", index.dump(2), temp_path("index.json"));
+}
+
+template <class F>
+auto ImageStore::with_index(F&& f) -> decltype(f(std::declval<nlohmann::json&>())) {
+  FileLock lock(root_ / "index.json.lock");
+  nlohmann::json index = read_index();
+  if constexpr (std::is_void_v<decltype(f(index))>) {
+    f(index);
+    write_index(index);
+  } else {
+    auto r = f(index);
+    write_index(index);
+    return r;
+  }
+}
+
+void ImageStore::set_reference(const std::string& reference, const Descriptor& manifest) {
+  with_index([&](nlohmann::json& index) {
+    auto& ms = index["manifests"];
+    for (auto it = ms.begin(); it != ms.end();) {
+      if (it->contains("annotations") && (*it)["annotations"].value(kRefNameAnnotation, std::string{}) == reference)
+        it = ms.erase(it);
+      else
+        ++it;
+    }
+    Descriptor d = manifest;
+    d.annotations[kRefNameAnnotation] = reference;
+    ms.push_back(d.to_json());
+  });
+}
+
+std::optional<ImageRecord> ImageStore::record_of(const nlohmann::json& entry) const {
+  Descriptor d;
+  try {
+    d = Descriptor::from_json(entry, (root_ / "index.json").string());
+  } catch (const RegistryError&) {
+    return std::nullopt;
+  }
+  ImageRecord r;
+  r.reference = d.annotations.count(kRefNameAnnotation) ? d.annotations[kRefNameAnnotation] : "";
+  r.wasi_version = d.annotations.count(kWasiAnnotation) ? d.annotations[kWasiAnnotation] : "";
+  r.kind = d.annotations.count(kKindAnnotation) ? d.annotations[kKindAnnotation] : "";
+  r.size = d.annotations.count(kSizeAnnotation) ? std::stoull(d.annotations[kSizeAnnotation]) : d.size;
+  r.manifest = std::move(d);
+  return r;
+}
+
+std::optional<ImageRecord> ImageStore::find(const std::string& reference) const {
+  return find(Reference::parse(reference));
+}
+
+std::optional<ImageRecord> ImageStore::find(const Reference& ref) const {
+  std::string want = ref.str();
+  auto index = read_index();
+  for (auto& e : index["manifests"]) {
+    auto r = record_of(e);
+    if (!r) continue;
+    if (r->reference == want) return r;
+    // name@digest matches any tag of that name holding the digest.
+    if (!ref.digest.empty() && ref.tag.empty() && r->manifest.digest == ref.digest) {
+      try {
+        if (Reference::parse(r->reference).name() == ref.name()) return r;
+      } catch (const ReferenceError&) {
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<ImageRecord> ImageStore::list() const {
+  std::vector<ImageRecord> out;
+  auto index = read_index();
+  for (auto& e : index["manifests"])
+    if (auto r = record_of(e)) out.push_back(std::move(*r));
+  return out;
+}
+
+std::vector<Descriptor> ImageStore::blobs_of(const ImageRecord& image) const {
+  std::vector<Descriptor> out{image.manifest};
+  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  if (m.contains("config")) out.push_back(Descriptor::from_json(m["config"], image.reference + " (config)"));
+  if (m.contains("layers"))
+    for (auto& l : m["layers"]) out.push_back(Descriptor::from_json(l, image.reference + " (layer)"));
+  return out;
+}
+
+std::vector<std::string> ImageStore::damaged_blobs(const ImageRecord& image) const {
+  std::vector<std::string> out;
+  if (!has_valid_blob(image.manifest.digest)) return {image.manifest.digest};
+  for (auto& d : blobs_of(image))
+    if (!has_valid_blob(d.digest)) out.push_back(d.digest);
+  return out;
+}
+
+std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
+  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  std::string config;
+  if (m.contains("config")) config = read_blob(m["config"].value("digest", std::string{}), image.reference + " (config)");
+  auto loc = locate_wasm(m, config, image.reference);
+  return wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
+}
+
+void ImageStore::tag(const std::string& source, const std::string& target) {
+  auto src = find(source);
+  if (!src) throw NotFoundError(fmt::format("image {} is not in the image store {}; pull or load it first", source, root_.string()));
+  Reference dst = Reference::parse(target);
+  set_reference(dst.str(), src->manifest);
+}
+
+void ImageStore::remove(const std::string& reference, bool force, const std::function<bool(const std::string&)>& in_use) {
+  auto ref = Reference::parse(reference);
+  auto image = find(ref);
+  if (!image) throw NotFoundError(fmt::format("image {} is not in the image store {}", ref.str(), root_.string()));
+  if (in_use && !force && in_use(image->reference))
+    throw RegistryError(fmt::format("image {} is used by an instance; remove the instance first or force the removal (-f)",
+                                    image->reference));
+  with_index([&](nlohmann::json& index) {
+    auto& ms = index["manifests"];
+    for (auto it = ms.begin(); it != ms.end();) {
+      if (it->contains("annotations") && (*it)["annotations"].value(kRefNameAnnotation, std::string{}) == image->reference)
+        it = ms.erase(it);
+      else
+        ++it;
+    }
+  });
+}
+
+PruneResult ImageStore::prune() {
+  PruneResult result;
+  FileLock lock(root_ / "index.json.lock");
+  std::set<std::string> keep;
+  auto index = read_index();
+  for (auto& e : index["manifests"]) {
+    auto r = record_of(e);
+    if (!r) continue;
+    keep.insert(r->manifest.digest);
+    try {
+      for (auto& d : blobs_of(*r)) keep.insert(d.digest);
+    } catch (const RegistryError&) {
+      // A damaged manifest keeps only itself; its blobs are refetched on the next pull.
+    }
+  }
+  for (auto& f : fs::directory_iterator(root_ / "blobs" / "sha256")) {
+    std::string digest = "sha256:" + f.path().filename().string();
+    if (keep.count(digest)) continue;
+    // Skip blobs a pull is writing right now (it holds their lock).
+    int fd = ::open((root_ / "locks" / f.path().filename()).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      continue;
+    }
+    std::error_code ec;
+    auto size = fs::file_size(f.path(), ec);
+    if (fs::remove(f.path(), ec)) {
+      result.deleted.push_back(digest);
+      result.space_reclaimed += ec ? 0 : size;
+    }
+    fs::remove(root_ / "locks" / f.path().filename(), ec);
+    if (fd >= 0) ::close(fd);
+  }
+  std::error_code ec;
+  if (fs::exists(root_ / "tmp"))
+    for (auto& f : fs::directory_iterator(root_ / "tmp")) {
+      auto age = fs::file_time_type::clock::now() - fs::last_write_time(f.path(), ec);
+      if (!ec && age > std::chrono::hours(1)) {
+        result.space_reclaimed += fs::file_size(f.path(), ec);
+        fs::remove(f.path(), ec);
+      }
+    }
+  return result;
+}
+
+}  // namespace wasmlet::registry
