@@ -1,8 +1,249 @@
+// `wasmlet pull/push/load/images/tag/rmi/prune/login/inspect-image`: the OCI
+// registry client and the local image store (src/registry, docs/registry.md).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
 #include "cli/commands.h"
+#include "wasmlet/error.h"
+#include "wasmlet/registry/image_store.h"
+#include "wasmlet/registry/pull_policy.h"
+#include "wasmlet/registry/registry_error.h"
 
 namespace wasmlet::cli {
+namespace {
 
-// Image verbs arrive with the registry client (issue 5).
-void register_image_commands(CLI::App& app) {}
+namespace fs = std::filesystem;
+using namespace wasmlet::registry;
+
+fs::path data_dir() {
+  if (const char* d = std::getenv("WASMLET_DATA_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return fs::path(x) / "wasmlet";
+  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".local/share/wasmlet";
+  throw UsageError("no data dir: set WASMLET_DATA_DIR, XDG_DATA_HOME or HOME");
+}
+
+struct Context {
+  std::vector<std::string> insecure;
+  fs::path dir = data_dir();
+  CredentialStore credentials{dir / "auth.json", CredentialStore::default_docker_config()};
+  Progress progress{stderr};
+  ImageStore store{ImageStore::default_root(dir)};
+
+  DistributionClient client() {
+    ClientOptions o;
+    o.insecure_registries = insecure;
+    o.credential_store = &credentials;
+    o.progress = &progress;
+    return DistributionClient(o);
+  }
+};
+
+std::string read_wasm_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("cannot read {}: {}", file, std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+nlohmann::json image_json(const ImageRecord& i) {
+  return {{"reference", i.reference}, {"digest", i.manifest.digest}, {"media_type", i.manifest.media_type},
+          {"size", i.size}, {"wasi_version", i.wasi_version}, {"kind", i.kind}};
+}
+
+std::string short_digest(const std::string& d) { return d.substr(7, 12); }
+
+void add_insecure(CLI::App* sub, std::vector<std::string>& insecure) {
+  sub->add_option("--insecure-registry", insecure, "registry (host[:port]) reached over plain HTTP; loopback always is");
+}
+
+}  // namespace
+
+void register_image_commands(CLI::App& app) {
+  // pull
+  {
+    auto* sub = app.add_subcommand("pull", "Pull a WebAssembly image from an OCI registry into the local store");
+    auto ref = std::make_shared<std::string>();
+    auto policy = std::make_shared<std::string>("Always");
+    auto insecure = std::make_shared<std::vector<std::string>>();
+    sub->add_option("REF", *ref, "image reference, e.g. ghcr.io/org/app:1.0")->required();
+    sub->add_option("--policy", *policy, "Always, IfNotPresent or Never")->capture_default_str();
+    add_insecure(sub, *insecure);
+    sub->callback([=] {
+      Context c;
+      c.insecure = *insecure;
+      auto r = Reference::parse(*ref);
+      auto p = parse_pull_policy(*policy);
+      auto client = c.client();
+      auto result = pull_image_with_policy(c.store, client, r, p);
+      if (!result.image) {
+        std::cerr << fmt::format("wasmlet: {} is not in the local store and the pull policy is Never\n", r.str());
+        exit_status = 1;
+        return;
+      }
+      std::cout << fmt::format("{} {} {} ({}, {}, {})\n", result.pulled ? "Pulled" : "Present", r.str(),
+                               result.image->manifest.digest, result.image->wasi_version, result.image->kind,
+                               human_bytes(result.image->size));
+    });
+  }
+  // push
+  {
+    auto* sub = app.add_subcommand("push", "Upload FILE.wasm as a CNCF wasm artifact to a registry");
+    auto file = std::make_shared<std::string>();
+    auto ref = std::make_shared<std::string>();
+    auto insecure = std::make_shared<std::vector<std::string>>();
+    sub->add_option("FILE", *file, "a .wasm module or component")->required();
+    sub->add_option("REF", *ref, "destination reference")->required();
+    add_insecure(sub, *insecure);
+    sub->callback([=] {
+      Context c;
+      c.insecure = *insecure;
+      auto r = Reference::parse(*ref);
+      auto client = c.client();
+      std::string digest = push_wasm(client, read_wasm_file(*file), *file, r);
+      std::cout << fmt::format("Pushed {} {}\n", r.str(), digest);
+    });
+  }
+  // load
+  {
+    auto* sub = app.add_subcommand("load", "Import FILE.wasm into the local store as REF (no registry)");
+    auto file = std::make_shared<std::string>();
+    auto ref = std::make_shared<std::string>();
+    sub->add_option("FILE", *file, "a .wasm module or component")->required();
+    sub->add_option("REF", *ref, "reference to store it under")->required();
+    sub->callback([=] {
+      Context c;
+      auto img = load_wasm(c.store, read_wasm_file(*file), *file, Reference::parse(*ref));
+      std::cout << fmt::format("Loaded {} {} ({})\n", img.reference, img.manifest.digest, img.wasi_version);
+    });
+  }
+  // images
+  {
+    auto* sub = app.add_subcommand("images", "List the images in the local store");
+    auto format = std::make_shared<std::string>("table");
+    sub->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    sub->callback([=] {
+      Context c;
+      auto images = c.store.list();
+      if (*format == "json") {
+        nlohmann::json out = nlohmann::json::array();
+        for (auto& i : images) out.push_back(image_json(i));
+        std::cout << out.dump(2) << "\n";
+        return;
+      }
+      std::cout << fmt::format("{:<60} {:<14} {:<8} {:>10}\n", "REFERENCE", "DIGEST", "WASI", "SIZE");
+      for (auto& i : images)
+        std::cout << fmt::format("{:<60} {:<14} {:<8} {:>10}\n", i.reference, short_digest(i.manifest.digest),
+                                 i.wasi_version.empty() ? "-" : i.wasi_version, human_bytes(i.size));
+    });
+  }
+  // tag
+  {
+    auto* sub = app.add_subcommand("tag", "Give a stored image another reference");
+    auto src = std::make_shared<std::string>();
+    auto dst = std::make_shared<std::string>();
+    sub->add_option("SRC", *src)->required();
+    sub->add_option("DST", *dst)->required();
+    sub->callback([=] {
+      Context c;
+      c.store.tag(*src, *dst);
+    });
+  }
+  // rmi
+  {
+    auto* sub = app.add_subcommand("rmi", "Remove a reference from the local store (blobs go with prune)");
+    auto ref = std::make_shared<std::string>();
+    auto force = std::make_shared<bool>(false);
+    sub->add_option("REF", *ref)->required();
+    sub->add_flag("-f,--force", *force, "remove even if an instance uses it");
+    sub->callback([=] {
+      Context c;
+      c.store.remove(*ref, *force);
+      std::cout << fmt::format("Untagged {}\n", Reference::parse(*ref).str());
+    });
+  }
+  // prune
+  {
+    auto* sub = app.add_subcommand("prune", "Delete blobs no stored reference needs");
+    sub->callback([] {
+      Context c;
+      auto r = c.store.prune();
+      std::cout << fmt::format("Deleted {} blob{}, reclaimed {} ({} bytes)\n", r.deleted.size(),
+                               r.deleted.size() == 1 ? "" : "s", human_bytes(r.space_reclaimed), r.space_reclaimed);
+    });
+  }
+  // login
+  {
+    auto* sub = app.add_subcommand("login", "Store credentials for a registry (DATA_DIR/auth.json, mode 0600)");
+    auto registry = std::make_shared<std::string>();
+    auto user = std::make_shared<std::string>();
+    auto stdin_pw = std::make_shared<bool>(false);
+    auto insecure = std::make_shared<std::vector<std::string>>();
+    sub->add_option("REGISTRY", *registry, "host[:port]")->required();
+    sub->add_option("-u,--username", *user)->required();
+    sub->add_flag("--password-stdin", *stdin_pw, "read the password from stdin")->required();
+    add_insecure(sub, *insecure);
+    sub->callback([=] {
+      std::string password;
+      std::getline(std::cin, password);
+      if (!password.empty() && password.back() == '\r') password.pop_back();
+      if (password.empty()) throw UsageError("login: no password on stdin");
+      Context c;
+      c.insecure = *insecure;
+      auto ref = Reference::parse(*registry + "/wasmlet-login-check:latest");
+      // Check the credentials against the registry's /v2/ before storing them.
+      ClientOptions o;
+      o.insecure_registries = *insecure;
+      o.credentials = Credentials{*user, password, ""};
+      DistributionClient client(o);
+      try {
+        client.get_manifest(ref);
+      } catch (const NotFoundError&) {
+        // Authenticated (or anonymous) and the probe repository doesn't exist: fine.
+      } catch (const AuthError& e) {
+        if (std::string(e.what()).find("token server") != std::string::npos ||
+            std::string(e.what()).find("HTTP 401") != std::string::npos)
+          throw;
+      }
+      c.credentials.save(ref.registry, *o.credentials);
+      std::cout << fmt::format("Login stored for {} in {}\n", ref.registry, c.credentials.logins_file().string());
+    });
+  }
+  // inspect-image
+  {
+    auto* sub = app.add_subcommand("inspect-image", "Show a stored image: manifest, config, WASI version");
+    auto ref = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>("json");
+    sub->add_option("REF", *ref)->required();
+    sub->add_option("--format", *format, "json or table")->check(CLI::IsMember({"table", "json"}));
+    sub->callback([=] {
+      Context c;
+      auto img = c.store.find(*ref);
+      if (!img) throw NotFoundError(fmt::format("image {} is not in the local store {}", Reference::parse(*ref).str(), c.store.root().string()));
+      auto manifest = nlohmann::json::parse(c.store.read_blob(img->manifest.digest, img->reference));
+      nlohmann::json out = image_json(*img);
+      out["manifest"] = manifest;
+      if (manifest.contains("config")) {
+        try {
+          out["config"] = nlohmann::json::parse(c.store.read_blob(manifest["config"]["digest"], img->reference));
+        } catch (const nlohmann::json::exception&) {
+        }
+      }
+      out["damaged_blobs"] = c.store.damaged_blobs(*img);
+      if (*format == "json") {
+        std::cout << out.dump(2) << "\n";
+      } else {
+        std::cout << fmt::format("Reference: {}\nDigest:    {}\nKind:      {}\nWASI:      {}\nSize:      {}\n", img->reference,
+                                 img->manifest.digest, img->kind, img->wasi_version, human_bytes(img->size));
+      }
+    });
+  }
+}
 
 }  // namespace wasmlet::cli
