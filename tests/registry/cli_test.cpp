@@ -1,0 +1,82 @@
+// The image verbs of the wasmlet CLI against a real registry. Skipped when
+// the CLI has not been built (it needs the whole engine).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include "registry_fixture.h"
+
+using namespace wasmlet::registry::testing;
+
+namespace {
+
+class CliImages : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(WASMLET_BIN)) GTEST_SKIP() << WASMLET_BIN << " is not built";
+    write_text(dir_.path() / "app.wasm", tiny_module('c'));
+  }
+  int wasmlet(const std::string& args, std::string* out, const std::string& stdin_text = "") {
+    std::string cmd = "WASMLET_DATA_DIR=" + (dir_.path() / "data").string() + " HOME=" + dir_.path().string() + " " +
+                      WASMLET_BIN + " " + args;
+    if (!stdin_text.empty()) cmd = "printf '%s\\n' '" + stdin_text + "' | " + cmd;
+    return run(cmd, out);
+  }
+  TempDir dir_;
+};
+
+}  // namespace
+
+TEST_F(CliImages, PushPullListTagInspectRemovePrune) {
+  RegistryProcess registry;
+  std::string ref = registry.host() + "/cli/app:1", out;
+  ASSERT_EQ(wasmlet("push " + (dir_.path() / "app.wasm").string() + " " + ref, &out), 0) << out;
+  EXPECT_NE(out.find("Pushed " + ref + " sha256:"), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("pull " + ref, &out), 0) << out;
+  EXPECT_NE(out.find("Pulled " + ref), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("pull --policy IfNotPresent " + ref, &out), 0) << out;
+  EXPECT_NE(out.find("Present " + ref), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("tag " + ref + " local/app:dev", &out), 0) << out;
+  ASSERT_EQ(wasmlet("load " + (dir_.path() / "app.wasm").string() + " loaded/app:1", &out), 0) << out;
+  ASSERT_EQ(wasmlet("images --format json", &out), 0) << out;
+  auto images = nlohmann::json::parse(out);
+  ASSERT_EQ(images.size(), 3u) << out;
+  EXPECT_EQ(images[0]["reference"], ref);
+  EXPECT_EQ(images[0]["wasi_version"], "wasip1");
+  EXPECT_EQ(images[1]["reference"], "docker.io/local/app:dev");
+  ASSERT_EQ(wasmlet("images", &out), 0) << out;
+  EXPECT_NE(out.find("REFERENCE"), std::string::npos);
+  ASSERT_EQ(wasmlet("inspect-image --format json " + ref, &out), 0) << out;
+  auto inspect = nlohmann::json::parse(out);
+  EXPECT_EQ(inspect["config"]["os"], "wasip1");
+  EXPECT_EQ(inspect["manifest"]["layers"][0]["mediaType"], "application/wasm");
+  ASSERT_EQ(wasmlet("rmi " + ref, &out), 0) << out;
+  ASSERT_EQ(wasmlet("rmi local/app:dev", &out), 0) << out;
+  ASSERT_EQ(wasmlet("prune", &out), 0) << out;
+  // The layer is shared with loaded/app:1; the pulled manifest (and config) go.
+  EXPECT_NE(out.find("reclaimed"), std::string::npos) << out;
+  EXPECT_EQ(wasmlet("rmi nothing/here:1", &out), 1);
+  EXPECT_NE(out.find("nothing/here:1 is not in the image store"), std::string::npos) << out;
+  EXPECT_EQ(wasmlet("pull --policy Never " + registry.host() + "/cli/other:1", &out), 1);
+  EXPECT_NE(out.find("policy is Never"), std::string::npos) << out;
+  EXPECT_EQ(wasmlet("pull 'Bad/Ref'", &out), 2);
+  EXPECT_NE(out.find("lowercase"), std::string::npos) << out;
+}
+
+TEST_F(CliImages, LoginStoresCredentials0600) {
+  std::string line, out;
+  ASSERT_EQ(run("htpasswd -Bbn carol pw123", &line), 0);
+  write_text(dir_.path() / "htpasswd", line);
+  RegistryProcess registry("auth:\n  htpasswd:\n    realm: t\n    path: " + (dir_.path() / "htpasswd").string() + "\n");
+  std::string ref = registry.host() + "/cli/private:1";
+  EXPECT_EQ(wasmlet("push " + (dir_.path() / "app.wasm").string() + " " + ref, &out), 1);
+  EXPECT_NE(out.find("wasmlet login " + registry.host()), std::string::npos) << out;
+  EXPECT_EQ(wasmlet("login " + registry.host() + " -u carol --password-stdin", &out, "wrong"), 1);
+  EXPECT_NE(out.find("registry " + registry.host()), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("login " + registry.host() + " -u carol --password-stdin", &out, "pw123"), 0) << out;
+  struct stat st{};
+  ASSERT_EQ(stat((dir_.path() / "data/auth.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  ASSERT_EQ(wasmlet("push " + (dir_.path() / "app.wasm").string() + " " + ref, &out), 0) << out;
+  ASSERT_EQ(wasmlet("pull " + ref, &out), 0) << out;
+}
