@@ -52,7 +52,8 @@ TEST(WasiHost, EveryZeroTwoMinorVersionIsAccepted) {
   EXPECT_THROW(h.host->find("wasi:cli/environment@0.3.0", "get-arguments"), wasmlet::LinkError);
   EXPECT_EQ(h.host->find("wasi:cli/environment@0.2.0", "no-such-function"), nullptr);
   EXPECT_TRUE(h.host->provides("wasi:sockets/tcp@0.2.0"));
-  EXPECT_FALSE(h.host->provides("wasi:sockets/udp@0.2.0"));  // not implemented yet
+  EXPECT_TRUE(h.host->provides("wasi:sockets/udp@0.2.0"));
+  EXPECT_FALSE(h.host->provides("wasi:http/types@0.2.0"));  // not part of WASI 0.2 CLI
 }
 
 TEST(WasiHost, ArgumentsAndEnvironment) {
@@ -346,4 +347,39 @@ TEST(WasiHost, BlockingWaitsEndWhenTheStoreIsInterrupted) {
   stopper.join();
   EXPECT_TRUE(thrown);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+TEST(WasiHost, UdpDatagrams) {
+  wasmlet::WasiConfig config;
+  WasiHost host(config, WasiHostOptions{true});
+  auto call = [&](const std::string& iface, const std::string& fn, std::vector<Val> args = {}) {
+    auto r = host.call(*host.find(iface, fn), args);
+    return r ? *r : Val();
+  };
+  const std::string udp = "wasi:sockets/udp@0.2.0";
+  Val net = call("wasi:sockets/instance-network@0.2.0", "instance-network");
+  auto bound = [&] {
+    Val s = *call("wasi:sockets/udp-create-socket@0.2.0", "create-udp-socket", {Val::enumeration(0)}).payload();
+    EXPECT_EQ(call(udp, "[method]udp-socket.start-bind", {s, net, ipv4(0)}), Val::ok());
+    EXPECT_EQ(call(udp, "[method]udp-socket.finish-bind", {s}), Val::ok());
+    return s;
+  };
+  Val a = bound(), b = bound();
+  Val b_addr = *call(udp, "[method]udp-socket.local-address", {b}).payload();
+  Val a_streams = *call(udp, "[method]udp-socket.stream", {a, Val::none()}).payload();
+  Val b_streams = *call(udp, "[method]udp-socket.stream", {b, Val::none()}).payload();
+  Val dg = Val::record({Val::bytes("datagram"), Val::some(b_addr)});
+  EXPECT_EQ(call(udp, "[method]outgoing-datagram-stream.send", {a_streams.items[1], Val::list({dg, dg})}), Val::ok(Val::u64(2)));
+  Val readable = call(udp, "[method]incoming-datagram-stream.subscribe", {b_streams.items[0]});
+  Val timer = call("wasi:clocks/monotonic-clock@0.2.0", "subscribe-duration", {Val::u64(5'000'000'000ull)});
+  Val which = call("wasi:io/poll@0.2.0", "poll", {Val::list({readable, timer})});
+  ASSERT_EQ(which.items.at(0).i, 0) << "no datagram arrived within 5 s";
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Val got = call(udp, "[method]incoming-datagram-stream.receive", {b_streams.items[0], Val::u64(10)});
+  ASSERT_EQ(got.index, 0u) << got.to_string();
+  ASSERT_EQ(got.payload()->items.size(), 2u);
+  EXPECT_EQ(got.payload()->items[0].items[0].as_bytes(), "datagram");
+  Val a_addr = *call(udp, "[method]udp-socket.local-address", {a}).payload();
+  EXPECT_EQ(got.payload()->items[0].items[1], a_addr);
+  EXPECT_EQ(call(udp, "[method]incoming-datagram-stream.receive", {b_streams.items[0], Val::u64(10)}), Val::ok(Val::list({})));
 }

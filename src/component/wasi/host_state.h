@@ -86,13 +86,28 @@ struct TcpSocket {
   uint64_t backlog = 128;
 };
 
+struct UdpSocket {
+  enum class State { Unbound, BindStarted, Bound };
+  std::shared_ptr<Fd> fd;
+  int family = 0;
+  State state = State::Unbound;
+  bool connected = false;  // stream() was given a remote address
+};
+
+struct DatagramStream {  // incoming-datagram-stream and outgoing-datagram-stream
+  std::shared_ptr<Fd> fd;
+  int family = 0;
+  bool connected = false;  // outgoing: send() to the stream's remote address
+  bool outgoing = false;
+};
+
 struct ResolveAddressStream {
   std::vector<Val> addresses;  // ip-address values
   size_t next = 0;
 };
 
 using Resource = std::variant<InputStream, OutputStream, Pollable, ErrorResource, Descriptor, DirectoryEntryStream, Terminal,
-                              Network, TcpSocket, ResolveAddressStream>;
+                              Network, TcpSocket, UdpSocket, DatagramStream, ResolveAddressStream>;
 
 // A guest-caused error that the host call reports as a trap (bad rep).
 class HostTrap : public Error {

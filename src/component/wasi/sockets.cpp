@@ -1,8 +1,7 @@
 // wasi:sockets (0.2): network, instance-network, tcp, tcp-create-socket,
-// ip-name-lookup. Gated by the sockets capability: without it the
+// udp, udp-create-socket, ip-name-lookup. Gated by the sockets capability: without it the
 // interfaces are present (so components that merely import them link) but
 // creating a socket or resolving a name answers access-denied.
-// Not implemented: udp and udp-create-socket (refused at link time).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 
 #include "component/wasi/host_state.h"
 
@@ -231,39 +231,40 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     t.backlog = uint64_t(a[1].i);
     return Val::ok();
   };
-  auto int_option = [sock](int level, int name, bool setter, uint64_t scale) {
-    return [sock, level, name, setter, scale](std::span<const Val> a) -> std::optional<Val> {
-      auto& t = sock(a[0]);
+  auto int_option = [](std::function<int(const Val&)> fd_of, int level, int name, bool setter, uint64_t scale) {
+    return [fd_of, level, name, setter, scale](std::span<const Val> a) -> std::optional<Val> {
+      int fd = fd_of(a[0]);
       if (setter) {
         int v = int(uint64_t(a[1].i) / scale);
         if (a[1].kind == Val::Kind::Bool) v = a[1].b;
-        return ::setsockopt(t.fd->get(), level, name, &v, sizeof v) == 0 ? Val::ok() : fail_errno();
+        return ::setsockopt(fd, level, name, &v, sizeof v) == 0 ? Val::ok() : fail_errno();
       }
       int v = 0;
       socklen_t len = sizeof v;
-      if (::getsockopt(t.fd->get(), level, name, &v, &len) != 0) return fail_errno();
+      if (::getsockopt(fd, level, name, &v, &len) != 0) return fail_errno();
       return Val::ok(Val::u64(uint64_t(v) * scale));
     };
   };
+  auto tcp_fd = [sock](const Val& v) { return sock(v).fd->get(); };
   tcp["[method]tcp-socket.keep-alive-enabled"] = [sock](std::span<const Val> a) -> std::optional<Val> {
     int v = 0;
     socklen_t len = sizeof v;
     if (::getsockopt(sock(a[0]).fd->get(), SOL_SOCKET, SO_KEEPALIVE, &v, &len) != 0) return fail_errno();
     return Val::ok(Val::boolean(v != 0));
   };
-  tcp["[method]tcp-socket.set-keep-alive-enabled"] = int_option(SOL_SOCKET, SO_KEEPALIVE, true, 1);
-  tcp["[method]tcp-socket.keep-alive-idle-time"] = int_option(IPPROTO_TCP, TCP_KEEPIDLE, false, 1000000000ull);
-  tcp["[method]tcp-socket.set-keep-alive-idle-time"] = int_option(IPPROTO_TCP, TCP_KEEPIDLE, true, 1000000000ull);
-  tcp["[method]tcp-socket.keep-alive-interval"] = int_option(IPPROTO_TCP, TCP_KEEPINTVL, false, 1000000000ull);
-  tcp["[method]tcp-socket.set-keep-alive-interval"] = int_option(IPPROTO_TCP, TCP_KEEPINTVL, true, 1000000000ull);
-  tcp["[method]tcp-socket.keep-alive-count"] = int_option(IPPROTO_TCP, TCP_KEEPCNT, false, 1);
-  tcp["[method]tcp-socket.set-keep-alive-count"] = int_option(IPPROTO_TCP, TCP_KEEPCNT, true, 1);
-  tcp["[method]tcp-socket.hop-limit"] = int_option(IPPROTO_IP, IP_TTL, false, 1);
-  tcp["[method]tcp-socket.set-hop-limit"] = int_option(IPPROTO_IP, IP_TTL, true, 1);
-  tcp["[method]tcp-socket.receive-buffer-size"] = int_option(SOL_SOCKET, SO_RCVBUF, false, 1);
-  tcp["[method]tcp-socket.set-receive-buffer-size"] = int_option(SOL_SOCKET, SO_RCVBUF, true, 1);
-  tcp["[method]tcp-socket.send-buffer-size"] = int_option(SOL_SOCKET, SO_SNDBUF, false, 1);
-  tcp["[method]tcp-socket.set-send-buffer-size"] = int_option(SOL_SOCKET, SO_SNDBUF, true, 1);
+  tcp["[method]tcp-socket.set-keep-alive-enabled"] = int_option(tcp_fd, SOL_SOCKET, SO_KEEPALIVE, true, 1);
+  tcp["[method]tcp-socket.keep-alive-idle-time"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, false, 1000000000ull);
+  tcp["[method]tcp-socket.set-keep-alive-idle-time"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, true, 1000000000ull);
+  tcp["[method]tcp-socket.keep-alive-interval"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, false, 1000000000ull);
+  tcp["[method]tcp-socket.set-keep-alive-interval"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, true, 1000000000ull);
+  tcp["[method]tcp-socket.keep-alive-count"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, false, 1);
+  tcp["[method]tcp-socket.set-keep-alive-count"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, true, 1);
+  tcp["[method]tcp-socket.hop-limit"] = int_option(tcp_fd, IPPROTO_IP, IP_TTL, false, 1);
+  tcp["[method]tcp-socket.set-hop-limit"] = int_option(tcp_fd, IPPROTO_IP, IP_TTL, true, 1);
+  tcp["[method]tcp-socket.receive-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
+  tcp["[method]tcp-socket.set-receive-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
+  tcp["[method]tcp-socket.send-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
+  tcp["[method]tcp-socket.set-send-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
   tcp["[method]tcp-socket.subscribe"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     short events = t.state == State::Listening ? POLLIN : t.state == State::ConnectStarted ? POLLOUT : 0;
@@ -275,6 +276,142 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (t.state != State::Connected) return fail(InvalidState);
     int how = a[1].index == 0 ? SHUT_RD : a[1].index == 1 ? SHUT_WR : SHUT_RDWR;
     return ::shutdown(t.fd->get(), how) == 0 ? Val::ok() : fail_errno();
+  };
+
+
+  into["wasi:sockets/udp-create-socket"]["create-udp-socket"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    if (!s.options.allow_sockets) return fail(AccessDenied);
+    int family = a[0].index == 0 ? AF_INET : AF_INET6;
+    int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail_errno();
+    if (family == AF_INET6) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    return Val::ok(Val::resource(s.add(UdpSocket{std::make_shared<Fd>(fd), family, UdpSocket::State::Unbound, false})));
+  };
+  auto& udp = into["wasi:sockets/udp"];
+  auto usock = [&s](const Val& v) -> UdpSocket& { return s.get<UdpSocket>(v, "udp-socket"); };
+  auto udp_fd = [usock](const Val& v) { return usock(v).fd->get(); };
+  using UState = UdpSocket::State;
+  udp["[method]udp-socket.start-bind"] = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+    auto& u = usock(a[0]);
+    s.get<Network>(a[1], "network");
+    if (u.state != UState::Unbound) return fail(InvalidState);
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!to_sockaddr(a[2], u.family, ss, len)) return fail(InvalidArgument);
+    if (::bind(u.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail_errno();
+    u.state = UState::BindStarted;
+    return Val::ok();
+  };
+  udp["[method]udp-socket.finish-bind"] = [usock](std::span<const Val> a) -> std::optional<Val> {
+    auto& u = usock(a[0]);
+    if (u.state != UState::BindStarted) return fail(NotInProgress);
+    u.state = UState::Bound;
+    return Val::ok();
+  };
+  udp["[method]udp-socket.stream"] = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+    auto& u = usock(a[0]);
+    if (u.state != UState::Bound) return fail(InvalidState);
+    bool connected = a[1].index == 1;
+    if (connected) {
+      sockaddr_storage ss;
+      socklen_t len;
+      if (!to_sockaddr(*a[1].payload(), u.family, ss, len)) return fail(InvalidArgument);
+      if (::connect(u.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail_errno();
+    } else if (u.connected) {
+      // Dissolve the earlier association (only then: on Linux this also
+      // forgets an automatically chosen local port).
+      sockaddr unspec{};
+      unspec.sa_family = AF_UNSPEC;
+      ::connect(u.fd->get(), &unspec, sizeof unspec);
+    }
+    u.connected = connected;
+    uint32_t in = s.add(DatagramStream{u.fd, u.family, connected, false});
+    uint32_t out = s.add(DatagramStream{u.fd, u.family, connected, true});
+    return Val::ok(Val::tuple({Val::resource(in), Val::resource(out)}));
+  };
+  udp["[method]udp-socket.local-address"] = [usock](std::span<const Val> a) -> std::optional<Val> {
+    auto& u = usock(a[0]);
+    if (u.state == UState::Unbound) return fail(InvalidState);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(u.fd->get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail_errno();
+    return Val::ok(socket_address(ss));
+  };
+  udp["[method]udp-socket.remote-address"] = [usock](std::span<const Val> a) -> std::optional<Val> {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getpeername(usock(a[0]).fd->get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail_errno();
+    return Val::ok(socket_address(ss));
+  };
+  udp["[method]udp-socket.address-family"] = [usock](std::span<const Val> a) -> std::optional<Val> {
+    return Val::enumeration(usock(a[0]).family == AF_INET ? 0 : 1);
+  };
+  udp["[method]udp-socket.unicast-hop-limit"] = int_option(udp_fd, IPPROTO_IP, IP_TTL, false, 1);
+  udp["[method]udp-socket.set-unicast-hop-limit"] = int_option(udp_fd, IPPROTO_IP, IP_TTL, true, 1);
+  udp["[method]udp-socket.receive-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
+  udp["[method]udp-socket.set-receive-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
+  udp["[method]udp-socket.send-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
+  udp["[method]udp-socket.set-send-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
+  udp["[method]udp-socket.subscribe"] = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+    usock(a[0]);
+    return Val::resource(s.add(Pollable{}));
+  };
+  auto dstream = [&s](const Val& v) -> DatagramStream& { return s.get<DatagramStream>(v, "datagram stream"); };
+  udp["[method]incoming-datagram-stream.receive"] = [dstream](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = dstream(a[0]);
+    std::vector<Val> got;
+    uint64_t max = std::min<uint64_t>(uint64_t(a[1].i), 1024);
+    std::string buf(65536, '\0');
+    while (got.size() < max) {
+      sockaddr_storage from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(d.fd->get(), buf.data(), buf.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (got.empty()) return fail_errno();
+        break;
+      }
+      got.push_back(Val::record({Val::bytes(buf.substr(0, size_t(n))), socket_address(from)}));
+    }
+    return Val::ok(Val::list(std::move(got)));
+  };
+  udp["[method]incoming-datagram-stream.subscribe"] = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+    return Val::resource(s.add(Pollable{std::nullopt, dstream(a[0]).fd, POLLIN}));
+  };
+  udp["[method]outgoing-datagram-stream.check-send"] = [dstream](std::span<const Val> a) -> std::optional<Val> {
+    dstream(a[0]);
+    return Val::ok(Val::u64(64));
+  };
+  udp["[method]outgoing-datagram-stream.send"] = [dstream](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = dstream(a[0]);
+    uint64_t sent = 0;
+    for (auto& dg : a[1].items) {
+      if (dg.items.size() < 2) return fail(InvalidArgument);
+      std::string data = dg.items[0].as_bytes();
+      ssize_t n;
+      if (dg.items[1].index == 1) {
+        if (d.connected) return fail(InvalidArgument);  // a connected stream sends only to its peer
+        sockaddr_storage ss;
+        socklen_t len;
+        if (!to_sockaddr(*dg.items[1].payload(), d.family, ss, len)) return fail(InvalidArgument);
+        n = ::sendto(d.fd->get(), data.data(), data.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), len);
+      } else {
+        if (!d.connected) return fail(InvalidArgument);
+        n = ::send(d.fd->get(), data.data(), data.size(), MSG_DONTWAIT);
+      }
+      if (n < 0) {
+        if (sent) break;
+        return fail_errno();
+      }
+      ++sent;
+    }
+    return Val::ok(Val::u64(sent));
+  };
+  udp["[method]outgoing-datagram-stream.subscribe"] = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+    return Val::resource(s.add(Pollable{std::nullopt, dstream(a[0]).fd, POLLOUT}));
   };
 
   auto& lookup = into["wasi:sockets/ip-name-lookup"];
