@@ -57,6 +57,15 @@ void write_file_atomic(const fs::path& file, std::string_view bytes, const fs::p
   }
 }
 
+// Drops the index entries whose ref.name annotation is `reference`.
+void erase_reference(nlohmann::json& index, const std::string& reference) {
+  auto& ms = index["manifests"];
+  for (auto it = ms.begin(); it != ms.end();) {
+    bool match = it->contains("annotations") && (*it)["annotations"].value(kRefNameAnnotation, std::string{}) == reference;
+    it = match ? ms.erase(it) : it + 1;
+  }
+}
+
 std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw NotFoundError(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
@@ -161,16 +170,10 @@ auto ImageStore::with_index(F&& f) -> decltype(f(std::declval<nlohmann::json&>()
 
 void ImageStore::set_reference(const std::string& reference, const Descriptor& manifest) {
   with_index([&](nlohmann::json& index) {
-    auto& ms = index["manifests"];
-    for (auto it = ms.begin(); it != ms.end();) {
-      if (it->contains("annotations") && (*it)["annotations"].value(kRefNameAnnotation, std::string{}) == reference)
-        it = ms.erase(it);
-      else
-        ++it;
-    }
+    erase_reference(index, reference);
     Descriptor d = manifest;
     d.annotations[kRefNameAnnotation] = reference;
-    ms.push_back(d.to_json());
+    index["manifests"].push_back(d.to_json());
   });
 }
 
@@ -259,15 +262,7 @@ void ImageStore::remove(const std::string& reference, bool force, const std::fun
   if (in_use && !force && in_use(image->reference))
     throw RegistryError(fmt::format("image {} is used by an instance; remove the instance first or force the removal (-f)",
                                     image->reference));
-  with_index([&](nlohmann::json& index) {
-    auto& ms = index["manifests"];
-    for (auto it = ms.begin(); it != ms.end();) {
-      if (it->contains("annotations") && (*it)["annotations"].value(kRefNameAnnotation, std::string{}) == image->reference)
-        it = ms.erase(it);
-      else
-        ++it;
-    }
-  });
+  with_index([&](nlohmann::json& index) { erase_reference(index, image->reference); });
 }
 
 PruneResult ImageStore::prune() {
