@@ -104,6 +104,7 @@ Errno path_open(Call& c) {
   std::shared_ptr<FdEntry> dir;
   std::string path;
   if (Errno r = directory_and_path(c, c.u32(0), need, false, c.u32(2), c.u32(3), dir, path)) return r;
+  c.mem.bytes(c.u32(8), 4);  // a bad result pointer faults before a file is opened (or created)
   // Data-writing rights mean nothing on a directory (it is opened read-only).
   bool wants_data_write = (base & right::writes_data) && !(oflags & oflags::directory);
   bool writes = wants_data_write || (oflags & (oflags::creat | oflags::trunc)) || (fdflags_in & fdflags::append);

@@ -28,6 +28,7 @@ Errno sock_accept(Call& c) {
   if (Errno r = socket_entry(c, c.u32(0), FdKind::Listener, right::sock_accept, listener)) return r;
   uint32_t flags = c.u32(1);
   if (flags & ~uint32_t{fdflags::nonblock}) return err::inval;
+  c.mem.bytes(c.u32(2), 4);  // fault before a connection is taken off the queue
   int fd;
   for (;;) {
     fd = ::accept4(listener->host.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
