@@ -51,23 +51,18 @@ Errno args_sizes_get(Call& c) { return write_sizes(c, c.ctx.args, c.u32(0), c.u3
 Errno environ_get(Call& c) { return write_strings(c, c.ctx.env, c.u32(0), c.u32(1)); }
 Errno environ_sizes_get(Call& c) { return write_sizes(c, c.ctx.env, c.u32(0), c.u32(1)); }
 
-Errno clock_res_get(Call& c) {
+// clock_res_get and clock_time_get: one host query, its result in ns at `out`.
+Errno clock_query(Call& c, int (*query)(clockid_t, timespec*), uint32_t out) {
   clockid_t id;
   if (!host_clock(c.u32(0), id)) return err::inval;
   timespec ts;
-  if (::clock_getres(id, &ts) != 0) return last_host_errno();
-  c.mem.store<uint64_t>(c.u32(1), to_ns(ts));
+  if (query(id, &ts) != 0) return last_host_errno();
+  c.mem.store<uint64_t>(out, to_ns(ts));
   return err::success;
 }
 
-Errno clock_time_get(Call& c) {
-  clockid_t id;
-  if (!host_clock(c.u32(0), id)) return err::inval;
-  timespec ts;
-  if (::clock_gettime(id, &ts) != 0) return last_host_errno();
-  c.mem.store<uint64_t>(c.u32(2), to_ns(ts));
-  return err::success;
-}
+Errno clock_res_get(Call& c) { return clock_query(c, ::clock_getres, c.u32(1)); }
+Errno clock_time_get(Call& c) { return clock_query(c, ::clock_gettime, c.u32(2)); }
 
 Errno random_get(Call& c) {
   auto buf = c.mem.bytes(c.u32(0), c.u32(1));
