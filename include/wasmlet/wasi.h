@@ -5,8 +5,10 @@
 //   attach_wasi(store, WasiConfig{...});     // the guest's args, env, preopens, stdio
 //
 // The guest sees only what the config grants: its preopened directories
-// (paths never resolve outside them), its environment, and the listeners
-// passed in. Read-only preopens refuse every write.
+// (paths never resolve outside them: escapes fail with `notcapable`), its
+// environment, and the listeners passed in. Read-only preopens refuse every
+// write with `rofs`. Blocking calls wake on Store::interrupt() and the call's
+// deadline. Details: docs/wasi.md.
 #pragma once
 
 #include <filesystem>
