@@ -1,0 +1,128 @@
+// wasmlet.http_request over libcurl. Denied unless the plugin holds the
+// network capability, and then only to its allowed hosts (if any are listed).
+#include "plugin/http_client.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace wasmlet::plugin {
+namespace {
+
+struct Body {
+  std::string data;
+  uint64_t limit;
+  bool too_large = false;
+};
+
+size_t on_body(char* ptr, size_t size, size_t n, void* user) {
+  auto* b = static_cast<Body*>(user);
+  size_t bytes = size * n;
+  if (b->data.size() + bytes > b->limit) {
+    b->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  b->data.append(ptr, bytes);
+  return bytes;
+}
+
+size_t on_header(char* ptr, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<nlohmann::json*>(user);
+  std::string line(ptr, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string key = line.substr(0, colon);
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    auto b = value.find_first_not_of(" \t"), e = value.find_last_not_of(" \t\r\n");
+    (*headers)[key] = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+  }
+  return size * n;
+}
+
+std::string url_host(const std::string& url) {
+  CURLU* u = curl_url();
+  std::string host;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* h = nullptr;
+    if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && h) {
+      host = h;
+      curl_free(h);
+    }
+  }
+  curl_url_cleanup(u);
+  return host;
+}
+
+}  // namespace
+
+HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
+                        std::chrono::nanoseconds timeout) {
+  nlohmann::json req;
+  try {
+    req = nlohmann::json::parse(request_json);
+  } catch (const std::exception& e) {
+    return {HttpStatus::BadRequest, fmt::format("http_request: the request is not valid JSON: {}", e.what())};
+  }
+  if (!req.is_object() || !req.contains("url") || !req["url"].is_string()) {
+    return {HttpStatus::BadRequest, "http_request: the request needs a \"url\" string"};
+  }
+  std::string url = req["url"];
+  std::string method = req.value("method", std::string("GET"));
+  if (!caps.network) {
+    return {HttpStatus::Denied, fmt::format("http_request {} {} denied: the plugin has no network capability", method, url)};
+  }
+  std::string host = url_host(url);
+  if (host.empty()) return {HttpStatus::BadRequest, fmt::format("http_request: cannot parse the URL '{}'", url)};
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return {HttpStatus::Denied, fmt::format("http_request {} denied: only http and https URLs are allowed", url)};
+  }
+  if (!caps.allowed_hosts.empty() &&
+      std::find(caps.allowed_hosts.begin(), caps.allowed_hosts.end(), host) == caps.allowed_hosts.end()) {
+    return {HttpStatus::Denied, fmt::format("http_request {} {} denied: host '{}' is not in the plugin's allowed hosts", method, url, host)};
+  }
+
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return {HttpStatus::Failed, "http_request: cannot create a curl handle"};
+  CURL* c = curl.get();
+  Body body{{}, max_response_bytes};
+  nlohmann::json headers = nlohmann::json::object();
+  curl_slist* req_headers = nullptr;
+  if (req.contains("headers") && req["headers"].is_object()) {
+    for (auto& [k, v] : req["headers"].items()) {
+      if (v.is_string()) req_headers = curl_slist_append(req_headers, (k + ": " + v.get<std::string>()).c_str());
+    }
+  }
+  std::string payload = req.contains("body") && req["body"].is_string() ? req["body"].get<std::string>() : "";
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())));
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &headers);
+  if (req_headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, req_headers);
+  if (!payload.empty() || method == "POST" || method == "PUT") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
+  }
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(req_headers);
+  if (body.too_large) return {HttpStatus::Failed, fmt::format("http_request {}: the response exceeds {} bytes", url, max_response_bytes)};
+  if (rc != CURLE_OK) return {HttpStatus::Failed, fmt::format("http_request {} {}: {}", method, url, curl_easy_strerror(rc))};
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  // Invalid UTF-8 in the body is replaced so the response stays valid JSON.
+  nlohmann::json res = {{"status", code}, {"headers", headers}, {"body", body.data}};
+  return {HttpStatus::Ok, res.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+}  // namespace wasmlet::plugin

@@ -1,0 +1,23 @@
+// wasmlet.http_request: one HTTP request with libcurl, described and answered
+// in JSON, gated by the network capability and its allowed hosts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "wasmlet/plugin.h"
+
+namespace wasmlet::plugin {
+
+enum class HttpStatus : int32_t { Ok = 0, Denied = 1, Failed = 2, BadRequest = 3 };
+
+struct HttpResult {
+  HttpStatus status;
+  std::string body;  // the response JSON {status, headers, body} or the reason
+};
+
+// `request_json`: {"method": "GET", "url": "...", "headers": {...}, "body": "..."}.
+HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
+                        std::chrono::nanoseconds timeout);
+
+}  // namespace wasmlet::plugin

@@ -1,0 +1,70 @@
+// `wasmlet plugin inspect` and `wasmlet plugin call`.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "plugin_support.h"
+#include "process.h"
+
+using namespace wasmlet;
+using namespace wasmlet::testing;
+namespace fs = std::filesystem;
+
+namespace {
+ProcessResult wasmlet_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), WASMLET_BIN);
+  return run_process(args);
+}
+}  // namespace
+
+TEST(PluginCli, InspectShowsMetadataAndExports) {
+  auto r = wasmlet_cli({"plugin", "inspect", plugin_wasm("json_transform").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("name:        json_transform\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("version:     1.2.0\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("entry point: execute\n"), std::string::npos) << r.out;
+  r = wasmlet_cli({"plugin", "inspect", "--json", plugin_wasm("plugin_hostile").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["name"], "hostile");
+  EXPECT_EQ(j["version"], "0.9.1");
+  EXPECT_TRUE(j["wasi"].get<bool>());
+}
+
+TEST(PluginCli, CallWithInputConfigAndLimits) {
+  auto r = wasmlet_cli({"plugin", "call", plugin_wasm("json_transform").string(), "execute", "--input", R"({"a":"x"})",
+                        "--config", "case=upper", "--max-memory", "8Mi", "--timeout", "2s", "--fuel", "100000000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"transformed\":{\"a\":\"X\"},\"strings\":1}\n");
+}
+
+TEST(PluginCli, CallReadsAFileFromAnAllowedPathAndInputFromAFile) {
+  fs::path dir = fs::temp_directory_path() / ("wasmlet-plugin-cli-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "hello.txt") << "hi";
+  std::ofstream(dir / "input.json") << R"({"path": "/data/hello.txt"})";
+  auto r = wasmlet_cli({"plugin", "call", plugin_wasm("read_file").string(), "--input", "@" + (dir / "input.json").string(),
+                        "--allow-path", dir.string() + "::/data:ro"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["content"], "hi");
+  r = wasmlet_cli({"plugin", "call", plugin_wasm("read_file").string(), "--input", R"({"path": "/etc/hostname"})",
+                   "--allow-path", dir.string() + "::/data:ro"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("plugin 'read_file' export 'execute': failed with status 1: cannot open /etc/hostname"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+TEST(PluginCli, ErrorsAreClearAndTheExitStatusIsNonZero) {
+  auto r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "invalid_json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("plugin 'hostile' export 'invalid_json': output is not valid JSON"), std::string::npos) << r.err;
+  r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "loop", "--timeout", "200ms"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("timed out after 200 ms"), std::string::npos) << r.err;
+  r = wasmlet_cli({"plugin", "call", plugin_wasm("echo").string(), "--input", "{nope"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("input is not valid JSON"), std::string::npos) << r.err;
+  r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "http", "--input", R"({"url":"http://127.0.0.1:9/"})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("denied: the plugin has no network capability"), std::string::npos) << r.err;
+}

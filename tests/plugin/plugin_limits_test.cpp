@@ -1,0 +1,87 @@
+// Memory limit, wall-time limit (re-armed per call), fuel.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "plugin_support.h"
+
+using namespace wasmlet;
+using namespace wasmlet::testing;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+TEST(PluginLimits, DefaultsAreThoseOfTheSeed) {
+  PluginLimits l;
+  EXPECT_EQ(l.max_memory_bytes, 16u << 20);
+  EXPECT_EQ(l.timeout, 5s);
+  EXPECT_FALSE(l.fuel.has_value());
+}
+
+TEST(PluginLimits, MemoryHogStopsAtTheLimit) {
+  PluginHost host;
+  PluginOptions o;
+  o.limits.max_memory_bytes = 4u << 20;
+  auto p = host.load_file(plugin_wasm("plugin_hostile"), o);
+  CallStats st;
+  auto e = expect_plugin_error([&] { p->call("memory_hog", json(nullptr), &st); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::Memory) << e.what();
+  EXPECT_NE(std::string(e.what()).find("plugin 'hostile' export 'memory_hog': memory limit of 4194304 bytes reached"), std::string::npos) << e.what();
+  EXPECT_LE(st.memory_bytes, 4u << 20);
+  // The next call has a fresh instance and works.
+  EXPECT_EQ(p->call("execute", json{{"ok", true}}), (json{{"ok", true}}));
+}
+
+TEST(PluginLimits, LoopingPluginTimesOutWithin100msOfTheLimit) {
+  PluginHost host;
+  PluginOptions o;
+  o.limits.timeout = 300ms;
+  o.keep_warm = false;
+  auto p = host.load_file(plugin_wasm("plugin_hostile"), o);
+  for (int call = 0; call < 2; ++call) {  // every call gets its own deadline
+    auto start = std::chrono::steady_clock::now();
+    auto e = expect_plugin_error([&] { p->call("loop", json(nullptr)); });
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(e.kind(), PluginError::Kind::Timeout) << e.what();
+    EXPECT_NE(std::string(e.what()).find("plugin 'hostile' export 'loop': timed out after 300 ms"), std::string::npos) << e.what();
+    EXPECT_GE(elapsed, 300ms);
+    EXPECT_LT(elapsed, 400ms) << "call " << call;
+  }
+}
+
+TEST(PluginLimits, WarmInstanceTimeoutIsReArmedOnEveryCall) {
+  PluginHost host;
+  PluginOptions o;
+  o.limits.timeout = 200ms;
+  o.keep_warm = true;
+  auto p = host.load_file(plugin_wasm("plugin_hostile"), o);
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(100ms);  // idle time between calls does not count
+    EXPECT_EQ(p->call("work", json(1000)), 499500);
+  }
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(p->call("loop", json(nullptr)), PluginError);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
+}
+
+TEST(PluginLimits, FuelLimitStopsLongWorkButNotShortWork) {
+  PluginHost host;
+  CallStats small;
+  {
+    PluginOptions unmetered;
+    unmetered.name = "measure";
+    host.load_file(plugin_wasm("plugin_hostile"), unmetered)->call("work", json(1000), &small);
+  }
+  ASSERT_GT(small.fuel_consumed, 1000u);
+  PluginOptions o;
+  o.limits.fuel = small.fuel_consumed * 10;
+  auto p = host.load_file(plugin_wasm("plugin_hostile"), o);
+  CallStats st;
+  EXPECT_EQ(p->call("work", json(1000), &st), 499500);
+  EXPECT_EQ(st.fuel_consumed, small.fuel_consumed);  // deterministic
+  auto e = expect_plugin_error([&] { p->call("work", json(1000000)); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::Fuel) << e.what();
+  EXPECT_NE(std::string(e.what()).find("fuel limit of"), std::string::npos) << e.what();
+  // Fuel is per call: the short call still works afterwards.
+  EXPECT_EQ(p->call("work", json(1000)), 499500);
+}
