@@ -106,6 +106,26 @@ Val socket_address(const sockaddr_storage& ss) {
                                       *ip.payload(), Val::integer(sin6->sin6_scope_id)}));
 }
 
+// start-bind's work for tcp and udp: an error value, or nullopt once bound.
+std::optional<Val> bind_to(int fd, int family, const Val& address) {
+  sockaddr_storage ss;
+  socklen_t len;
+  if (!to_sockaddr(address, family, ss, len)) return fail(InvalidArgument);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail_errno();
+  return std::nullopt;
+}
+
+// finish-bind / finish-listen: moves a socket from `from` to `to`.
+template <typename Socket, typename State, typename Get>
+WasiHost::Function finish(Get get, State from, State to) {
+  return [get, from, to](std::span<const Val> a) -> std::optional<Val> {
+    Socket& sock = get(a[0]);
+    if (sock.state != from) return fail(NotInProgress);
+    sock.state = to;
+    return Val::ok();
+  };
+}
+
 Val streams_for(HostState& s, const std::shared_ptr<Fd>& fd) {
   uint32_t in = s.add(InputStream{InputStream::Kind::Socket, fd, 0, false});
   uint32_t out = s.add(OutputStream{OutputStream::Kind::Socket, fd, 0, false});
@@ -141,21 +161,13 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     auto& t = sock(a[0]);
     s.get<Network>(a[1], "network");
     if (t.state != State::Unbound) return fail(InvalidState);
-    sockaddr_storage ss;
-    socklen_t len;
-    if (!to_sockaddr(a[2], t.family, ss, len)) return fail(InvalidArgument);
     int one = 1;
     ::setsockopt(t.fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(t.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail_errno();
+    if (auto error = bind_to(t.fd->get(), t.family, a[2])) return error;
     t.state = State::BindStarted;
     return Val::ok();
   };
-  tcp["[method]tcp-socket.finish-bind"] = [sock](std::span<const Val> a) -> std::optional<Val> {
-    auto& t = sock(a[0]);
-    if (t.state != State::BindStarted) return fail(NotInProgress);
-    t.state = State::Bound;
-    return Val::ok();
-  };
+  tcp["[method]tcp-socket.finish-bind"] = finish<TcpSocket>(sock, State::BindStarted, State::Bound);
   tcp["[method]tcp-socket.start-listen"] = [sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Bound) return fail(InvalidState);
@@ -163,12 +175,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     t.state = State::ListenStarted;
     return Val::ok();
   };
-  tcp["[method]tcp-socket.finish-listen"] = [sock](std::span<const Val> a) -> std::optional<Val> {
-    auto& t = sock(a[0]);
-    if (t.state != State::ListenStarted) return fail(NotInProgress);
-    t.state = State::Listening;
-    return Val::ok();
-  };
+  tcp["[method]tcp-socket.finish-listen"] = finish<TcpSocket>(sock, State::ListenStarted, State::Listening);
   tcp["[method]tcp-socket.accept"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Listening) return fail(InvalidState);
@@ -298,19 +305,11 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     auto& u = usock(a[0]);
     s.get<Network>(a[1], "network");
     if (u.state != UState::Unbound) return fail(InvalidState);
-    sockaddr_storage ss;
-    socklen_t len;
-    if (!to_sockaddr(a[2], u.family, ss, len)) return fail(InvalidArgument);
-    if (::bind(u.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail_errno();
+    if (auto error = bind_to(u.fd->get(), u.family, a[2])) return error;
     u.state = UState::BindStarted;
     return Val::ok();
   };
-  udp["[method]udp-socket.finish-bind"] = [usock](std::span<const Val> a) -> std::optional<Val> {
-    auto& u = usock(a[0]);
-    if (u.state != UState::BindStarted) return fail(NotInProgress);
-    u.state = UState::Bound;
-    return Val::ok();
-  };
+  udp["[method]udp-socket.finish-bind"] = finish<UdpSocket>(usock, UState::BindStarted, UState::Bound);
   udp["[method]udp-socket.stream"] = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
     auto& u = usock(a[0]);
     if (u.state != UState::Bound) return fail(InvalidState);
