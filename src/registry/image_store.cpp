@@ -20,10 +20,10 @@
 namespace wasmlet::registry {
 namespace fs = std::filesystem;
 
-FileLock::FileLock(const fs::path& path) {
+FileLock::FileLock(const fs::path& path, bool shared) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw RegistryError(fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
-  while (::flock(fd_, LOCK_EX) != 0) {
+  while (::flock(fd_, shared ? LOCK_SH : LOCK_EX) != 0) {
     if (errno != EINTR) {
       int e = errno;
       ::close(fd_);
@@ -103,6 +103,8 @@ fs::path ImageStore::temp_path(const std::string& hint) const {
   fs::create_directories(root_ / "tmp");
   return root_ / "tmp" / fmt::format("{}.{}.{}", hint.substr(0, 24), getpid(), counter++);
 }
+
+FileLock ImageStore::writer_lock() const { return FileLock(root_ / "writers.lock", true); }
 
 FileLock ImageStore::lock_blob(const std::string& digest) const {
   fs::create_directories(root_ / "locks");
@@ -267,6 +269,7 @@ void ImageStore::remove(const std::string& reference, bool force, const std::fun
 
 PruneResult ImageStore::prune() {
   PruneResult result;
+  FileLock no_writers(root_ / "writers.lock");
   FileLock lock(root_ / "index.json.lock");
   std::set<std::string> keep;
   auto index = read_index();

@@ -47,6 +47,7 @@ bool ensure_blob(ImageStore& store, DistributionClient& client, const Reference&
 PullResult pull_image(ImageStore& store, DistributionClient& client, const Reference& ref) {
   PullResult result;
   result.pulled = true;
+  auto writing = store.writer_lock();
   Manifest top = client.get_manifest(ref);
   Manifest manifest = top;
   if (is_index_media_type(top.media_type) || top.json.contains("manifests")) {
@@ -113,6 +114,7 @@ PullResult pull_image_with_policy(ImageStore& store, DistributionClient& client,
 
 ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const Reference& ref) {
   BuiltArtifact a = build_cncf_artifact(wasm, source);
+  auto writing = store.writer_lock();
   store.write_blob(a.layer_descriptor.digest, wasm);
   store.write_blob(a.config_descriptor.digest, a.config);
   store.write_blob(a.manifest_descriptor.digest, a.manifest);

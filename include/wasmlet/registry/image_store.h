@@ -35,10 +35,10 @@ struct PruneResult {
   std::uint64_t space_reclaimed = 0;
 };
 
-// RAII exclusive flock on a file next to a blob.
+// RAII flock (exclusive unless `shared`) on a lock file.
 class FileLock {
  public:
-  explicit FileLock(const std::filesystem::path& path);
+  explicit FileLock(const std::filesystem::path& path, bool shared = false);
   ~FileLock();
   FileLock(FileLock&&) noexcept;
   FileLock(const FileLock&) = delete;
@@ -59,6 +59,10 @@ class ImageStore {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path blob_path(const std::string& digest) const;
 
+  // Held (shared) by pulls and loads from their first blob until the
+  // reference is set; prune takes it exclusively, so it never deletes a blob
+  // whose reference is about to be written.
+  FileLock writer_lock() const;
   // Lock held while checking for and fetching one blob.
   FileLock lock_blob(const std::string& digest) const;
   bool has_blob(const std::string& digest) const;
