@@ -8,9 +8,15 @@
 
 #include <fmt/format.h>
 
+#include "wasmlet/registry/pull_policy.h"
+#include "wasmlet/registry/registry_error.h"
+
 namespace wasmlet::runtime {
 
-ImageStore::ImageStore(std::filesystem::path dir) : dir_(std::move(dir)) { std::filesystem::create_directories(dir_); }
+ImageStore::ImageStore(std::filesystem::path dir, std::filesystem::path data_dir)
+    : dir_(std::move(dir)), data_dir_(std::move(data_dir)) {
+  std::filesystem::create_directories(dir_);
+}
 
 std::string ImageStore::cache_key(const std::string& reference) {
   std::string key = reference;
@@ -55,26 +61,61 @@ std::filesystem::path ImageStore::store_file(const std::string& reference, const
   return dest;
 }
 
-std::filesystem::path ImageStore::import(const std::string& reference, const std::vector<uint8_t>& bytes) {
-  std::lock_guard lock(mu_);
+std::filesystem::path ImageStore::write_module(const std::string& reference, std::string_view bytes) {
   auto dest = path_for(reference);
-  std::ofstream out(dest, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw RuntimeError(RuntimeError::Kind::Internal, fmt::format("image '{}': cannot write '{}'", reference, dest.string()));
+  auto tmp = dest;
+  tmp += fmt::format(".tmp{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw RuntimeError(RuntimeError::Kind::Internal, fmt::format("image '{}': cannot write '{}'", reference, tmp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, dest, ec);
+  if (ec) throw RuntimeError(RuntimeError::Kind::Internal, fmt::format("image '{}': cannot write '{}': {}", reference, dest.string(), ec.message()));
   std::ofstream(dest.string().substr(0, dest.string().size() - 5) + ".ref") << reference;
   return dest;
 }
 
-std::filesystem::path ImageStore::pull_remote(const std::string& reference, const std::optional<RegistryAuth>&) {
-  throw RuntimeError(RuntimeError::Kind::PullFailed,
-                     fmt::format("image '{}' is not in the local image store ({}) and this wasmlet cannot pull from "
-                                 "registries yet; give a module file (an absolute path or file:///path.wasm)",
-                                 reference, dir_.string()));
+std::filesystem::path ImageStore::import(const std::string& reference, const std::vector<uint8_t>& bytes) {
+  std::lock_guard lock(mu_);
+  return write_module(reference, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+std::filesystem::path ImageStore::pull_remote(const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth) {
+  registry::Reference ref;
+  try {
+    ref = registry::Reference::parse(reference);
+  } catch (const Error& e) {
+    throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("image '{}': {}", reference, e.what()));
+  }
+  try {
+    registry::ImageStore oci(registry::ImageStore::default_root(data_dir_));
+    registry::CredentialStore logins(data_dir_ / "auth.json", registry::CredentialStore::default_docker_config());
+    registry::ClientOptions options;
+    options.credential_store = &logins;
+    if (auth) options.credentials = registry::Credentials{auth->username, auth->token.empty() ? auth->password : auth->token, {}};
+    registry::DistributionClient client(options);
+    auto policy_of = [](PullPolicy p) {
+      return p == PullPolicy::Always ? registry::PullPolicy::Always
+             : p == PullPolicy::Never ? registry::PullPolicy::Never
+                                      : registry::PullPolicy::IfNotPresent;
+    };
+    auto result = registry::pull_image_with_policy(oci, client, ref, policy_of(policy));
+    if (!result.image)
+      throw RuntimeError(RuntimeError::Kind::NotFound,
+                         fmt::format("image '{}' is not in the local image store and the pull policy is never", reference));
+    std::string wasm = oci.wasm_bytes(*result.image);
+    std::lock_guard lock(mu_);
+    return write_module(reference, wasm);
+  } catch (const registry::RegistryError& e) {
+    throw RuntimeError(RuntimeError::Kind::PullFailed, fmt::format("image '{}': {}", reference, e.what()));
+  }
 }
 
 std::filesystem::path ImageStore::pull(const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth) {
   if (reference.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "the image reference must not be empty");
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   auto cached = path_for(reference);
   std::error_code ec;
   bool present = std::filesystem::is_regular_file(cached, ec);
@@ -94,13 +135,9 @@ std::filesystem::path ImageStore::pull(const std::string& reference, PullPolicy 
       throw RuntimeError(RuntimeError::Kind::PullFailed, fmt::format("image '{}': the module file '{}' does not exist", reference, file->string()));
     return store_file(reference, *file);
   }
-  if (policy == PullPolicy::Never) {
-    if (present) return cached;
-    throw RuntimeError(RuntimeError::Kind::NotFound,
-                       fmt::format("image '{}' is not in the local image store ({}) and the pull policy is never", reference, dir_.string()));
-  }
-  if (present && policy == PullPolicy::IfNotPresent) return cached;
-  return pull_remote(reference, auth);
+  if (present && policy != PullPolicy::Always) return cached;
+  lock.unlock();  // a registry pull may take long; the OCI store locks its own blobs
+  return pull_remote(reference, policy, auth);
 }
 
 std::vector<ImageInfo> ImageStore::list() {

@@ -2,8 +2,10 @@
 // the reference (KEY is the reference with / : @ replaced by _, as in the
 // seed's cache). References are registry names or local module files (an
 // absolute path or file:///path); a file is copied in, so an instance never
-// depends on the file changing later. Registry pulls go through pull_remote,
-// the seam for the registry client.
+// depends on the file changing later. Registry references are pulled by the
+// registry client into the OCI layout DATA_DIR/oci (credentials: inline, then
+// DATA_DIR/auth.json, then ~/.docker/config.json) and their module is
+// extracted here.
 #pragma once
 
 #include <filesystem>
@@ -19,7 +21,8 @@ namespace wasmlet::runtime {
 
 class ImageStore {
  public:
-  explicit ImageStore(std::filesystem::path dir);
+  // `dir`: the extracted modules; `data_dir`: where the OCI store and logins live.
+  ImageStore(std::filesystem::path dir, std::filesystem::path data_dir);
 
   // Makes `reference` available locally per `policy` and returns the module file.
   std::filesystem::path pull(const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth);
@@ -40,9 +43,11 @@ class ImageStore {
  private:
   std::filesystem::path path_for(const std::string& reference) const;
   std::filesystem::path store_file(const std::string& reference, const std::filesystem::path& from);
-  std::filesystem::path pull_remote(const std::string& reference, const std::optional<RegistryAuth>& auth);
+  std::filesystem::path pull_remote(const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth);
+  std::filesystem::path write_module(const std::string& reference, std::string_view bytes);
 
   std::filesystem::path dir_;
+  std::filesystem::path data_dir_;
   std::mutex mu_;
 };
 
