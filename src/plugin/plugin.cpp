@@ -240,18 +240,31 @@ bool Plugin::warm() const { return impl_->options.keep_warm; }
 bool Plugin::uses_wasi() const { return impl_->uses_wasi; }
 
 namespace {
-// Checks that the output is UTF-8 and JSON; returns the parsed value.
-nlohmann::json parse_output(const detail::PluginImpl& impl, const std::string& export_name, std::span<const uint8_t> out) {
+// The parser's message for text that json::accept refused.
+template <typename It>
+std::string json_error(It begin, It end) {
+  try {
+    (void)nlohmann::json::parse(begin, end).is_null();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "invalid JSON";
+}
+
+// Checks that the output is UTF-8 and JSON; parses it only if `value` is given
+// (the validating scan allocates nothing).
+void check_output(const detail::PluginImpl& impl, const std::string& export_name, std::span<const uint8_t> out,
+                  nlohmann::json* value) {
   size_t bad = 0;
   if (!plugin::valid_utf8(out, &bad)) {
     throw PluginError(PluginError::Kind::BadOutput, impl.name, export_name,
                       fmt::format("output is not valid UTF-8 (byte {} of {}): {}", bad, out.size(), detail::excerpt(out)));
   }
-  try {
-    return nlohmann::json::parse(out.begin(), out.end());
-  } catch (const std::exception& e) {
+  bool ok = value ? !(*value = nlohmann::json::parse(out.begin(), out.end(), nullptr, false)).is_discarded()
+                  : nlohmann::json::accept(out.begin(), out.end());
+  if (!ok) {
     throw PluginError(PluginError::Kind::BadOutput, impl.name, export_name,
-                      fmt::format("output is not valid JSON ({}): {}", e.what(), detail::excerpt(out)));
+                      fmt::format("output is not valid JSON ({}): {}", json_error(out.begin(), out.end()), detail::excerpt(out)));
   }
 }
 }  // namespace
@@ -263,17 +276,14 @@ std::string Plugin::call_json(std::string_view export_name, std::string_view jso
     throw PluginError(PluginError::Kind::InvalidInput, impl_->name, std::string(export_name),
                       fmt::format("input is not valid UTF-8 (byte {})", bad));
   }
-  try {
-    nlohmann::json parsed = nlohmann::json::parse(json_text);
-    (void)parsed;
-  } catch (const std::exception& e) {
+  if (!nlohmann::json::accept(json_text)) {
     throw PluginError(PluginError::Kind::InvalidInput, impl_->name, std::string(export_name),
-                      fmt::format("input is not valid JSON: {}", e.what()));
+                      fmt::format("input is not valid JSON: {}", json_error(json_text.begin(), json_text.end())));
   }
   CallStats local;
   CallStats* st = stats ? stats : &local;
   std::vector<uint8_t> out = impl_->run(export_name, std::vector<uint8_t>(in.begin(), in.end()), true, st);
-  (void)parse_output(*impl_, st->export_name, out);
+  check_output(*impl_, st->export_name, out, nullptr);
   return std::string(out.begin(), out.end());
 }
 
@@ -283,7 +293,9 @@ nlohmann::json Plugin::call(std::string_view export_name, const nlohmann::json& 
   CallStats local;
   CallStats* st = stats ? stats : &local;
   std::vector<uint8_t> out = impl_->run(export_name, std::vector<uint8_t>(text.begin(), text.end()), true, st);
-  return parse_output(*impl_, st->export_name, out);
+  nlohmann::json value;
+  check_output(*impl_, st->export_name, out, &value);
+  return value;
 }
 
 std::vector<uint8_t> Plugin::call(std::string_view export_name, std::span<const uint8_t> input, CallStats* stats) const {
