@@ -1,0 +1,70 @@
+/* The ABI between wasmlet (C++) and an AOT-compiled module (a shared object
+ * built from wasm2c's C plus wasmlet's glue). Plain C: it is compiled into
+ * every artifact and included by the engine. Bump WASMLET_AOT_ABI whenever
+ * anything here or in the glue changes; the artifact cache keys on it. */
+#ifndef WASMLET_AOT_ABI_H_
+#define WASMLET_AOT_ABI_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WASMLET_AOT_ABI 3
+
+/* One argument or result of a call across the boundary. */
+typedef union {
+  uint32_t i32;
+  uint64_t i64;
+  float f32;
+  double f64;
+} wasmlet_slot;
+
+/* What the engine provides to the artifact (wasm-rt's memory functions and
+ * traps are implemented by the engine; the glue forwards to these). */
+typedef struct {
+  uint32_t abi;
+  void (*trap)(uint32_t code, void* pc); /* never returns */
+  void (*allocate_memory)(void* memory, uint32_t initial_pages, uint32_t max_pages);
+  uint32_t (*grow_memory)(void* memory, uint32_t delta_pages);
+  void (*free_memory)(void* memory);
+  /* Runs import `index` (the artifact's import table order) for the
+   * instance context `ctx`: arguments in slots[0..], results written back. */
+  void (*call_import)(void* ctx, uint32_t index, wasmlet_slot* slots);
+} wasmlet_aot_host;
+
+enum { WASMLET_EXPORT_FUNC = 0, WASMLET_EXPORT_MEMORY = 2, WASMLET_EXPORT_GLOBAL = 3 };
+
+typedef struct {
+  const char* name;
+  uint32_t kind;
+  void (*invoke)(void* instance, wasmlet_slot* slots); /* functions */
+  void* (*get)(void* instance); /* memories (wasm_rt_memory_t*) and globals (pointer to the value) */
+} wasmlet_aot_export;
+
+typedef struct {
+  const char* module;
+  const char* name;
+} wasmlet_aot_import;
+
+typedef struct {
+  uint32_t abi;
+  const char* key; /* the cache key the artifact was built for */
+  size_t instance_size;
+  uint64_t initial_memory_pages; /* all defined memories together */
+  void (*init_module)(void); /* idempotent, thread-safe */
+  void (*instantiate)(void* instance, void* ctx); /* runs the start function */
+  void (*free_instance)(void* instance);
+  uint32_t num_imports;
+  const wasmlet_aot_import* imports;
+  uint32_t num_exports;
+  const wasmlet_aot_export* exports;
+} wasmlet_aot_module;
+
+#define WASMLET_AOT_ENTRY "wasmlet_aot_entry"
+typedef const wasmlet_aot_module* (*wasmlet_aot_entry_fn)(const wasmlet_aot_host* host);
+
+/* Trap codes beyond wasm-rt's wasm_rt_trap_t. */
+#define WASMLET_TRAP_HOST 100u          /* a host function ended the guest */
+#define WASMLET_TRAP_TABLE_BOUNDS 101u  /* call_indirect past the table's end */
+#define WASMLET_TRAP_NULL_ELEMENT 102u  /* call_indirect of an uninitialised element */
+
+#endif

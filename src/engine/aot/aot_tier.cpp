@@ -1,0 +1,423 @@
+#include "engine/aot/aot_tier.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+#include <wasm-rt.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "engine/aot/aot_abi.h"
+#include "engine/aot/artifact_cache.h"
+#include "engine/aot/c_codegen.h"
+#include "engine/aot/native_compiler.h"
+#include "engine/aot/wasm_rt_runtime.h"
+#include "engine/metering.h"
+#include "wasmlet/engine.h"
+#include "wasmlet/error.h"
+#include "wasmlet/linker.h"
+#include "wasmlet/module.h"
+#include "wasmlet/store.h"
+
+namespace wasmlet::detail::aot {
+
+namespace {
+
+void emit(const std::function<void(const std::string&)>& sink, const std::string& message, bool tty_only) {
+  if (sink) return sink(message);
+  if (tty_only && !isatty(2)) return;
+  std::fprintf(stderr, "wasmlet: %s%s\n", tty_only ? "" : "note: ", message.c_str());
+}
+
+// A loaded artifact.
+class Artifact {
+ public:
+  // Returns null (and says why in `error`) if the file is not a usable artifact for `key`.
+  static std::unique_ptr<Artifact> load(const std::filesystem::path& path, const std::string& key, std::string& error) {
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char* e = dlerror();
+      error = e ? e : "dlopen failed";
+      return nullptr;
+    }
+    auto entry = reinterpret_cast<wasmlet_aot_entry_fn>(dlsym(handle, WASMLET_AOT_ENTRY));
+    const wasmlet_aot_module* module = entry ? entry(host_table()) : nullptr;
+    if (!module || module->abi != WASMLET_AOT_ABI || !module->key || key != module->key) {
+      error = "stale artifact (ABI or key mismatch)";
+      dlclose(handle);
+      return nullptr;
+    }
+    module->init_module();
+    return std::unique_ptr<Artifact>(new Artifact(handle, module));
+  }
+  ~Artifact() { dlclose(handle_); }
+  const wasmlet_aot_module& entry() const { return *entry_; }
+
+ private:
+  Artifact(void* handle, const wasmlet_aot_module* entry) : handle_(handle), entry_(entry) {}
+  void* handle_;
+  const wasmlet_aot_module* entry_;
+};
+
+class AotModule;
+
+class AotInstance final : public TierInstance, public MemorySource, public InstanceContext {
+ public:
+  AotInstance(Store& store, const Module& module, const Linker& linker, const AotModule& aot);
+  ~AotInstance() override;
+
+  Outcome call(const ExportInfo& function, std::span<const Value> args) override;
+  GuestMemory memory() override;
+  const Outcome& start_outcome() const override { return start_; }
+  const Module& module() const override { return module_; }
+  bool call_import(uint32_t index, wasmlet_slot* slots) noexcept override;
+
+ private:
+  struct Binding {
+    bool refuel = false;
+    const HostDefinition* host = nullptr;
+    std::string qualified;
+  };
+  Outcome outcome_from_trap(const GuardedResult& result);
+  int64_t budget() const;
+
+  Module module_;
+  const AotModule& aot_;
+  const wasmlet_aot_module& entry_;
+  std::vector<Binding> bindings_;
+  void* instance_ = nullptr;
+  std::optional<int> pending_exit_;
+  std::optional<TrapInfo> pending_trap_;
+  Outcome start_;
+  bool failed_start_ = false;
+};
+
+class AotModule final : public TierModule {
+ public:
+  AotModule(std::unique_ptr<Artifact> artifact, bool guard_pages)
+      : artifact_(std::move(artifact)), guard_pages_(guard_pages) {
+    const auto& e = artifact_->entry();
+    for (uint32_t i = 0; i < e.num_exports; ++i) {
+      const auto& x = e.exports[i];
+      exports_[x.name] = i;
+      if (x.kind == WASMLET_EXPORT_MEMORY && (memory_export_ < 0 || std::string_view(x.name) == "memory"))
+        memory_export_ = static_cast<int>(i);
+      if (x.kind == WASMLET_EXPORT_GLOBAL && std::string_view(x.name) == kBudgetExport) budget_export_ = static_cast<int>(i);
+    }
+  }
+  std::unique_ptr<TierInstance> instantiate(Store& store, const Module& module, const Linker& linker) const override {
+    return std::make_unique<AotInstance>(store, module, linker, *this);
+  }
+  const wasmlet_aot_module& entry() const { return artifact_->entry(); }
+  bool guard_pages() const { return guard_pages_; }
+  int export_index(const std::string& name) const {
+    auto it = exports_.find(name);
+    return it == exports_.end() ? -1 : static_cast<int>(it->second);
+  }
+  int memory_export() const { return memory_export_; }
+  int budget_export() const { return budget_export_; }
+
+ private:
+  std::unique_ptr<Artifact> artifact_;
+  bool guard_pages_;
+  std::unordered_map<std::string, uint32_t> exports_;
+  int memory_export_ = -1;
+  int budget_export_ = -1;
+};
+
+AotInstance::AotInstance(Store& store, const Module& module, const Linker& linker, const AotModule& aot)
+    : InstanceContext(store, aot.guard_pages()), module_(module), aot_(aot), entry_(aot.entry()) {
+  if (auto limit = store.limits().max_memory_bytes; limit && entry_.initial_memory_pages * kPageSize > *limit)
+    throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start, more than the memory limit of {} bytes",
+                                module_.name(), entry_.initial_memory_pages * kPageSize, *limit));
+  for (uint32_t i = 0; i < entry_.num_imports; ++i) {
+    const std::string mod = entry_.imports[i].module, name = entry_.imports[i].name;
+    Binding b;
+    b.qualified = mod + "." + name;
+    if (mod == kMeterModule && name == kRefuelName) {
+      b.refuel = true;
+    } else {
+      FuncType wanted;
+      for (const auto& import : module_.imports())
+        if (import.module == mod && import.name == name) wanted = import.type;
+      const HostDefinition* def = linker.find(mod, name);
+      if (!def)
+        throw LinkError(fmt::format("{}: unknown import: function {} {} is not provided by the host", module_.name(),
+                                    b.qualified, wanted.to_string()));
+      if (def->type != wanted)
+        throw LinkError(fmt::format("{}: import {} has type {}, but the host function has type {}", module_.name(),
+                                    b.qualified, wanted.to_string(), def->type.to_string()));
+      b.host = def;
+    }
+    bindings_.push_back(std::move(b));
+  }
+  instance_ = std::calloc(1, entry_.instance_size ? entry_.instance_size : 1);
+  if (!instance_) throw Error(fmt::format("{}: out of memory creating an instance", module_.name()));
+  struct Args {
+    const wasmlet_aot_module* entry;
+    void* instance;
+    void* ctx;
+  } args{&entry_, instance_, static_cast<InstanceContext*>(this)};
+  store.arm_deadline();
+  GuardedResult r = run_guarded(*this, [](void* p) {
+    auto* a = static_cast<Args*>(p);
+    a->entry->instantiate(a->instance, a->ctx);
+  }, &args);
+  store.clear_deadline();
+  if (aot_.budget_export() >= 0) settle_fuel(store, budget());
+  if (r.code) {
+    start_ = outcome_from_trap(r);
+    failed_start_ = true;
+  }
+}
+
+AotInstance::~AotInstance() {
+  if (!instance_) return;
+  ScopedContext scope(*this);
+  entry_.free_instance(instance_);
+  std::free(instance_);
+}
+
+int64_t AotInstance::budget() const {
+  const auto& x = entry_.exports[aot_.budget_export()];
+  return *static_cast<int64_t*>(x.get(instance_));
+}
+
+GuestMemory AotInstance::memory() {
+  if (aot_.memory_export() < 0 || !instance_) return {};
+  auto* mem = static_cast<wasm_rt_memory_t*>(entry_.exports[aot_.memory_export()].get(instance_));
+  return GuestMemory(mem->data, mem->size);
+}
+
+bool AotInstance::call_import(uint32_t index, wasmlet_slot* slots) noexcept {
+  const Binding& b = bindings_[index];
+  try {
+    if (b.refuel) {
+      slots[0].i64 = static_cast<uint64_t>(refuel(store(), static_cast<int64_t>(slots[0].i64)));
+      return true;
+    }
+    const FuncType& type = b.host->type;
+    std::array<Value, 8> small_args, small_results;
+    std::vector<Value> big_args, big_results;
+    std::span<Value> args = type.params.size() <= 8 ? std::span<Value>(small_args.data(), type.params.size())
+                                                    : (big_args.resize(type.params.size()), std::span<Value>(big_args));
+    std::span<Value> results = type.results.size() <= 8
+                                   ? std::span<Value>(small_results.data(), type.results.size())
+                                   : (big_results.resize(type.results.size()), std::span<Value>(big_results));
+    for (size_t i = 0; i < args.size(); ++i) {
+      switch (type.params[i]) {
+        case ValType::I32: args[i] = Value::i32(static_cast<int32_t>(slots[i].i32)); break;
+        case ValType::I64: args[i] = Value::i64(static_cast<int64_t>(slots[i].i64)); break;
+        case ValType::F32: args[i] = Value::f32(slots[i].f32); break;
+        default: args[i] = Value::f64(slots[i].f64); break;
+      }
+    }
+    for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(type.results[i]);
+    Caller caller(store(), *this, b.qualified);
+    b.host->function(caller, args, results);
+    for (size_t i = 0; i < results.size(); ++i) {
+      switch (type.results[i]) {
+        case ValType::I32: slots[i].i32 = results[i].as_u32(); break;
+        case ValType::I64: slots[i].i64 = results[i].as_u64(); break;
+        case ValType::F32: slots[i].f32 = results[i].as_f32(); break;
+        default: slots[i].f64 = results[i].as_f64(); break;
+      }
+    }
+    return true;
+  } catch (const HostExit& e) {
+    pending_exit_ = e.code;
+  } catch (const HostTrap& e) {
+    pending_trap_ = TrapInfo{TrapKind::HostError, e.message, {}};
+  } catch (const MeterTrap& e) {
+    pending_trap_ = TrapInfo{e.kind, e.message, {}};
+  } catch (const std::exception& e) {
+    pending_trap_ = TrapInfo{TrapKind::HostError, fmt::format("{}: {}", b.qualified, e.what()), {}};
+  } catch (...) {
+    pending_trap_ = TrapInfo{TrapKind::HostError, fmt::format("{}: unknown exception", b.qualified), {}};
+  }
+  return false;
+}
+
+Outcome AotInstance::call(const ExportInfo& function, std::span<const Value> args) {
+  if (failed_start_) return start_;
+  const int index = aot_.export_index(function.name);
+  if (index < 0) throw UsageError(fmt::format("{}: export '{}' is not reachable in the AOT tier", module_.name(), function.name));
+  const size_t n = std::max<size_t>({1, args.size(), function.type.results.size()});
+  std::array<wasmlet_slot, 16> small{};
+  std::vector<wasmlet_slot> big;
+  wasmlet_slot* slots = n <= small.size() ? small.data() : (big.resize(n), big.data());
+  for (size_t i = 0; i < args.size(); ++i) {
+    switch (args[i].type()) {
+      case ValType::I32: slots[i].i32 = args[i].as_u32(); break;
+      case ValType::I64: slots[i].i64 = args[i].as_u64(); break;
+      case ValType::F32: slots[i].f32 = args[i].as_f32(); break;
+      case ValType::F64: slots[i].f64 = args[i].as_f64(); break;
+      default: throw UsageError("AOT tier: reference and vector arguments are not supported");
+    }
+  }
+  struct CallArgs {
+    void (*invoke)(void*, wasmlet_slot*);
+    void* instance;
+    wasmlet_slot* slots;
+  } call_args{entry_.exports[index].invoke, instance_, slots};
+  store().arm_deadline();
+  GuardedResult r = run_guarded(*this, [](void* p) {
+    auto* a = static_cast<CallArgs*>(p);
+    a->invoke(a->instance, a->slots);
+  }, &call_args);
+  store().clear_deadline();
+  if (aot_.budget_export() >= 0) settle_fuel(store(), budget());
+  store().set_memory_bytes(memory_bytes());
+  if (r.code) return outcome_from_trap(r);
+  Outcome outcome;
+  for (size_t i = 0; i < function.type.results.size(); ++i) {
+    switch (function.type.results[i]) {
+      case ValType::I32: outcome.results.push_back(Value::i32(static_cast<int32_t>(slots[i].i32))); break;
+      case ValType::I64: outcome.results.push_back(Value::i64(static_cast<int64_t>(slots[i].i64))); break;
+      case ValType::F32: outcome.results.push_back(Value::f32(slots[i].f32)); break;
+      default: outcome.results.push_back(Value::f64(slots[i].f64)); break;
+    }
+  }
+  return outcome;
+}
+
+TrapKind kind_of(uint32_t code) {
+  switch (code) {
+    case WASM_RT_TRAP_OOB: return TrapKind::MemoryOutOfBounds;
+    case WASM_RT_TRAP_INT_OVERFLOW: return TrapKind::IntegerOverflow;
+    case WASM_RT_TRAP_DIV_BY_ZERO: return TrapKind::IntegerDivideByZero;
+    case WASM_RT_TRAP_INVALID_CONVERSION: return TrapKind::InvalidConversion;
+    case WASM_RT_TRAP_UNREACHABLE: return TrapKind::Unreachable;
+    case WASM_RT_TRAP_CALL_INDIRECT: return TrapKind::IndirectCallTypeMismatch;
+    case WASM_RT_TRAP_EXHAUSTION: return TrapKind::StackExhausted;
+    case WASMLET_TRAP_TABLE_BOUNDS: return TrapKind::TableOutOfBounds;
+    case WASMLET_TRAP_NULL_ELEMENT: return TrapKind::UninitializedElement;
+    default: return TrapKind::Other;
+  }
+}
+
+Outcome AotInstance::outcome_from_trap(const GuardedResult& result) {
+  Outcome outcome;
+  if (result.code == WASMLET_TRAP_HOST && pending_exit_) {
+    outcome.kind = Outcome::Kind::Exited;
+    outcome.exit_code = *pending_exit_;
+    pending_exit_.reset();
+    return outcome;
+  }
+  outcome.kind = Outcome::Kind::Trapped;
+  if (result.code == WASMLET_TRAP_HOST && pending_trap_) {
+    outcome.trap = std::move(*pending_trap_);
+    pending_trap_.reset();
+  } else if (result.code == WASMLET_TRAP_HOST) {
+    outcome.trap = TrapInfo{TrapKind::Other, runtime_error.empty() ? "runtime error" : runtime_error, {}};
+  } else {
+    outcome.trap.kind = kind_of(result.code);
+    outcome.trap.message = to_string(outcome.trap.kind);
+  }
+  return outcome;
+}
+
+std::string compiler_of(const Engine& engine) { return compiler_command(engine.config().compiler); }
+
+// Builds the artifact for `key` into `out` (the cache calls this under its lock).
+void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, const std::string& key,
+                    const ArtifactOptions& options, const std::function<void(const std::string&)>& progress,
+                    const std::filesystem::path& out) {
+  const auto start = std::chrono::steady_clock::now();
+  CSources sources = generate_c(wasm, name, key);
+  const auto dir = out.parent_path();
+  auto write = [&](const char* file, const std::string& text) {
+    std::ofstream f(dir / file, std::ios::binary);
+    f << text;
+    if (!f) throw Error(fmt::format("AOT: cannot write {}", (dir / file).string()));
+  };
+  write("module.c", sources.module_c);
+  write("module.h", sources.module_h);
+  write("glue.c", sources.glue_c);
+  const size_t kib = sources.module_c.size() / 1024;
+  const bool long_compile = kib >= 256;
+  if (long_compile) emit(progress, fmt::format("compiling {} to native code ({} KiB of C)...", name, kib), true);
+  std::vector<std::string> defines = {"WASM_RT_USE_STACK_DEPTH_COUNT=0"};
+  defines.push_back(options.guard_pages ? "WASM_RT_MEMCHECK_SIGNAL_HANDLER=1" : "WASM_RT_MEMCHECK_SIGNAL_HANDLER=0");
+  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines);
+  if (!result.ok) throw CompileError(fmt::format("{}: AOT compilation failed: {}", name, result.message));
+  if (long_compile) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    emit(progress, fmt::format("compiled {} in {:.1f} s", name, s), true);
+  }
+}
+
+}  // namespace
+
+std::filesystem::path cache_dir(const Engine& engine) {
+  return engine.config().cache_dir.empty() ? default_cache_dir() : engine.config().cache_dir;
+}
+
+bool runs_native(const TierModule& tier) { return dynamic_cast<const AotModule*>(&tier) != nullptr; }
+
+std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const ModuleImpl& module, Policy policy) {
+  const auto& config = engine.config();
+  auto note = [&](const std::string& message) { emit(config.on_note, message, false); };
+  ArtifactOptions options{compiler_of(engine), guard_pages_available()};
+  const std::string key = artifact_key(module.metered, options);
+  const ArtifactCache cache(cache_dir(engine));
+
+  auto load = [&](const std::filesystem::path& path) -> std::shared_ptr<const TierModule> {
+    std::string error;
+    auto artifact = Artifact::load(path, key, error);
+    if (!artifact) return nullptr;
+    return std::make_shared<AotModule>(std::move(artifact), options.guard_pages);
+  };
+
+  if (auto hit = cache.lookup(key))
+    if (auto tier = load(*hit)) return tier;
+
+  if (auto reason = unsupported_feature(module.metered)) {
+    note(fmt::format("{}: running in the interpreter: the AOT tier cannot compile modules that use {}", module.name,
+                     *reason));
+    return compile_interp(module);
+  }
+  if (!compiler_available(options.compiler)) {
+    note(fmt::format("{}: running in the interpreter: no C compiler ('{}' not found; set CC or install cc)",
+                     module.name, options.compiler));
+    return compile_interp(module);
+  }
+  auto build = [metered = module.metered, name = module.name, key, options,
+                progress = config.on_progress](const std::filesystem::path& out) {
+    build_artifact(metered, name, key, options, progress, out);
+  };
+  if (policy == Policy::Auto && module.metered.size() > config.auto_compile_max_bytes) {
+    std::thread([cache, key, build] {
+      try {
+        cache.get_or_build(key, build);
+      } catch (...) {
+        // The next run tries again (and reports the error if it compiles in the foreground).
+      }
+    }).detach();
+    note(fmt::format("{}: running in the interpreter while the native code is compiled in the background", module.name));
+    return compile_interp(module);
+  }
+  try {
+    const auto path = cache.get_or_build(key, build);
+    if (auto tier = load(path)) return tier;
+    // Built but unloadable (damaged between build and load): rebuild once.
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    if (auto tier = load(cache.get_or_build(key, build))) return tier;
+    throw CompileError(fmt::format("{}: the AOT artifact cannot be loaded", module.name));
+  } catch (const CompileError& e) {
+    if (policy == Policy::Always) throw;
+    note(fmt::format("running in the interpreter: {}", e.what()));
+    return compile_interp(module);
+  }
+}
+
+}  // namespace wasmlet::detail::aot

@@ -1,0 +1,169 @@
+#include "engine/aot/artifact_cache.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/aot/aot_abi.h"
+#include "engine/aot/native_compiler.h"
+#include "wasmlet/error.h"
+
+namespace wasmlet::detail::aot {
+
+namespace {
+
+constexpr char kMagic[16] = "WASMLET-AOT-v1\n";
+constexpr size_t kTrailerSize = 16 + 8 + 32;
+constexpr const char* kEngineVersion = "wasmlet-0.1.0";
+
+std::atomic<uint64_t> g_builds{0};
+
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
+  void update(std::string_view s) { update(s.data(), s.size()); }
+  std::array<uint8_t, 32> finish() {
+    std::array<uint8_t, 32> out{};
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, out.data(), &len);
+    return out;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+std::string hex(std::span<const uint8_t> bytes) {
+  std::string out;
+  for (uint8_t b : bytes) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+bool read_file(const std::filesystem::path& path, std::vector<uint8_t>& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+bool valid_entry(const std::filesystem::path& path) {
+  std::vector<uint8_t> bytes;
+  if (!read_file(path, bytes) || bytes.size() < kTrailerSize + 4) return false;
+  const size_t payload = bytes.size() - kTrailerSize;
+  const uint8_t* trailer = bytes.data() + payload;
+  if (std::memcmp(trailer, kMagic, 16) != 0) return false;
+  uint64_t size;
+  std::memcpy(&size, trailer + 16, 8);
+  if (size != payload) return false;
+  Sha256 sha;
+  sha.update(bytes.data(), payload);
+  auto digest = sha.finish();
+  return std::memcmp(digest.data(), trailer + 24, 32) == 0;
+}
+
+void append_trailer(const std::filesystem::path& path) {
+  std::vector<uint8_t> bytes;
+  if (!read_file(path, bytes)) throw CompileError(fmt::format("AOT: cannot read the built artifact {}", path.string()));
+  Sha256 sha;
+  sha.update(bytes.data(), bytes.size());
+  auto digest = sha.finish();
+  uint64_t size = bytes.size();
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out.write(kMagic, 16);
+  out.write(reinterpret_cast<const char*>(&size), 8);
+  out.write(reinterpret_cast<const char*>(digest.data()), 32);
+  out.flush();
+  if (!out) throw CompileError(fmt::format("AOT: cannot write the artifact {}", path.string()));
+}
+
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& path) {
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(fmt::format("AOT cache: cannot open lock {}: {}", path.string(), std::strerror(errno)));
+    while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {}
+  }
+  ~FileLock() {
+    flock(fd_, LOCK_UN);
+    close(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options) {
+  Sha256 sha;
+  sha.update(wasm.data(), wasm.size());
+  sha.update(fmt::format("\n{}\nabi={}\ncc={}\nguard={}\n", kEngineVersion, WASMLET_AOT_ABI, options.compiler,
+                         options.guard_pages));
+  for (const auto& flag : aot_cflags()) sha.update(flag + " ");
+  auto digest = sha.finish();
+  return hex(digest);
+}
+
+std::filesystem::path ArtifactCache::entry_path(const std::string& key) const { return dir_ / "aot" / (key + ".so"); }
+
+std::optional<std::filesystem::path> ArtifactCache::lookup(const std::string& key) const {
+  auto path = entry_path(key);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  if (valid_entry(path)) return path;
+  std::filesystem::remove(path, ec);
+  return std::nullopt;
+}
+
+std::filesystem::path ArtifactCache::get_or_build(const std::string& key,
+                                                  const std::function<void(const std::filesystem::path&)>& build) const {
+  if (auto hit = lookup(key)) return *hit;
+  std::error_code ec;
+  std::filesystem::create_directories(dir_ / "aot", ec);
+  if (ec) throw Error(fmt::format("AOT cache: cannot create {}: {}", (dir_ / "aot").string(), ec.message()));
+  FileLock lock(dir_ / "aot" / (key + ".lock"));
+  if (auto hit = lookup(key)) return *hit;  // someone else built it while we waited
+
+  std::string temp_template = (dir_ / "aot" / "build-XXXXXX").string();
+  if (!mkdtemp(temp_template.data()))
+    throw Error(fmt::format("AOT cache: cannot create a build directory in {}: {}", dir_.string(), std::strerror(errno)));
+  const std::filesystem::path temp(temp_template);
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  } cleanup{temp};
+  const auto built = temp / "artifact.so";
+  build(built);
+  append_trailer(built);
+  const auto final_path = entry_path(key);
+  std::filesystem::rename(built, final_path, ec);
+  if (ec) throw Error(fmt::format("AOT cache: cannot store {}: {}", final_path.string(), ec.message()));
+  ++g_builds;
+  return final_path;
+}
+
+uint64_t builds_done() { return g_builds.load(); }
+
+std::filesystem::path default_cache_dir() {
+  if (const char* dir = std::getenv("WASMLET_CACHE_DIR"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "wasmlet";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "wasmlet";
+  return std::filesystem::temp_directory_path() / "wasmlet-cache";
+}
+
+}  // namespace wasmlet::detail::aot

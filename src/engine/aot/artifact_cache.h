@@ -1,0 +1,51 @@
+// The on-disk cache of AOT artifacts: <cache_dir>/aot/<key>.so, where key =
+// sha256(metered module, engine version, artifact ABI, compiler, flags,
+// options). Writes are atomic (build in a private temp dir, append a
+// trailer, rename). Concurrent builds of one key, in threads or processes,
+// wait on a flock and do the work once. Every entry carries a trailer (magic,
+// payload size, sha256 of the payload) that is checked before it is loaded; a
+// corrupt or stale entry is removed and rebuilt.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace wasmlet::detail::aot {
+
+struct ArtifactOptions {
+  std::string compiler;  // command, e.g. "cc"
+  bool guard_pages = true;
+};
+
+std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options);
+
+class ArtifactCache {
+ public:
+  explicit ArtifactCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path entry_path(const std::string& key) const;
+
+  // The entry for `key` if present and intact (a damaged one is deleted).
+  std::optional<std::filesystem::path> lookup(const std::string& key) const;
+
+  // The entry for `key`, building it with `build(output_path)` under the
+  // key's lock if needed. `build` throws on failure (nothing is cached).
+  std::filesystem::path get_or_build(const std::string& key,
+                                     const std::function<void(const std::filesystem::path& out)>& build) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// Number of artifacts built by this process (tests check "work done once").
+uint64_t builds_done();
+
+// The default cache directory: $WASMLET_CACHE_DIR, else $XDG_CACHE_HOME/wasmlet,
+// else ~/.cache/wasmlet.
+std::filesystem::path default_cache_dir();
+
+}  // namespace wasmlet::detail::aot

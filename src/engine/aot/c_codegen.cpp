@@ -1,0 +1,351 @@
+#include "engine/aot/c_codegen.h"
+
+#include <wabt/apply-names.h>
+#include <wabt/binary-reader-ir.h>
+#include <wabt/binary-reader.h>
+#include <wabt/c-writer.h>
+#include <wabt/cast.h>
+#include <wabt/error-formatter.h>
+#include <wabt/generate-names.h>
+#include <wabt/ir.h>
+#include <wabt/stream.h>
+#include <wabt/validator.h>
+
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/wabt_types.h"
+#include "wasmlet/error.h"
+
+namespace wasmlet::detail::aot {
+
+namespace {
+
+// The glue's fixed parts (aot_abi.h, wasm_rt_runtime.c), embedded at build time.
+#include "aot_embedded.inc"
+
+using wabt::Expr;
+using wabt::ExprList;
+using wabt::ExprType;
+
+std::unique_ptr<wabt::Module> read_ir(std::span<const uint8_t> wasm, const std::string& name) {
+  auto ir = std::make_unique<wabt::Module>();
+  wabt::Errors errors;
+  wabt::ReadBinaryOptions options(engine_features(), nullptr, /*read_debug_names=*/true,
+                                  /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), wasm.data(), wasm.size(), options, &errors, ir.get())) ||
+      wabt::Failed(wabt::ValidateModule(ir.get(), &errors, wabt::ValidateOptions(engine_features()))))
+    throw CompileError(fmt::format("{}: invalid module: {}", name,
+                                   wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary)));
+  return ir;
+}
+
+std::optional<std::string> unsupported_expr(const ExprList& list) {
+  for (const Expr& e : list) {
+    switch (e.type()) {
+      case ExprType::SimdLaneOp: case ExprType::SimdLoadLane: case ExprType::SimdStoreLane:
+      case ExprType::SimdShuffleOp: case ExprType::LoadSplat: case ExprType::LoadZero: case ExprType::Ternary:
+        return "SIMD";
+      case ExprType::AtomicLoad: case ExprType::AtomicRmw: case ExprType::AtomicRmwCmpxchg: case ExprType::AtomicStore:
+      case ExprType::AtomicNotify: case ExprType::AtomicFence: case ExprType::AtomicWait:
+        return "threads (atomics)";
+      case ExprType::Try: case ExprType::Throw: case ExprType::Rethrow: return "exception handling";
+      case ExprType::ReturnCall: case ExprType::ReturnCallIndirect: return "tail calls";
+      case ExprType::CallRef: return "typed function references";
+      case ExprType::Const:
+        if (wabt::cast<wabt::ConstExpr>(&e)->const_.type() == wabt::Type::V128) return "SIMD";
+        break;
+      case ExprType::Binary: if (wabt::cast<wabt::BinaryExpr>(&e)->opcode.GetPrefix() == 0xfd) return "SIMD"; break;
+      case ExprType::Unary: if (wabt::cast<wabt::UnaryExpr>(&e)->opcode.GetPrefix() == 0xfd) return "SIMD"; break;
+      case ExprType::Compare: if (wabt::cast<wabt::CompareExpr>(&e)->opcode.GetPrefix() == 0xfd) return "SIMD"; break;
+      case ExprType::Convert: if (wabt::cast<wabt::ConvertExpr>(&e)->opcode.GetPrefix() == 0xfd) return "SIMD"; break;
+      case ExprType::Load: if (wabt::cast<wabt::LoadExpr>(&e)->opcode.GetPrefix() == 0xfd) return "SIMD"; break;
+      case ExprType::Store: if (wabt::cast<wabt::StoreExpr>(&e)->opcode.GetPrefix() == 0xfd) return "SIMD"; break;
+      case ExprType::Block:
+        if (auto r = unsupported_expr(wabt::cast<wabt::BlockExpr>(&e)->block.exprs)) return r;
+        break;
+      case ExprType::Loop:
+        if (auto r = unsupported_expr(wabt::cast<wabt::LoopExpr>(&e)->block.exprs)) return r;
+        break;
+      case ExprType::If: {
+        auto* if_ = wabt::cast<wabt::IfExpr>(&e);
+        if (auto r = unsupported_expr(if_->true_.exprs)) return r;
+        if (auto r = unsupported_expr(if_->false_)) return r;
+        break;
+      }
+      default: break;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_numeric(wabt::Type t) {
+  return t == wabt::Type::I32 || t == wabt::Type::I64 || t == wabt::Type::F32 || t == wabt::Type::F64;
+}
+
+std::optional<std::string> unsupported_module(const wabt::Module& ir) {
+  for (const wabt::TypeEntry* type : ir.types)
+    if (auto* f = wabt::dyn_cast<wabt::FuncType>(type)) {
+      for (auto t : f->sig.param_types) if (t == wabt::Type::V128) return std::string("SIMD");
+      for (auto t : f->sig.result_types) if (t == wabt::Type::V128) return std::string("SIMD");
+    }
+  for (const wabt::Global* g : ir.globals) if (g->type == wabt::Type::V128) return std::string("SIMD");
+  if (!ir.tags.empty()) return std::string("exception handling");
+  for (const wabt::Memory* m : ir.memories) {
+    if (m->page_limits.is_shared) return std::string("threads (shared memory)");
+    if (m->page_limits.is_64) return std::string("memory64");
+  }
+  if (ir.memories.size() > 1) return std::string("multiple memories");
+  for (const wabt::Import* import : ir.imports) {
+    if (import->kind() != wabt::ExternalKind::Func) return fmt::format("a {} import", wabt::GetKindName(import->kind()));
+    const auto& sig = wabt::cast<wabt::FuncImport>(import)->func.decl.sig;
+    for (auto t : sig.param_types) if (!is_numeric(t)) return std::string("reference or vector values at the host boundary");
+    for (auto t : sig.result_types) if (!is_numeric(t)) return std::string("reference or vector values at the host boundary");
+  }
+  for (const wabt::Export* e : ir.exports) {
+    if (e->kind != wabt::ExternalKind::Func) continue;
+    const auto& sig = ir.GetFunc(e->var)->decl.sig;
+    for (auto t : sig.param_types) if (!is_numeric(t)) return std::string("reference or vector values at the host boundary");
+    for (auto t : sig.result_types) if (!is_numeric(t)) return std::string("reference or vector values at the host boundary");
+  }
+  for (wabt::Index i = ir.num_func_imports; i < ir.funcs.size(); ++i) {
+    const wabt::Func* f = ir.funcs[i];
+    for (auto t : f->local_types) if (t == wabt::Type::V128) return std::string("SIMD");
+    if (auto r = unsupported_expr(f->exprs)) return r;
+  }
+  return std::nullopt;
+}
+
+std::string c_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '_' || c == '.' || c == ':' || c == '-' || c == ' ') out += static_cast<char>(c);
+    else out += fmt::format("\\{:03o}", c);
+  }
+  return out + "\"";
+}
+
+// A declaration from wasm2c's header: "RET NAME(P0, P1);".
+struct CDecl {
+  std::string ret, name;
+  std::vector<std::string> params;
+};
+
+CDecl parse_decl(const std::string& line) {
+  CDecl d;
+  auto open = line.find('('), close = line.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return d;
+  std::string head = line.substr(0, open);
+  auto space = head.find_last_of(" *");
+  d.name = head.substr(space + 1);
+  d.ret = head.substr(0, space + 1);
+  while (!d.ret.empty() && d.ret.back() == ' ') d.ret.pop_back();
+  std::string params = line.substr(open + 1, close - open - 1);
+  size_t start = 0;
+  while (start < params.size()) {
+    auto comma = params.find(',', start);
+    if (comma == std::string::npos) comma = params.size();
+    std::string p = params.substr(start, comma - start);
+    while (!p.empty() && p.front() == ' ') p.erase(0, 1);
+    if (!p.empty()) d.params.push_back(p);
+    start = comma + 1;
+  }
+  return d;
+}
+
+// "/* import: 'a' 'b' */" -> {"a", "b"}; "/* export: 'a' */" -> {"a"}.
+std::vector<std::string> quoted(const std::string& line) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = line.find('\'', pos)) != std::string::npos) {
+    auto end = line.find('\'', pos + 1);
+    if (end == std::string::npos) break;
+    out.push_back(line.substr(pos + 1, end - pos - 1));
+    pos = end + 1;
+  }
+  return out;
+}
+
+const char* slot_field(wabt::Type t) {
+  switch (t) {
+    case wabt::Type::I32: return "i32";
+    case wabt::Type::I64: return "i64";
+    case wabt::Type::F32: return "f32";
+    default: return "f64";
+  }
+}
+
+// wasm2c's multi-value struct field names: i0, j1, f2, d3.
+std::string multi_field(wabt::Type t, size_t i) {
+  char c = t == wabt::Type::I32 ? 'i' : t == wabt::Type::I64 ? 'j' : t == wabt::Type::F32 ? 'f' : 'd';
+  return fmt::format("{}{}", c, i);
+}
+
+uint64_t initial_pages(const wabt::Module& ir);
+
+std::string generate_shim(const wabt::Module& ir, const std::string& header, const std::string& key) {
+  std::map<std::pair<std::string, std::string>, CDecl> import_decls;
+  std::map<std::string, CDecl> export_decls;
+  CDecl instantiate;
+  std::istringstream lines(header);
+  std::string line, pending_kind;
+  std::vector<std::string> pending_names;
+  while (std::getline(lines, line)) {
+    if (line.rfind("/* import: ", 0) == 0 || line.rfind("/* export: ", 0) == 0) {
+      pending_kind = line.substr(3, 6);
+      pending_names = quoted(line);
+      continue;
+    }
+    if (!pending_kind.empty() && !line.empty()) {
+      if (pending_kind == "import" && pending_names.size() == 2)
+        import_decls[{pending_names[0], pending_names[1]}] = parse_decl(line);
+      else if (pending_kind == "export" && pending_names.size() == 1)
+        export_decls[pending_names[0]] = parse_decl(line);
+      pending_kind.clear();
+      continue;
+    }
+    if (line.rfind("void Z_m_instantiate(", 0) == 0) instantiate = parse_decl(line);
+  }
+  if (instantiate.params.empty()) throw CompileError("AOT: wasm2c's header has no instantiate function");
+
+  std::string out = "\n/* ---- per-module shim (generated by wasmlet) ---- */\n";
+  out += "static pthread_once_t wasmlet_once = PTHREAD_ONCE_INIT;\n";
+  out += "static void wasmlet_init_once(void) { Z_m_init_module(); }\n";
+  out += "static void wasmlet_init_module(void) { pthread_once(&wasmlet_once, wasmlet_init_once); }\n";
+  out += "static void wasmlet_instantiate(void* instance, void* ctx) {\n  Z_m_instantiate((Z_m_instance_t*)instance";
+  for (size_t i = 1; i < instantiate.params.size(); ++i) out += fmt::format(", ({})ctx", instantiate.params[i]);
+  out += ");\n}\n";
+  out += "static void wasmlet_free(void* instance) { Z_m_free((Z_m_instance_t*)instance); }\n";
+
+  // Imports: each forwards to the engine with its index.
+  std::string import_table;
+  for (wabt::Index index = 0; index < ir.imports.size(); ++index) {
+    const auto* import = wabt::cast<wabt::FuncImport>(ir.imports[index]);
+    auto it = import_decls.find({import->module_name, import->field_name});
+    if (it == import_decls.end())
+      throw CompileError(fmt::format("AOT: cannot find import {}.{} in wasm2c's header", import->module_name,
+                                     import->field_name));
+    const CDecl& d = it->second;
+    const auto& sig = import->func.decl.sig;
+    if (d.params.size() != sig.param_types.size() + 1) throw CompileError("AOT: import signature mismatch");
+    size_t slots = std::max<size_t>(1, std::max(sig.param_types.size(), sig.result_types.size()));
+    out += fmt::format("{} {}({} ctx", d.ret, d.name, d.params[0]);
+    for (size_t i = 0; i < sig.param_types.size(); ++i) out += fmt::format(", {} a{}", d.params[i + 1], i);
+    out += fmt::format(") {{\n  wasmlet_slot s[{}];\n", slots);
+    for (size_t i = 0; i < sig.param_types.size(); ++i)
+      out += fmt::format("  s[{}].{} = a{};\n", i, slot_field(sig.param_types[i]), i);
+    out += fmt::format("  wasmlet_host->call_import(ctx, {}, s);\n", index);
+    if (sig.result_types.size() == 1) {
+      out += fmt::format("  return s[0].{};\n", slot_field(sig.result_types[0]));
+    } else if (sig.result_types.size() > 1) {
+      out += fmt::format("  {} r;\n", d.ret);
+      for (size_t i = 0; i < sig.result_types.size(); ++i)
+        out += fmt::format("  r.{} = s[{}].{};\n", multi_field(sig.result_types[i], i), i, slot_field(sig.result_types[i]));
+      out += "  return r;\n";
+    }
+    out += "}\n";
+    import_table += fmt::format("  {{{}, {}}},\n", c_string(import->module_name), c_string(import->field_name));
+  }
+
+  // Exports: uniform thunks over slots.
+  std::string export_table;
+  size_t n_exports = 0;
+  for (const wabt::Export* e : ir.exports) {
+    auto it = export_decls.find(e->name);
+    if (it == export_decls.end()) continue;  // names wasm2c escaped differently are not reachable by name
+    const CDecl& d = it->second;
+    const size_t n = n_exports++;
+    if (e->kind == wabt::ExternalKind::Func) {
+      const auto& sig = ir.GetFunc(e->var)->decl.sig;
+      std::string call = fmt::format("{}((Z_m_instance_t*)instance", d.name);
+      for (size_t i = 0; i < sig.param_types.size(); ++i) call += fmt::format(", s[{}].{}", i, slot_field(sig.param_types[i]));
+      call += ")";
+      out += fmt::format("static void wasmlet_x{}(void* instance, wasmlet_slot* s) {{\n", n);
+      if (sig.result_types.empty()) {
+        out += fmt::format("  {};\n", call);
+      } else if (sig.result_types.size() == 1) {
+        out += fmt::format("  s[0].{} = {};\n", slot_field(sig.result_types[0]), call);
+      } else {
+        out += fmt::format("  {} r = {};\n", d.ret, call);
+        for (size_t i = 0; i < sig.result_types.size(); ++i)
+          out += fmt::format("  s[{}].{} = r.{};\n", i, slot_field(sig.result_types[i]), multi_field(sig.result_types[i], i));
+      }
+      out += "}\n";
+      export_table += fmt::format("  {{{}, WASMLET_EXPORT_FUNC, wasmlet_x{}, 0}},\n", c_string(e->name), n);
+    } else if (e->kind == wabt::ExternalKind::Memory || e->kind == wabt::ExternalKind::Global) {
+      out += fmt::format("static void* wasmlet_g{}(void* instance) {{ return (void*){}((Z_m_instance_t*)instance); }}\n",
+                         n, d.name);
+      export_table += fmt::format("  {{{}, {}, 0, wasmlet_g{}}},\n", c_string(e->name),
+                                  e->kind == wabt::ExternalKind::Memory ? "WASMLET_EXPORT_MEMORY" : "WASMLET_EXPORT_GLOBAL", n);
+    } else {
+      --n_exports;
+    }
+  }
+  out += fmt::format("static const wasmlet_aot_import wasmlet_imports[] = {{\n{}  {{0, 0}}\n}};\n", import_table);
+  out += fmt::format("static const wasmlet_aot_export wasmlet_exports[] = {{\n{}  {{0, 0, 0, 0}}\n}};\n", export_table);
+  out += fmt::format(
+      "static const wasmlet_aot_module wasmlet_module = {{\n"
+      "  WASMLET_AOT_ABI, {}, sizeof(Z_m_instance_t), {}u, wasmlet_init_module, wasmlet_instantiate, wasmlet_free,\n"
+      "  {}, wasmlet_imports, {}, wasmlet_exports}};\n",
+      c_string(key), initial_pages(ir), ir.imports.size(), n_exports);
+  out += "__attribute__((visibility(\"default\"))) const wasmlet_aot_module* wasmlet_aot_entry(const wasmlet_aot_host* host) {\n"
+         "  wasmlet_host = host;\n  return &wasmlet_module;\n}\n";
+  return out;
+}
+
+// wasm2c reports every failed call_indirect as one trap; route it through
+// wasmlet_indirect_trap, which tells out-of-range, null and mismatch apart.
+void patch_call_indirect(std::string& c) {
+  const std::string include = "#include \"module.h\"\n";
+  auto at = c.find(include);
+  const std::string trap = "TRAP(CALL_INDIRECT)";
+  auto t = c.find(trap);
+  if (at == std::string::npos || t == std::string::npos) return;
+  c.replace(t, trap.size(), "(wasmlet_indirect_trap(table.size, (x), table.data), 0)");
+  c.insert(at + include.size(),
+           "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_indirect_trap(uint32_t, uint32_t, "
+           "const wasm_rt_funcref_t*);\n");
+}
+
+uint64_t initial_pages(const wabt::Module& ir) {
+  uint64_t pages = 0;
+  for (const wabt::Memory* m : ir.memories) pages += m->page_limits.initial;
+  return pages;
+}
+
+}  // namespace
+
+std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm) {
+  auto ir = read_ir(wasm, "module");
+  return unsupported_module(*ir);
+}
+
+CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key) {
+  auto ir = read_ir(wasm, name);
+  if (auto reason = unsupported_module(*ir))
+    throw CompileError(fmt::format("{}: the AOT tier cannot compile modules that use {}", name, *reason));
+  if (wabt::Failed(wabt::GenerateNames(ir.get())) || wabt::Failed(wabt::ApplyNames(ir.get())))
+    throw CompileError(fmt::format("{}: AOT: could not name the module's functions", name));
+  wabt::MemoryStream c_stream, h_stream;
+  wabt::WriteCOptions options;
+  options.module_name = "m";
+  if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, "module.h", ir.get(), options)))
+    throw CompileError(fmt::format("{}: AOT: wabt's C writer failed", name));
+  CSources sources;
+  const auto& c = c_stream.output_buffer().data;
+  const auto& h = h_stream.output_buffer().data;
+  sources.module_c.assign(c.begin(), c.end());
+  patch_call_indirect(sources.module_c);
+  sources.module_h.assign(h.begin(), h.end());
+  sources.glue_c = "#include \"module.h\"\n";
+  sources.glue_c += kAotAbiHeader;
+  sources.glue_c += "\n#line 1 \"wasm_rt_runtime.c\"\n";
+  sources.glue_c += kWasmRtRuntimeC;
+  sources.glue_c += generate_shim(*ir, sources.module_h, key);
+  return sources;
+}
+
+}  // namespace wasmlet::detail::aot

@@ -1,0 +1,28 @@
+// wasm -> C for the AOT tier: wabt's C writer (in process) for the module,
+// plus wasmlet's glue (its wasm-rt implementation and a per-module shim that
+// exports one uniform entry table, see aot_abi.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace wasmlet::detail::aot {
+
+struct CSources {
+  std::string module_c;  // wasm2c's output
+  std::string module_h;  // its header, included as "module.h"
+  std::string glue_c;    // wasm_rt_runtime.c + the shim
+};
+
+// Why wabt 1.0.32's C writer cannot compile this module (SIMD, threads,
+// exceptions, tail calls, typed function references, memory64, imports other
+// than functions, reference types at the host boundary), or nullopt.
+std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm);
+
+// Generates the C sources. `key` is stamped into the artifact. Throws
+// CompileError if the module cannot be translated.
+CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key);
+
+}  // namespace wasmlet::detail::aot

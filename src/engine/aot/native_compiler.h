@@ -1,0 +1,28 @@
+// Runs the system C compiler on the generated sources (posix_spawn, no shell).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace wasmlet::detail::aot {
+
+struct CompilerResult {
+  bool ok = false;
+  std::string message;  // the compiler's stderr (trimmed) or why it could not run
+};
+
+// The compiler to use: `configured` if set, else $CC, else "cc".
+std::string compiler_command(const std::string& configured);
+
+// True if `compiler` can be found (an absolute path that exists, or a name on PATH).
+bool compiler_available(const std::string& compiler);
+
+// Compiles `sources` into the shared object `output` with the AOT flags plus `defines`.
+CompilerResult compile_shared_object(const std::string& compiler, const std::vector<std::filesystem::path>& sources,
+                                     const std::filesystem::path& output, const std::vector<std::string>& defines);
+
+// The flags (besides defines) used for every artifact; part of the cache key.
+const std::vector<std::string>& aot_cflags();
+
+}  // namespace wasmlet::detail::aot

@@ -1,0 +1,305 @@
+#include "engine/aot/wasm_rt_runtime.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <wasm-rt.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+
+#include "wasmlet/store.h"
+
+namespace wasmlet::detail::aot {
+
+namespace {
+
+// Address space per guarded memory: 4 GiB of addressable memory plus 4 GiB
+// of guard, because wasm2c adds a 32-bit offset to a 32-bit address.
+constexpr uint64_t kReservation = 8ull << 30;
+// A memory's size is a uint32_t in wasm-rt 1.0.32, so 65535 pages at most.
+constexpr uint32_t kMaxPages = 65535;
+// Host functions need stack too: an import called with less than this left
+// is a stack-exhaustion trap, so host code never runs into the guard page.
+constexpr uintptr_t kHostStackReserve = 256 * 1024;
+// Faults this close to the bottom of the thread's stack are stack overflows.
+constexpr uintptr_t kStackZoneBelow = 1 << 20, kStackZoneAbove = 64 * 1024;
+constexpr size_t kAltStackSize = 64 * 1024;
+
+// Plain data only: it is read from the signal handler.
+struct ThreadState {
+  sigjmp_buf* jmp;
+  InstanceContext* ctx;
+  bool in_guest;
+  void* trap_pc;
+  uintptr_t stack_lo;
+  bool ready;
+};
+thread_local ThreadState tls{};
+
+struct AltStack {
+  void* base = nullptr;
+  ~AltStack() {
+    if (!base) return;
+    stack_t disable{};
+    disable.ss_flags = SS_DISABLE;
+    sigaltstack(&disable, nullptr);
+    munmap(base, kAltStackSize);
+  }
+};
+thread_local AltStack alt_stack;
+
+struct sigaction previous_segv, previous_bus;
+
+[[noreturn]] void jump_out(ThreadState& t, uint32_t code, void* pc) {
+  if (!t.jmp) {
+    std::fprintf(stderr, "wasmlet: fatal: AOT trap %u outside a guarded call\n", code);
+    std::abort();
+  }
+  t.trap_pc = pc;
+  siglongjmp(*t.jmp, static_cast<int>(code));
+}
+
+void chain(int sig, siginfo_t* info, void* uc) {
+  const struct sigaction& prev = sig == SIGBUS ? previous_bus : previous_segv;
+  if (prev.sa_flags & SA_SIGINFO) {
+    prev.sa_sigaction(sig, info, uc);
+  } else if (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN) {
+    signal(sig, SIG_DFL);  // the fault repeats on return and ends the process as it would have
+  } else {
+    prev.sa_handler(sig);
+  }
+}
+
+void on_fault(int sig, siginfo_t* info, void* uc) {
+  ThreadState& t = tls;
+  if (t.jmp && t.in_guest && t.ctx) {
+    const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    uint32_t code = 0;
+    for (const MemoryRecord& m : t.ctx->memories()) {
+      const auto base = reinterpret_cast<uintptr_t>(m.base);
+      if (addr >= base && addr - base < m.mapped) code = WASM_RT_TRAP_OOB;
+    }
+    if (!code && t.stack_lo && addr + kStackZoneBelow >= t.stack_lo && addr < t.stack_lo + kStackZoneAbove)
+      code = WASM_RT_TRAP_EXHAUSTION;
+    if (code) {
+      sigset_t unblock;
+      sigemptyset(&unblock);
+      sigaddset(&unblock, sig);
+      pthread_sigmask(SIG_UNBLOCK, &unblock, nullptr);
+      void* pc = nullptr;
+#if defined(__x86_64__)
+      pc = reinterpret_cast<void*>(static_cast<ucontext_t*>(uc)->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+      pc = reinterpret_cast<void*>(static_cast<ucontext_t*>(uc)->uc_mcontext.pc);
+#endif
+      jump_out(t, code, pc);
+    }
+  }
+  chain(sig, info, uc);
+}
+
+void install_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction action {};
+    action.sa_sigaction = on_fault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, &previous_segv);
+    sigaction(SIGBUS, &action, &previous_bus);
+  });
+}
+
+void prepare_thread(ThreadState& t) {
+  if (t.ready) return;
+  install_handlers();
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
+    void* base = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base != MAP_FAILED) {
+      stack_t ss{};
+      ss.ss_sp = base;
+      ss.ss_size = kAltStackSize;
+      if (sigaltstack(&ss, nullptr) == 0) alt_stack.base = base;
+      else munmap(base, kAltStackSize);
+    }
+  }
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) t.stack_lo = reinterpret_cast<uintptr_t>(addr);
+    pthread_attr_destroy(&attr);
+  }
+  t.ready = true;
+}
+
+MemoryRecord* find_memory(InstanceContext* ctx, void* memory) {
+  if (!ctx) return nullptr;
+  for (MemoryRecord& m : ctx->memories())
+    if (m.memory == memory) return &m;
+  return nullptr;
+}
+
+void note_bytes(InstanceContext& ctx) { ctx.store().set_memory_bytes(ctx.memory_bytes()); }
+
+// --- the wasmlet_aot_host functions ---
+
+void host_trap(uint32_t code, void* pc) { jump_out(tls, code, pc); }
+
+void host_allocate_memory(void* memory, uint32_t initial, uint32_t max) {
+  auto* mem = static_cast<wasm_rt_memory_t*>(memory);
+  ThreadState& t = tls;
+  InstanceContext* ctx = t.ctx;
+  mem->data = nullptr;
+  mem->pages = 0;
+  mem->size = 0;
+  mem->max_pages = max;
+  if (!ctx) jump_out(t, WASMLET_TRAP_HOST, nullptr);
+  const uint64_t bytes = uint64_t(initial) * kPageSize;
+  MemoryRecord record{memory, nullptr, 0, ctx->guard_pages()};
+  if (record.guarded) {
+    void* base = mmap(nullptr, kReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED || (bytes && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0)) {
+      if (base != MAP_FAILED) munmap(base, kReservation);
+      ctx->runtime_error = "cannot reserve address space for the linear memory (8 GiB with guard pages)";
+      jump_out(t, WASMLET_TRAP_HOST, nullptr);
+    }
+    record.base = static_cast<uint8_t*>(base);
+    record.mapped = kReservation;
+  } else if (bytes) {
+    void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) {
+      ctx->runtime_error = "cannot allocate the linear memory";
+      jump_out(t, WASMLET_TRAP_HOST, nullptr);
+    }
+    record.base = static_cast<uint8_t*>(base);
+    record.mapped = bytes;
+  }
+  ctx->memories().push_back(record);
+  mem->data = record.base;
+  mem->pages = initial;
+  mem->size = static_cast<uint32_t>(bytes);
+  note_bytes(*ctx);
+}
+
+uint32_t host_grow_memory(void* memory, uint32_t delta) {
+  auto* mem = static_cast<wasm_rt_memory_t*>(memory);
+  InstanceContext* ctx = tls.ctx;
+  MemoryRecord* record = find_memory(ctx, memory);
+  if (!record) return UINT32_MAX;
+  const uint32_t old_pages = mem->pages;
+  const uint64_t new_pages = uint64_t(old_pages) + delta;
+  if (new_pages > mem->max_pages || new_pages > kMaxPages) return UINT32_MAX;
+  if (delta == 0) return old_pages;
+  const uint64_t add = uint64_t(delta) * kPageSize;
+  if (auto limit = ctx->store().limits().max_memory_bytes; limit && ctx->memory_bytes() + add > *limit) {
+    ctx->store().note_memory_limit_hit();
+    return UINT32_MAX;
+  }
+  const uint64_t old_bytes = uint64_t(old_pages) * kPageSize, new_bytes = new_pages * kPageSize;
+  if (record->guarded) {
+    if (mprotect(record->base + old_bytes, add, PROT_READ | PROT_WRITE) != 0) return UINT32_MAX;
+  } else {
+    void* base = record->base ? mremap(record->base, record->mapped, new_bytes, MREMAP_MAYMOVE)
+                              : mmap(nullptr, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return UINT32_MAX;
+    record->base = static_cast<uint8_t*>(base);
+    record->mapped = new_bytes;
+    mem->data = record->base;
+  }
+  mem->pages = static_cast<uint32_t>(new_pages);
+  mem->size = static_cast<uint32_t>(new_bytes);
+  note_bytes(*ctx);
+  return old_pages;
+}
+
+void host_free_memory(void* memory) {
+  auto* mem = static_cast<wasm_rt_memory_t*>(memory);
+  InstanceContext* ctx = tls.ctx;
+  if (!ctx) return;
+  auto& list = ctx->memories();
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->memory != memory) continue;
+    if (it->base) munmap(it->base, it->mapped);
+    list.erase(it);
+    break;
+  }
+  mem->data = nullptr;
+  mem->pages = 0;
+  mem->size = 0;
+}
+
+void host_call_import(void* ctx, uint32_t index, wasmlet_slot* slots) {
+  ThreadState& t = tls;
+  char probe;
+  if (t.stack_lo && reinterpret_cast<uintptr_t>(&probe) < t.stack_lo + kHostStackReserve)
+    jump_out(t, WASM_RT_TRAP_EXHAUSTION, __builtin_return_address(0));
+  t.in_guest = false;
+  const bool ok = static_cast<InstanceContext*>(ctx)->call_import(index, slots);
+  t.in_guest = true;
+  if (!ok) jump_out(t, WASMLET_TRAP_HOST, nullptr);
+}
+
+const wasmlet_aot_host kHost = {WASMLET_AOT_ABI,      host_trap,       host_allocate_memory,
+                                host_grow_memory,     host_free_memory, host_call_import};
+
+}  // namespace
+
+uint64_t InstanceContext::memory_bytes() const {
+  uint64_t total = 0;
+  for (const MemoryRecord& m : memories_) total += static_cast<const wasm_rt_memory_t*>(m.memory)->size;
+  return total;
+}
+
+const wasmlet_aot_host* host_table() { return &kHost; }
+
+bool guard_pages_available() {
+  static const bool available = [] {
+    void* probe = mmap(nullptr, kReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (probe == MAP_FAILED) {
+      std::fprintf(stderr,
+                   "wasmlet: note: cannot reserve 8 GiB of address space for guard pages; AOT code checks every "
+                   "memory access explicitly instead\n");
+      return false;
+    }
+    munmap(probe, kReservation);
+    return true;
+  }();
+  return available;
+}
+
+GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg) {
+  ThreadState& t = tls;
+  prepare_thread(t);
+  sigjmp_buf buf;
+  sigjmp_buf* const saved_jmp = t.jmp;
+  InstanceContext* const saved_ctx = t.ctx;
+  const bool saved_in_guest = t.in_guest;
+  t.jmp = &buf;
+  t.ctx = &ctx;
+  t.in_guest = true;
+  GuardedResult result;
+  const int code = sigsetjmp(buf, 0);
+  if (code == 0) {
+    body(arg);
+  } else {
+    result.code = static_cast<uint32_t>(code);
+    result.pc = t.trap_pc;
+  }
+  t.jmp = saved_jmp;
+  t.ctx = saved_ctx;
+  t.in_guest = saved_in_guest;
+  return result;
+}
+
+ScopedContext::ScopedContext(InstanceContext& ctx) : saved_(tls.ctx) { tls.ctx = &ctx; }
+ScopedContext::~ScopedContext() { tls.ctx = static_cast<InstanceContext*>(saved_); }
+
+}  // namespace wasmlet::detail::aot

@@ -1,0 +1,522 @@
+// The AOT tier: calls, host functions, traps with the interpreter's kinds and
+// wording, resource limits identical to the interpreter, the artifact cache
+// (hit, miss, corruption, concurrent builds, no compiler, compiler errors),
+// and 100 instances running concurrently on 8 threads.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "engine/aot/aot_tier.h"
+#include "engine/aot/artifact_cache.h"
+#include "engine/tier.h"
+#include "support.h"
+#include "wasmlet/error.h"
+
+using namespace wasmlet;
+using namespace wasmlet::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+// compute.wat without its SIMD export (the AOT tier runs SIMD modules in the interpreter).
+constexpr const char* kComputeWat = R"((module
+  (import "host" "add_one" (func $add_one (param i32) (result i32)))
+  (memory (export "memory") 1 100)
+  (table 2 funcref)
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "call_host") (param i32) (result i32) local.get 0 call $add_one)
+  (func (export "sum_to") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (block $done
+      (loop $next
+        local.get $i local.get $n i32.ge_u br_if $done
+        local.get $acc local.get $i i64.extend_i32_u i64.add local.set $acc
+        local.get $i i32.const 1 i32.add local.set $i
+        br $next))
+    local.get $acc)
+  (func (export "spin") (loop $forever br $forever))
+  (func (export "grow_until_refused") (result i32)
+    (local $n i32)
+    (block $done
+      (loop $again
+        i32.const 1 memory.grow i32.const -1 i32.eq br_if $done
+        local.get $n i32.const 1 i32.add local.set $n
+        br $again))
+    local.get $n)
+  (func (export "memory_pages") (result i32) memory.size)
+  (func (export "f64_mul") (param f64 f64) (result f64) local.get 0 local.get 1 f64.mul)
+  (func (export "f32_neg") (param f32) (result f32) local.get 0 f32.neg)
+  (func (export "multi") (param i32) (result i32 i64) local.get 0 local.get 0 i64.extend_i32_s i64.const 1 i64.add)
+  (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+))";
+
+constexpr const char* kSimdWat = R"((module
+  (func (export "simd_add") (param i32 i32) (result i32)
+    local.get 0 i32x4.splat local.get 1 i32x4.splat i32x4.add i32x4.extract_lane 3)))";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "wasmlet-aot-test-XXXXXX").string();
+    path_ = mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<uint8_t> wat_to_wasm(const std::string& text) {
+  TempDir dir;
+  const auto wat = dir.path() / "m.wat", wasm = dir.path() / "m.wasm";
+  std::ofstream(wat) << text;
+  const std::string cmd = "wat2wasm --enable-all '" + wat.string() + "' -o '" + wasm.string() + "'";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("wat2wasm failed");
+  std::ifstream in(wasm, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+const std::vector<uint8_t>& compute_wasm() {
+  static const std::vector<uint8_t> bytes = wat_to_wasm(kComputeWat);
+  return bytes;
+}
+
+// One cache directory for the whole test program, so that most tests hit it.
+const fs::path& shared_cache() {
+  static TempDir dir;
+  return dir.path();
+}
+
+EngineConfig config_for(Tier tier, fs::path cache = shared_cache()) {
+  EngineConfig c;
+  c.tier = tier;
+  c.cache_dir = std::move(cache);
+  return c;
+}
+
+bool native(const Module& m) { return detail::aot::runs_native(*m.impl().tier); }
+
+std::vector<Value> i32s(std::initializer_list<int32_t> v) {
+  std::vector<Value> out;
+  for (auto x : v) out.push_back(Value::i32(x));
+  return out;
+}
+
+}  // namespace
+
+TEST(Aot, CompilesAndCallsExportsWithEveryValueType) {
+  Engine engine(config_for(Tier::Aot));
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  ASSERT_TRUE(native(m));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  ASSERT_TRUE(inst.start_outcome().returned());
+  EXPECT_EQ(inst.call("add", i32s({2, 40})).results.at(0).as_i32(), 42);
+  EXPECT_EQ(inst.call("call_host", i32s({41})).results.at(0).as_i32(), 42);
+  std::vector<Value> n = {Value::i32(100)};
+  EXPECT_EQ(inst.call("sum_to", n).results.at(0).as_i64(), 4950);
+  std::vector<Value> d = {Value::f64(1.5), Value::f64(4.0)};
+  EXPECT_EQ(inst.call("f64_mul", d).results.at(0).as_f64(), 6.0);
+  std::vector<Value> f = {Value::f32(2.5f)};
+  EXPECT_EQ(inst.call("f32_neg", f).results.at(0).as_f32(), -2.5f);
+  Outcome multi = inst.call("multi", i32s({-5}));
+  ASSERT_EQ(multi.results.size(), 2u);
+  EXPECT_EQ(multi.results[0].as_i32(), -5);
+  EXPECT_EQ(multi.results[1].as_i64(), -4);
+  EXPECT_TRUE(inst.call("store", i32s({16, 1234})).returned());
+  EXPECT_EQ(inst.memory().load<int32_t>(16), 1234);
+  EXPECT_EQ(inst.call("load", i32s({16})).results.at(0).as_i32(), 1234);
+  EXPECT_EQ(store.memory_bytes(), 65536u);
+}
+
+TEST(Aot, HostFunctionsTrapAndExitThroughGeneratedCode) {
+  Engine engine(config_for(Tier::Aot));
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  Store store(engine);
+  Linker linker;
+  linker.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
+                [](Caller& caller, std::span<const Value> args, std::span<Value> results) {
+                  if (args[0].as_i32() == 0) caller.trap("refusing zero");
+                  if (args[0].as_i32() == 1) throw std::runtime_error("plain C++ exception");
+                  if (args[0].as_i32() == 2) results[0] = Value::i32(caller.memory().load<int32_t>(65535));
+                  caller.exit(args[0].as_i32());
+                });
+  Instance inst = Instance::create(store, m, linker);
+  Outcome trapped = inst.call("call_host", i32s({0}));
+  ASSERT_TRUE(trapped.trapped());
+  EXPECT_EQ(trapped.trap.kind, TrapKind::HostError);
+  EXPECT_EQ(trapped.trap.message, "host.add_one: refusing zero");
+  Outcome thrown = inst.call("call_host", i32s({1}));
+  ASSERT_TRUE(thrown.trapped());
+  EXPECT_EQ(thrown.trap.message, "host.add_one: plain C++ exception");
+  Outcome fault = inst.call("call_host", i32s({2}));
+  ASSERT_TRUE(fault.trapped());
+  EXPECT_NE(fault.trap.message.find("out of bounds: 4 bytes at offset 65535"), std::string::npos) << fault.trap.message;
+  Outcome exited = inst.call("call_host", i32s({7}));
+  ASSERT_TRUE(exited.exited());
+  EXPECT_EQ(exited.exit_code, 7);
+  EXPECT_EQ(inst.call("add", i32s({1, 2})).results.at(0).as_i32(), 3);
+}
+
+TEST(Aot, LinkErrorsMatchTheInterpreter) {
+  for (Tier tier : {Tier::Interpreter, Tier::Aot}) {
+    Engine engine(config_for(tier));
+    Module m = Module::compile(engine, compute_wasm(), "compute");
+    Store store(engine);
+    try {
+      Instance::create(store, m, Linker{});
+      FAIL() << "expected a LinkError";
+    } catch (const LinkError& e) {
+      EXPECT_STREQ(e.what(), "compute: unknown import: function host.add_one (i32) -> (i32) is not provided by the host");
+    }
+  }
+}
+
+// --- traps: the same kinds and wording as the interpreter ---
+
+struct AotTrapCase {
+  const char* export_name;
+  TrapKind kind;
+};
+
+class AotTraps : public ::testing::TestWithParam<AotTrapCase> {};
+
+TEST_P(AotTraps, SameKindAndMessageAsTheInterpreter) {
+  Outcome outcomes[2];
+  int i = 0;
+  for (Tier tier : {Tier::Interpreter, Tier::Aot}) {
+    Engine engine(config_for(tier));
+    Module m = Module::from_file(engine, fixture("trap_kinds"));
+    EXPECT_EQ(native(m), tier == Tier::Aot);
+    Store store(engine);
+    Instance inst = Instance::create(store, m, Linker{});
+    outcomes[i] = inst.call(GetParam().export_name);
+    ASSERT_TRUE(outcomes[i].trapped());
+    EXPECT_EQ(outcomes[i].trap.kind, GetParam().kind) << outcomes[i].trap.to_string();
+    // The instance stays usable after a trap, and traps again the same way.
+    Outcome again = inst.call(GetParam().export_name);
+    EXPECT_EQ(again.trap.kind, GetParam().kind);
+    ++i;
+  }
+  // "trap: <kind>" leads both reports.
+  const std::string lead = std::string("trap: ") + to_string(GetParam().kind);
+  EXPECT_EQ(outcomes[0].trap.to_string().rfind(lead, 0), 0u) << outcomes[0].trap.to_string();
+  EXPECT_EQ(outcomes[1].trap.to_string().rfind(lead, 0), 0u) << outcomes[1].trap.to_string();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BothTiers, AotTraps,
+    ::testing::Values(AotTrapCase{"unreachable", TrapKind::Unreachable},
+                      AotTrapCase{"div_zero", TrapKind::IntegerDivideByZero},
+                      AotTrapCase{"out_of_bounds", TrapKind::MemoryOutOfBounds},
+                      AotTrapCase{"stack_overflow", TrapKind::StackExhausted},
+                      AotTrapCase{"indirect_mismatch", TrapKind::IndirectCallTypeMismatch},
+                      AotTrapCase{"indirect_null", TrapKind::UninitializedElement},
+                      AotTrapCase{"overflow", TrapKind::IntegerOverflow},
+                      AotTrapCase{"bad_convert", TrapKind::InvalidConversion}),
+    [](const auto& info) { return std::string(info.param.export_name); });
+
+TEST(Aot, StackOverflowOnASmallThreadStackIsATrap) {
+  Engine engine(config_for(Tier::Aot));
+  Module m = Module::from_file(engine, fixture("trap_kinds"));
+  Outcome o;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  struct Job {
+    Engine* engine;
+    Module* module;
+    Outcome* outcome;
+  } job{&engine, &m, &o};
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(&thread, &attr, [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    Store store(*j->engine);
+    Instance inst = Instance::create(store, *j->module, Linker{});
+    *j->outcome = inst.call("stack_overflow");
+    return nullptr;
+  }, &job), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted);
+}
+
+// --- limits: identical in both tiers ---
+
+namespace {
+uint64_t fuel_for_sum(Tier tier, int n, std::optional<uint64_t> fuel, Outcome* out) {
+  Engine engine(config_for(tier));
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  Store store(engine, StoreLimits{.fuel = fuel});
+  Instance inst = Instance::create(store, m, compute_linker());
+  std::vector<Value> args = {Value::i32(n)};
+  *out = inst.call("sum_to", args);
+  return store.fuel_consumed();
+}
+}  // namespace
+
+TEST(AotLimits, FuelIsConsumedAndExhaustedAtTheSamePointInBothTiers) {
+  Outcome a, b;
+  const uint64_t interp = fuel_for_sum(Tier::Interpreter, 5000, std::nullopt, &a);
+  const uint64_t aot = fuel_for_sum(Tier::Aot, 5000, std::nullopt, &b);
+  ASSERT_TRUE(a.returned() && b.returned());
+  EXPECT_EQ(interp, aot);
+  const uint64_t starved_interp = fuel_for_sum(Tier::Interpreter, 5000, interp / 2, &a);
+  const uint64_t starved_aot = fuel_for_sum(Tier::Aot, 5000, interp / 2, &b);
+  ASSERT_TRUE(a.trapped() && b.trapped());
+  EXPECT_EQ(b.trap.kind, TrapKind::FuelExhausted);
+  EXPECT_EQ(a.trap.message, b.trap.message);
+  EXPECT_EQ(starved_interp, starved_aot);
+}
+
+TEST(AotLimits, TimeoutAndInterruptStopAnInfiniteLoop) {
+  Engine engine(config_for(Tier::Aot));
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  {
+    Store store(engine, StoreLimits{.timeout = 50ms});
+    Instance inst = Instance::create(store, m, compute_linker());
+    auto start = std::chrono::steady_clock::now();
+    Outcome o = inst.call("spin");
+    ASSERT_TRUE(o.trapped());
+    EXPECT_EQ(o.trap.kind, TrapKind::DeadlineExceeded);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  }
+  {
+    Store store(engine);
+    Instance inst = Instance::create(store, m, compute_linker());
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(30ms);
+      store.interrupt();
+    });
+    Outcome o = inst.call("spin");
+    stopper.join();
+    ASSERT_TRUE(o.trapped());
+    EXPECT_EQ(o.trap.kind, TrapKind::Interrupted);
+  }
+}
+
+TEST(AotLimits, MemoryLimitRefusesGrowthLikeTheInterpreter) {
+  int32_t grown[2];
+  int i = 0;
+  for (Tier tier : {Tier::Interpreter, Tier::Aot}) {
+    Engine engine(config_for(tier));
+    Module m = Module::compile(engine, compute_wasm(), "compute");
+    Store store(engine, StoreLimits{.max_memory_bytes = 10 * 65536});
+    Instance inst = Instance::create(store, m, compute_linker());
+    Outcome o = inst.call("grow_until_refused");
+    ASSERT_TRUE(o.returned());
+    grown[i++] = o.results.at(0).as_i32();
+    EXPECT_TRUE(store.memory_limit_hit());
+    EXPECT_EQ(store.memory_bytes(), 10u * 65536);
+    // The grown memory is usable up to its end, and not past it.
+    EXPECT_TRUE(inst.call("store", i32s({10 * 65536 - 4, 1})).returned());
+    EXPECT_EQ(inst.call("store", i32s({10 * 65536 - 2, 1})).trap.kind, TrapKind::MemoryOutOfBounds);
+  }
+  EXPECT_EQ(grown[0], 9);
+  EXPECT_EQ(grown[0], grown[1]);
+  // Without a limit the module's own maximum (100 pages) applies.
+  Engine engine(config_for(Tier::Aot));
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  EXPECT_EQ(inst.call("grow_until_refused").results.at(0).as_i32(), 99);
+  EXPECT_FALSE(store.memory_limit_hit());
+}
+
+// --- the artifact cache ---
+
+TEST(AotCache, MissBuildsThenHitsWithoutCompiling) {
+  TempDir cache;
+  Engine engine(config_for(Tier::Aot, cache.path()));
+  const uint64_t before = detail::aot::builds_done();
+  { Module m = Module::compile(engine, compute_wasm(), "compute"); ASSERT_TRUE(native(m)); }
+  EXPECT_EQ(detail::aot::builds_done(), before + 1);
+  auto start = std::chrono::steady_clock::now();
+  Module again = Module::compile(engine, compute_wasm(), "compute");
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(native(again));
+  EXPECT_EQ(detail::aot::builds_done(), before + 1);
+  EXPECT_LT(took, 500ms);
+  size_t entries = 0;
+  for (auto& e : fs::directory_iterator(cache.path() / "aot")) entries += e.path().extension() == ".so";
+  EXPECT_EQ(entries, 1u);
+}
+
+TEST(AotCache, CorruptEntryIsDetectedAndRebuilt) {
+  TempDir cache;
+  Engine engine(config_for(Tier::Aot, cache.path()));
+  { Module m = Module::compile(engine, compute_wasm(), "compute"); }
+  fs::path entry;
+  for (auto& e : fs::directory_iterator(cache.path() / "aot"))
+    if (e.path().extension() == ".so") entry = e.path();
+  ASSERT_FALSE(entry.empty());
+  {
+    std::fstream f(entry, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(entry) / 2));
+    f.write("garbage!", 8);
+  }
+  const uint64_t before = detail::aot::builds_done();
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  EXPECT_TRUE(native(m));
+  EXPECT_EQ(detail::aot::builds_done(), before + 1);
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  EXPECT_EQ(inst.call("add", i32s({20, 22})).results.at(0).as_i32(), 42);
+  // A truncated entry as well.
+  fs::resize_file(entry, 100);
+  Module m2 = Module::compile(engine, compute_wasm(), "compute");
+  EXPECT_TRUE(native(m2));
+  EXPECT_EQ(detail::aot::builds_done(), before + 2);
+}
+
+TEST(AotCache, ConcurrentCompilesOfOneModuleBuildOnce) {
+  TempDir cache;
+  Engine engine(config_for(Tier::Aot, cache.path()));
+  const uint64_t before = detail::aot::builds_done();
+  std::vector<std::thread> threads;
+  std::atomic<int> native_count{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      Module m = Module::compile(engine, compute_wasm(), "compute");
+      if (native(m)) ++native_count;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(native_count.load(), 4);
+  EXPECT_EQ(detail::aot::builds_done(), before + 1);
+}
+
+TEST(AotCache, NoCompilerFallsBackToTheInterpreterWithANote) {
+  TempDir cache;
+  EngineConfig config = config_for(Tier::Aot, cache.path());
+  config.compiler = "/nonexistent/cc";
+  std::vector<std::string> notes;
+  config.on_note = [&](const std::string& n) { notes.push_back(n); };
+  Engine engine(config);
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  EXPECT_FALSE(native(m));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("running in the interpreter: no C compiler"), std::string::npos) << notes[0];
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  EXPECT_EQ(inst.call("add", i32s({1, 2})).results.at(0).as_i32(), 3);
+}
+
+TEST(AotCache, CompilerErrorsAreReportedWithTheCompilersMessage) {
+  TempDir cache;
+  const auto script = cache.path() / "broken-cc";
+  std::ofstream(script) << "#!/bin/sh\necho 'fatal error: the disk is made of cheese' >&2\nexit 3\n";
+  fs::permissions(script, fs::perms::owner_all);
+  EngineConfig config = config_for(Tier::Aot, cache.path());
+  config.compiler = script.string();
+  Engine engine(config);
+  try {
+    Module::compile(engine, compute_wasm(), "compute");
+    FAIL() << "expected a CompileError";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("the disk is made of cheese"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("exit status 3"), std::string::npos) << e.what();
+  }
+  // Auto falls back instead, with a note.
+  config.tier = Tier::Auto;
+  std::vector<std::string> notes;
+  config.on_note = [&](const std::string& n) { notes.push_back(n); };
+  Engine auto_engine(config);
+  Module m = Module::compile(auto_engine, compute_wasm(), "compute");
+  EXPECT_FALSE(native(m));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("cheese"), std::string::npos);
+  // Nothing broken was cached.
+  for (auto& e : fs::directory_iterator(cache.path() / "aot")) EXPECT_NE(e.path().extension(), ".so");
+}
+
+TEST(AotCache, UnsupportedFeaturesRunInTheInterpreterWithANote) {
+  EngineConfig config = config_for(Tier::Aot);
+  std::vector<std::string> notes;
+  config.on_note = [&](const std::string& n) { notes.push_back(n); };
+  Engine engine(config);
+  Module m = Module::compile(engine, wat_to_wasm(kSimdWat), "simd");
+  EXPECT_FALSE(native(m));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0], "simd: running in the interpreter: the AOT tier cannot compile modules that use SIMD");
+  Store store(engine);
+  Instance inst = Instance::create(store, m, Linker{});
+  EXPECT_EQ(inst.call("simd_add", i32s({2, 3})).results.at(0).as_i32(), 5);
+}
+
+TEST(AotPolicy, AutoUsesTheCacheCompilesSmallModulesAndBackgroundsLargeOnes) {
+  TempDir cache;
+  EngineConfig config = config_for(Tier::Auto, cache.path());
+  std::vector<std::string> notes;
+  config.on_note = [&](const std::string& n) { notes.push_back(n); };
+  config.auto_compile_max_bytes = 16;  // everything counts as large
+  {
+    Engine engine(config);
+    Module m = Module::compile(engine, compute_wasm(), "compute");
+    EXPECT_FALSE(native(m));
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("compiled in the background"), std::string::npos);
+  }
+  // The background build lands in the cache; the next run uses it.
+  for (int i = 0; i < 600; ++i) {
+    bool found = false;
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(cache.path() / "aot", ec)) found |= e.path().extension() == ".so";
+    if (found) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  {
+    Engine engine(config);
+    Module m = Module::compile(engine, compute_wasm(), "compute");
+    EXPECT_TRUE(native(m));
+  }
+  // Small modules compile in the foreground.
+  TempDir other;
+  config = config_for(Tier::Auto, other.path());
+  Engine engine(config);
+  Module m = Module::from_file(engine, fixture("trap_kinds"));
+  EXPECT_TRUE(native(m));
+}
+
+// --- many instances on many threads ---
+
+TEST(AotConcurrency, HundredInstancesOnEightThreads) {
+  Engine engine(config_for(Tier::Aot));
+  Module compute = Module::compile(engine, compute_wasm(), "compute");
+  Module traps = Module::from_file(engine, fixture("trap_kinds"));
+  ASSERT_TRUE(native(compute) && native(traps));
+  std::atomic<int> next{0}, ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i; (i = next++) < 100;) {
+        Store store(engine, StoreLimits{.max_memory_bytes = 4 * 65536});
+        Instance inst = Instance::create(store, compute, compute_linker());
+        std::vector<Value> n = {Value::i32(10000 + i)};
+        const int64_t expect = int64_t(10000 + i) * (10000 + i - 1) / 2;
+        bool good = inst.call("sum_to", n).results.at(0).as_i64() == expect;
+        good &= inst.call("grow_until_refused").results.at(0).as_i32() == 3;
+        good &= inst.call("store", i32s({4 * 65536, 1})).trap.kind == TrapKind::MemoryOutOfBounds;
+        good &= inst.call("call_host", i32s({i})).results.at(0).as_i32() == i + 1;
+        Store trap_store(engine);
+        Instance t2 = Instance::create(trap_store, traps, Linker{});
+        good &= t2.call(i % 2 ? "stack_overflow" : "div_zero").trapped();
+        good &= inst.call("add", i32s({i, 1})).results.at(0).as_i32() == i + 1;
+        ok += good;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 100);
+}
