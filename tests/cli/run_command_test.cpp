@@ -2,8 +2,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "process.h"
 
@@ -181,4 +187,43 @@ TEST(Run, SimdBulkMemoryAndOtherPostMvpFeaturesFromClang) {
   auto r = run_wasmlet({"run", wasm("simd_features")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "dot=43680\nbulk=xxxxxxxxbulk\nsat=2147483647\nsext=-5\n");
+}
+
+TEST(Run, TcpListenPassesAListenerTheGuestAcceptsOn) {
+  // A free port: bind to 0, read it back, release it for wasmlet.
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(probe);
+  const int port = ntohs(addr.sin_port);
+
+  ProcessResult guest;
+  std::thread runner([&] {
+    guest = run_wasmlet({"run", "--tcplisten", "127.0.0.1:" + std::to_string(port), wasm("tcp_echo_once")}, 20s);
+  });
+  int fd = -1;
+  for (int attempt = 0; attempt < 200 && fd < 0; ++attempt) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd);
+      fd = -1;
+      std::this_thread::sleep_for(25ms);
+    }
+  }
+  ASSERT_GE(fd, 0) << "wasmlet never listened on port " << port;
+  const std::string message = "ping through the sandbox\n";
+  ASSERT_EQ(write(fd, message.data(), message.size()), ssize_t(message.size()));
+  shutdown(fd, SHUT_WR);
+  std::string echoed;
+  char buf[256];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, n);
+  close(fd);
+  runner.join();
+  EXPECT_EQ(echoed, message);
+  EXPECT_EQ(guest.exit_code, 0) << guest.err;
+  EXPECT_EQ(guest.out, "echoed\n");
 }
