@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "wasmlet/duration.h"
+#include "wasmlet/registry/pull_policy.h"
 
 namespace wasmlet::runtime {
 
@@ -73,13 +74,16 @@ const char* to_string(PullPolicy policy) {
   return "if_not_present";
 }
 
+// The registry's spellings (any case, - or _): always, if_not_present / missing, never.
 PullPolicy pull_policy_from_string(std::string_view text) {
-  std::string t;
-  for (char c : text)
-    if (c != '_' && c != '-') t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (t == "always") return PullPolicy::Always;
-  if (t == "ifnotpresent") return PullPolicy::IfNotPresent;
-  if (t == "never") return PullPolicy::Never;
+  try {
+    switch (registry::parse_pull_policy(text)) {
+      case registry::PullPolicy::Always: return PullPolicy::Always;
+      case registry::PullPolicy::IfNotPresent: return PullPolicy::IfNotPresent;
+      case registry::PullPolicy::Never: return PullPolicy::Never;
+    }
+  } catch (const UsageError&) {
+  }
   throw RuntimeError(RuntimeError::Kind::InvalidArgument,
                      fmt::format("unknown pull policy '{}' (expected always, if_not_present or never)", text));
 }
