@@ -57,12 +57,17 @@ struct TinyServer {
 };
 }  // namespace
 
+// read_file with `dir` granted read-only as /data.
+std::shared_ptr<const Plugin> load_read_file(PluginHost& host, const fs::path& dir) {
+  PluginOptions o;
+  o.capabilities.paths.push_back({dir, "/data", true});
+  return host.load_file(plugin_wasm("read_file"), o);
+}
+
 TEST(PluginCapabilities, ReadsAFileUnderAnAllowedPath) {
   fs::path dir = make_dir("read");
   PluginHost host;
-  PluginOptions o;
-  o.capabilities.paths.push_back({dir, "/data", true});
-  auto p = host.load_file(plugin_wasm("read_file"), o);
+  auto p = load_read_file(host, dir);
   json out = p->call("execute", json{{"path", "/data/notes.txt"}});
   EXPECT_EQ(out["content"], "line one\n\"quoted\"\n");
   EXPECT_EQ(out["size"], 18);
@@ -72,9 +77,7 @@ TEST(PluginCapabilities, ReadsAFileUnderAnAllowedPath) {
 TEST(PluginCapabilities, FileOutsideTheAllowedPathsIsDenied) {
   fs::path dir = make_dir("deny");
   PluginHost host;
-  PluginOptions o;
-  o.capabilities.paths.push_back({dir, "/data", true});
-  auto p = host.load_file(plugin_wasm("read_file"), o);
+  auto p = load_read_file(host, dir);
   for (const char* path : {"/etc/passwd", "/data/../../etc/passwd", "../etc/passwd"}) {
     auto e = expect_plugin_error([&] { p->call("execute", json{{"path", path}}); });
     EXPECT_EQ(e.kind(), PluginError::Kind::Failed) << e.what();
