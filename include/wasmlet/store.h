@@ -59,8 +59,11 @@ class Store {
   }
 
   // --- used by the engine's tiers; not for embedders ---
+  // A call into the guest begins / ends. The outermost call arms the
+  // per-call deadline; nested calls (a host function calling back into the
+  // guest) keep the outer call's deadline, and only the outermost end clears it.
   void arm_deadline();
-  void clear_deadline() { deadline_.reset(); }
+  void clear_deadline();
   void set_fuel_consumed(uint64_t v) { fuel_consumed_.store(v, std::memory_order_relaxed); }
   void set_memory_bytes(uint64_t v) { memory_bytes_.store(v, std::memory_order_relaxed); }
   void note_memory_limit_hit() { memory_limit_hit_.store(true, std::memory_order_relaxed); }
@@ -77,6 +80,7 @@ class Store {
   std::atomic<uint64_t> memory_bytes_{0};
   std::atomic<bool> memory_limit_hit_{false};
   uint64_t fuel_granted_ = 0;
+  int calls_in_progress_ = 0;
   std::unordered_map<std::type_index, std::shared_ptr<void>> host_state_;
 };
 

@@ -149,6 +149,9 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
     if (fname.empty()) fname = fmt::format("func[{}]", i > refuel_index ? i - 1 : i);
     impl->function_names.push_back(std::move(fname));
   }
+  // Only function names matter to wasmlet (for trap messages); local names
+  // from a malformed name section would trip wabt's writer, so drop them.
+  for (wabt::Func* func : ir.funcs) func->bindings.clear();
   impl->metered = write_binary(ir, name);
   impl->tier = detail::compile_for_tier(engine, *impl);
   return Module(std::move(impl));

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/tier.h"
 #include "wasmlet/error.h"
 
 namespace wasmlet {
@@ -29,10 +30,19 @@ void Store::interrupt() {
 }
 
 void Store::arm_deadline() {
-  if (limits_.timeout)
-    deadline_ = std::chrono::steady_clock::now() + *limits_.timeout;
-  else
-    deadline_.reset();
+  if (calls_in_progress_++ > 0) return;
+  if (limits_.timeout) deadline_ = std::chrono::steady_clock::now() + *limits_.timeout;
+}
+
+void Store::clear_deadline() {
+  if (calls_in_progress_ > 0 && --calls_in_progress_ == 0) deadline_.reset();
 }
 
 }  // namespace wasmlet
+
+namespace wasmlet::detail {
+
+DeadlineScope::DeadlineScope(Store& store) : store_(store) { store_.arm_deadline(); }
+DeadlineScope::~DeadlineScope() { store_.clear_deadline(); }
+
+}  // namespace wasmlet::detail

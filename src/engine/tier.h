@@ -26,6 +26,18 @@ class Engine;
 
 namespace wasmlet::detail {
 
+// One call into the guest, for the Store's deadline bookkeeping.
+class DeadlineScope {
+ public:
+  explicit DeadlineScope(Store& store);
+  ~DeadlineScope();
+  DeadlineScope(const DeadlineScope&) = delete;
+  DeadlineScope& operator=(const DeadlineScope&) = delete;
+
+ private:
+  Store& store_;
+};
+
 class TierInstance {
  public:
   virtual ~TierInstance() = default;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "support.h"
@@ -117,4 +118,53 @@ TEST(MemoryLimit, ALimitBelowTheInitialMemoryFailsToInstantiate) {
   Module m = Module::from_file(engine, fixture("compute"));
   Store store(engine, StoreLimits{.max_memory_bytes = 1024});
   EXPECT_THROW(Instance::create(store, m, compute_linker()), LinkError);
+}
+
+TEST(Timeout, AHostFunctionCallingBackIntoTheGuestKeepsTheOuterDeadline) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("compute"));
+  Store store(engine, StoreLimits{.timeout = 200ms});
+  Instance* self = nullptr;
+  Linker linker;
+  // host.add_one calls the guest's `add` (a nested call), then the guest spins.
+  linker.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
+                [&](Caller&, std::span<const Value> args, std::span<Value> results) {
+                  std::vector<Value> two = {args[0], Value::i32(1)};
+                  results[0] = self->call("add", two).results.at(0);
+                });
+  Instance inst = Instance::create(store, m, linker);
+  self = &inst;
+  std::vector<Value> one = {Value::i32(1)};
+  EXPECT_EQ(inst.call("call_host", one).results.at(0).as_i32(), 2);
+  ASSERT_FALSE(store.deadline().has_value()) << "the deadline ends with the outermost call";
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(inst.call("spin").trap.kind, TrapKind::DeadlineExceeded);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
+}
+
+TEST(Module, AnInstanceOutlivesItsLinker) {
+  Engine engine;
+  Module m = Module::from_file(engine, fixture("compute"));
+  Store store(engine);
+  std::optional<Instance> inst;
+  {
+    Linker linker = compute_linker();
+    inst.emplace(Instance::create(store, m, linker));
+  }
+  std::vector<Value> nine = {Value::i32(9)};
+  EXPECT_EQ(inst->call("call_host", nine).results.at(0).as_i32(), 10);
+}
+
+TEST(Module, AMalformedNameSectionDoesNotStopCompilation) {
+  // (func $f (param i32)) with a name section naming local 5 of function 0,
+  // which has only one local: wabt's writer would assert on it.
+  std::vector<uint8_t> bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,  //
+                                0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00,        // type (i32) -> ()
+                                0x03, 0x02, 0x01, 0x00,                          // func 0: type 0
+                                0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,              // body
+                                0x00, 0x10, 0x04, 'n', 'a', 'm', 'e',            // custom "name"
+                                0x02, 0x08, 0x01, 0x00, 0x02, 0x05, 0x01, 'x', 0x00, 0x01, 'y'};
+  bytes[26] = static_cast<uint8_t>(bytes.size() - 27);
+  Engine engine;
+  EXPECT_NO_THROW(Module::compile(engine, bytes, "names.wasm"));
 }

@@ -93,9 +93,8 @@ class InterpInstance final : public TierInstance, public MemorySource {
     for (const auto& a : args) raw_args.push_back(to_raw(a));
     interp::Signature sig;
     for (auto t : function.type.results) sig.results.push_back(static_cast<interp::VType>(t));
-    store_.arm_deadline();
+    DeadlineScope deadline(store_);
     interp::CallResult result = machine_->call(function.name, raw_args, sig);
-    store_.clear_deadline();
     if (auto budget = machine_->global_value(kBudgetExport)) settle_fuel(store_, static_cast<int64_t>(*budget));
     note_memory();
     if (!result.ok) return outcome_from_failure(result);
@@ -145,9 +144,10 @@ class InterpInstance final : public TierInstance, public MemorySource {
     if (def->type != wanted)
       throw LinkError(fmt::format("{}: import {} has type {}, but the host function has type {}", module_.name(),
                                   qualified, wanted.to_string(), def->type.to_string()));
-    return wrap(qualified, [this, def, qualified](std::span<const Value> args, std::span<Value> results) {
+    // The function is copied: an instance may outlive the linker it was made with.
+    return wrap(qualified, [this, function = def->function, qualified](std::span<const Value> args, std::span<Value> results) {
       Caller caller(store_, *this, qualified);
-      def->function(caller, args, results);
+      function(caller, args, results);
     });
   }
 
