@@ -25,8 +25,9 @@ CallContext& context(Caller& caller) {
 std::span<uint8_t> guest_range(Caller& caller, const CallContext& ctx, const char* what, uint32_t ptr, uint32_t len) {
   GuestMemory mem = caller.memory();
   if (!mem.contains(ptr, len)) {
-    caller.trap(fmt::format("{}: range [{:#x}, +{}) is outside the plugin's memory of {} bytes", what, ptr, len,
-                            mem.size()));
+    // The engine prefixes the host function's name; `what` names the argument if needed.
+    caller.trap(fmt::format("{}{}range [{:#x}, +{}) is outside the plugin's memory of {} bytes", what, *what ? " " : "",
+                            ptr, len, mem.size()));
   }
   return mem.bytes(ptr, len);
 }
@@ -80,7 +81,7 @@ void add_plugin_abi(Linker& linker) {
   linker.define(m, "input_read", FuncType{{VT::I32, VT::I32}, {VT::I32}},
                 [](Caller& caller, std::span<const Value> a, std::span<Value> r) {
                   auto& ctx = context(caller);
-                  copy_out(caller, ctx, "input_read", a[0].as_u32(), a[1].as_u32(), ctx.input, r);
+                  copy_out(caller, ctx, "", a[0].as_u32(), a[1].as_u32(), ctx.input, r);
                 });
 
   // output_set(ptr, len): the host copies the range now; the last call wins.
@@ -89,10 +90,10 @@ void add_plugin_abi(Linker& linker) {
                   auto& ctx = context(caller);
                   uint32_t len = a[1].as_u32();
                   if (len > ctx.limits->max_output_bytes) {
-                    caller.trap(fmt::format("output_set: length {} exceeds the output limit of {} bytes", len,
+                    caller.trap(fmt::format("length {} exceeds the output limit of {} bytes", len,
                                             ctx.limits->max_output_bytes));
                   }
-                  auto src = guest_range(caller, ctx, "output_set", a[0].as_u32(), len);
+                  auto src = guest_range(caller, ctx, "", a[0].as_u32(), len);
                   ctx.output.assign(src.begin(), src.end());
                   ctx.output_set = true;
                 });
@@ -102,7 +103,7 @@ void add_plugin_abi(Linker& linker) {
                 [](Caller& caller, std::span<const Value> a, std::span<Value>) {
                   auto& ctx = context(caller);
                   uint32_t len = std::min<uint32_t>(a[2].as_u32(), 64 * 1024);  // longer lines are cut
-                  auto src = guest_range(caller, ctx, "log", a[1].as_u32(), len);
+                  auto src = guest_range(caller, ctx, "", a[1].as_u32(), len);
                   int level = std::clamp(a[0].as_i32(), 0, 4);
                   emit_log(ctx, static_cast<LogLevel>(level), std::string_view(reinterpret_cast<const char*>(src.data()), src.size()));
                 });
@@ -112,8 +113,8 @@ void add_plugin_abi(Linker& linker) {
                 [](Caller& caller, std::span<const Value> a, std::span<Value> r) {
                   auto& ctx = context(caller);
                   uint32_t key_len = a[1].as_u32();
-                  if (key_len > 4096) caller.trap(fmt::format("config_get key length {} is too long", key_len));
-                  auto key_bytes = guest_range(caller, ctx, "config_get key", a[0].as_u32(), key_len);
+                  if (key_len > 4096) caller.trap(fmt::format("key length {} is too long", key_len));
+                  auto key_bytes = guest_range(caller, ctx, "key", a[0].as_u32(), key_len);
                   std::string key(key_bytes.begin(), key_bytes.end());
                   auto it = ctx.capabilities->config.find(key);
                   if (it == ctx.capabilities->config.end()) {
@@ -122,7 +123,7 @@ void add_plugin_abi(Linker& linker) {
                   }
                   const std::string& v = it->second;
                   uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(a[3].as_u32(), v.size()));
-                  auto dst = guest_range(caller, ctx, "config_get buffer", a[2].as_u32(), n);
+                  auto dst = guest_range(caller, ctx, "buffer", a[2].as_u32(), n);
                   if (n) std::memcpy(dst.data(), v.data(), n);
                   r[0] = Value::i32(static_cast<int32_t>(v.size()));
                 });
@@ -132,8 +133,8 @@ void add_plugin_abi(Linker& linker) {
                 [](Caller& caller, std::span<const Value> a, std::span<Value> r) {
                   auto& ctx = context(caller);
                   uint32_t len = a[1].as_u32();
-                  if (len > ctx.limits->max_output_bytes) caller.trap(fmt::format("http_request length {} is too long", len));
-                  auto req = guest_range(caller, ctx, "http_request", a[0].as_u32(), len);
+                  if (len > ctx.limits->max_output_bytes) caller.trap(fmt::format("request length {} is too long", len));
+                  auto req = guest_range(caller, ctx, "request", a[0].as_u32(), len);
                   std::string request(req.begin(), req.end());
                   auto timeout = ctx.limits->timeout;
                   if (auto d = caller.store().deadline()) {
@@ -155,7 +156,7 @@ void add_plugin_abi(Linker& linker) {
   linker.define(m, "response_read", FuncType{{VT::I32, VT::I32}, {VT::I32}},
                 [](Caller& caller, std::span<const Value> a, std::span<Value> r) {
                   auto& ctx = context(caller);
-                  copy_out(caller, ctx, "response_read", a[0].as_u32(), a[1].as_u32(), ctx.response, r);
+                  copy_out(caller, ctx, "", a[0].as_u32(), a[1].as_u32(), ctx.response, r);
                 });
 }
 
