@@ -10,6 +10,8 @@ inline int exit_status = 0;
 
 // `wasmlet run`: run a WASI program (src/cli/run_command.cpp).
 void register_run_command(CLI::App& app);
+// `wasmlet compile`: precompile a module for the AOT tier (src/cli/run_command.cpp).
+void register_compile_command(CLI::App& app);
 // `wasmlet pull/push/images/tag/rmi/prune/login/load` (src/cli/image_commands.cpp).
 void register_image_commands(CLI::App& app);
 // `wasmlet serve` and the daemon client verbs up/create/start/stop/kill/rm/ps/

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "wasmlet 0.1.0");
   wasmlet::cli::register_run_command(app);
+  wasmlet::cli::register_compile_command(app);
   wasmlet::cli::register_image_commands(app);
   wasmlet::cli::register_runtime_commands(app);
   wasmlet::cli::register_plugin_commands(app);

@@ -39,6 +39,7 @@ struct RunOptions {
   std::vector<std::string> args;
   std::vector<std::string> dirs, dirs_ro, envs, listeners;
   std::string stdin_file, max_memory, timeout, invoke;
+  std::string tier = "interp";
   std::optional<uint64_t> fuel;
 };
 
@@ -137,7 +138,11 @@ int run(const RunOptions& opts) {
   if (!opts.stdin_file.empty()) wasi.stdin_file = opts.stdin_file;
   for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
 
-  Engine engine;
+  EngineConfig config;
+  auto tier = parse_tier(opts.tier);
+  if (!tier) throw UsageError(fmt::format("invalid --tier '{}': expected interp, aot or auto", opts.tier));
+  config.tier = *tier;
+  Engine engine(config);
   Module module = Module::from_file(engine, opts.module);
 
   // Entry point: --invoke NAME, else _start, else main.
@@ -202,6 +207,8 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--fuel", opts->fuel, "instruction budget; the program traps with 'fuel exhausted' when it runs out");
   cmd->add_option("--timeout", opts->timeout, "wall-time limit for the run, e.g. 500ms, 5s, 2m");
   cmd->add_option("--invoke", opts->invoke, "call this export instead of _start; arguments become its parameters");
+  cmd->add_option("--tier", opts->tier, "execution tier: interp (default), aot (compile to native code, cached) or auto")
+      ->type_name("interp|aot|auto");
   one_each(cmd->add_option("--tcplisten", opts->listeners, "listen on HOST:PORT and pass the socket to the program (fd 3, 4, ...)"));
   cmd->callback([opts, cmd] {
     std::vector<std::string> rest = cmd->remaining();
@@ -211,6 +218,21 @@ void register_run_command(CLI::App& app) {
     opts->args.assign(rest.begin() + 1, rest.end());
     if (!opts->args.empty() && opts->args.front() == "--") opts->args.erase(opts->args.begin());
     exit_status = run(*opts);
+  });
+}
+
+void register_compile_command(CLI::App& app) {
+  auto module = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("compile", "Compile a module to native code ahead of time and cache it (the AOT tier)");
+  cmd->add_option("module", *module, "the .wasm file to compile")->required();
+  cmd->callback([module] {
+    EngineConfig config;
+    config.tier = Tier::Aot;
+    Engine engine(config);
+    Module compiled = Module::from_file(engine, *module);
+    std::cout << fmt::format("compiled {} ({} exports); later runs with --tier aot or auto use the cached code\n",
+                             compiled.name(), compiled.exports().size());
+    exit_status = 0;
   });
 }
 

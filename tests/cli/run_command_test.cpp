@@ -227,3 +227,21 @@ TEST(Run, TcpListenPassesAListenerTheGuestAcceptsOn) {
   EXPECT_EQ(guest.exit_code, 0) << guest.err;
   EXPECT_EQ(guest.out, "echoed\n");
 }
+
+TEST(Run, AotTierGivesTheSameResultsAsTheInterpreter) {
+  TempDir cache;
+  setenv("WASMLET_CACHE_DIR", cache.path().c_str(), 1);
+  auto compiled = run_wasmlet({"compile", wasm("exit_code")}, 120s);
+  EXPECT_EQ(compiled.exit_code, 0) << compiled.err;
+  for (int code : {0, 42}) {
+    auto r = run_wasmlet({"run", "--tier", "aot", wasm("exit_code"), "--", std::to_string(code)});
+    EXPECT_EQ(r.exit_code, code) << r.err;
+  }
+  auto trap = run_wasmlet({"run", "--tier", "aot", wasm("traps"), "--", "unreachable"}, 120s);
+  EXPECT_EQ(trap.exit_code, 134);
+  EXPECT_THAT(trap.err, HasSubstr("trap: unreachable"));
+  auto bad = run_wasmlet({"run", "--tier", "jit", wasm("exit_code")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("'jit'"));
+  unsetenv("WASMLET_CACHE_DIR");
+}
