@@ -11,10 +11,11 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     memset(composite, 0, limit + 1);
     count = 0;
-    for (long i = 2; i <= limit; ++i) {
+    // 64-bit indices: long is 32 bits on wasm32, and i * i overflows it.
+    for (long long i = 2; i <= limit; ++i) {
       if (composite[i]) continue;
       ++count;
-      for (long j = i * i; j <= limit; j += i) composite[j] = 1;
+      for (long long j = i * i; j <= limit; j += i) composite[j] = 1;
     }
   }
   printf("primes <= %d: %ld\n", limit, count);
