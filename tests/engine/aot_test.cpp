@@ -1,7 +1,8 @@
-// The AOT tier: calls, host functions, traps with the interpreter's kinds and
-// wording, resource limits identical to the interpreter, the artifact cache
-// (hit, miss, corruption, concurrent builds, no compiler, compiler errors),
-// and 100 instances running concurrently on 8 threads.
+// The AOT tier: calls with every value type, link errors identical to the
+// interpreter, the artifact cache (hit, miss, corruption, concurrent builds,
+// no compiler, compiler errors), the Auto policy, and 100 instances running
+// concurrently on 8 threads. Traps, host traps and limits run in every tier
+// in traps_test.cpp and limits_test.cpp (Suite.Test/aot).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -141,35 +142,6 @@ TEST(Aot, CompilesAndCallsExportsWithEveryValueType) {
   EXPECT_EQ(store.memory_bytes(), 65536u);
 }
 
-TEST(Aot, HostFunctionsTrapAndExitThroughGeneratedCode) {
-  Engine engine(config_for(Tier::Aot));
-  Module m = Module::compile(engine, compute_wasm(), "compute");
-  Store store(engine);
-  Linker linker;
-  linker.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
-                [](Caller& caller, std::span<const Value> args, std::span<Value> results) {
-                  if (args[0].as_i32() == 0) caller.trap("refusing zero");
-                  if (args[0].as_i32() == 1) throw std::runtime_error("plain C++ exception");
-                  if (args[0].as_i32() == 2) results[0] = Value::i32(caller.memory().load<int32_t>(65535));
-                  caller.exit(args[0].as_i32());
-                });
-  Instance inst = Instance::create(store, m, linker);
-  Outcome trapped = inst.call("call_host", i32s({0}));
-  ASSERT_TRUE(trapped.trapped());
-  EXPECT_EQ(trapped.trap.kind, TrapKind::HostError);
-  EXPECT_EQ(trapped.trap.message, "host.add_one: refusing zero");
-  Outcome thrown = inst.call("call_host", i32s({1}));
-  ASSERT_TRUE(thrown.trapped());
-  EXPECT_EQ(thrown.trap.message, "host.add_one: plain C++ exception");
-  Outcome fault = inst.call("call_host", i32s({2}));
-  ASSERT_TRUE(fault.trapped());
-  EXPECT_NE(fault.trap.message.find("out of bounds: 4 bytes at offset 65535"), std::string::npos) << fault.trap.message;
-  Outcome exited = inst.call("call_host", i32s({7}));
-  ASSERT_TRUE(exited.exited());
-  EXPECT_EQ(exited.exit_code, 7);
-  EXPECT_EQ(inst.call("add", i32s({1, 2})).results.at(0).as_i32(), 3);
-}
-
 TEST(Aot, LinkErrorsMatchTheInterpreter) {
   for (Tier tier : {Tier::Interpreter, Tier::Aot}) {
     Engine engine(config_for(tier));
@@ -182,158 +154,6 @@ TEST(Aot, LinkErrorsMatchTheInterpreter) {
       EXPECT_STREQ(e.what(), "compute: unknown import: function host.add_one (i32) -> (i32) is not provided by the host");
     }
   }
-}
-
-// --- traps: the same kinds and wording as the interpreter ---
-
-struct AotTrapCase {
-  const char* export_name;
-  TrapKind kind;
-};
-
-class AotTraps : public ::testing::TestWithParam<AotTrapCase> {};
-
-TEST_P(AotTraps, SameKindAndMessageAsTheInterpreter) {
-  Outcome outcomes[2];
-  int i = 0;
-  for (Tier tier : {Tier::Interpreter, Tier::Aot}) {
-    Engine engine(config_for(tier));
-    Module m = Module::from_file(engine, fixture("trap_kinds"));
-    EXPECT_EQ(native(m), tier == Tier::Aot);
-    Store store(engine);
-    Instance inst = Instance::create(store, m, Linker{});
-    outcomes[i] = inst.call(GetParam().export_name);
-    ASSERT_TRUE(outcomes[i].trapped());
-    EXPECT_EQ(outcomes[i].trap.kind, GetParam().kind) << outcomes[i].trap.to_string();
-    // The instance stays usable after a trap, and traps again the same way.
-    Outcome again = inst.call(GetParam().export_name);
-    EXPECT_EQ(again.trap.kind, GetParam().kind);
-    ++i;
-  }
-  // "trap: <kind>" leads both reports.
-  const std::string lead = std::string("trap: ") + to_string(GetParam().kind);
-  EXPECT_EQ(outcomes[0].trap.to_string().rfind(lead, 0), 0u) << outcomes[0].trap.to_string();
-  EXPECT_EQ(outcomes[1].trap.to_string().rfind(lead, 0), 0u) << outcomes[1].trap.to_string();
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    BothTiers, AotTraps,
-    ::testing::Values(AotTrapCase{"unreachable", TrapKind::Unreachable},
-                      AotTrapCase{"div_zero", TrapKind::IntegerDivideByZero},
-                      AotTrapCase{"out_of_bounds", TrapKind::MemoryOutOfBounds},
-                      AotTrapCase{"stack_overflow", TrapKind::StackExhausted},
-                      AotTrapCase{"indirect_mismatch", TrapKind::IndirectCallTypeMismatch},
-                      AotTrapCase{"indirect_null", TrapKind::UninitializedElement},
-                      AotTrapCase{"overflow", TrapKind::IntegerOverflow},
-                      AotTrapCase{"bad_convert", TrapKind::InvalidConversion}),
-    [](const auto& info) { return std::string(info.param.export_name); });
-
-TEST(Aot, StackOverflowOnASmallThreadStackIsATrap) {
-  Engine engine(config_for(Tier::Aot));
-  Module m = Module::from_file(engine, fixture("trap_kinds"));
-  Outcome o;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 1 << 20);
-  struct Job {
-    Engine* engine;
-    Module* module;
-    Outcome* outcome;
-  } job{&engine, &m, &o};
-  pthread_t thread;
-  ASSERT_EQ(pthread_create(&thread, &attr, [](void* p) -> void* {
-    auto* j = static_cast<Job*>(p);
-    Store store(*j->engine);
-    Instance inst = Instance::create(store, *j->module, Linker{});
-    *j->outcome = inst.call("stack_overflow");
-    return nullptr;
-  }, &job), 0);
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
-  ASSERT_TRUE(o.trapped());
-  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted);
-}
-
-// --- limits: identical in both tiers ---
-
-namespace {
-uint64_t fuel_for_sum(Tier tier, int n, std::optional<uint64_t> fuel, Outcome* out) {
-  Engine engine(config_for(tier));
-  Module m = Module::compile(engine, compute_wasm(), "compute");
-  Store store(engine, StoreLimits{.fuel = fuel});
-  Instance inst = Instance::create(store, m, compute_linker());
-  std::vector<Value> args = {Value::i32(n)};
-  *out = inst.call("sum_to", args);
-  return store.fuel_consumed();
-}
-}  // namespace
-
-TEST(AotLimits, FuelIsConsumedAndExhaustedAtTheSamePointInBothTiers) {
-  Outcome a, b;
-  const uint64_t interp = fuel_for_sum(Tier::Interpreter, 5000, std::nullopt, &a);
-  const uint64_t aot = fuel_for_sum(Tier::Aot, 5000, std::nullopt, &b);
-  ASSERT_TRUE(a.returned() && b.returned());
-  EXPECT_EQ(interp, aot);
-  const uint64_t starved_interp = fuel_for_sum(Tier::Interpreter, 5000, interp / 2, &a);
-  const uint64_t starved_aot = fuel_for_sum(Tier::Aot, 5000, interp / 2, &b);
-  ASSERT_TRUE(a.trapped() && b.trapped());
-  EXPECT_EQ(b.trap.kind, TrapKind::FuelExhausted);
-  EXPECT_EQ(a.trap.message, b.trap.message);
-  EXPECT_EQ(starved_interp, starved_aot);
-}
-
-TEST(AotLimits, TimeoutAndInterruptStopAnInfiniteLoop) {
-  Engine engine(config_for(Tier::Aot));
-  Module m = Module::compile(engine, compute_wasm(), "compute");
-  {
-    Store store(engine, StoreLimits{.timeout = 50ms});
-    Instance inst = Instance::create(store, m, compute_linker());
-    auto start = std::chrono::steady_clock::now();
-    Outcome o = inst.call("spin");
-    ASSERT_TRUE(o.trapped());
-    EXPECT_EQ(o.trap.kind, TrapKind::DeadlineExceeded);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
-  }
-  {
-    Store store(engine);
-    Instance inst = Instance::create(store, m, compute_linker());
-    std::thread stopper([&] {
-      std::this_thread::sleep_for(30ms);
-      store.interrupt();
-    });
-    Outcome o = inst.call("spin");
-    stopper.join();
-    ASSERT_TRUE(o.trapped());
-    EXPECT_EQ(o.trap.kind, TrapKind::Interrupted);
-  }
-}
-
-TEST(AotLimits, MemoryLimitRefusesGrowthLikeTheInterpreter) {
-  int32_t grown[2];
-  int i = 0;
-  for (Tier tier : {Tier::Interpreter, Tier::Aot}) {
-    Engine engine(config_for(tier));
-    Module m = Module::compile(engine, compute_wasm(), "compute");
-    Store store(engine, StoreLimits{.max_memory_bytes = 10 * 65536});
-    Instance inst = Instance::create(store, m, compute_linker());
-    Outcome o = inst.call("grow_until_refused");
-    ASSERT_TRUE(o.returned());
-    grown[i++] = o.results.at(0).as_i32();
-    EXPECT_TRUE(store.memory_limit_hit());
-    EXPECT_EQ(store.memory_bytes(), 10u * 65536);
-    // The grown memory is usable up to its end, and not past it.
-    EXPECT_TRUE(inst.call("store", i32s({10 * 65536 - 4, 1})).returned());
-    EXPECT_EQ(inst.call("store", i32s({10 * 65536 - 2, 1})).trap.kind, TrapKind::MemoryOutOfBounds);
-  }
-  EXPECT_EQ(grown[0], 9);
-  EXPECT_EQ(grown[0], grown[1]);
-  // Without a limit the module's own maximum (100 pages) applies.
-  Engine engine(config_for(Tier::Aot));
-  Module m = Module::compile(engine, compute_wasm(), "compute");
-  Store store(engine);
-  Instance inst = Instance::create(store, m, compute_linker());
-  EXPECT_EQ(inst.call("grow_until_refused").results.at(0).as_i32(), 99);
-  EXPECT_FALSE(store.memory_limit_hit());
 }
 
 // --- the artifact cache ---

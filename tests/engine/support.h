@@ -1,7 +1,22 @@
-// Shared set-up for engine tests: compile a fixture, link a host function.
+// Shared set-up for engine tests: compile a fixture, link a host function,
+// and run one test body against every tier (TierTest).
 #pragma once
 
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "wasmlet/engine.h"
 #include "wasmlet/instance.h"
@@ -13,7 +28,7 @@ namespace wasmlet::testing {
 
 inline std::filesystem::path fixture(const std::string& name) { return std::filesystem::path(WASM_DIR) / (name + ".wasm"); }
 
-// A linker with host.add_one: (i32) -> i32, for compute.wat.
+// A linker with host.add_one: (i32) -> i32, for compute.wat and tier_compute.wat.
 inline Linker compute_linker() {
   Linker linker;
   linker.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
@@ -23,4 +38,131 @@ inline Linker compute_linker() {
   return linker;
 }
 
+// ---------------------------------------------------------------- tiers
+
+// The C compiler the AOT tier would run ($CC's first word, else "cc"), if it
+// is an executable file here or on PATH.
+inline bool have_c_compiler(std::string* why) {
+  std::string cc = "cc";
+  if (const char* env = std::getenv("CC"); env && *env) {
+    cc = env;
+    cc = cc.substr(0, cc.find(' '));
+  }
+  auto executable = [](const std::filesystem::path& p) { return ::access(p.c_str(), X_OK) == 0; };
+  if (cc.find('/') != std::string::npos) {
+    if (executable(cc)) return true;
+  } else if (const char* path = std::getenv("PATH")) {
+    std::string dirs = path;
+    for (size_t begin = 0; begin <= dirs.size();) {
+      size_t end = dirs.find(':', begin);
+      if (end == std::string::npos) end = dirs.size();
+      const std::string dir = dirs.substr(begin, end - begin);
+      if (executable(std::filesystem::path(dir.empty() ? "." : dir) / cc)) return true;
+      begin = end + 1;
+    }
+  }
+  *why = "no C compiler ('" + cc + "' not found; set CC or install cc): the AOT tier cannot be tested here";
+  return false;
+}
+
+// One AOT artifact cache for the whole test program, so that each module is
+// compiled once; removed when the program ends.
+inline const std::filesystem::path& test_cache_dir() {
+  struct Dir {
+    std::filesystem::path path;
+    Dir() {
+      std::string t = (std::filesystem::temp_directory_path() / "wasmlet-engine-tests-XXXXXX").string();
+      if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
+      path = t;
+    }
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static Dir dir;
+  return dir.path;
+}
+
+// Notes the engines printed ("running in the interpreter: ..."), in order.
+inline std::vector<std::string>& engine_notes() {
+  static std::vector<std::string> notes;
+  return notes;
+}
+inline std::mutex& engine_notes_mu() {
+  static std::mutex mu;
+  return mu;
+}
+
+// The engine of a tier, shared by the whole test program (engines are cheap
+// and thread-safe; sharing them lets modules be compiled once).
+inline Engine& engine_for(Tier tier) {
+  auto make = [](Tier t) {
+    EngineConfig config;
+    config.tier = t;
+    config.cache_dir = test_cache_dir();
+    config.on_note = [](const std::string& note) {
+      std::lock_guard lock(engine_notes_mu());
+      engine_notes().push_back(note);
+    };
+    return Engine(config);
+  };
+  static Engine interp = make(Tier::Interpreter);
+  static Engine aot = make(Tier::Aot);
+  return tier == Tier::Aot ? aot : interp;
+}
+
+// Compiles bytes with a tier's engine. Under Tier::Aot, a module the engine
+// would run in the interpreter instead (its note says why) is an error: a
+// test of the AOT tier must not silently test the interpreter.
+inline Module compile_for(Tier tier, std::span<const uint8_t> wasm, const std::string& name) {
+  size_t notes_before;
+  {
+    std::lock_guard lock(engine_notes_mu());
+    notes_before = engine_notes().size();
+  }
+  Module m = Module::compile(engine_for(tier), wasm, name);
+  std::lock_guard lock(engine_notes_mu());
+  if (tier == Tier::Aot && engine_notes().size() > notes_before)
+    throw std::runtime_error("the AOT engine did not compile '" + name + "': " + engine_notes().back());
+  return m;
+}
+
+// A fixture compiled once per tier per test program.
+inline const Module& fixture_module(Tier tier, const std::string& name) {
+  static std::mutex mu;
+  static std::map<std::pair<Tier, std::string>, Module> modules;
+  std::lock_guard lock(mu);
+  auto key = std::make_pair(tier, name);
+  if (auto it = modules.find(key); it != modules.end()) return it->second;
+  const auto path = fixture(name);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read fixture " + path.string());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return modules.emplace(key, compile_for(tier, bytes, name)).first->second;
+}
+
+// "interp" / "aot": the suffix of every tier-parameterized test's name.
+inline std::string tier_name(const ::testing::TestParamInfo<Tier>& info) {
+  return info.param == Tier::Aot ? "aot" : "interp";
+}
+
+// A test body that runs once per tier (Suite.Test/interp, Suite.Test/aot).
+// The AOT instantiation is skipped, with the reason, where no C compiler exists.
+class TierTest : public ::testing::TestWithParam<Tier> {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (GetParam() == Tier::Aot && !have_c_compiler(&why)) GTEST_SKIP() << why;
+  }
+  Tier tier() const { return GetParam(); }
+  Engine& engine() const { return engine_for(GetParam()); }
+  const Module& module(const std::string& fixture_name) const { return fixture_module(GetParam(), fixture_name); }
+};
+
 }  // namespace wasmlet::testing
+
+// Instantiates a TierTest suite for the interpreter and the AOT tier.
+#define WASMLET_TEST_IN_EVERY_TIER(Suite)                                                                   \
+  INSTANTIATE_TEST_SUITE_P(, Suite, ::testing::Values(::wasmlet::Tier::Interpreter, ::wasmlet::Tier::Aot), \
+                           ::wasmlet::testing::tier_name)

@@ -1,79 +1,138 @@
-// Every trap kind is reported with its kind, message and the function that trapped.
+// Every trap kind is reported with its kind, message and the function that
+// trapped, in every tier (Traps.X/interp, Traps.X/aot): the AOT run must
+// report exactly what the interpreter reports.
 #include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <stdexcept>
 
 #include "support.h"
 
 using namespace wasmlet;
 using namespace wasmlet::testing;
 
-struct TrapCase {
-  const char* export_name;
-  TrapKind kind;
-  const char* function;
-};
+namespace {
 
-class Traps : public ::testing::TestWithParam<TrapCase> {};
-
-TEST_P(Traps, ReportKindAndFunction) {
-  Engine engine;
-  Module m = Module::from_file(engine, fixture("trap_kinds"));
-  Store store(engine);
-  Instance inst = Instance::create(store, m, Linker{});
-  Outcome o = inst.call(GetParam().export_name);
-  ASSERT_TRUE(o.trapped());
-  EXPECT_EQ(o.trap.kind, GetParam().kind) << o.trap.to_string();
-  EXPECT_EQ(o.trap.function, GetParam().function) << o.trap.to_string();
-  EXPECT_NE(o.trap.to_string().find(to_string(GetParam().kind)), std::string::npos) << o.trap.to_string();
-  // The instance stays usable after a trap.
-  EXPECT_TRUE(inst.call(GetParam().export_name).trapped());
+// The first call of `export_name` in a fresh trap_kinds instance of `tier`.
+Outcome first_call(Tier tier, const char* export_name) {
+  Store store(engine_for(tier));
+  Instance inst = Instance::create(store, fixture_module(tier, "trap_kinds"), Linker{});
+  return inst.call(export_name);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Interpreter, Traps,
-    ::testing::Values(TrapCase{"unreachable", TrapKind::Unreachable, "do_unreachable"},
-                      TrapCase{"div_zero", TrapKind::IntegerDivideByZero, "do_div_zero"},
-                      TrapCase{"out_of_bounds", TrapKind::MemoryOutOfBounds, "do_oob"},
-                      TrapCase{"stack_overflow", TrapKind::StackExhausted, "do_recurse"},
-                      TrapCase{"indirect_mismatch", TrapKind::IndirectCallTypeMismatch, "do_bad_indirect"},
-                      TrapCase{"indirect_null", TrapKind::UninitializedElement, "do_null_indirect"},
-                      TrapCase{"overflow", TrapKind::IntegerOverflow, "do_overflow"},
-                      TrapCase{"bad_convert", TrapKind::InvalidConversion, "do_bad_convert"}),
-    [](const auto& info) { return std::string(info.param.export_name); });
+}  // namespace
 
-TEST(HostTraps, HostFunctionsCanTrapAndExit) {
-  Engine engine;
-  Module m = Module::from_file(engine, fixture("compute"));
-  Store store(engine);
+class Traps : public TierTest {
+ protected:
+  // trap_kinds.wat: each export traps inside a named helper function.
+  void expect_trap(const char* export_name, TrapKind kind, const char* function) {
+    Store store(engine());
+    Instance inst = Instance::create(store, module("trap_kinds"), Linker{});
+    ASSERT_TRUE(inst.start_outcome().returned());
+    Outcome o = inst.call(export_name);
+    ASSERT_TRUE(o.trapped()) << export_name << " returned";
+    EXPECT_EQ(o.trap.kind, kind) << o.trap.to_string();
+    EXPECT_EQ(o.trap.function, function) << o.trap.to_string();
+    EXPECT_EQ(o.trap.to_string().rfind(std::string("trap: ") + to_string(kind), 0), 0u) << o.trap.to_string();
+    // The instance stays usable after a trap, and traps again the same way.
+    Outcome again = inst.call(export_name);
+    ASSERT_TRUE(again.trapped());
+    EXPECT_EQ(again.trap.to_string(), o.trap.to_string());
+    // The same report, word for word, as the interpreter's.
+    if (tier() != Tier::Interpreter) {
+      const Outcome reference = first_call(Tier::Interpreter, export_name);
+      EXPECT_EQ(o.trap.message, reference.trap.message);
+      EXPECT_EQ(o.trap.to_string(), reference.trap.to_string());
+    }
+  }
+};
+WASMLET_TEST_IN_EVERY_TIER(Traps);
+
+TEST_P(Traps, Unreachable) { expect_trap("unreachable", TrapKind::Unreachable, "do_unreachable"); }
+TEST_P(Traps, IntegerDivideByZero) { expect_trap("div_zero", TrapKind::IntegerDivideByZero, "do_div_zero"); }
+TEST_P(Traps, IntegerOverflow) { expect_trap("overflow", TrapKind::IntegerOverflow, "do_overflow"); }
+TEST_P(Traps, InvalidConversion) { expect_trap("bad_convert", TrapKind::InvalidConversion, "do_bad_convert"); }
+TEST_P(Traps, MemoryOutOfBounds) { expect_trap("out_of_bounds", TrapKind::MemoryOutOfBounds, "do_oob"); }
+TEST_P(Traps, StackOverflow) { expect_trap("stack_overflow", TrapKind::StackExhausted, "do_recurse"); }
+TEST_P(Traps, CallIndirectTypeMismatch) {
+  expect_trap("indirect_mismatch", TrapKind::IndirectCallTypeMismatch, "do_bad_indirect");
+}
+TEST_P(Traps, CallIndirectNullElement) {
+  expect_trap("indirect_null", TrapKind::UninitializedElement, "do_null_indirect");
+}
+TEST_P(Traps, CallIndirectOutOfRange) {
+  expect_trap("indirect_out_of_range", TrapKind::TableOutOfBounds, "do_indirect_out_of_range");
+}
+
+// Deep recursion on a thread with a small (1 MiB) stack is a trap too, not a crash.
+TEST_P(Traps, StackOverflowOnASmallThreadStack) {
+  struct Job {
+    Engine* engine;
+    const Module* module;
+    Outcome outcome;
+  } job{&engine(), &module("trap_kinds"), {}};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(&thread, &attr, [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    Store store(*j->engine);
+    Instance inst = Instance::create(store, *j->module, Linker{});
+    j->outcome = inst.call("stack_overflow");
+    return nullptr;
+  }, &job), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  ASSERT_TRUE(job.outcome.trapped());
+  EXPECT_EQ(job.outcome.trap.kind, TrapKind::StackExhausted);
+  EXPECT_EQ(job.outcome.trap.function, "do_recurse");
+}
+
+// ---------------------------------------------------------------- host functions
+
+class HostTraps : public TierTest {};
+WASMLET_TEST_IN_EVERY_TIER(HostTraps);
+
+TEST_P(HostTraps, HostFunctionsCanTrapThrowAndExit) {
+  Store store(engine());
   Linker linker;
   linker.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
                 [](Caller& caller, std::span<const Value> args, std::span<Value>) {
                   if (args[0].as_i32() == 0) caller.trap("refusing zero");
+                  if (args[0].as_i32() == 1) throw std::runtime_error("plain C++ exception");
                   caller.exit(args[0].as_i32());
                 });
-  Instance inst = Instance::create(store, m, linker);
-  std::vector<Value> zero = {Value::i32(0)}, seven = {Value::i32(7)};
+  Instance inst = Instance::create(store, module("tier_compute"), linker);
+  std::vector<Value> zero = {Value::i32(0)}, one = {Value::i32(1)}, seven = {Value::i32(7)};
   Outcome trapped = inst.call("call_host", zero);
   ASSERT_TRUE(trapped.trapped());
   EXPECT_EQ(trapped.trap.kind, TrapKind::HostError);
   EXPECT_EQ(trapped.trap.message, "host.add_one: refusing zero");
+  Outcome thrown = inst.call("call_host", one);
+  ASSERT_TRUE(thrown.trapped());
+  EXPECT_EQ(thrown.trap.kind, TrapKind::HostError);
+  EXPECT_EQ(thrown.trap.message, "host.add_one: plain C++ exception");
   Outcome exited = inst.call("call_host", seven);
   ASSERT_TRUE(exited.exited());
   EXPECT_EQ(exited.exit_code, 7);
+  // Nothing of the trap or the exit sticks to the instance.
+  std::vector<Value> add = {Value::i32(40), Value::i32(2)};
+  EXPECT_EQ(inst.call("add", add).results.at(0).as_i32(), 42);
 }
 
-TEST(HostTraps, MemoryFaultsInHostFunctionsBecomeTraps) {
-  Engine engine;
-  Module m = Module::from_file(engine, fixture("compute"));
-  Store store(engine);
+TEST_P(HostTraps, MemoryFaultsInHostFunctionsBecomeTraps) {
+  Store store(engine());
   Linker linker;
   linker.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
                 [](Caller& caller, std::span<const Value> args, std::span<Value> results) {
                   results[0] = Value::i32(caller.memory().load<int32_t>(static_cast<uint32_t>(args[0].as_i32())));
                 });
-  Instance inst = Instance::create(store, m, linker);
+  Instance inst = Instance::create(store, module("tier_compute"), linker);
   std::vector<Value> ok = {Value::i32(0)}, bad = {Value::i32(65535)};
   EXPECT_TRUE(inst.call("call_host", ok).returned());
   Outcome o = inst.call("call_host", bad);
   ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.kind, TrapKind::HostError);
   EXPECT_NE(o.trap.message.find("out of bounds: 4 bytes at offset 65535"), std::string::npos) << o.trap.message;
 }
