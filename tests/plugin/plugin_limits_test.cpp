@@ -85,3 +85,44 @@ TEST(PluginLimits, FuelLimitStopsLongWorkButNotShortWork) {
   // Fuel is per call: the short call still works afterwards.
   EXPECT_EQ(p->call("work", json(1000)), 499500);
 }
+
+// With keep_warm the fuel limit is per call too: each call of a warm
+// instance gets the whole budget, and CallStats::fuel_consumed is that call's.
+TEST(PluginLimits, WarmInstanceFuelLimitIsPerCall) {
+  PluginHost host;
+  // What work(20000) costs in a warm instance: the first call also pays for
+  // instantiation and _initialize; later calls cost the same as each other.
+  CallStats first, later, again;
+  {
+    PluginOptions measuring;
+    measuring.name = "measure";
+    measuring.keep_warm = true;
+    measuring.limits.fuel = uint64_t{1} << 40;  // metered, never in the way
+    auto m = host.load_file(plugin_wasm("plugin_hostile"), measuring);
+    m->call("work", json(20000), &first);
+    m->call("work", json(20000), &later);
+    m->call("work", json(20000), &again);
+  }
+  ASSERT_GT(later.fuel_consumed, 20000u);
+  EXPECT_EQ(later.fuel_consumed, again.fuel_consumed) << "fuel_consumed is per call, not the instance's total";
+  EXPECT_GE(first.fuel_consumed, later.fuel_consumed);
+
+  // A budget of which each call uses about 60%.
+  PluginOptions o;
+  o.keep_warm = true;
+  o.limits.fuel = later.fuel_consumed * 5 / 3;
+  ASSERT_LE(first.fuel_consumed, *o.limits.fuel) << "the first call must fit the budget too";
+  auto p = host.load_file(plugin_wasm("plugin_hostile"), o);
+  for (int call = 0; call < 3; ++call) {
+    CallStats st;
+    EXPECT_EQ(p->call("work", json(20000), &st), 199990000) << "call " << call;
+    EXPECT_EQ(st.fuel_consumed, call == 0 ? first.fuel_consumed : later.fuel_consumed) << "call " << call;
+  }
+  // A call that needs more than the budget still fails, and the next one
+  // (a new warm instance) gets the whole budget again.
+  auto e = expect_plugin_error([&] { p->call("work", json(40000)); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::Fuel) << e.what();
+  CallStats st;
+  EXPECT_EQ(p->call("work", json(20000), &st), 199990000);
+  EXPECT_EQ(st.fuel_consumed, first.fuel_consumed);
+}
