@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "server/image_users.h"
+#include "server/paths.h"
 #include "wasmlet/error.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/registry/pull_policy.h"
@@ -21,7 +23,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace wasmlet::registry;
 
-fs::path data_dir() {
+// --data-dir, else the same defaults as the daemon's (docs/registry.md).
+fs::path data_dir(const std::string& flag) {
+  if (!flag.empty()) return fs::absolute(flag);
   if (const char* d = std::getenv("WASMLET_DATA_DIR"); d && *d) return d;
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return fs::path(x) / "wasmlet";
   if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".local/share/wasmlet";
@@ -29,8 +33,9 @@ fs::path data_dir() {
 }
 
 struct Context {
+  explicit Context(const std::string& data_dir_flag) : dir(data_dir(data_dir_flag)) {}
   std::vector<std::string> insecure;
-  fs::path dir = data_dir();
+  fs::path dir;
   CredentialStore credentials{dir / "auth.json", CredentialStore::default_docker_config()};
   Progress progress{stderr};
   ImageStore store{ImageStore::default_root(dir)};
@@ -59,6 +64,12 @@ nlohmann::json image_json(const ImageRecord& i) {
 
 std::string short_digest(const std::string& d) { return d.substr(7, 12); }
 
+std::shared_ptr<std::string> add_data_dir(CLI::App* sub) {
+  auto flag = std::make_shared<std::string>();
+  sub->add_option("--data-dir", *flag, "data dir holding the image store oci/ (default $WASMLET_DATA_DIR, $XDG_DATA_HOME/wasmlet, ~/.local/share/wasmlet)");
+  return flag;
+}
+
 void add_insecure(CLI::App* sub, std::vector<std::string>& insecure) {
   sub->add_option("--insecure-registry", insecure, "registry (host[:port]) reached over plain HTTP; loopback always is");
 }
@@ -69,6 +80,7 @@ void register_image_commands(CLI::App& app) {
   // pull
   {
     auto* sub = app.add_subcommand("pull", "Pull a WebAssembly image from an OCI registry into the local store");
+    auto dd = add_data_dir(sub);
     auto ref = std::make_shared<std::string>();
     auto policy = std::make_shared<std::string>("Always");
     auto insecure = std::make_shared<std::vector<std::string>>();
@@ -76,7 +88,7 @@ void register_image_commands(CLI::App& app) {
     sub->add_option("--policy", *policy, "Always, IfNotPresent or Never")->capture_default_str();
     add_insecure(sub, *insecure);
     sub->callback([=] {
-      Context c;
+      Context c(*dd);
       c.insecure = *insecure;
       auto r = Reference::parse(*ref);
       auto p = parse_pull_policy(*policy);
@@ -95,6 +107,7 @@ void register_image_commands(CLI::App& app) {
   // push
   {
     auto* sub = app.add_subcommand("push", "Upload FILE.wasm as a CNCF wasm artifact to a registry");
+    auto dd = add_data_dir(sub);
     auto file = std::make_shared<std::string>();
     auto ref = std::make_shared<std::string>();
     auto insecure = std::make_shared<std::vector<std::string>>();
@@ -102,7 +115,7 @@ void register_image_commands(CLI::App& app) {
     sub->add_option("REF", *ref, "destination reference")->required();
     add_insecure(sub, *insecure);
     sub->callback([=] {
-      Context c;
+      Context c(*dd);
       c.insecure = *insecure;
       auto r = Reference::parse(*ref);
       auto client = c.client();
@@ -113,12 +126,13 @@ void register_image_commands(CLI::App& app) {
   // load
   {
     auto* sub = app.add_subcommand("load", "Import FILE.wasm into the local store as REF (no registry)");
+    auto dd = add_data_dir(sub);
     auto file = std::make_shared<std::string>();
     auto ref = std::make_shared<std::string>();
     sub->add_option("FILE", *file, "a .wasm module or component")->required();
     sub->add_option("REF", *ref, "reference to store it under")->required();
     sub->callback([=] {
-      Context c;
+      Context c(*dd);
       auto img = load_wasm(c.store, read_wasm_file(*file), *file, Reference::parse(*ref));
       std::cout << fmt::format("Loaded {} {} ({})\n", img.reference, img.manifest.digest, img.wasi_version);
     });
@@ -126,10 +140,11 @@ void register_image_commands(CLI::App& app) {
   // images
   {
     auto* sub = app.add_subcommand("images", "List the images in the local store");
+    auto dd = add_data_dir(sub);
     auto format = std::make_shared<std::string>("table");
     sub->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     sub->callback([=] {
-      Context c;
+      Context c(*dd);
       auto images = c.store.list();
       if (*format == "json") {
         nlohmann::json out = nlohmann::json::array();
@@ -146,33 +161,44 @@ void register_image_commands(CLI::App& app) {
   // tag
   {
     auto* sub = app.add_subcommand("tag", "Give a stored image another reference");
+    auto dd = add_data_dir(sub);
     auto src = std::make_shared<std::string>();
     auto dst = std::make_shared<std::string>();
     sub->add_option("SRC", *src)->required();
     sub->add_option("DST", *dst)->required();
     sub->callback([=] {
-      Context c;
+      Context c(*dd);
       c.store.tag(*src, *dst);
     });
   }
   // rmi
   {
-    auto* sub = app.add_subcommand("rmi", "Remove a reference from the local store (blobs go with prune)");
+    auto* sub = app.add_subcommand("rmi", "Remove a reference from the local store (blobs go with prune); refused while an instance uses it");
+    auto dd = add_data_dir(sub);
     auto ref = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
+    auto socket = std::make_shared<std::string>();
     sub->add_option("REF", *ref)->required();
     sub->add_flag("-f,--force", *force, "remove even if an instance uses it");
+    sub->add_option("--socket", *socket, "daemon socket asked which instances use the image (default $WASMLET_SOCKET, DATA_DIR/wasmlet.sock)");
     sub->callback([=] {
-      Context c;
-      c.store.remove(*ref, *force);
+      Context c(*dd);
+      // The daemon knows the instances; without one, its recorded instances count.
+      auto in_use = [&](const std::string& stored) {
+        auto users = server::image_users(c.dir, server::resolve_socket(*socket, c.dir), stored);
+        if (!users.note.empty()) std::cerr << "wasmlet: note: " << users.note << "\n";
+        return users.instances;
+      };
+      c.store.remove(*ref, *force, in_use);
       std::cout << fmt::format("Untagged {}\n", Reference::parse(*ref).str());
     });
   }
   // prune
   {
     auto* sub = app.add_subcommand("prune", "Delete blobs no stored reference needs");
-    sub->callback([] {
-      Context c;
+    auto dd = add_data_dir(sub);
+    sub->callback([=] {
+      Context c(*dd);
       auto r = c.store.prune();
       std::cout << fmt::format("Deleted {} blob{}, reclaimed {} ({} bytes)\n", r.deleted.size(),
                                r.deleted.size() == 1 ? "" : "s", human_bytes(r.space_reclaimed), r.space_reclaimed);
@@ -181,6 +207,7 @@ void register_image_commands(CLI::App& app) {
   // login
   {
     auto* sub = app.add_subcommand("login", "Store credentials for a registry (DATA_DIR/auth.json, mode 0600)");
+    auto dd = add_data_dir(sub);
     auto registry = std::make_shared<std::string>();
     auto user = std::make_shared<std::string>();
     auto stdin_pw = std::make_shared<bool>(false);
@@ -194,7 +221,7 @@ void register_image_commands(CLI::App& app) {
       std::getline(std::cin, password);
       if (!password.empty() && password.back() == '\r') password.pop_back();
       if (password.empty()) throw UsageError("login: no password on stdin");
-      Context c;
+      Context c(*dd);
       c.insecure = *insecure;
       auto ref = Reference::parse(*registry + "/wasmlet-login-check:latest");
       // Check the credentials against the registry's /v2/ before storing them.
@@ -218,12 +245,13 @@ void register_image_commands(CLI::App& app) {
   // inspect-image
   {
     auto* sub = app.add_subcommand("inspect-image", "Show a stored image: manifest, config, WASI version");
+    auto dd = add_data_dir(sub);
     auto ref = std::make_shared<std::string>();
     auto format = std::make_shared<std::string>("json");
     sub->add_option("REF", *ref)->required();
     sub->add_option("--format", *format, "json or table")->check(CLI::IsMember({"table", "json"}));
     sub->callback([=] {
-      Context c;
+      Context c(*dd);
       auto img = c.store.find(*ref);
       if (!img) throw NotFoundError(fmt::format("image {} is not in the local store {}", Reference::parse(*ref).str(), c.store.root().string()));
       auto manifest = nlohmann::json::parse(c.store.read_blob(img->manifest.digest, img->reference));

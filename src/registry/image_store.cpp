@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -257,13 +258,17 @@ void ImageStore::tag(const std::string& source, const std::string& target) {
   set_reference(dst.str(), src->manifest);
 }
 
-void ImageStore::remove(const std::string& reference, bool force, const std::function<bool(const std::string&)>& in_use) {
+void ImageStore::remove(const std::string& reference, bool force,
+                        const std::function<std::vector<std::string>(const std::string&)>& in_use) {
   auto ref = Reference::parse(reference);
   auto image = find(ref);
   if (!image) throw NotFoundError(fmt::format("image {} is not in the image store {}", ref.str(), root_.string()));
-  if (in_use && !force && in_use(image->reference))
-    throw RegistryError(fmt::format("image {} is used by an instance; remove the instance first or force the removal (-f)",
-                                    image->reference));
+  if (in_use && !force) {
+    if (auto users = in_use(image->reference); !users.empty())
+      throw ImageInUseError(fmt::format("image {} is used by instance{} {}; remove {} first (wasmlet rm) or force the removal (-f)",
+                                        image->reference, users.size() == 1 ? "" : "s", fmt::join(users, ", "),
+                                        users.size() == 1 ? "it" : "them"));
+  }
   with_index([&](nlohmann::json& index) { erase_reference(index, image->reference); });
 }
 

@@ -21,9 +21,11 @@
 #include <fmt/format.h>
 
 #include "api_json.h"
+#include "image_users.h"
 #include "runtime/image_store.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
+#include "wasmlet/registry/reference.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 
 namespace wasmlet::server {
@@ -299,6 +301,16 @@ struct Server::Impl {
       json out = json::array();
       for (const auto& i : runtime->list_images()) out.push_back(to_json(i));
       send_json(res, out);
+    }));
+    // Which instances (recorded ones too: they may run again) name the image; `wasmlet rmi` asks before removing it.
+    s.Get("/v1/images/users", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      std::string ref = req.get_param_value("reference");
+      if (ref.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "/v1/images/users needs ?reference=IMAGE");
+      std::string normalized = registry::Reference::parse(ref).str();  // a malformed one is a 400 naming the bad part
+      json ids = json::array();
+      for (const auto& info : runtime->list())
+        if (names_same_image(info.image, ref)) ids.push_back(info.id.str());
+      send_json(res, {{"reference", normalized}, {"instances", ids}});
     }));
     s.Post("/v1/images/pull", guarded([this](const httplib::Request& req, httplib::Response& res) {
       json body = body_json(req);

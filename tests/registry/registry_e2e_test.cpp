@@ -252,13 +252,19 @@ TEST_F(RegistryE2E, TagListRemovePrune) {
   // Removing one tag keeps the shared blobs; removing the last reclaims them.
   store_.remove(a.str(), false);
   EXPECT_EQ(store_.prune().space_reclaimed, 0u);
-  auto in_use = [](const std::string& r) { return r.find("store/a:stable") != std::string::npos; };
+  std::vector<std::string> asked;
+  auto in_use = [&](const std::string& r) {
+    asked.push_back(r);
+    return std::vector<std::string>{"web-rep-0", "web-rep-1"};
+  };
   try {
     store_.remove(registry_->host() + "/store/a:stable", false, in_use);
     FAIL();
-  } catch (const RegistryError& e) {
-    EXPECT_NE(std::string(e.what()).find("used by an instance"), std::string::npos) << e.what();
+  } catch (const ImageInUseError& e) {
+    EXPECT_NE(std::string(e.what()).find("/store/a:stable is used by instances web-rep-0, web-rep-1"), std::string::npos) << e.what();
   }
+  EXPECT_EQ(asked, std::vector<std::string>{registry_->host() + "/store/a:stable"});
+  EXPECT_TRUE(store_.find(registry_->host() + "/store/a:stable"));  // refused: still there
   store_.remove(registry_->host() + "/store/a:stable", true, in_use);
   auto pruned = store_.prune();
   EXPECT_EQ(pruned.deleted.size(), 3u);

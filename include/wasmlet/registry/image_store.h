@@ -92,10 +92,11 @@ class ImageStore {
   std::string wasm_bytes(const ImageRecord& image) const;
 
   void tag(const std::string& source, const std::string& target);
-  // Removes the reference; `in_use` (if given) says whether an instance uses
-  // it, in which case removal is refused unless `force`.
+  // Removes the reference. `in_use` (if given) gets the stored reference and
+  // returns the instances using it (e.g. "web-rep-0"); when there are any the
+  // removal is refused with ImageInUseError naming them, unless `force`.
   void remove(const std::string& reference, bool force,
-              const std::function<bool(const std::string&)>& in_use = {});
+              const std::function<std::vector<std::string>(const std::string&)>& in_use = {});
   // Deletes blobs no reference needs (and stale temp files).
   PruneResult prune();
 

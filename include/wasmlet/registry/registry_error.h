@@ -23,6 +23,12 @@ class NotFoundError : public RegistryError {
   using RegistryError::RegistryError;
 };
 
+// Removing an image that instances use (without force); names them.
+class ImageInUseError : public RegistryError {
+ public:
+  using RegistryError::RegistryError;
+};
+
 // Content whose sha256 is not the digest it was asked for.
 class DigestMismatchError : public RegistryError {
  public:
