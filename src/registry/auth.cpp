@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "wasmlet/registry/credential_helper.h"
 #include "wasmlet/registry/registry_error.h"
 
 namespace wasmlet::registry {
@@ -147,8 +148,13 @@ std::optional<Credentials> credentials_from_docker_config(const nlohmann::json& 
   return std::nullopt;
 }
 
+struct CredentialStore::HelperCache {
+  std::mutex mutex;
+  std::map<std::string, std::optional<Credentials>> answers;  // by registry
+};
+
 CredentialStore::CredentialStore(std::filesystem::path logins_file, std::optional<std::filesystem::path> docker_config)
-    : logins_file_(std::move(logins_file)), docker_config_(std::move(docker_config)) {}
+    : logins_file_(std::move(logins_file)), docker_config_(std::move(docker_config)), helper_cache_(std::make_shared<HelperCache>()) {}
 
 std::optional<std::filesystem::path> CredentialStore::default_docker_config() {
   if (const char* d = std::getenv("DOCKER_CONFIG"); d && *d) return std::filesystem::path(d) / "config.json";
@@ -184,8 +190,34 @@ void write_private_file(const std::filesystem::path& file, const std::string& co
 }  // namespace
 
 std::optional<Credentials> CredentialStore::lookup(std::string_view registry) const {
-  if (auto c = credentials_from_docker_config(read_json_file(logins_file_), registry)) return c;
-  if (docker_config_) return credentials_from_docker_config(read_json_file(*docker_config_), registry);
+  if (auto found = find(registry)) return found->credentials;
+  return std::nullopt;
+}
+
+std::optional<FoundCredentials> CredentialStore::find(std::string_view registry) const {
+  if (auto c = credentials_from_docker_config(read_json_file(logins_file_), registry))
+    return FoundCredentials{*c, fmt::format("wasmlet login ({})", logins_file_.string())};
+  if (!docker_config_) return std::nullopt;
+  auto config = read_json_file(*docker_config_);
+  if (auto helper = credential_helper_for(config, registry)) {
+    std::optional<Credentials> answer;
+    {
+      // Held while the helper runs, so concurrent lookups run it once.
+      std::lock_guard lock(helper_cache_->mutex);
+      auto it = helper_cache_->answers.find(std::string(registry));
+      if (it == helper_cache_->answers.end())
+        it = helper_cache_->answers.emplace(std::string(registry), run_credential_helper(*helper, docker_config_key(registry), registry)).first;
+      answer = it->second;
+    }
+    bool per_registry = config.contains("credHelpers") && config["credHelpers"].is_object() &&
+                        credential_helper_for(nlohmann::json{{"credHelpers", config["credHelpers"]}}, registry).has_value();
+    if (answer)
+      return FoundCredentials{*answer, fmt::format("docker credential helper docker-credential-{} ({} in {})", *helper,
+                                                   per_registry ? "credHelpers" : "credsStore", docker_config_->string())};
+    // Nothing in the helper: an "auths" entry may still hold inline credentials.
+  }
+  if (auto c = credentials_from_docker_config(config, registry))
+    return FoundCredentials{*c, fmt::format("auths in {}", docker_config_->string())};
   return std::nullopt;
 }
 

@@ -67,15 +67,27 @@ std::optional<Credentials> DistributionClient::credentials_for(const Reference& 
   return std::nullopt;
 }
 
+std::string DistributionClient::credentials_source(const Reference& ref) const {
+  if (options_.credentials || !options_.credential_store) return {};
+  auto found = options_.credential_store->find(ref.registry);
+  return found ? found->source : std::string{};
+}
+
 void DistributionClient::fail(const Reference& ref, const std::string& what, const HttpResponse& r) const {
   std::string detail = registry_errors(r.body);
   std::string where = fmt::format("registry {}, repository {}", ref.registry, ref.repository);
   if (r.status == 401 || r.status == 403) {
     auto creds = credentials_for(ref);
-    std::string who = creds && !creds->username.empty() ? fmt::format("as user \"{}\"", creds->username) : "anonymously";
+    std::string source = creds ? credentials_source(ref) : "";
+    std::string who = creds && !creds->username.empty() ? fmt::format("as user \"{}\"", creds->username)
+                      : creds && !creds->identity_token.empty() ? std::string("with an identity token")
+                                                                 : std::string("anonymously");
+    if (!source.empty()) who += " (credentials from " + source + ")";
     std::string hint = r.status == 401
-                           ? (creds ? "check the user name and password (wasmlet login " + ref.registry + ")"
-                                    : "log in first: wasmlet login " + ref.registry + " -u USER --password-stdin")
+                           ? (!creds ? "log in first: wasmlet login " + ref.registry + " -u USER --password-stdin"
+                              : source.find("credential helper") != std::string::npos
+                                  ? "check the credentials the helper stores for " + ref.registry
+                                  : "check the user name and password (wasmlet login " + ref.registry + ")")
                            : "the account lacks permission for this repository";
     throw AuthError(fmt::format("{} {} ({}): HTTP {} {} {}{}; {}", what, ref.str(), where, r.status,
                                 r.status == 401 ? "unauthorized" : "forbidden", who,
@@ -98,7 +110,8 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
         throw AuthError(fmt::format("registry {} sent a Bearer challenge without a realm (\"{}\")", ref.registry, header));
       std::string scope = fmt::format("repository:{}:{}", ref.repository, push ? "pull,push" : "pull");
       std::string service = c.param("service");
-      std::string key = fmt::format("{}|{}|{}|{}", realm, service, scope, creds ? creds->username : "");
+      std::string who = !creds ? "" : creds->username.empty() && !creds->identity_token.empty() ? "<token>" : creds->username;
+      std::string key = fmt::format("{}|{}|{}|{}", realm, service, scope, who);
       if (auto cached = tokens_.get(key)) return "Authorization: Bearer " + *cached;
       std::string url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
       if (!service.empty()) url += "service=" + url_escape(service) + "&";
@@ -106,14 +119,25 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
       HttpRequest req;
       req.url = url;
       req.headers.push_back("User-Agent: " + options_.user_agent);
-      if (creds && !creds->username.empty())
+      if (creds && !creds->identity_token.empty()) {
+        // An identity token is an OAuth2 refresh token: POST it to the realm (as docker does).
+        req.method = "POST";
+        req.url = realm;
+        req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+        req.body = "grant_type=refresh_token&client_id=wasmlet&refresh_token=" + url_escape(creds->identity_token) +
+                   (service.empty() ? "" : "&service=" + url_escape(service)) + "&scope=" + url_escape(scope);
+      } else if (creds && !creds->username.empty()) {
         req.headers.push_back("Authorization: Basic " + base64_encode(creds->username + ":" + creds->password));
+      }
       HttpResponse r = transport_.perform(req);
       ++tokens_fetched_;
       if (r.status == 401 || r.status == 403)
         throw AuthError(fmt::format("token server {} refused a token for registry {}, repository {} (scope {}) {}: HTTP {}{}",
                                     realm, ref.registry, ref.repository, scope,
-                                    creds ? "for user \"" + creds->username + "\"" : "anonymously", r.status,
+                                    !creds ? std::string("anonymously")
+                                    : creds->username.empty() ? std::string("with an identity token")
+                                                              : "for user \"" + creds->username + "\"",
+                                    r.status,
                                     r.body.empty() ? "" : " (" + registry_errors(r.body) + ")"));
       if (r.status != 200)
         throw AuthError(fmt::format("token server {} for registry {} answered HTTP {}: {}", realm, ref.registry, r.status,
@@ -135,6 +159,10 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
     }
     if (c.scheme == "basic") {
       if (!creds) return std::nullopt;
+      if (creds->username.empty() && !creds->identity_token.empty())
+        throw AuthError(fmt::format("registry {} asks for Basic auth, but the credentials{} are an identity token, which "
+                                    "only a Bearer token server accepts",
+                                    ref.registry, credentials_source(ref).empty() ? "" : " from " + credentials_source(ref)));
       return "Authorization: Basic " + base64_encode(creds->username + ":" + creds->password);
     }
   }

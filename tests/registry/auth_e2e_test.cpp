@@ -55,6 +55,17 @@ class TokenServer {
     OPENSSL_free(der);
     X509_free(x);
     server_.Get("/token", [this](const httplib::Request& req, httplib::Response& res) { issue(req, res); });
+    // OAuth2 refresh: an identity token POSTed as a form (docker's way).
+    server_.Post("/token", [this](const httplib::Request& req, httplib::Response& res) {
+      ++posts_;
+      if (req.get_param_value("grant_type") != "refresh_token" || req.get_param_value("refresh_token") != refresh_token) {
+        ++requests_;
+        res.status = 401;
+        res.set_content(R"({"details":"invalid refresh token"})", "application/json");
+        return;
+      }
+      issue(req, res, user);
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -66,23 +77,23 @@ class TokenServer {
   std::string realm() const { return "http://127.0.0.1:" + std::to_string(port_) + "/token"; }
   const std::string& cert() const { return cert_; }
   int requests() const { return requests_; }
+  int posts() const { return posts_; }
   std::string last_scope() {
     std::lock_guard l(m_);
     return last_scope_;
   }
 
-  std::string user = "alice", password = "s3cret";
+  std::string user = "alice", password = "s3cret", refresh_token = "refresh-alice-1";
 
  private:
-  void issue(const httplib::Request& req, httplib::Response& res) {
+  void issue(const httplib::Request& req, httplib::Response& res, std::string subject = "") {
     ++requests_;
     std::string scope = req.get_param_value("scope");
     {
       std::lock_guard l(m_);
       last_scope_ = scope;
     }
-    std::string subject;
-    if (req.has_header("Authorization")) {
+    if (subject.empty() && req.has_header("Authorization")) {
       auto h = req.get_header_value("Authorization");
       auto decoded = base64_decode(h.substr(6));
       if (decoded != user + ":" + password) {
@@ -124,7 +135,7 @@ class TokenServer {
   int port_ = 0;
   std::string key_, cert_, cert_der_b64_;
   EVP_PKEY* pkey_ = nullptr;
-  std::atomic<int> requests_{0};
+  std::atomic<int> requests_{0}, posts_{0};
   std::mutex m_;
   std::string last_scope_;
 };
@@ -230,5 +241,32 @@ TEST(BearerAuth, ChallengeTokenAndCache) {
     EXPECT_NE(msg.find("token server " + tokens.realm()), std::string::npos) << msg;
     EXPECT_NE(msg.find("repository tokens/app"), std::string::npos) << msg;
     EXPECT_NE(msg.find("invalid username or password"), std::string::npos) << msg;
+  }
+}
+
+TEST(BearerAuth, IdentityTokenIsExchangedByOAuthRefresh) {
+  TempDir dir;
+  TokenServer tokens(dir.path());
+  RegistryProcess registry("auth:\n  token:\n    realm: " + tokens.realm() +
+                           "\n    service: wasmlet-test-registry\n    issuer: wasmlet-test-issuer\n    rootcertbundle: " +
+                           tokens.cert() + "\n");
+  auto r = Reference::parse(registry.host() + "/tokens/idt:1");
+  ClientOptions o = with_credentials("", "");
+  o.credentials = Credentials{"", "", "refresh-alice-1"};  // what a helper's "<token>" user gives
+  DistributionClient client(o);
+  push_wasm(client, tiny_module('i'), "i.wasm", r);  // push needs alice's pull,push token
+  EXPECT_EQ(tokens.posts(), 1);
+  EXPECT_EQ(tokens.last_scope(), "repository:tokens/idt:pull,push");
+  o.credentials = Credentials{"", "", "stale-token"};
+  DistributionClient stale(o);
+  try {
+    stale.get_manifest(r);
+    FAIL();
+  } catch (const AuthError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("token server " + tokens.realm() + " refused a token for registry " + registry.host() +
+                       ", repository tokens/idt (scope repository:tokens/idt:pull) with an identity token: HTTP 401"),
+              std::string::npos)
+        << msg;
   }
 }

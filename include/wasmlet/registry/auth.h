@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,8 +43,17 @@ std::optional<Credentials> credentials_from_docker_config(const nlohmann::json& 
 std::string base64_encode(std::string_view bytes);
 std::string base64_decode(std::string_view text);  // throws RegistryError on bad input
 
+// Credentials and where they came from ("docker credential helper
+// docker-credential-pass (credHelpers in /home/u/.docker/config.json)").
+struct FoundCredentials {
+  Credentials credentials;
+  std::string source;
+};
+
 // Where credentials come from, in order: wasmlet's stored logins
-// (DATA_DIR/auth.json, mode 0600), then docker's config.json.
+// (DATA_DIR/auth.json, mode 0600), then docker's config.json: the registry's
+// credHelpers entry, else credsStore (see credential_helper.h), else auths.
+// A helper's answer is kept for the store's lifetime (one run per registry).
 class CredentialStore {
  public:
   CredentialStore(std::filesystem::path logins_file, std::optional<std::filesystem::path> docker_config);
@@ -51,6 +61,7 @@ class CredentialStore {
   static std::optional<std::filesystem::path> default_docker_config();
 
   std::optional<Credentials> lookup(std::string_view registry) const;
+  std::optional<FoundCredentials> find(std::string_view registry) const;
   // Stores a login (atomically, file mode 0600).
   void save(std::string_view registry, const Credentials& credentials) const;
   bool erase(std::string_view registry) const;
@@ -59,6 +70,8 @@ class CredentialStore {
  private:
   std::filesystem::path logins_file_;
   std::optional<std::filesystem::path> docker_config_;
+  struct HelperCache;
+  std::shared_ptr<HelperCache> helper_cache_;
 };
 
 // Bearer tokens by (realm, service, scope), valid until shortly before expiry.

@@ -78,6 +78,8 @@ class DistributionClient {
   HttpResponse send(const Reference& ref, HttpRequest request, bool push);
   std::optional<std::string> authorize(const Reference& ref, const HttpResponse& unauthorized, bool push);
   std::optional<Credentials> credentials_for(const Reference& ref) const;
+  // Where the credentials come from, for error messages ("" for inline ones).
+  std::string credentials_source(const Reference& ref) const;
   [[noreturn]] void fail(const Reference& ref, const std::string& what, const HttpResponse& response) const;
 
   ClientOptions options_;
