@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.h"
+
 extern char** environ;
 
 namespace wasmlet::registry::testing {
@@ -47,27 +49,12 @@ class TempDir {
   fs::path path_;
 };
 
-inline int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using wasmlet::testing::free_port;
 
 inline bool port_open(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
+  int fd = wasmlet::testing::connect_loopback(static_cast<uint16_t>(port));
+  if (fd >= 0) close(fd);
+  return fd >= 0;
 }
 
 inline void write_text(const fs::path& p, const std::string& s) {

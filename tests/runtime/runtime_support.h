@@ -2,9 +2,7 @@
 // and a real `wasmlet serve` process on a temp socket and data dir.
 #pragma once
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
@@ -20,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "loopback.h"
 #include "process.h"
 #include "wasmlet/runtime/spec.h"
 
@@ -69,30 +68,10 @@ inline size_t count_entries(const char* dir) {
   return n;
 }
 
-// A TCP port nobody listens on right now.
-inline uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // One HTTP/1.0 GET to 127.0.0.1:port; returns the whole answer.
 inline std::string http_get(uint16_t port, const std::string& path, const std::string& headers = "") {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "";
-  }
+  int fd = connect_loopback(port);
+  if (fd < 0) return "";
   std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n" + headers + "\r\n";
   ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
   std::string out;

@@ -1,14 +1,13 @@
 // Listeners passed in WasiConfig::listeners: a TCP echo through sock_accept,
 // sock_recv and sock_send, and a blocked accept ended by the call timeout.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
+#include "loopback.h"
 #include "wasi_test_support.h"
 
 namespace wasmlet::testing {
@@ -16,32 +15,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A listening socket on 127.0.0.1 with a kernel-chosen port.
-int listen_local(uint16_t& port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 8) != 0) return -1;
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  port = ntohs(addr.sin_port);
-  return fd;
-}
-
 // Connects once `ready` exists, sends `message`, closes its sending side and
 // returns everything it receives until the guest closes.
 std::string echo_client(uint16_t port, const std::filesystem::path& ready, const std::string& message) {
   for (int i = 0; i < 1000 && !std::filesystem::exists(ready); ++i) std::this_thread::sleep_for(10ms);
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
+  int fd = connect_loopback(port);
+  if (fd < 0) return "connect failed";
   ::send(fd, message.data(), message.size(), MSG_NOSIGNAL);
   ::shutdown(fd, SHUT_WR);
   std::string got;
@@ -54,7 +33,7 @@ std::string echo_client(uint16_t port, const std::filesystem::path& ready, const
 TEST(WasiSocket, TcpEchoThroughSockAccept) {
   TempDir dir;
   uint16_t port = 0;
-  int listener = listen_local(port);
+  int listener = listen_loopback(port);
   ASSERT_GE(listener, 0);
   WasiConfig config = with_dir(dir.path(), "/data");
   config.listeners.push_back(listener);
@@ -88,7 +67,7 @@ TEST(WasiSocket, TcpEchoThroughSockAccept) {
 
 TEST(WasiSocket, CallTimeoutEndsABlockedAccept) {
   uint16_t port = 0;
-  int listener = listen_local(port);
+  int listener = listen_loopback(port);
   ASSERT_GE(listener, 0);
   WasiConfig config;
   config.listeners.push_back(listener);
