@@ -1,15 +1,22 @@
-// Host functions, written once for every tier. A host function receives its
-// arguments as typed Values, writes its results, and reaches the guest only
-// through a Caller: a bounds-checked view of the caller's memory, its Store,
-// and the two ways to end the guest (exit with a code, or trap).
+// What an instance's imports are satisfied with: host functions, written
+// once for every tier, and Externs (another instance's exports in the same
+// Store). A host function receives its arguments as typed Values, writes its
+// results, and reaches the guest only through a Caller: a bounds-checked view
+// of the caller's memory (or of any memory Extern), its Store, and the two
+// ways to end the guest (exit with a code, or trap).
+//
+// Instance::create copies what it needs from the Linker: an Instance may
+// outlive the Linker it was made with.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
 
+#include "wasmlet/extern.h"
 #include "wasmlet/guest_memory.h"
 #include "wasmlet/value.h"
 
@@ -32,6 +39,8 @@ class Caller {
   Store& store() const { return store_; }
   // The calling instance's exported "memory" (empty if it exports none).
   GuestMemory memory() const { return memory_.memory(); }
+  // A view of a specific memory of the same Store (Store::memory).
+  GuestMemory memory(const Extern& memory) const;
   // "module.name" of the host function being called, for messages.
   const std::string& function() const { return function_; }
 
@@ -56,16 +65,23 @@ struct HostDefinition {
 class Linker {
  public:
   // Defines (or replaces) the host function module.name.
-  void define(std::string module, std::string name, FuncType type, HostFunction function) {
-    definitions_[{std::move(module), std::move(name)}] = {std::move(type), std::move(function)};
-  }
-  const HostDefinition* find(const std::string& module, const std::string& name) const {
-    auto it = definitions_.find({module, name});
-    return it == definitions_.end() ? nullptr : &it->second;
-  }
+  void define(std::string module, std::string name, FuncType type, HostFunction function);
+  // Defines (or replaces) module.name as another instance's export: a
+  // function, table, memory or global living in the Store the importing
+  // instance is created in. Memories, tables and globals are shared, not
+  // copied. Instance::create type-checks it as the spec does and throws
+  // LinkError naming the import if it does not match or lives in another Store.
+  void define(std::string module, std::string name, Extern item);
+
+  // The host function module.name. A function Extern is also visible here,
+  // as a host function that calls it (for tiers that link only host functions).
+  const HostDefinition* find(const std::string& module, const std::string& name) const;
+  // The Extern defined as module.name, if any.
+  const Extern* find_extern(const std::string& module, const std::string& name) const;
 
  private:
   std::map<std::pair<std::string, std::string>, HostDefinition> definitions_;
+  std::map<std::pair<std::string, std::string>, Extern> externs_;
 };
 
 namespace detail {

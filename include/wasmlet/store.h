@@ -1,8 +1,12 @@
 // A Store holds one guest's limits and accounting: memory cap, fuel budget,
 // per-call timeout, an interrupt flag that another thread may raise, and the
 // host state (for example the WASI context) that host functions reach.
-// One Store per instance; a Store is used by one thread at a time, except for
-// interrupt() and the read-only accounting getters, which any thread may call.
+// A guest may be several instances linked to each other (a component's core
+// instances): they share one Store, and with it one memory limit (all their
+// memories together), one fuel budget, one deadline and one interrupt flag.
+// A Store is used by one thread at a time, except for interrupt() and the
+// read-only accounting getters, which any thread may call. A Store must
+// outlive the instances created in it.
 #pragma once
 
 #include <atomic>
@@ -10,12 +14,18 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <typeindex>
 #include <unordered_map>
+
+#include "wasmlet/guest_memory.h"
+#include "wasmlet/outcome.h"
+#include "wasmlet/value.h"
 
 namespace wasmlet {
 
 class Engine;
+class Extern;
 
 struct StoreLimits {
   std::optional<uint64_t> max_memory_bytes;           // linear memory, all memories together
@@ -58,7 +68,25 @@ class Store {
     return it == host_state_.end() ? nullptr : static_cast<T*>(it->second.get());
   }
 
+  // Calls a function Extern of this Store (UsageError if it is not a
+  // function of this Store or the arguments do not match its type). May be
+  // called from inside a host function: the nested call keeps the outer
+  // call's deadline, and if it exits or traps, the outermost call ends with
+  // that exit or trap once the host function returns (whatever it returns).
+  Outcome call(const Extern& function, std::span<const Value> args = {});
+  // A bounds-checked view of a memory Extern of this Store (UsageError for
+  // another kind or Store). Valid until the guest runs again.
+  GuestMemory memory(const Extern& memory);
+
   // --- used by the engine's tiers; not for embedders ---
+  // Per-Store state of a tier (the interpreter keeps all of a Store's
+  // instances in one object store), made by `make` on first use.
+  template <typename T, typename Make>
+  std::shared_ptr<T> tier_state(Make&& make) {
+    auto& slot = tier_state_[typeid(T)];
+    if (!slot) slot = make();
+    return std::static_pointer_cast<T>(slot);
+  }
   // A call into the guest begins / ends. The outermost call arms the
   // per-call deadline; nested calls (a host function calling back into the
   // guest) keep the outer call's deadline, and only the outermost end clears it.
@@ -82,6 +110,7 @@ class Store {
   uint64_t fuel_granted_ = 0;
   int calls_in_progress_ = 0;
   std::unordered_map<std::type_index, std::shared_ptr<void>> host_state_;
+  std::unordered_map<std::type_index, std::shared_ptr<void>> tier_state_;
 };
 
 }  // namespace wasmlet

@@ -9,13 +9,34 @@
 
 namespace wasmlet {
 
-Instance::Instance(std::unique_ptr<detail::TierInstance> impl) : impl_(std::move(impl)) {}
+namespace {
+
+// A function export of a tier that does not share its items (AOT): calling
+// the Extern calls the export through the instance, which it keeps alive.
+class CallThroughExtern final : public detail::ExternImpl {
+ public:
+  CallThroughExtern(Store& store, std::shared_ptr<detail::TierInstance> instance, ExportInfo function)
+      : ExternImpl(store, ExternKind::Func, function.type,
+                   fmt::format("{} export {}", instance->module().name(), function.name)),
+        instance_(std::move(instance)), function_(std::move(function)) {}
+  ExternType type() const override { return ExternType{ExternKind::Func, function_.type, {}, {}, false}; }
+  Outcome call(std::span<const Value> args) const override { return instance_->call(function_, args); }
+  GuestMemory memory() const override { return {}; }
+
+ private:
+  std::shared_ptr<detail::TierInstance> instance_;
+  ExportInfo function_;
+};
+
+}  // namespace
+
+Instance::Instance(Store& store, std::shared_ptr<detail::TierInstance> impl) : store_(&store), impl_(std::move(impl)) {}
 Instance::Instance(Instance&&) noexcept = default;
 Instance& Instance::operator=(Instance&&) noexcept = default;
 Instance::~Instance() = default;
 
 Instance Instance::create(Store& store, const Module& module, const Linker& linker) {
-  return Instance(module.impl().tier->instantiate(store, module, linker));
+  return Instance(store, module.impl().tier->instantiate(store, module, linker));
 }
 
 Outcome Instance::call(std::string_view export_name, std::span<const Value> args) {
@@ -38,6 +59,14 @@ Outcome Instance::call(std::string_view export_name, std::span<const Value> args
                                  function->type.to_string(), given.to_string()));
   }
   return impl_->call(*function, args);
+}
+
+std::optional<Extern> Instance::get_export(std::string_view name) {
+  const ExportInfo* e = impl_->module().find_export(name);
+  if (!e) return std::nullopt;
+  if (auto shared = impl_->get_export(*e)) return shared;
+  if (e->kind == ExternKind::Func) return Extern(std::make_shared<CallThroughExtern>(*store_, impl_, *e));
+  return std::nullopt;
 }
 
 GuestMemory Instance::memory() { return impl_->memory(); }

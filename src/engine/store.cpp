@@ -29,6 +29,37 @@ void Store::interrupt() {
   [[maybe_unused]] ssize_t n = write(interrupt_fd_, &one, sizeof one);
 }
 
+namespace {
+
+const detail::ExternImpl& own_extern(const Store& store, const Extern& item, ExternKind kind, const char* what) {
+  if (&item.store() != &store)
+    throw UsageError(fmt::format("{}: {} belongs to another Store", what, item.description()));
+  if (item.kind() != kind)
+    throw UsageError(fmt::format("{}: {} is a {}, not a {}", what, item.description(), to_string(item.kind()),
+                                 to_string(kind)));
+  return item.impl();
+}
+
+}  // namespace
+
+Outcome Store::call(const Extern& function, std::span<const Value> args) {
+  const auto& impl = own_extern(*this, function, ExternKind::Func, "Store::call");
+  const auto& params = impl.func().params;
+  bool types_match = args.size() == params.size();
+  for (size_t i = 0; types_match && i < args.size(); ++i) types_match = args[i].type() == params[i];
+  if (!types_match) {
+    FuncType given;
+    for (const auto& a : args) given.params.push_back(a.type());
+    throw UsageError(fmt::format("Store::call: {} takes {}, but was called with {}", impl.description(),
+                                 impl.func().to_string(), given.to_string()));
+  }
+  return impl.call(args);
+}
+
+GuestMemory Store::memory(const Extern& memory) {
+  return own_extern(*this, memory, ExternKind::Memory, "Store::memory").memory();
+}
+
 void Store::arm_deadline() {
   if (calls_in_progress_++ > 0) return;
   if (limits_.timeout) deadline_ = std::chrono::steady_clock::now() + *limits_.timeout;

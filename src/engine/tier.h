@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "wasmlet/extern.h"
 #include "wasmlet/guest_memory.h"
 #include "wasmlet/module.h"
 #include "wasmlet/outcome.h"
@@ -38,11 +39,37 @@ class DeadlineScope {
   Store& store_;
 };
 
+// What an Extern refers to, implemented by the tier that made it.
+class ExternImpl {
+ public:
+  ExternImpl(Store& store, ExternKind kind, FuncType func, std::string description)
+      : store_(store), kind_(kind), func_(std::move(func)), description_(std::move(description)) {}
+  virtual ~ExternImpl() = default;
+  Store& store() const { return store_; }
+  ExternKind kind() const { return kind_; }
+  const FuncType& func() const { return func_; }
+  const std::string& description() const { return description_; }
+  virtual ExternType type() const = 0;
+  // Func: arguments already checked against func().
+  virtual Outcome call(std::span<const Value> args) const = 0;
+  // Memory: a view of it now.
+  virtual GuestMemory memory() const = 0;
+
+ private:
+  Store& store_;
+  ExternKind kind_;
+  FuncType func_;
+  std::string description_;
+};
+
 class TierInstance {
  public:
   virtual ~TierInstance() = default;
   // Calls an export whose arguments were already checked against its type.
   virtual Outcome call(const ExportInfo& function, std::span<const Value> args) = 0;
+  // An export as an Extern; nullopt if the tier cannot share this kind
+  // (Instance then offers functions through call()).
+  virtual std::optional<Extern> get_export(const ExportInfo&) { return std::nullopt; }
   virtual GuestMemory memory() = 0;
   virtual const Outcome& start_outcome() const = 0;
   virtual const Module& module() const = 0;

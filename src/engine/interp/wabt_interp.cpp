@@ -7,7 +7,10 @@
 #include <wabt/interp/binary-reader-interp.h>
 #include <wabt/interp/interp.h>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <unordered_map>
 
 #include "engine/interp/private_access.h"
 
@@ -64,17 +67,50 @@ wi::Value from_raw(const RawValue& r) {
   return wi::Value::Make(wi::u32(0));
 }
 
+XKind kind_of(wabt::ExternalKind k) {
+  switch (k) {
+    case wabt::ExternalKind::Func: return XKind::Func;
+    case wabt::ExternalKind::Table: return XKind::Table;
+    case wabt::ExternalKind::Memory: return XKind::Memory;
+    case wabt::ExternalKind::Global: return XKind::Global;
+    case wabt::ExternalKind::Tag: return XKind::Tag;
+  }
+  return XKind::Tag;
+}
+
+std::optional<uint64_t> max_of(const wabt::Limits& limits) {
+  return limits.has_max ? std::optional<uint64_t>(limits.max) : std::nullopt;
+}
+
+// The declared type of an import (as the importing module states it).
+XType xtype_of(const wi::ExternType& type) {
+  XType x;
+  x.kind = kind_of(type.kind);
+  if (auto* f = wabt::dyn_cast<wi::FuncType>(&type)) x.signature = signature_of(*f);
+  if (auto* m = wabt::dyn_cast<wi::MemoryType>(&type)) {
+    x.min = m->limits.initial;
+    x.max = max_of(m->limits);
+  }
+  if (auto* t = wabt::dyn_cast<wi::TableType>(&type)) {
+    x.min = t->limits.initial;
+    x.max = max_of(t->limits);
+    x.value_type = from_wabt(t->element);
+  }
+  if (auto* g = wabt::dyn_cast<wi::GlobalType>(&type)) {
+    x.value_type = from_wabt(g->type);
+    x.mutable_global = g->mut == wi::Mutability::Var;
+  }
+  return x;
+}
+
 class WabtDecodedModule final : public DecodedModule {
  public:
   wi::ModuleDesc desc;
 
   std::vector<ImportRequest> imports() const override {
     std::vector<ImportRequest> out;
-    for (const auto& import : desc.imports) {
-      ImportRequest req{import.type.module, import.type.name, wi::GetName(import.type.type->kind), {}};
-      if (auto* f = wabt::dyn_cast<wi::FuncType>(import.type.type.get())) req.signature = signature_of(*f);
-      out.push_back(std::move(req));
-    }
+    for (const auto& import : desc.imports)
+      out.push_back(ImportRequest{import.type.module, import.type.name, xtype_of(*import.type.type)});
     return out;
   }
   std::vector<uint64_t> memory_initial_pages() const override {
@@ -84,134 +120,233 @@ class WabtDecodedModule final : public DecodedModule {
   }
 };
 
-class WabtMachine final : public Machine {
- public:
-  explicit WabtMachine(const wabt::Features& features) : store_(features) {}
+class WabtSpace;
 
-  bool instantiate(const WabtDecodedModule& decoded, std::vector<HostCallback> callbacks,
-                   const std::vector<std::optional<uint64_t>>& max_pages, CallResult& start) {
+class WabtPin final : public Pin {
+ public:
+  WabtPin(std::shared_ptr<WabtSpace> space, wi::RefPtr<wi::Object> item)
+      : space_(std::move(space)), item_(std::move(item)) {}
+
+ private:
+  std::shared_ptr<WabtSpace> space_;  // declared first: destroyed after the item's root
+  wi::RefPtr<wi::Object> item_;
+};
+
+class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSpace> {
+ public:
+  explicit WabtSpace(const wabt::Features& features) : store_(features) {}
+
+  Instantiated instantiate(const DecodedModule& decoded_module, std::vector<ImportBinding> bindings,
+                           std::vector<std::string> function_names,
+                           const std::vector<std::optional<uint64_t>>& max_pages) override {
+    const auto& decoded = static_cast<const WabtDecodedModule&>(decoded_module);
     wi::ModuleDesc desc = decoded.desc;
-    for (size_t i = 0; i < desc.memories.size() && i < max_pages.size(); ++i) {
+    std::vector<std::optional<uint64_t>> declared;
+    for (size_t i = 0; i < desc.memories.size(); ++i) {
       auto& limits = desc.memories[i].type.limits;
-      if (max_pages[i] && (!limits.has_max || limits.max > *max_pages[i])) {
+      declared.push_back(max_of(limits));
+      if (i < max_pages.size() && max_pages[i] && (!limits.has_max || limits.max > *max_pages[i])) {
         limits.max = *max_pages[i];
         limits.has_max = true;
       }
     }
-    module_ = wi::Module::New(store_, std::move(desc));
+    Live live;
+    live.names = std::move(function_names);
+    live.module = wi::Module::New(store_, std::move(desc));
     wi::RefVec imports;
-    const auto& import_types = module_->import_types();
+    const auto& import_types = live.module->import_types();
     for (size_t i = 0; i < import_types.size(); ++i) {
-      auto* ftype = wabt::cast<wi::FuncType>(import_types[i].type.get());
-      Signature sig = signature_of(*ftype);
-      HostCallback cb = std::move(callbacks[i]);
-      auto host = wi::HostFunc::New(
-          store_, *ftype,
-          [this, sig, cb](wi::Thread& thread, const wi::Values& in, wi::Values& out, wi::Trap::Ptr* out_trap) {
-            std::vector<RawValue> args, results;
-            for (size_t k = 0; k < in.size(); ++k) args.push_back(to_raw(in[k], sig.params[k]));
-            for (auto t : sig.results) results.push_back(RawValue{t, {}});
-            std::string message;
-            if (!cb(args, results, message)) {
-              *out_trap = wi::Trap::New(store_, message, thread_frames(thread));
-              return wabt::Result::Error;
-            }
-            for (size_t k = 0; k < results.size(); ++k) out[k] = from_raw(results[k]);
-            return wabt::Result::Ok;
-          });
-      imports.push_back(host.ref());
-    }
-    wi::Trap::Ptr trap;
-    instance_ = wi::Instance::Instantiate(store_, module_.ref(), imports, &trap);
-    if (!instance_) {
-      start.ok = false;
-      start.trap_message = trap ? trap->message() : "instantiation failed";
-      if (trap) start.trap_function = innermost(trap_trace(*trap));
-      return false;
-    }
-    const auto& exports = module_->desc().exports;
-    for (size_t i = 0; i < exports.size(); ++i) {
-      const auto& e = exports[i];
-      wi::Ref ref = instance_->exports()[i];
-      switch (e.type.type->kind) {
-        case wabt::ExternalKind::Func: funcs_.emplace_back(e.type.name, ref); break;
-        case wabt::ExternalKind::Global: globals_.emplace_back(e.type.name, ref); break;
-        case wabt::ExternalKind::Memory:
-          if (e.type.name == "memory") memory_ = store_.UnsafeGet<wi::Memory>(ref);
-          break;
-        default: break;
+      if (bindings[i].item) {
+        imports.push_back(wi::Ref(static_cast<size_t>(*bindings[i].item)));
+        continue;
       }
+      auto* ftype = wabt::cast<wi::FuncType>(import_types[i].type.get());
+      imports.push_back(host_function(*ftype, std::move(bindings[i].host)));
     }
-    if (!memory_ && !instance_->memories().empty()) memory_ = store_.UnsafeGet<wi::Memory>(instance_->memories()[0]);
-    return true;
+    Instantiated out;
+    wi::Trap::Ptr trap;
+    live.instance = wi::Instance::Instantiate(store_, live.module.ref(), imports, &trap);
+    if (!live.instance) {
+      out.start.ok = false;
+      out.start.trap_message = trap ? trap->message() : "instantiation failed";
+      if (trap) out.start.trap_function = innermost(trap_trace(*trap), &live);
+      return out;
+    }
+    size_t imported_memories = 0;
+    for (const auto& import : live.module->desc().imports)
+      if (import.type.type->kind == wabt::ExternalKind::Memory) ++imported_memories;
+    const auto& memories = live.instance->memories();
+    for (size_t i = imported_memories; i < memories.size(); ++i) {
+      live.defined_memories.push_back(memories[i].index);
+      declared_max_[memories[i].index] = declared[i - imported_memories];
+    }
+    const auto& exports = live.module->desc().exports;
+    for (size_t i = 0; i < exports.size(); ++i)
+      out.exports.push_back(
+          ExportItem{exports[i].type.name, kind_of(exports[i].type.type->kind), live.instance->exports()[i].index});
+    out.defined_memories = live.defined_memories;
+    out.id = next_id_++;
+    by_instance_[live.instance.ref().index] = out.id;
+    instances_.emplace(out.id, std::move(live));
+    return out;
   }
 
-  CallResult call(const std::string& export_name, const std::vector<RawValue>& args,
-                  const Signature& signature) override {
+  void release(uint64_t id) override {
+    auto it = instances_.find(id);
+    if (it == instances_.end()) return;
+    for (ItemRef m : it->second.defined_memories) declared_max_.erase(m);
+    by_instance_.erase(it->second.instance.ref().index);
+    instances_.erase(it);
+    store_.Collect();
+  }
+
+  CallResult call(ItemRef function, const std::vector<RawValue>& args) override {
     CallResult result;
-    wi::Func::Ptr func;
-    for (auto& [name, ref] : funcs_)
-      if (name == export_name) func = store_.UnsafeGet<wi::Func>(ref);
-    if (!func) {
+    wi::Ref ref(static_cast<size_t>(function));
+    if (!store_.Is<wi::Func>(ref)) {
       result.ok = false;
-      result.trap_message = "no exported function '" + export_name + "'";
+      result.trap_message = "not a function";
       return result;
     }
+    wi::Func::Ptr func = store_.UnsafeGet<wi::Func>(ref);
     wi::Values params, results;
     for (const auto& a : args) params.push_back(from_raw(a));
     wi::Trap::Ptr trap;
     if (wabt::Failed(func->Call(store_, params, results, &trap))) {
       result.ok = false;
       result.trap_message = trap->message();
-      result.trap_function = innermost(trap_trace(*trap));
+      result.trap_function = innermost(trap_trace(*trap), nullptr);
       return result;
     }
-    for (size_t i = 0; i < results.size(); ++i) result.results.push_back(to_raw(results[i], signature.results[i]));
+    const auto& types = func->type().results;
+    for (size_t i = 0; i < results.size(); ++i) result.results.push_back(to_raw(results[i], from_wabt(types[i])));
     return result;
   }
 
-  uint8_t* memory_data() override { return memory_ ? memory_->UnsafeData() : nullptr; }
-  uint64_t memory_size() override { return memory_ ? memory_->ByteSize() : 0; }
-  uint64_t total_memory_bytes() override {
-    uint64_t total = 0;
-    if (instance_)
-      for (wi::Ref ref : instance_->memories()) total += store_.UnsafeGet<wi::Memory>(ref)->ByteSize();
-    return total;
-  }
-  std::optional<uint64_t> global_value(const std::string& export_name) override {
-    for (auto& [name, ref] : globals_) {
-      if (name != export_name) continue;
-      wi::Global::Ptr g = store_.UnsafeGet<wi::Global>(ref);
-      wi::Value v = g->Get();
-      return g->type().type == wabt::Type::I64 ? v.Get<wi::u64>() : uint64_t(v.Get<wi::u32>());
+  XType type_of(ItemRef item) override {
+    wi::Ref ref(static_cast<size_t>(item));
+    XType x;
+    if (store_.Is<wi::Func>(ref)) {
+      x.kind = XKind::Func;
+      x.signature = signature_of(store_.UnsafeGet<wi::Func>(ref)->type());
+    } else if (store_.Is<wi::Memory>(ref)) {
+      auto memory = store_.UnsafeGet<wi::Memory>(ref);
+      x.kind = XKind::Memory;
+      x.min = memory->PageSize();
+      auto declared = declared_max_.find(item);
+      x.max = declared != declared_max_.end() ? declared->second : max_of(memory->type().limits);
+    } else if (store_.Is<wi::Table>(ref)) {
+      auto table = store_.UnsafeGet<wi::Table>(ref);
+      x.kind = XKind::Table;
+      x.min = table->size();
+      x.max = max_of(table->type().limits);
+      x.value_type = from_wabt(table->type().element);
+    } else if (store_.Is<wi::Global>(ref)) {
+      auto global = store_.UnsafeGet<wi::Global>(ref);
+      x.kind = XKind::Global;
+      x.value_type = from_wabt(global->type().type);
+      x.mutable_global = global->type().mut == wi::Mutability::Var;
+    } else {
+      x.kind = XKind::Tag;
     }
-    return std::nullopt;
+    return x;
+  }
+
+  std::shared_ptr<Pin> pin(ItemRef item) override {
+    return std::make_shared<WabtPin>(shared_from_this(),
+                                     wi::RefPtr<wi::Object>(store_, wi::Ref(static_cast<size_t>(item))));
+  }
+
+  uint8_t* memory_data(ItemRef memory) override { return get<wi::Memory>(memory)->UnsafeData(); }
+  uint64_t memory_bytes(ItemRef memory) override { return get<wi::Memory>(memory)->ByteSize(); }
+
+  void cap_memory(ItemRef item, uint64_t max_pages) override {
+    auto memory = get<wi::Memory>(item);
+    auto declared = declared_max_.find(item);
+    if (declared == declared_max_.end()) return;  // not a memory wasmlet accounts for
+    if (declared->second && *declared->second < max_pages) max_pages = *declared->second;
+    auto& limits = memory_type(*memory).limits;
+    limits.max = std::max<uint64_t>(max_pages, memory->PageSize());
+    limits.has_max = true;
+  }
+
+  uint64_t global_value(ItemRef item) override {
+    auto g = get<wi::Global>(item);
+    wi::Value v = g->Get();
+    return g->type().type == wabt::Type::I64 ? v.Get<wi::u64>() : uint64_t(v.Get<wi::u32>());
+  }
+  void set_global_value(ItemRef item, uint64_t value) override {
+    auto g = get<wi::Global>(item);
+    if (g->type().type == wabt::Type::I64) g->UnsafeSet(wi::Value::Make(wi::u64(value)));
+    else g->UnsafeSet(wi::Value::Make(wi::u32(value)));
   }
 
  private:
-  // The trace runs outermost to innermost. Host functions have frames too;
-  // report the innermost guest function, as its index in the function space
-  // (found by its code offset, which works even if instantiation failed).
-  int64_t innermost(const std::vector<wi::Frame>& trace) {
-    if (!module_) return -1;
-    const auto& desc = module_->desc();
-    int64_t imported = 0;
-    for (const auto& import : desc.imports)
-      if (import.type.type->kind == wabt::ExternalKind::Func) ++imported;
+  struct Live {
+    wi::Module::Ptr module;
+    wi::Instance::Ptr instance;
+    std::vector<std::string> names;  // by function index
+    std::vector<ItemRef> defined_memories;
+  };
+
+  template <typename T>
+  typename T::Ptr get(ItemRef item) {
+    return store_.UnsafeGet<T>(wi::Ref(static_cast<size_t>(item)));
+  }
+
+  wi::Ref host_function(const wi::FuncType& type, HostCallback cb) {
+    Signature sig = signature_of(type);
+    auto host = wi::HostFunc::New(
+        store_, type,
+        [this, sig, cb = std::move(cb)](wi::Thread& thread, const wi::Values& in, wi::Values& out,
+                                        wi::Trap::Ptr* out_trap) {
+          std::vector<RawValue> args, results;
+          for (size_t k = 0; k < in.size(); ++k) args.push_back(to_raw(in[k], sig.params[k]));
+          for (auto t : sig.results) results.push_back(RawValue{t, {}});
+          std::string message;
+          if (!cb(args, results, message)) {
+            *out_trap = wi::Trap::New(store_, message, thread_frames(thread));
+            return wabt::Result::Error;
+          }
+          for (size_t k = 0; k < results.size(); ++k) out[k] = from_raw(results[k]);
+          return wabt::Result::Ok;
+        });
+    return host.ref();
+  }
+
+  // The trace runs outermost to innermost; host functions have frames too.
+  // Names the innermost guest function by its index in its instance (or, in
+  // an instance whose start failed, `starting`, by its code offset).
+  std::string innermost(const std::vector<wi::Frame>& trace, const Live* starting) {
     for (auto frame = trace.rbegin(); frame != trace.rend(); ++frame) {
       if (!store_.Is<wi::DefinedFunc>(frame->func)) continue;
-      auto offset = store_.UnsafeGet<wi::DefinedFunc>(frame->func)->desc().code_offset;
+      auto func = store_.UnsafeGet<wi::DefinedFunc>(frame->func);
+      auto owner = by_instance_.find(func->instance().index);
+      if (owner != by_instance_.end()) {
+        const Live& live = instances_.at(owner->second);
+        const auto& funcs = live.instance->funcs();
+        for (size_t i = 0; i < funcs.size(); ++i)
+          if (funcs[i] == frame->func) return i < live.names.size() ? live.names[i] : std::string();
+        return {};
+      }
+      if (!starting) return {};
+      const auto& desc = starting->module->desc();
+      size_t imported = 0;
+      for (const auto& import : desc.imports)
+        if (import.type.type->kind == wabt::ExternalKind::Func) ++imported;
       for (size_t i = 0; i < desc.funcs.size(); ++i)
-        if (desc.funcs[i].code_offset == offset) return imported + static_cast<int64_t>(i);
+        if (desc.funcs[i].code_offset == func->desc().code_offset)
+          return imported + i < starting->names.size() ? starting->names[imported + i] : std::string();
+      return {};
     }
-    return -1;
+    return {};
   }
 
   wi::Store store_;
-  wi::Module::Ptr module_;
-  wi::Instance::Ptr instance_;
-  wi::Memory::Ptr memory_;
-  std::vector<std::pair<std::string, wi::Ref>> funcs_, globals_;
+  std::map<uint64_t, Live> instances_;
+  std::unordered_map<size_t, uint64_t> by_instance_;  // wabt instance index -> id
+  std::unordered_map<ItemRef, std::optional<uint64_t>> declared_max_;  // defined memories' declared maximum
+  uint64_t next_id_ = 1;
 };
 
 const wabt::Features& features() {
@@ -236,12 +371,6 @@ std::shared_ptr<const DecodedModule> DecodedModule::decode(const std::string& na
   return module;
 }
 
-std::unique_ptr<Machine> Machine::instantiate(const DecodedModule& module, std::vector<HostCallback> imports,
-                                              const std::vector<std::optional<uint64_t>>& max_pages_per_memory,
-                                              CallResult& start) {
-  auto machine = std::make_unique<WabtMachine>(features());
-  machine->instantiate(static_cast<const WabtDecodedModule&>(module), std::move(imports), max_pages_per_memory, start);
-  return machine;
-}
+std::shared_ptr<Space> Space::create() { return std::make_shared<WabtSpace>(features()); }
 
 }  // namespace wasmlet::detail::interp

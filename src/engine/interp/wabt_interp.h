@@ -2,6 +2,12 @@
 // headers do not compile as C++20 with g++ 12 (a template-id destructor), so
 // this adapter is the only code that includes them and is compiled as
 // C++17; its interface uses only standard types.
+//
+// A Space is one wabt object store: every instance of one wasmlet Store
+// lives in the same Space, so their functions, tables, memories and globals
+// can be imported by each other and placed in each other's tables (wabt
+// links externs of one store natively). Items are named by ItemRef (wabt's
+// object index); a Pin keeps one alive.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +21,8 @@ namespace wasmlet::detail::interp {
 
 // Same order as wasmlet::ValType.
 enum class VType : uint8_t { I32, I64, F32, F64, V128, FuncRef, ExternRef };
+// Same order as wasmlet::ExternKind.
+enum class XKind : uint8_t { Func, Table, Memory, Global, Tag };
 
 struct RawValue {
   VType type = VType::I32;
@@ -25,21 +33,44 @@ struct Signature {
   std::vector<VType> params, results;
 };
 
+// The type of an import or an item.
+struct XType {
+  XKind kind = XKind::Func;
+  Signature signature;                // Func
+  uint64_t min = 0;                   // Table, Memory (an item's current size)
+  std::optional<uint64_t> max;        // Table, Memory (as declared)
+  VType value_type = VType::I32;      // Global type / table element type
+  bool mutable_global = false;
+};
+
 struct ImportRequest {
   std::string module, name;
-  std::string kind;  // "func", "table", "memory", "global", "tag"
-  Signature signature;  // for functions
+  XType type;
 };
+
+using ItemRef = uint64_t;
 
 // Runs a host function. Returns false to trap; `trap_message` then says why.
 using HostCallback = std::function<bool(const std::vector<RawValue>& args, std::vector<RawValue>& results,
                                         std::string& trap_message)>;
 
+// How one import is satisfied: a new host function, or an item of the Space.
+struct ImportBinding {
+  HostCallback host;
+  std::optional<ItemRef> item;
+};
+
+struct ExportItem {
+  std::string name;
+  XKind kind;
+  ItemRef ref;
+};
+
 struct CallResult {
   bool ok = true;
   std::vector<RawValue> results;
   std::string trap_message;
-  int64_t trap_function = -1;  // index of the innermost guest function, if known
+  std::string trap_function;  // the innermost guest function, if known
 };
 
 class DecodedModule {
@@ -53,23 +84,44 @@ class DecodedModule {
   virtual std::vector<uint64_t> memory_initial_pages() const = 0;
 };
 
-class Machine {
+// Holding a Pin keeps an item (and the Space) alive.
+class Pin {
  public:
-  // Instantiates with one callback per import (in import order) and runs the
-  // start function. If it traps, `start` holds the trap and the machine
-  // can only report it. `max_pages_per_memory` caps each memory's growth.
-  static std::unique_ptr<Machine> instantiate(const DecodedModule& module, std::vector<HostCallback> imports,
-                                              const std::vector<std::optional<uint64_t>>& max_pages_per_memory,
-                                              CallResult& start);
-  virtual ~Machine() = default;
-  virtual CallResult call(const std::string& export_name, const std::vector<RawValue>& args,
-                          const Signature& signature) = 0;
-  // The exported "memory" (else the first memory), or null.
-  virtual uint8_t* memory_data() = 0;
-  virtual uint64_t memory_size() = 0;
-  virtual uint64_t total_memory_bytes() = 0;
-  // Value of an exported i32/i64 global, zero-extended.
-  virtual std::optional<uint64_t> global_value(const std::string& export_name) = 0;
+  virtual ~Pin() = default;
+};
+
+class Space {
+ public:
+  static std::shared_ptr<Space> create();
+  virtual ~Space() = default;
+
+  struct Instantiated {
+    uint64_t id = 0;  // for release(); valid even if the start function trapped
+    CallResult start;
+    std::vector<ExportItem> exports;  // empty if start failed
+    std::vector<ItemRef> defined_memories;
+  };
+  // Instantiates with one binding per import (in import order) and runs
+  // the start function. `function_names` (by function index) name trapping
+  // functions. `max_pages` caps each defined memory's growth.
+  virtual Instantiated instantiate(const DecodedModule& module, std::vector<ImportBinding> imports,
+                                   std::vector<std::string> function_names,
+                                   const std::vector<std::optional<uint64_t>>& max_pages) = 0;
+  // The instance is no longer used by wasmlet; items still referenced (by
+  // other instances, tables or Pins) stay, the rest is freed.
+  virtual void release(uint64_t id) = 0;
+
+  // Calls a function item; re-entrant (host functions may call again).
+  virtual CallResult call(ItemRef function, const std::vector<RawValue>& args) = 0;
+  virtual XType type_of(ItemRef item) = 0;
+  virtual std::shared_ptr<Pin> pin(ItemRef item) = 0;
+  virtual uint8_t* memory_data(ItemRef memory) = 0;
+  virtual uint64_t memory_bytes(ItemRef memory) = 0;
+  // Caps a memory's growth at `max_pages` (never above its declared maximum).
+  virtual void cap_memory(ItemRef memory, uint64_t max_pages) = 0;
+  // i32/i64 globals, zero-extended.
+  virtual uint64_t global_value(ItemRef global) = 0;
+  virtual void set_global_value(ItemRef global, uint64_t value) = 0;
 };
 
 }  // namespace wasmlet::detail::interp
