@@ -69,6 +69,155 @@ bool valid_utf8(std::span<const uint8_t> s, size_t* bad_offset) {
   return true;
 }
 
+namespace {
+
+struct JsonScan {
+  const uint8_t* p;
+  const uint8_t* end;
+
+  void skip_ws() {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
+  }
+  bool literal(const char* word) {
+    for (; *word; ++word, ++p)
+      if (p == end || *p != static_cast<uint8_t>(*word)) return false;
+    return true;
+  }
+  static int hex(uint8_t c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+  bool u_escape(uint32_t* code) {  // after "\u"
+    if (end - p < 4) return false;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      int h = hex(p[i]);
+      if (h < 0) return false;
+      v = v << 4 | static_cast<uint32_t>(h);
+    }
+    p += 4;
+    *code = v;
+    return true;
+  }
+  bool string() {  // at '"'
+    ++p;
+    while (p < end) {
+      uint8_t c = *p++;
+      if (c == '"') return true;
+      if (c < 0x20) return false;
+      if (c != '\\') continue;  // bytes >= 0x80: the UTF-8 was checked before
+      if (p == end) return false;
+      c = *p++;
+      if (c == 'u') {
+        uint32_t code;
+        if (!u_escape(&code)) return false;
+        if (code >= 0xDC00 && code <= 0xDFFF) return false;  // a lone low surrogate
+        if (code >= 0xD800 && code <= 0xDBFF) {               // must be followed by a low one
+          if (end - p < 2 || p[0] != '\\' || p[1] != 'u') return false;
+          p += 2;
+          if (!u_escape(&code) || code < 0xDC00 || code > 0xDFFF) return false;
+        }
+      } else if (!(c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't')) {
+        return false;
+      }
+    }
+    return false;
+  }
+  bool number() {  // -?(0|[1-9][0-9]*)(.[0-9]+)?, at most 15 digits, no exponent
+    int digits = 0;
+    if (*p == '-') ++p;
+    if (p == end) return false;
+    if (*p == '0') {
+      ++p, ++digits;
+    } else if (*p >= '1' && *p <= '9') {
+      while (p < end && *p >= '0' && *p <= '9') ++p, ++digits;
+    } else {
+      return false;
+    }
+    if (p < end && *p == '.') {
+      ++p;
+      if (p == end || *p < '0' || *p > '9') return false;
+      while (p < end && *p >= '0' && *p <= '9') ++p, ++digits;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) return false;  // may overflow: not decided here
+    return digits <= 15;
+  }
+};
+
+}  // namespace
+
+bool surely_valid_json(std::span<const uint8_t> bytes) {
+  JsonScan s{bytes.data(), bytes.data() + bytes.size()};
+  if (bytes.size() >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) s.p += 3;  // the parser skips a BOM
+  uint64_t in_object = 0;  // bit i: nesting level i+1 is an object (else an array)
+  int depth = 0;
+  s.skip_ws();
+  for (;;) {
+    // A value.
+    if (s.p == s.end) return false;
+    switch (*s.p) {
+      case '{':
+      case '[': {
+        if (depth == 64) return false;
+        const bool object = *s.p == '{';
+        in_object = object ? in_object | (uint64_t{1} << depth) : in_object & ~(uint64_t{1} << depth);
+        ++depth;
+        ++s.p;
+        s.skip_ws();
+        if (s.p < s.end && *s.p == (object ? '}' : ']')) {
+          ++s.p;
+          --depth;
+          break;
+        }
+        if (object) {
+          if (s.p == s.end || *s.p != '"' || !s.string()) return false;
+          s.skip_ws();
+          if (s.p == s.end || *s.p++ != ':') return false;
+          s.skip_ws();
+        }
+        continue;  // the first element or member value
+      }
+      case '"':
+        if (!s.string()) return false;
+        break;
+      case 't':
+        if (!s.literal("true")) return false;
+        break;
+      case 'f':
+        if (!s.literal("false")) return false;
+        break;
+      case 'n':
+        if (!s.literal("null")) return false;
+        break;
+      default:
+        if (!s.number()) return false;
+    }
+    // After a value: a separator, the end of containers, or the end of the text.
+    for (;;) {
+      s.skip_ws();
+      if (depth == 0) return s.p == s.end;
+      if (s.p == s.end) return false;
+      const bool object = in_object >> (depth - 1) & 1;
+      if (*s.p == (object ? '}' : ']')) {
+        ++s.p;
+        --depth;
+        continue;
+      }
+      if (*s.p++ != ',') return false;
+      s.skip_ws();
+      if (object) {
+        if (s.p == s.end || *s.p != '"' || !s.string()) return false;
+        s.skip_ws();
+        if (s.p == s.end || *s.p++ != ':') return false;
+        s.skip_ws();
+      }
+      break;  // the next value
+    }
+  }
+}
+
 void add_plugin_abi(Linker& linker) {
   const std::string m = kAbiModule;
 

