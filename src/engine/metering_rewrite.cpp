@@ -166,7 +166,65 @@ void append_export(wabt::Module& module, const char* name, Index global_index) {
   module.AppendField(std::move(field));
 }
 
+// Length of the sequence insert_check puts in front of a body.
+constexpr size_t kCheckLength = 8;
+
+// Whether `list` starts with a check sequence on global `budget`.
+bool starts_with_check(const ExprList& list, Index budget) {
+  auto is_global = [budget](const Expr& e, ExprType type) {
+    if (e.type() != type) return false;
+    const Var& var = type == ExprType::GlobalGet ? wabt::cast<wabt::GlobalGetExpr>(&e)->var
+                                                  : wabt::cast<wabt::GlobalSetExpr>(&e)->var;
+    return var.is_index() && var.index() == budget;
+  };
+  auto it = list.begin();
+  auto next = [&]() -> const Expr* { return it == list.end() ? nullptr : &*it++; };
+  const Expr* e[kCheckLength];
+  for (auto& x : e)
+    if (!(x = next())) return false;
+  return is_global(*e[0], ExprType::GlobalGet) && e[1]->type() == ExprType::Const &&
+         e[2]->type() == ExprType::Binary && is_global(*e[3], ExprType::GlobalSet) &&
+         is_global(*e[4], ExprType::GlobalGet) && e[5]->type() == ExprType::Const &&
+         e[6]->type() == ExprType::Compare && e[7]->type() == ExprType::If;
+}
+
+size_t strip_checks(ExprList& list, Index budget, bool is_check_point) {
+  size_t removed = 0;
+  if (is_check_point && starts_with_check(list, budget)) {
+    for (size_t i = 0; i < kCheckLength; ++i) list.erase(list.begin());
+    ++removed;
+  }
+  for (Expr& expr : list) {
+    switch (expr.type()) {
+      case ExprType::Block: removed += strip_checks(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs, budget, false); break;
+      case ExprType::Loop: removed += strip_checks(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs, budget, true); break;
+      case ExprType::If: {
+        auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
+        removed += strip_checks(if_->true_.exprs, budget, false) + strip_checks(if_->false_, budget, false);
+        break;
+      }
+      case ExprType::Try: {
+        auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
+        removed += strip_checks(try_->block.exprs, budget, false);
+        for (auto& c : try_->catches) removed += strip_checks(c.exprs, budget, false);
+        break;
+      }
+      default: break;
+    }
+  }
+  return removed;
+}
+
 }  // namespace
+
+size_t strip_fuel_checks(wabt::Module& module) {
+  const wabt::Export* budget = module.GetExport(kBudgetExport);
+  if (!budget || budget->kind != wabt::ExternalKind::Global || !budget->var.is_index()) return 0;
+  size_t removed = 0;
+  for (Index i = module.num_func_imports; i < module.funcs.size(); ++i)
+    removed += strip_checks(module.funcs[i]->exprs, budget->var.index(), /*is_check_point=*/true);
+  return removed;
+}
 
 void add_metering(wabt::Module& module) {
   const Index type_index = refuel_type_index(module);

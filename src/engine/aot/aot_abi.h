@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WASMLET_AOT_ABI 3
+#define WASMLET_AOT_ABI 7
 
 /* One argument or result of a call across the boundary. */
 typedef union {
@@ -22,13 +22,16 @@ typedef union {
  * traps are implemented by the engine; the glue forwards to these). */
 typedef struct {
   uint32_t abi;
-  void (*trap)(uint32_t code, void* pc); /* never returns */
+  /* Never returns. `function` is the C name of the guest function that
+   * trapped (wasm2c's w2c_...) when the trap site knows it, else NULL. */
+  void (*trap)(uint32_t code, void* pc, const char* function);
   void (*allocate_memory)(void* memory, uint32_t initial_pages, uint32_t max_pages);
   uint32_t (*grow_memory)(void* memory, uint32_t delta_pages);
   void (*free_memory)(void* memory);
   /* Runs import `index` (the artifact's import table order) for the
-   * instance context `ctx`: arguments in slots[0..], results written back. */
-  void (*call_import)(void* ctx, uint32_t index, wasmlet_slot* slots);
+   * instance context `ctx`: arguments in slots[0..], results written back.
+   * `caller` is the return address in the calling guest function. */
+  void (*call_import)(void* ctx, uint32_t index, wasmlet_slot* slots, void* caller);
 } wasmlet_aot_host;
 
 enum { WASMLET_EXPORT_FUNC = 0, WASMLET_EXPORT_MEMORY = 2, WASMLET_EXPORT_GLOBAL = 3 };
@@ -45,6 +48,14 @@ typedef struct {
   const char* name;
 } wasmlet_aot_import;
 
+/* A function in the guest section: first the module's defined functions in
+ * function index order, then the other generated code (exported wrappers,
+ * set-up), whose name is NULL, up to a {NULL, NULL} end marker. */
+typedef struct {
+  const void* code;
+  const char* name; /* wasm2c's C name */
+} wasmlet_guest_function;
+
 typedef struct {
   uint32_t abi;
   const char* key; /* the cache key the artifact was built for */
@@ -57,6 +68,13 @@ typedef struct {
   const wasmlet_aot_import* imports;
   uint32_t num_exports;
   const wasmlet_aot_export* exports;
+  uint32_t first_function_index; /* index of functions[0]: the number of function imports */
+  uint32_t num_functions;
+  const wasmlet_guest_function* functions;
+  /* The guest functions' code: a signal that interrupts the guest there may
+   * unwind it; anywhere else (host or runtime code) it must wait. */
+  const char* guest_text_begin;
+  const char* guest_text_end;
 } wasmlet_aot_module;
 
 #define WASMLET_AOT_ENTRY "wasmlet_aot_entry"
@@ -66,5 +84,6 @@ typedef const wasmlet_aot_module* (*wasmlet_aot_entry_fn)(const wasmlet_aot_host
 #define WASMLET_TRAP_HOST 100u          /* a host function ended the guest */
 #define WASMLET_TRAP_TABLE_BOUNDS 101u  /* call_indirect past the table's end */
 #define WASMLET_TRAP_NULL_ELEMENT 102u  /* call_indirect of an uninitialised element */
+#define WASMLET_TRAP_STOP 103u          /* interrupted or past its deadline (interrupt_watch.h) */
 
 #endif

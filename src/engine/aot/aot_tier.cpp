@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <wasm-rt.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "engine/aot/aot_abi.h"
 #include "engine/aot/artifact_cache.h"
 #include "engine/aot/c_codegen.h"
+#include "engine/aot/interrupt_watch.h"
 #include "engine/aot/native_compiler.h"
 #include "engine/aot/wasm_rt_runtime.h"
 #include "engine/metering.h"
@@ -37,11 +39,12 @@ void emit(const std::function<void(const std::string&)>& sink, const std::string
   std::fprintf(stderr, "wasmlet: %s%s\n", tty_only ? "" : "note: ", message.c_str());
 }
 
-// A loaded artifact.
+// A loaded artifact: one build (Checks::Fuel or Checks::None) of a module.
 class Artifact {
  public:
   // Returns null (and says why in `error`) if the file is not a usable artifact for `key`.
-  static std::unique_ptr<Artifact> load(const std::filesystem::path& path, const std::string& key, std::string& error) {
+  static std::shared_ptr<const Artifact> load(const std::filesystem::path& path, const std::string& key,
+                                              Checks checks, std::string& error) {
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       const char* e = dlerror();
@@ -56,22 +59,70 @@ class Artifact {
       return nullptr;
     }
     module->init_module();
-    return std::unique_ptr<Artifact>(new Artifact(handle, module));
+    return std::shared_ptr<const Artifact>(new Artifact(handle, module, checks));
   }
   ~Artifact() { dlclose(handle_); }
   const wasmlet_aot_module& entry() const { return *entry_; }
+  Checks checks() const { return checks_; }
+  int export_index(const std::string& name) const {
+    auto it = exports_.find(name);
+    return it == exports_.end() ? -1 : static_cast<int>(it->second);
+  }
+  int memory_export() const { return memory_export_; }
+  int budget_export() const { return budget_export_; }
+
+  // The function index (in the metered module) of the guest function a trap
+  // happened in: by the C name the trap site reported, else by address.
+  std::optional<uint32_t> trapping_function(const char* c_name, const void* pc) const {
+    std::call_once(lookup_once_, [this] {
+      for (uint32_t i = 0; entry_->functions[i].code; ++i) {
+        const bool guest = i < entry_->num_functions;
+        if (guest) by_name_.emplace(entry_->functions[i].name, i);
+        by_address_.emplace_back(static_cast<const char*>(entry_->functions[i].code), guest ? i : kNotGuest);
+      }
+      std::sort(by_address_.begin(), by_address_.end());
+    });
+    if (c_name) {
+      if (auto it = by_name_.find(c_name); it != by_name_.end()) return entry_->first_function_index + it->second;
+    }
+    // By address: the function whose code contains `pc`. When gcc inlined
+    // the trapping function into its caller, that is the caller.
+    auto p = static_cast<const char*>(pc);
+    if (!p || p < entry_->guest_text_begin || p >= entry_->guest_text_end) return std::nullopt;
+    auto it = std::upper_bound(by_address_.begin(), by_address_.end(), std::make_pair(p, kNotGuest));
+    if (it == by_address_.begin() || std::prev(it)->second == kNotGuest) return std::nullopt;
+    return entry_->first_function_index + std::prev(it)->second;
+  }
 
  private:
-  Artifact(void* handle, const wasmlet_aot_module* entry) : handle_(handle), entry_(entry) {}
+  Artifact(void* handle, const wasmlet_aot_module* entry, Checks checks)
+      : handle_(handle), entry_(entry), checks_(checks) {
+    for (uint32_t i = 0; i < entry->num_exports; ++i) {
+      const auto& x = entry->exports[i];
+      exports_[x.name] = i;
+      if (x.kind == WASMLET_EXPORT_MEMORY && (memory_export_ < 0 || std::string_view(x.name) == "memory"))
+        memory_export_ = static_cast<int>(i);
+      if (x.kind == WASMLET_EXPORT_GLOBAL && std::string_view(x.name) == kBudgetExport) budget_export_ = static_cast<int>(i);
+    }
+  }
   void* handle_;
   const wasmlet_aot_module* entry_;
+  Checks checks_;
+  std::unordered_map<std::string, uint32_t> exports_;
+  int memory_export_ = -1;
+  int budget_export_ = -1;
+  static constexpr uint32_t kNotGuest = UINT32_MAX;
+  mutable std::once_flag lookup_once_;
+  mutable std::unordered_map<std::string_view, uint32_t> by_name_;
+  mutable std::vector<std::pair<const char*, uint32_t>> by_address_;
 };
 
 class AotModule;
 
 class AotInstance final : public TierInstance, public MemorySource, public InstanceContext {
  public:
-  AotInstance(Store& store, const Module& module, const Linker& linker, const AotModule& aot);
+  AotInstance(Store& store, const Module& module, const Linker& linker, std::shared_ptr<const Artifact> artifact,
+              bool guard_pages);
   ~AotInstance() override;
 
   Outcome call(const ExportInfo& function, std::span<const Value> args) override;
@@ -87,10 +138,12 @@ class AotInstance final : public TierInstance, public MemorySource, public Insta
     std::string qualified;
   };
   Outcome outcome_from_trap(const GuardedResult& result);
+  // Runs guest code with the Store's deadline armed, watched for stops if this build has no checks.
+  GuardedResult run(void (*body)(void*), void* arg);
   int64_t budget() const;
 
   Module module_;
-  const AotModule& aot_;
+  std::shared_ptr<const Artifact> artifact_;
   const wasmlet_aot_module& entry_;
   std::vector<Binding> bindings_;
   void* instance_ = nullptr;
@@ -100,41 +153,58 @@ class AotInstance final : public TierInstance, public MemorySource, public Insta
   bool failed_start_ = false;
 };
 
+// A module's AOT code. The build without checks is loaded up front; the
+// fuel-counting build is compiled (or loaded from the cache) the first time
+// a Store with a fuel limit instantiates the module.
 class AotModule final : public TierModule {
  public:
-  AotModule(std::unique_ptr<Artifact> artifact, bool guard_pages)
-      : artifact_(std::move(artifact)), guard_pages_(guard_pages) {
-    const auto& e = artifact_->entry();
-    for (uint32_t i = 0; i < e.num_exports; ++i) {
-      const auto& x = e.exports[i];
-      exports_[x.name] = i;
-      if (x.kind == WASMLET_EXPORT_MEMORY && (memory_export_ < 0 || std::string_view(x.name) == "memory"))
-        memory_export_ = static_cast<int>(i);
-      if (x.kind == WASMLET_EXPORT_GLOBAL && std::string_view(x.name) == kBudgetExport) budget_export_ = static_cast<int>(i);
-    }
-  }
+  struct FuelBuild {
+    std::function<std::shared_ptr<const Artifact>()> load_or_build;  // throws CompileError
+  };
+  AotModule(std::shared_ptr<const Artifact> unmetered, bool guard_pages, FuelBuild fuel_build,
+            std::function<void(const std::string&)> note)
+      : unmetered_(std::move(unmetered)), guard_pages_(guard_pages), fuel_build_(std::move(fuel_build)),
+        note_(std::move(note)) {}
+
   std::unique_ptr<TierInstance> instantiate(Store& store, const Module& module, const Linker& linker) const override {
-    return std::make_unique<AotInstance>(store, module, linker, *this);
+    if (!store.limits().fuel) return std::make_unique<AotInstance>(store, module, linker, unmetered_, guard_pages_);
+    std::shared_ptr<const TierModule> interp;
+    std::shared_ptr<const Artifact> fuel;
+    {
+      std::lock_guard lock(fuel_mutex_);
+      if (!fuel_ && !fuel_failed_) {
+        try {
+          fuel_ = fuel_build_.load_or_build();
+        } catch (const CompileError& e) {
+          fuel_failed_ = true;
+          note_(fmt::format("counting fuel in the interpreter: {}", e.what()));
+        }
+      }
+      fuel = fuel_;
+      if (!fuel) {
+        if (!interp_) interp_ = compile_interp(module.impl());
+        interp = interp_;
+      }
+    }
+    if (!fuel) return interp->instantiate(store, module, linker);
+    return std::make_unique<AotInstance>(store, module, linker, std::move(fuel), guard_pages_);
   }
-  const wasmlet_aot_module& entry() const { return artifact_->entry(); }
-  bool guard_pages() const { return guard_pages_; }
-  int export_index(const std::string& name) const {
-    auto it = exports_.find(name);
-    return it == exports_.end() ? -1 : static_cast<int>(it->second);
-  }
-  int memory_export() const { return memory_export_; }
-  int budget_export() const { return budget_export_; }
 
  private:
-  std::unique_ptr<Artifact> artifact_;
+  std::shared_ptr<const Artifact> unmetered_;
   bool guard_pages_;
-  std::unordered_map<std::string, uint32_t> exports_;
-  int memory_export_ = -1;
-  int budget_export_ = -1;
+  FuelBuild fuel_build_;
+  std::function<void(const std::string&)> note_;
+  mutable std::mutex fuel_mutex_;
+  mutable std::shared_ptr<const Artifact> fuel_;
+  mutable bool fuel_failed_ = false;
+  mutable std::shared_ptr<const TierModule> interp_;
 };
 
-AotInstance::AotInstance(Store& store, const Module& module, const Linker& linker, const AotModule& aot)
-    : InstanceContext(store, aot.guard_pages()), module_(module), aot_(aot), entry_(aot.entry()) {
+AotInstance::AotInstance(Store& store, const Module& module, const Linker& linker,
+                         std::shared_ptr<const Artifact> artifact, bool guard_pages)
+    : InstanceContext(store, guard_pages, artifact->entry().guest_text_begin, artifact->entry().guest_text_end),
+      module_(module), artifact_(std::move(artifact)), entry_(artifact_->entry()) {
   if (auto limit = store.limits().max_memory_bytes; limit && entry_.initial_memory_pages * kPageSize > *limit)
     throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start, more than the memory limit of {} bytes",
                                 module_.name(), entry_.initial_memory_pages * kPageSize, *limit));
@@ -166,13 +236,10 @@ AotInstance::AotInstance(Store& store, const Module& module, const Linker& linke
     void* instance;
     void* ctx;
   } args{&entry_, instance_, static_cast<InstanceContext*>(this)};
-  store.arm_deadline();
-  GuardedResult r = run_guarded(*this, [](void* p) {
+  GuardedResult r = run([](void* p) {
     auto* a = static_cast<Args*>(p);
     a->entry->instantiate(a->instance, a->ctx);
   }, &args);
-  store.clear_deadline();
-  if (aot_.budget_export() >= 0) settle_fuel(store, budget());
   if (r.code) {
     start_ = outcome_from_trap(r);
     failed_start_ = true;
@@ -186,14 +253,36 @@ AotInstance::~AotInstance() {
   std::free(instance_);
 }
 
+GuardedResult AotInstance::run(void (*body)(void*), void* arg) {
+  DeadlineScope deadline(store());
+  GuardedResult r;
+  if (artifact_->checks() == Checks::None) {
+    WatchScope watch(store());
+    r = run_guarded(*this, body, arg, watch.stop_flag());
+    if (r.code == WASMLET_TRAP_STOP && !pending_trap_) {
+      // Say why while the deadline is still armed, as the metered builds do.
+      try {
+        check_stop(store());
+        pending_trap_ = TrapInfo{TrapKind::Interrupted, "the guest was interrupted", {}};
+      } catch (const MeterTrap& e) {
+        pending_trap_ = TrapInfo{e.kind, e.message, {}};
+      }
+    }
+  } else {
+    r = run_guarded(*this, body, arg);
+    if (artifact_->budget_export() >= 0) settle_fuel(store(), budget());
+  }
+  return r;
+}
+
 int64_t AotInstance::budget() const {
-  const auto& x = entry_.exports[aot_.budget_export()];
+  const auto& x = entry_.exports[artifact_->budget_export()];
   return *static_cast<int64_t*>(x.get(instance_));
 }
 
 GuestMemory AotInstance::memory() {
-  if (aot_.memory_export() < 0 || !instance_) return {};
-  auto* mem = static_cast<wasm_rt_memory_t*>(entry_.exports[aot_.memory_export()].get(instance_));
+  if (artifact_->memory_export() < 0 || !instance_) return {};
+  auto* mem = static_cast<wasm_rt_memory_t*>(entry_.exports[artifact_->memory_export()].get(instance_));
   return GuestMemory(mem->data, mem->size);
 }
 
@@ -248,7 +337,7 @@ bool AotInstance::call_import(uint32_t index, wasmlet_slot* slots) noexcept {
 
 Outcome AotInstance::call(const ExportInfo& function, std::span<const Value> args) {
   if (failed_start_) return start_;
-  const int index = aot_.export_index(function.name);
+  const int index = artifact_->export_index(function.name);
   if (index < 0) throw UsageError(fmt::format("{}: export '{}' is not reachable in the AOT tier", module_.name(), function.name));
   const size_t n = std::max<size_t>({1, args.size(), function.type.results.size()});
   std::array<wasmlet_slot, 16> small{};
@@ -268,13 +357,10 @@ Outcome AotInstance::call(const ExportInfo& function, std::span<const Value> arg
     void* instance;
     wasmlet_slot* slots;
   } call_args{entry_.exports[index].invoke, instance_, slots};
-  store().arm_deadline();
-  GuardedResult r = run_guarded(*this, [](void* p) {
+  GuardedResult r = run([](void* p) {
     auto* a = static_cast<CallArgs*>(p);
     a->invoke(a->instance, a->slots);
   }, &call_args);
-  store().clear_deadline();
-  if (aot_.budget_export() >= 0) settle_fuel(store(), budget());
   store().set_memory_bytes(memory_bytes());
   if (r.code) return outcome_from_trap(r);
   Outcome outcome;
@@ -313,7 +399,7 @@ Outcome AotInstance::outcome_from_trap(const GuardedResult& result) {
     return outcome;
   }
   outcome.kind = Outcome::Kind::Trapped;
-  if (result.code == WASMLET_TRAP_HOST && pending_trap_) {
+  if ((result.code == WASMLET_TRAP_HOST || result.code == WASMLET_TRAP_STOP) && pending_trap_) {
     outcome.trap = std::move(*pending_trap_);
     pending_trap_.reset();
   } else if (result.code == WASMLET_TRAP_HOST) {
@@ -321,6 +407,11 @@ Outcome AotInstance::outcome_from_trap(const GuardedResult& result) {
   } else {
     outcome.trap.kind = kind_of(result.code);
     outcome.trap.message = to_string(outcome.trap.kind);
+  }
+  if (outcome.trap.function.empty()) {
+    const auto& names = module_.impl().function_names;
+    if (auto index = artifact_->trapping_function(result.function, result.pc); index && *index < names.size())
+      outcome.trap.function = names[*index];
   }
   return outcome;
 }
@@ -332,7 +423,7 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
                     const ArtifactOptions& options, const std::function<void(const std::string&)>& progress,
                     const std::filesystem::path& out) {
   const auto start = std::chrono::steady_clock::now();
-  CSources sources = generate_c(wasm, name, key);
+  CSources sources = generate_c(wasm, name, key, options.fuel_checks ? Checks::Fuel : Checks::None);
   const auto dir = out.parent_path();
   auto write = [&](const char* file, const std::string& text) {
     std::ofstream f(dir / file, std::ios::binary);
@@ -363,22 +454,49 @@ std::filesystem::path cache_dir(const Engine& engine) {
 
 bool runs_native(const TierModule& tier) { return dynamic_cast<const AotModule*>(&tier) != nullptr; }
 
+namespace {
+
+// Loads the build `options` describes from the cache, building it first if
+// needed; rebuilds once if the cached file turns out unloadable.
+std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const ModuleImpl& module,
+                                              const ArtifactOptions& options, const EngineConfig& config,
+                                              bool build_if_missing) {
+  const std::string key = artifact_key(module.metered, options);
+  const Checks checks = options.fuel_checks ? Checks::Fuel : Checks::None;
+  std::string error;
+  if (auto hit = cache.lookup(key))
+    if (auto artifact = Artifact::load(*hit, key, checks, error)) return artifact;
+  if (!build_if_missing) return nullptr;
+  auto build = [&](const std::filesystem::path& out) {
+    build_artifact(module.metered, module.name, key, options, config.on_progress, out);
+  };
+  const auto path = cache.get_or_build(key, build);
+  if (auto artifact = Artifact::load(path, key, checks, error)) return artifact;
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (auto artifact = Artifact::load(cache.get_or_build(key, build), key, checks, error)) return artifact;
+  throw CompileError(fmt::format("{}: the AOT artifact cannot be loaded: {}", module.name, error));
+}
+
+}  // namespace
+
 std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const ModuleImpl& module, Policy policy) {
   const auto& config = engine.config();
-  auto note = [&](const std::string& message) { emit(config.on_note, message, false); };
-  ArtifactOptions options{compiler_of(engine), guard_pages_available()};
-  const std::string key = artifact_key(module.metered, options);
+  auto note = [sink = config.on_note](const std::string& message) { emit(sink, message, false); };
+  const ArtifactOptions options{compiler_of(engine), guard_pages_available(), /*fuel_checks=*/false};
+  ArtifactOptions fuel_options = options;
+  fuel_options.fuel_checks = true;
   const ArtifactCache cache(cache_dir(engine));
 
-  auto load = [&](const std::filesystem::path& path) -> std::shared_ptr<const TierModule> {
-    std::string error;
-    auto artifact = Artifact::load(path, key, error);
-    if (!artifact) return nullptr;
-    return std::make_shared<AotModule>(std::move(artifact), options.guard_pages);
+  // The fuel-counting build, for Stores with a fuel limit: compiled on first use.
+  auto make_tier = [&](std::shared_ptr<const Artifact> unmetered) -> std::shared_ptr<const TierModule> {
+    AotModule::FuelBuild fuel{[cache, impl = module, fuel_options, config] {
+      return load_or_build(cache, impl, fuel_options, config, /*build_if_missing=*/true);
+    }};
+    return std::make_shared<AotModule>(std::move(unmetered), options.guard_pages, std::move(fuel), note);
   };
 
-  if (auto hit = cache.lookup(key))
-    if (auto tier = load(*hit)) return tier;
+  if (auto hit = load_or_build(cache, module, options, config, /*build_if_missing=*/false)) return make_tier(hit);
 
   if (auto reason = unsupported_feature(module.metered)) {
     note(fmt::format("{}: running in the interpreter: the AOT tier cannot compile modules that use {}", module.name,
@@ -390,14 +508,10 @@ std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const Module
                      module.name, options.compiler));
     return compile_interp(module);
   }
-  auto build = [metered = module.metered, name = module.name, key, options,
-                progress = config.on_progress](const std::filesystem::path& out) {
-    build_artifact(metered, name, key, options, progress, out);
-  };
   if (policy == Policy::Auto && module.metered.size() > config.auto_compile_max_bytes) {
-    std::thread([cache, key, build] {
+    std::thread([cache, impl = module, options, config] {
       try {
-        cache.get_or_build(key, build);
+        load_or_build(cache, impl, options, config, /*build_if_missing=*/true);
       } catch (...) {
         // The next run tries again (and reports the error if it compiles in the foreground).
       }
@@ -406,13 +520,7 @@ std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const Module
     return compile_interp(module);
   }
   try {
-    const auto path = cache.get_or_build(key, build);
-    if (auto tier = load(path)) return tier;
-    // Built but unloadable (damaged between build and load): rebuild once.
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    if (auto tier = load(cache.get_or_build(key, build))) return tier;
-    throw CompileError(fmt::format("{}: the AOT artifact cannot be loaded", module.name));
+    return make_tier(load_or_build(cache, module, options, config, /*build_if_missing=*/true));
   } catch (const CompileError& e) {
     if (policy == Policy::Always) throw;
     note(fmt::format("running in the interpreter: {}", e.what()));

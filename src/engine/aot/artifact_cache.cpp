@@ -109,8 +109,8 @@ class FileLock {
 std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options) {
   Sha256 sha;
   sha.update(wasm.data(), wasm.size());
-  sha.update(fmt::format("\n{}\nabi={}\ncc={}\nguard={}\n", kEngineVersion, WASMLET_AOT_ABI, options.compiler,
-                         options.guard_pages));
+  sha.update(fmt::format("\n{}\nabi={}\ncc={}\nguard={}\nfuel={}\n", kEngineVersion, WASMLET_AOT_ABI,
+                         options.compiler, options.guard_pages, options.fuel_checks));
   for (const auto& flag : aot_cflags()) sha.update(flag + " ");
   auto digest = sha.finish();
   return hex(digest);

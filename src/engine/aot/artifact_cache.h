@@ -19,6 +19,7 @@ namespace wasmlet::detail::aot {
 struct ArtifactOptions {
   std::string compiler;  // command, e.g. "cc"
   bool guard_pages = true;
+  bool fuel_checks = false;  // the fuel-counting build (c_codegen.h, Checks::Fuel)
 };
 
 std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options);

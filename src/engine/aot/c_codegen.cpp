@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/metering_rewrite.h"
 #include "engine/wabt_types.h"
 #include "wasmlet/error.h"
 
@@ -186,7 +187,7 @@ std::string multi_field(wabt::Type t, size_t i) {
 
 uint64_t initial_pages(const wabt::Module& ir);
 
-std::string generate_shim(const wabt::Module& ir, const std::string& header, const std::string& key) {
+std::string generate_shim(const wabt::Module& ir, const std::string& header, const std::string& key, size_t functions) {
   std::map<std::pair<std::string, std::string>, CDecl> import_decls;
   std::map<std::string, CDecl> export_decls;
   CDecl instantiate;
@@ -237,7 +238,7 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
     out += fmt::format(") {{\n  wasmlet_slot s[{}];\n", slots);
     for (size_t i = 0; i < sig.param_types.size(); ++i)
       out += fmt::format("  s[{}].{} = a{};\n", i, slot_field(sig.param_types[i]), i);
-    out += fmt::format("  wasmlet_host->call_import(ctx, {}, s);\n", index);
+    out += fmt::format("  wasmlet_host->call_import(ctx, {}, s, __builtin_return_address(0));\n", index);
     if (sig.result_types.size() == 1) {
       out += fmt::format("  return s[0].{};\n", slot_field(sig.result_types[0]));
     } else if (sig.result_types.size() > 1) {
@@ -286,11 +287,15 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
   }
   out += fmt::format("static const wasmlet_aot_import wasmlet_imports[] = {{\n{}  {{0, 0}}\n}};\n", import_table);
   out += fmt::format("static const wasmlet_aot_export wasmlet_exports[] = {{\n{}  {{0, 0, 0, 0}}\n}};\n", export_table);
+  out += "extern const wasmlet_guest_function wasmlet_guest_functions[] __attribute__((visibility(\"hidden\")));\n"
+         "extern const char __start_wasmlet_guest[] __attribute__((visibility(\"hidden\")));\n"
+         "extern const char __stop_wasmlet_guest[] __attribute__((visibility(\"hidden\")));\n";
   out += fmt::format(
       "static const wasmlet_aot_module wasmlet_module = {{\n"
       "  WASMLET_AOT_ABI, {}, sizeof(Z_m_instance_t), {}u, wasmlet_init_module, wasmlet_instantiate, wasmlet_free,\n"
-      "  {}, wasmlet_imports, {}, wasmlet_exports}};\n",
-      c_string(key), initial_pages(ir), ir.imports.size(), n_exports);
+      "  {}, wasmlet_imports, {}, wasmlet_exports,\n"
+      "  {}u, {}u, wasmlet_guest_functions, __start_wasmlet_guest, __stop_wasmlet_guest}};\n",
+      c_string(key), initial_pages(ir), ir.imports.size(), n_exports, ir.num_func_imports, functions);
   out += "__attribute__((visibility(\"default\"))) const wasmlet_aot_module* wasmlet_aot_entry(const wasmlet_aot_host* host) {\n"
          "  wasmlet_host = host;\n  return &wasmlet_module;\n}\n";
   return out;
@@ -298,16 +303,65 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
 
 // wasm2c reports every failed call_indirect as one trap; route it through
 // wasmlet_indirect_trap, which tells out-of-range, null and mismatch apart.
-void patch_call_indirect(std::string& c) {
+// Traps name the guest function they happen in: TRAP is a macro expanded
+// inside that function's body, so __func__ is its C name even when gcc
+// inlines it into another.
+void patch_traps(std::string& c) {
   const std::string include = "#include \"module.h\"\n";
   auto at = c.find(include);
-  const std::string trap = "TRAP(CALL_INDIRECT)";
-  auto t = c.find(trap);
-  if (at == std::string::npos || t == std::string::npos) return;
-  c.replace(t, trap.size(), "(wasmlet_indirect_trap(table.size, (x), table.data), 0)");
+  if (at == std::string::npos) throw CompileError("AOT: unexpected output from wabt's C writer (no module.h include)");
+  auto replace = [&c](const std::string& from, const std::string& to) {
+    auto pos = c.find(from);
+    if (pos == std::string::npos) throw CompileError("AOT: unexpected output from wabt's C writer (no " + from + ")");
+    c.replace(pos, from.size(), to);
+  };
+  replace("#define TRAP(x) (wasm_rt_trap(WASM_RT_TRAP_##x), 0)", "#define TRAP(x) (wasmlet_trap_in(WASM_RT_TRAP_##x, __func__), 0)");
+  replace("TRAP(CALL_INDIRECT)", "(wasmlet_indirect_trap(table.size, (x), table.data, __func__), 0)");
   c.insert(at + include.size(),
+           "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_trap_in(uint32_t, const char*);\n"
            "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_indirect_trap(uint32_t, uint32_t, "
-           "const wasm_rt_funcref_t*);\n");
+           "const wasm_rt_funcref_t*, const char*);\n"
+           "#define WASMLET_GUEST __attribute__((section(\"wasmlet_guest\")))\n");
+}
+
+// Puts every function wasm2c generated for the module into the section
+// "wasmlet_guest": a signal that lands there may unwind the guest
+// (interrupt_watch.h). That is each definition "T NAME(Z_m_instance_t*
+// instance, ...) {": the guest functions (static w2c_NAME, one per defined
+// function, in index order), the exported wrappers they get inlined into,
+// and the instance set-up code; none of them holds a lock or host state.
+// Appends the table of guest functions that turns a trap's address or C
+// name into a function index. Returns how many guest functions there are.
+size_t mark_guest_functions(std::string& c) {
+  std::string out, table, others;
+  out.reserve(c.size() + c.size() / 16);
+  size_t count = 0, pos = 0;
+  const std::string params = "(Z_m_instance_t* instance";
+  while (pos < c.size()) {
+    size_t end = c.find('\n', pos);
+    if (end == std::string::npos) end = c.size();
+    std::string_view line(c.data() + pos, end - pos);
+    const auto open = line.find(params);
+    if (!line.empty() && line[0] != ' ' && line[0] != '#' && line.ends_with(") {") && open != std::string_view::npos) {
+      out += "WASMLET_GUEST ";
+      const auto name_start = line.rfind(' ', open) + 1;
+      const std::string_view name = line.substr(name_start, open - name_start);
+      if (line.starts_with("static ") && name.starts_with("w2c_")) {
+        table += fmt::format("  {{(const void*)&{0}, \"{0}\"}},\n", name);
+        ++count;
+      } else {
+        // Listed after the guest functions, so a fault in them is not blamed on a neighbour.
+        others += fmt::format("  {{(const void*)&{}, 0}},\n", name);
+      }
+    }
+    out.append(line);
+    out += '\n';
+    pos = end + 1;
+  }
+  out += "\n/* ---- guest function table (generated by wasmlet) ---- */\n";
+  out += fmt::format("__attribute__((visibility(\"hidden\"))) const wasmlet_guest_function wasmlet_guest_functions[] = {{\n{}{}  {{0, 0}}\n}};\n", table, others);
+  c = std::move(out);
+  return count;
 }
 
 uint64_t initial_pages(const wabt::Module& ir) {
@@ -323,8 +377,9 @@ std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm) {
   return unsupported_module(*ir);
 }
 
-CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key) {
+CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key, Checks checks) {
   auto ir = read_ir(wasm, name);
+  if (checks == Checks::None) strip_fuel_checks(*ir);
   if (auto reason = unsupported_module(*ir))
     throw CompileError(fmt::format("{}: the AOT tier cannot compile modules that use {}", name, *reason));
   if (wabt::Failed(wabt::GenerateNames(ir.get())) || wabt::Failed(wabt::ApplyNames(ir.get())))
@@ -338,13 +393,18 @@ CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, cons
   const auto& c = c_stream.output_buffer().data;
   const auto& h = h_stream.output_buffer().data;
   sources.module_c.assign(c.begin(), c.end());
-  patch_call_indirect(sources.module_c);
+  patch_traps(sources.module_c);
+  const size_t functions = mark_guest_functions(sources.module_c);
+  if (functions != ir->funcs.size() - ir->num_func_imports)
+    throw CompileError(fmt::format("{}: AOT: found {} of the module's {} functions in wabt's C output", name, functions,
+                                   ir->funcs.size() - ir->num_func_imports));
+  sources.module_c.insert(0, std::string(kAotAbiHeader) + "\n#line 1 \"module.c\"\n");
   sources.module_h.assign(h.begin(), h.end());
   sources.glue_c = "#include \"module.h\"\n";
   sources.glue_c += kAotAbiHeader;
   sources.glue_c += "\n#line 1 \"wasm_rt_runtime.c\"\n";
   sources.glue_c += kWasmRtRuntimeC;
-  sources.glue_c += generate_shim(*ir, sources.module_h, key);
+  sources.glue_c += generate_shim(*ir, sources.module_h, key, functions);
   return sources;
 }
 

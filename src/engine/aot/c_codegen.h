@@ -21,8 +21,14 @@ struct CSources {
 // than functions, reference types at the host boundary), or nullopt.
 std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm);
 
+// Which checks the compiled code keeps (docs/aot.md, "Two builds").
+enum class Checks {
+  Fuel,  // the metering rewrite's checks: fuel, and interrupts/timeouts at every check point
+  None,  // no checks: interrupts and timeouts arrive as a signal (interrupt_watch.h)
+};
+
 // Generates the C sources. `key` is stamped into the artifact. Throws
 // CompileError if the module cannot be translated.
-CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key);
+CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key, Checks checks);
 
 }  // namespace wasmlet::detail::aot

@@ -18,17 +18,23 @@ bool wasm_rt_is_initialized(void) { return true; }
 void wasm_rt_free(void) {}
 
 void wasm_rt_trap(wasm_rt_trap_t code) {
-  wasmlet_host->trap((uint32_t)code, __builtin_return_address(0));
+  wasmlet_host->trap((uint32_t)code, __builtin_return_address(0), NULL);
+  __builtin_unreachable();
+}
+
+/* TRAP(...) in wasm2c's output, with the trapping function's C name. */
+void wasmlet_trap_in(uint32_t code, const char* function) {
+  wasmlet_host->trap(code, __builtin_return_address(0), function);
   __builtin_unreachable();
 }
 
 /* Replaces wasm2c's single CALL_INDIRECT trap so that the three causes are
  * told apart the way the interpreter reports them. */
-void wasmlet_indirect_trap(uint32_t size, uint32_t index, const wasm_rt_funcref_t* data) {
+void wasmlet_indirect_trap(uint32_t size, uint32_t index, const wasm_rt_funcref_t* data, const char* function) {
   uint32_t code = index >= size ? WASMLET_TRAP_TABLE_BOUNDS
                   : !data[index].func ? WASMLET_TRAP_NULL_ELEMENT
                                       : (uint32_t)WASM_RT_TRAP_CALL_INDIRECT;
-  wasmlet_host->trap(code, __builtin_return_address(0));
+  wasmlet_host->trap(code, __builtin_return_address(0), function);
   __builtin_unreachable();
 }
 

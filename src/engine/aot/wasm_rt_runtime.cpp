@@ -37,6 +37,8 @@ struct ThreadState {
   InstanceContext* ctx;
   bool in_guest;
   void* trap_pc;
+  const char* trap_function;
+  const std::atomic<bool>* stop;  // the watched call's stop flag (interrupt_watch.h)
   uintptr_t stack_lo;
   bool ready;
 };
@@ -54,19 +56,39 @@ struct AltStack {
 };
 thread_local AltStack alt_stack;
 
-struct sigaction previous_segv, previous_bus;
+struct sigaction previous_segv, previous_bus, previous_urg;
 
-[[noreturn]] void jump_out(ThreadState& t, uint32_t code, void* pc) {
+[[noreturn]] void jump_out(ThreadState& t, uint32_t code, void* pc, const char* function = nullptr) {
   if (!t.jmp) {
     std::fprintf(stderr, "wasmlet: fatal: AOT trap %u outside a guarded call\n", code);
     std::abort();
   }
   t.trap_pc = pc;
+  t.trap_function = function;
   siglongjmp(*t.jmp, static_cast<int>(code));
 }
 
+void* pc_of(void* uc) {
+#if defined(__x86_64__)
+  return reinterpret_cast<void*>(static_cast<ucontext_t*>(uc)->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+  return reinterpret_cast<void*>(static_cast<ucontext_t*>(uc)->uc_mcontext.pc);
+#else
+  return nullptr;
+#endif
+}
+
+void unblock(int sig) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
 void chain(int sig, siginfo_t* info, void* uc) {
-  const struct sigaction& prev = sig == SIGBUS ? previous_bus : previous_segv;
+  const struct sigaction& prev = sig == SIGBUS ? previous_bus : sig == SIGURG ? previous_urg : previous_segv;
+  if (sig == SIGURG && !(prev.sa_flags & SA_SIGINFO) && (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN))
+    return;  // SIGURG is ignored by default
   if (prev.sa_flags & SA_SIGINFO) {
     prev.sa_sigaction(sig, info, uc);
   } else if (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN) {
@@ -88,20 +110,26 @@ void on_fault(int sig, siginfo_t* info, void* uc) {
     if (!code && t.stack_lo && addr + kStackZoneBelow >= t.stack_lo && addr < t.stack_lo + kStackZoneAbove)
       code = WASM_RT_TRAP_EXHAUSTION;
     if (code) {
-      sigset_t unblock;
-      sigemptyset(&unblock);
-      sigaddset(&unblock, sig);
-      pthread_sigmask(SIG_UNBLOCK, &unblock, nullptr);
-      void* pc = nullptr;
-#if defined(__x86_64__)
-      pc = reinterpret_cast<void*>(static_cast<ucontext_t*>(uc)->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-      pc = reinterpret_cast<void*>(static_cast<ucontext_t*>(uc)->uc_mcontext.pc);
-#endif
-      jump_out(t, code, pc);
+      unblock(sig);
+      jump_out(t, code, pc_of(uc));
     }
   }
   chain(sig, info, uc);
+}
+
+// The watcher's stop signal: unwinds the guest only while the thread runs
+// guest code, where nothing holds a lock or half-updated host state (the
+// same places a memory fault may unwind). Elsewhere the stop is taken when
+// the import returns (host_call_import) or the watcher signals again.
+void on_stop_signal(int sig, siginfo_t* info, void* uc) {
+  ThreadState& t = tls;
+  if (!t.stop) return chain(sig, info, uc);
+  if (!t.stop->load(std::memory_order_acquire)) return;  // late signal from an earlier call
+  void* pc = pc_of(uc);
+  if (t.jmp && t.in_guest && t.ctx && t.ctx->in_guest_text(pc)) {
+    unblock(sig);
+    jump_out(t, WASMLET_TRAP_STOP, pc);
+  }
 }
 
 void install_handlers() {
@@ -113,6 +141,11 @@ void install_handlers() {
     sigemptyset(&action.sa_mask);
     sigaction(SIGSEGV, &action, &previous_segv);
     sigaction(SIGBUS, &action, &previous_bus);
+    struct sigaction stop {};
+    stop.sa_sigaction = on_stop_signal;
+    stop.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGURG, &stop, &previous_urg);
   });
 }
 
@@ -151,7 +184,7 @@ void note_bytes(InstanceContext& ctx) { ctx.store().set_memory_bytes(ctx.memory_
 
 // --- the wasmlet_aot_host functions ---
 
-void host_trap(uint32_t code, void* pc) { jump_out(tls, code, pc); }
+void host_trap(uint32_t code, void* pc, const char* function) { jump_out(tls, code, pc, function); }
 
 void host_allocate_memory(void* memory, uint32_t initial, uint32_t max) {
   auto* mem = static_cast<wasm_rt_memory_t*>(memory);
@@ -236,15 +269,16 @@ void host_free_memory(void* memory) {
   mem->size = 0;
 }
 
-void host_call_import(void* ctx, uint32_t index, wasmlet_slot* slots) {
+void host_call_import(void* ctx, uint32_t index, wasmlet_slot* slots, void* caller) {
   ThreadState& t = tls;
   char probe;
   if (t.stack_lo && reinterpret_cast<uintptr_t>(&probe) < t.stack_lo + kHostStackReserve)
-    jump_out(t, WASM_RT_TRAP_EXHAUSTION, __builtin_return_address(0));
+    jump_out(t, WASM_RT_TRAP_EXHAUSTION, caller);
   t.in_guest = false;
   const bool ok = static_cast<InstanceContext*>(ctx)->call_import(index, slots);
   t.in_guest = true;
-  if (!ok) jump_out(t, WASMLET_TRAP_HOST, nullptr);
+  if (!ok) jump_out(t, WASMLET_TRAP_HOST, caller);
+  if (t.stop && t.stop->load(std::memory_order_acquire)) jump_out(t, WASMLET_TRAP_STOP, caller);
 }
 
 const wasmlet_aot_host kHost = {WASMLET_AOT_ABI,      host_trap,       host_allocate_memory,
@@ -275,15 +309,17 @@ bool guard_pages_available() {
   return available;
 }
 
-GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg) {
+GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg, const std::atomic<bool>* stop) {
   ThreadState& t = tls;
   prepare_thread(t);
   sigjmp_buf buf;
   sigjmp_buf* const saved_jmp = t.jmp;
   InstanceContext* const saved_ctx = t.ctx;
   const bool saved_in_guest = t.in_guest;
+  const std::atomic<bool>* const saved_stop = t.stop;
   t.jmp = &buf;
   t.ctx = &ctx;
+  if (stop) t.stop = stop;
   t.in_guest = true;
   GuardedResult result;
   const int code = sigsetjmp(buf, 0);
@@ -292,7 +328,9 @@ GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg) 
   } else {
     result.code = static_cast<uint32_t>(code);
     result.pc = t.trap_pc;
+    result.function = t.trap_function;
   }
+  t.stop = saved_stop;
   t.jmp = saved_jmp;
   t.ctx = saved_ctx;
   t.in_guest = saved_in_guest;

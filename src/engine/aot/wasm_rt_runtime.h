@@ -7,6 +7,7 @@
 // per-instance state lives in the instance's InstanceContext.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,7 +32,8 @@ struct MemoryRecord {
 // What the runtime needs to know about the instance running on a thread.
 class InstanceContext {
  public:
-  InstanceContext(Store& store, bool guard_pages) : store_(store), guard_pages_(guard_pages) {}
+  InstanceContext(Store& store, bool guard_pages, const char* text_begin = nullptr, const char* text_end = nullptr)
+      : store_(store), guard_pages_(guard_pages), text_begin_(text_begin), text_end_(text_end) {}
   virtual ~InstanceContext() = default;
   // Runs import `index`; returns false if the guest must stop (the reason is
   // kept by the implementation). Must not throw.
@@ -39,6 +41,11 @@ class InstanceContext {
 
   Store& store() const { return store_; }
   bool guard_pages() const { return guard_pages_; }
+  // Whether `pc` is in the artifact's guest functions (aot_abi.h).
+  bool in_guest_text(const void* pc) const {
+    auto p = static_cast<const char*>(pc);
+    return text_begin_ && p >= text_begin_ && p < text_end_;
+  }
   uint64_t memory_bytes() const;
   std::vector<MemoryRecord>& memories() { return memories_; }
   // Set when the runtime itself must fail a guest (a reservation failed).
@@ -47,6 +54,8 @@ class InstanceContext {
  private:
   Store& store_;
   bool guard_pages_;
+  const char* text_begin_;
+  const char* text_end_;
   std::vector<MemoryRecord> memories_;
 };
 
@@ -60,11 +69,16 @@ bool guard_pages_available();
 struct GuardedResult {
   uint32_t code = 0;  // 0: returned; else a wasm_rt_trap_t or WASMLET_TRAP_* code
   void* pc = nullptr;  // where the trap happened, when known
+  const char* function = nullptr;  // the C name of the trapping guest function, when the trap site knew it
 };
 
 // Runs body(arg) (guest code) on this thread with `ctx` current: traps and
 // faults inside it come back as a code instead of ending the process.
-GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg);
+// `stop` (interrupt_watch.h), when given, is the flag that makes the stop
+// signal unwind the guest with WASMLET_TRAP_STOP; nested calls without one
+// keep the enclosing call's.
+GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg,
+                          const std::atomic<bool>* stop = nullptr);
 
 // Makes `ctx` current for runtime calls outside guest code (freeing an instance).
 class ScopedContext {

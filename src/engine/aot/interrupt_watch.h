@@ -1,0 +1,51 @@
+// Stopping AOT code that has no checks compiled in (the default build, see
+// docs/aot.md "Two builds"). While such a guest call runs, one process-wide
+// watcher thread waits on the Store's interrupt eventfd and on the call's
+// deadline. When either fires it marks the call stopped and sends SIGURG to
+// the guest's thread (as Go's preemption does: the signal is ignored by
+// default and applications rarely use it). The handler (wasm_rt_runtime.cpp)
+// unwinds the guest if the thread is executing guest code; in host or
+// runtime code it does nothing and the stop is taken when control returns to
+// the guest from an import. Because a signal can land in libc (memcpy for
+// memory.copy) the watcher repeats it every 2 ms until the call ends.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+
+namespace wasmlet {
+class Store;
+}
+
+namespace wasmlet::detail::aot {
+
+// One guest call under watch; lives on the guest thread's stack.
+struct WatchedCall {
+  Store* store = nullptr;
+  pthread_t thread{};
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Set by the watcher (before it signals); read by the signal handler.
+  std::atomic<bool> stop{false};
+};
+
+// Registers the current thread's call for the duration of the scope.
+// Construct it after the Store armed its deadline. A nested call into the
+// same Store (host -> guest) is covered by the outer call's registration.
+class WatchScope {
+ public:
+  explicit WatchScope(Store& store);
+  ~WatchScope();
+  WatchScope(const WatchScope&) = delete;
+  WatchScope& operator=(const WatchScope&) = delete;
+  const std::atomic<bool>* stop_flag() const { return active_ ? &call_.stop : &outer_->stop; }
+
+ private:
+  WatchedCall call_;
+  WatchedCall* outer_;
+  bool active_ = true;
+};
+
+}  // namespace wasmlet::detail::aot
