@@ -3,6 +3,7 @@
 // engine, then calling wasi:cli/run.
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iterator>
@@ -29,6 +30,9 @@ struct CompiledComponent::Impl {
 
 namespace {
 
+// Core modules are compiled for the interpreter whatever the Engine's tier:
+// a component's core instances share memories and tables, which only the
+// interpreter tier links (docs/component.md).
 void compile_modules(Engine& engine, const Component& c, CompiledComponent::Impl& impl, const std::string& prefix) {
   size_t n = 0, nested = 0;
   for (auto& d : c.definitions) {
@@ -44,21 +48,18 @@ void compile_modules(Engine& engine, const Component& c, CompiledComponent::Impl
 // ---- run-time index spaces ----
 
 struct CoreFunc {
-  std::shared_ptr<Instance> instance;  // a guest function: the instance and its export
-  std::string export_name;
+  std::optional<Extern> guest;  // a core instance's function
   FuncType type;
   HostFunction host;  // or a host function (canon lower, resource.*)
 };
 
 struct CoreMemory {
-  std::shared_ptr<Instance> instance;
-  std::string export_name;
+  Extern memory;
 };
 
-struct CoreOther {  // tables, globals, tags: named for messages only
+struct CoreOther {  // tables, globals, tags
   std::string what;
-  std::shared_ptr<Instance> instance;
-  std::string export_name;
+  Extern item;
 };
 
 using CoreItem = std::variant<CoreFunc, CoreMemory, CoreOther>;
@@ -121,6 +122,11 @@ struct StartFailed {
 class Runner {
  public:
   Runner(Store& store, const CompiledComponent& c, WasiHost& host) : store_(store), c_(c), host_(host) {}
+  // The component instance ends with the run: resources it still owns (the
+  // preview1 adapter keeps its stdio streams for good) are dropped.
+  ~Runner() {
+    for (uint32_t rep : handles_.clear()) host_.drop(rep);
+  }
 
   Outcome run() {
     auto run_name = c_.run_export();
@@ -148,16 +154,16 @@ class Runner {
       if (it == inst.bag.end()) link_error(c_.name(), fmt::format("{} has no export \"{}\"", inst.label, name));
       return it->second;
     }
-    const ExportInfo* e = inst.instance->module().find_export(name);
+    auto e = inst.instance->get_export(name);
     if (!e) link_error(c_.name(), fmt::format("{} has no export \"{}\"", inst.label, name));
-    switch (e->kind) {
-      case ExternKind::Func: return CoreFunc{inst.instance, name, e->type, nullptr};
-      case ExternKind::Memory: return CoreMemory{inst.instance, name};
-      case ExternKind::Table: return CoreOther{"table", inst.instance, name};
-      case ExternKind::Global: return CoreOther{"global", inst.instance, name};
-      case ExternKind::Tag: return CoreOther{"tag", inst.instance, name};
+    switch (e->kind()) {
+      case ExternKind::Func: return CoreFunc{*e, *e->func_type(), nullptr};
+      case ExternKind::Memory: return CoreMemory{*e};
+      case ExternKind::Table: return CoreOther{"table", *e};
+      case ExternKind::Global: return CoreOther{"global", *e};
+      case ExternKind::Tag: break;
     }
-    return CoreOther{};
+    link_error(c_.name(), fmt::format("{} exports tag \"{}\": exception tags are not supported", inst.label, name));
   }
 
   void push_core(Frame& f, const CoreItem& item) {
@@ -180,18 +186,6 @@ class Runner {
     }
   }
 
-  HostFunction forwarder(const CoreFunc& target) {
-    if (target.host) return target.host;
-    auto inst = target.instance;
-    std::string name = target.export_name;
-    return [inst, name](Caller& caller, std::span<const Value> args, std::span<Value> results) {
-      Outcome o = inst->call(name, args);
-      if (o.exited()) caller.exit(o.exit_code);
-      if (o.trapped()) caller.trap(o.trap.to_string());
-      for (size_t i = 0; i < results.size() && i < o.results.size(); ++i) results[i] = o.results[i];
-    };
-  }
-
   void instantiate_core(Frame& f, const CoreInstanceDef& d) {
     CoreInstanceRt rt;
     rt.label = fmt::format("core instance {}", f.core_instances.size());
@@ -203,17 +197,21 @@ class Runner {
     const Module& module = *f.core_modules.at(d.module);
     std::map<std::string, uint32_t> args;
     for (auto& a : d.args) args[a.name] = a.instance;
-    // The engine keeps references into the Linker: it lives as long as the run.
-    Linker& linker = linkers_.emplace_back();
+    // Instance-to-instance imports are Externs of the same Store: memories
+    // and tables are shared, and the engine type-checks each one (LinkError
+    // naming the import).
+    Linker linker;
     for (auto& imp : module.imports()) {
       auto& from = f.core_instances.at(args.at(imp.module));
       CoreItem item = core_export(from, imp.name);
-      if (imp.kind != ExternKind::Func || !std::holds_alternative<CoreFunc>(item))
-        throw LinkError(fmt::format("{} imports {} {}.{} from {}: linking memories, tables and globals between "
-                                    "core instances needs engine support (src/component/README.md)",
-                                    module.name(), wasmlet::to_string(imp.kind), imp.module, imp.name, from.label));
-      auto& fn = std::get<CoreFunc>(item);
-      linker.define(imp.module, imp.name, imp.type, forwarder(fn));
+      if (auto* fn = std::get_if<CoreFunc>(&item)) {
+        if (fn->guest) linker.define(imp.module, imp.name, *fn->guest);
+        else linker.define(imp.module, imp.name, fn->type, fn->host);
+      } else if (auto* m = std::get_if<CoreMemory>(&item)) {
+        linker.define(imp.module, imp.name, m->memory);
+      } else {
+        linker.define(imp.module, imp.name, std::get<CoreOther>(item).item);
+      }
     }
     rt.instance = std::make_shared<Instance>(Instance::create(store_, module, linker));
     if (!rt.instance->start_outcome().returned()) throw StartFailed{rt.instance->start_outcome()};
@@ -276,20 +274,19 @@ class Runner {
 
   GuestMemory memory_of(const std::optional<CoreMemory>& m) {
     if (!m) return {};
-    if (m->export_name != "memory")
-      link_error(c_.name(), fmt::format("canonical options name memory export \"{}\"; the engine exposes only \"memory\"",
-                                        m->export_name));
-    return m->instance->memory();
+    return store_.memory(m->memory);
   }
 
+  // The guest's realloc, called from inside a host call (a nested call: if
+  // it traps, the whole run ends with that trap).
   Realloc realloc_of(const std::optional<CoreFunc>& f) {
     if (!f) return nullptr;
-    auto inst = f->instance;
-    std::string name = f->export_name;
-    if (!inst) link_error(c_.name(), "a realloc option names a host function");
-    return [inst, name](uint32_t a, uint32_t b, uint32_t c, uint32_t d) -> uint32_t {
+    if (!f->guest) link_error(c_.name(), "a realloc option names a host function");
+    Extern fn = *f->guest;
+    Store& store = store_;
+    return [fn, &store](uint32_t a, uint32_t b, uint32_t c, uint32_t d) -> uint32_t {
       std::vector<Value> args = {Value::i32(int32_t(a)), Value::i32(int32_t(b)), Value::i32(int32_t(c)), Value::i32(int32_t(d))};
-      Outcome o = inst->call(name, args);
+      Outcome o = store.call(fn, args);
       if (!o.returned() || o.results.size() != 1) throw AbiTrap("realloc failed: " + o.trap.to_string());
       return o.results[0].as_u32();
     };
@@ -505,8 +502,8 @@ class Runner {
   Outcome call_run(const ComponentFunc& run) {
     if (!run.core) link_error(c_.name(), "wasi:cli/run#run is not lifted from a core function");
     auto& core = *run.core;
-    if (!core.instance) link_error(c_.name(), "wasi:cli/run#run is a host function");
-    Outcome o = core.instance->call(core.export_name, {});
+    if (!core.guest) link_error(c_.name(), "wasi:cli/run#run is a host function");
+    Outcome o = store_.call(*core.guest, {});
     if (!o.returned()) return o;
     Outcome result;
     result.kind = Outcome::Kind::Exited;
@@ -526,8 +523,8 @@ class Runner {
         return result;
       }
     }
-    if (run.post_return && run.post_return->instance) {
-      Outcome p = run.post_return->instance->call(run.post_return->export_name, o.results);
+    if (run.post_return && run.post_return->guest) {
+      Outcome p = store_.call(*run.post_return->guest, o.results);
       if (!p.returned()) return p;
     }
     return result;
@@ -537,7 +534,6 @@ class Runner {
   const CompiledComponent& c_;
   WasiHost& host_;
   ResourceTable handles_;
-  std::deque<Linker> linkers_;
   std::deque<Frame> frames_;
 };
 
@@ -548,7 +544,16 @@ CompiledComponent CompiledComponent::compile(Engine& engine, std::span<const uin
   impl->name = name;
   impl->definition = parse_component(bytes, name);
   impl->validated = validate_component(impl->definition, name);
-  compile_modules(engine, impl->definition, *impl, name + ":");
+  EngineConfig config = engine.config();
+  if (config.tier != Tier::Interpreter) {
+    std::string message = fmt::format("{}: running in the interpreter: a component's core instances share memories "
+                                      "and tables, which only the interpreter tier links", name);
+    if (config.on_note) config.on_note(message);
+    else std::fprintf(stderr, "wasmlet: note: %s\n", message.c_str());
+    config.tier = Tier::Interpreter;
+  }
+  Engine interpreter(config);
+  compile_modules(interpreter, impl->definition, *impl, name + ":");
   return CompiledComponent(std::move(impl));
 }
 

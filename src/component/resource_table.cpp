@@ -40,6 +40,16 @@ ResourceHandle ResourceTable::remove(uint32_t i) {
   return h;
 }
 
+std::vector<uint32_t> ResourceTable::clear() {
+  std::vector<uint32_t> owned;
+  for (size_t i = slots_.size(); i-- > 1;)
+    if (slots_[i] && slots_[i]->own) owned.push_back(slots_[i]->rep);
+  slots_.assign(1, std::nullopt);
+  free_.clear();
+  live_ = 0;
+  return owned;
+}
+
 const ResourceHandle& ResourceTable::checked(uint32_t i, const ResourcePtr& type) const {
   auto& h = get(i);
   if (type && h.type != type)

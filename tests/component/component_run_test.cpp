@@ -1,7 +1,10 @@
 // Instantiating components and running wasi:cli/run on the engine.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <random>
+#include <thread>
 #include <typeinfo>
 
 #include "component_fixtures.h"
@@ -66,23 +69,129 @@ TEST(ComponentRun, ComponentsWithoutWasiCliRunAreRefused) {
   }
 }
 
-TEST(ComponentRun, JcoCommandComponentsNeedInstanceToInstanceLinking) {
-  // Until the engine links memories and tables between core instances
-  // (src/component/README.md), jco's adapter cannot be instantiated; the
-  // error says which import and why.
+TEST(ComponentRun, JcoCommandComponentsRun) {
+  // jco's preview1 adapter imports the main module's memory, and the fixup
+  // module fills the shim's funcref table: core instances linked to each other.
   REQUIRE_COMPONENT(bytes, "hello_stdio");
   Engine engine;
   auto c = CompiledComponent::compile(engine, bytes, "hello_stdio.component.wasm");
   EXPECT_EQ(c.run_export().value_or(""), "wasi:cli/run@0.2.12") << "jco's adapter version changed";
+  RunResult r = run(bytes, {"hello"});
+  ASSERT_TRUE(r.outcome.exited()) << r.outcome.trap.to_string();
+  EXPECT_EQ(r.outcome.exit_code, 0);
+  EXPECT_EQ(r.out, "hello from wasm\n");
+}
+
+TEST(ComponentRun, AnotherTierIsReplacedByTheInterpreterWithANote) {
+  REQUIRE_COMPONENT(bytes, "hello_stdio");
+  std::vector<std::string> notes;
+  EngineConfig config;
+  config.tier = Tier::Aot;
+  config.on_note = [&notes](const std::string& n) { notes.push_back(n); };
+  Engine engine(config);
+  auto c = CompiledComponent::compile(engine, bytes, "hello_stdio.component.wasm");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("running in the interpreter"), std::string::npos) << notes[0];
   Store store(engine);
-  WasiHost host(WasiConfig{{"hello"}, {}, {}, {}, [](wasmlet::OutputStream, std::span<const uint8_t>) {}, {}});
-  try {
-    run_component(store, c, host);
-    FAIL() << "expected a LinkError";
-  } catch (const LinkError& e) {
-    EXPECT_NE(std::string(e.what()).find("needs engine support"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("env.memory"), std::string::npos) << e.what();
-  }
+  std::string out;
+  WasiConfig wasi;
+  wasi.args = {"hello"};
+  wasi.output = [&out](wasmlet::OutputStream s, std::span<const uint8_t> b) {
+    if (s == wasmlet::OutputStream::Stdout) out.append(b.begin(), b.end());
+  };
+  WasiHost host(wasi);
+  Outcome o = run_component(store, c, host);
+  EXPECT_EQ(o.status(), 0) << o.trap.to_string();
+  EXPECT_EQ(out, "hello from wasm\n");
+}
+
+// ---- the Store's limits apply to every core instance of a component ----
+
+namespace {
+
+struct LimitedRun {
+  Outcome outcome;
+  std::string out;
+  std::chrono::milliseconds took{0};
+  uint64_t fuel = 0, memory = 0;
+  bool memory_limit_hit = false;
+};
+
+LimitedRun run_limited(const std::vector<uint8_t>& bytes, const std::string& name, StoreLimits limits,
+                       const std::function<void(Store&)>& during = {}) {
+  Engine engine;
+  auto c = CompiledComponent::compile(engine, bytes, name);
+  Store store(engine, limits);
+  LimitedRun r;
+  WasiConfig config;
+  config.args = {name};
+  config.output = [&r](wasmlet::OutputStream s, std::span<const uint8_t> b) {
+    if (s == wasmlet::OutputStream::Stdout) r.out.append(b.begin(), b.end());
+  };
+  WasiHost host(config);
+  std::thread helper;
+  if (during) helper = std::thread([&] { during(store); });
+  auto start = std::chrono::steady_clock::now();
+  r.outcome = run_component(store, c, host);
+  r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  if (helper.joinable()) helper.join();
+  r.fuel = store.fuel_consumed();
+  r.memory = store.memory_bytes();
+  r.memory_limit_hit = store.memory_limit_hit();
+  return r;
+}
+
+}  // namespace
+
+TEST(ComponentLimits, AnInfiniteLoopIsStoppedByTheTimeout) {
+  REQUIRE_COMPONENT(bytes, "loop_forever");
+  LimitedRun r = run_limited(bytes, "loop_forever", StoreLimits{.timeout = std::chrono::milliseconds(300)});
+  ASSERT_TRUE(r.outcome.trapped()) << "status " << r.outcome.status();
+  EXPECT_EQ(r.outcome.trap.kind, TrapKind::DeadlineExceeded) << r.outcome.trap.to_string();
+  EXPECT_EQ(r.out, "looping\n");  // printed through the adapter before the loop
+  EXPECT_GE(r.took, std::chrono::milliseconds(300));
+  EXPECT_LT(r.took, std::chrono::milliseconds(3000));
+}
+
+TEST(ComponentLimits, AnInfiniteLoopIsStoppedByAnInterrupt) {
+  REQUIRE_COMPONENT(bytes, "loop_forever");
+  LimitedRun r = run_limited(bytes, "loop_forever", {}, [](Store& store) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    store.interrupt();
+  });
+  ASSERT_TRUE(r.outcome.trapped()) << "status " << r.outcome.status();
+  EXPECT_EQ(r.outcome.trap.kind, TrapKind::Interrupted) << r.outcome.trap.to_string();
+}
+
+TEST(ComponentLimits, FuelCountsEveryCoreInstance) {
+  REQUIRE_COMPONENT(bytes, "loop_forever");
+  LimitedRun r = run_limited(bytes, "loop_forever", StoreLimits{.fuel = 2'000'000});
+  ASSERT_TRUE(r.outcome.trapped()) << "status " << r.outcome.status();
+  EXPECT_EQ(r.outcome.trap.kind, TrapKind::FuelExhausted) << r.outcome.trap.to_string();
+  EXPECT_GT(r.fuel, 2'000'000u);
+  EXPECT_LT(r.fuel, 2'001'000u);
+}
+
+TEST(ComponentLimits, TheMemoryLimitCoversTheComponentsMemories) {
+  // memory_hog mallocs 1 MiB blocks until malloc fails; as a preview1 module
+  // under the same limit it gets the same number of blocks (the adapter's
+  // own state lives in the main module's memory).
+  REQUIRE_COMPONENT(bytes, "memory_hog");
+  const uint64_t limit = 16ull << 20;
+  LimitedRun r = run_limited(bytes, "memory_hog", StoreLimits{.max_memory_bytes = limit});
+  ASSERT_TRUE(r.outcome.exited()) << r.outcome.trap.to_string();
+  EXPECT_EQ(r.outcome.exit_code, 1) << "exit(3) through the adapter";
+  EXPECT_TRUE(r.memory_limit_hit);
+  EXPECT_LE(r.memory, limit);
+  EXPECT_GT(r.memory, limit - (2ull << 20));
+  ASSERT_EQ(r.out.rfind("allocated ", 0), 0u) << r.out;
+  int blocks = std::stoi(r.out.substr(10));
+  EXPECT_GE(blocks, 10);
+  EXPECT_LT(blocks, 16);
+  // Without a limit it gets all 64 MiB it asks for.
+  LimitedRun free = run_limited(bytes, "memory_hog", {});
+  EXPECT_EQ(free.outcome.status(), 0) << free.out;
+  EXPECT_EQ(free.out, "allocated 64 MiB\n");
 }
 
 TEST(ComponentRun, MutatedComponentsFailCleanly) {

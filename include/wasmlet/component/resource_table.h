@@ -41,6 +41,9 @@ class ResourceTable {
   // canon resource.drop: removes the handle; returns the rep if an own
   // handle was dropped (the caller runs the destructor), nothing for a borrow.
   std::optional<uint32_t> drop(uint32_t index, const ResourcePtr& type);
+  // The component instance is gone: removes every handle, newest first, and
+  // returns the reps of the own handles (their destructors are the caller's to run).
+  std::vector<uint32_t> clear();
 
  private:
   const ResourceHandle& checked(uint32_t index, const ResourcePtr& type) const;
