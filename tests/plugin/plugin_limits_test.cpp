@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "plugin_support.h"
@@ -88,8 +89,16 @@ TEST(PluginLimits, FuelLimitStopsLongWorkButNotShortWork) {
 
 // With keep_warm the fuel limit is per call too: each call of a warm
 // instance gets the whole budget, and CallStats::fuel_consumed is that call's.
-TEST(PluginLimits, WarmInstanceFuelLimitIsPerCall) {
-  PluginHost host;
+class PluginFuel : public ::testing::TestWithParam<Tier> {};
+INSTANTIATE_TEST_SUITE_P(, PluginFuel, ::testing::Values(Tier::Interpreter, Tier::Aot), tier_name);
+
+TEST_P(PluginFuel, WarmInstanceFuelLimitIsPerCall) {
+  if (GetParam() == Tier::Aot && std::system("command -v \"${CC:-cc}\" >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no C compiler: the AOT tier cannot be tested here";
+  std::vector<std::string> notes;
+  EngineConfig config = engine_config_for(GetParam());
+  config.on_note = [&](const std::string& n) { notes.push_back(n); };
+  PluginHost host(config);
   // What work(20000) costs in a warm instance: the first call also pays for
   // instantiation and _initialize; later calls cost the same as each other.
   CallStats first, later, again;
@@ -103,6 +112,7 @@ TEST(PluginLimits, WarmInstanceFuelLimitIsPerCall) {
     m->call("work", json(20000), &later);
     m->call("work", json(20000), &again);
   }
+  ASSERT_TRUE(notes.empty()) << "the plugin does not run in the tier under test: " << notes.front();
   ASSERT_GT(later.fuel_consumed, 20000u);
   EXPECT_EQ(later.fuel_consumed, again.fuel_consumed) << "fuel_consumed is per call, not the instance's total";
   EXPECT_GE(first.fuel_consumed, later.fuel_consumed);

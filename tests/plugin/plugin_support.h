@@ -1,8 +1,14 @@
 // Shared helpers for the plugin tests.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
 #include <filesystem>
+#include <mutex>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "wasmlet/plugin.h"
 
@@ -36,6 +42,32 @@ PluginError expect_plugin_error(F&& f) {
   }
   ADD_FAILURE() << "expected a PluginError";
   return PluginError(PluginError::Kind::NotFound, "", "", "none thrown");
+}
+
+// An engine configuration per tier for tests that run in both
+// (Suite.Test/interp, Suite.Test/aot): AOT artifacts go to one cache
+// directory per test program, removed at exit.
+inline EngineConfig engine_config_for(Tier tier) {
+  static const struct CacheDir {
+    std::filesystem::path path;
+    CacheDir() {
+      std::string t = (std::filesystem::temp_directory_path() / "wasmlet-plugin-tests-XXXXXX").string();
+      if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
+      path = t;
+    }
+    ~CacheDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } cache;
+  EngineConfig config;
+  config.tier = tier;
+  config.cache_dir = cache.path;
+  return config;
+}
+
+inline std::string tier_name(const ::testing::TestParamInfo<Tier>& info) {
+  return info.param == Tier::Aot ? "aot" : "interp";
 }
 
 }  // namespace wasmlet::testing
