@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -15,7 +16,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
+#include "wasmlet/component/component.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
@@ -123,6 +126,15 @@ std::string describe_limit(const TrapInfo& trap, const RunOptions& opts) {
   }
 }
 
+// The file starts with a component's preamble (read only as far as needed).
+bool is_component_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> head(8);
+  in.read(reinterpret_cast<char*>(head.data()), 8);
+  head.resize(static_cast<size_t>(in.gcount()));
+  return detect_binary_kind(head).kind == BinaryKind::Component;
+}
+
 int run(const RunOptions& opts) {
   StoreLimits limits;
   if (!opts.max_memory.empty()) limits.max_memory_bytes = parse_byte_size(opts.max_memory);
@@ -143,6 +155,23 @@ int run(const RunOptions& opts) {
   if (!tier) throw UsageError(fmt::format("invalid --tier '{}': expected interp, aot or auto", opts.tier));
   config.tier = *tier;
   Engine engine(config);
+
+  // A WASI 0.2 command component: wasi:cli/run, exit code from wasi:cli/exit.
+  if (is_component_file(opts.module)) {
+    if (!opts.invoke.empty())
+      throw UsageError(fmt::format("{}: --invoke applies to core modules; a component runs its wasi:cli/run export",
+                                   opts.module));
+    auto compiled = component::CompiledComponent::from_file(engine, opts.module);
+    Store store(engine, limits);
+    component::WasiHost host(std::move(wasi));
+    Outcome outcome = component::run_component(store, compiled, host);
+    if (!outcome.trapped()) return outcome.status();
+    std::string limit = describe_limit(outcome.trap, opts);
+    std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
+                             limit.empty() ? "" : " — " + limit);
+    return kTrapStatus;
+  }
+
   Module module = Module::from_file(engine, opts.module);
 
   // Entry point: --invoke NAME, else _start, else main.
@@ -194,7 +223,8 @@ int run(const RunOptions& opts) {
 void register_run_command(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Run a WASI program (a core module exporting _start or main): wasmlet run [OPTIONS] MODULE.wasm [--] [ARGS...]");
+      "run", "Run a WASI program (a core module exporting _start or main, or a WASI 0.2 command component): "
+      "wasmlet run [OPTIONS] MODULE.wasm [--] [ARGS...]");
   // Everything from MODULE on belongs to the guest (as with wasmtime): its
   // arguments are never parsed as wasmlet options. A leading "--" is optional.
   cmd->prefix_command();
