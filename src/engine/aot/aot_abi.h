@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WASMLET_AOT_ABI 7
+#define WASMLET_AOT_ABI 8
 
 /* One argument or result of a call across the boundary. */
 typedef union {
@@ -49,8 +49,9 @@ typedef struct {
 } wasmlet_aot_import;
 
 /* A function in the guest section: first the module's defined functions in
- * function index order, then the other generated code (exported wrappers,
- * set-up), whose name is NULL, up to a {NULL, NULL} end marker. */
+ * function index order, then the other generated code up to a {NULL, NULL}
+ * end marker: exported wrappers, named after the function they wrap, and
+ * set-up code, whose name is NULL. */
 typedef struct {
   const void* code;
   const char* name; /* wasm2c's C name */

@@ -75,10 +75,14 @@ class Artifact {
   // happened in: by the C name the trap site reported, else by address.
   std::optional<uint32_t> trapping_function(const char* c_name, const void* pc) const {
     std::call_once(lookup_once_, [this] {
+      for (uint32_t i = 0; i < entry_->num_functions; ++i) by_name_.emplace(entry_->functions[i].name, i);
       for (uint32_t i = 0; entry_->functions[i].code; ++i) {
-        const bool guest = i < entry_->num_functions;
-        if (guest) by_name_.emplace(entry_->functions[i].name, i);
-        by_address_.emplace_back(static_cast<const char*>(entry_->functions[i].code), guest ? i : kNotGuest);
+        uint32_t index = i;
+        if (i >= entry_->num_functions) {  // a wrapper: the function it wraps, if named
+          auto it = entry_->functions[i].name ? by_name_.find(entry_->functions[i].name) : by_name_.end();
+          index = it == by_name_.end() ? kNotGuest : it->second;
+        }
+        by_address_.emplace_back(static_cast<const char*>(entry_->functions[i].code), index);
       }
       std::sort(by_address_.begin(), by_address_.end());
     });
@@ -390,6 +394,19 @@ TrapKind kind_of(uint32_t code) {
   }
 }
 
+// The interpreter's (wabt's) wording where the AOT tier knows as much; an
+// out-of-bounds access arrives as a fault without the access width, so it
+// keeps the plain kind.
+std::string message_of(TrapKind kind) {
+  switch (kind) {
+    case TrapKind::Unreachable: return "unreachable executed";
+    case TrapKind::IndirectCallTypeMismatch: return "indirect call signature mismatch";
+    case TrapKind::UninitializedElement: return "uninitialized table element";
+    case TrapKind::TableOutOfBounds: return "undefined table index";
+    default: return to_string(kind);
+  }
+}
+
 Outcome AotInstance::outcome_from_trap(const GuardedResult& result) {
   Outcome outcome;
   if (result.code == WASMLET_TRAP_HOST && pending_exit_) {
@@ -406,7 +423,7 @@ Outcome AotInstance::outcome_from_trap(const GuardedResult& result) {
     outcome.trap = TrapInfo{TrapKind::Other, runtime_error.empty() ? "runtime error" : runtime_error, {}};
   } else {
     outcome.trap.kind = kind_of(result.code);
-    outcome.trap.message = to_string(outcome.trap.kind);
+    outcome.trap.message = message_of(outcome.trap.kind);
   }
   if (outcome.trap.function.empty()) {
     const auto& names = module_.impl().function_names;

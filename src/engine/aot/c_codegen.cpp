@@ -350,8 +350,17 @@ size_t mark_guest_functions(std::string& c) {
         table += fmt::format("  {{(const void*)&{0}, \"{0}\"}},\n", name);
         ++count;
       } else {
-        // Listed after the guest functions, so a fault in them is not blamed on a neighbour.
-        others += fmt::format("  {{(const void*)&{}, 0}},\n", name);
+        // Listed after the guest functions, so a fault in them is not blamed
+        // on a neighbour. An exported wrapper ("return w2c_NAME(instance...")
+        // is named after the function it wraps, which gcc usually inlines into it.
+        const size_t next_end = std::min(c.find('\n', end + 1), c.size());
+        const std::string_view next(c.data() + std::min(end + 1, c.size()), next_end - std::min(end + 1, c.size()));
+        const auto callee = next.find("w2c_");
+        const auto callee_end = next.find("(instance");
+        if (callee != std::string_view::npos && callee_end != std::string_view::npos && callee < callee_end)
+          others += fmt::format("  {{(const void*)&{}, \"{}\"}},\n", name, next.substr(callee, callee_end - callee));
+        else
+          others += fmt::format("  {{(const void*)&{}, 0}},\n", name);
       }
     }
     out.append(line);
