@@ -124,7 +124,7 @@ class InterpInstance final : public TierInstance {
                                     "to each other must all run in the interpreter",
                                     module_.name(), qualified, item->description()));
       if (auto why = extern_mismatch(wanted, item->type()))
-        throw LinkError(fmt::format("{}: import {} ({}) cannot be {}: {}", module_.name(), qualified,
+        throw LinkError(fmt::format("{}: import {} ({}) does not match {}: {}", module_.name(), qualified,
                                     wanted.to_string(), item->description(), *why));
       return {nullptr, own->item()};
     }
