@@ -11,11 +11,10 @@
 // exports are lifted. The outcome is Exited(0) when run returns ok,
 // Exited(1) when it returns err, Exited(n) on wasi:cli/exit, or the trap.
 //
-// Limitation until the engine links core instances to each other (see
-// src/component/README.md "Engine support needed"): a core instance may
-// import functions (host or another core instance's), but not memories,
-// tables or globals of another core instance; jco/wit-component command
-// components do, and fail with a LinkError saying so.
+// Core instances import each other's functions, memories and tables as
+// Externs of the one Store (the interpreter tier links them; core modules are
+// compiled for it whatever the Engine's tier, with a note), so the Store's
+// limits cover the whole component.
 #pragma once
 
 #include <filesystem>
