@@ -10,8 +10,14 @@
 #include <functional>
 #include <iostream>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include "component_fixtures.h"
 #include "guest_runner.h"
+#include "loopback.h"
 #include "wasmlet/component/component.h"
 
 using namespace wasmlet;
@@ -119,4 +125,47 @@ TEST(Preview1Parity, FilesReadOnlyAndEscapes) {
 TEST(Preview1Parity, ClocksAndRandom) {
   expect_parity("p2_clock_random", [] { return WasiConfig{}; }, 0,
                 "monotonic advances: yes\nwall clock after 2020: yes\nrandom differs: yes\n");
+}
+
+TEST(Preview1Parity, TcpEchoOnAPreopenedListener) {
+  // As a preview1 module, tcp_echo_once accepts on fd 3 and echoes. jco's
+  // preview1 adapter implements sock_accept/sock_recv/sock_send as
+  // `unreachable`, so the same program as a component traps in the adapter
+  // (wasmtime behaves the same); wasi:sockets itself is served by the host
+  // (WasiHost.* tests). If jco's adapter ever implements them, this test
+  // fails and must become a parity check.
+  uint16_t port = 0;
+  WasiConfig module_config;
+  module_config.args = {"tcp_echo_once"};
+  module_config.listeners = {wasmlet::testing::listen_loopback(port)};
+  std::string echoed;
+  std::thread client([&] {
+    int fd = wasmlet::testing::connect_loopback(port);
+    const std::string message = "ping over tcp";
+    ASSERT_EQ(::write(fd, message.data(), message.size()), ssize_t(message.size()));
+    ::shutdown(fd, SHUT_WR);
+    char buf[64];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, size_t(n));
+    ::close(fd);
+  });
+  Result p1 = as_module("tcp_echo_once", module_config);
+  client.join();
+  EXPECT_EQ(p1.status, 0) << p1.err;
+  EXPECT_EQ(p1.out, "echoed\n");
+  EXPECT_EQ(echoed, "ping over tcp");
+
+  auto path = component_test::component_path("tcp_echo_once");
+  if (!fs::exists(path)) GTEST_SKIP() << path << " was not built (jco missing: npm ci)";
+  Engine engine;
+  auto c = component::CompiledComponent::from_file(engine, path);
+  Store store(engine);
+  WasiConfig config;
+  config.args = {"tcp_echo_once"};
+  uint16_t unused = 0;
+  config.listeners = {wasmlet::testing::listen_loopback(unused)};
+  config.output = [](OutputStream, std::span<const uint8_t>) {};
+  component::WasiHost host(std::move(config));
+  Outcome o = component::run_component(store, c, host);
+  ASSERT_TRUE(o.trapped()) << "status " << o.status();
+  EXPECT_EQ(o.trap.kind, TrapKind::Unreachable) << o.trap.to_string();
 }
