@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -65,23 +66,17 @@ inline bool have_c_compiler(std::string* why) {
   return false;
 }
 
-// One AOT artifact cache for the whole test program, so that each module is
-// compiled once; removed when the program ends.
+// The AOT artifact cache of this test program: <build>/aot-test-cache/<program>,
+// shared by every test of the program, also across processes (ctest runs
+// each test in its own; the cache is safe for concurrent use and rejects
+// stale entries), so that each module is compiled once.
 inline const std::filesystem::path& test_cache_dir() {
-  struct Dir {
-    std::filesystem::path path;
-    Dir() {
-      std::string t = (std::filesystem::temp_directory_path() / "wasmlet-engine-tests-XXXXXX").string();
-      if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-      path = t;
-    }
-    ~Dir() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  };
-  static Dir dir;
-  return dir.path;
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::path(WASM_DIR).parent_path() / "aot-test-cache" / program_invocation_short_name;
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
 }
 
 // Notes the engines printed ("running in the interpreter: ..."), in order.

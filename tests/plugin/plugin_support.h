@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -45,24 +46,19 @@ PluginError expect_plugin_error(F&& f) {
 }
 
 // An engine configuration per tier for tests that run in both
-// (Suite.Test/interp, Suite.Test/aot): AOT artifacts go to one cache
-// directory per test program, removed at exit.
+// (Suite.Test/interp, Suite.Test/aot). AOT artifacts go to
+// <build>/aot-test-cache/<program>, shared by the program's tests (also
+// across processes: ctest runs each test in its own), so each plugin is
+// compiled once.
 inline EngineConfig engine_config_for(Tier tier) {
-  static const struct CacheDir {
-    std::filesystem::path path;
-    CacheDir() {
-      std::string t = (std::filesystem::temp_directory_path() / "wasmlet-plugin-tests-XXXXXX").string();
-      if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-      path = t;
-    }
-    ~CacheDir() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  } cache;
+  static const std::filesystem::path cache = [] {
+    auto d = std::filesystem::path(WASM_DIR).parent_path() / "aot-test-cache" / program_invocation_short_name;
+    std::filesystem::create_directories(d);
+    return d;
+  }();
   EngineConfig config;
   config.tier = tier;
-  config.cache_dir = cache.path;
+  config.cache_dir = cache;
   return config;
 }
 
