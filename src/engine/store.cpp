@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/aot/interrupt_watch.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
 
@@ -27,6 +28,8 @@ void Store::interrupt() {
   uint64_t one = 1;
   // The eventfd stays readable: every later blocking wait wakes at once.
   [[maybe_unused]] ssize_t n = write(interrupt_fd_, &one, sizeof one);
+  // AOT code without checks is stopped by the interrupt watcher's signal.
+  detail::aot::notify_interrupt();
 }
 
 namespace {

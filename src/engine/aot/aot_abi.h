@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WASMLET_AOT_ABI 8
+#define WASMLET_AOT_ABI 9
 
 /* One argument or result of a call across the boundary. */
 typedef union {

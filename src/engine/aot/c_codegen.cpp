@@ -351,14 +351,16 @@ size_t mark_guest_functions(std::string& c) {
         ++count;
       } else {
         // Listed after the guest functions, so a fault in them is not blamed
-        // on a neighbour. An exported wrapper ("return w2c_NAME(instance...")
-        // is named after the function it wraps, which gcc usually inlines into it.
-        const size_t next_end = std::min(c.find('\n', end + 1), c.size());
-        const std::string_view next(c.data() + std::min(end + 1, c.size()), next_end - std::min(end + 1, c.size()));
-        const auto callee = next.find("w2c_");
-        const auto callee_end = next.find("(instance");
-        if (callee != std::string_view::npos && callee_end != std::string_view::npos && callee < callee_end)
-          others += fmt::format("  {{(const void*)&{}, \"{}\"}},\n", name, next.substr(callee, callee_end - callee));
+        // on a neighbour. Named after the last guest function its body
+        // calls: for an exported wrapper the function it wraps, for
+        // Z_m_instantiate the start function; gcc usually inlines that one.
+        const size_t body_end = std::min(c.find("\n}\n", end), c.size());
+        const std::string_view body(c.data() + end, body_end - end);
+        const auto call_end = body.rfind("(instance");
+        const auto callee = call_end == std::string_view::npos ? call_end : body.rfind("w2c_", call_end);
+        if (callee != std::string_view::npos && body.substr(callee, call_end - callee).find_first_of(" ;=(") ==
+                                                      std::string_view::npos)
+          others += fmt::format("  {{(const void*)&{}, \"{}\"}},\n", name, body.substr(callee, call_end - callee));
         else
           others += fmt::format("  {{(const void*)&{}, 0}},\n", name);
       }

@@ -1,13 +1,10 @@
 #include "engine/aot/interrupt_watch.h"
 
 #include <signal.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -19,105 +16,93 @@ namespace wasmlet::detail::aot {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// While calls are registered the watcher looks at them at least this often
+// (an interrupt() is noticed at once through notify_interrupt anyway).
+constexpr auto kHeartbeat = std::chrono::milliseconds(10);
 // How often a stopped call that has not ended yet is signalled again.
 constexpr auto kResignal = std::chrono::milliseconds(2);
+// After the last call ends the watcher keeps its heartbeat this long, so
+// that a stream of short calls (plugins) never has to wake it.
+constexpr auto kLinger = std::chrono::seconds(1);
 
 class Watcher {
  public:
-  Watcher() {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epoll_ < 0 || wake_ < 0) {
-      std::perror("wasmlet: fatal: cannot start the AOT interrupt watcher");
-      std::abort();
-    }
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = nullptr;  // the wake fd
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
-    std::thread([this] { run(); }).detach();
-  }
+  Watcher() { std::thread([this] { run(); }).detach(); }
 
   void add(WatchedCall* call) {
     std::lock_guard lock(mutex_);
     calls_.push_back(call);
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLONESHOT;  // an interrupted store's eventfd stays readable
-    ev.data.ptr = call;
-    // EEXIST: the same Store is watched on another thread already (a misuse
-    // the Store's contract forbids); its deadline is still watched.
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, call->store->interrupt_fd(), &ev);
-    if (call->deadline && *call->deadline < next_wake_) wake();
+    // Wake the watcher only if it would otherwise sleep past this deadline
+    // (or forever): most calls need no system call at all.
+    const auto due = call->deadline ? *call->deadline : Clock::time_point::max();
+    if (due < wake_at_ || wake_at_ == Clock::time_point::max()) wake_.notify_one();
   }
 
   void remove(WatchedCall* call) {
     std::lock_guard lock(mutex_);
     calls_.erase(std::find(calls_.begin(), calls_.end(), call));
-    epoll_ctl(epoll_, EPOLL_CTL_DEL, call->store->interrupt_fd(), nullptr);
+    if (calls_.empty()) last_active_ = Clock::now();
+  }
+
+  void notify() {
+    std::lock_guard lock(mutex_);
+    wake_.notify_one();
   }
 
  private:
-  void wake() {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = write(wake_, &one, sizeof one);
-  }
-
   [[noreturn]] void run() {
     // The watcher must never take the signal it sends.
     sigset_t block;
     sigemptyset(&block);
     sigaddset(&block, SIGURG);
     pthread_sigmask(SIG_BLOCK, &block, nullptr);
-    std::vector<epoll_event> events(64);
+    std::unique_lock lock(mutex_);
     while (true) {
-      int timeout_ms = -1;
-      {
-        std::lock_guard lock(mutex_);
-        const auto now = Clock::now();
-        next_wake_ = Clock::time_point::max();
-        for (WatchedCall* call : calls_) {
-          if (!call->stop.load(std::memory_order_relaxed) &&
-              (call->store->interrupt_requested() || (call->deadline && now >= *call->deadline)))
-            call->stop.store(true, std::memory_order_release);
-          if (call->stop.load(std::memory_order_relaxed)) {
-            pthread_kill(call->thread, SIGURG);
-            next_wake_ = std::min(next_wake_, now + kResignal);
-          } else if (call->deadline) {
-            next_wake_ = std::min(next_wake_, *call->deadline);
-          }
-        }
-        if (next_wake_ != Clock::time_point::max()) {
-          auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_wake_ - now).count();
-          timeout_ms = static_cast<int>(std::clamp<int64_t>(wait, 0, 60'000));
+      const auto now = Clock::now();
+      wake_at_ = Clock::time_point::max();
+      for (WatchedCall* call : calls_) {
+        if (!call->stop.load(std::memory_order_relaxed) &&
+            (call->store->interrupt_requested() || (call->deadline && now >= *call->deadline)))
+          call->stop.store(true, std::memory_order_release);
+        if (call->stop.load(std::memory_order_relaxed)) {
+          pthread_kill(call->thread, SIGURG);  // under the lock: the thread is still in its call
+          wake_at_ = std::min(wake_at_, now + kResignal);
+        } else if (call->deadline) {
+          wake_at_ = std::min(wake_at_, *call->deadline);
         }
       }
-      int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout_ms);
-      if (n < 0 && errno != EINTR) std::perror("wasmlet: AOT interrupt watcher: epoll_wait");
-      for (int i = 0; i < n; ++i) {
-        if (events[i].data.ptr == nullptr) {
-          uint64_t drained;
-          [[maybe_unused]] ssize_t r = read(wake_, &drained, sizeof drained);
-        }
-        // A readable interrupt fd is handled by the scan at the top of the loop.
-      }
+      if (!calls_.empty() || now - last_active_ < kLinger) wake_at_ = std::min(wake_at_, now + kHeartbeat);
+      if (wake_at_ == Clock::time_point::max()) wake_.wait(lock);
+      else wake_.wait_until(lock, wake_at_);
     }
   }
 
   std::mutex mutex_;
+  std::condition_variable wake_;
   std::vector<WatchedCall*> calls_;
-  Clock::time_point next_wake_ = Clock::time_point::max();
-  int epoll_ = -1;
-  int wake_ = -1;
+  Clock::time_point wake_at_ = Clock::time_point::max();
+  Clock::time_point last_active_{};
 };
 
+std::atomic<Watcher*> g_watcher{nullptr};
+
 Watcher& watcher() {
-  static Watcher* instance = new Watcher();  // never destroyed: its thread runs until the process ends
+  static Watcher* instance = [] {
+    auto* w = new Watcher();  // never destroyed: its thread runs until the process ends
+    g_watcher.store(w, std::memory_order_release);
+    return w;
+  }();
   return *instance;
 }
 
+thread_local WatchedCall* t_current = nullptr;
+
 }  // namespace
 
-thread_local WatchedCall* t_current = nullptr;
+void notify_interrupt() {
+  // No watcher yet: no call without checks has ever run, so none runs now.
+  if (Watcher* w = g_watcher.load(std::memory_order_acquire)) w->notify();
+}
 
 WatchScope::WatchScope(Store& store) : outer_(t_current) {
   if (outer_ && outer_->store == &store) {

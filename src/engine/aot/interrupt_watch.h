@@ -1,13 +1,16 @@
 // Stopping AOT code that has no checks compiled in (the default build, see
-// docs/aot.md "Two builds"). While such a guest call runs, one process-wide
-// watcher thread waits on the Store's interrupt eventfd and on the call's
-// deadline. When either fires it marks the call stopped and sends SIGURG to
-// the guest's thread (as Go's preemption does: the signal is ignored by
-// default and applications rarely use it). The handler (wasm_rt_runtime.cpp)
-// unwinds the guest if the thread is executing guest code; in host or
-// runtime code it does nothing and the stop is taken when control returns to
-// the guest from an import. Because a signal can land in libc (memcpy for
-// memory.copy) the watcher repeats it every 2 ms until the call ends.
+// docs/aot.md "Two builds"). While such a guest call runs it is registered
+// with one process-wide watcher thread, which sleeps until the earliest
+// deadline of the registered calls, or until Store::interrupt() wakes it
+// (notify_interrupt), and in any case looks at them every 10 ms while
+// calls are active. When a call must stop it marks it stopped and sends
+// SIGURG to the guest's thread (as Go's preemption does: the signal is
+// ignored by default and applications rarely use it). The handler
+// (wasm_rt_runtime.cpp) unwinds the guest if the thread is executing guest
+// code; in host or runtime code it does nothing and the stop is taken when
+// control returns to the guest from an import. Because a signal can land in
+// libc (memcpy for memory.copy) the watcher repeats it every 2 ms until the
+// call ends. Registering a call takes a mutex and no system call.
 #pragma once
 
 #include <pthread.h>
@@ -47,5 +50,8 @@ class WatchScope {
   WatchedCall* outer_;
   bool active_ = true;
 };
+
+// Wakes the watcher at once: a Store was interrupted (called by Store::interrupt).
+void notify_interrupt();
 
 }  // namespace wasmlet::detail::aot
