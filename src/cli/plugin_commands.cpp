@@ -9,6 +9,8 @@
 #include "cli/commands.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/duration.h"
+#include "wasmlet/engine.h"
+#include "wasmlet/error.h"
 #include "wasmlet/module.h"
 #include "wasmlet/plugin.h"
 
@@ -87,6 +89,7 @@ struct CallOptions {
   std::string timeout = "5s";
   std::optional<uint64_t> fuel;
   bool stats = false;
+  std::string tier = "interp";
 };
 
 int call(const CallOptions& o) {
@@ -105,7 +108,9 @@ int call(const CallOptions& o) {
   if (!o.input.empty() && o.input[0] == '@') input = read_file_bytes(o.input.substr(1), "input file");
   else input.assign(o.input.begin(), o.input.end());
 
-  Engine engine;
+  auto tier = parse_tier(o.tier);
+  if (!tier) throw UsageError(fmt::format("invalid --tier '{}': expected interp, aot or auto", o.tier));
+  Engine engine(EngineConfig{.tier = *tier});
   std::vector<uint8_t> wasm = read_file_bytes(o.file, "plugin file");
   auto plugin = PluginHost::compile(engine, wasm, std::filesystem::path(o.file).stem().string(), options);
   CallStats stats;
@@ -157,6 +162,8 @@ void register_plugin_commands(CLI::App& app) {
   c->add_option("--timeout", co->timeout, "wall time limit for the call (default 5s)");
   c->add_option("--fuel", co->fuel, "instruction budget for the call (default: unlimited)");
   c->add_flag("--stats", co->stats, "print time, fuel and memory of the call to stderr");
+  c->add_option("--tier", co->tier, "execution tier: interp (default), aot (native code, compiled once and cached) or auto")
+      ->type_name("interp|aot|auto");
   c->callback([co] { exit_status = call(*co); });
 }
 

@@ -68,3 +68,16 @@ TEST(PluginCli, ErrorsAreClearAndTheExitStatusIsNonZero) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("denied: the plugin has no network capability"), std::string::npos) << r.err;
 }
+
+TEST(PluginCli, TheAotTierGivesTheSameOutputAndStopsALoopingPlugin) {
+  auto r = wasmlet_cli({"plugin", "call", plugin_wasm("json_transform").string(), "execute", "--input", R"({"a":"x"})",
+                        "--config", "case=upper", "--tier", "aot"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"transformed\":{\"a\":\"X\"},\"strings\":1}\n");
+  r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "loop", "--timeout", "200ms", "--tier", "aot"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("timed out after 200 ms"), std::string::npos) << r.err;
+  r = wasmlet_cli({"plugin", "call", plugin_wasm("echo").string(), "--tier", "fast"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("invalid --tier 'fast': expected interp, aot or auto"), std::string::npos) << r.err;
+}
