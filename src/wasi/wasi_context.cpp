@@ -122,13 +122,18 @@ std::shared_ptr<FdEntry> make_stdin(const std::optional<std::filesystem::path>& 
   return e;
 }
 
-std::shared_ptr<FdEntry> make_output(OutputStream stream) {
+// `inherited`: output goes straight to the host's own stdout/stderr.
+std::shared_ptr<FdEntry> make_output(OutputStream stream, bool inherited) {
   auto e = std::make_shared<FdEntry>();
   e->kind = FdKind::Output;
   e->stream = stream;
   // A character device without seek: libc treats it as a terminal and line
-  // buffers, which keeps stdout and stderr interleaved as written.
+  // buffers, which keeps stdout and stderr interleaved as written in a
+  // captured log. Output that goes to the host's own stdout or stderr shows
+  // what that is instead: isatty() in the guest answers as it would natively.
   e->filetype = filetype::character_device;
+  const int host_fd = stream == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
+  if (inherited && !::isatty(host_fd)) e->filetype = filetype::unknown;
   e->rights_base = right::stream_out;
   return e;
 }
@@ -150,12 +155,13 @@ void attach_wasi(Store& store, WasiConfig config) {
   auto ctx = std::make_shared<WasiContext>();
   ctx->args = std::move(config.args);
   ctx->env = std::move(config.env);
+  const bool inherited = !config.output;
   ctx->output = config.output ? std::move(config.output) : [](OutputStream s, std::span<const uint8_t> bytes) {
     write_all(s == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO, bytes);
   };
   ctx->fds.insert(make_stdin(config.stdin_file));
-  ctx->fds.insert(make_output(OutputStream::Stdout));
-  ctx->fds.insert(make_output(OutputStream::Stderr));
+  ctx->fds.insert(make_output(OutputStream::Stdout, inherited));
+  ctx->fds.insert(make_output(OutputStream::Stderr, inherited));
 
   for (auto& l : listeners) {
     struct stat st;

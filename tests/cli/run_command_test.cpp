@@ -51,6 +51,15 @@ TEST(Run, HelloWritesStdoutAndStderr) {
   EXPECT_EQ(r.err, "a line on stderr\n");
 }
 
+// On a pipe the guest's stdout is not a terminal, so its libc buffers fully
+// as a native program's would (captured logs keep the terminal type:
+// WasiStdio.CapturedOutputLooksLikeATerminal).
+TEST(Run, StdoutOnAPipeIsNotATerminal) {
+  auto r = run_wasmlet({"run", wasm("stdout_kind")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "stdout type=0 tty=0\n");
+}
+
 TEST(Run, ExitStatusIsTheGuestsExitCode) {
   for (int code : {0, 1, 42, 255}) {
     auto r = run_wasmlet({"run", wasm("exit_code"), "--", std::to_string(code)});

@@ -51,6 +51,13 @@ TEST(WasiStdio, InterleavedStdoutAndStderrKeepTheirOrder) {
   EXPECT_EQ(run.combined, combined);
 }
 
+// Output captured by a sink (instance logs) is a terminal to the guest, so
+// libc line-buffers and stdout and stderr stay interleaved as written.
+TEST(WasiStdio, CapturedOutputLooksLikeATerminal) {
+  GuestRun run = run_guest("stdout_kind", WasiConfig{});
+  EXPECT_EQ(run.out, "stdout type=2 tty=1\n");
+}
+
 TEST(WasiStdio, AMebibyteOfOutputArrivesWhole) {
   WasiConfig config;
   config.args = {"wasi_stdio", "big"};
