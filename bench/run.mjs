@@ -113,7 +113,7 @@ const geo = cols.slice(1).map((c) => geomean(benchmarks.map((b) => results[b.nam
 console.log(`| **geomean** | ${cols.map(() => '').join(' | ')} | ${geo.join(' | ')} |`);
 if (hasAot) {
   const over = (c) => geomean(benchmarks.map((b) => results[b.name][c] / results[b.name]['wasmlet aot']));
-  console.log(`\nwasmlet AOT is ${(1 / over('node')).toFixed(2)}x faster than Node.js on geomean.`);
+  console.log(`\nwasmlet AOT is ${over('node').toFixed(2)}x faster than Node.js on geomean.`);
   console.log(`Resource control, geomean over the default AOT build: fuel on ${over('aot +fuel').toFixed(2)}x, interrupt watcher on (--timeout) ${over('aot +timeout').toFixed(2)}x.`);
 
   // Hello world end to end with a warm cache, and what process start alone costs.
