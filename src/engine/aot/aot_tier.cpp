@@ -23,6 +23,7 @@
 #include "engine/aot/native_compiler.h"
 #include "engine/aot/wasm_rt_runtime.h"
 #include "engine/metering.h"
+#include "engine/trap_messages.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
 #include "wasmlet/linker.h"
@@ -394,9 +395,8 @@ TrapKind kind_of(uint32_t code) {
   }
 }
 
-// The interpreter's (wabt's) wording where the AOT tier knows as much; an
-// out-of-bounds access arrives as a fault without the access width, so it
-// keeps the plain kind.
+// The interpreter's (wabt's) wording; out-of-bounds faults use the shared
+// wording of trap_messages.h.
 std::string message_of(TrapKind kind) {
   switch (kind) {
     case TrapKind::Unreachable: return "unreachable executed";
@@ -423,7 +423,8 @@ Outcome AotInstance::outcome_from_trap(const GuardedResult& result) {
     outcome.trap = TrapInfo{TrapKind::Other, runtime_error.empty() ? "runtime error" : runtime_error, {}};
   } else {
     outcome.trap.kind = kind_of(result.code);
-    outcome.trap.message = message_of(outcome.trap.kind);
+    outcome.trap.message = result.memory_fault ? memory_out_of_bounds_message(result.fault_offset, result.memory_size)
+                                               : message_of(outcome.trap.kind);
   }
   if (outcome.trap.function.empty()) {
     const auto& names = module_.impl().function_names;

@@ -39,6 +39,8 @@ struct ThreadState {
   void* trap_pc;
   const char* trap_function;
   const std::atomic<bool>* stop;  // the watched call's stop flag (interrupt_watch.h)
+  bool memory_fault;
+  uint64_t fault_offset, memory_size;
   uintptr_t stack_lo;
   bool ready;
 };
@@ -105,7 +107,12 @@ void on_fault(int sig, siginfo_t* info, void* uc) {
     uint32_t code = 0;
     for (const MemoryRecord& m : t.ctx->memories()) {
       const auto base = reinterpret_cast<uintptr_t>(m.base);
-      if (addr >= base && addr - base < m.mapped) code = WASM_RT_TRAP_OOB;
+      if (addr >= base && addr - base < m.mapped) {
+        code = WASM_RT_TRAP_OOB;
+        t.memory_fault = true;
+        t.fault_offset = addr - base;
+        t.memory_size = static_cast<const wasm_rt_memory_t*>(m.memory)->size;
+      }
     }
     if (!code && t.stack_lo && addr + kStackZoneBelow >= t.stack_lo && addr < t.stack_lo + kStackZoneAbove)
       code = WASM_RT_TRAP_EXHAUSTION;
@@ -319,6 +326,7 @@ GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg, 
   const std::atomic<bool>* const saved_stop = t.stop;
   t.jmp = &buf;
   t.ctx = &ctx;
+  t.memory_fault = false;
   if (stop) t.stop = stop;
   t.in_guest = true;
   GuardedResult result;
@@ -329,6 +337,9 @@ GuardedResult run_guarded(InstanceContext& ctx, void (*body)(void*), void* arg, 
     result.code = static_cast<uint32_t>(code);
     result.pc = t.trap_pc;
     result.function = t.trap_function;
+    result.memory_fault = t.memory_fault && result.code == WASM_RT_TRAP_OOB;
+    result.fault_offset = t.fault_offset;
+    result.memory_size = t.memory_size;
   }
   t.stop = saved_stop;
   t.jmp = saved_jmp;

@@ -70,6 +70,9 @@ struct GuardedResult {
   uint32_t code = 0;  // 0: returned; else a wasm_rt_trap_t or WASMLET_TRAP_* code
   void* pc = nullptr;  // where the trap happened, when known
   const char* function = nullptr;  // the C name of the trapping guest function, when the trap site knew it
+  // An out-of-bounds fault: the offset into the memory that faulted, and that memory's size.
+  bool memory_fault = false;
+  uint64_t fault_offset = 0, memory_size = 0;
 };
 
 // Runs body(arg) (guest code) on this thread with `ctx` current: traps and

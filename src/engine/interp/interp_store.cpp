@@ -7,6 +7,7 @@
 #include "engine/interp/interp_values.h"
 #include "engine/metering.h"
 #include "engine/tier.h"
+#include "engine/trap_messages.h"
 #include "wasmlet/error.h"
 #include "wasmlet/store.h"
 
@@ -109,8 +110,10 @@ void InterpStore::keep_first_trap(TrapInfo trap) {
 Outcome InterpStore::failure(const interp::CallResult& result) {
   // Inside a host function's nested call a trap is also pending: whatever
   // the host function does with this Outcome, the outermost call ends with it.
-  if (!pending())
-    pending_trap_ = TrapInfo{trap_kind_from_message(result.trap_message), result.trap_message, result.trap_function};
+  if (!pending()) {
+    const TrapKind kind = trap_kind_from_message(result.trap_message);
+    pending_trap_ = TrapInfo{kind, tier_neutral_message(kind, result.trap_message), result.trap_function};
+  }
   Outcome outcome;
   if (pending_exit_) {
     outcome.kind = Outcome::Kind::Exited;
