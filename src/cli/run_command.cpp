@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "engine/aot/aot_tier.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/component/component.h"
@@ -253,15 +254,19 @@ void register_run_command(CLI::App& app) {
 
 void register_compile_command(CLI::App& app) {
   auto module = std::make_shared<std::string>();
+  auto with_fuel = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("compile", "Compile a module to native code ahead of time and cache it (the AOT tier)");
   cmd->add_option("module", *module, "the .wasm file to compile")->required();
-  cmd->callback([module] {
+  cmd->add_flag("--fuel", *with_fuel, "also compile the fuel-counting build that runs with --fuel (else built on first use)");
+  cmd->callback([module, with_fuel] {
     EngineConfig config;
     config.tier = Tier::Aot;
     Engine engine(config);
     Module compiled = Module::from_file(engine, *module);
-    std::cout << fmt::format("compiled {} ({} exports); later runs with --tier aot or auto use the cached code\n",
-                             compiled.name(), compiled.exports().size());
+    if (*with_fuel && !detail::aot::prepare_fuel_build(*compiled.impl().tier))
+      throw CompileError(fmt::format("{}: the fuel-counting build could not be compiled", compiled.name()));
+    std::cout << fmt::format("compiled {} ({} exports{}); later runs with --tier aot or auto use the cached code\n",
+                             compiled.name(), compiled.exports().size(), *with_fuel ? ", with the fuel build" : "");
     exit_status = 0;
   });
 }

@@ -254,3 +254,23 @@ TEST(Run, AotTierGivesTheSameResultsAsTheInterpreter) {
   EXPECT_THAT(bad.err, HasSubstr("'jit'"));
   unsetenv("WASMLET_CACHE_DIR");
 }
+
+TEST(Run, CompileWithFuelPrecompilesBothBuilds) {
+  TempDir cache;
+  setenv("WASMLET_CACHE_DIR", cache.path().c_str(), 1);
+  auto compiled = run_wasmlet({"compile", "--fuel", wasm("exit_code")}, 240s);
+  EXPECT_EQ(compiled.exit_code, 0) << compiled.err;
+  EXPECT_THAT(compiled.out, HasSubstr("with the fuel build"));
+  size_t artifacts = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cache.path() / "aot"))
+    if (e.path().extension() == ".so") ++artifacts;
+  EXPECT_EQ(artifacts, 2u);  // the build without checks and the fuel build
+  // Running with --fuel now finds its build in the cache: nothing new is compiled.
+  auto r = run_wasmlet({"run", "--tier", "aot", "--fuel", "100000000", wasm("exit_code"), "--", "7"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  artifacts = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cache.path() / "aot"))
+    if (e.path().extension() == ".so") ++artifacts;
+  EXPECT_EQ(artifacts, 2u);
+  unsetenv("WASMLET_CACHE_DIR");
+}

@@ -177,14 +177,7 @@ class AotModule final : public TierModule {
     std::shared_ptr<const Artifact> fuel;
     {
       std::lock_guard lock(fuel_mutex_);
-      if (!fuel_ && !fuel_failed_) {
-        try {
-          fuel_ = fuel_build_.load_or_build();
-        } catch (const CompileError& e) {
-          fuel_failed_ = true;
-          note_(fmt::format("counting fuel in the interpreter: {}", e.what()));
-        }
-      }
+      load_fuel_build();
       fuel = fuel_;
       if (!fuel) {
         if (!interp_) interp_ = compile_interp(module.impl());
@@ -195,11 +188,29 @@ class AotModule final : public TierModule {
     return std::make_unique<AotInstance>(store, module, linker, std::move(fuel), guard_pages_);
   }
 
+  // Builds (or loads) the fuel-counting build now; false if it cannot be compiled.
+  bool prepare_fuel_build() const {
+    std::lock_guard lock(fuel_mutex_);
+    load_fuel_build();
+    return fuel_ != nullptr;
+  }
+
  private:
   std::shared_ptr<const Artifact> unmetered_;
   bool guard_pages_;
   FuelBuild fuel_build_;
   std::function<void(const std::string&)> note_;
+  // Under fuel_mutex_.
+  void load_fuel_build() const {
+    if (fuel_ || fuel_failed_) return;
+    try {
+      fuel_ = fuel_build_.load_or_build();
+    } catch (const CompileError& e) {
+      fuel_failed_ = true;
+      note_(fmt::format("counting fuel in the interpreter: {}", e.what()));
+    }
+  }
+
   mutable std::mutex fuel_mutex_;
   mutable std::shared_ptr<const Artifact> fuel_;
   mutable bool fuel_failed_ = false;
@@ -471,6 +482,11 @@ std::filesystem::path cache_dir(const Engine& engine) {
 }
 
 bool runs_native(const TierModule& tier) { return dynamic_cast<const AotModule*>(&tier) != nullptr; }
+
+bool prepare_fuel_build(const TierModule& tier) {
+  auto* aot = dynamic_cast<const AotModule*>(&tier);
+  return aot && aot->prepare_fuel_build();
+}
 
 namespace {
 

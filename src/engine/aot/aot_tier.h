@@ -20,6 +20,10 @@ std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const Module
 
 // For tests and `wasmlet compile`: whether a compiled module runs AOT code.
 bool runs_native(const TierModule& tier);
+// For `wasmlet compile --fuel`: compiles the fuel-counting build now
+// instead of on first use; false if the module does not run native code or
+// that build cannot be compiled.
+bool prepare_fuel_build(const TierModule& tier);
 // The cache directory an Engine uses.
 std::filesystem::path cache_dir(const Engine& engine);
 
