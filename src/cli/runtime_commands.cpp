@@ -19,6 +19,7 @@
 #include "server/paths.h"
 #include "server/server.h"
 #include "wasmlet/duration.h"
+#include "wasmlet/engine.h"
 #include "wasmlet/error.h"
 #include "wasmlet/runtime/types.h"
 
@@ -87,8 +88,14 @@ void register_serve(CLI::App& app) {
   add_common(sub, *c, false);
   sub->add_option("--listen", *listen, "also serve on 127.0.0.1:PORT (requests need the bearer token)");
   sub->add_option("--token-file", *token_file, "file holding the bearer token for --listen (default DATA_DIR/token, created if absent)");
-  sub->callback([c, listen, token_file] {
+  auto tier = std::make_shared<std::string>("auto");
+  sub->add_option("--tier", *tier, "how instances run: auto (default: native code, compiled on first start and cached), aot or interp")
+      ->type_name("auto|aot|interp");
+  sub->callback([c, listen, token_file, tier] {
     server::ServerOptions o;
+    auto parsed_tier = parse_tier(*tier);
+    if (!parsed_tier) throw UsageError(fmt::format("invalid --tier '{}': expected auto, aot or interp", *tier));
+    o.tier = *parsed_tier;
     o.data_dir = server::resolve_data_dir(c->data_dir);
     o.socket = server::resolve_socket(c->socket, o.data_dir);
     if (!listen->empty()) {

@@ -53,6 +53,7 @@ class ModuleCache {
 };
 
 struct RuntimeShared {
+  explicit RuntimeShared(EngineConfig engine_config) : engine(std::move(engine_config)) {}
   std::filesystem::path data_dir;
   Engine engine;
   Linker linker;  // WASI preview1; read-only once built

@@ -21,7 +21,7 @@ struct WasmRuntime::Impl {
   std::map<std::string, std::shared_ptr<Instance>> instances;
 
   explicit Impl(WasmRuntimeConfig c)
-      : config(std::move(c)), images((std::filesystem::create_directories(config.data_dir), config.data_dir / "images"), config.data_dir) {
+      : config(std::move(c)), shared(EngineConfig{.tier = config.tier, .cache_dir = config.cache_dir}), images((std::filesystem::create_directories(config.data_dir), config.data_dir / "images"), config.data_dir) {
     shared.data_dir = config.data_dir;
     add_wasi_preview1(shared.linker);
     db = std::make_unique<StateDb>(config.data_dir / "state.db");

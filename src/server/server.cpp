@@ -399,7 +399,9 @@ void Server::run(bool handle_signals) {
       throw Error(fmt::format("cannot listen on 127.0.0.1:{}", *o.tcp_port));
   }
 
-  impl_->runtime = std::make_unique<WasmRuntime>(WasmRuntimeConfig{o.data_dir});
+  WasmRuntimeConfig runtime_config{o.data_dir};
+  runtime_config.tier = o.tier;
+  impl_->runtime = std::make_unique<WasmRuntime>(std::move(runtime_config));
 
   std::thread signal_thread;
   int wake_pipe[2] = {-1, -1};

@@ -3,6 +3,8 @@
 // must carry `Authorization: Bearer TOKEN`. One daemon per data dir (a lock file).
 #pragma once
 
+#include "wasmlet/engine.h"
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@ struct ServerOptions {
   std::filesystem::path socket;
   std::optional<uint16_t> tcp_port;  // 127.0.0.1 only
   std::string token;                 // required when tcp_port is set
+  Tier tier = Tier::Auto;            // how instances run (WasmRuntimeConfig::tier)
 };
 
 class Server {

@@ -27,6 +27,7 @@ std::string spec_yaml() {
          "      replicas: 2\n"
          "  loop:\n"
          "    image: " + fixture("loop_forever") + "\n"
+         "    wasm: {max_fuel: 1000000000000000}\n"  // never reached; fuel is counted where a limit is set
          "  chatty:\n"
          "    image: " + fixture("rt_alternate_output") + "\n"
          "    command: {args: [\"10\"]}\n"

@@ -264,6 +264,7 @@ TEST_F(Lifecycle, StatsAreReal) {  // seed: test_wasm_stats_* (which returned ze
   auto spec = service(fixture("loop_forever"));
   spec.wasm = WasmConfig{};
   spec.wasm->max_memory = "32Mi";
+  spec.wasm->max_fuel = 1'000'000'000'000'000;  // never reached; fuel is counted where a limit is set
   rt->create(id, spec);
   auto before = rt->stats(id);
   EXPECT_EQ(before.cpu_usage_usec, 0u);

@@ -4,6 +4,8 @@
 // them again.
 #pragma once
 
+#include "wasmlet/engine.h"
+
 #include <filesystem>
 #include <memory>
 
@@ -18,6 +20,12 @@ struct WasmRuntimeConfig {
   // Restore the instances recorded in data_dir/state.db: those that were
   // running are restarted per their restart policy, else failed("agent restarted").
   bool restore = true;
+  // How instances run (docs/aot.md): Auto runs native code, compiling a
+  // module the first time it is started (a large one starts in the
+  // interpreter while it compiles in the background).
+  Tier tier = Tier::Auto;
+  // AOT cache; empty: $WASMLET_CACHE_DIR, else ~/.cache/wasmlet.
+  std::filesystem::path cache_dir;
 };
 
 class WasmRuntime : public Runtime {
