@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <thread>
 
 #include "runtime_support.h"
@@ -75,6 +76,10 @@ TEST_F(DaemonTest, FullLifecycleFromAYamlSpec) {
   auto running = json::parse(d->cli({"ps", "--format", "json"}).out);
   EXPECT_TRUE(find(running, "job-rep-0").is_null());  // ps without -a: running ones
 
+  // Its guest runs before it is stopped (on a cold cache its code may still be compiling).
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       d->cli({"logs", "loop-rep-0"}).out.find("looping") == std::string::npos && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto stop = d->cli({"stop", "-t", "5", "loop-rep-0"});
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   auto wj = json::parse(d->cli({"wait", "loop-rep-0", "--format", "json"}).out);
