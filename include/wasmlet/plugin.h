@@ -198,7 +198,8 @@ struct PluginSummary {
 // called while it is unloaded finishes its calls (shared ownership).
 class PluginHost {
  public:
-  explicit PluginHost(EngineConfig engine_config = {});
+  // Plugins run as native code by default (compiled on first load and cached, docs/aot.md).
+  explicit PluginHost(EngineConfig engine_config = EngineConfig{.tier = Tier::Auto});
   ~PluginHost();
 
   std::shared_ptr<const Plugin> load_file(const std::filesystem::path& path, PluginOptions options = {});
