@@ -21,6 +21,7 @@
 #include "wasmlet/error.h"
 
 using namespace wasmlet;
+using namespace wasmlet::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -58,32 +59,6 @@ constexpr const char* kWat = R"((module
   (func (export "out_of_bounds") i32.const 50 call $walk)
 ))";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "wasmlet-aot-stop-XXXXXX").string();
-    path_ = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::vector<uint8_t> wat_to_wasm(const std::string& text) {
-  TempDir dir;
-  const auto wat = dir.path() / "m.wat", wasm = dir.path() / "m.wasm";
-  std::ofstream(wat) << text;
-  const std::string cmd = "wat2wasm --debug-names '" + wat.string() + "' -o '" + wasm.string() + "'";
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("wat2wasm failed");
-  std::ifstream in(wasm, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 const fs::path& shared_cache() {
   static TempDir dir;
   return dir.path();
@@ -108,7 +83,7 @@ class AotStop : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     engine_ = new Engine(config_for(Tier::Aot));
-    module_ = new Module(Module::compile(*engine_, wat_to_wasm(kWat), "stop"));
+    module_ = new Module(Module::compile(*engine_, wat_to_wasm(kWat, "--debug-names"), "stop"));
   }
   static void TearDownTestSuite() {
     delete module_;
@@ -200,7 +175,7 @@ TEST_F(AotStop, AStraySignalOutsideAGuestCallChangesNothing) {
 TEST_F(AotStop, FuelBuildIsCompiledOnceOnFirstUseAndCountsLikeTheInterpreter) {
   std::vector<Value> n = {Value::i32(5000)};
   Engine interp_engine(config_for(Tier::Interpreter));
-  Module interp = Module::compile(interp_engine, wat_to_wasm(kWat), "stop");
+  Module interp = Module::compile(interp_engine, wat_to_wasm(kWat, "--debug-names"), "stop");
   Store reference(interp_engine, StoreLimits{.fuel = 1'000'000'000});
   Instance ri = Instance::create(reference, interp, linker_with_pause());
   ASSERT_TRUE(ri.call("count", n).returned());
@@ -241,7 +216,7 @@ TEST_F(AotStop, TrapsNameTheGuestFunction) {
 }
 
 TEST(AotBuilds, TheBuildWithoutChecksHasNoFuelChecksLeft) {
-  const auto wasm = wat_to_wasm(kWat);
+  const auto wasm = wat_to_wasm(kWat, "--debug-names");
   Engine engine(config_for(Tier::Interpreter));
   Module m = Module::compile(engine, wasm, "stop");
   const auto& metered = m.impl().metered;

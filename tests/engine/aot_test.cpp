@@ -63,34 +63,8 @@ constexpr const char* kSimdWat = R"((module
   (func (export "simd_add") (param i32 i32) (result i32)
     local.get 0 i32x4.splat local.get 1 i32x4.splat i32x4.add i32x4.extract_lane 3)))";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "wasmlet-aot-test-XXXXXX").string();
-    path_ = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::vector<uint8_t> wat_to_wasm(const std::string& text) {
-  TempDir dir;
-  const auto wat = dir.path() / "m.wat", wasm = dir.path() / "m.wasm";
-  std::ofstream(wat) << text;
-  const std::string cmd = "wat2wasm --enable-all '" + wat.string() + "' -o '" + wasm.string() + "'";
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("wat2wasm failed");
-  std::ifstream in(wasm, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 const std::vector<uint8_t>& compute_wasm() {
-  static const std::vector<uint8_t> bytes = wat_to_wasm(kComputeWat);
+  static const std::vector<uint8_t> bytes = wat_to_wasm(kComputeWat, "--enable-all");
   return bytes;
 }
 
@@ -270,7 +244,7 @@ TEST(AotCache, UnsupportedFeaturesRunInTheInterpreterWithANote) {
   std::vector<std::string> notes;
   config.on_note = [&](const std::string& n) { notes.push_back(n); };
   Engine engine(config);
-  Module m = Module::compile(engine, wat_to_wasm(kSimdWat), "simd");
+  Module m = Module::compile(engine, wat_to_wasm(kSimdWat, "--enable-all"), "simd");
   EXPECT_FALSE(native(m));
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0], "simd: running in the interpreter: the AOT tier cannot compile modules that use SIMD");

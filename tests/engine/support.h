@@ -29,6 +29,34 @@ namespace wasmlet::testing {
 
 inline std::filesystem::path fixture(const std::string& name) { return std::filesystem::path(WASM_DIR) / (name + ".wasm"); }
 
+// A directory removed with everything in it at the end of the scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "wasmlet-engine-test-XXXXXX").string();
+    path_ = mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Assembles WAT text with wabt's wat2wasm and `flags` ("--enable-all", "--debug-names").
+inline std::vector<uint8_t> wat_to_wasm(const std::string& text, const std::string& flags) {
+  TempDir dir;
+  const auto wat = dir.path() / "m.wat", wasm = dir.path() / "m.wasm";
+  std::ofstream(wat) << text;
+  const std::string cmd = "wat2wasm " + flags + " '" + wat.string() + "' -o '" + wasm.string() + "'";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("wat2wasm failed");
+  std::ifstream in(wasm, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 // A linker with host.add_one: (i32) -> i32, for compute.wat and tier_compute.wat.
 inline Linker compute_linker() {
   Linker linker;
