@@ -45,6 +45,7 @@ struct RunOptions {
   std::string stdin_file, max_memory, timeout, invoke;
   std::string tier = "interp";
   std::optional<uint64_t> fuel;
+  bool allow_sockets = false;
 };
 
 // "HOST[::GUEST]": the guest path defaults to the host path, as in wasmtime.
@@ -149,6 +150,15 @@ int run(const RunOptions& opts) {
   for (const auto& d : opts.dirs) wasi.preopens.push_back(parse_dir(d, false));
   for (const auto& d : opts.dirs_ro) wasi.preopens.push_back(parse_dir(d, true));
   if (!opts.stdin_file.empty()) wasi.stdin_file = opts.stdin_file;
+  bool component = is_component_file(opts.module);
+  // Each ABI has its own way to reach the network; refuse the other's flag
+  // rather than run without the socket the user meant to give.
+  if (component && !opts.listeners.empty())
+    throw UsageError(fmt::format("{}: --tcplisten passes a listening socket as a preview1 fd; a WASI 0.2 component "
+                                 "opens its own sockets through wasi:sockets (use --allow-sockets)", opts.module));
+  if (!component && opts.allow_sockets)
+    throw UsageError(fmt::format("{}: --allow-sockets lets a WASI 0.2 component use wasi:sockets; a preview1 module "
+                                 "cannot create sockets (pass it a listener with --tcplisten HOST:PORT)", opts.module));
   for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
 
   EngineConfig config;
@@ -158,13 +168,13 @@ int run(const RunOptions& opts) {
   Engine engine(config);
 
   // A WASI 0.2 command component: wasi:cli/run, exit code from wasi:cli/exit.
-  if (is_component_file(opts.module)) {
+  if (component) {
     if (!opts.invoke.empty())
       throw UsageError(fmt::format("{}: --invoke applies to core modules; a component runs its wasi:cli/run export",
                                    opts.module));
     auto compiled = component::CompiledComponent::from_file(engine, opts.module);
     Store store(engine, limits);
-    component::WasiHost host(std::move(wasi));
+    component::WasiHost host(std::move(wasi), component::WasiHostOptions{opts.allow_sockets});
     Outcome outcome = component::run_component(store, compiled, host);
     if (!outcome.trapped()) return outcome.status();
     std::string limit = describe_limit(outcome.trap, opts);
@@ -241,6 +251,8 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--tier", opts->tier, "execution tier: interp (default), aot (compile to native code, cached) or auto")
       ->type_name("interp|aot|auto");
   one_each(cmd->add_option("--tcplisten", opts->listeners, "listen on HOST:PORT and pass the socket to the program (fd 3, 4, ...)"));
+  cmd->add_flag("--allow-sockets", opts->allow_sockets,
+                "let a WASI 0.2 component create TCP/UDP sockets and look up names (wasi:sockets); off by default");
   cmd->callback([opts, cmd] {
     std::vector<std::string> rest = cmd->remaining();
     if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());

@@ -35,7 +35,7 @@ struct ExitRequest {
 };
 
 struct WasiHostOptions {
-  bool allow_sockets = false;  // the sockets capability (wasi:sockets is not implemented yet)
+  bool allow_sockets = false;  // the sockets capability: without it, creating a socket or resolving a name is access-denied
 };
 
 namespace wasi {
