@@ -21,7 +21,8 @@ function(add_wasi_program name)
     OUTPUT ${out}
     COMMAND ${WASI_CLANG} --target=wasm32-wasi --sysroot=${WASI_SYSROOT} -O2
             -Wall -Werror -Wl,--strip-debug ${ARG_FLAGS} -o ${out} ${srcs}
-    DEPENDS ${srcs}
+    # The calling CMakeLists.txt too: it holds the FLAGS.
+    DEPENDS ${srcs} ${CMAKE_CURRENT_LIST_FILE}
     COMMENT "clang-19 -> wasm32-wasi: ${name}.wasm"
     VERBATIM)
   add_custom_target(${name}_wasm ALL DEPENDS ${out})
