@@ -4,7 +4,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include "component_fixtures.h"
+#include "loopback.h"
 #include "process.h"
 
 using namespace wasmlet::testing;
@@ -27,6 +33,60 @@ TEST(ComponentCli, ExitStatusThroughTheAdapter) {
   // wasi:cli/exit@0.2 carries ok/err only: jco's adapter exits 1 for any nonzero code.
   EXPECT_EQ(run_wasmlet({"run", path, "--", "0"}).exit_code, 0);
   EXPECT_EQ(run_wasmlet({"run", path, "--", "42"}).exit_code, 1);
+}
+
+TEST(ComponentCli, ExitStatusThroughExitWithCode) {
+  // The same program linked with tests/component/wasip2_glue calls
+  // wasi:cli/exit.exit-with-code: its status reaches the shell unchanged.
+  auto path = component_test::wasip2_component_path("exit_code").string();
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built: jco is missing (npm ci)";
+  for (int code : {0, 3, 42, 255}) EXPECT_EQ(run_wasmlet({"run", path, "--", std::to_string(code)}).exit_code, code);
+}
+
+TEST(ComponentCli, AllowSocketsLetsAComponentListen) {
+  auto path = component_test::wasip2_component_path("tcp_echo_once").string();
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built: jco is missing (npm ci)";
+  uint16_t port = free_port();
+  std::string echoed;
+  std::thread client([&] {
+    int fd = -1;
+    for (int i = 0; i < 1000 && fd < 0; ++i) {
+      fd = connect_loopback(port);
+      if (fd < 0) std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_GE(fd, 0) << "nothing listened on " << port;
+    ASSERT_EQ(::write(fd, "over the cli", 12), 12);
+    ::shutdown(fd, SHUT_WR);
+    char buf[64];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, size_t(n));
+    ::close(fd);
+  });
+  auto r = run_wasmlet({"run", "--allow-sockets", "--env", "WASIP2_GLUE_TCPLISTEN=127.0.0.1:" + std::to_string(port), path});
+  client.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "echoed\n");
+  EXPECT_EQ(echoed, "over the cli");
+}
+
+TEST(ComponentCli, SocketsAreDeniedWithoutAllowSockets) {
+  auto path = component_test::wasip2_component_path("tcp_echo_once").string();
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built: jco is missing (npm ci)";
+  auto r = run_wasmlet({"run", "--env", "WASIP2_GLUE_TCPLISTEN=127.0.0.1:" + std::to_string(free_port()), path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "accept failed: errno 2\n");  // access-denied -> __WASI_ERRNO_ACCES
+}
+
+TEST(ComponentCli, EachAbiRefusesTheOthersNetworkFlag) {
+  REQUIRE_COMPONENT_FILE(component, "hello_stdio");
+  auto r = run_wasmlet({"run", "--tcplisten", "127.0.0.1:0", component});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("a WASI 0.2 component opens its own sockets through wasi:sockets (use --allow-sockets)"),
+            std::string::npos) << r.err;
+  auto module = std::filesystem::path(WASM_DIR) / "hello_stdio.wasm";
+  r = run_wasmlet({"run", "--allow-sockets", module.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("a preview1 module cannot create sockets (pass it a listener with --tcplisten"),
+            std::string::npos) << r.err;
 }
 
 TEST(ComponentCli, PreopenedDirectory) {

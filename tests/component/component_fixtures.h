@@ -19,6 +19,12 @@ inline std::filesystem::path component_path(const std::string& name) {
   return std::filesystem::path(COMPONENT_DIR) / (name + ".component.wasm");
 }
 
+// The same program linked with tests/component/wasip2_glue (exit codes via
+// wasi:cli/exit.exit-with-code, preview1 sockets via wasi:sockets).
+inline std::filesystem::path wasip2_component_path(const std::string& name) {
+  return std::filesystem::path(COMPONENT_DIR) / (name + ".wasip2.component.wasm");
+}
+
 inline std::vector<uint8_t> read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

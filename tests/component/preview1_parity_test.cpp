@@ -1,8 +1,13 @@
-// The same C programs as a preview1 module and as a jco command component
-// must print the same stdout/stderr, leave the same files and exit with the
-// same status. One difference is the adapter's, not wasmlet's: jco's preview1
-// adapter turns proc_exit(n) into wasi:cli/exit(ok) for 0 and (err) for any
-// other n, so a component's status is 0 or 1 (wasmtime reports the same).
+// The same C programs as a preview1 module and as WASI 0.2 command
+// components must print the same stdout/stderr, leave the same files and
+// exit with the same status. Each program is built as two components:
+//  - NAME.wasip2.component.wasm: linked with tests/component/wasip2_glue
+//    (proc_exit -> wasi:cli/exit.exit-with-code, sock_* -> wasi:sockets), then
+//    `jco new --wasi-command`. Everything must match, exit codes included.
+//  - NAME.component.wasm: `jco new --wasi-command` alone. jco's preview1
+//    adapter turns proc_exit(n) into wasi:cli/exit ok (n = 0) or err (any
+//    other n), so its status is 0 or 1 (wasmtime reports the same), and it
+//    implements sock_accept/recv/send as `unreachable`.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -36,8 +41,8 @@ Result as_module(const std::string& name, WasiConfig config) {
 }
 
 // Returns nullopt (and the reason) when the component was not built.
-std::optional<Result> as_component(const std::string& name, WasiConfig config, std::string& skip) {
-  auto path = component_test::component_path(name);
+std::optional<Result> as_component(const fs::path& path, WasiConfig config, std::string& skip,
+                                   component::WasiHostOptions options = {}) {
   if (!fs::exists(path)) {
     skip = path.string() + " was not built (jco missing: npm ci)";
     return std::nullopt;
@@ -46,17 +51,19 @@ std::optional<Result> as_component(const std::string& name, WasiConfig config, s
   auto c = component::CompiledComponent::from_file(engine, path);
   Store store(engine);
   Result r;
-  if (config.args.empty()) config.args.push_back(name);
+  if (config.args.empty()) config.args.push_back(path.filename().string());
   config.output = [&r](OutputStream s, std::span<const uint8_t> b) {
     (s == OutputStream::Stdout ? r.out : r.err).append(b.begin(), b.end());
   };
-  component::WasiHost host(std::move(config));
-  r.status = component::run_component(store, c, host).status();
+  component::WasiHost host(std::move(config), options);
+  Outcome o = component::run_component(store, c, host);
+  r.status = o.trapped() ? -1 : o.status();
+  if (o.trapped()) r.err += "trap: " + o.trap.to_string();
   return r;
 }
 
-// Runs both halves; `reset` prepares the files before each, `check` looks
-// at what each left behind. The test is reported SKIPPED (after the
+// Runs the three builds; `reset` prepares the files before each, `check`
+// looks at what each left behind. The test is reported SKIPPED (after the
 // preview1 half has been checked) only when jco was missing at build time.
 void expect_parity(const std::string& name, const std::function<WasiConfig()>& config, int expected_status,
                    std::optional<std::string> expected_out = std::nullopt, const std::function<void()>& reset = [] {},
@@ -66,14 +73,43 @@ void expect_parity(const std::string& name, const std::function<WasiConfig()>& c
   EXPECT_EQ(p1.status, expected_status) << name << " as a preview1 module: " << p1.out << p1.err;
   if (expected_out) EXPECT_EQ(p1.out, *expected_out) << name << " as a preview1 module";
   check("preview1");
+
   reset();
   std::string skip;
-  auto p2 = as_component(name, config(), skip);
-  if (!p2) GTEST_SKIP() << "preview1 half checked; component half skipped: " << skip;
-  EXPECT_EQ(p2->status, p1.status == 0 ? 0 : 1) << name << " (the adapter maps every nonzero exit code to 1)";
-  EXPECT_EQ(p2->out, p1.out) << name;
-  EXPECT_EQ(p2->err, p1.err) << name;
-  check("component");
+  auto p2 = as_component(component_test::wasip2_component_path(name), config(), skip);
+  if (!p2) GTEST_SKIP() << "preview1 half checked; component halves skipped: " << skip;
+  EXPECT_EQ(p2->status, p1.status) << name << ".wasip2.component.wasm: " << p2->err;
+  EXPECT_EQ(p2->out, p1.out) << name << ".wasip2.component.wasm";
+  EXPECT_EQ(p2->err, p1.err) << name << ".wasip2.component.wasm";
+  check("wasip2 component");
+
+  reset();
+  auto adapted = as_component(component_test::component_path(name), config(), skip);
+  ASSERT_TRUE(adapted) << skip;
+  EXPECT_EQ(adapted->status, p1.status == 0 ? 0 : 1) << name << ".component.wasm (the adapter maps every nonzero "
+                                                             "exit code to 1): " << adapted->err;
+  EXPECT_EQ(adapted->out, p1.out) << name << ".component.wasm";
+  EXPECT_EQ(adapted->err, p1.err) << name << ".component.wasm";
+  check("adapter-only component");
+}
+
+// A client for tcp_echo_once: connects (retrying while the guest is still
+// starting, up to 10 s), sends `message`, shuts down its write side and
+// collects the echo.
+std::string echo_client(uint16_t port, const std::string& message) {
+  int fd = -1;
+  for (int i = 0; i < 1000 && fd < 0; ++i) {
+    fd = wasmlet::testing::connect_loopback(port);
+    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (fd < 0) return "<nothing accepted on port " + std::to_string(port) + ">";
+  if (::write(fd, message.data(), message.size()) != ssize_t(message.size())) return "<write failed>";
+  ::shutdown(fd, SHUT_WR);
+  std::string echoed;
+  char buf[64];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, size_t(n));
+  ::close(fd);
+  return echoed;
 }
 
 }  // namespace
@@ -83,7 +119,8 @@ TEST(Preview1Parity, Hello) {
 }
 
 TEST(Preview1Parity, ExitCodes) {
-  expect_parity("exit_code", [] { return WasiConfig{{"exit_code", "42"}, {}, {}, {}, {}, {}}; }, 42);
+  for (const char* code : {"0", "1", "3", "42", "255"})
+    expect_parity("exit_code", [code] { return WasiConfig{{"exit_code", code}, {}, {}, {}, {}, {}}; }, std::atoi(code));
 }
 
 TEST(Preview1Parity, ArgsAndEnv) {
@@ -127,33 +164,67 @@ TEST(Preview1Parity, ClocksAndRandom) {
                 "monotonic advances: yes\nwall clock after 2020: yes\nrandom differs: yes\n");
 }
 
-TEST(Preview1Parity, TcpEchoOnAPreopenedListener) {
-  // As a preview1 module, tcp_echo_once accepts on fd 3 and echoes. jco's
-  // preview1 adapter implements sock_accept/sock_recv/sock_send as
-  // `unreachable`, so the same program as a component traps in the adapter
-  // (wasmtime behaves the same); wasi:sockets itself is served by the host
-  // (WasiHost.* tests). If jco's adapter ever implements them, this test
-  // fails and must become a parity check.
+TEST(Preview1Parity, TcpEcho) {
+  // As a preview1 module, tcp_echo_once accepts on the listener passed as
+  // fd 3. As a WASI 0.2 component it has no preopened sockets: the glue
+  // creates that listener through wasi:sockets (tcp-create-socket, bind,
+  // listen) at the address in WASIP2_GLUE_TCPLISTEN, which needs the
+  // sockets capability.
+  const std::string message = "ping over tcp";
   uint16_t port = 0;
   WasiConfig module_config;
   module_config.args = {"tcp_echo_once"};
   module_config.listeners = {wasmlet::testing::listen_loopback(port)};
   std::string echoed;
-  std::thread client([&] {
-    int fd = wasmlet::testing::connect_loopback(port);
-    const std::string message = "ping over tcp";
-    ASSERT_EQ(::write(fd, message.data(), message.size()), ssize_t(message.size()));
-    ::shutdown(fd, SHUT_WR);
-    char buf[64];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, size_t(n));
-    ::close(fd);
-  });
+  std::thread client([&] { echoed = echo_client(port, message); });
   Result p1 = as_module("tcp_echo_once", module_config);
   client.join();
   EXPECT_EQ(p1.status, 0) << p1.err;
   EXPECT_EQ(p1.out, "echoed\n");
-  EXPECT_EQ(echoed, "ping over tcp");
+  EXPECT_EQ(echoed, message);
 
+  auto path = component_test::wasip2_component_path("tcp_echo_once");
+  if (!fs::exists(path)) GTEST_SKIP() << "preview1 half checked; " << path << " was not built (jco missing: npm ci)";
+  uint16_t p2_port = wasmlet::testing::free_port();
+  WasiConfig config;
+  config.args = {"tcp_echo_once"};
+  config.env = {"WASIP2_GLUE_TCPLISTEN=127.0.0.1:" + std::to_string(p2_port)};
+  std::string p2_echoed, skip;
+  std::thread p2_client([&] { p2_echoed = echo_client(p2_port, message); });
+  auto p2 = as_component(path, config, skip, component::WasiHostOptions{.allow_sockets = true});
+  ASSERT_TRUE(p2) << skip;
+  p2_client.join();
+  EXPECT_EQ(p2->status, p1.status) << p2->err;
+  EXPECT_EQ(p2->out, p1.out);
+  EXPECT_EQ(p2->err, p1.err);
+  EXPECT_EQ(p2_echoed, echoed);
+}
+
+TEST(Preview1Parity, TcpEchoWithoutTheSocketsCapability) {
+  // Without the capability wasi:sockets answers access-denied: the
+  // component cannot listen, as a preview1 module cannot without a listener.
+  uint16_t port = wasmlet::testing::free_port();
+  WasiConfig config;
+  config.args = {"tcp_echo_once"};
+  config.env = {"WASIP2_GLUE_TCPLISTEN=127.0.0.1:" + std::to_string(port)};
+  std::string skip;
+  auto p2 = as_component(component_test::wasip2_component_path("tcp_echo_once"), config, skip);
+  if (!p2) GTEST_SKIP() << skip;
+  EXPECT_EQ(p2->status, 1);
+  EXPECT_EQ(p2->out, "accept failed: errno 2\n");  // __WASI_ERRNO_ACCES
+  int fd = wasmlet::testing::connect_loopback(port);
+  EXPECT_LT(fd, 0) << "nothing may listen on port " << port;
+  if (fd >= 0) ::close(fd);
+
+  Result p1 = as_module("tcp_echo_once", WasiConfig{{"tcp_echo_once"}, {}, {}, {}, {}, {}});
+  EXPECT_EQ(p1.status, 1);
+  EXPECT_EQ(p1.out, "accept failed: errno 8\n");  // __WASI_ERRNO_BADF: fd 3 is no socket
+}
+
+TEST(Preview1Parity, AdapterOnlyComponentTrapsOnPreview1Sockets) {
+  // jco's preview1 adapter implements sock_accept/sock_recv/sock_send as
+  // `unreachable` (wasmtime behaves the same). If jco's adapter ever
+  // implements them, this test fails and must become a parity check.
   auto path = component_test::component_path("tcp_echo_once");
   if (!fs::exists(path)) GTEST_SKIP() << path << " was not built (jco missing: npm ci)";
   Engine engine;
@@ -161,10 +232,8 @@ TEST(Preview1Parity, TcpEchoOnAPreopenedListener) {
   Store store(engine);
   WasiConfig config;
   config.args = {"tcp_echo_once"};
-  uint16_t unused = 0;
-  config.listeners = {wasmlet::testing::listen_loopback(unused)};
   config.output = [](OutputStream, std::span<const uint8_t>) {};
-  component::WasiHost host(std::move(config));
+  component::WasiHost host(std::move(config), component::WasiHostOptions{.allow_sockets = true});
   Outcome o = component::run_component(store, c, host);
   ASSERT_TRUE(o.trapped()) << "status " << o.status();
   EXPECT_EQ(o.trap.kind, TrapKind::Unreachable) << o.trap.to_string();

@@ -115,6 +115,50 @@ TEST_F(Lifecycle, RunsACommandComponent) {
   EXPECT_EQ(r.out, "hello\nx\n");
 }
 
+TEST_F(Lifecycle, ComponentExitCodeAndSocketsCapability) {
+  // tests/component's wasip2 builds: exit codes through
+  // wasi:cli/exit.exit-with-code, a listener through wasi:sockets.
+  auto components = std::filesystem::path(COMPONENT_DIR);
+  auto exit_code = components / "exit_code.wasip2.component.wasm";
+  auto echo = components / "tcp_echo_once.wasip2.component.wasm";
+  if (!std::filesystem::exists(exit_code)) GTEST_SKIP() << exit_code << " was not built (jco missing: npm ci)";
+  rt->create(id, service(exit_code.string(), {"42"}));
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 42) << rt->state(id).to_string();
+
+  // A standard service without wasm.capabilities has the sockets capability.
+  uint16_t port = testing::free_port();
+  auto spec = service(echo.string());
+  spec.env = {{"WASIP2_GLUE_TCPLISTEN", "127.0.0.1:" + std::to_string(port)}};
+  InstanceId server{"echo", 1};
+  rt->create(server, spec);
+  rt->start(server);
+  std::string echoed;
+  int fd = -1;
+  for (int i = 0; i < 1000 && fd < 0; ++i) {
+    fd = testing::connect_loopback(port);
+    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(fd, 0) << "the component never listened on " << port << ": " << rt->state(server).to_string();
+  ASSERT_EQ(::write(fd, "via the runtime", 15), 15);
+  ::shutdown(fd, SHUT_WR);
+  char buf[64];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, size_t(n));
+  ::close(fd);
+  EXPECT_EQ(rt->wait(server), 0) << rt->state(server).to_string();
+  EXPECT_EQ(echoed, "via the runtime");
+  EXPECT_EQ(messages(server), std::vector<std::string>{"echoed"});
+
+  // With the capability off, wasi:sockets answers access-denied.
+  spec.wasm = WasmConfig{};
+  spec.wasm->capabilities = WasmCapabilities{};  // sockets: false
+  InstanceId denied{"echo", 2};
+  rt->create(denied, spec);
+  rt->start(denied);
+  EXPECT_EQ(rt->wait(denied), 1);
+  EXPECT_EQ(messages(denied), std::vector<std::string>{"accept failed: errno 2"});
+}
+
 TEST_F(Lifecycle, EnvAndArgsReachTheGuest) {  // seed: test_env_vars_available_in_context, test_args_available_in_context
   auto spec = service(fixture("rt_env_args"), {"arg1", "arg2", "--flag"});
   spec.env = {{"MY_VAR", "my_value"}, {"ANOTHER_VAR", "another_value"}};
