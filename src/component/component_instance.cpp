@@ -129,21 +129,28 @@ class Runner {
   }
 
   Outcome run() {
-    auto run_name = c_.run_export();
-    if (!run_name) link_error(c_.name(), "exports no wasi:cli/run@0.2.x instance: it is not a WASI command component");
+    auto entry = c_.entry_point();
+    if (!entry)
+      link_error(c_.name(), "exports no wasi:cli/run@0.2.x instance and no function \"_start\" or \"main\": it is "
+                            "not a WASI command component");
     Frame& top = frames_.emplace_back();
     try {
       walk(top, c_.definition(), true);
     } catch (const StartFailed& f) {
       return f.outcome;
     }
-    auto it = top.exports.find(*run_name);
+    auto it = top.exports.find(entry->name);
+    if (!entry->wasi_cli_run) {
+      if (it == top.exports.end() || it->second.kind != Item::Kind::Func)
+        link_error(c_.name(), fmt::format("export \"{}\" is not a function", entry->name));
+      return call_entry(*it->second.func, entry->name);
+    }
     if (it == top.exports.end() || it->second.kind != Item::Kind::Instance)
-      link_error(c_.name(), fmt::format("export {} is not an instance", *run_name));
+      link_error(c_.name(), fmt::format("export {} is not an instance", entry->name));
     auto f = it->second.instance->exports.find("run");
     if (f == it->second.instance->exports.end() || f->second.kind != Item::Kind::Func)
-      link_error(c_.name(), fmt::format("{} has no function \"run\"", *run_name));
-    return call_run(*f->second.func);
+      link_error(c_.name(), fmt::format("{} has no function \"run\"", entry->name));
+    return call_entry(*f->second.func, entry->name + "#run");
   }
 
  private:
@@ -499,10 +506,25 @@ class Runner {
     }
   }
 
-  Outcome call_run(const ComponentFunc& run) {
-    if (!run.core) link_error(c_.name(), "wasi:cli/run#run is not lifted from a core function");
+  // The exit status an entry point's result stands for (wasi:cli/exit, when
+  // called, ends the run before this).
+  static int exit_code_of(const Type& type, const Val& value) {
+    switch (type.kind) {
+      case TypeKind::Result: return value.index == 0 ? 0 : 1;
+      case TypeKind::S8: case TypeKind::U8: case TypeKind::S16: case TypeKind::U16:
+      case TypeKind::S32: case TypeKind::U32: case TypeKind::S64: case TypeKind::U64:
+        return int(value.i);
+      default: return 0;
+    }
+  }
+
+  Outcome call_entry(const ComponentFunc& run, const std::string& label) {
+    if (!run.core) link_error(c_.name(), fmt::format("{} is not lifted from a core function", label));
+    if (!run.type->params.empty())
+      link_error(c_.name(), fmt::format("{} takes parameters ({}); an entry point takes none", label,
+                                        run.type->to_string()));
     auto& core = *run.core;
-    if (!core.guest) link_error(c_.name(), "wasi:cli/run#run is a host function");
+    if (!core.guest) link_error(c_.name(), fmt::format("{} is a host function", label));
     Outcome o = store_.call(*core.guest, {});
     if (!o.returned()) return o;
     Outcome result;
@@ -515,7 +537,7 @@ class Runner {
       std::vector<TypePtr> rt = {run.type->result};
       try {
         auto vals = lift_flat_values(cx, kMaxFlatResults, o.results, rt);
-        result.exit_code = vals.at(0).index == 0 ? 0 : 1;
+        result.exit_code = exit_code_of(*run.type->result, vals.at(0));
       } catch (const AbiTrap& e) {
         result.kind = Outcome::Kind::Trapped;
         result.trap.kind = TrapKind::HostError;
@@ -574,6 +596,14 @@ std::optional<std::string> CompiledComponent::run_export() const {
     auto [iface, version] = split_interface_version(e.name);
     if (iface == "wasi:cli/run" && (version.empty() || version.rfind("0.2", 0) == 0)) return e.name;
   }
+  return std::nullopt;
+}
+
+std::optional<CompiledComponent::EntryPoint> CompiledComponent::entry_point() const {
+  if (auto run = run_export()) return EntryPoint{*run, true};
+  for (const char* name : {"_start", "main"})
+    for (auto& e : impl_->validated.type.exports)
+      if (e.name == name && e.type.kind == ExternDesc::Kind::Func) return EntryPoint{name, false};
   return std::nullopt;
 }
 

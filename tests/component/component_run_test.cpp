@@ -58,15 +58,37 @@ TEST(ComponentRun, WasiCliExitSetsTheExitCode) {
   EXPECT_EQ(r.out, "hello\na\nb\n");
 }
 
-TEST(ComponentRun, ComponentsWithoutWasiCliRunAreRefused) {
+TEST(ComponentRun, ComponentsWithoutAnEntryPointAreRefused) {
   // A well-formed component holding only a custom section.
   std::vector<uint8_t> bytes = {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x00, 0x02, 0x01, 'x'};
   try {
     run(bytes, {"x"});
     FAIL() << "ran a component without wasi:cli/run";
   } catch (const LinkError& e) {
-    EXPECT_NE(std::string(e.what()).find("exports no wasi:cli/run"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("exports no wasi:cli/run@0.2.x instance and no function \"_start\" or "
+                                         "\"main\""),
+              std::string::npos)
+        << e.what();
   }
+}
+
+TEST(ComponentRun, WithoutWasiCliRunStartIsCalledBeforeMain) {
+  REQUIRE_COMPONENT(bytes, "entry_start_and_main");
+  Engine engine;
+  auto c = CompiledComponent::compile(engine, bytes, "entry_start_and_main");
+  ASSERT_TRUE(c.entry_point());
+  EXPECT_EQ(c.entry_point()->name, "_start");
+  EXPECT_FALSE(c.entry_point()->wasi_cli_run);
+  RunResult r = run(bytes, {"x"});
+  ASSERT_TRUE(r.outcome.exited()) << r.outcome.trap.to_string();
+  EXPECT_EQ(r.outcome.exit_code, 1);  // its wasi:cli/exit(err), not main's 42
+}
+
+TEST(ComponentRun, MainsResultIsTheExitCode) {
+  REQUIRE_COMPONENT(bytes, "entry_main_only");
+  RunResult r = run(bytes, {"x"});
+  ASSERT_TRUE(r.outcome.exited()) << r.outcome.trap.to_string();
+  EXPECT_EQ(r.outcome.exit_code, 42);
 }
 
 TEST(ComponentRun, JcoCommandComponentsRun) {

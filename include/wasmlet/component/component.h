@@ -46,6 +46,14 @@ class CompiledComponent {
   const ValidatedComponent& validated() const;
   // The wasi:cli/run@0.2.x export name, if the component has one.
   std::optional<std::string> run_export() const;
+  // What run_component calls: the wasi:cli/run@0.2.x instance's `run`, else
+  // a function exported as "_start", else one exported as "main" (taking no
+  // parameters; as seed 000 falls back). nullopt if there is none.
+  struct EntryPoint {
+    std::string name;  // the export's name
+    bool wasi_cli_run = false;
+  };
+  std::optional<EntryPoint> entry_point() const;
   const Module& core_module(const CoreModuleDef& def) const;
 
   struct Impl;
@@ -55,9 +63,11 @@ class CompiledComponent {
   std::shared_ptr<const Impl> impl_;
 };
 
-// Instantiates `component` in `store` against `host` and calls its
-// wasi:cli/run export. Throws LinkError when an import cannot be satisfied
-// (naming it) or the component exports no wasi:cli/run.
+// Instantiates `component` in `store` against `host` and calls its entry
+// point (wasi:cli/run, else "_start", else "main"). The exit code is that of
+// wasi:cli/exit, else the entry's result: ok/err -> 0/1, an integer as is,
+// none -> 0. Throws LinkError when an import cannot be satisfied (naming it)
+// or the component has no entry point.
 Outcome run_component(Store& store, const CompiledComponent& component, WasiHost& host);
 
 }  // namespace wasmlet::component
