@@ -49,11 +49,7 @@ TEST(ComponentCli, AllowSocketsLetsAComponentListen) {
   uint16_t port = free_port();
   std::string echoed;
   std::thread client([&] {
-    int fd = -1;
-    for (int i = 0; i < 1000 && fd < 0; ++i) {
-      fd = connect_loopback(port);
-      if (fd < 0) std::this_thread::sleep_for(10ms);
-    }
+    int fd = connect_loopback_when_listening(port);
     ASSERT_GE(fd, 0) << "nothing listened on " << port;
     ASSERT_EQ(::write(fd, "over the cli", 12), 12);
     ::shutdown(fd, SHUT_WR);

@@ -94,14 +94,10 @@ void expect_parity(const std::string& name, const std::function<WasiConfig()>& c
 }
 
 // A client for tcp_echo_once: connects (retrying while the guest is still
-// starting, up to 10 s), sends `message`, shuts down its write side and
+// starting), sends `message`, shuts down its write side and
 // collects the echo.
 std::string echo_client(uint16_t port, const std::string& message) {
-  int fd = -1;
-  for (int i = 0; i < 1000 && fd < 0; ++i) {
-    fd = wasmlet::testing::connect_loopback(port);
-    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  int fd = wasmlet::testing::connect_loopback_when_listening(port);
   if (fd < 0) return "<nothing accepted on port " + std::to_string(port) + ">";
   if (::write(fd, message.data(), message.size()) != ssize_t(message.size())) return "<write failed>";
   ::shutdown(fd, SHUT_WR);

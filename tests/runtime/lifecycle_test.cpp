@@ -134,11 +134,7 @@ TEST_F(Lifecycle, ComponentExitCodeAndSocketsCapability) {
   rt->create(server, spec);
   rt->start(server);
   std::string echoed;
-  int fd = -1;
-  for (int i = 0; i < 1000 && fd < 0; ++i) {
-    fd = testing::connect_loopback(port);
-    if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  int fd = testing::connect_loopback_when_listening(port);
   ASSERT_GE(fd, 0) << "the component never listened on " << port << ": " << rt->state(server).to_string();
   ASSERT_EQ(::write(fd, "via the runtime", 15), 15);
   ::shutdown(fd, SHUT_WR);

@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
+#include <thread>
 
 namespace wasmlet::testing {
 
@@ -52,6 +54,17 @@ inline int connect_loopback(uint16_t port) {
     return -1;
   }
   return fd;
+}
+
+// connect_loopback, retried every 10 ms while nothing accepts yet (a guest
+// that creates its own listener may still be starting); -1 after `within`.
+inline int connect_loopback_when_listening(uint16_t port, std::chrono::milliseconds within = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    int fd = connect_loopback(port);
+    if (fd >= 0 || std::chrono::steady_clock::now() >= deadline) return fd;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 }  // namespace wasmlet::testing
