@@ -8,6 +8,12 @@ namespace wasmlet::cli {
 // The process exit status a command's callback decided on (main returns it).
 inline int exit_status = 0;
 
+// Name, description and --version of the root app (src/cli/app.cpp).
+void configure_root(CLI::App& app);
+// Parses argv and runs the chosen command; returns the process exit status
+// (2 for usage errors, 1 for other errors, else the command's).
+int parse_and_run(CLI::App& app, int argc, char** argv);
+
 // `wasmlet run`: run a WASI program (src/cli/run_command.cpp).
 void register_run_command(CLI::App& app);
 // `wasmlet compile`: precompile a module for the AOT tier (src/cli/run_command.cpp).

@@ -1,30 +1,42 @@
 // wasmlet: run WebAssembly programs the way a container runtime runs images.
-#include <CLI/CLI.hpp>
+//
+// This binary starts programs: `run` and `compile` link only the engine, so
+// it loads no libcurl, sqlite or HTTP server and a hello world starts in a
+// few milliseconds (docs/performance.md). Every other command (pull, serve,
+// ps, plugin, --help...) is handed, with the same arguments, to
+// wasmlet-full, installed next to it (src/cli/full_main.cpp).
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "cli/commands.h"
-#include "wasmlet/error.h"
+
+namespace {
+
+int exec_full_cli(char** argv) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto full = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "wasmlet-full";
+  ::execv(full.c_str(), argv);
+  int err = errno;
+  std::cerr << "wasmlet: error: cannot start " << full.string() << ": " << std::strerror(err)
+            << " (wasmlet runs `run` and `compile` itself and hands every other command to wasmlet-full, which is "
+               "installed next to it)\n";
+  return 127;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"wasmlet: a WebAssembly runtime for workloads and plugins", "wasmlet"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", "wasmlet 0.1.0");
+  std::string_view verb = argc > 1 ? argv[1] : "";
+  if (verb != "run" && verb != "compile" && verb != "--version") return exec_full_cli(argv);
+  CLI::App app;
+  wasmlet::cli::configure_root(app);
   wasmlet::cli::register_run_command(app);
   wasmlet::cli::register_compile_command(app);
-  wasmlet::cli::register_image_commands(app);
-  wasmlet::cli::register_runtime_commands(app);
-  wasmlet::cli::register_plugin_commands(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const wasmlet::UsageError& e) {
-    std::cerr << "wasmlet: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "wasmlet: error: " << e.what() << "\n";
-    return 1;
-  }
-  return wasmlet::cli::exit_status;
+  return wasmlet::cli::parse_and_run(app, argc, argv);
 }

@@ -1,0 +1,31 @@
+// The root app both binaries share: its name, version and error handling.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "wasmlet/error.h"
+
+namespace wasmlet::cli {
+
+void configure_root(CLI::App& app) {
+  app.name("wasmlet");
+  app.description("wasmlet: a WebAssembly runtime for workloads and plugins");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "wasmlet 0.1.0");
+}
+
+int parse_and_run(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const wasmlet::UsageError& e) {
+    std::cerr << "wasmlet: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "wasmlet: error: " << e.what() << "\n";
+    return 1;
+  }
+  return exit_status;
+}
+
+}  // namespace wasmlet::cli
