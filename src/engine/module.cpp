@@ -63,16 +63,43 @@ ExternKind extern_kind_of(wabt::ExternalKind kind) {
   return ExternKind::Func;
 }
 
+Limits limits_of(const wabt::Limits& l) {
+  return Limits{l.initial, l.has_max ? std::optional<uint64_t>(l.max) : std::nullopt};
+}
+
+ExternType table_type(const wabt::Table& t) {
+  return ExternType{ExternKind::Table, {}, limits_of(t.elem_limits), detail::from_wabt(t.elem_type), false};
+}
+ExternType memory_type(const wabt::Memory& m) {
+  return ExternType{ExternKind::Memory, {}, limits_of(m.page_limits), ValType::I32, false};
+}
+ExternType global_type(const wabt::Global& g) {
+  return ExternType{ExternKind::Global, {}, {}, detail::from_wabt(g.type), g.mutable_};
+}
+
 void describe_interface(const wabt::Module& ir, ModuleImpl& impl) {
   for (const wabt::Import* import : ir.imports) {
     ImportInfo info{import->module_name, import->field_name, extern_kind_of(import->kind()), {}};
-    if (auto* func = wabt::dyn_cast<wabt::FuncImport>(import)) info.type = func_type_of(func->func.decl.sig);
+    ExternType type{info.kind, {}, {}, ValType::I32, false};
+    if (auto* func = wabt::dyn_cast<wabt::FuncImport>(import)) info.type = type.func = func_type_of(func->func.decl.sig);
+    if (auto* t = wabt::dyn_cast<wabt::TableImport>(import)) type = table_type(t->table);
+    if (auto* m = wabt::dyn_cast<wabt::MemoryImport>(import)) type = memory_type(m->memory);
+    if (auto* g = wabt::dyn_cast<wabt::GlobalImport>(import)) type = global_type(g->global);
     impl.imports.push_back(std::move(info));
+    impl.import_types.push_back(std::move(type));
   }
   for (const wabt::Export* export_ : ir.exports) {
     ExportInfo info{export_->name, extern_kind_of(export_->kind), {}};
-    if (export_->kind == wabt::ExternalKind::Func) info.type = func_type_of(ir.GetFunc(export_->var)->decl.sig);
+    ExternType type{info.kind, {}, {}, ValType::I32, false};
+    switch (export_->kind) {
+      case wabt::ExternalKind::Func: info.type = type.func = func_type_of(ir.GetFunc(export_->var)->decl.sig); break;
+      case wabt::ExternalKind::Table: type = table_type(*ir.GetTable(export_->var)); break;
+      case wabt::ExternalKind::Memory: type = memory_type(*ir.GetMemory(export_->var)); break;
+      case wabt::ExternalKind::Global: type = global_type(*ir.GetGlobal(export_->var)); break;
+      case wabt::ExternalKind::Tag: break;
+    }
     impl.exports.push_back(std::move(info));
+    impl.export_types.push_back(std::move(type));
   }
 }
 

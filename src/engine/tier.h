@@ -87,6 +87,8 @@ struct ModuleImpl {
   std::vector<uint8_t> metered;  // the binary after the metering rewrite: what tiers execute
   std::vector<ImportInfo> imports;  // the guest's own imports (not wasmlet's metering import)
   std::vector<ExportInfo> exports;  // the guest's own exports
+  // Declared types (limits, element and global types), parallel to imports and exports.
+  std::vector<ExternType> import_types, export_types;
   std::vector<std::string> function_names;  // by function index of the metered binary
   std::vector<std::pair<std::string, std::vector<uint8_t>>> custom_sections;
   std::shared_ptr<const TierModule> tier;

@@ -29,31 +29,7 @@ std::optional<Tier> parse_tier(const std::string& name) {
 
 namespace wasmlet::detail {
 
-namespace {
-
-// Only the interpreter links tables, memories and globals between instances
-// (one wabt store per Store); the AOT tier links host functions only.
-const ImportInfo* first_non_function_import(const ModuleImpl& module) {
-  for (const auto& import : module.imports)
-    if (import.kind != ExternKind::Func) return &import;
-  return nullptr;
-}
-
-void note(const EngineConfig& config, const std::string& message) {
-  if (config.on_note) return config.on_note(message);
-  std::fprintf(stderr, "wasmlet: note: %s\n", message.c_str());
-}
-
-}  // namespace
-
 std::shared_ptr<const TierModule> compile_for_tier(const Engine& engine, const ModuleImpl& module) {
-  if (engine.config().tier != Tier::Interpreter)
-    if (const ImportInfo* import = first_non_function_import(module)) {
-      note(engine.config(), fmt::format("{}: running in the interpreter: it imports {} {}.{}, and only the interpreter "
-                                        "links memories, tables and globals between instances",
-                                        module.name, to_string(import->kind), import->module, import->name));
-      return compile_interp(module);
-    }
   switch (engine.config().tier) {
     case Tier::Interpreter: return compile_interp(module);
     case Tier::Aot: return aot::compile_aot(engine, module, aot::Policy::Always);

@@ -1,7 +1,8 @@
 // Instances linked to each other in one Store: Externs of every kind,
 // spec type checks on import, nested calls, and the Store's limits applied
-// to all instances together. Interpreter tier (the tier that links
-// non-function externs; the AOT tier hands such modules to it).
+// to all instances together. Every test runs in both tiers
+// (Linking.Test/interp, Linking.Test/aot): both link memories, tables and
+// globals between instances of their own tier.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,8 +18,6 @@ using namespace wasmlet;
 using namespace wasmlet::testing;
 
 namespace {
-
-Module load(Engine& engine, const std::string& name) { return Module::from_file(engine, fixture(name)); }
 
 std::vector<Value> i32s(std::initializer_list<int32_t> values) {
   std::vector<Value> out;
@@ -45,11 +44,10 @@ std::string link_error(const std::function<void()>& f) {
   return "no LinkError";
 }
 
-class Linking : public ::testing::Test {
+class Linking : public TierTest {
  protected:
-  Engine engine;
-  Module provider_module = load(engine, "link_provider");
-  Module consumer_module = load(engine, "link_consumer");
+  const Module& provider_module() const { return module("link_provider"); }
+  const Module& consumer_module() const { return module("link_consumer"); }
 
   Linker consumer_linker(Instance& provider) {
     Linker linker = compute_linker();  // host.add_one
@@ -60,9 +58,9 @@ class Linking : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(Linking, GetExportReturnsEveryKind) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
+TEST_P(Linking, GetExportReturnsEveryKind) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   EXPECT_EQ(provider.get_export("memory")->kind(), ExternKind::Memory);
   EXPECT_EQ(provider.get_export("table")->kind(), ExternKind::Table);
   EXPECT_EQ(provider.get_export("counter")->kind(), ExternKind::Global);
@@ -77,10 +75,10 @@ TEST_F(Linking, GetExportReturnsEveryKind) {
   EXPECT_EQ(&fn->store(), &store);
 }
 
-TEST_F(Linking, MemoryIsSharedNotCopied) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
-  Instance consumer = Instance::create(store, consumer_module, consumer_linker(provider));
+TEST_P(Linking, MemoryIsSharedNotCopied) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
+  Instance consumer = Instance::create(store, consumer_module(), consumer_linker(provider));
   ASSERT_TRUE(consumer.start_outcome().returned());
   provider.call("store", i32s({64, 12345}));
   EXPECT_EQ(result(consumer.call("read", i32s({64}))), 12345);
@@ -96,25 +94,25 @@ TEST_F(Linking, MemoryIsSharedNotCopied) {
   EXPECT_EQ(result(provider.call("load", i32s({65536 + 8}))), 77);
 }
 
-TEST_F(Linking, GlobalsAndFunctionsAreLinked) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
-  Instance consumer = Instance::create(store, consumer_module, consumer_linker(provider));
+TEST_P(Linking, GlobalsAndFunctionsAreLinked) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
+  Instance consumer = Instance::create(store, consumer_module(), consumer_linker(provider));
   EXPECT_EQ(result(consumer.call("bump")), 1);
   EXPECT_EQ(result(consumer.call("bump")), 2);
   EXPECT_EQ(result(provider.call("counter_value")), 2);
   EXPECT_EQ(result(consumer.call("quadruple", i32s({5}))), 20);
 }
 
-TEST_F(Linking, FuncrefTablesHoldFunctionsOfOtherInstancesAndHostFunctions) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
+TEST_P(Linking, FuncrefTablesHoldFunctionsOfOtherInstancesAndHostFunctions) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   // Before the consumer's element segment runs, slot 1 is empty.
   Outcome empty = provider.call("dispatch", i32s({1, 10}));
   ASSERT_TRUE(empty.trapped());
   EXPECT_EQ(empty.trap.kind, TrapKind::UninitializedElement) << empty.trap.to_string();
   {
-    Instance consumer = Instance::create(store, consumer_module, consumer_linker(provider));
+    Instance consumer = Instance::create(store, consumer_module(), consumer_linker(provider));
     EXPECT_EQ(result(provider.call("dispatch", i32s({1, 10}))), 11);   // host.add_one
     EXPECT_EQ(result(provider.call("dispatch", i32s({2, 10}))), -10);  // the consumer's $negate
     EXPECT_EQ(result(provider.call("dispatch", i32s({3, 10}))), 20);   // provider.double, re-exported
@@ -124,24 +122,24 @@ TEST_F(Linking, FuncrefTablesHoldFunctionsOfOtherInstancesAndHostFunctions) {
   EXPECT_EQ(result(provider.call("dispatch", i32s({2, 5}))), -5);
 }
 
-TEST_F(Linking, StoreCallCallsAFunctionExtern) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
+TEST_P(Linking, StoreCallCallsAFunctionExtern) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   Extern fn = *provider.get_export("double");
   EXPECT_EQ(result(store.call(fn, i32s({21}))), 42);
   EXPECT_THROW(store.call(fn, {}), UsageError);
   EXPECT_THROW(store.call(*provider.get_export("memory"), {}), UsageError);
-  Store other(engine);
+  Store other(engine());
   EXPECT_THROW(other.call(fn, i32s({1})), UsageError);
 }
 
-TEST_F(Linking, MismatchedImportsAreLinkErrorsNamingTheImport) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
+TEST_P(Linking, MismatchedImportsAreLinkErrorsNamingTheImport) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   auto with = [&](const char* import, const char* provided) {
     Linker linker = consumer_linker(provider);
     linker.define("provider", import, *provider.get_export(provided));
-    return link_error([&] { Instance::create(store, consumer_module, linker); });
+    return link_error([&] { Instance::create(store, consumer_module(), linker); });
   };
   // A function of the wrong type.
   std::string e = with("double", "store");
@@ -157,27 +155,27 @@ TEST_F(Linking, MismatchedImportsAreLinkErrorsNamingTheImport) {
   EXPECT_NE(e.find("global mut i32, but the global has type global i32"), std::string::npos) << e;
   // A missing memory names the import and how to provide one.
   Linker missing = compute_linker();
-  e = link_error([&] { Instance::create(store, consumer_module, missing); });
+  e = link_error([&] { Instance::create(store, consumer_module(), missing); });
   EXPECT_NE(e.find("provider.memory"), std::string::npos) << e;
   // An Extern of another Store.
-  Store other(engine);
-  Instance foreign = Instance::create(other, provider_module, Linker{});
+  Store other(engine());
+  Instance foreign = Instance::create(other, provider_module(), Linker{});
   Linker cross = compute_linker();
   define_all(cross, foreign, "provider");
-  e = link_error([&] { Instance::create(store, consumer_module, cross); });
+  e = link_error([&] { Instance::create(store, consumer_module(), cross); });
   EXPECT_NE(e.find("another Store"), std::string::npos) << e;
 }
 
-TEST_F(Linking, MemoryLimitsAreCheckedAsTheSpecSays) {
+TEST_P(Linking, MemoryLimitsAreCheckedAsTheSpecSays) {
   // link_consumer imports (memory 1); a provider memory of 1..4 pages fits.
   // A module that wants at least 3 pages does not fit a 1-page memory.
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
-  Module big = load(engine, "link_memory_owner");  // exports a 1-page memory without maximum
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
+  const Module& big = module("link_memory_owner");  // exports a 1-page memory without maximum
   Instance owner = Instance::create(store, big, Linker{});
   Linker linker = consumer_linker(provider);
   linker.define("provider", "memory", *owner.get_export("memory"));
-  Instance ok = Instance::create(store, consumer_module, linker);  // min 1 <= 1, no max required
+  Instance ok = Instance::create(store, consumer_module(), linker);  // min 1 <= 1, no max required
   EXPECT_TRUE(ok.start_outcome().returned());
   ExternType wanted{ExternKind::Memory, {}, Limits{3, std::nullopt}, ValType::I32, false};
   auto why = extern_mismatch(wanted, owner.get_export("memory")->type());
@@ -192,13 +190,13 @@ TEST_F(Linking, MemoryLimitsAreCheckedAsTheSpecSays) {
   EXPECT_NE(why->find("exceeds"), std::string::npos) << *why;
 }
 
-TEST_F(Linking, AnInstanceDoesNotNeedItsLinkerOrTheInstanceItImportsFrom) {
-  Store store(engine);
+TEST_P(Linking, AnInstanceDoesNotNeedItsLinkerOrTheInstanceItImportsFrom) {
+  Store store(engine());
   std::optional<Instance> consumer;
   {
-    Instance provider = Instance::create(store, provider_module, Linker{});
+    Instance provider = Instance::create(store, provider_module(), Linker{});
     Linker linker = consumer_linker(provider);
-    consumer.emplace(Instance::create(store, consumer_module, linker));
+    consumer.emplace(Instance::create(store, consumer_module(), linker));
     provider.call("store", i32s({16, 99}));
   }
   EXPECT_EQ(result(consumer->call("read", i32s({16}))), 99);
@@ -221,22 +219,22 @@ Linker calling(const Extern& target, std::vector<Value> args, Outcome* seen) {
 
 }  // namespace
 
-TEST_F(Linking, ANestedCallReturnsToTheHostFunction) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
+TEST_P(Linking, ANestedCallReturnsToTheHostFunction) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   Outcome seen;
-  Instance outer = Instance::create(store, load(engine, "link_calls_host"),
+  Instance outer = Instance::create(store, module("link_calls_host"),
                                     calling(*provider.get_export("double"), i32s({4}), &seen));
   EXPECT_EQ(result(outer.call("run")), 1);
   EXPECT_EQ(result(seen), 8);
 }
 
-TEST_F(Linking, ATrapInANestedCallEndsTheOutermostCall) {
-  Store store(engine);
-  Instance provider = Instance::create(store, provider_module, Linker{});
+TEST_P(Linking, ATrapInANestedCallEndsTheOutermostCall) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   Outcome seen;
   // dispatch through an empty slot traps inside the nested call.
-  Instance outer = Instance::create(store, load(engine, "link_calls_host"),
+  Instance outer = Instance::create(store, module("link_calls_host"),
                                     calling(*provider.get_export("dispatch"), i32s({0, 1}), &seen));
   Outcome o = outer.call("run");
   ASSERT_TRUE(seen.trapped());
@@ -247,17 +245,17 @@ TEST_F(Linking, ATrapInANestedCallEndsTheOutermostCall) {
   EXPECT_EQ(result(provider.call("double", i32s({2}))), 4);
 }
 
-TEST_F(Linking, AnExitInANestedCallEndsTheOutermostCall) {
-  Store store(engine);
+TEST_P(Linking, AnExitInANestedCallEndsTheOutermostCall) {
+  Store store(engine());
   Linker exiting;
   exiting.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
                  [](Caller& caller, std::span<const Value> args, std::span<Value>) { caller.exit(args[0].as_i32()); });
-  Instance provider = Instance::create(store, provider_module, Linker{});
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   Linker linker = exiting;
   define_all(linker, provider, "provider");
-  Instance consumer = Instance::create(store, consumer_module, linker);  // puts the exiting host function in slot 1
+  Instance consumer = Instance::create(store, consumer_module(), linker);  // puts the exiting host function in slot 1
   Outcome seen;
-  Instance outer = Instance::create(store, load(engine, "link_calls_host"),
+  Instance outer = Instance::create(store, module("link_calls_host"),
                                     calling(*provider.get_export("dispatch"), i32s({1, 23}), &seen));
   Outcome o = outer.call("run");
   EXPECT_TRUE(seen.exited());
@@ -268,12 +266,12 @@ TEST_F(Linking, AnExitInANestedCallEndsTheOutermostCall) {
 
 // ---- the Store's limits cover every instance ----
 
-TEST_F(Linking, FuelIsOneBudgetForAllInstances) {
+TEST_P(Linking, FuelIsOneBudgetForAllInstances) {
   // The same work, split across two instances or done by one, costs the same.
   auto run = [&](bool split) {
-    Store store(engine, StoreLimits{.fuel = 10'000'000});
-    Instance a = Instance::create(store, provider_module, Linker{});
-    Instance b = Instance::create(store, provider_module, Linker{});
+    Store store(engine(), StoreLimits{.fuel = 10'000'000});
+    Instance a = Instance::create(store, provider_module(), Linker{});
+    Instance b = Instance::create(store, provider_module(), Linker{});
     if (split) {
       result(a.call("spin", i32s({50'000})));
       result(b.call("spin", i32s({50'000})));
@@ -287,9 +285,9 @@ TEST_F(Linking, FuelIsOneBudgetForAllInstances) {
   EXPECT_GT(one, 500'000u);
   EXPECT_EQ(one, two);
   // A budget that covers one instance's work but not both stops the second.
-  Store store(engine, StoreLimits{.fuel = one * 3 / 4});
-  Instance a = Instance::create(store, provider_module, Linker{});
-  Instance b = Instance::create(store, provider_module, Linker{});
+  Store store(engine(), StoreLimits{.fuel = one * 3 / 4});
+  Instance a = Instance::create(store, provider_module(), Linker{});
+  Instance b = Instance::create(store, provider_module(), Linker{});
   EXPECT_TRUE(a.call("spin", i32s({50'000})).returned());
   Outcome o = b.call("spin", i32s({50'000}));
   ASSERT_TRUE(o.trapped());
@@ -297,9 +295,9 @@ TEST_F(Linking, FuelIsOneBudgetForAllInstances) {
   EXPECT_LE(store.fuel_consumed(), one * 3 / 4 + 1000);
 }
 
-TEST_F(Linking, TheMemoryLimitCountsEveryInstancesMemory) {
-  Store store(engine, StoreLimits{.max_memory_bytes = 4 * 65536});
-  Module owner_module = load(engine, "link_memory_owner");
+TEST_P(Linking, TheMemoryLimitCountsEveryInstancesMemory) {
+  Store store(engine(), StoreLimits{.max_memory_bytes = 4 * 65536});
+  const Module& owner_module = module("link_memory_owner");
   Instance a = Instance::create(store, owner_module, Linker{});
   Instance b = Instance::create(store, owner_module, Linker{});
   EXPECT_EQ(store.memory_bytes(), 2u * 65536);
@@ -314,11 +312,11 @@ TEST_F(Linking, TheMemoryLimitCountsEveryInstancesMemory) {
   EXPECT_NE(e.find("other instances use"), std::string::npos) << e;
 }
 
-TEST_F(Linking, TheTimeoutAndInterruptStopANestedCall) {
-  Store store(engine, StoreLimits{.timeout = std::chrono::milliseconds(200)});
-  Instance provider = Instance::create(store, provider_module, Linker{});
+TEST_P(Linking, TheTimeoutAndInterruptStopANestedCall) {
+  Store store(engine(), StoreLimits{.timeout = std::chrono::milliseconds(200)});
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   Outcome seen;
-  Instance outer = Instance::create(store, load(engine, "link_calls_host"),
+  Instance outer = Instance::create(store, module("link_calls_host"),
                                     calling(*provider.get_export("spin"), i32s({-1}), &seen));  // ~4e9 iterations
   auto start = std::chrono::steady_clock::now();
   Outcome o = outer.call("run");
@@ -327,9 +325,9 @@ TEST_F(Linking, TheTimeoutAndInterruptStopANestedCall) {
   EXPECT_EQ(o.trap.kind, TrapKind::DeadlineExceeded) << o.trap.to_string();
   EXPECT_LT(took, std::chrono::seconds(3));
 
-  Store interrupted(engine);
-  Instance p2 = Instance::create(interrupted, provider_module, Linker{});
-  Instance o2 = Instance::create(interrupted, load(engine, "link_calls_host"),
+  Store interrupted(engine());
+  Instance p2 = Instance::create(interrupted, provider_module(), Linker{});
+  Instance o2 = Instance::create(interrupted, module("link_calls_host"),
                                  calling(*p2.get_export("spin"), i32s({-1}), &seen));
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -341,26 +339,62 @@ TEST_F(Linking, TheTimeoutAndInterruptStopANestedCall) {
   EXPECT_EQ(stopped.trap.kind, TrapKind::Interrupted) << stopped.trap.to_string();
 }
 
-// ---- tier selection ----
-
-TEST(LinkingTiers, ModulesImportingMemoriesRunInTheInterpreterWithANote) {
-  std::vector<std::string> notes;
-  EngineConfig config;
-  config.tier = Tier::Aot;
-  config.on_note = [&notes](const std::string& n) { notes.push_back(n); };
-  Engine aot(config);
-  Module consumer = Module::from_file(aot, fixture("link_consumer"));  // imports a memory: no C compiler involved
-  ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("running in the interpreter"), std::string::npos) << notes[0];
-  EXPECT_NE(notes[0].find("memory provider.memory"), std::string::npos) << notes[0];
-  Engine interp;
-  Store store(aot);
-  Instance provider = Instance::create(store, Module::from_file(interp, fixture("link_provider")), Linker{});
+TEST_P(Linking, FunctionsWrittenIntoAnotherInstancesTableRunThere) {
+  Store store(engine());
+  Instance provider = Instance::create(store, provider_module(), Linker{});
   Linker linker = compute_linker();
   define_all(linker, provider, "provider");
-  Instance instance = Instance::create(store, consumer, linker);
-  EXPECT_EQ(result(instance.call("quadruple", i32s({2}))), 8);
+  {
+    Instance writer = Instance::create(store, module("link_table_writer"), linker);
+    // table.set of a ref.func of an imported host function, at run time.
+    ASSERT_TRUE(writer.call("put_host", i32s({2})).returned());
+    // A trap in the writer's function, called through the provider's table,
+    // names the writer's function, in a call of the provider.
+    Outcome o = provider.call("dispatch", i32s({0, 1}));
+    ASSERT_TRUE(o.trapped());
+    EXPECT_EQ(o.trap.kind, TrapKind::Unreachable) << o.trap.to_string();
+    EXPECT_EQ(o.trap.function, "boom") << o.trap.to_string();
+  }
+  // The writer is gone; what it put into the table stays callable.
+  EXPECT_EQ(result(provider.call("dispatch", i32s({2, 41}))), 42);
+  EXPECT_EQ(provider.call("dispatch", i32s({0, 1})).trap.kind, TrapKind::Unreachable);
+  // A slot past the end of the shared table.
+  Outcome mismatch = provider.call("dispatch", i32s({5, 1}));
+  ASSERT_TRUE(mismatch.trapped());
+  EXPECT_EQ(mismatch.trap.kind, TrapKind::TableOutOfBounds) << mismatch.trap.to_string();
 }
+
+TEST_P(Linking, ModulesImportingMemoriesTablesAndGlobalsRunInTheEnginesTier) {
+  std::string why;
+  if (tier() == Tier::Aot && !have_c_compiler(&why)) GTEST_SKIP() << why;
+  // compile_for (support.h) fails if the AOT engine fell back with a note.
+  EXPECT_NO_THROW(compile_for(tier(), wat_to_wasm("(module (import \"p\" \"m\" (memory 1)) (import \"p\" \"t\" "
+                                                  "(table 1 funcref)) (import \"p\" \"g\" (global (mut i64))))",
+                                                  ""),
+                              "imports_items"));
+}
+
+TEST(LinkingTiers, MemoriesTablesAndGlobalsAreNotLinkedAcrossTiers) {
+  std::string why;
+  if (!have_c_compiler(&why)) GTEST_SKIP() << why;
+  // A native consumer cannot use an interpreter instance's memory: a
+  // LinkError that says so (the functions alone would link).
+  Store store(engine_for(Tier::Aot));
+  Instance provider = Instance::create(store, fixture_module(Tier::Interpreter, "link_provider"), Linker{});
+  Linker linker = compute_linker();
+  define_all(linker, provider, "provider");
+  std::string e = link_error([&] { Instance::create(store, fixture_module(Tier::Aot, "link_consumer"), linker); });
+  EXPECT_NE(e.find("provider.memory"), std::string::npos) << e;
+  EXPECT_NE(e.find("not an AOT-tier item"), std::string::npos) << e;
+  // And the other way round.
+  Instance native = Instance::create(store, fixture_module(Tier::Aot, "link_provider"), Linker{});
+  Linker to_interp = compute_linker();
+  define_all(to_interp, native, "provider");
+  e = link_error([&] { Instance::create(store, fixture_module(Tier::Interpreter, "link_consumer"), to_interp); });
+  EXPECT_NE(e.find("not an interpreter-tier item"), std::string::npos) << e;
+}
+
+WASMLET_TEST_IN_EVERY_TIER(Linking);
 
 // ---- Module::compile never aborts on a malformed name section ----
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WASMLET_AOT_ABI 9
+#define WASMLET_AOT_ABI 10
 
 /* One argument or result of a call across the boundary. */
 typedef union {
@@ -32,20 +32,30 @@ typedef struct {
    * instance context `ctx`: arguments in slots[0..], results written back.
    * `caller` is the return address in the calling guest function. */
   void (*call_import)(void* ctx, uint32_t index, wasmlet_slot* slots, void* caller);
+  /* The item (wasm_rt_memory_t*, wasm_rt_funcref_table_t*, pointer to a
+   * global's value) that import `index` of a memory, table or global is
+   * bound to: another instance's, linked by the engine. */
+  void* (*import_item)(void* ctx, uint32_t index);
+  /* Function types are process-wide, so that a funcref put into a table by
+   * one artifact passes another artifact's call_indirect type check. */
+  uint32_t (*register_func_type)(uint32_t params, uint32_t results, const uint8_t* types);
 } wasmlet_aot_host;
 
-enum { WASMLET_EXPORT_FUNC = 0, WASMLET_EXPORT_MEMORY = 2, WASMLET_EXPORT_GLOBAL = 3 };
+enum { WASMLET_EXPORT_FUNC = 0, WASMLET_EXPORT_TABLE = 1, WASMLET_EXPORT_MEMORY = 2, WASMLET_EXPORT_GLOBAL = 3 };
 
 typedef struct {
   const char* name;
   uint32_t kind;
   void (*invoke)(void* instance, wasmlet_slot* slots); /* functions */
-  void* (*get)(void* instance); /* memories (wasm_rt_memory_t*) and globals (pointer to the value) */
+  /* memories (wasm_rt_memory_t*), tables (wasm_rt_funcref_table_t* or
+   * wasm_rt_externref_table_t*) and globals (pointer to the value) */
+  void* (*get)(void* instance);
 } wasmlet_aot_export;
 
 typedef struct {
   const char* module;
   const char* name;
+  uint32_t kind; /* WASMLET_EXPORT_* numbering */
 } wasmlet_aot_import;
 
 /* A function in the guest section: first the module's defined functions in
@@ -61,7 +71,7 @@ typedef struct {
   uint32_t abi;
   const char* key; /* the cache key the artifact was built for */
   size_t instance_size;
-  uint64_t initial_memory_pages; /* all defined memories together */
+  uint64_t initial_memory_pages; /* all defined memories together (imported ones are not counted) */
   void (*init_module)(void); /* idempotent, thread-safe */
   void (*instantiate)(void* instance, void* ctx); /* runs the start function */
   void (*free_instance)(void* instance);

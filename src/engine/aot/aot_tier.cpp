@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 
 #include "engine/aot/aot_abi.h"
+#include "engine/aot/aot_extern.h"
+#include "engine/aot/aot_store.h"
 #include "engine/aot/artifact_cache.h"
 #include "engine/aot/c_codegen.h"
 #include "engine/aot/interrupt_watch.h"
@@ -122,41 +124,125 @@ class Artifact {
   mutable std::vector<std::pair<const char*, uint32_t>> by_address_;
 };
 
-class AotModule;
+TrapKind kind_of(uint32_t code) {
+  switch (code) {
+    case WASM_RT_TRAP_OOB: return TrapKind::MemoryOutOfBounds;
+    case WASM_RT_TRAP_INT_OVERFLOW: return TrapKind::IntegerOverflow;
+    case WASM_RT_TRAP_DIV_BY_ZERO: return TrapKind::IntegerDivideByZero;
+    case WASM_RT_TRAP_INVALID_CONVERSION: return TrapKind::InvalidConversion;
+    case WASM_RT_TRAP_UNREACHABLE: return TrapKind::Unreachable;
+    case WASM_RT_TRAP_CALL_INDIRECT: return TrapKind::IndirectCallTypeMismatch;
+    case WASM_RT_TRAP_EXHAUSTION: return TrapKind::StackExhausted;
+    case WASMLET_TRAP_TABLE_BOUNDS: return TrapKind::TableOutOfBounds;
+    case WASMLET_TRAP_NULL_ELEMENT: return TrapKind::UninitializedElement;
+    default: return TrapKind::Other;
+  }
+}
 
-class AotInstance final : public TierInstance, public MemorySource, public InstanceContext {
+// The interpreter's (wabt's) wording; out-of-bounds faults use the shared
+// wording of trap_messages.h.
+std::string message_of(TrapKind kind) {
+  switch (kind) {
+    case TrapKind::Unreachable: return "unreachable executed";
+    case TrapKind::IndirectCallTypeMismatch: return "indirect call signature mismatch";
+    case TrapKind::UninitializedElement: return "uninitialized table element";
+    case TrapKind::TableOutOfBounds: return "undefined table index";
+    default: return to_string(kind);
+  }
+}
+
+// One instance of an artifact. Shared: the instance and the Externs of its
+// memories, tables and globals own it, and the Store pins it if it imports
+// a table (aot_store.h).
+class AotInstance final : public MemorySource,
+                          public InstanceContext,
+                          public std::enable_shared_from_this<AotInstance> {
  public:
-  AotInstance(Store& store, const Module& module, const Linker& linker, std::shared_ptr<const Artifact> artifact,
-              bool guard_pages);
+  AotInstance(std::shared_ptr<AotStore> shared, const Module& module, const Linker& linker,
+              std::shared_ptr<const Artifact> artifact, bool guard_pages);
   ~AotInstance() override;
 
-  Outcome call(const ExportInfo& function, std::span<const Value> args) override;
+  Outcome call(const ExportInfo& function, std::span<const Value> args);
+  std::optional<Extern> get_export(const ExportInfo& e);
   GuestMemory memory() override;
-  const Outcome& start_outcome() const override { return start_; }
-  const Module& module() const override { return module_; }
+  const Outcome& start_outcome() const { return start_; }
+  const Module& module() const { return module_; }
   bool call_import(uint32_t index, wasmlet_slot* slots) noexcept override;
+  void* import_item(uint32_t index) noexcept override { return bindings_[index].item.item; }
 
  private:
   struct Binding {
     bool refuel = false;
-    const HostDefinition* host = nullptr;
+    // Copied: an instance may outlive the Linker it was made with.
+    std::optional<HostDefinition> host;
+    LinkedItem item;  // a memory, table or global of another instance
     std::string qualified;
   };
-  Outcome outcome_from_trap(const GuardedResult& result);
-  // Runs guest code with the Store's deadline armed, watched for stops if this build has no checks.
+  class CallDepth;
+  void link(const Linker& linker);
+  void check_memory_limit() const;
+  // The Outcome of a call that trapped or exited, here or in a nested call.
+  Outcome failure(const GuardedResult& result);
+  std::string function_of(const GuardedResult& result) const;
+  // Runs guest code, watched for stops if this build has no checks.
   GuardedResult run(void (*body)(void*), void* arg);
-  int64_t budget() const;
 
   Module module_;
   std::shared_ptr<const Artifact> artifact_;
   const wasmlet_aot_module& entry_;
   std::vector<Binding> bindings_;
   void* instance_ = nullptr;
-  std::optional<int> pending_exit_;
-  std::optional<TrapInfo> pending_trap_;
   Outcome start_;
   bool failed_start_ = false;
 };
+
+// One level of guest execution, as in the interpreter (InterpStore::CallDepth):
+// the outermost arms the deadline; each level settles fuel and memory.
+class AotInstance::CallDepth {
+ public:
+  explicit CallDepth(AotInstance& i) : s_(i.shared()), deadline_(i.store()) { s_.enter(); }
+  ~CallDepth() {
+    if (settle_ && s_.metered()) s_.settle();
+    s_.store().set_memory_bytes(s_.memory_bytes());
+    s_.leave();
+  }
+  // A start function that failed leaves no budget to read: refuel's count stays.
+  void keep_fuel_count() { settle_ = false; }
+
+ private:
+  AotStore& s_;
+  DeadlineScope deadline_;
+  bool settle_ = true;
+};
+
+// What Instance sees: forwards to the shared AotInstance.
+class AotTierInstance final : public TierInstance {
+ public:
+  explicit AotTierInstance(std::shared_ptr<AotInstance> instance) : i_(std::move(instance)) {}
+  Outcome call(const ExportInfo& function, std::span<const Value> args) override { return i_->call(function, args); }
+  std::optional<Extern> get_export(const ExportInfo& e) override { return i_->get_export(e); }
+  GuestMemory memory() override { return i_->memory(); }
+  const Outcome& start_outcome() const override { return i_->start_outcome(); }
+  const Module& module() const override { return i_->module(); }
+
+ private:
+  std::shared_ptr<AotInstance> i_;
+};
+
+bool imports_table(const Module& module) {
+  for (const auto& import : module.imports())
+    if (import.kind == ExternKind::Table) return true;
+  return false;
+}
+
+std::unique_ptr<TierInstance> make_instance(Store& store, const Module& module, const Linker& linker,
+                                            std::shared_ptr<const Artifact> artifact, bool guard_pages) {
+  auto shared = aot_store_of(store);
+  auto instance = std::make_shared<AotInstance>(shared, module, linker, std::move(artifact), guard_pages);
+  // Its functions may be in another instance's table now.
+  if (imports_table(module)) shared->pin(instance);
+  return std::make_unique<AotTierInstance>(std::move(instance));
+}
 
 // A module's AOT code. The build without checks is loaded up front; the
 // fuel-counting build is compiled (or loaded from the cache) the first time
@@ -172,7 +258,7 @@ class AotModule final : public TierModule {
         note_(std::move(note)) {}
 
   std::unique_ptr<TierInstance> instantiate(Store& store, const Module& module, const Linker& linker) const override {
-    if (!store.limits().fuel) return std::make_unique<AotInstance>(store, module, linker, unmetered_, guard_pages_);
+    if (!store.limits().fuel) return make_instance(store, module, linker, unmetered_, guard_pages_);
     std::shared_ptr<const TierModule> interp;
     std::shared_ptr<const Artifact> fuel;
     {
@@ -185,7 +271,7 @@ class AotModule final : public TierModule {
       }
     }
     if (!fuel) return interp->instantiate(store, module, linker);
-    return std::make_unique<AotInstance>(store, module, linker, std::move(fuel), guard_pages_);
+    return make_instance(store, module, linker, std::move(fuel), guard_pages_);
   }
 
   // Builds (or loads) the fuel-counting build now; false if it cannot be compiled.
@@ -217,34 +303,20 @@ class AotModule final : public TierModule {
   mutable std::shared_ptr<const TierModule> interp_;
 };
 
-AotInstance::AotInstance(Store& store, const Module& module, const Linker& linker,
+AotInstance::AotInstance(std::shared_ptr<AotStore> shared, const Module& module, const Linker& linker,
                          std::shared_ptr<const Artifact> artifact, bool guard_pages)
-    : InstanceContext(store, guard_pages, artifact->entry().guest_text_begin, artifact->entry().guest_text_end),
-      module_(module), artifact_(std::move(artifact)), entry_(artifact_->entry()) {
-  if (auto limit = store.limits().max_memory_bytes; limit && entry_.initial_memory_pages * kPageSize > *limit)
-    throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start, more than the memory limit of {} bytes",
-                                module_.name(), entry_.initial_memory_pages * kPageSize, *limit));
-  for (uint32_t i = 0; i < entry_.num_imports; ++i) {
-    const std::string mod = entry_.imports[i].module, name = entry_.imports[i].name;
-    Binding b;
-    b.qualified = mod + "." + name;
-    if (mod == kMeterModule && name == kRefuelName) {
-      b.refuel = true;
-    } else {
-      FuncType wanted;
-      for (const auto& import : module_.imports())
-        if (import.module == mod && import.name == name) wanted = import.type;
-      const HostDefinition* def = linker.find(mod, name);
-      if (!def)
-        throw LinkError(fmt::format("{}: unknown import: function {} {} is not provided by the host", module_.name(),
-                                    b.qualified, wanted.to_string()));
-      if (def->type != wanted)
-        throw LinkError(fmt::format("{}: import {} has type {}, but the host function has type {}", module_.name(),
-                                    b.qualified, wanted.to_string(), def->type.to_string()));
-      b.host = def;
-    }
-    bindings_.push_back(std::move(b));
-  }
+    : InstanceContext(std::move(shared), guard_pages), module_(module), artifact_(std::move(artifact)),
+      entry_(artifact_->entry()) {
+  check_memory_limit();
+  link(linker);
+  // A funcref in a shared table may run this artifact's code under another
+  // instance's call: the Store knows all of it (stops, trap reports).
+  shared_->add_code(artifact_.get(), entry_.guest_text_begin, entry_.guest_text_end, artifact_,
+                    [artifact = artifact_, module = module_](const char* c_name, const void* pc) -> std::string {
+                      const auto& names = module.impl().function_names;
+                      auto index = artifact->trapping_function(c_name, pc);
+                      return index && *index < names.size() ? names[*index] : std::string();
+                    });
   instance_ = std::calloc(1, entry_.instance_size ? entry_.instance_size : 1);
   if (!instance_) throw Error(fmt::format("{}: out of memory creating an instance", module_.name()));
   struct Args {
@@ -252,17 +324,72 @@ AotInstance::AotInstance(Store& store, const Module& module, const Linker& linke
     void* instance;
     void* ctx;
   } args{&entry_, instance_, static_cast<InstanceContext*>(this)};
+  CallDepth depth(*this);
   GuardedResult r = run([](void* p) {
     auto* a = static_cast<Args*>(p);
     a->entry->instantiate(a->instance, a->ctx);
   }, &args);
   if (r.code) {
-    start_ = outcome_from_trap(r);
+    start_ = failure(r);
     failed_start_ = true;
+    depth.keep_fuel_count();
+  } else if (artifact_->budget_export() >= 0) {
+    shared_->add_meter(this, static_cast<int64_t*>(entry_.exports[artifact_->budget_export()].get(instance_)));
+  }
+}
+
+// The interpreter's rule and wording (InterpStore::start_caps): the
+// memories this instance defines, with those the Store's other instances
+// use, must fit under the limit.
+void AotInstance::check_memory_limit() const {
+  const auto limit = store().limits().max_memory_bytes;
+  if (!limit) return;
+  const uint64_t limit_pages = *limit / kPageSize, used_pages = shared_->memory_bytes() / kPageSize,
+                 initial = entry_.initial_memory_pages;
+  if (used_pages + initial <= limit_pages) return;
+  if (used_pages == 0)
+    throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start, more than the memory limit of {} bytes",
+                                module_.name(), initial * kPageSize, *limit));
+  throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start; with the {} bytes the Store's other "
+                              "instances use, that is more than the memory limit of {} bytes",
+                              module_.name(), initial * kPageSize, used_pages * kPageSize, *limit));
+}
+
+void AotInstance::link(const Linker& linker) {
+  const auto& imports = module_.imports();
+  const auto& types = module_.impl().import_types;
+  for (uint32_t i = 0; i < entry_.num_imports; ++i) {
+    const std::string mod = entry_.imports[i].module, name = entry_.imports[i].name;
+    Binding b;
+    b.qualified = mod + "." + name;
+    if (mod == kMeterModule && name == kRefuelName) {
+      b.refuel = true;
+      bindings_.push_back(std::move(b));
+      continue;
+    }
+    size_t at = 0;
+    while (at < imports.size() && !(imports[at].module == mod && imports[at].name == name)) ++at;
+    if (at == imports.size()) throw Error(fmt::format("{}: AOT: the artifact's import {} is not the module's", module_.name(), b.qualified));
+    if (entry_.imports[i].kind != WASMLET_EXPORT_FUNC) {
+      b.item = link_item(*shared_, module_.name(), mod, name, types[at], linker);
+      bindings_.push_back(std::move(b));
+      continue;
+    }
+    const FuncType& wanted = imports[at].type;
+    const HostDefinition* def = linker.find(mod, name);
+    if (!def)
+      throw LinkError(fmt::format("{}: unknown import: function {} {} is not provided by the host", module_.name(),
+                                  b.qualified, wanted.to_string()));
+    if (def->type != wanted)
+      throw LinkError(fmt::format("{}: import {} has type {}, but the host function has type {}", module_.name(),
+                                  b.qualified, wanted.to_string(), def->type.to_string()));
+    b.host = *def;
+    bindings_.push_back(std::move(b));
   }
 }
 
 AotInstance::~AotInstance() {
+  shared_->remove_meter(this);
   if (!instance_) return;
   ScopedContext scope(*this);
   entry_.free_instance(instance_);
@@ -270,43 +397,45 @@ AotInstance::~AotInstance() {
 }
 
 GuardedResult AotInstance::run(void (*body)(void*), void* arg) {
-  DeadlineScope deadline(store());
-  GuardedResult r;
   if (artifact_->checks() == Checks::None) {
     WatchScope watch(store());
-    r = run_guarded(*this, body, arg, watch.stop_flag());
-    if (r.code == WASMLET_TRAP_STOP && !pending_trap_) {
-      // Say why while the deadline is still armed, as the metered builds do.
-      try {
-        check_stop(store());
-        pending_trap_ = TrapInfo{TrapKind::Interrupted, "the guest was interrupted", {}};
-      } catch (const MeterTrap& e) {
-        pending_trap_ = TrapInfo{e.kind, e.message, {}};
-      }
-    }
-  } else {
-    r = run_guarded(*this, body, arg);
-    if (artifact_->budget_export() >= 0) settle_fuel(store(), budget());
+    return run_guarded(*this, body, arg, watch.stop_flag());
   }
-  return r;
+  return run_guarded(*this, body, arg);
 }
 
-int64_t AotInstance::budget() const {
-  const auto& x = entry_.exports[artifact_->budget_export()];
-  return *static_cast<int64_t*>(x.get(instance_));
+std::optional<Extern> AotInstance::get_export(const ExportInfo& e) {
+  if (failed_start_ || e.kind == ExternKind::Func) return std::nullopt;  // functions: Instance calls through call()
+  const int index = artifact_->export_index(e.name);
+  if (index < 0 || !entry_.exports[index].get) return std::nullopt;
+  const auto& exports = module_.exports();
+  const size_t at = static_cast<size_t>(&e - exports.data());
+  if (at >= exports.size()) return std::nullopt;
+  return Extern(std::make_shared<AotItemExtern>(shared_, shared_from_this(), entry_.exports[index].get(instance_),
+                                                module_.impl().export_types[at],
+                                                fmt::format("{} export {}", module_.name(), e.name)));
 }
 
 GuestMemory AotInstance::memory() {
-  if (artifact_->memory_export() < 0 || !instance_) return {};
-  auto* mem = static_cast<wasm_rt_memory_t*>(entry_.exports[artifact_->memory_export()].get(instance_));
-  return GuestMemory(mem->data, mem->size);
+  if (!instance_) return {};
+  const wasm_rt_memory_t* mem = nullptr;
+  // As in the interpreter: the exported "memory", else an imported one (the
+  // preview1 adapter imports its main module's).
+  if (artifact_->memory_export() >= 0) {
+    mem = static_cast<wasm_rt_memory_t*>(entry_.exports[artifact_->memory_export()].get(instance_));
+  } else {
+    for (uint32_t i = 0; i < entry_.num_imports && !mem; ++i)
+      if (entry_.imports[i].kind == WASMLET_EXPORT_MEMORY) mem = static_cast<wasm_rt_memory_t*>(bindings_[i].item.item);
+  }
+  return mem ? GuestMemory(mem->data, mem->size) : GuestMemory();
 }
 
 bool AotInstance::call_import(uint32_t index, wasmlet_slot* slots) noexcept {
   const Binding& b = bindings_[index];
+  AotStore& s = *shared_;
   try {
     if (b.refuel) {
-      slots[0].i64 = static_cast<uint64_t>(refuel(store(), static_cast<int64_t>(slots[0].i64)));
+      slots[0].i64 = static_cast<uint64_t>(s.refuel(this, static_cast<int64_t>(slots[0].i64)));
       return true;
     }
     const FuncType& type = b.host->type;
@@ -328,6 +457,9 @@ bool AotInstance::call_import(uint32_t index, wasmlet_slot* slots) noexcept {
     for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(type.results[i]);
     Caller caller(store(), *this, b.qualified);
     b.host->function(caller, args, results);
+    // A nested call that exited or trapped ends this call too, whatever the
+    // host function made of its Outcome.
+    if (s.pending()) return false;
     for (size_t i = 0; i < results.size(); ++i) {
       switch (type.results[i]) {
         case ValType::I32: slots[i].i32 = results[i].as_u32(); break;
@@ -338,15 +470,15 @@ bool AotInstance::call_import(uint32_t index, wasmlet_slot* slots) noexcept {
     }
     return true;
   } catch (const HostExit& e) {
-    pending_exit_ = e.code;
+    s.keep_first_exit(e.code);
   } catch (const HostTrap& e) {
-    pending_trap_ = TrapInfo{TrapKind::HostError, e.message, {}};
+    s.keep_first_trap(TrapInfo{TrapKind::HostError, e.message, {}});
   } catch (const MeterTrap& e) {
-    pending_trap_ = TrapInfo{e.kind, e.message, {}};
+    s.keep_first_trap(TrapInfo{e.kind, e.message, {}});
   } catch (const std::exception& e) {
-    pending_trap_ = TrapInfo{TrapKind::HostError, fmt::format("{}: {}", b.qualified, e.what()), {}};
+    s.keep_first_trap(TrapInfo{TrapKind::HostError, fmt::format("{}: {}", b.qualified, e.what()), {}});
   } catch (...) {
-    pending_trap_ = TrapInfo{TrapKind::HostError, fmt::format("{}: unknown exception", b.qualified), {}};
+    s.keep_first_trap(TrapInfo{TrapKind::HostError, fmt::format("{}: unknown exception", b.qualified), {}});
   }
   return false;
 }
@@ -373,12 +505,12 @@ Outcome AotInstance::call(const ExportInfo& function, std::span<const Value> arg
     void* instance;
     wasmlet_slot* slots;
   } call_args{entry_.exports[index].invoke, instance_, slots};
+  CallDepth depth(*this);
   GuardedResult r = run([](void* p) {
     auto* a = static_cast<CallArgs*>(p);
     a->invoke(a->instance, a->slots);
   }, &call_args);
-  store().set_memory_bytes(memory_bytes());
-  if (r.code) return outcome_from_trap(r);
+  if (r.code) return failure(r);
   Outcome outcome;
   for (size_t i = 0; i < function.type.results.size(); ++i) {
     switch (function.type.results[i]) {
@@ -391,58 +523,42 @@ Outcome AotInstance::call(const ExportInfo& function, std::span<const Value> arg
   return outcome;
 }
 
-TrapKind kind_of(uint32_t code) {
-  switch (code) {
-    case WASM_RT_TRAP_OOB: return TrapKind::MemoryOutOfBounds;
-    case WASM_RT_TRAP_INT_OVERFLOW: return TrapKind::IntegerOverflow;
-    case WASM_RT_TRAP_DIV_BY_ZERO: return TrapKind::IntegerDivideByZero;
-    case WASM_RT_TRAP_INVALID_CONVERSION: return TrapKind::InvalidConversion;
-    case WASM_RT_TRAP_UNREACHABLE: return TrapKind::Unreachable;
-    case WASM_RT_TRAP_CALL_INDIRECT: return TrapKind::IndirectCallTypeMismatch;
-    case WASM_RT_TRAP_EXHAUSTION: return TrapKind::StackExhausted;
-    case WASMLET_TRAP_TABLE_BOUNDS: return TrapKind::TableOutOfBounds;
-    case WASMLET_TRAP_NULL_ELEMENT: return TrapKind::UninitializedElement;
-    default: return TrapKind::Other;
-  }
-}
-
-// The interpreter's (wabt's) wording; out-of-bounds faults use the shared
-// wording of trap_messages.h.
-std::string message_of(TrapKind kind) {
-  switch (kind) {
-    case TrapKind::Unreachable: return "unreachable executed";
-    case TrapKind::IndirectCallTypeMismatch: return "indirect call signature mismatch";
-    case TrapKind::UninitializedElement: return "uninitialized table element";
-    case TrapKind::TableOutOfBounds: return "undefined table index";
-    default: return to_string(kind);
-  }
-}
-
-Outcome AotInstance::outcome_from_trap(const GuardedResult& result) {
-  Outcome outcome;
-  if (result.code == WASMLET_TRAP_HOST && pending_exit_) {
-    outcome.kind = Outcome::Kind::Exited;
-    outcome.exit_code = *pending_exit_;
-    pending_exit_.reset();
-    return outcome;
-  }
-  outcome.kind = Outcome::Kind::Trapped;
-  if ((result.code == WASMLET_TRAP_HOST || result.code == WASMLET_TRAP_STOP) && pending_trap_) {
-    outcome.trap = std::move(*pending_trap_);
-    pending_trap_.reset();
-  } else if (result.code == WASMLET_TRAP_HOST) {
-    outcome.trap = TrapInfo{TrapKind::Other, runtime_error.empty() ? "runtime error" : runtime_error, {}};
-  } else {
-    outcome.trap.kind = kind_of(result.code);
-    outcome.trap.message = result.memory_fault ? memory_out_of_bounds_message(result.fault_offset, result.memory_size)
-                                               : message_of(outcome.trap.kind);
-  }
-  if (outcome.trap.function.empty()) {
+// The guest function a trap happened in: found by address among all the
+// Store's artifacts (a funcref may have run another artifact's code), else
+// in this instance's artifact by the trap site's C name.
+std::string AotInstance::function_of(const GuardedResult& result) const {
+  std::string name = shared_->function_at(result.function, result.pc);
+  if (name.empty()) {
     const auto& names = module_.impl().function_names;
     if (auto index = artifact_->trapping_function(result.function, result.pc); index && *index < names.size())
-      outcome.trap.function = names[*index];
+      name = names[*index];
   }
-  return outcome;
+  return name;
+}
+
+Outcome AotInstance::failure(const GuardedResult& result) {
+  AotStore& s = *shared_;
+  if (!s.pending()) {
+    if (result.code == WASMLET_TRAP_STOP) {
+      // Say why while the deadline is still armed, as the metered builds do.
+      try {
+        check_stop(store());
+        s.keep_first_trap(TrapInfo{TrapKind::Interrupted, "the guest was interrupted", {}});
+      } catch (const MeterTrap& e) {
+        s.keep_first_trap(TrapInfo{e.kind, e.message, {}});
+      }
+    } else if (result.code == WASMLET_TRAP_HOST) {
+      s.keep_first_trap(TrapInfo{TrapKind::Other, runtime_error.empty() ? "runtime error" : runtime_error, {}});
+    } else {
+      TrapInfo trap;
+      trap.kind = kind_of(result.code);
+      trap.message = result.memory_fault ? memory_out_of_bounds_message(result.fault_offset, result.memory_size)
+                                         : message_of(trap.kind);
+      trap.function = function_of(result);
+      s.keep_first_trap(std::move(trap));
+    }
+  }
+  return s.take_failure(function_of(result));
 }
 
 std::string compiler_of(const Engine& engine) { return compiler_command(engine.config().compiler); }

@@ -101,7 +101,12 @@ std::optional<std::string> unsupported_module(const wabt::Module& ir) {
   }
   if (ir.memories.size() > 1) return std::string("multiple memories");
   for (const wabt::Import* import : ir.imports) {
-    if (import->kind() != wabt::ExternalKind::Func) return fmt::format("a {} import", wabt::GetKindName(import->kind()));
+    if (import->kind() == wabt::ExternalKind::Tag) return std::string("exception handling");
+    // A funcref or externref global of another instance: its value could
+    // outlive the instance it refers to (tables are pinned instead, aot_store.h).
+    if (auto* g = wabt::dyn_cast<wabt::GlobalImport>(import); g && !is_numeric(g->global.type))
+      return std::string("reference-typed global imports");
+    if (import->kind() != wabt::ExternalKind::Func) continue;
     const auto& sig = wabt::cast<wabt::FuncImport>(import)->func.decl.sig;
     for (auto t : sig.param_types) if (!is_numeric(t)) return std::string("reference or vector values at the host boundary");
     for (auto t : sig.result_types) if (!is_numeric(t)) return std::string("reference or vector values at the host boundary");
@@ -189,19 +194,28 @@ uint64_t initial_pages(const wabt::Module& ir);
 
 std::string generate_shim(const wabt::Module& ir, const std::string& header, const std::string& key, size_t functions) {
   std::map<std::pair<std::string, std::string>, CDecl> import_decls;
+  std::map<std::pair<std::string, std::string>, std::string> import_fields;  // memory/table/global: the C name
+  std::map<std::string, CDecl> extern_decls;  // "extern T* NAME(struct Z_x_instance_t*);" by NAME
   std::map<std::string, CDecl> export_decls;
   CDecl instantiate;
   std::istringstream lines(header);
   std::string line, pending_kind;
   std::vector<std::string> pending_names;
   while (std::getline(lines, line)) {
+    // Memory, table and global imports are commented inside the instance struct, indented.
+    if (line.rfind("  /* import: ", 0) == 0) line.erase(0, 2);
     if (line.rfind("/* import: ", 0) == 0 || line.rfind("/* export: ", 0) == 0) {
       pending_kind = line.substr(3, 6);
       pending_names = quoted(line);
       continue;
     }
     if (!pending_kind.empty() && !line.empty()) {
-      if (pending_kind == "import" && pending_names.size() == 2)
+      if (pending_kind == "import" && pending_names.size() == 2 && line.find('(') == std::string::npos) {
+        // A memory, table or global import: a pointer field of the instance ("  u32 *Z_envZ_g;").
+        auto star = line.rfind('*'), semi = line.rfind(';');
+        if (star != std::string::npos && semi != std::string::npos && semi > star)
+          import_fields[{pending_names[0], pending_names[1]}] = line.substr(star + 1, semi - star - 1);
+      } else if (pending_kind == "import" && pending_names.size() == 2)
         import_decls[{pending_names[0], pending_names[1]}] = parse_decl(line);
       else if (pending_kind == "export" && pending_names.size() == 1)
         export_decls[pending_names[0]] = parse_decl(line);
@@ -209,6 +223,10 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
       continue;
     }
     if (line.rfind("void Z_m_instantiate(", 0) == 0) instantiate = parse_decl(line);
+    if (line.rfind("extern ", 0) == 0 && line.find('(') != std::string::npos) {
+      CDecl d = parse_decl(line.substr(7));
+      extern_decls[d.name] = d;
+    }
   }
   if (instantiate.params.empty()) throw CompileError("AOT: wasm2c's header has no instantiate function");
 
@@ -224,6 +242,23 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
   // Imports: each forwards to the engine with its index.
   std::string import_table;
   for (wabt::Index index = 0; index < ir.imports.size(); ++index) {
+    if (ir.imports[index]->kind() != wabt::ExternalKind::Func) {
+      // A memory, table or global: wasm2c asks for it once, at instantiation.
+      const wabt::Import* import = ir.imports[index];
+      auto field = import_fields.find({import->module_name, import->field_name});
+      auto decl = field == import_fields.end() ? extern_decls.end() : extern_decls.find(field->second);
+      if (decl == extern_decls.end() || decl->second.params.size() != 1)
+        throw CompileError(fmt::format("AOT: cannot find import {}.{} in wasm2c's header", import->module_name,
+                                       import->field_name));
+      const CDecl& d = decl->second;
+      out += fmt::format("{} {}({} ctx) {{\n  return ({})wasmlet_host->import_item(ctx, {});\n}}\n", d.ret, d.name,
+                         d.params[0], d.ret, index);
+      const char* kind = import->kind() == wabt::ExternalKind::Memory ? "WASMLET_EXPORT_MEMORY"
+                         : import->kind() == wabt::ExternalKind::Table ? "WASMLET_EXPORT_TABLE"
+                                                                        : "WASMLET_EXPORT_GLOBAL";
+      import_table += fmt::format("  {{{}, {}, {}}},\n", c_string(import->module_name), c_string(import->field_name), kind);
+      continue;
+    }
     const auto* import = wabt::cast<wabt::FuncImport>(ir.imports[index]);
     auto it = import_decls.find({import->module_name, import->field_name});
     if (it == import_decls.end())
@@ -248,7 +283,8 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
       out += "  return r;\n";
     }
     out += "}\n";
-    import_table += fmt::format("  {{{}, {}}},\n", c_string(import->module_name), c_string(import->field_name));
+    import_table += fmt::format("  {{{}, {}, WASMLET_EXPORT_FUNC}},\n", c_string(import->module_name),
+                                c_string(import->field_name));
   }
 
   // Exports: uniform thunks over slots.
@@ -276,16 +312,19 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
       }
       out += "}\n";
       export_table += fmt::format("  {{{}, WASMLET_EXPORT_FUNC, wasmlet_x{}, 0}},\n", c_string(e->name), n);
-    } else if (e->kind == wabt::ExternalKind::Memory || e->kind == wabt::ExternalKind::Global) {
+    } else if (e->kind == wabt::ExternalKind::Memory || e->kind == wabt::ExternalKind::Global ||
+               e->kind == wabt::ExternalKind::Table) {
       out += fmt::format("static void* wasmlet_g{}(void* instance) {{ return (void*){}((Z_m_instance_t*)instance); }}\n",
                          n, d.name);
-      export_table += fmt::format("  {{{}, {}, 0, wasmlet_g{}}},\n", c_string(e->name),
-                                  e->kind == wabt::ExternalKind::Memory ? "WASMLET_EXPORT_MEMORY" : "WASMLET_EXPORT_GLOBAL", n);
+      const char* kind = e->kind == wabt::ExternalKind::Memory  ? "WASMLET_EXPORT_MEMORY"
+                         : e->kind == wabt::ExternalKind::Table ? "WASMLET_EXPORT_TABLE"
+                                                                 : "WASMLET_EXPORT_GLOBAL";
+      export_table += fmt::format("  {{{}, {}, 0, wasmlet_g{}}},\n", c_string(e->name), kind, n);
     } else {
       --n_exports;
     }
   }
-  out += fmt::format("static const wasmlet_aot_import wasmlet_imports[] = {{\n{}  {{0, 0}}\n}};\n", import_table);
+  out += fmt::format("static const wasmlet_aot_import wasmlet_imports[] = {{\n{}  {{0, 0, 0}}\n}};\n", import_table);
   out += fmt::format("static const wasmlet_aot_export wasmlet_exports[] = {{\n{}  {{0, 0, 0, 0}}\n}};\n", export_table);
   out += "extern const wasmlet_guest_function wasmlet_guest_functions[] __attribute__((visibility(\"hidden\")));\n"
          "extern const char __start_wasmlet_guest[] __attribute__((visibility(\"hidden\")));\n"
@@ -317,6 +356,16 @@ void patch_traps(std::string& c) {
   };
   replace("#define TRAP(x) (wasm_rt_trap(WASM_RT_TRAP_##x), 0)", "#define TRAP(x) (wasmlet_trap_in(WASM_RT_TRAP_##x, __func__), 0)");
   replace("TRAP(CALL_INDIRECT)", "(wasmlet_indirect_trap(table.size, (x), table.data, __func__), 0)");
+  // wabt 1.0.32 puts an imported function into a table from an element
+  // segment with the address of the importer's field that holds the
+  // import's instance, instead of the field's value. Offsets of such fields
+  // are written +1 (0 stays "the module's own function").
+  const std::string own_offset = "(char*)module_instance + src_expr->module_offset}";
+  if (auto pos = c.find(own_offset); pos != std::string::npos)
+    c.replace(pos, own_offset.size(),
+              "src_expr->module_offset ? *(void**)((char*)module_instance + src_expr->module_offset - 1) : module_instance}");
+  for (size_t pos = 0; (pos = c.find(", offsetof(Z_m_instance_t, ", pos)) != std::string::npos; pos += 4)
+    c.replace(pos, 2, ", 1 + ");
   c.insert(at + include.size(),
            "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_trap_in(uint32_t, const char*);\n"
            "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_indirect_trap(uint32_t, uint32_t, "
@@ -377,7 +426,7 @@ size_t mark_guest_functions(std::string& c) {
 
 uint64_t initial_pages(const wabt::Module& ir) {
   uint64_t pages = 0;
-  for (const wabt::Memory* m : ir.memories) pages += m->page_limits.initial;
+  for (size_t i = ir.num_memory_imports; i < ir.memories.size(); ++i) pages += ir.memories[i]->page_limits.initial;
   return pages;
 }
 

@@ -17,8 +17,8 @@ struct CSources {
 };
 
 // Why wabt 1.0.32's C writer cannot compile this module (SIMD, threads,
-// exceptions, tail calls, typed function references, memory64, imports other
-// than functions, reference types at the host boundary), or nullopt.
+// exceptions, tail calls, typed function references, memory64, reference
+// types at the host boundary or in imported globals), or nullopt.
 std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm);
 
 // Which checks the compiled code keeps (docs/aot.md, "Two builds").

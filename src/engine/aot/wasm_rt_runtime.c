@@ -2,8 +2,8 @@
  * as seen from inside an AOT artifact. It is compiled into every artifact
  * together with wasm2c's output; everything that needs process-wide state
  * (memories, traps, signal handling, the Store's limits) forwards to the
- * engine through the wasmlet_aot_host table. Tables and function types are
- * per artifact and live here. */
+ * engine through the wasmlet_aot_host table. Tables live in the instances
+ * that define them (other instances may import them). */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -52,34 +52,21 @@ const char* wasm_rt_strerror(wasm_rt_trap_t trap) {
   }
 }
 
-/* Function types: registered once per artifact under pthread_once (the
- * generated init_module runs there), compared by index within the artifact. */
-#define WASMLET_MAX_SIG 64
-typedef struct {
-  uint32_t params, results;
-  wasm_rt_type_t types[WASMLET_MAX_SIG];
-} wasmlet_sig;
-static wasmlet_sig* wasmlet_sigs;
-static uint32_t wasmlet_num_sigs;
-
+/* Function types: registered with the engine, which numbers them
+ * process-wide, so that a funcref stored by one artifact into another
+ * instance's table passes that artifact's call_indirect check. The generated
+ * init_module registers them once per artifact (under pthread_once). */
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
-  wasmlet_sig sig;
-  memset(&sig, 0, sizeof sig);
-  sig.params = params;
-  sig.results = results;
+  uint32_t n = params + results;
+  uint8_t* types = (uint8_t*)malloc(n ? n : 1);
+  if (!types) abort();
   va_list ap;
   va_start(ap, results);
-  for (uint32_t i = 0; i < params + results; ++i) {
-    wasm_rt_type_t t = (wasm_rt_type_t)va_arg(ap, int);
-    if (i < WASMLET_MAX_SIG) sig.types[i] = t;
-  }
+  for (uint32_t i = 0; i < n; ++i) types[i] = (uint8_t)va_arg(ap, int);
   va_end(ap);
-  for (uint32_t i = 0; i < wasmlet_num_sigs; ++i)
-    if (memcmp(&wasmlet_sigs[i], &sig, sizeof sig) == 0) return i + 1;
-  wasmlet_sigs = (wasmlet_sig*)realloc(wasmlet_sigs, (wasmlet_num_sigs + 1) * sizeof sig);
-  if (!wasmlet_sigs) abort();
-  wasmlet_sigs[wasmlet_num_sigs++] = sig;
-  return wasmlet_num_sigs;
+  uint32_t index = wasmlet_host->register_func_type(params, results, types);
+  free(types);
+  return index;
 }
 
 /* Exception handling is not compiled by this tier (modules using it run in

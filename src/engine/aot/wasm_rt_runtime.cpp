@@ -11,7 +11,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
+#include <string>
 
 #include "wasmlet/store.h"
 
@@ -276,6 +278,22 @@ void host_free_memory(void* memory) {
   mem->size = 0;
 }
 
+void* host_import_item(void* ctx, uint32_t index) {
+  return static_cast<InstanceContext*>(ctx)->import_item(index);
+}
+
+// Process-wide function type numbers (wasm_rt_register_func_type): equal
+// signatures get equal numbers in every artifact.
+uint32_t host_register_func_type(uint32_t params, uint32_t results, const uint8_t* types) {
+  static std::mutex mu;
+  static std::map<std::pair<std::pair<uint32_t, uint32_t>, std::string>, uint32_t> numbers;
+  std::lock_guard lock(mu);
+  auto key = std::make_pair(std::make_pair(params, results),
+                            std::string(reinterpret_cast<const char*>(types), params + results));
+  auto [it, added] = numbers.emplace(std::move(key), static_cast<uint32_t>(numbers.size() + 1));
+  return it->second;
+}
+
 void host_call_import(void* ctx, uint32_t index, wasmlet_slot* slots, void* caller) {
   ThreadState& t = tls;
   char probe;
@@ -288,16 +306,10 @@ void host_call_import(void* ctx, uint32_t index, wasmlet_slot* slots, void* call
   if (t.stop && t.stop->load(std::memory_order_acquire)) jump_out(t, WASMLET_TRAP_STOP, caller);
 }
 
-const wasmlet_aot_host kHost = {WASMLET_AOT_ABI,      host_trap,       host_allocate_memory,
-                                host_grow_memory,     host_free_memory, host_call_import};
+const wasmlet_aot_host kHost = {WASMLET_AOT_ABI,  host_trap,        host_allocate_memory,   host_grow_memory,
+                                host_free_memory, host_call_import, host_import_item, host_register_func_type};
 
 }  // namespace
-
-uint64_t InstanceContext::memory_bytes() const {
-  uint64_t total = 0;
-  for (const MemoryRecord& m : memories_) total += static_cast<const wasm_rt_memory_t*>(m.memory)->size;
-  return total;
-}
 
 const wasmlet_aot_host* host_table() { return &kHost; }
 

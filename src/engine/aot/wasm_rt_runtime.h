@@ -8,11 +8,13 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "engine/aot/aot_abi.h"
+#include "engine/aot/aot_store.h"
 
 namespace wasmlet {
 class Store;
@@ -22,41 +24,35 @@ namespace wasmlet::detail::aot {
 
 constexpr uint64_t kPageSize = 65536;
 
-struct MemoryRecord {
-  void* memory;      // the artifact's wasm_rt_memory_t
-  uint8_t* base;
-  uint64_t mapped;   // bytes of address space owned (reservation or allocation)
-  bool guarded;
-};
-
 // What the runtime needs to know about the instance running on a thread.
+// Memories and guest code are the Store's (aot_store.h): linked instances
+// grow, fault on and run each other's.
 class InstanceContext {
  public:
-  InstanceContext(Store& store, bool guard_pages, const char* text_begin = nullptr, const char* text_end = nullptr)
-      : store_(store), guard_pages_(guard_pages), text_begin_(text_begin), text_end_(text_end) {}
+  InstanceContext(std::shared_ptr<AotStore> shared, bool guard_pages)
+      : shared_(std::move(shared)), guard_pages_(guard_pages) {}
   virtual ~InstanceContext() = default;
   // Runs import `index`; returns false if the guest must stop (the reason is
   // kept by the implementation). Must not throw.
   virtual bool call_import(uint32_t index, wasmlet_slot* slots) noexcept = 0;
+  // The memory, table or global import `index` is bound to.
+  virtual void* import_item(uint32_t index) noexcept = 0;
 
-  Store& store() const { return store_; }
+  AotStore& shared() const { return *shared_; }
+  Store& store() const { return shared_->store(); }
   bool guard_pages() const { return guard_pages_; }
-  // Whether `pc` is in the artifact's guest functions (aot_abi.h).
-  bool in_guest_text(const void* pc) const {
-    auto p = static_cast<const char*>(pc);
-    return text_begin_ && p >= text_begin_ && p < text_end_;
-  }
-  uint64_t memory_bytes() const;
-  std::vector<MemoryRecord>& memories() { return memories_; }
+  // Whether `pc` is in guest code (aot_abi.h) of any artifact the Store runs.
+  bool in_guest_text(const void* pc) const { return shared_->in_guest_text(pc); }
+  uint64_t memory_bytes() const { return shared_->memory_bytes(); }
+  std::vector<MemoryRecord>& memories() { return shared_->memories(); }
   // Set when the runtime itself must fail a guest (a reservation failed).
   std::string runtime_error;
 
+ protected:
+  std::shared_ptr<AotStore> shared_;
+
  private:
-  Store& store_;
   bool guard_pages_;
-  const char* text_begin_;
-  const char* text_end_;
-  std::vector<MemoryRecord> memories_;
 };
 
 // The table handed to every artifact's wasmlet_aot_entry.

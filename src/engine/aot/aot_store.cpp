@@ -1,0 +1,119 @@
+#include "engine/aot/aot_store.h"
+
+#include <wasm-rt.h>
+
+#include "engine/metering.h"
+#include "wasmlet/store.h"
+
+namespace wasmlet::detail::aot {
+
+AotStore::~AotStore() {
+  release_pinned();
+  for (const Code* c = code_.load(); c;) {
+    const Code* next = c->next;
+    delete c;
+    c = next;
+  }
+}
+
+void AotStore::release_pinned() {
+  // Ending an instance touches this object (its memories, its meter): move
+  // the list out first.
+  auto pinned = std::move(pinned_);
+  pinned_.clear();
+  pinned.clear();
+}
+
+uint64_t AotStore::memory_bytes() const {
+  uint64_t total = 0;
+  for (const MemoryRecord& m : memories_) total += static_cast<const wasm_rt_memory_t*>(m.memory)->size;
+  return total;
+}
+
+void AotStore::add_code(const void* artifact, const char* begin, const char* end, std::shared_ptr<const void> keep,
+                        TrapNamer namer) {
+  for (const Code* c = code_.load(); c; c = c->next)
+    if (c->artifact == artifact) return;
+  code_.store(new Code{artifact, begin, end, std::move(keep), std::move(namer), code_.load()}, std::memory_order_release);
+}
+
+bool AotStore::in_guest_text(const void* pc) const {
+  auto p = static_cast<const char*>(pc);
+  for (const Code* c = code_.load(std::memory_order_acquire); c; c = c->next)
+    if (c->begin && p >= c->begin && p < c->end) return true;
+  return false;
+}
+
+std::string AotStore::function_at(const char* c_name, const void* pc) const {
+  auto p = static_cast<const char*>(pc);
+  for (const Code* c = code_.load(std::memory_order_acquire); c; c = c->next)
+    if (c->begin && p >= c->begin && p < c->end) return c->namer(c_name, pc);
+  return {};
+}
+
+Outcome AotStore::take_failure(const std::string& function) {
+  Outcome outcome;
+  if (pending_exit_) {
+    outcome.kind = Outcome::Kind::Exited;
+    outcome.exit_code = *pending_exit_;
+  } else {
+    outcome.kind = Outcome::Kind::Trapped;
+    if (pending_trap_) outcome.trap = *pending_trap_;
+    if (outcome.trap.function.empty()) outcome.trap.function = function;
+  }
+  if (depth_ == 1) {  // the outermost call (still counted) ends here
+    pending_exit_.reset();
+    pending_trap_.reset();
+  }
+  return outcome;
+}
+
+void AotStore::remove_meter(const void* instance) {
+  auto it = meters_.find(instance);
+  if (it == meters_.end()) return;
+  pool_ += *it->second;
+  meters_.erase(it);
+}
+
+int64_t AotStore::refuel(const void* caller, int64_t budget) {
+  int64_t combined = budget + pool_;
+  pool_ = 0;
+  for (const auto& [instance, meter] : meters_) {
+    // The caller's own global holds `budget`: the guest overwrites it with
+    // the value returned. (During its start function it is not registered yet.)
+    if (instance == caller) continue;
+    combined += *meter;
+    *meter = 0;
+  }
+  if (combined > 0) {
+    check_stop(store_);
+    return combined;
+  }
+  return detail::refuel(store_, combined);
+}
+
+void AotStore::settle() {
+  int64_t left = pool_;
+  for (const auto& [instance, meter] : meters_) left += *meter;
+  settle_fuel(store_, left);
+}
+
+namespace {
+
+struct Owner {
+  std::shared_ptr<AotStore> store;
+  ~Owner() { store->release_pinned(); }
+};
+
+}  // namespace
+
+std::shared_ptr<AotStore> aot_store_of(Store& store) {
+  auto owner = store.tier_state<Owner>([&store] {
+    auto o = std::make_shared<Owner>();
+    o->store = std::make_shared<AotStore>(store);
+    return o;
+  });
+  return owner->store;
+}
+
+}  // namespace wasmlet::detail::aot
