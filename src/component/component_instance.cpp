@@ -11,6 +11,8 @@
 #include <unordered_map>
 
 #include "component/wasi/host_state.h"
+#include "engine/aot/aot_tier.h"
+#include "engine/tier.h"
 #include "wasmlet/component/canonical_abi.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
@@ -30,9 +32,8 @@ struct CompiledComponent::Impl {
 
 namespace {
 
-// Core modules are compiled for the interpreter whatever the Engine's tier:
-// a component's core instances share memories and tables, which only the
-// interpreter tier links (docs/component.md).
+// Core modules are compiled for the Engine's tier. Their instances share
+// memories, tables and globals, which links only within one tier.
 void compile_modules(Engine& engine, const Component& c, CompiledComponent::Impl& impl, const std::string& prefix) {
   size_t n = 0, nested = 0;
   for (auto& d : c.definitions) {
@@ -566,16 +567,24 @@ CompiledComponent CompiledComponent::compile(Engine& engine, std::span<const uin
   impl->name = name;
   impl->definition = parse_component(bytes, name);
   impl->validated = validate_component(impl->definition, name);
-  EngineConfig config = engine.config();
-  if (config.tier != Tier::Interpreter) {
-    std::string message = fmt::format("{}: running in the interpreter: a component's core instances share memories "
-                                      "and tables, which only the interpreter tier links", name);
+  compile_modules(engine, impl->definition, *impl, name + ":");
+  if (engine.config().tier == Tier::Interpreter) return CompiledComponent(std::move(impl));
+  // One tier for the whole component: if a core module cannot run as native
+  // code (its own note said why), none does.
+  for (const auto& [def, module] : impl->modules) {
+    if (detail::aot::runs_native(*module.impl().tier)) continue;
+    EngineConfig config = engine.config();
+    std::string message = fmt::format("{}: running in the interpreter: {} does not run as native code, and a "
+                                      "component's core instances, which share memories and tables, run in one tier",
+                                      name, module.name());
     if (config.on_note) config.on_note(message);
     else std::fprintf(stderr, "wasmlet: note: %s\n", message.c_str());
     config.tier = Tier::Interpreter;
+    Engine interpreter(config);
+    impl->modules.clear();
+    compile_modules(interpreter, impl->definition, *impl, name + ":");
+    break;
   }
-  Engine interpreter(config);
-  compile_modules(interpreter, impl->definition, *impl, name + ":");
   return CompiledComponent(std::move(impl));
 }
 

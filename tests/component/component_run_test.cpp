@@ -2,12 +2,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <random>
 #include <thread>
 #include <typeinfo>
 
 #include "component_fixtures.h"
+#include "engine/aot/aot_tier.h"
+#include "engine/tier.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
@@ -23,8 +27,39 @@ struct RunResult {
   std::string out, err;
 };
 
-RunResult run(const std::vector<uint8_t>& bytes, std::vector<std::string> args) {
-  Engine engine;
+// An engine of `tier` with this test program's AOT cache; the notes it
+// prints go to `notes`.
+Engine tier_engine(Tier tier, std::vector<std::string>* notes = nullptr, std::string compiler = {}) {
+  EngineConfig config;
+  config.tier = tier;
+  config.cache_dir = std::filesystem::path(COMPONENT_DIR).parent_path() / "aot-test-cache";
+  config.compiler = std::move(compiler);
+  config.on_note = [notes](const std::string& n) {
+    if (notes) notes->push_back(n);
+  };
+  return Engine(config);
+}
+
+bool have_cc() { return std::system("command -v \"${CC:-cc}\" >/dev/null 2>&1") == 0; }
+
+// Whether every core module of `c` runs as native code.
+bool all_native(const CompiledComponent& c) {
+  size_t n = 0;
+  std::function<bool(const Component&)> walk = [&](const Component& comp) {
+    for (auto& d : comp.definitions) {
+      if (auto* m = std::get_if<CoreModuleDef>(&d)) {
+        ++n;
+        if (!detail::aot::runs_native(*c.core_module(*m).impl().tier)) return false;
+      } else if (auto* sub = std::get_if<std::shared_ptr<Component>>(&d)) {
+        if (!walk(**sub)) return false;
+      }
+    }
+    return true;
+  };
+  return walk(c.definition()) && n > 0;
+}
+
+RunResult run_in(Engine& engine, const std::vector<uint8_t>& bytes, std::vector<std::string> args) {
   auto c = CompiledComponent::compile(engine, bytes, "test.component.wasm");
   Store store(engine);
   RunResult r;
@@ -37,6 +72,11 @@ RunResult run(const std::vector<uint8_t>& bytes, std::vector<std::string> args) 
   r.outcome = run_component(store, c, host);
   EXPECT_LE(host.live_resources(), 0u) << "host resources leaked";
   return r;
+}
+
+RunResult run(const std::vector<uint8_t>& bytes, std::vector<std::string> args) {
+  Engine engine;
+  return run_in(engine, bytes, std::move(args));
 }
 
 }  // namespace
@@ -104,27 +144,46 @@ TEST(ComponentRun, JcoCommandComponentsRun) {
   EXPECT_EQ(r.out, "hello from wasm\n");
 }
 
-TEST(ComponentRun, AnotherTierIsReplacedByTheInterpreterWithANote) {
+TEST(ComponentRun, JcoCommandComponentsRunAsNativeCodeUnderTierAot) {
+  // The adapter imports the main module's memory, the fixup module writes
+  // host functions and adapter functions into the shim's table: all of it
+  // linked between native instances, with the interpreter's results.
+  if (!have_cc()) GTEST_SKIP() << "no C compiler: the AOT tier is not available";
+  for (const char* name : {"hello_stdio", "exit_code", "p2_echo"}) {
+    SCOPED_TRACE(name);
+    auto path = component_test::component_path(name);
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built: jco is missing";
+    auto bytes = component_test::read_file(path);
+    std::vector<std::string> notes;
+    Engine aot = tier_engine(Tier::Aot, &notes);
+    auto c = CompiledComponent::compile(aot, bytes, std::string(name) + ".component.wasm");
+    EXPECT_TRUE(notes.empty()) << notes.front();
+    EXPECT_TRUE(all_native(c));
+    Engine interp = tier_engine(Tier::Interpreter);
+    for (std::vector<std::string> args : {std::vector<std::string>{name}, {name, "a", "b"}}) {
+      RunResult native = run_in(aot, bytes, args), reference = run_in(interp, bytes, args);
+      EXPECT_EQ(native.outcome.kind, reference.outcome.kind) << native.outcome.trap.to_string();
+      EXPECT_EQ(native.outcome.status(), reference.outcome.status());
+      EXPECT_EQ(native.out, reference.out);
+      EXPECT_EQ(native.err, reference.err);
+    }
+  }
+}
+
+TEST(ComponentRun, AComponentWhoseModulesCannotAllBeCompiledRunsInTheInterpreterWithANote) {
+  // Without a C compiler no core module compiles: the whole component runs
+  // in the interpreter (never some modules in each tier), and says why.
   REQUIRE_COMPONENT(bytes, "hello_stdio");
   std::vector<std::string> notes;
-  EngineConfig config;
-  config.tier = Tier::Aot;
-  config.on_note = [&notes](const std::string& n) { notes.push_back(n); };
-  Engine engine(config);
+  Engine engine = tier_engine(Tier::Aot, &notes, "/nonexistent/cc");
   auto c = CompiledComponent::compile(engine, bytes, "hello_stdio.component.wasm");
-  ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("running in the interpreter"), std::string::npos) << notes[0];
-  Store store(engine);
-  std::string out;
-  WasiConfig wasi;
-  wasi.args = {"hello"};
-  wasi.output = [&out](wasmlet::OutputStream s, std::span<const uint8_t> b) {
-    if (s == wasmlet::OutputStream::Stdout) out.append(b.begin(), b.end());
-  };
-  WasiHost host(wasi);
-  Outcome o = run_component(store, c, host);
-  EXPECT_EQ(o.status(), 0) << o.trap.to_string();
-  EXPECT_EQ(out, "hello from wasm\n");
+  ASSERT_FALSE(notes.empty());
+  EXPECT_NE(notes.back().find("hello_stdio.component.wasm: running in the interpreter"), std::string::npos)
+      << notes.back();
+  EXPECT_NE(notes.back().find("run in one tier"), std::string::npos) << notes.back();
+  RunResult r = run_in(engine, bytes, {"hello"});
+  EXPECT_EQ(r.outcome.status(), 0) << r.outcome.trap.to_string();
+  EXPECT_EQ(r.out, "hello from wasm\n");
 }
 
 // ---- the Store's limits apply to every core instance of a component ----
@@ -139,10 +198,11 @@ struct LimitedRun {
   bool memory_limit_hit = false;
 };
 
-LimitedRun run_limited(const std::vector<uint8_t>& bytes, const std::string& name, StoreLimits limits,
+LimitedRun run_limited(Tier tier, const std::vector<uint8_t>& bytes, const std::string& name, StoreLimits limits,
                        const std::function<void(Store&)>& during = {}) {
-  Engine engine;
+  Engine engine = tier_engine(tier);
   auto c = CompiledComponent::compile(engine, bytes, name);
+  if (tier == Tier::Aot) EXPECT_TRUE(all_native(c)) << "the AOT test ran in the interpreter";
   Store store(engine, limits);
   LimitedRun r;
   WasiConfig config;
@@ -163,9 +223,21 @@ LimitedRun run_limited(const std::vector<uint8_t>& bytes, const std::string& nam
   return r;
 }
 
+// Every limit test runs in both tiers (ComponentLimits.Test/interp, /aot).
+class ComponentLimits : public ::testing::TestWithParam<Tier> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Tier::Aot && !have_cc()) GTEST_SKIP() << "no C compiler: the AOT tier is not available";
+  }
+  LimitedRun run_limited(const std::vector<uint8_t>& bytes, const std::string& name, StoreLimits limits,
+                         const std::function<void(Store&)>& during = {}) {
+    return ::run_limited(GetParam(), bytes, name, limits, during);
+  }
+};
+
 }  // namespace
 
-TEST(ComponentLimits, AnInfiniteLoopIsStoppedByTheTimeout) {
+TEST_P(ComponentLimits, AnInfiniteLoopIsStoppedByTheTimeout) {
   REQUIRE_COMPONENT(bytes, "loop_forever");
   LimitedRun r = run_limited(bytes, "loop_forever", StoreLimits{.timeout = std::chrono::milliseconds(300)});
   ASSERT_TRUE(r.outcome.trapped()) << "status " << r.outcome.status();
@@ -175,7 +247,7 @@ TEST(ComponentLimits, AnInfiniteLoopIsStoppedByTheTimeout) {
   EXPECT_LT(r.took, std::chrono::milliseconds(3000));
 }
 
-TEST(ComponentLimits, AnInfiniteLoopIsStoppedByAnInterrupt) {
+TEST_P(ComponentLimits, AnInfiniteLoopIsStoppedByAnInterrupt) {
   REQUIRE_COMPONENT(bytes, "loop_forever");
   LimitedRun r = run_limited(bytes, "loop_forever", {}, [](Store& store) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -185,7 +257,7 @@ TEST(ComponentLimits, AnInfiniteLoopIsStoppedByAnInterrupt) {
   EXPECT_EQ(r.outcome.trap.kind, TrapKind::Interrupted) << r.outcome.trap.to_string();
 }
 
-TEST(ComponentLimits, FuelCountsEveryCoreInstance) {
+TEST_P(ComponentLimits, FuelCountsEveryCoreInstance) {
   REQUIRE_COMPONENT(bytes, "loop_forever");
   LimitedRun r = run_limited(bytes, "loop_forever", StoreLimits{.fuel = 2'000'000});
   ASSERT_TRUE(r.outcome.trapped()) << "status " << r.outcome.status();
@@ -194,7 +266,7 @@ TEST(ComponentLimits, FuelCountsEveryCoreInstance) {
   EXPECT_LT(r.fuel, 2'001'000u);
 }
 
-TEST(ComponentLimits, TheMemoryLimitCoversTheComponentsMemories) {
+TEST_P(ComponentLimits, TheMemoryLimitCoversTheComponentsMemories) {
   // memory_hog mallocs 1 MiB blocks until malloc fails; as a preview1 module
   // under the same limit it gets the same number of blocks (the adapter's
   // own state lives in the main module's memory).
@@ -215,6 +287,36 @@ TEST(ComponentLimits, TheMemoryLimitCoversTheComponentsMemories) {
   EXPECT_EQ(free.outcome.status(), 0) << free.out;
   EXPECT_EQ(free.out, "allocated 64 MiB\n");
 }
+
+TEST_P(ComponentLimits, FuelIsCountedAlikeInBothTiers) {
+  // A run that ends on its own costs the same fuel in either tier.
+  REQUIRE_COMPONENT(bytes, "hello_stdio");
+  LimitedRun here = run_limited(bytes, "hello_stdio", StoreLimits{.fuel = 100'000'000});
+  LimitedRun interp = ::run_limited(Tier::Interpreter, bytes, "hello_stdio", StoreLimits{.fuel = 100'000'000});
+  EXPECT_EQ(here.outcome.status(), 0) << here.outcome.trap.to_string();
+  EXPECT_EQ(here.out, "hello from wasm\n");
+  EXPECT_GT(here.fuel, 1000u);
+  EXPECT_EQ(here.fuel, interp.fuel);
+}
+
+TEST_P(ComponentLimits, AnExitThroughTheAdapterUnderATightLimitIsAsInTheInterpreter) {
+  // memory_hog under a limit that leaves room for one block: malloc fails,
+  // and exit(3) goes through the adapter (a host call nested in a call of
+  // another core instance), with the interpreter's outcome and output.
+  REQUIRE_COMPONENT(bytes, "memory_hog");
+  LimitedRun here = run_limited(bytes, "memory_hog", StoreLimits{.max_memory_bytes = 2ull << 20});
+  LimitedRun interp = ::run_limited(Tier::Interpreter, bytes, "memory_hog", StoreLimits{.max_memory_bytes = 2ull << 20});
+  EXPECT_EQ(here.outcome.kind, interp.outcome.kind);
+  EXPECT_EQ(here.outcome.status(), interp.outcome.status());
+  EXPECT_EQ(here.outcome.trap.kind, interp.outcome.trap.kind) << here.outcome.trap.to_string();
+  EXPECT_EQ(here.outcome.trap.message, interp.outcome.trap.message);
+  EXPECT_EQ(here.out, interp.out);
+}
+
+INSTANTIATE_TEST_SUITE_P(, ComponentLimits, ::testing::Values(Tier::Interpreter, Tier::Aot),
+                         [](const ::testing::TestParamInfo<Tier>& info) {
+                           return std::string(info.param == Tier::Aot ? "aot" : "interp");
+                         });
 
 TEST(ComponentRun, MutatedComponentsFailCleanly) {
   // Bit flips anywhere in a small runnable component: compiling and running
