@@ -34,6 +34,17 @@ GuestMemory AotItemExtern::memory() const {
   return GuestMemory(mem->data, mem->size);
 }
 
+void check_function_extern(const AotStore& shared, const std::string& importer, const std::string& module,
+                           const std::string& name, const ExternType& wanted, const Extern& item) {
+  const std::string qualified = module + "." + name;
+  if (&item.store() != &shared.store())
+    throw LinkError(fmt::format("{}: import {} is {}, which lives in another Store", importer, qualified,
+                                item.description()));
+  if (auto why = extern_mismatch(wanted, item.type()))
+    throw LinkError(fmt::format("{}: import {} ({}) does not match {}: {}", importer, qualified, wanted.to_string(),
+                                item.description(), *why));
+}
+
 LinkedItem link_item(const AotStore& shared, const std::string& importer, const std::string& module,
                      const std::string& name, const ExternType& wanted, const Linker& linker) {
   const std::string qualified = module + "." + name;
