@@ -3,8 +3,9 @@
 // reservation is impossible), growth under the Store's memory limit, traps
 // through a SIGSEGV/SIGBUS handler on an alternate signal stack and a
 // thread-local jump buffer, stack exhaustion as a trap. Many instances may
-// run on many threads at once: all per-call state is thread-local and all
-// per-instance state lives in the instance's InstanceContext.
+// run on many threads at once: all per-call state is thread-local, and the
+// rest lives in the instance's InstanceContext and its Store's AotStore
+// (memories and guest code, which linked instances share).
 #pragma once
 
 #include <atomic>
