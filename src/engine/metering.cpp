@@ -42,6 +42,14 @@ int64_t refuel(Store& store, int64_t budget) {
   return grant;
 }
 
+int64_t refuel_pooled(Store& store, int64_t combined) {
+  if (combined > 0) {
+    check_stop(store);
+    return combined;
+  }
+  return refuel(store, combined);
+}
+
 void settle_fuel(Store& store, int64_t budget) {
   const uint64_t granted = store.fuel_granted();
   const uint64_t left = budget > 0 ? static_cast<uint64_t>(budget) : 0;

@@ -40,6 +40,12 @@ struct MeterTrap {
 // budget global; returns the value to store in it.
 int64_t refuel(Store& store, int64_t budget);
 
+// refuel() for a Store whose instances each have a budget global: `combined`
+// is the caller's budget plus what the others had left (now taken from
+// them). While that is positive the caller goes on with it (after a stop
+// check); otherwise the Store grants a new slice.
+int64_t refuel_pooled(Store& store, int64_t combined);
+
 // Throws the MeterTrap that ends the guest if it was interrupted or its
 // deadline has passed. Blocking host calls use it when they wake up.
 void check_stop(Store& store);

@@ -21,6 +21,18 @@ inline std::string memory_out_of_bounds_message(uint64_t first_byte, uint64_t me
                      memory_bytes);
 }
 
+// The LinkError text when a new instance's initial memory does not fit under
+// the Store's memory limit beside what its other instances use.
+inline std::string initial_memory_over_limit_message(const std::string& module, uint64_t initial_bytes,
+                                                     uint64_t used_bytes, uint64_t limit) {
+  if (used_bytes == 0)
+    return fmt::format("{}: needs {} bytes of linear memory at start, more than the memory limit of {} bytes", module,
+                       initial_bytes, limit);
+  return fmt::format("{}: needs {} bytes of linear memory at start; with the {} bytes the Store's other instances "
+                     "use, that is more than the memory limit of {} bytes",
+                     module, initial_bytes, used_bytes, limit);
+}
+
 // wabt's message for `kind`, in the shared wording where there is one.
 inline std::string tier_neutral_message(TrapKind kind, const std::string& wabt_message) {
   uint64_t address = 0, width = 0, max = 0;

@@ -51,23 +51,6 @@ std::string AotStore::function_at(const char* c_name, const void* pc) const {
   return {};
 }
 
-Outcome AotStore::take_failure(const std::string& function) {
-  Outcome outcome;
-  if (pending_exit_) {
-    outcome.kind = Outcome::Kind::Exited;
-    outcome.exit_code = *pending_exit_;
-  } else {
-    outcome.kind = Outcome::Kind::Trapped;
-    if (pending_trap_) outcome.trap = *pending_trap_;
-    if (outcome.trap.function.empty()) outcome.trap.function = function;
-  }
-  if (depth_ == 1) {  // the outermost call (still counted) ends here
-    pending_exit_.reset();
-    pending_trap_.reset();
-  }
-  return outcome;
-}
-
 void AotStore::remove_meter(const void* instance) {
   auto it = meters_.find(instance);
   if (it == meters_.end()) return;
@@ -85,11 +68,7 @@ int64_t AotStore::refuel(const void* caller, int64_t budget) {
     combined += *meter;
     *meter = 0;
   }
-  if (combined > 0) {
-    check_stop(store_);
-    return combined;
-  }
-  return detail::refuel(store_, combined);
+  return detail::refuel_pooled(store_, combined);
 }
 
 void AotStore::settle() {

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/nested_call_end.h"
 #include "wasmlet/outcome.h"
 
 namespace wasmlet {
@@ -71,16 +72,12 @@ class AotStore {
   int depth() const { return depth_; }
   void enter() { ++depth_; }
   void leave() { --depth_; }
-  bool pending() const { return pending_exit_ || pending_trap_; }
-  void keep_first_exit(int code) {
-    if (!pending()) pending_exit_ = code;
-  }
-  void keep_first_trap(TrapInfo trap) {
-    if (!pending()) pending_trap_ = std::move(trap);
-  }
+  bool pending() const { return end_.pending(); }
+  void keep_first_exit(int code) { end_.keep_first_exit(code); }
+  void keep_first_trap(TrapInfo trap) { end_.keep_first_trap(std::move(trap)); }
   // The Outcome of a failed call: the pending exit or trap. The outermost
   // call (depth 1) consumes it.
-  Outcome take_failure(const std::string& function);
+  Outcome take_failure(const std::string& function) { return end_.take(depth_, function); }
 
   // Fuel builds: `budget` is the instance's budget global.
   void add_meter(const void* instance, int64_t* budget) { meters_[instance] = budget; }
@@ -110,8 +107,7 @@ class AotStore {
   // Prepended only, freed with the Store: the signal handler walks it.
   std::atomic<const Code*> code_{nullptr};
   int depth_ = 0;
-  std::optional<int> pending_exit_;
-  std::optional<TrapInfo> pending_trap_;
+  NestedCallEnd end_;
   std::map<const void*, int64_t*> meters_;
   int64_t pool_ = 0;  // unused budget of ended instances
   std::vector<std::shared_ptr<void>> pinned_;

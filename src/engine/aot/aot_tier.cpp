@@ -347,12 +347,7 @@ void AotInstance::check_memory_limit() const {
   const uint64_t limit_pages = *limit / kPageSize, used_pages = shared_->memory_bytes() / kPageSize,
                  initial = entry_.initial_memory_pages;
   if (used_pages + initial <= limit_pages) return;
-  if (used_pages == 0)
-    throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start, more than the memory limit of {} bytes",
-                                module_.name(), initial * kPageSize, *limit));
-  throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start; with the {} bytes the Store's other "
-                              "instances use, that is more than the memory limit of {} bytes",
-                              module_.name(), initial * kPageSize, used_pages * kPageSize, *limit));
+  throw LinkError(initial_memory_over_limit_message(module_.name(), initial * kPageSize, used_pages * kPageSize, *limit));
 }
 
 void AotInstance::link(const Linker& linker) {

@@ -46,14 +46,9 @@ std::vector<std::optional<uint64_t>> InterpStore::start_caps(const Module& modul
   uint64_t limit_pages = *limit / kPageSize, used_pages = 0, initial_total = 0;
   for (const auto& [memory, owner] : memories_) used_pages += space_->memory_bytes(memory) / kPageSize;
   for (auto pages : initial) initial_total += pages;
-  if (used_pages + initial_total > limit_pages) {
-    if (used_pages == 0)
-      throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start, more than the memory limit of {} bytes",
-                                  module.name(), initial_total * kPageSize, *limit));
-    throw LinkError(fmt::format("{}: needs {} bytes of linear memory at start; with the {} bytes the Store's other "
-                                "instances use, that is more than the memory limit of {} bytes",
-                                module.name(), initial_total * kPageSize, used_pages * kPageSize, *limit));
-  }
+  if (used_pages + initial_total > limit_pages)
+    throw LinkError(
+        initial_memory_over_limit_message(module.name(), initial_total * kPageSize, used_pages * kPageSize, *limit));
   for (size_t i = 0; i < initial.size(); ++i) caps[i] = limit_pages - used_pages - (initial_total - initial[i]);
   return caps;
 }
@@ -103,31 +98,14 @@ Outcome InterpStore::call(interp::ItemRef function, std::span<const Value> args)
   return outcome;
 }
 
-void InterpStore::keep_first_trap(TrapInfo trap) {
-  if (!pending()) pending_trap_ = std::move(trap);
-}
-
 Outcome InterpStore::failure(const interp::CallResult& result) {
   // Inside a host function's nested call a trap is also pending: whatever
   // the host function does with this Outcome, the outermost call ends with it.
   if (!pending()) {
     const TrapKind kind = trap_kind_from_message(result.trap_message);
-    pending_trap_ = TrapInfo{kind, tier_neutral_message(kind, result.trap_message), result.trap_function};
+    end_.keep_first_trap(TrapInfo{kind, tier_neutral_message(kind, result.trap_message), result.trap_function});
   }
-  Outcome outcome;
-  if (pending_exit_) {
-    outcome.kind = Outcome::Kind::Exited;
-    outcome.exit_code = *pending_exit_;
-  } else {
-    outcome.kind = Outcome::Kind::Trapped;
-    outcome.trap = *pending_trap_;
-    if (outcome.trap.function.empty()) outcome.trap.function = result.trap_function;
-  }
-  if (depth_ == 1) {  // the outermost call (still counted) ends here
-    pending_exit_.reset();
-    pending_trap_.reset();
-  }
-  return outcome;
+  return end_.take(depth_, result.trap_function);
 }
 
 GuestMemory InterpStore::memory(interp::ItemRef memory) {
@@ -147,17 +125,17 @@ interp::HostCallback InterpStore::host_function(std::string name, HostFunction f
     try {
       function(caller, args, results);
     } catch (const HostExit& e) {
-      if (!pending()) pending_exit_ = e.code;
+      end_.keep_first_exit(e.code);
     } catch (const HostTrap& e) {
-      keep_first_trap(TrapInfo{TrapKind::HostError, e.message, {}});
+      end_.keep_first_trap(TrapInfo{TrapKind::HostError, e.message, {}});
     } catch (const MeterTrap& e) {
-      keep_first_trap(TrapInfo{e.kind, e.message, {}});
+      end_.keep_first_trap(TrapInfo{e.kind, e.message, {}});
     } catch (const std::exception& e) {
-      keep_first_trap(TrapInfo{TrapKind::HostError, fmt::format("{}: {}", name, e.what()), {}});
+      end_.keep_first_trap(TrapInfo{TrapKind::HostError, fmt::format("{}: {}", name, e.what()), {}});
     }
     cap_memories();  // nested calls may have grown memories
     if (pending()) {
-      trap_message = pending_exit_ ? "exit" : pending_trap_->message;
+      trap_message = end_.message();
       return false;
     }
     for (size_t i = 0; i < results.size(); ++i) out[i] = to_raw(results[i]);
@@ -173,9 +151,9 @@ interp::HostCallback InterpStore::refuel_function(std::shared_ptr<const uint64_t
       cap_memories();
       return true;
     } catch (const MeterTrap& e) {
-      keep_first_trap(TrapInfo{e.kind, e.message, {}});
+      end_.keep_first_trap(TrapInfo{e.kind, e.message, {}});
     }
-    trap_message = pending_exit_ ? "exit" : pending_trap_->message;
+    trap_message = end_.message();
     return false;
   };
 }
@@ -194,11 +172,7 @@ int64_t InterpStore::refuel(uint64_t caller, int64_t budget) {
     combined += static_cast<int64_t>(space_->global_value(meter.budget));
     space_->set_global_value(meter.budget, 0);
   }
-  if (combined > 0) {
-    check_stop(store_);
-    return combined;
-  }
-  return detail::refuel(store_, combined);
+  return detail::refuel_pooled(store_, combined);
 }
 
 void InterpStore::settle() {

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/nested_call_end.h"
 #include "engine/interp/wabt_interp.h"
 #include "wasmlet/guest_memory.h"
 #include "wasmlet/linker.h"
@@ -71,8 +72,7 @@ class InterpStore {
   };
   class CallDepth;
 
-  bool pending() const { return pending_exit_ || pending_trap_; }
-  void keep_first_trap(TrapInfo trap);
+  bool pending() const { return end_.pending(); }
   int64_t refuel(uint64_t caller, int64_t budget);
   void settle();
   void cap_memories();
@@ -82,8 +82,7 @@ class InterpStore {
   Store& store_;
   std::shared_ptr<interp::Space> space_;
   int depth_ = 0;
-  std::optional<int> pending_exit_;
-  std::optional<TrapInfo> pending_trap_;
+  NestedCallEnd end_;
   std::map<uint64_t, Meter> meters_;  // by instance id
   std::map<interp::ItemRef, uint64_t> memories_;  // defined memory -> owning instance id
   int64_t pool_ = 0;  // unused budget of released instances
