@@ -116,6 +116,27 @@ TEST(Aot, CompilesAndCallsExportsWithEveryValueType) {
   EXPECT_EQ(store.memory_bytes(), 65536u);
 }
 
+TEST(Aot, FunctionsWithLongParameterListsCompile) {
+  // wasm2c wraps a long parameter list over two lines; the function table
+  // of the artifact must still find every function (it once found 26 of 27
+  // in a jco adapter shim and refused the module).
+  const auto wasm = wat_to_wasm(R"((module
+    (func $many (param i32 i32 i32 i32 i32 i64 i64 i32 i32 i32 i32 i32) (result i32)
+      local.get 0 local.get 11 i32.add)
+    (func (export "many") (param i32 i32 i32 i32 i32 i64 i64 i32 i32 i32 i32 i32) (result i32)
+      local.get 0 local.get 1 local.get 2 local.get 3 local.get 4 local.get 5
+      local.get 6 local.get 7 local.get 8 local.get 9 local.get 10 local.get 11
+      call $many)))", "");
+  Engine engine(config_for(Tier::Aot));
+  Module m = Module::compile(engine, wasm, "many_params");
+  ASSERT_TRUE(native(m));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, Linker{});
+  std::vector<Value> args;
+  for (int i = 0; i < 12; ++i) args.push_back(i == 5 || i == 6 ? Value::i64(i) : Value::i32(i + 1));
+  EXPECT_EQ(inst.call("many", args).results.at(0).as_i32(), 1 + 12);
+}
+
 TEST(Aot, LinkErrorsMatchTheInterpreter) {
   for (Tier tier : {Tier::Interpreter, Tier::Aot}) {
     Engine engine(config_for(tier));

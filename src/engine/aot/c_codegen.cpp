@@ -391,7 +391,18 @@ size_t mark_guest_functions(std::string& c) {
     if (end == std::string::npos) end = c.size();
     std::string_view line(c.data() + pos, end - pos);
     const auto open = line.find(params);
-    if (!line.empty() && line[0] != ' ' && line[0] != '#' && line.ends_with(") {") && open != std::string_view::npos) {
+    // wasm2c wraps a long parameter list onto more lines: the signature ends
+    // at the first line that ends with ") {" (a definition) or ";".
+    size_t sig_end = end;
+    std::string signature(line);
+    if (!line.empty() && line[0] != ' ' && line[0] != '#' && open != std::string_view::npos)
+      while (!signature.ends_with(") {") && !signature.ends_with(";") && sig_end < c.size()) {
+        const size_t next = std::min(c.find('\n', sig_end + 1), c.size());
+        signature.append(c, sig_end + 1, next - sig_end - 1);
+        sig_end = next;
+      }
+    if (!line.empty() && line[0] != ' ' && line[0] != '#' && signature.ends_with(") {") &&
+        open != std::string_view::npos) {
       out += "WASMLET_GUEST ";
       const auto name_start = line.rfind(' ', open) + 1;
       const std::string_view name = line.substr(name_start, open - name_start);
@@ -403,8 +414,8 @@ size_t mark_guest_functions(std::string& c) {
         // on a neighbour. Named after the last guest function its body
         // calls: for an exported wrapper the function it wraps, for
         // Z_m_instantiate the start function; gcc usually inlines that one.
-        const size_t body_end = std::min(c.find("\n}\n", end), c.size());
-        const std::string_view body(c.data() + end, body_end - end);
+        const size_t body_end = std::min(c.find("\n}\n", sig_end), c.size());
+        const std::string_view body(c.data() + sig_end, body_end - sig_end);
         const auto call_end = body.rfind("(instance");
         const auto callee = call_end == std::string_view::npos ? call_end : body.rfind("w2c_", call_end);
         if (callee != std::string_view::npos && body.substr(callee, call_end - callee).find_first_of(" ;=(") ==
