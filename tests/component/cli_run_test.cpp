@@ -48,7 +48,7 @@ TEST(ComponentCli, AllowSocketsLetsAComponentListen) {
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " was not built: jco is missing (npm ci)";
   uint16_t port = free_port();
   std::string echoed;
-  std::thread client([&] {
+  std::jthread client([&] {
     int fd = connect_loopback_when_listening(port);
     ASSERT_GE(fd, 0) << "nothing listened on " << port;
     ASSERT_EQ(::write(fd, "over the cli", 12), 12);

@@ -10,6 +10,7 @@
 #include <typeinfo>
 
 #include "component_fixtures.h"
+#include "component_tiers.h"
 #include "engine/aot/aot_tier.h"
 #include "engine/tier.h"
 #include "wasmlet/component/component.h"
@@ -19,6 +20,9 @@
 
 using namespace wasmlet;
 using namespace wasmlet::component;
+using component_test::all_native;
+using component_test::have_cc;
+using component_test::tier_engine;
 
 namespace {
 
@@ -27,37 +31,6 @@ struct RunResult {
   std::string out, err;
 };
 
-// An engine of `tier` with this test program's AOT cache; the notes it
-// prints go to `notes`.
-Engine tier_engine(Tier tier, std::vector<std::string>* notes = nullptr, std::string compiler = {}) {
-  EngineConfig config;
-  config.tier = tier;
-  config.cache_dir = std::filesystem::path(COMPONENT_DIR).parent_path() / "aot-test-cache";
-  config.compiler = std::move(compiler);
-  config.on_note = [notes](const std::string& n) {
-    if (notes) notes->push_back(n);
-  };
-  return Engine(config);
-}
-
-bool have_cc() { return std::system("command -v \"${CC:-cc}\" >/dev/null 2>&1") == 0; }
-
-// Whether every core module of `c` runs as native code.
-bool all_native(const CompiledComponent& c) {
-  size_t n = 0;
-  std::function<bool(const Component&)> walk = [&](const Component& comp) {
-    for (auto& d : comp.definitions) {
-      if (auto* m = std::get_if<CoreModuleDef>(&d)) {
-        ++n;
-        if (!detail::aot::runs_native(*c.core_module(*m).impl().tier)) return false;
-      } else if (auto* sub = std::get_if<std::shared_ptr<Component>>(&d)) {
-        if (!walk(**sub)) return false;
-      }
-    }
-    return true;
-  };
-  return walk(c.definition()) && n > 0;
-}
 
 RunResult run_in(Engine& engine, const std::vector<uint8_t>& bytes, std::vector<std::string> args) {
   auto c = CompiledComponent::compile(engine, bytes, "test.component.wasm");
@@ -313,10 +286,7 @@ TEST_P(ComponentLimits, AnExitThroughTheAdapterUnderATightLimitIsAsInTheInterpre
   EXPECT_EQ(here.out, interp.out);
 }
 
-INSTANTIATE_TEST_SUITE_P(, ComponentLimits, ::testing::Values(Tier::Interpreter, Tier::Aot),
-                         [](const ::testing::TestParamInfo<Tier>& info) {
-                           return std::string(info.param == Tier::Aot ? "aot" : "interp");
-                         });
+INSTANTIATE_TEST_SUITE_P(, ComponentLimits, ::testing::Values(Tier::Interpreter, Tier::Aot), component_test::tier_name);
 
 TEST(ComponentRun, MutatedComponentsFailCleanly) {
   // Bit flips anywhere in a small runnable component: compiling and running

@@ -8,6 +8,8 @@
 //    adapter turns proc_exit(n) into wasi:cli/exit ok (n = 0) or err (any
 //    other n), so its status is 0 or 1 (wasmtime reports the same), and it
 //    implements sock_accept/recv/send as `unreachable`.
+// The components run in both tiers (Preview1Parity.X/interp, /aot); the
+// module is the interpreter's reference.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,6 +23,7 @@
 #include <thread>
 
 #include "component_fixtures.h"
+#include "component_tiers.h"
 #include "guest_runner.h"
 #include "loopback.h"
 #include "wasmlet/component/component.h"
@@ -41,14 +44,16 @@ Result as_module(const std::string& name, WasiConfig config) {
 }
 
 // Returns nullopt (and the reason) when the component was not built.
-std::optional<Result> as_component(const fs::path& path, WasiConfig config, std::string& skip,
+std::optional<Result> as_component(Tier tier, const fs::path& path, WasiConfig config, std::string& skip,
                                    component::WasiHostOptions options = {}) {
   if (!fs::exists(path)) {
     skip = path.string() + " was not built (jco missing: npm ci)";
     return std::nullopt;
   }
-  Engine engine;
+  std::vector<std::string> notes;
+  Engine engine = component_test::tier_engine(tier, &notes);
   auto c = component::CompiledComponent::from_file(engine, path);
+  if (tier == Tier::Aot) EXPECT_TRUE(component_test::all_native(c)) << path << " did not run as native code";
   Store store(engine);
   Result r;
   if (config.args.empty()) config.args.push_back(path.filename().string());
@@ -65,7 +70,7 @@ std::optional<Result> as_component(const fs::path& path, WasiConfig config, std:
 // Runs the three builds; `reset` prepares the files before each, `check`
 // looks at what each left behind. The test is reported SKIPPED (after the
 // preview1 half has been checked) only when jco was missing at build time.
-void expect_parity(const std::string& name, const std::function<WasiConfig()>& config, int expected_status,
+void expect_parity(Tier tier, const std::string& name, const std::function<WasiConfig()>& config, int expected_status,
                    std::optional<std::string> expected_out = std::nullopt, const std::function<void()>& reset = [] {},
                    const std::function<void(const char*)>& check = [](const char*) {}) {
   reset();
@@ -76,7 +81,7 @@ void expect_parity(const std::string& name, const std::function<WasiConfig()>& c
 
   reset();
   std::string skip;
-  auto p2 = as_component(component_test::wasip2_component_path(name), config(), skip);
+  auto p2 = as_component(tier, component_test::wasip2_component_path(name), config(), skip);
   if (!p2) GTEST_SKIP() << "preview1 half checked; component halves skipped: " << skip;
   EXPECT_EQ(p2->status, p1.status) << name << ".wasip2.component.wasm: " << p2->err;
   EXPECT_EQ(p2->out, p1.out) << name << ".wasip2.component.wasm";
@@ -84,7 +89,7 @@ void expect_parity(const std::string& name, const std::function<WasiConfig()>& c
   check("wasip2 component");
 
   reset();
-  auto adapted = as_component(component_test::component_path(name), config(), skip);
+  auto adapted = as_component(tier, component_test::component_path(name), config(), skip);
   ASSERT_TRUE(adapted) << skip;
   EXPECT_EQ(adapted->status, p1.status == 0 ? 0 : 1) << name << ".component.wasm (the adapter maps every nonzero "
                                                              "exit code to 1): " << adapted->err;
@@ -97,7 +102,7 @@ void expect_parity(const std::string& name, const std::function<WasiConfig()>& c
 // starting), sends `message`, shuts down its write side and
 // collects the echo.
 std::string echo_client(uint16_t port, const std::string& message) {
-  int fd = wasmlet::testing::connect_loopback_when_listening(port);
+  int fd = wasmlet::testing::connect_loopback_when_listening(port, std::chrono::seconds(60));  // a cold AOT cache compiles first
   if (fd < 0) return "<nothing accepted on port " + std::to_string(port) + ">";
   if (::write(fd, message.data(), message.size()) != ssize_t(message.size())) return "<write failed>";
   ::shutdown(fd, SHUT_WR);
@@ -108,22 +113,31 @@ std::string echo_client(uint16_t port, const std::string& message) {
   return echoed;
 }
 
+// The components' tier is the parameter; the AOT half needs a C compiler.
+class Preview1Parity : public ::testing::TestWithParam<Tier> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Tier::Aot && !component_test::have_cc())
+      GTEST_SKIP() << "no C compiler: the AOT tier is not available";
+  }
+};
+
 }  // namespace
 
-TEST(Preview1Parity, Hello) {
-  expect_parity("hello_stdio", [] { return WasiConfig{}; }, 0, "hello from wasm\n");
+TEST_P(Preview1Parity, Hello) {
+  expect_parity(GetParam(), "hello_stdio", [] { return WasiConfig{}; }, 0, "hello from wasm\n");
 }
 
-TEST(Preview1Parity, ExitCodes) {
+TEST_P(Preview1Parity, ExitCodes) {
   for (const char* code : {"0", "1", "3", "42", "255"})
-    expect_parity("exit_code", [code] { return WasiConfig{{"exit_code", code}, {}, {}, {}, {}, {}}; }, std::atoi(code));
+    expect_parity(GetParam(), "exit_code", [code] { return WasiConfig{{"exit_code", code}, {}, {}, {}, {}, {}}; }, std::atoi(code));
 }
 
-TEST(Preview1Parity, ArgsAndEnv) {
-  expect_parity("rt_env_args", [] { return WasiConfig{{"rt_env_args", "x", "two words"}, {"A=1", "B=b c"}, {}, {}, {}, {}}; }, 7);
+TEST_P(Preview1Parity, ArgsAndEnv) {
+  expect_parity(GetParam(), "rt_env_args", [] { return WasiConfig{{"rt_env_args", "x", "two words"}, {"A=1", "B=b c"}, {}, {}, {}, {}}; }, 7);
 }
 
-TEST(Preview1Parity, FilesReadOnlyAndEscapes) {
+TEST_P(Preview1Parity, FilesReadOnlyAndEscapes) {
   component_test::TempDir dir;
   fs::create_directories(dir.path / "data");
   fs::create_directories(dir.path / "ro");
@@ -143,7 +157,7 @@ TEST(Preview1Parity, FilesReadOnlyAndEscapes) {
     std::getline(in, line);
     EXPECT_EQ(line, "written line") << half;
   };
-  expect_parity("p2_files", config, 0,
+  expect_parity(GetParam(), "p2_files", config, 0,
             "read back: written line\n"
             "ro: read-only line\n"
             "open /ro/in.txt a: refused\n"
@@ -155,12 +169,12 @@ TEST(Preview1Parity, FilesReadOnlyAndEscapes) {
             reset, check);
 }
 
-TEST(Preview1Parity, ClocksAndRandom) {
-  expect_parity("p2_clock_random", [] { return WasiConfig{}; }, 0,
+TEST_P(Preview1Parity, ClocksAndRandom) {
+  expect_parity(GetParam(), "p2_clock_random", [] { return WasiConfig{}; }, 0,
                 "monotonic advances: yes\nwall clock after 2020: yes\nrandom differs: yes\n");
 }
 
-TEST(Preview1Parity, TcpEcho) {
+TEST_P(Preview1Parity, TcpEcho) {
   // As a preview1 module, tcp_echo_once accepts on the listener passed as
   // fd 3. As a WASI 0.2 component it has no preopened sockets: the glue
   // creates that listener through wasi:sockets (tcp-create-socket, bind,
@@ -172,7 +186,7 @@ TEST(Preview1Parity, TcpEcho) {
   module_config.args = {"tcp_echo_once"};
   module_config.listeners = {wasmlet::testing::listen_loopback(port)};
   std::string echoed;
-  std::thread client([&] { echoed = echo_client(port, message); });
+  std::jthread client([&] { echoed = echo_client(port, message); });
   Result p1 = as_module("tcp_echo_once", module_config);
   client.join();
   EXPECT_EQ(p1.status, 0) << p1.err;
@@ -186,8 +200,8 @@ TEST(Preview1Parity, TcpEcho) {
   config.args = {"tcp_echo_once"};
   config.env = {"WASIP2_GLUE_TCPLISTEN=127.0.0.1:" + std::to_string(p2_port)};
   std::string p2_echoed, skip;
-  std::thread p2_client([&] { p2_echoed = echo_client(p2_port, message); });
-  auto p2 = as_component(path, config, skip, component::WasiHostOptions{.allow_sockets = true});
+  std::jthread p2_client([&] { p2_echoed = echo_client(p2_port, message); });
+  auto p2 = as_component(GetParam(), path, config, skip, component::WasiHostOptions{.allow_sockets = true});
   ASSERT_TRUE(p2) << skip;
   p2_client.join();
   EXPECT_EQ(p2->status, p1.status) << p2->err;
@@ -196,7 +210,7 @@ TEST(Preview1Parity, TcpEcho) {
   EXPECT_EQ(p2_echoed, echoed);
 }
 
-TEST(Preview1Parity, TcpEchoWithoutTheSocketsCapability) {
+TEST_P(Preview1Parity, TcpEchoWithoutTheSocketsCapability) {
   // Without the capability wasi:sockets answers access-denied: the
   // component cannot listen, as a preview1 module cannot without a listener.
   uint16_t port = wasmlet::testing::free_port();
@@ -204,7 +218,7 @@ TEST(Preview1Parity, TcpEchoWithoutTheSocketsCapability) {
   config.args = {"tcp_echo_once"};
   config.env = {"WASIP2_GLUE_TCPLISTEN=127.0.0.1:" + std::to_string(port)};
   std::string skip;
-  auto p2 = as_component(component_test::wasip2_component_path("tcp_echo_once"), config, skip);
+  auto p2 = as_component(GetParam(), component_test::wasip2_component_path("tcp_echo_once"), config, skip);
   if (!p2) GTEST_SKIP() << skip;
   EXPECT_EQ(p2->status, 1);
   EXPECT_EQ(p2->out, "accept failed: errno 2\n");  // __WASI_ERRNO_ACCES
@@ -217,13 +231,13 @@ TEST(Preview1Parity, TcpEchoWithoutTheSocketsCapability) {
   EXPECT_EQ(p1.out, "accept failed: errno 8\n");  // __WASI_ERRNO_BADF: fd 3 is no socket
 }
 
-TEST(Preview1Parity, AdapterOnlyComponentTrapsOnPreview1Sockets) {
+TEST_P(Preview1Parity, AdapterOnlyComponentTrapsOnPreview1Sockets) {
   // jco's preview1 adapter implements sock_accept/sock_recv/sock_send as
   // `unreachable` (wasmtime behaves the same). If jco's adapter ever
   // implements them, this test fails and must become a parity check.
   auto path = component_test::component_path("tcp_echo_once");
   if (!fs::exists(path)) GTEST_SKIP() << path << " was not built (jco missing: npm ci)";
-  Engine engine;
+  Engine engine = component_test::tier_engine(GetParam());
   auto c = component::CompiledComponent::from_file(engine, path);
   Store store(engine);
   WasiConfig config;
@@ -234,3 +248,5 @@ TEST(Preview1Parity, AdapterOnlyComponentTrapsOnPreview1Sockets) {
   ASSERT_TRUE(o.trapped()) << "status " << o.status();
   EXPECT_EQ(o.trap.kind, TrapKind::Unreachable) << o.trap.to_string();
 }
+
+INSTANTIATE_TEST_SUITE_P(, Preview1Parity, ::testing::Values(Tier::Interpreter, Tier::Aot), component_test::tier_name);
