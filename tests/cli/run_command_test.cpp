@@ -13,6 +13,8 @@
 
 #include "process.h"
 
+#include "temp_dir.h"
+
 using namespace wasmlet::testing;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
@@ -21,22 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 std::string wasm(const std::string& name) { return (fs::path(WASM_DIR) / (name + ".wasm")).string(); }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "wasmlet-cli-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& content) const {
-    std::ofstream(path_ / name, std::ios::binary) << content;
-    return path_ / name;
-  }
-
- private:
-  fs::path path_;
-};
+using ::wasmlet::testing::TempDir;
 
 std::string read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

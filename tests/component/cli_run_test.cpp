@@ -88,15 +88,15 @@ TEST(ComponentCli, EachAbiRefusesTheOthersNetworkFlag) {
 TEST(ComponentCli, PreopenedDirectory) {
   REQUIRE_COMPONENT_FILE(path, "p2_files");
   component_test::TempDir dir;
-  std::filesystem::create_directories(dir.path / "data");
-  std::filesystem::create_directories(dir.path / "ro");
-  std::ofstream(dir.path / "ro" / "in.txt") << "read-only line\n";
-  auto r = run_wasmlet({"run", "--dir", (dir.path / "data").string() + "::/data", "--dir-ro",
-                        (dir.path / "ro").string() + "::/ro", path});
+  std::filesystem::create_directories(dir.path() / "data");
+  std::filesystem::create_directories(dir.path() / "ro");
+  std::ofstream(dir.path() / "ro" / "in.txt") << "read-only line\n";
+  auto r = run_wasmlet({"run", "--dir", (dir.path() / "data").string() + "::/data", "--dir-ro",
+                        (dir.path() / "ro").string() + "::/ro", path});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("read back: written line\n"), std::string::npos) << r.out;
-  EXPECT_TRUE(std::filesystem::exists(dir.path / "data" / "out.txt"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path / "ro" / "new.txt"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "data" / "out.txt"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "ro" / "new.txt"));
 }
 
 TEST(ComponentCli, TimeoutStopsALoopingComponent) {

@@ -13,6 +13,8 @@
 
 #include <unistd.h>
 
+#include "temp_dir.h"
+
 namespace component_test {
 
 inline std::filesystem::path component_path(const std::string& name) {
@@ -30,17 +32,7 @@ inline std::vector<uint8_t> read_file(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A fresh directory under the system temp dir, removed at the end of scope.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("wasmlet-component-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using ::wasmlet::testing::TempDir;
 
 // Skips the test (with the reason) when jco was not available at build time.
 #define REQUIRE_COMPONENT(var, name)                                                                   \

@@ -139,20 +139,20 @@ TEST_P(Preview1Parity, ArgsAndEnv) {
 
 TEST_P(Preview1Parity, FilesReadOnlyAndEscapes) {
   component_test::TempDir dir;
-  fs::create_directories(dir.path / "data");
-  fs::create_directories(dir.path / "ro");
+  fs::create_directories(dir.path() / "data");
+  fs::create_directories(dir.path() / "ro");
   auto reset = [&] {
-    fs::remove(dir.path / "data" / "out.txt");
-    std::ofstream(dir.path / "ro" / "in.txt") << "read-only line\n";
+    fs::remove(dir.path() / "data" / "out.txt");
+    std::ofstream(dir.path() / "ro" / "in.txt") << "read-only line\n";
   };
   auto config = [&] {
     WasiConfig c;
-    c.preopens = {{dir.path / "data", "/data", false}, {dir.path / "ro", "/ro", true}};
+    c.preopens = {{dir.path() / "data", "/data", false}, {dir.path() / "ro", "/ro", true}};
     return c;
   };
   auto check = [&](const char* half) {
-    EXPECT_FALSE(fs::exists(dir.path / "ro" / "new.txt")) << half;
-    std::ifstream in(dir.path / "data" / "out.txt");
+    EXPECT_FALSE(fs::exists(dir.path() / "ro" / "new.txt")) << half;
+    std::ifstream in(dir.path() / "data" / "out.txt");
     std::string line;
     std::getline(in, line);
     EXPECT_EQ(line, "written line") << half;

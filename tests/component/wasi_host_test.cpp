@@ -87,14 +87,14 @@ TEST(WasiHost, StdoutAndStderrReachTheSinkInOrder) {
 
 TEST(WasiHost, StdinFromAFileOrEmpty) {
   component_test::TempDir dir;
-  std::ofstream(dir.path / "in.txt") << "line one\n";
+  std::ofstream(dir.path() / "in.txt") << "line one\n";
   Host empty;
   Val in = empty.call("wasi:cli/stdin@0.2.0", "get-stdin");
   Val r = empty.call("wasi:io/streams@0.2.0", "[method]input-stream.read", {in, Val::u64(10)});
   EXPECT_EQ(r.index, 1u);                   // err
   EXPECT_EQ(r.payload()->index, 1u);        // closed
   wasmlet::WasiConfig c;
-  c.stdin_file = dir.path / "in.txt";
+  c.stdin_file = dir.path() / "in.txt";
   Host h(c);
   in = h.call("wasi:cli/stdin@0.2.0", "get-stdin");
   r = h.call("wasi:io/streams@0.2.0", "[method]input-stream.blocking-read", {in, Val::u64(4)});
@@ -162,7 +162,7 @@ TEST(WasiHost, Random) {
 TEST(WasiHost, FilesInAPreopen) {
   component_test::TempDir dir;
   wasmlet::WasiConfig c;
-  c.preopens.push_back({dir.path, "/data", false});
+  c.preopens.push_back({dir.path(), "/data", false});
   Host h(c);
   const std::string fs = "wasi:filesystem/types@0.2.0";
   Val dirs = h.call("wasi:filesystem/preopens@0.2.0", "get-directories");
@@ -176,7 +176,7 @@ TEST(WasiHost, FilesInAPreopen) {
   Val stream = h.call(fs, "[method]descriptor.write-via-stream", {file, Val::u64(0)});
   ASSERT_EQ(stream.index, 0u);
   h.call("wasi:io/streams@0.2.0", "[method]output-stream.blocking-write-and-flush", {*stream.payload(), Val::bytes("written\n")});
-  std::ifstream in(dir.path / "out.txt");
+  std::ifstream in(dir.path() / "out.txt");
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(line, "written");
@@ -208,12 +208,12 @@ TEST(WasiHost, FilesInAPreopen) {
 
 TEST(WasiHost, EscapesArePrevented) {
   component_test::TempDir dir;
-  fs::create_directories(dir.path / "inner");
-  std::ofstream(dir.path / "secret.txt") << "secret";
-  fs::create_symlink("../secret.txt", dir.path / "inner" / "link");
-  fs::create_symlink("/etc/passwd", dir.path / "inner" / "abs");
+  fs::create_directories(dir.path() / "inner");
+  std::ofstream(dir.path() / "secret.txt") << "secret";
+  fs::create_symlink("../secret.txt", dir.path() / "inner" / "link");
+  fs::create_symlink("/etc/passwd", dir.path() / "inner" / "abs");
   wasmlet::WasiConfig c;
-  c.preopens.push_back({dir.path / "inner", "/sandbox", false});
+  c.preopens.push_back({dir.path() / "inner", "/sandbox", false});
   Host h(c);
   const std::string fs = "wasi:filesystem/types@0.2.0";
   Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
@@ -226,14 +226,14 @@ TEST(WasiHost, EscapesArePrevented) {
   EXPECT_EQ(h.call(fs, "[method]descriptor.stat-at", {root, flags(1), Val::string("../secret.txt")}), not_permitted);
   EXPECT_EQ(h.call(fs, "[method]descriptor.unlink-file-at", {root, Val::string("../secret.txt")}), not_permitted);
   EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("..")}), not_permitted);
-  EXPECT_TRUE(fs::exists(dir.path / "secret.txt"));
+  EXPECT_TRUE(fs::exists(dir.path() / "secret.txt"));
 }
 
 TEST(WasiHost, ReadOnlyPreopensRefuseEveryWrite) {
   component_test::TempDir dir;
-  std::ofstream(dir.path / "f.txt") << "data";
+  std::ofstream(dir.path() / "f.txt") << "data";
   wasmlet::WasiConfig c;
-  c.preopens.push_back({dir.path, "/ro", true});
+  c.preopens.push_back({dir.path(), "/ro", true});
   Host h(c);
   const std::string fs = "wasi:filesystem/types@0.2.0";
   Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
@@ -250,7 +250,7 @@ TEST(WasiHost, ReadOnlyPreopensRefuseEveryWrite) {
   EXPECT_EQ(h.call(fs, "[method]descriptor.get-flags", {root}), Val::ok(Val::flags(1)));
   Val r = h.call(fs, "[method]descriptor.read", {*f.payload(), Val::u64(10), Val::u64(0)});
   EXPECT_EQ(r.payload()->items[0].as_bytes(), "data");
-  std::ifstream in(dir.path / "f.txt");
+  std::ifstream in(dir.path() / "f.txt");
   std::string content;
   in >> content;
   EXPECT_EQ(content, "data");

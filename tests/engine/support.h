@@ -25,26 +25,13 @@
 #include "wasmlet/module.h"
 #include "wasmlet/store.h"
 
+#include "temp_dir.h"
+
 namespace wasmlet::testing {
 
 inline std::filesystem::path fixture(const std::string& name) { return std::filesystem::path(WASM_DIR) / (name + ".wasm"); }
 
-// A directory removed with everything in it at the end of the scope.
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "wasmlet-engine-test-XXXXXX").string();
-    path_ = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ::wasmlet::testing::TempDir;
 
 // Assembles WAT text with wabt's wat2wasm and `flags` ("--enable-all", "--debug-names").
 inline std::vector<uint8_t> wat_to_wasm(const std::string& text, const std::string& flags) {

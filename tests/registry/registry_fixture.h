@@ -25,29 +25,14 @@
 
 #include "loopback.h"
 
+#include "temp_dir.h"
+
 extern char** environ;
 
 namespace wasmlet::registry::testing {
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "wasmlet-registry-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using ::wasmlet::testing::TempDir;
 
 using wasmlet::testing::free_port;
 

@@ -17,7 +17,7 @@ using testing::TempDir;
 
 TEST(Concurrency, MultipleInstancesConcurrently) {
   TempDir dir;
-  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
   std::vector<std::thread> threads;
   std::vector<int> codes(5, -1);
   for (int i = 0; i < 5; ++i)
@@ -35,7 +35,7 @@ TEST(Concurrency, MultipleInstancesConcurrently) {
 
 TEST(Concurrency, SequentialReuseOfServiceName) {
   TempDir dir;
-  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
   for (uint32_t i = 0; i < 3; ++i) {
     InstanceId id{"sequential", i};
     rt.create(id, service(fixture("exit_code")));
@@ -62,7 +62,7 @@ void run_batch(WasmRuntime& rt, int n) {
 
 TEST(Concurrency, TwoHundredInstancesLeakNothing) {
   TempDir dir;
-  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
   run_batch(rt, 200);  // warm-up: module cache, database, allocator arenas
   size_t tasks = testing::count_entries("/proc/self/task");
   size_t fds = testing::count_entries("/proc/self/fd");
@@ -72,12 +72,12 @@ TEST(Concurrency, TwoHundredInstancesLeakNothing) {
   EXPECT_EQ(testing::count_entries("/proc/self/fd"), fds);
   EXPECT_LT(testing::rss_kib() - rss, 32 * 1024) << "RSS grew from " << rss << " KiB";
   EXPECT_TRUE(rt.list().empty());
-  EXPECT_TRUE(std::filesystem::is_empty(dir.path / "data/logs"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "data/logs"));
 }
 
 TEST(Concurrency, ManyLoopsStoppedAtOnce) {
   TempDir dir;
-  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
   const int n = 20;
   for (int i = 0; i < n; ++i) {
     rt.create({"loop", static_cast<uint32_t>(i)}, service(fixture("loop_forever")));

@@ -40,12 +40,12 @@ std::string spec_yaml() {
 class DaemonTest : public ::testing::Test {
  protected:
   TempDir dir;
-  fs::path data = dir.path / "data";
+  fs::path data = dir.path() / "data";
   std::unique_ptr<Daemon> d = std::make_unique<Daemon>(data);
 
   fs::path write_spec(const std::string& text, const std::string& name = "spec.yaml") {
-    write_text(dir.path / name, text);
-    return dir.path / name;
+    write_text(dir.path() / name, text);
+    return dir.path() / name;
   }
   json ps() {
     auto r = d->cli({"ps", "-a", "--format", "json"});
@@ -181,7 +181,7 @@ TEST_F(DaemonTest, GracefulStopAlsoReportsAgentRestart) {
 
 TEST_F(DaemonTest, ExecStreamsOutputAndExitCode) {
   write_spec("version: v1\ndeployment: e\nservices:\n  tool:\n    image: " + fixture("rt_env_args") + "\n    env: {SHARED: yes}\n");
-  ASSERT_EQ(d->cli({"create", "-f", (dir.path / "spec.yaml").string()}).exit_code, 0);
+  ASSERT_EQ(d->cli({"create", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
   auto r = d->cli({"exec", "tool-rep-0", "--", "x-cmd", "--flag"});
   EXPECT_EQ(r.exit_code, 7) << r.err;
   EXPECT_NE(r.out.find("arg[1]=x-cmd"), std::string::npos) << r.out;
@@ -203,15 +203,15 @@ TEST_F(DaemonTest, SpecErrorsNameFileLineAndField) {
 }
 
 TEST_F(DaemonTest, RelativeImagePathsResolveAgainstTheSpecFile) {
-  fs::copy_file(fixture("exit_code"), dir.path / "local.wasm");
+  fs::copy_file(fixture("exit_code"), dir.path() / "local.wasm");
   write_spec("version: v1\ndeployment: r\nservices:\n  rel:\n    image: ./local.wasm\n    command: {args: [\"6\"]}\n");
-  ASSERT_EQ(d->cli({"up", "-f", (dir.path / "spec.yaml").string()}).exit_code, 0);
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
   EXPECT_EQ(d->cli({"wait", "rel-rep-0"}).exit_code, 6);
 }
 
 TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
-  fs::create_directories(dir.path / "host");
-  write_text(dir.path / "host/config.txt", "from host\n");
+  fs::create_directories(dir.path() / "host");
+  write_text(dir.path() / "host/config.txt", "from host\n");
   uint16_t port = free_port();
   std::string rw = fixture("rt_write_volume");
   write_spec("version: v1\ndeployment: st\nservices:\n"
@@ -226,7 +226,7 @@ TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
              "  web:\n    image: " + fixture("loop_forever") + "\n"
              "    endpoints:\n      - {name: tcp, protocol: tcp, port: " + std::to_string(port) + "}\n"
              "    health:\n      start_grace: 0s\n      interval: 50ms\n      retries: 1\n      check: {type: tcp, port: 0}\n");
-  auto spec = (dir.path / "spec.yaml").string();
+  auto spec = (dir.path() / "spec.yaml").string();
   ASSERT_EQ(d->cli({"up", "-f", spec, "--service", "writer", "--service", "flaky", "--service", "rowriter", "--service", "web"}).exit_code, 0);
   EXPECT_EQ(d->cli({"wait", "writer-rep-0"}).exit_code, 0);
   EXPECT_TRUE(fs::exists(data / "tmpfs/writer-rep-0/0"));
@@ -237,7 +237,7 @@ TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
   EXPECT_EQ(d->cli({"wait", "reader-rep-0"}).exit_code, 0);
   EXPECT_EQ(d->cli({"logs", "reader-rep-0"}).out, "persisted\n");
   EXPECT_EQ(d->cli({"wait", "rowriter-rep-0"}).exit_code, 2);       // read-only: the write is refused
-  EXPECT_EQ(read_text(dir.path / "host/config.txt"), "from host\n");
+  EXPECT_EQ(read_text(dir.path() / "host/config.txt"), "from host\n");
   EXPECT_EQ(d->cli({"wait", "flaky-rep-0"}).exit_code, 1);
   EXPECT_EQ(find(ps(), "flaky-rep-0")["restart_count"], 2);
   json web;
@@ -260,8 +260,8 @@ TEST_F(DaemonTest, SocketIsPrivate) {
 TEST(DaemonTcp, LoopbackListenerNeedsTheBearerToken) {
   TempDir dir;
   uint16_t port = free_port();
-  write_text(dir.path / "token", "s3cret\n");
-  Daemon d(dir.path / "data", {"--listen", "127.0.0.1:" + std::to_string(port), "--token-file", (dir.path / "token").string()});
+  write_text(dir.path() / "token", "s3cret\n");
+  Daemon d(dir.path() / "data", {"--listen", "127.0.0.1:" + std::to_string(port), "--token-file", (dir.path() / "token").string()});
   EXPECT_NE(http_get(port, "/v1/ping").find("401"), std::string::npos);
   EXPECT_NE(http_get(port, "/v1/ping", "Authorization: Bearer wrong\r\n").find("401"), std::string::npos);
   auto ok = http_get(port, "/v1/instances", "Authorization: Bearer s3cret\r\n");
@@ -271,7 +271,7 @@ TEST(DaemonTcp, LoopbackListenerNeedsTheBearerToken) {
 
 TEST(DaemonAbsent, ClearErrorWhenNotRunning) {
   TempDir dir;
-  auto r = wasmlet({"ps", "--data-dir", (dir.path / "none").string()});
+  auto r = wasmlet({"ps", "--data-dir", (dir.path() / "none").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("daemon is not running"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("wasmlet serve"), std::string::npos) << r.err;

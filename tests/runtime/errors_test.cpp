@@ -16,7 +16,7 @@ using testing::TempDir;
 class Errors : public ::testing::Test {
  protected:
   TempDir dir;
-  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
 
   // Creates and starts an instance of `bytes` stored as image `ref`; returns its failure reason.
   std::string fail_reason(const std::string& ref, const std::vector<uint8_t>& bytes) {

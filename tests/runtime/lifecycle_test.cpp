@@ -20,7 +20,7 @@ using testing::TempDir;
 class Lifecycle : public ::testing::Test {
  protected:
   TempDir dir;
-  std::unique_ptr<WasmRuntime> rt = std::make_unique<WasmRuntime>(WasmRuntimeConfig{dir.path / "data"});
+  std::unique_ptr<WasmRuntime> rt = std::make_unique<WasmRuntime>(WasmRuntimeConfig{dir.path() / "data"});
   InstanceId id{"svc", 1};
 
   static ServiceSpec restarting(const std::string& code, RestartPolicy::Kind kind, std::chrono::nanoseconds delay) {
@@ -39,7 +39,7 @@ class Lifecycle : public ::testing::Test {
 
 TEST(RuntimeConfig, CreatesItsDataDirectory) {  // seed: test_runtime_creates_cache_directory
   TempDir dir;
-  auto nested = dir.path / "deep/nested/data";
+  auto nested = dir.path() / "deep/nested/data";
   WasmRuntime rt{WasmRuntimeConfig{nested}};
   EXPECT_TRUE(std::filesystem::is_directory(nested / "images"));
   EXPECT_TRUE(std::filesystem::exists(nested / "state.db"));
@@ -49,7 +49,7 @@ TEST(RuntimeConfig, InstancesSurviveTheRuntime) {
   TempDir dir;
   InstanceId done{"done", 0}, running{"running", 0}, created{"created", 0};
   {
-    WasmRuntime rt{WasmRuntimeConfig{dir.path}};
+    WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
     rt.create(done, service(fixture("exit_code"), {"5"}));
     rt.start(done);
     rt.wait(done);
@@ -57,7 +57,7 @@ TEST(RuntimeConfig, InstancesSurviveTheRuntime) {
     rt.start(running);
     rt.create(created, service(fixture("exit_code")));
   }  // like a daemon going away with `running` still running
-  WasmRuntime rt{WasmRuntimeConfig{dir.path}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
   EXPECT_EQ(rt.state(done), InstanceState::exited(5));
   EXPECT_EQ(rt.wait_outcome(done).reason, WaitReason::Exited);
   EXPECT_EQ(rt.state(running), InstanceState::failed("agent restarted"));

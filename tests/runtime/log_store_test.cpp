@@ -15,7 +15,7 @@ std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<
 
 TEST(LogStore, KeepsLinesInWriteOrderWithStreamsAndPartialLines) {
   TempDir dir;
-  InstanceLog log(dir.path / "a.log", 1 << 20, 2);
+  InstanceLog log(dir.path() / "a.log", 1 << 20, 2);
   log.reopen();
   log.write(LogStream::Stdout, bytes("out 1\nout "));
   log.write(LogStream::Stderr, bytes("err 1\n"));
@@ -30,36 +30,36 @@ TEST(LogStore, KeepsLinesInWriteOrderWithStreamsAndPartialLines) {
   EXPECT_EQ(all[3].message, "last");
   for (size_t i = 1; i < all.size(); ++i) EXPECT_LE(all[i - 1].timestamp, all[i].timestamp);
   // Each line is one JSON object in the file, there as soon as it was complete.
-  std::string file = testing::read_text(dir.path / "a.log");
+  std::string file = testing::read_text(dir.path() / "a.log");
   EXPECT_NE(file.find(R"("m":"err 1","s":"stderr")"), std::string::npos) << file;
 }
 
 TEST(LogStore, AnUnfinishedLineSurvivesACrash) {
   TempDir dir;
   {
-    InstanceLog log(dir.path / "p.log", 1 << 20, 1);
+    InstanceLog log(dir.path() / "p.log", 1 << 20, 1);
     log.reopen();
     log.write(LogStream::Stdout, bytes("done\nhalf a li"));
-    EXPECT_TRUE(std::filesystem::exists(dir.path / "p.partial"));
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "p.partial"));
   }  // the daemon dies here: no flush_partial
-  InstanceLog after(dir.path / "p.log", 1 << 20, 1);
+  InstanceLog after(dir.path() / "p.log", 1 << 20, 1);
   auto all = after.read({});
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[1].message, "half a li");
-  EXPECT_FALSE(std::filesystem::exists(dir.path / "p.partial"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.partial"));
   after.reopen();
   after.write(LogStream::Stderr, bytes("x"));
   after.write(LogStream::Stderr, bytes("y\n"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path / "p.partial"));  // gone once the line is complete
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.partial"));  // gone once the line is complete
 }
 
 TEST(LogStore, RotatesBySizeAndReadsAcrossFiles) {
   TempDir dir;
-  InstanceLog log(dir.path / "r.log", 300, 2);
+  InstanceLog log(dir.path() / "r.log", 300, 2);
   for (int i = 0; i < 12; ++i) log.write(LogStream::Stdout, bytes("line " + std::to_string(i) + "\n"));
-  EXPECT_TRUE(std::filesystem::exists(dir.path / "r.log.1"));
-  EXPECT_TRUE(std::filesystem::exists(dir.path / "r.log.2"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path / "r.log.3"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "r.log.1"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "r.log.2"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "r.log.3"));
   auto all = log.read({});
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.back().message, "line 11");
@@ -69,7 +69,7 @@ TEST(LogStore, RotatesBySizeAndReadsAcrossFiles) {
 
 TEST(LogStore, TailAndSince) {
   TempDir dir;
-  InstanceLog log(dir.path / "t.log", 1 << 20, 1);
+  InstanceLog log(dir.path() / "t.log", 1 << 20, 1);
   log.write(LogStream::Stdout, bytes("a\nb\nc\n"));
   auto tail = log.read({2, std::nullopt});
   ASSERT_EQ(tail.size(), 2u);
@@ -83,7 +83,7 @@ TEST(LogStore, TailAndSince) {
 
 TEST(LogStore, FollowSeesNewLinesUntilClosed) {
   TempDir dir;
-  InstanceLog log(dir.path / "f.log", 1 << 20, 1);
+  InstanceLog log(dir.path() / "f.log", 1 << 20, 1);
   log.reopen();
   log.write(LogStream::Stdout, bytes("before\n"));
   std::vector<std::string> seen;

@@ -18,9 +18,9 @@ class Registry {
  public:
   Registry() {
     port_ = testing::free_port();
-    testing::write_text(dir_.path / "config.yml",
+    testing::write_text(dir_.path() / "config.yml",
                         "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n"
-                        "    rootdirectory: " + (dir_.path / "storage").string() + "\nhttp:\n  addr: 127.0.0.1:" +
+                        "    rootdirectory: " + (dir_.path() / "storage").string() + "\nhttp:\n  addr: 127.0.0.1:" +
                             std::to_string(port_) + "\n");
     int err_pipe[2];
     if (pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe failed");
@@ -28,7 +28,7 @@ class Registry {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
     posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 1);
-    std::string cfg = (dir_.path / "config.yml").string();
+    std::string cfg = (dir_.path() / "config.yml").string();
     const char* argv[] = {"/usr/bin/docker-registry", "serve", cfg.c_str(), nullptr};
     if (posix_spawn(&pid_, argv[0], &fa, nullptr, const_cast<char**>(argv), environ) != 0)
       throw std::runtime_error("cannot start /usr/bin/docker-registry");
@@ -63,7 +63,7 @@ TEST(RegistryImages, PullsAWasmArtifactPerPolicyAndRunsIt) {
   registry::push_wasm(client, testing::read_text(fixture("exit_code")), "exit_code.wasm", registry::Reference::parse(ref));
 
   TempDir dir;
-  WasmRuntime rt{WasmRuntimeConfig{dir.path}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
   auto never = service(ref, {"9"});  // pull_policy never, nothing stored yet
   try {
     rt.create({"never", 0}, never);
@@ -77,7 +77,7 @@ TEST(RegistryImages, PullsAWasmArtifactPerPolicyAndRunsIt) {
   rt.create({"pulled", 0}, spec);
   rt.start({"pulled", 0});
   EXPECT_EQ(rt.wait({"pulled", 0}), 9);
-  EXPECT_TRUE(std::filesystem::exists(dir.path / "oci/index.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "oci/index.json"));
   rt.create({"never", 0}, never);  // now it is stored
   rt.start({"never", 0});
   EXPECT_EQ(rt.wait({"never", 0}), 9);

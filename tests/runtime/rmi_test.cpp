@@ -22,14 +22,14 @@ bool stored(const Daemon& d, const std::string& reference) {
 
 TEST(ImageRemoval, RefusedWhileAnInstanceUsesTheImageAskingTheDaemonOrTheRecordedState) {
   TempDir dir;
-  Daemon d(dir.path / "data");
+  Daemon d(dir.path() / "data");
   for (const char* ref : {"local/job:1", "local/free:1", "local/forced:1"})
     ASSERT_EQ(d.cli({"load", fixture("exit_code"), ref}).exit_code, 0) << ref;
-  write_text(dir.path / "spec.yaml",
+  write_text(dir.path() / "spec.yaml",
              "version: v1\ndeployment: rmi\nservices:\n"
              "  job:\n    image: {name: local/job:1, pull_policy: never}\n    command: {args: [\"0\"]}\n"
              "  forced:\n    image: {name: docker.io/local/forced:1, pull_policy: never}\n    command: {args: [\"0\"]}\n");
-  auto up = d.cli({"up", "-f", (dir.path / "spec.yaml").string()});
+  auto up = d.cli({"up", "-f", (dir.path() / "spec.yaml").string()});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   // A finished instance still uses its image: it can be started again.
   ASSERT_EQ(d.cli({"wait", "job-rep-0"}).exit_code, 0);
@@ -45,7 +45,7 @@ TEST(ImageRemoval, RefusedWhileAnInstanceUsesTheImageAskingTheDaemonOrTheRecorde
   EXPECT_TRUE(stored(d, "docker.io/local/job:1"));
 
   // The API the CLI asked (curl: an independent client on the socket).
-  auto sock = (dir.path / "data/wasmlet.sock").string();
+  auto sock = (dir.path() / "data/wasmlet.sock").string();
   auto users = run_process({"/usr/bin/curl", "-s", "--unix-socket", sock, "http://localhost/v1/images/users?reference=local%2Fjob%3A1"});
   EXPECT_EQ(json::parse(users.out), json::parse(R"({"reference":"docker.io/local/job:1","instances":["job-rep-0"]})")) << users.out;
   auto bad = run_process({"/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--unix-socket", sock, "http://localhost/v1/images/users?reference=Bad%2F%2Fname"});
@@ -65,8 +65,8 @@ TEST(ImageRemoval, RefusedWhileAnInstanceUsesTheImageAskingTheDaemonOrTheRecorde
   d.terminate();
   auto offline = d.cli({"rmi", "local/job:1"});
   EXPECT_EQ(offline.exit_code, 1) << offline.out;
-  EXPECT_NE(offline.err.find("note: no wasmlet daemon is running at " + (dir.path / "data/wasmlet.sock").string() +
-                             "; checked the 2 instances recorded in " + (dir.path / "data/state.db").string() + " instead"),
+  EXPECT_NE(offline.err.find("note: no wasmlet daemon is running at " + (dir.path() / "data/wasmlet.sock").string() +
+                             "; checked the 2 instances recorded in " + (dir.path() / "data/state.db").string() + " instead"),
             std::string::npos)
       << offline.err;
   EXPECT_NE(offline.err.find("is used by instance job-rep-0"), std::string::npos) << offline.err;
@@ -82,14 +82,14 @@ TEST(ImageRemoval, RefusedWhileAnInstanceUsesTheImageAskingTheDaemonOrTheRecorde
 
 TEST(ImageRemoval, WithoutDaemonOrRecordedInstancesTheLocalStoreDecides) {
   TempDir dir;
-  auto data = (dir.path / "data").string();
+  auto data = (dir.path() / "data").string();
   ASSERT_EQ(wasmlet({"load", "--data-dir", data, fixture("exit_code"), "local/lonely:1"}).exit_code, 0);
   auto r = wasmlet({"rmi", "--data-dir", data, "local/lonely:1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("note: no wasmlet daemon is running at " + data + "/wasmlet.sock and no instances are recorded in " + data),
             std::string::npos)
       << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir.path / "data/state.db"));  // asking created nothing
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/state.db"));  // asking created nothing
 }
 
 }  // namespace

@@ -22,6 +22,8 @@
 #include "process.h"
 #include "wasmlet/runtime/spec.h"
 
+#include "temp_dir.h"
+
 extern char** environ;
 
 namespace wasmlet::testing {
@@ -30,19 +32,7 @@ namespace fs = std::filesystem;
 
 inline std::string fixture(const std::string& name) { return (fs::path(WASM_DIR) / (name + ".wasm")).string(); }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "wasmlet-rt-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-};
+using ::wasmlet::testing::TempDir;
 
 inline std::string read_text(const fs::path& p) {
   std::ifstream in(p);

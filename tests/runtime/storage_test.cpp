@@ -15,7 +15,7 @@ using testing::TempDir;
 class Storage : public ::testing::Test {
  protected:
   TempDir dir;
-  WasmRuntime rt{WasmRuntimeConfig{dir.path / "data"}};
+  WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
 
   ServiceSpec writer(std::vector<std::string> args, StorageSpec mount) {
     auto s = service(fixture("rt_write_volume"), std::move(args));
@@ -47,23 +47,23 @@ TEST_F(Storage, NamedVolumePersistsAcrossRemoveAndCreate) {
   InstanceId id{"vol", 0};
   ASSERT_EQ(run(id, writer({"write", "/data/note.txt", "kept"}, named("notes"))), 0) << out(id);
   rt.remove(id);
-  EXPECT_EQ(testing::read_text(dir.path / "data/volumes/notes/note.txt"), "kept\n");
+  EXPECT_EQ(testing::read_text(dir.path() / "data/volumes/notes/note.txt"), "kept\n");
   ASSERT_EQ(run(id, writer({"read", "/data/note.txt"}, named("notes"))), 0) << out(id);
   EXPECT_EQ(out(id), "kept\n");
 }
 
 TEST_F(Storage, ReadOnlyMountRefusesWrites) {
   TempDir host;
-  testing::write_text(host.path / "existing.txt", "original\n");
+  testing::write_text(host.path() / "existing.txt", "original\n");
   StorageSpec bind;
   bind.type = StorageSpec::Type::Bind;
-  bind.source = host.path.string();
+  bind.source = host.path().string();
   bind.target = "/ro";
   bind.readonly = true;
   InstanceId id{"ro", 0};
   EXPECT_EQ(run(id, writer({"write", "/ro/existing.txt", "changed"}, bind)), 2) << out(id);
-  EXPECT_EQ(testing::read_text(host.path / "existing.txt"), "original\n");
-  EXPECT_FALSE(std::filesystem::exists(host.path / "new.txt"));
+  EXPECT_EQ(testing::read_text(host.path() / "existing.txt"), "original\n");
+  EXPECT_FALSE(std::filesystem::exists(host.path() / "new.txt"));
   InstanceId reader{"ro", 1};
   EXPECT_EQ(run(reader, writer({"read", "/ro/existing.txt"}, bind)), 0) << out(reader);
   EXPECT_EQ(out(reader), "original\n");
@@ -77,7 +77,7 @@ TEST_F(Storage, TmpfsIsPrivateAndRemovedWithTheInstance) {
   tmp.target = "/scratch";
   InstanceId id{"tmp", 0};
   ASSERT_EQ(run(id, writer({"write", "/scratch/f", "temp"}, tmp)), 0) << out(id);
-  auto root = dir.path / "data/tmpfs/tmp-rep-0";
+  auto root = dir.path() / "data/tmpfs/tmp-rep-0";
   EXPECT_TRUE(std::filesystem::exists(root / "0/f"));
   InstanceId other{"tmp", 1};
   EXPECT_EQ(run(other, writer({"read", "/scratch/f"}, tmp)), 3) << out(other);  // not shared
@@ -130,7 +130,7 @@ TEST_F(Storage, MountsNeedTheFilesystemCapability) {
 TEST_F(Storage, BindSourceMustExist) {
   StorageSpec bind;
   bind.type = StorageSpec::Type::Bind;
-  bind.source = (dir.path / "missing").string();
+  bind.source = (dir.path() / "missing").string();
   bind.target = "/m";
   try {
     rt.create({"bind", 0}, writer({"read", "/m/x"}, bind));

@@ -11,27 +11,11 @@
 
 #include "guest_runner.h"
 
+#include "temp_dir.h"
+
 namespace wasmlet::testing {
 
-// A fresh directory under /tmp, removed with everything in it afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "wasmlet-wasi-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ec);
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using ::wasmlet::testing::TempDir;
 
 inline void write_file(const std::filesystem::path& p, const std::string& content) {
   std::ofstream(p, std::ios::binary) << content;
