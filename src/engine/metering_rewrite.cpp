@@ -9,6 +9,8 @@
 #include <wabt/ir.h>
 
 #include <memory>
+#include <optional>
+#include <unordered_set>
 
 #include "engine/metering.h"
 
@@ -23,21 +25,24 @@ using wabt::Index;
 using wabt::Var;
 
 // Instructions in `list`, descending into blocks, ifs and trys but not loops.
-uint64_t straight_line_cost(const ExprList& list) {
+// `uncounted`: instructions the rewrite inserted that are not charged.
+uint64_t straight_line_cost(const ExprList& list, const std::unordered_set<const Expr*>& uncounted) {
   uint64_t cost = 0;
   for (const Expr& expr : list) {
-    ++cost;
+    if (!uncounted.contains(&expr)) ++cost;
     switch (expr.type()) {
-      case ExprType::Block: cost += straight_line_cost(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs); break;
+      case ExprType::Block:
+        cost += straight_line_cost(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs, uncounted);
+        break;
       case ExprType::If: {
         auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
-        cost += straight_line_cost(if_->true_.exprs) + straight_line_cost(if_->false_);
+        cost += straight_line_cost(if_->true_.exprs, uncounted) + straight_line_cost(if_->false_, uncounted);
         break;
       }
       case ExprType::Try: {
         auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
-        cost += straight_line_cost(try_->block.exprs);
-        for (const auto& c : try_->catches) cost += straight_line_cost(c.exprs);
+        cost += straight_line_cost(try_->block.exprs, uncounted);
+        for (const auto& c : try_->catches) cost += straight_line_cost(c.exprs, uncounted);
         break;
       }
       default: break;
@@ -46,62 +51,190 @@ uint64_t straight_line_cost(const ExprList& list) {
   return cost;
 }
 
+// Whether `list` can call anything (at any depth). A call may change the
+// budget global: the callee charges it, and a refuel elsewhere in the Store
+// drains it into the pool.
+bool contains_call(const ExprList& list) {
+  for (const Expr& expr : list) {
+    switch (expr.type()) {
+      case ExprType::Call: case ExprType::CallIndirect: case ExprType::CallRef:
+      case ExprType::ReturnCall: case ExprType::ReturnCallIndirect:
+        return true;
+      case ExprType::Block:
+        if (contains_call(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs)) return true;
+        break;
+      case ExprType::Loop:
+        if (contains_call(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs)) return true;
+        break;
+      case ExprType::If: {
+        auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
+        if (contains_call(if_->true_.exprs) || contains_call(if_->false_)) return true;
+        break;
+      }
+      case ExprType::Try: {
+        auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
+        if (contains_call(try_->block.exprs)) return true;
+        for (const auto& c : try_->catches)
+          if (contains_call(c.exprs)) return true;
+        break;
+      }
+      default: break;
+    }
+  }
+  return false;
+}
+
+// Where a check point reads the budget from.
+enum class Source { Global, Local };
+
+// The budget lives in the global, which every check point writes, so that
+// the global holds, at every instruction boundary, exactly what it would if
+// each check did `global -= cost`: whatever reads it (refuel, a callee, a
+// host function, the tier's settle_fuel after a trap) sees the same value.
+// Each function also keeps a copy in a local, which the checks write too.
+// Loop headers read the local, so that compiled code keeps the budget in a
+// register instead of loading it from the instance (which the guest's
+// memory stores may alias) on every iteration. Only a call can change the
+// global behind the local's back (the callee charges it; a refuel elsewhere
+// in the Store drains it into the pool), so the local is reloaded from the
+// global after calls where a loop header may read it next.
 class Rewriter {
  public:
   Rewriter(Index first_shifted_func, Index refuel_func, Index budget_global, Index grow_refused_global)
       : first_shifted_(first_shifted_func), refuel_(refuel_func), budget_(budget_global),
         grow_refused_(grow_refused_global) {}
 
-  // Renumbers function references and inserts check points, recursively.
-  void rewrite_body(ExprList& list, bool is_check_point) {
-    for (auto it = list.begin(); it != list.end(); ++it) {
-      Expr& expr = *it;
-      switch (expr.type()) {
-        case ExprType::MemoryGrow: it = note_refused_grow(list, it); break;
-        case ExprType::Call: shift(wabt::cast<wabt::CallExpr>(&expr)->var); break;
-        case ExprType::ReturnCall: shift(wabt::cast<wabt::ReturnCallExpr>(&expr)->var); break;
-        case ExprType::RefFunc: shift(wabt::cast<wabt::RefFuncExpr>(&expr)->var); break;
-        case ExprType::Block: rewrite_body(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs, false); break;
-        case ExprType::Loop: rewrite_body(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs, true); break;
-        case ExprType::If: {
-          auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
-          rewrite_body(if_->true_.exprs, false);
-          rewrite_body(if_->false_, false);
-          break;
-        }
-        case ExprType::Try: {
-          auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
-          rewrite_body(try_->block.exprs, false);
-          for (auto& c : try_->catches) rewrite_body(c.exprs, false);
-          break;
-        }
-        default: break;
-      }
-    }
-    if (is_check_point) insert_check(list, 1 + straight_line_cost(list));
+  void rewrite_function(wabt::Func& func) {
+    local_ = func.GetNumParamsAndLocals();
+    func.local_types.AppendDecl(wabt::Type::I64, 1);
+    rewrite_body(func.exprs, /*check=*/Source::Global, /*stale=*/false);
   }
 
   // Constant expressions (global initialisers, element segments) only need renumbering.
-  void rewrite_const(ExprList& list) { rewrite_body(list, false); }
+  void rewrite_const(ExprList& list) { rewrite_body(list, std::nullopt, false); }
 
   void shift(Var& var) {
     if (var.is_index() && var.index() >= first_shifted_) var.set_index(var.index() + 1);
   }
 
  private:
-  // budget -= cost; if (budget < 0) budget = refuel(budget);
-  void insert_check(ExprList& list, uint64_t cost) {
+  // Renumbers function references and inserts check points, recursively.
+  // `check`: whether `list` is a function or loop body, and where its check
+  // reads the budget. `stale`: whether a call may have run since the local
+  // was last written, on some path to the start of `list`. Returns the same
+  // for the end of `list`.
+  //
+  // Inside a loop every call is followed by `local = global`, so there the
+  // local is never stale and loop headers always read it. Outside loops a
+  // call only marks the local stale, and `local = global` is inserted in
+  // front of the next loop if needed. The cost model counts neither.
+  bool rewrite_body(ExprList& list, std::optional<Source> check, bool stale) {
+    if (check) stale = false;  // the check below writes the local
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      Expr& expr = *it;
+      switch (expr.type()) {
+        case ExprType::MemoryGrow: it = note_refused_grow(list, it); break;
+        case ExprType::Call:
+          shift(wabt::cast<wabt::CallExpr>(&expr)->var);
+          it = after_call(list, it, stale);
+          break;
+        case ExprType::CallIndirect: case ExprType::CallRef: it = after_call(list, it, stale); break;
+        // Tail calls leave the function: nothing after them reads the local.
+        case ExprType::ReturnCall: shift(wabt::cast<wabt::ReturnCallExpr>(&expr)->var); break;
+        case ExprType::RefFunc: shift(wabt::cast<wabt::RefFuncExpr>(&expr)->var); break;
+        // A block, if or try is left by its end or by branches from anywhere
+        // inside, so afterwards the local is stale if it was before or if
+        // the construct can call outside a loop.
+        case ExprType::Block: {
+          auto& body = wabt::cast<wabt::BlockExpr>(&expr)->block.exprs;
+          stale = rewrite_body(body, std::nullopt, stale) || stale || may_stale(body);
+          break;
+        }
+        case ExprType::If: {
+          auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
+          bool after = rewrite_body(if_->true_.exprs, std::nullopt, stale);
+          after |= rewrite_body(if_->false_, std::nullopt, stale);
+          stale = after || stale || may_stale(if_->true_.exprs) || may_stale(if_->false_);
+          break;
+        }
+        // A loop is entered only through its header and every call in it is
+        // followed by a reload: after it the local is current.
+        case ExprType::Loop: {
+          if (stale) reload(list, it);
+          ++loop_depth_;
+          rewrite_body(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs, Source::Local, false);
+          --loop_depth_;
+          stale = false;
+          break;
+        }
+        case ExprType::Try: {
+          // A handler runs after a throw from anywhere in the body, which
+          // may skip the reload after a call.
+          auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
+          const bool calls = contains_call(try_->block.exprs);
+          bool after = rewrite_body(try_->block.exprs, std::nullopt, stale);
+          for (auto& c : try_->catches) {
+            if (calls && loop_depth_ > 0) {
+              reload(c.exprs, c.exprs.begin());
+              after |= rewrite_body(c.exprs, std::nullopt, false);
+            } else {
+              after |= rewrite_body(c.exprs, std::nullopt, stale || calls);
+            }
+            after |= may_stale(c.exprs);
+          }
+          stale = after || stale || may_stale(try_->block.exprs);
+          break;
+        }
+        default: break;
+      }
+    }
+    if (check) insert_check(list, 1 + straight_line_cost(list, uncounted_), *check);
+    return stale;
+  }
+
+  // Whether `list`, here, can leave the local stale.
+  bool may_stale(const ExprList& list) const { return loop_depth_ == 0 && contains_call(list); }
+
+  // After the call at `call`: in a loop, reloads the local; elsewhere marks it
+  // stale. Returns the last instruction of the call's sequence.
+  ExprList::iterator after_call(ExprList& list, ExprList::iterator call, bool& stale) {
+    if (loop_depth_ == 0) {
+      stale = true;
+      return call;
+    }
+    reload(list, std::next(call));
+    return std::next(call, 2);
+  }
+
+  // `local = global` (uncharged), in front of `at`.
+  void reload(ExprList& list, ExprList::iterator at) {
+    auto get = std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {}));
+    auto set = std::make_unique<wabt::LocalSetExpr>(Var(local_, {}));
+    uncounted_.insert(get.get());
+    uncounted_.insert(set.get());
+    list.insert(at, std::move(get));
+    list.insert(at, std::move(set));
+  }
+
+  // local = (global or local) - cost; global = local;
+  // if (local < 0) { local = refuel(local); global = local; }
+  void insert_check(ExprList& list, uint64_t cost, Source source) {
     ExprList check;
-    check.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    if (source == Source::Global)
+      check.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    else
+      check.push_back(std::make_unique<wabt::LocalGetExpr>(Var(local_, {})));
     check.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(cost)));
     check.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+    check.push_back(std::make_unique<wabt::LocalTeeExpr>(Var(local_, {})));
     check.push_back(std::make_unique<wabt::GlobalSetExpr>(Var(budget_, {})));
-    check.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    check.push_back(std::make_unique<wabt::LocalGetExpr>(Var(local_, {})));
     check.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
     check.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
     auto if_ = std::make_unique<wabt::IfExpr>();
-    if_->true_.exprs.push_back(std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    if_->true_.exprs.push_back(std::make_unique<wabt::LocalGetExpr>(Var(local_, {})));
     if_->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(Var(refuel_, {})));
+    if_->true_.exprs.push_back(std::make_unique<wabt::LocalTeeExpr>(Var(local_, {})));
     if_->true_.exprs.push_back(std::make_unique<wabt::GlobalSetExpr>(Var(budget_, {})));
     check.push_back(std::move(if_));
     list.splice(list.begin(), check);
@@ -131,6 +264,9 @@ class Rewriter {
   Index refuel_;
   Index budget_;
   Index grow_refused_;
+  Index local_ = 0;  // the current function's copy of the budget
+  int loop_depth_ = 0;
+  std::unordered_set<const Expr*> uncounted_;
 };
 
 // Index of a type (i64) -> i64, appending one at the end if there is none.
@@ -167,11 +303,11 @@ void append_export(wabt::Module& module, const char* name, Index global_index) {
 }
 
 // Length of the sequence insert_check puts in front of a body.
-constexpr size_t kCheckLength = 8;
+constexpr size_t kCheckLength = 9;
 
 // Whether `list` starts with a check sequence on global `budget`.
 bool starts_with_check(const ExprList& list, Index budget) {
-  auto is_global = [budget](const Expr& e, ExprType type) {
+  auto is_budget = [budget](const Expr& e, ExprType type) {
     if (e.type() != type) return false;
     const Var& var = type == ExprType::GlobalGet ? wabt::cast<wabt::GlobalGetExpr>(&e)->var
                                                   : wabt::cast<wabt::GlobalSetExpr>(&e)->var;
@@ -182,10 +318,10 @@ bool starts_with_check(const ExprList& list, Index budget) {
   const Expr* e[kCheckLength];
   for (auto& x : e)
     if (!(x = next())) return false;
-  return is_global(*e[0], ExprType::GlobalGet) && e[1]->type() == ExprType::Const &&
-         e[2]->type() == ExprType::Binary && is_global(*e[3], ExprType::GlobalSet) &&
-         is_global(*e[4], ExprType::GlobalGet) && e[5]->type() == ExprType::Const &&
-         e[6]->type() == ExprType::Compare && e[7]->type() == ExprType::If;
+  return (is_budget(*e[0], ExprType::GlobalGet) || e[0]->type() == ExprType::LocalGet) &&
+         e[1]->type() == ExprType::Const && e[2]->type() == ExprType::Binary && e[3]->type() == ExprType::LocalTee &&
+         is_budget(*e[4], ExprType::GlobalSet) && e[5]->type() == ExprType::LocalGet &&
+         e[6]->type() == ExprType::Const && e[7]->type() == ExprType::Compare && e[8]->type() == ExprType::If;
 }
 
 size_t strip_checks(ExprList& list, Index budget, bool is_check_point) {
@@ -193,6 +329,19 @@ size_t strip_checks(ExprList& list, Index budget, bool is_check_point) {
   if (is_check_point && starts_with_check(list, budget)) {
     for (size_t i = 0; i < kCheckLength; ++i) list.erase(list.begin());
     ++removed;
+  }
+  // The reloads in front of loops: `global.get budget; local.set` (the guest
+  // itself never reads the budget).
+  for (auto it = list.begin(); it != list.end();) {
+    auto next = std::next(it);
+    if (next != list.end() && it->type() == ExprType::GlobalGet && next->type() == ExprType::LocalSet &&
+        wabt::cast<wabt::GlobalGetExpr>(&*it)->var.is_index() &&
+        wabt::cast<wabt::GlobalGetExpr>(&*it)->var.index() == budget) {
+      list.erase(it);
+      it = list.erase(next);
+    } else {
+      it = next;
+    }
   }
   for (Expr& expr : list) {
     switch (expr.type()) {
@@ -237,7 +386,7 @@ void add_metering(wabt::Module& module) {
   const Index grow_refused_index = budget_index + 1;
   Rewriter rewriter(refuel_index, refuel_index, budget_index, grow_refused_index);
   for (Index i = module.num_func_imports; i < module.funcs.size(); ++i)
-    rewriter.rewrite_body(module.funcs[i]->exprs, /*is_check_point=*/true);
+    rewriter.rewrite_function(*module.funcs[i]);
   for (wabt::Global* global : module.globals) rewriter.rewrite_const(global->init_expr);
   for (wabt::ElemSegment* segment : module.elem_segments)
     for (ExprList& list : segment->elem_exprs) rewriter.rewrite_const(list);
