@@ -580,7 +580,8 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
   if (long_compile) emit(progress, fmt::format("compiling {} to native code ({} KiB of C)...", name, kib), true);
   std::vector<std::string> defines = {"WASM_RT_USE_STACK_DEPTH_COUNT=0"};
   defines.push_back(options.guard_pages ? "WASM_RT_MEMCHECK_SIGNAL_HANDLER=1" : "WASM_RT_MEMCHECK_SIGNAL_HANDLER=0");
-  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines);
+  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines,
+                                                options.fuel_checks ? aot_fuel_cflags() : std::vector<std::string>{});
   if (!result.ok) throw CompileError(fmt::format("{}: AOT compilation failed: {}", name, result.message));
   if (long_compile) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

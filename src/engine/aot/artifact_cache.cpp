@@ -114,6 +114,8 @@ std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& o
   sha.update(fmt::format("\n{}\nabi={}\ncc={}\nguard={}\nfuel={}\n", kEngineVersion, WASMLET_AOT_ABI,
                          options.compiler, options.guard_pages, options.fuel_checks));
   for (const auto& flag : aot_cflags()) sha.update(flag + " ");
+  if (options.fuel_checks)
+    for (const auto& flag : aot_fuel_cflags()) sha.update(flag + " ");
   auto digest = sha.finish();
   return hex(digest);
 }

@@ -28,6 +28,17 @@ const std::vector<std::string>& aot_cflags() {
   return flags;
 }
 
+const std::vector<std::string>& aot_fuel_cflags() {
+  // gcc decides what to inline from each function's estimated size, and a
+  // fuel check (load, subtract, store, test, branch, the refuel call and its
+  // store) counts as much as a small function body. With -O2's limit of 15
+  // a recursive function such as fib is no longer inlined into itself in the
+  // fuel build, and runs 2.3x the instructions of the build without checks
+  // instead of 1.4x (docs/performance.md). Clang accepts and ignores it.
+  static const std::vector<std::string> flags = {"--param=max-inline-insns-auto=40"};
+  return flags;
+}
+
 std::string compiler_command(const std::string& configured) {
   if (!configured.empty()) return configured;
   if (const char* cc = std::getenv("CC"); cc && *cc) return cc;
@@ -48,9 +59,11 @@ bool compiler_available(const std::string& compiler) {
 }
 
 CompilerResult compile_shared_object(const std::string& compiler, const std::vector<std::filesystem::path>& sources,
-                                     const std::filesystem::path& output, const std::vector<std::string>& defines) {
+                                     const std::filesystem::path& output, const std::vector<std::string>& defines,
+                                     const std::vector<std::string>& extra_flags) {
   std::vector<std::string> args = {compiler};
   for (const auto& f : aot_cflags()) args.push_back(f);
+  for (const auto& f : extra_flags) args.push_back(f);
   for (const auto& d : defines) args.push_back("-D" + d);
   for (const auto& s : sources) args.push_back(s.string());
   args.push_back("-o");

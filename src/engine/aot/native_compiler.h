@@ -18,11 +18,16 @@ std::string compiler_command(const std::string& configured);
 // True if `compiler` can be found (an absolute path that exists, or a name on PATH).
 bool compiler_available(const std::string& compiler);
 
-// Compiles `sources` into the shared object `output` with the AOT flags plus `defines`.
+// Compiles `sources` into the shared object `output` with the AOT flags plus
+// `defines` and `extra_flags`.
 CompilerResult compile_shared_object(const std::string& compiler, const std::vector<std::filesystem::path>& sources,
-                                     const std::filesystem::path& output, const std::vector<std::string>& defines);
+                                     const std::filesystem::path& output, const std::vector<std::string>& defines,
+                                     const std::vector<std::string>& extra_flags = {});
 
 // The flags (besides defines) used for every artifact; part of the cache key.
 const std::vector<std::string>& aot_cflags();
+
+// The flags added for the fuel-counting build; part of its cache key.
+const std::vector<std::string>& aot_fuel_cflags();
 
 }  // namespace wasmlet::detail::aot
