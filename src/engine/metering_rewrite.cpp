@@ -10,7 +10,6 @@
 
 #include <memory>
 #include <optional>
-#include <unordered_set>
 
 #include "engine/metering.h"
 
@@ -25,63 +24,27 @@ using wabt::Index;
 using wabt::Var;
 
 // Instructions in `list`, descending into blocks, ifs and trys but not loops.
-// `uncounted`: instructions the rewrite inserted that are not charged.
-uint64_t straight_line_cost(const ExprList& list, const std::unordered_set<const Expr*>& uncounted) {
+uint64_t straight_line_cost(const ExprList& list) {
   uint64_t cost = 0;
   for (const Expr& expr : list) {
-    if (!uncounted.contains(&expr)) ++cost;
+    ++cost;
     switch (expr.type()) {
-      case ExprType::Block:
-        cost += straight_line_cost(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs, uncounted);
-        break;
+      case ExprType::Block: cost += straight_line_cost(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs); break;
       case ExprType::If: {
         auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
-        cost += straight_line_cost(if_->true_.exprs, uncounted) + straight_line_cost(if_->false_, uncounted);
+        cost += straight_line_cost(if_->true_.exprs) + straight_line_cost(if_->false_);
         break;
       }
       case ExprType::Try: {
         auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
-        cost += straight_line_cost(try_->block.exprs, uncounted);
-        for (const auto& c : try_->catches) cost += straight_line_cost(c.exprs, uncounted);
+        cost += straight_line_cost(try_->block.exprs);
+        for (const auto& c : try_->catches) cost += straight_line_cost(c.exprs);
         break;
       }
       default: break;
     }
   }
   return cost;
-}
-
-// Whether `list` can call anything (at any depth). A call may change the
-// budget global: the callee charges it, and a refuel elsewhere in the Store
-// drains it into the pool.
-bool contains_call(const ExprList& list) {
-  for (const Expr& expr : list) {
-    switch (expr.type()) {
-      case ExprType::Call: case ExprType::CallIndirect: case ExprType::CallRef:
-      case ExprType::ReturnCall: case ExprType::ReturnCallIndirect:
-        return true;
-      case ExprType::Block:
-        if (contains_call(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs)) return true;
-        break;
-      case ExprType::Loop:
-        if (contains_call(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs)) return true;
-        break;
-      case ExprType::If: {
-        auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
-        if (contains_call(if_->true_.exprs) || contains_call(if_->false_)) return true;
-        break;
-      }
-      case ExprType::Try: {
-        auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
-        if (contains_call(try_->block.exprs)) return true;
-        for (const auto& c : try_->catches)
-          if (contains_call(c.exprs)) return true;
-        break;
-      }
-      default: break;
-    }
-  }
-  return false;
 }
 
 // Where a check point reads the budget from.
@@ -118,18 +81,26 @@ class Rewriter {
   }
 
  private:
+  // What rewrite_body found in a list.
+  struct Walk {
+    bool stale = false;  // on some path to its end, a call may have run since the local was written
+    bool calls = false;  // it contains a call (at any depth)
+  };
+
   // Renumbers function references and inserts check points, recursively.
   // `check`: whether `list` is a function or loop body, and where its check
   // reads the budget. `stale`: whether a call may have run since the local
-  // was last written, on some path to the start of `list`. Returns the same
-  // for the end of `list`.
+  // was last written, on some path to the start of `list`.
   //
   // Inside a loop every call is followed by `local = global`, so there the
   // local is never stale and loop headers always read it. Outside loops a
   // call only marks the local stale, and `local = global` is inserted in
   // front of the next loop if needed. The cost model counts neither.
-  bool rewrite_body(ExprList& list, std::optional<Source> check, bool stale) {
+  Walk rewrite_body(ExprList& list, std::optional<Source> check, bool stale) {
     if (check) stale = false;  // the check below writes the local
+    const size_t outer_reloads = reloads_;
+    if (check) reloads_ = 0;
+    bool calls = false;
     for (auto it = list.begin(); it != list.end(); ++it) {
       Expr& expr = *it;
       switch (expr.type()) {
@@ -137,8 +108,12 @@ class Rewriter {
         case ExprType::Call:
           shift(wabt::cast<wabt::CallExpr>(&expr)->var);
           it = after_call(list, it, stale);
+          calls = true;
           break;
-        case ExprType::CallIndirect: case ExprType::CallRef: it = after_call(list, it, stale); break;
+        case ExprType::CallIndirect: case ExprType::CallRef:
+          it = after_call(list, it, stale);
+          calls = true;
+          break;
         // Tail calls leave the function: nothing after them reads the local.
         case ExprType::ReturnCall: shift(wabt::cast<wabt::ReturnCallExpr>(&expr)->var); break;
         case ExprType::RefFunc: shift(wabt::cast<wabt::RefFuncExpr>(&expr)->var); break;
@@ -146,15 +121,17 @@ class Rewriter {
         // inside, so afterwards the local is stale if it was before or if
         // the construct can call outside a loop.
         case ExprType::Block: {
-          auto& body = wabt::cast<wabt::BlockExpr>(&expr)->block.exprs;
-          stale = rewrite_body(body, std::nullopt, stale) || stale || may_stale(body);
+          const Walk body = rewrite_body(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs, std::nullopt, stale);
+          stale = body.stale || stale || may_stale(body.calls);
+          calls |= body.calls;
           break;
         }
         case ExprType::If: {
           auto* if_ = wabt::cast<wabt::IfExpr>(&expr);
-          bool after = rewrite_body(if_->true_.exprs, std::nullopt, stale);
-          after |= rewrite_body(if_->false_, std::nullopt, stale);
-          stale = after || stale || may_stale(if_->true_.exprs) || may_stale(if_->false_);
+          const Walk then = rewrite_body(if_->true_.exprs, std::nullopt, stale);
+          const Walk else_ = rewrite_body(if_->false_, std::nullopt, stale);
+          stale = then.stale || else_.stale || stale || may_stale(then.calls || else_.calls);
+          calls |= then.calls || else_.calls;
           break;
         }
         // A loop is entered only through its header and every call in it is
@@ -162,7 +139,7 @@ class Rewriter {
         case ExprType::Loop: {
           if (stale) reload(list, it);
           ++loop_depth_;
-          rewrite_body(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs, Source::Local, false);
+          calls |= rewrite_body(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs, Source::Local, false).calls;
           --loop_depth_;
           stale = false;
           break;
@@ -171,29 +148,36 @@ class Rewriter {
           // A handler runs after a throw from anywhere in the body, which
           // may skip the reload after a call.
           auto* try_ = wabt::cast<wabt::TryExpr>(&expr);
-          const bool calls = contains_call(try_->block.exprs);
-          bool after = rewrite_body(try_->block.exprs, std::nullopt, stale);
+          const Walk body = rewrite_body(try_->block.exprs, std::nullopt, stale);
+          bool after = body.stale || stale || may_stale(body.calls);
+          calls |= body.calls;
           for (auto& c : try_->catches) {
-            if (calls && loop_depth_ > 0) {
+            Walk handler;
+            if (body.calls && loop_depth_ > 0) {
               reload(c.exprs, c.exprs.begin());
-              after |= rewrite_body(c.exprs, std::nullopt, false);
+              handler = rewrite_body(c.exprs, std::nullopt, false);
             } else {
-              after |= rewrite_body(c.exprs, std::nullopt, stale || calls);
+              handler = rewrite_body(c.exprs, std::nullopt, stale || body.calls);
             }
-            after |= may_stale(c.exprs);
+            after |= handler.stale || may_stale(handler.calls);
+            calls |= handler.calls;
           }
-          stale = after || stale || may_stale(try_->block.exprs);
+          stale = after;
           break;
         }
         default: break;
       }
     }
-    if (check) insert_check(list, 1 + straight_line_cost(list, uncounted_), *check);
-    return stale;
+    if (check) {
+      // Each reload is two instructions the cost model does not count.
+      insert_check(list, 1 + straight_line_cost(list) - 2 * reloads_, *check);
+      reloads_ = outer_reloads;
+    }
+    return {stale, calls};
   }
 
-  // Whether `list`, here, can leave the local stale.
-  bool may_stale(const ExprList& list) const { return loop_depth_ == 0 && contains_call(list); }
+  // Whether calls in a construct, here, can leave the local stale after it.
+  bool may_stale(bool calls) const { return loop_depth_ == 0 && calls; }
 
   // After the call at `call`: in a loop, reloads the local; elsewhere marks it
   // stale. Returns the last instruction of the call's sequence.
@@ -206,14 +190,13 @@ class Rewriter {
     return std::next(call, 2);
   }
 
-  // `local = global` (uncharged), in front of `at`.
-  void reload(ExprList& list, ExprList::iterator at) {
-    auto get = std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {}));
-    auto set = std::make_unique<wabt::LocalSetExpr>(Var(local_, {}));
-    uncounted_.insert(get.get());
-    uncounted_.insert(set.get());
-    list.insert(at, std::move(get));
-    list.insert(at, std::move(set));
+  // `local = global` in front of `at`; returns its first instruction. Counted
+  // in reloads_, for the check point whose straight-line code it is in.
+  ExprList::iterator reload(ExprList& list, ExprList::iterator at) {
+    auto first = list.insert(at, std::make_unique<wabt::GlobalGetExpr>(Var(budget_, {})));
+    list.insert(at, std::make_unique<wabt::LocalSetExpr>(Var(local_, {})));
+    ++reloads_;
+    return first;
   }
 
   // local = (global or local) - cost; global = local;
@@ -266,7 +249,7 @@ class Rewriter {
   Index grow_refused_;
   Index local_ = 0;  // the current function's copy of the budget
   int loop_depth_ = 0;
-  std::unordered_set<const Expr*> uncounted_;
+  size_t reloads_ = 0;  // reloads in the straight-line code of the check point being rewritten
 };
 
 // Index of a type (i64) -> i64, appending one at the end if there is none.
