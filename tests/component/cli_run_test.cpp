@@ -49,7 +49,7 @@ TEST(ComponentCli, AllowSocketsLetsAComponentListen) {
   uint16_t port = free_port();
   std::string echoed;
   std::jthread client([&] {
-    int fd = connect_loopback_when_listening(port);
+    int fd = connect_loopback_when_listening(port, 60s);
     ASSERT_GE(fd, 0) << "nothing listened on " << port;
     ASSERT_EQ(::write(fd, "over the cli", 12), 12);
     ::shutdown(fd, SHUT_WR);

@@ -134,7 +134,9 @@ TEST_F(Lifecycle, ComponentExitCodeAndSocketsCapability) {
   rt->create(server, spec);
   rt->start(server);
   std::string echoed;
-  int fd = testing::connect_loopback_when_listening(port);
+  // The runtime's default tier compiles the component's core modules to
+  // native code first: with a cold cache on a loaded machine that takes a while.
+  int fd = testing::connect_loopback_when_listening(port, std::chrono::seconds(90));
   ASSERT_GE(fd, 0) << "the component never listened on " << port << ": " << rt->state(server).to_string();
   ASSERT_EQ(::write(fd, "via the runtime", 15), 15);
   ::shutdown(fd, SHUT_WR);
