@@ -20,8 +20,12 @@ namespace {
 int exec_full_cli(char** argv) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  auto full = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "wasmlet-full";
-  ::execv(full.c_str(), argv);
+  auto dir = (ec ? std::filesystem::path(argv[0]) : self).parent_path();
+  // Without /proc and started through PATH, look for wasmlet-full in PATH
+  // too, never in the current directory.
+  auto full = dir.empty() ? std::filesystem::path("wasmlet-full") : dir / "wasmlet-full";
+  if (dir.empty()) ::execvp(full.c_str(), argv);
+  else ::execv(full.c_str(), argv);
   int err = errno;
   std::cerr << "wasmlet: error: cannot start " << full.string() << ": " << std::strerror(err)
             << " (wasmlet runs `run` and `compile` itself and hands every other command to wasmlet-full, which is "

@@ -150,6 +150,8 @@ int run(const RunOptions& opts) {
   for (const auto& d : opts.dirs) wasi.preopens.push_back(parse_dir(d, false));
   for (const auto& d : opts.dirs_ro) wasi.preopens.push_back(parse_dir(d, true));
   if (!opts.stdin_file.empty()) wasi.stdin_file = opts.stdin_file;
+  if (std::ifstream probe(opts.module, std::ios::binary); !probe)
+    throw UsageError(fmt::format("cannot open module '{}': {}", opts.module, std::strerror(errno)));
   bool component = is_component_file(opts.module);
   // Each ABI has its own way to reach the network; refuse the other's flag
   // rather than run without the socket the user meant to give.

@@ -83,6 +83,11 @@ TEST(ComponentCli, EachAbiRefusesTheOthersNetworkFlag) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("a preview1 module cannot create sockets (pass it a listener with --tcplisten"),
             std::string::npos) << r.err;
+  // A file that is not there is reported as such, not as the wrong kind of binary.
+  r = run_wasmlet({"run", "--allow-sockets", "/nonexistent/x.wasm"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot open module '/nonexistent/x.wasm': No such file or directory"), std::string::npos)
+      << r.err;
 }
 
 TEST(ComponentCli, PreopenedDirectory) {

@@ -54,7 +54,8 @@ std::optional<Result> as_component(Tier tier, const fs::path& path, WasiConfig c
   Engine engine = component_test::tier_engine(tier, &notes);
   auto c = component::CompiledComponent::from_file(engine, path);
   if (tier == Tier::Aot) EXPECT_TRUE(component_test::all_native(c)) << path << " did not run as native code";
-  Store store(engine);
+  // A guest left waiting (an echo whose client gave up) ends instead of hanging the test.
+  Store store(engine, StoreLimits{.timeout = std::chrono::seconds(120)});
   Result r;
   if (config.args.empty()) config.args.push_back(path.filename().string());
   config.output = [&r](OutputStream s, std::span<const uint8_t> b) {

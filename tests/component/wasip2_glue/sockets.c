@@ -136,7 +136,7 @@ __wasi_errno_t __wrap___wasi_sock_recv(__wasi_fd_t fd, const __wasi_iovec_t* iov
   if (r.is_err) return stream_failure(r.u.err);  // closed: 0 bytes, the peer shut down
   for (size_t k = 0; k < r.u.ok.len; ++k) iovs[i].buf[k] = r.u.ok.ptr[k];
   *received = (__wasi_size_t)r.u.ok.len;
-  free(r.u.ok.ptr);
+  if (r.u.ok.len) free(r.u.ok.ptr);  // an empty list's pointer is cabi_realloc's dummy, not the heap's
   return 0;
 }
 
