@@ -595,6 +595,13 @@ CompiledComponent CompiledComponent::from_file(Engine& engine, const std::filesy
   return compile(engine, bytes, path.filename().string());
 }
 
+std::optional<std::string> CompiledComponent::prepare_fuel_builds() const {
+  for (const auto& [def, module] : impl_->modules)
+    if (detail::aot::runs_native(*module.impl().tier) && !detail::aot::prepare_fuel_build(*module.impl().tier))
+      return module.name();
+  return std::nullopt;
+}
+
 const std::string& CompiledComponent::name() const { return impl_->name; }
 const Component& CompiledComponent::definition() const { return impl_->definition; }
 const ValidatedComponent& CompiledComponent::validated() const { return impl_->validated; }
@@ -617,6 +624,15 @@ std::optional<CompiledComponent::EntryPoint> CompiledComponent::entry_point() co
 }
 
 Outcome run_component(Store& store, const CompiledComponent& component, WasiHost& host) {
+  // Under a fuel limit native modules run their fuel-counting build, compiled
+  // on first use. Build them all before any instance exists: if one cannot
+  // be compiled, the component must not run half in the interpreter.
+  if (store.limits().fuel)
+    if (auto failed = component.prepare_fuel_builds())
+      throw LinkError(fmt::format("{}: {}: its fuel-counting native build could not be compiled (see the note), "
+                                  "and a component's core instances run in one tier; run it with --tier interp "
+                                  "or without a fuel limit",
+                                  component.name(), *failed));
   host.attach_store(store);
   Runner runner(store, component, host);
   return runner.run();

@@ -159,6 +159,39 @@ TEST(ComponentRun, AComponentWhoseModulesCannotAllBeCompiledRunsInTheInterpreter
   EXPECT_EQ(r.out, "hello from wasm\n");
 }
 
+TEST(ComponentRun, AFuelBuildThatCannotBeCompiledRefusesTheRunInsteadOfMixingTiers) {
+  // Under a fuel limit native modules run their fuel-counting build. If one
+  // cannot be compiled, the run is refused with the reason before any
+  // instance exists (it must not run partly in the interpreter).
+  if (!have_cc()) GTEST_SKIP() << "no C compiler: the AOT tier is not available";
+  REQUIRE_COMPONENT(bytes, "hello_stdio");
+  component_test::TempDir dir;
+  // A compiler that refuses the fuel build (the only one compiled with this flag).
+  auto cc = dir.write("cc-without-fuel", "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --param=max-inline-insns-auto=*) "
+                                         "echo 'no fuel build here' >&2; exit 1;; esac; done\nexec cc \"$@\"\n");
+  std::filesystem::permissions(cc, std::filesystem::perms::owner_all);
+  std::vector<std::string> notes;
+  Engine engine = tier_engine(Tier::Aot, &notes, cc.string());
+  auto c = CompiledComponent::compile(engine, bytes, "hello_stdio.component.wasm");
+  ASSERT_TRUE(all_native(c)) << (notes.empty() ? "" : notes.back());
+  Store store(engine, StoreLimits{.fuel = 100'000'000});
+  WasiConfig config;
+  config.args = {"hello"};
+  config.output = [](wasmlet::OutputStream, std::span<const uint8_t>) {};
+  WasiHost host(config);
+  try {
+    run_component(store, c, host);
+    FAIL() << "ran with a fuel limit although no fuel build could be compiled";
+  } catch (const LinkError& e) {
+    EXPECT_NE(std::string(e.what()).find("its fuel-counting native build could not be compiled"), std::string::npos)
+        << e.what();
+  }
+  // Without a fuel limit the native build runs.
+  Store unlimited(engine);
+  WasiHost host2(config);
+  EXPECT_EQ(run_component(unlimited, c, host2).status(), 0);
+}
+
 // ---- the Store's limits apply to every core instance of a component ----
 
 namespace {

@@ -55,6 +55,10 @@ class CompiledComponent {
   };
   std::optional<EntryPoint> entry_point() const;
   const Module& core_module(const CoreModuleDef& def) const;
+  // Compiles the fuel-counting build of every native core module now (a
+  // Store with a fuel limit runs those); the name of one that cannot be
+  // compiled, or nullopt. run_component calls it under a fuel limit.
+  std::optional<std::string> prepare_fuel_builds() const;
 
   struct Impl;
 
