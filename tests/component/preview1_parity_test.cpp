@@ -196,6 +196,9 @@ TEST_P(Preview1Parity, TcpEcho) {
 
   auto path = component_test::wasip2_component_path("tcp_echo_once");
   if (!fs::exists(path)) GTEST_SKIP() << "preview1 half checked; " << path << " was not built (jco missing: npm ci)";
+  // Compile (and cache) first, so that the port found free is bound moments later.
+  Engine warm = component_test::tier_engine(GetParam());
+  component::CompiledComponent::from_file(warm, path);
   uint16_t p2_port = wasmlet::testing::free_port();
   WasiConfig config;
   config.args = {"tcp_echo_once"};
