@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "engine/tier.h"
+#include "wasmlet/error.h"
 
 namespace wasmlet {
 
@@ -73,3 +74,27 @@ Store& Extern::store() const { return impl_->store(); }
 const std::string& Extern::description() const { return impl_->description(); }
 
 }  // namespace wasmlet
+
+namespace wasmlet::detail {
+
+void require_same_store(const Store& store, const std::string& importer, const std::string& qualified,
+                        const Extern& item) {
+  if (&item.store() != &store)
+    throw LinkError(fmt::format("{}: import {} is {}, which lives in another Store", importer, qualified,
+                                item.description()));
+}
+
+void require_matching_type(const std::string& importer, const std::string& qualified, const ExternType& wanted,
+                           const Extern& item) {
+  if (auto why = extern_mismatch(wanted, item.type()))
+    throw LinkError(fmt::format("{}: import {} ({}) does not match {}: {}", importer, qualified, wanted.to_string(),
+                                item.description(), *why));
+}
+
+void throw_undefined_item_import(const std::string& importer, const std::string& qualified, ExternKind kind) {
+  throw LinkError(fmt::format("{}: unknown import: {} {} is not defined (a {} can only be another instance's "
+                              "export, given with Linker::define(module, name, Extern))",
+                              importer, wasmlet::to_string(kind), qualified, wasmlet::to_string(kind)));
+}
+
+}  // namespace wasmlet::detail

@@ -97,4 +97,16 @@ struct ModuleImpl {
 // Compiles a module for the interpreter tier (wabt's interpreter).
 std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module);
 
+// Linking an Extern to import `qualified` ("module.name") of `importer`:
+// the LinkErrors both tiers give, worded once (src/engine/extern.cpp).
+// Throws unless `item` lives in `store`.
+void require_same_store(const Store& store, const std::string& importer, const std::string& qualified,
+                        const Extern& item);
+// Throws unless `item`'s type matches the import's type `wanted`.
+void require_matching_type(const std::string& importer, const std::string& qualified, const ExternType& wanted,
+                           const Extern& item);
+// The error for a memory, table or global import nobody defined.
+[[noreturn]] void throw_undefined_item_import(const std::string& importer, const std::string& qualified,
+                                              ExternKind kind);
+
 }  // namespace wasmlet::detail

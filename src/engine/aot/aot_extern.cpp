@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/aot/aot_store.h"
+#include "engine/tier.h"
 #include "wasmlet/error.h"
 #include "wasmlet/linker.h"
 #include "wasmlet/store.h"
@@ -34,31 +35,19 @@ GuestMemory AotItemExtern::memory() const {
   return GuestMemory(mem->data, mem->size);
 }
 
-void check_function_extern(const AotStore& shared, const std::string& importer, const std::string& module,
+void check_extern(const AotStore& shared, const std::string& importer, const std::string& module,
                            const std::string& name, const ExternType& wanted, const Extern& item) {
   const std::string qualified = module + "." + name;
-  if (&item.store() != &shared.store())
-    throw LinkError(fmt::format("{}: import {} is {}, which lives in another Store", importer, qualified,
-                                item.description()));
-  if (auto why = extern_mismatch(wanted, item.type()))
-    throw LinkError(fmt::format("{}: import {} ({}) does not match {}: {}", importer, qualified, wanted.to_string(),
-                                item.description(), *why));
+  require_same_store(shared.store(), importer, qualified, item);
+  require_matching_type(importer, qualified, wanted, item);
 }
 
 LinkedItem link_item(const AotStore& shared, const std::string& importer, const std::string& module,
                      const std::string& name, const ExternType& wanted, const Linker& linker) {
   const std::string qualified = module + "." + name;
   const Extern* item = linker.find_extern(module, name);
-  if (!item)
-    throw LinkError(fmt::format("{}: unknown import: {} {} is not defined (a {} can only be another instance's "
-                                "export, given with Linker::define(module, name, Extern))",
-                                importer, wasmlet::to_string(wanted.kind), qualified, wasmlet::to_string(wanted.kind)));
-  if (&item->store() != &shared.store())
-    throw LinkError(fmt::format("{}: import {} is {}, which lives in another Store", importer, qualified,
-                                item->description()));
-  if (auto why = extern_mismatch(wanted, item->type()))
-    throw LinkError(fmt::format("{}: import {} ({}) does not match {}: {}", importer, qualified, wanted.to_string(),
-                                item->description(), *why));
+  if (!item) throw_undefined_item_import(importer, qualified, wanted.kind);
+  check_extern(shared, importer, module, name, wanted, *item);
   auto* own = dynamic_cast<const AotItemExtern*>(&item->impl());
   if (!own || own->shared() != &shared)
     throw LinkError(fmt::format("{}: import {} is {}, which is not an AOT-tier item; instances that share memories, "

@@ -43,10 +43,10 @@ struct LinkedItem {
   std::optional<Extern> keep;  // holds the exporting instance
 };
 
-// Checks a function Extern defined for import `module.name` (of type
-// `wanted`) as the interpreter does: same Store, same kind and signature.
-// The AOT tier then calls it as a host function (Linker::find).
-void check_function_extern(const AotStore& shared, const std::string& importer, const std::string& module,
+// Checks an Extern defined for import `module.name` (of type `wanted`) as
+// the interpreter does: same Store, matching type. A function import is
+// then called as a host function (Linker::find).
+void check_extern(const AotStore& shared, const std::string& importer, const std::string& module,
                            const std::string& name, const ExternType& wanted, const Extern& item);
 
 // Finds import `module.name` (of type `wanted`) in `linker` and checks it as

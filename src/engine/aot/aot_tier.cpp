@@ -372,7 +372,7 @@ void AotInstance::link(const Linker& linker) {
     }
     const FuncType& wanted = imports[at].type;
     if (const Extern* item = linker.find_extern(mod, name))
-      check_function_extern(*shared_, module_.name(), mod, name, types[at], *item);
+      check_extern(*shared_, module_.name(), mod, name, types[at], *item);
     const HostDefinition* def = linker.find(mod, name);
     if (!def)
       throw LinkError(fmt::format("{}: unknown import: function {} {} is not provided by the host", module_.name(),

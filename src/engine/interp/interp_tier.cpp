@@ -115,24 +115,16 @@ class InterpInstance final : public TierInstance {
     const ExternType wanted = extern_type_of(import.type);
     if (import.module == kMeterModule && import.name == kRefuelName) return {state_->refuel_function(instance_id_), std::nullopt};
     if (const Extern* item = linker.find_extern(import.module, import.name)) {
-      if (&item->store() != &state_->store())
-        throw LinkError(fmt::format("{}: import {} is {}, which lives in another Store", module_.name(), qualified,
-                                    item->description()));
+      require_same_store(state_->store(), module_.name(), qualified, *item);
       auto* own = dynamic_cast<const InterpExtern*>(&item->impl());
       if (!own || own->state() != state_.get())
         throw LinkError(fmt::format("{}: import {} is {}, which is not an interpreter-tier item; instances linked "
                                     "to each other must all run in the interpreter",
                                     module_.name(), qualified, item->description()));
-      if (auto why = extern_mismatch(wanted, item->type()))
-        throw LinkError(fmt::format("{}: import {} ({}) does not match {}: {}", module_.name(), qualified,
-                                    wanted.to_string(), item->description(), *why));
+      require_matching_type(module_.name(), qualified, wanted, *item);
       return {nullptr, own->item()};
     }
-    if (wanted.kind != ExternKind::Func)
-      throw LinkError(fmt::format("{}: unknown import: {} {} is not defined (a {} can only be another instance's "
-                                  "export, given with Linker::define(module, name, Extern))",
-                                  module_.name(), wasmlet::to_string(wanted.kind), qualified,
-                                  wasmlet::to_string(wanted.kind)));
+    if (wanted.kind != ExternKind::Func) throw_undefined_item_import(module_.name(), qualified, wanted.kind);
     const HostDefinition* def = linker.find(import.module, import.name);
     if (!def)
       throw LinkError(fmt::format("{}: unknown import: function {} {} is not provided by the host", module_.name(),
