@@ -1,6 +1,8 @@
 // The root app both binaries share: its name, version and error handling.
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "cli/commands.h"
 #include "wasmlet/error.h"
 
@@ -26,6 +28,12 @@ int parse_and_run(CLI::App& app, int argc, char** argv) {
     return 1;
   }
   return exit_status;
+}
+
+Tier tier_option(const std::string& value) {
+  auto tier = parse_tier(value);
+  if (!tier) throw UsageError(fmt::format("invalid --tier '{}': expected interp, aot or auto", value));
+  return *tier;
 }
 
 }  // namespace wasmlet::cli

@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "wasmlet/engine.h"
+
 namespace wasmlet::cli {
 
 // The process exit status a command's callback decided on (main returns it).
@@ -13,6 +15,8 @@ void configure_root(CLI::App& app);
 // Parses argv and runs the chosen command; returns the process exit status
 // (2 for usage errors, 1 for other errors, else the command's).
 int parse_and_run(CLI::App& app, int argc, char** argv);
+// The value of a --tier option; UsageError if it names no tier.
+Tier tier_option(const std::string& value);
 
 // `wasmlet run`: run a WASI program (src/cli/run_command.cpp).
 void register_run_command(CLI::App& app);

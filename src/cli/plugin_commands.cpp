@@ -108,9 +108,7 @@ int call(const CallOptions& o) {
   if (!o.input.empty() && o.input[0] == '@') input = read_file_bytes(o.input.substr(1), "input file");
   else input.assign(o.input.begin(), o.input.end());
 
-  auto tier = parse_tier(o.tier);
-  if (!tier) throw UsageError(fmt::format("invalid --tier '{}': expected interp, aot or auto", o.tier));
-  Engine engine(EngineConfig{.tier = *tier});
+  Engine engine(EngineConfig{.tier = tier_option(o.tier)});
   std::vector<uint8_t> wasm = read_file_bytes(o.file, "plugin file");
   auto plugin = PluginHost::compile(engine, wasm, std::filesystem::path(o.file).stem().string(), options);
   CallStats stats;

@@ -129,8 +129,11 @@ std::string describe_limit(const TrapInfo& trap, const RunOptions& opts) {
 }
 
 // The file starts with a component's preamble (read only as far as needed).
+// A file that cannot be opened is reported here, before any flag is judged
+// by the kind of binary.
 bool is_component_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("cannot open module '{}': {}", path, std::strerror(errno)));
   std::vector<uint8_t> head(8);
   in.read(reinterpret_cast<char*>(head.data()), 8);
   head.resize(static_cast<size_t>(in.gcount()));
@@ -150,8 +153,6 @@ int run(const RunOptions& opts) {
   for (const auto& d : opts.dirs) wasi.preopens.push_back(parse_dir(d, false));
   for (const auto& d : opts.dirs_ro) wasi.preopens.push_back(parse_dir(d, true));
   if (!opts.stdin_file.empty()) wasi.stdin_file = opts.stdin_file;
-  if (std::ifstream probe(opts.module, std::ios::binary); !probe)
-    throw UsageError(fmt::format("cannot open module '{}': {}", opts.module, std::strerror(errno)));
   bool component = is_component_file(opts.module);
   // Each ABI has its own way to reach the network; refuse the other's flag
   // rather than run without the socket the user meant to give.
@@ -164,9 +165,7 @@ int run(const RunOptions& opts) {
   for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
 
   EngineConfig config;
-  auto tier = parse_tier(opts.tier);
-  if (!tier) throw UsageError(fmt::format("invalid --tier '{}': expected interp, aot or auto", opts.tier));
-  config.tier = *tier;
+  config.tier = tier_option(opts.tier);
   Engine engine(config);
 
   // A WASI 0.2 command component: wasi:cli/run, exit code from wasi:cli/exit.

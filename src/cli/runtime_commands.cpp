@@ -93,9 +93,7 @@ void register_serve(CLI::App& app) {
       ->type_name("auto|aot|interp");
   sub->callback([c, listen, token_file, tier] {
     server::ServerOptions o;
-    auto parsed_tier = parse_tier(*tier);
-    if (!parsed_tier) throw UsageError(fmt::format("invalid --tier '{}': expected auto, aot or interp", *tier));
-    o.tier = *parsed_tier;
+    o.tier = tier_option(*tier);
     o.data_dir = server::resolve_data_dir(c->data_dir);
     o.socket = server::resolve_socket(c->socket, o.data_dir);
     if (!listen->empty()) {
