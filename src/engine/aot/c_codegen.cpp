@@ -192,6 +192,15 @@ std::string multi_field(wabt::Type t, size_t i) {
 
 uint64_t initial_pages(const wabt::Module& ir);
 
+// The aot_abi.h constant for a memory, table or global import or export.
+const char* item_kind_constant(wabt::ExternalKind kind) {
+  switch (kind) {
+    case wabt::ExternalKind::Memory: return "WASMLET_EXPORT_MEMORY";
+    case wabt::ExternalKind::Table: return "WASMLET_EXPORT_TABLE";
+    default: return "WASMLET_EXPORT_GLOBAL";
+  }
+}
+
 std::string generate_shim(const wabt::Module& ir, const std::string& header, const std::string& key, size_t functions) {
   std::map<std::pair<std::string, std::string>, CDecl> import_decls;
   std::map<std::pair<std::string, std::string>, std::string> import_fields;  // memory/table/global: the C name
@@ -253,10 +262,8 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
       const CDecl& d = decl->second;
       out += fmt::format("{} {}({} ctx) {{\n  return ({})wasmlet_host->import_item(ctx, {});\n}}\n", d.ret, d.name,
                          d.params[0], d.ret, index);
-      const char* kind = import->kind() == wabt::ExternalKind::Memory ? "WASMLET_EXPORT_MEMORY"
-                         : import->kind() == wabt::ExternalKind::Table ? "WASMLET_EXPORT_TABLE"
-                                                                        : "WASMLET_EXPORT_GLOBAL";
-      import_table += fmt::format("  {{{}, {}, {}}},\n", c_string(import->module_name), c_string(import->field_name), kind);
+      import_table += fmt::format("  {{{}, {}, {}}},\n", c_string(import->module_name), c_string(import->field_name),
+                                  item_kind_constant(import->kind()));
       continue;
     }
     const auto* import = wabt::cast<wabt::FuncImport>(ir.imports[index]);
@@ -316,10 +323,7 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
                e->kind == wabt::ExternalKind::Table) {
       out += fmt::format("static void* wasmlet_g{}(void* instance) {{ return (void*){}((Z_m_instance_t*)instance); }}\n",
                          n, d.name);
-      const char* kind = e->kind == wabt::ExternalKind::Memory  ? "WASMLET_EXPORT_MEMORY"
-                         : e->kind == wabt::ExternalKind::Table ? "WASMLET_EXPORT_TABLE"
-                                                                 : "WASMLET_EXPORT_GLOBAL";
-      export_table += fmt::format("  {{{}, {}, 0, wasmlet_g{}}},\n", c_string(e->name), kind, n);
+      export_table += fmt::format("  {{{}, {}, 0, wasmlet_g{}}},\n", c_string(e->name), item_kind_constant(e->kind), n);
     } else {
       --n_exports;
     }
