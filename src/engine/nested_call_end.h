@@ -24,6 +24,10 @@ class NestedCallEnd {
   void keep_first_trap(TrapInfo trap) {
     if (!pending()) trap_ = std::move(trap);
   }
+  // Called in a `catch (...)` around a host function: keeps what it threw
+  // (HostExit, HostTrap, a MeterTrap from a blocking wait, or any other
+  // exception as a host error naming `function`), unless an end is pending.
+  void keep_host_failure(const std::string& function);
   // What a tier passes through its own unwinding: "exit", else the trap's message.
   std::string message() const { return exit_ ? "exit" : trap_ ? trap_->message : std::string(); }
 

@@ -75,6 +75,7 @@ class AotStore {
   bool pending() const { return end_.pending(); }
   void keep_first_exit(int code) { end_.keep_first_exit(code); }
   void keep_first_trap(TrapInfo trap) { end_.keep_first_trap(std::move(trap)); }
+  void keep_host_failure(const std::string& function) { end_.keep_host_failure(function); }
   // The Outcome of a failed call: the pending exit or trap. The outermost
   // call (depth 1) consumes it.
   Outcome take_failure(const std::string& function) { return end_.take(depth_, function); }

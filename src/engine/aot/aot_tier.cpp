@@ -466,16 +466,8 @@ bool AotInstance::call_import(uint32_t index, wasmlet_slot* slots) noexcept {
       }
     }
     return true;
-  } catch (const HostExit& e) {
-    s.keep_first_exit(e.code);
-  } catch (const HostTrap& e) {
-    s.keep_first_trap(TrapInfo{TrapKind::HostError, e.message, {}});
-  } catch (const MeterTrap& e) {
-    s.keep_first_trap(TrapInfo{e.kind, e.message, {}});
-  } catch (const std::exception& e) {
-    s.keep_first_trap(TrapInfo{TrapKind::HostError, fmt::format("{}: {}", b.qualified, e.what()), {}});
   } catch (...) {
-    s.keep_first_trap(TrapInfo{TrapKind::HostError, fmt::format("{}: unknown exception", b.qualified), {}});
+    s.keep_host_failure(b.qualified);
   }
   return false;
 }

@@ -124,14 +124,8 @@ interp::HostCallback InterpStore::host_function(std::string name, HostFunction f
     Caller caller(store_, *memory, name);
     try {
       function(caller, args, results);
-    } catch (const HostExit& e) {
-      end_.keep_first_exit(e.code);
-    } catch (const HostTrap& e) {
-      end_.keep_first_trap(TrapInfo{TrapKind::HostError, e.message, {}});
-    } catch (const MeterTrap& e) {
-      end_.keep_first_trap(TrapInfo{e.kind, e.message, {}});
-    } catch (const std::exception& e) {
-      end_.keep_first_trap(TrapInfo{TrapKind::HostError, fmt::format("{}: {}", name, e.what()), {}});
+    } catch (...) {
+      end_.keep_host_failure(name);
     }
     cap_memories();  // nested calls may have grown memories
     if (pending()) {
