@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "wasmlet/error.h"
+#include "wasmlet/version.h"
 
 namespace wasmlet::cli {
 
@@ -12,7 +13,7 @@ void configure_root(CLI::App& app) {
   app.name("wasmlet");
   app.description("wasmlet: a WebAssembly runtime for workloads and plugins");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "wasmlet 0.1.0");
+  app.set_version_flag("--version", "wasmlet " WASMLET_VERSION);
 }
 
 int parse_and_run(CLI::App& app, int argc, char** argv) {

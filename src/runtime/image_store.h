@@ -1,9 +1,14 @@
-// The runtime's local images: DATA_DIR/images/KEY.wasm with KEY.ref holding
-// the reference (KEY is the reference with / : @ replaced by _, as in the
-// seed's cache). References are registry names or local module files (an
-// absolute path or file:///path); a file is copied in, so an instance never
-// depends on the file changing later. Registry references are pulled by the
-// registry client into the OCI layout DATA_DIR/oci (credentials: inline, then
+// The runtime's local images. Modules are stored once per digest,
+// DATA_DIR/images/sha256-HEX.wasm (the manifest digest of a registry image,
+// the content digest of a module file), so that two references can never
+// share a file unless they name the same image, and a re-pulled tag does
+// not change the module under an instance already created from it. Each
+// reference maps to its digest in DATA_DIR/images/refs/H.ref (H: the SHA-256
+// of the reference text; the file holds the reference and the digest).
+// References are registry names or local module files (an absolute path or
+// file:///path); a file is copied in, so an instance never depends on the
+// file changing later. Registry references are pulled by the registry client
+// into the OCI layout DATA_DIR/oci (credentials: inline, then
 // DATA_DIR/auth.json, then ~/.docker/config.json) and their module is
 // extracted here.
 #pragma once
@@ -36,15 +41,26 @@ class ImageStore {
   PruneResult prune(const std::set<std::filesystem::path>& in_use);
   void tag(const std::string& source, const std::string& target);
 
-  static std::string cache_key(const std::string& reference);
   // "file:///x.wasm" or "/x.wasm" -> the path; nullopt for registry references.
   static std::optional<std::filesystem::path> local_file(const std::string& reference);
 
  private:
-  std::filesystem::path path_for(const std::string& reference) const;
+  struct Entry {
+    std::string reference, digest;
+  };
+  std::filesystem::path ref_file(const std::string& reference) const;
+  std::filesystem::path module_file(const std::string& digest) const;
+  std::optional<Entry> read_entry(const std::filesystem::path& ref_file) const;
+  std::vector<Entry> entries() const;
+  // The module file of `reference` if it is stored.
+  std::optional<std::filesystem::path> stored(const std::string& reference) const;
   std::filesystem::path store_file(const std::string& reference, const std::filesystem::path& from);
   std::filesystem::path pull_remote(const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth);
-  std::filesystem::path write_module(const std::string& reference, std::string_view bytes);
+  // Writes the module (unless that digest is stored) and points `reference` at it.
+  std::filesystem::path write_module(const std::string& reference, const std::string& digest, std::string_view bytes);
+  void write_entry(const std::string& reference, const std::string& digest);
+  // Forgets `reference`; deletes its module file when no other reference names it.
+  bool remove_locked(const std::string& reference, uint64_t* freed = nullptr);
 
   std::filesystem::path dir_;
   std::filesystem::path data_dir_;

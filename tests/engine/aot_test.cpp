@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "engine/aot/aot_tier.h"
@@ -214,6 +215,46 @@ TEST(AotCache, ConcurrentCompilesOfOneModuleBuildOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(native_count.load(), 4);
   EXPECT_EQ(detail::aot::builds_done(), before + 1);
+}
+
+// A compiler upgrade must not load code the old compiler built: the key
+// holds the compiler's file (resolved path, size, mtime), which an upgrade
+// rewrites; here a wrapper script that reports another version.
+TEST(AotCache, AnotherCompilerVersionBuildsANewEntry) {
+  TempDir cache;
+  const auto wrapper = cache.path() / "cc-wrapper";
+  auto write_wrapper = [&](const std::string& version) {
+    std::ofstream(wrapper, std::ios::trunc) << "#!/bin/sh\n"
+                                               "if [ \"$1\" = --version ]; then echo 'wrapper-cc " << version << "'; exit 0; fi\n"
+                                               "exec cc \"$@\"\n";
+    fs::permissions(wrapper, fs::perms::owner_all);
+  };
+  auto entries = [&] {
+    std::set<std::string> out;
+    for (auto& e : fs::directory_iterator(cache.path() / "aot"))
+      if (e.path().extension() == ".so") out.insert(e.path().filename().string());
+    return out;
+  };
+  EngineConfig config = config_for(Tier::Aot, cache.path());
+  config.compiler = wrapper.string();
+  write_wrapper("1.0");
+  const uint64_t before = detail::aot::builds_done();
+  { Engine engine(config); Module m = Module::compile(engine, compute_wasm(), "compute"); ASSERT_TRUE(native(m)); }
+  { Engine engine(config); Module m = Module::compile(engine, compute_wasm(), "compute"); ASSERT_TRUE(native(m)); }
+  EXPECT_EQ(detail::aot::builds_done(), before + 1);  // same compiler: a hit
+  auto first = entries();
+  ASSERT_EQ(first.size(), 1u);
+
+  write_wrapper("20.1.0");  // the "upgrade"
+  Engine engine(config);
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  ASSERT_TRUE(native(m));
+  EXPECT_EQ(detail::aot::builds_done(), before + 2);
+  auto second = entries();
+  EXPECT_EQ(second.size(), 2u);
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  EXPECT_EQ(inst.call("add", i32s({40, 2})).results.at(0).as_i32(), 42);
 }
 
 TEST(AotCache, NoCompilerFallsBackToTheInterpreterWithANote) {

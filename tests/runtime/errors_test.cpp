@@ -137,21 +137,27 @@ TEST_F(Errors, DuplicateCreateIsRefused) {
 TEST_F(Errors, ImagesListTagRemovePrune) {
   rt.import_image("localhost/a:1", {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0});
   rt.tag_image("localhost/a:1", "localhost/a:latest");
+  rt.import_image("localhost/b:1", {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0});
   auto images = rt.list_images();
-  ASSERT_EQ(images.size(), 2u);
+  ASSERT_EQ(images.size(), 3u);
   EXPECT_EQ(images[0].reference, "localhost/a:1");
   EXPECT_EQ(images[0].size_bytes, 8u);
+  EXPECT_EQ(images[0].digest, images[1].digest);  // a tag names the same module
+  EXPECT_NE(images[0].digest, images[2].digest);
   EXPECT_THROW(rt.tag_image("localhost/none:1", "x:1"), RuntimeError);
   EXPECT_THROW(rt.tag_image(" ", "x:1"), RuntimeError);
   InstanceId id{"user", 0};
   rt.create(id, service("localhost/a:1"));
   EXPECT_THROW(rt.remove_image("localhost/a:1"), RuntimeError);  // in use
-  auto pruned = rt.prune_images();
-  EXPECT_EQ(pruned.deleted, std::vector<std::string>{"localhost/a:latest"});
-  EXPECT_EQ(pruned.space_reclaimed, 8u);
+  auto pruned = rt.prune_images();  // a:latest names the module in use: kept
+  EXPECT_EQ(pruned.deleted, std::vector<std::string>{"localhost/b:1"});
+  EXPECT_EQ(pruned.space_reclaimed, 9u);
   rt.remove(id);
   rt.remove_image("localhost/a:1");
+  ASSERT_EQ(rt.list_images().size(), 1u);  // the module stays for a:latest
+  rt.remove_image("localhost/a:latest");
   EXPECT_TRUE(rt.list_images().empty());
+  EXPECT_THROW(rt.remove_image("localhost/a:latest"), RuntimeError);
   rt.pull(fixture("exit_code"), PullPolicy::Always);
   EXPECT_EQ(rt.list_images().size(), 1u);
 }

@@ -93,5 +93,38 @@ TEST(RegistryImages, PullsAWasmArtifactPerPolicyAndRunsIt) {
   }
 }
 
+// The extracted modules were keyed by the reference with / : @ turned into
+// _, so these references shared one file and one image ran as the other
+// (issue 16, defect 2); now each module is stored under its manifest digest.
+TEST(RegistryImages, ReferencesThatUsedToCollideRunTheirOwnModules) {
+  if (!std::filesystem::exists("/usr/bin/docker-registry")) GTEST_SKIP() << "docker-registry is not installed";
+  Registry reg;
+  const std::string slash = reg.host() + "/a/b:c", underscore = reg.host() + "/a_b:c";
+  registry::DistributionClient client;
+  registry::push_wasm(client, testing::read_text(fixture("exit_code")), "exit_code.wasm", registry::Reference::parse(slash));
+  registry::push_wasm(client, testing::read_text(fixture("main_only")), "main_only.wasm", registry::Reference::parse(underscore));
+
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+  auto run = [&](const std::string& service_name, const std::string& ref, PullPolicy policy) {
+    auto spec = service(ref, {"9"});
+    spec.image.pull_policy = policy;
+    rt.create({service_name, 0}, spec);
+    rt.start({service_name, 0});
+    return rt.wait({service_name, 0});
+  };
+  EXPECT_EQ(run("slash", slash, PullPolicy::IfNotPresent), 9);            // exit_code: exits with its argument
+  EXPECT_EQ(run("underscore", underscore, PullPolicy::IfNotPresent), 5);  // main_only: main returns 5
+  EXPECT_EQ(run("slash-again", slash, PullPolicy::Never), 9);             // the second pull left the first alone
+  EXPECT_NE(rt.inspect({"slash", 0}).image_path, rt.inspect({"underscore", 0}).image_path);
+  auto images = rt.list_images();
+  ASSERT_EQ(images.size(), 2u);
+  EXPECT_NE(images[0].digest, images[1].digest);
+  // A second reference to the same image shares its module file.
+  rt.tag_image(slash, reg.host() + "/other:v1");
+  EXPECT_EQ(run("tagged", reg.host() + "/other:v1", PullPolicy::Never), 9);
+  EXPECT_EQ(rt.inspect({"tagged", 0}).image_path, rt.inspect({"slash", 0}).image_path);
+}
+
 }  // namespace
 }  // namespace wasmlet::runtime

@@ -18,9 +18,13 @@
 
 #include <fmt/format.h>
 
+#include <wabt/config.h>
+
+#include "aot_glue_hash.h"
 #include "engine/aot/aot_abi.h"
 #include "engine/aot/native_compiler.h"
 #include "wasmlet/error.h"
+#include "wasmlet/version.h"
 
 namespace wasmlet::detail::aot {
 
@@ -28,7 +32,7 @@ namespace {
 
 constexpr char kMagic[16] = "WASMLET-AOT-v1\n";
 constexpr size_t kTrailerSize = 16 + 8 + 32;
-constexpr const char* kEngineVersion = "wasmlet-0.1.0";
+constexpr const char* kEngineVersion = "wasmlet-" WASMLET_VERSION;
 
 std::atomic<uint64_t> g_builds{0};
 
@@ -111,8 +115,11 @@ class FileLock {
 std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options) {
   Sha256 sha;
   sha.update(wasm.data(), wasm.size());
-  sha.update(fmt::format("\n{}\nabi={}\ncc={}\nguard={}\nfuel={}\n", kEngineVersion, WASMLET_AOT_ABI,
-                         options.compiler, options.guard_pages, options.fuel_checks));
+  // Everything that shapes the native code: wasmlet and its embedded glue,
+  // wabt (its C writer), the compiler (which file, which version), the flags.
+  sha.update(fmt::format("\n{}\nabi={}\nglue={}\nwabt={}\ncc={}\ncc-identity={}\nguard={}\nfuel={}\n", kEngineVersion,
+                         WASMLET_AOT_ABI, WASMLET_AOT_GLUE_SHA256, WABT_VERSION_STRING, options.compiler,
+                         compiler_identity(options.compiler), options.guard_pages, options.fuel_checks));
   for (const auto& flag : aot_cflags()) sha.update(flag + " ");
   if (options.fuel_checks)
     for (const auto& flag : aot_fuel_cflags()) sha.update(flag + " ");

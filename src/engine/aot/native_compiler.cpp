@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -45,17 +47,36 @@ std::string compiler_command(const std::string& configured) {
   return "cc";
 }
 
-bool compiler_available(const std::string& compiler) {
-  if (compiler.find('/') != std::string::npos) return access(compiler.c_str(), X_OK) == 0;
+namespace {
+
+// The file `compiler` runs: itself when it has a slash, else the first executable on PATH.
+std::optional<std::filesystem::path> resolve_compiler(const std::string& compiler) {
+  if (compiler.find('/') != std::string::npos)
+    return access(compiler.c_str(), X_OK) == 0 ? std::optional<std::filesystem::path>(compiler) : std::nullopt;
   const char* path = std::getenv("PATH");
   std::string_view rest = path ? path : "/usr/bin:/bin";
   while (true) {
     auto colon = rest.find(':');
     std::string dir(rest.substr(0, colon));
-    if (!dir.empty() && access((dir + "/" + compiler).c_str(), X_OK) == 0) return true;
-    if (colon == std::string_view::npos) return false;
+    if (!dir.empty() && access((dir + "/" + compiler).c_str(), X_OK) == 0) return std::filesystem::path(dir) / compiler;
+    if (colon == std::string_view::npos) return std::nullopt;
     rest.remove_prefix(colon + 1);
   }
+}
+
+}  // namespace
+
+bool compiler_available(const std::string& compiler) { return resolve_compiler(compiler).has_value(); }
+
+std::string compiler_identity(const std::string& compiler) {
+  auto file = resolve_compiler(compiler);
+  if (!file) return "unavailable: " + compiler;
+  std::error_code ec;
+  auto real = std::filesystem::canonical(*file, ec);  // through cc -> /etc/alternatives -> gcc-12
+  if (ec) real = *file;
+  struct stat st {};
+  if (::stat(real.c_str(), &st) != 0) return "unavailable: " + real.string();
+  return fmt::format("{} size={} mtime={}.{:09}", real.string(), st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 CompilerResult compile_shared_object(const std::string& compiler, const std::vector<std::filesystem::path>& sources,

@@ -24,6 +24,13 @@ CompilerResult compile_shared_object(const std::string& compiler, const std::vec
                                      const std::filesystem::path& output, const std::vector<std::string>& defines,
                                      const std::vector<std::string>& extra_flags = {});
 
+// Who `compiler` is, for the cache key: the file it resolves to (through
+// PATH and symlinks, so a switch of cc to another compiler shows) with its
+// size and mtime (so does an upgrade, which rewrites the file). No process
+// is run: warm starts stay in the milliseconds. "unavailable: ..." when it
+// cannot be found.
+std::string compiler_identity(const std::string& compiler);
+
 // The flags (besides defines) used for every artifact; part of the cache key.
 const std::vector<std::string>& aot_cflags();
 
