@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "server/client.h"
+#include "server/offline.h"
 #include "server/paths.h"
 #include "server/server.h"
 #include "wasmlet/duration.h"
@@ -39,6 +41,24 @@ struct Common {
     return Client(server::resolve_socket(socket, dir));
   }
 };
+
+// rm, ps and inspect also work while no daemon runs: on the state the last
+// daemon recorded (server/offline.h), so an instance that keeps the daemon
+// from starting can still be removed.
+json ask_or_offline(const Common& c, const std::function<json(Client&)>& online,
+                    const std::function<json(const server::OfflineState&)>& offline) {
+  auto client = c.client();
+  try {
+    return online(client);
+  } catch (const server::DaemonUnavailable&) {
+    auto state = server::OfflineState::open(server::resolve_data_dir(c.data_dir));
+    if (!state) throw;
+    static bool noted = false;
+    if (!std::exchange(noted, true))
+      std::cerr << fmt::format("wasmlet: note: no daemon is running; using the state recorded in {}\n", state->data_dir().string());
+    return offline(*state);
+  }
+}
 
 void add_common(CLI::App* sub, Common& c, bool with_format = true) {
   sub->add_option("--data-dir", c.data_dir, "daemon data dir (default $WASMLET_DATA_DIR, $XDG_DATA_HOME/wasmlet, ~/.local/share/wasmlet)");
@@ -171,16 +191,19 @@ void add_ids(const IdsVerb& v) { v.sub->add_option("ids", *v.ids, "instance ids 
 
 // A verb that sends one request per id and prints the id (or, with
 // --format json, the daemon's answer). `path_of` maps an id to the request.
+// `offline`, when set, answers while no daemon runs (ask_or_offline).
 void per_id_verb(CLI::App& app, const char* name, const char* description, const char* method,
                  const std::function<void(CLI::App*)>& extra_options,
-                 const std::function<std::string(const std::string&)>& path_of) {
+                 const std::function<std::string(const std::string&)>& path_of,
+                 const std::function<json(const server::OfflineState&, const std::string&)>& offline = {}) {
   auto v = ids_verb(app, name, description);
   extra_options(v.sub);
   add_ids(v);
-  v.sub->callback([c = v.c, ids = v.ids, method, path_of] {
+  v.sub->callback([c = v.c, ids = v.ids, method, path_of, offline] {
     auto cl = c->client();
     for (const auto& id : *ids) {
-      auto r = cl.request(method, path_of(id));
+      auto online = [&](Client& client) { return client.request(method, path_of(id)); };
+      auto r = offline ? ask_or_offline(*c, online, [&](const server::OfflineState& s) { return offline(s, id); }) : online(cl);
       std::cout << (c->json() ? r.dump() : id) << "\n";
     }
   });
@@ -212,7 +235,8 @@ void register_simple(CLI::App& app) {
   per_id_verb(
       app, "rm", "Remove instances (their logs and tmpfs mounts; named volumes stay)", "DELETE",
       [force](CLI::App* sub) { sub->add_flag("-f,--force", *force, "kill running instances first"); },
-      [force](const std::string& id) { return instance_path(id, *force ? "?force=true" : ""); });
+      [force](const std::string& id) { return instance_path(id, *force ? "?force=true" : ""); },
+      [](const server::OfflineState& state, const std::string& id) { return state.remove(runtime::InstanceId::parse(id)); });
 }
 
 void register_ps(CLI::App& app) {
@@ -222,7 +246,9 @@ void register_ps(CLI::App& app) {
   add_common(sub, *c);
   sub->add_flag("-a,--all", *all, "include finished instances");
   sub->callback([c, all] {
-    auto r = c->client().request("GET", std::string("/v1/instances") + (*all ? "?all=true" : ""));
+    auto r = ask_or_offline(
+        *c, [&](Client& client) { return client.request("GET", std::string("/v1/instances") + (*all ? "?all=true" : "")); },
+        [&](const server::OfflineState& state) { return state.list(*all); });
     if (c->json()) {
       std::cout << r.dump(2) << "\n";
       return;
@@ -327,9 +353,11 @@ void register_inspect(CLI::App& app) {
   auto v = ids_verb(app, "inspect", "Everything about instances, as JSON");
   add_ids(v);
   v.sub->callback([c = v.c, ids = v.ids] {
-    auto cl = c->client();
     json all = json::array();
-    for (const auto& id : *ids) all.push_back(cl.request("GET", instance_path(id)));
+    for (const auto& id : *ids)
+      all.push_back(ask_or_offline(
+          *c, [&](Client& client) { return client.request("GET", instance_path(id)); },
+          [&](const server::OfflineState& state) { return state.inspect(runtime::InstanceId::parse(id)); }));
     std::cout << all.dump(2) << "\n";
   });
 }

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "crash_probe.h"
 #include "restart_policy.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
@@ -27,6 +28,8 @@ namespace wasmlet::runtime {
 namespace {
 
 constexpr uint64_t kWasm32Ceiling = 4ull << 30;
+// How long checking a module in a child process may take (a 30 MB module takes seconds).
+constexpr std::chrono::seconds kCheckTimeLimit{120};
 
 uint64_t thread_cpu_ns(clockid_t clock) {
   timespec ts{};
@@ -73,11 +76,28 @@ Program ModuleCache::get(const std::filesystem::path& file) {
   auto kind = detect_binary_kind(bytes);
   if (kind.kind == BinaryKind::Unknown)
     throw Error(fmt::format("'{}' is not a WebAssembly module or component: {}", file.string(), kind.reason));
-  Program program;
-  if (kind.kind == BinaryKind::Component)
-    program.component = component::CompiledComponent::compile(engine_, bytes, file.filename().string());
-  else
-    program.module = Module::compile(engine_, bytes, file.filename().string());
+  auto compile = [&](Engine& engine) {
+    Program program;
+    if (kind.kind == BinaryKind::Component)
+      program.component = component::CompiledComponent::compile(engine, bytes, file.filename().string());
+    else
+      program.module = Module::compile(engine, bytes, file.filename().string());
+    return program;
+  };
+  // Decode, validate and rewrite the untrusted bytes in a child process
+  // first (the interpreter tier: no compiler, threads or shared objects), so
+  // that an engine bug they reach crashes the child, not the daemon.
+  EngineConfig check_config;
+  check_config.tier = Tier::Interpreter;
+  check_config.on_note = [](const std::string&) {};
+  if (auto crash = crash_in_child([&] {
+        Engine check_engine(check_config);
+        compile(check_engine);
+      }, kCheckTimeLimit))
+    throw Error(fmt::format("'{}' cannot be loaded: checking it in a separate process, wasmlet's compiler {} (a wasmlet bug: "
+                            "please report it with the module; the daemon and other instances are not affected)",
+                            file.string(), *crash));
+  Program program = compile(engine_);
   std::lock_guard lock(mu_);
   programs_.insert_or_assign(file.string(), std::make_pair(stamp, program));
   return program;
@@ -124,7 +144,7 @@ bool Instance::done_locked() const {
 }
 
 void Instance::join_thread() {
-  std::thread t;
+  StackThread t;
   {
     std::lock_guard lock(mu_);
     t = std::move(thread_);
@@ -148,11 +168,11 @@ void Instance::launch_locked() {
   thread_running_ = true;
   log_->reopen();
   persist_locked();
-  thread_ = std::thread([this] { thread_main(); });
+  thread_ = StackThread(kInstanceStackBytes, [this] { thread_main(); });
 }
 
 void Instance::start() {
-  std::thread old;
+  StackThread old;
   std::unique_ptr<HealthMonitor> old_monitor;
   {
     std::unique_lock lock(mu_);
@@ -284,18 +304,9 @@ std::optional<WaitOutcome> Instance::wait_for(std::chrono::nanoseconds timeout) 
 
 InstanceInfo Instance::info() {
   std::lock_guard lock(mu_);
-  InstanceInfo i;
-  i.id = record_.id;
-  i.image = record_.image;
-  i.image_path = record_.image_path;
-  i.state = record_.state;
-  i.outcome = record_.outcome;
-  i.created_at = record_.created_at;
-  i.started_at = record_.started_at;
-  i.restart_count = record_.restart_count;
+  InstanceInfo i = record_.info();
   i.health = health_;
   if (spec_.health.type == HealthSpec::Type::None) i.health.status = "none";
-  i.spec_yaml = record_.spec_yaml;
   i.mounts = mounts_.descriptions;
   i.warnings = spec_.warnings;
   if (spec_error_) i.warnings.push_back("cannot run: " + *spec_error_);
@@ -336,13 +347,15 @@ Instance::Sandbox Instance::build_sandbox(std::vector<std::string> args, OutputS
   return sb;
 }
 
-Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what) {
+Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what,
+                                        const std::function<void()>& on_entry) {
   auto failed = [&](const std::string& reason) {
     return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   };
   if (program.component) {
     component::WasiHost host(std::move(sb.config), component::WasiHostOptions{caps_.caps.sockets});
     Outcome outcome;
+    if (on_entry) on_entry();
     try {
       outcome = component::run_component(store, *program.component, host);
     } catch (const LinkError& e) {
@@ -367,6 +380,7 @@ Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sa
     } catch (const LinkError& e) {
       return failed(fmt::format("{}: cannot link the module: {}", what, e.what()));
     }
+    if (on_entry) on_entry();
     outcome = inst->start_outcome().trapped() ? inst->start_outcome() : inst->call(entry);
   }
   return classify(outcome, store, entry == "main", what);
@@ -414,6 +428,7 @@ Instance::RunResult Instance::run_once() {
     return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   };
   std::string what = fmt::format("instance {} (image {})", name(), record_.image);
+  set_starting(true);
   Program program;
   try {
     program = shared_.modules.get(record_.image_path);
@@ -442,7 +457,7 @@ Instance::RunResult Instance::run_once() {
   }
   RunResult result;
   try {
-    result = run_guest(store, program, sb, what);
+    result = run_guest(store, program, sb, what, [this] { set_starting(false); });
   } catch (const std::exception& e) {
     result = fail(fmt::format("{}: {}", what, e.what()));
   }
@@ -451,6 +466,13 @@ Instance::RunResult Instance::run_once() {
   fuel_consumed_ = store.fuel_consumed();
   store_ = nullptr;
   return result;
+}
+
+void Instance::set_starting(bool starting) {
+  std::lock_guard lock(mu_);
+  if (record_.starting == starting) return;
+  record_.starting = starting;
+  persist_locked();
 }
 
 void Instance::thread_main() {
@@ -462,6 +484,10 @@ void Instance::thread_main() {
     RunResult r = run_once();
     log_->flush_partial();
     std::unique_lock lock(mu_);
+    if (record_.starting) {  // it ended before its entry point ran (a refused module, a stop during start)
+      record_.starting = false;
+      persist_locked();
+    }
     if (shared_.shutting_down || removed_) {
       // Leave the record as it was ("running"): the next daemon decides.
       record_.state = r.state;
@@ -510,6 +536,17 @@ void Instance::thread_main() {
 void Instance::recover_after_agent_restart() {
   std::lock_guard lock(mu_);
   WaitOutcome o{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()};
+  if (record_.starting) {
+    record_.starting = false;
+    record_.state = InstanceState::failed(fmt::format(
+        "instance {} (image {}): the daemon ended while starting it (loading its module); it may have crashed the daemon, "
+        "so it is not restarted automatically: see `wasmlet logs {}`, then `wasmlet start {}` or `wasmlet rm {}`",
+        name(), record_.image, name(), name(), name()));
+    record_.outcome = o;
+    log_->note(record_.state.reason);
+    persist_locked();
+    return;
+  }
   bool restart = !record_.stopped_by_user && !spec_error_ &&
                  should_restart(spec_.restart_policy, o, record_.restart_count, record_.stopped_by_user);
   if (restart) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "health_check.h"
 #include "log_store.h"
 #include "mounts.h"
+#include "stack_thread.h"
 #include "state_db.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
@@ -92,7 +94,10 @@ class Instance {
   InstanceLog& log() { return *log_; }
   void exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event);
 
-  // Daemon restart: the record said running. Restart per policy, else failed("agent restarted").
+  // Daemon restart: the record said running. Restart per policy, else
+  // failed("agent restarted"). An instance whose start was under way (its
+  // `starting` marker set) may have crashed the daemon: it is failed with
+  // that reason and never restarted automatically.
   void recover_after_agent_restart();
 
  private:
@@ -108,7 +113,10 @@ class Instance {
   void thread_main();
   RunResult run_once();
   Sandbox build_sandbox(std::vector<std::string> args, OutputSink sink);
-  RunResult run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what);
+  // `on_entry` runs once the program is instantiated, just before its entry point is called.
+  RunResult run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what,
+                      const std::function<void()>& on_entry = {});
+  void set_starting(bool starting);
   RunResult classify(const Outcome& outcome, Store& store, bool main_result, const std::string& what);
   void persist_locked();
   void launch_locked();
@@ -128,7 +136,7 @@ class Instance {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::thread thread_;
+  StackThread thread_;  // kInstanceStackBytes of stack
   bool thread_running_ = false;
   Store* store_ = nullptr;           // the running guest's store
   std::set<Store*> exec_stores_;     // exec'd commands

@@ -27,6 +27,20 @@ std::string text(sqlite3_stmt* s, int col) {
 
 }  // namespace
 
+InstanceInfo InstanceRecord::info() const {
+  InstanceInfo i;
+  i.id = id;
+  i.image = image;
+  i.image_path = image_path;
+  i.state = state;
+  i.outcome = outcome;
+  i.created_at = created_at;
+  i.started_at = started_at;
+  i.restart_count = restart_count;
+  i.spec_yaml = spec_yaml;
+  return i;
+}
+
 StateDb::StateDb(const std::filesystem::path& file) : file_(file) {
   if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -45,7 +59,14 @@ StateDb::StateDb(const std::filesystem::path& file) : file_(file) {
       " has_outcome INTEGER NOT NULL DEFAULT 0, outcome_code INTEGER NOT NULL DEFAULT 0,"
       " outcome_reason TEXT NOT NULL DEFAULT '', outcome_signal TEXT, finished_at INTEGER,"
       " created_at INTEGER NOT NULL, started_at INTEGER, restart_count INTEGER NOT NULL DEFAULT 0,"
-      " stopped_by_user INTEGER NOT NULL DEFAULT 0)");
+      " stopped_by_user INTEGER NOT NULL DEFAULT 0, starting INTEGER NOT NULL DEFAULT 0)");
+  // Databases written before the column existed.
+  if (!has_column("instances", "starting")) exec("ALTER TABLE instances ADD COLUMN starting INTEGER NOT NULL DEFAULT 0");
+}
+
+bool StateDb::has_column(const char* table, const char* column) {
+  Stmt st(db_, fmt::format("SELECT 1 FROM pragma_table_info('{}') WHERE name = '{}'", table, column).c_str(), file_);
+  return sqlite3_step(st.s) == SQLITE_ROW;
 }
 
 StateDb::~StateDb() {
@@ -66,7 +87,7 @@ void StateDb::put(const InstanceRecord& r) {
   Stmt st(db_,
           "INSERT OR REPLACE INTO instances (id, service, replica, image, image_path, spec_yaml, state, exit_code, reason,"
           " has_outcome, outcome_code, outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count,"
-          " stopped_by_user) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+          " stopped_by_user, starting) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
           file_);
   auto s = st.s;
   std::string id = r.id.str();
@@ -97,6 +118,7 @@ void StateDb::put(const InstanceRecord& r) {
     sqlite3_bind_null(s, 16);
   sqlite3_bind_int64(s, 17, r.restart_count);
   sqlite3_bind_int(s, 18, r.stopped_by_user ? 1 : 0);
+  sqlite3_bind_int(s, 19, r.starting ? 1 : 0);
   if (sqlite3_step(s) != SQLITE_DONE)
     throw RuntimeError(RuntimeError::Kind::Internal,
                        fmt::format("state database '{}': cannot record instance {}: {}", file_.string(), id, sqlite3_errmsg(db_)));
@@ -116,7 +138,7 @@ std::vector<InstanceRecord> StateDb::load_all() {
   std::lock_guard lock(mu_);
   Stmt st(db_,
           "SELECT service, replica, image, image_path, spec_yaml, state, exit_code, reason, has_outcome, outcome_code,"
-          " outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count, stopped_by_user"
+          " outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count, stopped_by_user, starting"
           " FROM instances ORDER BY created_at",
           file_);
   std::vector<InstanceRecord> out;
@@ -150,6 +172,7 @@ std::vector<InstanceRecord> StateDb::load_all() {
     if (sqlite3_column_type(s, 14) != SQLITE_NULL) r.started_at = from_ns(sqlite3_column_int64(s, 14));
     r.restart_count = static_cast<uint32_t>(sqlite3_column_int64(s, 15));
     r.stopped_by_user = sqlite3_column_int(s, 16) != 0;
+    r.starting = sqlite3_column_int(s, 17) != 0;
     out.push_back(std::move(r));
   }
   return out;

@@ -26,6 +26,13 @@ struct InstanceRecord {
   std::optional<TimePoint> started_at;
   uint32_t restart_count = 0;
   bool stopped_by_user = false;
+  // Set while the instance's module is being loaded and instantiated, until
+  // its entry point is called: a daemon that finds it set at start-up died
+  // while starting this instance (docs/runtime.md "Crash isolation").
+  bool starting = false;
+
+  // What inspect shows of it (the runtime adds health, mounts and warnings).
+  InstanceInfo info() const;
 };
 
 class StateDb {
@@ -41,6 +48,7 @@ class StateDb {
 
  private:
   void exec(const char* sql);
+  bool has_column(const char* table, const char* column);
   std::filesystem::path file_;
   sqlite3* db_ = nullptr;
   std::mutex mu_;

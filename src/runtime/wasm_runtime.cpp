@@ -8,6 +8,7 @@
 
 #include "image_store.h"
 #include "instance.h"
+#include "recorded_instances.h"
 #include "wasmlet/wasi.h"
 
 namespace wasmlet::runtime {
@@ -29,7 +30,7 @@ struct WasmRuntime::Impl {
   }
 
   std::unique_ptr<InstanceLog> make_log(const InstanceId& id) {
-    return std::make_unique<InstanceLog>(config.data_dir / "logs" / (id.str() + ".log"), config.log_max_bytes, config.log_max_files);
+    return std::make_unique<InstanceLog>(instance_log_file(config.data_dir, id), config.log_max_bytes, config.log_max_files);
   }
 
   std::shared_ptr<Instance> get(const InstanceId& id) {
@@ -174,7 +175,7 @@ void WasmRuntime::remove(const InstanceId& id, bool force) {
   inst->terminate_for_remove();
   impl_->db->erase(id);
   inst->log().remove_files();
-  release_mounts(id.str(), impl_->config.data_dir);
+  remove_instance_files(impl_->config.data_dir, id);
 }
 
 InstanceState WasmRuntime::state(const InstanceId& id) { return impl_->get(id)->state(); }

@@ -87,4 +87,11 @@ ExecEvent exec_event_from_json(const json& j) {
   return {ExecEvent::Kind::Exit, {}, j.value("exit", 1)};
 }
 
+json instance_list_json(const std::vector<runtime::InstanceInfo>& instances, bool all) {
+  json out = json::array();
+  for (const auto& info : instances)
+    if (all || info.state.active() || info.state.kind == runtime::InstanceState::Kind::Pending) out.push_back(to_json(info));
+  return out;
+}
+
 }  // namespace wasmlet::server

@@ -12,6 +12,8 @@ using nlohmann::json;
 json to_json(const runtime::InstanceState& s);
 json to_json(const runtime::WaitOutcome& o);
 json to_json(const runtime::InstanceInfo& i);
+// GET /v1/instances: running, stopping and created ones; `all` adds finished ones.
+json instance_list_json(const std::vector<runtime::InstanceInfo>& instances, bool all);
 json to_json(const runtime::LogEntry& e);
 json to_json(const runtime::InstanceStats& s);
 json to_json(const runtime::ImageInfo& i);

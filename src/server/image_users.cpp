@@ -4,7 +4,7 @@
 
 #include "client.h"
 #include "runtime/image_store.h"
-#include "runtime/state_db.h"
+#include "wasmlet/runtime/wasm_runtime.h"
 #include "wasmlet/registry/reference.h"
 
 namespace wasmlet::server {
@@ -35,8 +35,7 @@ ImageUsers image_users(const std::filesystem::path& data_dir, const std::filesys
                              socket.string(), data_dir.string());
     return users;
   }
-  runtime::StateDb db(db_file);
-  auto records = db.load_all();
+  auto records = runtime::recorded_instances(data_dir);
   for (const auto& rec : records)
     if (names_same_image(rec.image, reference)) users.instances.push_back(rec.id.str());
   users.note = fmt::format("no wasmlet daemon is running at {}; checked the {} instance{} recorded in {} instead",

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,12 +20,14 @@
 #include <fmt/format.h>
 
 #include "api_json.h"
+#include "data_dir_lock.h"
 #include "image_users.h"
 #include "runtime/image_store.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
 #include "wasmlet/registry/reference.h"
 #include "wasmlet/runtime/wasm_runtime.h"
+#include "wasmlet/version.h"
 
 namespace wasmlet::server {
 
@@ -133,7 +134,7 @@ struct Server::Impl {
   std::unique_ptr<WasmRuntime> runtime;
   httplib::Server unix_server, tcp_server;
   std::thread tcp_thread;
-  int lock_fd = -1;
+  std::optional<DataDirLock> lock;
   std::atomic<bool> stopping{false};
 
   template <typename F>
@@ -190,7 +191,7 @@ struct Server::Impl {
 
   void routes(httplib::Server& s) {
     s.Get("/v1/ping", guarded([](const httplib::Request&, httplib::Response& res) {
-      send_json(res, {{"wasmlet", "0.1.0"}, {"api", "v1"}});
+      send_json(res, {{"wasmlet", WASMLET_VERSION}, {"api", "v1"}});
     }));
     s.Post("/v1/deployments", guarded([this](const httplib::Request& req, httplib::Response& res) {
       json body = body_json(req);
@@ -201,10 +202,7 @@ struct Server::Impl {
     }));
     s.Get("/v1/instances", guarded([this](const httplib::Request& req, httplib::Response& res) {
       bool all = req.get_param_value("all") == "true" || req.get_param_value("all") == "1";
-      json out = json::array();
-      for (const auto& info : runtime->list())
-        if (all || info.state.active() || info.state.kind == InstanceState::Kind::Pending) out.push_back(to_json(info));
-      send_json(res, out);
+      send_json(res, instance_list_json(runtime->list(), all));
     }));
     s.Get(R"(/v1/instances/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, to_json(runtime->inspect(id_of(req))));
@@ -346,7 +344,6 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) { impl_-
 Server::~Server() {
   stop();
   if (impl_->tcp_thread.joinable()) impl_->tcp_thread.join();
-  if (impl_->lock_fd >= 0) ::close(impl_->lock_fd);
 }
 
 void Server::stop() {
@@ -360,10 +357,10 @@ void Server::run(bool handle_signals) {
   auto& o = impl_->options;
   std::filesystem::create_directories(o.data_dir);
   std::filesystem::permissions(o.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
-  auto lock_path = o.data_dir / "wasmlet.lock";
-  impl_->lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (impl_->lock_fd < 0 || ::flock(impl_->lock_fd, LOCK_EX | LOCK_NB) != 0)
-    throw Error(fmt::format("another wasmlet daemon is using the data dir '{}' (lock '{}')", o.data_dir.string(), lock_path.string()));
+  impl_->lock = DataDirLock::try_acquire(o.data_dir);
+  if (!impl_->lock)
+    throw Error(fmt::format("another wasmlet daemon is using the data dir '{}' (lock '{}')", o.data_dir.string(),
+                            DataDirLock::file(o.data_dir).string()));
   if (o.socket.string().size() >= sizeof(sockaddr_un{}.sun_path))
     throw Error(fmt::format("the socket path '{}' is too long for a Unix socket (at most {} bytes)", o.socket.string(),
                             sizeof(sockaddr_un{}.sun_path) - 1));

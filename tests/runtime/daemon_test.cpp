@@ -150,7 +150,7 @@ TEST_F(DaemonTest, RecordsAndLogsSurviveKill9) {
   d->cli({"logs", "-f", "loop-rep-0"}, std::chrono::milliseconds(300));  // "looping" is logged by now
   auto before = d->cli({"logs", "chatty-rep-0", "--format", "json"}).out;
   d->kill9();
-  auto down = d->cli({"ps"});
+  auto down = d->cli({"logs", "loop-rep-0"});
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.err.find("not running"), std::string::npos) << down.err;
   d->start();

@@ -28,6 +28,15 @@ struct WasmRuntimeConfig {
   std::filesystem::path cache_dir;
 };
 
+// What a runtime that is not running recorded under `data_dir` (the CLI's
+// `ps`, `inspect` and `rm` while no daemon runs). The caller makes sure no
+// runtime uses the data dir meanwhile (the daemon's lock, server/offline.h).
+// An instance recorded as running is not running: nothing runs it.
+std::vector<InstanceInfo> recorded_instances(const std::filesystem::path& data_dir);
+// Forgets a recorded instance with its logs and tmpfs mounts (named volumes
+// stay), as WasmRuntime::remove; throws RuntimeError(NotFound) naming it.
+void remove_recorded_instance(const std::filesystem::path& data_dir, const InstanceId& id);
+
 class WasmRuntime : public Runtime {
  public:
   explicit WasmRuntime(WasmRuntimeConfig config);
