@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -13,6 +16,7 @@
 #include "server/image_users.h"
 #include "server/paths.h"
 #include "wasmlet/error.h"
+#include "wasmlet/registry/compat_image.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/registry/pull_policy.h"
 #include "wasmlet/registry/registry_error.h"
@@ -48,6 +52,12 @@ struct Context {
     return DistributionClient(o);
   }
 };
+
+// The module's name inside a compat image: the file's own name.
+std::string image_file_name(const std::string& file) {
+  std::string name = std::filesystem::path(file).filename().string();
+  return name.empty() ? "module.wasm" : name;
+}
 
 std::string read_wasm_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
@@ -106,21 +116,56 @@ void register_image_commands(CLI::App& app) {
   }
   // push
   {
-    auto* sub = app.add_subcommand("push", "Upload FILE.wasm as a CNCF wasm artifact to a registry");
+    auto* sub = app.add_subcommand("push", "Upload FILE.wasm to a registry: a CNCF wasm artifact, or with --oci-image "
+                                   "an image containerd, CRI-O and podman can run (docs/kubernetes.md)");
     auto dd = add_data_dir(sub);
     auto file = std::make_shared<std::string>();
     auto ref = std::make_shared<std::string>();
     auto insecure = std::make_shared<std::vector<std::string>>();
+    auto oci_image = std::make_shared<bool>(false);
+    auto gzip = std::make_shared<bool>(false);
     sub->add_option("FILE", *file, "a .wasm module or component")->required();
     sub->add_option("REF", *ref, "destination reference")->required();
+    sub->add_flag("--oci-image", *oci_image, "push the compat image form (a layer holding the .wasm, Entrypoint set to it, "
+                  "annotation module.wasm.image/variant=compat) that container engines unpack and wasmlet-oci runs");
+    sub->add_flag("--gzip", *gzip, "with --oci-image: gzip the layer");
     add_insecure(sub, *insecure);
     sub->callback([=] {
       Context c(*dd);
       c.insecure = *insecure;
       auto r = Reference::parse(*ref);
       auto client = c.client();
-      std::string digest = push_wasm(client, read_wasm_file(*file), *file, r);
+      if (*gzip && !*oci_image) throw UsageError("push: --gzip applies to --oci-image (a CNCF artifact's layer is the bare .wasm)");
+      std::string wasm = read_wasm_file(*file);
+      std::string digest = *oci_image ? push_compat_image(client, wasm, *file, image_file_name(*file), *gzip, r)
+                                      : push_wasm(client, wasm, *file, r);
       std::cout << fmt::format("Pushed {} {}\n", r.str(), digest);
+    });
+  }
+  // image build
+  {
+    auto* image = app.add_subcommand("image", "Build images for other container engines");
+    image->require_subcommand(1);
+    auto* sub = image->add_subcommand("build", "Write FILE.wasm as a compat OCI image in an OCI layout tar "
+                                      "(for ctr images import, podman load -i, skopeo copy oci-archive:)");
+    auto file = std::make_shared<std::string>();
+    auto ref = std::make_shared<std::string>();
+    auto output = std::make_shared<std::string>();
+    auto gzip = std::make_shared<bool>(false);
+    sub->add_option("FILE", *file, "a .wasm module or component")->required();
+    sub->add_option("REF", *ref, "the image's name, e.g. example.com/hello:1")->required();
+    sub->add_option("-o,--output", *output, "the tar file to write")->required();
+    sub->add_flag("--gzip", *gzip, "gzip the layer");
+    sub->callback([=] {
+      std::string name = Reference::parse(*ref).str();
+      CompatImage built = build_compat_image(read_wasm_file(*file), *file, image_file_name(*file), *gzip);
+      std::string tar = oci_layout_tar(built, name);
+      std::ofstream out(*output, std::ios::binary | std::ios::trunc);
+      out.write(tar.data(), static_cast<std::streamsize>(tar.size()));
+      out.close();
+      if (!out) throw UsageError(fmt::format("image build: cannot write {}: {}", *output, std::strerror(errno)));
+      std::cout << fmt::format("Built {} {} -> {} (entrypoint {})\n", name, built.manifest_descriptor.digest, *output,
+                               built.entrypoint);
     });
   }
   // load

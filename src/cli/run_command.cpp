@@ -28,6 +28,7 @@
 #include "wasmlet/module.h"
 #include "wasmlet/store.h"
 #include "wasmlet/wasi.h"
+#include "wasmlet/wasi_command.h"
 
 extern char** environ;
 
@@ -185,49 +186,34 @@ int run(const RunOptions& opts) {
   }
 
   Module module = Module::from_file(engine, opts.module);
-
-  // Entry point: --invoke NAME, else _start, else main.
-  std::string entry = opts.invoke;
-  if (entry.empty()) {
-    for (const char* candidate : {"_start", "main"})
-      if (auto* e = module.find_export(candidate); e && e->kind == ExternKind::Func) { entry = candidate; break; }
-    if (entry.empty())
+  Store store(engine, limits);
+  Outcome outcome;
+  if (opts.invoke.empty()) {
+    if (!command_entry(module))
       throw UsageError(fmt::format("{}: no entry point: the module exports neither '_start' nor 'main' "
                                    "(use --invoke NAME to call another export)", opts.module));
-  }
-  const ExportInfo* fn = module.find_export(entry);
-  if (!fn || fn->kind != ExternKind::Func)
-    throw UsageError(fmt::format("{}: --invoke {}: no exported function of that name", opts.module, entry));
-  std::vector<Value> call_args;
-  if (!opts.invoke.empty()) call_args = parse_invoke_args(*fn, opts.args);
-  else for (ValType t : fn->type.params) call_args.push_back(Value::zero(t));
-
-  Store store(engine, limits);
-  Linker linker;
-  add_wasi_preview1(linker);
-  attach_wasi(store, std::move(wasi));
-  Instance instance = Instance::create(store, module, linker);
-  Outcome outcome = instance.start_outcome().trapped() ? instance.start_outcome() : instance.call(entry, call_args);
-
-  switch (outcome.kind) {
-    case Outcome::Kind::Exited: return outcome.exit_code;
-    case Outcome::Kind::Returned:
-      if (!opts.invoke.empty()) {
-        for (const auto& v : outcome.results) std::cout << v.to_string() << "\n";
-        return 0;
-      }
-      // A `main` that returns an i32 reports its exit status that way.
-      if (entry == "main" && outcome.results.size() == 1 && outcome.results[0].type() == ValType::I32)
-        return outcome.results[0].as_i32() & 0xff;
+    outcome = run_wasi_command(store, module, std::move(wasi));
+  } else {
+    // --invoke NAME: call that export with the arguments as its parameters, print the results.
+    const ExportInfo* fn = module.find_export(opts.invoke);
+    if (!fn || fn->kind != ExternKind::Func)
+      throw UsageError(fmt::format("{}: --invoke {}: no exported function of that name", opts.module, opts.invoke));
+    std::vector<Value> call_args = parse_invoke_args(*fn, opts.args);
+    Linker linker;
+    add_wasi_preview1(linker);
+    attach_wasi(store, std::move(wasi));
+    Instance instance = Instance::create(store, module, linker);
+    outcome = instance.start_outcome().trapped() ? instance.start_outcome() : instance.call(opts.invoke, call_args);
+    if (outcome.returned()) {
+      for (const auto& v : outcome.results) std::cout << v.to_string() << "\n";
       return 0;
-    case Outcome::Kind::Trapped: {
-      std::string limit = describe_limit(outcome.trap, opts);
-      std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
-                               limit.empty() ? "" : " — " + limit);
-      return kTrapStatus;
     }
   }
-  return 1;
+  if (std::optional<int> status = command_exit_status(outcome, module)) return *status;
+  std::string limit = describe_limit(outcome.trap, opts);
+  std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
+                           limit.empty() ? "" : " — " + limit);
+  return kTrapStatus;
 }
 
 }  // namespace

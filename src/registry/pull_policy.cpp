@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "wasmlet/registry/compat_image.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
 
@@ -132,6 +133,15 @@ std::string push_wasm(DistributionClient& client, std::string_view wasm, const s
   client.push_blob(ref, a.config_descriptor.digest, a.config);
   return client.put_manifest(ref, ref.tag.empty() ? a.manifest_descriptor.digest : ref.tag, a.manifest_descriptor.media_type,
                              a.manifest);
+}
+
+std::string push_compat_image(DistributionClient& client, std::string_view wasm, const std::string& source,
+                              const std::string& file_name, bool gzip_layer, const Reference& ref) {
+  CompatImage image = build_compat_image(wasm, source, file_name, gzip_layer);
+  client.push_blob(ref, image.layer_descriptor.digest, image.layer);
+  client.push_blob(ref, image.config_descriptor.digest, image.config);
+  return client.put_manifest(ref, ref.tag.empty() ? image.manifest_descriptor.digest : ref.tag,
+                             image.manifest_descriptor.media_type, image.manifest);
 }
 
 }  // namespace wasmlet::registry

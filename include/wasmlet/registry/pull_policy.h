@@ -41,5 +41,10 @@ ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::strin
 // Uploads `wasm` as a CNCF artifact; returns the manifest digest.
 std::string push_wasm(DistributionClient& client, std::string_view wasm, const std::string& source,
                       const Reference& ref);
+// Uploads `wasm` as a compat image (wasmlet/registry/compat_image.h): one
+// layer (gzip when `gzip_layer`) holding `file_name`, Entrypoint set to it.
+// Returns the manifest digest.
+std::string push_compat_image(DistributionClient& client, std::string_view wasm, const std::string& source,
+                              const std::string& file_name, bool gzip_layer, const Reference& ref);
 
 }  // namespace wasmlet::registry
