@@ -63,6 +63,42 @@ TEST_F(CliImages, PushPullListTagInspectRemovePrune) {
   EXPECT_NE(out.find("lowercase"), std::string::npos) << out;
 }
 
+// The compat image form (docs/kubernetes.md): what container engines unpack
+// and wasmlet-oci runs; wasmlet pull takes it back as a wasm image.
+TEST_F(CliImages, PushOciImageIsACompatImageThatPullAccepts) {
+  RegistryProcess registry;
+  std::string out;
+  for (const char* gzip : {"", "--gzip "}) {
+    std::string ref = registry.host() + "/cli/compat:" + (*gzip ? "gz" : "plain");
+    ASSERT_EQ(wasmlet(std::string("push --oci-image ") + gzip + (dir_.path() / "app.wasm").string() + " " + ref, &out), 0) << out;
+    ASSERT_EQ(wasmlet("pull " + ref, &out), 0) << out;
+    EXPECT_NE(out.find("Pulled " + ref), std::string::npos) << out;
+    EXPECT_NE(out.find("(wasip1, image, "), std::string::npos) << out;
+    ASSERT_EQ(wasmlet("inspect-image --format json " + ref, &out), 0) << out;
+    auto inspect = nlohmann::json::parse(out);
+    EXPECT_EQ(inspect["config"]["os"], "wasip1");
+    EXPECT_EQ(inspect["config"]["architecture"], "wasm");
+    EXPECT_EQ(inspect["config"]["config"]["Entrypoint"][0], "/app.wasm");
+    EXPECT_EQ(inspect["manifest"]["annotations"]["module.wasm.image/variant"], "compat");
+    EXPECT_EQ(inspect["manifest"]["layers"][0]["mediaType"],
+              *gzip ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar");
+  }
+  EXPECT_EQ(wasmlet("push --gzip " + (dir_.path() / "app.wasm").string() + " " + registry.host() + "/cli/x:1", &out), 2);
+  EXPECT_NE(out.find("--gzip applies to --oci-image"), std::string::npos) << out;
+  // The same image as an OCI layout tar (ctr images import, podman load).
+  std::string tar = (dir_.path() / "app.tar").string();
+  ASSERT_EQ(wasmlet("image build " + (dir_.path() / "app.wasm").string() + " example.com/app:1 -o " + tar, &out), 0) << out;
+  EXPECT_NE(out.find("Built example.com/app:1 sha256:"), std::string::npos) << out;
+  std::string listing;
+  ASSERT_EQ(run("tar -tf " + tar, &listing), 0) << listing;
+  EXPECT_NE(listing.find("oci-layout"), std::string::npos) << listing;
+  EXPECT_NE(listing.find("index.json"), std::string::npos) << listing;
+  EXPECT_NE(listing.find("blobs/sha256/"), std::string::npos) << listing;
+  write_text(dir_.path() / "not.wasm", "not a module");
+  EXPECT_EQ(wasmlet("image build " + (dir_.path() / "not.wasm").string() + " example.com/app:1 -o " + tar, &out), 2);
+  EXPECT_NE(out.find("not.wasm is not a WebAssembly binary"), std::string::npos) << out;
+}
+
 TEST_F(CliImages, LoginStoresCredentials0600) {
   std::string line, out;
   ASSERT_EQ(run("htpasswd -Bbn carol pw123", &line), 0);
