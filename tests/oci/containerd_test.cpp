@@ -30,6 +30,7 @@ class ContainerdTest : public ::testing::Test {
                                            PrivateContainerd::kNamespace / id_))
           << hierarchy;
     EXPECT_FALSE(std::filesystem::exists(dir_ / "runc-root" / id_));
+    remove_parent_cgroup(PrivateContainerd::kNamespace);
   }
   std::string wasm_image(const std::string& name, bool gzip = false) {
     std::string ref = "example.com/wasmlet-test/" + name + ":1";

@@ -165,4 +165,11 @@ inline std::vector<std::string> mounts_mentioning(const std::string& needle) {
   return found;
 }
 
+// Removes the (empty) parent cgroup `name` the tests' containers were put
+// under, in every hierarchy; one another test still uses stays.
+inline void remove_parent_cgroup(const std::string& name) {
+  for (const auto& h : std::filesystem::directory_iterator("/sys/fs/cgroup")) ::rmdir((h.path() / name).c_str());
+  ::rmdir((std::filesystem::path("/sys/fs/cgroup") / name).c_str());  // cgroup v2
+}
+
 }  // namespace wasmlet::testing

@@ -39,8 +39,10 @@ runroot = "{0}/run"
   }
   void TearDown() override {
     if (IsSkipped()) return;
+    // Not `podman system reset`: it frees every lock in podman's shared lock
+    // segment, under the feet of a podman test running in parallel.
     podman({"rm", "--all", "--force"});
-    podman({"system", "reset", "--force"});
+    podman({"rmi", "--all", "--force"});
     EXPECT_EQ(processes_mentioning(dir_.path().string() + "/"), std::vector<std::string>{});
     EXPECT_EQ(mounts_mentioning(dir_.path().string() + "/"), std::vector<std::string>{});
   }

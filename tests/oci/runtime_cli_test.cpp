@@ -1,0 +1,150 @@
+// wasmlet-oci's command line driven directly, as a shim would: create
+// returns while the container process waits, start releases it, state,
+// ps, kill by name, delete; errors as JSON lines in --log; Linux bundles go
+// to the delegate runtime with the same arguments.
+#include <sys/prctl.h>
+
+#include <gtest/gtest.h>
+
+#include "oci_test_support.h"
+
+namespace wasmlet::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RuntimeCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "wasmlet-oci joins cgroups: run as root";
+    // Like the shim and conmon: the container process becomes our child once create returns.
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    setenv("WASMLET_OCI_CACHE_DIR", OCI_CACHE_DIR, 1);
+    std::filesystem::create_directories(dir_ / "bundle/rootfs");
+    std::filesystem::copy_file(std::string(WASM_DIR) + "/loop_forever.wasm", dir_ / "bundle/rootfs/app.wasm");
+  }
+  void TearDown() override {
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+    remove_parent_cgroup("wasmlet-oci-test");
+  }
+  void write_config(const std::vector<std::string>& args) {
+    nlohmann::json config = {{"ociVersion", "1.0.2"},
+                             {"process", {{"args", args}, {"env", {"PATH=/"}}, {"cwd", "/"}}},
+                             {"root", {{"path", "rootfs"}}},
+                             {"annotations", {{"example.com/note", "kept"}}},
+                             {"linux", {{"cgroupsPath", "/wasmlet-oci-test/" + id_}}}};
+    std::ofstream(dir_ / "bundle/config.json") << config.dump();
+  }
+  ProcessResult oci(std::vector<std::string> args) {
+    args.insert(args.begin(), {WASMLET_OCI_BIN, "--root", (dir_ / "root").string(), "--log", (dir_ / "log.json").string(),
+                               "--log-format", "json"});
+    return run_process(args, 60s);
+  }
+  // `create`: its stdio become the container's, which outlives it, so its
+  // output goes to a file rather than a pipe read to the end.
+  ProcessResult create(const std::string& pid_file) {
+    BackgroundProcess p({WASMLET_OCI_BIN, "--root", (dir_ / "root").string(), "--log", (dir_ / "log.json").string(),
+                         "create", "--bundle", (dir_ / "bundle").string(), "--pid-file", pid_file, id_},
+                        dir_ / "create.out");
+    ProcessResult r;
+    r.exit_code = p.wait(60s);
+    r.err = p.output();
+    return r;
+  }
+  nlohmann::json state() {
+    auto r = oci({"state", id_});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+
+  TempDir dir_;
+  std::string id_ = "cli-" + std::to_string(getpid());
+};
+
+TEST_F(RuntimeCli, CreateStartStateKillDelete) {
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  auto created = create(pid_file.string());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  pid_t pid = std::stoi(read_text(pid_file));
+  auto s = state();
+  EXPECT_EQ(s["status"], "created");
+  EXPECT_EQ(s["pid"], pid);
+  EXPECT_EQ(s["id"], id_);
+  EXPECT_EQ(s["ociVersion"], "1.0.2");
+  EXPECT_EQ(s["bundle"], (dir_ / "bundle").string());
+  EXPECT_EQ(s["rootfs"], (dir_ / "bundle/rootfs").string());
+  EXPECT_EQ(s["annotations"]["example.com/note"], "kept");
+  EXPECT_TRUE(s.contains("created") && s.contains("owner"));
+  auto ps = oci({"ps", "--format", "json", id_});
+  EXPECT_EQ(nlohmann::json::parse(ps.out), nlohmann::json::array({pid})) << ps.out;
+  // The process is in the container's cgroup.
+  EXPECT_NE(read_text("/proc/" + std::to_string(pid) + "/cgroup").find("/wasmlet-oci-test/" + id_), std::string::npos);
+
+  ASSERT_EQ(oci({"start", id_}).exit_code, 0);
+  EXPECT_EQ(state()["status"], "running");
+  EXPECT_NE(oci({"start", id_}).exit_code, 0) << "a running container cannot be started again";
+
+  auto bad = oci({"kill", id_, "NOSUCHSIGNAL"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown signal 'NOSUCHSIGNAL'"), std::string::npos) << bad.err;
+  // The last line of the log is this error, as a JSON object the shim reads `msg` from.
+  std::string log = read_text(dir_ / "log.json");
+  auto last = log.rfind('\n', log.size() - 2);
+  auto log_line = nlohmann::json::parse(log.substr(last == std::string::npos ? 0 : last + 1));
+  EXPECT_EQ(log_line["level"], "error");
+  EXPECT_NE(log_line["msg"].get<std::string>().find("unknown signal"), std::string::npos);
+
+  auto kill_start = std::chrono::steady_clock::now();
+  ASSERT_EQ(oci({"kill", id_, "SIGTERM"}).exit_code, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_LT(std::chrono::steady_clock::now() - kill_start, 3s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << status;
+  EXPECT_EQ(state()["status"], "stopped");
+  ASSERT_EQ(oci({"delete", id_}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_));
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory/wasmlet-oci-test/" + id_));
+}
+
+TEST_F(RuntimeCli, KillBeforeStartEndsTheWaitingProcess) {
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid_t pid = std::stoi(read_text(pid_file));
+  ASSERT_EQ(oci({"kill", "--all", id_, "9"}).exit_code, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  ASSERT_EQ(oci({"delete", "--force", id_}).exit_code, 0);
+  EXPECT_EQ(oci({"delete", "--force", id_}).exit_code, 0) << "deleting a container that is gone succeeds";
+}
+
+TEST_F(RuntimeCli, HandsLinuxBundlesToTheDelegateWithTheSameArguments) {
+  write_config({"/bin/sh", "-c", "true"});
+  auto recorder = dir_ / "fake-runc";
+  std::ofstream(recorder) << "#!/bin/sh\necho \"$@\" > " << (dir_ / "delegated").string() << "\n";
+  std::filesystem::permissions(recorder, std::filesystem::perms::owner_all);
+  setenv("WASMLET_OCI_DELEGATE", recorder.c_str(), 1);
+  auto r = create("p");
+  unsetenv("WASMLET_OCI_DELEGATE");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_text(dir_ / "delegated"), "--root " + (dir_ / "root").string() + " --log " + (dir_ / "log.json").string() +
+                                               " create --bundle " + (dir_ / "bundle").string() + " --pid-file p " + id_ + "\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_));
+}
+
+TEST_F(RuntimeCli, VersionAndFeatures) {
+  auto version = oci({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("wasmlet-oci version"), std::string::npos);
+  EXPECT_NE(version.out.find("spec: 1.0.2"), std::string::npos);
+  auto features = oci({"features"});
+  ASSERT_EQ(features.exit_code, 0);
+  auto j = nlohmann::json::parse(features.out);
+  EXPECT_EQ(j["ociVersionMin"], "1.0.0");
+  EXPECT_TRUE(j["linux"]["cgroup"]["v1"].get<bool>());
+}
+
+}  // namespace
+}  // namespace wasmlet::testing
