@@ -32,6 +32,10 @@ struct EngineConfig {
   // this many bytes; larger modules start in the interpreter while the
   // artifact is built in the background for the next run (docs/aot.md).
   uint64_t auto_compile_max_bytes = 512 * 1024;
+  // The C compiler's optimisation level for AOT artifacts (-O0..-O3; part
+  // of the cache key). 2 makes the fastest code; 0 compiles several times
+  // faster, for code that runs briefly (`wasmlet wast` uses it, docs/aot.md).
+  int aot_opt_level = 2;
   // Receives one-line notes ("running in the interpreter because ...").
   // Unset: printed to stderr as "wasmlet: note: ...".
   std::function<void(const std::string&)> on_note;

@@ -29,5 +29,7 @@ void register_image_commands(CLI::App& app);
 void register_runtime_commands(CLI::App& app);
 // `wasmlet plugin inspect/call` (src/cli/plugin_commands.cpp).
 void register_plugin_commands(CLI::App& app);
+// `wasmlet wast`: run WebAssembly spec scripts (src/cli/wast_command.cpp).
+void register_wast_command(CLI::App& app);
 
 }  // namespace wasmlet::cli

@@ -572,8 +572,9 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
   if (long_compile) emit(progress, fmt::format("compiling {} to native code ({} KiB of C)...", name, kib), true);
   std::vector<std::string> defines = {"WASM_RT_USE_STACK_DEPTH_COUNT=0"};
   defines.push_back(options.guard_pages ? "WASM_RT_MEMCHECK_SIGNAL_HANDLER=1" : "WASM_RT_MEMCHECK_SIGNAL_HANDLER=0");
-  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines,
-                                                options.fuel_checks ? aot_fuel_cflags() : std::vector<std::string>{});
+  std::vector<std::string> flags = options.fuel_checks ? aot_fuel_cflags() : std::vector<std::string>{};
+  if (options.opt_level != 2) flags.push_back(fmt::format("-O{}", options.opt_level));  // the last -O wins
+  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines, flags);
   if (!result.ok) throw CompileError(fmt::format("{}: AOT compilation failed: {}", name, result.message));
   if (long_compile) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -623,7 +624,8 @@ std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const 
 std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const ModuleImpl& module, Policy policy) {
   const auto& config = engine.config();
   auto note = [sink = config.on_note](const std::string& message) { emit(sink, message, false); };
-  const ArtifactOptions options{compiler_of(engine), guard_pages_available(), /*fuel_checks=*/false};
+  const ArtifactOptions options{compiler_of(engine), guard_pages_available(), /*fuel_checks=*/false,
+                                std::clamp(config.aot_opt_level, 0, 3)};
   ArtifactOptions fuel_options = options;
   fuel_options.fuel_checks = true;
   const ArtifactCache cache(cache_dir(engine));

@@ -123,6 +123,7 @@ std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& o
   for (const auto& flag : aot_cflags()) sha.update(flag + " ");
   if (options.fuel_checks)
     for (const auto& flag : aot_fuel_cflags()) sha.update(flag + " ");
+  if (options.opt_level != 2) sha.update(fmt::format("-O{} ", options.opt_level));
   auto digest = sha.finish();
   return hex(digest);
 }

@@ -20,6 +20,7 @@ struct ArtifactOptions {
   std::string compiler;  // command, e.g. "cc"
   bool guard_pages = true;
   bool fuel_checks = false;  // the fuel-counting build (c_codegen.h, Checks::Fuel)
+  int opt_level = 2;         // EngineConfig::aot_opt_level
 };
 
 std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options);

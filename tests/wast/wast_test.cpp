@@ -1,0 +1,118 @@
+// `wasmlet wast` on two hand-written scripts, in both tiers: one with every
+// command kind (all pass), one with deliberate failures that must be
+// reported with their lines and a non-zero exit.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "process.h"
+#include "temp_dir.h"
+#include "wast/script.h"
+
+using namespace std::chrono_literals;
+using wasmlet::testing::run_wasmlet;
+
+namespace {
+
+std::string script(const char* name) { return std::string(SOURCE_DIR) + "/tests/wast/" + name; }
+
+class WastTiers : public ::testing::TestWithParam<const char*> {
+ protected:
+  wasmlet::testing::TempDir cache_;
+  wasmlet::testing::ProcessResult wast(std::vector<std::string> args) {
+    setenv("WASMLET_CACHE_DIR", cache_.path().c_str(), 1);
+    args.insert(args.begin(), {"wast", "--tier", GetParam()});
+    return run_wasmlet(args, 300s);
+  }
+};
+
+TEST_P(WastTiers, EveryCommandKindPasses) {
+  auto r = wast({"--format", "json", script("all_commands.wast")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& file = j["files"][0];
+  EXPECT_EQ(file["failed"], 0) << file.dump(2);
+  // 29 commands: 3 modules, 1 register, 2 actions, 23 assertions.
+  EXPECT_EQ(file["passed"], 29) << file.dump(2);
+  EXPECT_EQ(j["total"]["files_passing"], 1);
+  if (std::string(GetParam()) == "aot") {
+    // The modules with v128 or references at the boundary run in the
+    // interpreter, and each one is reported as such.
+    ASSERT_FALSE(file["interpreter_fallbacks"].empty());
+    EXPECT_NE(file["interpreter_fallbacks"][0]["message"].get<std::string>().find("running in the interpreter"),
+              std::string::npos);
+  } else {
+    EXPECT_TRUE(file["interpreter_fallbacks"].empty());
+  }
+}
+
+TEST_P(WastTiers, FailuresAreReportedWithTheirLines) {
+  auto r = wast({"--format", "json", script("deliberate_failures.wast")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& file = j["files"][0];
+  EXPECT_EQ(file["passed"], 2);
+  EXPECT_EQ(file["failed"], 6);
+  std::vector<int> lines;
+  for (const auto& f : file["failures"]) lines.push_back(f["line"]);
+  EXPECT_EQ(lines, (std::vector<int>{7, 8, 9, 10, 11, 12})) << file.dump(2);
+  EXPECT_EQ(file["failures"][0]["message"], "got (i32:1), expected (i32:2)");
+  EXPECT_EQ(file["failures"][2]["command"], "assert_return");
+  EXPECT_NE(file["failures"][2]["message"].get<std::string>().find("unreachable"), std::string::npos);
+
+  auto text = wast({script("deliberate_failures.wast")});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("deliberate_failures.wast:7: assert_return: got (i32:1), expected (i32:2)"),
+            std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("deliberate_failures.wast:10: assert_invalid: the module compiled"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("2 commands passed, 6 failed"), std::string::npos) << text.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Tier, WastTiers, ::testing::Values("interp", "aot"));
+
+TEST(Wast, ExpectationsListMustMatchExactly) {
+  wasmlet::testing::TempDir dir;
+  auto list = dir.path() / "expected.txt";
+  auto write = [&](const std::string& text) {
+    std::ofstream(list) << "# FILE TIER PASSED FAILED STATUS REASON\n" << text;
+  };
+  const std::string file = script("deliberate_failures.wast");
+  write(file + " interp 2 6 fails deliberate\n");
+  auto r = run_wasmlet({"wast", "--expectations", list.string(), file});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Recorded as doing worse than it does: the list must shrink.
+  write(file + " interp 1 7 fails deliberate\n");
+  r = run_wasmlet({"wast", "--expectations", list.string(), file});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("does better than recorded"), std::string::npos) << r.out;
+  // Recorded as doing better: a regression.
+  write(file + " interp 3 5 fails deliberate\n");
+  r = run_wasmlet({"wast", "--expectations", list.string(), file});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("regressed"), std::string::npos) << r.out;
+  // Not listed at all.
+  write("");
+  r = run_wasmlet({"wast", "--expectations", list.string(), file});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("is not in"), std::string::npos) << r.out;
+  // A malformed line is a usage error naming the line.
+  write(file + " interp two 6 fails\n");
+  r = run_wasmlet({"wast", "--expectations", list.string(), file});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("expected.txt:2"), std::string::npos) << r.err;
+}
+
+TEST(Wast, ScriptParserRejectsGarbageWithoutCrashing) {
+  const std::string inputs[] = {"(module", "(assert_return (invoke \"f\" (i32.const", ")))", "\xff\xfe\x00",
+                                "(module binary \"\\00asm\\01\")", "(assert_malformed (module quote \"(\") \"x\")"};
+  for (const auto& text : inputs) {
+    auto parsed = wasmlet::wast::parse_script(
+        std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()), "garbage.wast");
+    if (!parsed.script) EXPECT_FALSE(parsed.errors.empty()) << text;
+  }
+  auto r = run_wasmlet({"wast", script("missing.wast")});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("missing.wast"), std::string::npos) << r.err;
+}
+
+}  // namespace
