@@ -317,7 +317,9 @@ class ScriptRunner {
         std::vector<Value> args;
         for (const auto& c : wabt::cast<wabt::InvokeAction>(&action)->args) {
           auto v = to_value(c);
-          if (!v) return {std::nullopt, fmt::format("unsupported argument {}", describe(c))};
+          if (!v)
+            return {std::nullopt, fmt::format("unsupported argument {}: the engine API cannot make host references",
+                                              describe(c))};
           args.push_back(*v);
         }
         return {instance.call(action.name, args), {}};
