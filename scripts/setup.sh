@@ -14,7 +14,7 @@ packages=(
   docker-registry skopeo apache2-utils   # a real OCI registry (and htpasswd) for the registry tests
   zlib1g-dev openssl                     # gzip layers of wasi/wasm images; test certificates for the token server
   nodejs npm                             # reference runs in bench/, jco for component fixtures
-  containerd runc crun podman            # wasmlet-oci under a private containerd and podman (tests/oci)
+  containerd runc crun podman containernetworking-plugins   # wasmlet-oci under a private containerd and podman (tests/oci)
 )
 
 missing=()

@@ -8,7 +8,6 @@
 //     ps [--format table|json] ID | features | --version
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <iostream>
@@ -36,6 +35,7 @@ struct ParsedArgs {
   std::map<std::string, std::string> values;  // "--bundle" -> "DIR" (short forms normalised)
   std::set<std::string> flags;                // "--all", "--force"
   std::vector<std::string> positional;
+  std::vector<std::string>::const_iterator rest;  // after the first positional, with stop_at_positional
 };
 
 // Options of runc's commands that take a value; everything else starting
@@ -54,7 +54,10 @@ ParsedArgs parse(const std::string& command, std::vector<std::string>::const_ite
     std::string arg = *it;
     if (arg.size() < 2 || arg[0] != '-') {
       out.positional.push_back(arg);
-      if (stop_at_positional) return out;
+      if (stop_at_positional) {
+        out.rest = it + 1;
+        return out;
+      }
       continue;
     }
     if (arg == "--") {
@@ -96,10 +99,9 @@ const std::string& container_id(const ParsedArgs& args, const std::string& comma
 
 int run(const std::vector<std::string>& argv) {
   // Global options come before the command.
-  auto command_it = argv.begin();
   ParsedArgs global_args = parse("", argv.begin(), argv.end(), true);
   std::string command = global_args.positional.empty() ? "" : global_args.positional.front();
-  if (!command.empty()) command_it = std::find(argv.begin(), argv.end(), command) + 1;
+  auto command_it = command.empty() ? argv.end() : global_args.rest;
 
   GlobalOptions global;
   global.argv = argv;
