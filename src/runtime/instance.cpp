@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "crash_blame.h"
 #include "crash_probe.h"
 #include "restart_policy.h"
 #include "wasmlet/binary_kind.h"
@@ -476,6 +477,7 @@ void Instance::set_starting(bool starting) {
 }
 
 void Instance::thread_main() {
+  crash_blame::Scope blame(name());  // a fatal signal on this thread names this instance
   {
     std::lock_guard lock(mu_);
     if (pthread_getcpuclockid(pthread_self(), &cpu_clock_) == 0) cpu_clock_valid_ = true;
@@ -533,15 +535,17 @@ void Instance::thread_main() {
   monitor.reset();  // joins the monitor, outside the lock its updates take
 }
 
-void Instance::recover_after_agent_restart() {
+void Instance::recover_after_agent_restart(const std::optional<std::string>& crash_signal) {
   std::lock_guard lock(mu_);
   WaitOutcome o{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()};
-  if (record_.starting) {
+  if (record_.starting || crash_signal) {
+    std::string what = crash_signal ? fmt::format("the daemon crashed ({}) while running it", *crash_signal)
+                                    : "the daemon ended while starting it (loading its module); it may have crashed the daemon";
     record_.starting = false;
     record_.state = InstanceState::failed(fmt::format(
-        "instance {} (image {}): the daemon ended while starting it (loading its module); it may have crashed the daemon, "
-        "so it is not restarted automatically: see `wasmlet logs {}`, then `wasmlet start {}` or `wasmlet rm {}`",
-        name(), record_.image, name(), name(), name()));
+        "instance {} (image {}): {}, so it is not restarted automatically: see `wasmlet logs {}`, then `wasmlet start {}` or "
+        "`wasmlet rm {}`",
+        name(), record_.image, what, name(), name(), name()));
     record_.outcome = o;
     log_->note(record_.state.reason);
     persist_locked();

@@ -96,9 +96,10 @@ class Instance {
 
   // Daemon restart: the record said running. Restart per policy, else
   // failed("agent restarted"). An instance whose start was under way (its
-  // `starting` marker set) may have crashed the daemon: it is failed with
-  // that reason and never restarted automatically.
-  void recover_after_agent_restart();
+  // `starting` marker set) may have crashed the daemon, one named by the
+  // crash record (`crash_signal`, crash_blame.h) did: it is failed with that
+  // reason and never restarted automatically.
+  void recover_after_agent_restart(const std::optional<std::string>& crash_signal);
 
  private:
   struct RunResult {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "crash_blame.h"
 #include "image_store.h"
 #include "instance.h"
 #include "recorded_instances.h"
@@ -27,6 +28,7 @@ struct WasmRuntime::Impl {
     add_wasi_preview1(shared.linker);
     db = std::make_unique<StateDb>(config.data_dir / "state.db");
     shared.db = db.get();
+    crash_blame::install(config.data_dir);
   }
 
   std::unique_ptr<InstanceLog> make_log(const InstanceId& id) {
@@ -42,6 +44,7 @@ struct WasmRuntime::Impl {
   }
 
   void restore() {
+    auto crashed = crash_blame::take(config.data_dir);  // instances a previous daemon died of
     for (auto& rec : db->load_all()) {
       std::optional<std::string> spec_error;
       ServiceSpec spec;
@@ -53,7 +56,10 @@ struct WasmRuntime::Impl {
       bool was_running = rec.state.active();
       auto inst = std::make_shared<Instance>(shared, rec, std::move(spec), make_log(rec.id), spec_error);
       instances[rec.id.str()] = inst;
-      if (was_running) inst->recover_after_agent_restart();
+      if (was_running) {
+        auto blamed = crashed.find(rec.id.str());
+        inst->recover_after_agent_restart(blamed == crashed.end() ? std::nullopt : std::optional<std::string>(blamed->second));
+      }
     }
   }
 };

@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <map>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 
+#include "runtime/crash_blame.h"
 #include "runtime/crash_probe.h"
 #include "runtime/state_db.h"
 #include "server/data_dir_lock.h"
@@ -56,6 +58,43 @@ TEST(CrashInChild, WorkThatDoesNotFinishIsKilled) {
   ASSERT_TRUE(crash);
   EXPECT_NE(crash->find("did not finish within 1 s"), std::string::npos) << *crash;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;  // ASan's own fault handler runs first and ends the process
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// The daemon's fatal-signal handler names the instance the dying thread
+// worked for; real crashes (an abort, a stack overflow) in child processes
+// that installed it as the daemon does.
+TEST(CrashBlame, RecordsTheInstanceAThreadDiedFor) {
+  if (kSanitized) GTEST_SKIP() << "ASan's fault handler runs before the daemon's";
+  TempDir dir;
+  auto abort_crash = runtime::crash_in_child([&] {
+    runtime::crash_blame::install(dir.path());
+    runtime::crash_blame::Scope scope("web-rep-3");
+    std::abort();
+  }, 30s);
+  ASSERT_TRUE(abort_crash);
+  EXPECT_NE(abort_crash->find("SIGABRT"), std::string::npos) << *abort_crash;
+  auto overflow = runtime::crash_in_child([&] {
+    runtime::crash_blame::install(dir.path());
+    runtime::crash_blame::Scope scope("deep-rep-0");
+    std::exit(recurse(0));
+  }, 30s);
+  ASSERT_TRUE(overflow);
+  EXPECT_NE(overflow->find("SIGSEGV"), std::string::npos) << *overflow;
+  auto no_scope = runtime::crash_in_child([&] {  // a thread working for no instance blames none
+    runtime::crash_blame::install(dir.path());
+    std::abort();
+  }, 30s);
+  ASSERT_TRUE(no_scope);
+  EXPECT_EQ(read_text(dir.path() / "crash-blame"), "web-rep-3 SIGABRT\ndeep-rep-0 SIGSEGV\n");
+  auto taken = runtime::crash_blame::take(dir.path());
+  EXPECT_EQ(taken, (std::map<std::string, std::string>{{"web-rep-3", "SIGABRT"}, {"deep-rep-0", "SIGSEGV"}}));
+  EXPECT_TRUE(runtime::crash_blame::take(dir.path()).empty());
 }
 
 // ---- hostile images beside a healthy instance, in a real daemon ----
@@ -230,6 +269,41 @@ TEST_F(CrashIsolation, AnInstanceWhoseStartEndedTheDaemonIsNotRestarted) {
   ASSERT_EQ(d->cli({"start", "suspect-rep-0"}).exit_code, 0);
   EXPECT_EQ(running("suspect-rep-0")["state"]["status"], "running");
   EXPECT_EQ(d->cli({"rm", "-f", "suspect-rep-0", "other-rep-0"}).exit_code, 0);
+}
+
+// A daemon killed by a workload while it ran (a fatal signal on its thread)
+// is followed by one that fails that instance instead of restarting it.
+TEST_F(CrashIsolation, AnInstanceTheDaemonCrashedOnIsNotRestarted) {
+  if (kSanitized) GTEST_SKIP() << "ASan's fault handler runs before the daemon's";
+  auto spec = write_file("spec.yaml",
+      "version: v1\ndeployment: blame\nservices:\n"
+      "  victim:\n    image: " + fixture("loop_forever") + "\n    restart_policy: {kind: always, delay: 10ms}\n"
+      "  other:\n    image: " + fixture("loop_forever") + "\n    restart_policy: {kind: always, delay: 10ms}\n");
+  ASSERT_EQ(d->cli({"up", "-f", spec.string()}).exit_code, 0);
+  for (const char* id : {"victim-rep-0", "other-rep-0"})
+    for (auto until = std::chrono::steady_clock::now() + 60s;
+         d->cli({"logs", id}).out.find("looping") == std::string::npos && std::chrono::steady_clock::now() < until;)
+      std::this_thread::sleep_for(20ms);
+  d->kill9();
+  // What the daemon's handler leaves when the victim's thread crashes it: a
+  // real abort, in a child that installed the handler for this data dir.
+  ASSERT_TRUE(runtime::crash_in_child([&] {
+    runtime::crash_blame::install(data);
+    runtime::crash_blame::Scope scope("victim-rep-0");
+    std::abort();
+  }, 30s));
+  d->start();
+  auto victim = inspect("victim-rep-0");
+  EXPECT_EQ(victim["state"]["status"], "failed") << victim.dump();
+  std::string reason = victim["state"]["reason"];
+  EXPECT_NE(reason.find("the daemon crashed (SIGABRT) while running it"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("not restarted automatically"), std::string::npos) << reason;
+  EXPECT_EQ(victim["restart_count"], 0);
+  auto other = running("other-rep-0");
+  EXPECT_EQ(other["state"]["status"], "running");
+  EXPECT_GE(other["restart_count"].get<int>(), 1);
+  EXPECT_EQ(read_text(data / "crash-blame"), "");  // taken: a later restart does not blame it again
+  EXPECT_EQ(d->cli({"rm", "-f", "victim-rep-0", "other-rep-0"}).exit_code, 0);
 }
 
 // rm, ps and inspect work on the recorded state while no daemon runs.
