@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,41 +9,17 @@
 #include <fstream>
 #include <mutex>
 
+#include "util/alt_signal_stack.h"
+
 namespace wasmlet::runtime::crash_blame {
 
 namespace {
 
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-constexpr size_t kAltStackBytes = 64 * 1024;
 
 std::atomic<int> g_fd{-1};
 struct sigaction g_previous[NSIG];
 thread_local char t_instance[128];
-
-// The thread's alternate signal stack, made on first use and kept until the
-// thread ends (the AOT tier uses it too once it exists).
-struct AltStack {
-  void* base = nullptr;
-  void ensure() {
-    stack_t current{};
-    if (base || sigaltstack(nullptr, &current) != 0 || !(current.ss_flags & SS_DISABLE)) return;
-    void* p = mmap(nullptr, kAltStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return;
-    stack_t ss{};
-    ss.ss_sp = p;
-    ss.ss_size = kAltStackBytes;
-    if (sigaltstack(&ss, nullptr) == 0) base = p;
-    else munmap(p, kAltStackBytes);
-  }
-  ~AltStack() {
-    if (!base) return;
-    stack_t disable{};
-    disable.ss_flags = SS_DISABLE;
-    sigaltstack(&disable, nullptr);
-    munmap(base, kAltStackBytes);
-  }
-};
-thread_local AltStack t_alt_stack;
 
 // Async-signal-safe: only write(2) and plain memory.
 void record(int sig) {
@@ -107,7 +82,7 @@ std::map<std::string, std::string> take(const std::filesystem::path& data_dir) {
 }
 
 Scope::Scope(const std::string& instance) {
-  t_alt_stack.ensure();
+  util::ensure_alt_signal_stack();
   std::strncpy(t_instance, instance.c_str(), sizeof t_instance - 1);
   t_instance[sizeof t_instance - 1] = '\0';
 }

@@ -164,6 +164,13 @@ class CrashIsolation : public ::testing::Test {
     return std::nullopt;
   }
   bool answers(uint16_t port) { return http_get(port, "/").find("200 OK") != std::string::npos; }
+  // Waits (at most a minute each) until the instances' guests run: loop_forever has logged.
+  void wait_looping(std::initializer_list<const char*> ids) {
+    for (const char* id : ids)
+      for (auto until = std::chrono::steady_clock::now() + 60s;
+           d->cli({"logs", id}).out.find("looping") == std::string::npos && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(20ms);
+  }
 };
 
 TEST_F(CrashIsolation, HostileImagesBesideAHealthyInstance) {
@@ -233,10 +240,7 @@ TEST_F(CrashIsolation, AnInstanceWhoseStartEndedTheDaemonIsNotRestarted) {
   ASSERT_EQ(d->cli({"up", "-f", spec.string()}).exit_code, 0);
   // Both past their start (their guests run) before the daemon dies; an
   // instance still compiling would rightly be suspected as well.
-  for (const char* id : {"suspect-rep-0", "other-rep-0"})
-    for (auto until = std::chrono::steady_clock::now() + 60s;
-         d->cli({"logs", id}).out.find("looping") == std::string::npos && std::chrono::steady_clock::now() < until;)
-      std::this_thread::sleep_for(20ms);
+  wait_looping({"suspect-rep-0", "other-rep-0"});
   ASSERT_FALSE(record("other-rep-0")->starting);
   d->kill9();
   {
@@ -280,10 +284,7 @@ TEST_F(CrashIsolation, AnInstanceTheDaemonCrashedOnIsNotRestarted) {
       "  victim:\n    image: " + fixture("loop_forever") + "\n    restart_policy: {kind: always, delay: 10ms}\n"
       "  other:\n    image: " + fixture("loop_forever") + "\n    restart_policy: {kind: always, delay: 10ms}\n");
   ASSERT_EQ(d->cli({"up", "-f", spec.string()}).exit_code, 0);
-  for (const char* id : {"victim-rep-0", "other-rep-0"})
-    for (auto until = std::chrono::steady_clock::now() + 60s;
-         d->cli({"logs", id}).out.find("looping") == std::string::npos && std::chrono::steady_clock::now() < until;)
-      std::this_thread::sleep_for(20ms);
+  wait_looping({"victim-rep-0", "other-rep-0"});
   d->kill9();
   // What the daemon's handler leaves when the victim's thread crashes it: a
   // real abort, in a child that installed the handler for this data dir.

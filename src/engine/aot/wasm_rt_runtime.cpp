@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 
+#include "util/alt_signal_stack.h"
 #include "wasmlet/store.h"
 
 namespace wasmlet::detail::aot {
@@ -31,7 +32,6 @@ constexpr uint32_t kMaxPages = 65535;
 constexpr uintptr_t kHostStackReserve = 256 * 1024;
 // Faults this close to the bottom of the thread's stack are stack overflows.
 constexpr uintptr_t kStackZoneBelow = 1 << 20, kStackZoneAbove = 64 * 1024;
-constexpr size_t kAltStackSize = 64 * 1024;
 
 // Plain data only: it is read from the signal handler.
 struct ThreadState {
@@ -47,18 +47,6 @@ struct ThreadState {
   bool ready;
 };
 thread_local ThreadState tls{};
-
-struct AltStack {
-  void* base = nullptr;
-  ~AltStack() {
-    if (!base) return;
-    stack_t disable{};
-    disable.ss_flags = SS_DISABLE;
-    sigaltstack(&disable, nullptr);
-    munmap(base, kAltStackSize);
-  }
-};
-thread_local AltStack alt_stack;
 
 struct sigaction previous_segv, previous_bus, previous_urg;
 
@@ -161,17 +149,7 @@ void install_handlers() {
 void prepare_thread(ThreadState& t) {
   if (t.ready) return;
   install_handlers();
-  stack_t current{};
-  if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
-    void* base = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base != MAP_FAILED) {
-      stack_t ss{};
-      ss.ss_sp = base;
-      ss.ss_size = kAltStackSize;
-      if (sigaltstack(&ss, nullptr) == 0) alt_stack.base = base;
-      else munmap(base, kAltStackSize);
-    }
-  }
+  util::ensure_alt_signal_stack();
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     void* addr = nullptr;
