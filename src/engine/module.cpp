@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/decode/decode_error.h"
+#include "engine/decode/module_decoder.h"
 #include "engine/metering_rewrite.h"
 #include "engine/tier.h"
 #include "engine/tier_select.h"
@@ -45,91 +47,76 @@ std::string format_errors(const wabt::Errors& errors) {
   return text;
 }
 
-FuncType func_type_of(const wabt::FuncSignature& sig) {
+// The public view of the decoder's types.
+ValType public_type(decode::ValType t) {
+  switch (t) {
+    case decode::ValType::I64: return ValType::I64;
+    case decode::ValType::F32: return ValType::F32;
+    case decode::ValType::F64: return ValType::F64;
+    case decode::ValType::V128: return ValType::V128;
+    case decode::ValType::FuncRef: return ValType::FuncRef;
+    case decode::ValType::ExternRef: return ValType::ExternRef;
+    default: return ValType::I32;
+  }
+}
+
+FuncType public_type(const decode::FuncType& t) {
   FuncType type;
-  for (auto t : sig.param_types) type.params.push_back(detail::from_wabt(t));
-  for (auto t : sig.result_types) type.results.push_back(detail::from_wabt(t));
+  for (auto v : t.params) type.params.push_back(public_type(v));
+  for (auto v : t.results) type.results.push_back(public_type(v));
   return type;
 }
 
-ExternKind extern_kind_of(wabt::ExternalKind kind) {
+ExternKind extern_kind_of(decode::ExternalKind kind) {
   switch (kind) {
-    case wabt::ExternalKind::Func: return ExternKind::Func;
-    case wabt::ExternalKind::Table: return ExternKind::Table;
-    case wabt::ExternalKind::Memory: return ExternKind::Memory;
-    case wabt::ExternalKind::Global: return ExternKind::Global;
-    case wabt::ExternalKind::Tag: return ExternKind::Tag;
+    case decode::ExternalKind::Func: return ExternKind::Func;
+    case decode::ExternalKind::Table: return ExternKind::Table;
+    case decode::ExternalKind::Memory: return ExternKind::Memory;
+    case decode::ExternalKind::Global: return ExternKind::Global;
   }
   return ExternKind::Func;
 }
 
-Limits limits_of(const wabt::Limits& l) {
-  return Limits{l.initial, l.has_max ? std::optional<uint64_t>(l.max) : std::nullopt};
+Limits limits_of(const decode::Limits& l) { return Limits{l.min, l.max}; }
+
+ExternType table_type(const decode::TableType& t) {
+  return ExternType{ExternKind::Table, {}, limits_of(t.limits), public_type(t.element), false};
+}
+ExternType memory_type(const decode::MemoryType& m) {
+  return ExternType{ExternKind::Memory, {}, limits_of(m.limits), ValType::I32, false};
+}
+ExternType global_type(const decode::GlobalType& g) {
+  return ExternType{ExternKind::Global, {}, {}, public_type(g.type), g.is_mutable};
 }
 
-ExternType table_type(const wabt::Table& t) {
-  return ExternType{ExternKind::Table, {}, limits_of(t.elem_limits), detail::from_wabt(t.elem_type), false};
-}
-ExternType memory_type(const wabt::Memory& m) {
-  return ExternType{ExternKind::Memory, {}, limits_of(m.page_limits), ValType::I32, false};
-}
-ExternType global_type(const wabt::Global& g) {
-  return ExternType{ExternKind::Global, {}, {}, detail::from_wabt(g.type), g.mutable_};
-}
-
-void describe_interface(const wabt::Module& ir, ModuleImpl& impl) {
-  for (const wabt::Import* import : ir.imports) {
-    ImportInfo info{import->module_name, import->field_name, extern_kind_of(import->kind()), {}};
+void describe_interface(const decode::Module& decoded, std::span<const uint8_t> wasm, ModuleImpl& impl) {
+  for (const decode::Import& import : decoded.imports) {
+    ImportInfo info{import.module, import.name, extern_kind_of(import.kind), {}};
     ExternType type{info.kind, {}, {}, ValType::I32, false};
-    if (auto* func = wabt::dyn_cast<wabt::FuncImport>(import)) info.type = type.func = func_type_of(func->func.decl.sig);
-    if (auto* t = wabt::dyn_cast<wabt::TableImport>(import)) type = table_type(t->table);
-    if (auto* m = wabt::dyn_cast<wabt::MemoryImport>(import)) type = memory_type(m->memory);
-    if (auto* g = wabt::dyn_cast<wabt::GlobalImport>(import)) type = global_type(g->global);
+    switch (import.kind) {
+      case decode::ExternalKind::Func: info.type = type.func = public_type(decoded.types[import.type_index]); break;
+      case decode::ExternalKind::Table: type = table_type(import.table); break;
+      case decode::ExternalKind::Memory: type = memory_type(import.memory); break;
+      case decode::ExternalKind::Global: type = global_type(import.global); break;
+    }
     impl.imports.push_back(std::move(info));
     impl.import_types.push_back(std::move(type));
   }
-  for (const wabt::Export* export_ : ir.exports) {
-    ExportInfo info{export_->name, extern_kind_of(export_->kind), {}};
+  for (const decode::Export& export_ : decoded.exports) {
+    ExportInfo info{export_.name, extern_kind_of(export_.kind), {}};
     ExternType type{info.kind, {}, {}, ValType::I32, false};
-    switch (export_->kind) {
-      case wabt::ExternalKind::Func: info.type = type.func = func_type_of(ir.GetFunc(export_->var)->decl.sig); break;
-      case wabt::ExternalKind::Table: type = table_type(*ir.GetTable(export_->var)); break;
-      case wabt::ExternalKind::Memory: type = memory_type(*ir.GetMemory(export_->var)); break;
-      case wabt::ExternalKind::Global: type = global_type(*ir.GetGlobal(export_->var)); break;
-      case wabt::ExternalKind::Tag: break;
+    switch (export_.kind) {
+      case decode::ExternalKind::Func: info.type = type.func = public_type(decoded.function_type(export_.index)); break;
+      case decode::ExternalKind::Table: type = table_type(decoded.tables[export_.index]); break;
+      case decode::ExternalKind::Memory: type = memory_type(decoded.memories[export_.index]); break;
+      case decode::ExternalKind::Global: type = global_type(decoded.globals[export_.index]); break;
     }
     impl.exports.push_back(std::move(info));
     impl.export_types.push_back(std::move(type));
   }
-}
-
-// Custom sections are not kept by wabt's IR; read them from the original bytes.
-void read_custom_sections(std::span<const uint8_t> wasm, ModuleImpl& impl) {
-  size_t pos = 8;
-  auto leb = [&](size_t& p) -> uint64_t {
-    uint64_t value = 0;
-    for (unsigned shift = 0; p < wasm.size() && shift < 35; shift += 7) {
-      uint8_t byte = wasm[p++];
-      value |= uint64_t(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return value;
-    }
-    return UINT64_MAX;
-  };
-  while (pos < wasm.size()) {
-    uint8_t id = wasm[pos++];
-    uint64_t size = leb(pos);
-    if (size == UINT64_MAX || size > wasm.size() - pos) return;  // validated already; be defensive
-    size_t end = pos + size;
-    if (id == 0) {
-      size_t p = pos;
-      uint64_t name_len = leb(p);
-      if (name_len != UINT64_MAX && name_len <= end - p) {
-        std::string name(reinterpret_cast<const char*>(wasm.data() + p), name_len);
-        p += name_len;
-        impl.custom_sections.emplace_back(std::move(name), std::vector<uint8_t>(wasm.begin() + p, wasm.begin() + end));
-      }
-    }
-    pos = end;
+  for (const decode::CustomSection& custom : decoded.custom_sections) {
+    auto bytes = custom.contents.of(wasm);
+    impl.custom_sections.emplace_back(custom.name, std::vector<uint8_t>(bytes.begin(), bytes.end()));
   }
 }
 
@@ -151,6 +138,20 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
   if (kind.kind == BinaryKind::Unknown)
     throw CompileError(fmt::format("{}: not a runnable WebAssembly binary: {}", name, kind.reason));
 
+  // wasmlet's own decoder validates every byte before wabt's reader, which
+  // asserts (and aborts the host) on some malformed input, sees them.
+  auto impl = std::make_shared<ModuleImpl>();
+  impl->name = name;
+  try {
+    impl->decoded = std::make_shared<const decode::Module>(decode::decode_module(wasm));
+  } catch (const decode::DecodeError& e) {
+    const char* what = e.kind() == decode::ErrorKind::Malformed ? "malformed module"
+                       : e.kind() == decode::ErrorKind::Invalid ? "invalid module"
+                                                                 : "module exceeds an implementation limit";
+    throw CompileError(fmt::format("{}: {}: {}", name, what, e.what()));
+  }
+  describe_interface(*impl->decoded, wasm, *impl);
+
   wabt::Errors errors;
   wabt::Module ir;
   wabt::ReadBinaryOptions read_options(detail::engine_features(), nullptr, /*read_debug_names=*/true,
@@ -160,11 +161,6 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
   wabt::ValidateOptions validate_options(detail::engine_features());
   if (wabt::Failed(wabt::ValidateModule(&ir, &errors, validate_options)))
     throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
-
-  auto impl = std::make_shared<ModuleImpl>();
-  impl->name = name;
-  describe_interface(ir, *impl);
-  read_custom_sections(wasm, *impl);
 
   // Names by index of the metered module; unnamed functions are called by
   // their index in the module as the user built it.

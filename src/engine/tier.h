@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/decode/decoded_module.h"
 #include "wasmlet/extern.h"
 #include "wasmlet/guest_memory.h"
 #include "wasmlet/module.h"
@@ -84,6 +85,9 @@ class TierModule {
 // Tier-independent facts about a module, decoded once at compile time.
 struct ModuleImpl {
   std::string name;
+  // What wasmlet's decoder learnt from the module's bytes (byte ranges refer
+  // to the original binary, which ModuleImpl does not keep yet).
+  std::shared_ptr<const decode::Module> decoded;
   std::vector<uint8_t> metered;  // the binary after the metering rewrite: what tiers execute
   std::vector<ImportInfo> imports;  // the guest's own imports (not wasmlet's metering import)
   std::vector<ExportInfo> exports;  // the guest's own exports
