@@ -230,7 +230,7 @@ class ModuleDecoder {
 
   void read_globals(ByteReader& in) {
     size_t at = in.offset();
-    uint32_t n = in.count(4);
+    uint32_t n = in.count(3);  // type, mutability, end at least
     check_limit(at, uint64_t(n) + module_.globals.size(), limits::kGlobals, "globals");
     ensure_ref_table();
     for (uint32_t i = 0; i < n; ++i) {
