@@ -130,7 +130,7 @@ TEST(Run, BadBinariesGiveDocumentedErrors) {
                         Case{"truncated.wasm", header, "only the 8-byte header"},
                         Case{"component.wasm", std::string("\0asm\x0d\0\x01\0", 8) + std::string(1, '\0'),
                              "at offset 0x9: unexpected end of input"},  // components are parsed and run
-                        Case{"broken.wasm", header + "\x01\x10\x01", "invalid module"}}) {
+                        Case{"broken.wasm", header + "\x01\x10\x01", "malformed module: byte 0x9: length out of bounds"}}) {
     auto path = dir.write(c.name, c.bytes);
     auto r = run_wasmlet({"run", path.string()});
     EXPECT_EQ(r.exit_code, 1) << c.name;
