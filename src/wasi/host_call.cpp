@@ -51,6 +51,9 @@ void define(Linker& linker, const char* name, std::string_view params, Handler h
 
 std::vector<iovec> guest_iovecs(const GuestMemory& mem, uint32_t iovs, uint32_t count) {
   std::vector<iovec> out;
+  // The whole array must lie in memory (else `fault`), even the entries
+  // past IOV_MAX that one call does not use.
+  (void)mem.bytes(iovs, uint64_t{count} * layout::iovec_size);
   if (count > IOV_MAX) count = IOV_MAX;
   out.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {

@@ -105,7 +105,7 @@ Errno path_open(Call& c) {
   std::string path;
   if (Errno r = directory_and_path(c, c.u32(0), need, false, c.u32(2), c.u32(3), dir, path)) return r;
   c.mem.bytes(c.u32(8), 4);  // a bad result pointer faults before a file is opened (or created)
-  // Data-writing rights mean nothing on a directory (it is opened read-only).
+  // A directory is opened read-only (fd_write on one is refused below).
   bool wants_data_write = (base & right::writes_data) && !(oflags & oflags::directory);
   bool writes = wants_data_write || (oflags & (oflags::creat | oflags::trunc)) || (fdflags_in & fdflags::append);
   if (dir->read_only && writes) return err::rofs;
@@ -129,6 +129,9 @@ Errno path_open(Call& c) {
   auto e = std::make_shared<FdEntry>();
   e->filetype = filetype_from_mode(st.st_mode, fd.get());
   bool is_dir = S_ISDIR(st.st_mode);
+  // A directory cannot be written: asking for fd_write is `isdir`, with
+  // oflags::directory as without (where the host's open already says so).
+  if (is_dir && (base & right::fd_write)) return err::isdir;
   e->kind = is_dir ? FdKind::Directory : FdKind::File;
   uint64_t fits = is_dir ? right::directory
                   : S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)

@@ -1,6 +1,8 @@
 #include "stream_io.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -62,8 +64,75 @@ Errno read_into(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_fl
   return err::success;
 }
 
+namespace {
+
+// writev that reports a closed pipe as EPIPE without raising SIGPIPE, whose
+// default action would end the whole host process: SIGPIPE is blocked on
+// this thread for the call (a write raises it on the writing thread), and
+// one the write raised is taken back before the old mask returns.
+ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count) {
+  sigset_t pipe_only, old_mask, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old_mask);
+  sigpending(&pending);
+  const bool already_pending = sigismember(&pending, SIGPIPE);
+  ssize_t n = ::writev(fd, iov, count);
+  const int saved = errno;
+  if (n < 0 && saved == EPIPE && !already_pending) {
+    const timespec no_wait{};
+    while (sigtimedwait(&pipe_only, nullptr, &no_wait) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  errno = saved;
+  return n;
+}
+
+// Writes to a host fd with the guest's blocking semantics (`nonblock`: the
+// guest's fdflags; a socket is written with sendmsg).
+Errno write_host(Caller& caller, int fd, bool socket, bool nonblock, bool regular_file, const std::vector<iovec>& iov,
+                 size_t& nwritten) {
+  std::vector<iovec> rest = iov;
+  while (!rest.empty()) {
+    ssize_t n;
+    if (socket) {
+      msghdr msg{};
+      msg.msg_iov = rest.data();
+      msg.msg_iovlen = rest.size();
+      n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    } else {
+      n = writev_without_sigpipe(fd, rest.data(), static_cast<int>(rest.size()));
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (nwritten > 0) break;
+        if (nonblock) return err::again;
+        wait_ready(caller, fd, POLLOUT);
+        continue;
+      }
+      if (nwritten > 0) break;
+      return last_host_errno();
+    }
+    nwritten += static_cast<size_t>(n);
+    // Blocking semantics for streams: finish the whole write, like a blocking fd would.
+    if (nonblock || regular_file) break;
+    advance(rest, static_cast<size_t>(n));
+  }
+  return err::success;
+}
+
+}  // namespace
+
 Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector<iovec>& iov, size_t& nwritten) {
   nwritten = 0;
+  if (e.kind == FdKind::Output && ctx.output_inherited) {
+    // The host's own stdout/stderr, written here so that the guest learns
+    // of a failed write (a closed pipe is `pipe`).
+    const int fd = e.stream == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
+    return write_host(caller, fd, false, false, false, iov, nwritten);
+  }
   if (e.kind == FdKind::Output) {
     // One sink call per fd_write keeps a write whole in the log.
     std::string data;
@@ -73,34 +142,8 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
     nwritten = data.size();
     return err::success;
   }
-  std::vector<iovec> rest = iov;
-  while (!rest.empty()) {
-    ssize_t n;
-    if (e.kind == FdKind::Socket) {
-      msghdr msg{};
-      msg.msg_iov = rest.data();
-      msg.msg_iovlen = rest.size();
-      n = ::sendmsg(e.host.get(), &msg, MSG_NOSIGNAL);
-    } else {
-      n = ::writev(e.host.get(), rest.data(), static_cast<int>(rest.size()));
-    }
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (nwritten > 0) break;
-        if (e.fdflags & fdflags::nonblock) return err::again;
-        wait_ready(caller, e.host.get(), POLLOUT);
-        continue;
-      }
-      if (nwritten > 0) break;
-      return last_host_errno();
-    }
-    nwritten += static_cast<size_t>(n);
-    // Blocking semantics for streams: finish the whole write, like a blocking fd would.
-    if (e.fdflags & fdflags::nonblock || e.kind == FdKind::File) break;
-    advance(rest, static_cast<size_t>(n));
-  }
-  return err::success;
+  return write_host(caller, e.host.get(), e.kind == FdKind::Socket, e.fdflags & fdflags::nonblock,
+                    e.kind == FdKind::File, iov, nwritten);
 }
 
 Errno guest_read(Call& c, FdEntry& e, uint32_t iovs, uint32_t count, int recv_flags, uint32_t count_ptr) {

@@ -156,6 +156,7 @@ void attach_wasi(Store& store, WasiConfig config) {
   ctx->args = std::move(config.args);
   ctx->env = std::move(config.env);
   const bool inherited = !config.output;
+  ctx->output_inherited = inherited;
   ctx->output = config.output ? std::move(config.output) : [](OutputStream s, std::span<const uint8_t> bytes) {
     write_all(s == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO, bytes);
   };

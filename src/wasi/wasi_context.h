@@ -15,6 +15,7 @@ struct WasiContext {
   std::vector<std::string> env;
   FdTable fds;
   OutputSink output;
+  bool output_inherited = false;  // no sink was given: stdout/stderr are the host's own
 };
 
 // fd_readdir's view of a directory: ".", "..", then every entry.

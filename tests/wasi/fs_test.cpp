@@ -206,6 +206,7 @@ open file as dir errno=54
 path_open on file fd errno=54
 bad oflags errno=28
 open dir for write errno=31
+open directory with fd_write errno=31
 seek on stdout errno=76
 read on stdout errno=76
 write on stdin errno=76
