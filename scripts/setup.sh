@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   wabt                                   # libwabt.a, wasm2c runtime headers, wat2wasm
   clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32   # C -> wasm32-wasi for examples and tests
+  libclang-rt-19-dev                     # libFuzzer, ASan and UBSan runtimes for scripts/fuzz.sh
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev hyperfine

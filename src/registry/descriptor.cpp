@@ -21,7 +21,13 @@ Descriptor Descriptor::from_json(const nlohmann::json& j, const std::string& whe
   try {
     d.media_type = j.value("mediaType", std::string{});
     d.digest = j.at("digest").get<std::string>();
-    d.size = j.at("size").get<std::uint64_t>();
+    // An integer >= 0 (OCI image-spec): nlohmann would convert a negative
+    // number or a float past 2^64 (undefined behaviour) without complaint.
+    const nlohmann::json& size = j.at("size");
+    if (!size.is_number_integer() || (!size.is_number_unsigned() && size.get<std::int64_t>() < 0))
+      throw RegistryError(fmt::format("{}: malformed descriptor {}: size {} is not a non-negative integer", where,
+                                      j.dump(), size.dump()));
+    d.size = size.get<std::uint64_t>();
     if (j.contains("annotations") && j["annotations"].is_object())
       for (auto& [k, v] : j["annotations"].items())
         if (v.is_string()) d.annotations[k] = v.get<std::string>();

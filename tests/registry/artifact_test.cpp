@@ -75,6 +75,28 @@ TEST(Artifact, RejectionsExplainWhy) {
   }
 }
 
+// Found by fuzz/registry_fuzzer.cpp: a size of 5.0e19 (a float past 2^64)
+// was converted to uint64 (undefined behaviour), a negative size wrapped.
+TEST(Artifact, DescriptorSizeMustBeANonNegativeInteger) {
+  nlohmann::json d = {{"mediaType", media_type::kWasmLayer}, {"digest", sha256_digest("a")}, {"size", 1}};
+  EXPECT_EQ(Descriptor::from_json(d, "x").size, 1u);
+  for (const char* size : {"50111111111111111110", "-1", "1.5", "\"1\"", "null"}) {
+    d["size"] = nlohmann::json::parse(size);
+    try {
+      Descriptor::from_json(d, "ghcr.io/o/app:1 layer 0");
+      ADD_FAILURE() << "size " << size << " was accepted";
+    } catch (const RegistryError& e) {
+      EXPECT_NE(std::string(e.what()).find("ghcr.io/o/app:1 layer 0"), std::string::npos) << e.what();
+    }
+  }
+  // In an index too: select_wasm_platform reads every entry's descriptor.
+  nlohmann::json index = {{"schemaVersion", 2}, {"manifests", nlohmann::json::array()}};
+  d["size"] = nlohmann::json::parse("50111111111111111110");
+  d["platform"] = {{"os", "wasip1"}, {"architecture", "wasm"}};
+  index["manifests"].push_back(d);
+  EXPECT_THROW(select_wasm_platform(index, "x"), RegistryError);
+}
+
 TEST(Artifact, ExtractsFromTarAndTarGzip) {
   auto tar = make_tar({{"etc/readme", "hi"}, {"app.wasm", tiny_module()}});
   EXPECT_EQ(extract_wasm_from_tar(tar, "", "x"), tiny_module());
