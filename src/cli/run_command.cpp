@@ -176,7 +176,7 @@ int run(const RunOptions& opts) {
                                    opts.module));
     auto compiled = component::CompiledComponent::from_file(engine, opts.module);
     Store store(engine, limits);
-    component::WasiHost host(std::move(wasi), component::WasiHostOptions{opts.allow_sockets});
+    component::WasiHost host(std::move(wasi), component::WasiHostOptions{.allow_sockets = opts.allow_sockets});
     Outcome outcome = component::run_component(store, compiled, host);
     if (!outcome.trapped()) return outcome.status();
     std::string limit = describe_limit(outcome.trap, opts);

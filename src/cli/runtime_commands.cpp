@@ -23,6 +23,7 @@
 #include "wasmlet/duration.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
+#include "wasmlet/runtime/spec.h"
 #include "wasmlet/runtime/types.h"
 
 namespace wasmlet::cli {
@@ -71,6 +72,13 @@ std::string instance_path(const std::string& id, const std::string& rest = "") {
   return "/v1/instances/" + url_encode(id) + rest;
 }
 
+// `-t 10` (seconds) or a duration ("500ms"), as the daemon's timeout parameter.
+std::string stop_timeout(std::string t) {
+  if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit)) t += "s";
+  parse_duration(t);
+  return t;
+}
+
 std::string read_spec(const std::string& file, std::string& base_dir) {
   std::ifstream in(file);
   if (!in) throw UsageError(fmt::format("cannot read the spec file '{}'", file));
@@ -90,14 +98,38 @@ std::string age(const json& t) {
   return fmt::format("{}d ago", secs / 86400);
 }
 
+void print_warnings(const json& r) {
+  for (const auto& w : r["warnings"]) std::cerr << "wasmlet: warning: " << w.get<std::string>() << "\n";
+}
+
+// `create`: the ids created.
 void print_created(const json& r, bool as_json) {
   if (as_json) {
     std::cout << r.dump(2) << "\n";
     return;
   }
-  for (const auto& w : r["warnings"]) std::cerr << "wasmlet: warning: " << w.get<std::string>() << "\n";
+  print_warnings(r);
   for (const auto& id : r["created"]) std::cout << id.get<std::string>() << "\n";
-  for (const auto& id : r["existing"]) std::cout << id.get<std::string>() << " (already existed)\n";
+}
+
+// `up`: what was done to each instance; a failed one is an error naming it and
+// why, and makes the command fail.
+void print_up(const json& r, bool as_json) {
+  bool failed = false;
+  for (const auto& i : r["instances"]) failed = failed || i["action"] == "failed";
+  if (as_json) {
+    std::cout << r.dump(2) << "\n";
+  } else {
+    print_warnings(r);
+    for (const auto& i : r["instances"]) {
+      if (i["action"] == "failed") continue;
+      std::cout << fmt::format("{} {}\n", i["id"].get<std::string>(), i["action"].get<std::string>());
+    }
+    for (const auto& i : r["instances"])
+      if (i["action"] == "failed")
+        std::cerr << fmt::format("wasmlet: error: {} did not start: {}\n", i["id"].get<std::string>(), i["error"].get<std::string>());
+  }
+  if (failed) exit_status = 1;
 }
 
 void register_serve(CLI::App& app) {
@@ -149,7 +181,7 @@ void register_serve(CLI::App& app) {
 
 void register_up_create(CLI::App& app) {
   for (bool up : {true, false}) {
-    auto* sub = up ? app.add_subcommand("up", "Create and start every service and replica of a spec file")
+    auto* sub = up ? app.add_subcommand("up", "Create, recreate (changed spec) or start every service and replica of a spec file")
                    : app.add_subcommand("create", "Create instances from a spec file without starting them");
     auto c = std::make_shared<Common>();
     auto file = std::make_shared<std::string>();
@@ -169,7 +201,8 @@ void register_up_create(CLI::App& app) {
       if (*replica >= 0) body["replica"] = *replica;
       body["start"] = up;
       auto r = c->client().request("POST", up ? "/v1/deployments" : "/v1/instances", body);
-      print_created(r, c->json());
+      if (up) print_up(r, c->json());
+      else print_created(r, c->json());
     });
   }
 }
@@ -187,7 +220,7 @@ IdsVerb ids_verb(CLI::App& app, const char* name, const char* description) {
   return v;
 }
 
-void add_ids(const IdsVerb& v) { v.sub->add_option("ids", *v.ids, "instance ids (SERVICE-rep-N)")->required(); }
+void add_ids(const IdsVerb& v) { v.sub->add_option("ids", *v.ids, "instance ids (SERVICE-rep-N, or DEPLOYMENT.SERVICE-rep-N when two deployments have one)")->required(); }
 
 // A verb that sends one request per id and prints the id (or, with
 // --format json, the daemon's answer). `path_of` maps an id to the request.
@@ -218,11 +251,15 @@ void register_simple(CLI::App& app) {
       [timeout](CLI::App* sub) {
         sub->add_option("-t,--time", *timeout, "seconds (or a duration: 500ms) to wait before killing")->capture_default_str();
       },
-      [timeout](const std::string& id) {
-        std::string t = *timeout;
-        if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit)) t += "s";
-        parse_duration(t);
-        return instance_path(id, "/stop?timeout=" + url_encode(t));
+      [timeout](const std::string& id) { return instance_path(id, "/stop?timeout=" + url_encode(stop_timeout(*timeout))); });
+  auto restart_timeout = std::make_shared<std::string>("10");
+  per_id_verb(
+      app, "restart", "Restart instances: stop them (as stop), then start them", "POST",
+      [restart_timeout](CLI::App* sub) {
+        sub->add_option("-t,--time", *restart_timeout, "seconds (or a duration: 500ms) to wait before killing")->capture_default_str();
+      },
+      [restart_timeout](const std::string& id) {
+        return instance_path(id, "/restart?timeout=" + url_encode(stop_timeout(*restart_timeout)));
       });
   auto signal = std::make_shared<std::string>("SIGKILL");
   per_id_verb(
@@ -239,6 +276,44 @@ void register_simple(CLI::App& app) {
       [](const server::OfflineState& state, const std::string& id) { return state.remove(runtime::InstanceId::parse(id)); });
 }
 
+// The deployment named by `down`'s argument, or by the spec file's `deployment`.
+std::string deployment_of(const std::string& name, const std::string& file) {
+  if (!name.empty() && !file.empty()) throw UsageError("down takes a deployment name or -f SPEC, not both");
+  if (name.empty() && file.empty()) throw UsageError("down needs a deployment name or -f SPEC (see `wasmlet ps -a`)");
+  if (!file.empty()) {
+    std::string base;
+    return runtime::parse_deployment(read_spec(file, base), file).deployment;
+  }
+  return name;
+}
+
+void register_down(CLI::App& app) {
+  auto* sub = app.add_subcommand("down", "Stop and remove a deployment's instances (--volumes: and its named volumes)");
+  auto c = std::make_shared<Common>();
+  auto file = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  auto volumes = std::make_shared<bool>(false);
+  auto timeout = std::make_shared<std::string>("10");
+  add_common(sub, *c);
+  sub->add_option("-f,--file", *file, "the spec file whose deployment to remove");
+  sub->add_option("deployment", *name, "the deployment to remove");
+  sub->add_flag("-v,--volumes", *volumes, "also remove the named volumes its instances mounted (not those another instance mounts)");
+  sub->add_option("-t,--time", *timeout, "seconds (or a duration: 500ms) to wait for each instance to stop before killing it")
+      ->capture_default_str();
+  sub->callback([c, file, name, volumes, timeout] {
+    std::string deployment = deployment_of(*name, *file);
+    auto r = c->client().request("DELETE", "/v1/deployments/" + url_encode(deployment) + "?timeout=" + url_encode(stop_timeout(*timeout)) +
+                                               (*volumes ? "&volumes=true" : ""));
+    if (c->json()) {
+      std::cout << r.dump(2) << "\n";
+      return;
+    }
+    for (const auto& id : r["removed"]) std::cout << id.get<std::string>() << " removed\n";
+    for (const auto& v : r["volumes_removed"]) std::cout << "volume " << v.get<std::string>() << " removed\n";
+    for (const auto& v : r["volumes_kept"]) std::cerr << "wasmlet: warning: volume " << v.get<std::string>() << " (kept)\n";
+  });
+}
+
 void register_ps(CLI::App& app) {
   auto* sub = app.add_subcommand("ps", "List instances (running and created; -a: all)");
   auto c = std::make_shared<Common>();
@@ -253,20 +328,22 @@ void register_ps(CLI::App& app) {
       std::cout << r.dump(2) << "\n";
       return;
     }
-    std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", "ID", "IMAGE", "STATE", "HEALTH", "RESTARTS", "CREATED");
+    std::cout << fmt::format("{:<28} {:<16} {:<36} {:<24} {:<10} {:<9} {}\n", "ID", "DEPLOYMENT", "IMAGE", "STATE", "HEALTH",
+                             "RESTARTS", "CREATED");
     for (const auto& i : r) {
       std::string id = i["id"].get<std::string>(), image = i["image"].get<std::string>();
       if (image.size() > 36) image = "..." + image.substr(image.size() - 33);
       std::string state = i["state"]["text"].get<std::string>();
       if (i["state"]["status"] == "failed") {  // the reason without the "instance ID (image I): " it starts with
         std::string reason = i["state"]["reason"].get<std::string>();
-        auto colon = reason.rfind("instance " + id, 0) == 0 ? reason.find("): ") : std::string::npos;
+        auto colon = reason.rfind("instance " + i.value("qualified_id", id), 0) == 0 ? reason.find("): ") : std::string::npos;
         state = "failed: " + (colon == std::string::npos ? reason : reason.substr(colon + 3));
       }
       if (state.size() > 24) state = state.substr(0, 21) + "...";
       std::string health = i["state"]["status"] == "running" ? i["health"]["status"].get<std::string>() : "-";
-      std::cout << fmt::format("{:<28} {:<36} {:<24} {:<10} {:<9} {}\n", id, image, state, health, i["restart_count"].get<int>(),
-                               age(i["created_at"]));
+      std::string deployment = i.value("deployment", "");
+      std::cout << fmt::format("{:<28} {:<16} {:<36} {:<24} {:<10} {:<9} {}\n", id, deployment.empty() ? "-" : deployment, image, state,
+                               health, i["restart_count"].get<int>(), age(i["created_at"]));
     }
   });
 }
@@ -390,6 +467,7 @@ void register_runtime_commands(CLI::App& app) {
   register_serve(app);
   register_up_create(app);
   register_simple(app);
+  register_down(app);
   register_ps(app);
   register_logs(app);
   register_wait(app);

@@ -32,4 +32,14 @@ void check_capabilities(const ServiceSpec& spec, const EffectiveCapabilities& e,
                                    "set wasm.capabilities.sockets: true", instance, e.origin));
 }
 
+component::WasiHostOptions socket_options(const ServiceSpec& spec, const EffectiveCapabilities& e) {
+  WasmConfig w = spec.wasm.value_or(WasmConfig{});
+  component::WasiHostOptions o;
+  o.allow_sockets = e.caps.sockets;
+  o.allow_tcp = w.allow_tcp;
+  o.allow_udp = w.allow_udp;
+  o.allowed_hosts = w.allowed_hosts;
+  return o;
+}
+
 }  // namespace wasmlet::runtime

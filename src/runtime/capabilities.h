@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "wasmlet/component/wasi_host.h"
 #include "wasmlet/runtime/spec.h"
 
 namespace wasmlet::runtime {
@@ -20,5 +21,8 @@ EffectiveCapabilities effective_capabilities(const ServiceSpec& spec);
 // Refuses a spec that declares what its capabilities forbid (mounts without
 // filesystem, endpoints without sockets), naming the instance and the field.
 void check_capabilities(const ServiceSpec& spec, const EffectiveCapabilities& caps, const std::string& instance);
+// What a component may do with wasi:sockets: the sockets capability, then
+// wasm.allow_tcp, allow_udp and allowed_hosts (all refused when wasm is absent).
+component::WasiHostOptions socket_options(const ServiceSpec& spec, const EffectiveCapabilities& caps);
 
 }  // namespace wasmlet::runtime

@@ -167,6 +167,7 @@ void Instance::launch_locked() {
   cancel_restart_ = false;
   restart_pending_ = false;
   thread_running_ = true;
+  entered_ = false;
   log_->reopen();
   persist_locked();
   thread_ = StackThread(kInstanceStackBytes, [this] { thread_main(); });
@@ -277,6 +278,18 @@ InstanceState Instance::state() {
   return record_.state;
 }
 
+void Instance::mark_entered() {
+  std::lock_guard lock(mu_);
+  entered_ = true;
+  cv_.notify_all();
+}
+
+StartCheck Instance::wait_started() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return entered_ || !thread_running_ || restart_pending_ || removed_ || shut_down_; });
+  return StartCheck{entered_, record_.state};
+}
+
 bool Instance::finished_for_good() {
   std::lock_guard lock(mu_);
   return done_locked();
@@ -309,7 +322,7 @@ InstanceInfo Instance::info() {
   i.health = health_;
   if (spec_.health.type == HealthSpec::Type::None) i.health.status = "none";
   i.mounts = mounts_.descriptions;
-  i.warnings = spec_.warnings;
+  i.warnings = spec_.warnings.value;
   if (spec_error_) i.warnings.push_back("cannot run: " + *spec_error_);
   return i;
 }
@@ -354,7 +367,7 @@ Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sa
     return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   };
   if (program.component) {
-    component::WasiHost host(std::move(sb.config), component::WasiHostOptions{caps_.caps.sockets});
+    component::WasiHost host(std::move(sb.config), socket_options(spec_, caps_));
     Outcome outcome;
     if (on_entry) on_entry();
     try {
@@ -458,7 +471,10 @@ Instance::RunResult Instance::run_once() {
   }
   RunResult result;
   try {
-    result = run_guest(store, program, sb, what, [this] { set_starting(false); });
+    result = run_guest(store, program, sb, what, [this] {
+      set_starting(false);
+      mark_entered();
+    });
   } catch (const std::exception& e) {
     result = fail(fmt::format("{}: {}", what, e.what()));
   }

@@ -73,6 +73,7 @@ class Instance {
   const InstanceId& id() const { return record_.id; }
   std::string name() const { return record_.id.str(); }
   std::filesystem::path image_path() const { return record_.image_path; }
+  const ServiceSpec& spec() const { return spec_; }  // fixed at creation
 
   void start();
   void stop(std::chrono::nanoseconds timeout);
@@ -85,6 +86,9 @@ class Instance {
   void join_thread();
 
   InstanceState state();
+  // Blocks until the current run has entered the guest's code or ended (or
+  // is waiting to restart) before that.
+  StartCheck wait_started();
   InstanceInfo info();
   InstanceStats stats();
   WaitOutcome wait();
@@ -124,6 +128,7 @@ class Instance {
   bool done_locked() const;
   void start_health_locked();
   void check_wait_locked();
+  void mark_entered();
   void interrupt_all_locked();
   std::optional<uint64_t> memory_limit() const;
 
@@ -143,6 +148,7 @@ class Instance {
   std::set<Store*> exec_stores_;     // exec'd commands
   std::optional<std::string> requested_signal_;
   bool restart_pending_ = false;
+  bool entered_ = false;  // the current run has called the guest's entry point
   bool cancel_restart_ = false;
   bool removed_ = false;
   bool shut_down_ = false;

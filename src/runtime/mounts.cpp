@@ -6,6 +6,10 @@ namespace wasmlet::runtime {
 
 namespace {
 
+std::filesystem::path named_volume_dir(const std::filesystem::path& data_dir, const std::string& name) {
+  return data_dir / "volumes" / name;
+}
+
 std::filesystem::path tmpfs_root(const std::filesystem::path& data_dir, const std::string& instance) {
   return data_dir / "tmpfs" / instance;
 }
@@ -24,8 +28,8 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
   int tmpfs_index = 0;
   for (const auto& m : spec.storage) {
     auto where = fmt::format("instance {}: storage '{}' mount at {}{}", instance, to_string(m.type), m.target,
-                             m.line > 0 ? fmt::format(" (spec line {})", m.line) : "");
-    check_target(plan.preopens, m.target, instance, m.line);
+                             m.line.value > 0 ? fmt::format(" (spec line {})", m.line.value) : "");
+    check_target(plan.preopens, m.target, instance, m.line.value);
     switch (m.type) {
       case StorageSpec::Type::Bind: {
         std::filesystem::path src(m.source);
@@ -40,7 +44,7 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
         break;
       }
       case StorageSpec::Type::Named: {
-        auto dir = data_dir / "volumes" / m.name;
+        auto dir = named_volume_dir(data_dir, m.name);
         plan.preopens.push_back(Preopen{dir, m.target, m.readonly});
         plan.descriptions.push_back(fmt::format("volume {} ({}) -> {}{}", m.name, dir.string(), m.target, m.readonly ? " (ro)" : ""));
         break;
@@ -93,6 +97,16 @@ void prepare_mounts(const MountPlan& plan, const std::string& instance) {
 void release_mounts(const std::string& instance, const std::filesystem::path& data_dir) {
   std::error_code ec;
   std::filesystem::remove_all(tmpfs_root(data_dir, instance), ec);
+}
+
+void remove_named_volume(const std::string& name, const std::filesystem::path& data_dir) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("invalid volume name '{}'", name));
+  std::error_code ec;
+  std::filesystem::remove_all(named_volume_dir(data_dir, name), ec);
+  if (ec)
+    throw RuntimeError(RuntimeError::Kind::Internal,
+                       fmt::format("cannot remove volume '{}' ({}): {}", name, named_volume_dir(data_dir, name).string(), ec.message()));
 }
 
 }  // namespace wasmlet::runtime

@@ -28,5 +28,7 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
 void prepare_mounts(const MountPlan& plan, const std::string& instance);
 // Deletes the instance's tmpfs directories.
 void release_mounts(const std::string& instance, const std::filesystem::path& data_dir);
+// Deletes the named volume NAME and everything in it.
+void remove_named_volume(const std::string& name, const std::filesystem::path& data_dir);
 
 }  // namespace wasmlet::runtime

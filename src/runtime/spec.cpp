@@ -1,13 +1,17 @@
-// Deployment spec parsing (yaml-cpp). Every error names the file, the line
-// and the dotted path of the field: "spec.yaml:7: services.web.wasm.max_fuel:
-// expected a non-negative integer, got 'lots'".
+// Deployment spec parsing and emitting (yaml-cpp). Each struct has one field
+// table: its keys are the known fields, each entry reads, checks and writes
+// one field, so a field cannot be parsed and then forgotten by to_yaml.
+// Every error names the file, the line and the dotted path of the field:
+// "spec.yaml:7: services.web.wasm.max_fuel: expected a non-negative integer, got 'lots'".
 #include "wasmlet/runtime/spec.h"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -22,6 +26,7 @@ namespace {
 
 struct Ctx {
   const std::string& source;
+  std::vector<std::string>* warnings = nullptr;  // where ignored zlayer fields are reported
 };
 
 [[noreturn]] void fail(const Ctx& ctx, const YAML::Node& node, const std::string& path, const std::string& message) {
@@ -47,26 +52,28 @@ std::string join(const std::set<std::string>& keys) {
   return out;
 }
 
+std::string child_path(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
 // Checks that `node` is a mapping whose keys are all in `known` (or in
-// `ignored`, zlayer fields wasmlet accepts but does not use).
+// `ignored`, zlayer fields wasmlet accepts but does not use: a warning).
 void check_map(const Ctx& ctx, const YAML::Node& node, const std::string& path, const std::set<std::string>& known,
-               const std::set<std::string>& ignored = {}, std::vector<std::string>* warnings = nullptr) {
+               const std::set<std::string>& ignored = {}) {
   if (!node.IsMap()) fail(ctx, node, path, fmt::format("expected a mapping, got {}", kind_name(node)));
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) fail(ctx, kv.first, path, "keys must be plain names");
     const std::string& key = kv.first.Scalar();
     if (known.count(key)) continue;
     if (ignored.count(key)) {
-      if (warnings) warnings->push_back(fmt::format("{}:{}: {}.{} is accepted for zlayer compatibility and ignored by wasmlet",
-                                                    ctx.source, kv.first.Mark().line + 1, path, key));
+      if (ctx.warnings)
+        ctx.warnings->push_back(fmt::format("{}:{}: {} is accepted for zlayer compatibility and ignored by wasmlet",
+                                            ctx.source, kv.first.Mark().line + 1, child_path(path, key)));
       continue;
     }
-    fail(ctx, kv.first, path.empty() ? key : path + "." + key,
-         fmt::format("unknown field '{}' (known fields: {})", key, join(known)));
+    fail(ctx, kv.first, child_path(path, key), fmt::format("unknown field '{}' (known fields: {})", key, join(known)));
   }
 }
 
-std::string child_path(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+// ---- scalar values: read (with the error naming the field) and write ----
 
 std::string get_string(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
   if (!node.IsScalar()) fail(ctx, node, path, fmt::format("expected a string, got {}", kind_name(node)));
@@ -113,164 +120,456 @@ std::vector<std::string> get_string_list(const Ctx& ctx, const YAML::Node& node,
   return out;
 }
 
-ImageSpec parse_image(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
-  ImageSpec image;
-  if (node.IsScalar()) {  // shorthand: image: ghcr.io/org/app:1
-    image.name = node.Scalar();
-  } else {
-    check_map(ctx, node, path, {"name", "pull_policy"});
-    if (!node["name"]) fail(ctx, node, path, "missing required field 'name'");
-    image.name = get_string(ctx, node["name"], child_path(path, "name"));
-    if (auto p = node["pull_policy"]) {
-      try {
-        image.pull_policy = pull_policy_from_string(get_string(ctx, p, child_path(path, "pull_policy")));
-      } catch (const RuntimeError&) {
-        fail(ctx, p, child_path(path, "pull_policy"),
-             fmt::format("expected always, if_not_present or never, got {}", kind_name(p)));
-      }
-    }
+std::string duration_text(std::chrono::nanoseconds d) {
+  auto ns = d.count();
+  if (ns % 1000000000 == 0) return fmt::format("{}s", ns / 1000000000);
+  if (ns % 1000000 == 0) return fmt::format("{}ms", ns / 1000000);
+  if (ns % 1000 == 0) return fmt::format("{}us", ns / 1000);
+  return fmt::format("{}ns", ns);
+}
+
+void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, std::string& v) { v = get_string(ctx, n, path); }
+void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, bool& v) { v = get_bool(ctx, n, path); }
+void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, std::chrono::nanoseconds& v) {
+  v = get_duration(ctx, n, path);
+}
+void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, std::vector<std::string>& v) {
+  v = get_string_list(ctx, n, path);
+}
+template <class T>
+  requires std::is_integral_v<T>
+void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, T& v) {
+  v = static_cast<T>(get_u64(ctx, n, path, std::numeric_limits<T>::max()));
+}
+template <class T>
+void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, std::optional<T>& v) {
+  read_value(ctx, n, path, v.emplace());
+}
+
+void write_value(YAML::Emitter& e, const std::string& v) { e << YAML::DoubleQuoted << v; }
+void write_value(YAML::Emitter& e, bool v) { e << v; }
+void write_value(YAML::Emitter& e, std::chrono::nanoseconds v) { e << duration_text(v); }
+void write_value(YAML::Emitter& e, const std::vector<std::string>& v) {
+  e << YAML::Flow << YAML::BeginSeq;
+  for (const auto& a : v) e << YAML::DoubleQuoted << a;
+  e << YAML::EndSeq;
+}
+template <class T>
+  requires std::is_integral_v<T>
+void write_value(YAML::Emitter& e, T v) {
+  e << static_cast<uint64_t>(v);
+}
+template <class T>
+void write_value(YAML::Emitter& e, const std::optional<T>& v) {
+  write_value(e, *v);
+}
+
+template <class T>
+bool has_value(const T&) { return true; }
+template <class T>
+bool has_value(const std::optional<T>& v) { return v.has_value(); }
+
+// ---- field tables ----
+
+template <class S>
+using Check = std::function<void(const Ctx&, const YAML::Node&, const std::string& path, const S&)>;
+
+template <class S>
+struct Field {
+  std::string key;
+  std::function<void(const Ctx&, const YAML::Node&, const std::string& path, S&)> read;
+  std::function<void(YAML::Emitter&, const S&)> write;   // the value; its key is written by write_fields
+  std::function<bool(const S&)> present = [](const S&) { return true; };  // false: nothing is written
+  const char* required = nullptr;  // when set: the key must be there; the text is added to the message
+};
+
+// A struct's fields, the zlayer keys it accepts and ignores, and the checks
+// that concern several fields at once.
+template <class S>
+struct Schema {
+  std::vector<Field<S>> fields;
+  std::set<std::string> ignored = {};
+  Check<S> check = nullptr;
+
+  std::set<std::string> keys() const {
+    std::set<std::string> out;
+    for (const auto& f : fields) out.insert(f.key);
+    return out;
   }
-  if (image.name.empty()) fail(ctx, node, child_path(path, "name"), "the image name must not be empty");
-  return image;
+};
+
+// A field that is a plain member; `check` validates the value read.
+template <class S, class M>
+Field<S> member(const char* key, M S::*m, std::function<void(const Ctx&, const YAML::Node&, const std::string&, const M&)> check = {}) {
+  return Field<S>{
+      key,
+      [m, check](const Ctx& ctx, const YAML::Node& n, const std::string& path, S& s) {
+        read_value(ctx, n, path, s.*m);
+        if (check) check(ctx, n, path, s.*m);
+      },
+      [m](YAML::Emitter& e, const S& s) { write_value(e, s.*m); },
+      [m](const S& s) { return has_value(s.*m); }};
 }
 
-CommandSpec parse_command(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
-  CommandSpec cmd;
-  check_map(ctx, node, path, {"entrypoint", "args", "workdir"});
-  if (auto n = node["entrypoint"]) cmd.entrypoint = get_string_list(ctx, n, child_path(path, "entrypoint"));
-  if (auto n = node["args"]) cmd.args = get_string_list(ctx, n, child_path(path, "args"));
-  if (auto n = node["workdir"]) cmd.workdir = get_string(ctx, n, child_path(path, "workdir"));
-  return cmd;
+template <class S>
+Field<S> required(Field<S> f, const char* hint = "") {
+  f.required = hint;
+  return f;
 }
 
-std::string required_string(const Ctx& ctx, const YAML::Node& node, const std::string& path, const char* key) {
-  if (!node[key]) fail(ctx, node, path, fmt::format("missing required field '{}'", key));
-  return get_string(ctx, node[key], child_path(path, key));
+// Reads the fields of `schema` present in `node` into `s` (only `keys`, when given).
+template <class S>
+void read_fields(const Ctx& ctx, const YAML::Node& node, const std::string& path, const Schema<S>& schema, S& s,
+                 const std::set<std::string>* keys = nullptr) {
+  auto known = keys ? *keys : schema.keys();
+  check_map(ctx, node, path, known, schema.ignored);
+  for (const auto& f : schema.fields)
+    if (f.required && known.count(f.key) && !node[f.key])
+      fail(ctx, node, path, fmt::format("missing required field '{}'{}", f.key, f.required));
+  for (const auto& f : schema.fields)
+    if (known.count(f.key))
+      if (auto n = node[f.key]) f.read(ctx, n, child_path(path, f.key), s);
+  if (schema.check) schema.check(ctx, node, path, s);
 }
 
-StorageSpec parse_storage(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+template <class S>
+void write_fields(YAML::Emitter& e, const Schema<S>& schema, const S& s, const std::set<std::string>* keys = nullptr) {
+  e << YAML::BeginMap;
+  for (const auto& f : schema.fields) {
+    if ((keys && !keys->count(f.key)) || !f.present(s)) continue;
+    e << YAML::Key << f.key << YAML::Value;
+    f.write(e, s);
+  }
+  e << YAML::EndMap;
+}
+
+// A member that is itself a struct with a schema (or an optional one).
+template <class S, class M>
+Field<S> nested(const char* key, M S::*m, const Schema<M>& schema) {
+  return Field<S>{key,
+                  [m, &schema](const Ctx& ctx, const YAML::Node& n, const std::string& path, S& s) {
+                    read_fields(ctx, n, path, schema, s.*m);
+                  },
+                  [m, &schema](YAML::Emitter& e, const S& s) { write_fields(e, schema, s.*m); }};
+}
+template <class S, class M>
+Field<S> nested(const char* key, std::optional<M> S::*m, const Schema<M>& schema) {
+  return Field<S>{key,
+                  [m, &schema](const Ctx& ctx, const YAML::Node& n, const std::string& path, S& s) {
+                    read_fields(ctx, n, path, schema, (s.*m).emplace());
+                  },
+                  [m, &schema](YAML::Emitter& e, const S& s) { write_fields(e, schema, *(s.*m)); },
+                  [m](const S& s) { return (s.*m).has_value(); }};
+}
+
+// A list of structs; `read_item` and `write_item` handle one element.
+template <class S, class M>
+Field<S> list_of(const char* key, std::vector<M> S::*m,
+                 std::function<M(const Ctx&, const YAML::Node&, const std::string&)> read_item,
+                 std::function<void(YAML::Emitter&, const M&)> write_item) {
+  return Field<S>{key,
+                  [m, read_item](const Ctx& ctx, const YAML::Node& n, const std::string& path, S& s) {
+                    if (!n.IsSequence()) fail(ctx, n, path, fmt::format("expected a list, got {}", kind_name(n)));
+                    size_t i = 0;
+                    for (const auto& item : n) (s.*m).push_back(read_item(ctx, item, fmt::format("{}[{}]", path, i++)));
+                  },
+                  [m, write_item](YAML::Emitter& e, const S& s) {
+                    e << YAML::BeginSeq;
+                    for (const auto& item : s.*m) write_item(e, item);
+                    e << YAML::EndSeq;
+                  },
+                  [m](const S& s) { return !(s.*m).empty(); }};
+}
+template <class S, class M>
+Field<S> list_of(const char* key, std::vector<M> S::*m, const Schema<M>& schema) {
+  return list_of<S, M>(
+      key, m,
+      [&schema](const Ctx& ctx, const YAML::Node& n, const std::string& path) {
+        M item;
+        read_fields(ctx, n, path, schema, item);
+        return item;
+      },
+      [&schema](YAML::Emitter& e, const M& item) { write_fields(e, schema, item); });
+}
+
+// An enum member spelled by `names` (value, name) pairs; `expected` lists them for the message.
+template <class S, class E>
+Field<S> enumeration(const char* key, E S::*m, std::vector<std::pair<E, std::string>> names, std::string what) {
+  return Field<S>{key,
+                  [m, names, what](const Ctx& ctx, const YAML::Node& n, const std::string& path, S& s) {
+                    std::string text = get_string(ctx, n, path);
+                    for (const auto& [value, name] : names)
+                      if (text == name) {
+                        s.*m = value;
+                        return;
+                      }
+                    fail(ctx, n, path, fmt::format("unknown {} '{}' (expected {})", what, text, [&] {
+                           std::string out;
+                           for (size_t i = 0; i < names.size(); ++i)
+                             out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i].second;
+                           return out;
+                         }()));
+                  },
+                  [m, names](YAML::Emitter& e, const S& s) {
+                    for (const auto& [value, name] : names)
+                      if (s.*m == value) e << name;
+                  }};
+}
+
+// ---- the schemas ----
+
+void check_size(const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::optional<std::string>& v) {
+  try {
+    if (parse_byte_size(*v) == 0) throw UsageError("zero");
+  } catch (const Error&) {
+    fail(ctx, n, path, fmt::format("expected a size like 64Mi or 1Gi, got '{}'", *v));
+  }
+}
+
+void check_absolute(const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::string& v) {
+  if (v.empty() || v[0] != '/') fail(ctx, n, path, fmt::format("the target must be an absolute guest path, got '{}'", v));
+}
+
+const Schema<ImageSpec> kImage{{
+    required(member("name", &ImageSpec::name,
+                    {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::string& v) {
+                      if (v.empty()) fail(ctx, n, path, "the image name must not be empty");
+                    }})),
+    Field<ImageSpec>{"pull_policy",
+                     [](const Ctx& ctx, const YAML::Node& n, const std::string& path, ImageSpec& s) {
+                       try {
+                         s.pull_policy = pull_policy_from_string(get_string(ctx, n, path));
+                       } catch (const RuntimeError&) {
+                         fail(ctx, n, path, fmt::format("expected always, if_not_present or never, got {}", kind_name(n)));
+                       }
+                     },
+                     [](YAML::Emitter& e, const ImageSpec& s) { e << to_string(s.pull_policy); }},
+}};
+
+const Schema<CommandSpec> kCommand{{
+    member("entrypoint", &CommandSpec::entrypoint),
+    member("args", &CommandSpec::args),
+    member("workdir", &CommandSpec::workdir),
+}};
+
+// Storage keys depend on the type; the schema holds them all and
+// kStorageKeys says which each type takes.
+const std::map<StorageSpec::Type, std::set<std::string>> kStorageKeys = {
+    {StorageSpec::Type::Bind, {"type", "source", "target", "readonly"}},
+    {StorageSpec::Type::Named, {"type", "name", "target", "readonly", "size"}},
+    {StorageSpec::Type::Anonymous, {"type", "target"}},
+    {StorageSpec::Type::Tmpfs, {"type", "target", "size"}},
+    {StorageSpec::Type::S3, {"type", "bucket", "target", "readonly"}},
+};
+
+const Schema<StorageSpec> kStorage{
+    {
+        enumeration<StorageSpec>("type", &StorageSpec::type,
+                                 {{StorageSpec::Type::Bind, "bind"},
+                                  {StorageSpec::Type::Named, "named"},
+                                  {StorageSpec::Type::Anonymous, "anonymous"},
+                                  {StorageSpec::Type::Tmpfs, "tmpfs"},
+                                  {StorageSpec::Type::S3, "s3"}},
+                                 "storage type"),
+        required(member("source", &StorageSpec::source)),
+        required(member("name", &StorageSpec::name,
+                        {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::string& v) {
+                          if (v.empty() || v.find('/') != std::string::npos || v == "." || v == "..")
+                            fail(ctx, n, path, fmt::format("invalid volume name '{}': use letters, digits, - _ .", v));
+                        }})),
+        required(member("bucket", &StorageSpec::bucket)),
+        required(member("target", &StorageSpec::target, {check_absolute})),
+        member("readonly", &StorageSpec::readonly),
+        Field<StorageSpec>{"size",
+                           [](const Ctx& ctx, const YAML::Node& n, const std::string& path, StorageSpec& s) {
+                             s.size = get_string(ctx, n, path);
+                             try {
+                               parse_byte_size(*s.size);
+                             } catch (const Error&) {
+                               fail(ctx, n, path, fmt::format("expected a size like 64Mi, got '{}'", *s.size));
+                             }
+                           },
+                           [](YAML::Emitter& e, const StorageSpec& s) { e << *s.size; },
+                           [](const StorageSpec& s) { return s.size.has_value(); }},
+    },
+    // tier (named, anonymous), mode (tmpfs) and the s3 details mean nothing to a WASI guest.
+    {"tier", "mode", "prefix", "endpoint", "credentials"}};
+
+StorageSpec read_storage(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
   StorageSpec s;
-  s.line = node.Mark().line + 1;
+  s.line.value = node.Mark().line + 1;
   if (!node.IsMap()) fail(ctx, node, path, fmt::format("expected a mapping, got {}", kind_name(node)));
   if (!node["type"]) fail(ctx, node, path, "missing required field 'type' (bind, named, anonymous, tmpfs or s3)");
-  std::string type = get_string(ctx, node["type"], child_path(path, "type"));
-  if (type == "bind") {
-    s.type = StorageSpec::Type::Bind;
-    check_map(ctx, node, path, {"type", "source", "target", "readonly"});
-    s.source = required_string(ctx, node, path, "source");
-  } else if (type == "named") {
-    s.type = StorageSpec::Type::Named;
-    check_map(ctx, node, path, {"type", "name", "target", "readonly", "tier", "size"});
-    s.name = required_string(ctx, node, path, "name");
-    if (s.name.empty() || s.name.find('/') != std::string::npos || s.name == "." || s.name == "..")
-      fail(ctx, node["name"], child_path(path, "name"), fmt::format("invalid volume name '{}': use letters, digits, - _ .", s.name));
-    if (auto n = node["size"]) s.size = get_string(ctx, n, child_path(path, "size"));
-  } else if (type == "anonymous") {
-    s.type = StorageSpec::Type::Anonymous;
-    check_map(ctx, node, path, {"type", "target", "tier"});
-  } else if (type == "tmpfs") {
-    s.type = StorageSpec::Type::Tmpfs;
-    check_map(ctx, node, path, {"type", "target", "size", "mode"});
-    if (auto n = node["size"]) s.size = get_string(ctx, n, child_path(path, "size"));
-  } else if (type == "s3") {
-    s.type = StorageSpec::Type::S3;
-    check_map(ctx, node, path, {"type", "bucket", "prefix", "target", "readonly", "endpoint", "credentials"});
-    s.bucket = required_string(ctx, node, path, "bucket");
-  } else {
-    fail(ctx, node["type"], child_path(path, "type"),
-         fmt::format("unknown storage type '{}' (expected bind, named, anonymous, tmpfs or s3)", type));
-  }
-  s.target = required_string(ctx, node, path, "target");
-  if (s.target.empty() || s.target[0] != '/')
-    fail(ctx, node["target"], child_path(path, "target"), fmt::format("the target must be an absolute guest path, got '{}'", s.target));
-  if (auto n = node["readonly"]) s.readonly = get_bool(ctx, n, child_path(path, "readonly"));
-  if (s.size) {
-    try {
-      parse_byte_size(*s.size);
-    } catch (const Error&) {
-      fail(ctx, node["size"], child_path(path, "size"), fmt::format("expected a size like 64Mi, got '{}'", *s.size));
-    }
-  }
+  kStorage.fields.front().read(ctx, node["type"], child_path(path, "type"), s);
+  read_fields(ctx, node, path, kStorage, s, &kStorageKeys.at(s.type));
   return s;
 }
 
-WasmCapabilities parse_capabilities(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
-  WasmCapabilities c;
-  check_map(ctx, node, path,
-            {"config", "keyvalue", "logging", "secrets", "metrics", "http_client", "cli", "filesystem", "sockets"});
-  auto flag = [&](const char* key, bool& field) {
-    if (auto n = node[key]) field = get_bool(ctx, n, child_path(path, key));
-  };
-  flag("config", c.config);
-  flag("keyvalue", c.keyvalue);
-  flag("logging", c.logging);
-  flag("secrets", c.secrets);
-  flag("metrics", c.metrics);
-  flag("http_client", c.http_client);
-  flag("cli", c.cli);
-  flag("filesystem", c.filesystem);
-  flag("sockets", c.sockets);
-  return c;
-}
+void write_storage(YAML::Emitter& e, const StorageSpec& s) { write_fields(e, kStorage, s, &kStorageKeys.at(s.type)); }
 
-WasmConfig parse_wasm(const Ctx& ctx, const YAML::Node& node, const std::string& path, std::vector<std::string>& warnings) {
-  WasmConfig w;
-  check_map(ctx, node, path,
-            {"max_memory", "max_fuel", "epoch_interval", "request_timeout", "capabilities", "preopens", "min_instances",
-             "max_instances", "idle_timeout", "allow_http_outgoing", "allowed_hosts", "allow_tcp", "allow_udp",
-             "kv_enabled", "kv_namespace", "kv_max_value_size", "secrets", "precompile"});
-  if (auto n = node["max_memory"]) {
-    w.max_memory = get_string(ctx, n, child_path(path, "max_memory"));
-    try {
-      if (parse_byte_size(*w.max_memory) == 0) throw UsageError("zero");
-    } catch (const Error&) {
-      fail(ctx, n, child_path(path, "max_memory"), fmt::format("expected a size like 64Mi or 1Gi, got '{}'", *w.max_memory));
-    }
+const Schema<WasmCapabilities> kCapabilities{{
+    member("config", &WasmCapabilities::config),
+    member("keyvalue", &WasmCapabilities::keyvalue),
+    member("logging", &WasmCapabilities::logging),
+    member("secrets", &WasmCapabilities::secrets),
+    member("metrics", &WasmCapabilities::metrics),
+    member("http_client", &WasmCapabilities::http_client),
+    member("cli", &WasmCapabilities::cli),
+    member("filesystem", &WasmCapabilities::filesystem),
+    member("sockets", &WasmCapabilities::sockets),
+}};
+
+const Schema<WasmPreopen> kPreopen{{
+    required(member("source", &WasmPreopen::source)),
+    required(member("target", &WasmPreopen::target)),
+    member("readonly", &WasmPreopen::readonly),
+}};
+
+void check_host_name(const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::vector<std::string>& hosts) {
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const std::string& h = hosts[i];
+    in6_addr v6{};
+    bool bad = h.empty() || h.find_first_of("/ \t@") != std::string::npos ||
+               (h.find(':') != std::string::npos && inet_pton(AF_INET6, h.c_str(), &v6) != 1);
+    if (bad)
+      fail(ctx, n[i], fmt::format("{}[{}]", path, i),
+           fmt::format("expected a host name or an IP address (no scheme, port or path), got '{}'", h));
   }
-  if (auto n = node["max_fuel"]) w.max_fuel = get_u64(ctx, n, child_path(path, "max_fuel"));
-  if (auto n = node["epoch_interval"]) w.epoch_interval = get_duration(ctx, n, child_path(path, "epoch_interval"));
-  if (auto n = node["request_timeout"]) w.request_timeout = get_duration(ctx, n, child_path(path, "request_timeout"));
-  if (auto n = node["idle_timeout"]) get_duration(ctx, n, child_path(path, "idle_timeout"));
-  if (auto n = node["capabilities"]) w.capabilities = parse_capabilities(ctx, n, child_path(path, "capabilities"));
-  if (auto n = node["preopens"]) {
-    if (!n.IsSequence()) fail(ctx, n, child_path(path, "preopens"), fmt::format("expected a list, got {}", kind_name(n)));
-    size_t i = 0;
-    for (const auto& p : n) {
-      std::string ppath = fmt::format("{}.preopens[{}]", path, i++);
-      check_map(ctx, p, ppath, {"source", "target", "readonly"});
-      WasmPreopen pre;
-      pre.source = required_string(ctx, p, ppath, "source");
-      pre.target = required_string(ctx, p, ppath, "target");
-      if (auto r = p["readonly"]) pre.readonly = get_bool(ctx, r, child_path(ppath, "readonly"));
-      w.preopens.push_back(pre);
-    }
+}
+
+const Schema<WasmConfig> kWasm{
+    {
+        member("max_memory", &WasmConfig::max_memory, {check_size}),
+        member("max_fuel", &WasmConfig::max_fuel),
+        member("epoch_interval", &WasmConfig::epoch_interval),
+        member("request_timeout", &WasmConfig::request_timeout),
+        nested("capabilities", &WasmConfig::capabilities, kCapabilities),
+        list_of("preopens", &WasmConfig::preopens, kPreopen),
+        member("min_instances", &WasmConfig::min_instances),
+        member("max_instances", &WasmConfig::max_instances),
+        member("allow_tcp", &WasmConfig::allow_tcp),
+        member("allow_udp", &WasmConfig::allow_udp),
+        member("allowed_hosts", &WasmConfig::allowed_hosts, {check_host_name}),
+        member("allow_http_outgoing", &WasmConfig::allow_http_outgoing),
+        member("precompile", &WasmConfig::precompile),
+        member("secrets", &WasmConfig::secrets),
+    },
+    // zlayer's instance pool timeout and key-value store: wasmlet has neither.
+    {"idle_timeout", "kv_enabled", "kv_namespace", "kv_max_value_size"},
+    [](const Ctx& ctx, const YAML::Node& node, const std::string& path, const WasmConfig& w) {
+      if (w.min_instances > w.max_instances)
+        fail(ctx, node["min_instances"], child_path(path, "min_instances"),
+             fmt::format("min_instances {} is more than max_instances {}", w.min_instances, w.max_instances));
+      if (!w.secrets.empty())
+        fail(ctx, node["secrets"], child_path(path, "secrets"),
+             "secrets are not supported yet: wasmlet has no secret store to give them from (remove the list)");
+      if (!w.allow_http_outgoing && w.allow_tcp)
+        fail(ctx, node["allow_http_outgoing"], child_path(path, "allow_http_outgoing"),
+             "false cannot be enforced together with allow_tcp: true: wasmlet gives guests no HTTP client of its own, "
+             "so outgoing HTTP is a TCP connection (set allow_tcp: false, or use allowed_hosts to limit where it goes)");
+    }};
+
+const Schema<EndpointSpec> kEndpoint{
+    {
+        member("name", &EndpointSpec::name),
+        member("protocol", &EndpointSpec::protocol,
+               {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::string& v) {
+                 if (v != "tcp" && v != "http" && v != "https")
+                   fail(ctx, n, path, fmt::format("unsupported protocol '{}' (expected tcp or http)", v));
+               }}),
+        required(member("port", &EndpointSpec::port)),
+    },
+    {"target_port", "path", "expose", "stream", "tunnel", "host"}};
+
+// health.check is {type: tcp, port} or {type: http, url, expect_status}.
+void read_health_check(const Ctx& ctx, const YAML::Node& c, const std::string& cpath, HealthSpec& h) {
+  if (!c.IsMap()) fail(ctx, c, cpath, fmt::format("expected a mapping, got {}", kind_name(c)));
+  if (!c["type"]) fail(ctx, c, cpath, "missing required field 'type' (tcp or http)");
+  std::string type = get_string(ctx, c["type"], child_path(cpath, "type"));
+  if (type == "tcp") {
+    check_map(ctx, c, cpath, {"type", "port"});
+    h.type = HealthSpec::Type::Tcp;
+    if (auto n = c["port"]) h.port = static_cast<uint16_t>(get_u64(ctx, n, child_path(cpath, "port"), 65535));
+  } else if (type == "http") {
+    check_map(ctx, c, cpath, {"type", "url", "expect_status"});
+    h.type = HealthSpec::Type::Http;
+    if (!c["url"]) fail(ctx, c, cpath, "missing required field 'url'");
+    h.url = get_string(ctx, c["url"], child_path(cpath, "url"));
+    if (!h.url.starts_with("http://"))
+      fail(ctx, c["url"], child_path(cpath, "url"), fmt::format("only http:// URLs can be checked, got '{}'", h.url));
+    if (auto n = c["expect_status"]) h.expect_status = static_cast<uint16_t>(get_u64(ctx, n, child_path(cpath, "expect_status"), 999));
+  } else if (type == "command") {
+    fail(ctx, c["type"], child_path(cpath, "type"), "command health checks are not supported for WebAssembly workloads (use tcp or http)");
+  } else {
+    fail(ctx, c["type"], child_path(cpath, "type"), fmt::format("unknown health check type '{}' (expected tcp or http)", type));
   }
-  if (auto n = node["min_instances"]) w.min_instances = static_cast<uint32_t>(get_u64(ctx, n, child_path(path, "min_instances"), UINT32_MAX));
-  if (auto n = node["max_instances"]) w.max_instances = static_cast<uint32_t>(get_u64(ctx, n, child_path(path, "max_instances"), UINT32_MAX));
-  if (auto n = node["allow_http_outgoing"]) w.allow_http_outgoing = get_bool(ctx, n, child_path(path, "allow_http_outgoing"));
-  if (auto n = node["allow_tcp"]) w.allow_tcp = get_bool(ctx, n, child_path(path, "allow_tcp"));
-  if (auto n = node["allow_udp"]) w.allow_udp = get_bool(ctx, n, child_path(path, "allow_udp"));
-  if (auto n = node["precompile"]) w.precompile = get_bool(ctx, n, child_path(path, "precompile"));
-  if (auto n = node["kv_enabled"]) get_bool(ctx, n, child_path(path, "kv_enabled"));
-  if (auto n = node["kv_namespace"]) get_string(ctx, n, child_path(path, "kv_namespace"));
-  if (auto n = node["kv_max_value_size"]) get_u64(ctx, n, child_path(path, "kv_max_value_size"));
-  if (auto n = node["allowed_hosts"]) w.allowed_hosts = get_string_list(ctx, n, child_path(path, "allowed_hosts"));
-  if (auto n = node["secrets"]) w.secrets = get_string_list(ctx, n, child_path(path, "secrets"));
-  return w;
 }
 
-ServiceType parse_service_type(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
-  std::string s = get_string(ctx, node, path);
-  for (auto t : {ServiceType::Standard, ServiceType::WasmHttp, ServiceType::WasmPlugin, ServiceType::WasmTransformer,
-                 ServiceType::WasmAuthenticator, ServiceType::WasmRateLimiter, ServiceType::WasmMiddleware,
-                 ServiceType::WasmRouter, ServiceType::Job})
-    if (s == to_string(t)) return t;
-  fail(ctx, node, path,
-       fmt::format("unknown service type '{}' (expected standard, wasm_http, wasm_plugin, wasm_transformer, "
-                   "wasm_authenticator, wasm_rate_limiter, wasm_middleware, wasm_router or job)", s));
+void write_health_check(YAML::Emitter& e, const HealthSpec& h) {
+  e << YAML::BeginMap;
+  if (h.type == HealthSpec::Type::Tcp)
+    e << YAML::Key << "type" << YAML::Value << "tcp" << YAML::Key << "port" << YAML::Value << h.port;
+  else
+    e << YAML::Key << "type" << YAML::Value << "http" << YAML::Key << "url" << YAML::Value << YAML::DoubleQuoted << h.url
+      << YAML::Key << "expect_status" << YAML::Value << h.expect_status;
+  e << YAML::EndMap;
 }
 
-uint32_t parse_scale(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+const Schema<HealthSpec> kHealth{{
+    member("start_grace", &HealthSpec::start_grace),
+    member("interval", &HealthSpec::interval),
+    member("timeout", &HealthSpec::timeout),
+    member("retries", &HealthSpec::retries,
+           {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const uint32_t& v) {
+             if (v > 1000) fail(ctx, n, path, fmt::format("{} is too large (at most 1000)", v));
+           }}),
+    required(Field<HealthSpec>{"check", read_health_check, write_health_check}),
+}};
+
+RestartPolicy::Kind restart_kind(const Ctx& ctx, const YAML::Node& at, const std::string& path, const std::string& s) {
+  if (s == "no" || s == "never") return RestartPolicy::Kind::No;
+  if (s == "always") return RestartPolicy::Kind::Always;
+  if (s == "on_failure" || s == "on-failure") return RestartPolicy::Kind::OnFailure;
+  if (s == "unless_stopped" || s == "unless-stopped") return RestartPolicy::Kind::UnlessStopped;
+  fail(ctx, at, path, fmt::format("unknown restart policy '{}' (expected no, on_failure[:N], always or unless_stopped)", s));
+}
+
+const Schema<RestartPolicy> kRestart{{
+    required(Field<RestartPolicy>{
+        "kind",
+        [](const Ctx& ctx, const YAML::Node& n, const std::string& path, RestartPolicy& p) {
+          // The message names the policy, not its kind field (as for the shorthand).
+          p.kind = restart_kind(ctx, n, path.substr(0, path.rfind('.')), get_string(ctx, n, path));
+        },
+        [](YAML::Emitter& e, const RestartPolicy& p) { e << to_string(p.kind); }}),
+    member("max_attempts", &RestartPolicy::max_attempts),
+    member("delay", &RestartPolicy::delay),
+}};
+
+RestartPolicy read_restart(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  RestartPolicy p;
+  if (!node.IsScalar()) {
+    read_fields(ctx, node, path, kRestart, p);
+    return p;
+  }
+  // docker-style shorthand: "on-failure:3"
+  std::string s = node.Scalar();
+  auto colon = s.find(':');
+  p.kind = restart_kind(ctx, node, path, s.substr(0, colon));
+  if (colon != std::string::npos) {
+    if (p.kind != RestartPolicy::Kind::OnFailure) fail(ctx, node, path, "only on-failure takes a maximum (on-failure:N)");
+    uint32_t v = 0;
+    std::string num = s.substr(colon + 1);
+    auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+    if (num.empty() || ec != std::errc() || end != num.data() + num.size())
+      fail(ctx, node, path, fmt::format("expected on-failure:N with a number N, got '{}'", s));
+    p.max_attempts = v;
+  }
+  return p;
+}
+
+// scale is {mode: fixed, replicas}, {mode: adaptive, min, ...} (min replicas run) or {mode: manual} (one).
+uint32_t read_scale(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
   if (!node.IsMap()) fail(ctx, node, path, fmt::format("expected a mapping, got {}", kind_name(node)));
   std::string mode = node["mode"] ? get_string(ctx, node["mode"], child_path(path, "mode")) : "fixed";
   if (mode == "fixed") {
@@ -290,141 +589,98 @@ uint32_t parse_scale(const Ctx& ctx, const YAML::Node& node, const std::string& 
   fail(ctx, node["mode"], child_path(path, "mode"), fmt::format("unknown scale mode '{}' (expected fixed, adaptive or manual)", mode));
 }
 
-RestartPolicy parse_restart(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
-  RestartPolicy p;
-  auto kind_of = [&](const std::string& s, const YAML::Node& at) {
-    if (s == "no" || s == "never") return RestartPolicy::Kind::No;
-    if (s == "always") return RestartPolicy::Kind::Always;
-    if (s == "on_failure" || s == "on-failure") return RestartPolicy::Kind::OnFailure;
-    if (s == "unless_stopped" || s == "unless-stopped") return RestartPolicy::Kind::UnlessStopped;
-    fail(ctx, at, path, fmt::format("unknown restart policy '{}' (expected no, on_failure[:N], always or unless_stopped)", s));
-  };
-  if (node.IsScalar()) {  // docker-style shorthand: "on-failure:3"
-    std::string s = node.Scalar();
-    auto colon = s.find(':');
-    p.kind = kind_of(s.substr(0, colon), node);
-    if (colon != std::string::npos) {
-      if (p.kind != RestartPolicy::Kind::OnFailure) fail(ctx, node, path, "only on-failure takes a maximum (on-failure:N)");
-      YAML::Node n(s.substr(colon + 1));
-      uint32_t v = 0;
-      std::string num = s.substr(colon + 1);
-      auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
-      if (num.empty() || ec != std::errc() || end != num.data() + num.size())
-        fail(ctx, node, path, fmt::format("expected on-failure:N with a number N, got '{}'", s));
-      p.max_attempts = v;
-    }
-    return p;
+void read_env(const Ctx& ctx, const YAML::Node& n, const std::string& epath, ServiceSpec& s) {
+  if (n.IsNull()) return;
+  if (!n.IsMap()) fail(ctx, n, epath, fmt::format("expected a mapping of NAME: value, got {}", kind_name(n)));
+  for (const auto& kv : n) {
+    std::string key = get_string(ctx, kv.first, epath);
+    if (key.empty() || key.find('=') != std::string::npos) fail(ctx, kv.first, epath, fmt::format("invalid variable name '{}'", key));
+    if (!kv.second.IsScalar() && !kv.second.IsNull())
+      fail(ctx, kv.second, child_path(epath, key), fmt::format("expected a string, got {}", kind_name(kv.second)));
+    s.env[key] = kv.second.IsNull() ? "" : kv.second.Scalar();
   }
-  check_map(ctx, node, path, {"kind", "max_attempts", "delay"});
-  if (!node["kind"]) fail(ctx, node, path, "missing required field 'kind'");
-  p.kind = kind_of(get_string(ctx, node["kind"], child_path(path, "kind")), node["kind"]);
-  if (auto n = node["max_attempts"]) p.max_attempts = static_cast<uint32_t>(get_u64(ctx, n, child_path(path, "max_attempts"), UINT32_MAX));
-  if (auto n = node["delay"]) p.delay = get_duration(ctx, n, child_path(path, "delay"));
-  return p;
 }
 
-HealthSpec parse_health(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
-  HealthSpec h;
-  check_map(ctx, node, path, {"start_grace", "interval", "timeout", "retries", "check"});
-  if (auto n = node["start_grace"]) h.start_grace = get_duration(ctx, n, child_path(path, "start_grace"));
-  if (auto n = node["interval"]) h.interval = get_duration(ctx, n, child_path(path, "interval"));
-  if (auto n = node["timeout"]) h.timeout = get_duration(ctx, n, child_path(path, "timeout"));
-  if (auto n = node["retries"]) h.retries = static_cast<uint32_t>(get_u64(ctx, n, child_path(path, "retries"), 1000));
-  if (!node["check"]) fail(ctx, node, path, "missing required field 'check'");
-  YAML::Node c = node["check"];
-  std::string cpath = child_path(path, "check");
-  if (!c.IsMap()) fail(ctx, c, cpath, fmt::format("expected a mapping, got {}", kind_name(c)));
-  if (!c["type"]) fail(ctx, c, cpath, "missing required field 'type' (tcp or http)");
-  std::string type = get_string(ctx, c["type"], child_path(cpath, "type"));
-  if (type == "tcp") {
-    check_map(ctx, c, cpath, {"type", "port"});
-    h.type = HealthSpec::Type::Tcp;
-    if (auto n = c["port"]) h.port = static_cast<uint16_t>(get_u64(ctx, n, child_path(cpath, "port"), 65535));
-  } else if (type == "http") {
-    check_map(ctx, c, cpath, {"type", "url", "expect_status"});
-    h.type = HealthSpec::Type::Http;
-    h.url = required_string(ctx, c, cpath, "url");
-    if (!h.url.starts_with("http://"))
-      fail(ctx, c["url"], child_path(cpath, "url"), fmt::format("only http:// URLs can be checked, got '{}'", h.url));
-    if (auto n = c["expect_status"]) h.expect_status = static_cast<uint16_t>(get_u64(ctx, n, child_path(cpath, "expect_status"), 999));
-  } else if (type == "command") {
-    fail(ctx, c["type"], child_path(cpath, "type"), "command health checks are not supported for WebAssembly workloads (use tcp or http)");
-  } else {
-    fail(ctx, c["type"], child_path(cpath, "type"), fmt::format("unknown health check type '{}' (expected tcp or http)", type));
-  }
-  return h;
-}
+const Schema<ServiceSpec> kService{
+    {
+        required(Field<ServiceSpec>{
+            "image",
+            [](const Ctx& ctx, const YAML::Node& n, const std::string& path, ServiceSpec& s) {
+              if (n.IsScalar()) {  // shorthand: image: ghcr.io/org/app:1
+                s.image.name = n.Scalar();
+                if (s.image.name.empty()) fail(ctx, n, child_path(path, "name"), "the image name must not be empty");
+              } else {
+                read_fields(ctx, n, path, kImage, s.image);
+              }
+            },
+            [](YAML::Emitter& e, const ServiceSpec& s) { write_fields(e, kImage, s.image); }}),
+        Field<ServiceSpec>{"env", read_env,
+                           [](YAML::Emitter& e, const ServiceSpec& s) {
+                             e << YAML::BeginMap;
+                             for (const auto& [k, v] : s.env) e << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
+                             e << YAML::EndMap;
+                           },
+                           [](const ServiceSpec& s) { return !s.env.empty(); }},
+        nested("command", &ServiceSpec::command, kCommand),
+        list_of<ServiceSpec, StorageSpec>("storage", &ServiceSpec::storage, read_storage, write_storage),
+        nested("wasm", &ServiceSpec::wasm, kWasm),
+        // zlayer's older name of `wasm`: read, never written.
+        Field<ServiceSpec>{"wasm_http",
+                           [](const Ctx& ctx, const YAML::Node& n, const std::string& path, ServiceSpec& s) {
+                             read_fields(ctx, n, path, kWasm, s.wasm.emplace());
+                           },
+                           [](YAML::Emitter&, const ServiceSpec&) {}, [](const ServiceSpec&) { return false; }},
+        enumeration<ServiceSpec>("service_type", &ServiceSpec::service_type,
+                                 {{ServiceType::Standard, "standard"},
+                                  {ServiceType::WasmHttp, "wasm_http"},
+                                  {ServiceType::WasmPlugin, "wasm_plugin"},
+                                  {ServiceType::WasmTransformer, "wasm_transformer"},
+                                  {ServiceType::WasmAuthenticator, "wasm_authenticator"},
+                                  {ServiceType::WasmRateLimiter, "wasm_rate_limiter"},
+                                  {ServiceType::WasmMiddleware, "wasm_middleware"},
+                                  {ServiceType::WasmRouter, "wasm_router"},
+                                  {ServiceType::Job, "job"}},
+                                 "service type"),
+        Field<ServiceSpec>{"scale",
+                           [](const Ctx& ctx, const YAML::Node& n, const std::string& path, ServiceSpec& s) {
+                             s.replicas = read_scale(ctx, n, path);
+                           },
+                           [](YAML::Emitter& e, const ServiceSpec& s) {
+                             e << YAML::BeginMap << YAML::Key << "mode" << YAML::Value << "fixed" << YAML::Key << "replicas"
+                               << YAML::Value << s.replicas << YAML::EndMap;
+                           }},
+        Field<ServiceSpec>{"restart_policy",
+                           [](const Ctx& ctx, const YAML::Node& n, const std::string& path, ServiceSpec& s) {
+                             s.restart_policy = read_restart(ctx, n, path);
+                           },
+                           [](YAML::Emitter& e, const ServiceSpec& s) { write_fields(e, kRestart, s.restart_policy); }},
+        list_of("endpoints", &ServiceSpec::endpoints, kEndpoint),
+        Field<ServiceSpec>{"health",
+                           [](const Ctx& ctx, const YAML::Node& n, const std::string& path, ServiceSpec& s) {
+                             read_fields(ctx, n, path, kHealth, s.health);
+                           },
+                           [](YAML::Emitter& e, const ServiceSpec& s) { write_fields(e, kHealth, s.health); },
+                           [](const ServiceSpec& s) { return s.health.type != HealthSpec::Type::None; }},
+    },
+    // zlayer service fields that have no meaning for an in-process WebAssembly workload.
+    {"rtype", "schedule", "resources", "network", "replica_groups", "depends", "init", "errors", "lifecycle",
+     "isolation", "devices", "port_mappings", "capabilities", "cap_add", "cap_drop", "privileged", "node_mode",
+     "node_selector", "affinity", "platform", "logs", "hostname", "dns", "extra_hosts", "labels", "user",
+     "stop_signal", "stop_grace_period", "sysctls", "ulimits", "security_opt", "pid_mode", "ipc_mode",
+     "network_mode", "extra_groups", "read_only_root_fs", "init_container", "tty", "stdin_open", "userns_mode",
+     "cgroup_parent", "expose"},
+    [](const Ctx& ctx, const YAML::Node& node, const std::string& path, const ServiceSpec& s) {
+      if (node["wasm"] && node["wasm_http"]) fail(ctx, node["wasm_http"], path, "give either 'wasm' or its old name 'wasm_http', not both");
+      if (s.health.type == HealthSpec::Type::Tcp && s.health.port == 0 && s.endpoints.empty())
+        fail(ctx, node["health"], child_path(path, "health.check.port"),
+             "port 0 means the first endpoint, but the service declares no endpoints");
+    }};
 
-std::vector<EndpointSpec> parse_endpoints(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
-  if (!node.IsSequence()) fail(ctx, node, path, fmt::format("expected a list, got {}", kind_name(node)));
-  std::vector<EndpointSpec> out;
-  size_t i = 0;
-  for (const auto& e : node) {
-    std::string epath = fmt::format("{}[{}]", path, i++);
-    check_map(ctx, e, epath, {"name", "protocol", "port"}, {"target_port", "path", "expose", "stream", "tunnel", "host"});
-    EndpointSpec ep;
-    if (auto n = e["name"]) ep.name = get_string(ctx, n, child_path(epath, "name"));
-    if (auto n = e["protocol"]) {
-      ep.protocol = get_string(ctx, n, child_path(epath, "protocol"));
-      if (ep.protocol != "tcp" && ep.protocol != "http" && ep.protocol != "https")
-        fail(ctx, n, child_path(epath, "protocol"), fmt::format("unsupported protocol '{}' (expected tcp or http)", ep.protocol));
-    }
-    if (!e["port"]) fail(ctx, e, epath, "missing required field 'port'");
-    ep.port = static_cast<uint16_t>(get_u64(ctx, e["port"], child_path(epath, "port"), 65535));
-    out.push_back(ep);
-  }
-  return out;
-}
-
-const std::set<std::string> kServiceKeys = {"image", "env", "command", "storage", "wasm", "wasm_http", "service_type",
-                                            "scale", "restart_policy", "health", "endpoints"};
-// zlayer service fields that have no meaning for an in-process WebAssembly workload.
-const std::set<std::string> kIgnoredServiceKeys = {
-    "rtype", "schedule", "resources", "network", "replica_groups", "depends", "init", "errors", "lifecycle",
-    "isolation", "devices", "port_mappings", "capabilities", "cap_add", "cap_drop", "privileged", "node_mode",
-    "node_selector", "affinity", "platform", "logs", "hostname", "dns", "extra_hosts", "labels", "user",
-    "stop_signal", "stop_grace_period", "sysctls", "ulimits", "security_opt", "pid_mode", "ipc_mode",
-    "network_mode", "extra_groups", "read_only_root_fs", "init_container", "tty", "stdin_open", "userns_mode",
-    "cgroup_parent", "expose"};
-
-ServiceSpec parse_service_node(const Ctx& ctx, const YAML::Node& node, const std::string& name, const std::string& path) {
+ServiceSpec parse_service_node(const std::string& source, const YAML::Node& node, const std::string& name, const std::string& path) {
   ServiceSpec s;
   s.name = name;
-  check_map(ctx, node, path, kServiceKeys, kIgnoredServiceKeys, &s.warnings);
-  if (!node["image"]) fail(ctx, node, path, "missing required field 'image'");
-  s.image = parse_image(ctx, node["image"], child_path(path, "image"));
-  if (auto n = node["env"]) {
-    std::string epath = child_path(path, "env");
-    if (n.IsMap()) {
-      for (const auto& kv : n) {
-        std::string key = get_string(ctx, kv.first, epath);
-        if (key.empty() || key.find('=') != std::string::npos)
-          fail(ctx, kv.first, epath, fmt::format("invalid variable name '{}'", key));
-        if (!kv.second.IsScalar() && !kv.second.IsNull())
-          fail(ctx, kv.second, child_path(epath, key), fmt::format("expected a string, got {}", kind_name(kv.second)));
-        s.env[key] = kv.second.IsNull() ? "" : kv.second.Scalar();
-      }
-    } else if (!n.IsNull()) {
-      fail(ctx, n, epath, fmt::format("expected a mapping of NAME: value, got {}", kind_name(n)));
-    }
-  }
-  if (auto n = node["command"]) s.command = parse_command(ctx, n, child_path(path, "command"));
-  if (auto n = node["storage"]) {
-    std::string spath = child_path(path, "storage");
-    if (!n.IsSequence()) fail(ctx, n, spath, fmt::format("expected a list, got {}", kind_name(n)));
-    size_t i = 0;
-    for (const auto& item : n) s.storage.push_back(parse_storage(ctx, item, fmt::format("{}[{}]", spath, i++)));
-  }
-  if (node["wasm"] && node["wasm_http"]) fail(ctx, node["wasm_http"], path, "give either 'wasm' or its old name 'wasm_http', not both");
-  if (auto n = node["wasm"]) s.wasm = parse_wasm(ctx, n, child_path(path, "wasm"), s.warnings);
-  if (auto n = node["wasm_http"]) s.wasm = parse_wasm(ctx, n, child_path(path, "wasm_http"), s.warnings);
-  if (auto n = node["service_type"]) s.service_type = parse_service_type(ctx, n, child_path(path, "service_type"));
-  if (auto n = node["scale"]) s.replicas = parse_scale(ctx, n, child_path(path, "scale"));
-  if (auto n = node["restart_policy"]) s.restart_policy = parse_restart(ctx, n, child_path(path, "restart_policy"));
-  if (auto n = node["endpoints"]) s.endpoints = parse_endpoints(ctx, n, child_path(path, "endpoints"));
-  if (auto n = node["health"]) s.health = parse_health(ctx, n, child_path(path, "health"));
-  if (s.health.type == HealthSpec::Type::Tcp && s.health.port == 0 && s.endpoints.empty())
-    fail(ctx, node["health"], child_path(path, "health.check.port"), "port 0 means the first endpoint, but the service declares no endpoints");
+  Ctx ctx{source, &s.warnings.value};
+  read_fields(ctx, node, path, kService, s);
   return s;
 }
 
@@ -507,7 +763,7 @@ DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source
     std::string name = get_string(ctx, kv.first, "services");
     if (!valid_name(name) || name.find("-rep-") != std::string::npos)
       fail(ctx, kv.first, "services." + name, fmt::format("invalid service name '{}': letters, digits, - and _ only (and no '-rep-')", name));
-    d.services.push_back(parse_service_node(ctx, kv.second, name, "services." + name));
+    d.services.push_back(parse_service_node(source, kv.second, name, "services." + name));
   }
   if (d.services.empty()) fail(ctx, services, "services", "no services defined");
   return d;
@@ -522,9 +778,8 @@ DeploymentSpec load_deployment(const std::string& path) {
 }
 
 ServiceSpec parse_service(std::string_view yaml, const std::string& name, const std::string& source) {
-  Ctx ctx{source};
   YAML::Node node = load_yaml(yaml, source);
-  return parse_service_node(ctx, node, name, "services." + name);
+  return parse_service_node(source, node, name, "services." + name);
 }
 
 std::optional<WasmCapabilities> default_capabilities(ServiceType type) {
@@ -543,110 +798,9 @@ std::optional<WasmCapabilities> default_capabilities(ServiceType type) {
   }
 }
 
-namespace {
-
-std::string duration_text(std::chrono::nanoseconds d) {
-  auto ns = d.count();
-  if (ns % 1000000000 == 0) return fmt::format("{}s", ns / 1000000000);
-  if (ns % 1000000 == 0) return fmt::format("{}ms", ns / 1000000);
-  if (ns % 1000 == 0) return fmt::format("{}us", ns / 1000);
-  return fmt::format("{}ns", ns);
-}
-
-}  // namespace
-
 std::string to_yaml(const ServiceSpec& s) {
   YAML::Emitter e;
-  e << YAML::BeginMap;
-  e << YAML::Key << "image" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted
-    << s.image.name << YAML::Key << "pull_policy" << YAML::Value << to_string(s.image.pull_policy) << YAML::EndMap;
-  if (!s.env.empty()) {
-    e << YAML::Key << "env" << YAML::Value << YAML::BeginMap;
-    for (const auto& [k, v] : s.env) e << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
-    e << YAML::EndMap;
-  }
-  if (s.command.entrypoint || s.command.args || s.command.workdir) {
-    e << YAML::Key << "command" << YAML::Value << YAML::BeginMap;
-    auto list = [&](const char* key, const std::optional<std::vector<std::string>>& v) {
-      if (!v) return;
-      e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
-      for (const auto& a : *v) e << YAML::DoubleQuoted << a;
-      e << YAML::EndSeq;
-    };
-    list("entrypoint", s.command.entrypoint);
-    list("args", s.command.args);
-    if (s.command.workdir) e << YAML::Key << "workdir" << YAML::Value << YAML::DoubleQuoted << *s.command.workdir;
-    e << YAML::EndMap;
-  }
-  if (!s.storage.empty()) {
-    e << YAML::Key << "storage" << YAML::Value << YAML::BeginSeq;
-    for (const auto& m : s.storage) {
-      e << YAML::BeginMap << YAML::Key << "type" << YAML::Value << to_string(m.type);
-      if (m.type == StorageSpec::Type::Bind) e << YAML::Key << "source" << YAML::Value << YAML::DoubleQuoted << m.source;
-      if (m.type == StorageSpec::Type::Named) e << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << m.name;
-      if (m.type == StorageSpec::Type::S3) e << YAML::Key << "bucket" << YAML::Value << YAML::DoubleQuoted << m.bucket;
-      e << YAML::Key << "target" << YAML::Value << YAML::DoubleQuoted << m.target;
-      if (m.type != StorageSpec::Type::Tmpfs && m.type != StorageSpec::Type::Anonymous)
-        e << YAML::Key << "readonly" << YAML::Value << m.readonly;
-      if (m.size && (m.type == StorageSpec::Type::Named || m.type == StorageSpec::Type::Tmpfs))
-        e << YAML::Key << "size" << YAML::Value << *m.size;
-      e << YAML::EndMap;
-    }
-    e << YAML::EndSeq;
-  }
-  if (s.wasm) {
-    const WasmConfig& w = *s.wasm;
-    e << YAML::Key << "wasm" << YAML::Value << YAML::BeginMap;
-    if (w.max_memory) e << YAML::Key << "max_memory" << YAML::Value << *w.max_memory;
-    e << YAML::Key << "max_fuel" << YAML::Value << w.max_fuel;
-    if (w.epoch_interval) e << YAML::Key << "epoch_interval" << YAML::Value << duration_text(*w.epoch_interval);
-    if (w.request_timeout) e << YAML::Key << "request_timeout" << YAML::Value << duration_text(*w.request_timeout);
-    if (w.capabilities) {
-      const auto& c = *w.capabilities;
-      e << YAML::Key << "capabilities" << YAML::Value << YAML::BeginMap << YAML::Key << "config" << YAML::Value << c.config
-        << YAML::Key << "keyvalue" << YAML::Value << c.keyvalue << YAML::Key << "logging" << YAML::Value << c.logging
-        << YAML::Key << "secrets" << YAML::Value << c.secrets << YAML::Key << "metrics" << YAML::Value << c.metrics
-        << YAML::Key << "http_client" << YAML::Value << c.http_client << YAML::Key << "cli" << YAML::Value << c.cli
-        << YAML::Key << "filesystem" << YAML::Value << c.filesystem << YAML::Key << "sockets" << YAML::Value << c.sockets
-        << YAML::EndMap;
-    }
-    if (!w.preopens.empty()) {
-      e << YAML::Key << "preopens" << YAML::Value << YAML::BeginSeq;
-      for (const auto& p : w.preopens)
-        e << YAML::BeginMap << YAML::Key << "source" << YAML::Value << YAML::DoubleQuoted << p.source << YAML::Key << "target"
-          << YAML::Value << YAML::DoubleQuoted << p.target << YAML::Key << "readonly" << YAML::Value << p.readonly << YAML::EndMap;
-      e << YAML::EndSeq;
-    }
-    e << YAML::EndMap;
-  }
-  e << YAML::Key << "service_type" << YAML::Value << to_string(s.service_type);
-  e << YAML::Key << "scale" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value << "fixed" << YAML::Key
-    << "replicas" << YAML::Value << s.replicas << YAML::EndMap;
-  e << YAML::Key << "restart_policy" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
-    << to_string(s.restart_policy.kind);
-  if (s.restart_policy.max_attempts) e << YAML::Key << "max_attempts" << YAML::Value << *s.restart_policy.max_attempts;
-  e << YAML::Key << "delay" << YAML::Value << duration_text(s.restart_policy.delay) << YAML::EndMap;
-  if (!s.endpoints.empty()) {
-    e << YAML::Key << "endpoints" << YAML::Value << YAML::BeginSeq;
-    for (const auto& ep : s.endpoints)
-      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << ep.name << YAML::Key << "protocol"
-        << YAML::Value << ep.protocol << YAML::Key << "port" << YAML::Value << ep.port << YAML::EndMap;
-    e << YAML::EndSeq;
-  }
-  if (s.health.type != HealthSpec::Type::None) {
-    const auto& h = s.health;
-    e << YAML::Key << "health" << YAML::Value << YAML::BeginMap << YAML::Key << "start_grace" << YAML::Value
-      << duration_text(h.start_grace) << YAML::Key << "interval" << YAML::Value << duration_text(h.interval) << YAML::Key
-      << "timeout" << YAML::Value << duration_text(h.timeout) << YAML::Key << "retries" << YAML::Value << h.retries
-      << YAML::Key << "check" << YAML::Value << YAML::BeginMap;
-    if (h.type == HealthSpec::Type::Tcp)
-      e << YAML::Key << "type" << YAML::Value << "tcp" << YAML::Key << "port" << YAML::Value << h.port;
-    else
-      e << YAML::Key << "type" << YAML::Value << "http" << YAML::Key << "url" << YAML::Value << YAML::DoubleQuoted << h.url
-        << YAML::Key << "expect_status" << YAML::Value << h.expect_status;
-    e << YAML::EndMap << YAML::EndMap;
-  }
-  e << YAML::EndMap;
+  write_fields(e, kService, s);
   return std::string(e.c_str()) + "\n";
 }
 

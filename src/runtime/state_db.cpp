@@ -59,9 +59,12 @@ StateDb::StateDb(const std::filesystem::path& file) : file_(file) {
       " has_outcome INTEGER NOT NULL DEFAULT 0, outcome_code INTEGER NOT NULL DEFAULT 0,"
       " outcome_reason TEXT NOT NULL DEFAULT '', outcome_signal TEXT, finished_at INTEGER,"
       " created_at INTEGER NOT NULL, started_at INTEGER, restart_count INTEGER NOT NULL DEFAULT 0,"
-      " stopped_by_user INTEGER NOT NULL DEFAULT 0, starting INTEGER NOT NULL DEFAULT 0)");
-  // Databases written before the column existed.
+      " stopped_by_user INTEGER NOT NULL DEFAULT 0, starting INTEGER NOT NULL DEFAULT 0,"
+      " deployment TEXT NOT NULL DEFAULT '')");
+  // Databases written before a column existed get it with its default.
   if (!has_column("instances", "starting")) exec("ALTER TABLE instances ADD COLUMN starting INTEGER NOT NULL DEFAULT 0");
+  // Instances recorded before deployments scoped them keep their seed-style ids.
+  if (!has_column("instances", "deployment")) exec("ALTER TABLE instances ADD COLUMN deployment TEXT NOT NULL DEFAULT ''");
 }
 
 bool StateDb::has_column(const char* table, const char* column) {
@@ -87,7 +90,7 @@ void StateDb::put(const InstanceRecord& r) {
   Stmt st(db_,
           "INSERT OR REPLACE INTO instances (id, service, replica, image, image_path, spec_yaml, state, exit_code, reason,"
           " has_outcome, outcome_code, outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count,"
-          " stopped_by_user, starting) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+          " stopped_by_user, starting, deployment) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
           file_);
   auto s = st.s;
   std::string id = r.id.str();
@@ -119,6 +122,7 @@ void StateDb::put(const InstanceRecord& r) {
   sqlite3_bind_int64(s, 17, r.restart_count);
   sqlite3_bind_int(s, 18, r.stopped_by_user ? 1 : 0);
   sqlite3_bind_int(s, 19, r.starting ? 1 : 0);
+  sqlite3_bind_text(s, 20, r.id.deployment.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(s) != SQLITE_DONE)
     throw RuntimeError(RuntimeError::Kind::Internal,
                        fmt::format("state database '{}': cannot record instance {}: {}", file_.string(), id, sqlite3_errmsg(db_)));
@@ -138,7 +142,8 @@ std::vector<InstanceRecord> StateDb::load_all() {
   std::lock_guard lock(mu_);
   Stmt st(db_,
           "SELECT service, replica, image, image_path, spec_yaml, state, exit_code, reason, has_outcome, outcome_code,"
-          " outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count, stopped_by_user, starting"
+          " outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count, stopped_by_user, starting,"
+          " deployment"
           " FROM instances ORDER BY created_at",
           file_);
   std::vector<InstanceRecord> out;
@@ -173,6 +178,7 @@ std::vector<InstanceRecord> StateDb::load_all() {
     r.restart_count = static_cast<uint32_t>(sqlite3_column_int64(s, 15));
     r.stopped_by_user = sqlite3_column_int(s, 16) != 0;
     r.starting = sqlite3_column_int(s, 17) != 0;
+    r.id.deployment = text(s, 18);
     out.push_back(std::move(r));
   }
   return out;

@@ -13,20 +13,44 @@
 
 namespace wasmlet::runtime {
 
-std::string InstanceId::str() const { return fmt::format("{}-rep-{}", service, replica); }
+std::string InstanceId::short_str() const { return fmt::format("{}-rep-{}", service, replica); }
+
+std::string InstanceId::str() const { return deployment.empty() ? short_str() : deployment + "." + short_str(); }
 
 InstanceId InstanceId::parse(std::string_view text) {
   auto bad = [&](const char* why) {
     return RuntimeError(RuntimeError::Kind::InvalidArgument,
-                        fmt::format("invalid instance id '{}': {} (expected SERVICE-rep-N, e.g. web-rep-0)", text, why));
+                        fmt::format("invalid instance id '{}': {} (expected [DEPLOYMENT.]SERVICE-rep-N, e.g. web-rep-0 or shop.web-rep-0)",
+                                    text, why));
   };
+  std::string_view deployment;
+  // Deployment and service names have no '.', so the first one ends the deployment.
+  if (auto dot = text.find('.'); dot != std::string_view::npos) {
+    deployment = text.substr(0, dot);
+    if (deployment.empty()) throw bad("no deployment name before the '.'");
+    text = text.substr(dot + 1);
+  }
   auto pos = text.rfind("-rep-");
   if (pos == std::string_view::npos || pos == 0) throw bad("no '-rep-' after a service name");
   std::string_view num = text.substr(pos + 5);
   uint32_t replica = 0;
   auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), replica);
   if (num.empty() || ec != std::errc() || end != num.data() + num.size()) throw bad("the replica is not a number");
-  return InstanceId{std::string(text.substr(0, pos)), replica};
+  return InstanceId{std::string(text.substr(0, pos)), replica, std::string(deployment)};
+}
+
+InstanceId resolve_instance_id(const InstanceId& id, const std::vector<InstanceId>& candidates, const std::string& what_none) {
+  std::vector<const InstanceId*> matches;
+  for (const auto& c : candidates) {
+    if (c == id) return c;
+    if (id.deployment.empty() && c.service == id.service && c.replica == id.replica) matches.push_back(&c);
+  }
+  if (matches.size() == 1) return *matches.front();
+  if (matches.empty()) throw RuntimeError(RuntimeError::Kind::NotFound, what_none);
+  std::string names;
+  for (const auto* m : matches) names += (names.empty() ? "" : ", ") + m->str();
+  throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("'{}' names an instance in more than one deployment ({}); give DEPLOYMENT.{}",
+                                                               id.str(), names, id.str()));
 }
 
 const char* InstanceState::name() const {

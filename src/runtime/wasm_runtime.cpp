@@ -35,12 +35,16 @@ struct WasmRuntime::Impl {
     return std::make_unique<InstanceLog>(instance_log_file(config.data_dir, id), config.log_max_bytes, config.log_max_files);
   }
 
+  // The instance `id` names: exactly, or (an id without a deployment) the
+  // one instance of that service and replica in any deployment.
   std::shared_ptr<Instance> get(const InstanceId& id) {
     std::shared_lock lock(mu);
     auto it = instances.find(id.str());
-    if (it == instances.end())
-      throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("no instance '{}' (see `wasmlet ps -a`)", id.str()));
-    return it->second;
+    if (it != instances.end()) return it->second;
+    std::vector<InstanceId> ids;
+    for (const auto& [_, inst] : instances) ids.push_back(inst->id());
+    auto found = resolve_instance_id(id, ids, fmt::format("no instance '{}' (see `wasmlet ps -a`)", id.str()));
+    return instances.at(found.str());
   }
 
   void restore() {
@@ -121,8 +125,13 @@ PruneResult WasmRuntime::prune_images() {
 void WasmRuntime::tag_image(const std::string& source, const std::string& target) { impl_->images.tag(source, target); }
 
 void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
-  if (id.service.empty() || id.service.find('/') != std::string::npos || id.service.find("..") != std::string::npos)
+  auto bad_name = [](const std::string& n) {
+    return n.find('/') != std::string::npos || n.find('.') != std::string::npos;
+  };
+  if (id.service.empty() || bad_name(id.service))
     throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("invalid service name '{}'", id.service));
+  if (bad_name(id.deployment))
+    throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("invalid deployment name '{}'", id.deployment));
   std::string name = id.str();
   {
     std::shared_lock lock(impl_->mu);
@@ -165,8 +174,9 @@ void WasmRuntime::kill(const InstanceId& id, std::optional<std::string_view> sig
   impl_->get(id)->kill(canonical);
 }
 
-void WasmRuntime::remove(const InstanceId& id, bool force) {
-  auto inst = impl_->get(id);
+void WasmRuntime::remove(const InstanceId& given, bool force) {
+  auto inst = impl_->get(given);
+  const InstanceId id = inst->id();
   auto st = inst->state();
   if (!force && (st.active() || !inst->finished_for_good()) && st.kind != InstanceState::Kind::Pending)
     throw RuntimeError(RuntimeError::Kind::Conflict,
@@ -184,7 +194,20 @@ void WasmRuntime::remove(const InstanceId& id, bool force) {
   remove_instance_files(impl_->config.data_dir, id);
 }
 
+void WasmRuntime::remove_volume(const std::string& name) {
+  {
+    std::shared_lock lock(impl_->mu);
+    for (const auto& [key, inst] : impl_->instances)
+      for (const auto& m : inst->spec().storage)
+        if (m.type == StorageSpec::Type::Named && m.name == name)
+          throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("volume '{}' is used by instance {}", name, key));
+  }
+  remove_named_volume(name, impl_->config.data_dir);
+}
+
 InstanceState WasmRuntime::state(const InstanceId& id) { return impl_->get(id)->state(); }
+
+StartCheck WasmRuntime::wait_started(const InstanceId& id) { return impl_->get(id)->wait_started(); }
 
 std::vector<InstanceInfo> WasmRuntime::list() {
   std::vector<std::shared_ptr<Instance>> all;

@@ -18,8 +18,16 @@ json to_json(const WaitOutcome& o) {
   return j;
 }
 
+std::string display_id(const InstanceId& id, const std::vector<InstanceInfo>& all) {
+  for (const auto& other : all)
+    if (other.id.short_str() == id.short_str() && other.id.deployment != id.deployment) return id.str();
+  return id.short_str();
+}
+
 json to_json(const InstanceInfo& i) {
   json j = {{"id", i.id.str()},
+            {"qualified_id", i.id.str()},
+            {"deployment", i.id.deployment},
             {"service", i.id.service},
             {"replica", i.id.replica},
             {"image", i.image},
@@ -87,10 +95,15 @@ ExecEvent exec_event_from_json(const json& j) {
   return {ExecEvent::Kind::Exit, {}, j.value("exit", 1)};
 }
 
-json instance_list_json(const std::vector<runtime::InstanceInfo>& instances, bool all) {
+json instance_list_json(const std::vector<runtime::InstanceInfo>& instances, bool all, const std::optional<std::string>& deployment) {
   json out = json::array();
   for (const auto& info : instances)
-    if (all || info.state.active() || info.state.kind == runtime::InstanceState::Kind::Pending) out.push_back(to_json(info));
+    if ((all || info.state.active() || info.state.kind == runtime::InstanceState::Kind::Pending) &&
+        (!deployment || info.id.deployment == *deployment)) {
+      json j = to_json(info);
+      j["id"] = display_id(info.id, instances);
+      out.push_back(j);
+    }
   return out;
 }
 

@@ -1,6 +1,10 @@
 // The daemon API's JSON shapes for the runtime's types (docs/api.md).
 #pragma once
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "wasmlet/runtime/runtime.h"
@@ -11,9 +15,15 @@ using nlohmann::json;
 
 json to_json(const runtime::InstanceState& s);
 json to_json(const runtime::WaitOutcome& o);
+// "id" is the qualified id (DEPLOYMENT.SERVICE-rep-N); the server shows display_id instead.
 json to_json(const runtime::InstanceInfo& i);
-// GET /v1/instances: running, stopping and created ones; `all` adds finished ones.
-json instance_list_json(const std::vector<runtime::InstanceInfo>& instances, bool all);
+// GET /v1/instances: running, stopping and created ones; `all` adds finished
+// ones; `deployment` keeps only that deployment's. Ids as display_id shows them.
+json instance_list_json(const std::vector<runtime::InstanceInfo>& instances, bool all,
+                        const std::optional<std::string>& deployment = std::nullopt);
+// How an instance is shown: "SERVICE-rep-N" when no other deployment in `all`
+// has an instance of that name, else "DEPLOYMENT.SERVICE-rep-N".
+std::string display_id(const runtime::InstanceId& id, const std::vector<runtime::InstanceInfo>& all);
 json to_json(const runtime::LogEntry& e);
 json to_json(const runtime::InstanceStats& s);
 json to_json(const runtime::ImageInfo& i);

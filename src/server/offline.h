@@ -26,6 +26,7 @@ class OfflineState {
 
  private:
   OfflineState(std::filesystem::path data_dir, DataDirLock lock) : data_dir_(std::move(data_dir)), lock_(std::move(lock)) {}
+  runtime::InstanceId resolve(const runtime::InstanceId& given, const std::vector<runtime::InstanceInfo>& recorded) const;
   std::filesystem::path data_dir_;
   DataDirLock lock_;
 };

@@ -26,6 +26,7 @@
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
 #include "wasmlet/registry/reference.h"
+#include "wasmlet/runtime/compose.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 #include "wasmlet/version.h"
 
@@ -154,39 +155,82 @@ struct Server::Impl {
 
   InstanceId id_of(const httplib::Request& req) { return InstanceId::parse(req.matches[1].str()); }
 
-  // Creates the instances of `services` (all when empty) from a deployment document.
-  json create_from(const json& body, bool start) {
-    std::string yaml = str_field(body, "yaml");
+  // How instances are shown: SERVICE-rep-N unless another deployment has one of that name.
+  std::string shown(const InstanceId& id) { return display_id(id, runtime->list()); }
+  json instance_json(const InstanceInfo& info, const std::vector<InstanceInfo>& all) {
+    json j = to_json(info);
+    j["id"] = display_id(info.id, all);
+    return j;
+  }
+  // The instance a request names (a short id resolves to its deployment's).
+  InstanceId resolved(const httplib::Request& req) { return runtime->inspect(id_of(req)).id; }
+
+  struct Deployment {
+    DeploymentSpec spec;
+    json warnings = json::array();
+  };
+  // The deployment document of a request body, its relative paths resolved
+  // against base_dir, restricted to `services` when given.
+  Deployment deployment_from(const json& body, std::vector<std::string>& only) {
     std::string source = str_field(body, "source", "spec");
     std::string base_dir = str_field(body, "base_dir");
-    DeploymentSpec d = parse_deployment(yaml, source);
-    std::vector<std::string> only;
+    Deployment d{parse_deployment(str_field(body, "yaml"), source)};
     if (body.contains("services") && body["services"].is_array())
-      for (const auto& s : body["services"]) only.push_back(s.get<std::string>());
+      for (const auto& s : body["services"]) {
+        if (!s.is_string()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "'services' must be a list of names");
+        only.push_back(s.get<std::string>());
+      }
+    for (const auto& name : only)
+      if (!d.spec.find(name))
+        throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("{}: no service '{}' in deployment '{}'", source, name, d.spec.deployment));
+    for (auto& spec : d.spec.services) {
+      resolve_relative(spec, base_dir);
+      if (only.empty() || std::find(only.begin(), only.end(), spec.name) != only.end())
+        for (const auto& w : spec.warnings.value) d.warnings.push_back(w);
+    }
+    return d;
+  }
+
+  // Creates (without starting) the instances of a deployment document.
+  json create_from(const json& body) {
+    std::vector<std::string> only;
+    Deployment d = deployment_from(body, only);
     std::optional<uint32_t> replica;
     if (body.contains("replica") && body["replica"].is_number_unsigned()) replica = body["replica"].get<uint32_t>();
-    for (const auto& name : only)
-      if (!d.find(name))
-        throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("{}: no service '{}' in deployment '{}'", source, name, d.deployment));
-    json created = json::array(), existing = json::array(), warnings = json::array();
-    for (auto spec : d.services) {
+    std::vector<InstanceId> ids;
+    for (const auto& spec : d.spec.services) {
       if (!only.empty() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
-      resolve_relative(spec, base_dir);
-      for (const auto& w : spec.warnings) warnings.push_back(w);
       uint32_t first = replica.value_or(0), last = replica ? *replica + 1 : spec.replicas;
       for (uint32_t r = first; r < last; ++r) {
-        InstanceId id{spec.name, r};
-        try {
-          runtime->create(id, spec);
-          created.push_back(id.str());
-        } catch (const RuntimeError& e) {
-          if (e.kind() != RuntimeError::Kind::AlreadyExists || !start) throw;
-          existing.push_back(id.str());
-        }
-        if (start) runtime->start(id);
+        InstanceId id{spec.name, r, d.spec.deployment};
+        runtime->create(id, spec);
+        ids.push_back(id);
       }
     }
-    return {{"deployment", d.deployment}, {"created", created}, {"existing", existing}, {"warnings", warnings}};
+    auto all = runtime->list();
+    json created = json::array();
+    for (const auto& id : ids) created.push_back(display_id(id, all));
+    return {{"deployment", d.spec.deployment}, {"created", created}, {"warnings", d.warnings}};
+  }
+
+  // `up`: compose_up, one entry per instance with what was done.
+  json up_from(const json& body) {
+    ComposeOptions options;
+    Deployment d = deployment_from(body, options.services);
+    auto steps = compose_up(*runtime, d.spec, options);
+    auto all = runtime->list();
+    json instances = json::array();
+    for (const auto& step : steps) {
+      json j = {{"id", display_id(step.id, all)}, {"qualified_id", step.id.str()}, {"action", to_string(step.action)}};
+      if (step.action == ComposeStep::Action::Failed) j["error"] = step.error;
+      instances.push_back(j);
+    }
+    return {{"deployment", d.spec.deployment}, {"instances", instances}, {"warnings", d.warnings}};
+  }
+
+  std::chrono::nanoseconds timeout_param(const httplib::Request& req) {
+    if (!req.has_param("timeout")) return std::chrono::seconds(10);
+    return parse_duration(req.get_param_value("timeout"));
   }
 
   void routes(httplib::Server& s) {
@@ -195,41 +239,57 @@ struct Server::Impl {
     }));
     s.Post("/v1/deployments", guarded([this](const httplib::Request& req, httplib::Response& res) {
       json body = body_json(req);
-      send_json(res, create_from(body, body.value("start", true)), 201);
+      send_json(res, body.value("start", true) ? up_from(body) : create_from(body), 201);
+    }));
+    s.Delete(R"(/v1/deployments/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      bool volumes = req.get_param_value("volumes") == "true" || req.get_param_value("volumes") == "1";
+      auto down = compose_down(*runtime, req.matches[1].str(), volumes, timeout_param(req));
+      json removed = json::array();
+      for (const auto& id : down.removed) removed.push_back(id.str());
+      send_json(res, {{"deployment", req.matches[1].str()}, {"removed", removed}, {"volumes_removed", down.volumes_removed},
+                      {"volumes_kept", down.volumes_kept}});
     }));
     s.Post("/v1/instances", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      send_json(res, create_from(body_json(req), false), 201);
+      send_json(res, create_from(body_json(req)), 201);
     }));
     s.Get("/v1/instances", guarded([this](const httplib::Request& req, httplib::Response& res) {
       bool all = req.get_param_value("all") == "true" || req.get_param_value("all") == "1";
-      send_json(res, instance_list_json(runtime->list(), all));
+      std::optional<std::string> deployment;
+      if (req.has_param("deployment")) deployment = req.get_param_value("deployment");
+      send_json(res, instance_list_json(runtime->list(), all, deployment));
     }));
     s.Get(R"(/v1/instances/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      send_json(res, to_json(runtime->inspect(id_of(req))));
+      send_json(res, instance_json(runtime->inspect(id_of(req)), runtime->list()));
     }));
     s.Post(R"(/v1/instances/([^/]+)/start)", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      auto id = id_of(req);
+      auto id = resolved(req);
       runtime->start(id);
-      send_json(res, {{"id", id.str()}, {"state", to_json(runtime->state(id))}});
+      send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/stop)", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      auto id = id_of(req);
-      std::chrono::nanoseconds timeout = std::chrono::seconds(10);
-      if (req.has_param("timeout")) timeout = parse_duration(req.get_param_value("timeout"));
-      runtime->stop(id, timeout);
-      send_json(res, {{"id", id.str()}, {"state", to_json(runtime->state(id))}});
+      auto id = resolved(req);
+      runtime->stop(id, timeout_param(req));
+      send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
+    }));
+    // docker restart: stop (SIGTERM, then SIGKILL after the timeout), then start.
+    s.Post(R"(/v1/instances/([^/]+)/restart)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      auto id = resolved(req);
+      runtime->stop(id, timeout_param(req));
+      runtime->start(id);
+      send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/kill)", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      auto id = id_of(req);
+      auto id = resolved(req);
       std::optional<std::string> sig;
       if (req.has_param("signal")) sig = req.get_param_value("signal");
       runtime->kill(id, sig ? std::optional<std::string_view>(*sig) : std::nullopt);
-      send_json(res, {{"id", id.str()}, {"state", to_json(runtime->state(id))}});
+      send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
     }));
     s.Delete(R"(/v1/instances/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      auto id = id_of(req);
+      auto id = resolved(req);
+      std::string name = shown(id);
       runtime->remove(id, req.get_param_value("force") == "true" || req.get_param_value("force") == "1");
-      send_json(res, {{"id", id.str()}, {"removed", true}});
+      send_json(res, {{"id", name}, {"removed", true}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/wait)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, to_json(runtime->wait_outcome(id_of(req))));
@@ -306,8 +366,9 @@ struct Server::Impl {
       if (ref.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "/v1/images/users needs ?reference=IMAGE");
       std::string normalized = registry::Reference::parse(ref).str();  // a malformed one is a 400 naming the bad part
       json ids = json::array();
-      for (const auto& info : runtime->list())
-        if (names_same_image(info.image, ref)) ids.push_back(info.id.str());
+      auto infos = runtime->list();
+      for (const auto& info : infos)
+        if (names_same_image(info.image, ref)) ids.push_back(display_id(info.id, infos));
       send_json(res, {{"reference", normalized}, {"instances", ids}});
     }));
     s.Post("/v1/images/pull", guarded([this](const httplib::Request& req, httplib::Response& res) {

@@ -1,5 +1,9 @@
 // The WASI 0.2 host interfaces, called directly with WIT values.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -382,4 +386,54 @@ TEST(WasiHost, UdpDatagrams) {
   Val a_addr = *call(udp, "[method]udp-socket.local-address", {a}).payload();
   EXPECT_EQ(got.payload()->items[0].items[1], a_addr);
   EXPECT_EQ(call(udp, "[method]incoming-datagram-stream.receive", {b_streams.items[0], Val::u64(10)}), Val::ok(Val::list({})));
+}
+
+TEST(WasiHost, SocketKindsAndAllowedHostsAreEnforced) {
+  auto make = [](WasiHostOptions options) { return std::make_unique<WasiHost>(wasmlet::WasiConfig{}, std::move(options)); };
+  auto call = [](WasiHost& host, const std::string& iface, const std::string& fn, std::vector<Val> args = {}) {
+    auto r = host.call(*host.find(iface, fn), args);
+    return r ? *r : Val();
+  };
+  const Val denied = Val::err(Val::enumeration(1));  // access-denied
+  const std::string tcp_create = "wasi:sockets/tcp-create-socket@0.2.0", udp_create = "wasi:sockets/udp-create-socket@0.2.0";
+
+  // allow_tcp / allow_udp choose which sockets can be created.
+  auto udp_only = make({.allow_sockets = true, .allow_tcp = false, .allow_udp = true});
+  EXPECT_EQ(call(*udp_only, tcp_create, "create-tcp-socket", {Val::enumeration(0)}), denied);
+  EXPECT_EQ(call(*udp_only, udp_create, "create-udp-socket", {Val::enumeration(0)}).index, 0u);
+  auto tcp_only = make({.allow_sockets = true, .allow_tcp = true, .allow_udp = false});
+  EXPECT_EQ(call(*tcp_only, udp_create, "create-udp-socket", {Val::enumeration(0)}), denied);
+
+  // A real listener on 127.0.0.1 to connect to.
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t port = ntohs(addr.sin_port);
+  auto connect = [&](WasiHost& host, Val address) {
+    Val net = call(host, "wasi:sockets/instance-network@0.2.0", "instance-network");
+    Val sock = *call(host, tcp_create, "create-tcp-socket", {Val::enumeration(0)}).payload();
+    return call(host, "wasi:sockets/tcp@0.2.0", "[method]tcp-socket.start-connect", {sock, net, address});
+  };
+  auto resolve = [&](WasiHost& host, const std::string& name) {
+    Val net = call(host, "wasi:sockets/instance-network@0.2.0", "instance-network");
+    return call(host, "wasi:sockets/ip-name-lookup@0.2.0", "resolve-addresses", {net, Val::string(name)});
+  };
+
+  // allowed_hosts: only listed names resolve; only their addresses are reached.
+  auto by_name = make({.allow_sockets = true, .allowed_hosts = {"localhost"}});
+  EXPECT_EQ(resolve(*by_name, "example.invalid"), denied);
+  EXPECT_EQ(connect(*by_name, ipv4(port)), denied) << "127.0.0.1 before a lookup of localhost returned it";
+  EXPECT_EQ(resolve(*by_name, "LOCALHOST").index, 0u);
+  EXPECT_EQ(connect(*by_name, ipv4(port)), Val::ok());
+  // An IP address on the list is reachable as it is; others are not.
+  auto by_address = make({.allow_sockets = true, .allowed_hosts = {"127.0.0.1"}});
+  EXPECT_EQ(connect(*by_address, ipv4(port)), Val::ok());
+  auto elsewhere = make({.allow_sockets = true, .allowed_hosts = {"192.0.2.1"}});
+  EXPECT_EQ(connect(*elsewhere, ipv4(port)), denied);
+  ::close(listener);
 }

@@ -229,9 +229,9 @@ TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
   auto spec = (dir.path() / "spec.yaml").string();
   ASSERT_EQ(d->cli({"up", "-f", spec, "--service", "writer", "--service", "flaky", "--service", "rowriter", "--service", "web"}).exit_code, 0);
   EXPECT_EQ(d->cli({"wait", "writer-rep-0"}).exit_code, 0);
-  EXPECT_TRUE(fs::exists(data / "tmpfs/writer-rep-0/0"));
+  EXPECT_TRUE(fs::exists(data / "tmpfs/st.writer-rep-0/0"));  // tmpfs dirs are named by the qualified id
   EXPECT_EQ(d->cli({"rm", "writer-rep-0"}).exit_code, 0);
-  EXPECT_FALSE(fs::exists(data / "tmpfs/writer-rep-0"));            // tmpfs went with it
+  EXPECT_FALSE(fs::exists(data / "tmpfs/st.writer-rep-0"));         // tmpfs went with it
   EXPECT_EQ(read_text(data / "volumes/shared/v.txt"), "persisted\n");  // the named volume stayed
   ASSERT_EQ(d->cli({"up", "-f", spec, "--service", "reader"}).exit_code, 0);
   EXPECT_EQ(d->cli({"wait", "reader-rep-0"}).exit_code, 0);

@@ -126,10 +126,13 @@ TEST_F(Lifecycle, ComponentExitCodeAndSocketsCapability) {
   rt->start(id);
   EXPECT_EQ(rt->wait(id), 42) << rt->state(id).to_string();
 
-  // A standard service without wasm.capabilities has the sockets capability.
+  // A standard service without wasm.capabilities has the sockets capability;
+  // TCP sockets also need wasm.allow_tcp.
   uint16_t port = testing::free_port();
   auto spec = service(echo.string());
   spec.env = {{"WASIP2_GLUE_TCPLISTEN", "127.0.0.1:" + std::to_string(port)}};
+  spec.wasm = WasmConfig{};
+  spec.wasm->allow_tcp = true;
   InstanceId server{"echo", 1};
   rt->create(server, spec);
   rt->start(server);
@@ -148,13 +151,20 @@ TEST_F(Lifecycle, ComponentExitCodeAndSocketsCapability) {
   EXPECT_EQ(messages(server), std::vector<std::string>{"echoed"});
 
   // With the capability off, wasi:sockets answers access-denied.
-  spec.wasm = WasmConfig{};
   spec.wasm->capabilities = WasmCapabilities{};  // sockets: false
   InstanceId denied{"echo", 2};
   rt->create(denied, spec);
   rt->start(denied);
   EXPECT_EQ(rt->wait(denied), 1);
   EXPECT_EQ(messages(denied), std::vector<std::string>{"accept failed: errno 2"});
+
+  // So it does with the capability on but allow_tcp off (zlayer's default).
+  spec.wasm = WasmConfig{};
+  InstanceId no_tcp{"echo", 3};
+  rt->create(no_tcp, spec);
+  rt->start(no_tcp);
+  EXPECT_EQ(rt->wait(no_tcp), 1);
+  EXPECT_EQ(messages(no_tcp), std::vector<std::string>{"accept failed: errno 2"});
 }
 
 TEST_F(Lifecycle, EnvAndArgsReachTheGuest) {  // seed: test_env_vars_available_in_context, test_args_available_in_context

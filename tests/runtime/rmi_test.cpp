@@ -69,7 +69,7 @@ TEST(ImageRemoval, RefusedWhileAnInstanceUsesTheImageAskingTheDaemonOrTheRecorde
                              "; checked the 2 instances recorded in " + (dir.path() / "data/state.db").string() + " instead"),
             std::string::npos)
       << offline.err;
-  EXPECT_NE(offline.err.find("is used by instance job-rep-0"), std::string::npos) << offline.err;
+  EXPECT_NE(offline.err.find("is used by instance rmi.job-rep-0"), std::string::npos) << offline.err;  // the recorded, qualified id
   EXPECT_TRUE(stored(d, "docker.io/local/job:1"));
 
   // Once the instance is gone the image may go.

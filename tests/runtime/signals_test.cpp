@@ -72,6 +72,12 @@ TEST(Signals, InstanceIdFollowsTheSeed) {
   EXPECT_EQ(InstanceId::parse("my-service-rep-12"), (InstanceId{"my-service", 12}));
   EXPECT_THROW(InstanceId::parse("nope"), RuntimeError);
   EXPECT_THROW(InstanceId::parse("web-rep-x"), RuntimeError);
+  // Scoped by a deployment: "DEPLOYMENT.SERVICE-rep-N".
+  InstanceId scoped{"api", 0, "shop"};
+  EXPECT_EQ(scoped.str(), "shop.api-rep-0");
+  EXPECT_EQ(scoped.short_str(), "api-rep-0");
+  EXPECT_EQ(InstanceId::parse("shop.my-api-rep-3"), (InstanceId{"my-api", 3, "shop"}));
+  EXPECT_THROW(InstanceId::parse(".api-rep-0"), RuntimeError);
 }
 
 TEST(Signals, TimesRoundTripWithNanoseconds) {

@@ -93,23 +93,12 @@ TEST(Spec, ParsesTheZlayerDeploymentFormat) {
   EXPECT_EQ(api.health.type, HealthSpec::Type::Tcp);
   EXPECT_EQ(api.health.retries, 5u);
   EXPECT_EQ(api.endpoints.at(0).port, 18080);
-  ASSERT_EQ(api.warnings.size(), 1u);  // rtype is zlayer's, accepted and ignored
-  EXPECT_NE(api.warnings[0].find("rtype"), std::string::npos);
+  ASSERT_EQ(api.warnings.value.size(), 1u);  // rtype is zlayer's, accepted and ignored
+  EXPECT_NE(api.warnings.value[0].find("rtype"), std::string::npos);
   const ServiceSpec& worker = *d.find("worker");
   EXPECT_EQ(worker.image.name, "/opt/worker.wasm");
   EXPECT_EQ(worker.restart_policy.max_attempts, 2u);
   EXPECT_EQ(worker.replicas, 1u);
-}
-
-TEST(Spec, RoundTripsThroughYaml) {
-  DeploymentSpec d = parse_deployment(kFull, "shop.yaml");
-  for (const auto& s : d.services) {
-    ServiceSpec back = parse_service(to_yaml(s), s.name);
-    EXPECT_EQ(to_yaml(back), to_yaml(s));
-    EXPECT_EQ(back.env, s.env);
-    EXPECT_EQ(back.storage.size(), s.storage.size());
-    EXPECT_EQ(back.restart_policy.kind, s.restart_policy.kind);
-  }
 }
 
 void expect_error(const std::string& yaml, const std::vector<std::string>& parts) {
@@ -120,6 +109,83 @@ void expect_error(const std::string& yaml, const std::vector<std::string>& parts
     EXPECT_EQ(e.kind(), RuntimeError::Kind::InvalidSpec);
     for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << "\nmissing: " << p;
   }
+}
+
+// Every field of every struct set to something other than its default.
+const char* kEveryField = R"(version: v1
+deployment: every
+services:
+  all:
+    image: {name: /opt/all.wasm, pull_policy: never}
+    env: {A: "1", EMPTY: ""}
+    command: {entrypoint: [run], args: [a, "b c"], workdir: /w}
+    storage:
+      - {type: bind, source: /srv, target: /srv, readonly: true}
+      - {type: named, name: vol, target: /vol, readonly: true, size: 1Gi}
+      - {type: tmpfs, target: /tmp, size: 8Mi}
+      - {type: anonymous, target: /anon}
+      - {type: s3, bucket: b, target: /s3, readonly: true}
+    wasm:
+      max_memory: 32Mi
+      max_fuel: 123
+      epoch_interval: 7ms
+      request_timeout: 1500ms
+      capabilities: {config: false, keyvalue: false, logging: false, secrets: true, metrics: false,
+                     http_client: true, cli: true, filesystem: true, sockets: true}
+      preopens: [{source: /p, target: /q, readonly: true}]
+      min_instances: 2
+      max_instances: 5
+      allow_tcp: true
+      allow_udp: true
+      allowed_hosts: [example.com, 127.0.0.1, "::1"]
+      allow_http_outgoing: true
+      precompile: false
+    service_type: wasm_router
+    scale: {mode: fixed, replicas: 4}
+    restart_policy: {kind: on_failure, max_attempts: 6, delay: 3s}
+    endpoints: [{name: web, protocol: http, port: 8081}]
+    health:
+      start_grace: 1s
+      interval: 2s
+      timeout: 3s
+      retries: 9
+      check: {type: http, url: "http://127.0.0.1:8081/h", expect_status: 204}
+)";
+
+TEST(Spec, EveryFieldRoundTripsThroughYaml) {
+  DeploymentSpec d = parse_deployment(kEveryField, "every.yaml");
+  const ServiceSpec& s = d.services.at(0);
+  // The fields that used to be dropped by to_yaml are set, not defaults.
+  ASSERT_TRUE(s.wasm);
+  EXPECT_EQ(s.wasm->min_instances, 2u);
+  EXPECT_EQ(s.wasm->max_instances, 5u);
+  EXPECT_TRUE(s.wasm->allow_tcp);
+  EXPECT_TRUE(s.wasm->allow_udp);
+  EXPECT_FALSE(s.wasm->precompile);
+  EXPECT_EQ(s.wasm->allowed_hosts.size(), 3u);
+  ServiceSpec back = parse_service(to_yaml(s), s.name);
+  EXPECT_EQ(back, s) << to_yaml(s);
+  // A change to any one field is seen by the comparison.
+  ServiceSpec changed = back;
+  changed.wasm->allow_udp = false;
+  EXPECT_NE(changed, s);
+  for (const auto& svc : parse_deployment(kFull, "shop.yaml").services) EXPECT_EQ(parse_service(to_yaml(svc), svc.name), svc);
+}
+
+TEST(Spec, SecuritySettingsThatCannotBeEnforcedAreRefused) {
+  auto wasm = [](const std::string& body) {
+    return "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm:\n" + body;
+  };
+  expect_error(wasm("      secrets: [db-password]\n"), {"bad.yaml:7:", "services.web.wasm.secrets", "not supported yet"});
+  expect_error(wasm("      allow_tcp: true\n      allow_http_outgoing: false\n"),
+               {"bad.yaml:8:", "wasm.allow_http_outgoing", "cannot be enforced"});
+  expect_error(wasm("      min_instances: 3\n      max_instances: 2\n"), {"min_instances 3 is more than max_instances 2"});
+  expect_error(wasm("      allowed_hosts: [\"https://example.com/\"]\n"), {"bad.yaml:7:", "allowed_hosts[0]", "no scheme"});
+  expect_error(wasm("      allowed_hosts: [\"example.com:443\"]\n"), {"allowed_hosts[0]", "no scheme, port"});
+  // Fields wasmlet has nothing for are warnings, not silence.
+  auto d = parse_deployment(wasm("      kv_enabled: true\n      idle_timeout: 5m\n"), "ok.yaml");
+  ASSERT_EQ(d.services[0].warnings.value.size(), 2u);
+  EXPECT_NE(d.services[0].warnings.value[0].find("services.web.wasm.kv_enabled is accepted"), std::string::npos);
 }
 
 TEST(Spec, UnknownFieldsNameTheFieldAndLine) {

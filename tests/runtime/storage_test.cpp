@@ -89,7 +89,7 @@ TEST_F(Storage, AnonymousAndS3AreRefusedClearly) {
   StorageSpec anon;
   anon.type = StorageSpec::Type::Anonymous;
   anon.target = "/a";
-  anon.line = 12;
+  anon.line.value = 12;
   try {
     rt.create({"anon", 0}, writer({"read", "/a/x"}, anon));
     FAIL();

@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wasmlet/component/value.h"
 #include "wasmlet/wasi.h"
@@ -36,6 +37,11 @@ struct ExitRequest {
 
 struct WasiHostOptions {
   bool allow_sockets = false;  // the sockets capability: without it, creating a socket or resolving a name is access-denied
+  // With allow_sockets: which sockets may be created, and (when not empty)
+  // the only host names that resolve; connecting or sending is then allowed
+  // only to an address a lookup of them returned or an IP address listed.
+  bool allow_tcp = true, allow_udp = true;
+  std::vector<std::string> allowed_hosts;
 };
 
 namespace wasi {

@@ -43,6 +43,9 @@ class Runtime {
   virtual void remove(const InstanceId& id, bool force = false) = 0;
 
   virtual InstanceState state(const InstanceId& id) = 0;
+  // Blocks until the instance's current run has called the guest's entry
+  // point, or has ended (or waits to restart) before that.
+  virtual StartCheck wait_started(const InstanceId& id) = 0;
   virtual std::vector<InstanceInfo> list() = 0;
   virtual InstanceInfo inspect(const InstanceId& id) = 0;
 

@@ -16,15 +16,26 @@
 
 namespace wasmlet::runtime {
 
+// Where a value was read from (a line, a warning about an ignored field):
+// shown in messages, not part of the spec's value, so two specs that differ
+// only here compare equal.
+template <class T>
+struct SourceNote {
+  T value{};
+  friend bool operator==(const SourceNote&, const SourceNote&) { return true; }
+};
+
 struct ImageSpec {
   std::string name;  // registry reference, or a .wasm file (path or file://)
   PullPolicy pull_policy = PullPolicy::IfNotPresent;
+  friend bool operator==(const ImageSpec&, const ImageSpec&) = default;
 };
 
 struct CommandSpec {
   std::optional<std::vector<std::string>> entrypoint;
   std::optional<std::vector<std::string>> args;
   std::optional<std::string> workdir;
+  friend bool operator==(const CommandSpec&, const CommandSpec&) = default;
 };
 
 struct StorageSpec {
@@ -36,21 +47,25 @@ struct StorageSpec {
   std::string target;  // guest path
   bool readonly = false;
   std::optional<std::string> size;  // named/tmpfs (accepted, not enforced)
-  int line = 0;                     // where it was declared, for messages
+  SourceNote<int> line;             // where it was declared, for messages
+  friend bool operator==(const StorageSpec&, const StorageSpec&) = default;
 };
 const char* to_string(StorageSpec::Type type);
 
 // What host interfaces the guest gets (zlayer's WasmCapabilities). Of these,
-// cli (args, env), filesystem (mounts) and sockets (endpoint listeners) gate
-// WASI preview1; the others concern zlayer host interfaces and are recorded.
+// cli (args, env), filesystem (mounts) and sockets (endpoint listeners,
+// wasi:sockets) gate WASI; the others concern zlayer host interfaces and are
+// recorded.
 struct WasmCapabilities {
   bool config = true, keyvalue = true, logging = true, secrets = false, metrics = true;
   bool http_client = false, cli = false, filesystem = false, sockets = false;
+  friend bool operator==(const WasmCapabilities&, const WasmCapabilities&) = default;
 };
 
 struct WasmPreopen {
   std::string source, target;
   bool readonly = false;
+  friend bool operator==(const WasmPreopen&, const WasmPreopen&) = default;
 };
 
 struct WasmConfig {
@@ -60,10 +75,22 @@ struct WasmConfig {
   std::optional<std::chrono::nanoseconds> request_timeout;  // wall-time limit of a run
   std::optional<WasmCapabilities> capabilities;
   std::vector<WasmPreopen> preopens;
-  // Accepted for compatibility with zlayer specs, not used by wasmlet yet.
+  // zlayer's instance pool of wasm_http services: recorded (and checked:
+  // min <= max), not used, as wasmlet runs `scale.replicas` instances.
   uint32_t min_instances = 0, max_instances = 10;
-  bool allow_tcp = false, allow_udp = false, allow_http_outgoing = true, precompile = true;
-  std::vector<std::string> allowed_hosts, secrets;
+  // Network reach of a component through wasi:sockets (with the sockets
+  // capability): TCP and UDP sockets are refused unless allowed, and with
+  // allowed_hosts only those names resolve and only their addresses (or IP
+  // literals listed) can be connected to. Preview1 modules cannot open sockets.
+  bool allow_tcp = false, allow_udp = false;
+  std::vector<std::string> allowed_hosts;
+  // wasmlet gives guests no HTTP client of its own: outgoing HTTP is possible
+  // only over a TCP socket, so `false` is refused together with allow_tcp.
+  bool allow_http_outgoing = true;
+  bool precompile = true;  // recorded; instances compile on first start (docs/aot.md)
+  // zlayer secret names: refused when not empty (no secret store yet).
+  std::vector<std::string> secrets;
+  friend bool operator==(const WasmConfig&, const WasmConfig&) = default;
 };
 
 enum class ServiceType { Standard, WasmHttp, WasmPlugin, WasmTransformer, WasmAuthenticator, WasmRateLimiter, WasmMiddleware, WasmRouter, Job };
@@ -75,6 +102,7 @@ struct EndpointSpec {
   std::string name;
   std::string protocol = "tcp";  // tcp, http
   uint16_t port = 0;             // 127.0.0.1:port is opened and handed to the guest
+  friend bool operator==(const EndpointSpec&, const EndpointSpec&) = default;
 };
 
 struct HealthSpec {
@@ -87,6 +115,7 @@ struct HealthSpec {
   std::chrono::nanoseconds interval{std::chrono::seconds(10)};
   std::chrono::nanoseconds timeout{std::chrono::seconds(2)};
   uint32_t retries = 3;
+  friend bool operator==(const HealthSpec&, const HealthSpec&) = default;
 };
 
 struct RestartPolicy {
@@ -94,6 +123,7 @@ struct RestartPolicy {
   Kind kind = Kind::No;
   std::optional<uint32_t> max_attempts;  // on_failure; none = forever
   std::chrono::nanoseconds delay{std::chrono::milliseconds(100)};  // first backoff, doubled each time up to 30s
+  friend bool operator==(const RestartPolicy&, const RestartPolicy&) = default;
 };
 const char* to_string(RestartPolicy::Kind kind);
 
@@ -109,7 +139,8 @@ struct ServiceSpec {
   RestartPolicy restart_policy;
   HealthSpec health;
   std::vector<EndpointSpec> endpoints;
-  std::vector<std::string> warnings;  // accepted zlayer fields that wasmlet ignores
+  SourceNote<std::vector<std::string>> warnings;  // accepted zlayer fields that wasmlet ignores
+  friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };
 
 struct DeploymentSpec {
@@ -117,6 +148,7 @@ struct DeploymentSpec {
   std::string deployment;  // name
   std::vector<ServiceSpec> services;  // in file order
   const ServiceSpec* find(std::string_view service) const;
+  friend bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
 };
 
 // Parses a deployment document. `source` (a file name) is used in messages:
@@ -126,7 +158,8 @@ DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source
 DeploymentSpec load_deployment(const std::string& path);
 
 // One service as YAML (the `services.NAME` mapping) and back; used to store
-// specs and to show them in inspect.
+// specs and to show them in inspect. Every field is written, so
+// parse_service(to_yaml(s)) == s.
 std::string to_yaml(const ServiceSpec& spec);
 ServiceSpec parse_service(std::string_view yaml, const std::string& name, const std::string& source = "spec");
 

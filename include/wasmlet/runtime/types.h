@@ -17,17 +17,30 @@ namespace wasmlet::runtime {
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
-// "<service>-rep-<replica>", as in the seed.
+// An instance belongs to its deployment: "<deployment>.<service>-rep-<replica>".
+// The seed's "<service>-rep-<replica>" names an instance without a deployment,
+// and (to WasmRuntime) any deployment's instance of that service and replica
+// when only one deployment has it.
 struct InstanceId {
   std::string service;
   uint32_t replica = 0;
+  std::string deployment;  // empty: none (instances made through the library, or recorded before deployments)
 
+  // "web.api-rep-0", or "api-rep-0" without a deployment.
   std::string str() const;
-  // Parses "<service>-rep-<replica>"; throws RuntimeError(InvalidArgument) naming the text.
+  // "api-rep-0" whatever the deployment.
+  std::string short_str() const;
+  // Parses "[<deployment>.]<service>-rep-<replica>"; throws RuntimeError(InvalidArgument) naming the text.
   static InstanceId parse(std::string_view text);
   friend bool operator==(const InstanceId&, const InstanceId&) = default;
   friend auto operator<=>(const InstanceId&, const InstanceId&) = default;
 };
+
+// The one id among `candidates` that `id` names: the same id, or (when `id`
+// has no deployment) the only candidate with its service and replica.
+// Throws RuntimeError NotFound (`what_none` says where it looked), or
+// Conflict naming the candidates when several deployments have the name.
+InstanceId resolve_instance_id(const InstanceId& id, const std::vector<InstanceId>& candidates, const std::string& what_none);
 
 struct InstanceState {
   enum class Kind { Pending, Running, Stopping, Exited, Failed };
@@ -48,6 +61,14 @@ struct InstanceState {
   // "exited(0)", "failed(no _start or main export)", "running"...
   std::string to_string() const;
   friend bool operator==(const InstanceState&, const InstanceState&) = default;
+};
+
+// Whether a start got as far as the guest's code: `entered` false with a
+// failed state means it could not start (not WebAssembly, link failure, no
+// entry point, a listener or mount that could not be made), and `state` says why.
+struct StartCheck {
+  bool entered = false;
+  InstanceState state;
 };
 
 // Why an instance stopped running (serialized as the seed's snake_case names).
@@ -129,7 +150,7 @@ struct HealthDetail {
 
 // Everything `inspect` shows about one instance.
 struct InstanceInfo {
-  InstanceId id;
+  InstanceId id;  // with its deployment
   std::string image;
   std::string image_path;  // the module file the instance runs
   InstanceState state;

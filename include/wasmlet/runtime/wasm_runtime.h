@@ -57,6 +57,7 @@ class WasmRuntime : public Runtime {
   void kill(const InstanceId& id, std::optional<std::string_view> signal = std::nullopt) override;
   void remove(const InstanceId& id, bool force = false) override;
   InstanceState state(const InstanceId& id) override;
+  StartCheck wait_started(const InstanceId& id) override;
   std::vector<InstanceInfo> list() override;
   InstanceInfo inspect(const InstanceId& id) override;
   std::vector<LogEntry> logs(const InstanceId& id, const LogQuery& query = {}) override;
@@ -73,6 +74,9 @@ class WasmRuntime : public Runtime {
   const WasmRuntimeConfig& config() const;
   // Stores `bytes` as image `reference` in the local image store.
   void import_image(const std::string& reference, const std::vector<uint8_t>& bytes);
+  // Deletes the named volume DATA_DIR/volumes/NAME; refused (Conflict) while
+  // an instance's spec mounts it. Nothing to delete is not an error.
+  void remove_volume(const std::string& name);
   // What ~WasmRuntime does, callable early (a daemon shutting down): wakes
   // every waiter and follower, ends every guest, joins their threads. The
   // recorded states stay as they were. Idempotent.

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -123,6 +124,7 @@ struct HostState {
   Store* store = nullptr;  // set by WasiHost::attach_store: waits end on interrupt/deadline
   WasiConfig config;
   WasiHostOptions options;
+  std::set<std::string> resolved_addresses;  // what lookups of options.allowed_hosts returned (inet_ntop text)
   std::unordered_map<uint32_t, Resource> resources;
   uint32_t next_rep = 1;
   std::vector<std::pair<uint32_t, std::string>> preopens;  // descriptor rep, guest path (created lazily)

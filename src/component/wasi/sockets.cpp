@@ -1,7 +1,9 @@
 // wasi:sockets (0.2): network, instance-network, tcp, tcp-create-socket,
 // udp, udp-create-socket, ip-name-lookup. Gated by the sockets capability: without it the
 // interfaces are present (so components that merely import them link) but
-// creating a socket or resolving a name answers access-denied.
+// creating a socket or resolving a name answers access-denied. With it,
+// WasiHostOptions can still refuse TCP or UDP sockets and limit the hosts
+// reached (allowed_hosts), also answering access-denied.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -106,6 +108,44 @@ Val socket_address(const sockaddr_storage& ss) {
                                       *ip.payload(), Val::integer(sin6->sin6_scope_id)}));
 }
 
+std::string address_text(const sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  const void* a = sa->sa_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr)
+                                           : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+  return inet_ntop(sa->sa_family, a, buf, sizeof buf) ? buf : "";
+}
+
+std::string lowercase(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+// A name may be looked up when there is no allow-list or it is on it.
+bool name_allowed(const HostState& s, const std::string& name) {
+  if (s.options.allowed_hosts.empty()) return true;
+  for (const auto& h : s.options.allowed_hosts)
+    if (lowercase(h) == lowercase(name)) return true;
+  return false;
+}
+
+// An address may be reached when there is no allow-list, a lookup of an
+// allowed name returned it, or it is listed itself.
+bool address_allowed(const HostState& s, const sockaddr_storage& ss) {
+  if (s.options.allowed_hosts.empty()) return true;
+  std::string text = address_text(reinterpret_cast<const sockaddr*>(&ss));
+  if (s.resolved_addresses.count(text)) return true;
+  for (const auto& h : s.options.allowed_hosts) {
+    unsigned char buf[sizeof(in6_addr)];
+    for (int family : {AF_INET, AF_INET6}) {
+      if (inet_pton(family, h.c_str(), buf) != 1) continue;
+      char norm[INET6_ADDRSTRLEN] = {};
+      if (inet_ntop(family, buf, norm, sizeof norm) && text == norm) return true;
+    }
+  }
+  return false;
+}
+
 // start-bind's work for tcp and udp: an error value, or nullopt once bound.
 std::optional<Val> bind_to(int fd, int family, const Val& address) {
   sockaddr_storage ss;
@@ -142,7 +182,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
   };
 
   into["wasi:sockets/tcp-create-socket"]["create-tcp-socket"] = [&s](std::span<const Val> a) -> std::optional<Val> {
-    if (!s.options.allow_sockets) return fail(AccessDenied);
+    if (!s.options.allow_sockets || !s.options.allow_tcp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail_errno();
@@ -193,6 +233,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     sockaddr_storage ss;
     socklen_t len;
     if (!to_sockaddr(a[2], t.family, ss, len)) return fail(InvalidArgument);
+    if (!address_allowed(s, ss)) return fail(AccessDenied);
     if (::connect(t.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS) return fail_errno();
     t.state = State::ConnectStarted;
     return Val::ok();
@@ -287,7 +328,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
 
 
   into["wasi:sockets/udp-create-socket"]["create-udp-socket"] = [&s](std::span<const Val> a) -> std::optional<Val> {
-    if (!s.options.allow_sockets) return fail(AccessDenied);
+    if (!s.options.allow_sockets || !s.options.allow_udp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail_errno();
@@ -318,6 +359,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
       sockaddr_storage ss;
       socklen_t len;
       if (!to_sockaddr(*a[1].payload(), u.family, ss, len)) return fail(InvalidArgument);
+      if (!address_allowed(s, ss)) return fail(AccessDenied);
       if (::connect(u.fd->get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return fail_errno();
     } else if (u.connected) {
       // Dissolve the earlier association (only then: on Linux this also
@@ -384,7 +426,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     dstream(a[0]);
     return Val::ok(Val::u64(64));
   };
-  udp["[method]outgoing-datagram-stream.send"] = [dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp["[method]outgoing-datagram-stream.send"] = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
     auto& d = dstream(a[0]);
     uint64_t sent = 0;
     for (auto& dg : a[1].items) {
@@ -396,6 +438,10 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
         sockaddr_storage ss;
         socklen_t len;
         if (!to_sockaddr(*dg.items[1].payload(), d.family, ss, len)) return fail(InvalidArgument);
+        if (!address_allowed(s, ss)) {
+          if (sent) break;
+          return fail(AccessDenied);
+        }
         n = ::sendto(d.fd->get(), data.data(), data.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), len);
       } else {
         if (!d.connected) return fail(InvalidArgument);
@@ -416,7 +462,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
   auto& lookup = into["wasi:sockets/ip-name-lookup"];
   lookup["resolve-addresses"] = [&s](std::span<const Val> a) -> std::optional<Val> {
     s.get<Network>(a[0], "network");
-    if (!s.options.allow_sockets) return fail(AccessDenied);
+    if (!s.options.allow_sockets || !name_allowed(s, a[1].s)) return fail(AccessDenied);
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
@@ -426,7 +472,10 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (r != 0) return fail(PermanentResolverFailure);
     ResolveAddressStream stream;
     for (auto* p = res; p; p = p->ai_next)
-      if (p->ai_family == AF_INET || p->ai_family == AF_INET6) stream.addresses.push_back(ip_address(p->ai_addr));
+      if (p->ai_family == AF_INET || p->ai_family == AF_INET6) {
+        stream.addresses.push_back(ip_address(p->ai_addr));
+        s.resolved_addresses.insert(address_text(p->ai_addr));
+      }
     ::freeaddrinfo(res);
     return Val::ok(Val::resource(s.add(std::move(stream))));
   };
