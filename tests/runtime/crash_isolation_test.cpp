@@ -286,7 +286,7 @@ TEST_F(CrashIsolation, AnInstanceTheDaemonCrashedOnIsNotRestarted) {
   // real abort, in a child that installed the handler for this data dir.
   ASSERT_TRUE(runtime::crash_in_child([&] {
     runtime::crash_blame::install(data);
-    runtime::crash_blame::Scope scope("victim-rep-0");
+    runtime::crash_blame::Scope scope("blame.victim-rep-0");  // the daemon blames the qualified id
     std::abort();
   }, 30s));
   d->start();
