@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "engine/metering.h"
 #include "wasmlet/store.h"
 
 namespace wasmlet::wasi {
@@ -29,7 +30,9 @@ int wait_poll(Caller& caller, std::vector<pollfd>& fds, Deadline until) {
       return n;
     }
     now = std::chrono::steady_clock::now();
-    if (store_deadline && now >= *store_deadline) caller.trap("interrupted");
+    // The run's timeout ends a blocked guest as it ends a computing one:
+    // a `timeout` limit trap, not a host error.
+    if (store_deadline && now >= *store_deadline) detail::check_stop(store);
     if (until && now >= *until) {
       fds.pop_back();
       return 0;
