@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+#include <string_view>
+
 #include "wasmlet/error.h"
 
 namespace wasmlet {
@@ -46,23 +49,56 @@ const char* to_string(LogLevel level) {
 
 namespace plugin {
 
+namespace {
+
+// A guest stream that goes to the log: one log line per text line, however
+// many fd_write calls wrote it (one perror() is four writes). A last line
+// without a newline is logged when the stream goes away with its instance.
+class LoggedStream {
+ public:
+  LoggedStream(std::string plugin, LogLevel level, PluginLogSink log)
+      : plugin_(std::move(plugin)), level_(level), log_(std::move(log)) {}
+  LoggedStream(const LoggedStream&) = delete;
+  ~LoggedStream() {
+    if (!pending_.empty()) log_(plugin_, level_, pending_);
+  }
+  void write(std::string_view text) {
+    pending_.append(text);
+    size_t start = 0;
+    for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1)
+      log_(plugin_, level_, std::string_view(pending_).substr(start, nl - start));
+    pending_.erase(0, start);
+  }
+
+ private:
+  std::string plugin_;
+  LogLevel level_;
+  PluginLogSink log_;
+  std::string pending_;
+};
+
+}  // namespace
+
 WasiConfig wasi_config_for(const Capabilities& caps, const std::string& plugin_name, const PluginLogSink& log) {
   WasiConfig config;
   config.args = {plugin_name};
   for (const auto& [k, v] : caps.env) config.env.push_back(k + "=" + v);
   for (const auto& p : caps.paths) config.preopens.push_back({p.host_path, p.guest_path, p.read_only});
   bool out = caps.inherit_stdout, err = caps.inherit_stderr;
-  config.output = [out, err, plugin_name, log](OutputStream stream, std::span<const uint8_t> bytes) {
+  std::shared_ptr<LoggedStream> logged_out, logged_err;
+  if (log) {
+    logged_out = std::make_shared<LoggedStream>(plugin_name, LogLevel::Info, log);
+    logged_err = std::make_shared<LoggedStream>(plugin_name, LogLevel::Warn, log);
+  }
+  config.output = [out, err, logged_out, logged_err](OutputStream stream, std::span<const uint8_t> bytes) {
     bool inherit = stream == OutputStream::Stdout ? out : err;
     if (inherit) {
       std::fwrite(bytes.data(), 1, bytes.size(), stream == OutputStream::Stdout ? stdout : stderr);
       std::fflush(stream == OutputStream::Stdout ? stdout : stderr);
       return;
     }
-    if (!log) return;
-    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    if (!text.empty()) log(plugin_name, stream == OutputStream::Stdout ? LogLevel::Info : LogLevel::Warn, text);
+    auto& logged = stream == OutputStream::Stdout ? logged_out : logged_err;
+    if (logged) logged->write(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   };
   return config;
 }

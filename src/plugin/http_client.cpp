@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <memory>
@@ -58,6 +59,29 @@ std::string url_host(const std::string& url) {
   return host;
 }
 
+// The URL's port, or the scheme's default (80, 443).
+std::string url_port(const std::string& url) {
+  CURLU* u = curl_url();
+  std::string port;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* p = nullptr;
+    if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK && p) {
+      port = p;
+      curl_free(p);
+    }
+  }
+  curl_url_cleanup(u);
+  return port;
+}
+
+// An allowed entry is "host" (any port) or "host:port" ("[::1]:8080" for IPv6).
+bool host_allowed(const std::vector<std::string>& allowed, const std::string& host, const std::string& port) {
+  std::string bracketed = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& entry) {
+    return entry == host || entry == bracketed || entry == bracketed + ":" + port;
+  });
+}
+
 }  // namespace
 
 HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
@@ -81,9 +105,9 @@ HttpResult http_request(const Capabilities& caps, std::string_view request_json,
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return {HttpStatus::Denied, fmt::format("http_request {} denied: only http and https URLs are allowed", url)};
   }
-  if (!caps.allowed_hosts.empty() &&
-      std::find(caps.allowed_hosts.begin(), caps.allowed_hosts.end(), host) == caps.allowed_hosts.end()) {
-    return {HttpStatus::Denied, fmt::format("http_request {} {} denied: host '{}' is not in the plugin's allowed hosts", method, url, host)};
+  if (!caps.allowed_hosts.empty() && !host_allowed(caps.allowed_hosts, host, url_port(url))) {
+    return {HttpStatus::Denied, fmt::format("http_request {} {} denied: host '{}' is not in the plugin's allowed hosts ({})",
+                                            method, url, host, fmt::join(caps.allowed_hosts, ", "))};
   }
 
   static std::once_flag init;

@@ -81,3 +81,42 @@ TEST(PluginCli, TheAotTierGivesTheSameOutputAndStopsALoopingPlugin) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("invalid --tier 'fast': expected interp, aot or auto"), std::string::npos) << r.err;
 }
+
+TEST(PluginCli, OneErrorLinePerFailureAndGuestStderrLineByLine) {
+  auto r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "fail"});
+  EXPECT_EQ(r.exit_code, 1);
+  size_t lines = 0, errors = 0;
+  for (size_t at = 0; (at = r.err.find('\n', at)) != std::string::npos; ++at) ++lines;
+  for (size_t at = 0; (at = r.err.find("wasmlet: error:", at)) != std::string::npos; ++at) ++errors;
+  EXPECT_EQ(errors, 1u) << r.err;
+  EXPECT_EQ(r.err.find("export 'fail'"), r.err.rfind("export 'fail'")) << "the export is named once: " << r.err;
+
+  auto logged = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "stderr_lines"});
+  ASSERT_EQ(logged.exit_code, 0) << logged.err;
+  EXPECT_EQ(logged.err,
+            "[plugin hostile] warn open /missing: No such file or directory\n"
+            "[plugin hostile] warn second line\n"
+            "[plugin hostile] warn third line without newline\n");
+}
+
+TEST(PluginCli, AllowHostTakesAPortAndTheDenialListsTheAllowedHosts) {
+  auto call_http = [](const std::string& allow) {
+    return wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "http", "--allow-host", allow, "--input",
+                        R"({"url":"http://127.0.0.1:9/"})"});
+  };
+  auto other_port = call_http("127.0.0.1:8");
+  EXPECT_EQ(other_port.exit_code, 1);
+  EXPECT_NE(other_port.err.find("denied: host '127.0.0.1' is not in the plugin's allowed hosts (127.0.0.1:8)"), std::string::npos)
+      << other_port.err;
+  auto same_port = call_http("127.0.0.1:9");  // allowed: the connection itself is refused (nothing listens on port 9)
+  EXPECT_EQ(same_port.err.find("denied"), std::string::npos) << same_port.err;
+  auto any_port = call_http("127.0.0.1");
+  EXPECT_EQ(any_port.err.find("denied"), std::string::npos) << any_port.err;
+}
+
+TEST(PluginCli, InputFromStdin) {
+  auto r = run_process({WASMLET_BIN, "plugin", "call", plugin_wasm("echo").string(), "-i", "@-"}, std::chrono::seconds(30),
+                       std::string(R"({"from":"stdin"})"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"from\":\"stdin\"}\n");
+}
