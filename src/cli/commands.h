@@ -3,6 +3,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "wasmlet/engine.h"
 
 namespace wasmlet::cli {
@@ -17,6 +23,22 @@ void configure_root(CLI::App& app);
 int parse_and_run(CLI::App& app, int argc, char** argv);
 // The value of a --tier option; UsageError if it names no tier.
 Tier tier_option(const std::string& value);
+// The value of a --fuel option (`flag` names it in messages): a whole number
+// that fits in 64 bits; "-1", "1e9" or 2^64 are UsageErrors, not "unlimited".
+uint64_t fuel_option(const std::string& value, std::string_view flag = "--fuel");
+// The process exit status for a guest's exit code: the code itself when it
+// fits in 8 bits, else 1 with a `wasmlet: error:` line naming `who` (the OS
+// would keep only the low byte, so exit(256) would read as success).
+int guest_exit_status(int64_t code, std::string_view who);
+
+// What `run` needs from the parts only wasmlet-full links (the registry and
+// daemon clients). wasmlet-full sets them (register_image_commands,
+// register_runtime_commands); in `wasmlet` they are unset and
+// `hand_over_to_full` execs wasmlet-full with the same arguments instead.
+struct RunOptions;
+inline std::function<std::vector<uint8_t>(const RunOptions& run)> pull_image_hook;
+inline std::function<void(const RunOptions&)> run_detached_hook;
+inline std::function<void()> hand_over_to_full;
 
 // `wasmlet run`: run a WASI program (src/cli/run_command.cpp).
 void register_run_command(CLI::App& app);
@@ -31,5 +53,7 @@ void register_runtime_commands(CLI::App& app);
 void register_plugin_commands(CLI::App& app);
 // `wasmlet wast`: run WebAssembly spec scripts (src/cli/wast_command.cpp).
 void register_wast_command(CLI::App& app);
+// `wasmlet completion bash|zsh|fish` (src/cli/help_pages.cpp).
+void register_completion_command(CLI::App& app);
 
 }  // namespace wasmlet::cli

@@ -11,5 +11,6 @@ int main(int argc, char** argv) {
   wasmlet::cli::register_runtime_commands(app);
   wasmlet::cli::register_plugin_commands(app);
   wasmlet::cli::register_wast_command(app);
+  wasmlet::cli::register_completion_command(app);
   return wasmlet::cli::parse_and_run(app, argc, argv);
 }

@@ -1,6 +1,7 @@
 // `wasmlet pull/push/load/images/tag/rmi/prune/login/inspect-image`: the OCI
 // registry client and the local image store (src/registry, docs/registry.md).
 #include <fmt/format.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/run_options.h"
 #include "server/image_users.h"
 #include "server/paths.h"
 #include "wasmlet/error.h"
@@ -84,9 +86,58 @@ void add_insecure(CLI::App* sub, std::vector<std::string>& insecure) {
   sub->add_option("--insecure-registry", insecure, "registry (host[:port]) reached over plain HTTP; loopback always is");
 }
 
+// The password for `login`: a line on stdin with --password-stdin or when
+// stdin is not a terminal, else asked for on the terminal without echo.
+std::string read_password(bool from_stdin) {
+  bool prompt = !from_stdin && ::isatty(STDIN_FILENO);
+  termios saved{};
+  if (prompt) {
+    std::cerr << "Password: " << std::flush;
+    ::tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (prompt) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) throw UsageError(prompt ? "login: no password given" : "login: no password on stdin");
+  return password;
+}
+
+// `wasmlet run REFERENCE`: the image's wasm bytes, pulled per --pull into
+// the default data dir's store.
+std::vector<uint8_t> pull_for_run(const RunOptions& run) {
+  const std::string& reference = run.module;
+  auto policy = parse_pull_policy(run.pull);
+  Reference ref;
+  try {
+    ref = Reference::parse(reference);
+  } catch (const std::exception& e) {
+    throw UsageError(fmt::format("'{}' is neither a file nor an image reference ({})", reference, e.what()));
+  }
+  Context c(run.data_dir);
+  auto client = c.client();
+  PullResult result;
+  try {
+    result = pull_image_with_policy(c.store, client, ref, policy);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("'{}' is not a file, and pulling image {} failed: {}", reference, ref.str(), e.what()));
+  }
+  if (!result.image)
+    throw NotFoundError(fmt::format("image {} is not in the local store {} and --pull is never", ref.str(), c.store.root().string()));
+  std::string bytes = c.store.wasm_bytes(*result.image);
+  return {bytes.begin(), bytes.end()};
+}
+
 }  // namespace
 
 void register_image_commands(CLI::App& app) {
+  pull_image_hook = pull_for_run;
   // pull
   {
     auto* sub = app.add_subcommand("pull", "Pull a WebAssembly image from an OCI registry into the local store");
@@ -104,12 +155,12 @@ void register_image_commands(CLI::App& app) {
       auto p = parse_pull_policy(*policy);
       auto client = c.client();
       auto result = pull_image_with_policy(c.store, client, r, p);
-      if (!result.image) {
-        std::cerr << fmt::format("wasmlet: {} is not in the local store and the pull policy is Never\n", r.str());
-        exit_status = 1;
-        return;
-      }
-      std::cout << fmt::format("{} {} {} ({}, {}, {})\n", result.pulled ? "Pulled" : "Present", r.str(),
+      if (!result.image)
+        throw NotFoundError(fmt::format("image {} is not in the local store {} and the pull policy is Never",
+                                        r.str(), c.store.root().string()));
+      // As docker: a pull that fetched nothing says the image is up to date.
+      bool fetched = result.pulled && !result.fetched_blobs.empty();
+      std::cout << fmt::format("{} {} {} ({}, {}, {})\n", fetched ? "Pulled" : "Image is up to date for", r.str(),
                                result.image->manifest.digest, result.image->wasi_version, result.image->kind,
                                human_bytes(result.image->size));
     });
@@ -189,8 +240,9 @@ void register_image_commands(CLI::App& app) {
     auto format = std::make_shared<std::string>("table");
     sub->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     sub->callback([=] {
-      Context c(*dd);
-      auto images = c.store.list();
+      // Listing never creates the store: without one there are no images.
+      std::vector<ImageRecord> images;
+      if (fs::path dir = data_dir(*dd); fs::exists(ImageStore::default_root(dir) / "index.json")) images = Context(*dd).store.list();
       if (*format == "json") {
         nlohmann::json out = nlohmann::json::array();
         for (auto& i : images) out.push_back(image_json(i));
@@ -259,13 +311,10 @@ void register_image_commands(CLI::App& app) {
     auto insecure = std::make_shared<std::vector<std::string>>();
     sub->add_option("REGISTRY", *registry, "host[:port]")->required();
     sub->add_option("-u,--username", *user)->required();
-    sub->add_flag("--password-stdin", *stdin_pw, "read the password from stdin")->required();
+    sub->add_flag("--password-stdin", *stdin_pw, "read the password from stdin (default: prompt on a terminal)");
     add_insecure(sub, *insecure);
     sub->callback([=] {
-      std::string password;
-      std::getline(std::cin, password);
-      if (!password.empty() && password.back() == '\r') password.pop_back();
-      if (password.empty()) throw UsageError("login: no password on stdin");
+      std::string password = read_password(*stdin_pw);
       Context c(*dd);
       c.insecure = *insecure;
       auto ref = Reference::parse(*registry + "/wasmlet-login-check:latest");
@@ -285,6 +334,20 @@ void register_image_commands(CLI::App& app) {
       }
       c.credentials.save(ref.registry, *o.credentials);
       std::cout << fmt::format("Login stored for {} in {}\n", ref.registry, c.credentials.logins_file().string());
+    });
+  }
+  // logout
+  {
+    auto* sub = app.add_subcommand("logout", "Remove the stored credentials for a registry");
+    auto dd = add_data_dir(sub);
+    auto registry = std::make_shared<std::string>();
+    sub->add_option("REGISTRY", *registry, "host[:port]")->required();
+    sub->callback([=] {
+      auto host = Reference::parse(*registry + "/wasmlet-login-check:latest").registry;
+      CredentialStore credentials{data_dir(*dd) / "auth.json", std::nullopt};
+      if (!credentials.erase(host))
+        throw NotFoundError(fmt::format("not logged in to {} (no login stored in {})", host, credentials.logins_file().string()));
+      std::cout << fmt::format("Removed login credentials for {}\n", host);
     });
   }
   // inspect-image

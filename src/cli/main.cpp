@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -37,7 +38,10 @@ int exec_full_cli(char** argv) {
 
 int main(int argc, char** argv) {
   std::string_view verb = argc > 1 ? argv[1] : "";
-  if (verb != "run" && verb != "compile" && verb != "--version") return exec_full_cli(argv);
+  if (verb != "run" && verb != "compile" && verb != "--version" && verb != "version") return exec_full_cli(argv);
+  // `run REFERENCE` and `run -d` need the registry or daemon client: hand the
+  // same command line over before anything has run.
+  wasmlet::cli::hand_over_to_full = [argv] { std::exit(exec_full_cli(argv)); };
   CLI::App app;
   wasmlet::cli::configure_root(app);
   wasmlet::cli::register_run_command(app);

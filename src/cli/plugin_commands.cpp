@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/run_options.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/engine.h"
@@ -87,9 +88,10 @@ struct CallOptions {
   bool inherit_stdio = false;
   std::string max_memory = "16Mi";
   std::string timeout = "5s";
-  std::optional<uint64_t> fuel;
+  std::string fuel;
   bool stats = false;
   std::string tier = "interp";
+  std::string pull = "missing", data_dir;
 };
 
 int call(const CallOptions& o) {
@@ -102,15 +104,29 @@ int call(const CallOptions& o) {
   options.capabilities.inherit_stdout = options.capabilities.inherit_stderr = o.inherit_stdio;
   options.limits.max_memory_bytes = parse_byte_size(o.max_memory);
   options.limits.timeout = parse_duration(o.timeout);
-  options.limits.fuel = o.fuel;
+  if (!o.fuel.empty()) options.limits.fuel = fuel_option(o.fuel);
 
   std::vector<uint8_t> input;
-  if (!o.input.empty() && o.input[0] == '@') input = read_file_bytes(o.input.substr(1), "input file");
+  if (o.input == "@-") input.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  else if (!o.input.empty() && o.input[0] == '@') input = read_file_bytes(o.input.substr(1), "input file");
   else input.assign(o.input.begin(), o.input.end());
 
   Engine engine(EngineConfig{.tier = tier_option(o.tier)});
-  std::vector<uint8_t> wasm = read_file_bytes(o.file, "plugin file");
-  auto plugin = PluginHost::compile(engine, wasm, std::filesystem::path(o.file).stem().string(), options);
+  // A file, else an image reference (pulled per --pull, as `wasmlet run`).
+  std::vector<uint8_t> wasm;
+  std::string name = std::filesystem::path(o.file).stem().string();
+  if (names_a_file(o.file)) {
+    wasm = read_file_bytes(o.file, "plugin file");
+  } else {
+    RunOptions image;
+    image.module = o.file;
+    image.pull = o.pull;
+    image.data_dir = o.data_dir;
+    wasm = pull_image_hook(image);
+    name = o.file.substr(0, o.file.find_first_of(":@", o.file.rfind('/') == std::string::npos ? 0 : o.file.rfind('/')));
+    name = name.substr(name.rfind('/') == std::string::npos ? 0 : name.rfind('/') + 1);
+  }
+  auto plugin = PluginHost::compile(engine, wasm, name, options);
   CallStats stats;
   if (o.bytes) {
     auto out = plugin->call(o.export_name, std::span<const uint8_t>(input), &stats);
@@ -146,19 +162,21 @@ void register_plugin_commands(CLI::App& app) {
 
   auto co = std::make_shared<CallOptions>();
   auto* c = plugin->add_subcommand("call", "Call a plugin export in a fresh sandboxed instance");
-  c->add_option("FILE", co->file, "the plugin's .wasm file")->required();
+  c->add_option("FILE", co->file, "the plugin's .wasm file, or an image reference")->required();
   c->add_option("EXPORT", co->export_name, "the export to call (default: execute, run, _start or main)");
-  c->add_option("--input,-i", co->input, "JSON input, or @FILE to read it from a file (default: null)");
+  c->add_option("--input,-i", co->input, "JSON input, @FILE to read it from a file, @- from stdin (default: null)");
+  c->add_option("--pull", co->pull, "for an image reference: always, missing (default) or never")->type_name("always|missing|never");
+  c->add_option("--data-dir", co->data_dir, "data dir of the image store an image reference is pulled into");
   c->add_flag("--bytes", co->bytes, "pass the input and print the output as raw bytes (no JSON checks)");
   c->add_option("--allow-path", co->allow_paths, "grant a directory: HOST[::GUEST][:ro] (repeatable)");
   c->add_option("--config", co->config, "a config value the plugin can read: KEY=VALUE (repeatable)");
   c->add_option("--env", co->env, "an environment variable for the plugin: KEY=VALUE (repeatable)");
   c->add_flag("--allow-network", co->allow_network, "allow wasmlet.http_request");
-  c->add_option("--allow-host", co->allow_hosts, "allow HTTP to this host only (repeatable; implies --allow-network)");
+  c->add_option("--allow-host", co->allow_hosts, "allow HTTP to this host (any port) or HOST:PORT only (repeatable; implies --allow-network)");
   c->add_flag("--inherit-stdio", co->inherit_stdio, "the plugin's stdout/stderr go to ours (default: logged to stderr)");
   c->add_option("--max-memory", co->max_memory, "memory limit (default 16Mi)");
   c->add_option("--timeout", co->timeout, "wall time limit for the call (default 5s)");
-  c->add_option("--fuel", co->fuel, "instruction budget for the call (default: unlimited)");
+  c->add_option("--fuel", co->fuel, "instruction budget for the call (default: unlimited)")->type_name("N");
   c->add_flag("--stats", co->stats, "print time, fuel and memory of the call to stderr");
   c->add_option("--tier", co->tier, "execution tier: interp (default), aot (native code, compiled once and cached) or auto")
       ->type_name("interp|aot|auto");

@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -16,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/run_options.h"
 #include "engine/aot/aot_tier.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
@@ -39,15 +42,8 @@ namespace {
 // Exit status for a guest that trapped (as wasmtime does: abort's 128 + SIGABRT).
 constexpr int kTrapStatus = 134;
 
-struct RunOptions {
-  std::string module;
-  std::vector<std::string> args;
-  std::vector<std::string> dirs, dirs_ro, envs, listeners;
-  std::string stdin_file, max_memory, timeout, invoke;
-  std::string tier = "interp";
-  std::optional<uint64_t> fuel;
-  bool allow_sockets = false;
-};
+// The most a wasm32 linear memory can address.
+constexpr uint64_t kWasm32MemoryBytes = uint64_t(1) << 32;
 
 // "HOST[::GUEST]": the guest path defaults to the host path, as in wasmtime.
 Preopen parse_dir(const std::string& spec, bool read_only) {
@@ -59,6 +55,14 @@ Preopen parse_dir(const std::string& spec, bool read_only) {
   if (p.host_path.empty() || p.guest_path.empty())
     throw UsageError(fmt::format("invalid directory mapping '{}': expected HOST[::GUEST]", spec));
   return p;
+}
+
+// wasmtime's older spelling "GUEST::HOST" (--mapdir).
+Preopen parse_mapdir(const std::string& spec) {
+  auto sep = spec.find("::");
+  if (sep == std::string::npos || sep == 0 || sep + 2 == spec.size())
+    throw UsageError(fmt::format("invalid --mapdir '{}': expected GUEST::HOST", spec));
+  return Preopen{spec.substr(sep + 2), spec.substr(0, sep), false};
 }
 
 // "KEY=VALUE", or "KEY" to pass the host's value through.
@@ -122,47 +126,83 @@ std::vector<Value> parse_invoke_args(const ExportInfo& fn, const std::vector<std
 
 std::string describe_limit(const TrapInfo& trap, const RunOptions& opts) {
   switch (trap.kind) {
-    case TrapKind::FuelExhausted: return fmt::format("limit exceeded: fuel (--fuel {})", *opts.fuel);
+    case TrapKind::FuelExhausted: return fmt::format("limit exceeded: fuel (--fuel {})", opts.fuel);
     case TrapKind::DeadlineExceeded: return fmt::format("limit exceeded: timeout (--timeout {})", opts.timeout);
     case TrapKind::Interrupted: return "interrupted";
     default: return {};
   }
 }
 
-// The file starts with a component's preamble (read only as far as needed).
-// A file that cannot be opened is reported here, before any flag is judged
-// by the kind of binary.
-bool is_component_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot open module '{}': {}", path, std::strerror(errno)));
-  std::vector<uint8_t> head(8);
-  in.read(reinterpret_cast<char*>(head.data()), 8);
-  head.resize(static_cast<size_t>(in.gcount()));
-  return detect_binary_kind(head).kind == BinaryKind::Component;
+// The program's bytes: the file, else the image the reference names
+// (pulled per --pull). Errors name what the user typed.
+std::vector<uint8_t> load_program(const RunOptions& opts) {
+  if (!names_a_file(opts.module)) {
+    if (!pull_image_hook) hand_over_to_full();  // `wasmlet` has no registry client
+    return pull_image_hook(opts);
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(opts.module, ec))
+    throw UsageError(fmt::format("cannot run '{}': it is a directory, not a WebAssembly module", opts.module));
+  std::ifstream in(opts.module, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("cannot open module '{}': {}", opts.module, std::strerror(errno)));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw UsageError(fmt::format("cannot read module '{}': {}", opts.module, std::strerror(errno)));
+  return bytes;
+}
+
+// The guest's stdin: wasmlet's own by default (as wasmtime does), a file
+// with --stdin FILE, nothing with --no-stdin.
+void set_stdin(WasiConfig& wasi, const RunOptions& opts) {
+  if (opts.no_stdin) return;
+  if (!opts.stdin_source.empty() && opts.stdin_source != "-") {
+    wasi.stdin_file = opts.stdin_source;
+    return;
+  }
+  if (::fcntl(STDIN_FILENO, F_GETFD) < 0) return;  // wasmlet was started with stdin closed
+  // Reopened (non-blocking, so that a timeout or stop wakes a blocked read)
+  // rather than shared: wasmlet's own fd 0 keeps its flags.
+  int fd = ::open("/dev/stdin", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    throw UsageError(fmt::format("cannot pass wasmlet's stdin to the guest: /dev/stdin: {} (give it a file with "
+                                 "--stdin FILE, or none with --no-stdin)", std::strerror(errno)));
+  ::close(fd);
+  wasi.stdin_file = "/dev/stdin";
+}
+
+StoreLimits store_limits(const RunOptions& opts) {
+  StoreLimits limits;
+  std::optional<uint64_t> memory = opts.max_memory_bytes;
+  if (!opts.max_memory.empty()) memory = parse_byte_size(opts.max_memory);
+  if (memory && *memory > kWasm32MemoryBytes) {
+    std::cerr << fmt::format("wasmlet: note: --max-memory {} is more than the 4Gi a wasm32 memory can address; "
+                             "the limit is 4Gi\n", opts.max_memory.empty() ? std::to_string(*memory) : opts.max_memory);
+    memory = kWasm32MemoryBytes;
+  }
+  limits.max_memory_bytes = memory;
+  if (!opts.timeout.empty()) limits.timeout = parse_duration(opts.timeout);
+  if (!opts.fuel.empty()) limits.fuel = fuel_option(opts.fuel);
+  return limits;
 }
 
 int run(const RunOptions& opts) {
-  StoreLimits limits;
-  if (!opts.max_memory.empty()) limits.max_memory_bytes = parse_byte_size(opts.max_memory);
-  if (!opts.timeout.empty()) limits.timeout = parse_duration(opts.timeout);
-  limits.fuel = opts.fuel;
+  StoreLimits limits = store_limits(opts);
 
   WasiConfig wasi;
-  wasi.args.push_back(opts.module);
+  wasi.args.push_back(opts.argv0.empty() ? opts.module : opts.argv0);
   wasi.args.insert(wasi.args.end(), opts.args.begin(), opts.args.end());
-  for (const auto& e : opts.envs) wasi.env.push_back(parse_env(e));
-  for (const auto& d : opts.dirs) wasi.preopens.push_back(parse_dir(d, false));
-  for (const auto& d : opts.dirs_ro) wasi.preopens.push_back(parse_dir(d, true));
-  if (!opts.stdin_file.empty()) wasi.stdin_file = opts.stdin_file;
-  bool component = is_component_file(opts.module);
+  wasi.env = guest_env(opts);
+  wasi.preopens = guest_preopens(opts);
+  std::vector<uint8_t> program = load_program(opts);
+  bool component = detect_binary_kind(program).kind == BinaryKind::Component;
   // Each ABI has its own way to reach the network; refuse the other's flag
   // rather than run without the socket the user meant to give.
   if (component && !opts.listeners.empty())
     throw UsageError(fmt::format("{}: --tcplisten passes a listening socket as a preview1 fd; a WASI 0.2 component "
                                  "opens its own sockets through wasi:sockets (use --allow-sockets)", opts.module));
-  if (!component && opts.allow_sockets)
+  if (!component && opts.allow_sockets && !opts.network_from_wasmtime)
     throw UsageError(fmt::format("{}: --allow-sockets lets a WASI 0.2 component use wasi:sockets; a preview1 module "
                                  "cannot create sockets (pass it a listener with --tcplisten HOST:PORT)", opts.module));
+  set_stdin(wasi, opts);
   for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
 
   EngineConfig config;
@@ -174,18 +214,18 @@ int run(const RunOptions& opts) {
     if (!opts.invoke.empty())
       throw UsageError(fmt::format("{}: --invoke applies to core modules; a component runs its wasi:cli/run export",
                                    opts.module));
-    auto compiled = component::CompiledComponent::from_file(engine, opts.module);
+    auto compiled = component::CompiledComponent::compile(engine, program, opts.module);
     Store store(engine, limits);
     component::WasiHost host(std::move(wasi), component::WasiHostOptions{.allow_sockets = opts.allow_sockets});
     Outcome outcome = component::run_component(store, compiled, host);
-    if (!outcome.trapped()) return outcome.status();
+    if (!outcome.trapped()) return guest_exit_status(outcome.status(), opts.module);
     std::string limit = describe_limit(outcome.trap, opts);
     std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
                              limit.empty() ? "" : " — " + limit);
     return kTrapStatus;
   }
 
-  Module module = Module::from_file(engine, opts.module);
+  Module module = Module::compile(engine, program, opts.module);
   Store store(engine, limits);
   Outcome outcome;
   if (opts.invoke.empty()) {
@@ -209,7 +249,8 @@ int run(const RunOptions& opts) {
       return 0;
     }
   }
-  if (std::optional<int> status = command_exit_status(outcome, module)) return *status;
+  if (std::optional<int> status = command_exit_status(outcome, module))
+    return guest_exit_status(static_cast<uint32_t>(*status), opts.module);
   std::string limit = describe_limit(outcome.trap, opts);
   std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
                            limit.empty() ? "" : " — " + limit);
@@ -218,35 +259,89 @@ int run(const RunOptions& opts) {
 
 }  // namespace
 
+bool names_a_file(const std::string& module) {
+  std::error_code ec;
+  if (std::filesystem::exists(module, ec)) return true;
+  return module.empty() || module.starts_with('/') || module.starts_with("./") || module.starts_with("../") ||
+         module.ends_with(".wasm") || module.ends_with(".wat") || module.find_first_of(" \t") != std::string::npos;
+}
+
+// A later KEY replaces an earlier one.
+std::vector<std::string> guest_env(const RunOptions& opts) {
+  std::vector<std::string> env;
+  std::map<std::string, size_t> index;
+  auto add = [&](const std::string& kv) {
+    std::string key = kv.substr(0, kv.find('='));
+    if (auto it = index.find(key); it != index.end()) env[it->second] = kv;
+    else index[key] = env.size(), env.push_back(kv);
+  };
+  if (opts.inherit_env)
+    for (char** e = environ; *e; ++e) add(*e);
+  for (const auto& e : opts.envs) add(parse_env(e));
+  return env;
+}
+
+std::vector<Preopen> guest_preopens(const RunOptions& opts) {
+  std::vector<Preopen> preopens;
+  for (const auto& d : opts.dirs) preopens.push_back(parse_dir(d, false));
+  for (const auto& d : opts.dirs_ro) preopens.push_back(parse_dir(d, true));
+  for (const auto& d : opts.mapdirs) preopens.push_back(parse_mapdir(d));
+  return preopens;
+}
+
 void register_run_command(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Run a WASI program (a core module exporting _start or main, or a WASI 0.2 command component): "
-      "wasmlet run [OPTIONS] MODULE.wasm [--] [ARGS...]");
+      "run", "Run a WASI program (a core module exporting _start or main, or a WASI 0.2 command component) from a "
+      "file or an image: wasmlet run [OPTIONS] MODULE.wasm|REFERENCE [--] [ARGS...]");
   // Everything from MODULE on belongs to the guest (as with wasmtime): its
   // arguments are never parsed as wasmlet options. A leading "--" is optional.
   cmd->prefix_command();
   auto one_each = [](CLI::Option* o) { o->allow_extra_args(false); };
   one_each(cmd->add_option("--dir", opts->dirs, "preopen a host directory read-write: HOST[::GUEST]")->type_name("HOST[::GUEST]"));
   one_each(cmd->add_option("--dir-ro", opts->dirs_ro, "preopen a host directory read-only: HOST[::GUEST]")->type_name("HOST[::GUEST]"));
+  one_each(cmd->add_option("--mapdir", opts->mapdirs, "wasmtime's older spelling of --dir: GUEST::HOST")->type_name("GUEST::HOST"));
   one_each(cmd->add_option("--env", opts->envs, "set an environment variable: KEY=VALUE (or KEY to pass the host's value)"));
-  cmd->add_option("--stdin", opts->stdin_file, "file to use as the program's stdin (default: empty)");
-  cmd->add_option("--max-memory", opts->max_memory, "linear memory limit, e.g. 64Mi (Ki, Mi, Gi, Ti)");
-  cmd->add_option("--fuel", opts->fuel, "instruction budget; the program traps with 'fuel exhausted' when it runs out");
+  cmd->add_option("--stdin", opts->stdin_source, "the program's stdin: FILE, or - for wasmlet's own (the default)")->type_name("FILE|-");
+  cmd->add_flag("--no-stdin", opts->no_stdin, "give the program an empty stdin (as --stdin /dev/null)");
+  cmd->add_option("--max-memory", opts->max_memory, "linear memory limit, e.g. 64Mi (Ki, Mi, Gi, Ti; at most 4Gi)");
+  cmd->add_option("--fuel", opts->fuel, "instruction budget; the program traps with 'fuel exhausted' when it runs out")->type_name("N");
   cmd->add_option("--timeout", opts->timeout, "wall-time limit for the run, e.g. 500ms, 5s, 2m");
   cmd->add_option("--invoke", opts->invoke, "call this export instead of _start; arguments become its parameters");
+  cmd->add_option("--argv0", opts->argv0, "the program's argv[0] (default: MODULE as given)");
   cmd->add_option("--tier", opts->tier, "execution tier: interp (default), aot (compile to native code, cached) or auto")
       ->type_name("interp|aot|auto");
   one_each(cmd->add_option("--tcplisten", opts->listeners, "listen on HOST:PORT and pass the socket to the program (fd 3, 4, ...)"));
   cmd->add_flag("--allow-sockets", opts->allow_sockets,
                 "let a WASI 0.2 component create TCP/UDP sockets and look up names (wasi:sockets); off by default");
+  one_each(cmd->add_option("-W", opts->wasmtime_w, "wasmtime's wasm options: max-memory-size=BYTES,fuel=N,timeout=DUR")
+               ->type_name("KEY=VALUE,..."));
+  one_each(cmd->add_option("-S", opts->wasmtime_s, "wasmtime's WASI options: inherit-env,tcplisten=ADDR,inherit-network")
+               ->type_name("KEY[=VALUE],..."));
+  cmd->add_option("--pull", opts->pull, "for an image reference: always, missing (default: pull if not stored) or never")
+      ->type_name("always|missing|never");
+  cmd->add_flag("-d,--detach", opts->detach, "create and start a daemon instance instead (docker run -d); prints its id");
+  cmd->add_option("--name", opts->name, "with -d: the instance's service name (default: from the module's name)");
+  cmd->add_option("--data-dir", opts->data_dir, "data dir of the image store (REFERENCE) and, with -d, of the daemon "
+                  "(default $WASMLET_DATA_DIR, $XDG_DATA_HOME/wasmlet, ~/.local/share/wasmlet)");
+  cmd->add_option("--socket", opts->socket, "with -d: the daemon's socket (default $WASMLET_SOCKET, DATA_DIR/wasmlet.sock)");
   cmd->callback([opts, cmd] {
     std::vector<std::string> rest = cmd->remaining();
+    if (!rest.empty() && rest.front() != "--" && rest.front().size() > 1 && rest.front().starts_with('-'))
+      throw UsageError(fmt::format("unknown option '{}'", rest.front()));
     if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
-    if (rest.empty()) throw UsageError("wasmlet run: no module given (usage: wasmlet run [OPTIONS] MODULE.wasm [-- ARGS...])");
+    if (rest.empty()) throw UsageError("no module given (usage: wasmlet run [OPTIONS] MODULE.wasm|REFERENCE [-- ARGS...])");
     opts->module = rest.front();
     opts->args.assign(rest.begin() + 1, rest.end());
     if (!opts->args.empty() && opts->args.front() == "--") opts->args.erase(opts->args.begin());
+    apply_wasmtime_options(*opts);
+    if (!opts->name.empty() && !opts->detach) throw UsageError("--name names a daemon instance: use it with -d");
+    if (opts->detach) {
+      if (!run_detached_hook) hand_over_to_full();  // `wasmlet` has no daemon client
+      run_detached_hook(*opts);
+      exit_status = 0;
+      return;
+    }
     exit_status = run(*opts);
   });
 }

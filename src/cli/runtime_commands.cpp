@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/run_options.h"
 #include "server/client.h"
 #include "server/offline.h"
 #include "server/paths.h"
@@ -77,6 +79,16 @@ std::string stop_timeout(std::string t) {
   if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit)) t += "s";
   parse_duration(t);
   return t;
+}
+
+// docker's spellings of a signal: "9", "KILL", "sigkill" -> "SIGKILL".
+std::string signal_name(const std::string& given) {
+  static const std::map<std::string, std::string> numbers = {{"1", "SIGHUP"},   {"2", "SIGINT"},   {"9", "SIGKILL"},
+                                                             {"10", "SIGUSR1"}, {"12", "SIGUSR2"}, {"15", "SIGTERM"}};
+  if (auto it = numbers.find(given); it != numbers.end()) return it->second;
+  std::string name;
+  for (char ch : given) name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name.rfind("SIG", 0) == 0 ? name : "SIG" + name;
 }
 
 std::string read_spec(const std::string& file, std::string& base_dir) {
@@ -265,9 +277,10 @@ void register_simple(CLI::App& app) {
   per_id_verb(
       app, "kill", "Send a signal to instances (default SIGKILL: exit 137)", "POST",
       [signal](CLI::App* sub) {
-        sub->add_option("-s,--signal", *signal, "SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGUSR1 or SIGUSR2")->capture_default_str();
+        sub->add_option("-s,--signal", *signal, "SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGUSR1 or SIGUSR2 (also KILL, 9, ...)")
+            ->capture_default_str();
       },
-      [signal](const std::string& id) { return instance_path(id, "/kill?signal=" + url_encode(*signal)); });
+      [signal](const std::string& id) { return instance_path(id, "/kill?signal=" + url_encode(signal_name(*signal))); });
   auto force = std::make_shared<bool>(false);
   per_id_verb(
       app, "rm", "Remove instances (their logs and tmpfs mounts; named volumes stay)", "DELETE",
@@ -314,32 +327,74 @@ void register_down(CLI::App& app) {
   });
 }
 
+// `ps --filter KEY=VALUE`: what an instance must match (docker's filters).
+struct PsFilter {
+  std::vector<std::string> statuses, deployments;
+  bool matches(const json& i) const {
+    auto in = [](const std::vector<std::string>& wanted, const std::string& v) {
+      return wanted.empty() || std::find(wanted.begin(), wanted.end(), v) != wanted.end();
+    };
+    return in(statuses, i["state"]["status"].get<std::string>()) && in(deployments, i.value("deployment", std::string()));
+  }
+};
+
+PsFilter parse_filters(const std::vector<std::string>& filters) {
+  PsFilter f;
+  for (const auto& kv : filters) {
+    auto eq = kv.find('=');
+    std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (eq == std::string::npos || value.empty())
+      throw UsageError(fmt::format("invalid --filter '{}': expected KEY=VALUE (status=running, deployment=NAME)", kv));
+    if (key == "status") f.statuses.push_back(value);
+    else if (key == "deployment") f.deployments.push_back(value);
+    else throw UsageError(fmt::format("invalid --filter '{}': unknown key '{}' (known: deployment, status)", kv, key));
+  }
+  return f;
+}
+
 void register_ps(CLI::App& app) {
   auto* sub = app.add_subcommand("ps", "List instances (running and created; -a: all)");
   auto c = std::make_shared<Common>();
   auto all = std::make_shared<bool>(false);
+  auto quiet = std::make_shared<bool>(false);
+  auto no_trunc = std::make_shared<bool>(false);
+  auto filters = std::make_shared<std::vector<std::string>>();
   add_common(sub, *c);
   sub->add_flag("-a,--all", *all, "include finished instances");
-  sub->callback([c, all] {
+  sub->add_flag("-q,--quiet", *quiet, "print only the instance ids");
+  sub->add_flag("--no-trunc", *no_trunc, "do not cut the image or the state (a failure's whole reason)");
+  sub->add_option("--filter", *filters, "only instances that match: status=STATUS (created, running, exited, failed...), "
+                  "deployment=NAME; repeatable")->allow_extra_args(false);
+  sub->callback([c, all, quiet, no_trunc, filters] {
+    PsFilter filter = parse_filters(*filters);
+    // A status filter looks at every instance, as docker's does.
+    bool everything = *all || !filter.statuses.empty();
     auto r = ask_or_offline(
-        *c, [&](Client& client) { return client.request("GET", std::string("/v1/instances") + (*all ? "?all=true" : "")); },
-        [&](const server::OfflineState& state) { return state.list(*all); });
+        *c, [&](Client& client) { return client.request("GET", std::string("/v1/instances") + (everything ? "?all=true" : "")); },
+        [&](const server::OfflineState& state) { return state.list(everything); });
+    json shown = json::array();
+    for (const auto& i : r)
+      if (filter.matches(i)) shown.push_back(i);
     if (c->json()) {
-      std::cout << r.dump(2) << "\n";
+      std::cout << shown.dump(2) << "\n";
+      return;
+    }
+    if (*quiet) {
+      for (const auto& i : shown) std::cout << i["id"].get<std::string>() << "\n";
       return;
     }
     std::cout << fmt::format("{:<28} {:<16} {:<36} {:<24} {:<10} {:<9} {}\n", "ID", "DEPLOYMENT", "IMAGE", "STATE", "HEALTH",
                              "RESTARTS", "CREATED");
-    for (const auto& i : r) {
+    for (const auto& i : shown) {
       std::string id = i["id"].get<std::string>(), image = i["image"].get<std::string>();
-      if (image.size() > 36) image = "..." + image.substr(image.size() - 33);
+      if (image.size() > 36 && !*no_trunc) image = "..." + image.substr(image.size() - 33);
       std::string state = i["state"]["text"].get<std::string>();
       if (i["state"]["status"] == "failed") {  // the reason without the "instance ID (image I): " it starts with
         std::string reason = i["state"]["reason"].get<std::string>();
         auto colon = reason.rfind("instance " + i.value("qualified_id", id), 0) == 0 ? reason.find("): ") : std::string::npos;
         state = "failed: " + (colon == std::string::npos ? reason : reason.substr(colon + 3));
       }
-      if (state.size() > 24) state = state.substr(0, 21) + "...";
+      if (state.size() > 24 && !*no_trunc) state = state.substr(0, 21) + "...";
       std::string health = i["state"]["status"] == "running" ? i["health"]["status"].get<std::string>() : "-";
       std::string deployment = i.value("deployment", "");
       std::cout << fmt::format("{:<28} {:<16} {:<36} {:<24} {:<10} {:<9} {}\n", id, deployment.empty() ? "-" : deployment, image, state,
@@ -400,34 +455,44 @@ void register_wait(CLI::App& app) {
       } else {
         std::cout << r["exit_code"].get<int>() << std::endl;
       }
-      exit_status = r["exit_code"].get<int>() & 0xff;
+      exit_status = guest_exit_status(r["exit_code"].get<int64_t>(), id);
     }
   });
 }
 
 void register_stats(CLI::App& app) {
-  auto v = ids_verb(app, "stats", "CPU time, linear memory, memory limit and fuel of instances");
-  add_ids(v);
+  auto v = ids_verb(app, "stats", "CPU time, linear memory, memory limit and fuel of instances (all running ones by default)");
+  auto no_stream = std::make_shared<bool>(false);
+  v.sub->add_option("ids", *v.ids, "instance ids (default: every running instance)");
+  v.sub->add_flag("--no-stream", *no_stream, "print once (accepted for docker's habit: wasmlet stats always prints once)");
   v.sub->callback([c = v.c, ids = v.ids] {
     auto cl = c->client();
-    if (!c->json())
-      std::cout << fmt::format("{:<28} {:>12} {:>14} {:>14} {:>16}\n", "ID", "CPU", "MEMORY", "LIMIT", "FUEL");
-    for (const auto& id : *ids) {
+    std::vector<std::string> wanted = *ids;
+    if (wanted.empty())
+      for (const auto& i : cl.request("GET", "/v1/instances"))
+        if (i["state"]["status"] == "running") wanted.push_back(i["id"].get<std::string>());
+    // Everything is asked first, so that an error is not printed under a table header.
+    std::vector<json> rows;
+    for (const auto& id : wanted) {
       auto r = cl.request("GET", instance_path(id, "/stats"));
-      if (c->json()) {
-        r["id"] = id;
-        std::cout << r.dump() << "\n";
-        continue;
-      }
-      std::cout << fmt::format("{:<28} {:>10.3f}s {:>12.1f}Mi {:>12.1f}Mi {:>16}\n", id, r["cpu_usage_usec"].get<double>() / 1e6,
-                               r["memory_bytes"].get<double>() / 1048576.0, r["memory_limit"].get<double>() / 1048576.0,
-                               r["fuel_consumed"].get<uint64_t>());
+      r["id"] = id;
+      rows.push_back(r);
     }
+    if (c->json()) {
+      for (const auto& r : rows) std::cout << r.dump() << "\n";
+      return;
+    }
+    std::cout << fmt::format("{:<28} {:>12} {:>14} {:>14} {:>16}\n", "ID", "CPU", "MEMORY", "LIMIT", "FUEL");
+    for (const auto& r : rows)
+      std::cout << fmt::format("{:<28} {:>10.3f}s {:>12.1f}Mi {:>12.1f}Mi {:>16}\n", r["id"].get<std::string>(),
+                               r["cpu_usage_usec"].get<double>() / 1e6, r["memory_bytes"].get<double>() / 1048576.0,
+                               r["memory_limit"].get<double>() / 1048576.0, r["fuel_consumed"].get<uint64_t>());
   });
 }
 
 void register_inspect(CLI::App& app) {
-  auto v = ids_verb(app, "inspect", "Everything about instances, as JSON");
+  auto v = ids_verb(app, "inspect", "Everything about instances: JSON (default) or a short table");
+  v.c->format = "json";
   add_ids(v);
   v.sub->callback([c = v.c, ids = v.ids] {
     json all = json::array();
@@ -435,7 +500,17 @@ void register_inspect(CLI::App& app) {
       all.push_back(ask_or_offline(
           *c, [&](Client& client) { return client.request("GET", instance_path(id)); },
           [&](const server::OfflineState& state) { return state.inspect(runtime::InstanceId::parse(id)); }));
-    std::cout << all.dump(2) << "\n";
+    if (c->json()) {
+      std::cout << all.dump(2) << "\n";
+      return;
+    }
+    for (const auto& i : all) {
+      std::cout << fmt::format("ID:        {}\nImage:     {}\nState:     {}\n", i["id"].get<std::string>(),
+                               i["image"].get<std::string>(), i["state"]["text"].get<std::string>());
+      if (i["state"].contains("reason")) std::cout << fmt::format("Reason:    {}\n", i["state"]["reason"].get<std::string>());
+      std::cout << fmt::format("Created:   {}\nRestarts:  {}\n\n", i["created_at"].get<std::string>(),
+                               i["restart_count"].get<int>());
+    }
   });
 }
 
@@ -448,8 +523,14 @@ void register_exec(CLI::App& app) {
   sub->add_option("id", *id, "instance id")->required();
   sub->add_option("cmd", *cmd, "the command's arguments (after --)")->required();
   sub->callback([c, id, cmd] {
+    // As docker: exec joins a running instance's sandbox, never a stopped one.
+    auto cl = c->client();
+    auto info = cl.request("GET", instance_path(*id));
+    if (info["state"]["status"] != "running")
+      throw Error(fmt::format("instance {} is not running ({}); start it first: wasmlet start {}", *id,
+                              info["state"]["text"].get<std::string>(), *id));
     int code = 1;
-    c->client().stream("POST", instance_path(*id, "/exec"), json{{"cmd", *cmd}}, [&](const json& e) {
+    cl.stream("POST", instance_path(*id, "/exec"), json{{"cmd", *cmd}}, [&](const json& e) {
       if (c->json()) std::cout << e.dump() << std::endl;
       if (e.contains("stdout") && !c->json()) std::cout << e["stdout"].get<std::string>() << std::flush;
       if (e.contains("stderr") && !c->json()) std::cerr << e["stderr"].get<std::string>() << std::flush;
@@ -457,13 +538,84 @@ void register_exec(CLI::App& app) {
       if (e.contains("exit")) code = e["exit"].get<int>();
       return true;
     });
-    exit_status = code & 0xff;
+    exit_status = guest_exit_status(code, *id);
   });
+}
+
+// `wasmlet run -d`'s service name when --name is not given: the module's
+// file name or the image's repository, in the characters a name allows.
+std::string default_service_name(const std::string& module) {
+  std::string base = std::filesystem::path(module).stem().string();
+  if (!names_a_file(module)) {
+    std::string repo = module.substr(0, module.find_first_of(":@", module.rfind('/') == std::string::npos ? 0 : module.rfind('/')));
+    base = repo.substr(repo.rfind('/') == std::string::npos ? 0 : repo.rfind('/') + 1);
+  }
+  for (char& ch : base)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '-';
+  for (size_t at; (at = base.find("-rep-")) != std::string::npos;) base.replace(at, 5, "-");
+  return base.empty() ? "run" : base;
+}
+
+// `wasmlet run -d`: the run flags as a one-service deployment (JSON is YAML),
+// created and started by the daemon as `docker run -d` does.
+void run_detached(const RunOptions& o) {
+  for (auto [given, flag] : {std::pair{!o.invoke.empty(), "--invoke"}, {!o.stdin_source.empty() || o.no_stdin, "--stdin"},
+                             {!o.argv0.empty(), "--argv0"}})
+    if (given) throw UsageError(fmt::format("{} applies to a run in the foreground, not to a daemon instance (-d)", flag));
+  std::string name = o.name.empty() ? default_service_name(o.module) : o.name;
+  json service;
+  if (names_a_file(o.module)) {
+    if (!std::filesystem::is_regular_file(o.module))
+      throw UsageError(fmt::format("cannot open module '{}': not a file", o.module));
+    service["image"] = std::filesystem::absolute(o.module).string();
+  } else {
+    std::string policy = o.pull == "missing" ? "if_not_present" : o.pull;
+    service["image"] = {{"name", o.module}, {"pull_policy", policy}};
+  }
+  json env = json::object();
+  for (const auto& kv : guest_env(o)) env[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+  if (!env.empty()) service["env"] = env;
+  if (!o.args.empty()) service["command"] = {{"args", o.args}};
+  json storage = json::array();
+  for (const auto& p : guest_preopens(o))
+    storage.push_back({{"type", "bind"}, {"source", std::filesystem::absolute(p.host_path).string()}, {"target", p.guest_path},
+                       {"readonly", p.read_only}});
+  if (!storage.empty()) service["storage"] = storage;
+  json wasm = json::object();
+  if (!o.max_memory.empty()) wasm["max_memory"] = o.max_memory;
+  else if (o.max_memory_bytes) wasm["max_memory"] = fmt::format("{}Ki", (*o.max_memory_bytes + 1023) / 1024);
+  if (!o.fuel.empty()) wasm["max_fuel"] = fuel_option(o.fuel);
+  if (!o.timeout.empty()) wasm["request_timeout"] = o.timeout;
+  if (o.allow_sockets) wasm["capabilities"] = {{"sockets", true}};
+  if (!wasm.empty()) service["wasm"] = wasm;
+  json endpoints = json::array();
+  for (const auto& l : o.listeners) {
+    auto colon = l.rfind(':');
+    std::string host = colon == std::string::npos ? "" : l.substr(0, colon);
+    if (host != "127.0.0.1" || colon + 1 >= l.size())
+      throw UsageError(fmt::format("--tcplisten {}: a daemon instance listens on 127.0.0.1:PORT", l));
+    endpoints.push_back({{"name", fmt::format("tcp{}", endpoints.size())}, {"protocol", "tcp"}, {"port", std::stoi(l.substr(colon + 1))}});
+  }
+  if (!endpoints.empty()) service["endpoints"] = endpoints;
+  json spec = {{"version", "v1"}, {"deployment", name}, {"services", {{name, service}}}};
+  json body = {{"yaml", spec.dump()}, {"source", "wasmlet run -d"}, {"base_dir", std::filesystem::current_path().string()},
+               {"start", false}};
+  Common common;
+  common.data_dir = o.data_dir;
+  common.socket = o.socket;
+  auto client = common.client();
+  auto created = client.request("POST", "/v1/instances", body);
+  for (const auto& w : created["warnings"]) std::cerr << "wasmlet: warning: " << w.get<std::string>() << "\n";
+  for (const auto& id : created["created"]) {
+    client.request("POST", instance_path(id.get<std::string>(), "/start"));
+    std::cout << id.get<std::string>() << "\n";
+  }
 }
 
 }  // namespace
 
 void register_runtime_commands(CLI::App& app) {
+  run_detached_hook = run_detached;
   register_serve(app);
   register_up_create(app);
   register_simple(app);

@@ -261,3 +261,154 @@ TEST(Run, CompileWithFuelPrecompilesBothBuilds) {
   EXPECT_EQ(artifacts, 2u);
   unsetenv("WASMLET_CACHE_DIR");
 }
+
+// stdin: wasmlet's own by default (as wasmtime), a file, or nothing.
+TEST(RunStdin, PipedStdinReachesTheGuestByDefault) {
+  auto r = run_wasmlet({"run", wasm("cat_stdin")}, 20s, std::string("hi\nthere\n"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hi\nthere\n");
+  auto dash = run_wasmlet({"run", "--stdin", "-", wasm("cat_stdin")}, 20s, std::string("dash\n"));
+  EXPECT_EQ(dash.out, "dash\n") << dash.err;
+}
+
+TEST(RunStdin, FileDevNullAndNoStdin) {
+  TempDir dir;
+  auto input = dir.write("in.txt", "from a file\n");
+  auto file = run_wasmlet({"run", "--stdin", input.string(), wasm("cat_stdin")}, 20s, std::string("piped\n"));
+  EXPECT_EQ(file.out, "from a file\n") << file.err;
+  for (auto flags : {std::vector<std::string>{"--no-stdin"}, std::vector<std::string>{"--stdin", "/dev/null"}}) {
+    flags.insert(flags.begin(), "run");
+    flags.push_back(wasm("cat_stdin"));
+    auto r = run_wasmlet(flags, 20s, std::string("ignored\n"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "") << flags[1];
+  }
+}
+
+// A guest blocked reading a stdin that never ends is stopped by --timeout
+// like a computing one.
+TEST(RunStdin, TimeoutEndsAReadBlockedOnStdin) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);  // its write end stays open: the read never sees EOF
+  auto r = run_process({"/bin/sh", "-c", std::string(WASMLET_BIN) + " run --timeout 300ms " + wasm("cat_stdin") + " <&" +
+                                             std::to_string(fds[0])}, 10s);
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_EQ(r.exit_code, 134);
+  EXPECT_THAT(r.err, HasSubstr("limit exceeded: timeout (--timeout 300ms)"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("host error")));
+}
+
+TEST(Run, TimeoutInABlockingHostCallIsATimeoutLimit) {
+  auto r = run_wasmlet({"run", "--timeout", "300ms", wasm("rt_sleep")}, 10s);
+  EXPECT_EQ(r.exit_code, 134);
+  EXPECT_EQ(r.out, "sleeping\n");
+  EXPECT_THAT(r.err, HasSubstr("trap: timeout"));
+  EXPECT_THAT(r.err, HasSubstr("limit exceeded: timeout (--timeout 300ms)"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("interrupted")));
+}
+
+// proc_exit codes that do not fit in 8 bits would be truncated by the OS
+// (256 would read as success): they become status 1, with a message.
+TEST(Run, ExitCodesBeyondEightBitsAreAFailure) {
+  for (const char* code : {"256", "512", "-1"}) {
+    auto r = run_wasmlet({"run", wasm("exit_code"), "--", code});
+    EXPECT_EQ(r.exit_code, 1) << code;
+    EXPECT_THAT(r.err, HasSubstr("does not fit in a process exit status")) << code;
+    EXPECT_THAT(r.err, ::testing::StartsWith("wasmlet: error: ")) << code;
+  }
+  EXPECT_EQ(run_wasmlet({"run", wasm("exit_code"), "--", "255"}).exit_code, 255);
+}
+
+TEST(Run, ADirectoryIsNamedAsOne) {
+  TempDir dir;
+  auto r = run_wasmlet({"run", dir.path().string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cannot run '" + dir.path().string() + "': it is a directory"));
+}
+
+TEST(Run, MaxMemoryAboveFourGiBIsClampedWithANote) {
+  auto r = run_wasmlet({"run", "--max-memory", "8Gi", wasm("exit_code"), "--", "3"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("wasmlet: note: --max-memory 8Gi is more than the 4Gi a wasm32 memory can address"));
+}
+
+// wasmtime's spellings give the same behaviour as the long options.
+TEST(WasmtimeSyntax, WasmOptionsMatchTheLongOptions) {
+  auto fuel = run_wasmlet({"run", "-W", "fuel=10000", wasm("loop_forever")});
+  EXPECT_EQ(fuel.exit_code, 134);
+  EXPECT_THAT(fuel.err, HasSubstr("limit exceeded: fuel (--fuel 10000)"));
+  auto memory = run_wasmlet({"run", "-W", "max-memory-size=16777216", wasm("memory_hog")});
+  auto memory_long = run_wasmlet({"run", "--max-memory", "16Mi", wasm("memory_hog")});
+  EXPECT_EQ(memory.exit_code, 3) << memory.err;
+  EXPECT_EQ(memory.out, memory_long.out);
+  auto timeout = run_wasmlet({"run", "-W", "timeout=300ms,fuel=100000000000", wasm("loop_forever")}, 10s);
+  EXPECT_EQ(timeout.exit_code, 134);
+  EXPECT_THAT(timeout.err, HasSubstr("limit exceeded: timeout (--timeout 300ms)"));
+  auto seconds = run_wasmlet({"run", "-W", "timeout=0.3", wasm("loop_forever")}, 10s);  // wasmtime: a bare number is seconds
+  EXPECT_THAT(seconds.err, HasSubstr("limit exceeded: timeout"));
+  auto unknown = run_wasmlet({"run", "-W", "fuel=1,max-wasm-stack=9", wasm("exit_code")});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown -W option 'max-wasm-stack' (known: fuel, max-memory-size, timeout)"));
+  auto unknown_s = run_wasmlet({"run", "-S", "http", wasm("exit_code")});
+  EXPECT_EQ(unknown_s.exit_code, 2);
+  EXPECT_THAT(unknown_s.err, HasSubstr("unknown -S option 'http' (known: inherit-env, inherit-network, tcplisten)"));
+}
+
+TEST(WasmtimeSyntax, EnvArgv0AndMapdir) {
+  setenv("WASMLET_TEST_FROM_HOST", "hostvalue", 1);
+  auto inherit = run_wasmlet({"run", "-S", "inherit-env", "--env", "B=2", wasm("rt_env_args")});
+  EXPECT_EQ(inherit.exit_code, 0) << inherit.err;
+  EXPECT_THAT(inherit.out, HasSubstr("env WASMLET_TEST_FROM_HOST=hostvalue\n"));
+  EXPECT_THAT(inherit.out, HasSubstr("env B=2\n"));
+  auto one = run_wasmlet({"run", "--env", "WASMLET_TEST_FROM_HOST", wasm("rt_env_args")});
+  EXPECT_EQ(one.out, "arg[0]=" + wasm("rt_env_args") + "\nenv WASMLET_TEST_FROM_HOST=hostvalue\n");
+  auto isolated = run_wasmlet({"run", wasm("rt_env_args")});
+  EXPECT_THAT(isolated.out, ::testing::Not(HasSubstr("WASMLET_TEST_FROM_HOST")));
+  unsetenv("WASMLET_TEST_FROM_HOST");
+
+  auto argv0 = run_wasmlet({"run", "--argv0", "myprog", wasm("rt_env_args"), "a"});
+  EXPECT_EQ(argv0.out, "arg[0]=myprog\narg[1]=a\n");
+
+  TempDir dir;
+  dir.write("notes.txt", "one two\nthree\n");
+  auto mapdir = run_wasmlet({"run", "--mapdir", "/data::" + dir.path().string(), wasm("hello"), "--", "w", "/data/notes.txt"});
+  auto long_form = run_wasmlet({"run", "--dir", dir.path().string() + "::/data", wasm("hello"), "--", "w", "/data/notes.txt"});
+  EXPECT_EQ(mapdir.exit_code, 0) << mapdir.err;
+  EXPECT_EQ(mapdir.out, long_form.out);
+  EXPECT_THAT(mapdir.out, HasSubstr("/data/notes.txt: 2 lines, 3 words"));
+}
+
+TEST(WasmtimeSyntax, TcpListenThroughDashS) {
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(probe);
+  ProcessResult guest;
+  std::thread runner([&] {
+    guest = run_wasmlet({"run", "-S", "tcplisten=127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), wasm("tcp_echo_once")}, 20s);
+  });
+  int fd = -1;
+  for (int attempt = 0; attempt < 200 && fd < 0; ++attempt) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd);
+      fd = -1;
+      std::this_thread::sleep_for(25ms);
+    }
+  }
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "x\n", 2), 2);
+  shutdown(fd, SHUT_WR);
+  char buf[16];
+  std::string echoed;
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, n);
+  close(fd);
+  runner.join();
+  EXPECT_EQ(echoed, "x\n");
+  EXPECT_EQ(guest.exit_code, 0) << guest.err;
+}

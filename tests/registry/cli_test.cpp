@@ -35,7 +35,7 @@ TEST_F(CliImages, PushPullListTagInspectRemovePrune) {
   ASSERT_EQ(wasmlet("pull " + ref, &out), 0) << out;
   EXPECT_NE(out.find("Pulled " + ref), std::string::npos) << out;
   ASSERT_EQ(wasmlet("pull --policy IfNotPresent " + ref, &out), 0) << out;
-  EXPECT_NE(out.find("Present " + ref), std::string::npos) << out;
+  EXPECT_NE(out.find("Image is up to date for " + ref), std::string::npos) << out;
   ASSERT_EQ(wasmlet("tag " + ref + " local/app:dev", &out), 0) << out;
   ASSERT_EQ(wasmlet("load " + (dir_.path() / "app.wasm").string() + " loaded/app:1", &out), 0) << out;
   ASSERT_EQ(wasmlet("images --format json", &out), 0) << out;
@@ -58,6 +58,7 @@ TEST_F(CliImages, PushPullListTagInspectRemovePrune) {
   EXPECT_EQ(wasmlet("rmi nothing/here:1", &out), 1);
   EXPECT_NE(out.find("nothing/here:1 is not in the image store"), std::string::npos) << out;
   EXPECT_EQ(wasmlet("pull --policy Never " + registry.host() + "/cli/other:1", &out), 1);
+  EXPECT_NE(out.find("wasmlet: error: image " + registry.host() + "/cli/other:1 is not in the local store"), std::string::npos) << out;
   EXPECT_NE(out.find("policy is Never"), std::string::npos) << out;
   EXPECT_EQ(wasmlet("pull 'Bad/Ref'", &out), 2);
   EXPECT_NE(out.find("lowercase"), std::string::npos) << out;
@@ -115,4 +116,45 @@ TEST_F(CliImages, LoginStoresCredentials0600) {
   EXPECT_EQ(st.st_mode & 0777, 0600);
   ASSERT_EQ(wasmlet("push " + (dir_.path() / "app.wasm").string() + " " + ref, &out), 0) << out;
   ASSERT_EQ(wasmlet("pull " + ref, &out), 0) << out;
+  ASSERT_EQ(wasmlet("logout " + registry.host(), &out), 0) << out;
+  EXPECT_NE(out.find("Removed login credentials for " + registry.host()), std::string::npos) << out;
+  EXPECT_EQ(wasmlet("push " + (dir_.path() / "app.wasm").string() + " " + ref, &out), 1);
+  EXPECT_EQ(wasmlet("logout " + registry.host(), &out), 1);
+  EXPECT_NE(out.find("wasmlet: error: not logged in to " + registry.host()), std::string::npos) << out;
+}
+
+TEST_F(CliImages, ListingImagesCreatesNoDirectories) {
+  std::string out;
+  ASSERT_EQ(wasmlet("images", &out), 0) << out;
+  EXPECT_NE(out.find("REFERENCE"), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("images --format json", &out), 0) << out;
+  EXPECT_EQ(out, "[]\n");
+  EXPECT_FALSE(fs::exists(dir_.path() / "data"));
+}
+
+// `wasmlet run REFERENCE` as `docker run IMAGE`: pulled per --pull, then run
+// like a file (arguments, exit status, stdin).
+TEST_F(CliImages, RunPullsAReferenceAndRunsIt) {
+  RegistryProcess registry;
+  std::string exit_ref = registry.host() + "/tools/exit:1", cat_ref = registry.host() + "/tools/cat:1", out;
+  ASSERT_EQ(wasmlet("push " + std::string(WASM_DIR) + "/exit_code.wasm " + exit_ref, &out), 0) << out;
+  ASSERT_EQ(wasmlet("push " + std::string(WASM_DIR) + "/cat_stdin.wasm " + cat_ref, &out), 0) << out;
+
+  EXPECT_EQ(wasmlet("run --pull never " + exit_ref + " 5", &out), 1);
+  EXPECT_NE(out.find("wasmlet: error: image " + exit_ref + " is not in the local store"), std::string::npos) << out;
+  EXPECT_NE(out.find("--pull is never"), std::string::npos) << out;
+  EXPECT_EQ(wasmlet("run " + exit_ref + " -- 5", &out), 5) << out;  // missing: pulled now
+  EXPECT_EQ(wasmlet("run --pull never " + exit_ref + " 6", &out), 6) << out;
+  EXPECT_EQ(wasmlet("run --pull always " + exit_ref + " 7", &out), 7) << out;
+  ASSERT_EQ(wasmlet("images --format json", &out), 0);
+  EXPECT_NE(out.find(exit_ref), std::string::npos) << out;
+
+  std::string cmd = "printf 'through an image\\n' | WASMLET_DATA_DIR=" + (dir_.path() / "data").string() + " " + WASMLET_BIN +
+                    " run " + cat_ref;
+  ASSERT_EQ(run(cmd, &out), 0) << out;
+  EXPECT_EQ(out, "through an image\n");
+
+  EXPECT_EQ(wasmlet("run " + registry.host() + "/tools/absent:1", &out), 1);
+  EXPECT_NE(out.find("wasmlet: error: '" + registry.host() + "/tools/absent:1' is not a file, and pulling image"), std::string::npos)
+      << out;
 }

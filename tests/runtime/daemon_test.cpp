@@ -180,8 +180,14 @@ TEST_F(DaemonTest, GracefulStopAlsoReportsAgentRestart) {
 }
 
 TEST_F(DaemonTest, ExecStreamsOutputAndExitCode) {
-  write_spec("version: v1\ndeployment: e\nservices:\n  tool:\n    image: " + fixture("rt_env_args") + "\n    env: {SHARED: yes}\n");
+  write_spec("version: v1\ndeployment: e\nservices:\n  tool:\n    image: " + fixture("rt_env_args_wait") +
+             "\n    env: {SHARED: yes}\n    command: {args: [wait]}\n");
   ASSERT_EQ(d->cli({"create", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  // As docker: no exec into an instance that is not running.
+  auto refused = d->cli({"exec", "tool-rep-0", "--", "x-cmd"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("wasmlet: error: instance tool-rep-0 is not running"), std::string::npos) << refused.err;
+  ASSERT_EQ(d->cli({"start", "tool-rep-0"}).exit_code, 0);
   auto r = d->cli({"exec", "tool-rep-0", "--", "x-cmd", "--flag"});
   EXPECT_EQ(r.exit_code, 7) << r.err;
   EXPECT_NE(r.out.find("arg[1]=x-cmd"), std::string::npos) << r.out;

@@ -8,9 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -24,12 +28,21 @@ struct ProcessResult {
   std::chrono::milliseconds elapsed{0};
 };
 
+// The child's stdin is /dev/null, or a pipe that `input` is written to
+// (then closed) when given.
 inline ProcessResult run_process(const std::vector<std::string>& argv,
-                                 std::chrono::milliseconds limit = std::chrono::seconds(60)) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
+                                 std::chrono::milliseconds limit = std::chrono::seconds(60),
+                                 const std::optional<std::string>& input = std::nullopt) {
+  int out_pipe[2], err_pipe[2], in_pipe[2] = {-1, -1};
+  if (pipe(out_pipe) || pipe(err_pipe) || (input && pipe(in_pipe))) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (input) {
+    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+    posix_spawn_file_actions_addclose(&actions, in_pipe[1]);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
@@ -44,6 +57,19 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (rc != 0) throw std::runtime_error("cannot spawn " + argv[0]);
+  std::thread feeder;
+  if (input) {
+    close(in_pipe[0]);
+    feeder = std::thread([fd = in_pipe[1], data = *input] {
+      signal(SIGPIPE, SIG_IGN);  // the child may exit without reading it all
+      for (size_t done = 0; done < data.size();) {
+        ssize_t n = write(fd, data.data() + done, data.size() - done);
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      close(fd);
+    });
+  }
   ProcessResult result;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
@@ -70,6 +96,7 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
   }
   int status = 0;
   waitpid(pid, &status, 0);
+  if (feeder.joinable()) feeder.join();
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
@@ -77,9 +104,10 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
 }
 
 // Runs `wasmlet ARGS...`.
-inline ProcessResult run_wasmlet(std::vector<std::string> args, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+inline ProcessResult run_wasmlet(std::vector<std::string> args, std::chrono::milliseconds limit = std::chrono::seconds(60),
+                                 const std::optional<std::string>& input = std::nullopt) {
   args.insert(args.begin(), WASMLET_BIN);
-  return run_process(args, limit);
+  return run_process(args, limit, input);
 }
 
 }  // namespace wasmlet::testing

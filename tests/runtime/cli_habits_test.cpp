@@ -1,0 +1,106 @@
+// docker's habits in the daemon verbs (docs/cli.md, "docker / compose /
+// wasmtime habit → wasmlet"): ps -q/--filter/--no-trunc, stats of every
+// running instance, kill -s 9/KILL, inspect --format table, run -d.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime_support.h"
+
+namespace wasmlet::testing {
+namespace {
+
+using nlohmann::json;
+
+class CliHabits : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_text(dir.path() / "spec.yaml",
+               "version: v1\ndeployment: habits\nservices:\n"
+               "  job:\n    image: " + fixture("exit_code") + "\n    command: {args: [\"3\"]}\n"
+               "  loop:\n    image: " + fixture("loop_forever") + "\n    scale: {replicas: 2}\n"
+               "  broken:\n    image: " + (dir.path() / "a-module-file-with-a-rather-long-name-that-is-missing.wasm").string() + "\n");
+    auto up = d->cli({"up", "-f", (dir.path() / "spec.yaml").string()});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    ASSERT_EQ(d->cli({"wait", "job-rep-0"}).exit_code, 3);
+  }
+  TempDir dir;
+  fs::path data = dir.path() / "data";
+  std::unique_ptr<Daemon> d = std::make_unique<Daemon>(data);
+};
+
+TEST_F(CliHabits, PsQuietFilterAndNoTrunc) {
+  auto quiet = d->cli({"ps", "-q"});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.out, "loop-rep-0\nloop-rep-1\n");
+  auto exited = d->cli({"ps", "-q", "--filter", "status=exited"});
+  EXPECT_EQ(exited.out, "job-rep-0\n") << exited.err;
+  auto two = d->cli({"ps", "-q", "--filter", "status=exited", "--filter", "status=failed"});
+  EXPECT_EQ(two.out, "broken-rep-0\njob-rep-0\n") << two.err;
+  auto bad = d->cli({"ps", "--filter", "colour=red"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("wasmlet: error: ps: invalid --filter 'colour=red': unknown key 'colour' (known: deployment, status)"),
+            std::string::npos) << bad.err;
+
+  auto cut = d->cli({"ps", "-a"});
+  auto whole = d->cli({"ps", "-a", "--no-trunc"});
+  auto reason = json::parse(d->cli({"inspect", "broken-rep-0"}).out)[0]["state"]["reason"].get<std::string>();
+  std::string tail = reason.substr(reason.find("): ") + 3);
+  EXPECT_EQ(cut.out.find(tail), std::string::npos) << cut.out;
+  EXPECT_NE(whole.out.find("failed: " + tail), std::string::npos) << whole.out << "\nreason: " << reason;
+  EXPECT_NE(whole.out.find("a-module-file-with-a-rather-long-name-that-is-missing.wasm"), std::string::npos) << whole.out;
+}
+
+TEST_F(CliHabits, StatsShowsEveryRunningInstanceAndNoHeaderBeforeAnError) {
+  auto all = d->cli({"stats", "--no-stream"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.out.rfind("ID ", 0), 0u) << all.out;
+  EXPECT_NE(all.out.find("\nloop-rep-0 "), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("\nloop-rep-1 "), std::string::npos) << all.out;
+  EXPECT_EQ(all.out.find("job-rep-0"), std::string::npos) << all.out;
+  auto missing = d->cli({"stats", "loop-rep-0", "nope-rep-0"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_EQ(missing.err.rfind("wasmlet: error: ", 0), 0u) << missing.err;
+  EXPECT_NE(missing.err.find("nope-rep-0"), std::string::npos) << missing.err;
+}
+
+TEST_F(CliHabits, KillTakesDockersSignalSpellings) {
+  EXPECT_EQ(d->cli({"kill", "-s", "9", "loop-rep-0"}).exit_code, 0);
+  EXPECT_EQ(d->cli({"kill", "-s", "KILL", "loop-rep-1"}).exit_code, 0);
+  EXPECT_EQ(d->cli({"wait", "loop-rep-0"}).out, "137\n");
+  EXPECT_EQ(d->cli({"wait", "loop-rep-1"}).out, "137\n");
+}
+
+TEST_F(CliHabits, InspectFormatTable) {
+  auto table = d->cli({"inspect", "--format", "table", "job-rep-0"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("ID:        job-rep-0\nImage:     " + fixture("exit_code") + "\nState:     exited(3)"),
+            std::string::npos) << table.out;
+  EXPECT_EQ(json::parse(d->cli({"inspect", "job-rep-0"}).out)[0]["id"], "job-rep-0");  // JSON stays the default
+}
+
+// docker run -d: an instance from run flags, no YAML.
+TEST_F(CliHabits, RunDetachedCreatesAndStartsAnInstance) {
+  auto r = d->cli({"run", "-d", "--name", "sleeper", "--env", "A=1", fixture("rt_sleep"), "--", "3600"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "sleeper-rep-0\n");
+  auto info = json::parse(d->cli({"inspect", "sleeper-rep-0"}).out)[0];
+  EXPECT_EQ(info["state"]["status"], "running") << info.dump();
+  EXPECT_EQ(info["image"], fixture("rt_sleep"));
+  auto logs = d->cli({"logs", "sleeper-rep-0"});
+  EXPECT_EQ(logs.out, "sleeping\n") << logs.err;
+  auto again = d->cli({"run", "-d", "--name", "sleeper", fixture("rt_sleep")});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("sleeper-rep-0"), std::string::npos) << again.err;
+  auto named = d->cli({"run", "-d", fixture("exit_code"), "--", "4"});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(named.out, "exit_code-rep-0\n");
+  EXPECT_EQ(d->cli({"wait", "exit_code-rep-0"}).exit_code, 4);
+  auto invoke = d->cli({"run", "-d", "--invoke", "f", fixture("exit_code")});
+  EXPECT_EQ(invoke.exit_code, 2);
+  EXPECT_NE(invoke.err.find("--invoke applies to a run in the foreground"), std::string::npos) << invoke.err;
+}
+
+}  // namespace
+}  // namespace wasmlet::testing
