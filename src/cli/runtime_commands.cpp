@@ -524,13 +524,12 @@ void register_exec(CLI::App& app) {
   sub->add_option("cmd", *cmd, "the command's arguments (after --)")->required();
   sub->callback([c, id, cmd] {
     // As docker: exec joins a running instance's sandbox, never a stopped one.
-    auto cl = c->client();
-    auto info = cl.request("GET", instance_path(*id));
+    auto info = c->client().request("GET", instance_path(*id));
     if (info["state"]["status"] != "running")
       throw Error(fmt::format("instance {} is not running ({}); start it first: wasmlet start {}", *id,
                               info["state"]["text"].get<std::string>(), *id));
     int code = 1;
-    cl.stream("POST", instance_path(*id, "/exec"), json{{"cmd", *cmd}}, [&](const json& e) {
+    c->client().stream("POST", instance_path(*id, "/exec"), json{{"cmd", *cmd}}, [&](const json& e) {
       if (c->json()) std::cout << e.dump() << std::endl;
       if (e.contains("stdout") && !c->json()) std::cout << e["stdout"].get<std::string>() << std::flush;
       if (e.contains("stderr") && !c->json()) std::cerr << e["stderr"].get<std::string>() << std::flush;

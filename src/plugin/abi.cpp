@@ -291,9 +291,8 @@ void add_plugin_abi(Linker& linker) {
                   }
                   HttpResult res = http_request(*ctx.capabilities, request, ctx.limits->max_output_bytes, timeout);
                   if (res.status == HttpStatus::Denied) {
-                    std::string msg = fmt::format("plugin '{}' export '{}': {}", ctx.plugin, ctx.export_name, res.body);
-                    ctx.denials.push_back(msg);
-                    emit_log(ctx, LogLevel::Warn, msg);
+                    ctx.denials.push_back(res.body);  // the error names the plugin and export once
+                    emit_log(ctx, LogLevel::Warn, fmt::format("export '{}': {}", ctx.export_name, res.body));
                   }
                   ctx.response.assign(res.body.begin(), res.body.end());
                   r[0] = Value::i32(static_cast<int32_t>(res.status));

@@ -209,10 +209,15 @@ std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uin
     stats->memory_bytes = store.memory_bytes();
     stats->wall = std::chrono::steady_clock::now() - started;
   }
-  auto denial_prefix = [&]() -> std::string {
+  // The denials, then what the plugin said unless it only repeated one.
+  auto denial_message = [&](const std::string& reason) -> std::string {
     std::string d;
-    for (const auto& m : ctx.denials) d += m + "; ";
-    return d;
+    bool repeated = false;
+    for (const auto& m : ctx.denials) {
+      d += (d.empty() ? "" : "; ") + m;
+      repeated = repeated || reason == m;
+    }
+    return repeated ? d : d + "; plugin reported: " + reason;
   };
   if (o.trapped()) fail_on_trap(o, store, nullptr);
   int status = 0;
@@ -220,7 +225,7 @@ std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uin
   else if (!o.results.empty()) status = o.results[0].as_i32();
   if (status != 0) {
     std::string reason = ctx.output_set && !ctx.output.empty() ? excerpt(ctx.output, 1000) : "(no message)";
-    if (!ctx.denials.empty()) throw PluginError(Kind::Denied, name, export_name, fmt::format("{}plugin reported: {}", denial_prefix(), reason));
+    if (!ctx.denials.empty()) throw PluginError(Kind::Denied, name, export_name, denial_message(reason));
     if (o.exited()) throw PluginError(Kind::Exit, name, export_name, fmt::format("exited with code {}: {}", status, reason));
     throw PluginError(Kind::Failed, name, export_name, fmt::format("failed with status {}: {}", status, reason));
   }

@@ -94,9 +94,9 @@ TEST(PluginCli, OneErrorLinePerFailureAndGuestStderrLineByLine) {
   auto logged = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "stderr_lines"});
   ASSERT_EQ(logged.exit_code, 0) << logged.err;
   EXPECT_EQ(logged.err,
-            "[plugin hostile] warn open /missing: No such file or directory\n"
-            "[plugin hostile] warn second line\n"
-            "[plugin hostile] warn third line without newline\n");
+            "[plugin hostile] WARN open /missing: No such file or directory\n"
+            "[plugin hostile] WARN second line\n"
+            "[plugin hostile] WARN third line without newline\n");
 }
 
 TEST(PluginCli, AllowHostTakesAPortAndTheDenialListsTheAllowedHosts) {
@@ -119,4 +119,13 @@ TEST(PluginCli, InputFromStdin) {
                        std::string(R"({"from":"stdin"})"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"from\":\"stdin\"}\n");
+}
+
+TEST(PluginCli, ADenialIsOneErrorLineNamingTheExportOnce) {
+  auto r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "http", "--input", R"({"url":"http://127.0.0.1:9/"})"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("wasmlet: error: plugin 'hostile' export 'http': http_request GET http://127.0.0.1:9/ denied: "
+                       "the plugin has no network capability\n"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("export 'http': plugin"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("plugin reported"), std::string::npos) << "the plugin only repeated the denial: " << r.err;
 }
