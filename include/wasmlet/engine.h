@@ -21,6 +21,16 @@ const char* to_string(Tier tier);
 // "interp"/"interpreter", "aot", "auto"; nullopt for anything else.
 std::optional<Tier> parse_tier(const std::string& name);
 
+// Bounds on one AOT compile (docs/aot.md, "Compile limits"). A module whose
+// compile would exceed one runs in the interpreter instead, with a note.
+// 0 means: the environment variable named, else the default.
+struct AotCompileLimits {
+  uint64_t max_c_bytes = 0;            // generated C; WASMLET_AOT_MAX_C_BYTES, default 64 MiB
+  uint64_t compiler_memory_bytes = 0;  // address space of each compiler process; WASMLET_AOT_COMPILER_MEMORY, default 2 GiB
+  uint64_t compiler_cpu_seconds = 0;   // CPU time of each compiler process; WASMLET_AOT_COMPILER_CPU_SECONDS, default 300
+  uint64_t compiler_wall_seconds = 0;  // wall time of the whole compile; WASMLET_AOT_COMPILER_WALL_SECONDS, default 600
+};
+
 struct EngineConfig {
   Tier tier = Tier::Interpreter;
   // Where AOT artifacts are cached. Empty: $WASMLET_CACHE_DIR, else
@@ -36,6 +46,7 @@ struct EngineConfig {
   // of the cache key). 2 makes the fastest code; 0 compiles several times
   // faster, for code that runs briefly (`wasmlet wast` uses it, docs/aot.md).
   int aot_opt_level = 2;
+  AotCompileLimits aot_limits;
   // Receives one-line notes ("running in the interpreter because ...").
   // Unset: printed to stderr as "wasmlet: note: ...".
   std::function<void(const std::string&)> on_note;

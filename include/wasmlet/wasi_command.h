@@ -19,13 +19,15 @@ class Module;
 class Store;
 
 // The export a command starts at: "_start", else "main"; nullopt if the
-// module exports neither as a function.
+// module exports neither as a function. An entry point is called without
+// arguments, so one that takes parameters is refused: LinkError naming the
+// export and its type.
 std::optional<std::string> command_entry(const Module& module);
 
 // Links every preview1 function, attaches `wasi` to the store, instantiates
-// the module and calls its entry point (a `main` with parameters gets zeros).
-// Throws UsageError if the module has no entry point (naming the module),
-// LinkError if an import is missing.
+// the module and calls its entry point. Throws UsageError if the module has
+// no entry point (naming the module), LinkError if an import is missing or
+// the entry point takes parameters.
 Outcome run_wasi_command(Store& store, const Module& module, WasiConfig wasi);
 
 // The exit status of a finished command: its proc_exit code, a `main`'s i32

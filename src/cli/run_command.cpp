@@ -357,6 +357,8 @@ void register_compile_command(CLI::App& app) {
     config.tier = Tier::Aot;
     Engine engine(config);
     Module compiled = Module::from_file(engine, *module);
+    if (!detail::aot::runs_native(*compiled.impl().tier))
+      throw CompileError(fmt::format("{}: not compiled to native code (the note above says why)", compiled.name()));
     if (*with_fuel && !detail::aot::prepare_fuel_build(*compiled.impl().tier))
       throw CompileError(fmt::format("{}: the fuel-counting build could not be compiled", compiled.name()));
     std::cout << fmt::format("compiled {} ({} exports{}); later runs with --tier aot or auto use the cached code\n",

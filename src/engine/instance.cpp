@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/table_limits.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
 #include "wasmlet/module.h"
@@ -36,7 +37,12 @@ Instance& Instance::operator=(Instance&&) noexcept = default;
 Instance::~Instance() = default;
 
 Instance Instance::create(Store& store, const Module& module, const Linker& linker) {
-  return Instance(store, module.impl().tier->instantiate(store, module, linker));
+  auto charge = detail::charge_tables(store, module);
+  std::unique_ptr<detail::TierInstance> instance = module.impl().tier->instantiate(store, module, linker);
+  // The tables' charge is given back when the last owner lets the instance go.
+  return Instance(store, std::shared_ptr<detail::TierInstance>(
+                             instance.release(), [charge = std::shared_ptr<detail::TableCharge>(std::move(charge))](
+                                                     detail::TierInstance* p) { delete p; }));
 }
 
 Outcome Instance::call(std::string_view export_name, std::span<const Value> args) {

@@ -16,7 +16,9 @@
 
 #include "engine/decode/decode_error.h"
 #include "engine/decode/module_decoder.h"
+#include "engine/indirect_call_guard.h"
 #include "engine/metering_rewrite.h"
+#include "engine/own_stack.h"
 #include "engine/tier.h"
 #include "engine/tier_select.h"
 #include "engine/wabt_types.h"
@@ -129,6 +131,44 @@ std::vector<uint8_t> write_binary(const wabt::Module& ir, const std::string& nam
   return std::move(stream.output_buffer().data);
 }
 
+// Reads the decoded module into wabt's IR, meters it and compiles it for the
+// engine's tier. Runs on a thread with a large stack: wabt's passes recurse
+// per nesting level (bounded by the decoder's limit).
+void compile_impl(Engine& engine, std::span<const uint8_t> wasm, ModuleImpl& impl) {
+  const std::string& name = impl.name;
+  wabt::Errors errors;
+  wabt::Module ir;
+  wabt::ReadBinaryOptions read_options(detail::engine_features(), nullptr, /*read_debug_names=*/true,
+                                       /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), wasm.data(), wasm.size(), read_options, &errors, &ir)))
+    throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
+  wabt::ValidateOptions validate_options(detail::engine_features());
+  if (wabt::Failed(wabt::ValidateModule(&ir, &errors, validate_options)))
+    throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
+
+  for (size_t i = ir.num_table_imports; i < ir.tables.size(); ++i)
+    impl.table_initial_entries.push_back(ir.tables[i]->elem_limits.initial);
+  for (size_t i = ir.num_memory_imports; i < ir.memories.size(); ++i)
+    impl.memory_initial_pages.push_back(ir.memories[i]->page_limits.initial);
+
+  // Names by index of the metered module; unnamed functions are called by
+  // their index in the module as the user built it.
+  const wabt::Index refuel_index = ir.num_func_imports;
+  detail::add_metering(ir);
+  detail::guard_indirect_calls(ir);
+  for (wabt::Index i = 0; i < ir.funcs.size(); ++i) {
+    std::string fname = ir.funcs[i]->name;
+    if (!fname.empty() && fname[0] == '$') fname.erase(0, 1);
+    if (fname.empty()) fname = fmt::format("func[{}]", i > refuel_index ? i - 1 : i);
+    impl.function_names.push_back(std::move(fname));
+  }
+  // Only function names matter to wasmlet (for trap messages); local names
+  // from a malformed name section would trip wabt's writer, so drop them.
+  for (wabt::Func* func : ir.funcs) func->bindings.clear();
+  impl.metered = write_binary(ir, name);
+  impl.tier = detail::compile_for_tier(engine, impl);
+}
+
 }  // namespace
 
 Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::string name) {
@@ -138,8 +178,9 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
   if (kind.kind == BinaryKind::Unknown)
     throw CompileError(fmt::format("{}: not a runnable WebAssembly binary: {}", name, kind.reason));
 
-  // wasmlet's own decoder validates every byte before wabt's reader, which
-  // asserts (and aborts the host) on some malformed input, sees them.
+  // wasmlet's own decoder validates every byte (and bounds nesting) before
+  // wabt's reader, which asserts (and aborts the host) on some malformed
+  // input, sees them.
   auto impl = std::make_shared<ModuleImpl>();
   impl->name = name;
   try {
@@ -151,32 +192,7 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
     throw CompileError(fmt::format("{}: {}: {}", name, what, e.what()));
   }
   describe_interface(*impl->decoded, wasm, *impl);
-
-  wabt::Errors errors;
-  wabt::Module ir;
-  wabt::ReadBinaryOptions read_options(detail::engine_features(), nullptr, /*read_debug_names=*/true,
-                                       /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), wasm.data(), wasm.size(), read_options, &errors, &ir)))
-    throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
-  wabt::ValidateOptions validate_options(detail::engine_features());
-  if (wabt::Failed(wabt::ValidateModule(&ir, &errors, validate_options)))
-    throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
-
-  // Names by index of the metered module; unnamed functions are called by
-  // their index in the module as the user built it.
-  const wabt::Index refuel_index = ir.num_func_imports;
-  detail::add_metering(ir);
-  for (wabt::Index i = 0; i < ir.funcs.size(); ++i) {
-    std::string fname = ir.funcs[i]->name;
-    if (!fname.empty() && fname[0] == '$') fname.erase(0, 1);
-    if (fname.empty()) fname = fmt::format("func[{}]", i > refuel_index ? i - 1 : i);
-    impl->function_names.push_back(std::move(fname));
-  }
-  // Only function names matter to wasmlet (for trap messages); local names
-  // from a malformed name section would trip wabt's writer, so drop them.
-  for (wabt::Func* func : ir.funcs) func->bindings.clear();
-  impl->metered = write_binary(ir, name);
-  impl->tier = detail::compile_for_tier(engine, *impl);
+  detail::run_on_own_stack(detail::kCompileStackBytes, [&] { compile_impl(engine, wasm, *impl); });
   return Module(std::move(impl));
 }
 

@@ -94,6 +94,8 @@ struct ModuleImpl {
   // Declared types (limits, element and global types), parallel to imports and exports.
   std::vector<ExternType> import_types, export_types;
   std::vector<std::string> function_names;  // by function index of the metered binary
+  std::vector<uint64_t> table_initial_entries;  // the tables the module defines (not imports)
+  std::vector<uint64_t> memory_initial_pages;   // the memories the module defines
   std::vector<std::pair<std::string, std::vector<uint8_t>>> custom_sections;
   std::shared_ptr<const TierModule> tier;
 };

@@ -23,6 +23,7 @@
 #include "wasmlet/instance.h"
 #include "wasmlet/outcome.h"
 #include "wasmlet/wasi.h"
+#include "wasmlet/wasi_command.h"
 
 namespace wasmlet::runtime {
 
@@ -379,11 +380,13 @@ Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sa
   }
   const Module& module = *program.module;
   std::string entry;
-  const ExportInfo* start = module.find_export("_start");
-  const ExportInfo* main = module.find_export("main");
-  if (start && start->kind == ExternKind::Func) entry = "_start";
-  else if (main && main->kind == ExternKind::Func && main->type.params.empty()) entry = "main";
-  else return failed(fmt::format("{}: the module exports no _start or main function (not found)", what));
+  try {
+    const std::optional<std::string> found = command_entry(module);
+    if (!found) return failed(fmt::format("{}: the module exports no _start or main function (not found)", what));
+    entry = *found;
+  } catch (const LinkError& e) {
+    return failed(fmt::format("{}: {}", what, e.what()));
+  }
 
   attach_wasi(store, std::move(sb.config));
   Outcome outcome;

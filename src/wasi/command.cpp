@@ -1,8 +1,6 @@
 // A core module run as a WASI command (see wasmlet/wasi_command.h).
 #include "wasmlet/wasi_command.h"
 
-#include <vector>
-
 #include <fmt/format.h>
 
 #include "wasmlet/error.h"
@@ -14,8 +12,14 @@
 namespace wasmlet {
 
 std::optional<std::string> command_entry(const Module& module) {
-  for (const char* candidate : {"_start", "main"})
-    if (auto* e = module.find_export(candidate); e && e->kind == ExternKind::Func) return candidate;
+  for (const char* candidate : {"_start", "main"}) {
+    const ExportInfo* e = module.find_export(candidate);
+    if (!e || e->kind != ExternKind::Func) continue;
+    if (!e->type.params.empty())
+      throw LinkError(fmt::format("{}: export '{}' has type {}, but an entry point must take no parameters",
+                                  module.name(), candidate, e->type.to_string()));
+    return candidate;
+  }
   return std::nullopt;
 }
 
@@ -23,14 +27,12 @@ Outcome run_wasi_command(Store& store, const Module& module, WasiConfig wasi) {
   std::optional<std::string> entry = command_entry(module);
   if (!entry)
     throw UsageError(fmt::format("{}: no entry point: the module exports neither '_start' nor 'main'", module.name()));
-  std::vector<Value> args;
-  for (ValType t : module.find_export(*entry)->type.params) args.push_back(Value::zero(t));
   Linker linker;
   add_wasi_preview1(linker);
   attach_wasi(store, std::move(wasi));
   Instance instance = Instance::create(store, module, linker);
   if (instance.start_outcome().trapped()) return instance.start_outcome();
-  return instance.call(*entry, args);
+  return instance.call(*entry);
 }
 
 std::optional<int> command_exit_status(const Outcome& outcome, const Module& module) {

@@ -411,4 +411,46 @@ TEST(WasmtimeSyntax, TcpListenThroughDashS) {
   runner.join();
   EXPECT_EQ(echoed, "x\n");
   EXPECT_EQ(guest.exit_code, 0) << guest.err;
+// stdout on a pipe whose reader is gone: the guest's write fails with EPIPE
+// (it reports that and exits 3); SIGPIPE must not kill wasmlet, in any tier.
+TEST(Run, AClosedStdoutPipeIsEpipeForTheGuest) {
+  TempDir cache;
+  setenv("WASMLET_CACHE_DIR", cache.path().c_str(), 1);
+  for (const char* tier : {"interp", "aot"}) {
+    auto r = run_process({"/bin/bash", "-c", "\"$0\" run --tier \"$1\" \"$2\" | true; echo \"status=${PIPESTATUS[0]}\"",
+                          WASMLET_BIN, tier, wasm("stdout_closed")},
+                         240s);
+    EXPECT_EQ(r.out, "status=3\n") << tier << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("write failed: EPIPE=1")) << tier;
+  }
+  unsetenv("WASMLET_CACHE_DIR");
+}
+
+// An entry point with parameters is refused, naming the export and its type.
+TEST(Run, AStartWithParametersIsRefused) {
+  TempDir dir;
+  const auto wat = dir.write("m.wat", R"((module (func (export "_start") (param i32) (result i32) local.get 0)))");
+  const auto module = (dir.path() / "m.wasm").string();
+  ASSERT_EQ(std::system(("wat2wasm '" + wat.string() + "' -o '" + module + "'").c_str()), 0);
+  auto r = run_wasmlet({"run", module});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("export '_start' has type (i32) -> (i32), but an entry point must take no parameters"));
+}
+
+// A WASI import re-exported as _start (without parameters, so it may be an
+// entry point): it runs in every tier (the interpreter used to crash here).
+TEST(Run, AWasiImportReexportedAsStartRuns) {
+  TempDir dir, cache;
+  setenv("WASMLET_CACHE_DIR", cache.path().c_str(), 1);
+  const auto wat = dir.write("m.wat", R"((module
+    (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+    (export "_start" (func $yield))))");
+  const auto module = (dir.path() / "m.wasm").string();
+  ASSERT_EQ(std::system(("wat2wasm '" + wat.string() + "' -o '" + module + "'").c_str()), 0);
+  for (const char* tier : {"interp", "aot"}) {
+    auto r = run_wasmlet({"run", "--tier", tier, module}, 240s);
+    EXPECT_EQ(r.signal, 0) << tier;
+    EXPECT_EQ(r.exit_code, 0) << tier << ": " << r.err;
+  }
+  unsetenv("WASMLET_CACHE_DIR");
 }

@@ -301,6 +301,106 @@ TEST(AotCache, CompilerErrorsAreReportedWithTheCompilersMessage) {
   for (auto& e : fs::directory_iterator(cache.path() / "aot")) EXPECT_NE(e.path().extension(), ".so");
 }
 
+// ---------------------------------------------------------------- compile limits
+
+namespace {
+
+// Compiles compute.wat under Tier::Aot with `limits` and the compiler
+// `compiler` (empty: the usual one): it must run in the interpreter, with
+// nothing cached, and one note, which is returned.
+std::string fallback_note(const AotCompileLimits& limits, const std::string& compiler = "") {
+  TempDir cache;
+  EngineConfig config = config_for(Tier::Aot, cache.path());
+  config.aot_limits = limits;
+  if (!compiler.empty()) config.compiler = compiler;
+  auto notes = std::make_shared<std::vector<std::string>>();
+  config.on_note = [notes](const std::string& n) { notes->push_back(n); };
+  Engine engine(config);
+  Module m = Module::compile(engine, compute_wasm(), "compute");
+  EXPECT_FALSE(native(m));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, compute_linker());
+  EXPECT_EQ(inst.call("add", i32s({1, 2})).results.at(0).as_i32(), 3);
+  if (fs::exists(cache.path() / "aot"))
+    for (auto& e : fs::directory_iterator(cache.path() / "aot")) EXPECT_NE(e.path().extension(), ".so");
+  EXPECT_EQ(notes->size(), 1u);
+  return notes->empty() ? "" : notes->front();
+}
+
+fs::path script(const TempDir& dir, const std::string& name, const std::string& body) {
+  const auto path = dir.path() / name;
+  std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+  fs::permissions(path, fs::perms::owner_all);
+  return path;
+}
+
+}  // namespace
+
+TEST(AotLimits, TooMuchGeneratedCRunsInTheInterpreter) {
+  AotCompileLimits small;
+  small.max_c_bytes = 1024;  // the module alone is larger than a quarter of it
+  const std::string before = fallback_note(small);
+  EXPECT_NE(before.find("would make more than the limit of 1 KiB of C (WASMLET_AOT_MAX_C_BYTES"), std::string::npos)
+      << before;
+  AotCompileLimits after_translation;
+  after_translation.max_c_bytes = 16 * 1024;  // the module fits a quarter, its C does not
+  const std::string after = fallback_note(after_translation);
+  EXPECT_NE(after.find("KiB of C, more than the limit of 16 KiB"), std::string::npos) << after;
+}
+
+TEST(AotLimits, TheCompilerIsStoppedAfterItsWallTime) {
+  TempDir dir;
+  AotCompileLimits limits;
+  limits.compiler_wall_seconds = 1;
+  const auto started = std::chrono::steady_clock::now();
+  // The sleep is a child of the compiler: the whole process group goes.
+  const std::string note = fallback_note(limits, script(dir, "slow-cc", "sleep 60; exit 0").string());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+  EXPECT_NE(note.find("ran longer than 1 s and was stopped"), std::string::npos) << note;
+}
+
+TEST(AotLimits, TheCompilerGetsCpuAndMemoryLimits) {
+  TempDir dir;
+  AotCompileLimits limits;
+  limits.compiler_cpu_seconds = 1;
+  // Busy for more than a second of CPU: SIGXCPU.
+  const std::string note = fallback_note(limits, script(dir, "busy-cc", "while :; do :; done").string());
+  EXPECT_NE(note.find("ran out of its limits"), std::string::npos) << note;
+  // The real compiler in 38 MiB of address space cannot even load its
+  // libraries (with more, larger modules run out of memory, as cc1 says).
+  std::string why;
+  if (have_c_compiler(&why)) {
+    AotCompileLimits small_memory;
+    small_memory.compiler_memory_bytes = uint64_t{38} << 20;
+    const std::string out_of_memory = fallback_note(small_memory);
+    EXPECT_NE(out_of_memory.find("ran out of its limits (38 MiB of memory"), std::string::npos) << out_of_memory;
+  }
+  // The limits are in place when the compiler starts: it reports them.
+  AotCompileLimits reported;
+  reported.compiler_memory_bytes = uint64_t{300} << 20;
+  reported.compiler_cpu_seconds = 7;
+  const auto report = script(dir, "report-cc", "echo \"as=$(ulimit -v) cpu=$(ulimit -t)\" >&2; exit 1");
+  TempDir cache;
+  EngineConfig config = config_for(Tier::Aot, cache.path());
+  config.aot_limits = reported;
+  config.compiler = report.string();
+  Engine engine(config);
+  try {
+    Module::compile(engine, compute_wasm(), "compute");
+    FAIL() << "the failing compiler succeeded";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("as=307200 cpu=7"), std::string::npos) << e.what();
+  }
+}
+
+TEST(AotLimits, LimitsComeFromTheEnvironment) {
+  TempDir dir;
+  ::setenv("WASMLET_AOT_COMPILER_WALL_SECONDS", "1", 1);
+  const std::string note = fallback_note(AotCompileLimits{}, script(dir, "slow-cc", "sleep 60").string());
+  ::unsetenv("WASMLET_AOT_COMPILER_WALL_SECONDS");
+  EXPECT_NE(note.find("ran longer than 1 s"), std::string::npos) << note;
+}
+
 TEST(AotCache, UnsupportedFeaturesRunInTheInterpreterWithANote) {
   EngineConfig config = config_for(Tier::Aot);
   std::vector<std::string> notes;

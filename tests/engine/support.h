@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -52,6 +54,22 @@ inline Linker compute_linker() {
                   results[0] = Value::i32(args[0].as_i32() + 1);
                 });
   return linker;
+}
+
+// Runs `body` on a new thread with a stack of `bytes` and waits for it (the
+// daemon's and plugin hosts' threads may have small stacks).
+inline void run_on_thread_with_stack(size_t bytes, const std::function<void()>& body) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, &attr, [](void* p) -> void* {
+    (*static_cast<const std::function<void()>*>(p))();
+    return nullptr;
+  }, const_cast<std::function<void()>*>(&body));
+  pthread_attr_destroy(&attr);
+  if (rc != 0) throw std::runtime_error("pthread_create failed");
+  pthread_join(thread, nullptr);
 }
 
 // ---------------------------------------------------------------- tiers

@@ -2,7 +2,6 @@
 // trapped, in every tier (Traps.X/interp, Traps.X/aot): the AOT run must
 // report exactly what the interpreter reports.
 #include <gtest/gtest.h>
-#include <pthread.h>
 
 #include <stdexcept>
 
@@ -78,27 +77,15 @@ TEST_P(Traps, CallIndirectOutOfRange) {
 
 // Deep recursion on a thread with a small (1 MiB) stack is a trap too, not a crash.
 TEST_P(Traps, StackOverflowOnASmallThreadStack) {
-  struct Job {
-    Engine* engine;
-    const Module* module;
-    Outcome outcome;
-  } job{&engine(), &module("trap_kinds"), {}};
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 1 << 20);
-  pthread_t thread;
-  ASSERT_EQ(pthread_create(&thread, &attr, [](void* p) -> void* {
-    auto* j = static_cast<Job*>(p);
-    Store store(*j->engine);
-    Instance inst = Instance::create(store, *j->module, Linker{});
-    j->outcome = inst.call("stack_overflow");
-    return nullptr;
-  }, &job), 0);
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
-  ASSERT_TRUE(job.outcome.trapped());
-  EXPECT_EQ(job.outcome.trap.kind, TrapKind::StackExhausted);
-  EXPECT_EQ(job.outcome.trap.function, "do_recurse");
+  Outcome outcome;
+  run_on_thread_with_stack(1 << 20, [&] {
+    Store store(engine());
+    Instance inst = Instance::create(store, module("trap_kinds"), Linker{});
+    outcome = inst.call("stack_overflow");
+  });
+  ASSERT_TRUE(outcome.trapped());
+  EXPECT_EQ(outcome.trap.kind, TrapKind::StackExhausted);
+  EXPECT_EQ(outcome.trap.function, "do_recurse");
 }
 
 // ---------------------------------------------------------------- host functions

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WASMLET_AOT_ABI 10
+#define WASMLET_AOT_ABI 11
 
 /* One argument or result of a call across the boundary. */
 typedef union {
@@ -43,6 +43,7 @@ typedef struct {
 
 enum { WASMLET_EXPORT_FUNC = 0, WASMLET_EXPORT_TABLE = 1, WASMLET_EXPORT_MEMORY = 2, WASMLET_EXPORT_GLOBAL = 3 };
 
+/* Names are byte strings of the given length (a wasm name may hold NUL). */
 typedef struct {
   const char* name;
   uint32_t kind;
@@ -50,12 +51,14 @@ typedef struct {
   /* memories (wasm_rt_memory_t*), tables (wasm_rt_funcref_table_t* or
    * wasm_rt_externref_table_t*) and globals (pointer to the value) */
   void* (*get)(void* instance);
+  uint32_t name_length;
 } wasmlet_aot_export;
 
 typedef struct {
   const char* module;
   const char* name;
   uint32_t kind; /* WASMLET_EXPORT_* numbering */
+  uint32_t module_length, name_length;
 } wasmlet_aot_import;
 
 /* A function in the guest section: first the module's defined functions in

@@ -25,6 +25,7 @@
 #include "engine/aot/native_compiler.h"
 #include "engine/aot/wasm_rt_runtime.h"
 #include "engine/metering.h"
+#include "engine/own_stack.h"
 #include "engine/trap_messages.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
@@ -106,10 +107,11 @@ class Artifact {
       : handle_(handle), entry_(entry), checks_(checks) {
     for (uint32_t i = 0; i < entry->num_exports; ++i) {
       const auto& x = entry->exports[i];
-      exports_[x.name] = i;
-      if (x.kind == WASMLET_EXPORT_MEMORY && (memory_export_ < 0 || std::string_view(x.name) == "memory"))
+      const std::string name(x.name, x.name_length);
+      exports_[name] = i;
+      if (x.kind == WASMLET_EXPORT_MEMORY && (memory_export_ < 0 || name == "memory"))
         memory_export_ = static_cast<int>(i);
-      if (x.kind == WASMLET_EXPORT_GLOBAL && std::string_view(x.name) == kBudgetExport) budget_export_ = static_cast<int>(i);
+      if (x.kind == WASMLET_EXPORT_GLOBAL && name == kBudgetExport) budget_export_ = static_cast<int>(i);
     }
   }
   void* handle_;
@@ -354,7 +356,8 @@ void AotInstance::link(const Linker& linker) {
   const auto& imports = module_.imports();
   const auto& types = module_.impl().import_types;
   for (uint32_t i = 0; i < entry_.num_imports; ++i) {
-    const std::string mod = entry_.imports[i].module, name = entry_.imports[i].name;
+    const auto& import = entry_.imports[i];
+    const std::string mod(import.module, import.module_length), name(import.name, import.name_length);
     Binding b;
     b.qualified = mod + "." + name;
     if (mod == kMeterModule && name == kRefuelName) {
@@ -557,7 +560,23 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
                     const ArtifactOptions& options, const std::function<void(const std::string&)>& progress,
                     const std::filesystem::path& out) {
   const auto start = std::chrono::steady_clock::now();
-  CSources sources = generate_c(wasm, name, key, options.fuel_checks ? Checks::Fuel : Checks::None);
+  // wasm2c writes some 10 bytes of C per byte of code: a module whose C
+  // would clearly be too large is not translated at all (the translation
+  // itself holds it all in memory).
+  const uint64_t max_c = options.limits.max_c_bytes;
+  if (wasm.size() > max_c / 4)
+    throw CompileLimitHit(fmt::format("{}: AOT: the module ({} KiB) would make more than the limit of {} KiB of C "
+                                      "(WASMLET_AOT_MAX_C_BYTES, docs/aot.md)",
+                                      name, wasm.size() / 1024, max_c / 1024));
+  CSources sources;
+  // The fuel build is made later, on whatever thread first needs it.
+  run_on_own_stack(kCompileStackBytes, [&] {
+    sources = generate_c(wasm, name, key, options.fuel_checks ? Checks::Fuel : Checks::None);
+  });
+  if (sources.module_c.size() > max_c)
+    throw CompileLimitHit(fmt::format("{}: AOT: the module makes {} KiB of C, more than the limit of {} KiB "
+                                      "(WASMLET_AOT_MAX_C_BYTES, docs/aot.md)",
+                                      name, sources.module_c.size() / 1024, max_c / 1024));
   const auto dir = out.parent_path();
   auto write = [&](const char* file, const std::string& text) {
     std::ofstream f(dir / file, std::ios::binary);
@@ -574,7 +593,11 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
   defines.push_back(options.guard_pages ? "WASM_RT_MEMCHECK_SIGNAL_HANDLER=1" : "WASM_RT_MEMCHECK_SIGNAL_HANDLER=0");
   std::vector<std::string> flags = options.fuel_checks ? aot_fuel_cflags() : std::vector<std::string>{};
   if (options.opt_level != 2) flags.push_back(fmt::format("-O{}", options.opt_level));  // the last -O wins
-  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines, flags);
+  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines,
+                                                options.limits.compiler, flags);
+  if (result.limit_hit)
+    throw CompileLimitHit(fmt::format("{}: AOT compilation stopped: {} (docs/aot.md, \"Compile limits\")", name,
+                                      result.message));
   if (!result.ok) throw CompileError(fmt::format("{}: AOT compilation failed: {}", name, result.message));
   if (long_compile) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -625,7 +648,7 @@ std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const Module
   const auto& config = engine.config();
   auto note = [sink = config.on_note](const std::string& message) { emit(sink, message, false); };
   const ArtifactOptions options{compiler_of(engine), guard_pages_available(), /*fuel_checks=*/false,
-                                std::clamp(config.aot_opt_level, 0, 3)};
+                                std::clamp(config.aot_opt_level, 0, 3), resolve_compile_limits(config.aot_limits)};
   ArtifactOptions fuel_options = options;
   fuel_options.fuel_checks = true;
   const ArtifactCache cache(cache_dir(engine));
@@ -663,6 +686,10 @@ std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const Module
   }
   try {
     return make_tier(load_or_build(cache, module, options, config, /*build_if_missing=*/true));
+  } catch (const CompileLimitHit& e) {
+    // Not the module's fault: it runs, more slowly, whatever the policy.
+    note(fmt::format("running in the interpreter: {}", e.what()));
+    return compile_interp(module);
   } catch (const CompileError& e) {
     if (policy == Policy::Always) throw;
     note(fmt::format("running in the interpreter: {}", e.what()));

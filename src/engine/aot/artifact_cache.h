@@ -14,6 +14,8 @@
 #include <span>
 #include <string>
 
+#include "engine/aot/compile_limits.h"
+
 namespace wasmlet::detail::aot {
 
 struct ArtifactOptions {
@@ -21,6 +23,7 @@ struct ArtifactOptions {
   bool guard_pages = true;
   bool fuel_checks = false;  // the fuel-counting build (c_codegen.h, Checks::Fuel)
   int opt_level = 2;         // EngineConfig::aot_opt_level
+  CompileLimits limits = resolve_compile_limits({});  // not part of the key: whether, not what, is built
 };
 
 std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options);

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/metering.h"
 #include "engine/metering_rewrite.h"
 #include "engine/wabt_types.h"
 #include "wasmlet/error.h"
@@ -201,7 +202,43 @@ const char* item_kind_constant(wabt::ExternalKind kind) {
   }
 }
 
-std::string generate_shim(const wabt::Module& ir, const std::string& header, const std::string& key, size_t functions) {
+// The module's own import and export names, by index.
+struct RealNames {
+  std::vector<std::pair<std::string, std::string>> imports;
+  std::vector<std::string> exports;
+};
+
+// wasm2c names C functions after the imports and exports and quotes those
+// names in comments, which the shim reads back. Names with quotes, NUL bytes
+// or "*/" would break either, and a module that imports one item twice (as
+// AssemblyScript's output does) would get its C function defined twice. So
+// the C is generated for plain names (import i is wasmlet.iN, export i is
+// eN; the metering import keeps its own), and the real ones go into the
+// shim's tables, with their lengths.
+RealNames use_plain_names(wabt::Module& ir) {
+  RealNames real;
+  for (size_t i = 0; i < ir.imports.size(); ++i) {
+    wabt::Import* import = ir.imports[i];
+    real.imports.emplace_back(import->module_name, import->field_name);
+    if (import->module_name == kMeterModule && import->field_name == kRefuelName) continue;  // plain already
+    import->module_name = "wasmlet";
+    import->field_name = fmt::format("i{}", i);
+  }
+  for (size_t i = 0; i < ir.exports.size(); ++i) {
+    real.exports.push_back(ir.exports[i]->name);
+    ir.exports[i]->name = fmt::format("e{}", i);
+  }
+  return real;
+}
+
+// A row of the shim's import table.
+std::string import_row(const std::pair<std::string, std::string>& name, const char* kind) {
+  return fmt::format("  {{{}, {}, {}, {}u, {}u}},\n", c_string(name.first), c_string(name.second), kind,
+                     name.first.size(), name.second.size());
+}
+
+std::string generate_shim(const wabt::Module& ir, const RealNames& names, const std::string& header,
+                          const std::string& key, size_t functions) {
   std::map<std::pair<std::string, std::string>, CDecl> import_decls;
   std::map<std::pair<std::string, std::string>, std::string> import_fields;  // memory/table/global: the C name
   std::map<std::string, CDecl> extern_decls;  // "extern T* NAME(struct Z_x_instance_t*);" by NAME
@@ -262,8 +299,7 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
       const CDecl& d = decl->second;
       out += fmt::format("{} {}({} ctx) {{\n  return ({})wasmlet_host->import_item(ctx, {});\n}}\n", d.ret, d.name,
                          d.params[0], d.ret, index);
-      import_table += fmt::format("  {{{}, {}, {}}},\n", c_string(import->module_name), c_string(import->field_name),
-                                  item_kind_constant(import->kind()));
+      import_table += import_row(names.imports[index], item_kind_constant(import->kind()));
       continue;
     }
     const auto* import = wabt::cast<wabt::FuncImport>(ir.imports[index]);
@@ -274,6 +310,7 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
     const CDecl& d = it->second;
     const auto& sig = import->func.decl.sig;
     if (d.params.size() != sig.param_types.size() + 1) throw CompileError("AOT: import signature mismatch");
+    import_table += import_row(names.imports[index], "WASMLET_EXPORT_FUNC");
     size_t slots = std::max<size_t>(1, std::max(sig.param_types.size(), sig.result_types.size()));
     out += fmt::format("{} {}({} ctx", d.ret, d.name, d.params[0]);
     for (size_t i = 0; i < sig.param_types.size(); ++i) out += fmt::format(", {} a{}", d.params[i + 1], i);
@@ -290,17 +327,18 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
       out += "  return r;\n";
     }
     out += "}\n";
-    import_table += fmt::format("  {{{}, {}, WASMLET_EXPORT_FUNC}},\n", c_string(import->module_name),
-                                c_string(import->field_name));
   }
 
   // Exports: uniform thunks over slots.
   std::string export_table;
   size_t n_exports = 0;
-  for (const wabt::Export* e : ir.exports) {
+  for (size_t index = 0; index < ir.exports.size(); ++index) {
+    const wabt::Export* e = ir.exports[index];
     auto it = export_decls.find(e->name);
-    if (it == export_decls.end()) continue;  // names wasm2c escaped differently are not reachable by name
+    if (it == export_decls.end())
+      throw CompileError(fmt::format("AOT: cannot find export {} in wasm2c's header", names.exports[index]));
     const CDecl& d = it->second;
+    const std::string& real_name = names.exports[index];
     const size_t n = n_exports++;
     if (e->kind == wabt::ExternalKind::Func) {
       const auto& sig = ir.GetFunc(e->var)->decl.sig;
@@ -318,18 +356,20 @@ std::string generate_shim(const wabt::Module& ir, const std::string& header, con
           out += fmt::format("  s[{}].{} = r.{};\n", i, slot_field(sig.result_types[i]), multi_field(sig.result_types[i], i));
       }
       out += "}\n";
-      export_table += fmt::format("  {{{}, WASMLET_EXPORT_FUNC, wasmlet_x{}, 0}},\n", c_string(e->name), n);
+      export_table += fmt::format("  {{{}, WASMLET_EXPORT_FUNC, wasmlet_x{}, 0, {}u}},\n", c_string(real_name), n,
+                                  real_name.size());
     } else if (e->kind == wabt::ExternalKind::Memory || e->kind == wabt::ExternalKind::Global ||
                e->kind == wabt::ExternalKind::Table) {
       out += fmt::format("static void* wasmlet_g{}(void* instance) {{ return (void*){}((Z_m_instance_t*)instance); }}\n",
                          n, d.name);
-      export_table += fmt::format("  {{{}, {}, 0, wasmlet_g{}}},\n", c_string(e->name), item_kind_constant(e->kind), n);
+      export_table += fmt::format("  {{{}, {}, 0, wasmlet_g{}, {}u}},\n", c_string(real_name),
+                                  item_kind_constant(e->kind), n, real_name.size());
     } else {
       --n_exports;
     }
   }
-  out += fmt::format("static const wasmlet_aot_import wasmlet_imports[] = {{\n{}  {{0, 0, 0}}\n}};\n", import_table);
-  out += fmt::format("static const wasmlet_aot_export wasmlet_exports[] = {{\n{}  {{0, 0, 0, 0}}\n}};\n", export_table);
+  out += fmt::format("static const wasmlet_aot_import wasmlet_imports[] = {{\n{}  {{0, 0, 0, 0, 0}}\n}};\n", import_table);
+  out += fmt::format("static const wasmlet_aot_export wasmlet_exports[] = {{\n{}  {{0, 0, 0, 0, 0}}\n}};\n", export_table);
   out += "extern const wasmlet_guest_function wasmlet_guest_functions[] __attribute__((visibility(\"hidden\")));\n"
          "extern const char __start_wasmlet_guest[] __attribute__((visibility(\"hidden\")));\n"
          "extern const char __stop_wasmlet_guest[] __attribute__((visibility(\"hidden\")));\n";
@@ -457,6 +497,7 @@ CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, cons
   if (checks == Checks::None) strip_fuel_checks(*ir);
   if (auto reason = unsupported_module(*ir))
     throw CompileError(fmt::format("{}: the AOT tier cannot compile modules that use {}", name, *reason));
+  const RealNames names = use_plain_names(*ir);
   if (wabt::Failed(wabt::GenerateNames(ir.get())) || wabt::Failed(wabt::ApplyNames(ir.get())))
     throw CompileError(fmt::format("{}: AOT: could not name the module's functions", name));
   wabt::MemoryStream c_stream, h_stream;
@@ -479,7 +520,7 @@ CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, cons
   sources.glue_c += kAotAbiHeader;
   sources.glue_c += "\n#line 1 \"wasm_rt_runtime.c\"\n";
   sources.glue_c += kWasmRtRuntimeC;
-  sources.glue_c += generate_shim(*ir, sources.module_h, key, functions);
+  sources.glue_c += generate_shim(*ir, names, sources.module_h, key, functions);
   return sources;
 }
 

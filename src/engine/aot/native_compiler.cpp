@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -64,6 +68,19 @@ std::optional<std::filesystem::path> resolve_compiler(const std::string& compile
   }
 }
 
+// Whether the compiler's output says it ran out of memory or CPU time (gcc
+// and clang word it differently; a compiler killed by a signal is reported by
+// its driver).
+bool reports_exhaustion(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  // A compiler short of address space may also crash (cc1 then "received a
+  // signal") or fail to load its libraries.
+  for (const char* sign : {"out of memory", "memory exhausted", "cannot allocate memory", "std::bad_alloc",
+                           "failed to map segment", "cpu time limit exceeded", "signal terminated program"})
+    if (text.find(sign) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
 bool compiler_available(const std::string& compiler) { return resolve_compiler(compiler).has_value(); }
@@ -81,7 +98,9 @@ std::string compiler_identity(const std::string& compiler) {
 
 CompilerResult compile_shared_object(const std::string& compiler, const std::vector<std::filesystem::path>& sources,
                                      const std::filesystem::path& output, const std::vector<std::string>& defines,
-                                     const std::vector<std::string>& extra_flags) {
+                                     const CompilerLimits& limits, const std::vector<std::string>& extra_flags) {
+  const auto executable = resolve_compiler(compiler);
+  if (!executable) return {false, false, fmt::format("cannot run the C compiler '{}': not found", compiler)};
   std::vector<std::string> args = {compiler};
   for (const auto& f : aot_cflags()) args.push_back(f);
   for (const auto& f : extra_flags) args.push_back(f);
@@ -96,38 +115,81 @@ CompilerResult compile_shared_object(const std::string& compiler, const std::vec
   argv.push_back(nullptr);
 
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return {false, fmt::format("cannot run {}: pipe: {}", compiler, std::strerror(errno))};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
-  pid_t pid;
-  int rc = posix_spawnp(&pid, compiler.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  if (rc != 0) {
-    close(pipe_fds[0]);
-    return {false, fmt::format("cannot run the C compiler '{}': {}", compiler, std::strerror(rc))};
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+    return {false, false, fmt::format("cannot run {}: pipe: {}", compiler, std::strerror(errno))};
+  const int dev_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const rlimit memory{limits.memory_bytes, limits.memory_bytes};
+  // The soft limit sends SIGXCPU (the compiler's driver reports it); the hard
+  // one, a second later, SIGKILL.
+  const rlimit cpu{limits.cpu_seconds, limits.cpu_seconds + 1};
+  // The rlimits must be in place before the compiler starts, so the child
+  // sets them itself: fork, then only async-signal-safe calls until execve.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);  // its own process group, so that a timeout kills cc1 and as too
+    setrlimit(RLIMIT_AS, &memory);
+    setrlimit(RLIMIT_CPU, &cpu);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (dev_null >= 0) dup2(dev_null, 0);
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    execve(executable->c_str(), argv.data(), environ);
+    _exit(127);
   }
+  const int fork_error = errno;
+  if (dev_null >= 0) close(dev_null);
+  close(pipe_fds[1]);
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    return {false, false, fmt::format("cannot run the C compiler '{}': fork: {}", compiler, std::strerror(fork_error))};
+  }
+  setpgid(pid, pid);  // also from this side: whichever runs first
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.wall_seconds);
+  bool timed_out = false;
   std::string text;
   char buf[4096];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buf, sizeof buf)) != 0) {
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    const ssize_t n = read(pipe_fds[0], buf, sizeof buf);
+    if (n == 0) break;
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN) continue;
       break;
     }
     if (text.size() < 64 * 1024) text.append(buf, static_cast<size_t>(n));
   }
+  if (timed_out) kill(-pid, SIGKILL);
   close(pipe_fds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (timed_out) {
+    kill(-pid, SIGKILL);  // whatever of the group is left
+    return {false, true,
+            fmt::format("the C compiler '{}' ran longer than {} s and was stopped", compiler, limits.wall_seconds)};
+  }
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {true, text};
+  while (!text.empty() && (text.front() == '\n' || text.front() == ' ')) text.erase(0, 1);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {true, false, text};
+  const bool killed_for_cpu = WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL);
+  const bool limit_hit = killed_for_cpu || reports_exhaustion(text);
   std::string how = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
                                       : fmt::format("signal {}", WTERMSIG(status));
-  return {false, fmt::format("the C compiler '{}' failed ({}){}{}", compiler, how, text.empty() ? "" : ":\n", text)};
+  std::string message = fmt::format("the C compiler '{}' failed ({}){}{}", compiler, how, text.empty() ? "" : ":\n", text);
+  if (limit_hit)
+    message = fmt::format("the C compiler '{}' ran out of its limits ({} MiB of memory, {} s of CPU time): {}", compiler,
+                          limits.memory_bytes >> 20, limits.cpu_seconds, text.empty() ? how : text);
+  return {false, limit_hit, message};
 }
 
 }  // namespace wasmlet::detail::aot

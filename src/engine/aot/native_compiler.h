@@ -9,7 +9,15 @@ namespace wasmlet::detail::aot {
 
 struct CompilerResult {
   bool ok = false;
-  std::string message;  // the compiler's stderr (trimmed) or why it could not run
+  bool limit_hit = false;  // it failed because it hit one of its CompilerLimits
+  std::string message;     // the compiler's stderr (trimmed) or why it could not run
+};
+
+// What one compile may use (resolved from EngineConfig::aot_limits).
+struct CompilerLimits {
+  uint64_t memory_bytes;  // RLIMIT_AS of the compiler and the processes it starts
+  uint64_t cpu_seconds;   // RLIMIT_CPU of each of them
+  uint64_t wall_seconds;  // the whole run: then its process group is killed
 };
 
 // The compiler to use: `configured` if set, else $CC, else "cc".
@@ -19,10 +27,10 @@ std::string compiler_command(const std::string& configured);
 bool compiler_available(const std::string& compiler);
 
 // Compiles `sources` into the shared object `output` with the AOT flags plus
-// `defines` and `extra_flags`.
+// `defines` and `extra_flags`, within `limits`.
 CompilerResult compile_shared_object(const std::string& compiler, const std::vector<std::filesystem::path>& sources,
                                      const std::filesystem::path& output, const std::vector<std::string>& defines,
-                                     const std::vector<std::string>& extra_flags = {});
+                                     const CompilerLimits& limits, const std::vector<std::string>& extra_flags = {});
 
 // Who `compiler` is, for the cache key: the file it resolves to (through
 // PATH and symlinks, so a switch of cc to another compiler shows) with its

@@ -13,12 +13,14 @@
 #include <unordered_map>
 
 #include "engine/interp/private_access.h"
+#include "engine/table_limits.h"
 
 namespace wasmlet::detail::interp {
 
 namespace {
 
 namespace wi = wabt::interp;
+using wasmlet::detail::kMaxTableEntries;
 
 VType from_wabt(wabt::Type t) {
   switch (t) {
@@ -150,6 +152,17 @@ class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSp
         limits.has_max = true;
       }
     }
+    // Growing a table is capped as in the AOT tier (engine/table_limits.h);
+    // its type still shows the declared maximum.
+    std::vector<std::optional<uint64_t>> declared_table_max;
+    for (auto& table : desc.tables) {
+      auto& limits = table.type.limits;
+      declared_table_max.push_back(max_of(limits));
+      if (!limits.has_max || limits.max > kMaxTableEntries) {
+        limits.max = std::max<uint64_t>(limits.initial, kMaxTableEntries);
+        limits.has_max = true;
+      }
+    }
     Live live;
     live.names = std::move(function_names);
     live.module = wi::Module::New(store_, std::move(desc));
@@ -180,6 +193,14 @@ class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSp
       live.defined_memories.push_back(memories[i].index);
       declared_max_[memories[i].index] = declared[i - imported_memories];
     }
+    size_t imported_tables = 0;
+    for (const auto& import : live.module->desc().imports)
+      if (import.type.type->kind == wabt::ExternalKind::Table) ++imported_tables;
+    const auto& tables = live.instance->tables();
+    for (size_t i = imported_tables; i < tables.size(); ++i) {
+      live.defined_tables.push_back(tables[i].index);
+      declared_max_[tables[i].index] = declared_table_max[i - imported_tables];
+    }
     const auto& exports = live.module->desc().exports;
     for (size_t i = 0; i < exports.size(); ++i)
       out.exports.push_back(
@@ -195,6 +216,7 @@ class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSp
     auto it = instances_.find(id);
     if (it == instances_.end()) return;
     for (ItemRef m : it->second.defined_memories) declared_max_.erase(m);
+    for (ItemRef t : it->second.defined_tables) declared_max_.erase(t);
     by_instance_.erase(it->second.instance.ref().index);
     instances_.erase(it);
     store_.Collect();
@@ -239,7 +261,8 @@ class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSp
       auto table = store_.UnsafeGet<wi::Table>(ref);
       x.kind = XKind::Table;
       x.min = table->size();
-      x.max = max_of(table->type().limits);
+      auto declared = declared_max_.find(item);
+      x.max = declared != declared_max_.end() ? declared->second : max_of(table->type().limits);
       x.value_type = from_wabt(table->type().element);
     } else if (store_.Is<wi::Global>(ref)) {
       auto global = store_.UnsafeGet<wi::Global>(ref);
@@ -287,6 +310,7 @@ class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSp
     wi::Instance::Ptr instance;
     std::vector<std::string> names;  // by function index
     std::vector<ItemRef> defined_memories;
+    std::vector<ItemRef> defined_tables;
   };
 
   template <typename T>
@@ -308,6 +332,9 @@ class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSp
             *out_trap = wi::Trap::New(store_, message, thread_frames(thread));
             return wabt::Result::Error;
           }
+          // Called from a guest, `out` is sized for the results; called by
+          // the host (an import re-exported, e.g. as _start), it is empty.
+          out.resize(results.size());
           for (size_t k = 0; k < results.size(); ++k) out[k] = from_raw(results[k]);
           return wabt::Result::Ok;
         });
@@ -345,7 +372,7 @@ class WabtSpace final : public Space, public std::enable_shared_from_this<WabtSp
   wi::Store store_;
   std::map<uint64_t, Live> instances_;
   std::unordered_map<size_t, uint64_t> by_instance_;  // wabt instance index -> id
-  std::unordered_map<ItemRef, std::optional<uint64_t>> declared_max_;  // defined memories' declared maximum
+  std::unordered_map<ItemRef, std::optional<uint64_t>> declared_max_;  // defined memories' and tables' declared maximum
   uint64_t next_id_ = 1;
 };
 
