@@ -411,6 +411,8 @@ TEST(WasmtimeSyntax, TcpListenThroughDashS) {
   runner.join();
   EXPECT_EQ(echoed, "x\n");
   EXPECT_EQ(guest.exit_code, 0) << guest.err;
+}
+
 // stdout on a pipe whose reader is gone: the guest's write fails with EPIPE
 // (it reports that and exits 3); SIGPIPE must not kill wasmlet, in any tier.
 TEST(Run, AClosedStdoutPipeIsEpipeForTheGuest) {
