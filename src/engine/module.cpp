@@ -183,6 +183,7 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
   // input, sees them.
   auto impl = std::make_shared<ModuleImpl>();
   impl->name = name;
+  impl->bytes = std::make_shared<const std::vector<uint8_t>>(wasm.begin(), wasm.end());
   try {
     impl->decoded = std::make_shared<const decode::Module>(decode::decode_module(wasm));
   } catch (const decode::DecodeError& e) {

@@ -85,8 +85,10 @@ class TierModule {
 // Tier-independent facts about a module, decoded once at compile time.
 struct ModuleImpl {
   std::string name;
-  // What wasmlet's decoder learnt from the module's bytes (byte ranges refer
-  // to the original binary, which ModuleImpl does not keep yet).
+  // The module's original bytes, as given to Module::compile (shared: tiers
+  // that translate lazily keep them as long as their code may need them).
+  std::shared_ptr<const std::vector<uint8_t>> bytes;
+  // What wasmlet's decoder learnt from `bytes` (its byte ranges refer to them).
   std::shared_ptr<const decode::Module> decoded;
   std::vector<uint8_t> metered;  // the binary after the metering rewrite: what tiers execute
   std::vector<ImportInfo> imports;  // the guest's own imports (not wasmlet's metering import)
