@@ -43,6 +43,7 @@ const benchmarks = [
   { name: 'bytecode_vm', args: ['20000000'] },
   { name: 'print_lines', args: ['2000000'] },
   { name: 'file_io', args: ['/data', '64'], dir: true },
+  { name: 'simd', args: ['1500'] },
 ].filter((b) => !opts.only || opts.only.includes(b.name));
 
 // Node 20 on this machine sometimes dies of SIGSEGV as it exits after a
