@@ -3,7 +3,7 @@
 
 #include "engine/simd/v128.h"
 
-#if defined(WASMLET_SIMD_SSE2) && defined(__SSSE3__)
+#ifdef WASMLET_SIMD_SSE2
 #include <tmmintrin.h>
 #endif
 
@@ -45,30 +45,77 @@ inline V128 i64x2_replace_lane(V128 v, unsigned lane, int64_t x) { return set_la
 inline V128 f32x4_replace_lane(V128 v, unsigned lane, float x) { return set_lane(v, lane, x); }
 inline V128 f64x2_replace_lane(V128 v, unsigned lane, double x) { return set_lane(v, lane, x); }
 
-// --- i8x16.shuffle: byte i of the result is byte lanes[i] of a:b (0-15 a, 16-31 b) ---
-inline V128 i8x16_shuffle(V128 a, V128 b, const uint8_t lanes[16]) {
+// --- i8x16.shuffle and i8x16.swizzle ---
+// SSE2 has no byte shuffle, so the portable code moves one byte at a time.
+// SSSE3's pshufb does either in a few instructions: it is used when the
+// build targets SSSE3, else chosen at run time when the CPU has it (every
+// x86-64 CPU since 2006 but the first ones), through an out-of-line
+// function compiled for SSSE3 (it cannot be inlined into SSE2 code).
+namespace detail {
+inline V128 shuffle_bytes(V128 a, V128 b, const uint8_t lanes[16]) {
   uint8_t both[32];
   std::memcpy(both, a.bytes, 16);
   std::memcpy(both + 16, b.bytes, 16);
   V128 r;
+#pragma GCC unroll 16
   for (int i = 0; i < 16; ++i) r.bytes[i] = both[lanes[i] & 31];
   return r;
 }
 
-// --- i8x16.swizzle: byte i is a[s[i]], or 0 where s[i] >= 16 ---
-inline V128 i8x16_swizzle(V128 a, V128 s) {
-#if defined(WASMLET_SIMD_SSE2) && defined(__SSSE3__)
-  // pshufb zeroes a byte whose index has bit 7 set: saturate indices >= 16 there.
-  __m128i idx = _mm_adds_epu8(bits<__m128i>(s), _mm_set1_epi8(0x70));
-  return bits<V128>(_mm_shuffle_epi8(bits<__m128i>(a), idx));
-#else
+inline V128 swizzle_bytes(V128 a, V128 s) {
   uint8_t padded[17];
   std::memcpy(padded, a.bytes, 16);
   padded[16] = 0;
   V128 r;
+#pragma GCC unroll 16
   for (int i = 0; i < 16; ++i) r.bytes[i] = padded[s.bytes[i] < 16 ? s.bytes[i] : 16];
   return r;
+}
+
+#ifdef WASMLET_SIMD_SSE2
+#ifdef __SSSE3__
+#define WASMLET_SIMD_SSSE3_FUNCTION inline
+#else
+#define WASMLET_SIMD_SSSE3_FUNCTION __attribute__((target("ssse3"), noinline)) inline
 #endif
+// pshufb zeroes a byte whose index has bit 7 set. Indices 0-15 take a's
+// bytes (+0x70 saturating sets bit 7 for 16 and up); indices 16-31 take
+// b's (-16 wraps 0-15 around to bit 7 set).
+WASMLET_SIMD_SSSE3_FUNCTION V128 shuffle_ssse3(V128 a, V128 b, const uint8_t lanes[16]) {
+  __m128i idx = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lanes));
+  __m128i from_a = _mm_shuffle_epi8(bits<__m128i>(a), _mm_adds_epu8(idx, _mm_set1_epi8(0x70)));
+  __m128i from_b = _mm_shuffle_epi8(bits<__m128i>(b), _mm_sub_epi8(idx, _mm_set1_epi8(16)));
+  return bits<V128>(_mm_or_si128(from_a, from_b));
+}
+
+WASMLET_SIMD_SSSE3_FUNCTION V128 swizzle_ssse3(V128 a, V128 s) {
+  __m128i idx = _mm_adds_epu8(bits<__m128i>(s), _mm_set1_epi8(0x70));
+  return bits<V128>(_mm_shuffle_epi8(bits<__m128i>(a), idx));
+}
+#undef WASMLET_SIMD_SSSE3_FUNCTION
+
+#ifdef __SSSE3__
+inline constexpr bool kHasSsse3 = true;
+#else
+inline const bool kHasSsse3 = (__builtin_cpu_init(), __builtin_cpu_supports("ssse3"));
+#endif
+#endif
+}  // namespace detail
+
+// Byte i of the result is byte lanes[i] of a:b (0-15 from a, 16-31 from b).
+inline V128 i8x16_shuffle(V128 a, V128 b, const uint8_t lanes[16]) {
+#ifdef WASMLET_SIMD_SSE2
+  if (detail::kHasSsse3) return detail::shuffle_ssse3(a, b, lanes);
+#endif
+  return detail::shuffle_bytes(a, b, lanes);
+}
+
+// Byte i of the result is a[s[i]], or 0 where s[i] >= 16.
+inline V128 i8x16_swizzle(V128 a, V128 s) {
+#ifdef WASMLET_SIMD_SSE2
+  if (detail::kHasSsse3) return detail::swizzle_ssse3(a, s);
+#endif
+  return detail::swizzle_bytes(a, s);
 }
 
 }  // namespace wasmlet::simd

@@ -75,6 +75,13 @@ TEST(SimdLanes, ShuffleIndexesBothOperands) {
   uint8_t lanes[16] = {31, 0, 16, 15, 1, 17, 2, 18, 30, 29, 3, 3, 3, 3, 20, 5};
   Lanes<uint8_t> got = lanes_of<uint8_t>(i8x16_shuffle(a, b, lanes));
   for (int i = 0; i < 16; ++i) EXPECT_EQ(got[i], lanes[i] < 16 ? lanes[i] : 100 + lanes[i] - 16) << i;
+  // Random immediates (every valid index 0-31), including all-a and all-b ones.
+  for (int n = 0; n < 2000; ++n) {
+    int bound = n % 3 == 0 ? 16 : 32, base = n % 3 == 1 ? 16 : 0;
+    for (auto& lane : lanes) lane = static_cast<uint8_t>(base + rng()() % (bound - base));
+    got = lanes_of<uint8_t>(i8x16_shuffle(a, b, lanes));
+    for (int i = 0; i < 16; ++i) ASSERT_EQ(got[i], lanes[i] < 16 ? lanes[i] : 100 + lanes[i] - 16) << i;
+  }
 }
 
 TEST(SimdLanes, SwizzleZeroesOutOfRangeIndices) {
