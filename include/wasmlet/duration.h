@@ -2,11 +2,15 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace wasmlet {
 
 // Throws UsageError naming the input when it has no unit or a bad number.
 std::chrono::nanoseconds parse_duration(std::string_view text);
+
+// The shortest exact text parse_duration reads back: "1500ms", "2s", "250us".
+std::string format_duration(std::chrono::nanoseconds d);
 
 }  // namespace wasmlet

@@ -15,6 +15,7 @@
 #include "cli/help_pages.h"
 #include "wasmlet/error.h"
 #include "wasmlet/version.h"
+#include "wasmlet/wasi_command.h"
 
 namespace wasmlet::cli {
 
@@ -196,10 +197,10 @@ uint64_t fuel_option(const std::string& value, std::string_view flag) {
 }
 
 int guest_exit_status(int64_t code, std::string_view who) {
-  if (code >= 0 && code <= 255) return static_cast<int>(code);
-  std::cerr << fmt::format("wasmlet: error: {}: exit code {} does not fit in a process exit status (0-255); "
-                           "exiting with status 1\n", who, code);
-  return 1;
+  std::string note;
+  int status = process_exit_status(code, &note);
+  if (!note.empty()) std::cerr << fmt::format("wasmlet: error: {}: {}\n", who, note);
+  return status;
 }
 
 }  // namespace wasmlet::cli

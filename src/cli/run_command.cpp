@@ -39,9 +39,6 @@ namespace wasmlet::cli {
 
 namespace {
 
-// Exit status for a guest that trapped (as wasmtime does: abort's 128 + SIGABRT).
-constexpr int kTrapStatus = 134;
-
 // The most a wasm32 linear memory can address.
 constexpr uint64_t kWasm32MemoryBytes = uint64_t(1) << 32;
 
@@ -124,13 +121,22 @@ std::vector<Value> parse_invoke_args(const ExportInfo& fn, const std::vector<std
   return values;
 }
 
-std::string describe_limit(const TrapInfo& trap, const RunOptions& opts) {
-  switch (trap.kind) {
-    case TrapKind::FuelExhausted: return fmt::format("limit exceeded: fuel (--fuel {})", opts.fuel);
-    case TrapKind::DeadlineExceeded: return fmt::format("limit exceeded: timeout (--timeout {})", opts.timeout);
-    case TrapKind::Interrupted: return "interrupted";
-    default: return {};
-  }
+// The limits as the user typed them, for a trap's message.
+LimitSettings limit_settings(const RunOptions& opts) {
+  auto flag = [](const char* name, const std::string& value) {
+    return value.empty() ? std::string() : fmt::format("{} {}", name, value);
+  };
+  std::string memory = opts.max_memory.empty() && opts.max_memory_bytes
+                           ? fmt::format("-W max-memory-size={}", *opts.max_memory_bytes)
+                           : flag("--max-memory", opts.max_memory);
+  return LimitSettings{flag("--fuel", opts.fuel), flag("--timeout", opts.timeout), memory};
+}
+
+// The exit status of a finished run; what the user must know goes to stderr.
+int report_status(const Outcome& outcome, const Store& store, const RunOptions& opts) {
+  CommandStatus status = command_status(outcome, store, limit_settings(opts));
+  if (!status.message.empty()) std::cerr << fmt::format("wasmlet: error: {}: {}\n", opts.module, status.message);
+  return status.status;
 }
 
 // The program's bytes: the file, else the image the reference names
@@ -217,12 +223,7 @@ int run(const RunOptions& opts) {
     auto compiled = component::CompiledComponent::compile(engine, program, opts.module);
     Store store(engine, limits);
     component::WasiHost host(std::move(wasi), component::WasiHostOptions{.allow_sockets = opts.allow_sockets});
-    Outcome outcome = component::run_component(store, compiled, host);
-    if (!outcome.trapped()) return guest_exit_status(outcome.status(), opts.module);
-    std::string limit = describe_limit(outcome.trap, opts);
-    std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
-                             limit.empty() ? "" : " — " + limit);
-    return kTrapStatus;
+    return report_status(component::run_component(store, compiled, host), store, opts);
   }
 
   Module module = Module::compile(engine, program, opts.module);
@@ -249,12 +250,7 @@ int run(const RunOptions& opts) {
       return 0;
     }
   }
-  if (std::optional<int> status = command_exit_status(outcome, module))
-    return guest_exit_status(static_cast<uint32_t>(*status), opts.module);
-  std::string limit = describe_limit(outcome.trap, opts);
-  std::cerr << fmt::format("wasmlet: error: {}: {}{}\n", opts.module, outcome.trap.to_string(),
-                           limit.empty() ? "" : " — " + limit);
-  return kTrapStatus;
+  return report_status(outcome, store, opts);
 }
 
 }  // namespace

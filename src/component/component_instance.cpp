@@ -12,6 +12,7 @@
 
 #include "component/wasi/host_state.h"
 #include "engine/aot/aot_tier.h"
+#include "engine/metering.h"
 #include "engine/tier.h"
 #include "wasmlet/component/canonical_abi.h"
 #include "wasmlet/component/component.h"
@@ -20,6 +21,7 @@
 #include "wasmlet/linker.h"
 #include "wasmlet/module.h"
 #include "wasmlet/store.h"
+#include "wasmlet/wasi_command.h"
 
 namespace wasmlet::component {
 
@@ -350,6 +352,9 @@ class Runner {
       } catch (const ExitRequest& e) {
         caller.exit(e.code);
       } catch (const wasi::Interrupted&) {
+        // A stop, or the run's timeout: the same limit trap as in guest code
+        // (and as for a preview1 module), not a host error.
+        detail::check_stop(caller.store());
         caller.trap("interrupted");
       } catch (const AbiTrap& e) {
         caller.trap(fmt::format("{}: {}", name, e.what()));
@@ -522,8 +527,7 @@ class Runner {
   Outcome call_entry(const ComponentFunc& run, const std::string& label) {
     if (!run.core) link_error(c_.name(), fmt::format("{} is not lifted from a core function", label));
     if (!run.type->params.empty())
-      link_error(c_.name(), fmt::format("{} takes parameters ({}); an entry point takes none", label,
-                                        run.type->to_string()));
+      throw LinkError(entry_point_takes_parameters(c_.name(), label, run.type->to_string()));
     auto& core = *run.core;
     if (!core.guest) link_error(c_.name(), fmt::format("{} is a host function", label));
     Outcome o = store_.call(*core.guest, {});

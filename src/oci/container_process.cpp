@@ -31,7 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kTrapStatus = 134;  // 128 + SIGABRT, as `wasmlet run`
 constexpr int kReadyFd = 3;       // the child's end of the readiness pipe
 constexpr auto kInterruptGrace = std::chrono::seconds(2);
 
@@ -159,7 +158,7 @@ void wait_for_start(const fs::path& fifo) {
   std::thread(signal_loop, signals).detach();
   wait_for_start(launch.exec_fifo);
 
-  int status = kTrapStatus;
+  int status = kTrapExitStatus;
   try {
     drop_privileges(launch.config);
     Store store(*engine, limits);
@@ -168,12 +167,11 @@ void wait_for_start(const fs::path& fifo) {
     Outcome outcome = run_wasi_command(store, *module, std::move(wasi));
     if (int sig = received_signal.load(); sig && outcome.trapped()) {
       status = 128 + sig;
-    } else if (auto code = command_exit_status(outcome, *module)) {
-      status = *code;
     } else {
-      std::string limit = store.memory_limit_hit() ? " (the container's memory limit refused to grow the guest's memory)" : "";
-      std::fprintf(stderr, "wasmlet: error: %s: %s%s\n", launch.entry.guest_path.c_str(), outcome.trap.to_string().c_str(),
-                   limit.c_str());
+      CommandStatus ended = command_status(outcome, store, {.memory = "the container's memory limit"});
+      if (!ended.message.empty())
+        std::fprintf(stderr, "wasmlet: error: %s: %s\n", launch.entry.guest_path.c_str(), ended.message.c_str());
+      status = ended.status;
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "wasmlet: error: %s: %s\n", launch.entry.guest_path.c_str(), e.what());

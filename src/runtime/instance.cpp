@@ -19,6 +19,7 @@
 #include "restart_policy.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
+#include "wasmlet/duration.h"
 #include "wasmlet/error.h"
 #include "wasmlet/instance.h"
 #include "wasmlet/outcome.h"
@@ -376,38 +377,29 @@ Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sa
     } catch (const LinkError& e) {
       return failed(fmt::format("{}: cannot run the component: {}", what, e.what()));
     }
-    return classify(outcome, store, false, what);
+    return classify(outcome, store, what);
   }
   const Module& module = *program.module;
-  std::string entry;
   try {
-    const std::optional<std::string> found = command_entry(module);
-    if (!found) return failed(fmt::format("{}: the module exports no _start or main function (not found)", what));
-    entry = *found;
+    // The same refusal as `wasmlet run`: no entry point, or one with parameters.
+    if (!command_entry(module))
+      return failed(
+          fmt::format("{}: {}: no entry point: the module exports neither '_start' nor 'main'", what, module.name()));
   } catch (const LinkError& e) {
     return failed(fmt::format("{}: {}", what, e.what()));
   }
-
-  attach_wasi(store, std::move(sb.config));
   Outcome outcome;
-  {
-    std::optional<wasmlet::Instance> inst;
-    try {
-      inst.emplace(wasmlet::Instance::create(store, module, shared_.linker));
-    } catch (const LinkError& e) {
-      return failed(fmt::format("{}: cannot link the module: {}", what, e.what()));
-    }
-    if (on_entry) on_entry();
-    outcome = inst->start_outcome().trapped() ? inst->start_outcome() : inst->call(entry);
+  try {
+    outcome = run_wasi_command(store, module, std::move(sb.config), CommandOptions{&shared_.linker, on_entry});
+  } catch (const LinkError& e) {
+    return failed(fmt::format("{}: cannot link the module: {}", what, e.what()));
   }
-  return classify(outcome, store, entry == "main", what);
+  return classify(outcome, store, what);
 }
 
-// How a run ended, in the runtime's terms (docs/runtime.md).
-Instance::RunResult Instance::classify(const Outcome& outcome, Store& store, bool main_result, const std::string& what) {
-  auto failed = [&](const std::string& reason, int code, WaitReason why) {
-    return RunResult{InstanceState::failed(reason), WaitOutcome{code, why, std::nullopt, Clock::now()}};
-  };
+// How a run ended, in the runtime's terms (docs/runtime.md): the exit
+// status as `wasmlet run` gives it (command_status), or the signal of a stop/kill.
+Instance::RunResult Instance::classify(const Outcome& outcome, Store& store, const std::string& what) {
   std::optional<std::string> signal;
   {
     std::lock_guard lock(mu_);
@@ -420,24 +412,21 @@ Instance::RunResult Instance::classify(const Outcome& outcome, Store& store, boo
     int code = 128 + signal_number(sig);
     return RunResult{InstanceState::exited(code), WaitOutcome{code, WaitReason::Signal, sig, now}};
   }
-  if (outcome.exited() || outcome.returned()) {
-    int code = outcome.exited() ? outcome.exit_code : 0;
-    if (outcome.returned() && main_result && !outcome.results.empty() && outcome.results[0].type() == ValType::I32)
-      code = outcome.results[0].as_i32();
-    WaitReason why = code != 0 && store.memory_limit_hit() ? WaitReason::OomKilled : WaitReason::Exited;
-    return RunResult{InstanceState::exited(code), WaitOutcome{code, why, std::nullopt, now}};
+  const WasmConfig* wasm = spec_.wasm ? &*spec_.wasm : nullptr;
+  LimitSettings limits;
+  if (wasm && wasm->max_fuel > 0) limits.fuel = fmt::format("wasm.max_fuel {}", wasm->max_fuel);
+  if (wasm && wasm->request_timeout)
+    limits.timeout = fmt::format("wasm.request_timeout {}", format_duration(*wasm->request_timeout));
+  if (wasm && wasm->max_memory) limits.memory = fmt::format("wasm.max_memory {}", *wasm->max_memory);
+  CommandStatus status = command_status(outcome, store, limits);
+  if (!status.trapped) {
+    if (!status.message.empty()) log_->note(fmt::format("{}: {}", what, status.message));
+    WaitReason why = status.status != 0 && store.memory_limit_hit() ? WaitReason::OomKilled : WaitReason::Exited;
+    return RunResult{InstanceState::exited(status.status), WaitOutcome{status.status, why, std::nullopt, now}};
   }
-  const TrapInfo& t = outcome.trap;
-  if (store.memory_limit_hit())
-    return failed(fmt::format("{}: out of memory: the guest trapped ({}) after max_memory {} refused to grow its memory", what,
-                              t.to_string(), spec_.wasm && spec_.wasm->max_memory ? *spec_.wasm->max_memory : "?"),
-                  kExitOom, WaitReason::OomKilled);
-  if (t.kind == TrapKind::FuelExhausted)
-    return failed(fmt::format("{}: fuel exhausted (wasm.max_fuel {})", what, spec_.wasm ? spec_.wasm->max_fuel : 0), kExitTrap,
-                  WaitReason::RuntimeError);
-  if (t.kind == TrapKind::DeadlineExceeded)
-    return failed(fmt::format("{}: wasm.request_timeout exceeded", what), kExitTrap, WaitReason::RuntimeError);
-  return failed(fmt::format("{}: the guest trapped: {}", what, t.to_string()), kExitTrap, WaitReason::RuntimeError);
+  WaitReason why = status.out_of_memory ? WaitReason::OomKilled : WaitReason::RuntimeError;
+  return RunResult{InstanceState::failed(fmt::format("{}: {}", what, status.message)),
+                   WaitOutcome{status.status, why, std::nullopt, now}};
 }
 
 Instance::RunResult Instance::run_once() {

@@ -31,8 +31,8 @@ namespace wasmlet::runtime {
 
 // Exit codes the runtime reports for endings that are not the guest's own.
 inline constexpr int kExitRuntimeError = 125;  // invalid module, link failure, no entry point, agent restarted
-inline constexpr int kExitTrap = 134;          // the guest trapped (128 + SIGABRT, as `wasmlet run`)
-inline constexpr int kExitOom = 137;           // trapped after the memory limit refused a grow
+// A trap is kTrapExitStatus (134), or kOutOfMemoryExitStatus (137) after
+// the memory limit refused a grow, as for `wasmlet run` (wasmlet/wasi_command.h).
 
 // What an image holds, compiled: a core module (WASI preview1) or a command
 // component (WASI 0.2, wasi:cli/run).
@@ -122,7 +122,7 @@ class Instance {
   RunResult run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what,
                       const std::function<void()>& on_entry = {});
   void set_starting(bool starting);
-  RunResult classify(const Outcome& outcome, Store& store, bool main_result, const std::string& what);
+  RunResult classify(const Outcome& outcome, Store& store, const std::string& what);
   void persist_locked();
   void launch_locked();
   bool done_locked() const;

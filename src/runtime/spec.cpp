@@ -120,14 +120,6 @@ std::vector<std::string> get_string_list(const Ctx& ctx, const YAML::Node& node,
   return out;
 }
 
-std::string duration_text(std::chrono::nanoseconds d) {
-  auto ns = d.count();
-  if (ns % 1000000000 == 0) return fmt::format("{}s", ns / 1000000000);
-  if (ns % 1000000 == 0) return fmt::format("{}ms", ns / 1000000);
-  if (ns % 1000 == 0) return fmt::format("{}us", ns / 1000);
-  return fmt::format("{}ns", ns);
-}
-
 void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, std::string& v) { v = get_string(ctx, n, path); }
 void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, bool& v) { v = get_bool(ctx, n, path); }
 void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, std::chrono::nanoseconds& v) {
@@ -148,7 +140,7 @@ void read_value(const Ctx& ctx, const YAML::Node& n, const std::string& path, st
 
 void write_value(YAML::Emitter& e, const std::string& v) { e << YAML::DoubleQuoted << v; }
 void write_value(YAML::Emitter& e, bool v) { e << v; }
-void write_value(YAML::Emitter& e, std::chrono::nanoseconds v) { e << duration_text(v); }
+void write_value(YAML::Emitter& e, std::chrono::nanoseconds v) { e << format_duration(v); }
 void write_value(YAML::Emitter& e, const std::vector<std::string>& v) {
   e << YAML::Flow << YAML::BeginSeq;
   for (const auto& a : v) e << YAML::DoubleQuoted << a;

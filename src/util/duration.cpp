@@ -38,4 +38,12 @@ std::chrono::nanoseconds parse_duration(std::string_view text) {
   return std::chrono::nanoseconds(static_cast<int64_t>(ns));
 }
 
+std::string format_duration(std::chrono::nanoseconds d) {
+  auto ns = d.count();
+  if (ns % 1000000000 == 0) return fmt::format("{}s", ns / 1000000000);
+  if (ns % 1000000 == 0) return fmt::format("{}ms", ns / 1000000);
+  if (ns % 1000 == 0) return fmt::format("{}us", ns / 1000);
+  return fmt::format("{}ns", ns);
+}
+
 }  // namespace wasmlet

@@ -113,6 +113,19 @@ TEST(ComponentCli, TimeoutStopsALoopingComponent) {
   EXPECT_LT(r.elapsed, 5000ms);
 }
 
+// A timeout that expires while the component waits in a host call (sleep:
+// wasi:io/poll) is the same limit trap as in guest code, as for a module.
+TEST(ComponentCli, TimeoutInABlockingHostCallIsALimitTrap) {
+  REQUIRE_COMPONENT_FILE(path, "rt_sleep");
+  auto r = run_wasmlet({"run", "--timeout", "300ms", path});
+  EXPECT_EQ(r.exit_code, 134);
+  EXPECT_EQ(r.out, "sleeping\n");
+  EXPECT_NE(r.err.find("trap: timeout"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("limit exceeded: timeout (--timeout 300ms)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("host error"), std::string::npos) << r.err;
+  EXPECT_LT(r.elapsed, 5000ms);
+}
+
 TEST(ComponentCli, MemoryLimitApplies) {
   REQUIRE_COMPONENT_FILE(path, "memory_hog");
   auto r = run_wasmlet({"run", "--max-memory", "8Mi", path});
