@@ -85,6 +85,25 @@ TEST_F(ComposeTest, TwoDeploymentsMayShareAServiceName) {
   EXPECT_NE(table.out.find("DEPLOYMENT"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("beta.api-rep-0"), std::string::npos) << table.out;
 
+  // ps --filter deployment=NAME keeps one deployment's instances; values of
+  // one key are alternatives, keys combine (docker's filters).
+  auto only = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"ps", "-q"});
+    auto r = d->cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  EXPECT_EQ(only({"-a", "--filter", "deployment=alpha"}), "alpha.api-rep-0\n");
+  EXPECT_EQ(only({"-a", "--filter", "deployment=beta"}), "beta.api-rep-0\n");
+  EXPECT_EQ(only({"--filter", "deployment=beta"}), "");  // without -a: running ones only, and beta's exited
+  EXPECT_EQ(only({"-a", "--filter", "deployment=alpha", "--filter", "deployment=beta"}), "alpha.api-rep-0\nbeta.api-rep-0\n");
+  EXPECT_EQ(only({"--filter", "deployment=beta", "--filter", "status=exited"}), "beta.api-rep-0\n");
+  EXPECT_EQ(only({"--filter", "deployment=alpha", "--filter", "status=exited"}), "");
+  EXPECT_EQ(only({"-a", "--filter", "deployment=gamma"}), "");
+  auto table_beta = d->cli({"ps", "-a", "--filter", "deployment=beta"});
+  EXPECT_EQ(table_beta.out.find("alpha"), std::string::npos) << table_beta.out;
+  EXPECT_NE(table_beta.out.find("beta.api-rep-0"), std::string::npos) << table_beta.out;
+
   // Once beta is gone, api-rep-0 is alpha's again.
   ASSERT_EQ(d->cli({"rm", "beta.api-rep-0"}).exit_code, 0);
   EXPECT_EQ(inspect("api-rep-0")["deployment"], "alpha");
