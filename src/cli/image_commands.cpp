@@ -92,20 +92,24 @@ std::string read_password(bool from_stdin) {
   bool prompt = !from_stdin && ::isatty(STDIN_FILENO);
   termios saved{};
   if (prompt) {
-    std::cerr << "Password: " << std::flush;
+    // Echo goes off before the prompt appears, so nothing typed after it is
+    // echoed, and without flushing: what was typed ahead is the password.
     ::tcgetattr(STDIN_FILENO, &saved);
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::cerr << "Password: " << std::flush;
   }
   std::string password;
   std::getline(std::cin, password);
   if (prompt) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::cerr << "\n";
   }
   if (!password.empty() && password.back() == '\r') password.pop_back();
-  if (password.empty()) throw UsageError(prompt ? "login: no password given" : "login: no password on stdin");
+  if (password.empty())
+    throw UsageError(prompt ? "no password given"
+                            : "no password on stdin (pipe it in, or log in at a terminal to be asked for it)");
   return password;
 }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include "pty_session.h"
 #include "registry_fixture.h"
 
 using namespace wasmlet::registry::testing;
@@ -121,6 +122,42 @@ TEST_F(CliImages, LoginStoresCredentials0600) {
   EXPECT_EQ(wasmlet("push " + (dir_.path() / "app.wasm").string() + " " + ref, &out), 1);
   EXPECT_EQ(wasmlet("logout " + registry.host(), &out), 1);
   EXPECT_NE(out.find("wasmlet: error: not logged in to " + registry.host()), std::string::npos) << out;
+}
+
+// `login` without --password-stdin at a terminal prompts for the password
+// and does not echo it (checked on a real pseudo-terminal); the terminal
+// echoes again afterwards. Without a terminal it reads a line of stdin.
+TEST_F(CliImages, LoginPromptsOnATerminalWithoutEcho) {
+  std::string line, out;
+  ASSERT_EQ(run("htpasswd -Bbn dave s3cret-pw", &line), 0);
+  write_text(dir_.path() / "htpasswd", line);
+  RegistryProcess registry("auth:\n  htpasswd:\n    realm: t\n    path: " + (dir_.path() / "htpasswd").string() + "\n");
+  const std::vector<std::string> env = {"WASMLET_DATA_DIR=" + (dir_.path() / "data").string(),
+                                        "HOME=" + dir_.path().string(), "PATH=/usr/bin:/bin"};
+  auto login_at_terminal = [&](const std::string& password, int expected_status) {
+    wasmlet::testing::PtySession tty({WASMLET_BIN, "login", registry.host(), "-u", "dave"}, env);
+    ASSERT_TRUE(tty.read_until("Password: ")) << tty.output();
+    EXPECT_FALSE(tty.echoes()) << "echo is still on while the password is typed";
+    tty.type(password + "\n");
+    EXPECT_EQ(tty.finish(), expected_status) << tty.output();
+    EXPECT_EQ(tty.output().find(password), std::string::npos) << "the password was echoed:\n" << tty.output();
+    EXPECT_TRUE(tty.echoes()) << "login left the terminal without echo";
+    out = tty.output();
+  };
+  login_at_terminal("wrong-pw", 1);
+  EXPECT_NE(out.find("wasmlet: error:"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir_.path() / "data/auth.json"));
+  login_at_terminal("s3cret-pw", 0);
+  EXPECT_NE(out.find("Login stored for " + registry.host()), std::string::npos) << out;
+  EXPECT_NE(read_text(dir_.path() / "data/auth.json").find(registry.host()), std::string::npos);
+
+  // No terminal: a line of stdin, with or without --password-stdin; nothing is prompted.
+  ASSERT_EQ(wasmlet("logout " + registry.host(), &out), 0) << out;
+  ASSERT_EQ(wasmlet("login " + registry.host() + " -u dave", &out, "s3cret-pw"), 0) << out;
+  EXPECT_EQ(out.find("Password:"), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("login " + registry.host() + " -u dave --password-stdin", &out, "s3cret-pw"), 0) << out;
+  EXPECT_EQ(wasmlet("login " + registry.host() + " -u dave --password-stdin < /dev/null", &out), 2);
+  EXPECT_NE(out.find("wasmlet: error: login: no password on stdin"), std::string::npos) << out;
 }
 
 TEST_F(CliImages, ListingImagesCreatesNoDirectories) {
