@@ -16,6 +16,7 @@ packages=(
   zlib1g-dev openssl                     # gzip layers of wasi/wasm images; test certificates for the token server
   nodejs npm                             # reference runs in bench/, jco for component fixtures
   containerd runc crun podman containernetworking-plugins   # wasmlet-oci under a private containerd and podman (tests/oci)
+  man-db                                 # man -l and groff check the built man page (tests/cli)
 )
 
 missing=()

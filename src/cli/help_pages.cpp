@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "wasmlet/error.h"
+#include "wasmlet/version.h"
 
 namespace wasmlet::cli {
 
@@ -127,11 +128,11 @@ std::string fish_script(const CLI::App& root) {
 }  // namespace
 
 std::string man_page(const CLI::App& app) {
-  std::string out = fmt::format(".TH WASMLET 1 \"\" \"wasmlet\" \"User Commands\"\n.SH NAME\nwasmlet \\- {}\n"
+  std::string out = fmt::format(".TH WASMLET 1 \"\" \"wasmlet {}\" \"User Commands\"\n.SH NAME\nwasmlet \\- {}\n"
                                 ".SH SYNOPSIS\n.B wasmlet\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n"
                                 ".SH DESCRIPTION\nEvery usage error exits with status 2 and a line starting "
                                 "\\fBwasmlet: error:\\fR; other failures exit 1. See docs/cli.md.\n.SH COMMANDS\n",
-                                roff(app.get_description()));
+                                WASMLET_VERSION, roff(app.get_description()));
   for (const auto& c : all_commands(app)) {
     if (c.path.empty()) continue;
     out += fmt::format(".SS \"wasmlet {}\"\n{}\n", roff(c.path), roff(c.app->get_description()));

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -205,4 +207,44 @@ TEST(GeneratedHelp, BashCompletionCompletesCommandsAndOptions) {
   auto r = run_process({"/bin/bash", "-c", script});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "--no-trunc\nplugin\ncall\n");
+}
+
+// The build writes the man page (share/man/man1/wasmlet.1) from `wasmlet
+// help --man`; it is valid roff that man renders, and the install rule puts
+// it where man finds it by name. Skipped where man-db/groff are missing.
+TEST(GeneratedHelp, TheBuiltManPageIsValidAndInstalled) {
+  auto generated = run_wasmlet({"help", "--man"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  std::ifstream in(WASMLET_MAN_PAGE);
+  ASSERT_TRUE(in) << WASMLET_MAN_PAGE << " was not built";
+  std::stringstream built;
+  built << in.rdbuf();
+  EXPECT_EQ(built.str(), generated.out) << "the built man page is stale";
+
+  if (run_process({"/bin/sh", "-c", "command -v groff && command -v man"}).exit_code != 0)
+    GTEST_SKIP() << "man or groff is not installed (Debian: apt-get install man-db); not checking the rendering";
+  // groff with every warning on: any complaint about the roff is a failure.
+  auto lint = run_process({"/usr/bin/env", "groff", "-man", "-ww", "-z", "-Tutf8", WASMLET_MAN_PAGE});
+  EXPECT_EQ(lint.exit_code, 0) << lint.err;
+  EXPECT_EQ(lint.err, "");
+  auto shown = run_process({"/usr/bin/env", "MANPAGER=cat", "MANWIDTH=100", "man", "--warnings", "-l", WASMLET_MAN_PAGE});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(shown.err, "");
+  EXPECT_THAT(shown.out, HasSubstr("SYNOPSIS"));
+  EXPECT_THAT(shown.out, HasSubstr("wasmlet run"));
+  EXPECT_THAT(shown.out, HasSubstr("--no-trunc"));
+
+  char prefix_template[] = "/tmp/wasmlet-install-XXXXXX";
+  ASSERT_NE(mkdtemp(prefix_template), nullptr);
+  std::string prefix = prefix_template;
+  auto install = run_process({CMAKE_COMMAND, "--install", WASMLET_BUILD_DIR, "--prefix", prefix}, std::chrono::seconds(120));
+  EXPECT_EQ(install.exit_code, 0) << install.out << install.err;
+  auto by_name = run_process({"/usr/bin/env", "MANPAGER=cat", "MANWIDTH=100", "man", "-M", prefix + "/share/man", "wasmlet"});
+  EXPECT_EQ(by_name.exit_code, 0) << by_name.err;
+  EXPECT_THAT(by_name.out, HasSubstr("wasmlet run"));
+  auto installed = run_process({prefix + "/bin/wasmlet", "version"});
+  EXPECT_EQ(installed.exit_code, 0) << installed.err;
+  auto full = run_process({prefix + "/bin/wasmlet", "help", "ps"});  // the light binary execs wasmlet-full beside it
+  EXPECT_THAT(full.out, HasSubstr("--no-trunc"));
+  std::filesystem::remove_all(prefix);
 }
