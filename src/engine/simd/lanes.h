@@ -80,17 +80,16 @@ inline V128 swizzle_bytes(V128 a, V128 s) {
 #endif
 // pshufb zeroes a byte whose index has bit 7 set. Indices 0-15 take a's
 // bytes (+0x70 saturating sets bit 7 for 16 and up); indices 16-31 take
-// b's (-16 wraps 0-15 around to bit 7 set).
-WASMLET_SIMD_SSSE3_FUNCTION V128 shuffle_ssse3(V128 a, V128 b, const uint8_t lanes[16]) {
-  __m128i idx = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lanes));
-  __m128i from_a = _mm_shuffle_epi8(bits<__m128i>(a), _mm_adds_epu8(idx, _mm_set1_epi8(0x70)));
-  __m128i from_b = _mm_shuffle_epi8(bits<__m128i>(b), _mm_sub_epi8(idx, _mm_set1_epi8(16)));
-  return bits<V128>(_mm_or_si128(from_a, from_b));
+// b's (-16 wraps 0-15 around to bit 7 set). Operands are __m128i so that an
+// out-of-line call passes them in XMM registers, not through memory.
+WASMLET_SIMD_SSSE3_FUNCTION __m128i shuffle_ssse3(__m128i a, __m128i b, __m128i idx) {
+  __m128i from_a = _mm_shuffle_epi8(a, _mm_adds_epu8(idx, _mm_set1_epi8(0x70)));
+  __m128i from_b = _mm_shuffle_epi8(b, _mm_sub_epi8(idx, _mm_set1_epi8(16)));
+  return _mm_or_si128(from_a, from_b);
 }
 
-WASMLET_SIMD_SSSE3_FUNCTION V128 swizzle_ssse3(V128 a, V128 s) {
-  __m128i idx = _mm_adds_epu8(bits<__m128i>(s), _mm_set1_epi8(0x70));
-  return bits<V128>(_mm_shuffle_epi8(bits<__m128i>(a), idx));
+WASMLET_SIMD_SSSE3_FUNCTION __m128i swizzle_ssse3(__m128i a, __m128i s) {
+  return _mm_shuffle_epi8(a, _mm_adds_epu8(s, _mm_set1_epi8(0x70)));
 }
 #undef WASMLET_SIMD_SSSE3_FUNCTION
 
@@ -105,7 +104,10 @@ inline const bool kHasSsse3 = (__builtin_cpu_init(), __builtin_cpu_supports("sss
 // Byte i of the result is byte lanes[i] of a:b (0-15 from a, 16-31 from b).
 inline V128 i8x16_shuffle(V128 a, V128 b, const uint8_t lanes[16]) {
 #ifdef WASMLET_SIMD_SSE2
-  if (detail::kHasSsse3) return detail::shuffle_ssse3(a, b, lanes);
+  if (detail::kHasSsse3) {
+    __m128i idx = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lanes));
+    return bits<V128>(detail::shuffle_ssse3(bits<__m128i>(a), bits<__m128i>(b), idx));
+  }
 #endif
   return detail::shuffle_bytes(a, b, lanes);
 }
@@ -113,7 +115,7 @@ inline V128 i8x16_shuffle(V128 a, V128 b, const uint8_t lanes[16]) {
 // Byte i of the result is a[s[i]], or 0 where s[i] >= 16.
 inline V128 i8x16_swizzle(V128 a, V128 s) {
 #ifdef WASMLET_SIMD_SSE2
-  if (detail::kHasSsse3) return detail::swizzle_ssse3(a, s);
+  if (detail::kHasSsse3) return bits<V128>(detail::swizzle_ssse3(bits<__m128i>(a), bits<__m128i>(s)));
 #endif
   return detail::swizzle_bytes(a, s);
 }
