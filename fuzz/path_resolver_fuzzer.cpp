@@ -5,9 +5,11 @@
 // fd (/proc/self/fd/N) is the preopen or below it. Both resolvers (openat2
 // and the portable walker) are exercised.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -27,12 +29,32 @@ struct Tree {
   int root_fd = -1;
 };
 
+// The tree is named after the fuzzer's pid. libFuzzer ends with _Exit, so the
+// atexit cleanup below does not always run: each start removes the trees of
+// runs whose process is gone.
+const std::string kTreePrefix = "wasmlet-fuzz-paths-";
+
+void remove_trees_of_gone_runs() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kTreePrefix, 0) != 0) continue;
+    const std::string pid = name.substr(kTreePrefix.size());
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    fs::remove_all(entry.path(), ignored);
+  }
+}
+
 const Tree& tree() {
   static const Tree t = [] {
     Tree t;
-    char tmpl[] = "/tmp/wasmlet-fuzz-paths-XXXXXX";
-    if (!mkdtemp(tmpl)) wasmlet::fuzz::fail("mkdtemp failed");
-    t.top = tmpl;
+    remove_trees_of_gone_runs();
+    t.top = fs::temp_directory_path() / (kTreePrefix + std::to_string(::getpid()));
+    std::error_code ec;
+    fs::remove_all(t.top, ec);
+    if (!fs::create_directory(t.top, ec)) wasmlet::fuzz::fail("cannot create the fuzzer's temp tree");
     const fs::path root = t.top / "preopen", outside = t.top / "outside";
     fs::create_directories(root / "d" / "e");
     fs::create_directories(outside);

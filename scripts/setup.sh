@@ -43,9 +43,9 @@ cmake --build build
 # programs into WASI 0.2 components for tests/component. Optional: without
 # npm or the npm registry those fixtures are skipped and the rest still works.
 if command -v npm >/dev/null; then
-  # npm 11's `ci` rejects lock files whose optional per-platform packages
-  # were resolved on another platform; `install` then still installs exactly
-  # the versions the lock file pins.
+  # The lock file lists every platform's optional packages, so `npm ci`
+  # installs exactly what it pins; `install` (same pins) is the fallback for
+  # an npm that disagrees with the lock file's format.
   if npm ci --no-audit --no-fund --loglevel=silent || npm install --no-audit --no-fund --loglevel=error; then
     cmake -S . -B build >/dev/null && cmake --build build   # picks up node_modules/.bin/jco
   else

@@ -7,7 +7,5 @@ cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 600
 cd ..
 # Each libFuzzer harness briefly (docs/fuzzing.md), in build-fuzz (clang-19 +
-# ASan + UBSan). `module` and `aot_codegen` join once wasmlet's own decoder
-# guards Module::compile (issue 12, defect 2): today a corrupt module aborts
-# them within seconds.
-./scripts/fuzz.sh 20 component canonical_abi path_resolver registry plugin_json
+# ASan + UBSan). Longer runs: scripts/fuzz.sh 600 NAME.
+./scripts/fuzz.sh 20 module aot_codegen component canonical_abi path_resolver registry plugin_json wast
