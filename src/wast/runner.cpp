@@ -111,8 +111,9 @@ std::vector<uint8_t> global_reader_module(ValType type, bool is_mutable) {
 
 class ScriptRunner {
  public:
-  ScriptRunner(const RunOptions& options, const EventSink& sink, std::string file)
+  ScriptRunner(const RunOptions& options, const EventSink& sink, std::string file, const ModuleSources& sources)
       : file_(std::move(file)),
+        sources_(sources),
         sink_(sink),
         engine_(config(options, options.tier)),
         interp_engine_(config(options, Tier::Interpreter)),
@@ -159,7 +160,7 @@ class ScriptRunner {
       }
       case CommandType::ScriptModule: {
         const auto* c = wabt::cast<wabt::ScriptModuleCommand>(&command);
-        return define_module(module_bytes(*c->script_module), c->module.name, index);
+        return define_module(module_bytes(*c->script_module, sources_), c->module.name, index);
       }
       case CommandType::Register: return register_module(*wabt::cast<wabt::RegisterCommand>(&command));
       case CommandType::Action: {
@@ -384,7 +385,7 @@ class ScriptRunner {
   // is read or validated (compiled for the interpreter: no native code is needed).
   std::optional<std::string> check_rejected(const wabt::ScriptModule& module, const std::string& expected,
                                             const char* what) {
-    ModuleBytes bytes = module_bytes(module);
+    ModuleBytes bytes = module_bytes(module, sources_);
     if (bytes.error) return std::nullopt;  // a quoted text that does not parse is malformed
     Compiled compiled = compile(bytes.bytes, interp_engine_);
     if (compiled.module) return fmt::format("the module compiled, expected it to be {} (\"{}\")", what, expected);
@@ -395,7 +396,7 @@ class ScriptRunner {
   // instantiation fails (a link error, or a trap while initialising).
   std::optional<std::string> check_not_instantiable(const wabt::ScriptModule& module, const std::string& expected,
                                                     bool link_error) {
-    ModuleBytes bytes = module_bytes(module);
+    ModuleBytes bytes = module_bytes(module, sources_);
     if (bytes.error) return fmt::format("the module does not parse: {}", *bytes.error);
     Compiled compiled = compile_linkable(bytes.bytes);
     if (!compiled.module) return fmt::format("the module does not compile: {}", compiled.error);
@@ -416,6 +417,7 @@ class ScriptRunner {
   }
 
   std::string file_;
+  const ModuleSources& sources_;  // what the script's placeholder modules stand for
   const EventSink& sink_;
   std::vector<std::string> notes_;
   Engine engine_;
@@ -439,7 +441,7 @@ void run_script(const ParsedScript& parsed, const RunOptions& options, const Eve
     for (const auto& error : parsed.errors) sink({Event::Kind::Fail, 0, "parse", error});
     return;
   }
-  ScriptRunner runner(options, sink, std::filesystem::path(*parsed.filename).filename().string());
+  ScriptRunner runner(options, sink, std::filesystem::path(*parsed.filename).filename().string(), parsed.sources);
   runner.run(*parsed.script);
 }
 

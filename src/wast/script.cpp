@@ -1,5 +1,6 @@
 #include "wast/script.h"
 
+
 #include <fmt/format.h>
 
 #include "wabt/binary-writer.h"
@@ -54,7 +55,15 @@ ParsedScript parse_script(std::span<const uint8_t> text, const std::string& file
   ParsedScript parsed;
   parsed.filename = std::make_shared<const std::string>(filename);
   wabt::Errors errors;
-  parsed.lexer = wabt::WastLexer::CreateBufferLexer(*parsed.filename, text.data(), text.size(), &errors);
+  ExtractedScript extracted = extract_module_sources(text, filename);
+  if (extracted.error) {
+    parsed.text = std::make_shared<const std::string>(reinterpret_cast<const char*>(text.data()), text.size());
+    parsed.errors.push_back(std::move(*extracted.error));
+    return parsed;
+  }
+  parsed.text = std::make_shared<const std::string>(std::move(extracted.text));
+  parsed.sources = std::move(extracted.sources);
+  parsed.lexer = wabt::WastLexer::CreateBufferLexer(*parsed.filename, parsed.text->data(), parsed.text->size(), &errors);
   wabt::Features features = script_features();
   wabt::WastParseOptions options(features);
   std::unique_ptr<wabt::Script> script;
@@ -69,6 +78,11 @@ ParsedScript parse_script(std::span<const uint8_t> text, const std::string& file
 
 std::optional<std::vector<uint8_t>> text_to_binary(std::string_view wat, std::string& error) {
   wabt::Errors errors;
+  // Text with no tokens (blank, or only comments) is the empty module; wabt's
+  // module parser wants at least one field.
+  if (wabt::WastLexer::CreateBufferLexer("<quote>", wat.data(), wat.size(), &errors)->GetToken().token_type() ==
+      wabt::TokenType::Eof)
+    return std::vector<uint8_t>{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
   auto lexer = wabt::WastLexer::CreateBufferLexer("<quote>", wat.data(), wat.size(), &errors);
   wabt::Features features = script_features();
   wabt::WastParseOptions options(features);
@@ -88,19 +102,23 @@ std::optional<std::vector<uint8_t>> text_to_binary(std::string_view wat, std::st
 
 ModuleBytes module_bytes(const wabt::Module& module) { return write_binary(module); }
 
-ModuleBytes module_bytes(const wabt::ScriptModule& module) {
+ModuleBytes module_bytes(const wabt::ScriptModule& module, const ModuleSources& sources) {
   switch (module.type()) {
     case wabt::ScriptModuleType::Text:
       return write_binary(wabt::cast<wabt::TextScriptModule>(&module)->module);
-    case wabt::ScriptModuleType::Binary:
-      return {wabt::cast<wabt::BinaryScriptModule>(&module)->data, std::nullopt};
-    case wabt::ScriptModuleType::Quoted: {
-      const auto& data = wabt::cast<wabt::QuotedScriptModule>(&module)->data;
+    case wabt::ScriptModuleType::Binary: {
+      const auto& data = wabt::cast<wabt::BinaryScriptModule>(&module)->data;
+      const auto index = placeholder_index(data);
+      if (!index || *index >= sources.size()) return {data, std::nullopt};
+      const ModuleSource& source = sources[*index];
+      if (source.kind == ModuleSource::Kind::Binary) return {source.bytes, std::nullopt};
       std::string error;
-      auto bytes = text_to_binary(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), error);
+      auto bytes = text_to_binary(std::string_view(reinterpret_cast<const char*>(source.bytes.data()), source.bytes.size()), error);
       if (!bytes) return {{}, std::move(error)};
       return {std::move(*bytes), std::nullopt};
     }
+    case wabt::ScriptModuleType::Quoted:  // every quoted module became a placeholder
+      return {{}, "a quoted module that was not taken out of the script"};
   }
   return {{}, "unknown kind of module"};
 }

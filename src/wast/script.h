@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "wast/module_sources.h"
+
 namespace wabt {
 struct Script;
 struct Module;
@@ -32,7 +34,10 @@ struct ParsedScript {
   std::vector<std::string> errors;
   // What the script's locations point into; kept alive with it.
   std::shared_ptr<const std::string> filename;
+  std::shared_ptr<const std::string> text;  // what wabt parsed: the script with placeholders
   std::unique_ptr<wabt::WastLexer> lexer;
+  // The modules the script held as strings (module_sources.h).
+  ModuleSources sources;
 };
 
 ParsedScript parse_script(std::span<const uint8_t> text, const std::string& filename);
@@ -44,7 +49,8 @@ struct ModuleBytes {
   std::vector<uint8_t> bytes;
   std::optional<std::string> error;  // the text did not parse or could not be written as binary
 };
-ModuleBytes module_bytes(const wabt::ScriptModule& module);
+// `sources`: the parsed script's, which a placeholder module refers to.
+ModuleBytes module_bytes(const wabt::ScriptModule& module, const ModuleSources& sources);
 // A module the script parser already read (`(module ...)` in text), as binary.
 ModuleBytes module_bytes(const wabt::Module& module);
 
