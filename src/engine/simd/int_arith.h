@@ -69,20 +69,30 @@ inline V128 i32x4_abs(V128 a) { return detail::abs<i32x4, u32x4>(a); }
 inline V128 i64x2_abs(V128 a) { return detail::abs<i64x2, u64x2>(a); }
 
 inline V128 i8x16_min_s(V128 a, V128 b) { return detail::min<i8x16>(a, b); }
-inline V128 i8x16_min_u(V128 a, V128 b) { return detail::min<u8x16>(a, b); }
 inline V128 i8x16_max_s(V128 a, V128 b) { return detail::max<i8x16>(a, b); }
-inline V128 i8x16_max_u(V128 a, V128 b) { return detail::max<u8x16>(a, b); }
-inline V128 i16x8_min_s(V128 a, V128 b) { return detail::min<i16x8>(a, b); }
 inline V128 i16x8_min_u(V128 a, V128 b) { return detail::min<u16x8>(a, b); }
-inline V128 i16x8_max_s(V128 a, V128 b) { return detail::max<i16x8>(a, b); }
 inline V128 i16x8_max_u(V128 a, V128 b) { return detail::max<u16x8>(a, b); }
 inline V128 i32x4_min_s(V128 a, V128 b) { return detail::min<i32x4>(a, b); }
 inline V128 i32x4_min_u(V128 a, V128 b) { return detail::min<u32x4>(a, b); }
 inline V128 i32x4_max_s(V128 a, V128 b) { return detail::max<i32x4>(a, b); }
 inline V128 i32x4_max_u(V128 a, V128 b) { return detail::max<u32x4>(a, b); }
 
+#ifdef WASMLET_SIMD_SSE2
+// One SSE2 instruction each, which gcc does not find in the portable code.
+inline V128 i8x16_min_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_min_epu8, a, b); }
+inline V128 i8x16_max_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_max_epu8, a, b); }
+inline V128 i16x8_min_s(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_min_epi16, a, b); }
+inline V128 i16x8_max_s(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_max_epi16, a, b); }
+inline V128 i8x16_avgr_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_avg_epu8, a, b); }
+inline V128 i16x8_avgr_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_avg_epu16, a, b); }
+#else
+inline V128 i8x16_min_u(V128 a, V128 b) { return detail::min<u8x16>(a, b); }
+inline V128 i8x16_max_u(V128 a, V128 b) { return detail::max<u8x16>(a, b); }
+inline V128 i16x8_min_s(V128 a, V128 b) { return detail::min<i16x8>(a, b); }
+inline V128 i16x8_max_s(V128 a, V128 b) { return detail::max<i16x8>(a, b); }
 inline V128 i8x16_avgr_u(V128 a, V128 b) { return detail::avgr_u<u8x16>(a, b); }
 inline V128 i16x8_avgr_u(V128 a, V128 b) { return detail::avgr_u<u16x8>(a, b); }
+#endif
 
 // Bits set in each byte (the classic SWAR count, per byte lane).
 inline V128 i8x16_popcnt(V128 a) {

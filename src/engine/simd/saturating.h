@@ -48,6 +48,17 @@ inline V128 sub_sat_u(V128 a, V128 b) {
 }
 }  // namespace detail
 
+#ifdef WASMLET_SIMD_SSE2
+// One SSE2 instruction each (padds/paddus/psubs/psubus).
+inline V128 i8x16_add_sat_s(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_adds_epi8, a, b); }
+inline V128 i8x16_add_sat_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_adds_epu8, a, b); }
+inline V128 i8x16_sub_sat_s(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_subs_epi8, a, b); }
+inline V128 i8x16_sub_sat_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_subs_epu8, a, b); }
+inline V128 i16x8_add_sat_s(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_adds_epi16, a, b); }
+inline V128 i16x8_add_sat_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_adds_epu16, a, b); }
+inline V128 i16x8_sub_sat_s(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_subs_epi16, a, b); }
+inline V128 i16x8_sub_sat_u(V128 a, V128 b) { return WASMLET_SIMD_SSE2_OP(_mm_subs_epu16, a, b); }
+#else
 inline V128 i8x16_add_sat_s(V128 a, V128 b) { return detail::add_sat_s<i8x16, u8x16>(a, b); }
 inline V128 i8x16_add_sat_u(V128 a, V128 b) { return detail::add_sat_u<u8x16>(a, b); }
 inline V128 i8x16_sub_sat_s(V128 a, V128 b) { return detail::sub_sat_s<i8x16, u8x16>(a, b); }
@@ -56,5 +67,7 @@ inline V128 i16x8_add_sat_s(V128 a, V128 b) { return detail::add_sat_s<i16x8, u1
 inline V128 i16x8_add_sat_u(V128 a, V128 b) { return detail::add_sat_u<u16x8>(a, b); }
 inline V128 i16x8_sub_sat_s(V128 a, V128 b) { return detail::sub_sat_s<i16x8, u16x8>(a, b); }
 inline V128 i16x8_sub_sat_u(V128 a, V128 b) { return detail::sub_sat_u<u16x8>(a, b); }
+
+#endif
 
 }  // namespace wasmlet::simd

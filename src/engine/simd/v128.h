@@ -85,6 +85,12 @@ inline Vec select(Mask mask, Vec a, Vec b) {
   return bits<Vec>((bits<u64x2>(a) & m) | (bits<u64x2>(b) & ~m));
 }
 
+#ifdef WASMLET_SIMD_SSE2
+// A two-operand SSE2 intrinsic on V128s (for the ops gcc does not map to the
+// one instruction SSE2 has for them).
+#define WASMLET_SIMD_SSE2_OP(intrinsic, a, b) bits<V128>(intrinsic(bits<__m128i>(a), bits<__m128i>(b)))
+#endif
+
 // Scalar lane access with the lane index taken modulo the lane count, so a
 // caller's bad index can never reach outside the 16 bytes.
 template <typename T>
