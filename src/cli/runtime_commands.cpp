@@ -505,8 +505,10 @@ void register_inspect(CLI::App& app) {
       return;
     }
     for (const auto& i : all) {
-      std::cout << fmt::format("ID:        {}\nImage:     {}\nState:     {}\n", i["id"].get<std::string>(),
-                               i["image"].get<std::string>(), i["state"]["text"].get<std::string>());
+      std::cout << fmt::format("ID:        {}\nImage:     {}\n", i["id"].get<std::string>(), i["image"].get<std::string>());
+      if (i.contains("module_digest") && i["module_digest"].is_string())
+        std::cout << fmt::format("Digest:    {}\n", i["module_digest"].get<std::string>());
+      std::cout << fmt::format("State:     {}\n", i["state"]["text"].get<std::string>());
       if (i["state"].contains("reason")) std::cout << fmt::format("Reason:    {}\n", i["state"]["reason"].get<std::string>());
       std::cout << fmt::format("Created:   {}\nRestarts:  {}\n\n", i["created_at"].get<std::string>(),
                                i["restart_count"].get<int>());

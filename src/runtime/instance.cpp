@@ -40,9 +40,11 @@ uint64_t thread_cpu_ns(clockid_t clock) {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-std::vector<uint8_t> read_file(const std::filesystem::path& file) {
+std::vector<uint8_t> read_file(const std::filesystem::path& file, const std::string& image) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(fmt::format("cannot read the module file '{}': {}", file.string(), std::strerror(errno)));
+  if (!in)
+    throw Error(fmt::format("cannot read the module of image '{}' from the image store: {} (pull it again)", image,
+                            std::strerror(errno)));
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
@@ -65,26 +67,26 @@ int open_listener(const EndpointSpec& ep, const std::string& instance) {
 
 }  // namespace
 
-Program ModuleCache::get(const std::filesystem::path& file) {
+Program ModuleCache::get(const std::filesystem::path& file, const std::string& image) {
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
   auto mtime = std::filesystem::last_write_time(file, ec);
   std::string stamp = fmt::format("{}:{}", size, mtime.time_since_epoch().count());
+  const std::string key = file.string() + "\n" + image;
   {
     std::lock_guard lock(mu_);
-    auto it = programs_.find(file.string());
+    auto it = programs_.find(key);
     if (it != programs_.end() && it->second.first == stamp) return it->second.second;
   }
-  std::vector<uint8_t> bytes = read_file(file);
+  std::vector<uint8_t> bytes = read_file(file, image);
   auto kind = detect_binary_kind(bytes);
-  if (kind.kind == BinaryKind::Unknown)
-    throw Error(fmt::format("'{}' is not a WebAssembly module or component: {}", file.string(), kind.reason));
+  if (kind.kind == BinaryKind::Unknown) throw Error(fmt::format("not a WebAssembly module or component: {}", kind.reason));
   auto compile = [&](Engine& engine) {
     Program program;
     if (kind.kind == BinaryKind::Component)
-      program.component = component::CompiledComponent::compile(engine, bytes, file.filename().string());
+      program.component = component::CompiledComponent::compile(engine, bytes, image);
     else
-      program.module = Module::compile(engine, bytes, file.filename().string());
+      program.module = Module::compile(engine, bytes, image);
     return program;
   };
   // Decode, validate and rewrite the untrusted bytes in a child process
@@ -97,12 +99,12 @@ Program ModuleCache::get(const std::filesystem::path& file) {
         Engine check_engine(check_config);
         compile(check_engine);
       }, kCheckTimeLimit))
-    throw Error(fmt::format("'{}' cannot be loaded: checking it in a separate process, wasmlet's compiler {} (a wasmlet bug: "
-                            "please report it with the module; the daemon and other instances are not affected)",
-                            file.string(), *crash));
+    throw Error(fmt::format("the module cannot be loaded: checking it in a separate process, wasmlet's compiler {} (a "
+                            "wasmlet bug: please report it with the image; the daemon and other instances are not affected)",
+                            *crash));
   Program program = compile(engine_);
   std::lock_guard lock(mu_);
-  programs_.insert_or_assign(file.string(), std::make_pair(stamp, program));
+  programs_.insert_or_assign(key, std::make_pair(stamp, program));
   return program;
 }
 
@@ -437,7 +439,7 @@ Instance::RunResult Instance::run_once() {
   set_starting(true);
   Program program;
   try {
-    program = shared_.modules.get(record_.image_path);
+    program = shared_.modules.get(record_.image_path, record_.image);
   } catch (const Error& e) {
     return fail(fmt::format("{}: {}", what, e.what()));
   }
@@ -579,7 +581,7 @@ void Instance::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
   std::string what = fmt::format("exec in instance {} (image {})", name(), record_.image);
   Program program = [&] {
     try {
-      return shared_.modules.get(record_.image_path);
+      return shared_.modules.get(record_.image_path, record_.image);
     } catch (const Error& e) {
       throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{}: {}", what, e.what()));
     }

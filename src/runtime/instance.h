@@ -45,8 +45,10 @@ struct Program {
 class ModuleCache {
  public:
   explicit ModuleCache(Engine& engine) : engine_(engine) {}
-  // Throws CompileError / Error naming the file.
-  Program get(const std::filesystem::path& file);
+  // The program in `file` (wasmlet's copy of the image), compiled once per
+  // file and name. Errors and the module's name use `image`, the reference
+  // or path the user gave, not the copy's path under the data dir.
+  Program get(const std::filesystem::path& file, const std::string& image);
 
  private:
   Engine& engine_;

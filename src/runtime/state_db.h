@@ -18,7 +18,8 @@ namespace wasmlet::runtime {
 struct InstanceRecord {
   InstanceId id;
   std::string image;
-  std::string image_path;
+  std::string image_path;     // wasmlet's own copy of the module (never shown to users)
+  std::string module_digest;  // "sha256:..." of that module; empty for instances an older wasmlet recorded
   std::string spec_yaml;
   InstanceState state;
   std::optional<WaitOutcome> outcome;

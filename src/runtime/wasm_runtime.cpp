@@ -10,6 +10,7 @@
 #include "image_store.h"
 #include "instance.h"
 #include "recorded_instances.h"
+#include "wasmlet/registry/digest.h"
 #include "wasmlet/wasi.h"
 
 namespace wasmlet::runtime {
@@ -152,6 +153,7 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   rec.id = id;
   rec.image = spec.image.name;
   rec.image_path = path.string();
+  rec.module_digest = registry::sha256_file_digest(path);  // inspect shows it, never the copy's path
   rec.spec_yaml = to_yaml(spec);
   rec.state = InstanceState::pending();
   rec.created_at = Clock::now();

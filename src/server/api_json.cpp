@@ -31,7 +31,7 @@ json to_json(const InstanceInfo& i) {
             {"service", i.id.service},
             {"replica", i.id.replica},
             {"image", i.image},
-            {"image_path", i.image_path},
+            {"module_digest", i.module_digest ? json(*i.module_digest) : json(nullptr)},
             {"state", to_json(i.state)},
             {"outcome", i.outcome ? to_json(*i.outcome) : json(nullptr)},
             {"created_at", format_time(i.created_at)},

@@ -89,11 +89,27 @@ TEST_F(CliHabits, KillTakesDockersSignalSpellings) {
 }
 
 TEST_F(CliHabits, InspectFormatTable) {
+  // The module's digest as sha256sum computes it.
+  auto sum = run_process({"/usr/bin/sha256sum", fixture("exit_code")});
+  ASSERT_EQ(sum.exit_code, 0) << sum.err;
+  const std::string digest = "sha256:" + sum.out.substr(0, 64);
   auto table = d->cli({"inspect", "--format", "table", "job-rep-0"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_NE(table.out.find("ID:        job-rep-0\nImage:     " + fixture("exit_code") + "\nState:     exited(3)"),
+  EXPECT_NE(table.out.find("ID:        job-rep-0\nImage:     " + fixture("exit_code") + "\nDigest:    " + digest +
+                           "\nState:     exited(3)"),
             std::string::npos) << table.out;
-  EXPECT_EQ(json::parse(d->cli({"inspect", "job-rep-0"}).out)[0]["id"], "job-rep-0");  // JSON stays the default
+  auto info = json::parse(d->cli({"inspect", "job-rep-0"}).out)[0];  // JSON stays the default
+  EXPECT_EQ(info["id"], "job-rep-0");
+  EXPECT_EQ(info["image"], fixture("exit_code"));
+  EXPECT_EQ(info["module_digest"], digest);
+  // Nothing names wasmlet's own copy of the module under the data dir.
+  EXPECT_EQ(info.dump().find((data / "images").string()), std::string::npos) << info.dump(2);
+  EXPECT_FALSE(info.contains("image_path")) << info.dump(2);
+  add_broken();
+  auto reason = json::parse(d->cli({"inspect", "broken-rep-0"}).out)[0]["state"]["reason"].get<std::string>();
+  EXPECT_NE(reason.find("a-module-file-with-a-rather-long-name-that-is-not-wasm.wasm): not a WebAssembly module"),
+            std::string::npos) << reason;
+  EXPECT_EQ(reason.find(data.string()), std::string::npos) << reason;
 }
 
 // docker run -d: an instance from run flags, no YAML.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime_support.h"
+#include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/pull_policy.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 
@@ -124,6 +125,40 @@ TEST(RegistryImages, ReferencesThatUsedToCollideRunTheirOwnModules) {
   rt.tag_image(slash, reg.host() + "/other:v1");
   EXPECT_EQ(run("tagged", reg.host() + "/other:v1", PullPolicy::Never), 9);
   EXPECT_EQ(rt.inspect({"tagged", 0}).image_path, rt.inspect({"slash", 0}).image_path);
+}
+
+// inspect and the reasons of a failure name the image as the user gave it
+// (the reference) and the module's digest, never wasmlet's copy of the
+// module under the data dir (issue 14).
+TEST(RegistryImages, InspectAndErrorsNameTheReferenceNotTheStoredCopy) {
+  if (!std::filesystem::exists("/usr/bin/docker-registry")) GTEST_SKIP() << "docker-registry is not installed";
+  Registry reg;
+  const std::string good = reg.host() + "/team/tool:1", bad = reg.host() + "/team/params:1";
+  registry::DistributionClient client;
+  registry::push_wasm(client, testing::read_text(fixture("exit_code")), "exit_code.wasm", registry::Reference::parse(good));
+  registry::push_wasm(client, testing::read_text(fixture("main_with_params")), "params.wasm", registry::Reference::parse(bad));
+
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+  auto spec = service(good, {"4"});
+  spec.image.pull_policy = PullPolicy::IfNotPresent;
+  rt.create({"tool", 0}, spec);
+  rt.start({"tool", 0});
+  EXPECT_EQ(rt.wait({"tool", 0}), 4);
+  InstanceInfo info = rt.inspect({"tool", 0});
+  EXPECT_EQ(info.image, good);
+  EXPECT_EQ(info.module_digest, registry::sha256_file_digest(fixture("exit_code")));
+
+  spec = service(bad);
+  spec.image.pull_policy = PullPolicy::IfNotPresent;
+  rt.create({"params", 0}, spec);
+  rt.start({"params", 0});
+  rt.wait({"params", 0});
+  std::string reason = rt.state({"params", 0}).reason;
+  EXPECT_NE(reason.find("image " + bad + "): " + bad + ": export 'main' has type (i32, i32) -> (i32)"), std::string::npos)
+      << reason;
+  EXPECT_EQ(reason.find(dir.path().string()), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("sha256-"), std::string::npos) << reason;
 }
 
 }  // namespace

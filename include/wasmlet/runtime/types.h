@@ -151,8 +151,9 @@ struct HealthDetail {
 // Everything `inspect` shows about one instance.
 struct InstanceInfo {
   InstanceId id;  // with its deployment
-  std::string image;
-  std::string image_path;  // the module file the instance runs
+  std::string image;  // the reference or file the spec names, as the user wrote it
+  std::string image_path;  // wasmlet's own copy of the module under the data dir (not for users' eyes)
+  std::optional<std::string> module_digest;  // "sha256:..." of the module it runs (none: recorded by an older wasmlet)
   InstanceState state;
   std::optional<WaitOutcome> outcome;  // once it has finished
   TimePoint created_at;
