@@ -7,9 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "process.h"
 
@@ -62,6 +65,40 @@ TEST(Run, BundledExampleUsesPreopenArgsAndEnv) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hey, world! (argc=3)\n/data/notes.txt: 2 lines, 3 words\n");
   EXPECT_EQ(read(dir.path() / "report.txt"), "/data/notes.txt has 2 lines and 3 words\n");
+}
+
+// README.md's example, run as the README shows it on examples/hello/notes.txt
+// (what scripts/example.sh does): the output and report.txt are what the
+// README says they are.
+TEST(Run, TheReadmeExampleIsTrue) {
+  std::ifstream readme(SOURCE_DIR "/README.md");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(readme, line);) lines.push_back(line);
+  const std::string prompt = "    $ wasmlet run --dir ./data::/data ";
+  auto at = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prompt); });
+  ASSERT_NE(at, lines.end()) << "README.md has no example starting '" << prompt << "'";
+  std::string expected_out, expected_report;
+  auto it = at + 1;
+  for (; it != lines.end() && !it->starts_with("    $ "); ++it) expected_out += it->substr(4) + "\n";
+  ASSERT_NE(it, lines.end());
+  ASSERT_EQ(*it, "    $ cat ./data/report.txt");
+  ASSERT_NE(it + 1, lines.end());
+  expected_report = (it + 1)->substr(4) + "\n";
+
+  TempDir dir;
+  fs::create_directories(dir.path() / "data");
+  fs::copy_file(SOURCE_DIR "/examples/hello/notes.txt", dir.path() / "data" / "notes.txt");
+  std::vector<std::string> args;
+  std::istringstream words(at->substr(std::string("    $ wasmlet ").size()));
+  for (std::string w; words >> w;) {
+    if (w.starts_with("./data")) w = (dir.path() / "data").string() + w.substr(6);
+    if (w == "build/wasm/hello.wasm") w = wasm("hello");
+    args.push_back(w);
+  }
+  auto r = run_wasmlet(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_out);
+  EXPECT_EQ(read(dir.path() / "data" / "report.txt"), expected_report);
 }
 
 TEST(Run, ReadOnlyDirRefusesTheWrite) {

@@ -195,3 +195,16 @@ TEST_F(CliImages, RunPullsAReferenceAndRunsIt) {
   EXPECT_NE(out.find("wasmlet: error: '" + registry.host() + "/tools/absent:1' is not a file, and pulling image"), std::string::npos)
       << out;
 }
+
+// `wasmlet plugin call REFERENCE`: a plugin pulled from a registry per --pull, as `run` does.
+TEST_F(CliImages, PluginCallPullsAReference) {
+  RegistryProcess registry;
+  std::string ref = registry.host() + "/plugins/json-transform:1", out;
+  ASSERT_EQ(wasmlet("push " + std::string(WASM_DIR) + "/json_transform.wasm " + ref, &out), 0) << out;
+  EXPECT_EQ(wasmlet("plugin call --pull never " + ref + " --input '{\"a\":\"x\"}'", &out), 1);
+  EXPECT_NE(out.find("wasmlet: error: image " + ref + " is not in the local store"), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("plugin call " + ref + " --input '{\"a\":\"x\"}' --config case=upper", &out), 0) << out;
+  EXPECT_NE(out.find("{\"transformed\":{\"a\":\"X\"},\"strings\":1}"), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("plugin call --pull never " + ref + " --input '{\"b\":\"y\"}'", &out), 0) << out;  // stored now
+  EXPECT_NE(out.find("{\"transformed\":{\"b\":\"Y\"},\"strings\":1}"), std::string::npos) << out;
+}
