@@ -102,8 +102,10 @@ struct ModuleImpl {
   std::shared_ptr<const TierModule> tier;
 };
 
-// Compiles a module for the interpreter tier (wabt's interpreter).
+// Compiles a module for the interpreter tier: wasmlet's fast interpreter
+// (src/engine/fast/) if WASMLET_INTERP=fast is set, else wabt's interpreter.
 std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module);
+std::shared_ptr<const TierModule> compile_wabt_interp(const ModuleImpl& module);
 
 // Linking an Extern to import `qualified` ("module.name") of `importer`:
 // the LinkErrors both tiers give, worded once (src/engine/extern.cpp).

@@ -1,10 +1,13 @@
 #include "engine/tier_select.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "engine/aot/aot_tier.h"
+#include "engine/fast/fast_tier.h"
 #include "wasmlet/engine.h"
 
 namespace wasmlet {
@@ -28,6 +31,13 @@ std::optional<Tier> parse_tier(const std::string& name) {
 }  // namespace wasmlet
 
 namespace wasmlet::detail {
+
+std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module) {
+  // Until the fast interpreter passes everything wabt's does, it is chosen explicitly.
+  const char* choice = std::getenv("WASMLET_INTERP");
+  if (choice && std::string_view(choice) == "fast") return compile_fast_interp(module);
+  return compile_wabt_interp(module);
+}
 
 std::shared_ptr<const TierModule> compile_for_tier(const Engine& engine, const ModuleImpl& module) {
   switch (engine.config().tier) {

@@ -165,7 +165,7 @@ class InterpModule final : public TierModule {
 
 }  // namespace
 
-std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module) {
+std::shared_ptr<const TierModule> compile_wabt_interp(const ModuleImpl& module) {
   return std::make_shared<InterpModule>(module);
 }
 

@@ -1,0 +1,93 @@
+// The fast interpreter's internal code: a function is translated once, on
+// its first call, into a stream of 8-byte words. Each instruction is the
+// address of its handler in the dispatch loop (direct threading with
+// computed goto) followed by its operands, which are frame slot indices and
+// immediates (ops.def documents the layouts). Values live in 8-byte frame
+// slots (a v128 takes two): a function's frame holds its parameters, its
+// locals and then one slot per operand stack position, so instructions
+// read and write slots directly and nothing is pushed or popped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/decode/decoded_module.h"
+#include "engine/decode/features.h"
+
+namespace wasmlet::detail::fast {
+
+union Word {
+  const void* handler;
+  uint64_t u64;
+  int64_t i64;
+  struct {
+    uint32_t a, b;
+  } pair;
+};
+static_assert(sizeof(Word) == 8);
+
+enum class Op : uint16_t {
+#define OP(name) name,
+#include "engine/fast/ops.def"
+#undef OP
+#define BIN(p, c, name, ...) name, name##_ri,
+#define CMP(p, c, name, ...) name, name##_ri, br_if_##name, br_if_##name##_ri, br_unless_##name, br_unless_##name##_ri,
+#define UN(p, c, name, ...) name,
+#define UCMP(p, c, name, ...) name, br_if_##name, br_unless_##name,
+#define TBIN(p, c, name, ...) name, name##_ri,
+#define TUN(p, c, name, ...) name,
+#include "engine/fast/numeric.def"
+#define LOAD(c, name, ...) name, name##_mx,
+#define STORE(c, name, ...) name, name##_mx,
+#include "engine/fast/memory_ops.def"
+#include "engine/fast/simd_enum.h"
+  count_
+};
+
+// One translated function.
+struct Code {
+  std::vector<Word> words;
+  uint32_t param_slots = 0;
+  uint32_t local_slots = 0;  // parameters included: slots zeroed at entry are [param_slots, local_slots)
+  uint32_t frame_slots = 0;  // everything the frame uses, operand slots and outgoing call results included
+  std::vector<std::string> messages;  // for `unsupported`
+};
+
+// The translated functions of one module, shared by all its instances (and
+// threads): each is translated on its first call.
+class ModuleCode {
+ public:
+  ModuleCode(std::shared_ptr<const std::vector<uint8_t>> bytes, std::shared_ptr<const decode::Module> module,
+             std::vector<std::string> function_names);
+  const decode::Module& module() const { return *module_; }
+  std::span<const uint8_t> bytes() const { return *bytes_; }
+  const std::string& function_name(uint32_t index) const { return names_[index]; }
+  // The code of defined function `defined_index`, translating it if it is
+  // the first call. Throws only on internal errors (the module is valid).
+  const Code& code(uint32_t defined_index) const {
+    const Code* c = slots_[defined_index].load(std::memory_order_acquire);
+    return c ? *c : translate(defined_index);
+  }
+  // How many functions have been translated (for tests).
+  size_t translated_count() const;
+
+ private:
+  const Code& translate(uint32_t defined_index) const;
+
+  std::shared_ptr<const std::vector<uint8_t>> bytes_;
+  std::shared_ptr<const decode::Module> module_;
+  std::vector<std::string> names_;
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<std::atomic<const Code*>[]> slots_;
+  mutable std::vector<std::unique_ptr<Code>> owned_;
+};
+
+// The handler addresses of the dispatch loop, by Op (interpreter.cpp).
+const void* const* handler_table();
+
+}  // namespace wasmlet::detail::fast

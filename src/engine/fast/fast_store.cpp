@@ -1,0 +1,270 @@
+#include "engine/fast/fast_store.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "engine/metering.h"
+#include "engine/table_limits.h"
+#include "engine/tier.h"
+#include "engine/trap_messages.h"
+#include "wasmlet/error.h"
+#include "wasmlet/store.h"
+
+namespace wasmlet::detail::fast {
+
+namespace {
+
+// Reserves address space that the kernel commits page by page on first use.
+void* reserve(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+ValType public_type(decode::ValType t) {
+  switch (t) {
+    case decode::ValType::I64: return ValType::I64;
+    case decode::ValType::F32: return ValType::F32;
+    case decode::ValType::F64: return ValType::F64;
+    case decode::ValType::V128: return ValType::V128;
+    case decode::ValType::FuncRef: return ValType::FuncRef;
+    case decode::ValType::ExternRef: return ValType::ExternRef;
+    default: return ValType::I32;
+  }
+}
+
+uint32_t slots_of(std::span<const decode::ValType> types) {
+  uint32_t n = 0;
+  for (auto t : types) n += t == decode::ValType::V128 ? 2 : 1;
+  return n;
+}
+
+}  // namespace
+
+FastStore::FastStore(Store& store) : store_(store) {
+  stack_base = static_cast<uint64_t*>(reserve(kValueStackSlots * sizeof(uint64_t)));
+  stack_end = stack_base + kValueStackSlots;
+  stack_top = stack_base;
+  try {
+    frames = static_cast<Frame*>(reserve(kMaxCallDepth * sizeof(Frame)));
+  } catch (...) {
+    munmap(stack_base, kValueStackSlots * sizeof(uint64_t));
+    throw;
+  }
+}
+
+FastStore::~FastStore() {
+  munmap(stack_base, kValueStackSlots * sizeof(uint64_t));
+  munmap(frames, kMaxCallDepth * sizeof(Frame));
+}
+
+Func* FastStore::new_func(const decode::FuncType& type) {
+  Func& f = funcs_.emplace_back();
+  f.type = &type;
+  f.type_id = type_id(type);
+  f.store_index = uint32_t(funcs_.size() - 1);
+  return &f;
+}
+
+Table* FastStore::new_table() { return &tables_.emplace_back(); }
+Global* FastStore::new_global() { return &globals_.emplace_back(); }
+Instance* FastStore::new_instance() { return &instances_.emplace_back(); }
+
+LinearMemory* FastStore::new_memory(uint64_t initial_pages, std::optional<uint64_t> declared_max) {
+  return memories_.emplace_back(std::make_unique<LinearMemory>(initial_pages, declared_max)).get();
+}
+
+uint32_t FastStore::type_id(const decode::FuncType& type) {
+  for (uint32_t i = 0; i < types_.size(); ++i)
+    if (*types_[i] == type) return i;
+  types_.push_back(&type);
+  return uint32_t(types_.size() - 1);
+}
+
+void FastStore::account(Instance* owner, LinearMemory* memory) { accounted_memories_[memory] = owner; }
+void FastStore::account(Instance* owner, Table* table) { accounted_tables_[table] = owner; }
+
+void FastStore::release(Instance* instance) {
+  std::erase_if(accounted_memories_, [instance](const auto& m) { return m.second == instance; });
+  std::erase_if(accounted_tables_, [instance](const auto& t) { return t.second == instance; });
+  note_memory();
+}
+
+uint64_t FastStore::accounted_bytes() const {
+  uint64_t total = 0;
+  for (const auto& [memory, owner] : accounted_memories_) total += memory->bytes();
+  return total;
+}
+
+void FastStore::check_initial_memory(const std::string& module, uint64_t initial_bytes) const {
+  auto limit = store_.limits().max_memory_bytes;
+  if (!limit) return;
+  const uint64_t used = accounted_bytes();
+  if (used + initial_bytes > *limit)
+    throw LinkError(initial_memory_over_limit_message(module, initial_bytes, used, *limit));
+}
+
+void FastStore::note_memory() { store_.set_memory_bytes(accounted_bytes()); }
+
+int64_t FastStore::grow_memory(LinearMemory* memory, uint64_t delta_pages) {
+  const uint64_t old = memory->pages();
+  if (delta_pages == 0) return int64_t(old);
+  const uint64_t max = std::min<uint64_t>(memory->declared_max().value_or(decode::limits::kMemoryPages),
+                                          decode::limits::kMemoryPages);
+  if (delta_pages > max || old + delta_pages > max) return -1;
+  if (auto limit = store_.limits().max_memory_bytes; limit && accounted_memories_.count(memory)) {
+    uint64_t tables = 0;
+    for (const auto& [table, owner] : accounted_tables_) tables += table->elements.size() * kTableEntryBytes;
+    if (accounted_bytes() + tables + delta_pages * kPageSize > *limit) {
+      store_.note_memory_limit_hit();
+      return -1;
+    }
+  }
+  if (!memory->grow_to(old + delta_pages)) return -1;
+  note_memory();
+  return int64_t(old);
+}
+
+int64_t FastStore::grow_table(Table* table, uint64_t delta, uint64_t init) {
+  const uint64_t old = table->elements.size();
+  const uint64_t max = std::min<uint64_t>(table->declared_max.value_or(kMaxTableEntries), kMaxTableEntries);
+  if (delta > max || old + delta > max) return -1;
+  if (auto limit = store_.limits().max_memory_bytes; limit && delta && accounted_tables_.count(table)) {
+    uint64_t tables = 0;
+    for (const auto& [t, owner] : accounted_tables_) tables += t->elements.size() * kTableEntryBytes;
+    if (accounted_bytes() + tables + delta * kTableEntryBytes > *limit) {
+      store_.note_memory_limit_hit();
+      return -1;
+    }
+  }
+  try {
+    table->elements.resize(old + delta, init);
+  } catch (const std::bad_alloc&) {
+    return -1;
+  }
+  return int64_t(old);
+}
+
+Value FastStore::to_value(decode::ValType type, const uint64_t* slot) const {
+  switch (type) {
+    case decode::ValType::I32: return Value::i32(int32_t(uint32_t(slot[0])));
+    case decode::ValType::I64: return Value::i64(int64_t(slot[0]));
+    case decode::ValType::F32: { float f; std::memcpy(&f, slot, 4); return Value::f32(f); }
+    case decode::ValType::F64: { double d; std::memcpy(&d, slot, 8); return Value::f64(d); }
+    case decode::ValType::V128: { std::array<uint8_t, 16> v; std::memcpy(v.data(), slot, 16); return Value::v128(v); }
+    case decode::ValType::FuncRef: {
+      const auto* f = reinterpret_cast<const Func*>(slot[0]);
+      return Value::ref(ValType::FuncRef, f ? f->store_index + 1 : 0);
+    }
+    case decode::ValType::ExternRef: return Value::ref(ValType::ExternRef, slot[0]);
+    default: return Value::i32(0);
+  }
+}
+
+void FastStore::from_value(const Value& v, uint64_t* slot) const {
+  slot[0] = 0;
+  switch (v.type()) {
+    case ValType::I32: slot[0] = v.as_u32(); break;
+    case ValType::I64: slot[0] = v.as_u64(); break;
+    case ValType::F32: { float f = v.as_f32(); std::memcpy(slot, &f, 4); break; }
+    case ValType::F64: { double d = v.as_f64(); std::memcpy(slot, &d, 8); break; }
+    case ValType::V128: { auto b = v.as_v128(); std::memcpy(slot, b.data(), 16); break; }
+    case ValType::FuncRef: {
+      // Only handles this Store gave out name functions; anything else is null.
+      const uint64_t h = v.as_ref();
+      if (h != 0 && h <= funcs_.size()) slot[0] = reinterpret_cast<uint64_t>(&funcs_[h - 1]);
+      break;
+    }
+    case ValType::ExternRef: slot[0] = v.as_ref(); break;
+  }
+}
+
+void FastStore::trap(TrapKind kind, std::string message, const std::string& function) {
+  end_.keep_first_trap(TrapInfo{kind, std::move(message), function});
+}
+
+bool FastStore::call_host(Func* f, uint64_t* slots) {
+  std::vector<Value> args, results;
+  const auto& type = *f->type;
+  args.reserve(type.params.size());
+  uint32_t at = 0;
+  for (auto t : type.params) {
+    args.push_back(to_value(t, slots + at));
+    at += t == decode::ValType::V128 ? 2 : 1;
+  }
+  for (auto t : type.results) results.push_back(Value::zero(public_type(t)));
+  {
+    Caller caller(store_, *f->caller_memory, f->name);
+    try {
+      f->host(caller, args, results);
+    } catch (...) {
+      end_.keep_host_failure(f->name);
+    }
+  }
+  if (end_.pending()) return false;
+  at = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    // A host function that changed a result's type gets it converted as declared.
+    from_value(results[i], slots + at);
+    at += type.results[i] == decode::ValType::V128 ? 2 : 1;
+  }
+  return true;
+}
+
+Outcome FastStore::call(Func* f, std::span<const Value> args) {
+  ++api_depth_;
+  DeadlineScope deadline(store_);
+  uint64_t* fp = stack_top;
+  const auto& type = *f->type;
+  const uint32_t need = std::max(slots_of(type.params), slots_of(type.results));
+  bool ok = false;
+  if (fp + need + 2 > stack_end || host_nesting >= kMaxHostNesting) {
+    trap(TrapKind::StackExhausted, "call stack exhausted", f->name);
+  } else {
+    uint32_t at = 0;
+    for (size_t i = 0; i < args.size(); ++i) {
+      from_value(args[i], fp + at);
+      at += type.params[i] == decode::ValType::V128 ? 2 : 1;
+    }
+    ++host_nesting;
+    if (f->is_host) {
+      uint64_t* saved = stack_top;
+      stack_top = fp + need + 2;
+      ok = call_host(f, fp);
+      stack_top = saved;
+    } else {
+      ok = execute(*this, f, fp);
+    }
+    --host_nesting;
+  }
+  return finish(ok, f, fp);
+}
+
+Outcome FastStore::finish(bool ok, Func* f, uint64_t* fp) {
+  settle_fuel(store_, budget);
+  note_memory();
+  const int depth = api_depth_--;
+  if (!ok || end_.pending()) {
+    Outcome failed = end_.take(depth, trap_site_.empty() ? f->name : trap_site_);
+    if (depth == 1) trap_site_.clear();
+    return failed;
+  }
+  Outcome outcome;
+  uint32_t at = 0;
+  for (auto t : f->type->results) {
+    outcome.results.push_back(to_value(t, fp + at));
+    at += t == decode::ValType::V128 ? 2 : 1;
+  }
+  return outcome;
+}
+
+bool FastStore::run_start(Func* f, Outcome& outcome) {
+  outcome = call(f, {});
+  return outcome.returned();
+}
+
+}  // namespace wasmlet::detail::fast

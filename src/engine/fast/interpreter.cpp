@@ -1,0 +1,650 @@
+// The dispatch loop: one function holding every handler as a label, each
+// ending in a jump through the next instruction's handler address (computed
+// goto, GCC/Clang). The hot state (ip, frame pointer, the instance, memory
+// 0's base and size, the fuel budget) lives in locals the compiler keeps in
+// registers; calls between guest functions push a Frame and never recurse
+// on the host stack.
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "engine/fast/fast_store.h"
+#include "engine/fast/numeric.h"
+#include "engine/metering.h"
+#include "engine/trap_messages.h"
+#include "wasmlet/store.h"
+#if __has_include("engine/simd/simd.h")
+#include "engine/simd/simd.h"
+#endif
+
+namespace wasmlet::detail::fast {
+
+namespace {
+
+template <typename T>
+inline T rd(const uint64_t* fp, uint32_t slot) {
+  if constexpr (sizeof(T) == 8) {
+    return std::bit_cast<T>(fp[slot]);
+  } else {
+    T v;
+    std::memcpy(&v, &fp[slot], sizeof(T));
+    return v;
+  }
+}
+
+template <typename T>
+inline void wr(uint64_t* fp, uint32_t slot, T v) {
+  if constexpr (sizeof(T) == 8) {
+    fp[slot] = std::bit_cast<uint64_t>(v);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    fp[slot] = std::bit_cast<uint32_t>(v);
+  } else {
+    fp[slot] = uint64_t(v);
+  }
+}
+
+// The immediate of an _ri form as an operand of type T.
+template <typename T>
+inline T imm(uint64_t bits) {
+  if constexpr (sizeof(T) == 8) {
+    return std::bit_cast<T>(bits);
+  } else {
+    return std::bit_cast<T>(uint32_t(bits));
+  }
+}
+
+// An extracted lane into a slot: i32 lanes zero-extended like every i32.
+template <typename T>
+inline void wr_lane(uint64_t* fp, uint32_t slot, T v) {
+  if constexpr (std::is_same_v<T, int32_t>) {
+    fp[slot] = uint32_t(v);
+  } else {
+    wr<T>(fp, slot, v);
+  }
+}
+
+const void* const* g_handlers = nullptr;
+
+bool run(FastStore* s, Func* entry, uint64_t* entry_fp);
+
+}  // namespace
+
+const void* const* handler_table() {
+  static const void* const* table = [] {
+    run(nullptr, nullptr, nullptr);
+    return g_handlers;
+  }();
+  return table;
+}
+
+bool execute(FastStore& store, Func* function, uint64_t* fp) {
+  handler_table();
+  return run(&store, function, fp);
+}
+
+namespace {
+
+bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
+  static const void* const labels[] = {
+#define OP(name) &&L_##name,
+#include "engine/fast/ops.def"
+#undef OP
+#define BIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
+#define CMP(p, c, name, ...) &&L_##name, &&L_##name##_ri, &&L_br_if_##name, &&L_br_if_##name##_ri, \
+                             &&L_br_unless_##name, &&L_br_unless_##name##_ri,
+#define UN(p, c, name, ...) &&L_##name,
+#define UCMP(p, c, name, ...) &&L_##name, &&L_br_if_##name, &&L_br_unless_##name,
+#define TBIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
+#define TUN(p, c, name, ...) &&L_##name,
+#include "engine/fast/numeric.def"
+#define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx,
+#define STORE(c, name, ...) &&L_##name, &&L_##name##_mx,
+#include "engine/fast/memory_ops.def"
+#include "engine/fast/simd_labels.h"
+  };
+  static_assert(sizeof(labels) / sizeof(labels[0]) == size_t(Op::count_));
+  if (!s) {
+    g_handlers = labels;
+    return true;
+  }
+
+  Store& store = s->store();
+  const uint32_t entry_depth = s->depth;
+  Func* func = entry;
+  Instance* inst = func->instance;
+  const Code* code = nullptr;
+  uint64_t* fp = entry_fp;
+  const Word* ip = nullptr;
+  int64_t budget = s->budget;
+  uint8_t* mem_base = nullptr;
+  uint64_t mem_size = 0;
+  TrapKind trap_kind = TrapKind::Other;
+  std::string trap_message;
+
+  // Arguments of the call being set up (do_call, do_tail_call).
+  Func* callee = nullptr;
+  uint64_t* nfp = nullptr;
+  const Word* return_ip = nullptr;
+
+#define NEXT() goto* ip->handler
+#define RELOAD_MEMORY()                                       \
+  do {                                                        \
+    if (!inst->memories.empty()) {                            \
+      mem_base = inst->memories[0]->base();                   \
+      mem_size = inst->memories[0]->bytes();                  \
+    }                                                         \
+  } while (0)
+#define TRAP(kind, message)     \
+  do {                          \
+    trap_kind = (kind);         \
+    trap_message = (message);   \
+    goto trap;                  \
+  } while (0)
+#define A1 ip[1].pair.a
+#define B1 ip[1].pair.b
+#define A2 ip[2].pair.a
+#define B2 ip[2].pair.b
+
+  RELOAD_MEMORY();
+  try {
+    code = &inst->code->code(func->defined_index);
+  } catch (const std::exception& e) {
+    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", func->name, e.what()));
+  }
+  if (fp + code->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(uint64_t));
+  ip = code->words.data();
+  NEXT();
+
+  // ---- numeric ----
+#define BIN(p, c, name, T, R, expr)                                 \
+  L_##name : {                                                      \
+    const T a = rd<T>(fp, B1), b = rd<T>(fp, A2);                   \
+    wr<R>(fp, A1, R(expr));                                         \
+    ip += 3;                                                        \
+    NEXT();                                                         \
+  }                                                                 \
+  L_##name##_ri : {                                                 \
+    const T a = rd<T>(fp, B1), b = imm<T>(ip[2].u64);               \
+    wr<R>(fp, A1, R(expr));                                         \
+    ip += 3;                                                        \
+    NEXT();                                                         \
+  }
+#define CMP(p, c, name, T, R, expr)                                 \
+  BIN(p, c, name, T, R, expr)                                       \
+  L_br_if_##name : {                                                \
+    const T a = rd<T>(fp, A1), b = rd<T>(fp, B1);                   \
+    if (expr) ip += ip[2].i64; else ip += 3;                        \
+    NEXT();                                                         \
+  }                                                                 \
+  L_br_if_##name##_ri : {                                           \
+    const T a = rd<T>(fp, A1), b = imm<T>(ip[2].u64);               \
+    if (expr) ip += ip[3].i64; else ip += 4;                        \
+    NEXT();                                                         \
+  }                                                                 \
+  L_br_unless_##name : {                                            \
+    const T a = rd<T>(fp, A1), b = rd<T>(fp, B1);                   \
+    if (!(expr)) ip += ip[2].i64; else ip += 3;                     \
+    NEXT();                                                         \
+  }                                                                 \
+  L_br_unless_##name##_ri : {                                       \
+    const T a = rd<T>(fp, A1), b = imm<T>(ip[2].u64);               \
+    if (!(expr)) ip += ip[3].i64; else ip += 4;                     \
+    NEXT();                                                         \
+  }
+#define UN(p, c, name, T, R, expr)                                  \
+  L_##name : {                                                      \
+    const T a = rd<T>(fp, B1);                                      \
+    wr<R>(fp, A1, R(expr));                                         \
+    ip += 2;                                                        \
+    NEXT();                                                         \
+  }
+#define UCMP(p, c, name, T, R, expr)                                \
+  UN(p, c, name, T, R, expr)                                        \
+  L_br_if_##name : {                                                \
+    const T a = rd<T>(fp, A1);                                      \
+    if (expr) ip += ip[2].i64; else ip += 3;                        \
+    NEXT();                                                         \
+  }                                                                 \
+  L_br_unless_##name : {                                            \
+    const T a = rd<T>(fp, A1);                                      \
+    if (!(expr)) ip += ip[2].i64; else ip += 3;                     \
+    NEXT();                                                         \
+  }
+#define TBIN(p, c, name, T, fn)                                     \
+  L_##name : {                                                      \
+    T r = 0;                                                        \
+    if (TrapKind k = fn(rd<T>(fp, B1), rd<T>(fp, A2), r); k != kNoTrap) \
+      TRAP(k, to_string(k));                                        \
+    wr<T>(fp, A1, r);                                               \
+    ip += 3;                                                        \
+    NEXT();                                                         \
+  }                                                                 \
+  L_##name##_ri : {                                                 \
+    T r = 0;                                                        \
+    if (TrapKind k = fn(rd<T>(fp, B1), imm<T>(ip[2].u64), r); k != kNoTrap) \
+      TRAP(k, to_string(k));                                        \
+    wr<T>(fp, A1, r);                                               \
+    ip += 3;                                                        \
+    NEXT();                                                         \
+  }
+#define TUN(p, c, name, T, R, fn)                                   \
+  L_##name : {                                                      \
+    R r = 0;                                                        \
+    if (TrapKind k = fn(rd<T>(fp, B1), r); k != kNoTrap)            \
+      TRAP(k, to_string(k));                                        \
+    wr<R>(fp, A1, r);                                               \
+    ip += 2;                                                        \
+    NEXT();                                                         \
+  }
+#include "engine/fast/numeric.def"
+
+  // ---- memory ----
+#define OOB(ea, n, size) TRAP(TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message((ea) < (size) ? (size) : (ea), (size)))
+#define LOAD(c, name, M, R)                                                   \
+  L_##name : {                                                                \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
+    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
+    M v;                                                                      \
+    std::memcpy(&v, mem_base + ea, sizeof(M));                                \
+    fp[A1] = uint64_t(R(v));                                                  \
+    ip += 3;                                                                  \
+    NEXT();                                                                   \
+  }                                                                           \
+  L_##name##_mx : {                                                           \
+    LinearMemory* m = inst->memories[B2];                                     \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
+    if (ea + sizeof(M) > m->bytes()) OOB(ea, sizeof(M), m->bytes());          \
+    M v;                                                                      \
+    std::memcpy(&v, m->base() + ea, sizeof(M));                               \
+    fp[A1] = uint64_t(R(v));                                                  \
+    ip += 3;                                                                  \
+    NEXT();                                                                   \
+  }
+#define STORE(c, name, T, M)                                                  \
+  L_##name : {                                                                \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
+    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
+    const M v = M(rd<T>(fp, A1));                                             \
+    std::memcpy(mem_base + ea, &v, sizeof(M));                                \
+    ip += 3;                                                                  \
+    NEXT();                                                                   \
+  }                                                                           \
+  L_##name##_mx : {                                                           \
+    LinearMemory* m = inst->memories[B2];                                     \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
+    if (ea + sizeof(M) > m->bytes()) OOB(ea, sizeof(M), m->bytes());          \
+    const M v = M(rd<T>(fp, A1));                                             \
+    std::memcpy(m->base() + ea, &v, sizeof(M));                               \
+    ip += 3;                                                                  \
+    NEXT();                                                                   \
+  }
+#include "engine/fast/memory_ops.def"
+
+#define WASMLET_FAST_SIMD_HANDLERS
+#include "engine/fast/simd_handlers.h"
+
+L_memory_size: {
+  fp[A1] = inst->memories[B1]->pages();
+  ip += 2;
+  NEXT();
+}
+L_memory_grow: {
+  s->budget = budget;
+  const int64_t old = s->grow_memory(inst->memories[B1], uint32_t(fp[A1]));
+  fp[A1] = uint32_t(int32_t(old));
+  RELOAD_MEMORY();
+  ip += 2;
+  NEXT();
+}
+L_memory_fill: {
+  LinearMemory* m = inst->memories[B1];
+  uint64_t* o = fp + A1;
+  const uint64_t d = uint32_t(o[0]), n = uint32_t(o[2]);
+  if (d + n > m->bytes()) OOB(d + n, n, m->bytes());
+  std::memset(m->base() + d, int(uint8_t(o[1])), n);
+  ip += 2;
+  NEXT();
+}
+L_memory_copy: {
+  LinearMemory* dm = inst->memories[B1];
+  LinearMemory* sm = inst->memories[A2];
+  uint64_t* o = fp + A1;
+  const uint64_t d = uint32_t(o[0]), src = uint32_t(o[1]), n = uint32_t(o[2]);
+  if (src + n > sm->bytes()) OOB(src + n, n, sm->bytes());
+  if (d + n > dm->bytes()) OOB(d + n, n, dm->bytes());
+  std::memmove(dm->base() + d, sm->base() + src, n);
+  ip += 3;
+  NEXT();
+}
+L_memory_init: {
+  LinearMemory* m = inst->memories[B1];
+  const uint32_t seg = A2;
+  uint64_t* o = fp + A1;
+  const uint64_t d = uint32_t(o[0]), src = uint32_t(o[1]), n = uint32_t(o[2]);
+  const decode::DataSegment& data = inst->code->module().data[seg];
+  const uint64_t size = inst->dropped_data[seg] ? 0 : data.bytes.size;
+  if (src + n > size) OOB(src + n, n, size);
+  if (d + n > m->bytes()) OOB(d + n, n, m->bytes());
+  if (n) std::memcpy(m->base() + d, inst->code->bytes().data() + data.bytes.offset + src, n);
+  ip += 3;
+  NEXT();
+}
+L_data_drop: {
+  inst->dropped_data[A1] = true;
+  ip += 2;
+  NEXT();
+}
+
+  // ---- tables and references ----
+#define TABLE_OOB() TRAP(TrapKind::TableOutOfBounds, "out of bounds table access")
+L_table_get: {
+  Table* t = inst->tables[B1];
+  const uint32_t i = uint32_t(fp[A1]);
+  if (i >= t->elements.size()) TABLE_OOB();
+  fp[A1] = t->elements[i];
+  ip += 2;
+  NEXT();
+}
+L_table_set: {
+  Table* t = inst->tables[B1];
+  const uint32_t i = uint32_t(fp[A1]);
+  if (i >= t->elements.size()) TABLE_OOB();
+  t->elements[i] = fp[A2];
+  ip += 3;
+  NEXT();
+}
+L_table_size: {
+  fp[A1] = uint32_t(inst->tables[B1]->elements.size());
+  ip += 2;
+  NEXT();
+}
+L_table_grow: {
+  uint64_t* o = fp + A1;
+  const int64_t old = s->grow_table(inst->tables[B1], uint32_t(o[1]), o[0]);
+  o[0] = uint32_t(int32_t(old));
+  ip += 2;
+  NEXT();
+}
+L_table_fill: {
+  Table* t = inst->tables[B1];
+  uint64_t* o = fp + A1;
+  const uint64_t i = uint32_t(o[0]), n = uint32_t(o[2]);
+  if (i + n > t->elements.size()) TABLE_OOB();
+  std::fill_n(t->elements.begin() + i, n, o[1]);
+  ip += 2;
+  NEXT();
+}
+L_table_copy: {
+  Table* dt = inst->tables[B1];
+  Table* st = inst->tables[A2];
+  uint64_t* o = fp + A1;
+  const uint64_t d = uint32_t(o[0]), src = uint32_t(o[1]), n = uint32_t(o[2]);
+  if (src + n > st->elements.size() || d + n > dt->elements.size()) TABLE_OOB();
+  if (n) std::memmove(dt->elements.data() + d, st->elements.data() + src, n * sizeof(uint64_t));
+  ip += 3;
+  NEXT();
+}
+L_table_init: {
+  Table* t = inst->tables[B1];
+  const uint32_t seg = A2;
+  uint64_t* o = fp + A1;
+  const uint64_t d = uint32_t(o[0]), src = uint32_t(o[1]), n = uint32_t(o[2]);
+  const std::vector<uint64_t>& elems = inst->element_values[seg];
+  const uint64_t size = inst->dropped_elements[seg] ? 0 : elems.size();
+  if (src + n > size || d + n > t->elements.size()) TABLE_OOB();
+  if (n) std::memcpy(t->elements.data() + d, elems.data() + src, n * sizeof(uint64_t));
+  ip += 3;
+  NEXT();
+}
+L_elem_drop: {
+  inst->dropped_elements[A1] = true;
+  ip += 2;
+  NEXT();
+}
+L_ref_func: {
+  fp[A1] = reinterpret_cast<uint64_t>(inst->funcs[B1]);
+  ip += 2;
+  NEXT();
+}
+L_ref_is_null: {
+  fp[A1] = fp[B1] == 0;
+  ip += 2;
+  NEXT();
+}
+
+  // ---- variables ----
+L_copy: {
+  fp[A1] = fp[B1];
+  ip += 2;
+  NEXT();
+}
+L_copy128: {
+  fp[A1] = fp[B1];
+  fp[A1 + 1] = fp[B1 + 1];
+  ip += 2;
+  NEXT();
+}
+L_const64: {
+  fp[A1] = ip[2].u64;
+  ip += 3;
+  NEXT();
+}
+L_const128: {
+  fp[A1] = ip[2].u64;
+  fp[A1 + 1] = ip[3].u64;
+  ip += 4;
+  NEXT();
+}
+L_select: {
+  fp[A1] = uint32_t(fp[B2]) ? fp[B1] : fp[A2];
+  ip += 3;
+  NEXT();
+}
+L_select128: {
+  const uint32_t from = uint32_t(fp[B2]) ? B1 : A2;
+  const uint64_t lo = fp[from], hi = fp[from + 1];
+  fp[A1] = lo;
+  fp[A1 + 1] = hi;
+  ip += 3;
+  NEXT();
+}
+L_global_get: {
+  fp[A1] = inst->globals[B1]->value[0];
+  ip += 2;
+  NEXT();
+}
+L_global_set: {
+  inst->globals[B1]->value[0] = fp[A1];
+  ip += 2;
+  NEXT();
+}
+L_global_get128: {
+  Global* g = inst->globals[B1];
+  fp[A1] = g->value[0];
+  fp[A1 + 1] = g->value[1];
+  ip += 2;
+  NEXT();
+}
+L_global_set128: {
+  Global* g = inst->globals[B1];
+  g->value[0] = fp[A1];
+  g->value[1] = fp[A1 + 1];
+  ip += 2;
+  NEXT();
+}
+
+  // ---- control ----
+L_unreachable:
+  TRAP(TrapKind::Unreachable, "unreachable executed");
+L_unsupported:
+  TRAP(TrapKind::Other, code->messages[A1]);
+L_fuel: {
+  budget -= ip[1].i64;
+  if (budget < 0) [[unlikely]] {
+    s->budget = budget;
+    try {
+      budget = refuel(store, budget);
+      s->budget = budget;
+    } catch (const MeterTrap& e) {
+      TRAP(e.kind, e.message);
+    }
+  }
+  ip += 2;
+  NEXT();
+}
+L_br:
+  ip += ip[1].i64;
+  NEXT();
+L_br_if:
+  if (uint32_t(fp[A1])) ip += ip[2].i64;
+  else ip += 3;
+  NEXT();
+L_br_unless:
+  if (!uint32_t(fp[A1])) ip += ip[2].i64;
+  else ip += 3;
+  NEXT();
+L_br_table: {
+  const uint32_t count = B1;
+  uint32_t i = uint32_t(fp[A1]);
+  if (i > count) i = count;
+  ip += ip[2 + i].i64;
+  NEXT();
+}
+L_call: {
+  callee = inst->funcs[A1];
+  nfp = fp + B1;
+  return_ip = ip + 2;
+  goto do_call;
+}
+L_call_indirect: {
+  Table* t = inst->tables[A2];
+  const uint32_t i = uint32_t(fp[B2]);
+  if (i >= t->elements.size()) TRAP(TrapKind::TableOutOfBounds, "undefined table index");
+  callee = reinterpret_cast<Func*>(t->elements[i]);
+  if (!callee) TRAP(TrapKind::UninitializedElement, "uninitialized table element");
+  if (callee->type_id != inst->type_ids[A1]) TRAP(TrapKind::IndirectCallTypeMismatch, "indirect call signature mismatch");
+  nfp = fp + B1;
+  return_ip = ip + 3;
+  goto do_call;
+}
+L_return_call: {
+  callee = inst->funcs[A1];
+  std::memmove(fp, fp + B1, A2 * sizeof(uint64_t));
+  goto do_tail_call;
+}
+L_return_call_indirect: {
+  Table* t = inst->tables[A2];
+  const uint32_t i = uint32_t(fp[B2]);
+  if (i >= t->elements.size()) TRAP(TrapKind::TableOutOfBounds, "undefined table index");
+  callee = reinterpret_cast<Func*>(t->elements[i]);
+  if (!callee) TRAP(TrapKind::UninitializedElement, "uninitialized table element");
+  if (callee->type_id != inst->type_ids[A1]) TRAP(TrapKind::IndirectCallTypeMismatch, "indirect call signature mismatch");
+  std::memmove(fp, fp + B1, ip[3].pair.a * sizeof(uint64_t));
+  goto do_tail_call;
+}
+L_ret: {
+  if (s->depth == entry_depth) {
+    s->budget = budget;
+    return true;
+  }
+  const Frame& f = s->frames[--s->depth];
+  ip = f.ip;
+  fp = f.fp;
+  func = f.func;
+  code = f.code;
+  inst = func->instance;
+  RELOAD_MEMORY();
+  NEXT();
+}
+
+do_call: {
+  if (callee->is_host) {
+    s->budget = budget;
+    uint64_t* saved = s->stack_top;
+    s->stack_top = fp + code->frame_slots;
+    const bool ok = s->call_host(callee, nfp);
+    s->stack_top = saved;
+    budget = s->budget;
+    RELOAD_MEMORY();
+    if (!ok) goto pending;
+    ip = return_ip;
+    NEXT();
+  }
+  if (s->depth >= kMaxCallDepth) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  const Code* next;
+  try {
+    next = &callee->instance->code->code(callee->defined_index);
+  } catch (const std::exception& e) {
+    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
+  }
+  if (nfp + next->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  s->frames[s->depth++] = Frame{return_ip, fp, func, code};
+  std::memset(nfp + next->param_slots, 0, (next->local_slots - next->param_slots) * sizeof(uint64_t));
+  fp = nfp;
+  func = callee;
+  code = next;
+  if (inst != callee->instance) {
+    inst = callee->instance;
+    RELOAD_MEMORY();
+  }
+  ip = code->words.data();
+  NEXT();
+}
+
+do_tail_call: {
+  // The arguments are in fp[0..]; the callee replaces this frame.
+  if (callee->is_host) {
+    s->budget = budget;
+    uint64_t* saved = s->stack_top;
+    s->stack_top = fp + std::max<uint32_t>(code->frame_slots, 64);
+    const bool ok = s->call_host(callee, fp);
+    s->stack_top = saved;
+    budget = s->budget;
+    RELOAD_MEMORY();
+    if (!ok) goto pending;
+    goto L_ret;
+  }
+  const Code* next;
+  try {
+    next = &callee->instance->code->code(callee->defined_index);
+  } catch (const std::exception& e) {
+    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
+  }
+  if (fp + next->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  std::memset(fp + next->param_slots, 0, (next->local_slots - next->param_slots) * sizeof(uint64_t));
+  func = callee;
+  code = next;
+  if (inst != callee->instance) {
+    inst = callee->instance;
+    RELOAD_MEMORY();
+  }
+  ip = code->words.data();
+  NEXT();
+}
+
+trap:
+  s->trap(trap_kind, std::move(trap_message), func->name);
+pending:
+  s->note_trap_site(func->name);
+  // The trap (or a host function's exit) is pending in the store; unwind
+  // this activation's frames.
+  s->depth = entry_depth;
+  s->budget = budget;
+  return false;
+
+#undef NEXT
+#undef RELOAD_MEMORY
+#undef TRAP
+#undef OOB
+#undef TABLE_OOB
+#undef A1
+#undef B1
+#undef A2
+#undef B2
+}
+
+}  // namespace
+
+}  // namespace wasmlet::detail::fast

@@ -1,0 +1,29 @@
+#include "engine/fast/code.h"
+#include "engine/fast/translator.h"
+
+namespace wasmlet::detail::fast {
+
+ModuleCode::ModuleCode(std::shared_ptr<const std::vector<uint8_t>> bytes, std::shared_ptr<const decode::Module> module,
+                       std::vector<std::string> function_names)
+    : bytes_(std::move(bytes)), module_(std::move(module)), names_(std::move(function_names)),
+      slots_(new std::atomic<const Code*>[module_->bodies.size()]) {
+  for (size_t i = 0; i < module_->bodies.size(); ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
+}
+
+const Code& ModuleCode::translate(uint32_t defined_index) const {
+  std::lock_guard lock(mutex_);
+  if (const Code* done = slots_[defined_index].load(std::memory_order_acquire)) return *done;
+  auto code = std::make_unique<Code>();
+  translate_function(*module_, *bytes_, defined_index, *code);
+  const Code* made = code.get();
+  owned_.push_back(std::move(code));
+  slots_[defined_index].store(made, std::memory_order_release);
+  return *made;
+}
+
+size_t ModuleCode::translated_count() const {
+  std::lock_guard lock(mutex_);
+  return owned_.size();
+}
+
+}  // namespace wasmlet::detail::fast

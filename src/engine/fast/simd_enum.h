@@ -1,0 +1,15 @@
+// Op enumerators of the SIMD instructions (included inside `enum class Op`).
+#define SIMD_UNARY(c, fn) simd_##fn,
+#define SIMD_BINARY(c, fn) simd_##fn,
+#define SIMD_TERNARY(c, fn) simd_##fn,
+#define SIMD_TEST(c, fn) simd_##fn,
+#define SIMD_SHIFT(c, fn) simd_##fn,
+#define SIMD_SPLAT(c, fn, ...) simd_##fn,
+#define SIMD_EXTRACT(c, fn, ...) simd_##fn,
+#define SIMD_REPLACE(c, fn, ...) simd_##fn,
+#define SIMD_LOAD(c, fn, ...) simd_##fn,
+#define SIMD_STORE(c, fn, ...) simd_##fn,
+#define SIMD_LOAD_LANE(c, fn, ...) simd_##fn,
+#define SIMD_STORE_LANE(c, fn, ...) simd_##fn,
+#define SIMD_SHUFFLE(c, fn) simd_##fn,
+#include "engine/fast/simd_list.h"

@@ -1,0 +1,15 @@
+// Handler addresses of the SIMD instructions, in Op order (inside run()'s label table).
+#define SIMD_UNARY(c, fn) &&L_simd_##fn,
+#define SIMD_BINARY(c, fn) &&L_simd_##fn,
+#define SIMD_TERNARY(c, fn) &&L_simd_##fn,
+#define SIMD_TEST(c, fn) &&L_simd_##fn,
+#define SIMD_SHIFT(c, fn) &&L_simd_##fn,
+#define SIMD_SPLAT(c, fn, ...) &&L_simd_##fn,
+#define SIMD_EXTRACT(c, fn, ...) &&L_simd_##fn,
+#define SIMD_REPLACE(c, fn, ...) &&L_simd_##fn,
+#define SIMD_LOAD(c, fn, ...) &&L_simd_##fn,
+#define SIMD_STORE(c, fn, ...) &&L_simd_##fn,
+#define SIMD_LOAD_LANE(c, fn, ...) &&L_simd_##fn,
+#define SIMD_STORE_LANE(c, fn, ...) &&L_simd_##fn,
+#define SIMD_SHUFFLE(c, fn) &&L_simd_##fn,
+#include "engine/fast/simd_list.h"

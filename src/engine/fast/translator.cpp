@@ -1,0 +1,944 @@
+#include "engine/fast/translator.h"
+
+#include <algorithm>
+#include <cstring>
+#include <array>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/decode/function_validator.h"
+
+namespace wasmlet::detail::fast {
+
+namespace {
+
+using decode::Instruction;
+using decode::OpKind;
+using decode::ValType;
+
+constexpr size_t kNone = SIZE_MAX;
+
+uint32_t width(ValType t) { return t == ValType::V128 ? 2 : 1; }
+
+// What the numeric opcodes translate to.
+struct NumericOps {
+  std::array<std::optional<Op>, 256> plain{};
+  std::array<std::optional<Op>, 8> misc{};
+  std::array<bool, size_t(Op::count_)> has_ri{}, is_cmp{}, is_ucmp{};
+  std::array<std::optional<Op>, 256> load{}, store{};
+  NumericOps() {
+#define BIN(p, c, name, ...) set(p, c, Op::name, true);
+#define CMP(p, c, name, ...) set(p, c, Op::name, true), is_cmp[size_t(Op::name)] = true;
+#define UN(p, c, name, ...) set(p, c, Op::name, false);
+#define UCMP(p, c, name, ...) set(p, c, Op::name, false), is_ucmp[size_t(Op::name)] = true;
+#define TBIN(p, c, name, ...) set(p, c, Op::name, true);
+#define TUN(p, c, name, ...) set(p, c, Op::name, false);
+#include "engine/fast/numeric.def"
+#define LOAD(c, name, ...) load[c] = Op::name;
+#define STORE(c, name, ...) store[c] = Op::name;
+#include "engine/fast/memory_ops.def"
+  }
+  void set(int prefix, int code, Op op, bool ri) {
+    (prefix == 0 ? plain[size_t(code)] : misc[size_t(code)]) = op;
+    has_ri[size_t(op)] = ri;
+  }
+};
+
+const NumericOps& numeric_ops() {
+  static const NumericOps ops;
+  return ops;
+}
+
+// What the SIMD instructions translate to (simd_list.h), by sub-opcode.
+enum class SimdShape : uint8_t { None, Unary, Binary, Ternary, Test, Shift, Splat, Extract, Replace, Load, Store,
+                                 LoadLane, StoreLane, Shuffle };
+struct SimdOps {
+  std::array<std::pair<Op, SimdShape>, 256> by_code{};
+  SimdOps() {
+    by_code.fill({Op::unsupported, SimdShape::None});
+#define SIMD_UNARY(c, fn) by_code[c] = {Op::simd_##fn, SimdShape::Unary};
+#define SIMD_BINARY(c, fn) by_code[c] = {Op::simd_##fn, SimdShape::Binary};
+#define SIMD_TERNARY(c, fn) by_code[c] = {Op::simd_##fn, SimdShape::Ternary};
+#define SIMD_TEST(c, fn) by_code[c] = {Op::simd_##fn, SimdShape::Test};
+#define SIMD_SHIFT(c, fn) by_code[c] = {Op::simd_##fn, SimdShape::Shift};
+#define SIMD_SPLAT(c, fn, ...) by_code[c] = {Op::simd_##fn, SimdShape::Splat};
+#define SIMD_EXTRACT(c, fn, ...) by_code[c] = {Op::simd_##fn, SimdShape::Extract};
+#define SIMD_REPLACE(c, fn, ...) by_code[c] = {Op::simd_##fn, SimdShape::Replace};
+#define SIMD_LOAD(c, fn, ...) by_code[c] = {Op::simd_##fn, SimdShape::Load};
+#define SIMD_STORE(c, fn, ...) by_code[c] = {Op::simd_##fn, SimdShape::Store};
+#define SIMD_LOAD_LANE(c, fn, ...) by_code[c] = {Op::simd_##fn, SimdShape::LoadLane};
+#define SIMD_STORE_LANE(c, fn, ...) by_code[c] = {Op::simd_##fn, SimdShape::StoreLane};
+#define SIMD_SHUFFLE(c, fn) by_code[c] = {Op::simd_##fn, SimdShape::Shuffle};
+#include "engine/fast/simd_list.h"
+  }
+};
+
+const SimdOps& simd_ops() {
+  static const SimdOps ops;
+  return ops;
+}
+
+Op offset(Op op, int by) { return Op(uint16_t(int(op) + by)); }
+
+class Translator {
+ public:
+  Translator(const decode::Module& module, std::span<const uint8_t> bytes, uint32_t defined_index, Code& out)
+      : module_(module), validator_(module, bytes), index_(defined_index), out_(out), code_(out.words),
+        handlers_(handler_table()), ops_(numeric_ops()) {}
+
+  void run() {
+    validator_.begin(index_);
+    const decode::FunctionBody& body = module_.bodies[index_];
+    type_ = &module_.types[body.type_index];
+    uint32_t slot = 0;
+    auto locals = validator_.locals();
+    local_slot_.reserve(locals.size());
+    for (size_t i = 0; i < locals.size(); ++i) {
+      if (i == type_->params.size()) out_.param_slots = slot;
+      local_slot_.push_back(slot);
+      slot += width(locals[i]);
+    }
+    if (locals.size() == type_->params.size()) out_.param_slots = slot;
+    out_.local_slots = locals_end_ = slot;
+    for (ValType t : type_->results) result_slots_ += width(t);
+    max_slot_ = std::max(locals_end_, result_slots_);
+
+    controls_.push_back(Control{0, false, false, 0, locals_end_, {}, type_->results, kNone, {}, std::nullopt});
+    fuel_.push_back(FuelScope{emit_fuel(), 0});
+    Instruction ins;
+    while (validator_.next(ins)) {
+      const bool counted = !(ins.prefix == 0 && (ins.code == 0x0b || ins.code == 0x05));
+      if (counted) ++fuel_.back().cost;
+      // The metering rewrite follows each memory.grow with 8 instructions
+      // (it notes a refused grow), which its cost model counts.
+      if (ins.prefix == 0 && ins.code == 0x40) fuel_.back().cost += 8;
+      translate(ins);
+    }
+    out_.frame_slots = max_slot_ + 2;
+  }
+
+ private:
+  enum class Kind : uint8_t { Slot, Const };
+  struct Entry {
+    ValType type;
+    Kind kind;
+    uint32_t slot;  // Slot: where the value is (its home, or a local's slot)
+    uint32_t home;  // the slot this stack position owns
+    uint64_t bits;  // Const: the value
+  };
+  struct Fixup {
+    size_t instr;  // the branch's first word
+    size_t word;   // the word holding its offset
+  };
+  struct Control {
+    uint8_t opcode;  // 0 function, 2 block, 3 loop, 4 if (also after else)
+    bool dead;       // the code here is unreachable: nothing is emitted
+    bool entered_dead;
+    uint32_t stack_size;  // entries below its parameters
+    uint32_t home;        // the home slot of its first parameter / result
+    std::span<const ValType> params, results;
+    size_t loop_start;
+    std::vector<Fixup> fixups;          // branches to its end
+    std::optional<Fixup> else_fixup;    // if: the jump over the then-branch
+    std::span<const ValType> label_types() const { return opcode == 3 ? params : results; }
+  };
+  struct FuelScope {
+    size_t word;  // the cost word of its fuel instruction (kNone in dead code)
+    uint64_t cost;
+  };
+  // The last instruction emitted, if it computed a value into a fresh home:
+  // local.set can retarget it and br_if/if can fuse with a comparison.
+  struct Producer {
+    size_t start = kNone;
+    Op op{};
+    uint32_t home = 0;
+    uint32_t a = 0;
+    uint64_t b = 0;  // slot, or the immediate of an _ri form
+    bool ri = false;
+  };
+
+  // --- emission ---
+  size_t emit(Op op) {
+    producer_.start = kNone;
+    code_.push_back(Word{.handler = handlers_[size_t(op)]});
+    return code_.size() - 1;
+  }
+  void word(uint32_t a, uint32_t b = 0) { code_.push_back(Word{.pair = {a, b}}); }
+  void word64(uint64_t v) { code_.push_back(Word{.u64 = v}); }
+  size_t emit_fuel() {
+    emit(Op::fuel);
+    word64(0);
+    return code_.size() - 1;
+  }
+  void patch(const Fixup& f, size_t target) { code_[f.word].i64 = int64_t(target) - int64_t(f.instr); }
+  void note_slot(uint32_t end) { max_slot_ = std::max(max_slot_, end); }
+
+  // --- the operand stack ---
+  Control& top() { return controls_.back(); }
+  bool dead() const { return controls_.back().dead; }
+  uint32_t next_home() const { return stack_.empty() ? locals_end_ : stack_.back().home + width(stack_.back().type); }
+  Entry& push_home(ValType t) {
+    uint32_t h = next_home();
+    note_slot(h + width(t));
+    stack_.push_back(Entry{t, Kind::Slot, h, h, 0});
+    return stack_.back();
+  }
+  void push_local(ValType t, uint32_t slot) {
+    uint32_t h = next_home();
+    note_slot(h + width(t));
+    stack_.push_back(Entry{t, Kind::Slot, slot, h, 0});
+  }
+  void push_const(ValType t, uint64_t bits) {
+    uint32_t h = next_home();
+    note_slot(h + width(t));
+    stack_.push_back(Entry{t, Kind::Const, h, h, bits});
+  }
+  Entry pop() {
+    Entry e = stack_.back();
+    stack_.pop_back();
+    return e;
+  }
+
+  void move_to(const Entry& e, uint32_t dst) {
+    if (e.kind == Kind::Const) {
+      if (e.type == ValType::V128) {
+        emit(Op::const128);
+        word(dst);
+        word64(e.bits);
+        word64(0);
+      } else {
+        emit(Op::const64);
+        word(dst);
+        word64(e.bits);
+      }
+    } else if (e.slot != dst) {
+      emit(e.type == ValType::V128 ? Op::copy128 : Op::copy);
+      word(dst, e.slot);
+    }
+  }
+  void materialize(Entry& e) {
+    if (e.kind == Kind::Slot && e.slot == e.home) return;
+    move_to(e, e.home);
+    e.kind = Kind::Slot;
+    e.slot = e.home;
+  }
+  void materialize_all() {
+    for (Entry& e : stack_) materialize(e);
+  }
+  // The slot of an operand already popped (a constant is put in its home).
+  uint32_t slot_of(Entry& e) {
+    materialize_const(e);
+    return e.slot;
+  }
+  void materialize_const(Entry& e) {
+    if (e.kind == Kind::Const) materialize(e);
+  }
+  // Before local `slot` is written: entries that read it now get a copy.
+  void detach_local(uint32_t slot) {
+    for (Entry& e : stack_)
+      if (e.kind == Kind::Slot && e.slot == slot && e.home != slot) materialize(e);
+  }
+  bool local_referenced(uint32_t slot) const {
+    for (const Entry& e : stack_)
+      if (e.kind == Kind::Slot && e.slot == slot && e.home != slot) return true;
+    return false;
+  }
+
+  // --- control flow ---
+  void jump_to(Control& target) {
+    if (target.opcode == 3) {
+      size_t at = emit(Op::br);
+      word64(uint64_t(int64_t(target.loop_start) - int64_t(at)));
+    } else {
+      size_t at = emit(Op::br);
+      word64(0);
+      target.fixups.push_back(Fixup{at, at + 1});
+    }
+  }
+  // Moves the top values to `target`'s label slots.
+  void move_label_values(const Control& target) {
+    auto types = target.label_types();
+    const size_t n = types.size();
+    uint32_t dst = target.home;
+    for (size_t i = 0; i < n; ++i) {
+      Entry& e = stack_[stack_.size() - n + i];
+      move_to(e, dst);
+      dst += width(e.type);
+    }
+  }
+  bool label_values_in_place(const Control& target) const {
+    auto types = target.label_types();
+    const size_t n = types.size();
+    uint32_t dst = target.home;
+    for (size_t i = 0; i < n; ++i) {
+      const Entry& e = stack_[stack_.size() - n + i];
+      if (e.kind != Kind::Slot || e.slot != dst) return false;
+      dst += width(e.type);
+    }
+    return true;
+  }
+  // Moves the results to slots 0.. and returns. Works on copies of the
+  // entries: a conditional return must not change the fallthrough's stack.
+  void emit_return() {
+    const size_t n = type_->results.size();
+    std::vector<Entry> results(stack_.end() - n, stack_.end());
+    // A local among slots 0.. could be overwritten by an earlier result: copy it first.
+    for (Entry& e : results)
+      if (e.kind == Kind::Slot && e.slot != e.home && e.slot < result_slots_) materialize(e);
+    uint32_t dst = 0;
+    for (const Entry& e : results) {
+      move_to(e, dst);
+      dst += width(e.type);
+    }
+    emit(Op::ret);
+  }
+  // An unconditional branch to the label `depth` levels out.
+  void branch(uint32_t depth) {
+    Control& target = controls_[controls_.size() - 1 - depth];
+    if (target.opcode == 0) return emit_return();
+    move_label_values(target);
+    jump_to(target);
+  }
+  void set_dead() {
+    top().dead = true;
+    stack_.resize(top().stack_size + 0);
+  }
+
+  void push_control(uint8_t opcode, const decode::BlockType& bt) {
+    const bool was_dead = dead();
+    Control c{opcode, was_dead, was_dead, 0, 0, bt.params, bt.results, kNone, {}, std::nullopt};
+    if (!was_dead) {
+      materialize_all();
+      c.stack_size = uint32_t(stack_.size() - bt.params.size());
+      c.home = bt.params.empty() ? next_home() : stack_[c.stack_size].home;
+      note_slot(c.home + [&] {
+        uint32_t s = 0, r = 0;
+        for (ValType t : bt.params) s += width(t);
+        for (ValType t : bt.results) r += width(t);
+        return std::max(s, r);
+      }());
+    } else {
+      c.stack_size = uint32_t(stack_.size());
+    }
+    controls_.push_back(std::move(c));
+  }
+
+  // Fuses the comparison that produced `cond` (the last instruction) into a
+  // conditional branch; returns the branch's first word, or kNone.
+  size_t fused_branch(const Entry& cond, bool if_true) {
+    if (producer_.start == kNone || cond.kind != Kind::Slot || cond.slot != producer_.home ||
+        producer_.home != cond.home)
+      return kNone;
+    const Producer p = producer_;
+    if (ops_.is_cmp[size_t(p.op)] || (p.ri && ops_.is_cmp[size_t(p.op) - 1])) {
+      Op base = p.ri ? offset(p.op, -1) : p.op;
+      Op fused = offset(base, (if_true ? 2 : 4) + (p.ri ? 1 : 0));
+      code_.resize(p.start);
+      size_t at = emit(fused);
+      word(p.a, uint32_t(p.b));
+      if (p.ri) word64(p.b);
+      word64(0);
+      return at;
+    }
+    if (ops_.is_ucmp[size_t(p.op)]) {
+      Op fused = offset(p.op, if_true ? 1 : 2);
+      code_.resize(p.start);
+      size_t at = emit(fused);
+      word(p.a);
+      word64(0);
+      return at;
+    }
+    return kNone;
+  }
+  // A branch taken if `cond` (or its negation); returns the fixup of its offset.
+  Fixup conditional_branch(Entry cond, bool if_true) {
+    size_t at = fused_branch(cond, if_true);
+    if (at == kNone) {
+      uint32_t s = slot_of(cond);
+      at = emit(if_true ? Op::br_if : Op::br_unless);
+      word(s);
+      word64(0);
+    }
+    return Fixup{at, code_.size() - 1};
+  }
+
+  // --- instructions ---
+  void translate(const Instruction& ins) {
+    if (ins.prefix == 0) {
+      switch (ins.code) {
+        case 0x02: case 0x03: case 0x04: case 0x05: case 0x0b: return control(ins);
+        default: break;
+      }
+    }
+    if (dead()) return;
+    if (ins.prefix == decode::kPrefixSimd) return simd(ins);
+    if (ins.prefix == decode::kPrefixMisc) return misc(ins);
+    const uint8_t op = uint8_t(ins.code);
+    if (auto num = ops_.plain[op]) return numeric(*num, ins);
+    if (auto load = ops_.load[op]) return memory_load(*load, ins);
+    if (auto store = ops_.store[op]) return memory_store(*store, ins);
+    switch (op) {
+      case 0x00: emit(Op::unreachable); return set_dead();
+      case 0x01: return;
+      case 0x0c: branch(ins.index); return set_dead();
+      case 0x0d: return br_if(ins.index);
+      case 0x0e: return br_table(ins);
+      case 0x0f: emit_return(); return set_dead();
+      case 0x10: return call(ins.index, false);
+      case 0x11: return call_indirect(ins.index, ins.index2, false);
+      case 0x12: return call(ins.index, true);
+      case 0x13: return call_indirect(ins.index, ins.index2, true);
+      case 0x1a: pop(); return;
+      case 0x1b: case 0x1c: return select();
+      case 0x20: push_local(validator_.locals()[ins.index], local_slot_[ins.index]); return;
+      case 0x21: case 0x22: return local_set(ins.index, op == 0x22);
+      case 0x23: {
+        ValType t = module_.globals[ins.index].type;
+        Entry& e = push_home(t);
+        size_t at = emit(t == ValType::V128 ? Op::global_get128 : Op::global_get);
+        word(e.home, ins.index);
+        produced(at, Op::global_get, e.home);
+        return;
+      }
+      case 0x24: {
+        Entry e = pop();
+        uint32_t s = slot_of(e);
+        emit(e.type == ValType::V128 ? Op::global_set128 : Op::global_set);
+        word(s, ins.index);
+        return;
+      }
+      case 0x25: {  // table.get
+        Entry i = pop();
+        uint32_t s = slot_of(i);
+        Entry& r = push_home(module_.tables[ins.index].element);
+        if (s != r.home) {
+          emit(Op::copy);
+          word(r.home, s);
+        }
+        emit(Op::table_get);
+        word(r.home, ins.index);
+        return;
+      }
+      case 0x26: {  // table.set
+        Entry v = pop(), i = pop();
+        uint32_t si = slot_of(i), sv = slot_of(v);
+        emit(Op::table_set);
+        word(si, ins.index);
+        word(sv);
+        return;
+      }
+      case 0x3f: {
+        Entry& r = push_home(ValType::I32);
+        emit(Op::memory_size);
+        word(r.home, ins.index);
+        return;
+      }
+      case 0x40: {
+        Entry n = pop();
+        Entry& r = push_home(ValType::I32);
+        move_to(n, r.home);
+        emit(Op::memory_grow);
+        word(r.home, ins.index);
+        return;
+      }
+      case 0x41: case 0x42: push_const(op == 0x41 ? ValType::I32 : ValType::I64, op == 0x41 ? uint32_t(ins.bits) : ins.bits); return;
+      case 0x43: push_const(ValType::F32, ins.bits); return;
+      case 0x44: push_const(ValType::F64, ins.bits); return;
+      case 0xd0: push_const(ins.type, 0); return;
+      case 0xd1: {
+        Entry e = pop();
+        uint32_t s = slot_of(e);
+        Entry& r = push_home(ValType::I32);
+        emit(Op::ref_is_null);
+        word(r.home, s);
+        return;
+      }
+      case 0xd2: {
+        Entry& r = push_home(ValType::FuncRef);
+        emit(Op::ref_func);
+        word(r.home, ins.index);
+        return;
+      }
+      default: unsupported(ins);
+    }
+  }
+
+  void produced(size_t at, Op op, uint32_t home, uint32_t a = 0, uint64_t b = 0, bool ri = false) {
+    producer_ = Producer{at, op, home, a, b, ri};
+  }
+
+  void unsupported(const Instruction& ins) {
+    out_.messages.push_back(fmt::format("the fast interpreter cannot run {} yet (at byte offset {})",
+                                        ins.info && ins.info->name ? ins.info->name : "this instruction", ins.offset));
+    emit(Op::unsupported);
+    word(uint32_t(out_.messages.size() - 1));
+    set_dead();
+  }
+
+  void numeric(Op op, const Instruction& ins) {
+    const decode::Signature& sig = decode::signature(ins.info->sig);
+    if (sig.num_params == 2) {
+      Entry b = pop(), a = pop();
+      const uint32_t sa = slot_of(a);
+      Entry& r = push_home(sig.result);
+      size_t at;
+      if (b.kind == Kind::Const && ops_.has_ri[size_t(op)]) {
+        Op ri = offset(op, 1);
+        at = emit(ri);
+        word(r.home, sa);
+        word64(b.bits);
+        produced(at, ri, r.home, sa, b.bits, true);
+      } else {
+        const uint32_t sb = slot_of(b);
+        at = emit(op);
+        word(r.home, sa);
+        word(sb);
+        produced(at, op, r.home, sa, sb);
+      }
+      return;
+    }
+    Entry a = pop();
+    const uint32_t sa = slot_of(a);
+    Entry& r = push_home(sig.result);
+    size_t at = emit(op);
+    word(r.home, sa);
+    produced(at, op, r.home, sa);
+  }
+
+  void memory_load(Op op, const Instruction& ins) {
+    Entry addr = pop();
+    const uint32_t s = slot_of(addr);
+    Entry& r = push_home(decode::signature(ins.info->sig).result);
+    const bool other = ins.memarg.memory != 0;
+    size_t at = emit(other ? offset(op, 1) : op);
+    word(r.home, s);
+    word(ins.memarg.offset, ins.memarg.memory);
+    if (!other) produced(at, op, r.home, s);
+  }
+
+  void memory_store(Op op, const Instruction& ins) {
+    Entry v = pop(), addr = pop();
+    const uint32_t sa = slot_of(addr), sv = slot_of(v);
+    emit(ins.memarg.memory != 0 ? offset(op, 1) : op);
+    word(sv, sa);
+    word(ins.memarg.offset, ins.memarg.memory);
+  }
+
+  void local_set(uint32_t index, bool tee) {
+    const uint32_t slot = local_slot_[index];
+    Entry e = pop();
+    const bool retarget = producer_.start != kNone && e.kind == Kind::Slot && e.slot == producer_.home &&
+                          e.home == producer_.home && !local_referenced(slot);
+    if (retarget) {
+      code_[producer_.start + 1].pair.a = slot;
+      producer_.start = kNone;
+    } else {
+      detach_local(slot);
+      move_to(e, slot);
+    }
+    if (tee) push_local(e.type, slot);
+  }
+
+  void select() {
+    Entry c = pop(), b = pop(), a = pop();
+    const uint32_t sa = slot_of(a), sb = slot_of(b), sc = slot_of(c);
+    Entry& r = push_home(a.type);
+    emit(a.type == ValType::V128 ? Op::select128 : Op::select);
+    word(r.home, sa);
+    word(sb, sc);
+  }
+
+  void br_if(uint32_t depth) {
+    Entry cond = pop();
+    Control& target = controls_[controls_.size() - 1 - depth];
+    if (target.opcode != 0 && label_values_in_place(target)) {
+      Fixup f = conditional_branch(cond, true);
+      if (target.opcode == 3) {
+        code_[f.word].i64 = int64_t(target.loop_start) - int64_t(f.instr);
+      } else {
+        target.fixups.push_back(f);
+      }
+      return;
+    }
+    Fixup skip = conditional_branch(cond, false);
+    branch(depth);
+    patch(skip, code_.size());
+  }
+
+  void br_table(const Instruction& ins) {
+    auto targets = validator_.br_table_targets();
+    Entry index = pop();
+    const uint32_t s = slot_of(index);
+    const size_t at = emit(Op::br_table);
+    word(s, uint32_t(targets.size() - 1));
+    const size_t table = code_.size();
+    for (size_t i = 0; i < targets.size(); ++i) word64(0);
+    std::vector<std::pair<uint32_t, size_t>> stubs;  // depth -> stub position
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const uint32_t depth = targets[i];
+      Control& target = controls_[controls_.size() - 1 - depth];
+      const Fixup f{at, table + i};
+      if (target.opcode != 0 && label_values_in_place(target)) {
+        if (target.opcode == 3) code_[f.word].i64 = int64_t(target.loop_start) - int64_t(at);
+        else target.fixups.push_back(f);
+        continue;
+      }
+      auto known = std::find_if(stubs.begin(), stubs.end(), [&](const auto& p) { return p.first == depth; });
+      if (known != stubs.end()) {
+        patch(f, known->second);
+        continue;
+      }
+      const size_t stub = code_.size();
+      stubs.emplace_back(depth, stub);
+      patch(f, stub);
+      branch(depth);
+    }
+    (void)ins;
+    set_dead();
+  }
+
+  // Materializes the top `n` entries (arguments) and returns the slot of the first.
+  uint32_t arguments(size_t n, uint32_t fallback_base) {
+    for (size_t i = stack_.size() - n; i < stack_.size(); ++i) materialize(stack_[i]);
+    return n ? stack_[stack_.size() - n].home : fallback_base;
+  }
+
+  void call(uint32_t function, bool tail) {
+    const decode::FuncType& callee = module_.function_type(function);
+    const uint32_t base = arguments(callee.params.size(), next_home());
+    uint32_t param_slots = 0;
+    for (ValType t : callee.params) param_slots += width(t);
+    if (tail) {
+      emit(Op::return_call);
+      word(function, base);
+      word(param_slots);
+      return set_dead();
+    }
+    emit(Op::call);
+    word(function, base);
+    after_call(callee, base);
+  }
+
+  void call_indirect(uint32_t type_index, uint32_t table, bool tail) {
+    const decode::FuncType& callee = module_.types[type_index];
+    Entry index = pop();
+    const uint32_t fallback = index.home;
+    // The index is read before the callee's frame (from `base`) is entered.
+    const uint32_t s = slot_of(index);
+    const uint32_t base = arguments(callee.params.size(), fallback);
+    uint32_t param_slots = 0;
+    for (ValType t : callee.params) param_slots += width(t);
+    if (tail) {
+      emit(Op::return_call_indirect);
+      word(type_index, base);
+      word(table, s);
+      word(param_slots);
+      return set_dead();
+    }
+    emit(Op::call_indirect);
+    word(type_index, base);
+    word(table, s);
+    after_call(callee, base);
+  }
+
+  void after_call(const decode::FuncType& callee, uint32_t base) {
+    stack_.resize(stack_.size() - callee.params.size());
+    uint32_t h = base;
+    for (ValType t : callee.results) {
+      stack_.push_back(Entry{t, Kind::Slot, h, h, 0});
+      h += width(t);
+    }
+    note_slot(h);
+  }
+
+  // Three i32 operands (memory.fill/copy/init, table.fill/copy/init): in their homes; returns the first.
+  uint32_t three_operands() { return arguments(3, 0); }
+
+  void misc(const Instruction& ins) {
+    if (ins.code < 8) return numeric(*ops_.misc[ins.code], ins);
+    switch (ins.code) {
+      case 8: {  // memory.init
+        uint32_t base = three_operands();
+        stack_.resize(stack_.size() - 3);
+        emit(Op::memory_init);
+        word(base, ins.index2);
+        word(ins.index);
+        return;
+      }
+      case 9: emit(Op::data_drop); word(ins.index); return;
+      case 10: {
+        uint32_t base = three_operands();
+        stack_.resize(stack_.size() - 3);
+        emit(Op::memory_copy);
+        word(base, ins.index);
+        word(ins.index2);
+        return;
+      }
+      case 11: {
+        uint32_t base = three_operands();
+        stack_.resize(stack_.size() - 3);
+        emit(Op::memory_fill);
+        word(base, ins.index);
+        return;
+      }
+      case 12: {
+        uint32_t base = three_operands();
+        stack_.resize(stack_.size() - 3);
+        emit(Op::table_init);
+        word(base, ins.index2);
+        word(ins.index);
+        return;
+      }
+      case 13: emit(Op::elem_drop); word(ins.index); return;
+      case 14: {
+        uint32_t base = three_operands();
+        stack_.resize(stack_.size() - 3);
+        emit(Op::table_copy);
+        word(base, ins.index);
+        word(ins.index2);
+        return;
+      }
+      case 15: {  // table.grow: (init, n) -> old size
+        uint32_t base = arguments(2, 0);
+        stack_.resize(stack_.size() - 2);
+        push_home(ValType::I32);
+        emit(Op::table_grow);
+        word(base, ins.index);
+        return;
+      }
+      case 16: {
+        Entry& r = push_home(ValType::I32);
+        emit(Op::table_size);
+        word(r.home, ins.index);
+        return;
+      }
+      case 17: {
+        uint32_t base = three_operands();
+        stack_.resize(stack_.size() - 3);
+        emit(Op::table_fill);
+        word(base, ins.index);
+        return;
+      }
+      default: unsupported(ins);
+    }
+  }
+
+  // SIMD instructions (simd_handlers.h has the matching operand layouts).
+  void simd(const Instruction& ins) {
+    if (ins.code == 12) {  // v128.const
+      Entry& r = push_home(ValType::V128);
+      uint64_t lo, hi;
+      std::memcpy(&lo, ins.bytes16, 8);
+      std::memcpy(&hi, ins.bytes16 + 8, 8);
+      emit(Op::const128);
+      word(r.home);
+      word64(lo);
+      word64(hi);
+      return;
+    }
+    const auto [op, shape] = ins.code < 256 ? simd_ops().by_code[ins.code] : std::pair{Op::unsupported, SimdShape::None};
+    const ValType result = decode::signature(ins.info->sig).result;
+    switch (shape) {
+      case SimdShape::None: return unsupported(ins);
+      case SimdShape::Unary: case SimdShape::Test: case SimdShape::Splat: {
+        Entry a = pop();
+        const uint32_t sa = slot_of(a);
+        Entry& r = push_home(result);
+        emit(op);
+        word(r.home, sa);
+        return;
+      }
+      case SimdShape::Binary: case SimdShape::Shift: case SimdShape::Shuffle: {
+        Entry b = pop(), a = pop();
+        const uint32_t sa = slot_of(a), sb = slot_of(b);
+        Entry& r = push_home(result);
+        emit(op);
+        word(r.home, sa);
+        word(sb);
+        if (shape == SimdShape::Shuffle) {
+          uint64_t lo, hi;
+          std::memcpy(&lo, ins.bytes16, 8);
+          std::memcpy(&hi, ins.bytes16 + 8, 8);
+          word64(lo);
+          word64(hi);
+        }
+        return;
+      }
+      case SimdShape::Ternary: {
+        Entry c = pop(), b = pop(), a = pop();
+        const uint32_t sa = slot_of(a), sb = slot_of(b), sc = slot_of(c);
+        Entry& r = push_home(result);
+        emit(op);
+        word(r.home, sa);
+        word(sb, sc);
+        return;
+      }
+      case SimdShape::Extract: {
+        Entry a = pop();
+        const uint32_t sa = slot_of(a);
+        Entry& r = push_home(result);
+        emit(op);
+        word(r.home, sa);
+        word(ins.index);
+        return;
+      }
+      case SimdShape::Replace: {
+        Entry b = pop(), a = pop();
+        const uint32_t sa = slot_of(a), sb = slot_of(b);
+        Entry& r = push_home(result);
+        emit(op);
+        word(r.home, sa);
+        word(sb, ins.index);
+        return;
+      }
+      case SimdShape::Load: {
+        Entry addr = pop();
+        const uint32_t s = slot_of(addr);
+        Entry& r = push_home(result);
+        emit(op);
+        word(r.home, s);
+        word(ins.memarg.offset, ins.memarg.memory);
+        return;
+      }
+      case SimdShape::Store: {
+        Entry v = pop(), addr = pop();
+        const uint32_t sa = slot_of(addr), sv = slot_of(v);
+        emit(op);
+        word(sv, sa);
+        word(ins.memarg.offset, ins.memarg.memory);
+        return;
+      }
+      case SimdShape::LoadLane: {
+        Entry v = pop(), addr = pop();
+        const uint32_t sa = slot_of(addr), sv = slot_of(v);
+        Entry& r = push_home(result);
+        emit(op);
+        word(r.home, sa);
+        word(ins.memarg.offset, ins.memarg.memory);
+        word(sv, ins.index);
+        return;
+      }
+      case SimdShape::StoreLane: {
+        Entry v = pop(), addr = pop();
+        const uint32_t sa = slot_of(addr), sv = slot_of(v);
+        emit(op);
+        word(sv, sa);
+        word(ins.memarg.offset, ins.memarg.memory);
+        word(ins.index);
+        return;
+      }
+    }
+  }
+
+  void control(const Instruction& ins) {
+    switch (ins.code) {
+      case 0x02: push_control(2, ins.block); return;
+      case 0x03: {
+        push_control(3, ins.block);
+        if (top().dead) {
+          fuel_.push_back(FuelScope{kNone, 0});
+        } else {
+          top().loop_start = code_.size();
+          fuel_.push_back(FuelScope{emit_fuel(), 0});
+        }
+        return;
+      }
+      case 0x04: {
+        if (dead()) return push_control(4, ins.block);
+        Entry cond = pop();
+        // Parameters and everything below go to their homes before the branch.
+        materialize_all();
+        Fixup f = conditional_branch(cond, false);
+        push_control(4, ins.block);
+        top().else_fixup = f;
+        return;
+      }
+      case 0x05: {  // else
+        Control& c = top();
+        if (!c.dead) {
+          move_label_values(c);
+          jump_to(c);
+        }
+        if (c.else_fixup) patch(*c.else_fixup, code_.size());
+        c.else_fixup.reset();
+        c.dead = c.entered_dead;
+        stack_.resize(c.stack_size);
+        if (!c.dead) restore_entries(c.home, c.params);
+        producer_.start = kNone;
+        return;
+      }
+      case 0x0b: return end();
+    }
+  }
+
+  void restore_entries(uint32_t home, std::span<const ValType> types) {
+    for (ValType t : types) {
+      stack_.push_back(Entry{t, Kind::Slot, home, home, 0});
+      home += width(t);
+    }
+  }
+
+  void end() {
+    Control& c = top();
+    if (c.opcode == 0) {
+      if (!c.dead) emit_return();
+      code_[fuel_.back().word].u64 = fuel_.back().cost + 1;
+      fuel_.pop_back();
+      controls_.pop_back();
+      return;
+    }
+    if (!c.dead) move_label_values(Control{c.opcode == 3 ? uint8_t(2) : c.opcode, false, false, c.stack_size, c.home,
+                                           c.params, c.results, kNone, {}, std::nullopt});
+    if (c.opcode == 3) {
+      if (fuel_.back().word != kNone) code_[fuel_.back().word].u64 = fuel_.back().cost + 1;
+      fuel_.pop_back();
+    }
+    const size_t here = code_.size();
+    bool reachable = !c.dead;
+    if (c.else_fixup) {
+      patch(*c.else_fixup, here);
+      reachable = true;
+    }
+    for (const Fixup& f : c.fixups) patch(f, here);
+    if (!c.fixups.empty()) reachable = true;
+    const uint32_t stack_size = c.stack_size, home = c.home;
+    const auto results = c.results;
+    const bool entered_dead = c.entered_dead;
+    controls_.pop_back();
+    producer_.start = kNone;
+    if (entered_dead) return;
+    stack_.resize(stack_size);
+    if (reachable) {
+      restore_entries(home, results);
+    } else {
+      set_dead();
+    }
+  }
+
+  const decode::Module& module_;
+  decode::FunctionValidator validator_;
+  uint32_t index_;
+  Code& out_;
+  std::vector<Word>& code_;
+  const void* const* handlers_;
+  const NumericOps& ops_;
+  const decode::FuncType* type_ = nullptr;
+  std::vector<uint32_t> local_slot_;
+  uint32_t locals_end_ = 0, result_slots_ = 0, max_slot_ = 0;
+  std::vector<Entry> stack_;
+  std::vector<Control> controls_;
+  std::vector<FuelScope> fuel_;
+  Producer producer_;
+};
+
+}  // namespace
+
+void translate_function(const decode::Module& module, std::span<const uint8_t> bytes, uint32_t defined_index,
+                        Code& out) {
+  Translator(module, bytes, defined_index, out).run();
+}
+
+}  // namespace wasmlet::detail::fast
