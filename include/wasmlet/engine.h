@@ -47,6 +47,10 @@ struct EngineConfig {
   // faster, for code that runs briefly (`wasmlet wast` uses it, docs/aot.md).
   int aot_opt_level = 2;
   AotCompileLimits aot_limits;
+  // Accept modules with several memories (the multi-memory proposal, which the
+  // interpreter runs). `wasmlet wast` turns it off for the core spec files,
+  // whose encoding tests want a zero byte where it reads a memory index.
+  bool multi_memory = true;
   // Receives one-line notes ("running in the interpreter because ...").
   // Unset: printed to stderr as "wasmlet: note: ...".
   std::function<void(const std::string&)> on_note;

@@ -136,6 +136,15 @@ std::vector<uint8_t> write_binary(const wabt::Module& ir, const std::string& nam
 // per nesting level (bounded by the decoder's limit).
 void compile_impl(Engine& engine, std::span<const uint8_t> wasm, ModuleImpl& impl) {
   const std::string& name = impl.name;
+  if (detail::tier_runs_original_bytes(engine)) {
+    const decode::Module& decoded = *impl.decoded;
+    for (size_t i = decoded.num_imported_tables; i < decoded.tables.size(); ++i)
+      impl.table_initial_entries.push_back(decoded.tables[i].limits.min);
+    for (size_t i = decoded.num_imported_memories; i < decoded.memories.size(); ++i)
+      impl.memory_initial_pages.push_back(decoded.memories[i].limits.min);
+    impl.tier = detail::compile_for_tier(engine, impl);
+    return;
+  }
   wabt::Errors errors;
   wabt::Module ir;
   wabt::ReadBinaryOptions read_options(detail::engine_features(), nullptr, /*read_debug_names=*/true,
@@ -185,7 +194,9 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
   impl->name = name;
   impl->bytes = std::make_shared<const std::vector<uint8_t>>(wasm.begin(), wasm.end());
   try {
-    impl->decoded = std::make_shared<const decode::Module>(decode::decode_module(wasm));
+    decode::Features features;
+    features.multi_memory = engine.config().multi_memory;
+    impl->decoded = std::make_shared<const decode::Module>(decode::decode_module(wasm, features));
   } catch (const decode::DecodeError& e) {
     const char* what = e.kind() == decode::ErrorKind::Malformed ? "malformed module"
                        : e.kind() == decode::ErrorKind::Invalid ? "invalid module"

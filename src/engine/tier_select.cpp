@@ -32,11 +32,20 @@ std::optional<Tier> parse_tier(const std::string& name) {
 
 namespace wasmlet::detail {
 
-std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module) {
-  // Until the fast interpreter passes everything wabt's does, it is chosen explicitly.
+namespace {
+// Until the fast interpreter passes everything wabt's does, it is chosen explicitly.
+bool fast_interpreter_chosen() {
   const char* choice = std::getenv("WASMLET_INTERP");
-  if (choice && std::string_view(choice) == "fast") return compile_fast_interp(module);
-  return compile_wabt_interp(module);
+  return choice && std::string_view(choice) == "fast";
+}
+}  // namespace
+
+std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module) {
+  return fast_interpreter_chosen() ? compile_fast_interp(module) : compile_wabt_interp(module);
+}
+
+bool tier_runs_original_bytes(const Engine& engine) {
+  return engine.config().tier == Tier::Interpreter && fast_interpreter_chosen();
 }
 
 std::shared_ptr<const TierModule> compile_for_tier(const Engine& engine, const ModuleImpl& module) {

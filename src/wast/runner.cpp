@@ -111,12 +111,13 @@ std::vector<uint8_t> global_reader_module(ValType type, bool is_mutable) {
 
 class ScriptRunner {
  public:
-  ScriptRunner(const RunOptions& options, const EventSink& sink, std::string file, const ModuleSources& sources)
+  ScriptRunner(const RunOptions& options, const EventSink& sink, std::string file, const ModuleSources& sources,
+               bool multi_memory)
       : file_(std::move(file)),
         sources_(sources),
         sink_(sink),
-        engine_(config(options, options.tier)),
-        interp_engine_(config(options, Tier::Interpreter)),
+        engine_(config(options, options.tier, multi_memory)),
+        interp_engine_(config(options, Tier::Interpreter, multi_memory)),
         store_(engine_, StoreLimits{std::nullopt, std::nullopt, options.call_timeout}) {}
 
   void run(const wabt::Script& script) {
@@ -137,8 +138,9 @@ class ScriptRunner {
   }
 
  private:
-  EngineConfig config(const RunOptions& options, Tier tier) {
+  EngineConfig config(const RunOptions& options, Tier tier, bool multi_memory) {
     EngineConfig c;
+    c.multi_memory = multi_memory;
     // Tier::Auto with no size limit: compile every module now, and run in
     // the interpreter (with a note, reported as a Fallback) whatever the
     // AOT tier cannot compile, instead of failing the command.
@@ -441,7 +443,11 @@ void run_script(const ParsedScript& parsed, const RunOptions& options, const Eve
     for (const auto& error : parsed.errors) sink({Event::Kind::Fail, 0, "parse", error});
     return;
   }
-  ScriptRunner runner(options, sink, std::filesystem::path(*parsed.filename).filename().string(), parsed.sources);
+  // The core files test WebAssembly 2.0's encoding, where a memory index is a
+  // zero byte; the multi-memory proposal's files need several memories.
+  const bool multi_memory = parsed.filename->find("multi-memory") != std::string::npos;
+  ScriptRunner runner(options, sink, std::filesystem::path(*parsed.filename).filename().string(), parsed.sources,
+                      multi_memory);
   runner.run(*parsed.script);
 }
 

@@ -62,10 +62,10 @@ struct Code {
 // threads): each is translated on its first call.
 class ModuleCode {
  public:
-  ModuleCode(std::shared_ptr<const std::vector<uint8_t>> bytes, std::shared_ptr<const decode::Module> module,
-             std::vector<std::string> function_names);
+  ModuleCode(std::shared_ptr<const std::vector<uint8_t>> bytes, std::shared_ptr<const decode::Module> module);
   const decode::Module& module() const { return *module_; }
   std::span<const uint8_t> bytes() const { return *bytes_; }
+  // From the name section; "func[N]" if unnamed.
   const std::string& function_name(uint32_t index) const { return names_[index]; }
   // The code of defined function `defined_index`, translating it if it is
   // the first call. Throws only on internal errors (the module is valid).

@@ -188,28 +188,36 @@ void FastStore::trap(TrapKind kind, std::string message, const std::string& func
 }
 
 bool FastStore::call_host(Func* f, uint64_t* slots) {
-  std::vector<Value> args, results;
   const auto& type = *f->type;
-  args.reserve(type.params.size());
-  uint32_t at = 0;
-  for (auto t : type.params) {
-    args.push_back(to_value(t, slots + at));
-    at += t == decode::ValType::V128 ? 2 : 1;
+  // Arguments and results in a buffer on the stack for the usual few; WASI
+  // calls are frequent and should not allocate.
+  constexpr size_t kInline = 16;
+  const size_t n_args = type.params.size(), n_results = type.results.size();
+  Value inline_values[kInline];
+  std::vector<Value> heap_values;
+  Value* values = inline_values;
+  if (n_args + n_results > kInline) {
+    heap_values.resize(n_args + n_results);
+    values = heap_values.data();
   }
-  for (auto t : type.results) results.push_back(Value::zero(public_type(t)));
+  uint32_t at = 0;
+  for (size_t i = 0; i < n_args; ++i) {
+    values[i] = to_value(type.params[i], slots + at);
+    at += type.params[i] == decode::ValType::V128 ? 2 : 1;
+  }
+  for (size_t i = 0; i < n_results; ++i) values[n_args + i] = Value::zero(public_type(type.results[i]));
   {
     Caller caller(store_, *f->caller_memory, f->name);
     try {
-      f->host(caller, args, results);
+      f->host(caller, std::span<const Value>(values, n_args), std::span<Value>(values + n_args, n_results));
     } catch (...) {
       end_.keep_host_failure(f->name);
     }
   }
   if (end_.pending()) return false;
   at = 0;
-  for (size_t i = 0; i < results.size(); ++i) {
-    // A host function that changed a result's type gets it converted as declared.
-    from_value(results[i], slots + at);
+  for (size_t i = 0; i < n_results; ++i) {
+    from_value(values[n_args + i], slots + at);
     at += type.results[i] == decode::ValType::V128 ? 2 : 1;
   }
   return true;

@@ -188,7 +188,7 @@ class FastInstance final : public TierInstance {
 class FastModule final : public TierModule {
  public:
   explicit FastModule(const ModuleImpl& module)
-      : code_(std::make_shared<fast::ModuleCode>(module.bytes, module.decoded, module.function_names)) {}
+      : code_(std::make_shared<fast::ModuleCode>(module.bytes, module.decoded)) {}
 
   std::unique_ptr<TierInstance> instantiate(Store& store, const Module& module, const Linker& linker) const override {
     auto state = store.tier_state<FastStore>([&store] { return std::make_shared<FastStore>(store); });

@@ -10,7 +10,6 @@
 namespace wasmlet::detail::fast {
 
 void evaluate_const(const Instance& instance, const decode::ConstExpr& expr, uint64_t out[2]) {
-  const decode::Module& module = instance.code->module();
   decode::ByteReader in(expr.bytes.of(instance.code->bytes()), expr.bytes.offset);
   struct V {
     uint64_t lo = 0, hi = 0;
@@ -77,14 +76,6 @@ void evaluate_const(const Instance& instance, const decode::ConstExpr& expr, uin
 
 namespace {
 
-// Index of function `index` of the original module in ModuleImpl::function_names
-// (which counts the metering import after the imported functions).
-const std::string& function_name(const ModuleImpl& impl, uint32_t index) {
-  static const std::string none;
-  const uint32_t metered = index < impl.decoded->num_imported_functions ? index : index + 1;
-  return metered < impl.function_names.size() ? impl.function_names[metered] : none;
-}
-
 Outcome trapped(TrapKind kind, std::string message) {
   Outcome o;
   o.kind = Outcome::Kind::Trapped;
@@ -116,7 +107,7 @@ Instantiated instantiate(FastStore& store, const ModuleImpl& impl, std::shared_p
     Func* f = store.new_func(m.function_type(index));
     f->instance = inst;
     f->defined_index = i;
-    f->name = function_name(impl, index);
+    f->name = inst->code->function_name(index);
     inst->funcs.push_back(f);
   }
   for (size_t i = m.num_imported_tables; i < m.tables.size(); ++i) {

@@ -111,6 +111,8 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 
   Store& store = s->store();
   const uint32_t entry_depth = s->depth;
+  uint32_t depth = entry_depth;  // s->depth is brought up to date before host calls
+  Frame* const frames = s->frames;
   Func* func = entry;
   Instance* inst = func->instance;
   const Code* code = nullptr;
@@ -545,11 +547,12 @@ L_return_call_indirect: {
   goto do_tail_call;
 }
 L_ret: {
-  if (s->depth == entry_depth) {
+  if (depth == entry_depth) {
     s->budget = budget;
+    s->depth = entry_depth;
     return true;
   }
-  const Frame& f = s->frames[--s->depth];
+  const Frame& f = frames[--depth];
   ip = f.ip;
   fp = f.fp;
   func = f.func;
@@ -562,6 +565,7 @@ L_ret: {
 do_call: {
   if (callee->is_host) {
     s->budget = budget;
+    s->depth = depth;
     uint64_t* saved = s->stack_top;
     s->stack_top = fp + code->frame_slots;
     const bool ok = s->call_host(callee, nfp);
@@ -572,16 +576,18 @@ do_call: {
     ip = return_ip;
     NEXT();
   }
-  if (s->depth >= kMaxCallDepth) TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  const Code* next;
-  try {
-    next = &callee->instance->code->code(callee->defined_index);
-  } catch (const std::exception& e) {
-    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
+  if (depth >= kMaxCallDepth) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  const Code* next = callee->code;
+  if (!next) [[unlikely]] {
+    try {
+      next = callee->code = &callee->instance->code->code(callee->defined_index);
+    } catch (const std::exception& e) {
+      TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
+    }
   }
   if (nfp + next->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  s->frames[s->depth++] = Frame{return_ip, fp, func, code};
-  std::memset(nfp + next->param_slots, 0, (next->local_slots - next->param_slots) * sizeof(uint64_t));
+  frames[depth++] = Frame{return_ip, fp, func, code};
+  for (uint32_t i = next->param_slots; i < next->local_slots; ++i) nfp[i] = 0;
   fp = nfp;
   func = callee;
   code = next;
@@ -597,6 +603,7 @@ do_tail_call: {
   // The arguments are in fp[0..]; the callee replaces this frame.
   if (callee->is_host) {
     s->budget = budget;
+    s->depth = depth;
     uint64_t* saved = s->stack_top;
     s->stack_top = fp + std::max<uint32_t>(code->frame_slots, 64);
     const bool ok = s->call_host(callee, fp);
@@ -606,14 +613,16 @@ do_tail_call: {
     if (!ok) goto pending;
     goto L_ret;
   }
-  const Code* next;
-  try {
-    next = &callee->instance->code->code(callee->defined_index);
-  } catch (const std::exception& e) {
-    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
+  const Code* next = callee->code;
+  if (!next) [[unlikely]] {
+    try {
+      next = callee->code = &callee->instance->code->code(callee->defined_index);
+    } catch (const std::exception& e) {
+      TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
+    }
   }
   if (fp + next->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  std::memset(fp + next->param_slots, 0, (next->local_slots - next->param_slots) * sizeof(uint64_t));
+  for (uint32_t i = next->param_slots; i < next->local_slots; ++i) fp[i] = 0;
   func = callee;
   code = next;
   if (inst != callee->instance) {

@@ -1,11 +1,11 @@
 #include "engine/fast/code.h"
 #include "engine/fast/translator.h"
+#include "engine/decode/name_section.h"
 
 namespace wasmlet::detail::fast {
 
-ModuleCode::ModuleCode(std::shared_ptr<const std::vector<uint8_t>> bytes, std::shared_ptr<const decode::Module> module,
-                       std::vector<std::string> function_names)
-    : bytes_(std::move(bytes)), module_(std::move(module)), names_(std::move(function_names)),
+ModuleCode::ModuleCode(std::shared_ptr<const std::vector<uint8_t>> bytes, std::shared_ptr<const decode::Module> module)
+    : bytes_(std::move(bytes)), module_(std::move(module)), names_(decode::function_names(*module_, *bytes_)),
       slots_(new std::atomic<const Code*>[module_->bodies.size()]) {
   for (size_t i = 0; i < module_->bodies.size(); ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
 }
