@@ -11,17 +11,20 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "server/image_users.h"
 #include "server/paths.h"
+#include "wasmlet/data_dir.h"
 #include "wasmlet/error.h"
 #include "wasmlet/registry/compat_image.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/registry/pull_policy.h"
 #include "wasmlet/registry/registry_error.h"
+#include "wasmlet/runtime/wasm_runtime.h"
 
 namespace wasmlet::cli {
 namespace {
@@ -30,12 +33,14 @@ namespace fs = std::filesystem;
 using namespace wasmlet::registry;
 
 // --data-dir, else the same defaults as the daemon's (docs/registry.md).
-fs::path data_dir(const std::string& flag) {
-  if (!flag.empty()) return fs::absolute(flag);
-  if (const char* d = std::getenv("WASMLET_DATA_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return fs::path(x) / "wasmlet";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".local/share/wasmlet";
-  throw UsageError("no data dir: set WASMLET_DATA_DIR, XDG_DATA_HOME or HOME");
+fs::path data_dir(const std::string& flag) { return resolve_data_dir(flag); }
+
+// The modules that instances recorded in DATA_DIR/state.db run (the
+// daemon records each instance there), which prune must keep.
+std::set<fs::path> recorded_modules(const fs::path& dir) {
+  std::set<fs::path> keep;
+  for (const auto& info : runtime::recorded_instances(dir)) keep.insert(info.image_path);
+  return keep;
 }
 
 struct Context {
@@ -44,7 +49,7 @@ struct Context {
   fs::path dir;
   CredentialStore credentials{dir / "auth.json", CredentialStore::default_docker_config()};
   Progress progress{stderr};
-  ImageStore store{ImageStore::default_root(dir)};
+  ImageStore store{ImageStore::open(dir)};
 
   DistributionClient client() {
     ClientOptions o;
@@ -246,7 +251,9 @@ void register_image_commands(CLI::App& app) {
     sub->callback([=] {
       // Listing never creates the store: without one there are no images.
       std::vector<ImageRecord> images;
-      if (fs::path dir = data_dir(*dd); fs::exists(ImageStore::default_root(dir) / "index.json")) images = Context(*dd).store.list();
+      fs::path dir = data_dir(*dd);
+      if (fs::exists(ImageStore::default_root(dir) / "index.json") || fs::exists(dir / "images" / "refs"))
+        images = Context(*dd).store.list();
       if (*format == "json") {
         nlohmann::json out = nlohmann::json::array();
         for (auto& i : images) out.push_back(image_json(i));
@@ -300,7 +307,7 @@ void register_image_commands(CLI::App& app) {
     auto dd = add_data_dir(sub);
     sub->callback([=] {
       Context c(*dd);
-      auto r = c.store.prune();
+      auto r = c.store.prune(recorded_modules(c.dir));
       std::cout << fmt::format("Deleted {} blob{}, reclaimed {} ({} bytes)\n", r.deleted.size(),
                                r.deleted.size() == 1 ? "" : "s", human_bytes(r.space_reclaimed), r.space_reclaimed);
     });

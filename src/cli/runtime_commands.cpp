@@ -24,6 +24,7 @@
 #include "server/server.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/engine.h"
+#include "wasmlet/data_dir.h"
 #include "wasmlet/error.h"
 #include "wasmlet/runtime/spec.h"
 #include "wasmlet/runtime/types.h"
@@ -40,7 +41,7 @@ struct Common {
   std::string data_dir, socket, format = "table";
   bool json() const { return format == "json"; }
   Client client() const {
-    auto dir = server::resolve_data_dir(data_dir);
+    auto dir = resolve_data_dir(data_dir);
     return Client(server::resolve_socket(socket, dir));
   }
 };
@@ -54,7 +55,7 @@ json ask_or_offline(const Common& c, const std::function<json(Client&)>& online,
   try {
     return online(client);
   } catch (const server::DaemonUnavailable&) {
-    auto state = server::OfflineState::open(server::resolve_data_dir(c.data_dir));
+    auto state = server::OfflineState::open(resolve_data_dir(c.data_dir));
     if (!state) throw;
     static bool noted = false;
     if (!std::exchange(noted, true))
@@ -158,7 +159,7 @@ void register_serve(CLI::App& app) {
   sub->callback([c, listen, token_file, tier] {
     server::ServerOptions o;
     o.tier = tier_option(*tier);
-    o.data_dir = server::resolve_data_dir(c->data_dir);
+    o.data_dir = resolve_data_dir(c->data_dir);
     o.socket = server::resolve_socket(c->socket, o.data_dir);
     if (!listen->empty()) {
       std::string port = listen->substr(listen->rfind(':') == std::string::npos ? 0 : listen->rfind(':') + 1);

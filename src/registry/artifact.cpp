@@ -271,10 +271,10 @@ Descriptor select_wasm_platform(const nlohmann::json& index, const std::string& 
   return *best;
 }
 
-BuiltArtifact build_cncf_artifact(std::string_view wasm, const std::string& source) {
+BuiltArtifact build_cncf_artifact(std::string_view wasm, const std::string& source, WasmCheck check) {
   BuiltArtifact a;
   a.wasi_version = wasi_version_of_binary(wasm);
-  if (a.wasi_version.empty())
+  if (a.wasi_version.empty() && check == WasmCheck::Strict)
     throw UsageError(fmt::format("{} is not a WebAssembly binary (no \\0asm header with a module or component version)", source));
   a.layer_descriptor = {media_type::kWasmLayer, sha256_digest(wasm), wasm.size(), {}, nullptr};
   std::time_t now = std::time(nullptr);
@@ -282,7 +282,8 @@ BuiltArtifact build_cncf_artifact(std::string_view wasm, const std::string& sour
   std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   nlohmann::json config = {{"created", created},
                            {"architecture", "wasm"},
-                           {"os", a.wasi_version},
+                           // Lenient: not a wasm binary; whoever runs it reports that.
+                           {"os", a.wasi_version.empty() ? "wasip1" : a.wasi_version},
                            {"layerDigests", {a.layer_descriptor.digest}}};
   if (a.wasi_version == "wasip2") config["component"] = {{"exports", nlohmann::json::array()}, {"imports", nlohmann::json::array()}};
   a.config = config.dump();

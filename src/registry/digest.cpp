@@ -1,63 +1,18 @@
-// sha256 digests with OpenSSL EVP.
+// "sha256:<hex>" content digests.
 #include "wasmlet/registry/digest.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <cctype>
-#include <cstring>
-#include <fstream>
 
 #include "wasmlet/error.h"
+#include "wasmlet/sha256.h"
 
 namespace wasmlet::registry {
 
-struct Sha256::Ctx {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  ~Ctx() { EVP_MD_CTX_free(md); }
-};
+std::string sha256_digest(std::string_view bytes) { return "sha256:" + sha256_hex(bytes); }
 
-Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
-  if (!ctx_->md || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
-    throw Error("OpenSSL: cannot initialise sha256");
-}
-Sha256::~Sha256() = default;
-
-void Sha256::update(const void* data, std::size_t size) {
-  if (size && EVP_DigestUpdate(ctx_->md, data, size) != 1) throw Error("OpenSSL: sha256 update failed");
-}
-
-std::string Sha256::digest() {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx_->md, out, &len) != 1) throw Error("OpenSSL: sha256 final failed");
-  std::string s = "sha256:";
-  static const char* hex = "0123456789abcdef";
-  for (unsigned i = 0; i < len; ++i) {
-    s += hex[out[i] >> 4];
-    s += hex[out[i] & 15];
-  }
-  return s;
-}
-
-std::string sha256_digest(std::string_view bytes) {
-  Sha256 h;
-  h.update(bytes);
-  return h.digest();
-}
-
-std::string sha256_file_digest(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
-  Sha256 h;
-  char buf[1 << 16];
-  while (in) {
-    in.read(buf, sizeof buf);
-    h.update(buf, static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) throw Error(fmt::format("error reading {}", file.string()));
-  return h.digest();
-}
+std::string sha256_file_digest(const std::filesystem::path& file) { return "sha256:" + sha256_file_hex(file); }
 
 void validate_digest(std::string_view digest) {
   bool ok = digest.size() == 71 && digest.substr(0, 7) == "sha256:";

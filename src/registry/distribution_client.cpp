@@ -10,6 +10,7 @@
 #include "wasmlet/registry/artifact.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
+#include "wasmlet/sha256.h"
 
 namespace wasmlet::registry {
 namespace {
@@ -222,7 +223,7 @@ Manifest DistributionClient::get_manifest(const Reference& ref, const std::strin
 
 void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob, const std::filesystem::path& dest) {
   std::ofstream out;
-  std::unique_ptr<Sha256> hash;
+  std::unique_ptr<wasmlet::Sha256> hash;
   std::uint64_t received = 0;
   HttpRequest req;
   req.url = fmt::format("{}/v2/{}/blobs/{}", base_url(ref), ref.repository, blob.digest);
@@ -230,7 +231,7 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
     out.close();
     out.open(dest, std::ios::binary | std::ios::trunc);
     if (!out) throw RegistryError(fmt::format("cannot write {}: {}", dest.string(), std::strerror(errno)));
-    hash = std::make_unique<Sha256>();
+    hash = std::make_unique<wasmlet::Sha256>();
     received = 0;
   };
   req.sink = [&](const char* data, std::size_t n) {
@@ -254,7 +255,7 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
     std::filesystem::remove(dest);
     fail(ref, fmt::format("fetching blob {} of", blob.digest), r);
   }
-  std::string got = hash ? hash->digest() : sha256_digest("");
+  std::string got = hash ? "sha256:" + hash->hex() : sha256_digest("");
   if (got != blob.digest || (blob.size && received != blob.size)) {
     std::filesystem::remove(dest);
     throw DigestMismatchError(fmt::format(

@@ -17,25 +17,10 @@
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/distribution_client.h"
 #include "wasmlet/registry/registry_error.h"
+#include "util/file_lock.h"
 
 namespace wasmlet::registry {
 namespace fs = std::filesystem;
-
-FileLock::FileLock(const fs::path& path, bool shared) {
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw RegistryError(fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno)));
-  while (::flock(fd_, shared ? LOCK_SH : LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      int e = errno;
-      ::close(fd_);
-      throw RegistryError(fmt::format("cannot lock {}: {}", path.string(), std::strerror(e)));
-    }
-  }
-}
-FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the flock
-}
 
 namespace {
 
@@ -84,7 +69,7 @@ ImageStore::ImageStore(fs::path root) : root_(std::move(root)) {
   if (!fs::exists(root_ / "oci-layout"))
     write_file_atomic(root_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", temp_path("oci-layout"));
   if (!fs::exists(root_ / "index.json")) {
-    FileLock lock(root_ / "index.json.lock");
+    auto lock = util::FileLock::acquire(root_ / "index.json.lock");
     if (!fs::exists(root_ / "index.json"))
       write_file_atomic(root_ / "index.json",
                         nlohmann::json({{"schemaVersion", 2}, {"mediaType", kOciIndex}, {"manifests", nlohmann::json::array()}}).dump(2),
@@ -93,6 +78,19 @@ ImageStore::ImageStore(fs::path root) : root_(std::move(root)) {
 }
 
 fs::path ImageStore::default_root(const fs::path& data_dir) { return data_dir / "oci"; }
+
+std::optional<fs::path> ImageStore::local_file(const std::string& reference) {
+  if (reference.starts_with("file://")) return fs::path(reference.substr(7));
+  if (!reference.empty() && (reference[0] == '/' || reference.starts_with("./") || reference.starts_with("../")))
+    return fs::path(reference);
+  if (reference.ends_with(".wasm") && reference.find(':') == std::string::npos) return fs::path(reference);
+  return std::nullopt;
+}
+
+std::string ImageStore::stored_name(const std::string& reference) {
+  if (local_file(reference)) return reference;
+  return Reference::parse(reference).str();
+}
 
 fs::path ImageStore::blob_path(const std::string& digest) const {
   validate_digest(digest);
@@ -105,11 +103,11 @@ fs::path ImageStore::temp_path(const std::string& hint) const {
   return root_ / "tmp" / fmt::format("{}.{}.{}", hint.substr(0, 24), getpid(), counter++);
 }
 
-FileLock ImageStore::writer_lock() const { return FileLock(root_ / "writers.lock", true); }
+util::FileLock ImageStore::writer_lock() const { return util::FileLock::acquire_shared(root_ / "writers.lock"); }
 
-FileLock ImageStore::lock_blob(const std::string& digest) const {
+util::FileLock ImageStore::lock_blob(const std::string& digest) const {
   fs::create_directories(root_ / "locks");
-  return FileLock(root_ / "locks" / std::string(digest_hex(digest)));
+  return util::FileLock::acquire(root_ / "locks" / std::string(digest_hex(digest)));
 }
 
 bool ImageStore::has_blob(const std::string& digest) const { return fs::exists(blob_path(digest)); }
@@ -159,7 +157,7 @@ void ImageStore::write_index(const nlohmann::json& index) const {
 
 template <class F>
 auto ImageStore::with_index(F&& f) -> decltype(f(std::declval<nlohmann::json&>())) {
-  FileLock lock(root_ / "index.json.lock");
+  auto lock = util::FileLock::acquire(root_ / "index.json.lock");
   nlohmann::json index = read_index();
   if constexpr (std::is_void_v<decltype(f(index))>) {
     f(index);
@@ -197,7 +195,10 @@ std::optional<ImageRecord> ImageStore::record_of(const nlohmann::json& entry) co
 }
 
 std::optional<ImageRecord> ImageStore::find(const std::string& reference) const {
-  return find(Reference::parse(reference));
+  if (!local_file(reference)) return find(Reference::parse(reference));
+  for (auto& r : list())
+    if (r.reference == reference) return r;
+  return std::nullopt;
 }
 
 std::optional<ImageRecord> ImageStore::find(const Reference& ref) const {
@@ -251,18 +252,34 @@ std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
   return wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
 }
 
+fs::path ImageStore::module_file(const ImageRecord& image) const {
+  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  std::string config;
+  if (m.contains("config")) config = read_blob(m["config"].value("digest", std::string{}), image.reference + " (config)");
+  auto loc = locate_wasm(m, config, image.reference);
+  if (!loc.in_tar) {
+    read_blob(loc.layer.digest, image.reference);  // verifies it
+    return blob_path(loc.layer.digest);
+  }
+  fs::create_directories(root_ / "modules");
+  auto file = root_ / "modules" / (std::string(digest_hex(image.manifest.digest)) + ".wasm");
+  if (!fs::exists(file)) {
+    std::string wasm = wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
+    write_file_atomic(file, wasm, temp_path("module"));
+  }
+  return file;
+}
+
 void ImageStore::tag(const std::string& source, const std::string& target) {
   auto src = find(source);
   if (!src) throw NotFoundError(fmt::format("image {} is not in the image store {}; pull or load it first", source, root_.string()));
-  Reference dst = Reference::parse(target);
-  set_reference(dst.str(), src->manifest);
+  set_reference(stored_name(target), src->manifest);
 }
 
 void ImageStore::remove(const std::string& reference, bool force,
                         const std::function<std::vector<std::string>(const std::string&)>& in_use) {
-  auto ref = Reference::parse(reference);
-  auto image = find(ref);
-  if (!image) throw NotFoundError(fmt::format("image {} is not in the image store {}", ref.str(), root_.string()));
+  auto image = find(reference);
+  if (!image) throw NotFoundError(fmt::format("image {} is not in the image store {}", stored_name(reference), root_.string()));
   if (in_use && !force) {
     if (auto users = in_use(image->reference); !users.empty())
       throw ImageInUseError(fmt::format("image {} is used by instance{} {}; remove {} first (wasmlet rm) or force the removal (-f)",
@@ -272,10 +289,10 @@ void ImageStore::remove(const std::string& reference, bool force,
   with_index([&](nlohmann::json& index) { erase_reference(index, image->reference); });
 }
 
-PruneResult ImageStore::prune() {
+PruneResult ImageStore::prune(const std::set<fs::path>& keep_files) {
   PruneResult result;
-  FileLock no_writers(root_ / "writers.lock");
-  FileLock lock(root_ / "index.json.lock");
+  auto no_writers = util::FileLock::acquire(root_ / "writers.lock");
+  auto lock = util::FileLock::acquire(root_ / "index.json.lock");
   std::set<std::string> keep;
   auto index = read_index();
   for (auto& e : index["manifests"]) {
@@ -288,25 +305,37 @@ PruneResult ImageStore::prune() {
       // A damaged manifest keeps only itself; its blobs are refetched on the next pull.
     }
   }
+  auto remove_file = [&](const fs::path& file, const std::string& what) {
+    std::error_code ec;
+    auto size = fs::file_size(file, ec);
+    if (fs::remove(file, ec)) {
+      result.deleted.push_back(what);
+      result.space_reclaimed += size == static_cast<std::uintmax_t>(-1) ? 0 : size;
+    }
+  };
+  fs::create_directories(root_ / "locks");
   for (auto& f : fs::directory_iterator(root_ / "blobs" / "sha256")) {
     std::string digest = "sha256:" + f.path().filename().string();
-    if (keep.count(digest)) continue;
+    if (keep.count(digest) || keep_files.count(f.path())) continue;
     // Skip blobs a pull is writing right now (it holds their lock).
-    int fd = ::open((root_ / "locks" / f.path().filename()).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      continue;
-    }
+    auto blob_lock = util::FileLock::try_acquire(root_ / "locks" / f.path().filename());
+    if (!blob_lock) continue;
+    remove_file(f.path(), digest);
     std::error_code ec;
-    auto size = fs::file_size(f.path(), ec);
-    if (fs::remove(f.path(), ec)) {
-      result.deleted.push_back(digest);
-      result.space_reclaimed += ec ? 0 : size;
-    }
     fs::remove(root_ / "locks" / f.path().filename(), ec);
-    if (fd >= 0) ::close(fd);
   }
   std::error_code ec;
+  if (fs::exists(root_ / "modules", ec))
+    for (auto& f : fs::directory_iterator(root_ / "modules")) {
+      if (keep.count("sha256:" + f.path().stem().string()) || keep_files.count(f.path())) continue;
+      remove_file(f.path(), "sha256:" + f.path().stem().string() + " (extracted module)");
+    }
+  // wasmlet 0.1's module copies that no instance uses any more.
+  if (!legacy_dir_.empty() && fs::exists(legacy_dir_, ec)) {
+    for (auto& f : fs::directory_iterator(legacy_dir_, ec))
+      if (f.path().extension() == ".wasm" && !keep_files.count(f.path())) remove_file(f.path(), f.path().string());
+    fs::remove(legacy_dir_, ec);  // only once empty
+  }
   if (fs::exists(root_ / "tmp"))
     for (auto& f : fs::directory_iterator(root_ / "tmp")) {
       auto age = fs::file_time_type::clock::now() - fs::last_write_time(f.path(), ec);

@@ -1,4 +1,4 @@
-// Pull, load and push of images, and the pull policies.
+// Pull, load and push of images.
 #include "wasmlet/registry/pull_policy.h"
 
 #include <fmt/format.h>
@@ -6,30 +6,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/file_lock.h"
 #include "wasmlet/registry/compat_image.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
 
 namespace wasmlet::registry {
-
-PullPolicy parse_pull_policy(std::string_view text) {
-  std::string s;
-  for (char c : text)
-    if (c != '-' && c != '_') s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (s == "always") return PullPolicy::Always;
-  if (s == "ifnotpresent" || s == "missing") return PullPolicy::IfNotPresent;
-  if (s == "never") return PullPolicy::Never;
-  throw UsageError(fmt::format("unknown pull policy \"{}\" (expected Always, IfNotPresent or Never)", text));
-}
-
-const char* to_string(PullPolicy policy) {
-  switch (policy) {
-    case PullPolicy::Always: return "Always";
-    case PullPolicy::IfNotPresent: return "IfNotPresent";
-    case PullPolicy::Never: return "Never";
-  }
-  return "?";
-}
 
 namespace {
 
@@ -113,8 +95,15 @@ PullResult pull_image_with_policy(ImageStore& store, DistributionClient& client,
   return pull_image(store, client, ref);
 }
 
-ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const Reference& ref) {
-  BuiltArtifact a = build_cncf_artifact(wasm, source);
+ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const Reference& ref,
+                      WasmCheck check) {
+  return load_wasm(store, wasm, source, ref.str(), check);
+}
+
+ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const std::string& reference,
+                      WasmCheck check) {
+  std::string name = ImageStore::stored_name(reference);
+  BuiltArtifact a = build_cncf_artifact(wasm, source, check);
   auto writing = store.writer_lock();
   store.write_blob(a.layer_descriptor.digest, wasm);
   store.write_blob(a.config_descriptor.digest, a.config);
@@ -123,8 +112,8 @@ ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::strin
   md.annotations[kWasiAnnotation] = a.wasi_version;
   md.annotations[kKindAnnotation] = to_string(ArtifactKind::CncfV0);
   md.annotations[kSizeAnnotation] = std::to_string(a.manifest.size() + a.config.size() + wasm.size());
-  store.set_reference(ref.str(), md);
-  return *store.find(ref);
+  store.set_reference(name, md);
+  return *store.find(name);
 }
 
 std::string push_wasm(DistributionClient& client, std::string_view wasm, const std::string& source, const Reference& ref) {

@@ -330,8 +330,8 @@ const Schema<ImageSpec> kImage{{
     Field<ImageSpec>{"pull_policy",
                      [](const Ctx& ctx, const YAML::Node& n, const std::string& path, ImageSpec& s) {
                        try {
-                         s.pull_policy = pull_policy_from_string(get_string(ctx, n, path));
-                       } catch (const RuntimeError&) {
+                         s.pull_policy = parse_pull_policy(get_string(ctx, n, path));
+                       } catch (const UsageError&) {
                          fail(ctx, n, path, fmt::format("expected always, if_not_present or never, got {}", kind_name(n)));
                        }
                      },

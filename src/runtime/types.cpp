@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "wasmlet/duration.h"
-#include "wasmlet/registry/pull_policy.h"
+
 
 namespace wasmlet::runtime {
 
@@ -88,29 +88,6 @@ WaitReason wait_reason_from_string(std::string_view text) {
 }
 
 const char* to_string(LogStream stream) { return stream == LogStream::Stdout ? "stdout" : "stderr"; }
-
-const char* to_string(PullPolicy policy) {
-  switch (policy) {
-    case PullPolicy::Always: return "always";
-    case PullPolicy::IfNotPresent: return "if_not_present";
-    case PullPolicy::Never: return "never";
-  }
-  return "if_not_present";
-}
-
-// The registry's spellings (any case, - or _): always, if_not_present / missing, never.
-PullPolicy pull_policy_from_string(std::string_view text) {
-  try {
-    switch (registry::parse_pull_policy(text)) {
-      case registry::PullPolicy::Always: return PullPolicy::Always;
-      case registry::PullPolicy::IfNotPresent: return PullPolicy::IfNotPresent;
-      case registry::PullPolicy::Never: return PullPolicy::Never;
-    }
-  } catch (const UsageError&) {
-  }
-  throw RuntimeError(RuntimeError::Kind::InvalidArgument,
-                     fmt::format("unknown pull policy '{}' (expected always, if_not_present or never)", text));
-}
 
 const char* to_string(RuntimeError::Kind kind) {
   switch (kind) {

@@ -1,16 +1,19 @@
 // WasmRuntime: instances by id, images, persistence and restore.
 #include "wasmlet/runtime/wasm_runtime.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <shared_mutex>
 
 #include <fmt/format.h>
 
 #include "crash_blame.h"
-#include "image_store.h"
+#include "image_pull.h"
 #include "instance.h"
 #include "recorded_instances.h"
 #include "wasmlet/registry/digest.h"
+#include "wasmlet/registry/pull_policy.h"
 #include "wasmlet/wasi.h"
 
 namespace wasmlet::runtime {
@@ -19,18 +22,20 @@ struct WasmRuntime::Impl {
   WasmRuntimeConfig config;
   RuntimeShared shared;
   std::unique_ptr<StateDb> db;
-  ImageStore images;
+  registry::ImageStore images;
   std::shared_mutex mu;
   std::map<std::string, std::shared_ptr<Instance>> instances;
 
   explicit Impl(WasmRuntimeConfig c)
-      : config(std::move(c)), shared(EngineConfig{.tier = config.tier, .cache_dir = config.cache_dir}), images((std::filesystem::create_directories(config.data_dir), config.data_dir / "images"), config.data_dir) {
+      : config(std::move(c)), shared(EngineConfig{.tier = config.tier, .cache_dir = config.cache_dir}), images((std::filesystem::create_directories(config.data_dir), registry::ImageStore::open(config.data_dir))) {
     shared.data_dir = config.data_dir;
     add_wasi_preview1(shared.linker);
     db = std::make_unique<StateDb>(config.data_dir / "state.db");
     shared.db = db.get();
     crash_blame::install(config.data_dir);
   }
+
+  std::set<std::filesystem::path> modules_in_use();
 
   std::unique_ptr<InstanceLog> make_log(const InstanceId& id) {
     return std::make_unique<InstanceLog>(instance_log_file(config.data_dir, id), config.log_max_bytes, config.log_max_files);
@@ -76,7 +81,10 @@ WasmRuntime::WasmRuntime(WasmRuntimeConfig config) : impl_(std::make_unique<Impl
 WasmRuntime::~WasmRuntime() { shutdown(); }
 
 void WasmRuntime::import_image(const std::string& reference, const std::vector<uint8_t>& bytes) {
-  impl_->images.import(reference, bytes);
+  with_image_errors(reference, [&] {
+    std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    registry::load_wasm(impl_->images, view, fmt::format("image '{}'", reference), reference, registry::WasmCheck::Lenient);
+  });
 }
 
 void WasmRuntime::shutdown() {
@@ -96,34 +104,68 @@ void WasmRuntime::shutdown() {
 const WasmRuntimeConfig& WasmRuntime::config() const { return impl_->config; }
 
 void WasmRuntime::pull(const std::string& image, PullPolicy policy, const std::optional<RegistryAuth>& auth) {
-  impl_->images.pull(image, policy, auth);
+  pull_module(impl_->images, impl_->config.data_dir, image, policy, auth);
 }
 
-std::vector<ImageInfo> WasmRuntime::list_images() { return impl_->images.list(); }
+std::vector<ImageRecord> WasmRuntime::list_images() {
+  auto images = with_image_errors("", [&] { return impl_->images.list(); });
+  std::sort(images.begin(), images.end(), [](const ImageRecord& a, const ImageRecord& b) { return a.reference < b.reference; });
+  return images;
+}
+
+// The module files instances run: prune keeps them, rmi refuses to untag them.
+std::set<std::filesystem::path> WasmRuntime::Impl::modules_in_use() {
+  std::set<std::filesystem::path> in_use;
+  std::shared_lock lock(mu);
+  for (const auto& [_, inst] : instances) in_use.insert(inst->image_path());
+  return in_use;
+}
 
 void WasmRuntime::remove_image(const std::string& image, bool force) {
-  auto path = impl_->images.find(image);
-  if (!path) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("image '{}' is not in the local image store", image));
-  if (!force) {
-    std::shared_lock lock(impl_->mu);
-    for (const auto& [name, inst] : impl_->instances)
-      if (inst->image_path() == *path)
-        throw RuntimeError(RuntimeError::Kind::Conflict,
-                           fmt::format("image '{}' is used by instance {}; remove the instance first or force", image, name));
-  }
-  impl_->images.remove(image);
+  with_image_errors(image, [&] {
+    auto found = impl_->images.find(image);
+    if (!found) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("image '{}' is not in the local image store", image));
+    auto module = impl_->images.module_file(*found);
+    auto users = [&](const std::string&) {
+      std::vector<std::string> names;
+      std::shared_lock lock(impl_->mu);
+      for (const auto& [name, inst] : impl_->instances)
+        if (inst->image_path() == module) names.push_back(name);
+      return names;
+    };
+    impl_->images.remove(image, force, users);
+  });
 }
 
+// As docker's `image prune -a`: untags every image no instance runs, then
+// deletes the blobs no reference (and no instance) needs.
 PruneResult WasmRuntime::prune_images() {
-  std::set<std::filesystem::path> in_use;
-  {
-    std::shared_lock lock(impl_->mu);
-    for (const auto& [_, inst] : impl_->instances) in_use.insert(inst->image_path());
-  }
-  return impl_->images.prune(in_use);
+  return with_image_errors("", [&] {
+    auto in_use = impl_->modules_in_use();
+    std::vector<std::string> untagged;
+    for (const auto& image : impl_->images.list()) {
+      std::filesystem::path module;
+      try {
+        module = impl_->images.module_file(image);
+      } catch (const Error&) {
+        // A damaged image: nothing can run it.
+      }
+      if (in_use.count(module)) continue;
+      impl_->images.remove(image.reference, true);
+      untagged.push_back(image.reference);
+    }
+    auto result = impl_->images.prune(in_use);
+    result.untagged = std::move(untagged);
+    return result;
+  });
 }
 
-void WasmRuntime::tag_image(const std::string& source, const std::string& target) { impl_->images.tag(source, target); }
+void WasmRuntime::tag_image(const std::string& source, const std::string& target) {
+  auto blank = [](const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; };
+  if (blank(source) || blank(target))
+    throw RuntimeError(RuntimeError::Kind::InvalidArgument, "source and target must be non-empty image references");
+  with_image_errors(source, [&] { impl_->images.tag(source, target); });
+}
 
 void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   auto bad_name = [](const std::string& n) {
@@ -145,7 +187,7 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   plan_mounts(spec, name, impl_->config.data_dir);
   std::filesystem::path path;
   try {
-    path = impl_->images.pull(spec.image.name, spec.image.pull_policy, std::nullopt);
+    path = pull_module(impl_->images, impl_->config.data_dir, spec.image.name, spec.image.pull_policy, std::nullopt);
   } catch (const RuntimeError& e) {
     throw RuntimeError(e.kind(), fmt::format("instance {}: {}", name, e.what()));
   }

@@ -56,12 +56,14 @@ json to_json(const InstanceStats& s) {
           {"fuel_consumed", s.fuel_consumed},   {"restart_count", s.restart_count}, {"timestamp", format_time(s.timestamp)}};
 }
 
-json to_json(const ImageInfo& i) {
-  return {{"reference", i.reference}, {"digest", i.digest ? json(*i.digest) : json(nullptr)},
-          {"size_bytes", i.size_bytes ? json(*i.size_bytes) : json(nullptr)}};
+json to_json(const ImageRecord& i) {
+  return {{"reference", i.reference}, {"digest", i.manifest.digest}, {"size_bytes", i.size},
+          {"wasi_version", i.wasi_version}, {"kind", i.kind}};
 }
 
-json to_json(const PruneResult& p) { return {{"deleted", p.deleted}, {"space_reclaimed", p.space_reclaimed}}; }
+json to_json(const PruneResult& p) {
+  return {{"untagged", p.untagged}, {"deleted", p.deleted}, {"space_reclaimed", p.space_reclaimed}};
+}
 
 json to_json(const ExecEvent& e) {
   switch (e.kind) {

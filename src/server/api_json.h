@@ -26,7 +26,7 @@ json instance_list_json(const std::vector<runtime::InstanceInfo>& instances, boo
 std::string display_id(const runtime::InstanceId& id, const std::vector<runtime::InstanceInfo>& all);
 json to_json(const runtime::LogEntry& e);
 json to_json(const runtime::InstanceStats& s);
-json to_json(const runtime::ImageInfo& i);
+json to_json(const runtime::ImageRecord& i);
 json to_json(const runtime::PruneResult& p);
 json to_json(const runtime::ExecEvent& e);
 

@@ -3,14 +3,14 @@
 #include <fmt/format.h>
 
 #include "client.h"
-#include "runtime/image_store.h"
+#include "wasmlet/registry/image_store.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 #include "wasmlet/registry/reference.h"
 
 namespace wasmlet::server {
 
 bool names_same_image(std::string_view instance_image, std::string_view image) {
-  if (runtime::ImageStore::local_file(std::string(instance_image))) return false;
+  if (registry::ImageStore::local_file(std::string(instance_image))) return false;
   try {
     return registry::Reference::parse(instance_image).str() == registry::Reference::parse(image).str();
   } catch (const Error&) {

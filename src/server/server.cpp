@@ -22,7 +22,7 @@
 #include "api_json.h"
 #include "data_dir_lock.h"
 #include "image_users.h"
-#include "runtime/image_store.h"
+#include "wasmlet/registry/image_store.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
 #include "wasmlet/registry/reference.h"
@@ -118,7 +118,7 @@ std::string str_field(const json& j, const char* key, const std::string& fallbac
 void resolve_relative(ServiceSpec& spec, const std::string& base_dir) {
   if (base_dir.empty()) return;
   std::filesystem::path base(base_dir);
-  if (auto file = ImageStore::local_file(spec.image.name); file && file->is_relative())
+  if (auto file = registry::ImageStore::local_file(spec.image.name); file && file->is_relative())
     spec.image.name = (base / *file).lexically_normal().string();
   for (auto& m : spec.storage)
     if (m.type == StorageSpec::Type::Bind && !m.source.empty() && m.source[0] != '/')
@@ -374,7 +374,7 @@ struct Server::Impl {
     s.Post("/v1/images/pull", guarded([this](const httplib::Request& req, httplib::Response& res) {
       json body = body_json(req);
       std::string ref = str_field(body, "reference");
-      PullPolicy policy = pull_policy_from_string(str_field(body, "pull_policy", "always"));
+      PullPolicy policy = parse_pull_policy(str_field(body, "pull_policy", "always"));
       std::optional<RegistryAuth> auth;
       if (body.contains("auth") && body["auth"].is_object())
         auth = RegistryAuth{body["auth"].value("username", ""), body["auth"].value("password", ""), body["auth"].value("token", "")};

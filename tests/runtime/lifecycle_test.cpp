@@ -41,7 +41,7 @@ TEST(RuntimeConfig, CreatesItsDataDirectory) {  // seed: test_runtime_creates_ca
   TempDir dir;
   auto nested = dir.path() / "deep/nested/data";
   WasmRuntime rt{WasmRuntimeConfig{nested}};
-  EXPECT_TRUE(std::filesystem::is_directory(nested / "images"));
+  EXPECT_TRUE(std::filesystem::is_directory(nested / "oci"));  // the image store
   EXPECT_TRUE(std::filesystem::exists(nested / "state.db"));
 }
 

@@ -120,7 +120,7 @@ TEST(RegistryImages, ReferencesThatUsedToCollideRunTheirOwnModules) {
   EXPECT_NE(rt.inspect({"slash", 0}).image_path, rt.inspect({"underscore", 0}).image_path);
   auto images = rt.list_images();
   ASSERT_EQ(images.size(), 2u);
-  EXPECT_NE(images[0].digest, images[1].digest);
+  EXPECT_NE(images[0].manifest.digest, images[1].manifest.digest);
   // A second reference to the same image shares its module file.
   rt.tag_image(slash, reg.host() + "/other:v1");
   EXPECT_EQ(run("tagged", reg.host() + "/other:v1", PullPolicy::Never), 9);

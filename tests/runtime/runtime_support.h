@@ -47,7 +47,7 @@ inline runtime::ServiceSpec service(const std::string& image, std::vector<std::s
   runtime::ServiceSpec s;
   s.name = "svc";
   s.image.name = image;
-  s.image.pull_policy = runtime::PullPolicy::Never;
+  s.image.pull_policy = PullPolicy::Never;
   if (!args.empty()) s.command.args = std::move(args);
   return s;
 }

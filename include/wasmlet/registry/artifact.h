@@ -70,7 +70,11 @@ struct BuiltArtifact {
   Descriptor config_descriptor, layer_descriptor, manifest_descriptor;
   std::string wasi_version;
 };
-// Throws UsageError (naming `source`) if `wasm` is not a wasm binary.
-BuiltArtifact build_cncf_artifact(std::string_view wasm, const std::string& source);
+// Throws UsageError (naming `source`) if `wasm` is not a wasm binary (Strict).
+// Whether building an artifact insists on a WebAssembly header. Lenient is
+// for the runtime, which stores what a spec names and reports a bad binary
+// when an instance starts, naming the instance.
+enum class WasmCheck { Strict, Lenient };
+BuiltArtifact build_cncf_artifact(std::string_view wasm, const std::string& source, WasmCheck check = WasmCheck::Strict);
 
 }  // namespace wasmlet::registry

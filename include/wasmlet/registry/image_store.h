@@ -1,19 +1,29 @@
-// The local image store: an OCI image layout (oci-layout, index.json with
-// org.opencontainers.image.ref.name annotations, blobs/sha256/<hex>) under a
-// directory. Writes are atomic (temp + rename); a file lock per blob lets
-// concurrent pulls (threads or processes) fetch each blob once.
+// The local image store, the one store of wasmlet: an OCI image layout
+// (oci-layout, index.json with org.opencontainers.image.ref.name annotations,
+// blobs/sha256/<hex>) under DATA_DIR/oci, shared by the CLI (pull, load,
+// images, rmi, prune, run REFERENCE), the daemon (/v1/images, instances) and
+// the plugin host. Images are keyed by manifest digest. Writes are atomic
+// (temp + rename); a file lock per blob lets concurrent pulls (threads or
+// processes) fetch each blob once. Besides registry references, a reference
+// may name a local module file ("/abs/x.wasm", "file:///abs/x.wasm"), which
+// the runtime copies in under that name.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "wasmlet/registry/artifact.h"
 #include "wasmlet/registry/descriptor.h"
 #include "wasmlet/registry/reference.h"
+
+namespace wasmlet::util {
+class FileLock;  // util/file_lock.h (internal)
+}
 
 namespace wasmlet::registry {
 
@@ -30,31 +40,31 @@ struct ImageRecord {
   std::uint64_t size = 0;    // manifest + config + layers
 };
 
+// What a prune removed. The CLI's prune deletes blobs no reference needs;
+// the daemon's also untags the images no instance uses first.
 struct PruneResult {
-  std::vector<std::string> deleted;  // digests of removed blobs
+  std::vector<std::string> untagged;  // references removed
+  std::vector<std::string> deleted;   // digests of removed blobs (and extracted modules)
   std::uint64_t space_reclaimed = 0;
-};
-
-// RAII flock (exclusive unless `shared`) on a lock file.
-class FileLock {
- public:
-  explicit FileLock(const std::filesystem::path& path, bool shared = false);
-  ~FileLock();
-  FileLock(FileLock&&) noexcept;
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  FileLock& operator=(FileLock&&) = delete;
-
- private:
-  int fd_ = -1;
 };
 
 class ImageStore {
  public:
   // Creates the layout if missing.
   explicit ImageStore(std::filesystem::path root);
+  // The store of a data dir (DATA_DIR/oci). Images that wasmlet 0.1 kept
+  // in DATA_DIR/images (refs/*.ref, sha256-*.wasm: local files and imports)
+  // are moved into it the first time (legacy_images.cpp).
+  static ImageStore open(const std::filesystem::path& data_dir);
   // DATA_DIR/oci for a data dir.
   static std::filesystem::path default_root(const std::filesystem::path& data_dir);
+  // "file:///x.wasm", "/x.wasm", "./x.wasm" or "x.wasm" -> the path;
+  // nullopt for registry references.
+  static std::optional<std::filesystem::path> local_file(const std::string& reference);
+  // The name a reference is stored under: a local file reference as given,
+  // a registry reference normalized (app -> docker.io/library/app:latest).
+  // Throws ReferenceError for a malformed registry reference.
+  static std::string stored_name(const std::string& reference);
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path blob_path(const std::string& digest) const;
@@ -62,9 +72,9 @@ class ImageStore {
   // Held (shared) by pulls and loads from their first blob until the
   // reference is set; prune takes it exclusively, so it never deletes a blob
   // whose reference is about to be written.
-  FileLock writer_lock() const;
+  util::FileLock writer_lock() const;
   // Lock held while checking for and fetching one blob.
-  FileLock lock_blob(const std::string& digest) const;
+  util::FileLock lock_blob(const std::string& digest) const;
   bool has_blob(const std::string& digest) const;
   // True if present and its content hashes to `digest`.
   bool has_valid_blob(const std::string& digest) const;
@@ -90,6 +100,12 @@ class ImageStore {
   std::vector<std::string> damaged_blobs(const ImageRecord& image) const;
   // The wasm bytes of a stored image (extracted from a tar layer if needed).
   std::string wasm_bytes(const ImageRecord& image) const;
+  // A file holding the image's module, verified: its layer blob when the
+  // layer is the bare module, else a copy extracted from the tar layer
+  // (modules/<manifest hex>.wasm). Content-addressed, so the file never
+  // changes under an instance when a tag moves; prune() keeps it while
+  // given in `keep`.
+  std::filesystem::path module_file(const ImageRecord& image) const;
 
   void tag(const std::string& source, const std::string& target);
   // Removes the reference. `in_use` (if given) gets the stored reference and
@@ -97,8 +113,9 @@ class ImageStore {
   // removal is refused with ImageInUseError naming them, unless `force`.
   void remove(const std::string& reference, bool force,
               const std::function<std::vector<std::string>(const std::string&)>& in_use = {});
-  // Deletes blobs no reference needs (and stale temp files).
-  PruneResult prune();
+  // Deletes blobs and extracted modules no reference needs, except the
+  // files in `keep` (modules of instances), and stale temp files.
+  PruneResult prune(const std::set<std::filesystem::path>& keep = {});
 
  private:
   template <class F>
@@ -108,6 +125,7 @@ class ImageStore {
   std::optional<ImageRecord> record_of(const nlohmann::json& entry) const;
 
   std::filesystem::path root_;
+  std::filesystem::path legacy_dir_;  // DATA_DIR/images of wasmlet 0.1 (open() only)
 };
 
 }  // namespace wasmlet::registry

@@ -1,5 +1,5 @@
-// Pulling images into the store and the pull policies of the seed
-// (pull_image_with_policy): Always, IfNotPresent, Never.
+// Pulling images into the store per a PullPolicy (wasmlet/pull_policy.h),
+// loading and pushing them.
 #pragma once
 
 #include <optional>
@@ -10,13 +10,12 @@
 #include "wasmlet/registry/auth.h"
 #include "wasmlet/registry/distribution_client.h"
 #include "wasmlet/registry/image_store.h"
+#include "wasmlet/pull_policy.h"
 
 namespace wasmlet::registry {
 
-enum class PullPolicy { Always, IfNotPresent, Never };
-// Accepts "Always", "IfNotPresent", "Never" (any case, also "if-not-present", "missing").
-PullPolicy parse_pull_policy(std::string_view text);
-const char* to_string(PullPolicy policy);
+using wasmlet::PullPolicy;
+using wasmlet::parse_pull_policy;
 
 struct PullResult {
   std::optional<ImageRecord> image;         // empty only for Never when nothing is stored
@@ -37,7 +36,11 @@ PullResult pull_image_with_policy(ImageStore& store, DistributionClient& client,
                                   PullPolicy policy);
 
 // Builds the CNCF artifact for `wasm`, stores it and points `ref` at it.
-ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const Reference& ref);
+ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const Reference& ref,
+                      WasmCheck check = WasmCheck::Strict);
+// The same under any name the store accepts (ImageStore::stored_name), a local file reference too.
+ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::string& source, const std::string& reference,
+                      WasmCheck check = WasmCheck::Strict);
 // Uploads `wasm` as a CNCF artifact; returns the manifest digest.
 std::string push_wasm(DistributionClient& client, std::string_view wasm, const std::string& source,
                       const Reference& ref);

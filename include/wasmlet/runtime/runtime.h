@@ -25,7 +25,7 @@ class Runtime {
   // Images.
   virtual void pull(const std::string& image, PullPolicy policy = PullPolicy::IfNotPresent,
                     const std::optional<RegistryAuth>& auth = std::nullopt) = 0;
-  virtual std::vector<ImageInfo> list_images() = 0;
+  virtual std::vector<ImageRecord> list_images() = 0;
   virtual void remove_image(const std::string& image, bool force = false) = 0;
   virtual PruneResult prune_images() = 0;
   virtual void tag_image(const std::string& source, const std::string& target) = 0;

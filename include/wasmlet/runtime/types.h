@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "wasmlet/error.h"
+#include "wasmlet/pull_policy.h"
+#include "wasmlet/registry/image_store.h"
 
 namespace wasmlet::runtime {
 
@@ -121,26 +123,15 @@ struct ExecEvent {
   int exit_code = 0; // Exit: always the last event
 };
 
-enum class PullPolicy { Always, IfNotPresent, Never };
-const char* to_string(PullPolicy policy);
-// "always", "if_not_present" (also "IfNotPresent"), "never"; throws RuntimeError(InvalidArgument).
-PullPolicy pull_policy_from_string(std::string_view text);
 
 struct RegistryAuth {
   std::string username, password;  // basic
   std::string token;               // bearer (instead of username/password)
 };
 
-struct ImageInfo {
-  std::string reference;
-  std::optional<std::string> digest;
-  std::optional<uint64_t> size_bytes;
-};
-
-struct PruneResult {
-  std::vector<std::string> deleted;
-  uint64_t space_reclaimed = 0;
-};
+// Images are the image store's (wasmlet/registry/image_store.h).
+using registry::ImageRecord;
+using registry::PruneResult;
 
 struct HealthDetail {
   std::string status = "none";  // none, starting, healthy, unhealthy

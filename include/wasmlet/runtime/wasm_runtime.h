@@ -46,7 +46,7 @@ class WasmRuntime : public Runtime {
 
   void pull(const std::string& image, PullPolicy policy = PullPolicy::IfNotPresent,
             const std::optional<RegistryAuth>& auth = std::nullopt) override;
-  std::vector<ImageInfo> list_images() override;
+  std::vector<ImageRecord> list_images() override;
   void remove_image(const std::string& image, bool force = false) override;
   PruneResult prune_images() override;
   void tag_image(const std::string& source, const std::string& target) override;
