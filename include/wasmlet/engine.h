@@ -14,7 +14,7 @@ namespace wasmlet {
 enum class Tier {
   Interpreter,  // instant start, no compiler needed
   Aot,          // wasm -> C -> native shared object (cached); the fast tier
-  Auto,         // AOT when cached or cheap to compile, else interpreter now and AOT in the background
+  Auto,         // AOT when cached, else the interpreter now and AOT compiled in the background for the next run
 };
 
 const char* to_string(Tier tier);
@@ -38,10 +38,15 @@ struct EngineConfig {
   std::filesystem::path cache_dir;
   // The C compiler for the AOT tier. Empty: $CC, else "cc".
   std::string compiler;
-  // Tier::Auto compiles before running when the (metered) module is at most
-  // this many bytes; larger modules start in the interpreter while the
-  // artifact is built in the background for the next run (docs/aot.md).
-  uint64_t auto_compile_max_bytes = 512 * 1024;
+  // Tier::Auto compiles before running when the module is at most this many
+  // bytes (0: never); other modules start in the interpreter at once while
+  // a background compile builds the artifact for the next run (docs/aot.md).
+  uint64_t auto_compile_max_bytes = 0;
+  // The wasmlet binary that Tier::Auto starts, detached, to compile a module
+  // in the background. Empty: $WASMLET_COMPILE_HELPER, else this program if
+  // it is wasmlet, else `wasmlet` on PATH; if there is none, a thread of this
+  // process compiles, and stops when the process exits.
+  std::filesystem::path compile_helper;
   // The C compiler's optimisation level for AOT artifacts (-O0..-O3; part
   // of the cache key). 2 makes the fastest code; 0 compiles several times
   // faster, for code that runs briefly (`wasmlet wast` uses it, docs/aot.md).

@@ -90,7 +90,7 @@ struct CallOptions {
   std::string timeout = "5s";
   std::string fuel;
   bool stats = false;
-  std::string tier = "interp";
+  std::string tier = "auto";
   std::string pull = "missing", data_dir;
 };
 
@@ -178,7 +178,7 @@ void register_plugin_commands(CLI::App& app) {
   c->add_option("--timeout", co->timeout, "wall time limit for the call (default 5s)");
   c->add_option("--fuel", co->fuel, "instruction budget for the call (default: unlimited)")->type_name("N");
   c->add_flag("--stats", co->stats, "print time, fuel and memory of the call to stderr");
-  c->add_option("--tier", co->tier, "execution tier: interp (default), aot (native code, compiled once and cached) or auto")
+  c->add_option("--tier", co->tier, "execution tier: auto (default: cached native code, else the interpreter while it compiles in the background), interp or aot")
       ->type_name("interp|aot|auto");
   c->callback([co] { exit_status = call(*co); });
 }

@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "engine/aot/aot_tier.h"
+#include "engine/aot/background_compile.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/component/component.h"
@@ -213,6 +214,7 @@ int run(const RunOptions& opts) {
 
   EngineConfig config;
   config.tier = tier_option(opts.tier);
+  if (opts.verbose) config.on_note = [](const std::string& note) { std::cerr << "wasmlet: note: " << note << "\n"; };
   Engine engine(config);
 
   // A WASI 0.2 command component: wasi:cli/run, exit code from wasi:cli/exit.
@@ -227,6 +229,9 @@ int run(const RunOptions& opts) {
   }
 
   Module module = Module::compile(engine, program, opts.module);
+  if (opts.verbose)
+    std::cerr << fmt::format("wasmlet: note: {}: runs as {}\n", opts.module,
+                             detail::aot::runs_native(*module.impl().tier) ? "native code (the aot tier)" : "interpreted code (the interp tier)");
   Store store(engine, limits);
   Outcome outcome;
   if (opts.invoke.empty()) {
@@ -305,8 +310,10 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--timeout", opts->timeout, "wall-time limit for the run, e.g. 500ms, 5s, 2m");
   cmd->add_option("--invoke", opts->invoke, "call this export instead of _start; arguments become its parameters");
   cmd->add_option("--argv0", opts->argv0, "the program's argv[0] (default: MODULE as given)");
-  cmd->add_option("--tier", opts->tier, "execution tier: interp (default), aot (compile to native code, cached) or auto")
-      ->type_name("interp|aot|auto");
+  cmd->add_option("--tier", opts->tier, "execution tier: auto (default: cached native code, else the interpreter while "
+                  "it compiles in the background for the next run), interp or aot (compile now)")
+      ->type_name("auto|interp|aot");
+  cmd->add_flag("-v,--verbose", opts->verbose, "say which tier runs the module, and why, on stderr");
   one_each(cmd->add_option("--tcplisten", opts->listeners, "listen on HOST:PORT and pass the socket to the program (fd 3, 4, ...)"));
   cmd->add_flag("--allow-sockets", opts->allow_sockets,
                 "let a WASI 0.2 component create TCP/UDP sockets and look up names (wasi:sockets); off by default");
@@ -343,22 +350,40 @@ void register_run_command(CLI::App& app) {
 }
 
 void register_compile_command(CLI::App& app) {
-  auto module = std::make_shared<std::string>();
-  auto with_fuel = std::make_shared<bool>(false);
+  struct CompileOptions {
+    std::string module, cache_dir, cc, job, name;
+    int opt_level = 2;
+    bool fuel = false;
+  };
+  auto o = std::make_shared<CompileOptions>();
   CLI::App* cmd = app.add_subcommand("compile", "Compile a module to native code ahead of time and cache it (the AOT tier)");
-  cmd->add_option("module", *module, "the .wasm file to compile")->required();
-  cmd->add_flag("--fuel", *with_fuel, "also compile the fuel-counting build that runs with --fuel (else built on first use)");
-  cmd->callback([module, with_fuel] {
+  cmd->add_option("module", o->module, "the .wasm file to compile")->required();
+  cmd->add_flag("--fuel", o->fuel, "also compile the fuel-counting build that runs with --fuel (else built on first use)");
+  cmd->add_option("--cache-dir", o->cache_dir, "the cache (default $WASMLET_CACHE_DIR, $XDG_CACHE_HOME/wasmlet, ~/.cache/wasmlet)");
+  cmd->add_option("--cc", o->cc, "the C compiler (default $CC, else cc)");
+  cmd->add_option("--opt-level", o->opt_level, "the C compiler's optimisation level, 0-3 (default 2)")->check(CLI::Range(0, 3));
+  // A background compile started by the auto tier (docs/aot.md): the
+  // artifact key it must produce and the module's name for messages.
+  cmd->add_option("--job", o->job)->group("");
+  cmd->add_option("--name", o->name)->group("");
+  cmd->callback([o] {
     EngineConfig config;
     config.tier = Tier::Aot;
+    config.cache_dir = o->cache_dir;
+    config.compiler = o->cc;
+    config.aot_opt_level = o->opt_level;
+    if (!o->job.empty()) {
+      exit_status = detail::aot::run_compile_job(config, o->module, o->job, o->name.empty() ? o->module : o->name);
+      return;
+    }
     Engine engine(config);
-    Module compiled = Module::from_file(engine, *module);
+    Module compiled = Module::from_file(engine, o->module);
     if (!detail::aot::runs_native(*compiled.impl().tier))
       throw CompileError(fmt::format("{}: not compiled to native code (the note above says why)", compiled.name()));
-    if (*with_fuel && !detail::aot::prepare_fuel_build(*compiled.impl().tier))
+    if (o->fuel && !detail::aot::prepare_fuel_build(*compiled.impl().tier))
       throw CompileError(fmt::format("{}: the fuel-counting build could not be compiled", compiled.name()));
-    std::cout << fmt::format("compiled {} ({} exports{}); later runs with --tier aot or auto use the cached code\n",
-                             compiled.name(), compiled.exports().size(), *with_fuel ? ", with the fuel build" : "");
+    std::cout << fmt::format("compiled {} ({} exports{}); later runs with --tier auto (the default) or aot use the cached code\n",
+                             compiled.name(), compiled.exports().size(), o->fuel ? ", with the fuel build" : "");
     exit_status = 0;
   });
 }

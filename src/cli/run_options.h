@@ -20,7 +20,8 @@ struct RunOptions {
   bool no_stdin = false;
   std::string max_memory, timeout, invoke, argv0, fuel;
   std::optional<uint64_t> max_memory_bytes;  // -W max-memory-size (a plain byte count)
-  std::string tier = "interp";
+  std::string tier = "auto";
+  bool verbose = false;  // say which tier runs the module, and why
   std::string pull = "missing";
   bool allow_sockets = false;
   bool network_from_wasmtime = false;  // -S inherit-network: no socket API for a module, as in wasmtime

@@ -154,7 +154,7 @@ void register_serve(CLI::App& app) {
   sub->add_option("--listen", *listen, "also serve on 127.0.0.1:PORT (requests need the bearer token)");
   sub->add_option("--token-file", *token_file, "file holding the bearer token for --listen (default DATA_DIR/token, created if absent)");
   auto tier = std::make_shared<std::string>("auto");
-  sub->add_option("--tier", *tier, "how instances run: auto (default: native code, compiled on first start and cached), aot or interp")
+  sub->add_option("--tier", *tier, "how instances run: auto (default: cached native code, else the interpreter while it is compiled in the background for the next start), aot or interp")
       ->type_name("auto|aot|interp");
   sub->callback([c, listen, token_file, tier] {
     server::ServerOptions o;

@@ -131,10 +131,10 @@ std::vector<uint8_t> write_binary(const wabt::Module& ir, const std::string& nam
   return std::move(stream.output_buffer().data);
 }
 
-// Reads the decoded module into wabt's IR, meters it and compiles it for the
-// engine's tier. Runs on a thread with a large stack: wabt's passes recurse
-// per nesting level (bounded by the decoder's limit).
-void compile_impl(Engine& engine, std::span<const uint8_t> wasm, ModuleImpl& impl) {
+// Reads the decoded module into wabt's IR and meters it. Runs on a thread
+// with a large stack: wabt's passes recurse per nesting level (bounded by
+// the decoder's limit).
+void meter_module(std::span<const uint8_t> wasm, ModuleImpl& impl) {
   const std::string& name = impl.name;
   if (detail::tier_runs_original_bytes(engine)) {
     const decode::Module& decoded = *impl.decoded;
@@ -175,6 +175,12 @@ void compile_impl(Engine& engine, std::span<const uint8_t> wasm, ModuleImpl& imp
   // from a malformed name section would trip wabt's writer, so drop them.
   for (wabt::Func* func : ir.funcs) func->bindings.clear();
   impl.metered = write_binary(ir, name);
+}
+
+// Meters the module, then compiles it for the engine's tier once wabt's IR
+// is gone (it takes some 100 bytes per instruction: gigabytes for a large module).
+void compile_impl(Engine& engine, std::span<const uint8_t> wasm, ModuleImpl& impl) {
+  meter_module(wasm, impl);
   impl.tier = detail::compile_for_tier(engine, impl);
 }
 

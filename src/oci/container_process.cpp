@@ -135,6 +135,7 @@ void wait_for_start(const fs::path& fifo) {
     join_namespaces(launch.config);
     EngineConfig config;
     config.tier = Tier::Auto;
+    config.auto_compile_max_bytes = 512 * 1024;  // a container runs long: small modules compile before it starts
     config.cache_dir = launch.cache_dir;
     config.on_note = [](const std::string& note) { runtime_log().info(note); };
     config.on_progress = [](const std::string&) {};

@@ -27,6 +27,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Modules of more than 64 KiB of C are split into translation units
+// (c_split.h): the guest section spans several objects.
+const bool kSplitModules = (::setenv("WASMLET_AOT_UNIT_BYTES", "65536", 0), true);
+
+
 // `pause` is a host function; `recurse` runs long with a shallow stack and no
 // loop, which only function-entry checks (or a signal) can stop.
 constexpr const char* kWat = R"((module

@@ -16,6 +16,8 @@
 
 #include "engine/aot/aot_tier.h"
 #include "engine/aot/artifact_cache.h"
+#include "engine/aot/background_compile.h"
+#include "util/file_lock.h"
 #include "engine/tier.h"
 #include "support.h"
 #include "wasmlet/error.h"
@@ -26,6 +28,11 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Every module of more than 64 KiB of C is split into translation units
+// here (c_split.h), so the tests below run split artifacts too.
+constexpr const char* kUnitBytes = "65536";
+const bool kSplitModules = (::setenv("WASMLET_AOT_UNIT_BYTES", kUnitBytes, 0), true);
 
 // compute.wat without its SIMD export (the AOT tier runs SIMD modules in the interpreter).
 constexpr const char* kComputeWat = R"((module
@@ -288,8 +295,9 @@ TEST(AotCache, CompilerErrorsAreReportedWithTheCompilersMessage) {
     EXPECT_NE(std::string(e.what()).find("the disk is made of cheese"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("exit status 3"), std::string::npos) << e.what();
   }
-  // Auto falls back instead, with a note.
+  // Auto, compiling in the foreground, falls back instead, with a note.
   config.tier = Tier::Auto;
+  config.auto_compile_max_bytes = UINT64_MAX;
   std::vector<std::string> notes;
   config.on_note = [&](const std::string& n) { notes.push_back(n); };
   Engine auto_engine(config);
@@ -415,21 +423,22 @@ TEST(AotCache, UnsupportedFeaturesRunInTheInterpreterWithANote) {
   EXPECT_EQ(inst.call("simd_add", i32s({2, 3})).results.at(0).as_i32(), 5);
 }
 
-TEST(AotPolicy, AutoUsesTheCacheCompilesSmallModulesAndBackgroundsLargeOnes) {
+TEST(AotPolicy, AutoWithoutAWasmletBinaryCompilesOnAThreadOfItsOwn) {
   TempDir cache;
   EngineConfig config = config_for(Tier::Auto, cache.path());
   std::vector<std::string> notes;
   config.on_note = [&](const std::string& n) { notes.push_back(n); };
-  config.auto_compile_max_bytes = 16;  // everything counts as large
+  config.compile_helper = cache.path() / "no-such-wasmlet";  // no binary to run a detached job
+  ::setenv("WASMLET_AOT_BACKGROUND_JOBS", "1", 1);
   {
     Engine engine(config);
     Module m = Module::compile(engine, compute_wasm(), "compute");
     EXPECT_FALSE(native(m));
     ASSERT_EQ(notes.size(), 1u);
-    EXPECT_NE(notes[0].find("compiled in the background"), std::string::npos);
+    EXPECT_NE(notes[0].find("this process compiles its native code in the background"), std::string::npos) << notes[0];
   }
   // The background build lands in the cache; the next run uses it.
-  for (int i = 0; i < 600; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     bool found = false;
     std::error_code ec;
     for (auto& e : fs::directory_iterator(cache.path() / "aot", ec)) found |= e.path().extension() == ".so";
@@ -441,12 +450,71 @@ TEST(AotPolicy, AutoUsesTheCacheCompilesSmallModulesAndBackgroundsLargeOnes) {
     Module m = Module::compile(engine, compute_wasm(), "compute");
     EXPECT_TRUE(native(m));
   }
-  // Small modules compile in the foreground.
+  ::setenv("WASMLET_AOT_BACKGROUND_JOBS", "0", 1);
+  // Small modules compile in the foreground when the embedder asks for it.
   TempDir other;
   config = config_for(Tier::Auto, other.path());
+  config.auto_compile_max_bytes = 512 * 1024;
   Engine engine(config);
   Module m = Module::from_file(engine, fixture("trap_kinds"));
   EXPECT_TRUE(native(m));
+}
+
+TEST(AotPolicy, AutoStartsNoJobWhileOneRunsForTheModule) {
+  TempDir cache;
+  EngineConfig config = config_for(Tier::Auto, cache.path());
+  std::vector<std::string> notes;
+  config.on_note = [&](const std::string& n) { notes.push_back(n); };
+  config.compile_helper = WASMLET_BIN;
+  ::setenv("WASMLET_AOT_BACKGROUND_JOBS", "1", 1);
+  const detail::aot::ArtifactCache artifacts(cache.path());
+  const std::string key = detail::aot::artifact_key(detail::aot::module_digest(compute_wasm()),
+                                                    detail::aot::artifact_options(config));
+  fs::create_directories(cache.path() / "aot");
+  {
+    auto job = util::FileLock::acquire(artifacts.job_lock_path(key));  // as a running job does
+    Engine engine(config);
+    Module m = Module::compile(engine, compute_wasm(), "compute");
+    EXPECT_FALSE(native(m));
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("while another process compiles its native code"), std::string::npos) << notes[0];
+    EXPECT_FALSE(fs::exists(artifacts.jobs_dir() / (key + ".wasm")));  // nothing handed to a job
+    EXPECT_FALSE(detail::aot::begin_job(artifacts, key).has_value());   // and a job would not start
+  }
+  ::setenv("WASMLET_AOT_BACKGROUND_JOBS", "0", 1);
+}
+
+TEST(AotSplit, ModulesSplitIntoManyTranslationUnitsRunAsBefore) {
+  // Every function in a unit of its own and compiled as a huge one (-O1):
+  // calls, call_indirect, passive data and element segments and multi-value
+  // results across units.
+  ::setenv("WASMLET_AOT_UNIT_BYTES", "1", 1);
+  ::setenv("WASMLET_AOT_HUGE_FUNCTION_BYTES", "1", 1);
+  const auto wasm = wat_to_wasm(R"((module
+    (memory (export "memory") 1)
+    (table 4 funcref)
+    (data $greeting "hello")
+    (elem $pair func $pair $twice)
+    (func $pair (param i32) (result i32 i64) local.get 0 local.get 0 i64.extend_i32_u i64.const 1 i64.add)
+    (func $twice (param i32) (result i32 i64) local.get 0 i32.const 2 i32.mul i64.const 2)
+    (func (export "run") (param i32) (result i32)
+      (memory.init $greeting (i32.const 0) (i32.const 0) (i32.const 5))
+      (table.init $pair (i32.const 0) (i32.const 0) (i32.const 2))
+      (call_indirect (param i32) (result i32 i64) (local.get 0) (i32.const 1))
+      drop
+      (call $pair (i32.load8_u (i32.const 1)))
+      drop
+      i32.add)))", "--enable-all");
+  TempDir cache;
+  Engine engine(config_for(Tier::Aot, cache.path()));
+  Module m = Module::compile(engine, wasm, "split");
+  ::setenv("WASMLET_AOT_UNIT_BYTES", kUnitBytes, 1);
+  ::unsetenv("WASMLET_AOT_HUGE_FUNCTION_BYTES");
+  ASSERT_TRUE(native(m));
+  Store store(engine);
+  Instance inst = Instance::create(store, m, Linker{});
+  // twice(20) = 40, plus the 'e' (101) memory.init copied: 141.
+  EXPECT_EQ(inst.call("run", i32s({20})).results.at(0).as_i32(), 141);
 }
 
 // --- many instances on many threads ---

@@ -1,6 +1,7 @@
 #include "engine/aot/aot_tier.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <unistd.h>
 #include <wasm-rt.h>
 
@@ -20,7 +21,9 @@
 #include "engine/aot/aot_extern.h"
 #include "engine/aot/aot_store.h"
 #include "engine/aot/artifact_cache.h"
+#include "engine/aot/background_compile.h"
 #include "engine/aot/c_codegen.h"
+#include "engine/aot/c_split.h"
 #include "engine/aot/interrupt_watch.h"
 #include "engine/aot/native_compiler.h"
 #include "engine/aot/wasm_rt_runtime.h"
@@ -553,7 +556,15 @@ Outcome AotInstance::failure(const GuardedResult& result) {
   return s.take_failure(function_of(result));
 }
 
-std::string compiler_of(const Engine& engine) { return compiler_command(engine.config().compiler); }
+// What one compiler process needs at least to compile a unit of a split
+// module (c_split.h): the memory limit is shared by at most limit/this of them.
+constexpr uint64_t kMinCompilerMemory = uint64_t{768} << 20;
+
+size_t available_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 // Builds the artifact for `key` into `out` (the cache calls this under its lock).
 void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, const std::string& key,
@@ -578,23 +589,47 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
                                       "(WASMLET_AOT_MAX_C_BYTES, docs/aot.md)",
                                       name, sources.module_c.size() / 1024, max_c / 1024));
   const auto dir = out.parent_path();
-  auto write = [&](const char* file, const std::string& text) {
+  auto write = [&](const std::string& file, const std::string& text) {
     std::ofstream f(dir / file, std::ios::binary);
     f << text;
     if (!f) throw Error(fmt::format("AOT: cannot write {}", (dir / file).string()));
   };
-  write("module.c", sources.module_c);
+  // Large modules: several translation units, compiled in parallel, each
+  // within its share of the memory limit (c_split.h).
+  std::vector<TranslationUnit> units = split_module_c(sources.module_c, options.split);
+  sources.module_c.clear();
+  sources.module_c.shrink_to_fit();
+  const size_t kib = [&] {
+    size_t bytes = 0;
+    for (const auto& u : units) bytes += u.text.size();
+    return bytes / 1024;
+  }();
+  std::vector<CompileUnit> compile_units;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const std::string file = units.size() == 1 ? "module.c" : fmt::format("module-{}.c", i);
+    write(file, units[i].text);
+    CompileUnit unit{dir / file, {}};
+    if (units.size() > 1 && options.opt_level > units[i].max_opt_level)
+      unit.flags.push_back(fmt::format("-O{}", units[i].max_opt_level));
+    compile_units.push_back(std::move(unit));
+    units[i].text = std::string();
+  }
   write("module.h", sources.module_h);
   write("glue.c", sources.glue_c);
-  const size_t kib = sources.module_c.size() / 1024;
+  compile_units.push_back(CompileUnit{dir / "glue.c", {}});
   const bool long_compile = kib >= 256;
-  if (long_compile) emit(progress, fmt::format("compiling {} to native code ({} KiB of C)...", name, kib), true);
+  if (long_compile)
+    emit(progress, fmt::format("compiling {} to native code ({} KiB of C in {} units)...", name, kib, units.size()), true);
   std::vector<std::string> defines = {"WASM_RT_USE_STACK_DEPTH_COUNT=0"};
   defines.push_back(options.guard_pages ? "WASM_RT_MEMCHECK_SIGNAL_HANDLER=1" : "WASM_RT_MEMCHECK_SIGNAL_HANDLER=0");
   std::vector<std::string> flags = options.fuel_checks ? aot_fuel_cflags() : std::vector<std::string>{};
   if (options.opt_level != 2) flags.push_back(fmt::format("-O{}", options.opt_level));  // the last -O wins
-  CompilerResult result = compile_shared_object(options.compiler, {dir / "module.c", dir / "glue.c"}, out, defines,
-                                                options.limits.compiler, flags);
+  // As many compilers at once as there are CPUs, each with its share of the memory limit.
+  CompilerLimits limits = options.limits.compiler;
+  const size_t parallel = std::min<size_t>({available_cpus(), compile_units.size(),
+                                            std::max<uint64_t>(1, limits.memory_bytes / kMinCompilerMemory)});
+  if (compile_units.size() > 2) limits.memory_bytes /= parallel;
+  CompilerResult result = compile_shared_object(options.compiler, compile_units, out, defines, limits, flags, parallel);
   if (result.limit_hit)
     throw CompileLimitHit(fmt::format("{}: AOT compilation stopped: {} (docs/aot.md, \"Compile limits\")", name,
                                       result.message));
@@ -606,6 +641,11 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
 }
 
 }  // namespace
+
+ArtifactOptions artifact_options(const EngineConfig& config) {
+  return ArtifactOptions{compiler_command(config.compiler), guard_pages_available(), /*fuel_checks=*/false,
+                         std::clamp(config.aot_opt_level, 0, 3), resolve_compile_limits(config.aot_limits)};
+}
 
 std::filesystem::path cache_dir(const Engine& engine) {
   return engine.config().cache_dir.empty() ? default_cache_dir() : engine.config().cache_dir;
@@ -623,9 +663,9 @@ namespace {
 // Loads the build `options` describes from the cache, building it first if
 // needed; rebuilds once if the cached file turns out unloadable.
 std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const ModuleImpl& module,
-                                              const ArtifactOptions& options, const EngineConfig& config,
-                                              bool build_if_missing) {
-  const std::string key = artifact_key(module.metered, options);
+                                              const std::string& digest, const ArtifactOptions& options,
+                                              const EngineConfig& config, bool build_if_missing) {
+  const std::string key = artifact_key(digest, options);
   const Checks checks = options.fuel_checks ? Checks::Fuel : Checks::None;
   std::string error;
   if (auto hit = cache.lookup(key))
@@ -642,50 +682,89 @@ std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const 
   throw CompileError(fmt::format("{}: the AOT artifact cannot be loaded: {}", module.name, error));
 }
 
+
+// Tier::Auto, module not cached: it runs in the interpreter now, and a
+// detached job (else a thread of this process) compiles it for the next run.
+void compile_for_next_run(const ArtifactCache& cache, const ModuleImpl& module, const std::string& key,
+                          const ArtifactOptions& options, const EngineConfig& config,
+                          const std::function<void(const std::string&)>& note) {
+  const std::string now = fmt::format("{}: running in the interpreter", module.name);
+  if (auto helper = compile_helper(config)) {
+    try {
+      const JobStart job = start_detached_compile(*helper, cache, key, module.name, *module.bytes, options);
+      switch (job.state) {
+        case JobStart::State::Started:
+          return note(fmt::format("{} while native code is compiled in the background for the next run (log: {})", now,
+                                  job.detail));
+        case JobStart::State::Running:
+          return note(fmt::format("{} while another process compiles its native code", now));
+        case JobStart::State::FailedBefore:
+          return note(fmt::format("{}: its native code could not be compiled: {}", now, job.detail));
+        case JobStart::State::Off:
+          return note(fmt::format("{}: background compiles are off ({})", now, job.detail));
+      }
+    } catch (const Error& e) {
+      return note(fmt::format("{}: cannot start a background compile: {}", now, e.what()));
+    }
+  }
+  // No wasmlet binary to run the job: a thread of this process compiles,
+  // and the compile stops when the process exits.
+  if (background_job_limit() == 0) return note(fmt::format("{}: background compiles are off", now));
+  std::thread([cache, impl = module, digest = module_digest(*module.bytes), options, config] {
+    try {
+      load_or_build(cache, impl, digest, options, config, /*build_if_missing=*/true);
+    } catch (...) {
+      // The next run tries again (and reports the error if it compiles in the foreground).
+    }
+  }).detach();
+  note(fmt::format("{} while this process compiles its native code in the background (no wasmlet binary found to "
+                   "compile it in a process of its own: set WASMLET_COMPILE_HELPER)", now));
+}
+
 }  // namespace
 
 std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const ModuleImpl& module, Policy policy) {
   const auto& config = engine.config();
-  auto note = [sink = config.on_note](const std::string& message) { emit(sink, message, false); };
-  const ArtifactOptions options{compiler_of(engine), guard_pages_available(), /*fuel_checks=*/false,
-                                std::clamp(config.aot_opt_level, 0, 3), resolve_compile_limits(config.aot_limits)};
+  // Auto is the default tier: why it does not run native code is said on a
+  // terminal (or to on_note), never added to a script's stderr.
+  const std::function<void(const std::string&)> note = [sink = config.on_note, policy](const std::string& message) {
+    if (sink) return sink(message);
+    if (policy == Policy::Always || isatty(2)) std::fprintf(stderr, "wasmlet: note: %s\n", message.c_str());
+  };
+  const ArtifactOptions options = artifact_options(config);
   ArtifactOptions fuel_options = options;
   fuel_options.fuel_checks = true;
   const ArtifactCache cache(cache_dir(engine));
+  const std::string digest = module_digest(*module.bytes);
 
   // The fuel-counting build, for Stores with a fuel limit: compiled on first use.
   auto make_tier = [&](std::shared_ptr<const Artifact> unmetered) -> std::shared_ptr<const TierModule> {
-    AotModule::FuelBuild fuel{[cache, impl = module, fuel_options, config] {
-      return load_or_build(cache, impl, fuel_options, config, /*build_if_missing=*/true);
+    AotModule::FuelBuild fuel{[cache, impl = module, digest, fuel_options, config] {
+      return load_or_build(cache, impl, digest, fuel_options, config, /*build_if_missing=*/true);
     }};
     return std::make_shared<AotModule>(std::move(unmetered), options.guard_pages, std::move(fuel), note);
   };
 
-  if (auto hit = load_or_build(cache, module, options, config, /*build_if_missing=*/false)) return make_tier(hit);
+  if (auto hit = load_or_build(cache, module, digest, options, config, /*build_if_missing=*/false))
+    return make_tier(hit);
 
-  if (auto reason = unsupported_feature(module.metered)) {
-    note(fmt::format("{}: running in the interpreter: the AOT tier cannot compile modules that use {}", module.name,
-                     *reason));
-    return compile_interp(module);
-  }
   if (!compiler_available(options.compiler)) {
     note(fmt::format("{}: running in the interpreter: no C compiler ('{}' not found; set CC or install cc)",
                      module.name, options.compiler));
     return compile_interp(module);
   }
-  if (policy == Policy::Auto && module.metered.size() > config.auto_compile_max_bytes) {
-    std::thread([cache, impl = module, options, config] {
-      try {
-        load_or_build(cache, impl, options, config, /*build_if_missing=*/true);
-      } catch (...) {
-        // The next run tries again (and reports the error if it compiles in the foreground).
-      }
-    }).detach();
-    note(fmt::format("{}: running in the interpreter while the native code is compiled in the background", module.name));
+  // The compile finds out whether the AOT tier supports the module's
+  // features: reading it into wabt's IR here would delay the start.
+  if (policy == Policy::Auto && module.bytes->size() > config.auto_compile_max_bytes) {
+    compile_for_next_run(cache, module, artifact_key(digest, options), options, config, note);
     return compile_interp(module);
   }
   try {
-    return make_tier(load_or_build(cache, module, options, config, /*build_if_missing=*/true));
+    return make_tier(load_or_build(cache, module, digest, options, config, /*build_if_missing=*/true));
+  } catch (const UnsupportedFeature& e) {
+    note(fmt::format("{}: running in the interpreter: the AOT tier cannot compile modules that use {}", module.name,
+                     e.feature()));
+    return compile_interp(module);
   } catch (const CompileLimitHit& e) {
     // Not the module's fault: it runs, more slowly, whatever the policy.
     note(fmt::format("running in the interpreter: {}", e.what()));

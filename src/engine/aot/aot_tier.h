@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "engine/aot/artifact_cache.h"
 #include "engine/tier.h"
 
 namespace wasmlet::detail::aot {
@@ -24,6 +25,8 @@ bool runs_native(const TierModule& tier);
 // instead of on first use; false if the module does not run native code or
 // that build cannot be compiled.
 bool prepare_fuel_build(const TierModule& tier);
+// The options of the artifacts an Engine with `config` builds (without the fuel checks).
+ArtifactOptions artifact_options(const EngineConfig& config);
 // The cache directory an Engine uses.
 std::filesystem::path cache_dir(const Engine& engine);
 

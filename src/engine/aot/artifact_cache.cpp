@@ -23,6 +23,7 @@
 #include "aot_glue_hash.h"
 #include "engine/aot/aot_abi.h"
 #include "engine/aot/native_compiler.h"
+#include "util/file_lock.h"
 #include "wasmlet/error.h"
 #include "wasmlet/version.h"
 
@@ -94,27 +95,17 @@ void append_trailer(const std::filesystem::path& path) {
   if (!out) throw CompileError(fmt::format("AOT: cannot write the artifact {}", path.string()));
 }
 
-class FileLock {
- public:
-  explicit FileLock(const std::filesystem::path& path) {
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(fmt::format("AOT cache: cannot open lock {}: {}", path.string(), std::strerror(errno)));
-    while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {}
-  }
-  ~FileLock() {
-    flock(fd_, LOCK_UN);
-    close(fd_);
-  }
-
- private:
-  int fd_ = -1;
-};
-
 }  // namespace
 
-std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& options) {
+std::string module_digest(std::span<const uint8_t> wasm) {
   Sha256 sha;
   sha.update(wasm.data(), wasm.size());
+  return hex(sha.finish());
+}
+
+std::string artifact_key(std::string_view module_digest, const ArtifactOptions& options) {
+  Sha256 sha;
+  sha.update(module_digest);
   // Everything that shapes the native code: wasmlet and its embedded glue,
   // wabt (its C writer), the compiler (which file, which version), the flags.
   sha.update(fmt::format("\n{}\nabi={}\nglue={}\nwabt={}\ncc={}\ncc-identity={}\nguard={}\nfuel={}\n", kEngineVersion,
@@ -124,11 +115,15 @@ std::string artifact_key(std::span<const uint8_t> wasm, const ArtifactOptions& o
   if (options.fuel_checks)
     for (const auto& flag : aot_fuel_cflags()) sha.update(flag + " ");
   if (options.opt_level != 2) sha.update(fmt::format("-O{} ", options.opt_level));
+  sha.update(fmt::format("units={} huge={}", options.split.unit_bytes, options.split.huge_function_bytes));
   auto digest = sha.finish();
   return hex(digest);
 }
 
 std::filesystem::path ArtifactCache::entry_path(const std::string& key) const { return dir_ / "aot" / (key + ".so"); }
+std::filesystem::path ArtifactCache::job_lock_path(const std::string& key) const { return dir_ / "aot" / (key + ".job"); }
+std::filesystem::path ArtifactCache::failure_path(const std::string& key) const { return dir_ / "aot" / (key + ".failed"); }
+std::filesystem::path ArtifactCache::jobs_dir() const { return dir_ / "aot" / "jobs"; }
 
 std::optional<std::filesystem::path> ArtifactCache::lookup(const std::string& key) const {
   auto path = entry_path(key);
@@ -145,7 +140,7 @@ std::filesystem::path ArtifactCache::get_or_build(const std::string& key,
   std::error_code ec;
   std::filesystem::create_directories(dir_ / "aot", ec);
   if (ec) throw Error(fmt::format("AOT cache: cannot create {}: {}", (dir_ / "aot").string(), ec.message()));
-  FileLock lock(dir_ / "aot" / (key + ".lock"));
+  const auto lock = util::FileLock::acquire(dir_ / "aot" / (key + ".lock"));
   if (auto hit = lookup(key)) return *hit;  // someone else built it while we waited
 
   std::string temp_template = (dir_ / "aot" / "build-XXXXXX").string();

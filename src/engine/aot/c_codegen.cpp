@@ -11,6 +11,7 @@
 #include <wabt/stream.h>
 #include <wabt/validator.h>
 
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -33,10 +34,16 @@ using wabt::Expr;
 using wabt::ExprList;
 using wabt::ExprType;
 
+// Without the name section: GenerateNames then gives every function a short
+// name (w2c_f123). wabt 1.0.32's C writer copies the set of all global
+// names once per function, so long names (C++'s mangled ones) made that
+// quadratic step the largest part of a large module's compile (17 minutes
+// for a 30 MB program; docs/aot.md, "Large modules"). Trap messages name
+// functions by index (ModuleImpl::function_names), not by their C names.
 std::unique_ptr<wabt::Module> read_ir(std::span<const uint8_t> wasm, const std::string& name) {
   auto ir = std::make_unique<wabt::Module>();
   wabt::Errors errors;
-  wabt::ReadBinaryOptions options(engine_features(), nullptr, /*read_debug_names=*/true,
+  wabt::ReadBinaryOptions options(engine_features(), nullptr, /*read_debug_names=*/false,
                                   /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
   if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), wasm.data(), wasm.size(), options, &errors, ir.get())) ||
       wabt::Failed(wabt::ValidateModule(ir.get(), &errors, wabt::ValidateOptions(engine_features()))))
@@ -479,6 +486,32 @@ size_t mark_guest_functions(std::string& c) {
   return count;
 }
 
+// A wabt output stream into a std::string (MemoryStream's buffer would be
+// copied into one: hundreds of MiB for a large module).
+class StringStream : public wabt::Stream {
+ public:
+  explicit StringStream(std::string& out) : out_(out) {}
+
+ protected:
+  wabt::Result WriteDataImpl(size_t offset, const void* data, size_t size) override {
+    if (offset + size > out_.size()) out_.resize(offset + size);
+    std::memcpy(out_.data() + offset, data, size);
+    return wabt::Result::Ok;
+  }
+  wabt::Result MoveDataImpl(size_t dst_offset, size_t src_offset, size_t size) override {
+    if (dst_offset + size > out_.size()) out_.resize(dst_offset + size);
+    std::memmove(out_.data() + dst_offset, out_.data() + src_offset, size);
+    return wabt::Result::Ok;
+  }
+  wabt::Result TruncateImpl(size_t size) override {
+    if (size < out_.size()) out_.resize(size);
+    return wabt::Result::Ok;
+  }
+
+ private:
+  std::string& out_;
+};
+
 uint64_t initial_pages(const wabt::Module& ir) {
   uint64_t pages = 0;
   for (size_t i = ir.num_memory_imports; i < ir.memories.size(); ++i) pages += ir.memories[i]->page_limits.initial;
@@ -493,34 +526,35 @@ std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm) {
 }
 
 CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key, Checks checks) {
-  auto ir = read_ir(wasm, name);
-  if (checks == Checks::None) strip_fuel_checks(*ir);
-  if (auto reason = unsupported_module(*ir))
-    throw CompileError(fmt::format("{}: the AOT tier cannot compile modules that use {}", name, *reason));
-  const RealNames names = use_plain_names(*ir);
-  if (wabt::Failed(wabt::GenerateNames(ir.get())) || wabt::Failed(wabt::ApplyNames(ir.get())))
-    throw CompileError(fmt::format("{}: AOT: could not name the module's functions", name));
-  wabt::MemoryStream c_stream, h_stream;
-  wabt::WriteCOptions options;
-  options.module_name = "m";
-  if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, "module.h", ir.get(), options)))
-    throw CompileError(fmt::format("{}: AOT: wabt's C writer failed", name));
   CSources sources;
-  const auto& c = c_stream.output_buffer().data;
-  const auto& h = h_stream.output_buffer().data;
-  sources.module_c.assign(c.begin(), c.end());
+  size_t defined_functions = 0;
+  {
+    // wabt's IR takes some 100 bytes per instruction: it is gone before the
+    // C, ten times the size of the module, is worked on.
+    auto ir = read_ir(wasm, name);
+    if (checks == Checks::None) strip_fuel_checks(*ir);
+    if (auto reason = unsupported_module(*ir)) throw UnsupportedFeature(name, *reason);
+    const RealNames names = use_plain_names(*ir);
+    if (wabt::Failed(wabt::GenerateNames(ir.get())) || wabt::Failed(wabt::ApplyNames(ir.get())))
+      throw CompileError(fmt::format("{}: AOT: could not name the module's functions", name));
+    StringStream c_stream(sources.module_c), h_stream(sources.module_h);
+    wabt::WriteCOptions options;
+    options.module_name = "m";
+    if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, "module.h", ir.get(), options)))
+      throw CompileError(fmt::format("{}: AOT: wabt's C writer failed", name));
+    defined_functions = ir->funcs.size() - ir->num_func_imports;
+    sources.glue_c = "#include \"module.h\"\n";
+    sources.glue_c += kAotAbiHeader;
+    sources.glue_c += "\n#line 1 \"wasm_rt_runtime.c\"\n";
+    sources.glue_c += kWasmRtRuntimeC;
+    sources.glue_c += generate_shim(*ir, names, sources.module_h, key, defined_functions);
+  }
   patch_traps(sources.module_c);
   const size_t functions = mark_guest_functions(sources.module_c);
-  if (functions != ir->funcs.size() - ir->num_func_imports)
+  if (functions != defined_functions)
     throw CompileError(fmt::format("{}: AOT: found {} of the module's {} functions in wabt's C output", name, functions,
-                                   ir->funcs.size() - ir->num_func_imports));
+                                   defined_functions));
   sources.module_c.insert(0, std::string(kAotAbiHeader) + "\n#line 1 \"module.c\"\n");
-  sources.module_h.assign(h.begin(), h.end());
-  sources.glue_c = "#include \"module.h\"\n";
-  sources.glue_c += kAotAbiHeader;
-  sources.glue_c += "\n#line 1 \"wasm_rt_runtime.c\"\n";
-  sources.glue_c += kWasmRtRuntimeC;
-  sources.glue_c += generate_shim(*ir, names, sources.module_h, key, functions);
   return sources;
 }
 

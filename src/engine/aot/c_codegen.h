@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 
+#include "wasmlet/error.h"
+
 namespace wasmlet::detail::aot {
 
 struct CSources {
@@ -21,6 +23,17 @@ struct CSources {
 // types at the host boundary or in imported globals), or nullopt.
 std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm);
 
+// Thrown by generate_c for a module unsupported_feature() refuses.
+class UnsupportedFeature : public CompileError {
+ public:
+  UnsupportedFeature(const std::string& module, std::string feature)
+      : CompileError(module + ": the AOT tier cannot compile modules that use " + feature), feature_(std::move(feature)) {}
+  const std::string& feature() const { return feature_; }
+
+ private:
+  std::string feature_;
+};
+
 // Which checks the compiled code keeps (docs/aot.md, "Two builds").
 enum class Checks {
   Fuel,  // the metering rewrite's checks: fuel, and interrupts/timeouts at every check point
@@ -28,7 +41,7 @@ enum class Checks {
 };
 
 // Generates the C sources. `key` is stamped into the artifact. Throws
-// CompileError if the module cannot be translated.
+// UnsupportedFeature, or CompileError if the module cannot be translated.
 CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key, Checks checks);
 
 }  // namespace wasmlet::detail::aot

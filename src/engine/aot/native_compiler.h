@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,14 +24,28 @@ struct CompilerLimits {
 // The compiler to use: `configured` if set, else $CC, else "cc".
 std::string compiler_command(const std::string& configured);
 
+// The file `program` runs: itself when it has a slash, else the first
+// executable of that name on PATH.
+std::optional<std::filesystem::path> resolve_program(const std::string& program);
+
 // True if `compiler` can be found (an absolute path that exists, or a name on PATH).
 bool compiler_available(const std::string& compiler);
 
-// Compiles `sources` into the shared object `output` with the AOT flags plus
-// `defines` and `extra_flags`, within `limits`.
-CompilerResult compile_shared_object(const std::string& compiler, const std::vector<std::filesystem::path>& sources,
+// A C file to compile, with flags of its own (e.g. a lower -O).
+struct CompileUnit {
+  std::filesystem::path source;
+  std::vector<std::string> flags;
+};
+
+// Compiles `units` into the shared object `output` with the AOT flags plus
+// `defines` and `extra_flags`, within `limits` (memory and CPU time per
+// compiler process, wall time for all). Up to two units without flags of
+// their own are one compiler run; otherwise each unit is compiled to an
+// object, `parallel` at a time, and the objects are linked.
+CompilerResult compile_shared_object(const std::string& compiler, const std::vector<CompileUnit>& units,
                                      const std::filesystem::path& output, const std::vector<std::string>& defines,
-                                     const CompilerLimits& limits, const std::vector<std::string>& extra_flags = {});
+                                     const CompilerLimits& limits, const std::vector<std::string>& extra_flags = {},
+                                     size_t parallel = 1);
 
 // Who `compiler` is, for the cache key: the file it resolves to (through
 // PATH and symlinks, so a switch of cc to another compiler shows) with its

@@ -1,0 +1,143 @@
+// The auto tier, the default of `wasmlet run` (docs/aot.md, "Tier policy"):
+// a short first run starts in the interpreter and leaves a detached
+// `wasmlet compile --job` behind, whose artifact makes the next run native;
+// one job per module; a compile that hits a limit leaves the interpreter's
+// results intact and is not retried.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "process.h"
+#include "temp_dir.h"
+
+using namespace wasmlet::testing;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string wasm(const std::string& name) { return (fs::path(WASM_DIR) / (name + ".wasm")).string(); }
+
+// The environment of one test: its own cache, background compiles on.
+class AutoTier : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("WASMLET_CACHE_DIR", cache_.path().c_str(), 1);
+    ::setenv("WASMLET_AOT_BACKGROUND_JOBS", "2", 1);
+  }
+  void TearDown() override {
+    ::setenv("WASMLET_CACHE_DIR", TEST_CACHE_DIR, 1);
+    ::setenv("WASMLET_AOT_BACKGROUND_JOBS", "0", 1);
+    ::unsetenv("WASMLET_AOT_MAX_C_BYTES");
+  }
+  fs::path aot() const { return cache_.path() / "aot"; }
+  size_t count(const std::string& extension) const {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(aot(), ec)) n += e.path().extension() == extension;
+    return n;
+  }
+  // Waits (bounded) until a file with `extension` is in the cache.
+  bool wait_for(const std::string& extension, std::chrono::seconds limit = 180s) const {
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+      if (count(extension) > 0) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  // What the jobs wrote.
+  std::string logs() const {
+    std::string text;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(aot() / "jobs", ec))
+      if (e.path().extension() == ".log") {
+        std::ifstream in(e.path());
+        std::stringstream s;
+        s << in.rdbuf();
+        text += s.str();
+      }
+    return text;
+  }
+  TempDir cache_;
+};
+
+TEST_F(AutoTier, ASecondRunAfterAShortFirstRunIsNative) {
+  auto first = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "7"});
+  EXPECT_EQ(first.exit_code, 7) << first.err;
+  EXPECT_THAT(first.err, HasSubstr("runs as interpreted code"));
+  EXPECT_THAT(first.err, HasSubstr("compiled in the background for the next run"));
+  // The first run has exited; its detached job finishes the artifact.
+  ASSERT_TRUE(wait_for(".so")) << logs();
+  auto second = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "9"});
+  EXPECT_EQ(second.exit_code, 9) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("runs as native code (the aot tier)"));
+  // The job removed its copy of the module.
+  size_t inputs = 0;
+  for (const auto& e : fs::directory_iterator(aot() / "jobs")) inputs += e.path().extension() == ".wasm";
+  EXPECT_EQ(inputs, 0u);
+  // Without -v the default tier adds nothing to stderr.
+  auto quiet = run_wasmlet({"run", wasm("exit_code"), "--", "3"});
+  EXPECT_EQ(quiet.exit_code, 3);
+  EXPECT_EQ(quiet.err, "");
+}
+
+TEST_F(AutoTier, OneBackgroundCompilePerModule) {
+  // Several runs of one module at once: each starts in the interpreter, and
+  // one job builds the artifact; the others find its lock taken.
+  std::vector<std::thread> runs;
+  std::vector<ProcessResult> results(4);
+  for (size_t i = 0; i < results.size(); ++i)
+    runs.emplace_back([&, i] { results[i] = run_wasmlet({"run", "-v", wasm("exit_code"), "--", std::to_string(i)}); });
+  for (auto& t : runs) t.join();
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].exit_code, int(i)) << results[i].err;
+    EXPECT_THAT(results[i].err, HasSubstr("runs as interpreted code"));
+  }
+  ASSERT_TRUE(wait_for(".so")) << logs();
+  // Jobs that lose the race (started before the winner took the lock) exit
+  // at once; exactly one built.
+  std::this_thread::sleep_for(200ms);
+  const std::string log = logs();
+  size_t builds = 0;
+  for (size_t at = 0; (at = log.find("building ", at)) != std::string::npos; ++at) ++builds;
+  EXPECT_EQ(builds, 1u) << log;
+  EXPECT_EQ(count(".so"), 1u);
+  auto after = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "5"});
+  EXPECT_THAT(after.err, HasSubstr("runs as native code"));
+}
+
+TEST_F(AutoTier, ACompileThatHitsALimitLeavesTheInterpreterResultAndIsNotRetried) {
+  ::setenv("WASMLET_AOT_MAX_C_BYTES", "4096", 1);  // far too little C for any program
+  auto first = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "42"});
+  EXPECT_EQ(first.exit_code, 42) << first.err;
+  ASSERT_TRUE(wait_for(".failed")) << logs();
+  auto second = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "43"});
+  EXPECT_EQ(second.exit_code, 43) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("runs as interpreted code"));
+  EXPECT_THAT(second.err, HasSubstr("its native code could not be compiled"));
+  EXPECT_THAT(second.err, HasSubstr("WASMLET_AOT_MAX_C_BYTES"));
+  EXPECT_THAT(second.err, Not(HasSubstr("compiled in the background")));
+  EXPECT_EQ(count(".so"), 0u);
+  // Other limits: the next run tries again.
+  ::unsetenv("WASMLET_AOT_MAX_C_BYTES");
+  auto third = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "44"});
+  EXPECT_EQ(third.exit_code, 44) << third.err;
+  EXPECT_THAT(third.err, HasSubstr("compiled in the background for the next run"));
+  EXPECT_TRUE(wait_for(".so")) << logs();
+}
+
+TEST_F(AutoTier, TheInterpreterTierStartsNoBackgroundCompile) {
+  auto interp = run_wasmlet({"run", "-v", "--tier", "interp", wasm("exit_code"), "--", "1"});
+  EXPECT_EQ(interp.exit_code, 1) << interp.err;
+  EXPECT_THAT(interp.err, HasSubstr("runs as interpreted code"));
+  EXPECT_FALSE(fs::exists(aot() / "jobs"));
+}
+
+}  // namespace
