@@ -136,15 +136,6 @@ std::vector<uint8_t> write_binary(const wabt::Module& ir, const std::string& nam
 // the decoder's limit).
 void meter_module(std::span<const uint8_t> wasm, ModuleImpl& impl) {
   const std::string& name = impl.name;
-  if (detail::tier_runs_original_bytes(engine)) {
-    const decode::Module& decoded = *impl.decoded;
-    for (size_t i = decoded.num_imported_tables; i < decoded.tables.size(); ++i)
-      impl.table_initial_entries.push_back(decoded.tables[i].limits.min);
-    for (size_t i = decoded.num_imported_memories; i < decoded.memories.size(); ++i)
-      impl.memory_initial_pages.push_back(decoded.memories[i].limits.min);
-    impl.tier = detail::compile_for_tier(engine, impl);
-    return;
-  }
   wabt::Errors errors;
   wabt::Module ir;
   wabt::ReadBinaryOptions read_options(detail::engine_features(), nullptr, /*read_debug_names=*/true,
@@ -180,6 +171,15 @@ void meter_module(std::span<const uint8_t> wasm, ModuleImpl& impl) {
 // Meters the module, then compiles it for the engine's tier once wabt's IR
 // is gone (it takes some 100 bytes per instruction: gigabytes for a large module).
 void compile_impl(Engine& engine, std::span<const uint8_t> wasm, ModuleImpl& impl) {
+  if (detail::tier_runs_original_bytes(engine)) {
+    const decode::Module& decoded = *impl.decoded;
+    for (size_t i = decoded.num_imported_tables; i < decoded.tables.size(); ++i)
+      impl.table_initial_entries.push_back(decoded.tables[i].limits.min);
+    for (size_t i = decoded.num_imported_memories; i < decoded.memories.size(); ++i)
+      impl.memory_initial_pages.push_back(decoded.memories[i].limits.min);
+    impl.tier = detail::compile_for_tier(engine, impl);
+    return;
+  }
   meter_module(wasm, impl);
   impl.tier = detail::compile_for_tier(engine, impl);
 }
