@@ -10,6 +10,8 @@
 #include <map>
 #include <unordered_map>
 
+#include <unistd.h>
+
 #include "component/wasi/host_state.h"
 #include "engine/aot/aot_tier.h"
 #include "engine/metering.h"
@@ -581,8 +583,10 @@ CompiledComponent CompiledComponent::compile(Engine& engine, std::span<const uin
     std::string message = fmt::format("{}: running in the interpreter: {} does not run as native code, and a "
                                       "component's core instances, which share memories and tables, run in one tier",
                                       name, module.name());
+    // As for a core module under auto (the default): said on a terminal or to
+    // on_note, never added to a script's stderr; always when aot was asked for.
     if (config.on_note) config.on_note(message);
-    else std::fprintf(stderr, "wasmlet: note: %s\n", message.c_str());
+    else if (config.tier == Tier::Aot || isatty(2)) std::fprintf(stderr, "wasmlet: note: %s\n", message.c_str());
     config.tier = Tier::Interpreter;
     Engine interpreter(config);
     impl->modules.clear();
