@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/public_types.h"
 #include "engine/decode/decode_error.h"
 #include "engine/decode/module_decoder.h"
 #include "engine/indirect_call_guard.h"
@@ -42,31 +43,12 @@ const char* to_string(ExternKind kind) {
 namespace {
 
 using detail::ModuleImpl;
+using detail::public_type;
 
 std::string format_errors(const wabt::Errors& errors) {
   std::string text = wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary);
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
-}
-
-// The public view of the decoder's types.
-ValType public_type(decode::ValType t) {
-  switch (t) {
-    case decode::ValType::I64: return ValType::I64;
-    case decode::ValType::F32: return ValType::F32;
-    case decode::ValType::F64: return ValType::F64;
-    case decode::ValType::V128: return ValType::V128;
-    case decode::ValType::FuncRef: return ValType::FuncRef;
-    case decode::ValType::ExternRef: return ValType::ExternRef;
-    default: return ValType::I32;
-  }
-}
-
-FuncType public_type(const decode::FuncType& t) {
-  FuncType type;
-  for (auto v : t.params) type.params.push_back(public_type(v));
-  for (auto v : t.results) type.results.push_back(public_type(v));
-  return type;
 }
 
 ExternKind extern_kind_of(decode::ExternalKind kind) {

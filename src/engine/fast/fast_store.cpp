@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/public_types.h"
 #include "engine/metering.h"
 #include "engine/table_limits.h"
 #include "engine/tier.h"
@@ -23,18 +24,6 @@ void* reserve(size_t bytes) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   return p;
-}
-
-ValType public_type(decode::ValType t) {
-  switch (t) {
-    case decode::ValType::I64: return ValType::I64;
-    case decode::ValType::F32: return ValType::F32;
-    case decode::ValType::F64: return ValType::F64;
-    case decode::ValType::V128: return ValType::V128;
-    case decode::ValType::FuncRef: return ValType::FuncRef;
-    case decode::ValType::ExternRef: return ValType::ExternRef;
-    default: return ValType::I32;
-  }
 }
 
 uint32_t slots_of(std::span<const decode::ValType> types) {

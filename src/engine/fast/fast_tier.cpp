@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/public_types.h"
 #include "engine/fast/fast_store.h"
 #include "engine/fast/instantiate.h"
 #include "engine/tier.h"
@@ -18,25 +19,6 @@ namespace wasmlet::detail {
 namespace {
 
 using fast::FastStore;
-
-ValType public_type(decode::ValType t) {
-  switch (t) {
-    case decode::ValType::I64: return ValType::I64;
-    case decode::ValType::F32: return ValType::F32;
-    case decode::ValType::F64: return ValType::F64;
-    case decode::ValType::V128: return ValType::V128;
-    case decode::ValType::FuncRef: return ValType::FuncRef;
-    case decode::ValType::ExternRef: return ValType::ExternRef;
-    default: return ValType::I32;
-  }
-}
-
-FuncType public_type(const decode::FuncType& t) {
-  FuncType type;
-  for (auto v : t.params) type.params.push_back(public_type(v));
-  for (auto v : t.results) type.results.push_back(public_type(v));
-  return type;
-}
 
 // A function, table, memory or global of a FastStore as an Extern.
 class FastExtern final : public ExternImpl {
