@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/aot/aot_abi.h"
 #include "engine/metering.h"
 #include "engine/metering_rewrite.h"
 #include "engine/wabt_types.h"
@@ -417,11 +418,22 @@ void patch_traps(std::string& c) {
               "src_expr->module_offset ? *(void**)((char*)module_instance + src_expr->module_offset - 1) : module_instance}");
   for (size_t pos = 0; (pos = c.find(", offsetof(Z_m_instance_t, ", pos)) != std::string::npos; pos += 4)
     c.replace(pos, 2, ", 1 + ");
+  // The prelude's table helpers (table.init/copy/get/set/fill and active
+  // element segments) trap with wasm2c's one OOB code, which reads as a
+  // memory fault; give them the table-bounds code the interpreter reports.
+  const auto tables_begin = c.find("static inline void funcref_table_init(");
+  const auto tables_end = c.find("DEFINE_TABLE_FILL(externref)", tables_begin);
+  if (tables_begin != std::string::npos && tables_end != std::string::npos) {
+    const std::string oob = "TRAP(OOB)", table_oob = "TRAP(TABLE_OOB)";
+    for (auto pos = c.find(oob, tables_begin); pos != std::string::npos && pos < tables_end; pos = c.find(oob, pos))
+      c.replace(pos, oob.size(), table_oob);
+  }
   c.insert(at + include.size(),
            "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_trap_in(uint32_t, const char*);\n"
            "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_indirect_trap(uint32_t, uint32_t, "
            "const wasm_rt_funcref_t*, const char*);\n"
-           "#define WASMLET_GUEST __attribute__((section(\"wasmlet_guest\")))\n");
+           "#define WASMLET_GUEST __attribute__((section(\"wasmlet_guest\")))\n"
+           "#define WASM_RT_TRAP_TABLE_OOB " + std::to_string(WASMLET_TRAP_TABLE_BOUNDS) + "u\n");
 }
 
 // Puts every function wasm2c generated for the module into the section
