@@ -1,7 +1,12 @@
 #include "wasmlet/sha256.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+// OpenSSL's one-algorithm SHA-256 rather than EVP: EVP first loads
+// openssl.cnf and builds the provider name maps (~5 million instructions),
+// which was the largest part of a warm `wasmlet run --tier aot` start (the
+// AOT cache key is a SHA-256). Deprecated in OpenSSL 3.0, still supported.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,24 +17,21 @@
 namespace wasmlet {
 
 struct Sha256::Ctx {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  ~Ctx() { EVP_MD_CTX_free(md); }
+  SHA256_CTX sha;
 };
 
 Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
-  if (!ctx_->md || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1)
-    throw Error("OpenSSL: cannot initialise sha256");
+  if (SHA256_Init(&ctx_->sha) != 1) throw Error("OpenSSL: cannot initialise sha256");
 }
 Sha256::~Sha256() = default;
 
 void Sha256::update(const void* data, std::size_t size) {
-  if (size && EVP_DigestUpdate(ctx_->md, data, size) != 1) throw Error("OpenSSL: sha256 update failed");
+  if (size && SHA256_Update(&ctx_->sha, data, size) != 1) throw Error("OpenSSL: sha256 update failed");
 }
 
 std::array<std::uint8_t, 32> Sha256::finish() {
   std::array<std::uint8_t, 32> out{};
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx_->md, out.data(), &len) != 1 || len != out.size()) throw Error("OpenSSL: sha256 final failed");
+  if (SHA256_Final(out.data(), &ctx_->sha) != 1) throw Error("OpenSSL: sha256 final failed");
   return out;
 }
 

@@ -1,11 +1,6 @@
 #include "engine/aot/artifact_cache.h"
 
 #include <fcntl.h>
-// OpenSSL's one-algorithm SHA-256 (deprecated in 3.0 in favour of EVP, which
-// first loads openssl.cnf and builds the provider name maps: ~5 million
-// instructions, the largest part of a warm `wasmlet run --tier aot` start).
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +20,7 @@
 #include "engine/aot/native_compiler.h"
 #include "util/file_lock.h"
 #include "wasmlet/error.h"
+#include "wasmlet/sha256.h"
 #include "wasmlet/version.h"
 
 namespace wasmlet::detail::aot {
@@ -36,27 +32,6 @@ constexpr size_t kTrailerSize = 16 + 8 + 32;
 constexpr const char* kEngineVersion = "wasmlet-" WASMLET_VERSION;
 
 std::atomic<uint64_t> g_builds{0};
-
-class Sha256 {
- public:
-  Sha256() { SHA256_Init(&ctx_); }
-  void update(const void* data, size_t n) { SHA256_Update(&ctx_, data, n); }
-  void update(std::string_view s) { update(s.data(), s.size()); }
-  std::array<uint8_t, 32> finish() {
-    std::array<uint8_t, 32> out{};
-    SHA256_Final(out.data(), &ctx_);
-    return out;
-  }
-
- private:
-  SHA256_CTX ctx_;
-};
-
-std::string hex(std::span<const uint8_t> bytes) {
-  std::string out;
-  for (uint8_t b : bytes) out += fmt::format("{:02x}", b);
-  return out;
-}
 
 bool read_file(const std::filesystem::path& path, std::vector<uint8_t>& out) {
   std::ifstream in(path, std::ios::binary);
@@ -100,7 +75,7 @@ void append_trailer(const std::filesystem::path& path) {
 std::string module_digest(std::span<const uint8_t> wasm) {
   Sha256 sha;
   sha.update(wasm.data(), wasm.size());
-  return hex(sha.finish());
+  return sha.hex();
 }
 
 std::string artifact_key(std::string_view module_digest, const ArtifactOptions& options) {
@@ -116,8 +91,7 @@ std::string artifact_key(std::string_view module_digest, const ArtifactOptions& 
     for (const auto& flag : aot_fuel_cflags()) sha.update(flag + " ");
   if (options.opt_level != 2) sha.update(fmt::format("-O{} ", options.opt_level));
   sha.update(fmt::format("units={} huge={}", options.split.unit_bytes, options.split.huge_function_bytes));
-  auto digest = sha.finish();
-  return hex(digest);
+  return sha.hex();
 }
 
 std::filesystem::path ArtifactCache::entry_path(const std::string& key) const { return dir_ / "aot" / (key + ".so"); }
