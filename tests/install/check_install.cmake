@@ -1,0 +1,36 @@
+# cmake -P script of the test Install.FindPackageConsumer (CMakeLists.txt).
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${status}):\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+if(FUZZ_BUILD)
+  message("SKIP: a fuzzing build (its libraries need libFuzzer's flags, which a consumer does not have)")
+  return()
+endif()
+if(NOT EXISTS ${BUILD_DIR}/src/libwasmlet.a)
+  message("SKIP: ${BUILD_DIR}/src/libwasmlet.a is not built; build the project before this test")
+  return()
+endif()
+run("cmake --install ${BUILD_DIR} --prefix ${prefix}" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+foreach(installed include/wasmlet/engine.h include/wasmlet/version.h)
+  if(NOT EXISTS ${prefix}/${installed})
+    message(FATAL_ERROR "cmake --install did not install ${installed} into ${prefix}")
+  endif()
+endforeach()
+run("configuring ${CONSUMER_DIR} with find_package(wasmlet) from ${prefix}"
+    ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/consumer -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}"
+    "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
+run("building the consumer" ${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
+run("running the consumer" ${WORK_DIR}/consumer/consumer)
+message("${last_output}")
+if(NOT last_output MATCHES "add\\(2, 40\\) = 42")
+  message(FATAL_ERROR "the consumer printed '${last_output}', not add(2, 40) = 42")
+endif()
