@@ -20,12 +20,13 @@ namespace aot = wasmlet::detail::aot;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Engine engine(EngineConfig{.tier = Tier::Interpreter, .on_note = [](const std::string&) {}});
   std::optional<Module> module;
+  std::vector<uint8_t> metered;
   try {
     module = Module::compile(engine, {data, size}, "fuzz.wasm");
+    metered = detail::metered_binary(module->impl());
   } catch (const CompileError&) {
     return 0;
   }
-  const std::vector<uint8_t>& metered = module->impl().metered;
   if (aot::unsupported_feature(metered)) return 0;  // the tier runs these in the interpreter
   try {
     const aot::Checks checks = size % 2 ? aot::Checks::Fuel : aot::Checks::None;

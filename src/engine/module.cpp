@@ -9,6 +9,7 @@
 #include <wabt/stream.h>
 #include <wabt/validator.h>
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
 
@@ -17,7 +18,7 @@
 #include "engine/public_types.h"
 #include "engine/decode/decode_error.h"
 #include "engine/decode/module_decoder.h"
-#include "engine/indirect_call_guard.h"
+#include "engine/decode/name_section.h"
 #include "engine/metering_rewrite.h"
 #include "engine/own_stack.h"
 #include "engine/tier.h"
@@ -113,58 +114,27 @@ std::vector<uint8_t> write_binary(const wabt::Module& ir, const std::string& nam
   return std::move(stream.output_buffer().data);
 }
 
-// Reads the decoded module into wabt's IR and meters it. Runs on a thread
-// with a large stack: wabt's passes recurse per nesting level (bounded by
-// the decoder's limit).
-void meter_module(std::span<const uint8_t> wasm, ModuleImpl& impl) {
-  const std::string& name = impl.name;
-  wabt::Errors errors;
-  wabt::Module ir;
-  wabt::ReadBinaryOptions read_options(detail::engine_features(), nullptr, /*read_debug_names=*/true,
-                                       /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), wasm.data(), wasm.size(), read_options, &errors, &ir)))
-    throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
-  wabt::ValidateOptions validate_options(detail::engine_features());
-  if (wabt::Failed(wabt::ValidateModule(&ir, &errors, validate_options)))
-    throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
-
-  for (size_t i = ir.num_table_imports; i < ir.tables.size(); ++i)
-    impl.table_initial_entries.push_back(ir.tables[i]->elem_limits.initial);
-  for (size_t i = ir.num_memory_imports; i < ir.memories.size(); ++i)
-    impl.memory_initial_pages.push_back(ir.memories[i]->page_limits.initial);
-
-  // Names by index of the metered module; unnamed functions are called by
-  // their index in the module as the user built it.
-  const wabt::Index refuel_index = ir.num_func_imports;
-  detail::add_metering(ir);
-  detail::guard_indirect_calls(ir);
-  for (wabt::Index i = 0; i < ir.funcs.size(); ++i) {
-    std::string fname = ir.funcs[i]->name;
-    if (!fname.empty() && fname[0] == '$') fname.erase(0, 1);
-    if (fname.empty()) fname = fmt::format("func[{}]", i > refuel_index ? i - 1 : i);
-    impl.function_names.push_back(std::move(fname));
-  }
-  // Only function names matter to wasmlet (for trap messages); local names
-  // from a malformed name section would trip wabt's writer, so drop them.
-  for (wabt::Func* func : ir.funcs) func->bindings.clear();
-  impl.metered = write_binary(ir, name);
+// The functions' names by index of the metered binary, where the refuel
+// import sits after the module's own function imports.
+std::vector<std::string> metered_function_names(const decode::Module& decoded, std::span<const uint8_t> wasm) {
+  std::vector<std::string> names = decode::function_names(decoded, wasm);
+  names.insert(names.begin() + decoded.num_imported_functions, "wasmlet_refuel");
+  return names;
 }
 
-// Meters the module, then compiles it for the engine's tier once wabt's IR
-// is gone (it takes some 100 bytes per instruction: gigabytes for a large module).
+// Everything but the tier is read from wasmlet's decoder: no wabt IR and no
+// rewrite on the load path.
 void compile_impl(Engine& engine, std::span<const uint8_t> wasm, ModuleImpl& impl) {
-  if (detail::tier_runs_original_bytes(engine)) {
-    const decode::Module& decoded = *impl.decoded;
-    for (size_t i = decoded.num_imported_tables; i < decoded.tables.size(); ++i)
-      impl.table_initial_entries.push_back(decoded.tables[i].limits.min);
-    for (size_t i = decoded.num_imported_memories; i < decoded.memories.size(); ++i)
-      impl.memory_initial_pages.push_back(decoded.memories[i].limits.min);
-    impl.tier = detail::compile_for_tier(engine, impl);
-    return;
-  }
-  meter_module(wasm, impl);
+  const decode::Module& decoded = *impl.decoded;
+  for (size_t i = decoded.num_imported_tables; i < decoded.tables.size(); ++i)
+    impl.table_initial_entries.push_back(decoded.tables[i].limits.min);
+  for (size_t i = decoded.num_imported_memories; i < decoded.memories.size(); ++i)
+    impl.memory_initial_pages.push_back(decoded.memories[i].limits.min);
+  impl.function_names = metered_function_names(decoded, wasm);
   impl.tier = detail::compile_for_tier(engine, impl);
 }
+
+std::atomic<uint64_t> rewrites_done{0};
 
 }  // namespace
 
@@ -192,7 +162,7 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
     throw CompileError(fmt::format("{}: {}: {}", name, what, e.what()));
   }
   describe_interface(*impl->decoded, wasm, *impl);
-  detail::run_on_own_stack(detail::kCompileStackBytes, [&] { compile_impl(engine, wasm, *impl); });
+  compile_impl(engine, wasm, *impl);
   return Module(std::move(impl));
 }
 
@@ -221,3 +191,37 @@ std::optional<std::vector<uint8_t>> Module::custom_section(std::string_view name
 }
 
 }  // namespace wasmlet
+
+namespace wasmlet::detail {
+
+// Runs on a thread with a large stack: wabt's passes recurse per nesting
+// level (bounded by the decoder's limit, which checked every byte before
+// wabt's reader, which asserts on some malformed input, sees them).
+std::vector<uint8_t> metered_binary(const ModuleImpl& impl) {
+  std::vector<uint8_t> metered;
+  run_on_own_stack(kCompileStackBytes, [&] {
+    const std::string& name = impl.name;
+    const std::vector<uint8_t>& wasm = *impl.bytes;
+    wabt::Errors errors;
+    wabt::Module ir;
+    wabt::ReadBinaryOptions read_options(engine_features(), nullptr, /*read_debug_names=*/true,
+                                         /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
+    if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), wasm.data(), wasm.size(), read_options, &errors, &ir)))
+      throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
+    wabt::ValidateOptions validate_options(engine_features());
+    if (wabt::Failed(wabt::ValidateModule(&ir, &errors, validate_options)))
+      throw CompileError(fmt::format("{}: invalid module: {}", name, format_errors(errors)));
+    add_metering(ir);
+    // Only function indices matter to wasmlet (trap messages use
+    // ModuleImpl::function_names); local names from a malformed name
+    // section would trip wabt's writer, so drop them.
+    for (wabt::Func* func : ir.funcs) func->bindings.clear();
+    metered = write_binary(ir, name);
+  });
+  rewrites_done.fetch_add(1, std::memory_order_relaxed);
+  return metered;
+}
+
+uint64_t metering_rewrites_done() { return rewrites_done.load(std::memory_order_relaxed); }
+
+}  // namespace wasmlet::detail

@@ -1,5 +1,5 @@
 // The seam between the tier-independent engine and an execution tier.
-// A tier compiles a ModuleImpl's metered binary into a TierModule, and a
+// A tier compiles a ModuleImpl into a TierModule, and a
 // TierModule instantiates into TierInstances. Everything a tier must honour
 // (imports from the Linker, the Store's limits, the metering import, traps
 // reported as TrapInfo) is described in docs/architecture.md.
@@ -90,22 +90,31 @@ struct ModuleImpl {
   std::shared_ptr<const std::vector<uint8_t>> bytes;
   // What wasmlet's decoder learnt from `bytes` (its byte ranges refer to them).
   std::shared_ptr<const decode::Module> decoded;
-  std::vector<uint8_t> metered;  // the binary after the metering rewrite: what tiers execute
   std::vector<ImportInfo> imports;  // the guest's own imports (not wasmlet's metering import)
   std::vector<ExportInfo> exports;  // the guest's own exports
   // Declared types (limits, element and global types), parallel to imports and exports.
   std::vector<ExternType> import_types, export_types;
-  std::vector<std::string> function_names;  // by function index of the metered binary
+  // By function index of the metered binary (metered_binary(): the refuel
+  // import is function `imports`); from the name section, else "func[N]"
+  // with N the index in the module as the user built it.
+  std::vector<std::string> function_names;
   std::vector<uint64_t> table_initial_entries;  // the tables the module defines (not imports)
   std::vector<uint64_t> memory_initial_pages;   // the memories the module defines
   std::vector<std::pair<std::string, std::vector<uint8_t>>> custom_sections;
   std::shared_ptr<const TierModule> tier;
 };
 
-// Compiles a module for the interpreter tier: wasmlet's fast interpreter
-// (src/engine/fast/) if WASMLET_INTERP=fast is set, else wabt's interpreter.
+// Compiles a module for the interpreter tier: wasmlet's own interpreter
+// (src/engine/fast/, docs/engine-interpreter.md).
 std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module);
-std::shared_ptr<const TierModule> compile_wabt_interp(const ModuleImpl& module);
+
+// The module's binary after the metering rewrite (metering.h), read into
+// wabt's IR, validated by wabt and re-encoded: what the AOT tier's C writer
+// compiles. Made on demand, only when an artifact is built, so that loading
+// a module (and a warm native start) does no rewrite. Throws CompileError.
+std::vector<uint8_t> metered_binary(const ModuleImpl& module);
+// How many times metered_binary() ran in this process (for tests).
+uint64_t metering_rewrites_done();
 
 // Linking an Extern to import `qualified` ("module.name") of `importer`:
 // the LinkErrors both tiers give, worded once (src/engine/extern.cpp).

@@ -1,11 +1,5 @@
 #include "engine/tier_select.h"
 
-#include <cstdio>
-#include <cstdlib>
-#include <string_view>
-
-#include <fmt/format.h>
-
 #include "engine/aot/aot_tier.h"
 #include "engine/fast/fast_tier.h"
 #include "wasmlet/engine.h"
@@ -32,21 +26,7 @@ std::optional<Tier> parse_tier(const std::string& name) {
 
 namespace wasmlet::detail {
 
-namespace {
-// Until the fast interpreter passes everything wabt's does, it is chosen explicitly.
-bool fast_interpreter_chosen() {
-  const char* choice = std::getenv("WASMLET_INTERP");
-  return choice && std::string_view(choice) == "fast";
-}
-}  // namespace
-
-std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module) {
-  return fast_interpreter_chosen() ? compile_fast_interp(module) : compile_wabt_interp(module);
-}
-
-bool tier_runs_original_bytes(const Engine& engine) {
-  return engine.config().tier == Tier::Interpreter && fast_interpreter_chosen();
-}
+std::shared_ptr<const TierModule> compile_interp(const ModuleImpl& module) { return compile_fast_interp(module); }
 
 std::shared_ptr<const TierModule> compile_for_tier(const Engine& engine, const ModuleImpl& module) {
   switch (engine.config().tier) {

@@ -224,7 +224,7 @@ TEST(AotBuilds, TheBuildWithoutChecksHasNoFuelChecksLeft) {
   const auto wasm = wat_to_wasm(kWat, "--debug-names");
   Engine engine(config_for(Tier::Interpreter));
   Module m = Module::compile(engine, wasm, "stop");
-  const auto& metered = m.impl().metered;
+  const auto metered = detail::metered_binary(m.impl());
   const auto fuel = detail::aot::generate_c(metered, "stop", "k", detail::aot::Checks::Fuel);
   const auto none = detail::aot::generate_c(metered, "stop", "k", detail::aot::Checks::None);
   auto count = [](const std::string& c, const std::string& what) {

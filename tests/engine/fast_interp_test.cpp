@@ -4,7 +4,6 @@
 // trap instead of overflowing, tail calls in constant space.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -19,10 +18,6 @@ namespace {
 
 class FastInterp : public ::testing::Test {
  protected:
-  // The interpreter tier runs the fast interpreter while it is opt-in.
-  void SetUp() override { setenv("WASMLET_INTERP", "fast", 1); }
-  void TearDown() override { unsetenv("WASMLET_INTERP"); }
-
   Module compile(const std::string& wat) {
     return Module::compile(engine_, wat_to_wasm(wat, "--enable-all --debug-names"), "test.wasm");
   }

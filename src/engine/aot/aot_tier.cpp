@@ -672,7 +672,7 @@ std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const 
     if (auto artifact = Artifact::load(*hit, key, checks, error)) return artifact;
   if (!build_if_missing) return nullptr;
   auto build = [&](const std::filesystem::path& out) {
-    build_artifact(module.metered, module.name, key, options, config.on_progress, out);
+    build_artifact(metered_binary(module), module.name, key, options, config.on_progress, out);
   };
   const auto path = cache.get_or_build(key, build);
   if (auto artifact = Artifact::load(path, key, checks, error)) return artifact;

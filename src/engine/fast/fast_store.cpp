@@ -80,7 +80,8 @@ void FastStore::account(Instance* owner, Table* table) { accounted_tables_[table
 void FastStore::release(Instance* instance) {
   std::erase_if(accounted_memories_, [instance](const auto& m) { return m.second == instance; });
   std::erase_if(accounted_tables_, [instance](const auto& t) { return t.second == instance; });
-  note_memory();
+  // Store::memory_bytes() keeps what the instances used when wasmlet last
+  // had control (the runtime reports it after the guest's instance is gone).
 }
 
 uint64_t FastStore::accounted_bytes() const {
