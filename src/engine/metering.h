@@ -1,6 +1,7 @@
 // Metering: how fuel, timeouts and interrupts work the same in every tier.
 //
-// At compile time the module is rewritten (wabt IR): a mutable i64 global
+// The interpreter places the check points below itself (same costs); for
+// the AOT tier the module is rewritten (wabt IR): a mutable i64 global
 // "budget" is added and exported as kBudgetExport, and at every function
 // entry and loop header the guest subtracts the static cost of the code up to
 // the next check point. When the budget drops below zero the guest calls the

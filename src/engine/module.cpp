@@ -146,8 +146,8 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
     throw CompileError(fmt::format("{}: not a runnable WebAssembly binary: {}", name, kind.reason));
 
   // wasmlet's own decoder validates every byte (and bounds nesting) before
-  // wabt's reader, which asserts (and aborts the host) on some malformed
-  // input, sees them.
+  // any other code (the AOT tier's wabt reader asserts on some malformed
+  // input) sees them.
   auto impl = std::make_shared<ModuleImpl>();
   impl->name = name;
   impl->bytes = std::make_shared<const std::vector<uint8_t>>(wasm.begin(), wasm.end());

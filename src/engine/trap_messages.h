@@ -1,13 +1,10 @@
 // Trap wording that every tier shares where the tiers know different
 // things. An out-of-bounds memory access is reported by its first byte past
 // the end of memory: the AOT tier learns it from the fault address (it
-// cannot know the access width), the interpreter from wabt's
-// "access at A+W >= max value M".
+// cannot know the access width), the interpreter from the access.
 #pragma once
 
-#include <cinttypes>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
 #include <fmt/format.h>
@@ -31,16 +28,6 @@ inline std::string initial_memory_over_limit_message(const std::string& module, 
   return fmt::format("{}: needs {} bytes of linear memory at start; with the {} bytes the Store's other instances "
                      "use, that is more than the memory limit of {} bytes",
                      module, initial_bytes, used_bytes, limit);
-}
-
-// wabt's message for `kind`, in the shared wording where there is one.
-inline std::string tier_neutral_message(TrapKind kind, const std::string& wabt_message) {
-  uint64_t address = 0, width = 0, max = 0;
-  if (kind == TrapKind::MemoryOutOfBounds &&
-      std::sscanf(wabt_message.c_str(), "out of bounds memory access: access at %" SCNu64 "+%" SCNu64
-                                        " >= max value %" SCNu64, &address, &width, &max) == 3)
-    return memory_out_of_bounds_message(address < max ? max : address, max);
-  return wabt_message;
 }
 
 }  // namespace wasmlet::detail

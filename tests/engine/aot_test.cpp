@@ -165,13 +165,18 @@ TEST(AotCache, MissBuildsThenHitsWithoutCompiling) {
   TempDir cache;
   Engine engine(config_for(Tier::Aot, cache.path()));
   const uint64_t before = detail::aot::builds_done();
+  const uint64_t rewrites_before = detail::metering_rewrites_done();
   { Module m = Module::compile(engine, compute_wasm(), "compute"); ASSERT_TRUE(native(m)); }
   EXPECT_EQ(detail::aot::builds_done(), before + 1);
+  EXPECT_EQ(detail::metering_rewrites_done(), rewrites_before + 1) << "the build compiles the metered module";
   auto start = std::chrono::steady_clock::now();
   Module again = Module::compile(engine, compute_wasm(), "compute");
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_TRUE(native(again));
   EXPECT_EQ(detail::aot::builds_done(), before + 1);
+  // The artifact key comes from the original bytes: a warm start neither
+  // reads the module into wabt's IR nor rewrites it.
+  EXPECT_EQ(detail::metering_rewrites_done(), rewrites_before + 1) << "a warm native start rewrote the module";
   EXPECT_LT(took, 500ms);
   size_t entries = 0;
   for (auto& e : fs::directory_iterator(cache.path() / "aot")) entries += e.path().extension() == ".so";

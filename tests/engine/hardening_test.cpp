@@ -64,9 +64,9 @@ WASMLET_TEST_IN_EVERY_TIER(Hardening);
 
 // ---------------------------------------------------------------- recursion through call_indirect
 
-// wabt's interpreter used to run on past its call stack here, with a
-// corrupted value stack: wrong results, then a host abort or SIGSEGV (the
-// i64 below read as a function reference).
+// wabt's interpreter (the interpreter tier until issue 13) ran on past its
+// call stack here, with a corrupted value stack: wrong results, then a host
+// abort or SIGSEGV (the i64 below read as a function reference).
 TEST_P(Hardening, RecursionThroughCallIndirectTrapsLikeDirectRecursion) {
   Module m = compile_wat(R"((module
     (type $t (func (param i64) (result i64)))

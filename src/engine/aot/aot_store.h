@@ -10,7 +10,7 @@
 //   look at the code of every artifact the Store runs.
 // - Calls nest (a host function may call any function of the Store): an
 //   exit or trap in a nested call stays pending until the outermost call
-//   ends with it, as in the interpreter (interp_store.h).
+//   ends with it, as in the interpreter (fast/fast_store.h).
 // - Fuel: each instance of a fuel build has its own budget global; a refuel
 //   drains the others' into the caller's, so the Store's count stays exact
 //   (the interpreter's rule, so both tiers count alike).

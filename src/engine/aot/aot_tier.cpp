@@ -660,6 +660,17 @@ bool prepare_fuel_build(const TierModule& tier) {
 
 namespace {
 
+// The metered module the C is generated from. wasmlet's decoder accepted the
+// module, so what wabt 1.0.32 refuses here uses a proposal wabt cannot read
+// (tail calls, extended-const, multi-memory): it runs in the interpreter.
+std::vector<uint8_t> metered_for_c(const ModuleImpl& module) {
+  try {
+    return metered_binary(module);
+  } catch (const CompileError& e) {
+    throw UnsupportedFeature(module.name, fmt::format("a proposal wabt 1.0.32 cannot read ({})", e.what()));
+  }
+}
+
 // Loads the build `options` describes from the cache, building it first if
 // needed; rebuilds once if the cached file turns out unloadable.
 std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const ModuleImpl& module,
@@ -672,7 +683,7 @@ std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const 
     if (auto artifact = Artifact::load(*hit, key, checks, error)) return artifact;
   if (!build_if_missing) return nullptr;
   auto build = [&](const std::filesystem::path& out) {
-    build_artifact(metered_binary(module), module.name, key, options, config.on_progress, out);
+    build_artifact(metered_for_c(module), module.name, key, options, config.on_progress, out);
   };
   const auto path = cache.get_or_build(key, build);
   if (auto artifact = Artifact::load(path, key, checks, error)) return artifact;
