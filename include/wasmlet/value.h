@@ -13,7 +13,10 @@ enum class ValType : uint8_t { I32, I64, F32, F64, V128, FuncRef, ExternRef };
 
 const char* to_string(ValType type);
 
-// A WebAssembly value. References are opaque handles owned by the tier.
+// A WebAssembly value. A funcref is an opaque handle owned by the tier (only
+// handles a Store gave out name functions; anything else reads as null). An
+// externref is the host's own value: any non-zero id passes through the
+// guest unchanged and comes back as it went in; 0 is null.
 class Value {
  public:
   Value() = default;

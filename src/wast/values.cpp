@@ -107,10 +107,10 @@ std::optional<Value> to_value(const wabt::Const& c) {
       // A function reference argument can only be null in a script.
       return Value::ref(ValType::FuncRef, 0);
     case wabt::Type::ExternRef:
-      // Reference handles belong to the tier (value.h): the engine API has
-      // no way to make a host reference, so only null can be passed.
+      // Host references are the host's own values, handed back unchanged
+      // (value.h); 0 is null, so the script's `ref.extern N` is N + 1.
       if (is_null_bits(c)) return Value::ref(ValType::ExternRef, 0);
-      return std::nullopt;
+      return Value::ref(ValType::ExternRef, uintptr_t{c.ref_bits()} + 1);
     default: return std::nullopt;
   }
 }
@@ -153,8 +153,8 @@ bool matches(const wabt::Const& expected, const Value& actual) {
       if (actual.type() != ValType::FuncRef) return false;
       return is_null_bits(expected) ? actual.as_ref() == 0 : actual.as_ref() != 0;
     case wabt::Type::ExternRef:
-      // Only null can be checked: a host reference cannot be passed in (to_value).
-      return actual.type() == ValType::ExternRef && is_null_bits(expected) && actual.as_ref() == 0;
+      if (actual.type() != ValType::ExternRef) return false;
+      return actual.as_ref() == (is_null_bits(expected) ? 0 : uintptr_t{expected.ref_bits()} + 1);
     default: return false;
   }
 }
@@ -203,7 +203,7 @@ std::string describe(const Value& v, const wabt::Const* shape) {
                        v.as_v128());
     case ValType::FuncRef: return v.as_ref() == 0 ? "ref.null func" : "ref.func";
     case ValType::ExternRef:
-      return v.as_ref() == 0 ? "ref.null extern" : fmt::format("ref.extern (handle {})", v.as_ref());
+      return v.as_ref() == 0 ? "ref.null extern" : fmt::format("ref.extern {}", v.as_ref() - 1);
   }
   return "?";
 }
