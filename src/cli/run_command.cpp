@@ -235,6 +235,9 @@ int run(const RunOptions& opts) {
   Store store(engine, limits);
   Outcome outcome;
   if (opts.invoke.empty()) {
+    if (!command_entry(module) && program.size() == 8)
+      throw UsageError(fmt::format("{}: no entry point: the file holds only the 8-byte header, an empty module "
+                                   "(truncated?)", opts.module));
     if (!command_entry(module))
       throw UsageError(fmt::format("{}: no entry point: the module exports neither '_start' nor 'main' "
                                    "(use --invoke NAME to call another export)", opts.module));
