@@ -321,7 +321,7 @@ class ScriptRunner {
         for (const auto& c : wabt::cast<wabt::InvokeAction>(&action)->args) {
           auto v = to_value(c);
           if (!v)
-            return {std::nullopt, fmt::format("unsupported argument {}: the engine API cannot make host references",
+            return {std::nullopt, fmt::format("unsupported argument {}: a host cannot make a function reference",
                                               describe(c))};
           args.push_back(*v);
         }

@@ -15,10 +15,9 @@ struct Const;
 
 namespace wasmlet::wast {
 
-// The Value a script constant stands for as an argument; nullopt for what
-// the engine API cannot express: a non-null `ref.extern N` (reference
-// handles belong to the tier, value.h; passing made-up ones can abort the
-// interpreter), so commands using one fail as unsupported.
+// The Value a script constant stands for as an argument (`ref.extern N` is
+// the host reference N + 1, value.h); nullopt for what the engine API cannot
+// express (a non-null funcref), so commands using one fail as unsupported.
 std::optional<Value> to_value(const wabt::Const& constant);
 
 // Whether `actual` is what `expected` (a constant or a NaN pattern) allows.
