@@ -1,9 +1,11 @@
 // `wasmlet pull/push/load/images/tag/rmi/prune/login/inspect-image`: the OCI
 // registry client and the local image store (src/registry, docs/registry.md).
 #include <fmt/format.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -91,26 +94,57 @@ void add_insecure(CLI::App* sub, std::vector<std::string>& insecure) {
   sub->add_option("--insecure-registry", insecure, "registry (host[:port]) reached over plain HTTP; loopback always is");
 }
 
+// Terminal echo off for as long as this lives. A signal that ends wasmlet
+// meanwhile (Ctrl-C at the prompt) turns echo back on before wasmlet dies,
+// so the user's shell is not left typing blind.
+class EchoOff {
+ public:
+  EchoOff() {
+    ::tcgetattr(STDIN_FILENO, &saved_);
+    struct sigaction restore {};
+    restore.sa_handler = restore_and_die;
+    sigemptyset(&restore.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &restore, &previous_[i]);
+    termios quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  ~EchoOff() {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+ private:
+  static constexpr std::array<int, 4> kSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  // Only async-signal-safe calls: restore the terminal, then die of the signal as before.
+  static void restore_and_die(int signal) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+    (void)!::write(STDERR_FILENO, "\n", 1);
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+  }
+  static inline termios saved_{};
+  std::array<struct sigaction, kSignals.size()> previous_{};
+};
+
 // The password for `login`: a line on stdin with --password-stdin or when
 // stdin is not a terminal, else asked for on the terminal without echo.
 std::string read_password(bool from_stdin) {
   bool prompt = !from_stdin && ::isatty(STDIN_FILENO);
-  termios saved{};
-  if (prompt) {
+  std::string password;
+  {
     // Echo goes off before the prompt appears, so nothing typed after it is
     // echoed, and without flushing: what was typed ahead is the password.
-    ::tcgetattr(STDIN_FILENO, &saved);
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::cerr << "Password: " << std::flush;
+    std::optional<EchoOff> echo_off;
+    if (prompt) {
+      echo_off.emplace();
+      std::cerr << "Password: " << std::flush;
+    }
+    std::getline(std::cin, password);
   }
-  std::string password;
-  std::getline(std::cin, password);
-  if (prompt) {
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::cerr << "\n";
-  }
+  if (prompt) std::cerr << "\n";
   if (!password.empty() && password.back() == '\r') password.pop_back();
   if (password.empty())
     throw UsageError(prompt ? "no password given"

@@ -343,6 +343,10 @@ void register_run_command(CLI::App& app) {
     apply_wasmtime_options(*opts);
     if (!opts->name.empty() && !opts->detach) throw UsageError("--name names a daemon instance: use it with -d");
     if (opts->detach) {
+      // The daemon picks the tier for all its instances; say so rather than ignore the flag.
+      if (cmd->get_option("--tier")->count() > 0)
+        throw UsageError("--tier applies to a run in the foreground, not to a daemon instance (-d): "
+                         "the daemon picks the tier (wasmlet serve --tier auto|interp|aot)");
       if (!run_detached_hook) hand_over_to_full();  // `wasmlet` has no daemon client
       run_detached_hook(*opts);
       exit_status = 0;

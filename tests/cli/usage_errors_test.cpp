@@ -145,7 +145,8 @@ TEST(UsageErrors, OptionValuesAreCheckedWithTheSameConvention) {
                         Case{{"run", "--dir"}, "run", "option --dir needs a value"},
                         Case{{"run", "--bogus", "x.wasm"}, "run", "unknown option '--bogus'"},
                         Case{{"plugin", "call", "--fuel", "-1", "p.wasm"}, "plugin call", "invalid --fuel '-1'"},
-                        Case{{"ps", "--format", "yaml"}, "ps", "yaml"}}) {
+                        Case{{"ps", "--format", "yaml"}, "ps", "yaml"},
+                        Case{{"run", "-d", "--tier", "aot", "x.wasm"}, "run", "--tier applies to a run in the foreground"}}) {
     auto r = run_wasmlet(c.argv);
     expect_usage_error(r, c.command, c.message);
     EXPECT_THAT(r.err, HasSubstr(c.message));

@@ -147,6 +147,16 @@ TEST_F(CliImages, LoginPromptsOnATerminalWithoutEcho) {
   login_at_terminal("wrong-pw", 1);
   EXPECT_NE(out.find("wasmlet: error:"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir_.path() / "data/auth.json"));
+  // Ctrl-C at the prompt ends login (killed by SIGINT) with echo back on.
+  {
+    wasmlet::testing::PtySession tty({WASMLET_BIN, "login", registry.host(), "-u", "dave"}, env);
+    ASSERT_TRUE(tty.read_until("Password: ")) << tty.output();
+    EXPECT_FALSE(tty.echoes());
+    tty.type("half-typed\x03");
+    EXPECT_EQ(tty.finish(), -1) << tty.output();
+    EXPECT_TRUE(tty.echoes()) << "Ctrl-C at the prompt left the terminal without echo";
+    EXPECT_FALSE(fs::exists(dir_.path() / "data/auth.json"));
+  }
   login_at_terminal("s3cret-pw", 0);
   EXPECT_NE(out.find("Login stored for " + registry.host()), std::string::npos) << out;
   EXPECT_NE(read_text(dir_.path() / "data/auth.json").find(registry.host()), std::string::npos);
