@@ -119,6 +119,8 @@ class PluginError : public Error {
     Instantiate,    // link/instantiation failure
   };
   PluginError(Kind kind, std::string plugin, std::string export_name, const std::string& detail);
+  // NotFound, InvalidArgument, Link, LimitExceeded, PermissionDenied or GuestFailed.
+  static ErrorCode error_code(Kind kind);
   Kind kind() const { return kind_; }
   const std::string& plugin() const { return plugin_; }
   const std::string& export_name() const { return export_; }

@@ -11,8 +11,28 @@ std::string message(const std::string& plugin, const std::string& export_name, c
 }
 }  // namespace
 
+// The error model's code of each kind (wasmlet/error.h).
+ErrorCode PluginError::error_code(Kind kind) {
+  using K = PluginError::Kind;
+  switch (kind) {
+    case K::NotFound: return ErrorCode::NotFound;
+    case K::InvalidInput: return ErrorCode::InvalidArgument;
+    case K::BadExport:
+    case K::Instantiate: return ErrorCode::Link;
+    case K::Fuel:
+    case K::Timeout:
+    case K::Memory: return ErrorCode::LimitExceeded;
+    case K::Denied: return ErrorCode::PermissionDenied;
+    case K::Trap:
+    case K::Exit:
+    case K::Failed:
+    case K::BadOutput: return ErrorCode::GuestFailed;
+  }
+  return ErrorCode::Internal;
+}
+
 PluginError::PluginError(Kind kind, std::string plugin, std::string export_name, const std::string& detail)
-    : Error(message(plugin, export_name, detail)),
+    : Error(message(plugin, export_name, detail), error_code(kind)),
       kind_(kind),
       plugin_(std::move(plugin)),
       export_(std::move(export_name)),

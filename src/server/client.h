@@ -14,7 +14,7 @@ namespace wasmlet::server {
 // The daemon is not running (or not reachable) at the socket.
 class DaemonUnavailable : public Error {
  public:
-  using Error::Error;
+  explicit DaemonUnavailable(const std::string& message) : Error(message, ErrorCode::Unavailable) {}
 };
 
 class Client {

@@ -21,6 +21,7 @@
 
 #include "api_json.h"
 #include "data_dir_lock.h"
+#include "http_status.h"
 #include "image_users.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/duration.h"
@@ -76,20 +77,6 @@ class ThreadPerConnection : public httplib::TaskQueue {
   std::list<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> threads_;
 };
 
-int http_status(RuntimeError::Kind kind) {
-  switch (kind) {
-    case RuntimeError::Kind::NotFound: return 404;
-    case RuntimeError::Kind::InvalidSpec:
-    case RuntimeError::Kind::InvalidArgument: return 400;
-    case RuntimeError::Kind::AlreadyExists:
-    case RuntimeError::Kind::Conflict: return 409;
-    case RuntimeError::Kind::Unsupported: return 501;
-    case RuntimeError::Kind::PullFailed: return 502;
-    case RuntimeError::Kind::Internal: return 500;
-  }
-  return 500;
-}
-
 void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
   res.status = status;
   res.set_content(json{{"error", message}, {"kind", kind}}.dump() + "\n", "application/json");
@@ -144,11 +131,13 @@ struct Server::Impl {
       try {
         f(req, res);
       } catch (const RuntimeError& e) {
-        send_error(res, http_status(e.kind()), to_string(e.kind()), e.what());
-      } catch (const UsageError& e) {
-        send_error(res, 400, "invalid_argument", e.what());
+        send_error(res, http_status(e.code()), to_string(e.kind()), e.what());
+      } catch (const Error& e) {
+        send_error(res, http_status(e.code()), to_string(e.code()), e.what());
+      } catch (const json::exception& e) {  // a field of the body with the wrong type
+        send_error(res, 400, to_string(ErrorCode::InvalidArgument), fmt::format("the request body: {}", e.what()));
       } catch (const std::exception& e) {
-        send_error(res, 500, "internal", e.what());
+        send_error(res, 500, to_string(ErrorCode::Internal), e.what());
       }
     };
   }

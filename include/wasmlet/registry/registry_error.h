@@ -6,33 +6,35 @@
 
 namespace wasmlet::registry {
 
+// A registry that failed or could not be reached, a store that cannot be
+// read or written (ErrorCode::Unavailable unless a subclass says otherwise).
 class RegistryError : public Error {
  public:
-  using Error::Error;
+  explicit RegistryError(const std::string& message, ErrorCode code = ErrorCode::Unavailable) : Error(message, code) {}
 };
 
 // 401/403: missing or rejected credentials.
 class AuthError : public RegistryError {
  public:
-  using RegistryError::RegistryError;
+  explicit AuthError(const std::string& message) : RegistryError(message, ErrorCode::PermissionDenied) {}
 };
 
 // 404 or an image absent from the local store.
 class NotFoundError : public RegistryError {
  public:
-  using RegistryError::RegistryError;
+  explicit NotFoundError(const std::string& message) : RegistryError(message, ErrorCode::NotFound) {}
 };
 
 // Removing an image that instances use (without force); names them.
 class ImageInUseError : public RegistryError {
  public:
-  using RegistryError::RegistryError;
+  explicit ImageInUseError(const std::string& message) : RegistryError(message, ErrorCode::Conflict) {}
 };
 
 // Content whose sha256 is not the digest it was asked for.
 class DigestMismatchError : public RegistryError {
  public:
-  using RegistryError::RegistryError;
+  explicit DigestMismatchError(const std::string& message) : RegistryError(message, ErrorCode::Io) {}
 };
 
 }  // namespace wasmlet::registry

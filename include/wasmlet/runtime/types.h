@@ -157,11 +157,25 @@ struct InstanceInfo {
 };
 
 // Errors of the runtime. Every message names the instance, image, spec field
-// or file it concerns; kind() lets the daemon choose an HTTP status.
+// or file it concerns; kind() is the finer reason the daemon reports, and
+// code() (error_code(kind)) what the daemon's HTTP status follows.
 class RuntimeError : public Error {
  public:
   enum class Kind { NotFound, InvalidSpec, InvalidArgument, AlreadyExists, Conflict, Unsupported, PullFailed, Internal };
-  RuntimeError(Kind kind, const std::string& message) : Error(message), kind_(kind) {}
+  static ErrorCode error_code(Kind kind) {
+    switch (kind) {
+      case Kind::NotFound: return ErrorCode::NotFound;
+      case Kind::InvalidSpec:
+      case Kind::InvalidArgument: return ErrorCode::InvalidArgument;
+      case Kind::AlreadyExists:
+      case Kind::Conflict: return ErrorCode::Conflict;
+      case Kind::Unsupported: return ErrorCode::Unsupported;
+      case Kind::PullFailed: return ErrorCode::Unavailable;
+      case Kind::Internal: return ErrorCode::Internal;
+    }
+    return ErrorCode::Internal;
+  }
+  RuntimeError(Kind kind, const std::string& message) : Error(message, error_code(kind)), kind_(kind) {}
   Kind kind() const { return kind_; }
 
  private:

@@ -3,11 +3,24 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "component/wasi/host_state.h"
 
 namespace wasmlet::component::wasi {
 
 void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
+  // The stdin file is opened here, while the host is set up, so that a
+  // missing file is the embedder's error (before the guest runs), never an
+  // exception out of a guest's get-stdin call.
+  if (s.config.stdin_file && !s.stdin_fd) {
+    int fd = ::open(s.config.stdin_file->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      throw Error(fmt::format("cannot open stdin file {}: {}", s.config.stdin_file->string(), std::strerror(errno)),
+                  ErrorCode::Io);
+    s.stdin_fd = std::make_shared<Fd>(fd);
+  }
   auto& env = into["wasi:cli/environment"];
   env["get-environment"] = [&s](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> pairs;
@@ -39,12 +52,7 @@ void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) 
 
   into["wasi:cli/stdin"]["get-stdin"] = [&s](std::span<const Val>) -> std::optional<Val> {
     InputStream in;
-    if (s.config.stdin_file) {
-      if (!s.stdin_fd) {
-        int fd = ::open(s.config.stdin_file->c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw UsageError(fmt::format("cannot open stdin file {}", s.config.stdin_file->string()));
-        s.stdin_fd = std::make_shared<Fd>(fd);
-      }
+    if (s.stdin_fd) {
       in.kind = InputStream::Kind::File;
       in.fd = s.stdin_fd;
     }

@@ -1,5 +1,5 @@
 // Compiles and runs a module through the installed public API, and checks
-// that a broken module is a CompileError naming it.
+// that a broken module is a CompileError (code Compile) naming it.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -35,8 +35,9 @@ int main() {
     std::fprintf(stderr, "a truncated module compiled\n");
     return 1;
   } catch (const wasmlet::CompileError& e) {
-    if (std::string(e.what()).find("broken") == std::string::npos) {
-      std::fprintf(stderr, "the compile error does not name the module: %s\n", e.what());
+    if (std::string(e.what()).find("broken") == std::string::npos || e.code() != wasmlet::ErrorCode::Compile) {
+      std::fprintf(stderr, "the compile error (code %s) does not name the module: %s\n", wasmlet::to_string(e.code()),
+                   e.what());
       return 1;
     }
   }
