@@ -15,6 +15,7 @@
 #include "wasmlet/store.h"
 
 #include <thread>
+#include "wasi/path_resolver.h"
 
 using namespace wasmlet::component;
 namespace fs = std::filesystem;
@@ -210,7 +211,8 @@ TEST(WasiHost, FilesInAPreopen) {
   EXPECT_EQ(missing, Val::err(Val::enumeration(20)));  // no-entry
 }
 
-TEST(WasiHost, EscapesArePrevented) {
+// Checks every way out of a preopen: "..", absolute paths, symlinks.
+void expect_escapes_prevented() {
   component_test::TempDir dir;
   fs::create_directories(dir.path() / "inner");
   std::ofstream(dir.path() / "secret.txt") << "secret";
@@ -230,7 +232,22 @@ TEST(WasiHost, EscapesArePrevented) {
   EXPECT_EQ(h.call(fs, "[method]descriptor.stat-at", {root, flags(1), Val::string("../secret.txt")}), not_permitted);
   EXPECT_EQ(h.call(fs, "[method]descriptor.unlink-file-at", {root, Val::string("../secret.txt")}), not_permitted);
   EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("..")}), not_permitted);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("link/x")}), not_permitted);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.stat-at", {root, flags(1), Val::string("abs")}), not_permitted);
   EXPECT_TRUE(fs::exists(dir.path() / "secret.txt"));
+}
+
+TEST(WasiHost, EscapesArePrevented) { expect_escapes_prevented(); }
+
+// The component host resolves paths with preview1's sandbox
+// (src/wasi/path_resolver.h), so where openat2 is missing (Linux < 5.6) its
+// portable walker keeps the component inside its preopens too.
+TEST(WasiHost, EscapesArePreventedWithoutOpenat2) {
+  wasmlet::wasi::force_fallback_resolver(true);
+  struct Restore {
+    ~Restore() { wasmlet::wasi::force_fallback_resolver(false); }
+  } restore;
+  expect_escapes_prevented();
 }
 
 TEST(WasiHost, ReadOnlyPreopensRefuseEveryWrite) {

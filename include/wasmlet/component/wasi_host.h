@@ -8,7 +8,7 @@
 // known to the guest by a `rep`; the component's handle table maps guest
 // handles to these reps (resource_table.h) and `drop(rep)` destroys them.
 // Every 0.2.x minor version of an interface is accepted. Paths resolve only
-// beneath their preopen (openat2 RESOLVE_BENEATH); read-only preopens refuse
+// beneath their preopen (src/wasi/path_resolver.h); read-only preopens refuse
 // every write. wasi:cli/exit throws ExitRequest.
 #pragma once
 

@@ -1,18 +1,19 @@
 // wasi:filesystem: preopens and descriptor types. Every path resolves
-// beneath its directory descriptor with openat2(RESOLVE_BENEATH): absolute
-// paths, ".." and symlinks that leave the preopen fail with not-permitted.
+// beneath its directory descriptor with preview1's resolver
+// (src/wasi/path_resolver.h): absolute paths, ".." and symlinks that leave
+// the preopen fail with not-permitted, with or without openat2.
 // Descriptors from a read-only preopen refuse every write with read-only.
 #include <dirent.h>
 #include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "component/wasi/host_state.h"
+#include "wasi/errno_map.h"
+#include "wasi/path_resolver.h"
 
 namespace wasmlet::component::wasi {
 namespace {
@@ -91,14 +92,20 @@ Val stat_record(const struct stat& st) {
                       datetime(st.st_atim), datetime(st.st_mtim), datetime(st.st_ctim)});
 }
 
+// Paths resolve with preview1's sandbox (src/wasi/path_resolver.h:
+// openat2 RESOLVE_BENEATH, or its portable walker where openat2 is missing),
+// so the boundary exists once. Both return -1 with errno set on failure
+// (EPERM when the path leaves its directory).
 int open_beneath(int dirfd, const std::string& path, uint64_t flags, uint64_t mode) {
   if (path.empty()) { errno = ENOENT; return -1; }
-  if (path[0] == '/') { errno = EPERM; return -1; }
-  open_how how{};
-  how.flags = flags | O_CLOEXEC;
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  return int(syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
+  bool follow_final = !(flags & O_NOFOLLOW);
+  ::wasmlet::wasi::UniqueFd out;
+  auto e = ::wasmlet::wasi::open_beneath(dirfd, path, int(flags & ~uint64_t(O_NOFOLLOW)), mode_t(mode), follow_final, out);
+  if (e != ::wasmlet::wasi::err::success) {
+    errno = ::wasmlet::wasi::host_errno_from(e);
+    return -1;
+  }
+  return out.release();
 }
 
 // Opens the directory holding the last component of `path` (beneath dirfd)
@@ -106,24 +113,37 @@ int open_beneath(int dirfd, const std::string& path, uint64_t flags, uint64_t mo
 std::optional<std::pair<Fd, std::string>> parent_beneath(int dirfd, std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (dir.empty()) dir = "/";
   if (leaf.empty() || leaf == "." || leaf == "..") { errno = leaf == ".." ? EPERM : EINVAL; return std::nullopt; }
-  int fd = open_beneath(dirfd, dir, O_PATH | O_DIRECTORY, 0);
-  if (fd < 0) return std::nullopt;
-  return std::make_pair(Fd(fd), leaf);
+  ::wasmlet::wasi::ParentDir parent;
+  auto e = ::wasmlet::wasi::open_parent(dirfd, path, parent);
+  if (e != ::wasmlet::wasi::err::success) {
+    errno = ::wasmlet::wasi::host_errno_from(e);
+    return std::nullopt;
+  }
+  return std::make_pair(Fd(parent.dir.release()), parent.name);
 }
 
 }  // namespace
 
 void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
-  into["wasi:filesystem/preopens"]["get-directories"] = [&s](std::span<const Val>) -> std::optional<Val> {
+  // The preopens are opened while the host is set up: a missing directory is
+  // the embedder's error before the guest runs, never an exception out of
+  // the guest's get-directories call.
+  std::vector<std::shared_ptr<Fd>> preopen_fds;
+  for (auto& p : s.config.preopens) {
+    int fd = ::open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+      throw Error(fmt::format("cannot open preopened directory {} (as {}): {}", p.host_path.string(), p.guest_path,
+                              std::strerror(errno)),
+                  ::wasmlet::ErrorCode::Io);
+    preopen_fds.push_back(std::make_shared<Fd>(fd));
+  }
+  into["wasi:filesystem/preopens"]["get-directories"] = [&s, preopen_fds](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> dirs;
-    for (auto& p : s.config.preopens) {
-      int fd = ::open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0) throw UsageError(fmt::format("cannot open preopened directory {}", p.host_path.string()));
-      Descriptor d{std::make_shared<Fd>(fd), true, p.read_only, true, !p.read_only, p.guest_path};
+    for (size_t i = 0; i < s.config.preopens.size(); ++i) {
+      const auto& p = s.config.preopens[i];
+      Descriptor d{preopen_fds[i], true, p.read_only, true, !p.read_only, p.guest_path};
       dirs.push_back(Val::tuple({Val::resource(s.add(std::move(d))), Val::string(p.guest_path)}));
     }
     return Val::list(std::move(dirs));
