@@ -2,7 +2,7 @@
 // convention of every command (docs/cli.md, "Errors and exit status"):
 // a usage error prints `wasmlet: error: CMD: ...` and a `See 'wasmlet CMD
 // --help'.` hint and exits 2; any other failure prints `wasmlet: error: ...`
-// and exits 1.
+// and exits with the status of its ErrorCode (failure_status).
 #include <algorithm>
 #include <charconv>
 #include <iostream>
@@ -71,6 +71,12 @@ std::string upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
+
+// The exit status of a command that failed with an error of this code: 2
+// for a bad argument, whether the CLI or the daemon found it (an invalid
+// spec, a bad --since), as for a usage error; 1 for everything else (not
+// found, conflict, an invalid module, an unreachable daemon or registry).
+int failure_status(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
 
 int usage_error(const CLI::App* where, const std::string& message) {
   std::string path = command_path(where);
@@ -172,6 +178,9 @@ int parse_and_run(CLI::App& app, int argc, char** argv) {
     return report_parse_error(app, e);
   } catch (const wasmlet::UsageError& e) {
     return usage_error(reached_command(app), e.what());
+  } catch (const wasmlet::Error& e) {
+    std::cerr << "wasmlet: error: " << e.what() << "\n";
+    return failure_status(e.code());
   } catch (const std::exception& e) {
     std::cerr << "wasmlet: error: " << e.what() << "\n";
     return 1;

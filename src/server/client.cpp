@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "http_status.h"
 #include "wasmlet/runtime/types.h"
 
 namespace wasmlet::server {
@@ -35,11 +36,21 @@ std::unique_ptr<httplib::Client> connect(const std::filesystem::path& socket) {
                                       httplib::to_string(err)));
 }
 
+// The daemon's error answer as the error it was on the daemon's side: a
+// RuntimeError where "kind" is one of its kinds (pull_failed, invalid_spec,
+// ...), else an Error with the code "kind" names (compile, link, io, ...), or
+// failing that the code the HTTP status stands for. So a caller (the CLI's
+// exit status) sees the same code as if it had run the request itself.
 [[noreturn]] void api_error(int status, const std::string& body) {
   auto j = json::parse(body, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && j.contains("error"))
-    throw runtime::RuntimeError(runtime::runtime_error_kind_from_string(j.value("kind", "internal")), j["error"].get<std::string>());
-  throw runtime::RuntimeError(runtime::RuntimeError::Kind::Internal, fmt::format("the daemon answered HTTP {}: {}", status, body));
+  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_string()) {
+    std::string message = j["error"].get<std::string>();
+    std::string kind = j.contains("kind") && j["kind"].is_string() ? j["kind"].get<std::string>() : "";
+    auto runtime_kind = runtime::runtime_error_kind_from_string(kind);
+    if (kind == runtime::to_string(runtime_kind)) throw runtime::RuntimeError(runtime_kind, message);
+    throw Error(message, error_code_from_kind(kind).value_or(error_code_from_status(status)));
+  }
+  throw Error(fmt::format("the daemon answered HTTP {}: {}", status, body), error_code_from_status(status));
 }
 
 }  // namespace

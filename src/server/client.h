@@ -22,7 +22,9 @@ class Client {
   explicit Client(std::filesystem::path socket);
 
   // Sends a request; returns the JSON body. A non-2xx answer throws
-  // runtime::RuntimeError with the daemon's kind and message.
+  // runtime::RuntimeError with the daemon's kind and message where the kind
+  // is a RuntimeError kind, else wasmlet::Error with the code the kind (or
+  // the HTTP status) names.
   nlohmann::json request(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
   // A request whose answer is a stream of JSON lines; `on_line` returns false to stop.
   void stream(const std::string& method, const std::string& path, const nlohmann::json& body,

@@ -2,6 +2,13 @@
 
 namespace wasmlet::server {
 
+namespace {
+constexpr ErrorCode kEveryCode[] = {ErrorCode::InvalidArgument, ErrorCode::NotFound,      ErrorCode::Conflict,
+                                    ErrorCode::LimitExceeded,   ErrorCode::Unsupported,   ErrorCode::Compile,
+                                    ErrorCode::Link,            ErrorCode::PermissionDenied, ErrorCode::GuestFailed,
+                                    ErrorCode::Unavailable,     ErrorCode::Io,            ErrorCode::Internal};
+}  // namespace
+
 int http_status(ErrorCode code) {
   switch (code) {
     case ErrorCode::InvalidArgument: return 400;
@@ -18,6 +25,27 @@ int http_status(ErrorCode code) {
     case ErrorCode::Internal: return 500;
   }
   return 500;
+}
+
+std::optional<ErrorCode> error_code_from_kind(std::string_view kind) {
+  for (ErrorCode code : kEveryCode)
+    if (kind == to_string(code)) return code;
+  return std::nullopt;
+}
+
+ErrorCode error_code_from_status(int status) {
+  switch (status) {
+    case 400: return ErrorCode::InvalidArgument;
+    case 401:
+    case 403: return ErrorCode::PermissionDenied;
+    case 404: return ErrorCode::NotFound;
+    case 409: return ErrorCode::Conflict;
+    case 422: return ErrorCode::GuestFailed;
+    case 501: return ErrorCode::Unsupported;
+    case 502:
+    case 503: return ErrorCode::Unavailable;
+    default: return ErrorCode::Internal;
+  }
 }
 
 }  // namespace wasmlet::server

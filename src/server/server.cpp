@@ -336,6 +336,9 @@ struct Server::Impl {
         } catch (const RuntimeError& e) {
           emit({{"error", e.what()}, {"kind", to_string(e.kind())}});
           emit({{"exit", 126}});
+        } catch (const Error& e) {
+          emit({{"error", e.what()}, {"kind", to_string(e.code())}});
+          emit({{"exit", 126}});
         } catch (const std::exception& e) {
           emit({{"error", e.what()}, {"kind", "internal"}});
           emit({{"exit", 126}});

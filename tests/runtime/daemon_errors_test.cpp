@@ -2,10 +2,16 @@
 // answered with the status of server/http_status.h's table and a "kind",
 // against a real `wasmlet serve` (curl as an independent client).
 #include <gtest/gtest.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "runtime_support.h"
+#include "server/client.h"
 #include "server/http_status.h"
 #include "wasmlet/plugin.h"
 #include "wasmlet/registry/registry_error.h"
@@ -111,6 +117,119 @@ TEST(DaemonErrors, TheStatusTableCoversEveryCode) {
   EXPECT_EQ(runtime::RuntimeError(runtime::RuntimeError::Kind::PullFailed, "x").code(), ErrorCode::Unavailable);
   EXPECT_EQ(PluginError(PluginError::Kind::Timeout, "p", "f", "x").code(), ErrorCode::LimitExceeded);
   EXPECT_EQ(PluginError(PluginError::Kind::Trap, "p", "f", "x").code(), ErrorCode::GuestFailed);
+}
+
+// A stand-in for the daemon on a Unix socket: answers each request with the
+// status and body listed for its path, so the client meets answers no route
+// of today's daemon gives (a compile error, an unknown kind, a body that is
+// not JSON).
+class FakeDaemon {
+ public:
+  FakeDaemon(const fs::path& socket, std::map<std::string, std::pair<int, std::string>> answers)
+      : answers_(std::move(answers)) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) || ::listen(fd_, 8))
+      throw std::runtime_error("cannot listen on " + socket.string() + ": " + std::strerror(errno));
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeDaemon() {
+    ::shutdown(fd_, SHUT_RDWR);  // accept() returns: the thread ends
+    thread_.join();
+    ::close(fd_);
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      std::string request;
+      char buf[1024];
+      ssize_t n;
+      while (request.find("\r\n\r\n") == std::string::npos && (n = ::read(c, buf, sizeof buf)) > 0) request.append(buf, n);
+      auto path_start = request.find(' ') + 1;
+      std::string path = request.substr(path_start, request.find(' ', path_start) - path_start);
+      auto it = answers_.find(path);
+      auto [status, body] = it == answers_.end() ? std::pair<int, std::string>{500, "no answer for " + path} : it->second;
+      std::string response = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      (void)!::write(c, response.data(), response.size());
+      ::close(c);
+    }
+  }
+  std::map<std::string, std::pair<int, std::string>> answers_;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+// The client turns every error answer back into the error the daemon had:
+// a RuntimeError for the runtime's kinds, else an Error with the code the
+// kind or, failing that, the HTTP status names (never Internal for a code
+// it knows).
+TEST(DaemonErrors, TheClientKeepsTheCodeOfEveryAnswer) {
+  TempDir dir;
+  auto sock = dir.path() / "fake.sock";
+  auto answer = [](const std::string& message, const std::string& kind) {
+    return json{{"error", message}, {"kind", kind}}.dump();
+  };
+  FakeDaemon fake(sock, {{"/pull", {502, answer("cannot pull x/y:1: connection refused", "pull_failed")}},
+                         {"/spec", {400, answer("spec.yaml: services.job.image: missing", "invalid_spec")}},
+                         {"/compile", {422, answer("module m: byte 0x8: bad magic", "compile")}},
+                         {"/link", {422, answer("module m: unknown import env.f", "link")}},
+                         {"/denied", {403, answer("registry r: credentials rejected", "permission_denied")}},
+                         {"/limit", {422, answer("plugin p: fuel exhausted", "limit_exceeded")}},
+                         {"/io", {500, answer("cannot write /data/x: disk full", "io")}},
+                         {"/teapot", {404, answer("no such thing", "teapot")}},
+                         {"/not-json", {502, "Bad Gateway"}}});
+  server::Client client(sock);
+  struct Expect {
+    std::string path;
+    ErrorCode code;
+    std::optional<runtime::RuntimeError::Kind> runtime_kind;
+    std::string message;
+  };
+  using K = runtime::RuntimeError::Kind;
+  for (const auto& e : std::vector<Expect>{{"/pull", ErrorCode::Unavailable, K::PullFailed, "cannot pull x/y:1"},
+                                           {"/spec", ErrorCode::InvalidArgument, K::InvalidSpec, "services.job.image"},
+                                           {"/compile", ErrorCode::Compile, std::nullopt, "bad magic"},
+                                           {"/link", ErrorCode::Link, std::nullopt, "unknown import env.f"},
+                                           {"/denied", ErrorCode::PermissionDenied, std::nullopt, "credentials rejected"},
+                                           {"/limit", ErrorCode::LimitExceeded, std::nullopt, "fuel exhausted"},
+                                           {"/io", ErrorCode::Io, std::nullopt, "disk full"},
+                                           {"/teapot", ErrorCode::NotFound, std::nullopt, "no such thing"},
+                                           {"/not-json", ErrorCode::Unavailable, std::nullopt, "HTTP 502: Bad Gateway"}}) {
+    try {
+      client.request("GET", e.path);
+      ADD_FAILURE() << e.path << ": no error thrown";
+    } catch (const Error& err) {
+      EXPECT_EQ(err.code(), e.code) << e.path << ": " << to_string(err.code()) << ": " << err.what();
+      EXPECT_NE(std::string(err.what()).find(e.message), std::string::npos) << e.path << ": " << err.what();
+      auto* runtime_error = dynamic_cast<const runtime::RuntimeError*>(&err);
+      EXPECT_EQ(runtime_error != nullptr, e.runtime_kind.has_value()) << e.path;
+      if (runtime_error && e.runtime_kind) EXPECT_EQ(runtime_error->kind(), *e.runtime_kind) << e.path;
+    }
+  }
+}
+
+// The CLI's exit status follows the error's code (docs/cli.md, "Errors and
+// exit status"): a bad argument is 2 even when the runtime found it, a
+// missing instance 1.
+TEST(DaemonErrors, TheCliExitStatusFollowsTheCode) {
+  TempDir dir;
+  Daemon d(dir.path() / "data");
+  auto bad_since = d.cli({"logs", "ghost-rep-0", "--since", "yesterday-ish"});
+  EXPECT_EQ(bad_since.exit_code, 2) << bad_since.err;
+  EXPECT_NE(bad_since.err.find("yesterday-ish"), std::string::npos) << bad_since.err;
+  EXPECT_EQ(bad_since.err.find("See 'wasmlet"), std::string::npos) << "not a usage error of the CLI: " << bad_since.err;
+  auto missing = d.cli({"inspect", "ghost-rep-0"});
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_NE(missing.err.find("ghost-rep-0"), std::string::npos) << missing.err;
+  auto usage = d.cli({"logs", "ghost-rep-0", "--tail"});
+  EXPECT_EQ(usage.exit_code, 2) << usage.err;
+  EXPECT_NE(usage.err.find("See 'wasmlet logs --help'"), std::string::npos) << usage.err;
 }
 
 }  // namespace
