@@ -120,7 +120,12 @@ TEST_F(CliHabits, RunDetachedCreatesAndStartsAnInstance) {
   auto info = json::parse(d->cli({"inspect", "sleeper-rep-0"}).out)[0];
   EXPECT_EQ(info["state"]["status"], "running") << info.dump();
   EXPECT_EQ(info["image"], fixture("rt_sleep"));
+  // The guest prints once it runs; "running" can come first, so poll its logs for up to 10 s.
   auto logs = d->cli({"logs", "sleeper-rep-0"});
+  for (int i = 0; i < 200 && logs.out.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    logs = d->cli({"logs", "sleeper-rep-0"});
+  }
   EXPECT_EQ(logs.out, "sleeping\n") << logs.err;
   auto again = d->cli({"run", "-d", "--name", "sleeper", fixture("rt_sleep")});
   EXPECT_EQ(again.exit_code, 1);
