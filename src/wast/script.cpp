@@ -77,12 +77,16 @@ ParsedScript parse_script(std::span<const uint8_t> text, const std::string& file
 }
 
 std::optional<std::vector<uint8_t>> text_to_binary(std::string_view wat, std::string& error) {
-  wabt::Errors errors;
   // Text with no tokens (blank, or only comments) is the empty module; wabt's
-  // module parser wants at least one field.
-  if (wabt::WastLexer::CreateBufferLexer("<quote>", wat.data(), wat.size(), &errors)->GetToken().token_type() ==
-      wabt::TokenType::Eof)
-    return std::vector<uint8_t>{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  // module parser wants at least one field. The probe's errors are its own:
+  // an error's location points into the lexer that made it (found by fuzz_wast).
+  {
+    wabt::Errors probe_errors;
+    if (wabt::WastLexer::CreateBufferLexer("<quote>", wat.data(), wat.size(), &probe_errors)->GetToken().token_type() ==
+        wabt::TokenType::Eof)
+      return std::vector<uint8_t>{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  }
+  wabt::Errors errors;
   auto lexer = wabt::WastLexer::CreateBufferLexer("<quote>", wat.data(), wat.size(), &errors);
   wabt::Features features = script_features();
   wabt::WastParseOptions options(features);

@@ -126,6 +126,17 @@ TEST(Wast, ScriptParserRejectsGarbageWithoutCrashing) {
       EXPECT_NE(parsed.errors[0].find("found.wast:"), std::string::npos) << parsed.errors[0];
     }
   }
+  // Found by fuzz_wast: a quoted module whose first token is an error read
+  // the location of a lexer already freed (caught by ASan in the fuzz build).
+  const std::string bad_first_token = "(assert_malformed (module quote \"\xff(func)\") \"unknown operator\")";
+  auto quoted = wasmlet::wast::parse_script(
+      std::span(reinterpret_cast<const uint8_t*>(bad_first_token.data()), bad_first_token.size()), "quoted.wast");
+  ASSERT_TRUE(quoted.script) << (quoted.errors.empty() ? "" : quoted.errors[0]);
+  const auto* malformed = wabt::cast<wabt::AssertMalformedCommand>(
+      quoted.script->commands.at(0).get());
+  auto refused = wasmlet::wast::module_bytes(*malformed->module, quoted.sources);
+  ASSERT_TRUE(refused.error);
+  EXPECT_NE(refused.error->find("<quote>:1:"), std::string::npos) << *refused.error;
   auto empty = wasmlet::wast::parse_script(std::span(reinterpret_cast<const uint8_t*>("(module quote \"\")"), 17),
                                            "empty.wast");
   ASSERT_TRUE(empty.script);
