@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -169,6 +170,11 @@ void set_stdin(WasiConfig& wasi, const RunOptions& opts) {
   // Reopened (non-blocking, so that a timeout or stop wakes a blocked read)
   // rather than shared: wasmlet's own fd 0 keeps its flags.
   int fd = ::open("/dev/stdin", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st {};
+  if (fd < 0 && errno == ENXIO && ::fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
+    wasi.stdin_file = "/dev/stdin";  // a socket: the WASI context shares it (wasi_context.cpp)
+    return;
+  }
   if (fd < 0)
     throw UsageError(fmt::format("cannot pass wasmlet's stdin to the guest: /dev/stdin: {} (give it a file with "
                                  "--stdin FILE, or none with --no-stdin)", std::strerror(errno)));

@@ -111,6 +111,12 @@ std::shared_ptr<FdEntry> make_stdin(const std::optional<std::filesystem::path>& 
   // Non-blocking host fd: a fifo must not block the thread where the
   // interrupt fd cannot reach it; reads wait in poll instead.
   int fd = file ? ::open(file->c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK) : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENXIO && file && *file == "/dev/stdin") {
+    // The host's stdin is a socket (Node's spawn, systemd socket units),
+    // which cannot be reopened: share it, non-blocking.
+    fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+    if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  }
   if (fd < 0)
     throw UsageError(fmt::format("cannot open stdin file '{}': {}", file ? file->string() : "/dev/null", std::strerror(errno)));
   e->host = UniqueFd(fd);

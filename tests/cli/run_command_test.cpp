@@ -4,7 +4,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -309,6 +311,36 @@ TEST(RunStdin, PipedStdinReachesTheGuestByDefault) {
   EXPECT_EQ(r.out, "hi\nthere\n");
   auto dash = run_wasmlet({"run", "--stdin", "-", wasm("cat_stdin")}, 20s, std::string("dash\n"));
   EXPECT_EQ(dash.out, "dash\n") << dash.err;
+}
+
+// Node's child_process and systemd socket units give a socket as stdin,
+// which /dev/stdin cannot reopen (ENXIO): the guest still reads it.
+TEST(RunStdin, ASocketAsStdinReachesTheGuest) {
+  int in[2], out[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in), 0);
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  const std::string bin = WASMLET_BIN, module = wasm("cat_stdin");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(in[1], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    execl(bin.c_str(), bin.c_str(), "run", module.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[1]);
+  close(out[1]);
+  ASSERT_EQ(write(in[0], "over a socket\n", 14), 14);
+  shutdown(in[0], SHUT_WR);
+  std::string got;
+  char buf[256];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(in[0]);
+  close(out[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(got, "over a socket\n");
 }
 
 TEST(RunStdin, FileDevNullAndNoStdin) {
