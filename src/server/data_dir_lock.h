@@ -6,21 +6,23 @@
 #include <filesystem>
 #include <optional>
 
+#include "util/file_lock.h"
+
 namespace wasmlet::server {
 
 class DataDirLock {
  public:
   // nullopt when another process holds it; throws Error when the lock file cannot be opened.
-  static std::optional<DataDirLock> try_acquire(const std::filesystem::path& data_dir);
+  static std::optional<DataDirLock> try_acquire(const std::filesystem::path& data_dir) {
+    auto lock = util::FileLock::try_acquire(file(data_dir));
+    if (!lock) return std::nullopt;
+    return DataDirLock(std::move(*lock));
+  }
   static std::filesystem::path file(const std::filesystem::path& data_dir) { return data_dir / "wasmlet.lock"; }
 
-  DataDirLock(DataDirLock&& other) noexcept;
-  DataDirLock& operator=(DataDirLock&& other) noexcept;
-  ~DataDirLock();
-
  private:
-  explicit DataDirLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit DataDirLock(util::FileLock lock) : lock_(std::move(lock)) {}
+  util::FileLock lock_;
 };
 
 }  // namespace wasmlet::server

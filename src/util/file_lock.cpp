@@ -16,8 +16,10 @@ namespace wasmlet::util {
 
 namespace {
 
+// Owner-only: another user who could open a lock file could hold it and stall
+// wasmlet (the daemon's DATA_DIR/wasmlet.lock included).
 int open_lock_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) throw Error(fmt::format("cannot open the lock file {}: {}", path.string(), std::strerror(errno)));
   return fd;
 }
