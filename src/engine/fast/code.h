@@ -36,9 +36,10 @@ enum class Op : uint16_t {
 #include "engine/fast/ops.def"
 #undef OP
 #define BIN(p, c, name, ...) name, name##_ri,
-#define CMP(p, c, name, ...) name, name##_ri, br_if_##name, br_if_##name##_ri, br_unless_##name, br_unless_##name##_ri,
+#define CMP(p, c, name, ...) name, name##_ri, br_if_##name, br_if_##name##_ri, br_unless_##name, br_unless_##name##_ri, \
+                             br_if_##name##_loop, br_if_##name##_ri_loop,
 #define UN(p, c, name, ...) name,
-#define UCMP(p, c, name, ...) name, br_if_##name, br_unless_##name,
+#define UCMP(p, c, name, ...) name, br_if_##name, br_unless_##name, br_if_##name##_loop,
 #define TBIN(p, c, name, ...) name, name##_ri,
 #define TUN(p, c, name, ...) name,
 #include "engine/fast/numeric.def"
@@ -55,6 +56,9 @@ struct Code {
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;  // parameters included: slots zeroed at entry are [param_slots, local_slots)
   uint32_t frame_slots = 0;  // everything the frame uses, operand slots and outgoing call results included
+  // The cost of the function entry's fuel check point (the `fuel` instruction
+  // the code starts with): a call charges it itself and enters at word 2.
+  int64_t entry_fuel = 0;
   std::vector<std::string> messages;  // for `unsupported`
 };
 

@@ -92,9 +92,10 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #undef OP
 #define BIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
 #define CMP(p, c, name, ...) &&L_##name, &&L_##name##_ri, &&L_br_if_##name, &&L_br_if_##name##_ri, \
-                             &&L_br_unless_##name, &&L_br_unless_##name##_ri,
+                             &&L_br_unless_##name, &&L_br_unless_##name##_ri, &&L_br_if_##name##_loop,     \
+                             &&L_br_if_##name##_ri_loop,
 #define UN(p, c, name, ...) &&L_##name,
-#define UCMP(p, c, name, ...) &&L_##name, &&L_br_if_##name, &&L_br_unless_##name,
+#define UCMP(p, c, name, ...) &&L_##name, &&L_br_if_##name, &&L_br_unless_##name, &&L_br_if_##name##_loop,
 #define TBIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
 #define TUN(p, c, name, ...) &&L_##name,
 #include "engine/fast/numeric.def"
@@ -142,6 +143,14 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     trap_kind = (kind);         \
     trap_message = (message);   \
     goto trap;                  \
+  } while (0)
+// Charges `cost` at a fuel check point and goes on at ip (below zero,
+// refuel() decides whether the guest may go on).
+#define CHARGE_AND_NEXT(cost)                 \
+  do {                                        \
+    budget -= (cost);                         \
+    if (budget < 0) [[unlikely]] goto refuel; \
+    NEXT();                                   \
   } while (0)
 #define A1 ip[1].pair.a
 #define B1 ip[1].pair.b
@@ -194,6 +203,26 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     const T a = rd<T>(fp, A1), b = imm<T>(ip[2].u64);               \
     if (!(expr)) ip += ip[3].i64; else ip += 4;                     \
     NEXT();                                                         \
+  }                                                                 \
+  L_br_if_##name##_loop : {                                         \
+    const T a = rd<T>(fp, A1), b = rd<T>(fp, B1);                   \
+    if (expr) {                                                     \
+      const int64_t cost = ip[3].i64;                               \
+      ip += ip[2].i64;                                              \
+      CHARGE_AND_NEXT(cost);                                        \
+    }                                                               \
+    ip += 4;                                                        \
+    NEXT();                                                         \
+  }                                                                 \
+  L_br_if_##name##_ri_loop : {                                      \
+    const T a = rd<T>(fp, A1), b = imm<T>(ip[2].u64);               \
+    if (expr) {                                                     \
+      const int64_t cost = ip[4].i64;                               \
+      ip += ip[3].i64;                                              \
+      CHARGE_AND_NEXT(cost);                                        \
+    }                                                               \
+    ip += 5;                                                        \
+    NEXT();                                                         \
   }
 #define UN(p, c, name, T, R, expr)                                  \
   L_##name : {                                                      \
@@ -212,6 +241,16 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   L_br_unless_##name : {                                            \
     const T a = rd<T>(fp, A1);                                      \
     if (!(expr)) ip += ip[2].i64; else ip += 3;                     \
+    NEXT();                                                         \
+  }                                                                 \
+  L_br_if_##name##_loop : {                                         \
+    const T a = rd<T>(fp, A1);                                      \
+    if (expr) {                                                     \
+      const int64_t cost = ip[3].i64;                               \
+      ip += ip[2].i64;                                              \
+      CHARGE_AND_NEXT(cost);                                        \
+    }                                                               \
+    ip += 4;                                                        \
     NEXT();                                                         \
   }
 #define TBIN(p, c, name, T, fn)                                     \
@@ -483,21 +522,36 @@ L_unreachable:
 L_unsupported:
   TRAP(TrapKind::Other, code->messages[A1]);
 L_fuel: {
-  budget -= ip[1].i64;
-  if (budget < 0) [[unlikely]] {
-    s->budget = budget;
-    try {
-      budget = refuel(store, budget);
-      s->budget = budget;
-    } catch (const MeterTrap& e) {
-      TRAP(e.kind, e.message);
-    }
-  }
+  const int64_t cost = ip[1].i64;
   ip += 2;
+  CHARGE_AND_NEXT(cost);
+}
+refuel: {
+  // A check point took the budget below zero; ip is where the guest goes on.
+  s->budget = budget;
+  try {
+    budget = refuel(store, budget);
+    s->budget = budget;
+  } catch (const MeterTrap& e) {
+    TRAP(e.kind, e.message);
+  }
   NEXT();
 }
 L_br:
   ip += ip[1].i64;
+  NEXT();
+L_br_loop: {
+  const int64_t cost = ip[2].i64;
+  ip += ip[1].i64;
+  CHARGE_AND_NEXT(cost);
+}
+L_br_if_loop:
+  if (uint32_t(fp[A1])) {
+    const int64_t cost = ip[3].i64;
+    ip += ip[2].i64;
+    CHARGE_AND_NEXT(cost);
+  }
+  ip += 4;
   NEXT();
 L_br_if:
   if (uint32_t(fp[A1])) ip += ip[2].i64;
@@ -557,8 +611,10 @@ L_ret: {
   fp = f.fp;
   func = f.func;
   code = f.code;
-  inst = func->instance;
-  RELOAD_MEMORY();
+  if (inst != func->instance) {
+    inst = func->instance;
+    RELOAD_MEMORY();
+  }
   NEXT();
 }
 
@@ -587,7 +643,12 @@ do_call: {
   }
   if (nfp + next->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
   frames[depth++] = Frame{return_ip, fp, func, code};
-  for (uint32_t i = next->param_slots; i < next->local_slots; ++i) nfp[i] = 0;
+  // Zeroes the locals; a plain loop, as most functions have few (the asm
+  // keeps the compiler from turning it into a memset call).
+  for (uint64_t *z = nfp + next->param_slots, *end = nfp + next->local_slots; z < end; ++z) {
+    *z = 0;
+    asm("" : "+r"(z));
+  }
   fp = nfp;
   func = callee;
   code = next;
@@ -595,8 +656,9 @@ do_call: {
     inst = callee->instance;
     RELOAD_MEMORY();
   }
-  ip = code->words.data();
-  NEXT();
+  // The entry's fuel check point, without dispatching it.
+  ip = code->words.data() + 2;
+  CHARGE_AND_NEXT(code->entry_fuel);
 }
 
 do_tail_call: {
@@ -646,6 +708,7 @@ pending:
 #undef NEXT
 #undef RELOAD_MEMORY
 #undef TRAP
+#undef CHARGE_AND_NEXT
 #undef OOB
 #undef TABLE_OOB
 #undef A1

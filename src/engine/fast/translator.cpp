@@ -103,10 +103,11 @@ class Translator {
     }
     if (locals.size() == type_->params.size()) out_.param_slots = slot;
     out_.local_slots = locals_end_ = slot;
+    local_written_.assign(locals.size(), false);
     for (ValType t : type_->results) result_slots_ += width(t);
     max_slot_ = std::max(locals_end_, result_slots_);
 
-    controls_.push_back(Control{0, false, false, 0, locals_end_, {}, type_->results, kNone, {}, std::nullopt});
+    controls_.push_back(Control{0, false, false, 0, locals_end_, {}, type_->results, kNone, {}, std::nullopt, {}});
     fuel_.push_back(FuelScope{emit_fuel(), 0});
     Instruction ins;
     while (validator_.next(ins)) {
@@ -143,6 +144,7 @@ class Translator {
     size_t loop_start;
     std::vector<Fixup> fixups;          // branches to its end
     std::optional<Fixup> else_fixup;    // if: the jump over the then-branch
+    std::vector<size_t> back_edge_costs;  // loop: the cost words of its back-edges (see jump_to)
     std::span<const ValType> label_types() const { return opcode == 3 ? params : results; }
   };
   struct FuelScope {
@@ -173,7 +175,14 @@ class Translator {
     word64(0);
     return code_.size() - 1;
   }
-  void patch(const Fixup& f, size_t target) { code_[f.word].i64 = int64_t(target) - int64_t(f.instr); }
+  void patch(const Fixup& f, size_t target) {
+    code_[f.word].i64 = int64_t(target) - int64_t(f.instr);
+    label_at(target);
+  }
+  // A branch lands at `target`: nothing may fuse across it.
+  void label_at(size_t target) {
+    if (target == code_.size()) label_ = target;
+  }
   void note_slot(uint32_t end) { max_slot_ = std::max(max_slot_, end); }
 
   // --- the operand stack ---
@@ -248,10 +257,19 @@ class Translator {
   }
 
   // --- control flow ---
+  // A branch to a loop is a back-edge: it charges the loop header's fuel
+  // check point itself and jumps past it (one dispatch less per iteration;
+  // the count is the same, as nothing runs between the branch and the header).
+  void back_edge_to(Control& loop, size_t at) {
+    code_[code_.size() - 1].i64 = int64_t(loop.loop_start + 2) - int64_t(at);
+    word64(0);
+    loop.back_edge_costs.push_back(code_.size() - 1);
+  }
   void jump_to(Control& target) {
     if (target.opcode == 3) {
-      size_t at = emit(Op::br);
-      word64(uint64_t(int64_t(target.loop_start) - int64_t(at)));
+      size_t at = emit(Op::br_loop);
+      word64(0);
+      back_edge_to(target, at);
     } else {
       size_t at = emit(Op::br);
       word64(0);
@@ -285,6 +303,13 @@ class Translator {
   void emit_return() {
     const size_t n = type_->results.size();
     std::vector<Entry> results(stack_.end() - n, stack_.end());
+    // A single result computed just now is computed into slot 0 instead.
+    if (n == 1 && producer_.start != kNone && results[0].kind == Kind::Slot && results[0].slot == producer_.home &&
+        results[0].home == producer_.home) {
+      code_[producer_.start + 1].pair.a = 0;
+      emit(Op::ret);
+      return;
+    }
     // A local among slots 0.. could be overwritten by an earlier result: copy it first.
     for (Entry& e : results)
       if (e.kind == Kind::Slot && e.slot != e.home && e.slot < result_slots_) materialize(e);
@@ -309,7 +334,7 @@ class Translator {
 
   void push_control(uint8_t opcode, const decode::BlockType& bt) {
     const bool was_dead = dead();
-    Control c{opcode, was_dead, was_dead, 0, 0, bt.params, bt.results, kNone, {}, std::nullopt};
+    Control c{opcode, was_dead, was_dead, 0, 0, bt.params, bt.results, kNone, {}, std::nullopt, {}};
     if (!was_dead) {
       materialize_all();
       c.stack_size = uint32_t(stack_.size() - bt.params.size());
@@ -328,14 +353,14 @@ class Translator {
 
   // Fuses the comparison that produced `cond` (the last instruction) into a
   // conditional branch; returns the branch's first word, or kNone.
-  size_t fused_branch(const Entry& cond, bool if_true) {
+  size_t fused_branch(const Entry& cond, bool if_true, bool loop) {
     if (producer_.start == kNone || cond.kind != Kind::Slot || cond.slot != producer_.home ||
         producer_.home != cond.home)
       return kNone;
     const Producer p = producer_;
     if (ops_.is_cmp[size_t(p.op)] || (p.ri && ops_.is_cmp[size_t(p.op) - 1])) {
       Op base = p.ri ? offset(p.op, -1) : p.op;
-      Op fused = offset(base, (if_true ? 2 : 4) + (p.ri ? 1 : 0));
+      Op fused = offset(base, (loop ? 6 : if_true ? 2 : 4) + (p.ri ? 1 : 0));
       code_.resize(p.start);
       size_t at = emit(fused);
       word(p.a, uint32_t(p.b));
@@ -344,7 +369,7 @@ class Translator {
       return at;
     }
     if (ops_.is_ucmp[size_t(p.op)]) {
-      Op fused = offset(p.op, if_true ? 1 : 2);
+      Op fused = offset(p.op, loop ? 3 : if_true ? 1 : 2);
       code_.resize(p.start);
       size_t at = emit(fused);
       word(p.a);
@@ -353,12 +378,13 @@ class Translator {
     }
     return kNone;
   }
-  // A branch taken if `cond` (or its negation); returns the fixup of its offset.
-  Fixup conditional_branch(Entry cond, bool if_true) {
-    size_t at = fused_branch(cond, if_true);
+  // A branch taken if `cond` (or its negation); returns the fixup of its
+  // offset. `loop`: a back-edge taken if `cond` (back_edge_to completes it).
+  Fixup conditional_branch(Entry cond, bool if_true, bool loop = false) {
+    size_t at = fused_branch(cond, if_true, loop);
     if (at == kNone) {
       uint32_t s = slot_of(cond);
-      at = emit(if_true ? Op::br_if : Op::br_unless);
+      at = emit(loop ? Op::br_if_loop : if_true ? Op::br_if : Op::br_unless);
       word(s);
       word64(0);
     }
@@ -530,6 +556,14 @@ class Translator {
   void local_set(uint32_t index, bool tee) {
     const uint32_t slot = local_slot_[index];
     Entry e = pop();
+    if (index >= type_->params.size() && !local_written_[index]) {
+      // `i32.const 0; local.set x` right after entry: x is zero already.
+      if (straight_from_entry_ && e.kind == Kind::Const && e.bits == 0) {
+        if (tee) push_local(e.type, slot);
+        return;
+      }
+      local_written_[index] = true;
+    }
     const bool retarget = producer_.start != kNone && e.kind == Kind::Slot && e.slot == producer_.home &&
                           e.home == producer_.home && !local_referenced(slot);
     if (retarget) {
@@ -555,11 +589,11 @@ class Translator {
     Entry cond = pop();
     Control& target = controls_[controls_.size() - 1 - depth];
     if (target.opcode != 0 && label_values_in_place(target)) {
-      Fixup f = conditional_branch(cond, true);
       if (target.opcode == 3) {
-        code_[f.word].i64 = int64_t(target.loop_start) - int64_t(f.instr);
+        Fixup f = conditional_branch(cond, true, true);
+        back_edge_to(target, f.instr);
       } else {
-        target.fixups.push_back(f);
+        target.fixups.push_back(conditional_branch(cond, true));
       }
       return;
     }
@@ -834,6 +868,7 @@ class Translator {
   }
 
   void control(const Instruction& ins) {
+    if (ins.code != 0x02 && ins.code != 0x04) straight_from_entry_ = false;
     switch (ins.code) {
       case 0x02: push_control(2, ins.block); return;
       case 0x03: {
@@ -843,6 +878,7 @@ class Translator {
         } else {
           top().loop_start = code_.size();
           fuel_.push_back(FuelScope{emit_fuel(), 0});
+          label_at(code_.size());
         }
         return;
       }
@@ -886,14 +922,16 @@ class Translator {
     if (c.opcode == 0) {
       if (!c.dead) emit_return();
       code_[fuel_.back().word].u64 = fuel_.back().cost + 1;
+      out_.entry_fuel = int64_t(fuel_.back().cost + 1);
       fuel_.pop_back();
       controls_.pop_back();
       return;
     }
     if (!c.dead) move_label_values(Control{c.opcode == 3 ? uint8_t(2) : c.opcode, false, false, c.stack_size, c.home,
-                                           c.params, c.results, kNone, {}, std::nullopt});
+                                           c.params, c.results, kNone, {}, std::nullopt, {}});
     if (c.opcode == 3) {
       if (fuel_.back().word != kNone) code_[fuel_.back().word].u64 = fuel_.back().cost + 1;
+      for (size_t w : c.back_edge_costs) code_[w].u64 = fuel_.back().cost + 1;
       fuel_.pop_back();
     }
     const size_t here = code_.size();
@@ -932,6 +970,11 @@ class Translator {
   std::vector<Control> controls_;
   std::vector<FuelScope> fuel_;
   Producer producer_;
+  size_t label_ = 0;  // the last position a branch lands at
+  // Until the first join point (loop, else, end) the code runs once per
+  // call, in order: a local not yet written there still holds its zero.
+  bool straight_from_entry_ = true;
+  std::vector<bool> local_written_;
 };
 
 }  // namespace
