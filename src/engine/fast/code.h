@@ -43,8 +43,8 @@ enum class Op : uint16_t {
 #define TBIN(p, c, name, ...) name, name##_ri,
 #define TUN(p, c, name, ...) name,
 #include "engine/fast/numeric.def"
-#define LOAD(c, name, ...) name, name##_mx,
-#define STORE(c, name, ...) name, name##_mx,
+#define LOAD(c, name, ...) name, name##_mx, name##_ri, name##_rr,
+#define STORE(c, name, ...) name, name##_mx, name##_ci,
 #include "engine/fast/memory_ops.def"
 #include "engine/fast/simd_enum.h"
   count_

@@ -99,8 +99,8 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #define TBIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
 #define TUN(p, c, name, ...) &&L_##name,
 #include "engine/fast/numeric.def"
-#define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx,
-#define STORE(c, name, ...) &&L_##name, &&L_##name##_mx,
+#define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ri, &&L_##name##_rr,
+#define STORE(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ci,
 #include "engine/fast/memory_ops.def"
 #include "engine/fast/simd_labels.h"
   };
@@ -283,16 +283,20 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 
   // ---- memory ----
 #define OOB(ea, n, size) TRAP(TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message((ea) < (size) ? (size) : (ea), (size)))
-#define LOAD(c, name, M, R)                                                   \
-  L_##name : {                                                                \
-    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
+#define LOAD_AT(address, M, R)                                                \
+  {                                                                           \
+    const uint64_t ea = (address);                                            \
     if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
     M v;                                                                      \
     std::memcpy(&v, mem_base + ea, sizeof(M));                                \
     fp[A1] = uint64_t(R(v));                                                  \
     ip += 3;                                                                  \
     NEXT();                                                                   \
-  }                                                                           \
+  }
+#define LOAD(c, name, M, R)                                                   \
+  L_##name : LOAD_AT(uint64_t(uint32_t(fp[B1])) + A2, M, R)                   \
+  L_##name##_ri : LOAD_AT(uint64_t(uint32_t(fp[B1]) + B2) + A2, M, R)         \
+  L_##name##_rr : LOAD_AT(uint64_t(uint32_t(fp[B1]) + uint32_t(fp[B2])) + A2, M, R) \
   L_##name##_mx : {                                                           \
     LinearMemory* m = inst->memories[B2];                                     \
     const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
@@ -308,6 +312,14 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
     if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
     const M v = M(rd<T>(fp, A1));                                             \
+    std::memcpy(mem_base + ea, &v, sizeof(M));                                \
+    ip += 3;                                                                  \
+    NEXT();                                                                   \
+  }                                                                           \
+  L_##name##_ci : {                                                           \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A1;                      \
+    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
+    const M v = M(imm<T>(ip[2].u64));                                         \
     std::memcpy(mem_base + ea, &v, sizeof(M));                                \
     ip += 3;                                                                  \
     NEXT();                                                                   \
@@ -461,6 +473,11 @@ L_copy: {
   ip += 2;
   NEXT();
 }
+L_copy2:
+  fp[A1] = fp[B1];
+  fp[A2] = fp[B2];
+  ip += 3;
+  NEXT();
 L_copy128: {
   fp[A1] = fp[B1];
   fp[A1 + 1] = fp[B1 + 1];
@@ -710,6 +727,7 @@ pending:
 #undef TRAP
 #undef CHARGE_AND_NEXT
 #undef OOB
+#undef LOAD_AT
 #undef TABLE_OOB
 #undef A1
 #undef B1

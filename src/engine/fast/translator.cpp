@@ -224,8 +224,17 @@ class Translator {
         word64(e.bits);
       }
     } else if (e.slot != dst) {
-      emit(e.type == ValType::V128 ? Op::copy128 : Op::copy);
+      if (e.type != ValType::V128 && last_copy_ != kNone && last_copy_ + 2 == code_.size() && label_ != code_.size()) {
+        // Right after another copy (and no branch lands between): one copy2.
+        code_[last_copy_].handler = handlers_[size_t(Op::copy2)];
+        word(dst, e.slot);
+        last_copy_ = kNone;
+        producer_.start = kNone;
+        return;
+      }
+      size_t at = emit(e.type == ValType::V128 ? Op::copy128 : Op::copy);
       word(dst, e.slot);
+      if (e.type != ValType::V128) last_copy_ = at;
     }
   }
   void materialize(Entry& e) {
@@ -536,17 +545,42 @@ class Translator {
 
   void memory_load(Op op, const Instruction& ins) {
     Entry addr = pop();
-    const uint32_t s = slot_of(addr);
-    Entry& r = push_home(decode::signature(ins.info->sig).result);
+    const ValType result = decode::signature(ins.info->sig).result;
     const bool other = ins.memarg.memory != 0;
+    // An i32.add computing the address just now is done by the load (the
+    // _ri and _rr forms): the sum is used nowhere else.
+    if (!other && just_produced(addr) && (producer_.op == Op::i32_add_ri || producer_.op == Op::i32_add)) {
+      const Producer p = producer_;
+      code_.resize(p.start);
+      Entry& r = push_home(result);
+      const Op fused = offset(op, p.op == Op::i32_add_ri ? 2 : 3);
+      size_t at = emit(fused);
+      word(r.home, p.a);
+      word(ins.memarg.offset, uint32_t(p.b));
+      produced(at, fused, r.home);
+      return;
+    }
+    const uint32_t s = slot_of(addr);
+    Entry& r = push_home(result);
     size_t at = emit(other ? offset(op, 1) : op);
     word(r.home, s);
     word(ins.memarg.offset, ins.memarg.memory);
     if (!other) produced(at, op, r.home, s);
   }
+  // `e` (just popped) is the result of the last instruction, in its own home.
+  bool just_produced(const Entry& e) const {
+    return producer_.start != kNone && e.kind == Kind::Slot && e.slot == producer_.home && e.home == producer_.home;
+  }
 
   void memory_store(Op op, const Instruction& ins) {
     Entry v = pop(), addr = pop();
+    if (v.kind == Kind::Const && ins.memarg.memory == 0) {  // a constant value: the _ci form
+      const uint32_t sa = slot_of(addr);
+      emit(offset(op, 2));
+      word(ins.memarg.offset, sa);
+      word64(v.bits);
+      return;
+    }
     const uint32_t sa = slot_of(addr), sv = slot_of(v);
     emit(ins.memarg.memory != 0 ? offset(op, 1) : op);
     word(sv, sa);
@@ -767,10 +801,11 @@ class Translator {
       uint64_t lo, hi;
       std::memcpy(&lo, ins.bytes16, 8);
       std::memcpy(&hi, ins.bytes16 + 8, 8);
-      emit(Op::const128);
+      const size_t at = emit(Op::const128);
       word(r.home);
       word64(lo);
       word64(hi);
+      produced(at, Op::const128, r.home);
       return;
     }
     const auto [op, shape] = ins.code < 256 ? simd_ops().by_code[ins.code] : std::pair{Op::unsupported, SimdShape::None};
@@ -781,16 +816,18 @@ class Translator {
         Entry a = pop();
         const uint32_t sa = slot_of(a);
         Entry& r = push_home(result);
-        emit(op);
+        const size_t at = emit(op);
         word(r.home, sa);
+        produced(at, op, r.home);
         return;
       }
       case SimdShape::Binary: case SimdShape::Shift: case SimdShape::Shuffle: {
         Entry b = pop(), a = pop();
         const uint32_t sa = slot_of(a), sb = slot_of(b);
         Entry& r = push_home(result);
-        emit(op);
+        const size_t at = emit(op);
         word(r.home, sa);
+        produced(at, op, r.home);
         word(sb);
         if (shape == SimdShape::Shuffle) {
           uint64_t lo, hi;
@@ -805,8 +842,9 @@ class Translator {
         Entry c = pop(), b = pop(), a = pop();
         const uint32_t sa = slot_of(a), sb = slot_of(b), sc = slot_of(c);
         Entry& r = push_home(result);
-        emit(op);
+        const size_t at = emit(op);
         word(r.home, sa);
+        produced(at, op, r.home);
         word(sb, sc);
         return;
       }
@@ -814,8 +852,9 @@ class Translator {
         Entry a = pop();
         const uint32_t sa = slot_of(a);
         Entry& r = push_home(result);
-        emit(op);
+        const size_t at = emit(op);
         word(r.home, sa);
+        produced(at, op, r.home);
         word(ins.index);
         return;
       }
@@ -823,8 +862,9 @@ class Translator {
         Entry b = pop(), a = pop();
         const uint32_t sa = slot_of(a), sb = slot_of(b);
         Entry& r = push_home(result);
-        emit(op);
+        const size_t at = emit(op);
         word(r.home, sa);
+        produced(at, op, r.home);
         word(sb, ins.index);
         return;
       }
@@ -832,8 +872,9 @@ class Translator {
         Entry addr = pop();
         const uint32_t s = slot_of(addr);
         Entry& r = push_home(result);
-        emit(op);
+        const size_t at = emit(op);
         word(r.home, s);
+        produced(at, op, r.home);
         word(ins.memarg.offset, ins.memarg.memory);
         return;
       }
@@ -849,8 +890,9 @@ class Translator {
         Entry v = pop(), addr = pop();
         const uint32_t sa = slot_of(addr), sv = slot_of(v);
         Entry& r = push_home(result);
-        emit(op);
+        const size_t at = emit(op);
         word(r.home, sa);
+        produced(at, op, r.home);
         word(ins.memarg.offset, ins.memarg.memory);
         word(sv, ins.index);
         return;
@@ -971,6 +1013,7 @@ class Translator {
   std::vector<FuelScope> fuel_;
   Producer producer_;
   size_t label_ = 0;  // the last position a branch lands at
+  size_t last_copy_ = kNone;  // the last copy emitted (copy2 merges the next one into it)
   // Until the first join point (loop, else, end) the code runs once per
   // call, in order: a local not yet written there still holds its zero.
   bool straight_from_entry_ = true;
