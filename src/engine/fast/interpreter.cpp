@@ -101,6 +101,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ri, &&L_##name##_rr,
 #define STORE(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ci,
+#define LOAD_BIN(name, ...) &&L_##name##_m,
 #include "engine/fast/memory_ops.def"
 #include "engine/fast/simd_labels.h"
   };
@@ -333,6 +334,17 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     ip += 3;                                                                  \
     NEXT();                                                                   \
   }
+#define LOAD_BIN(name, load, T, expr)                                         \
+  L_##name##_m : {                                                            \
+    const uint64_t ea = uint64_t(uint32_t(fp[A2])) + B2;                      \
+    if (ea + sizeof(T) > mem_size) OOB(ea, sizeof(T), mem_size);              \
+    T b;                                                                      \
+    std::memcpy(&b, mem_base + ea, sizeof(T));                                \
+    const T a = rd<T>(fp, B1);                                                \
+    wr<T>(fp, A1, T(expr));                                                   \
+    ip += 3;                                                                  \
+    NEXT();                                                                   \
+  }
 #include "engine/fast/memory_ops.def"
 
 #define WASMLET_FAST_SIMD_HANDLERS
@@ -477,6 +489,11 @@ L_copy2:
   fp[A1] = fp[B1];
   fp[A2] = fp[B2];
   ip += 3;
+  NEXT();
+L_i32_add_ri2:
+  fp[A1] = uint32_t(uint32_t(fp[B1]) + A2);
+  fp[ip[3].pair.a] = uint32_t(uint32_t(fp[ip[3].pair.b]) + B2);
+  ip += 4;
   NEXT();
 L_copy128: {
   fp[A1] = fp[B1];

@@ -29,6 +29,7 @@ struct NumericOps {
   std::array<std::optional<Op>, 8> misc{};
   std::array<bool, size_t(Op::count_)> has_ri{}, is_cmp{}, is_ucmp{};
   std::array<std::optional<Op>, 256> load{}, store{};
+  std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> load_bin{};  // op -> (its load, op_m)
   NumericOps() {
 #define BIN(p, c, name, ...) set(p, c, Op::name, true);
 #define CMP(p, c, name, ...) set(p, c, Op::name, true), is_cmp[size_t(Op::name)] = true;
@@ -39,6 +40,7 @@ struct NumericOps {
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) load[c] = Op::name;
 #define STORE(c, name, ...) store[c] = Op::name;
+#define LOAD_BIN(name, load, ...) load_bin[size_t(Op::name)] = std::pair{Op::load, Op::name##_m};
 #include "engine/fast/memory_ops.def"
   }
   void set(int prefix, int code, Op op, bool ri) {
@@ -165,8 +167,16 @@ class Translator {
   // --- emission ---
   size_t emit(Op op) {
     producer_.start = kNone;
+    prev_start_ = last_start_;
+    last_start_ = code_.size();
     code_.push_back(Word{.handler = handlers_[size_t(op)]});
     return code_.size() - 1;
+  }
+  // Drops the last instruction (the producer), to emit a fused one instead.
+  void drop_producer() {
+    code_.resize(producer_.start);
+    last_start_ = prev_start_;
+    prev_start_ = kNone;
   }
   void word(uint32_t a, uint32_t b = 0) { code_.push_back(Word{.pair = {a, b}}); }
   void word64(uint64_t v) { code_.push_back(Word{.u64 = v}); }
@@ -370,7 +380,7 @@ class Translator {
     if (ops_.is_cmp[size_t(p.op)] || (p.ri && ops_.is_cmp[size_t(p.op) - 1])) {
       Op base = p.ri ? offset(p.op, -1) : p.op;
       Op fused = offset(base, (loop ? 6 : if_true ? 2 : 4) + (p.ri ? 1 : 0));
-      code_.resize(p.start);
+      drop_producer();
       size_t at = emit(fused);
       word(p.a, uint32_t(p.b));
       if (p.ri) word64(p.b);
@@ -379,7 +389,7 @@ class Translator {
     }
     if (ops_.is_ucmp[size_t(p.op)]) {
       Op fused = offset(p.op, loop ? 3 : if_true ? 1 : 2);
-      code_.resize(p.start);
+      drop_producer();
       size_t at = emit(fused);
       word(p.a);
       word64(0);
@@ -517,6 +527,22 @@ class Translator {
     const decode::Signature& sig = decode::signature(ins.info->sig);
     if (sig.num_params == 2) {
       Entry b = pop(), a = pop();
+      if (const auto& m = ops_.load_bin[size_t(op)]; m && a.kind == Kind::Slot && b.kind == Kind::Slot &&
+                                                        producer_.op == m->first) {
+        // One operand was loaded just now: the operation reads memory itself.
+        const bool b_loaded = just_produced(b), a_loaded = !b_loaded && just_produced(a);
+        if (b_loaded || a_loaded) {
+          const uint32_t other = b_loaded ? a.slot : b.slot;
+          const uint32_t addr = code_[producer_.start + 1].pair.b, off = code_[producer_.start + 2].pair.a;
+          drop_producer();
+          Entry& r = push_home(sig.result);
+          size_t at = emit(m->second);
+          word(r.home, other);
+          word(addr, off);
+          produced(at, m->second, r.home);
+          return;
+        }
+      }
       const uint32_t sa = slot_of(a);
       Entry& r = push_home(sig.result);
       size_t at;
@@ -551,7 +577,7 @@ class Translator {
     // _ri and _rr forms): the sum is used nowhere else.
     if (!other && just_produced(addr) && (producer_.op == Op::i32_add_ri || producer_.op == Op::i32_add)) {
       const Producer p = producer_;
-      code_.resize(p.start);
+      drop_producer();
       Entry& r = push_home(result);
       const Op fused = offset(op, p.op == Op::i32_add_ri ? 2 : 3);
       size_t at = emit(fused);
@@ -602,12 +628,29 @@ class Translator {
                           e.home == producer_.home && !local_referenced(slot);
     if (retarget) {
       code_[producer_.start + 1].pair.a = slot;
+      merge_add_ri();
       producer_.start = kNone;
     } else {
       detach_local(slot);
       move_to(e, slot);
     }
     if (tee) push_local(e.type, slot);
+  }
+
+  // `local.set x (x + c)` right after another i32.add of a constant (loop
+  // counters and pointers stepping together): one i32_add_ri2.
+  void merge_add_ri() {
+    const size_t first = prev_start_, second = last_start_;
+    if (second != producer_.start || first == kNone || first + 3 != second || label_ == second) return;
+    const void* add_ri = handlers_[size_t(Op::i32_add_ri)];
+    if (code_[first].handler != add_ri || code_[second].handler != add_ri) return;
+    const Word c1 = code_[first + 2], dst_a2 = code_[second + 1], c2 = code_[second + 2];
+    code_[first].handler = handlers_[size_t(Op::i32_add_ri2)];
+    code_[first + 2].pair = {uint32_t(c1.u64), uint32_t(c2.u64)};
+    code_[first + 3] = dst_a2;
+    code_.resize(first + 4);
+    last_start_ = first;
+    prev_start_ = kNone;
   }
 
   void select() {
@@ -1014,6 +1057,7 @@ class Translator {
   Producer producer_;
   size_t label_ = 0;  // the last position a branch lands at
   size_t last_copy_ = kNone;  // the last copy emitted (copy2 merges the next one into it)
+  size_t last_start_ = kNone, prev_start_ = kNone;  // the last two instructions (kNone: not known)
   // Until the first join point (loop, else, end) the code runs once per
   // call, in order: a local not yet written there still holds its zero.
   bool straight_from_entry_ = true;
