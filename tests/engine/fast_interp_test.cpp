@@ -126,4 +126,88 @@ TEST_F(FastInterp, FuelCountsOfLoopsBranchesAndGrowMatchTheCostModel) {
   EXPECT_EQ(store.fuel_consumed(), 15u + 11u * 9u);
 }
 
+TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
+  // Each function is a sequence the translator fuses (docs/engine-interpreter.md);
+  // the arguments reach the edges: 32-bit address wrap-around, traps, a branch
+  // landing between two fusable instructions.
+  Module module = compile(R"((module (memory 1)
+      (data (i32.const 0) "\01\02\03\04\05\06\07\08")
+      (func $load_ri (export "load_ri") (param i32) (result i32)
+        (i32.load (i32.add (local.get 0) (i32.const 4))))
+      (func (export "load_rr") (param i32 i32) (result i32)
+        (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 1))))
+      (func (export "store_ci") (param i32) (result i32)
+        (i32.store8 (local.get 0) (i32.const 0x1ff))
+        (i32.load (local.get 0)))
+      (func (export "add_loaded") (param i32 i32) (result i32)
+        (i32.add (i32.load (local.get 0)) (local.get 1)))
+      (func (export "mul_loaded") (param i32 f64) (result f64)
+        (f64.store (i32.const 16) (f64.const 1.5))
+        (f64.mul (local.get 1) (f64.load offset=16 (local.get 0))))
+      (func (export "test_branches") (param i32) (result i32)
+        (local $r i32)
+        (block $a (br_if $a (i32.eqz (i32.and (local.get 0) (i32.const 4))))
+          (local.set $r (i32.const 1)))
+        (block $b (br_if $b (i32.and (local.get 0) (i32.const 8)))
+          (local.set $r (i32.add (local.get $r) (i32.const 10))))
+        (if (i32.and (local.get 0) (i32.const 1)) (then (local.set $r (i32.add (local.get $r) (i32.const 100)))))
+        (local.get $r))
+      (func (export "rsub") (param i32) (result i32)
+        (i32.sub (i32.const 10) (local.get 0)))
+      (func (export "steps_and_rotations") (param $n i32) (result i32)
+        (local $i i32) (local $p i32) (local $a i32) (local $b i32) (local $c i32)
+        (local.set $a (i32.const 1)) (local.set $b (i32.const 2)) (local.set $c (i32.const 3))
+        (loop $again
+          (local.set $a (local.get $b))
+          (local.set $b (local.get $c))
+          (local.set $c (i32.add (local.get $a) (local.get $b)))
+          (local.set $p (i32.add (local.get $p) (i32.const 8)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+        (i32.add (local.get $c) (local.get $p)))
+      (func (export "zero_after_write") (result i32)
+        (local $x i32)
+        (local.set $x (i32.const 5))
+        (local.set $x (i32.const 0))
+        (local.get $x))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto i32 = [&](const char* name, std::vector<Value> args) {
+    Outcome o = instance.call(name, args);
+    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
+    return o.returned() ? o.results.at(0).as_i32() : -1;
+  };
+  // x + 4 wraps to 0 before the (zero) offset is added: no trap.
+  EXPECT_EQ(i32("load_ri", {Value::i32(-4)}), 0x04030201);
+  EXPECT_EQ(i32("load_ri", {Value::i32(0)}), 0x08070605);
+  Outcome oob = instance.call("load_ri", std::vector<Value>{Value::i32(65533)});
+  ASSERT_TRUE(oob.trapped());
+  EXPECT_EQ(oob.trap.kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(oob.trap.function, "load_ri");
+  // 0xffffffff + 2 wraps to 1, then offset 1: byte 2.
+  EXPECT_EQ(i32("load_rr", {Value::i32(-1), Value::i32(2)}), 3);
+  // The offset is added after the wrap, as a 33-bit sum: past the end.
+  Outcome wrapped = instance.call("load_rr", std::vector<Value>{Value::i32(-1), Value::i32(0)});
+  ASSERT_TRUE(wrapped.trapped());
+  EXPECT_EQ(wrapped.trap.kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(i32("store_ci", {Value::i32(100)}), 0xff);
+  EXPECT_EQ(i32("add_loaded", {Value::i32(4), Value::i32(1)}), 0x08070606);
+  Outcome add_oob = instance.call("add_loaded", std::vector<Value>{Value::i32(65535), Value::i32(1)});
+  ASSERT_TRUE(add_oob.trapped());
+  EXPECT_EQ(add_oob.trap.kind, TrapKind::MemoryOutOfBounds);
+  Outcome mul = instance.call("mul_loaded", std::vector<Value>{Value::i32(0), Value::f64(3.0)});
+  ASSERT_TRUE(mul.returned()) << mul.trap.to_string();
+  EXPECT_EQ(mul.results.at(0).as_f64(), 4.5);
+  EXPECT_EQ(i32("test_branches", {Value::i32(0)}), 10);
+  EXPECT_EQ(i32("test_branches", {Value::i32(4)}), 11);
+  EXPECT_EQ(i32("test_branches", {Value::i32(8)}), 0);
+  EXPECT_EQ(i32("test_branches", {Value::i32(13)}), 101);
+  EXPECT_EQ(i32("rsub", {Value::i32(3)}), 7);
+  EXPECT_EQ(i32("rsub", {Value::i32(11)}), -1);
+  // a, b, c run along the Fibonacci numbers; p steps by 8.
+  EXPECT_EQ(i32("steps_and_rotations", {Value::i32(1)}), 5 + 8);
+  EXPECT_EQ(i32("steps_and_rotations", {Value::i32(5)}), 34 + 40);
+  EXPECT_EQ(i32("zero_after_write", {}), 0);
+}
+
 }  // namespace

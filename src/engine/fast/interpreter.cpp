@@ -490,6 +490,10 @@ L_copy2:
   fp[A2] = fp[B2];
   ip += 3;
   NEXT();
+L_i32_rsub_ri:
+  fp[A1] = uint32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]));
+  ip += 3;
+  NEXT();
 L_i32_add_ri2:
   fp[A1] = uint32_t(uint32_t(fp[B1]) + A2);
   fp[ip[3].pair.a] = uint32_t(uint32_t(fp[ip[3].pair.b]) + B2);
@@ -573,6 +577,14 @@ refuel: {
 }
 L_br:
   ip += ip[1].i64;
+  NEXT();
+L_br_if_test_zero:
+  if ((uint32_t(fp[A1]) & B1) == 0) ip += ip[2].i64;
+  else ip += 3;
+  NEXT();
+L_br_if_test_nonzero:
+  if (uint32_t(fp[A1]) & B1) ip += ip[2].i64;
+  else ip += 3;
   NEXT();
 L_br_loop: {
   const int64_t cost = ip[2].i64;

@@ -27,7 +27,7 @@ uint32_t width(ValType t) { return t == ValType::V128 ? 2 : 1; }
 struct NumericOps {
   std::array<std::optional<Op>, 256> plain{};
   std::array<std::optional<Op>, 8> misc{};
-  std::array<bool, size_t(Op::count_)> has_ri{}, is_cmp{}, is_ucmp{};
+  std::array<bool, size_t(Op::count_)> has_ri{}, is_cmp{}, is_ucmp{}, commutative{};
   std::array<std::optional<Op>, 256> load{}, store{};
   std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> load_bin{};  // op -> (its load, op_m)
   NumericOps() {
@@ -42,6 +42,9 @@ struct NumericOps {
 #define STORE(c, name, ...) store[c] = Op::name;
 #define LOAD_BIN(name, load, ...) load_bin[size_t(Op::name)] = std::pair{Op::load, Op::name##_m};
 #include "engine/fast/memory_ops.def"
+    for (Op op : {Op::i32_add, Op::i32_mul, Op::i32_and, Op::i32_or, Op::i32_xor, Op::i32_eq, Op::i32_ne, Op::i64_add,
+                  Op::i64_mul, Op::i64_and, Op::i64_or, Op::i64_xor, Op::i64_eq, Op::i64_ne})
+      commutative[size_t(op)] = true;
   }
   void set(int prefix, int code, Op op, bool ri) {
     (prefix == 0 ? plain[size_t(code)] : misc[size_t(code)]) = op;
@@ -377,6 +380,21 @@ class Translator {
         producer_.home != cond.home)
       return kNone;
     const Producer p = producer_;
+    if (!loop) {
+      // `x & c` (then i32.eqz) consumed by the branch: one test-and-branch.
+      if (p.op == Op::i32_and_ri) {
+        drop_producer();
+        return emit_test_branch(!if_true, p.a, uint32_t(p.b));
+      }
+      const size_t and_at = prev_start_;
+      if (p.op == Op::i32_eqz && and_at != kNone && and_at + 3 == p.start && label_ != p.start && p.a == p.home &&
+          code_[and_at].handler == handlers_[size_t(Op::i32_and_ri)] && code_[and_at + 1].pair.a == p.a) {
+        const uint32_t x = code_[and_at + 1].pair.b, c = uint32_t(code_[and_at + 2].u64);
+        code_.resize(and_at);
+        last_start_ = prev_start_ = kNone;
+        return emit_test_branch(if_true, x, c);
+      }
+    }
     if (ops_.is_cmp[size_t(p.op)] || (p.ri && ops_.is_cmp[size_t(p.op) - 1])) {
       Op base = p.ri ? offset(p.op, -1) : p.op;
       Op fused = offset(base, (loop ? 6 : if_true ? 2 : 4) + (p.ri ? 1 : 0));
@@ -396,6 +414,12 @@ class Translator {
       return at;
     }
     return kNone;
+  }
+  size_t emit_test_branch(bool if_zero, uint32_t x, uint32_t c) {
+    size_t at = emit(if_zero ? Op::br_if_test_zero : Op::br_if_test_nonzero);
+    word(x, c);
+    word64(0);
+    return at;
   }
   // A branch taken if `cond` (or its negation); returns the fixup of its
   // offset. `loop`: a back-edge taken if `cond` (back_edge_to completes it).
@@ -527,6 +551,19 @@ class Translator {
     const decode::Signature& sig = decode::signature(ins.info->sig);
     if (sig.num_params == 2) {
       Entry b = pop(), a = pop();
+      if (a.kind == Kind::Const && b.kind != Kind::Const) {
+        if (ops_.commutative[size_t(op)]) {
+          std::swap(a, b);  // the constant becomes the immediate of an _ri form
+        } else if (op == Op::i32_sub) {
+          const uint32_t sb = slot_of(b);
+          Entry& r = push_home(sig.result);
+          size_t at = emit(Op::i32_rsub_ri);
+          word(r.home, sb);
+          word64(a.bits);
+          produced(at, Op::i32_rsub_ri, r.home);
+          return;
+        }
+      }
       if (const auto& m = ops_.load_bin[size_t(op)]; m && a.kind == Kind::Slot && b.kind == Kind::Slot &&
                                                         producer_.op == m->first) {
         // One operand was loaded just now: the operation reads memory itself.
