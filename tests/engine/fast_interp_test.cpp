@@ -152,6 +152,11 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
           (local.set $r (i32.add (local.get $r) (i32.const 10))))
         (if (i32.and (local.get 0) (i32.const 1)) (then (local.set $r (i32.add (local.get $r) (i32.const 100)))))
         (local.get $r))
+      (func (export "shifted") (param i32 i32) (result i32)
+        (i32.xor (i32.add (i32.shr_u (local.get 1) (i32.const 36)) (local.get 0))
+                 (i32.or (local.get 0) (i32.shl (local.get 1) (i32.const 35))))
+        (i32.xor (local.get 0) (i32.rotl (local.get 1) (i32.const 33)))
+        (i32.add))
       (func (export "rsub") (param i32) (result i32)
         (i32.sub (i32.const 10) (local.get 0)))
       (func (export "steps_and_rotations") (param $n i32) (result i32)
@@ -202,6 +207,10 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
   EXPECT_EQ(i32("test_branches", {Value::i32(4)}), 11);
   EXPECT_EQ(i32("test_branches", {Value::i32(8)}), 0);
   EXPECT_EQ(i32("test_branches", {Value::i32(13)}), 101);
+  // Shift counts are taken mod 32: ((y >> 4) + x) ^ (x | (y << 3)) + (x ^ rotl(y, 1)).
+  const uint32_t x = 0x12345678u, y = 0x9abcdef1u;
+  const uint32_t shifted = (((y >> 4) + x) ^ (x | (y << 3))) + (x ^ ((y << 1) | (y >> 31)));
+  EXPECT_EQ(uint32_t(i32("shifted", {Value::i32(int32_t(x)), Value::i32(int32_t(y))})), shifted);
   EXPECT_EQ(i32("rsub", {Value::i32(3)}), 7);
   EXPECT_EQ(i32("rsub", {Value::i32(11)}), -1);
   // a, b, c run along the Fibonacci numbers; p steps by 8.

@@ -42,6 +42,7 @@ enum class Op : uint16_t {
 #define UCMP(p, c, name, ...) name, br_if_##name, br_unless_##name, br_if_##name##_loop,
 #define TBIN(p, c, name, ...) name, name##_ri,
 #define TUN(p, c, name, ...) name,
+#define SHIFT_BIN(name, ...) name,
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) name, name##_mx, name##_ri, name##_rr,
 #define STORE(c, name, ...) name, name##_mx, name##_ci,

@@ -98,6 +98,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #define UCMP(p, c, name, ...) &&L_##name, &&L_br_if_##name, &&L_br_unless_##name, &&L_br_if_##name##_loop,
 #define TBIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
 #define TUN(p, c, name, ...) &&L_##name,
+#define SHIFT_BIN(name, ...) &&L_##name,
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ri, &&L_##name##_rr,
 #define STORE(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ci,
@@ -278,6 +279,13 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
       TRAP(k, to_string(k));                                        \
     wr<R>(fp, A1, r);                                               \
     ip += 2;                                                        \
+    NEXT();                                                         \
+  }
+#define SHIFT_BIN(name, bin, shift, expr)                           \
+  L_##name : {                                                      \
+    const uint32_t a = uint32_t(fp[B1]), x = uint32_t(fp[A2]), k = B2; \
+    fp[A1] = uint32_t(expr);                                        \
+    ip += 3;                                                        \
     NEXT();                                                         \
   }
 #include "engine/fast/numeric.def"

@@ -30,6 +30,10 @@ struct NumericOps {
   std::array<bool, size_t(Op::count_)> has_ri{}, is_cmp{}, is_ucmp{}, commutative{};
   std::array<std::optional<Op>, 256> load{}, store{};
   std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> load_bin{};  // op -> (its load, op_m)
+  std::array<std::array<std::optional<Op>, 3>, size_t(Op::count_)> shift_bin{};  // bin -> [rotl, shl, shr_u] -> fused
+  static int shift_index(Op op) {
+    return op == Op::i32_rotl_ri ? 0 : op == Op::i32_shl_ri ? 1 : op == Op::i32_shr_u_ri ? 2 : -1;
+  }
   NumericOps() {
 #define BIN(p, c, name, ...) set(p, c, Op::name, true);
 #define CMP(p, c, name, ...) set(p, c, Op::name, true), is_cmp[size_t(Op::name)] = true;
@@ -37,6 +41,7 @@ struct NumericOps {
 #define UCMP(p, c, name, ...) set(p, c, Op::name, false), is_ucmp[size_t(Op::name)] = true;
 #define TBIN(p, c, name, ...) set(p, c, Op::name, true);
 #define TUN(p, c, name, ...) set(p, c, Op::name, false);
+#define SHIFT_BIN(name, bin, shift, ...) shift_bin[size_t(Op::bin)][size_t(shift_index(Op::shift))] = Op::name;
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) load[c] = Op::name;
 #define STORE(c, name, ...) store[c] = Op::name;
@@ -561,6 +566,22 @@ class Translator {
           word(r.home, sb);
           word64(a.bits);
           produced(at, Op::i32_rsub_ri, r.home);
+          return;
+        }
+      }
+      if (a.kind == Kind::Slot && b.kind == Kind::Slot && producer_.start != kNone) {
+        // One operand shifted or rotated by a constant just now: one instruction.
+        const int shift = NumericOps::shift_index(producer_.op);
+        const std::optional<Op> fused = shift >= 0 ? ops_.shift_bin[size_t(op)][size_t(shift)] : std::nullopt;
+        const bool b_shifted = fused && just_produced(b), a_shifted = fused && !b_shifted && just_produced(a);
+        if (b_shifted || a_shifted) {
+          const Producer p = producer_;
+          drop_producer();
+          Entry& r = push_home(sig.result);
+          size_t at = emit(*fused);
+          word(r.home, b_shifted ? a.slot : b.slot);
+          word(p.a, uint32_t(p.b));
+          produced(at, *fused, r.home);
           return;
         }
       }
