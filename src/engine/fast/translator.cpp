@@ -715,9 +715,11 @@ class Translator {
     Entry c = pop(), b = pop(), a = pop();
     const uint32_t sa = slot_of(a), sb = slot_of(b), sc = slot_of(c);
     Entry& r = push_home(a.type);
-    emit(a.type == ValType::V128 ? Op::select128 : Op::select);
+    const Op op = a.type == ValType::V128 ? Op::select128 : Op::select;
+    size_t at = emit(op);
     word(r.home, sa);
     word(sb, sc);
+    produced(at, op, r.home);
   }
 
   void br_if(uint32_t depth) {
