@@ -38,9 +38,9 @@ class Instance {
   Outcome call(std::string_view export_name, std::span<const Value> args = {});
 
   // An export of any kind, as an Extern of this instance's Store; nullopt if
-  // there is no such export. In the interpreter tier every kind is available
-  // (the AOT tier exports functions only). An Extern keeps what it refers to
-  // alive, but is only usable while its Store exists.
+  // there is no such export. Every kind (function, table, memory, global) is
+  // available in both tiers. An Extern keeps what it refers to alive, but is
+  // only usable while its Store exists.
   std::optional<Extern> get_export(std::string_view name);
 
   // The exported "memory" (empty view if there is none).

@@ -12,9 +12,10 @@
 // Exited(1) when it returns err, Exited(n) on wasi:cli/exit, or the trap.
 //
 // Core instances import each other's functions, memories and tables as
-// Externs of the one Store (the interpreter tier links them; core modules are
-// compiled for it whatever the Engine's tier, with a note), so the Store's
-// limits cover the whole component.
+// Externs of the one Store, so the Store's limits cover the whole component.
+// The core modules run in the Engine's tier, all in the same one: if one of
+// them cannot run as native code under Tier::Aot/Auto, they all run in the
+// interpreter (with a note naming that module).
 #pragma once
 
 #include <filesystem>
