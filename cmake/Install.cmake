@@ -1,6 +1,7 @@
 # `cmake --install` for embedders (docs/embedding.md... see docs/api.md):
-# libwasmlet with the libraries it is made of (wasmlet_util,
-# wasmlet_registry), the public headers, and a package configuration so that
+# wasmlet, the aggregate of the layer libraries (wasmlet_util,
+# wasmlet_engine, ...: src/CMakeLists.txt), the public headers, and a
+# package configuration so that
 #   find_package(wasmlet REQUIRED)
 #   target_link_libraries(app PRIVATE wasmlet::wasmlet)
 # works from the install prefix. The libraries are static, so the
@@ -9,7 +10,7 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(WASMLET_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/wasmlet)
-install(TARGETS wasmlet wasmlet_util wasmlet_registry EXPORT wasmletTargets
+install(TARGETS wasmlet ${WASMLET_LAYERS} EXPORT wasmletTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/wasmlet ${PROJECT_BINARY_DIR}/generated/wasmlet

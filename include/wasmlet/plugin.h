@@ -200,8 +200,10 @@ struct PluginSummary {
 // called while it is unloaded finishes its calls (shared ownership).
 class PluginHost {
  public:
-  // Plugins run as native code by default (compiled on first load and cached, docs/aot.md).
-  explicit PluginHost(EngineConfig engine_config = EngineConfig{.tier = Tier::Auto});
+  // Plugins run as native code by default (Tier::Auto: compiled on first
+  // load and cached, docs/aot.md).
+  PluginHost();
+  explicit PluginHost(EngineConfig engine_config);
   ~PluginHost();
 
   std::shared_ptr<const Plugin> load_file(const std::filesystem::path& path, PluginOptions options = {});

@@ -111,7 +111,9 @@ int call(const CallOptions& o) {
   else if (!o.input.empty() && o.input[0] == '@') input = read_file_bytes(o.input.substr(1), "input file");
   else input.assign(o.input.begin(), o.input.end());
 
-  Engine engine(EngineConfig{.tier = tier_option(o.tier)});
+  EngineConfig config;
+  config.tier = tier_option(o.tier);
+  Engine engine(config);
   // A file, else an image reference (pulled per --pull, as `wasmlet run`).
   std::vector<uint8_t> wasm;
   std::string name = std::filesystem::path(o.file).stem().string();

@@ -16,11 +16,6 @@ uint32_t align_to(uint64_t ptr, uint32_t alignment) {
   return uint32_t((ptr + alignment - 1) / alignment * alignment);
 }
 
-bool variant_like(const Type& t) {
-  return t.kind == TypeKind::Variant || t.kind == TypeKind::Enum || t.kind == TypeKind::Option ||
-         t.kind == TypeKind::Result;
-}
-
 // The despecialized cases of variant, enum, option and result (null: no payload).
 std::vector<const Type*> cases_of(const Type& t) {
   std::vector<const Type*> r;

@@ -169,7 +169,9 @@ void wait_for_start(const fs::path& fifo) {
     if (int sig = received_signal.load(); sig && outcome.trapped()) {
       status = 128 + sig;
     } else {
-      CommandStatus ended = command_status(outcome, store, {.memory = "the container's memory limit"});
+      LimitSettings limits;
+      limits.memory = "the container's memory limit";
+      CommandStatus ended = command_status(outcome, store, limits);
       if (!ended.message.empty())
         std::fprintf(stderr, "wasmlet: error: %s: %s\n", launch.entry.guest_path.c_str(), ended.message.c_str());
       status = ended.status;

@@ -9,6 +9,15 @@
 
 namespace wasmlet {
 
+namespace {
+EngineConfig native_first() {
+  EngineConfig config;
+  config.tier = Tier::Auto;
+  return config;
+}
+}  // namespace
+
+PluginHost::PluginHost() : PluginHost(native_first()) {}
 PluginHost::PluginHost(EngineConfig engine_config) : engine_(engine_config) {}
 PluginHost::~PluginHost() = default;
 

@@ -18,6 +18,16 @@
 
 namespace wasmlet::runtime {
 
+namespace {
+// The engine every instance shares: the runtime's tier and AOT cache.
+EngineConfig engine_config(const WasmRuntimeConfig& runtime) {
+  EngineConfig config;
+  config.tier = runtime.tier;
+  config.cache_dir = runtime.cache_dir;
+  return config;
+}
+}  // namespace
+
 struct WasmRuntime::Impl {
   WasmRuntimeConfig config;
   RuntimeShared shared;
@@ -27,7 +37,7 @@ struct WasmRuntime::Impl {
   std::map<std::string, std::shared_ptr<Instance>> instances;
 
   explicit Impl(WasmRuntimeConfig c)
-      : config(std::move(c)), shared(EngineConfig{.tier = config.tier, .cache_dir = config.cache_dir}), images((std::filesystem::create_directories(config.data_dir), registry::ImageStore::open(config.data_dir))) {
+      : config(std::move(c)), shared(engine_config(config)), images((std::filesystem::create_directories(config.data_dir), registry::ImageStore::open(config.data_dir))) {
     shared.data_dir = config.data_dir;
     add_wasi_preview1(shared.linker);
     db = std::make_unique<StateDb>(config.data_dir / "state.db");

@@ -449,7 +449,8 @@ void Server::run(bool handle_signals) {
       throw Error(fmt::format("cannot listen on 127.0.0.1:{}", *o.tcp_port));
   }
 
-  WasmRuntimeConfig runtime_config{o.data_dir};
+  WasmRuntimeConfig runtime_config;
+  runtime_config.data_dir = o.data_dir;
   runtime_config.tier = o.tier;
   impl_->runtime = std::make_unique<WasmRuntime>(std::move(runtime_config));
 
