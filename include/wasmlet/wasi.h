@@ -40,19 +40,25 @@ struct WasiConfig {
   std::vector<std::string> args;  // argv, args[0] is the program name
   std::vector<std::string> env;   // "KEY=VALUE"
   std::vector<Preopen> preopens;
-  std::optional<std::filesystem::path> stdin_file;  // empty stdin if unset
+  std::optional<std::filesystem::path> stdin_file;  // empty stdin if unset (and no stdin_fd)
   OutputSink output;                                // host stdout/stderr if unset
   // Listening sockets handed to the guest (wasmtime's --tcplisten): each is
   // an open, listening socket fd owned by the WASI context from now on. They
   // appear as fds 3, 4, ... before the preopened directories.
   std::vector<int> listeners;
+  // The guest's stdin as an fd the embedder shares with it (wasmlet run
+  // passes its own 0); it wins over stdin_file. Read through a new open file
+  // description, so the embedder's fd keeps its flags (a socket, which
+  // cannot be reopened, is duplicated). The embedder keeps owning it.
+  std::optional<int> stdin_fd;
 };
 
 // Defines every wasi_snapshot_preview1 function in the linker.
 void add_wasi_preview1(Linker& linker);
 
 // Creates the guest's WASI context in the store from the config. Throws
-// UsageError if a preopen or the stdin file cannot be opened (naming it).
+// UsageError if a preopen, the stdin fd or the stdin file cannot be opened
+// (naming it).
 void attach_wasi(Store& store, WasiConfig config);
 
 }  // namespace wasmlet

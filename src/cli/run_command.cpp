@@ -167,19 +167,7 @@ void set_stdin(WasiConfig& wasi, const RunOptions& opts) {
     return;
   }
   if (::fcntl(STDIN_FILENO, F_GETFD) < 0) return;  // wasmlet was started with stdin closed
-  // Reopened (non-blocking, so that a timeout or stop wakes a blocked read)
-  // rather than shared: wasmlet's own fd 0 keeps its flags.
-  int fd = ::open("/dev/stdin", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  struct stat st {};
-  if (fd < 0 && errno == ENXIO && ::fstat(STDIN_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
-    wasi.stdin_file = "/dev/stdin";  // a socket: the WASI context shares it (wasi_context.cpp)
-    return;
-  }
-  if (fd < 0)
-    throw UsageError(fmt::format("cannot pass wasmlet's stdin to the guest: /dev/stdin: {} (give it a file with "
-                                 "--stdin FILE, or none with --no-stdin)", std::strerror(errno)));
-  ::close(fd);
-  wasi.stdin_file = "/dev/stdin";
+  wasi.stdin_fd = STDIN_FILENO;
 }
 
 StoreLimits store_limits(const RunOptions& opts) {
@@ -230,7 +218,9 @@ int run(const RunOptions& opts) {
                                    opts.module));
     auto compiled = component::CompiledComponent::compile(engine, program, opts.module);
     Store store(engine, limits);
-    component::WasiHost host(std::move(wasi), component::WasiHostOptions{.allow_sockets = opts.allow_sockets});
+    component::WasiHostOptions host_options;
+    host_options.allow_sockets = opts.allow_sockets;
+    component::WasiHost host(std::move(wasi), std::move(host_options));
     return report_status(component::run_component(store, compiled, host), store, opts);
   }
 

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "wasi/guest_stdin.h"
 #include "wasmlet/error.h"
 #include "wasmlet/store.h"
 
@@ -105,23 +106,18 @@ void write_all(int fd, std::span<const uint8_t> bytes) {
   }
 }
 
-std::shared_ptr<FdEntry> make_stdin(const std::optional<std::filesystem::path>& file) {
+std::shared_ptr<FdEntry> make_stdin(const WasiConfig& config) {
   auto e = std::make_shared<FdEntry>();
   e->kind = FdKind::File;
   // Non-blocking host fd: a fifo must not block the thread where the
   // interrupt fd cannot reach it; reads wait in poll instead.
-  int fd = file ? ::open(file->c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK) : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENXIO && file && *file == "/dev/stdin") {
-    // The host's stdin is a socket (Node's spawn, systemd socket units),
-    // which cannot be reopened: share it, non-blocking.
-    fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
-    if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  }
-  if (fd < 0)
-    throw UsageError(fmt::format("cannot open stdin file '{}': {}", file ? file->string() : "/dev/null", std::strerror(errno)));
-  e->host = UniqueFd(fd);
+  GuestStdin in = open_guest_stdin(config, /*non_blocking=*/true);
+  if (!in.error.empty()) throw UsageError(in.error);
+  if (in.fd < 0) in.fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in.fd < 0) throw UsageError(fmt::format("cannot open stdin file '/dev/null': {}", std::strerror(errno)));
+  e->host = UniqueFd(in.fd);
   struct stat st;
-  ::fstat(fd, &st);
+  ::fstat(in.fd, &st);
   e->filetype = filetype_from_mode(st.st_mode);
   e->rights_base = right::stream_in;
   if (e->filetype == filetype::regular_file) e->rights_base |= right::fd_seek | right::fd_tell | right::fd_advise;
@@ -166,7 +162,7 @@ void attach_wasi(Store& store, WasiConfig config) {
   ctx->output = config.output ? std::move(config.output) : [](OutputStream s, std::span<const uint8_t> bytes) {
     write_all(s == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO, bytes);
   };
-  ctx->fds.insert(make_stdin(config.stdin_file));
+  ctx->fds.insert(make_stdin(config));
   ctx->fds.insert(make_output(OutputStream::Stdout, inherited));
   ctx->fds.insert(make_output(OutputStream::Stderr, inherited));
 

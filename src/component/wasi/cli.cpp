@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "component/wasi/host_state.h"
+#include "wasi/guest_stdin.h"
 
 namespace wasmlet::component::wasi {
 
@@ -14,12 +15,10 @@ void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) 
   // The stdin file is opened here, while the host is set up, so that a
   // missing file is the embedder's error (before the guest runs), never an
   // exception out of a guest's get-stdin call.
-  if (s.config.stdin_file && !s.stdin_fd) {
-    int fd = ::open(s.config.stdin_file->c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      throw Error(fmt::format("cannot open stdin file {}: {}", s.config.stdin_file->string(), std::strerror(errno)),
-                  ErrorCode::Io);
-    s.stdin_fd = std::make_shared<Fd>(fd);
+  if ((s.config.stdin_fd || s.config.stdin_file) && !s.stdin_fd) {
+    ::wasmlet::wasi::GuestStdin in = ::wasmlet::wasi::open_guest_stdin(s.config, /*non_blocking=*/false);
+    if (!in.error.empty()) throw Error(in.error, ErrorCode::Io);
+    s.stdin_fd = std::make_shared<Fd>(in.fd);
   }
   auto& env = into["wasi:cli/environment"];
   env["get-environment"] = [&s](std::span<const Val>) -> std::optional<Val> {
