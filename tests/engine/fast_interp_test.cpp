@@ -152,6 +152,14 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
           (local.set $r (i32.add (local.get $r) (i32.const 10))))
         (if (i32.and (local.get 0) (i32.const 1)) (then (local.set $r (i32.add (local.get $r) (i32.const 100)))))
         (local.get $r))
+      (func (export "add_to") (param i32 i32 i32) (result i32)
+        ;; x[p] += a (fused), then x[q] = x[p] + a: not the address loaded from, not fused
+        (i32.store offset=8 (local.get 0) (i32.add (i32.load offset=8 (local.get 0)) (local.get 2)))
+        (i32.store offset=8 (local.get 1) (i32.add (i32.load offset=8 (local.get 0)) (local.get 2)))
+        (f64.store offset=32 (local.get 0) (f64.const 2.5))
+        (f64.store offset=32 (local.get 0) (f64.mul (f64.load offset=32 (local.get 0)) (f64.const 2)))
+        (i32.add (i32.load offset=8 (local.get 1))
+                 (i32.trunc_f64_s (f64.load offset=32 (local.get 0)))))
       (func (export "shifted") (param i32 i32) (result i32)
         (i32.xor (i32.add (i32.shr_u (local.get 1) (i32.const 36)) (local.get 0))
                  (i32.or (local.get 0) (i32.shl (local.get 1) (i32.const 35))))
@@ -200,6 +208,11 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
   Outcome add_oob = instance.call("add_loaded", std::vector<Value>{Value::i32(65535), Value::i32(1)});
   ASSERT_TRUE(add_oob.trapped());
   EXPECT_EQ(add_oob.trap.kind, TrapKind::MemoryOutOfBounds);
+  // x[8] = 0 + 1; x[12] = x[8] + 1 = 2; the f64 at 32: 2.5 * 2 = 5.
+  EXPECT_EQ(i32("add_to", {Value::i32(0), Value::i32(4), Value::i32(1)}), 2 + 5);
+  Outcome rmw_oob = instance.call("add_to", std::vector<Value>{Value::i32(65530), Value::i32(0), Value::i32(1)});
+  ASSERT_TRUE(rmw_oob.trapped());
+  EXPECT_EQ(rmw_oob.trap.kind, TrapKind::MemoryOutOfBounds);
   Outcome mul = instance.call("mul_loaded", std::vector<Value>{Value::i32(0), Value::f64(3.0)});
   ASSERT_TRUE(mul.returned()) << mul.trap.to_string();
   EXPECT_EQ(mul.results.at(0).as_f64(), 4.5);

@@ -46,7 +46,7 @@ enum class Op : uint16_t {
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) name, name##_mx, name##_ri, name##_rr,
 #define STORE(c, name, ...) name, name##_mx, name##_ci,
-#define LOAD_BIN(name, ...) name##_m,
+#define LOAD_BIN(name, ...) name##_m, name##_m_store,
 #include "engine/fast/memory_ops.def"
 #include "engine/fast/simd_enum.h"
   count_

@@ -102,7 +102,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ri, &&L_##name##_rr,
 #define STORE(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ci,
-#define LOAD_BIN(name, ...) &&L_##name##_m,
+#define LOAD_BIN(name, ...) &&L_##name##_m, &&L_##name##_m_store,
 #include "engine/fast/memory_ops.def"
 #include "engine/fast/simd_labels.h"
   };
@@ -342,7 +342,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     ip += 3;                                                                  \
     NEXT();                                                                   \
   }
-#define LOAD_BIN(name, load, T, expr)                                         \
+#define LOAD_BIN(name, load, store, T, expr)                                  \
   L_##name##_m : {                                                            \
     const uint64_t ea = uint64_t(uint32_t(fp[A2])) + B2;                      \
     if (ea + sizeof(T) > mem_size) OOB(ea, sizeof(T), mem_size);              \
@@ -350,6 +350,17 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     std::memcpy(&b, mem_base + ea, sizeof(T));                                \
     const T a = rd<T>(fp, B1);                                                \
     wr<T>(fp, A1, T(expr));                                                   \
+    ip += 3;                                                                  \
+    NEXT();                                                                   \
+  }                                                                           \
+  L_##name##_m_store : {                                                      \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
+    if (ea + sizeof(T) > mem_size) OOB(ea, sizeof(T), mem_size);              \
+    T b;                                                                      \
+    std::memcpy(&b, mem_base + ea, sizeof(T));                                \
+    const T a = rd<T>(fp, A1);                                                \
+    const T r = T(expr);                                                      \
+    std::memcpy(mem_base + ea, &r, sizeof(T));                                \
     ip += 3;                                                                  \
     NEXT();                                                                   \
   }

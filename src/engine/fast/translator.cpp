@@ -30,6 +30,7 @@ struct NumericOps {
   std::array<bool, size_t(Op::count_)> has_ri{}, is_cmp{}, is_ucmp{}, commutative{};
   std::array<std::optional<Op>, 256> load{}, store{};
   std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> load_bin{};  // op -> (its load, op_m)
+  std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> bin_store{};  // op_m -> (its store, op_m_store)
   std::array<std::array<std::optional<Op>, 3>, size_t(Op::count_)> shift_bin{};  // bin -> [rotl, shl, shr_u] -> fused
   static int shift_index(Op op) {
     return op == Op::i32_rotl_ri ? 0 : op == Op::i32_shl_ri ? 1 : op == Op::i32_shr_u_ri ? 2 : -1;
@@ -45,7 +46,8 @@ struct NumericOps {
 #include "engine/fast/numeric.def"
 #define LOAD(c, name, ...) load[c] = Op::name;
 #define STORE(c, name, ...) store[c] = Op::name;
-#define LOAD_BIN(name, load, ...) load_bin[size_t(Op::name)] = std::pair{Op::load, Op::name##_m};
+#define LOAD_BIN(name, load, store, ...) load_bin[size_t(Op::name)] = std::pair{Op::load, Op::name##_m}, \
+                                          bin_store[size_t(Op::name##_m)] = std::pair{Op::store, Op::name##_m_store};
 #include "engine/fast/memory_ops.def"
     for (Op op : {Op::i32_add, Op::i32_mul, Op::i32_and, Op::i32_or, Op::i32_xor, Op::i32_eq, Op::i32_ne, Op::i64_add,
                   Op::i64_mul, Op::i64_and, Op::i64_or, Op::i64_xor, Op::i64_eq, Op::i64_ne})
@@ -658,6 +660,19 @@ class Translator {
 
   void memory_store(Op op, const Instruction& ins) {
     Entry v = pop(), addr = pop();
+    // `x[i] = x[i] op a` with the load fused into op just now: one read-modify-write.
+    if (const auto& rmw = ops_.bin_store[size_t(producer_.op)];
+        rmw && rmw->first == op && ins.memarg.memory == 0 && just_produced(v) && addr.kind == Kind::Slot) {
+      const uint32_t a = code_[producer_.start + 1].pair.b;
+      const Word where = code_[producer_.start + 2];  // addr|offset of the load
+      if (addr.slot == where.pair.a && ins.memarg.offset == where.pair.b) {
+        drop_producer();
+        emit(rmw->second);
+        word(a, addr.slot);
+        word(ins.memarg.offset);
+        return;
+      }
+    }
     if (v.kind == Kind::Const && ins.memarg.memory == 0) {  // a constant value: the _ci form
       const uint32_t sa = slot_of(addr);
       emit(offset(op, 2));
