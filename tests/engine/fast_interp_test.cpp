@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/fast/fast_tier.h"
+#include "engine/fast/reservation_pool.h"
 #include "engine/tier.h"
 #include "support.h"
 
@@ -230,6 +231,90 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
   EXPECT_EQ(i32("steps_and_rotations", {Value::i32(1)}), 5 + 8);
   EXPECT_EQ(i32("steps_and_rotations", {Value::i32(5)}), 34 + 40);
   EXPECT_EQ(i32("zero_after_write", {}), 0);
+}
+
+// A module whose memory a guest dirties everywhere it can reach: 1 page at
+// start, grown to 40 (2.5 MiB, past what a pooled reservation keeps).
+constexpr const char* kDirtyingModule = R"((module (memory (export "memory") 1)
+    (func (export "dirty") (local $a i32)
+      (drop (memory.grow (i32.const 39)))
+      (loop $next
+        (i32.store (local.get $a) (i32.const 0xabababab))
+        (local.set $a (i32.add (local.get $a) (i32.const 4096)))
+        (br_if $next (i32.lt_u (local.get $a) (i32.const 2621440)))))
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))))";
+
+TEST_F(FastInterp, AMemoryIsReusedZeroedByTheNextStore) {
+  Module module = compile(kDirtyingModule);
+  const uint8_t* first_base = nullptr;
+  {
+    Store store(engine_);
+    Instance instance = Instance::create(store, module, Linker{});
+    ASSERT_TRUE(instance.call("dirty").returned());
+    first_base = instance.memory().bytes(0, 1).data();
+    ASSERT_EQ(instance.memory().load<uint32_t>(2621440 - 4096), 0xababababu);
+  }
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  EXPECT_EQ(instance.memory().bytes(0, 1).data(), first_base) << "the reservation was not reused";
+  EXPECT_EQ(instance.memory().size(), 65536u) << "the new instance starts at its own initial size";
+  std::vector<Value> beyond = {Value::i32(65536)};
+  EXPECT_FALSE(instance.call("load", beyond).returned()) << "the previous instance's pages must not be reachable";
+  std::vector<Value> grow = {Value::i32(39)};
+  ASSERT_TRUE(instance.call("grow", grow).returned());
+  for (uint32_t address = 0; address < 2621440; address += 4096) {
+    std::vector<Value> at = {Value::i32(int32_t(address))};
+    Outcome o = instance.call("load", at);
+    ASSERT_TRUE(o.returned()) << o.trap.to_string();
+    ASSERT_EQ(o.results.at(0).as_i32(), 0) << "a value left by the previous Store at " << address;
+  }
+}
+
+TEST_F(FastInterp, ReleasedStoresKeepLittleMemoryResident) {
+  Module module = compile(kDirtyingModule);
+  const uint64_t before = resident_bytes();
+  {
+    // 40 Stores alive at once, each with 2.5 MiB of dirty memory; then all go
+    // (a pair destroys its Instance before its Store).
+    std::vector<std::pair<std::unique_ptr<Store>, Instance>> alive;
+    for (int i = 0; i < 40; ++i) {
+      auto store = std::make_unique<Store>(engine_);
+      Instance instance = Instance::create(*store, module, Linker{});
+      ASSERT_TRUE(instance.call("dirty").returned());
+      alive.emplace_back(std::move(store), std::move(instance));
+    }
+    EXPECT_GT(resident_bytes() - before, uint64_t{80} << 20);
+  }
+  // The pool keeps kPooledReservations of the 120 reservations (memories
+  // and stacks) and at most 1 MiB of each resident; the rest is unmapped.
+  EXPECT_EQ(detail::fast::pooled_reservations(), detail::fast::kPooledReservations);
+  EXPECT_LT(resident_bytes() - before, uint64_t{24} << 20);
+}
+
+TEST_F(FastInterp, DeepRecursionLeavesNoResidentStackBehind) {
+  Module module = compile(R"((module
+      (func $down (export "down") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+          (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))))))");
+  {
+    Store warm(engine_);  // the pool and the code are set up before measuring
+    Instance instance = Instance::create(warm, module, Linker{});
+    std::vector<Value> shallow = {Value::i32(10)};
+    ASSERT_TRUE(instance.call("down", shallow).returned());
+  }
+  const uint64_t before = resident_bytes();
+  {
+    Store store(engine_);
+    Instance instance = Instance::create(store, module, Linker{});
+    std::vector<Value> deep = {Value::i32(90'000)};
+    Outcome o = instance.call("down", deep);
+    ASSERT_TRUE(o.returned()) << o.trap.to_string();
+    EXPECT_GT(resident_bytes() - before, uint64_t{4} << 20) << "the recursion should have used megabytes of stack";
+  }
+  // What stays is at most the kept part of the two stacks (values, frames).
+  EXPECT_LT(resident_bytes() - before, 2 * detail::fast::kKeptResidentBytes + (uint64_t{512} << 10))
+      << "the Store's stacks went back to the pool untrimmed";
 }
 
 }  // namespace

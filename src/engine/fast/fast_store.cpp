@@ -1,14 +1,13 @@
 #include "engine/fast/fast_store.h"
 
-#include <sys/mman.h>
-
 #include <cstring>
 #include <new>
 
 #include <fmt/format.h>
 
-#include "engine/public_types.h"
+#include "engine/fast/reservation_pool.h"
 #include "engine/metering.h"
+#include "engine/public_types.h"
 #include "engine/table_limits.h"
 #include "engine/tier.h"
 #include "engine/trap_messages.h"
@@ -19,12 +18,8 @@ namespace wasmlet::detail::fast {
 
 namespace {
 
-// Reserves address space that the kernel commits page by page on first use.
-void* reserve(size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return p;
-}
+constexpr size_t kValueStackBytes = kValueStackSlots * sizeof(uint64_t);
+constexpr size_t kFrameStackBytes = kMaxCallDepth * sizeof(Frame);
 
 uint32_t slots_of(std::span<const decode::ValType> types) {
   uint32_t n = 0;
@@ -34,21 +29,23 @@ uint32_t slots_of(std::span<const decode::ValType> types) {
 
 }  // namespace
 
+// The stacks come from the reservation pool: a Store per call (the plugin
+// host's fresh instance) then finds their pages already resident.
 FastStore::FastStore(Store& store) : store_(store) {
-  stack_base = static_cast<uint64_t*>(reserve(kValueStackSlots * sizeof(uint64_t)));
+  stack_base = reinterpret_cast<uint64_t*>(take_reservation(kValueStackBytes, kValueStackBytes, Leftovers::never_read).base);
   stack_end = stack_base + kValueStackSlots;
   stack_top = stack_base;
   try {
-    frames = static_cast<Frame*>(reserve(kMaxCallDepth * sizeof(Frame)));
+    frames = reinterpret_cast<Frame*>(take_reservation(kFrameStackBytes, kFrameStackBytes, Leftovers::never_read).base);
   } catch (...) {
-    munmap(stack_base, kValueStackSlots * sizeof(uint64_t));
+    give_back_reservation({reinterpret_cast<uint8_t*>(stack_base), kValueStackBytes, kValueStackBytes}, Leftovers::never_read);
     throw;
   }
 }
 
 FastStore::~FastStore() {
-  munmap(stack_base, kValueStackSlots * sizeof(uint64_t));
-  munmap(frames, kMaxCallDepth * sizeof(Frame));
+  give_back_reservation({reinterpret_cast<uint8_t*>(stack_base), kValueStackBytes, kValueStackBytes}, Leftovers::never_read);
+  give_back_reservation({reinterpret_cast<uint8_t*>(frames), kFrameStackBytes, kFrameStackBytes}, Leftovers::never_read);
 }
 
 Func* FastStore::new_func(const decode::FuncType& type) {
