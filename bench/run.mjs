@@ -2,11 +2,14 @@
 // under Node.js (V8), in the same run; prints medians and ratios to native.
 //
 //   node bench/run.mjs [--build DIR] [--reps N] [--interp-reps N] [--only NAME,...]
+//                      [--wasm3 PATH] [--wamr PATH]
 //
-// --interp-reps 0 leaves the (slow) interpreter out. Besides the table it
-// measures the cost of resource control in the AOT tier (the fuel build with
-// --fuel, the interrupt watcher with --timeout, both against the default
-// build) and hello world end to end with a warm cache.
+// --interp-reps 0 leaves the (slow) interpreters out. --wasm3 and --wamr add
+// the interpreters users compare wasmlet's with (wasm3, WAMR's iwasm built
+// with fast-interp; docs/performance.md says how to build them under /tmp).
+// Besides the table it measures the cost of resource control (the fuel
+// build and the interrupt watcher in the AOT tier, fuel in the interpreter)
+// and hello world end to end, native and in every tier.
 //
 // Outputs of every runtime are compared with the native output, so a wrong
 // result can never pass as a fast one.
@@ -17,13 +20,15 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const opts = { build: resolve(here, '..', 'build'), reps: 5, interpReps: 1, only: null };
+const opts = { build: resolve(here, '..', 'build'), reps: 5, interpReps: 1, only: null, wasm3: null, wamr: null };
 for (let i = 2; i < process.argv.length; i += 2) {
   const [flag, value] = [process.argv[i], process.argv[i + 1]];
   if (flag === '--build') opts.build = resolve(value);
   else if (flag === '--reps') opts.reps = Number(value);
   else if (flag === '--interp-reps') opts.interpReps = Number(value);
   else if (flag === '--only') opts.only = value.split(',');
+  else if (flag === '--wasm3') opts.wasm3 = resolve(value);
+  else if (flag === '--wamr') opts.wamr = resolve(value);
   else { console.error(`unknown option ${flag}`); process.exit(2); }
 }
 
@@ -50,9 +55,9 @@ const benchmarks = [
 // program that ran to the end (sha256); such a run counts if its output is
 // complete (it is compared with native's like every other), and is reported.
 const crashedAtExit = new Set();
-function run(argv, env = {}, crashAtExitIsOk = false) {
+function run(argv, env = {}, crashAtExitIsOk = false, cwd = undefined) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, maxBuffer: 1 << 30, encoding: 'utf8' });
+  const r = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, cwd, maxBuffer: 1 << 30, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (crashAtExitIsOk && r.status === null && r.signal === 'SIGSEGV') crashedAtExit.add(argv.join(' '));
   else if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr}`);
@@ -78,23 +83,39 @@ const runtimes = [
     { name: 'aot +fuel', reps: opts.reps, warm: true, argv: (b, dir) => [wasmlet, 'run', '--tier', 'aot', '--fuel', '1000000000000000', ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] },
     { name: 'aot +timeout', reps: opts.reps, warm: true, argv: (b, dir) => [wasmlet, 'run', '--tier', 'aot', '--timeout', '1h', ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] },
   ] : []),
-  ...(opts.interpReps > 0 ? [{ name: 'wasmlet interp', reps: opts.interpReps, argv: (b, dir) => [wasmlet, 'run', ...tierFlag('interp'), ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] }] : []),
+  ...(opts.interpReps > 0 ? [
+    { name: 'wasmlet interp', reps: opts.interpReps, argv: (b, dir) => [wasmlet, 'run', ...tierFlag('interp'), ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] },
+    { name: 'interp +fuel', reps: opts.interpReps, argv: (b, dir) => [wasmlet, 'run', ...tierFlag('interp'), '--fuel', '1000000000000000', ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] },
+    // Other interpreters, when given: a program one of them cannot run
+    // (wasm3 has no SIMD) is reported as n/a with its reason.
+    ...(opts.wasm3 ? [{ name: 'wasm3', reps: opts.interpReps, optional: true, argv: (b, dir) => [opts.wasm3, join(wasmDir, `${b.name}.wasm`), ...b.args.map((a) => a.replace('/data', '/'))], cwd: (b, dir) => dir }] : []),
+    ...(opts.wamr ? [{ name: 'wamr fast-interp', reps: opts.interpReps, optional: true, argv: (b, dir) => [opts.wamr, '--stack-size=1048576', ...(b.dir ? [`--map-dir=/data::${dir}`] : []), join(wasmDir, `${b.name}.wasm`), ...b.args] }] : []),
+  ] : []),
   { name: 'node', reps: opts.reps, argv: (b, dir) => ['node', '--no-warnings', join(here, 'node_wasi_run.mjs'), join(wasmDir, `${b.name}.wasm`), ...(b.dir ? ['--dir', `${dir}::/data`] : []), '--', ...b.args] },
 ];
 
 const results = {};
+const unsupported = [];  // [runtime, benchmark, why] of optional runtimes
 for (const b of benchmarks) {
   results[b.name] = {};
   let expected = null;
   for (const rt of runtimes) {
     const times = [];
-    if (rt.warm) run(rt.argv(b, scratch), { WASMLET_CACHE_DIR: cacheDir });
-    for (let i = 0; i < rt.reps; ++i) {
-      const env = { WASMLET_CACHE_DIR: rt.cold ? mkdtempSync(join(scratch, 'cold-')) : cacheDir };
-      const { ms, out } = run(rt.argv(b, scratch), env, rt.name === 'node');
-      if (expected === null) expected = out;
-      else if (out !== expected) throw new Error(`${rt.name} gave a different result for ${b.name}:\n${out}\nexpected:\n${expected}`);
-      times.push(ms);
+    try {
+      if (rt.warm) run(rt.argv(b, scratch), { WASMLET_CACHE_DIR: cacheDir });
+      for (let i = 0; i < rt.reps; ++i) {
+        const env = { WASMLET_CACHE_DIR: rt.cold ? mkdtempSync(join(scratch, 'cold-')) : cacheDir };
+        const { ms, out } = run(rt.argv(b, scratch), env, rt.name === 'node', rt.cwd?.(b, scratch));
+        if (expected === null) expected = out;
+        else if (out !== expected) throw new Error(`${rt.name} gave a different result for ${b.name}:\n${out}\nexpected:\n${expected}`);
+        times.push(ms);
+      }
+    } catch (e) {
+      if (!rt.optional) throw e;
+      unsupported.push([rt.name, b.name, e.message.split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 120)]);
+      results[b.name][rt.name] = null;
+      process.stderr.write(`${b.name} / ${rt.name}: n/a\n`);
+      continue;
     }
     results[b.name][rt.name] = median(times);
     process.stderr.write(`${b.name} / ${rt.name}: ${median(times).toFixed(1)} ms\n`);
@@ -106,28 +127,53 @@ console.log(`\nMachine: ${cpus().length} x ${cpus()[0].model}, ${(totalmem() / 2
 console.log(`Medians of ${opts.reps} runs (interpreter: ${opts.interpReps}); ratio = time / native time.\n`);
 console.log(`| benchmark | ${cols.map((c) => `${c} ms`).join(' | ')} | ${cols.slice(1).map((c) => `${c} / native`).join(' | ')} |`);
 console.log(`|${' --- |'.repeat(cols.length * 2)}`);
+const fmt = (x, digits) => (x === null ? 'n/a' : x.toFixed(digits));
 for (const b of benchmarks) {
   const r = results[b.name];
-  console.log(`| ${b.name} | ${cols.map((c) => r[c].toFixed(1)).join(' | ')} | ${cols.slice(1).map((c) => (r[c] / r.native).toFixed(2)).join(' | ')} |`);
+  console.log(`| ${b.name} | ${cols.map((c) => fmt(r[c], 1)).join(' | ')} | ${cols.slice(1).map((c) => fmt(r[c] === null ? null : r[c] / r.native, 2)).join(' | ')} |`);
 }
-const geo = cols.slice(1).map((c) => geomean(benchmarks.map((b) => results[b.name][c] / results[b.name].native)).toFixed(2));
+// A runtime that could not run every program: geomean over those it ran, marked.
+const ran = (c) => benchmarks.filter((b) => results[b.name][c] !== null);
+const geo = cols.slice(1).map((c) => {
+  const g = geomean(ran(c).map((b) => results[b.name][c] / results[b.name].native)).toFixed(2);
+  return ran(c).length === benchmarks.length ? g : `${g} (${ran(c).length} of ${benchmarks.length})`;
+});
 console.log(`| **geomean** | ${cols.map(() => '').join(' | ')} | ${geo.join(' | ')} |`);
+for (const [rt, b, why] of unsupported) console.log(`n/a: ${rt} could not run ${b}: ${why}`);
+const others = cols.filter((c) => c === 'wasm3' || c === 'wamr fast-interp');
+if (opts.interpReps > 0) {
+  const fuel = geomean(benchmarks.map((b) => results[b.name]['interp +fuel'] / results[b.name]['wasmlet interp']));
+  console.log(`\nFuel in the interpreter, geomean over fuel off: ${fuel.toFixed(2)}x.`);
+  for (const c of others) {
+    const common = ran(c).map((b) => b.name);
+    const over = (col) => geomean(common.map((n) => results[n][col] / results[n].native)).toFixed(2);
+    console.log(`Over the ${common.length} programs ${c} ran (${common.join(', ')}): wasmlet interp ${over('wasmlet interp')}x native, ${c} ${over(c)}x.`);
+  }
+}
 if (hasAot) {
   const over = (c) => geomean(benchmarks.map((b) => results[b.name][c] / results[b.name]['wasmlet aot']));
   console.log(`\nwasmlet AOT is ${over('node').toFixed(2)}x faster than Node.js on geomean.`);
   console.log(`Resource control, geomean over the default AOT build: fuel on ${over('aot +fuel').toFixed(2)}x, interrupt watcher on (--timeout) ${over('aot +timeout').toFixed(2)}x.`);
+}
 
-  // Hello world end to end with a warm cache, and what process start alone costs.
+// Hello world end to end (warm cache), every way, spawned the same way as
+// the native program so that the spawn's own cost is in every figure.
+{
   const hello = join(wasmDir, 'hello.wasm');
   const startup = (argv) => {
     run(argv, { WASMLET_CACHE_DIR: cacheDir });
-    return median(Array.from({ length: 21 }, () => run(argv, { WASMLET_CACHE_DIR: cacheDir }).ms));
+    return median(Array.from({ length: 41 }, () => run(argv, { WASMLET_CACHE_DIR: cacheDir }).ms));
   };
-  const e2e = startup([wasmlet, 'run', '--tier', 'aot', hello]);
-  const bare = startup([wasmlet, '--version']);
-  const nodeHello = startup(['node', '--no-warnings', join(here, 'node_wasi_run.mjs'), hello]);
-  console.log(`Hello world end to end, warm cache (median of 21): wasmlet ${e2e.toFixed(1)} ms ` +
-    `(of which \`wasmlet --version\`, i.e. process start, ${bare.toFixed(1)} ms); node ${nodeHello.toFixed(1)} ms.`);
+  const rows = [
+    ['native', [join(nativeDir, 'hello')]],
+    ['`wasmlet --version` (process start)', [wasmlet, '--version']],
+    ['wasmlet interp', [wasmlet, 'run', ...tierFlag('interp'), hello]],
+    ...(hasAot ? [['wasmlet aot', [wasmlet, 'run', '--tier', 'aot', hello]], ['wasmlet (default tier)', [wasmlet, 'run', hello]]] : []),
+    ['node', ['node', '--no-warnings', join(here, 'node_wasi_run.mjs'), hello]],
+    ...others.map((c) => [c, c === 'wasm3' ? [opts.wasm3, hello] : [opts.wamr, hello]]),
+  ].map(([name, argv]) => [name, startup(argv)]);
+  console.log('\nHello world end to end, warm cache (median of 41 spawns from Node, which adds its own spawn cost to each):');
+  for (const [name, ms] of rows) console.log(`- ${name}: ${ms.toFixed(2)} ms (${(ms / rows[0][1]).toFixed(2)}x native)`);
 }
 for (const cmd of crashedAtExit) console.log(`Note: \`${cmd}\` crashed (SIGSEGV) at exit after printing its complete output.`);
 rmSync(scratch, { recursive: true, force: true });
