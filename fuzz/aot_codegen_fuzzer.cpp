@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/access.h"
 #include "engine/aot/c_codegen.h"
 #include "engine/tier.h"
 #include "fuzz_support.h"
@@ -23,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> metered;
   try {
     module = Module::compile(engine, {data, size}, "fuzz.wasm");
-    metered = detail::metered_binary(module->impl());
+    metered = detail::metered_binary(detail::Access::impl(*module));
   } catch (const CompileError&) {
     return 0;
   }

@@ -22,6 +22,7 @@ namespace wasmlet {
 class Store;
 namespace detail {
 class ExternImpl;
+struct Access;
 }
 
 // Table and memory sizes: elements or 64 KiB pages.
@@ -60,9 +61,12 @@ class Extern {
   // "core instance 2 (main.wasm) export memory", for messages.
   const std::string& description() const;
 
+  // Engine-internal: src/engine/fast/fast_tier.cpp still calls it; everything
+  // else uses detail::Access (src/engine/access.h). Goes once that does too.
   const detail::ExternImpl& impl() const { return *impl_; }
 
  private:
+  friend struct detail::Access;
   std::shared_ptr<const detail::ExternImpl> impl_;
 };
 

@@ -84,15 +84,4 @@ class Linker {
   std::map<std::pair<std::string, std::string>, Extern> externs_;
 };
 
-namespace detail {
-// Thrown by Caller::exit / Caller::trap and caught by the tier at the host
-// call boundary; never crosses guest frames.
-struct HostExit {
-  int code;
-};
-struct HostTrap {
-  std::string message;
-};
-}  // namespace detail
-
 }  // namespace wasmlet

@@ -26,6 +26,9 @@ namespace wasmlet {
 
 class Engine;
 class Extern;
+namespace detail {
+struct Access;
+}
 
 struct StoreLimits {
   std::optional<uint64_t> max_memory_bytes;           // linear memory, all memories together
@@ -77,6 +80,9 @@ class Store {
   // A bounds-checked view of a memory Extern of this Store (UsageError for
   // another kind or Store). Valid until the guest runs again.
   GuestMemory memory(const Extern& memory);
+  // Counts fuel from zero again: the next call may use the whole fuel limit
+  // and fuel_consumed() reports what it uses alone (a plugin call each).
+  void restart_fuel_count();
 
   // --- used by the engine's tiers; not for embedders ---
   // Per-Store state of a tier (the interpreter keeps all of a Store's
@@ -95,10 +101,9 @@ class Store {
   void set_fuel_consumed(uint64_t v) { fuel_consumed_.store(v, std::memory_order_relaxed); }
   void set_memory_bytes(uint64_t v) { memory_bytes_.store(v, std::memory_order_relaxed); }
   void note_memory_limit_hit() { memory_limit_hit_.store(true, std::memory_order_relaxed); }
-  // Fuel handed to the guest so far, in slices (src/engine/metering.cpp).
-  uint64_t& fuel_granted() { return fuel_granted_; }
 
  private:
+  friend struct detail::Access;
   Engine& engine_;
   StoreLimits limits_;
   std::atomic<bool> interrupted_{false};

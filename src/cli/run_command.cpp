@@ -227,7 +227,7 @@ int run(const RunOptions& opts) {
   Module module = Module::compile(engine, program, opts.module);
   if (opts.verbose)
     std::cerr << fmt::format("wasmlet: note: {}: runs as {}\n", opts.module,
-                             detail::aot::runs_native(*module.impl().tier) ? "native code (the aot tier)" : "interpreted code (the interp tier)");
+                             detail::aot::runs_native(module) ? "native code (the aot tier)" : "interpreted code (the interp tier)");
   Store store(engine, limits);
   Outcome outcome;
   if (opts.invoke.empty()) {
@@ -381,9 +381,9 @@ void register_compile_command(CLI::App& app) {
     }
     Engine engine(config);
     Module compiled = Module::from_file(engine, o->module);
-    if (!detail::aot::runs_native(*compiled.impl().tier))
+    if (!detail::aot::runs_native(compiled))
       throw CompileError(fmt::format("{}: not compiled to native code (the note above says why)", compiled.name()));
-    if (o->fuel && !detail::aot::prepare_fuel_build(*compiled.impl().tier))
+    if (o->fuel && !detail::aot::prepare_fuel_build(compiled))
       throw CompileError(fmt::format("{}: the fuel-counting build could not be compiled", compiled.name()));
     std::cout << fmt::format("compiled {} ({} exports{}); later runs with --tier auto (the default) or aot use the cached code\n",
                              compiled.name(), compiled.exports().size(), o->fuel ? ", with the fuel build" : "");

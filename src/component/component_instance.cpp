@@ -351,7 +351,7 @@ class Runner {
           auto flat_results = lower_flat_values(cx, kMaxFlatResults, rv, rt, retptr);
           for (size_t i = 0; i < results.size() && i < flat_results.size(); ++i) results[i] = flat_results[i];
         }
-      } catch (const ExitRequest& e) {
+      } catch (const wasi::ExitRequest& e) {
         caller.exit(e.code);
       } catch (const wasi::Interrupted&) {
         // A stop, or the run's timeout: the same limit trap as in guest code
@@ -578,7 +578,7 @@ CompiledComponent CompiledComponent::compile(Engine& engine, std::span<const uin
   // One tier for the whole component: if a core module cannot run as native
   // code (its own note said why), none does.
   for (const auto& [def, module] : impl->modules) {
-    if (detail::aot::runs_native(*module.impl().tier)) continue;
+    if (detail::aot::runs_native(module)) continue;
     EngineConfig config = engine.config();
     std::string message = fmt::format("{}: running in the interpreter: {} does not run as native code, and a "
                                       "component's core instances, which share memories and tables, run in one tier",
@@ -605,7 +605,7 @@ CompiledComponent CompiledComponent::from_file(Engine& engine, const std::filesy
 
 std::optional<std::string> CompiledComponent::prepare_fuel_builds() const {
   for (const auto& [def, module] : impl_->modules)
-    if (detail::aot::runs_native(*module.impl().tier) && !detail::aot::prepare_fuel_build(*module.impl().tier))
+    if (detail::aot::runs_native(module) && !detail::aot::prepare_fuel_build(module))
       return module.name();
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "engine/host_unwind.h"
 #include "wasmlet/linker.h"
 #include "wasmlet/store.h"
 

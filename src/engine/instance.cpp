@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/table_limits.h"
+#include "engine/access.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
 #include "wasmlet/module.h"
@@ -38,7 +39,7 @@ Instance::~Instance() = default;
 
 Instance Instance::create(Store& store, const Module& module, const Linker& linker) {
   auto charge = detail::charge_tables(store, module);
-  std::unique_ptr<detail::TierInstance> instance = module.impl().tier->instantiate(store, module, linker);
+  std::unique_ptr<detail::TierInstance> instance = detail::Access::impl(module).tier->instantiate(store, module, linker);
   // The tables' charge is given back when the last owner lets the instance go.
   return Instance(store, std::shared_ptr<detail::TierInstance>(
                              instance.release(), [charge = std::shared_ptr<detail::TableCharge>(std::move(charge))](

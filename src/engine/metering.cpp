@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/access.h"
 #include "wasmlet/store.h"
 
 namespace wasmlet::detail {
@@ -26,7 +27,7 @@ void check_stop(Store& store) {
 
 int64_t refuel(Store& store, int64_t budget) {
   // Everything granted so far, minus what is left (budget <= 0 here), was used.
-  uint64_t& granted = store.fuel_granted();
+  uint64_t& granted = Access::fuel_granted(store);
   const uint64_t consumed = granted + static_cast<uint64_t>(-std::min<int64_t>(budget, 0));
   store.set_fuel_consumed(consumed);
 
@@ -51,7 +52,7 @@ int64_t refuel_pooled(Store& store, int64_t combined) {
 }
 
 void settle_fuel(Store& store, int64_t budget) {
-  const uint64_t granted = store.fuel_granted();
+  const uint64_t granted = Access::fuel_granted(store);
   const uint64_t left = budget > 0 ? static_cast<uint64_t>(budget) : 0;
   store.set_fuel_consumed(granted - std::min(left, granted) + (budget < 0 ? static_cast<uint64_t>(-budget) : 0));
 }

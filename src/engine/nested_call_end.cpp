@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/host_unwind.h"
 #include "engine/metering.h"
 #include "wasmlet/linker.h"
 

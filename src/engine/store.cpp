@@ -3,11 +3,13 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "engine/access.h"
 #include "engine/aot/interrupt_watch.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
@@ -40,7 +42,7 @@ const detail::ExternImpl& own_extern(const Store& store, const Extern& item, Ext
   if (item.kind() != kind)
     throw UsageError(fmt::format("{}: {} is a {}, not a {}", what, item.description(), to_string(item.kind()),
                                  to_string(kind)));
-  return item.impl();
+  return detail::Access::impl(item);
 }
 
 }  // namespace
@@ -61,6 +63,14 @@ Outcome Store::call(const Extern& function, std::span<const Value> args) {
 
 GuestMemory Store::memory(const Extern& memory) {
   return own_extern(*this, memory, ExternKind::Memory, "Store::memory").memory();
+}
+
+// After a call, the fuel granted to the guest minus what it consumed is
+// exactly the budget still unspent in its instances (detail::settle_fuel);
+// granting only that much from now on makes the next refuel count from zero.
+void Store::restart_fuel_count() {
+  fuel_granted_ -= std::min(fuel_granted_, fuel_consumed());
+  set_fuel_consumed(0);
 }
 
 void Store::arm_deadline() {

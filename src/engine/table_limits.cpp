@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/access.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
 #include "wasmlet/module.h"
@@ -16,7 +17,7 @@ struct TableCharge::Account {
 TableCharge::~TableCharge() { account_->bytes -= bytes_; }
 
 std::unique_ptr<TableCharge> charge_tables(Store& store, const Module& module) {
-  const ModuleImpl& impl = module.impl();
+  const ModuleImpl& impl = Access::impl(module);
   uint64_t entries = 0;
   for (size_t i = 0; i < impl.table_initial_entries.size(); ++i) {
     const uint64_t n = impl.table_initial_entries[i];

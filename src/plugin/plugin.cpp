@@ -46,19 +46,6 @@ StoreLimits store_limits(const PluginLimits& l) {
   return s;
 }
 
-// A warm instance's Store counts fuel over its whole life, but the fuel
-// limit is per call: before each call after its first, forget what earlier
-// calls consumed. After a call, the fuel granted to the guest minus what it
-// consumed is exactly the budget still unspent in the instance (see
-// detail::settle_fuel); granting only that much from now on makes the next
-// refuel count from zero, so this call gets the whole limit again and
-// fuel_consumed() reports this call alone.
-void start_fuel_count_anew(Store& store) {
-  uint64_t& granted = store.fuel_granted();
-  granted -= std::min(granted, store.fuel_consumed());
-  store.set_fuel_consumed(0);
-}
-
 struct LiveGuard {
   const PluginImpl& p;
   Store* store;
@@ -180,7 +167,9 @@ std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uin
     created = true;
   }
   Store& store = *wi->store;
-  if (!created) start_fuel_count_anew(store);
+  // A warm instance's Store counts fuel over its whole life, but the fuel
+  // limit is per call: each call after the first counts from zero.
+  if (!created) store.restart_fuel_count();
   plugin::CallContext& ctx = *wi->context;
   ctx.export_name = export_name;
   ctx.reset(std::move(input));

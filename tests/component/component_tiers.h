@@ -39,7 +39,7 @@ inline bool all_native(const wasmlet::component::CompiledComponent& c) {
     for (auto& d : comp.definitions) {
       if (auto* m = std::get_if<CoreModuleDef>(&d)) {
         ++n;
-        if (!wasmlet::detail::aot::runs_native(*c.core_module(*m).impl().tier)) return false;
+        if (!wasmlet::detail::aot::runs_native(c.core_module(*m))) return false;
       } else if (auto* sub = std::get_if<std::shared_ptr<Component>>(&d)) {
         if (!walk(**sub)) return false;
       }

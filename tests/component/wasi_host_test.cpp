@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "component/wasi/host_state.h"
 #include "component_fixtures.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasmlet/engine.h"
@@ -115,19 +116,19 @@ TEST(WasiHost, ExitThrowsTheCode) {
   try {
     h.call("wasi:cli/exit@0.2.0", "exit", {Val::err()});
     FAIL();
-  } catch (const ExitRequest& e) {
+  } catch (const wasmlet::component::wasi::ExitRequest& e) {
     EXPECT_EQ(e.code, 1);
   }
   try {
     h.call("wasi:cli/exit@0.2.0", "exit", {Val::ok()});
     FAIL();
-  } catch (const ExitRequest& e) {
+  } catch (const wasmlet::component::wasi::ExitRequest& e) {
     EXPECT_EQ(e.code, 0);
   }
   try {
     h.call("wasi:cli/exit@0.2.0", "exit-with-code", {Val::integer(42)});
     FAIL();
-  } catch (const ExitRequest& e) {
+  } catch (const wasmlet::component::wasi::ExitRequest& e) {
     EXPECT_EQ(e.code, 42);
   }
 }

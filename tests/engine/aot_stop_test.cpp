@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "engine/access.h"
 #include "engine/aot/aot_tier.h"
 #include "engine/aot/artifact_cache.h"
 #include "engine/aot/c_codegen.h"
@@ -95,7 +96,7 @@ class AotStop : public ::testing::Test {
     delete engine_;
   }
   void SetUp() override {
-    if (!detail::aot::runs_native(*module_->impl().tier)) GTEST_SKIP() << "no C compiler: the AOT tier is not available";
+    if (!detail::aot::runs_native(*module_)) GTEST_SKIP() << "no C compiler: the AOT tier is not available";
   }
   static Engine* engine_;
   static Module* module_;
@@ -224,7 +225,7 @@ TEST(AotBuilds, TheBuildWithoutChecksHasNoFuelChecksLeft) {
   const auto wasm = wat_to_wasm(kWat, "--debug-names");
   Engine engine(config_for(Tier::Interpreter));
   Module m = Module::compile(engine, wasm, "stop");
-  const auto metered = detail::metered_binary(m.impl());
+  const auto metered = detail::metered_binary(detail::Access::impl(m));
   const auto fuel = detail::aot::generate_c(metered, "stop", "k", detail::aot::Checks::Fuel);
   const auto none = detail::aot::generate_c(metered, "stop", "k", detail::aot::Checks::None);
   auto count = [](const std::string& c, const std::string& what) {

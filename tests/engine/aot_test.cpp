@@ -89,7 +89,7 @@ EngineConfig config_for(Tier tier, fs::path cache = shared_cache()) {
   return c;
 }
 
-bool native(const Module& m) { return detail::aot::runs_native(*m.impl().tier); }
+bool native(const Module& m) { return detail::aot::runs_native(m); }
 
 std::vector<Value> i32s(std::initializer_list<int32_t> v) {
   std::vector<Value> out;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "engine/access.h"
 #include "engine/fast/fast_tier.h"
 #include "engine/fast/reservation_pool.h"
 #include "engine/tier.h"
@@ -46,7 +47,7 @@ TEST_F(FastInterp, TranslatesOnlyTheFunctionsARunCalls) {
   }
   wat += "(func (export \"main\") (result i32) i32.const 1 call $f0))";
   Module module = compile(wat);
-  const detail::TierModule& tier = *module.impl().tier;
+  const detail::TierModule& tier = *detail::Access::impl(module).tier;
   EXPECT_EQ(detail::fast_interp_translated_functions(tier), 0u) << "nothing runs at compile time";
   Store store(engine_);
   Instance instance = Instance::create(store, module, Linker{});

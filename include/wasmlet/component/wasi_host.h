@@ -9,7 +9,8 @@
 // handles to these reps (resource_table.h) and `drop(rep)` destroys them.
 // Every 0.2.x minor version of an interface is accepted. Paths resolve only
 // beneath their preopen (src/wasi/path_resolver.h); read-only preopens refuse
-// every write. wasi:cli/exit throws ExitRequest.
+// every write. wasi:cli/exit ends the run: run_component reports
+// Exited(code).
 #pragma once
 
 #include <cstdint>
@@ -30,10 +31,6 @@ class Store;
 }
 
 namespace wasmlet::component {
-
-struct ExitRequest {
-  int code;
-};
 
 struct WasiHostOptions {
   bool allow_sockets = false;  // the sockets capability: without it, creating a socket or resolving a name is access-denied

@@ -120,6 +120,12 @@ class HostTrap : public Error {
 // deadline passed; the host call layer turns it into a trap.
 struct Interrupted {};
 
+// Thrown by wasi:cli/exit; the host call layer ends the run with the code
+// (Caller::exit), so run_component reports Exited(code).
+struct ExitRequest {
+  int code;
+};
+
 struct HostState {
   Store* store = nullptr;  // set by WasiHost::attach_store: waits end on interrupt/deadline
   WasiConfig config;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/access.h"
 #include "engine/aot/aot_store.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
@@ -48,7 +49,7 @@ LinkedItem link_item(const AotStore& shared, const std::string& importer, const 
   const Extern* item = linker.find_extern(module, name);
   if (!item) throw_undefined_item_import(importer, qualified, wanted.kind);
   check_extern(shared, importer, module, name, wanted, *item);
-  auto* own = dynamic_cast<const AotItemExtern*>(&item->impl());
+  auto* own = dynamic_cast<const AotItemExtern*>(&Access::impl(*item));
   if (!own || own->shared() != &shared)
     throw LinkError(fmt::format("{}: import {} is {}, which is not an AOT-tier item; instances that share memories, "
                                 "tables or globals must all run in the same tier",

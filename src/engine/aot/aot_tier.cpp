@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/access.h"
 #include "engine/aot/aot_abi.h"
 #include "engine/aot/aot_extern.h"
 #include "engine/aot/aot_store.h"
@@ -271,7 +272,7 @@ class AotModule final : public TierModule {
       load_fuel_build();
       fuel = fuel_;
       if (!fuel) {
-        if (!interp_) interp_ = compile_interp(module.impl());
+        if (!interp_) interp_ = compile_interp(Access::impl(module));
         interp = interp_;
       }
     }
@@ -318,7 +319,7 @@ AotInstance::AotInstance(std::shared_ptr<AotStore> shared, const Module& module,
   // instance's call: the Store knows all of it (stops, trap reports).
   shared_->add_code(artifact_.get(), entry_.guest_text_begin, entry_.guest_text_end, artifact_,
                     [artifact = artifact_, module = module_](const char* c_name, const void* pc) -> std::string {
-                      const auto& names = module.impl().function_names;
+                      const auto& names = Access::impl(module).function_names;
                       auto index = artifact->trapping_function(c_name, pc);
                       return index && *index < names.size() ? names[*index] : std::string();
                     });
@@ -357,7 +358,7 @@ void AotInstance::check_memory_limit() const {
 
 void AotInstance::link(const Linker& linker) {
   const auto& imports = module_.imports();
-  const auto& types = module_.impl().import_types;
+  const auto& types = Access::impl(module_).import_types;
   for (uint32_t i = 0; i < entry_.num_imports; ++i) {
     const auto& import = entry_.imports[i];
     const std::string mod(import.module, import.module_length), name(import.name, import.name_length);
@@ -415,7 +416,7 @@ std::optional<Extern> AotInstance::get_export(const ExportInfo& e) {
   const size_t at = static_cast<size_t>(&e - exports.data());
   if (at >= exports.size()) return std::nullopt;
   return Extern(std::make_shared<AotItemExtern>(shared_, shared_from_this(), entry_.exports[index].get(instance_),
-                                                module_.impl().export_types[at],
+                                                Access::impl(module_).export_types[at],
                                                 fmt::format("{} export {}", module_.name(), e.name)));
 }
 
@@ -524,7 +525,7 @@ Outcome AotInstance::call(const ExportInfo& function, std::span<const Value> arg
 std::string AotInstance::function_of(const GuardedResult& result) const {
   std::string name = shared_->function_at(result.function, result.pc);
   if (name.empty()) {
-    const auto& names = module_.impl().function_names;
+    const auto& names = Access::impl(module_).function_names;
     if (auto index = artifact_->trapping_function(result.function, result.pc); index && *index < names.size())
       name = names[*index];
   }
@@ -651,10 +652,12 @@ std::filesystem::path cache_dir(const Engine& engine) {
   return engine.config().cache_dir.empty() ? default_cache_dir() : engine.config().cache_dir;
 }
 
-bool runs_native(const TierModule& tier) { return dynamic_cast<const AotModule*>(&tier) != nullptr; }
+bool runs_native(const Module& module) {
+  return dynamic_cast<const AotModule*>(Access::impl(module).tier.get()) != nullptr;
+}
 
-bool prepare_fuel_build(const TierModule& tier) {
-  auto* aot = dynamic_cast<const AotModule*>(&tier);
+bool prepare_fuel_build(const Module& module) {
+  auto* aot = dynamic_cast<const AotModule*>(Access::impl(module).tier.get());
   return aot && aot->prepare_fuel_build();
 }
 

@@ -20,11 +20,11 @@ enum class Policy {
 std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const ModuleImpl& module, Policy policy);
 
 // For tests and `wasmlet compile`: whether a compiled module runs AOT code.
-bool runs_native(const TierModule& tier);
+bool runs_native(const Module& module);
 // For `wasmlet compile --fuel`: compiles the fuel-counting build now
 // instead of on first use; false if the module does not run native code or
 // that build cannot be compiled.
-bool prepare_fuel_build(const TierModule& tier);
+bool prepare_fuel_build(const Module& module);
 // The options of the artifacts an Engine with `config` builds (without the fuel checks).
 ArtifactOptions artifact_options(const EngineConfig& config);
 // The cache directory an Engine uses.

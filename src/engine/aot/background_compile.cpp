@@ -248,7 +248,7 @@ int run_compile_job(EngineConfig config, const std::filesystem::path& input, con
     try {
       Engine engine(config);
       const Module module = Module::compile(engine, bytes, name);
-      if (!runs_native(*module.impl().tier)) failure = notes.empty() ? "not compiled to native code" : notes;
+      if (!runs_native(module)) failure = notes.empty() ? "not compiled to native code" : notes;
     } catch (const Error& e) {
       failure = e.what();
     }
