@@ -21,6 +21,12 @@ namespace {
 constexpr size_t kValueStackBytes = kValueStackSlots * sizeof(uint64_t);
 constexpr size_t kFrameStackBytes = kMaxCallDepth * sizeof(Frame);
 
+// A stack is read-write in full for its whole life.
+uint8_t* take_stack(size_t bytes) { return take_reservation(bytes, bytes, Leftovers::never_read).base; }
+void give_back_stack(void* base, size_t bytes) {
+  give_back_reservation({static_cast<uint8_t*>(base), bytes, bytes}, Leftovers::never_read);
+}
+
 uint32_t slots_of(std::span<const decode::ValType> types) {
   uint32_t n = 0;
   for (auto t : types) n += t == decode::ValType::V128 ? 2 : 1;
@@ -32,20 +38,20 @@ uint32_t slots_of(std::span<const decode::ValType> types) {
 // The stacks come from the reservation pool: a Store per call (the plugin
 // host's fresh instance) then finds their pages already resident.
 FastStore::FastStore(Store& store) : store_(store) {
-  stack_base = reinterpret_cast<uint64_t*>(take_reservation(kValueStackBytes, kValueStackBytes, Leftovers::never_read).base);
+  stack_base = reinterpret_cast<uint64_t*>(take_stack(kValueStackBytes));
   stack_end = stack_base + kValueStackSlots;
   stack_top = stack_base;
   try {
-    frames = reinterpret_cast<Frame*>(take_reservation(kFrameStackBytes, kFrameStackBytes, Leftovers::never_read).base);
+    frames = reinterpret_cast<Frame*>(take_stack(kFrameStackBytes));
   } catch (...) {
-    give_back_reservation({reinterpret_cast<uint8_t*>(stack_base), kValueStackBytes, kValueStackBytes}, Leftovers::never_read);
+    give_back_stack(stack_base, kValueStackBytes);
     throw;
   }
 }
 
 FastStore::~FastStore() {
-  give_back_reservation({reinterpret_cast<uint8_t*>(stack_base), kValueStackBytes, kValueStackBytes}, Leftovers::never_read);
-  give_back_reservation({reinterpret_cast<uint8_t*>(frames), kFrameStackBytes, kFrameStackBytes}, Leftovers::never_read);
+  give_back_stack(stack_base, kValueStackBytes);
+  give_back_stack(frames, kFrameStackBytes);
 }
 
 Func* FastStore::new_func(const decode::FuncType& type) {
