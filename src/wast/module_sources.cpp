@@ -110,67 +110,144 @@ std::optional<size_t> placeholder_index(std::span<const uint8_t> bytes) {
   return std::stoul(std::string(digits));
 }
 
+namespace {
+
+// Finds each "binary"/"quote" keyword that opens a module held as strings:
+// "(" "module" [$id] then the keyword, at any depth (wabt's error recovery
+// may take any "(module" for a new command).
+class ModuleStringScanner {
+ public:
+  ModuleStringScanner(std::string_view text, const std::string& filename)
+      : text_(text), filename_(filename),
+        lexer_(wabt::WastLexer::CreateBufferLexer(filename, text.data(), text.size(), &errors_)),
+        token_(lexer_->GetToken()) {}
+
+  // The next keyword, or nullopt at the end of the text or at a malformed token (then error() says where).
+  std::optional<wabt::Token> next_keyword() {
+    enum class Seen { Nothing, Lpar, Module } seen = Seen::Nothing;
+    for (; token_.token_type() != wabt::TokenType::Eof; token_ = lexer_->GetToken()) {
+      if (!check_bounds(token_)) return std::nullopt;
+      const wabt::TokenType type = token_.token_type();
+      if (seen == Seen::Module && (type == wabt::TokenType::Bin || type == wabt::TokenType::Quote)) {
+        wabt::Token keyword = token_;
+        token_ = lexer_->GetToken();
+        return keyword;
+      }
+      if (type == wabt::TokenType::Lpar) seen = Seen::Lpar;
+      else if (seen == Seen::Lpar && type == wabt::TokenType::Module) seen = Seen::Module;
+      else if (!(seen == Seen::Module && type == wabt::TokenType::Var)) seen = Seen::Nothing;
+    }
+    return std::nullopt;
+  }
+
+  // The string tokens right after the keyword next_keyword() returned.
+  std::vector<wabt::Token> strings() {
+    std::vector<wabt::Token> out;
+    for (; token_.token_type() == wabt::TokenType::Text && check_bounds(token_); token_ = lexer_->GetToken())
+      out.push_back(token_);
+    return out;
+  }
+
+  const std::optional<std::string>& error() const { return error_; }
+
+  std::string where(const wabt::Token& token) const {
+    return fmt::format("{}:{}:{}", filename_, token.loc.line, token.loc.first_column);
+  }
+
+ private:
+  // wabt's lexer can make a token whose text runs outside the script (an
+  // unterminated "(@" annotation); its parser would then read past the buffer.
+  bool check_bounds(const wabt::Token& token) {
+    if (error_) return false;
+    const char* const end_of_text = text_.data() + text_.size();
+    if (token.HasText() && (token.text().data() < text_.data() || token.text().data() > end_of_text ||
+                            token.text().size() > static_cast<size_t>(end_of_text - token.text().data()))) {
+      error_ = fmt::format("{}: cannot read the script here (a malformed token)", where(token));
+      return false;
+    }
+    return true;
+  }
+
+  std::string_view text_;
+  const std::string& filename_;
+  wabt::Errors errors_;  // the parser reports the script's errors; these are a duplicate
+  std::unique_ptr<wabt::WastLexer> lexer_;
+  wabt::Token token_;
+  std::optional<std::string> error_;
+};
+
+// The keyword's offset in `text`, from its line and column, or nullopt if
+// the text there is not the keyword.
+std::optional<size_t> keyword_offset(const wabt::Token& keyword, std::string_view text,
+                                     const std::vector<size_t>& lines) {
+  const size_t line = std::min(static_cast<size_t>(std::max(keyword.loc.line, 1)) - 1, lines.size() - 1);
+  const size_t offset = lines[line] + static_cast<size_t>(std::max(keyword.loc.first_column, 1)) - 1;
+  const std::string_view spelling = keyword.token_type() == wabt::TokenType::Bin ? "binary" : "quote";
+  if (offset > text.size() || text.substr(offset, spelling.size()) != spelling) return std::nullopt;
+  return offset;
+}
+
+// Whether every module string left in `text` is exactly one placeholder, in
+// order, one per source. The extraction finds keywords by line and column;
+// where wabt's lexer counts lines differently from the text (an escaped raw
+// newline inside a string is not counted), it could replace the wrong
+// "quote", and wabt's parser would then meet a real one (found by fuzz_wast).
+std::optional<std::string> check_only_placeholders(const ExtractedScript& extracted, const std::string& filename) {
+  ModuleStringScanner scanner(extracted.text, filename);
+  size_t expected = 0;
+  while (auto keyword = scanner.next_keyword()) {
+    const std::vector<wabt::Token> strings = scanner.strings();
+    std::vector<uint8_t> bytes;
+    if (strings.size() == 1) append_string_bytes(strings[0].text(), bytes);
+    if (keyword->token_type() != wabt::TokenType::Bin || strings.size() != 1 || placeholder_index(bytes) != expected)
+      return fmt::format("{}: cannot read the script here (a module string that cannot be taken out safely; "
+                         "is a string above broken by an escaped newline?)",
+                         scanner.where(*keyword));
+    ++expected;
+  }
+  if (scanner.error()) return scanner.error();
+  if (expected != extracted.sources.size())
+    return fmt::format("{}: cannot read the script (a module string that cannot be taken out safely)", filename);
+  return std::nullopt;
+}
+
+}  // namespace
+
 ExtractedScript extract_module_sources(std::span<const uint8_t> script, const std::string& filename) {
   const std::string_view original(reinterpret_cast<const char*>(script.data()), script.size());
   const std::vector<size_t> lines = line_starts(original);
   ExtractedScript out;
   size_t copied = 0;  // of `original`, up to here already in out.text
-  wabt::Errors errors;
-  auto lexer = wabt::WastLexer::CreateBufferLexer(filename, script.data(), script.size(), &errors);
-  // "(" "module" [$id] then "binary" or "quote", at any depth: wabt's error
-  // recovery may take any "(module" for a new command.
-  enum class Seen { Nothing, Lpar, Module } seen = Seen::Nothing;
-  wabt::Token token = lexer->GetToken();
-  while (token.token_type() != wabt::TokenType::Eof) {
-    const wabt::TokenType type = token.token_type();
-    // wabt's lexer can make a token whose text runs outside the script (an
-    // unterminated "(@" annotation); its parser would then read past the buffer.
-    const char* const end_of_script = original.data() + original.size();
-    if (token.HasText() && (token.text().data() < original.data() || token.text().data() > end_of_script ||
-                            token.text().size() > static_cast<size_t>(end_of_script - token.text().data()))) {
-      out.error = fmt::format("{}:{}:{}: cannot read the script here (a malformed token)", filename, token.loc.line,
-                              token.loc.first_column);
-      return out;
-    }
-    const bool is_binary = type == wabt::TokenType::Bin, is_quote = type == wabt::TokenType::Quote;
-    if (seen != Seen::Module || !(is_binary || is_quote)) {
-      if (type == wabt::TokenType::Lpar) seen = Seen::Lpar;
-      else if (seen == Seen::Lpar && type == wabt::TokenType::Module) seen = Seen::Module;
-      else if (!(seen == Seen::Module && type == wabt::TokenType::Var)) seen = Seen::Nothing;
-      token = lexer->GetToken();
-      continue;
-    }
-    // The keyword's offset, from its line and column.
-    const size_t line = std::min(static_cast<size_t>(std::max(token.loc.line, 1)) - 1, lines.size() - 1);
-    const size_t keyword = lines[line] + static_cast<size_t>(std::max(token.loc.first_column, 1)) - 1;
-    const std::string_view spelling = is_binary ? "binary" : "quote";
-    const size_t keyword_end = keyword + spelling.size();
-    // A string broken by a raw newline makes the lexer's line count drift
-    // from the text; such a script does not parse anyway, and it must not
-    // reach wabt's parser with a module left in it.
-    if (keyword < copied || keyword_end > original.size() || original.substr(keyword, spelling.size()) != spelling) {
-      out.error = fmt::format("{}:{}:{}: cannot read the script here (a string broken by a newline?)", filename,
-                              token.loc.line, token.loc.first_column);
+  ModuleStringScanner scanner(original, filename);
+  while (auto keyword = scanner.next_keyword()) {
+    const bool is_binary = keyword->token_type() == wabt::TokenType::Bin;
+    const std::optional<size_t> start = keyword_offset(*keyword, original, lines);
+    if (!start || *start < copied) {
+      out.error = fmt::format("{}: cannot read the script here (a string broken by a newline?)", scanner.where(*keyword));
       return out;
     }
     ModuleSource source{is_binary ? ModuleSource::Kind::Binary : ModuleSource::Kind::Quote, {}};
-    size_t end = keyword_end;  // past the last string
-    for (token = lexer->GetToken(); token.token_type() == wabt::TokenType::Text; token = lexer->GetToken()) {
-      append_string_bytes(token.text(), source.bytes);
-      end = static_cast<size_t>(token.text().data() + token.text().size() - original.data());
+    size_t end = *start + (is_binary ? 6 : 5);  // past the keyword, then past the last string
+    for (const wabt::Token& string : scanner.strings()) {
+      append_string_bytes(string.text(), source.bytes);
+      end = std::max(end, static_cast<size_t>(string.text().data() + string.text().size() - original.data()));
     }
-    out.text.append(original.substr(copied, keyword - copied));
+    out.text.append(original.substr(copied, *start - copied));
     out.text += "binary ";
     out.text += placeholder_string(out.sources.size());
     // Keep every later line where it was.
-    out.text.append(static_cast<size_t>(std::count(original.begin() + static_cast<long>(keyword),
+    out.text.append(static_cast<size_t>(std::count(original.begin() + static_cast<long>(*start),
                                                    original.begin() + static_cast<long>(end), '\n')),
                     '\n');
     copied = end;
     out.sources.push_back(std::move(source));
-    seen = Seen::Nothing;
+  }
+  if (scanner.error()) {
+    out.error = scanner.error();
+    return out;
   }
   out.text.append(original.substr(copied));
+  out.error = check_only_placeholders(out, filename);
   return out;
 }
 

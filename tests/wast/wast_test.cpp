@@ -126,6 +126,19 @@ TEST(Wast, ScriptParserRejectsGarbageWithoutCrashing) {
       EXPECT_NE(parsed.errors[0].find("found.wast:"), std::string::npos) << parsed.errors[0];
     }
   }
+  // Found by fuzz_wast in CI: an escaped raw newline inside a string is not
+  // counted as a line by wabt's lexer, so the keyword found by line and
+  // column was a "quote" inside a string. The cut then turned strings into
+  // code below it, and wabt's parser met a real `(module quote` (an
+  // assertion). Now the script is refused, naming the place.
+  const std::string escaped_newline =
+      "(assert_malformed (module quote \"\") \"\\\n12345678quote\")\n(module quote \"\")\n\" (module quote \"x\")\n";
+  auto drifted = wasmlet::wast::parse_script(
+      std::span(reinterpret_cast<const uint8_t*>(escaped_newline.data()), escaped_newline.size()), "drift.wast");
+  ASSERT_FALSE(drifted.script);
+  ASSERT_FALSE(drifted.errors.empty());
+  EXPECT_NE(drifted.errors[0].find("drift.wast:"), std::string::npos) << drifted.errors[0];
+  EXPECT_NE(drifted.errors[0].find("cannot read the script here"), std::string::npos) << drifted.errors[0];
   // Found by fuzz_wast: a quoted module whose first token is an error read
   // the location of a lexer already freed (caught by ASan in the fuzz build).
   const std::string bad_first_token = "(assert_malformed (module quote \"\xff(func)\") \"unknown operator\")";
