@@ -61,10 +61,6 @@ class Extern {
   // "core instance 2 (main.wasm) export memory", for messages.
   const std::string& description() const;
 
-  // Engine-internal: src/engine/fast/fast_tier.cpp still calls it; everything
-  // else uses detail::Access (src/engine/access.h). Goes once that does too.
-  const detail::ExternImpl& impl() const { return *impl_; }
-
  private:
   friend struct detail::Access;
   std::shared_ptr<const detail::ExternImpl> impl_;

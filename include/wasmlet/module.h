@@ -51,10 +51,6 @@ class Module {
   // Contents of the first custom section with this name, if any.
   std::optional<std::vector<uint8_t>> custom_section(std::string_view name) const;
 
-  // Engine-internal: src/engine/fast/fast_tier.cpp still calls it; everything
-  // else uses detail::Access (src/engine/access.h). Goes once that does too.
-  const detail::ModuleImpl& impl() const { return *impl_; }
-
  private:
   friend struct detail::Access;
   explicit Module(std::shared_ptr<const detail::ModuleImpl> impl) : impl_(std::move(impl)) {}

@@ -84,15 +84,8 @@ class Store {
   // and fuel_consumed() reports what it uses alone (a plugin call each).
   void restart_fuel_count();
 
-  // --- used by the engine's tiers; not for embedders ---
-  // Per-Store state of a tier (the interpreter keeps all of a Store's
-  // instances in one object store), made by `make` on first use.
-  template <typename T, typename Make>
-  std::shared_ptr<T> tier_state(Make&& make) {
-    auto& slot = tier_state_[typeid(T)];
-    if (!slot) slot = make();
-    return std::static_pointer_cast<T>(slot);
-  }
+ private:
+  friend struct detail::Access;  // the engine's tiers reach the members below through it (src/engine/access.h)
   // A call into the guest begins / ends. The outermost call arms the
   // per-call deadline; nested calls (a host function calling back into the
   // guest) keep the outer call's deadline, and only the outermost end clears it.
@@ -102,8 +95,6 @@ class Store {
   void set_memory_bytes(uint64_t v) { memory_bytes_.store(v, std::memory_order_relaxed); }
   void note_memory_limit_hit() { memory_limit_hit_.store(true, std::memory_order_relaxed); }
 
- private:
-  friend struct detail::Access;
   Engine& engine_;
   StoreLimits limits_;
   std::atomic<bool> interrupted_{false};

@@ -29,7 +29,7 @@ int64_t refuel(Store& store, int64_t budget) {
   // Everything granted so far, minus what is left (budget <= 0 here), was used.
   uint64_t& granted = Access::fuel_granted(store);
   const uint64_t consumed = granted + static_cast<uint64_t>(-std::min<int64_t>(budget, 0));
-  store.set_fuel_consumed(consumed);
+  Access::set_fuel_consumed(store, consumed);
 
   check_stop(store);
   int64_t grant = kSlice;
@@ -54,7 +54,7 @@ int64_t refuel_pooled(Store& store, int64_t combined) {
 void settle_fuel(Store& store, int64_t budget) {
   const uint64_t granted = Access::fuel_granted(store);
   const uint64_t left = budget > 0 ? static_cast<uint64_t>(budget) : 0;
-  store.set_fuel_consumed(granted - std::min(left, granted) + (budget < 0 ? static_cast<uint64_t>(-budget) : 0));
+  Access::set_fuel_consumed(store, granted - std::min(left, granted) + (budget < 0 ? static_cast<uint64_t>(-budget) : 0));
 }
 
 }  // namespace wasmlet::detail

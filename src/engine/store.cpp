@@ -86,7 +86,7 @@ void Store::clear_deadline() {
 
 namespace wasmlet::detail {
 
-DeadlineScope::DeadlineScope(Store& store) : store_(store) { store_.arm_deadline(); }
-DeadlineScope::~DeadlineScope() { store_.clear_deadline(); }
+DeadlineScope::DeadlineScope(Store& store) : store_(store) { detail::Access::arm_deadline(store_); }
+DeadlineScope::~DeadlineScope() { detail::Access::clear_deadline(store_); }
 
 }  // namespace wasmlet::detail

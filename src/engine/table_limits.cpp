@@ -26,7 +26,7 @@ std::unique_ptr<TableCharge> charge_tables(Store& store, const Module& module) {
                                   module.name(), i, n, kMaxTableEntries));
     entries += n;
   }
-  auto account = store.tier_state<TableCharge::Account>([] { return std::make_shared<TableCharge::Account>(); });
+  auto account = detail::Access::tier_state<TableCharge::Account>(store, [] { return std::make_shared<TableCharge::Account>(); });
   const uint64_t table_bytes = entries * kTableEntryBytes;
   if (auto limit = store.limits().max_memory_bytes; limit && table_bytes > 0) {
     uint64_t memory_bytes = 0;

@@ -2,6 +2,7 @@
 
 #include <wasm-rt.h>
 
+#include "engine/access.h"
 #include "engine/metering.h"
 #include "wasmlet/store.h"
 
@@ -87,7 +88,7 @@ struct Owner {
 }  // namespace
 
 std::shared_ptr<AotStore> aot_store_of(Store& store) {
-  auto owner = store.tier_state<Owner>([&store] {
+  auto owner = detail::Access::tier_state<Owner>(store, [&store] {
     auto o = std::make_shared<Owner>();
     o->store = std::make_shared<AotStore>(store);
     return o;

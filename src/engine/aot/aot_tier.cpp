@@ -209,7 +209,7 @@ class AotInstance::CallDepth {
   explicit CallDepth(AotInstance& i) : s_(i.shared()), deadline_(i.store()) { s_.enter(); }
   ~CallDepth() {
     if (settle_ && s_.metered()) s_.settle();
-    s_.store().set_memory_bytes(s_.memory_bytes());
+    detail::Access::set_memory_bytes(s_.store(), s_.memory_bytes());
     s_.leave();
   }
   // A start function that failed leaves no budget to read: refuel's count stays.

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 
+#include "engine/access.h"
 #include "util/alt_signal_stack.h"
 #include "wasmlet/store.h"
 
@@ -167,7 +168,7 @@ MemoryRecord* find_memory(InstanceContext* ctx, void* memory) {
   return nullptr;
 }
 
-void note_bytes(InstanceContext& ctx) { ctx.store().set_memory_bytes(ctx.memory_bytes()); }
+void note_bytes(InstanceContext& ctx) { detail::Access::set_memory_bytes(ctx.store(), ctx.memory_bytes()); }
 
 // --- the wasmlet_aot_host functions ---
 
@@ -220,7 +221,7 @@ uint32_t host_grow_memory(void* memory, uint32_t delta) {
   if (delta == 0) return old_pages;
   const uint64_t add = uint64_t(delta) * kPageSize;
   if (auto limit = ctx->store().limits().max_memory_bytes; limit && ctx->memory_bytes() + add > *limit) {
-    ctx->store().note_memory_limit_hit();
+    detail::Access::note_memory_limit_hit(ctx->store());
     return UINT32_MAX;
   }
   const uint64_t old_bytes = uint64_t(old_pages) * kPageSize, new_bytes = new_pages * kPageSize;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/access.h"
 #include "engine/fast/reservation_pool.h"
 #include "engine/metering.h"
 #include "engine/public_types.h"
@@ -101,7 +102,7 @@ void FastStore::check_initial_memory(const std::string& module, uint64_t initial
     throw LinkError(initial_memory_over_limit_message(module, initial_bytes, used, *limit));
 }
 
-void FastStore::note_memory() { store_.set_memory_bytes(accounted_bytes()); }
+void FastStore::note_memory() { detail::Access::set_memory_bytes(store_, accounted_bytes()); }
 
 int64_t FastStore::grow_memory(LinearMemory* memory, uint64_t delta_pages) {
   const uint64_t old = memory->pages();
@@ -113,7 +114,7 @@ int64_t FastStore::grow_memory(LinearMemory* memory, uint64_t delta_pages) {
     uint64_t tables = 0;
     for (const auto& [table, owner] : accounted_tables_) tables += table->elements.size() * kTableEntryBytes;
     if (accounted_bytes() + tables + delta_pages * kPageSize > *limit) {
-      store_.note_memory_limit_hit();
+      detail::Access::note_memory_limit_hit(store_);
       return -1;
     }
   }
@@ -130,7 +131,7 @@ int64_t FastStore::grow_table(Table* table, uint64_t delta, uint64_t init) {
     uint64_t tables = 0;
     for (const auto& [t, owner] : accounted_tables_) tables += t->elements.size() * kTableEntryBytes;
     if (accounted_bytes() + tables + delta * kTableEntryBytes > *limit) {
-      store_.note_memory_limit_hit();
+      detail::Access::note_memory_limit_hit(store_);
       return -1;
     }
   }

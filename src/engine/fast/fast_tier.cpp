@@ -6,9 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/public_types.h"
+#include "engine/access.h"
 #include "engine/fast/fast_store.h"
 #include "engine/fast/instantiate.h"
+#include "engine/public_types.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
 #include "wasmlet/linker.h"
@@ -65,7 +66,7 @@ class FastInstance final : public TierInstance {
   FastInstance(std::shared_ptr<FastStore> state, const Module& module, const Linker& linker,
                std::shared_ptr<const fast::ModuleCode> code)
       : state_(std::move(state)), module_(module), caller_memory_(std::make_shared<CallerMemory>()) {
-    const ModuleImpl& impl = module.impl();
+    const ModuleImpl& impl = detail::Access::impl(module);
     const decode::Module& m = *impl.decoded;
     std::vector<fast::ImportItem> items;
     fast::LinearMemory* imported_memory = nullptr;
@@ -121,7 +122,7 @@ class FastInstance final : public TierInstance {
 
  private:
   const decode::Export* find(const std::string& name) const {
-    for (const auto& e : module_.impl().decoded->exports)
+    for (const auto& e : detail::Access::impl(module_).decoded->exports)
       if (e.name == name) return &e;
     return nullptr;
   }
@@ -131,7 +132,7 @@ class FastInstance final : public TierInstance {
     const std::string qualified = import.module + "." + import.name;
     if (const Extern* item = linker.find_extern(import.module, import.name)) {
       require_same_store(state_->store(), module_.name(), qualified, *item);
-      auto* own = dynamic_cast<const FastExtern*>(&item->impl());
+      auto* own = dynamic_cast<const FastExtern*>(&detail::Access::impl(*item));
       if (!own || own->state() != state_.get())
         throw LinkError(fmt::format("{}: import {} is {}, which is not an interpreter-tier item; instances linked "
                                     "to each other must all run in the interpreter",
@@ -173,7 +174,7 @@ class FastModule final : public TierModule {
       : code_(std::make_shared<fast::ModuleCode>(module.bytes, module.decoded)) {}
 
   std::unique_ptr<TierInstance> instantiate(Store& store, const Module& module, const Linker& linker) const override {
-    auto state = store.tier_state<FastStore>([&store] { return std::make_shared<FastStore>(store); });
+    auto state = detail::Access::tier_state<FastStore>(store, [&store] { return std::make_shared<FastStore>(store); });
     state->keep_alive(code_);
     return std::make_unique<FastInstance>(std::move(state), module, linker, code_);
   }
