@@ -5,7 +5,8 @@
 #if __has_include("engine/simd/simd_ops.def")
 #define WASMLET_FAST_HAS_SIMD 1
 #include "engine/simd/simd_ops.def"
-#else
+#endif
+// The includer's SIMD_* definitions end here, so the next includer defines its own.
 #undef SIMD_UNARY
 #undef SIMD_BINARY
 #undef SIMD_TERNARY
@@ -20,4 +21,3 @@
 #undef SIMD_STORE_LANE
 #undef SIMD_CONST
 #undef SIMD_SHUFFLE
-#endif
