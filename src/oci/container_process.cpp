@@ -101,9 +101,9 @@ WasiConfig guest_wasi_config(const ContainerLaunch& launch) {
     }
     wasi.preopens.push_back({bind.source, bind.destination, bind.read_only || c.rootfs_read_only});
   }
-  // The container's stdin, reopened through /proc (WASI opens its stdin by path).
-  struct stat st{};
-  if (fstat(0, &st) == 0 && !S_ISSOCK(st.st_mode)) wasi.stdin_file = "/proc/self/fd/0";
+  // The container's stdin (conmon's or the shim's pipe, a file, a socket), shared
+  // with the guest as the CLI shares its own (src/wasi/guest_stdin.cpp).
+  if (fcntl(0, F_GETFD) >= 0) wasi.stdin_fd = 0;
   return wasi;
 }
 

@@ -82,17 +82,18 @@ inline std::filesystem::path build_native_image(const TempDir& dir, const std::s
   return path;
 }
 
-// A process running in the background with stdout+stderr going to a file.
+// A process running in the background with stdout+stderr going to a file
+// and stdin read from `input`.
 class BackgroundProcess {
  public:
   BackgroundProcess(const std::vector<std::string>& argv, std::filesystem::path output,
-                    const std::vector<std::string>& extra_env = {})
+                    const std::vector<std::string>& extra_env = {}, const std::string& input = "/dev/null")
       : output_(std::move(output)) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, output_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -52,13 +52,15 @@ runroot = "{0}/run"
     int exit_code;
     std::string output;
   };
-  PodmanResult podman(const std::vector<std::string>& args, std::chrono::milliseconds limit = 120s) {
+  PodmanResult podman(const std::vector<std::string>& args, std::chrono::milliseconds limit = 120s,
+                      const std::string& input = "/dev/null") {
     std::string d = dir_.path().string();
     std::vector<std::string> argv = {find_tool("podman"), "--runtime", "wasmlet", "--tmpdir", d + "/tmp"};
     argv.insert(argv.end(), args.begin(), args.end());
     BackgroundProcess p(argv, dir_ / ("podman-" + std::to_string(++calls_) + ".out"),
                         {"CONTAINERS_CONF=" + d + "/containers.conf", "CONTAINERS_STORAGE_CONF=" + d + "/storage.conf",
-                         "WASMLET_OCI_CACHE_DIR=" OCI_CACHE_DIR});
+                         "WASMLET_OCI_CACHE_DIR=" OCI_CACHE_DIR},
+                        input);
     int status = p.wait(limit);
     return {status, p.output()};
   }
@@ -79,6 +81,15 @@ TEST_F(PodmanTest, RunsAWasmImageWithArgsEnvAndExitCode) {
   EXPECT_EQ(r.exit_code, 7) << r.output;
   for (const char* line : {"arg[0]=/rt_env_args.wasm\n", "arg[1]=x1\n", "env GREETING=hi\n", "env container=podman\n"})
     EXPECT_NE(r.output.find(line), std::string::npos) << line << " in\n" << r.output;
+}
+
+TEST_F(PodmanTest, InteractiveRunGivesTheGuestPodmansStdin) {
+  std::string image = load("cat_stdin");
+  std::ofstream(dir_ / "input.txt") << "line one\nline two\n";
+  auto r = podman({"run", "--rm", "-i", "--pull", "never", "--network", "none", image}, 120s,
+                  (dir_ / "input.txt").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("line one\nline two\n"), std::string::npos) << r.output;
 }
 
 TEST_F(PodmanTest, KillEndsALoopingGuestWith143) {
