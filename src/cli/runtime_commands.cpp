@@ -395,6 +395,7 @@ void register_ps(CLI::App& app) {
         auto colon = reason.rfind("instance " + i.value("qualified_id", id), 0) == 0 ? reason.find("): ") : std::string::npos;
         state = "failed: " + (colon == std::string::npos ? reason : reason.substr(colon + 3));
       }
+      if (i.value("restarting", false)) state = "restarting: " + state;
       if (state.size() > 24 && !*no_trunc) state = state.substr(0, 21) + "...";
       std::string health = i["state"]["status"] == "running" ? i["health"]["status"].get<std::string>() : "-";
       std::string deployment = i.value("deployment", "");
@@ -463,9 +464,9 @@ void register_wait(CLI::App& app) {
 
 void register_stats(CLI::App& app) {
   auto v = ids_verb(app, "stats", "CPU time, linear memory, memory limit and fuel of instances (all running ones by default)");
-  auto no_stream = std::make_shared<bool>(false);
   v.sub->add_option("ids", *v.ids, "instance ids (default: every running instance)");
-  v.sub->add_flag("--no-stream", *no_stream, "print once (accepted for docker's habit: wasmlet stats always prints once)");
+  // No variable: one that died with this function was written after it (ASan, heap-use-after-free).
+  v.sub->add_flag("--no-stream")->description("print once (accepted for docker's habit: wasmlet stats always prints once)");
   v.sub->callback([c = v.c, ids = v.ids] {
     auto cl = c->client();
     std::vector<std::string> wanted = *ids;
