@@ -51,7 +51,7 @@ inline Linker compute_linker() {
   Linker linker;
   linker.define("host", "add_one", FuncType{{ValType::I32}, {ValType::I32}},
                 [](Caller&, std::span<const Value> args, std::span<Value> results) {
-                  results[0] = Value::i32(args[0].as_i32() + 1);
+                  results[0] = Value::i32(static_cast<int32_t>(static_cast<uint32_t>(args[0].as_i32()) + 1u));  // wraps, as i32.add
                 });
   return linker;
 }
