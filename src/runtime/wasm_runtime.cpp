@@ -10,7 +10,7 @@
 
 #include "crash_blame.h"
 #include "image_pull.h"
-#include "instance.h"
+#include "workload.h"
 #include "recorded_instances.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/pull_policy.h"
@@ -34,7 +34,7 @@ struct WasmRuntime::Impl {
   std::unique_ptr<StateDb> db;
   registry::ImageStore images;
   std::shared_mutex mu;
-  std::map<std::string, std::shared_ptr<Instance>> instances;
+  std::map<std::string, std::shared_ptr<Workload>> instances;
 
   explicit Impl(WasmRuntimeConfig c)
       : config(std::move(c)), shared(engine_config(config)), images((std::filesystem::create_directories(config.data_dir), registry::ImageStore::open(config.data_dir))) {
@@ -53,7 +53,7 @@ struct WasmRuntime::Impl {
 
   // The instance `id` names: exactly, or (an id without a deployment) the
   // one instance of that service and replica in any deployment.
-  std::shared_ptr<Instance> get(const InstanceId& id) {
+  std::shared_ptr<Workload> get(const InstanceId& id) {
     std::shared_lock lock(mu);
     auto it = instances.find(id.str());
     if (it != instances.end()) return it->second;
@@ -74,7 +74,7 @@ struct WasmRuntime::Impl {
         spec_error = e.what();
       }
       bool was_running = rec.state.active();
-      auto inst = std::make_shared<Instance>(shared, rec, std::move(spec), make_log(rec.id), spec_error);
+      auto inst = std::make_shared<Workload>(shared, rec, std::move(spec), make_log(rec.id), spec_error);
       instances[rec.id.str()] = inst;
       if (was_running) {
         auto blamed = crashed.find(rec.id.str());
@@ -99,7 +99,7 @@ void WasmRuntime::import_image(const std::string& reference, const std::vector<u
 
 void WasmRuntime::shutdown() {
   impl_->shared.shutting_down = true;
-  std::map<std::string, std::shared_ptr<Instance>> all;
+  std::map<std::string, std::shared_ptr<Workload>> all;
   {
     std::unique_lock lock(impl_->mu);
     all.swap(impl_->instances);
@@ -216,7 +216,7 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   log->remove_files();  // a fresh instance starts with an empty log
   log = impl_->make_log(id);
   impl_->db->put(rec);
-  impl_->instances[name] = std::make_shared<Instance>(impl_->shared, rec, spec, std::move(log), std::nullopt);
+  impl_->instances[name] = std::make_shared<Workload>(impl_->shared, rec, spec, std::move(log), std::nullopt);
 }
 
 void WasmRuntime::start(const InstanceId& id) { impl_->get(id)->start(); }
@@ -264,7 +264,7 @@ InstanceState WasmRuntime::state(const InstanceId& id) { return impl_->get(id)->
 StartCheck WasmRuntime::wait_started(const InstanceId& id) { return impl_->get(id)->wait_started(); }
 
 std::vector<InstanceInfo> WasmRuntime::list() {
-  std::vector<std::shared_ptr<Instance>> all;
+  std::vector<std::shared_ptr<Workload>> all;
   {
     std::shared_lock lock(impl_->mu);
     for (const auto& [_, inst] : impl_->instances) all.push_back(inst);

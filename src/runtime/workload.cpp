@@ -1,4 +1,4 @@
-#include "instance.h"
+#include "workload.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include "crash_blame.h"
-#include "crash_probe.h"
 #include "restart_policy.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
@@ -31,21 +30,11 @@ namespace wasmlet::runtime {
 namespace {
 
 constexpr uint64_t kWasm32Ceiling = 4ull << 30;
-// How long checking a module in a child process may take (a 30 MB module takes seconds).
-constexpr std::chrono::seconds kCheckTimeLimit{120};
 
 uint64_t thread_cpu_ns(clockid_t clock) {
   timespec ts{};
   if (clock_gettime(clock, &ts) != 0) return 0;
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-std::vector<uint8_t> read_file(const std::filesystem::path& file, const std::string& image) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw Error(fmt::format("cannot read the module of image '{}' from the image store: {} (pull it again)", image,
-                            std::strerror(errno)));
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // A listening socket on 127.0.0.1:port for an endpoint (WASI gets it as fd 3, 4...).
@@ -67,48 +56,7 @@ int open_listener(const EndpointSpec& ep, const std::string& instance) {
 
 }  // namespace
 
-Program ModuleCache::get(const std::filesystem::path& file, const std::string& image) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(file, ec);
-  auto mtime = std::filesystem::last_write_time(file, ec);
-  std::string stamp = fmt::format("{}:{}", size, mtime.time_since_epoch().count());
-  const std::string key = file.string() + "\n" + image;
-  {
-    std::lock_guard lock(mu_);
-    auto it = programs_.find(key);
-    if (it != programs_.end() && it->second.first == stamp) return it->second.second;
-  }
-  std::vector<uint8_t> bytes = read_file(file, image);
-  auto kind = detect_binary_kind(bytes);
-  if (kind.kind == BinaryKind::Unknown) throw Error(fmt::format("not a WebAssembly module or component: {}", kind.reason));
-  auto compile = [&](Engine& engine) {
-    Program program;
-    if (kind.kind == BinaryKind::Component)
-      program.component = component::CompiledComponent::compile(engine, bytes, image);
-    else
-      program.module = Module::compile(engine, bytes, image);
-    return program;
-  };
-  // Decode, validate and rewrite the untrusted bytes in a child process
-  // first (the interpreter tier: no compiler, threads or shared objects), so
-  // that an engine bug they reach crashes the child, not the daemon.
-  EngineConfig check_config;
-  check_config.tier = Tier::Interpreter;
-  check_config.on_note = [](const std::string&) {};
-  if (auto crash = crash_in_child([&] {
-        Engine check_engine(check_config);
-        compile(check_engine);
-      }, kCheckTimeLimit))
-    throw Error(fmt::format("the module cannot be loaded: checking it in a separate process, wasmlet's compiler {} (a "
-                            "wasmlet bug: please report it with the image; the daemon and other instances are not affected)",
-                            *crash));
-  Program program = compile(engine_);
-  std::lock_guard lock(mu_);
-  programs_.insert_or_assign(key, std::make_pair(stamp, program));
-  return program;
-}
-
-Instance::Instance(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
+Workload::Workload(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
                    std::optional<std::string> spec_error)
     : shared_(shared), record_(std::move(record)), spec_(std::move(spec)), spec_error_(std::move(spec_error)), log_(std::move(log)) {
   if (!spec_error_) {
@@ -124,18 +72,60 @@ Instance::Instance(RuntimeShared& shared, InstanceRecord record, ServiceSpec spe
   if (record_.state.kind == InstanceState::Kind::Pending) log_->reopen();
 }
 
-Instance::~Instance() {
+Workload::~Workload() {
   shutdown();
   join_thread();
 }
 
-std::optional<uint64_t> Instance::memory_limit() const {
+std::optional<uint64_t> Workload::memory_limit() const {
   if (spec_.wasm && spec_.wasm->max_memory) return parse_byte_size(*spec_.wasm->max_memory);
   return std::nullopt;
 }
 
-void Instance::persist_locked() {
-  if (removed_) return;
+bool Workload::transition_locked(Event event) {
+  Phase next = phase_;
+  switch (event) {
+    case Event::Launch:
+      if (phase_ != Phase::Idle) return false;
+      next = Phase::Running;
+      break;
+    case Event::StopAsked:
+      if (phase_ != Phase::Running && phase_ != Phase::Restarting && phase_ != Phase::Stopping) return false;
+      next = Phase::Stopping;
+      break;
+    case Event::RunEndedRestart:
+      if (phase_ != Phase::Running) return false;
+      next = Phase::Restarting;
+      break;
+    case Event::RestartDue:
+      if (phase_ != Phase::Restarting) return false;
+      next = Phase::Running;
+      break;
+    case Event::ThreadEnded:
+      if (phase_ == Phase::Running || phase_ == Phase::Stopping || phase_ == Phase::Restarting) next = Phase::Idle;
+      else if (phase_ == Phase::ShuttingDown) next = Phase::ShutDown;
+      else if (phase_ != Phase::Removed) return false;
+      break;
+    case Event::Shutdown:
+      if (phase_ == Phase::Removed) return false;
+      next = phase_ == Phase::Idle || phase_ == Phase::ShutDown ? Phase::ShutDown : Phase::ShuttingDown;
+      break;
+    case Event::Remove:
+      next = Phase::Removed;
+      break;
+  }
+  phase_ = next;
+  cv_.notify_all();
+  return true;
+}
+
+bool Workload::thread_alive_locked() const {
+  return phase_ == Phase::Running || phase_ == Phase::Stopping || phase_ == Phase::Restarting ||
+         phase_ == Phase::ShuttingDown;
+}
+
+void Workload::persist_locked() {
+  if (phase_ == Phase::Removed) return;
   try {
     shared_.db->put(record_);
   } catch (const Error& e) {
@@ -144,11 +134,11 @@ void Instance::persist_locked() {
   }
 }
 
-bool Instance::done_locked() const {
-  return removed_ || (shut_down_ && !thread_running_) || (record_.state.finished() && !restart_pending_ && !thread_running_);
+bool Workload::done_locked() const {
+  return phase_ == Phase::Removed || phase_ == Phase::ShutDown || (phase_ == Phase::Idle && record_.state.finished());
 }
 
-void Instance::join_thread() {
+void Workload::join_thread() {
   StackThread t;
   {
     std::lock_guard lock(mu_);
@@ -162,41 +152,39 @@ void Instance::join_thread() {
   }
 }
 
-void Instance::launch_locked() {
+void Workload::launch_locked() {
+  if (!transition_locked(Event::Launch)) return;
   record_.state = InstanceState::running();
   record_.started_at = Clock::now();
   record_.outcome.reset();
   record_.stopped_by_user = false;
   requested_signal_.reset();
-  cancel_restart_ = false;
-  restart_pending_ = false;
-  thread_running_ = true;
   entered_ = false;
   log_->reopen();
   persist_locked();
   thread_ = StackThread(kInstanceStackBytes, [this] { thread_main(); });
 }
 
-void Instance::start() {
+void Workload::start() {
   StackThread old;
   std::unique_ptr<HealthMonitor> old_monitor;
   {
     std::unique_lock lock(mu_);
-    if (removed_) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
-    if (record_.state.active() || thread_running_) return;  // already running: nothing to do
-    if (restart_pending_) return;
+    if (phase_ == Phase::Removed) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
+    // Running, restarting, or the daemon going away: nothing to do.
+    if (phase_ != Phase::Idle || record_.state.active()) return;
     old = std::move(thread_);
     old_monitor = std::move(health_monitor_);
   }
   if (old.joinable()) old.join();
   old_monitor.reset();
   std::lock_guard lock(mu_);
-  if (record_.state.active() || thread_running_ || removed_) return;
+  if (phase_ != Phase::Idle || record_.state.active()) return;
   launch_locked();
   start_health_locked();
 }
 
-void Instance::start_health_locked() {
+void Workload::start_health_locked() {
   if (spec_.health.type == HealthSpec::Type::None || health_monitor_) return;
   uint16_t port = spec_.endpoints.empty() ? 0 : spec_.endpoints.front().port;
   health_monitor_ = std::make_unique<HealthMonitor>(spec_.health, port, [this](const HealthDetail& d) {
@@ -205,25 +193,23 @@ void Instance::start_health_locked() {
   });
 }
 
-void Instance::interrupt_all_locked() {
+void Workload::interrupt_all_locked() {
   if (store_) store_->interrupt();
   for (Store* s : exec_stores_) s->interrupt();
 }
 
-void Instance::kill(const std::string& canonical_signal) {
+void Workload::kill(const std::string& canonical_signal) {
   std::unique_lock lock(mu_);
-  if (record_.state.kind == InstanceState::Kind::Pending && !thread_running_) return;
-  if (restart_pending_) {  // between two runs: just cancel the restart
+  if (phase_ == Phase::Restarting) {  // between two runs: just cancel the restart
     record_.stopped_by_user = true;
-    cancel_restart_ = true;
-    cv_.notify_all();
+    transition_locked(Event::StopAsked);
     cv_.wait(lock, [&] { return done_locked(); });
     return;
   }
-  if (!thread_running_) return;  // finished: idempotent
+  if (!thread_alive_locked()) return;  // not started, or finished: idempotent
   record_.stopped_by_user = true;
   requested_signal_ = canonical_signal;
-  cancel_restart_ = true;
+  transition_locked(Event::StopAsked);
   if (record_.state.kind == InstanceState::Kind::Running) {
     record_.state = InstanceState::stopping();
     persist_locked();
@@ -234,11 +220,11 @@ void Instance::kill(const std::string& canonical_signal) {
   cv_.wait(lock, [&] { return done_locked(); });
 }
 
-void Instance::stop(std::chrono::nanoseconds timeout) {
+void Workload::stop(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
-  if (!thread_running_ && !restart_pending_) return;
+  if (!thread_alive_locked()) return;
   record_.stopped_by_user = true;
-  cancel_restart_ = true;
+  transition_locked(Event::StopAsked);
   if (!requested_signal_) requested_signal_ = "SIGTERM";
   if (record_.state.kind == InstanceState::Kind::Running) {
     record_.state = InstanceState::stopping();
@@ -253,23 +239,19 @@ void Instance::stop(std::chrono::nanoseconds timeout) {
   cv_.wait(lock, [&] { return done_locked(); });
 }
 
-void Instance::shutdown() {
+void Workload::shutdown() {
   std::lock_guard lock(mu_);
-  shut_down_ = true;
-  cancel_restart_ = true;
+  transition_locked(Event::Shutdown);
   interrupt_all_locked();
-  cv_.notify_all();
   log_->close();
 }
 
-void Instance::terminate_for_remove() {
+void Workload::terminate_for_remove() {
   {
     std::lock_guard lock(mu_);
-    removed_ = true;
-    cancel_restart_ = true;
+    transition_locked(Event::Remove);
     if (!requested_signal_) requested_signal_ = "SIGKILL";
     interrupt_all_locked();
-    cv_.notify_all();
   }
   join_thread();
   log_->close();
@@ -277,52 +259,53 @@ void Instance::terminate_for_remove() {
   cv_.notify_all();
 }
 
-InstanceState Instance::state() {
+InstanceState Workload::state() {
   std::lock_guard lock(mu_);
   return record_.state;
 }
 
-void Instance::mark_entered() {
+void Workload::mark_entered() {
   std::lock_guard lock(mu_);
   entered_ = true;
   cv_.notify_all();
 }
 
-StartCheck Instance::wait_started() {
+StartCheck Workload::wait_started() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return entered_ || !thread_running_ || restart_pending_ || removed_ || shut_down_; });
+  cv_.wait(lock, [&] { return entered_ || (phase_ != Phase::Running && phase_ != Phase::Stopping); });
   return StartCheck{entered_, record_.state};
 }
 
-bool Instance::finished_for_good() {
+bool Workload::finished_for_good() {
   std::lock_guard lock(mu_);
   return done_locked();
 }
 
-WaitOutcome Instance::wait() {
+WaitOutcome Workload::wait() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return done_locked(); });
   check_wait_locked();
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
 
-void Instance::check_wait_locked() {
-  if (removed_ && !record_.outcome)
+void Workload::check_wait_locked() {
+  if (phase_ == Phase::Removed && !record_.outcome)
     throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed while waiting for it", name()));
-  if (shut_down_ && !record_.state.finished())
+  if ((phase_ == Phase::ShuttingDown || phase_ == Phase::ShutDown) && !record_.state.finished())
     throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("the runtime is shutting down; {} did not finish", name()));
 }
 
-std::optional<WaitOutcome> Instance::wait_for(std::chrono::nanoseconds timeout) {
+std::optional<WaitOutcome> Workload::wait_for(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
   if (!cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return std::nullopt;
   check_wait_locked();
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
 
-InstanceInfo Instance::info() {
+InstanceInfo Workload::info() {
   std::lock_guard lock(mu_);
   InstanceInfo i = record_.info();
+  i.restarting = phase_ == Phase::Restarting;
   i.health = health_;
   if (spec_.health.type == HealthSpec::Type::None) i.health.status = "none";
   i.mounts = mounts_.descriptions;
@@ -331,7 +314,7 @@ InstanceInfo Instance::info() {
   return i;
 }
 
-InstanceStats Instance::stats() {
+InstanceStats Workload::stats() {
   std::lock_guard lock(mu_);
   InstanceStats s;
   s.cpu_usage_usec = (cpu_done_ns_ + (cpu_clock_valid_ ? thread_cpu_ns(cpu_clock_) : 0)) / 1000;
@@ -347,7 +330,7 @@ InstanceStats Instance::stats() {
   return s;
 }
 
-Instance::Sandbox Instance::build_sandbox(std::vector<std::string> args, OutputSink sink) {
+Workload::Sandbox Workload::build_sandbox(std::vector<std::string> args, OutputSink sink) {
   if (spec_error_) throw Error(*spec_error_);
   Sandbox sb;
   sb.config.args = std::move(args);
@@ -365,7 +348,7 @@ Instance::Sandbox Instance::build_sandbox(std::vector<std::string> args, OutputS
   return sb;
 }
 
-Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what,
+Workload::RunResult Workload::run_guest(Store& store, const Program& program, Sandbox& sb, const std::string& what,
                                         const std::function<void()>& on_entry) {
   auto failed = [&](const std::string& reason) {
     return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
@@ -401,7 +384,7 @@ Instance::RunResult Instance::run_guest(Store& store, const Program& program, Sa
 
 // How a run ended, in the runtime's terms (docs/runtime.md): the exit
 // status as `wasmlet run` gives it (command_status), or the signal of a stop/kill.
-Instance::RunResult Instance::classify(const Outcome& outcome, Store& store, const std::string& what) {
+Workload::RunResult Workload::classify(const Outcome& outcome, Store& store, const std::string& what) {
   std::optional<std::string> signal;
   {
     std::lock_guard lock(mu_);
@@ -431,7 +414,7 @@ Instance::RunResult Instance::classify(const Outcome& outcome, Store& store, con
                    WaitOutcome{status.status, why, std::nullopt, now}};
 }
 
-Instance::RunResult Instance::run_once() {
+Workload::RunResult Workload::run_once() {
   auto fail = [&](const std::string& reason) {
     return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   };
@@ -461,7 +444,7 @@ Instance::RunResult Instance::run_once() {
   {
     std::lock_guard lock(mu_);
     store_ = &store;
-    if (requested_signal_ || cancel_restart_) store.interrupt();
+    if (requested_signal_ || phase_ != Phase::Running) store.interrupt();  // stopped, removed or shut down meanwhile
   }
   RunResult result;
   try {
@@ -479,14 +462,14 @@ Instance::RunResult Instance::run_once() {
   return result;
 }
 
-void Instance::set_starting(bool starting) {
+void Workload::set_starting(bool starting) {
   std::lock_guard lock(mu_);
   if (record_.starting == starting) return;
   record_.starting = starting;
   persist_locked();
 }
 
-void Instance::thread_main() {
+void Workload::thread_main() {
   crash_blame::Scope blame(name());  // a fatal signal on this thread names this instance
   {
     std::lock_guard lock(mu_);
@@ -500,7 +483,7 @@ void Instance::thread_main() {
       record_.starting = false;
       persist_locked();
     }
-    if (shared_.shutting_down || removed_) {
+    if (shared_.shutting_down || phase_ == Phase::ShuttingDown || phase_ == Phase::Removed) {
       // Leave the record as it was ("running"): the next daemon decides.
       record_.state = r.state;
       record_.outcome = r.outcome;
@@ -509,19 +492,18 @@ void Instance::thread_main() {
     record_.state = r.state;
     record_.outcome = r.outcome;
     if (r.state.kind == InstanceState::Kind::Failed) log_->note(r.state.reason);
-    if (!cancel_restart_ && should_restart(spec_.restart_policy, r.outcome, record_.restart_count, record_.stopped_by_user)) {
+    if (phase_ == Phase::Running &&
+        should_restart(spec_.restart_policy, r.outcome, record_.restart_count, record_.stopped_by_user)) {
       auto delay = restart_backoff(spec_.restart_policy, record_.restart_count);
-      restart_pending_ = true;
+      transition_locked(Event::RunEndedRestart);
       persist_locked();
       log_->note(fmt::format("{} ended ({}); restarting in {}ms (restart {})", name(), r.state.to_string(),
                              std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(), record_.restart_count + 1));
-      cv_.notify_all();
-      if (cv_.wait_for(lock, delay, [&] { return cancel_restart_ || shared_.shutting_down.load(); })) {
-        restart_pending_ = false;
-        if (!shared_.shutting_down && !removed_) persist_locked();
+      if (cv_.wait_for(lock, delay, [&] { return phase_ != Phase::Restarting || shared_.shutting_down.load(); })) {
+        if (!shared_.shutting_down && phase_ != Phase::Removed) persist_locked();  // stopped during the back-off
         break;
       }
-      restart_pending_ = false;
+      transition_locked(Event::RestartDue);
       ++record_.restart_count;
       record_.state = InstanceState::running();
       record_.started_at = Clock::now();
@@ -537,15 +519,14 @@ void Instance::thread_main() {
     std::lock_guard lock(mu_);
     if (cpu_clock_valid_) cpu_done_ns_ += thread_cpu_ns(cpu_clock_);
     cpu_clock_valid_ = false;
-    thread_running_ = false;
     monitor = std::move(health_monitor_);  // health is checked while the instance runs
     log_->close();
-    cv_.notify_all();
+    transition_locked(Event::ThreadEnded);
   }
   monitor.reset();  // joins the monitor, outside the lock its updates take
 }
 
-void Instance::recover_after_agent_restart(const std::optional<std::string>& crash_signal) {
+void Workload::recover_after_agent_restart(const std::optional<std::string>& crash_signal) {
   std::lock_guard lock(mu_);
   WaitOutcome o{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()};
   if (record_.starting || crash_signal) {
@@ -576,7 +557,7 @@ void Instance::recover_after_agent_restart(const std::optional<std::string>& cra
   persist_locked();
 }
 
-void Instance::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event) {
+void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event) {
   if (cmd.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("exec in {}: the command is empty", name()));
   std::string what = fmt::format("exec in instance {} (image {})", name(), record_.image);
   Program program = [&] {
@@ -602,7 +583,7 @@ void Instance::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
   Store store(shared_.engine, sb.limits);
   {
     std::lock_guard lock(mu_);
-    if (removed_) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
+    if (phase_ == Phase::Removed) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
     exec_stores_.insert(&store);
   }
   RunResult r;

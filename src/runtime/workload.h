@@ -1,29 +1,29 @@
-// One workload instance: its spec, its thread, its state machine. State
-// changes happen under the instance's mutex and wake waiters through its
-// condition variable; every change is recorded in the state database.
+// One workload: an instance of a service spec as the runtime runs it (not
+// the engine's wasmlet::Instance, a module instantiated in a Store): its
+// spec, its thread, its runs and the restarts between them. Its life is one
+// state machine (Phase, transition_locked) under the workload's mutex; every
+// change wakes waiters through its condition variable, and the state users
+// see (record_.state) is recorded in the state database.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "capabilities.h"
 #include "health_check.h"
 #include "log_store.h"
 #include "mounts.h"
+#include "program_cache.h"
 #include "stack_thread.h"
 #include "state_db.h"
-#include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/linker.h"
-#include "wasmlet/module.h"
 #include "wasmlet/runtime/runtime.h"
 #include "wasmlet/store.h"
 
@@ -33,28 +33,6 @@ namespace wasmlet::runtime {
 inline constexpr int kExitRuntimeError = 125;  // invalid module, link failure, no entry point, agent restarted
 // A trap is kTrapExitStatus (134), or kOutOfMemoryExitStatus (137) after
 // the memory limit refused a grow, as for `wasmlet run` (wasmlet/wasi_command.h).
-
-// What an image holds, compiled: a core module (WASI preview1) or a command
-// component (WASI 0.2, wasi:cli/run).
-struct Program {
-  std::optional<Module> module;
-  std::optional<component::CompiledComponent> component;
-};
-
-// Compiled programs shared by every instance, keyed by file, size and mtime.
-class ModuleCache {
- public:
-  explicit ModuleCache(Engine& engine) : engine_(engine) {}
-  // The program in `file` (wasmlet's copy of the image), compiled once per
-  // file and name. Errors and the module's name use `image`, the reference
-  // or path the user gave, not the copy's path under the data dir.
-  Program get(const std::filesystem::path& file, const std::string& image);
-
- private:
-  Engine& engine_;
-  std::mutex mu_;
-  std::map<std::string, std::pair<std::string, Program>> programs_;
-};
 
 struct RuntimeShared {
   explicit RuntimeShared(EngineConfig engine_config) : engine(std::move(engine_config)) {}
@@ -66,11 +44,11 @@ struct RuntimeShared {
   std::atomic<bool> shutting_down{false};
 };
 
-class Instance {
+class Workload {
  public:
-  Instance(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
+  Workload(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
            std::optional<std::string> spec_error);
-  ~Instance();
+  ~Workload();
 
   const InstanceId& id() const { return record_.id; }
   std::string name() const { return record_.id.str(); }
@@ -108,6 +86,30 @@ class Instance {
   void recover_after_agent_restart(const std::optional<std::string>& crash_signal);
 
  private:
+  // Where the workload's life is. record_.state is what users see of it:
+  // pending, exited or failed while Idle; running or stopping during a run.
+  //
+  //   Idle --Launch--> Running --RunEndedRestart--> Restarting --RestartDue--> Running
+  //   Running, Restarting --StopAsked--> Stopping (the run ends at the guest's next check; no restart)
+  //   Running, Stopping, Restarting --ThreadEnded--> Idle
+  //   any --Shutdown--> ShuttingDown --ThreadEnded--> ShutDown (Idle --Shutdown--> ShutDown)
+  //   any --Remove--> Removed
+  enum class Phase {
+    Idle,          // no thread: created and not started yet, or ended (record_.state says how)
+    Running,       // the thread runs the guest
+    Stopping,      // a stop or kill was asked for
+    Restarting,    // the last run ended; the thread waits out the restart back-off
+    ShuttingDown,  // the daemon is going away: the run is interrupted, the record left as it was
+    ShutDown,      // ... and the thread has ended
+    Removed,       // `rm`: nothing runs again
+  };
+  enum class Event { Launch, StopAsked, RunEndedRestart, RestartDue, ThreadEnded, Shutdown, Remove };
+  // Moves to the phase `event` leads to and wakes waiters; false, and no
+  // change, where the event does not apply to the current phase.
+  bool transition_locked(Event event);
+  // The thread exists and has not made its last run.
+  bool thread_alive_locked() const;
+
   struct RunResult {
     InstanceState state;
     WaitOutcome outcome;
@@ -144,16 +146,12 @@ class Instance {
 
   std::mutex mu_;
   std::condition_variable cv_;
+  Phase phase_ = Phase::Idle;
   StackThread thread_;  // kInstanceStackBytes of stack
-  bool thread_running_ = false;
   Store* store_ = nullptr;           // the running guest's store
   std::set<Store*> exec_stores_;     // exec'd commands
   std::optional<std::string> requested_signal_;
-  bool restart_pending_ = false;
   bool entered_ = false;  // the current run has called the guest's entry point
-  bool cancel_restart_ = false;
-  bool removed_ = false;
-  bool shut_down_ = false;
   HealthDetail health_;
   std::unique_ptr<HealthMonitor> health_monitor_;
   uint64_t cpu_done_ns_ = 0;  // CPU time of finished threads

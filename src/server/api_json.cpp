@@ -37,6 +37,7 @@ json to_json(const InstanceInfo& i) {
             {"created_at", format_time(i.created_at)},
             {"started_at", i.started_at ? json(format_time(*i.started_at)) : json(nullptr)},
             {"restart_count", i.restart_count},
+            {"restarting", i.restarting},
             {"health", {{"status", i.health.status}, {"failing_streak", i.health.failing_streak},
                         {"last_output", i.health.last_output ? json(*i.health.last_output) : json(nullptr)}}},
             {"pid", nullptr},

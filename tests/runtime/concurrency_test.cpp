@@ -3,8 +3,11 @@
 // threads, file descriptors or memory.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
+#include "engine/access.h"
+#include "runtime/program_cache.h"
 #include "runtime_support.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 
@@ -58,6 +61,33 @@ void run_batch(WasmRuntime& rt, int n) {
   for (int i = 0; i < n; ++i) rt.start({"many", static_cast<uint32_t>(i)});
   for (int i = 0; i < n; ++i) ASSERT_EQ(rt.wait({"many", static_cast<uint32_t>(i)}), i % 100);
   for (int i = 0; i < n; ++i) rt.remove({"many", static_cast<uint32_t>(i)});
+}
+
+// Replicas starting at once wait for one compile (and one check process)
+// instead of each compiling the image again.
+TEST(Concurrency, StartsAtOnceShareOneCompile) {
+  Engine engine;
+  ModuleCache cache(engine);
+  std::vector<Program> programs(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < programs.size(); ++i)
+    threads.emplace_back([&, i] { programs[i] = cache.get(fixture("exit_code"), "exit_code.wasm"); });
+  for (auto& t : threads) t.join();
+  for (const auto& p : programs) {
+    ASSERT_TRUE(p.module);
+    EXPECT_EQ(&detail::Access::impl(*p.module), &detail::Access::impl(*programs[0].module));
+  }
+  // A file that is not WebAssembly fails every waiter with the same message, and is not kept.
+  TempDir dir;
+  std::ofstream(dir / "junk.wasm") << "not wasm";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      cache.get(dir / "junk.wasm", "junk:1");
+      ADD_FAILURE() << "junk compiled";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("not a WebAssembly module or component"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Concurrency, TwoHundredInstancesLeakNothing) {

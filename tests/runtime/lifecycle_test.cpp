@@ -385,9 +385,13 @@ TEST_F(Lifecycle, StopCancelsAPendingRestart) {
   rt->create(id, restarting("1", RestartPolicy::Kind::Always, std::chrono::seconds(30)));
   rt->start(id);
   rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message.find("restarting in") == std::string::npos; });
+  auto waiting = rt->inspect(id);
+  EXPECT_TRUE(waiting.restarting);  // the back-off is visible
+  EXPECT_EQ(waiting.state, InstanceState::exited(1));
   rt->stop(id, std::chrono::seconds(1));
   EXPECT_EQ(rt->wait(id), 1);
   EXPECT_EQ(rt->inspect(id).restart_count, 0u);
+  EXPECT_FALSE(rt->inspect(id).restarting);
 }
 
 TEST_F(Lifecycle, MemoryLimitRefusalIsOomKilled) {

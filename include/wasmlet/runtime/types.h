@@ -150,6 +150,7 @@ struct InstanceInfo {
   TimePoint created_at;
   std::optional<TimePoint> started_at;
   uint32_t restart_count = 0;
+  bool restarting = false;  // its last run ended and the restart policy starts it again after a back-off
   HealthDetail health;
   std::string spec_yaml;  // the service spec, as YAML
   std::vector<std::string> mounts;  // "bind /host -> /guest (ro)"...
