@@ -100,7 +100,11 @@ TEST(Concurrency, TwoHundredInstancesLeakNothing) {
   run_batch(rt, 200);
   EXPECT_EQ(testing::count_entries("/proc/self/task"), tasks);
   EXPECT_EQ(testing::count_entries("/proc/self/fd"), fds);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan holds freed memory in its quarantine (256 MiB): RSS says nothing there
   EXPECT_LT(testing::rss_kib() - rss, 32 * 1024) << "RSS grew from " << rss << " KiB";
+#else
+  (void)rss;
+#endif
   EXPECT_TRUE(rt.list().empty());
   EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "data/logs"));
 }
