@@ -333,7 +333,8 @@ TEST(ComponentRun, MutatedComponentsFailCleanly) {
   // Core module bodies are the engine's to validate (Module::compile); flip
   // bits in the component-level structure only.
   std::vector<bool> in_core(bytes.size(), false);
-  for (auto* m : parse_component(bytes, "p2_echo").core_modules())
+  const auto parsed = parse_component(bytes, "p2_echo");  // alive while its core_modules() pointers are read
+  for (auto* m : parsed.core_modules())
     for (size_t k = 0; k < m->bytes.size(); ++k) in_core[m->offset + k] = true;
   std::vector<size_t> positions;
   for (size_t k = 0; k < bytes.size(); ++k)
