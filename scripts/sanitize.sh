@@ -11,6 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build-asan
+# The component fixtures need jco (package-lock.json); without node_modules
+# their tests are skipped, and the sanitizers would not see that code run.
+if [ ! -x node_modules/.bin/jco ] && command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=silent || echo "sanitize: npm ci failed; component tests will be skipped" >&2
+fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWASMLET_SANITIZE=ON -DWASMLET_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build"
 # LeakSanitizer is off: this run is about memory errors and undefined
