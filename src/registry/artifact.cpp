@@ -11,6 +11,7 @@
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/distribution_client.h"
 #include "wasmlet/registry/registry_error.h"
+#include "json_member.h"
 
 namespace wasmlet::registry {
 
@@ -158,7 +159,7 @@ WasmLocation locate_wasm(const nlohmann::json& manifest, const std::string& conf
     throw RegistryError(fmt::format("{}: the manifest has no layers", what));
   std::vector<Descriptor> layers;
   for (auto& l : manifest["layers"]) layers.push_back(Descriptor::from_json(l, what + " (layer)"));
-  std::string config_type = manifest.contains("config") ? manifest["config"].value("mediaType", std::string{}) : "";
+  std::string config_type = manifest.contains("config") ? string_member(manifest["config"], "mediaType") : "";
   nlohmann::json config = nlohmann::json::object();
   if (!config_bytes.empty()) {
     try {
@@ -182,7 +183,7 @@ WasmLocation locate_wasm(const nlohmann::json& manifest, const std::string& conf
     loc.kind = ArtifactKind::CncfV0;
     loc.layer = first(media_type::kWasmLayer);
     if (config.is_object()) {
-      std::string os = config.value("os", std::string{});
+      std::string os = string_member(config, "os");
       if (!os.empty() && os != "wasip1" && os != "wasip2")
         throw RegistryError(fmt::format("{}: CNCF wasm config has os \"{}\" (expected wasip1 or wasip2)", what, os));
       if (os == "wasip2" && !config.contains("component"))
@@ -213,8 +214,8 @@ WasmLocation locate_wasm(const nlohmann::json& manifest, const std::string& conf
     return d.media_type.find("tar") != std::string::npos || d.media_type.find("rootfs") != std::string::npos;
   });
   if (tar_layers) {
-    std::string os = config.is_object() ? config.value("os", std::string{}) : "";
-    std::string arch = config.is_object() ? config.value("architecture", std::string{}) : "";
+    std::string os = config.is_object() ? string_member(config, "os") : "";
+    std::string arch = config.is_object() ? string_member(config, "architecture") : "";
     loc.in_tar = true;
     loc.layer = layers.back();
     if (is_wasi_os(os) || arch == "wasm") {
@@ -255,8 +256,8 @@ Descriptor select_wasm_platform(const nlohmann::json& index, const std::string& 
   std::string seen;
   for (auto& m : index["manifests"]) {
     Descriptor d = Descriptor::from_json(m, what + " (index entry)");
-    std::string os = d.platform.is_object() ? d.platform.value("os", std::string{}) : "";
-    std::string arch = d.platform.is_object() ? d.platform.value("architecture", std::string{}) : "";
+    std::string os = d.platform.is_object() ? string_member(d.platform, "os") : "";
+    std::string arch = d.platform.is_object() ? string_member(d.platform, "architecture") : "";
     seen += fmt::format("{}{}/{}", seen.empty() ? "" : ", ", os.empty() ? "?" : os, arch.empty() ? "?" : arch);
     int rank = (os == "wasip2" || os == "wasip1") ? 3 : os == "wasi" ? 2 : arch == "wasm" ? 1 : 0;
     if (rank > best_rank) {

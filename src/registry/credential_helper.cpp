@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "wasmlet/registry/registry_error.h"
+#include "json_member.h"
 
 extern char** environ;
 
@@ -151,7 +152,7 @@ std::optional<Credentials> run_credential_helper(const std::string& helper, std:
                                     "(expected {{\"ServerURL\",\"Username\",\"Secret\"}})",
                                     program, registry));
   Credentials c;
-  std::string user = j.value("Username", std::string{});
+  std::string user = string_member(j, "Username");
   if (user == "<token>") {
     c.identity_token = j["Secret"].get<std::string>();
   } else {

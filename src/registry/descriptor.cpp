@@ -5,6 +5,7 @@
 
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
+#include "json_member.h"
 
 namespace wasmlet::registry {
 
@@ -19,7 +20,7 @@ Descriptor Descriptor::from_json(const nlohmann::json& j, const std::string& whe
   if (!j.is_object()) throw RegistryError(fmt::format("{}: a descriptor is not a JSON object", where));
   Descriptor d;
   try {
-    d.media_type = j.value("mediaType", std::string{});
+    d.media_type = string_member(j, "mediaType");
     d.digest = j.at("digest").get<std::string>();
     // An integer >= 0 (OCI image-spec): nlohmann would convert a negative
     // number or a float past 2^64 (undefined behaviour) without complaint.

@@ -11,6 +11,7 @@
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
 #include "wasmlet/sha256.h"
+#include "json_member.h"
 
 namespace wasmlet::registry {
 namespace {
@@ -30,7 +31,8 @@ std::string registry_errors(const std::string& body) {
     if (j.contains("errors") && j["errors"].is_array()) {
       for (auto& e : j["errors"]) {
         if (!out.empty()) out += "; ";
-        out += e.value("code", std::string{"ERROR"}) + ": " + e.value("message", std::string{});
+        const std::string code = string_member(e, "code");
+        out += (code.empty() ? "ERROR" : code) + ": " + string_member(e, "message");
       }
       return out;
     }
@@ -147,8 +149,8 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
       long expires = 60;
       try {
         auto j = nlohmann::json::parse(r.body);
-        token = j.value("token", std::string{});
-        if (token.empty()) token = j.value("access_token", std::string{});
+        token = string_member(j, "token");
+        if (token.empty()) token = string_member(j, "access_token");
         if (j.contains("expires_in") && j["expires_in"].is_number()) expires = std::max<long>(j["expires_in"].get<long>(), 1);
       } catch (const nlohmann::json::exception& e) {
         throw AuthError(fmt::format("token server {} for registry {} sent invalid JSON: {}", realm, ref.registry, e.what()));
@@ -211,7 +213,7 @@ Manifest DistributionClient::get_manifest(const Reference& ref, const std::strin
   } catch (const nlohmann::json::exception& e) {
     throw RegistryError(fmt::format("manifest {} of {} (registry {}) is not JSON: {}", tod, ref.str(), ref.registry, e.what()));
   }
-  m.media_type = m.json.value("mediaType", std::string{});
+  m.media_type = string_member(m.json, "mediaType");
   if (m.media_type.empty()) {
     m.media_type = r.header("content-type");
     if (auto semi = m.media_type.find(';'); semi != std::string::npos) m.media_type.resize(semi);

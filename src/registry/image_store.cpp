@@ -18,6 +18,7 @@
 #include "wasmlet/registry/distribution_client.h"
 #include "wasmlet/registry/registry_error.h"
 #include "util/file_lock.h"
+#include "json_member.h"
 
 namespace wasmlet::registry {
 namespace fs = std::filesystem;
@@ -47,7 +48,7 @@ void write_file_atomic(const fs::path& file, std::string_view bytes, const fs::p
 void erase_reference(nlohmann::json& index, const std::string& reference) {
   auto& ms = index["manifests"];
   for (auto it = ms.begin(); it != ms.end();) {
-    bool match = it->contains("annotations") && (*it)["annotations"].value(kRefNameAnnotation, std::string{}) == reference;
+    bool match = it->contains("annotations") && string_member((*it)["annotations"], kRefNameAnnotation) == reference;
     it = match ? ms.erase(it) : it + 1;
   }
 }
@@ -247,7 +248,7 @@ std::vector<std::string> ImageStore::damaged_blobs(const ImageRecord& image) con
 std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
   auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
   std::string config;
-  if (m.contains("config")) config = read_blob(m["config"].value("digest", std::string{}), image.reference + " (config)");
+  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);
   return wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
 }
@@ -255,7 +256,7 @@ std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
 fs::path ImageStore::module_file(const ImageRecord& image) const {
   auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
   std::string config;
-  if (m.contains("config")) config = read_blob(m["config"].value("digest", std::string{}), image.reference + " (config)");
+  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);
   if (!loc.in_tar) {
     read_blob(loc.layer.digest, image.reference);  // verifies it

@@ -97,6 +97,25 @@ TEST(Artifact, DescriptorSizeMustBeANonNegativeInteger) {
   EXPECT_THROW(select_wasm_platform(index, "x"), RegistryError);
 }
 
+// Found by fuzz_registry in CI: a config whose "os" is an object made
+// nlohmann's value() throw type_error out of locate_wasm (the process
+// ended). Members of the wrong type now read as missing.
+TEST(Artifact, MembersOfTheWrongTypeReadAsMissing) {
+  auto image = manifest_with(media_type::kOciConfig, {{media_type::kOciLayerTarGzip, "a"}, {media_type::kOciLayerTarGzip, "b"}});
+  try {
+    locate_wasm(image, R"({"os":{"Entrypoint":["/app.wasm"]}})", "ghcr.io/o/app:1");
+    FAIL() << "an image without a wasm os was accepted";
+  } catch (const RegistryError& e) {
+    EXPECT_NE(std::string(e.what()).find("ordinary container image"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ghcr.io/o/app:1"), std::string::npos) << e.what();
+  }
+  auto cncf = manifest_with(media_type::kWasmConfigV0, {{media_type::kWasmLayer, "a"}});
+  cncf["config"]["mediaType"] = 7;
+  EXPECT_EQ(locate_wasm(cncf, R"({"os":[1]})", "x").kind, ArtifactKind::CncfV0);
+  nlohmann::json d = {{"mediaType", {{"not", "a string"}}}, {"digest", sha256_digest("a")}, {"size", 1}};
+  EXPECT_EQ(Descriptor::from_json(d, "x").media_type, "");
+}
+
 TEST(Artifact, ExtractsFromTarAndTarGzip) {
   auto tar = make_tar({{"etc/readme", "hi"}, {"app.wasm", tiny_module()}});
   EXPECT_EQ(extract_wasm_from_tar(tar, "", "x"), tiny_module());
