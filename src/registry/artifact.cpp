@@ -214,8 +214,8 @@ WasmLocation locate_wasm(const nlohmann::json& manifest, const std::string& conf
     return d.media_type.find("tar") != std::string::npos || d.media_type.find("rootfs") != std::string::npos;
   });
   if (tar_layers) {
-    std::string os = config.is_object() ? string_member(config, "os") : "";
-    std::string arch = config.is_object() ? string_member(config, "architecture") : "";
+    std::string os = string_member(config, "os");
+    std::string arch = string_member(config, "architecture");
     loc.in_tar = true;
     loc.layer = layers.back();
     if (is_wasi_os(os) || arch == "wasm") {
@@ -256,8 +256,8 @@ Descriptor select_wasm_platform(const nlohmann::json& index, const std::string& 
   std::string seen;
   for (auto& m : index["manifests"]) {
     Descriptor d = Descriptor::from_json(m, what + " (index entry)");
-    std::string os = d.platform.is_object() ? string_member(d.platform, "os") : "";
-    std::string arch = d.platform.is_object() ? string_member(d.platform, "architecture") : "";
+    std::string os = string_member(d.platform, "os");
+    std::string arch = string_member(d.platform, "architecture");
     seen += fmt::format("{}{}/{}", seen.empty() ? "" : ", ", os.empty() ? "?" : os, arch.empty() ? "?" : arch);
     int rank = (os == "wasip2" || os == "wasip1") ? 3 : os == "wasi" ? 2 : arch == "wasm" ? 1 : 0;
     if (rank > best_rank) {

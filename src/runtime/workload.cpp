@@ -207,31 +207,27 @@ void Workload::kill(const std::string& canonical_signal) {
     return;
   }
   if (!thread_alive_locked()) return;  // not started, or finished: idempotent
-  record_.stopped_by_user = true;
   requested_signal_ = canonical_signal;
+  ask_to_stop_locked();
+  cv_.wait(lock, [&] { return done_locked(); });
+}
+
+void Workload::ask_to_stop_locked() {
+  record_.stopped_by_user = true;
   transition_locked(Event::StopAsked);
   if (record_.state.kind == InstanceState::Kind::Running) {
     record_.state = InstanceState::stopping();
     persist_locked();
   }
-  interrupt_all_locked();
-  cv_.notify_all();
   // The guest stops at its next check (loop header, call, blocking WASI call).
-  cv_.wait(lock, [&] { return done_locked(); });
+  interrupt_all_locked();
 }
 
 void Workload::stop(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
   if (!thread_alive_locked()) return;
-  record_.stopped_by_user = true;
-  transition_locked(Event::StopAsked);
   if (!requested_signal_) requested_signal_ = "SIGTERM";
-  if (record_.state.kind == InstanceState::Kind::Running) {
-    record_.state = InstanceState::stopping();
-    persist_locked();
-  }
-  interrupt_all_locked();
-  cv_.notify_all();
+  ask_to_stop_locked();
   if (cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return;
   // Still inside a host call that does not check for interrupts: report it as killed.
   requested_signal_ = "SIGKILL";

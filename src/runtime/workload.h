@@ -109,6 +109,8 @@ class Workload {
   bool transition_locked(Event event);
   // The thread exists and has not made its last run.
   bool thread_alive_locked() const;
+  // stop() and kill() after choosing the signal: no restart, state stopping, the guest interrupted.
+  void ask_to_stop_locked();
 
   struct RunResult {
     InstanceState state;

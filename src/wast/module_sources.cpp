@@ -176,14 +176,17 @@ class ModuleStringScanner {
   std::optional<std::string> error_;
 };
 
+std::string_view spelling(const wabt::Token& keyword) {
+  return keyword.token_type() == wabt::TokenType::Bin ? "binary" : "quote";
+}
+
 // The keyword's offset in `text`, from its line and column, or nullopt if
 // the text there is not the keyword.
 std::optional<size_t> keyword_offset(const wabt::Token& keyword, std::string_view text,
                                      const std::vector<size_t>& lines) {
   const size_t line = std::min(static_cast<size_t>(std::max(keyword.loc.line, 1)) - 1, lines.size() - 1);
   const size_t offset = lines[line] + static_cast<size_t>(std::max(keyword.loc.first_column, 1)) - 1;
-  const std::string_view spelling = keyword.token_type() == wabt::TokenType::Bin ? "binary" : "quote";
-  if (offset > text.size() || text.substr(offset, spelling.size()) != spelling) return std::nullopt;
+  if (offset > text.size() || text.substr(offset, spelling(keyword).size()) != spelling(keyword)) return std::nullopt;
   return offset;
 }
 
@@ -227,7 +230,7 @@ ExtractedScript extract_module_sources(std::span<const uint8_t> script, const st
       return out;
     }
     ModuleSource source{is_binary ? ModuleSource::Kind::Binary : ModuleSource::Kind::Quote, {}};
-    size_t end = *start + (is_binary ? 6 : 5);  // past the keyword, then past the last string
+    size_t end = *start + spelling(*keyword).size();  // past the keyword, then past the last string
     for (const wabt::Token& string : scanner.strings()) {
       append_string_bytes(string.text(), source.bytes);
       end = std::max(end, static_cast<size_t>(string.text().data() + string.text().size() - original.data()));
