@@ -150,6 +150,9 @@ class Plugin {
  public:
   // The export names tried, in order, when a call names none (seed 004).
   static const std::vector<std::string>& entry_points();
+  // The export a call that names none runs: the first of entry_points() the
+  // plugin exports as a function; nullopt if it exports none of them.
+  std::optional<std::string> default_entry() const;
 
   const PluginMetadata& metadata() const;
   const std::string& name() const;  // the key in the host

@@ -41,12 +41,7 @@ void inspect(const InspectOptions& o) {
   PluginOptions options;
   auto plugin = PluginHost::compile(engine, bytes, std::filesystem::path(o.file).stem().string(), options);
   const auto& meta = plugin->metadata();
-  std::string entry;
-  for (const auto& name : Plugin::entry_points()) {
-    for (const auto& e : plugin->exports()) {
-      if (e.name == name && entry.empty()) entry = name;
-    }
-  }
+  std::string entry = plugin->default_entry().value_or("");
   if (o.json) {
     nlohmann::json j = {{"name", meta.name},
                         {"version", meta.version},

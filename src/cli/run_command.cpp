@@ -22,7 +22,6 @@
 #include "cli/run_options.h"
 #include "engine/aot/aot_tier.h"
 #include "engine/aot/background_compile.h"
-#include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/duration.h"
@@ -31,6 +30,7 @@
 #include "wasmlet/instance.h"
 #include "wasmlet/linker.h"
 #include "wasmlet/module.h"
+#include "wasmlet/program.h"
 #include "wasmlet/store.h"
 #include "wasmlet/wasi.h"
 #include "wasmlet/wasi_command.h"
@@ -193,66 +193,56 @@ int run(const RunOptions& opts) {
   wasi.args.insert(wasi.args.end(), opts.args.begin(), opts.args.end());
   wasi.env = guest_env(opts);
   wasi.preopens = guest_preopens(opts);
-  std::vector<uint8_t> program = load_program(opts);
-  bool component = detect_binary_kind(program).kind == BinaryKind::Component;
-  // Each ABI has its own way to reach the network; refuse the other's flag
-  // rather than run without the socket the user meant to give.
-  if (component && !opts.listeners.empty())
-    throw UsageError(fmt::format("{}: --tcplisten passes a listening socket as a preview1 fd; a WASI 0.2 component "
-                                 "opens its own sockets through wasi:sockets (use --allow-sockets)", opts.module));
-  if (!component && opts.allow_sockets && !opts.network_from_wasmtime)
-    throw UsageError(fmt::format("{}: --allow-sockets lets a WASI 0.2 component use wasi:sockets; a preview1 module "
-                                 "cannot create sockets (pass it a listener with --tcplisten HOST:PORT)", opts.module));
-  set_stdin(wasi, opts);
-  for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
+  std::vector<uint8_t> bytes = load_program(opts);
 
   EngineConfig config;
   config.tier = tier_option(opts.tier);
   if (opts.verbose) config.on_note = [](const std::string& note) { std::cerr << "wasmlet: note: " << note << "\n"; };
   Engine engine(config);
-
-  // A WASI 0.2 command component: wasi:cli/run, exit code from wasi:cli/exit.
-  if (component) {
-    if (!opts.invoke.empty())
-      throw UsageError(fmt::format("{}: --invoke applies to core modules; a component runs its wasi:cli/run export",
-                                   opts.module));
-    auto compiled = component::CompiledComponent::compile(engine, program, opts.module);
-    Store store(engine, limits);
-    component::WasiHostOptions host_options;
-    host_options.allow_sockets = opts.allow_sockets;
-    component::WasiHost host(std::move(wasi), std::move(host_options));
-    return report_status(component::run_component(store, compiled, host), store, opts);
-  }
-
-  Module module = Module::compile(engine, program, opts.module);
-  if (opts.verbose)
+  Program program = Program::compile(engine, bytes, opts.module);
+  // Each ABI has its own way to reach the network; refuse the other's flag
+  // rather than run without the socket the user meant to give.
+  if (program.is_component() && !opts.listeners.empty())
+    throw UsageError(fmt::format("{}: --tcplisten passes a listening socket as a preview1 fd; a WASI 0.2 component "
+                                 "opens its own sockets through wasi:sockets (use --allow-sockets)", opts.module));
+  if (!program.is_component() && opts.allow_sockets && !opts.network_from_wasmtime)
+    throw UsageError(fmt::format("{}: --allow-sockets lets a WASI 0.2 component use wasi:sockets; a preview1 module "
+                                 "cannot create sockets (pass it a listener with --tcplisten HOST:PORT)", opts.module));
+  if (program.is_component() && !opts.invoke.empty())
+    throw UsageError(fmt::format("{}: --invoke applies to core modules; a component runs its wasi:cli/run export",
+                                 opts.module));
+  if (opts.verbose && program.module())
     std::cerr << fmt::format("wasmlet: note: {}: runs as {}\n", opts.module,
-                             detail::aot::runs_native(module) ? "native code (the aot tier)" : "interpreted code (the interp tier)");
+                             detail::aot::runs_native(*program.module()) ? "native code (the aot tier)"
+                                                                         : "interpreted code (the interp tier)");
+  set_stdin(wasi, opts);
+  for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
   Store store(engine, limits);
-  Outcome outcome;
+
   if (opts.invoke.empty()) {
-    if (!command_entry(module) && program.size() == 8)
-      throw UsageError(fmt::format("{}: no entry point: the file holds only the 8-byte header, an empty module "
-                                   "(truncated?)", opts.module));
-    if (!command_entry(module))
-      throw UsageError(fmt::format("{}: no entry point: the module exports neither '_start' nor 'main' "
-                                   "(use --invoke NAME to call another export)", opts.module));
-    outcome = run_wasi_command(store, module, std::move(wasi));
-  } else {
-    // --invoke NAME: call that export with the arguments as its parameters, print the results.
-    const ExportInfo* fn = module.find_export(opts.invoke);
-    if (!fn || fn->kind != ExternKind::Func)
-      throw UsageError(fmt::format("{}: --invoke {}: no exported function of that name", opts.module, opts.invoke));
-    std::vector<Value> call_args = parse_invoke_args(*fn, opts.args);
-    Linker linker;
-    add_wasi_preview1(linker);
-    attach_wasi(store, std::move(wasi));
-    Instance instance = Instance::create(store, module, linker);
-    outcome = instance.start_outcome().trapped() ? instance.start_outcome() : instance.call(opts.invoke, call_args);
-    if (outcome.returned()) {
-      for (const auto& v : outcome.results) std::cout << v.to_string() << "\n";
-      return 0;
-    }
+    if (!program.is_component() && !program.entry())
+      throw UsageError(bytes.size() == 8 ? fmt::format("{}: no entry point: the file holds only the 8-byte header, an "
+                                                       "empty module (truncated?)", opts.module)
+                                         : fmt::format("{}: no entry point: the module exports neither '_start' nor "
+                                                       "'main' (use --invoke NAME to call another export)", opts.module));
+    RunProgramOptions options;
+    options.sockets.allow_sockets = opts.allow_sockets;
+    return report_status(run_program(store, program, std::move(wasi), options), store, opts);
+  }
+  // --invoke NAME: call that export with the arguments as its parameters, print the results.
+  const Module& module = *program.module();
+  const ExportInfo* fn = module.find_export(opts.invoke);
+  if (!fn || fn->kind != ExternKind::Func)
+    throw UsageError(fmt::format("{}: --invoke {}: no exported function of that name", opts.module, opts.invoke));
+  std::vector<Value> call_args = parse_invoke_args(*fn, opts.args);
+  Linker linker;
+  add_wasi_preview1(linker);
+  attach_wasi(store, std::move(wasi));
+  Instance instance = Instance::create(store, module, linker);
+  Outcome outcome = instance.start_outcome().trapped() ? instance.start_outcome() : instance.call(opts.invoke, call_args);
+  if (outcome.returned()) {
+    for (const auto& v : outcome.results) std::cout << v.to_string() << "\n";
+    return 0;
   }
   return report_status(outcome, store, opts);
 }

@@ -20,9 +20,9 @@
 #include "oci/runtime_log.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
-#include "wasmlet/module.h"
 #include "wasmlet/store.h"
 #include "wasmlet/wasi.h"
+#include "wasmlet/program.h"
 #include "wasmlet/wasi_command.h"
 
 namespace wasmlet::oci {
@@ -128,7 +128,7 @@ void wait_for_start(const fs::path& fifo) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::string failure;
   std::optional<Engine> engine;
-  std::optional<Module> module;
+  std::optional<Program> program;
   WasiConfig wasi;
   StoreLimits limits;
   try {
@@ -140,11 +140,12 @@ void wait_for_start(const fs::path& fifo) {
     config.on_note = [](const std::string& note) { runtime_log().info(note); };
     config.on_progress = [](const std::string&) {};
     engine.emplace(config);
-    module.emplace(Module::compile(*engine, launch.entry.bytes, launch.entry.guest_path));
+    program.emplace(Program::compile(*engine, launch.entry.bytes, launch.entry.guest_path));
     launch.entry.bytes.clear();
-    if (!command_entry(*module))
-      throw Error(fmt::format("{}: the module exports neither '_start' nor 'main': it is not a WASI command",
-                              launch.entry.guest_path));
+    if (!program->entry())
+      throw Error(fmt::format("{}: the {} exports neither {}'_start' nor 'main': it is not a WASI command",
+                              launch.entry.guest_path, program->is_component() ? "component" : "module",
+                              program->is_component() ? "wasi:cli/run nor " : ""));
     wasi = guest_wasi_config(launch);
     if (auto limit = launch.config.resources.memory_limit; limit && *limit > 0)
       limits.max_memory_bytes = guest_memory_limit(static_cast<uint64_t>(*limit));
@@ -165,7 +166,7 @@ void wait_for_start(const fs::path& fifo) {
     Store store(*engine, limits);
     running_store.store(&store);
     if (received_signal.load()) store.interrupt();
-    Outcome outcome = run_wasi_command(store, *module, std::move(wasi));
+    Outcome outcome = run_program(store, *program, std::move(wasi));
     if (int sig = received_signal.load(); sig && outcome.trapped()) {
       status = 128 + sig;
     } else {

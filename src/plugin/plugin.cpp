@@ -9,6 +9,7 @@
 #include "plugin/capabilities.h"
 #include "plugin/plugin_impl.h"
 #include "plugin/plugin_metadata.h"
+#include "wasmlet/program.h"
 #include "wasmlet/wasi.h"
 
 namespace wasmlet {
@@ -87,22 +88,22 @@ std::unique_ptr<PluginImpl> make_plugin_impl(Engine& engine, std::span<const uin
   return impl;
 }
 
+std::optional<std::string> PluginImpl::default_entry() const {
+  // The program runner's entry search, over the plugin ABI's names.
+  static const std::vector<std::string_view> names(Plugin::entry_points().begin(), Plugin::entry_points().end());
+  return find_entry(*module, names);
+}
+
 std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uint8_t> input, bool require_output,
                                      CallStats* stats) const {
   auto started = std::chrono::steady_clock::now();
   // Which export.
   std::string export_name(requested);
   if (export_name.empty()) {
-    for (const auto& candidate : Plugin::entry_points()) {
-      const ExportInfo* e = module->find_export(candidate);
-      if (e && e->kind == ExternKind::Func) {
-        export_name = candidate;
-        break;
-      }
-    }
-    if (export_name.empty()) {
+    std::optional<std::string> entry = default_entry();
+    if (!entry)
       throw PluginError(Kind::NotFound, name, "", "has no callable entry point; expected one of: execute, run, _start, main");
-    }
+    export_name = std::move(*entry);
   }
   const ExportInfo* exp = module->find_export(export_name);
   if (!exp || exp->kind != ExternKind::Func) {
@@ -235,6 +236,8 @@ const std::vector<std::string>& Plugin::entry_points() {
   static const std::vector<std::string> names = {"execute", "run", "_start", "main"};
   return names;
 }
+
+std::optional<std::string> Plugin::default_entry() const { return impl_->default_entry(); }
 
 Plugin::Plugin(std::unique_ptr<detail::PluginImpl> impl) : impl_(std::move(impl)) {}
 Plugin::~Plugin() = default;

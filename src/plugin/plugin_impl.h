@@ -38,6 +38,8 @@ struct PluginImpl {
   mutable std::mutex warm_mu;
   mutable std::unique_ptr<WarmInstance> warm;
 
+  // The export a call that names none runs (Plugin::default_entry).
+  std::optional<std::string> default_entry() const;
   // Runs one call: input bytes in, output bytes out; PluginError on any failure.
   std::vector<uint8_t> run(std::string_view export_name, std::vector<uint8_t> input, bool require_output,
                            CallStats* stats) const;

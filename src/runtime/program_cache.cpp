@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include "crash_probe.h"
-#include "wasmlet/binary_kind.h"
 #include "wasmlet/error.h"
 
 namespace wasmlet::runtime {
@@ -60,16 +59,7 @@ Program ModuleCache::get(const std::filesystem::path& file, const std::string& i
 
 Program ModuleCache::load(const std::filesystem::path& file, const std::string& image) {
   std::vector<uint8_t> bytes = read_file(file, image);
-  auto kind = detect_binary_kind(bytes);
-  if (kind.kind == BinaryKind::Unknown) throw Error(fmt::format("not a WebAssembly module or component: {}", kind.reason));
-  auto compile = [&](Engine& engine) {
-    Program program;
-    if (kind.kind == BinaryKind::Component)
-      program.component = component::CompiledComponent::compile(engine, bytes, image);
-    else
-      program.module = Module::compile(engine, bytes, image);
-    return program;
-  };
+  auto compile = [&](Engine& engine) { return Program::compile(engine, bytes, image); };
   // Decode, validate and rewrite the untrusted bytes in a child process
   // first (the interpreter tier: no compiler, threads or shared objects), so
   // that an engine bug they reach crashes the child, not the daemon.

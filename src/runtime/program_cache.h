@@ -1,27 +1,18 @@
-// What an image holds, compiled, and the cache that compiles each image file
-// once for every workload that runs it.
+// The cache that compiles each image file once (a wasmlet::Program, module
+// or component) for every workload that runs it.
 #pragma once
 
 #include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <utility>
 
-#include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
-#include "wasmlet/module.h"
+#include "wasmlet/program.h"
 
 namespace wasmlet::runtime {
-
-// What an image holds, compiled: a core module (WASI preview1) or a command
-// component (WASI 0.2, wasi:cli/run).
-struct Program {
-  std::optional<Module> module;
-  std::optional<component::CompiledComponent> component;
-};
 
 // Compiled programs shared by every instance, keyed by file, size and mtime.
 class ModuleCache {

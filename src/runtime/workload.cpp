@@ -22,6 +22,7 @@
 #include "wasmlet/error.h"
 #include "wasmlet/instance.h"
 #include "wasmlet/outcome.h"
+#include "wasmlet/program.h"
 #include "wasmlet/wasi.h"
 #include "wasmlet/wasi_command.h"
 
@@ -349,31 +350,12 @@ Workload::RunResult Workload::run_guest(Store& store, const Program& program, Sa
   auto failed = [&](const std::string& reason) {
     return RunResult{InstanceState::failed(reason), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   };
-  if (program.component) {
-    component::WasiHost host(std::move(sb.config), socket_options(spec_, caps_));
-    Outcome outcome;
-    if (on_entry) on_entry();
-    try {
-      outcome = component::run_component(store, *program.component, host);
-    } catch (const LinkError& e) {
-      return failed(fmt::format("{}: cannot run the component: {}", what, e.what()));
-    }
-    return classify(outcome, store, what);
-  }
-  const Module& module = *program.module;
-  try {
-    // The same refusal as `wasmlet run`: no entry point, or one with parameters.
-    if (!command_entry(module))
-      return failed(
-          fmt::format("{}: {}: no entry point: the module exports neither '_start' nor 'main'", what, module.name()));
-  } catch (const LinkError& e) {
-    return failed(fmt::format("{}: {}", what, e.what()));
-  }
   Outcome outcome;
   try {
-    outcome = run_wasi_command(store, module, std::move(sb.config), CommandOptions{&shared_.linker, on_entry});
-  } catch (const LinkError& e) {
-    return failed(fmt::format("{}: cannot link the module: {}", what, e.what()));
+    outcome = run_program(store, program, std::move(sb.config),
+                          RunProgramOptions{&shared_.linker, on_entry, socket_options(spec_, caps_)});
+  } catch (const Error& e) {  // no entry point, an import missing, an entry point with parameters (each names the program)
+    return failed(fmt::format("{}: {}", what, e.what()));
   }
   return classify(outcome, store, what);
 }
@@ -430,7 +412,7 @@ Workload::RunResult Workload::run_once() {
     sb = build_sandbox(std::move(args), [log = log_.get()](OutputStream s, std::span<const uint8_t> bytes) {
       log->write(s == OutputStream::Stdout ? LogStream::Stdout : LogStream::Stderr, bytes);
     });
-    if (caps_.caps.sockets && program.module)  // preview1 takes listeners; wasi:sockets is not there yet
+    if (caps_.caps.sockets && !program.is_component())  // preview1 takes listeners; wasi:sockets is not there yet
       for (const auto& ep : spec_.endpoints) sb.config.listeners.push_back(open_listener(ep, name()));
   } catch (const Error& e) {
     for (int fd : sb.config.listeners) ::close(fd);

@@ -27,6 +27,7 @@ set(public_owner_sha256.h util)
 set(public_owner_version.h util)  # generated from cmake/version.h.in
 set(public_owner_wasi.h wasi)
 set(public_owner_wasi_command.h wasi)
+set(public_owner_program.h program)
 set(public_owner_plugin.h plugin)
 set(public_owner_plugin_guest.h plugin)
 

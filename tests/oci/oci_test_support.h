@@ -42,15 +42,22 @@ inline std::string read_text(const std::filesystem::path& file) {
   return s.str();
 }
 
-// `wasmlet image build WASM_DIR/NAME.wasm REF -o DIR/NAME.tar`: the compat image.
-inline std::filesystem::path build_wasm_image(const TempDir& dir, const std::string& name, const std::string& ref,
-                                              bool gzip = false) {
-  auto tar = dir / (name + ".tar");
-  std::vector<std::string> args = {"image", "build", std::string(WASM_DIR) + "/" + name + ".wasm", ref, "-o", tar.string()};
+// `wasmlet image build PROGRAM REF -o DIR/STEM.tar`: the compat image, the
+// program at /FILENAME.
+inline std::filesystem::path build_wasm_image_of(const TempDir& dir, const std::filesystem::path& program,
+                                                 const std::string& ref, bool gzip = false) {
+  auto tar = dir / (program.stem().string() + ".tar");
+  std::vector<std::string> args = {"image", "build", program.string(), ref, "-o", tar.string()};
   if (gzip) args.push_back("--gzip");
   auto r = run_wasmlet(args);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   return tar;
+}
+
+// The same for the test program NAME (WASM_DIR/NAME.wasm, at /NAME.wasm in the image).
+inline std::filesystem::path build_wasm_image(const TempDir& dir, const std::string& name, const std::string& ref,
+                                              bool gzip = false) {
+  return build_wasm_image_of(dir, std::string(WASM_DIR) + "/" + name + ".wasm", ref, gzip);
 }
 
 // An OCI layout tar of a static Linux program (linux/amd64), entrypoint /hello.

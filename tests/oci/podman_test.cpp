@@ -83,6 +83,21 @@ TEST_F(PodmanTest, RunsAWasmImageWithArgsEnvAndExitCode) {
     EXPECT_NE(r.output.find(line), std::string::npos) << line << " in\n" << r.output;
 }
 
+// A WASI 0.2 command component runs as a module does (the one program
+// runner, wasmlet/program.h): arguments, environment and its exit status.
+TEST_F(PodmanTest, RunsAWasiComponentImage) {
+  // Linked with wasip2_glue: its exit code goes through wasi:cli/exit (tests/component).
+  std::filesystem::path component = COMPONENT_DIR "/rt_env_args.wasip2.component.wasm";
+  if (!std::filesystem::exists(component)) GTEST_SKIP() << "no component fixtures (jco is not installed: npm ci)";
+  std::string image = "example.com/wasmlet-test/rt-env-args-component:1";
+  auto loaded = podman({"load", "-i", build_wasm_image_of(dir_, component, image).string()});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
+  auto r = podman({"run", "--rm", "--pull", "never", "--network", "none", "--env", "GREETING=hi", image, "x1"});
+  EXPECT_EQ(r.exit_code, 7) << r.output;
+  for (const char* line : {"arg[0]=/rt_env_args.wasip2.component.wasm\n", "arg[1]=x1\n", "env GREETING=hi\n"})
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << " in\n" << r.output;
+}
+
 TEST_F(PodmanTest, InteractiveRunGivesTheGuestPodmansStdin) {
   std::string image = load("cat_stdin");
   std::ofstream(dir_ / "input.txt") << "line one\nline two\n";

@@ -107,7 +107,7 @@ TEST_F(CliHabits, InspectFormatTable) {
   EXPECT_FALSE(info.contains("image_path")) << info.dump(2);
   add_broken();
   auto reason = json::parse(d->cli({"inspect", "broken-rep-0"}).out)[0]["state"]["reason"].get<std::string>();
-  EXPECT_NE(reason.find("a-module-file-with-a-rather-long-name-that-is-not-wasm.wasm): not a WebAssembly module"),
+  EXPECT_NE(reason.find("a-module-file-with-a-rather-long-name-that-is-not-wasm.wasm: not a WebAssembly module or component"),
             std::string::npos) << reason;
   EXPECT_EQ(reason.find(data.string()), std::string::npos) << reason;
 }

@@ -74,8 +74,8 @@ TEST(Concurrency, StartsAtOnceShareOneCompile) {
     threads.emplace_back([&, i] { programs[i] = cache.get(fixture("exit_code"), "exit_code.wasm"); });
   for (auto& t : threads) t.join();
   for (const auto& p : programs) {
-    ASSERT_TRUE(p.module);
-    EXPECT_EQ(&detail::Access::impl(*p.module), &detail::Access::impl(*programs[0].module));
+    ASSERT_NE(p.module(), nullptr);
+    EXPECT_EQ(&detail::Access::impl(*p.module()), &detail::Access::impl(*programs[0].module()));
   }
   // A file that is not WebAssembly fails every waiter with the same message, and is not kept.
   TempDir dir;
