@@ -1,4 +1,5 @@
-// (e) WASI preview1 path resolution (src/wasi/path_resolver.cpp) against a
+// (e) WASI path resolution, shared by preview1 and the component host
+// (src/wasi_sys/path_resolver.cpp), against a
 // real temp tree full of traps: "..", absolute paths, symlinks pointing up,
 // to "/", out of the preopen, in loops. Whatever the guest path, anything
 // that opens must lie inside the preopen: the kernel's name for the opened
@@ -15,7 +16,7 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "wasi/path_resolver.h"
+#include "wasi_sys/path_resolver.h"
 
 namespace fs = std::filesystem;
 using namespace wasmlet;
@@ -99,18 +100,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto rest = in.rest();
   const std::string path(rest.begin(), rest.end());
 
-  wasi::force_fallback_resolver(mode & 1);
+  wasi_sys::force_fallback_resolver(mode & 1);
   static const int kFlags[] = {O_RDONLY, O_RDONLY | O_DIRECTORY, O_PATH, O_PATH | O_NOFOLLOW, O_RDONLY | O_NOFOLLOW};
   const int flags = kFlags[(mode >> 1) % 5];
   const bool follow_final = mode & 0x10;
 
-  wasi::UniqueFd fd;
-  if (wasi::open_beneath(t.root_fd, path, flags, 0, follow_final, fd) == wasi::err::success) {
+  wasi_sys::UniqueFd fd;
+  if (wasi_sys::open_beneath(t.root_fd, path, flags, 0, follow_final, fd) == 0) {
     if (!fd) wasmlet::fuzz::fail("open_beneath succeeded without an fd");
     require_inside(fd.get(), path, "open_beneath");
   }
-  wasi::ParentDir parent;
-  if (wasi::open_parent(t.root_fd, path, parent) == wasi::err::success) {
+  wasi_sys::ParentDir parent;
+  if (wasi_sys::open_parent(t.root_fd, path, parent) == 0) {
     if (!parent.dir) wasmlet::fuzz::fail("open_parent succeeded without an fd");
     require_inside(parent.dir.get(), path, "open_parent");
     if (parent.name.find('/') != std::string::npos && !(parent.trailing_slash && parent.name.find('/') == parent.name.size() - 1))

@@ -1,23 +1,23 @@
-// Every wait a WASI call does on the guest's behalf (poll_oneoff, a read on
-// a pipe or socket, accept) also waits on the Store's interrupt fd and ends
-// at the call's deadline, so stop/kill/timeouts reach a guest blocked in the
-// host. When either fires, the guest is ended with a trap.
+// preview1's blocking waits (poll_oneoff, a read on a pipe or socket,
+// accept): the shared interruptible wait (wasi_sys/interruptible_wait.h),
+// ending the guest with a trap when the Store is interrupted or its call
+// deadline passes.
 #pragma once
 
 #include <poll.h>
 
-#include <chrono>
-#include <optional>
 #include <vector>
 
+#include "wasi_sys/interruptible_wait.h"
 #include "wasmlet/linker.h"
 
 namespace wasmlet::wasi {
 
-using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+using wasi_sys::Deadline;
 
 // poll(2) on `fds` until one is ready or `until` passes (0 returned).
-// Traps (does not return) on interrupt or when the Store's deadline passes.
+// Traps (does not return) on interrupt ("interrupted") or when the Store's
+// deadline passes (the timeout limit trap).
 int wait_poll(Caller& caller, std::vector<pollfd>& fds, Deadline until);
 
 // Waits until `fd` is ready for `events` (POLLIN / POLLOUT).

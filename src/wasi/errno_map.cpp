@@ -88,11 +88,4 @@ Errno errno_from_host(int e) {
 
 Errno last_host_errno() { return errno_from_host(errno); }
 
-int host_errno_from(Errno e) {
-  if (e == err::notcapable) return EPERM;
-  for (int host = 1; host < 4096; ++host)
-    if (errno_from_host(host) == e) return host;
-  return EIO;
-}
-
 }  // namespace wasmlet::wasi

@@ -1,20 +1,6 @@
 #include "fd_table.h"
 
-#include <unistd.h>
-
 namespace wasmlet::wasi {
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
 
 uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry) {
   while (lowest_free_ < slots_.size() && slots_[lowest_free_]) ++lowest_free_;

@@ -10,27 +10,13 @@
 #include <vector>
 
 #include "abi.h"
+#include "wasi_sys/unique_fd.h"
 #include "wasmlet/wasi.h"
 
 namespace wasmlet::wasi {
 
-// Owns one host file descriptor.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd();
-  int get() const { return fd_; }
-  int release() { int f = fd_; fd_ = -1; return f; }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
+// The host fd owner shared with the component host (src/wasi_sys).
+using wasi_sys::UniqueFd;
 
 enum class FdKind {
   File,       // regular file, device, fifo: read/write through the host fd

@@ -1,5 +1,6 @@
 // path_*: operations on a path relative to a directory fd. Every path is
-// resolved beneath that directory (path_resolver.h). Operations on a final
+// resolved beneath that directory by the shared resolver
+// (wasi_sys/path_resolver.h). Operations on a final
 // component open its parent beneath the directory and call the *at syscall
 // on the bare name, so a final symlink is only followed when asked.
 #include <fcntl.h>
@@ -10,17 +11,34 @@
 #include <climits>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "errno_map.h"
 #include "filestat.h"
 #include "host_call.h"
-#include "path_resolver.h"
+#include "wasi_sys/path_resolver.h"
 
 namespace wasmlet::wasi {
 
 namespace {
+
+using wasi_sys::ParentDir;
+
+// The shared resolver's status as a preview1 errno: an escape is notcapable.
+Errno resolve_errno(wasi_sys::ResolveStatus status) {
+  return status == wasi_sys::kEscapes ? err::notcapable : errno_from_host(status);
+}
+
+// wasi_sys::open_beneath / open_parent with preview1 errnos.
+Errno open_path(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
+  return resolve_errno(wasi_sys::open_beneath(dirfd, path, flags, mode, follow_final, out));
+}
+
+Errno open_path_parent(int dirfd, std::string_view path, ParentDir& out) {
+  return resolve_errno(wasi_sys::open_parent(dirfd, path, out));
+}
 
 // The directory fd `fd` with `rights` (rofs first if `writes`), and the guest path.
 Errno directory_and_path(Call& c, uint32_t fd, uint64_t rights, bool writes, uint32_t ptr, uint32_t len,
@@ -37,7 +55,7 @@ Errno parent_of(Call& c, uint32_t fd, uint64_t rights, bool writes, uint32_t ptr
   std::shared_ptr<FdEntry> dir;
   std::string path;
   if (Errno r = directory_and_path(c, fd, rights, writes, ptr, len, dir, path)) return r;
-  return open_parent(dir->host.get(), path, out);
+  return open_path_parent(dir->host.get(), path, out);
 }
 
 bool has_trailing_slash(const std::string& p) { return !p.empty() && p.back() == '/'; }
@@ -54,7 +72,7 @@ Errno path_filestat_get(Call& c) {
   if (Errno r = directory_and_path(c, c.u32(0), right::path_filestat_get, false, c.u32(2), c.u32(3), dir, path)) return r;
   // O_PATH|O_NOFOLLOW opens a final symlink itself, so fstat describes the link.
   UniqueFd fd;
-  if (Errno r = open_beneath(dir->host.get(), path, O_PATH, 0, c.u32(1) & lookupflags::symlink_follow, fd)) return r;
+  if (Errno r = open_path(dir->host.get(), path, O_PATH, 0, c.u32(1) & lookupflags::symlink_follow, fd)) return r;
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return last_host_errno();
   write_filestat(c.mem, c.u32(4), st);
@@ -72,12 +90,12 @@ Errno path_filestat_set_times(Call& c) {
   if (follow) {
     // Resolve beneath first, then touch exactly that inode through its fd.
     UniqueFd fd;
-    if (Errno r = open_beneath(dir->host.get(), path, O_PATH, 0, true, fd)) return r;
+    if (Errno r = open_path(dir->host.get(), path, O_PATH, 0, true, fd)) return r;
     std::string proc = fmt::format("/proc/self/fd/{}", fd.get());
     return ::utimensat(AT_FDCWD, proc.c_str(), ts, 0) == 0 ? err::success : last_host_errno();
   }
   ParentDir p;
-  if (Errno r = open_parent(dir->host.get(), path, p)) return r;
+  if (Errno r = open_path_parent(dir->host.get(), path, p)) return r;
   return ::utimensat(p.dir.get(), p.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? err::success : last_host_errno();
 }
 
@@ -123,7 +141,7 @@ Errno path_open(Call& c) {
   if (fdflags_in & fdflags::sync) flags |= O_SYNC;
 
   UniqueFd fd;
-  if (Errno r = open_beneath(dir->host.get(), path, flags, 0666, dirflags & lookupflags::symlink_follow, fd)) return r;
+  if (Errno r = open_path(dir->host.get(), path, flags, 0666, dirflags & lookupflags::symlink_follow, fd)) return r;
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return last_host_errno();
   auto e = std::make_shared<FdEntry>();

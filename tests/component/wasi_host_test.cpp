@@ -16,7 +16,7 @@
 #include "wasmlet/store.h"
 
 #include <thread>
-#include "wasi/path_resolver.h"
+#include "wasi_sys/path_resolver.h"
 
 using namespace wasmlet::component;
 namespace fs = std::filesystem;
@@ -240,13 +240,13 @@ void expect_escapes_prevented() {
 
 TEST(WasiHost, EscapesArePrevented) { expect_escapes_prevented(); }
 
-// The component host resolves paths with preview1's sandbox
-// (src/wasi/path_resolver.h), so where openat2 is missing (Linux < 5.6) its
+// The component host resolves paths with the sandbox preview1 uses too
+// (src/wasi_sys/path_resolver.h), so where openat2 is missing (Linux < 5.6) its
 // portable walker keeps the component inside its preopens too.
 TEST(WasiHost, EscapesArePreventedWithoutOpenat2) {
-  wasmlet::wasi::force_fallback_resolver(true);
+  wasmlet::wasi_sys::force_fallback_resolver(true);
   struct Restore {
-    ~Restore() { wasmlet::wasi::force_fallback_resolver(false); }
+    ~Restore() { wasmlet::wasi_sys::force_fallback_resolver(false); }
   } restore;
   expect_escapes_prevented();
 }

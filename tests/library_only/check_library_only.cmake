@@ -36,11 +36,11 @@ foreach(entry ${cache})
 endforeach()
 
 run("building the library alone in ${WORK_DIR}" ${CMAKE_COMMAND} --build ${WORK_DIR} --target wasmlet_util
-    wasmlet_engine wasmlet_wasi wasmlet_component wasmlet_program)
-foreach(layer util engine wasi component program)
+    wasmlet_engine wasmlet_wasi_sys wasmlet_wasi wasmlet_component wasmlet_program)
+foreach(layer util engine wasi_sys wasi component program)
   if(NOT EXISTS ${WORK_DIR}/src/${layer}/libwasmlet_${layer}.a)
     message(FATAL_ERROR "the library-only build made no ${WORK_DIR}/src/${layer}/libwasmlet_${layer}.a")
   endif()
 endforeach()
-message("the library (util, engine, wasi, component, program) builds without clang-19, wat2wasm, GoogleTest, "
+message("the library (util, engine, wasi_sys, wasi, component, program) builds without clang-19, wat2wasm, GoogleTest, "
         "Google Benchmark, CLI11, libcurl, SQLite, yaml-cpp or zlib")

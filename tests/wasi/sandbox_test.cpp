@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "wasi/path_resolver.h"
+#include "wasi_sys/path_resolver.h"
 #include "wasi_test_support.h"
 
 namespace wasmlet::testing {
@@ -99,9 +99,9 @@ TEST(WasiSandbox, EscapesFailWithNotcapableAndTouchNothing) {
 // The walker used where openat2 is missing keeps the same rules.
 TEST(WasiSandbox, FallbackResolverGivesTheSameResults) {
   EscapeLayout layout;
-  wasi::force_fallback_resolver(true);
+  wasi_sys::force_fallback_resolver(true);
   GuestRun run = run_guest("wasi_sandbox", with_dir(layout.sb, "/sb", false, {"wasi_sandbox", "escape"}));
-  wasi::force_fallback_resolver(false);
+  wasi_sys::force_fallback_resolver(false);
   ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string();
   EXPECT_EQ(run.out, kEscapeExpected);
   layout.expect_outside_untouched();

@@ -18,7 +18,7 @@ void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) 
   if ((s.config.stdin_fd || s.config.stdin_file) && !s.stdin_fd) {
     ::wasmlet::wasi::GuestStdin in = ::wasmlet::wasi::open_guest_stdin(s.config, /*non_blocking=*/false);
     if (!in.error.empty()) throw Error(in.error, ErrorCode::Io);
-    s.stdin_fd = std::make_shared<Fd>(in.fd);
+    s.stdin_fd = std::make_shared<UniqueFd>(in.fd);
   }
   auto& env = into["wasi:cli/environment"];
   env["get-environment"] = [&s](std::span<const Val>) -> std::optional<Val> {

@@ -1,6 +1,6 @@
 // wasi:filesystem: preopens and descriptor types. Every path resolves
-// beneath its directory descriptor with preview1's resolver
-// (src/wasi/path_resolver.h): absolute paths, ".." and symlinks that leave
+// beneath its directory descriptor with the resolver preview1 uses too
+// (src/wasi_sys/path_resolver.h): absolute paths, ".." and symlinks that leave
 // the preopen fail with not-permitted, with or without openat2.
 // Descriptors from a read-only preopen refuse every write with read-only.
 #include <dirent.h>
@@ -12,8 +12,7 @@
 #include <unistd.h>
 
 #include "component/wasi/host_state.h"
-#include "wasi/errno_map.h"
-#include "wasi/path_resolver.h"
+#include "wasi_sys/path_resolver.h"
 
 namespace wasmlet::component::wasi {
 namespace {
@@ -59,7 +58,7 @@ uint32_t error_code(int e) {
     case ENXIO: return NoSuchDevice;
     case EOVERFLOW: return Overflow;
     case EPERM: return NotPermitted;
-    case EXDEV: return NotPermitted;  // openat2 RESOLVE_BENEATH: the path leaves its preopen
+    case EXDEV: return NotPermitted;  // a link or rename across file systems
     case EPIPE: return Pipe;
     case EROFS: return ReadOnly;
     case ESPIPE: return InvalidSeek;
@@ -92,36 +91,36 @@ Val stat_record(const struct stat& st) {
                       datetime(st.st_atim), datetime(st.st_mtim), datetime(st.st_ctim)});
 }
 
-// Paths resolve with preview1's sandbox (src/wasi/path_resolver.h:
-// openat2 RESOLVE_BENEATH, or its portable walker where openat2 is missing),
-// so the boundary exists once. Both return -1 with errno set on failure
-// (EPERM when the path leaves its directory).
+// Paths resolve with the sandbox both front ends share
+// (src/wasi_sys/path_resolver.h: openat2 RESOLVE_BENEATH, or its portable
+// walker where openat2 is missing), so the boundary exists once. Both
+// return -1 / nullopt with errno set on failure (EPERM, which error_code
+// reports as not-permitted, when the path leaves its directory).
+bool resolved(wasi_sys::ResolveStatus status) {
+  if (status == 0) return true;
+  errno = status == wasi_sys::kEscapes ? EPERM : status;
+  return false;
+}
+
 int open_beneath(int dirfd, const std::string& path, uint64_t flags, uint64_t mode) {
   if (path.empty()) { errno = ENOENT; return -1; }
   bool follow_final = !(flags & O_NOFOLLOW);
-  ::wasmlet::wasi::UniqueFd out;
-  auto e = ::wasmlet::wasi::open_beneath(dirfd, path, int(flags & ~uint64_t(O_NOFOLLOW)), mode_t(mode), follow_final, out);
-  if (e != ::wasmlet::wasi::err::success) {
-    errno = ::wasmlet::wasi::host_errno_from(e);
+  UniqueFd out;
+  if (!resolved(wasi_sys::open_beneath(dirfd, path, int(flags & ~uint64_t(O_NOFOLLOW)), mode_t(mode), follow_final, out)))
     return -1;
-  }
   return out.release();
 }
 
 // Opens the directory holding the last component of `path` (beneath dirfd)
 // and returns it with that component. The component is never "." or "..".
-std::optional<std::pair<Fd, std::string>> parent_beneath(int dirfd, std::string path) {
+std::optional<wasi_sys::ParentDir> parent_beneath(int dirfd, std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   auto slash = path.rfind('/');
   std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
   if (leaf.empty() || leaf == "." || leaf == "..") { errno = leaf == ".." ? EPERM : EINVAL; return std::nullopt; }
-  ::wasmlet::wasi::ParentDir parent;
-  auto e = ::wasmlet::wasi::open_parent(dirfd, path, parent);
-  if (e != ::wasmlet::wasi::err::success) {
-    errno = ::wasmlet::wasi::host_errno_from(e);
-    return std::nullopt;
-  }
-  return std::make_pair(Fd(parent.dir.release()), parent.name);
+  wasi_sys::ParentDir parent;
+  if (!resolved(wasi_sys::open_parent(dirfd, path, parent))) return std::nullopt;
+  return parent;
 }
 
 }  // namespace
@@ -130,14 +129,14 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   // The preopens are opened while the host is set up: a missing directory is
   // the embedder's error before the guest runs, never an exception out of
   // the guest's get-directories call.
-  std::vector<std::shared_ptr<Fd>> preopen_fds;
+  std::vector<std::shared_ptr<UniqueFd>> preopen_fds;
   for (auto& p : s.config.preopens) {
     int fd = ::open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
       throw Error(fmt::format("cannot open preopened directory {} (as {}): {}", p.host_path.string(), p.guest_path,
                               std::strerror(errno)),
                   ::wasmlet::ErrorCode::Io);
-    preopen_fds.push_back(std::make_shared<Fd>(fd));
+    preopen_fds.push_back(std::make_shared<UniqueFd>(fd));
   }
   into["wasi:filesystem/preopens"]["get-directories"] = [&s, preopen_fds](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> dirs;
@@ -252,7 +251,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     bool follow = a[1].bits & 1;
     int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
     if (fd < 0) return fail_errno();
-    Fd owned(fd);
+    UniqueFd owned(fd);
     struct stat st {};
     if (::fstatat(fd, "", &st, AT_EMPTY_PATH) != 0) return fail_errno();
     return Val::ok(stat_record(st));
@@ -279,7 +278,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (fd < 0) return fail_errno();
     struct stat st {};
     ::fstat(fd, &st);
-    Descriptor child{std::make_shared<Fd>(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
+    Descriptor child{std::make_shared<UniqueFd>(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
                      d.guest_path + "/" + path};
     return Val::ok(Val::resource(s.add(std::move(child))));
   };
@@ -289,7 +288,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (writes && d.read_only) return fail(ReadOnly);
     auto parent = parent_beneath(d.fd->get(), a[path_arg].s);
     if (!parent) return fail_errno();
-    return op(parent->first.get(), parent->second.c_str()) == 0 ? Val::ok() : fail_errno();
+    return op(parent->dir.get(), parent->name.c_str()) == 0 ? Val::ok() : fail_errno();
   };
   t["[method]descriptor.create-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::mkdirat(dir, leaf, 0755); });
@@ -305,7 +304,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto parent = parent_beneath(d.fd->get(), a[1].s);
     if (!parent) return fail_errno();
     char buf[4096];
-    ssize_t n = ::readlinkat(parent->first.get(), parent->second.c_str(), buf, sizeof buf);
+    ssize_t n = ::readlinkat(parent->dir.get(), parent->name.c_str(), buf, sizeof buf);
     if (n < 0) return fail_errno();
     return Val::ok(Val::string(std::string(buf, size_t(n))));
   };
@@ -317,7 +316,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (!p1) return fail_errno();
     auto p2 = parent_beneath(to.fd->get(), a[3].s);
     if (!p2) return fail_errno();
-    return ::renameat(p1->first.get(), p1->second.c_str(), p2->first.get(), p2->second.c_str()) == 0 ? Val::ok()
+    return ::renameat(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str()) == 0 ? Val::ok()
                                                                                                       : fail_errno();
   };
   t["[method]descriptor.is-same-object"] = [desc](std::span<const Val> a) -> std::optional<Val> {
@@ -338,7 +337,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto& d = desc(a[0]);
     int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | ((a[1].bits & 1) ? 0 : O_NOFOLLOW), 0);
     if (fd < 0) return fail_errno();
-    Fd owned(fd);
+    UniqueFd owned(fd);
     struct stat st {};
     if (::fstatat(fd, "", &st, AT_EMPTY_PATH) != 0) return fail_errno();
     return hash(st);

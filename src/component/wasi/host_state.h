@@ -17,6 +17,8 @@
 
 #include "wasmlet/component/value.h"
 #include "wasmlet/component/wasi_host.h"
+#include "wasi_sys/interruptible_wait.h"
+#include "wasi_sys/unique_fd.h"
 #include "wasmlet/error.h"
 
 namespace wasmlet {
@@ -25,36 +27,27 @@ class Store;
 
 namespace wasmlet::component::wasi {
 
-// A file descriptor owned by a resource.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd();
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+// Resources own their host fds through the fd owner both WASI front ends
+// share (src/wasi_sys), held by shared_ptr: a stream and its socket share one.
+using wasi_sys::UniqueFd;
 
 struct InputStream {
   enum class Kind { Empty, File, Socket } kind = Kind::Empty;
-  std::shared_ptr<Fd> fd;  // File: read with pread at offset; Socket: recv
+  std::shared_ptr<UniqueFd> fd;  // File: read with pread at offset; Socket: recv
   uint64_t offset = 0;
   bool closed = false;
 };
 
 struct OutputStream {
   enum class Kind { Stdout, Stderr, File, Socket } kind = Kind::Stdout;
-  std::shared_ptr<Fd> fd;
+  std::shared_ptr<UniqueFd> fd;
   uint64_t offset = 0;
   bool append = false;
 };
 
 struct Pollable {
   std::optional<std::chrono::steady_clock::time_point> deadline;  // none (and no fd): always ready
-  std::shared_ptr<Fd> fd;  // ready when poll() reports `events` on it
+  std::shared_ptr<UniqueFd> fd;  // ready when poll() reports `events` on it
   short events = 0;
 };
 
@@ -63,7 +56,7 @@ struct ErrorResource {
 };
 
 struct Descriptor {
-  std::shared_ptr<Fd> fd;
+  std::shared_ptr<UniqueFd> fd;
   bool directory = false;
   bool read_only = false;   // from a read-only preopen: no writes at all
   bool readable = true, writable = false;
@@ -81,7 +74,7 @@ struct Network {};
 
 struct TcpSocket {
   enum class State { Unbound, BindStarted, Bound, ListenStarted, Listening, ConnectStarted, Connected, Closed };
-  std::shared_ptr<Fd> fd;
+  std::shared_ptr<UniqueFd> fd;
   int family = 0;  // AF_INET or AF_INET6
   State state = State::Unbound;
   uint64_t backlog = 128;
@@ -89,14 +82,14 @@ struct TcpSocket {
 
 struct UdpSocket {
   enum class State { Unbound, BindStarted, Bound };
-  std::shared_ptr<Fd> fd;
+  std::shared_ptr<UniqueFd> fd;
   int family = 0;
   State state = State::Unbound;
   bool connected = false;  // stream() was given a remote address
 };
 
 struct DatagramStream {  // incoming-datagram-stream and outgoing-datagram-stream
-  std::shared_ptr<Fd> fd;
+  std::shared_ptr<UniqueFd> fd;
   int family = 0;
   bool connected = false;  // outgoing: send() to the stream's remote address
   bool outgoing = false;
@@ -135,7 +128,7 @@ struct HostState {
   uint32_t next_rep = 1;
   std::vector<std::pair<uint32_t, std::string>> preopens;  // descriptor rep, guest path (created lazily)
   bool preopens_created = false;
-  std::shared_ptr<Fd> stdin_fd;
+  std::shared_ptr<UniqueFd> stdin_fd;
 
   uint32_t add(Resource r) {
     uint32_t rep = next_rep++;
@@ -165,8 +158,9 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
 bool pollable_ready(const Pollable& p);
 void pollable_block(HostState& s, const Pollable& p);
 // poll(2) on fds until one is ready (returns > 0) or `until` passes (0), also
-// waking on the Store's interrupt fd and call deadline (throws Interrupted).
-int wait_poll(HostState& s, std::vector<pollfd> fds, std::optional<std::chrono::steady_clock::time_point> until);
+// waking on the Store's interrupt fd and call deadline (throws Interrupted):
+// the shared wait of src/wasi_sys/interruptible_wait.h.
+int wait_poll(HostState& s, std::vector<pollfd> fds, wasi_sys::Deadline until);
 
 // stream-error: variant { last-operation-failed(own<error>), closed }
 Val stream_error_closed();

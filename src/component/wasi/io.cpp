@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <thread>
 
-#include "wasmlet/store.h"
-
 #include "component/wasi/host_state.h"
 
 namespace wasmlet::component::wasi {
@@ -89,31 +87,15 @@ bool pollable_ready(const Pollable& p) {
   return !p.deadline || std::chrono::steady_clock::now() >= *p.deadline;
 }
 
-int wait_poll(HostState& s, std::vector<pollfd> fds, std::optional<std::chrono::steady_clock::time_point> until) {
-  std::optional<std::chrono::steady_clock::time_point> store_deadline;
-  if (s.store) {
-    if (s.store->interrupt_requested()) throw Interrupted{};
-    store_deadline = s.store->deadline();
-    fds.push_back(pollfd{s.store->interrupt_fd(), POLLIN, 0});
+int wait_poll(HostState& s, std::vector<pollfd> fds, wasi_sys::Deadline until) {
+  auto result = wasi_sys::wait_interruptible(s.store, fds, until);
+  switch (result.end) {
+    case wasi_sys::WaitResult::End::Ready: return result.ready;
+    case wasi_sys::WaitResult::End::TimedOut: return 0;
+    case wasi_sys::WaitResult::End::Interrupted:
+    case wasi_sys::WaitResult::End::DeadlinePassed: throw Interrupted{};
   }
-  for (;;) {
-    auto now = std::chrono::steady_clock::now();
-    auto limit = until;
-    if (store_deadline && (!limit || *store_deadline < *limit)) limit = store_deadline;
-    int timeout = -1;
-    if (limit) {
-      auto ms = std::chrono::ceil<std::chrono::milliseconds>(*limit - now).count();
-      timeout = int(std::clamp<int64_t>(ms, 0, 1 << 30));
-    }
-    for (auto& p : fds) p.revents = 0;
-    int n = ::poll(fds.data(), fds.size(), timeout);
-    if (n < 0 && errno == EINTR) continue;
-    if (s.store && (fds.back().revents & POLLIN)) throw Interrupted{};
-    if (n > 0) return n;
-    now = std::chrono::steady_clock::now();
-    if (store_deadline && now >= *store_deadline) throw Interrupted{};
-    if (until && now >= *until) return 0;
-  }
+  throw Interrupted{};  // not reached: every End is handled above
 }
 
 void pollable_block(HostState& s, const Pollable& p) {

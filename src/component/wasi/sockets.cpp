@@ -166,7 +166,7 @@ WasiHost::Function finish(Get get, State from, State to) {
   };
 }
 
-Val streams_for(HostState& s, const std::shared_ptr<Fd>& fd) {
+Val streams_for(HostState& s, const std::shared_ptr<UniqueFd>& fd) {
   uint32_t in = s.add(InputStream{InputStream::Kind::Socket, fd, 0, false});
   uint32_t out = s.add(OutputStream{OutputStream::Kind::Socket, fd, 0, false});
   return Val::tuple({Val::resource(in), Val::resource(out)});
@@ -190,7 +190,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
-    return Val::ok(Val::resource(s.add(TcpSocket{std::make_shared<Fd>(fd), family, TcpSocket::State::Unbound, 128})));
+    return Val::ok(Val::resource(s.add(TcpSocket{std::make_shared<UniqueFd>(fd), family, TcpSocket::State::Unbound, 128})));
   };
 
   auto& tcp = into["wasi:sockets/tcp"];
@@ -221,7 +221,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (t.state != State::Listening) return fail(InvalidState);
     int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return fail_errno();
-    auto owned = std::make_shared<Fd>(fd);
+    auto owned = std::make_shared<UniqueFd>(fd);
     uint32_t client = s.add(TcpSocket{owned, t.family, State::Connected, 128});
     Val st = streams_for(s, owned);
     return Val::ok(Val::tuple({Val::resource(client), st.items[0], st.items[1]}));
@@ -336,7 +336,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
-    return Val::ok(Val::resource(s.add(UdpSocket{std::make_shared<Fd>(fd), family, UdpSocket::State::Unbound, false})));
+    return Val::ok(Val::resource(s.add(UdpSocket{std::make_shared<UniqueFd>(fd), family, UdpSocket::State::Unbound, false})));
   };
   auto& udp = into["wasi:sockets/udp"];
   auto usock = [&s](const Val& v) -> UdpSocket& { return s.get<UdpSocket>(v, "udp-socket"); };

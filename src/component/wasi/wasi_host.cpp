@@ -10,19 +10,6 @@ namespace wasmlet::component {
 
 namespace wasi {
 
-Fd::~Fd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.fd_;
-    o.fd_ = -1;
-  }
-  return *this;
-}
-
 void HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes) {
   OutputStream::Kind k = kind;
   if (config.output) {

@@ -6,7 +6,10 @@
 // RESOLVE_NO_MAGICLINKS. Only where openat2 is missing (ENOSYS, Linux < 5.6)
 // a component-by-component walker with the same rules takes over.
 //
-// Escapes fail with `notcapable`; symlink loops with `loop`.
+// The one resolver of both WASI front ends: preview1 (src/wasi) and the
+// WASI 0.2 host (src/component/wasi). It speaks host errnos; an escape has
+// its own status, which each front end names its own way (preview1:
+// `notcapable`; wasi:filesystem: `not-permitted`).
 #pragma once
 
 #include <sys/types.h>
@@ -14,15 +17,20 @@
 #include <string>
 #include <string_view>
 
-#include "abi.h"
-#include "fd_table.h"
+#include "wasi_sys/unique_fd.h"
 
-namespace wasmlet::wasi {
+namespace wasmlet::wasi_sys {
+
+// How a resolution ended: 0 (resolved), a host errno (ENOENT, ENOTDIR,
+// ELOOP for a symlink loop, ...), or kEscapes: the path tried to leave its
+// directory (absolute, ".." above it, or a symlink pointing out).
+using ResolveStatus = int;
+inline constexpr ResolveStatus kEscapes = -1;
 
 // Opens `path` beneath `dirfd` with open(2) flags (O_CLOEXEC is added).
 // A final symlink is followed only if follow_final; otherwise opening it
-// fails with `loop` (or, with O_PATH, opens the link itself).
-Errno open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out);
+// fails with ELOOP (or, with O_PATH, opens the link itself).
+ResolveStatus open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out);
 
 // The directory holding the last component of a path, opened beneath dirfd,
 // and that last component: the pair every *at(2) call on a final component
@@ -35,9 +43,9 @@ struct ParentDir {
   std::string name;
   bool trailing_slash = false;
 };
-Errno open_parent(int dirfd, std::string_view path, ParentDir& out);
+ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out);
 
 // For tests: use the portable walker even where openat2 exists.
 void force_fallback_resolver(bool on);
 
-}  // namespace wasmlet::wasi
+}  // namespace wasmlet::wasi_sys

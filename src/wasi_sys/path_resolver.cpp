@@ -1,4 +1,4 @@
-#include "path_resolver.h"
+#include "wasi_sys/path_resolver.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -12,9 +12,7 @@
 #include <deque>
 #include <vector>
 
-#include "errno_map.h"
-
-namespace wasmlet::wasi {
+namespace wasmlet::wasi_sys {
 
 namespace {
 
@@ -38,8 +36,8 @@ std::vector<std::string> split_components(std::string_view path) {
 // Portable walker: one component at a time with O_NOFOLLOW, symlinks expanded
 // by hand, ".." never above the starting directory. Racy against concurrent
 // renames on the host (the kernel path is not), which is why it is a fallback.
-Errno walk_beneath(int root, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
-  if (!path.empty() && path.front() == '/') return err::notcapable;
+ResolveStatus walk_beneath(int root, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
+  if (!path.empty() && path.front() == '/') return kEscapes;
   std::deque<std::string> comps;
   for (auto& c : split_components(path)) comps.push_back(std::move(c));
   bool trailing = !path.empty() && path.back() == '/';
@@ -52,25 +50,25 @@ Errno walk_beneath(int root, std::string_view path, int flags, mode_t mode, bool
     comps.pop_front();
     bool last = comps.empty();
     if (c == "..") {
-      if (stack.empty()) return err::notcapable;
+      if (stack.empty()) return kEscapes;
       stack.pop_back();
       c = ".";
     }
     if (c == ".") {
       if (!last) continue;
       int fd = ::openat(cur(), ".", flags | O_CLOEXEC, mode);
-      if (fd < 0) return last_host_errno();
+      if (fd < 0) return errno;
       out = UniqueFd(fd);
-      return err::success;
+      return 0;
     }
     bool follow = !last || trailing || follow_final;
     if (follow) {
       char buf[PATH_MAX];
       ssize_t n = ::readlinkat(cur(), c.c_str(), buf, sizeof buf);
       if (n >= 0) {
-        if (++symlinks > kMaxSymlinks) return err::loop;
+        if (++symlinks > kMaxSymlinks) return ELOOP;
         std::string_view target(buf, static_cast<size_t>(n));
-        if (!target.empty() && target.front() == '/') return err::notcapable;
+        if (!target.empty() && target.front() == '/') return kEscapes;
         auto parts = split_components(target);
         // A link to a directory keeps the trailing-slash meaning of what followed it.
         if (parts.empty() || target.back() == '/') parts.push_back(".");
@@ -80,27 +78,27 @@ Errno walk_beneath(int root, std::string_view path, int flags, mode_t mode, bool
     }
     if (!last || trailing) {
       int fd = ::openat(cur(), c.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) return last_host_errno();
+      if (fd < 0) return errno;
       stack.emplace_back(fd);
       if (last) comps.push_back(".");
       continue;
     }
     int fd = ::openat(cur(), c.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0) return last_host_errno();
+    if (fd < 0) return errno;
     out = UniqueFd(fd);
-    return err::success;
+    return 0;
   }
-  return err::noent;
+  return ENOENT;
 }
 
 }  // namespace
 
 void force_fallback_resolver(bool on) { g_force_fallback = on; }
 
-Errno open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
-  if (path.empty()) return err::noent;
-  if (path.find('\0') != std::string_view::npos) return err::inval;
-  if (path.front() == '/') return err::notcapable;
+ResolveStatus open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
+  if (path.empty()) return ENOENT;
+  if (path.find('\0') != std::string_view::npos) return EINVAL;
+  if (path.front() == '/') return kEscapes;
   if (!follow_final) flags |= O_NOFOLLOW;
   if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) mode = 0;  // openat2 insists (O_TMPFILE includes O_DIRECTORY)
   if (!g_force_fallback && !g_openat2_missing) {
@@ -113,23 +111,23 @@ Errno open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, boo
       long fd = ::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how);
       if (fd >= 0) {
         out = UniqueFd(static_cast<int>(fd));
-        return err::success;
+        return 0;
       }
       if (errno == EAGAIN || errno == EINTR) continue;  // a concurrent rename raced the lookup
       if (errno == ENOSYS) break;
-      if (errno == EXDEV) return err::notcapable;  // the path tried to leave dirfd
-      return last_host_errno();
+      if (errno == EXDEV) return kEscapes;  // the path tried to leave dirfd
+      return errno;
     }
-    if (errno != ENOSYS) return last_host_errno();
+    if (errno != ENOSYS) return errno;
     g_openat2_missing = true;
   }
   return walk_beneath(dirfd, path, flags & ~O_NOFOLLOW, mode, follow_final, out);
 }
 
-Errno open_parent(int dirfd, std::string_view path, ParentDir& out) {
-  if (path.empty()) return err::noent;
-  if (path.find('\0') != std::string_view::npos) return err::inval;
-  if (path.front() == '/') return err::notcapable;
+ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out) {
+  if (path.empty()) return ENOENT;
+  if (path.find('\0') != std::string_view::npos) return EINVAL;
+  if (path.front() == '/') return kEscapes;
   size_t end = path.size();
   while (end > 0 && path[end - 1] == '/') --end;
   out.trailing_slash = end < path.size();
@@ -148,4 +146,4 @@ Errno open_parent(int dirfd, std::string_view path, ParentDir& out) {
   return open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, true, out.dir);
 }
 
-}  // namespace wasmlet::wasi
+}  // namespace wasmlet::wasi_sys
