@@ -21,11 +21,15 @@ namespace {
 
 constexpr size_t kValueStackBytes = kValueStackSlots * sizeof(uint64_t);
 constexpr size_t kFrameStackBytes = kMaxCallDepth * sizeof(Frame);
+// The shallow limits: what stays within the pool's resident part.
+constexpr size_t kShallowStackSlots = kKeptResidentBytes / sizeof(uint64_t);
+constexpr uint32_t kShallowDepth = kKeptResidentBytes / sizeof(Frame);
+static_assert(kShallowStackSlots < kValueStackSlots && kShallowDepth < kMaxCallDepth);
 
 // A stack is read-write in full for its whole life.
 uint8_t* take_stack(size_t bytes) { return take_reservation(bytes, bytes, Leftovers::never_read).base; }
-void give_back_stack(void* base, size_t bytes) {
-  give_back_reservation({static_cast<uint8_t*>(base), bytes, bytes}, Leftovers::never_read);
+void give_back_stack(void* base, size_t bytes, size_t touched) {
+  give_back_reservation({static_cast<uint8_t*>(base), bytes, bytes}, Leftovers::never_read, touched);
 }
 
 uint32_t slots_of(std::span<const decode::ValType> types) {
@@ -40,19 +44,29 @@ uint32_t slots_of(std::span<const decode::ValType> types) {
 // host's fresh instance) then finds their pages already resident.
 FastStore::FastStore(Store& store) : store_(store) {
   stack_base = reinterpret_cast<uint64_t*>(take_stack(kValueStackBytes));
-  stack_end = stack_base + kValueStackSlots;
+  stack_end = stack_base + kShallowStackSlots;
   stack_top = stack_base;
+  depth_limit = kShallowDepth;
   try {
     frames = reinterpret_cast<Frame*>(take_stack(kFrameStackBytes));
   } catch (...) {
-    give_back_stack(stack_base, kValueStackBytes);
+    give_back_stack(stack_base, kValueStackBytes, 0);
     throw;
   }
 }
 
 FastStore::~FastStore() {
-  give_back_stack(stack_base, kValueStackBytes);
-  give_back_stack(frames, kFrameStackBytes);
+  // Shallow stacks were written only within the part the pool keeps.
+  const bool deep = depth_limit == kMaxCallDepth;
+  give_back_stack(stack_base, kValueStackBytes, deep ? kValueStackBytes : kShallowStackSlots * sizeof(uint64_t));
+  give_back_stack(frames, kFrameStackBytes, deep ? kFrameStackBytes : kShallowDepth * sizeof(Frame));
+}
+
+bool FastStore::deepen() {
+  if (depth_limit == kMaxCallDepth) return false;
+  stack_end = stack_base + kValueStackSlots;
+  depth_limit = kMaxCallDepth;
+  return true;
 }
 
 Func* FastStore::new_func(const decode::FuncType& type) {
@@ -224,7 +238,7 @@ Outcome FastStore::call(Func* f, std::span<const Value> args) {
   const auto& type = *f->type;
   const uint32_t need = std::max(slots_of(type.params), slots_of(type.results));
   bool ok = false;
-  if (fp + need + 2 > stack_end || host_nesting >= kMaxHostNesting) {
+  if (!stack_fits(fp + need + 2) || host_nesting >= kMaxHostNesting) {
     trap(TrapKind::StackExhausted, "call stack exhausted", f->name);
   } else {
     uint32_t at = 0;

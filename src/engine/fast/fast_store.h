@@ -97,11 +97,22 @@ class FastStore {
     if (trap_site_.empty()) trap_site_ = function;
   }
 
+  // Both stacks start shallow: limited to what the reservation pool keeps
+  // resident, so a Store whose guest stayed there gives them back without
+  // trimming them. The first call past that makes them deep (deepen()) for
+  // the rest of the Store's life, up to the real limits.
   uint64_t* stack_base = nullptr;
-  uint64_t* stack_end = nullptr;
+  uint64_t* stack_end = nullptr;  // the current limit: shallow, or stack_base + kValueStackSlots
   uint64_t* stack_top = nullptr;  // where a nested call's frame starts
   Frame* frames = nullptr;
   uint32_t depth = 0;
+  uint32_t depth_limit = 0;  // the current limit: shallow, or kMaxCallDepth
+  // Raises both limits to the real ones; false if they already were.
+  bool deepen();
+  // Whether a frame ending at `end` fits (deepening the stacks if it must).
+  bool stack_fits(const uint64_t* end) { return end <= stack_end || (deepen() && end <= stack_end); }
+  // Whether a frame at call depth `d` fits (deepening the stacks if it must).
+  bool depth_fits(uint32_t d) { return d < depth_limit || (deepen() && d < depth_limit); }
   int host_nesting = 0;
   int64_t budget = 0;
 

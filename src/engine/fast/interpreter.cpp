@@ -165,7 +165,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   } catch (const std::exception& e) {
     TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", func->name, e.what()));
   }
-  if (fp + code->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  if (!s->stack_fits(fp + code->frame_slots)) TRAP(TrapKind::StackExhausted, "call stack exhausted");
   std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(uint64_t));
   ip = code->words.data();
   NEXT();
@@ -697,7 +697,7 @@ do_call: {
     ip = return_ip;
     NEXT();
   }
-  if (depth >= kMaxCallDepth) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  if (!s->depth_fits(depth)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
   const Code* next = callee->code;
   if (!next) [[unlikely]] {
     try {
@@ -706,7 +706,7 @@ do_call: {
       TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
     }
   }
-  if (nfp + next->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  if (!s->stack_fits(nfp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
   frames[depth++] = Frame{return_ip, fp, func, code};
   // Zeroes the locals; a plain loop, as most functions have few (the asm
   // keeps the compiler from turning it into a memset call).
@@ -748,7 +748,7 @@ do_tail_call: {
       TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
     }
   }
-  if (fp + next->frame_slots > s->stack_end) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  if (!s->stack_fits(fp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
   for (uint32_t i = next->param_slots; i < next->local_slots; ++i) fp[i] = 0;
   func = callee;
   code = next;

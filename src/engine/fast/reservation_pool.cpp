@@ -39,9 +39,10 @@ bool set_access(uint8_t* base, size_t from, size_t to) {
 // kKeptResidentBytes pages go back to the kernel; within, only resident
 // pages are cleared (mincore), so clearing costs what the last user
 // touched, not the reservation's size. The protection stays as it is.
-bool clear(const Reservation& r, Leftovers kind) {
-  const size_t kept = std::min(r.accessible, kKeptResidentBytes);
-  if (r.accessible > kept && madvise(r.base + kept, r.accessible - kept, MADV_DONTNEED) != 0) return false;
+bool clear(const Reservation& r, Leftovers kind, size_t touched) {
+  const size_t dirty = std::min(r.accessible, touched);
+  const size_t kept = std::min(dirty, kKeptResidentBytes);
+  if (dirty > kept && madvise(r.base + kept, dirty - kept, MADV_DONTNEED) != 0) return false;
   if (kind == Leftovers::never_read || kept == 0) return true;
   const size_t page = page_size();
   std::vector<unsigned char> resident((kept + page - 1) / page);
@@ -81,9 +82,9 @@ Reservation take_reservation(size_t size, size_t accessible, Leftovers kind) {
   return r;
 }
 
-void give_back_reservation(Reservation r, Leftovers kind) {
+void give_back_reservation(Reservation r, Leftovers kind, size_t touched) {
   if (!r.base) return;
-  if (clear(r, kind)) {
+  if (clear(r, kind, touched)) {
     std::lock_guard lock(pool().mutex);
     if (pool().free.size() < kPooledReservations) {
       pool().free.emplace_back(r, kind);

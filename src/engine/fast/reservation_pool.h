@@ -46,8 +46,10 @@ enum class Leftovers {
 Reservation take_reservation(size_t size, size_t accessible, Leftovers kind);
 
 // Gives `r` back: clears or trims it and pools it, or unmaps it when the
-// pool is full.
-void give_back_reservation(Reservation r, Leftovers kind);
+// pool is full. `touched`: how far from the base it can have been written
+// (a stack that stayed within kKeptResidentBytes needs no trimming, and
+// skipping the madvise is most of what a fresh Store costs to destroy).
+void give_back_reservation(Reservation r, Leftovers kind, size_t touched = SIZE_MAX);
 
 // How many reservations the pool holds now (for tests).
 size_t pooled_reservations();
