@@ -51,8 +51,10 @@ class Store {
   void interrupt();
   bool interrupt_requested() const { return interrupted_.load(std::memory_order_relaxed); }
   // Readable once interrupt() has been called: host functions that block
-  // (poll_oneoff, reads) include it in their wait set.
-  int interrupt_fd() const { return interrupt_fd_; }
+  // (poll_oneoff, reads) include it in their wait set. Made on first use (a
+  // Store whose guest never blocks needs none); throws Error if the system
+  // refuses an eventfd.
+  int interrupt_fd() const;
 
   // The deadline of the call in progress, if a timeout is set.
   std::optional<std::chrono::steady_clock::time_point> deadline() const { return deadline_; }
@@ -98,7 +100,7 @@ class Store {
   Engine& engine_;
   StoreLimits limits_;
   std::atomic<bool> interrupted_{false};
-  int interrupt_fd_ = -1;
+  mutable std::atomic<int> interrupt_fd_{-1};
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   std::atomic<uint64_t> fuel_consumed_{0};
   std::atomic<uint64_t> memory_bytes_{0};

@@ -16,20 +16,43 @@
 
 namespace wasmlet {
 
-Store::Store(Engine& engine, StoreLimits limits) : engine_(engine), limits_(std::move(limits)) {
-  interrupt_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (interrupt_fd_ < 0) throw Error(fmt::format("cannot create a store: eventfd failed: {}", std::strerror(errno)));
+namespace {
+
+// Makes an eventfd readable; it stays so, and every later blocking wait wakes at once.
+void signal_fd(int fd) {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(fd, &one, sizeof one);
 }
 
+}  // namespace
+
+Store::Store(Engine& engine, StoreLimits limits) : engine_(engine), limits_(std::move(limits)) {}
+
 Store::~Store() {
-  if (interrupt_fd_ >= 0) close(interrupt_fd_);
+  if (int fd = interrupt_fd_.load(); fd >= 0) close(fd);
+}
+
+// Creating an eventfd and closing it again was a third of what a fresh Store
+// per plugin call cost, so it is made only for a guest that blocks. An
+// interrupt racing with the creation is not lost: interrupt() sets the flag
+// before it looks for the fd, and the creator publishes the fd before it
+// looks at the flag (both sequentially consistent), so one of them signals it.
+int Store::interrupt_fd() const {
+  int fd = interrupt_fd_.load();
+  if (fd >= 0) return fd;
+  int made = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (made < 0) throw Error(fmt::format("cannot wait for the guest's interrupt: eventfd failed: {}", std::strerror(errno)));
+  if (!interrupt_fd_.compare_exchange_strong(fd, made)) {
+    close(made);  // another thread made one first
+    return fd;
+  }
+  if (interrupted_.load()) signal_fd(made);
+  return made;
 }
 
 void Store::interrupt() {
   if (interrupted_.exchange(true)) return;
-  uint64_t one = 1;
-  // The eventfd stays readable: every later blocking wait wakes at once.
-  [[maybe_unused]] ssize_t n = write(interrupt_fd_, &one, sizeof one);
+  if (int fd = interrupt_fd_.load(); fd >= 0) signal_fd(fd);
   // AOT code without checks is stopped by the interrupt watcher's signal.
   detail::aot::notify_interrupt();
 }
