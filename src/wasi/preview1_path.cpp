@@ -18,6 +18,7 @@
 #include "errno_map.h"
 #include "filestat.h"
 #include "host_call.h"
+#include "wasi_sys/path_changes.h"
 #include "wasi_sys/path_resolver.h"
 
 namespace wasmlet::wasi {
@@ -58,8 +59,6 @@ Errno parent_of(Call& c, uint32_t fd, uint64_t rights, bool writes, uint32_t ptr
   return open_path_parent(dir->host.get(), path, out);
 }
 
-bool has_trailing_slash(const std::string& p) { return !p.empty() && p.back() == '/'; }
-
 Errno path_create_directory(Call& c) {
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(0), right::path_create_directory, true, c.u32(1), c.u32(2), p)) return r;
@@ -86,17 +85,8 @@ Errno path_filestat_set_times(Call& c) {
     return r;
   timespec ts[2];
   if (Errno r = timespecs_from(c.u64(4), c.u64(5), c.u32(6), ts)) return r;
-  bool follow = (c.u32(1) & lookupflags::symlink_follow) || has_trailing_slash(path);
-  if (follow) {
-    // Resolve beneath first, then touch exactly that inode through its fd.
-    UniqueFd fd;
-    if (Errno r = open_path(dir->host.get(), path, O_PATH, 0, true, fd)) return r;
-    std::string proc = fmt::format("/proc/self/fd/{}", fd.get());
-    return ::utimensat(AT_FDCWD, proc.c_str(), ts, 0) == 0 ? err::success : last_host_errno();
-  }
-  ParentDir p;
-  if (Errno r = open_path_parent(dir->host.get(), path, p)) return r;
-  return ::utimensat(p.dir.get(), p.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? err::success : last_host_errno();
+  return resolve_errno(
+      wasi_sys::set_times_beneath(dir->host.get(), path, c.u32(1) & lookupflags::symlink_follow, ts));
 }
 
 Errno path_link(Call& c) {
@@ -199,10 +189,7 @@ Errno path_symlink(Call& c) {
   if (Errno r = c.path(c.u32(0), c.u32(1), target)) return r;
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(2), right::path_symlink, true, c.u32(3), c.u32(4), p)) return r;
-  // Inside the sandbox an absolute link can never resolve; on the host it
-  // would point somewhere real for whoever follows it. Refused.
-  if (!target.empty() && target.front() == '/') return err::perm;
-  return ::symlinkat(target.c_str(), p.dir.get(), p.name.c_str()) == 0 ? err::success : last_host_errno();
+  return resolve_errno(wasi_sys::create_symlink(target, p));
 }
 
 Errno path_unlink_file(Call& c) {

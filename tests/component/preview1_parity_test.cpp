@@ -18,6 +18,7 @@
 #include <iostream>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <thread>
@@ -26,6 +27,8 @@
 #include "component_tiers.h"
 #include "guest_runner.h"
 #include "loopback.h"
+#include "sandbox_cases.h"
+#include "wasi_sys/path_resolver.h"
 #include "wasmlet/component/component.h"
 
 using namespace wasmlet;
@@ -170,6 +173,41 @@ TEST_P(Preview1Parity, FilesReadOnlyAndEscapes) {
             reset, check);
 }
 
+TEST_P(Preview1Parity, TimesAndLinks) {
+  component_test::TempDir dir;
+  auto reset = [&] {
+    fs::remove_all(dir.path() / "data");
+    fs::create_directories(dir.path() / "data");
+  };
+  auto config = [&] {
+    WasiConfig c;
+    c.preopens = {{dir.path() / "data", "/data", false}};
+    return c;
+  };
+  auto check = [&](const char* half) {
+    struct stat st {};
+    ASSERT_EQ(::lstat((dir.path() / "data" / "hard.txt").c_str(), &st), 0) << half;
+    EXPECT_EQ(st.st_nlink, 2u) << half;
+    EXPECT_EQ(st.st_mtim.tv_sec, 1300000000) << half;
+    EXPECT_EQ(fs::read_symlink(dir.path() / "data" / "soft.txt"), "file.txt") << half;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(dir.path() / "data" / "abs"))) << half;
+    EXPECT_FALSE(fs::exists(dir.path() / "hard.txt")) << half;
+  };
+  expect_parity(GetParam(), "p2_links", config, 0,
+                "utimensat: 0\n"
+                "mtime 1234567890.000000500\n"
+                "futimens: 0\n"
+                "mtime 1300000000.000000000 atime 1000000000\n"
+                "link: 0\n"
+                "nlink 2\n"
+                "symlink: 0\n"
+                "readlink: 8 file.txt\n"
+                "through the symlink: content\n"
+                "absolute symlink: refused\n"
+                "link out: refused\n",
+                reset, check);
+}
+
 TEST_P(Preview1Parity, ClocksAndRandom) {
   expect_parity(GetParam(), "p2_clock_random", [] { return WasiConfig{}; }, 0,
                 "monotonic advances: yes\nwall clock after 2020: yes\nrandom differs: yes\n");
@@ -251,6 +289,47 @@ TEST_P(Preview1Parity, AdapterOnlyComponentTrapsOnPreview1Sockets) {
   Outcome o = component::run_component(store, c, host);
   ASSERT_TRUE(o.trapped()) << "status " << o.status();
   EXPECT_EQ(o.trap.kind, TrapKind::Unreachable) << o.trap.to_string();
+}
+
+// tests/wasi/sandbox_test.cpp's cases through the component front end
+// (jco's preview1 adapter over wasi:filesystem), with openat2 and with the
+// portable walker: the same calls are refused, and nothing outside the
+// preopen, or beneath the read-only one, changes.
+TEST_P(Preview1Parity, SandboxCasesAreRefusedAlike) {
+  namespace cases = wasmlet::testing::sandbox_cases;
+  struct Restore {
+    ~Restore() { wasmlet::wasi_sys::force_fallback_resolver(false); }
+  } restore;
+  const auto path = component_test::component_path("wasi_sandbox");
+  if (!fs::exists(path)) GTEST_SKIP() << path << " was not built (jco missing: npm ci)";
+  for (bool walker : {false, true}) {
+    SCOPED_TRACE(walker ? "portable walker" : "openat2");
+    wasmlet::wasi_sys::force_fallback_resolver(walker);
+    std::string skip;
+    {
+      cases::EscapeLayout layout;
+      auto run = as_component(GetParam(), path, WasiConfig{{"wasi_sandbox", "escape"}, {}, {{layout.sb, "/sb", false}}, {}, {}, {}}, skip);
+      ASSERT_TRUE(run) << skip;
+      EXPECT_EQ(run->status, 0) << run->err;
+      EXPECT_EQ(cases::refusals_only(run->out), cases::refusals_only(cases::kEscapeExpected));
+      layout.expect_outside_untouched();
+    }
+    {
+      cases::ReadOnlyLayout layout;
+      auto run = as_component(GetParam(), path, WasiConfig{{"wasi_sandbox", "readonly"}, {}, {{layout.ro, "/ro", true}}, {}, {}, {}}, skip);
+      ASSERT_TRUE(run) << skip;
+      EXPECT_EQ(run->status, 0) << run->err;
+      // WASI 0.2 has no append flag on open-at: the adapter opens for
+      // reading, which a read-only preopen allows, and would refuse the
+      // append on the first write (append-via-stream: read-only).
+      std::string expected = cases::refusals_only(cases::kReadOnlyExpected);
+      const std::string append = "open append errno=refused\n";
+      ASSERT_NE(expected.find(append), std::string::npos);
+      expected.replace(expected.find(append), append.size(), "open append errno=0\n");
+      EXPECT_EQ(cases::refusals_only(run->out), expected);
+      layout.expect_unchanged();
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(, Preview1Parity, ::testing::Values(Tier::Interpreter, Tier::Aot), component_test::tier_name);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "component/wasi/host_state.h"
+#include "wasi_sys/path_changes.h"
 #include "wasi_sys/path_resolver.h"
 
 namespace wasmlet::component::wasi {
@@ -89,6 +90,19 @@ Val datetime(const timespec& ts) {
 Val stat_record(const struct stat& st) {
   return Val::record({Val::enumeration(descriptor_type(st.st_mode)), Val::u64(st.st_nlink), Val::u64(uint64_t(st.st_size)),
                       datetime(st.st_atim), datetime(st.st_mtim), datetime(st.st_ctim)});
+}
+
+// A new-timestamp (no-change, now, timestamp(datetime)) as one of
+// utimensat's times.
+timespec new_timestamp(const Val& v) {
+  switch (v.index) {
+    case 0: return {0, UTIME_OMIT};
+    case 1: return {0, UTIME_NOW};
+    default: {
+      const Val& when = *v.payload();
+      return {time_t(when.items[0].i), long(when.items[1].i)};
+    }
+  }
 }
 
 // Paths resolve with the sandbox both front ends share
@@ -195,6 +209,18 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     return ::ftruncate(d.fd->get(), off_t(a[1].i)) == 0 ? Val::ok() : fail_errno();
+  };
+  t["[method]descriptor.set-times"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (d.read_only) return fail(ReadOnly);
+    const timespec times[2] = {new_timestamp(a[1]), new_timestamp(a[2])};
+    return ::futimens(d.fd->get(), times) == 0 ? Val::ok() : fail_errno();
+  };
+  t["[method]descriptor.set-times-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (d.read_only) return fail(ReadOnly);
+    const timespec times[2] = {new_timestamp(a[3]), new_timestamp(a[4])};
+    return resolved(wasi_sys::set_times_beneath(d.fd->get(), a[2].s, a[1].bits & 1, times)) ? Val::ok() : fail_errno();
   };
   t["[method]descriptor.read"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
@@ -318,6 +344,27 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (!p2) return fail_errno();
     return ::renameat(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str()) == 0 ? Val::ok()
                                                                                                       : fail_errno();
+  };
+  t["[method]descriptor.link-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    // Following a source symlink could link a file from outside the
+    // sandbox in: refused, as in preview1 (and wasmtime).
+    if (a[1].bits & 1) return fail(Invalid);
+    auto& from = desc(a[0]);
+    auto& to = desc(a[3]);
+    if (from.read_only || to.read_only) return fail(ReadOnly);
+    auto p1 = parent_beneath(from.fd->get(), a[2].s);
+    if (!p1) return fail_errno();
+    auto p2 = parent_beneath(to.fd->get(), a[4].s);
+    if (!p2) return fail_errno();
+    return ::linkat(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str(), 0) == 0 ? Val::ok()
+                                                                                                 : fail_errno();
+  };
+  t["[method]descriptor.symlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+    auto& d = desc(a[0]);
+    if (d.read_only) return fail(ReadOnly);
+    auto parent = parent_beneath(d.fd->get(), a[2].s);
+    if (!parent) return fail_errno();
+    return resolved(wasi_sys::create_symlink(a[1].s, *parent)) ? Val::ok() : fail_errno();
   };
   t["[method]descriptor.is-same-object"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat x {}, y {};
