@@ -4,7 +4,8 @@
 // to "/", out of the preopen, in loops. Whatever the guest path, anything
 // that opens must lie inside the preopen: the kernel's name for the opened
 // fd (/proc/self/fd/N) is the preopen or below it. Both resolvers (openat2
-// and the portable walker) are exercised.
+// and the portable walker) are exercised, and open_in_root (a container's
+// rootfs, where absolute paths start at the root) keeps the same promise.
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -109,6 +110,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (wasi_sys::open_beneath(t.root_fd, path, flags, 0, follow_final, fd) == 0) {
     if (!fd) wasmlet::fuzz::fail("open_beneath succeeded without an fd");
     require_inside(fd.get(), path, "open_beneath");
+  }
+  // As a container's rootfs (wasmlet-oci): "/" is the preopen, and
+  // nothing above it is reached either.
+  wasi_sys::UniqueFd in_root;
+  if (wasi_sys::open_in_root(t.root_fd, path, flags & ~O_NOFOLLOW, in_root) == 0) {
+    if (!in_root) wasmlet::fuzz::fail("open_in_root succeeded without an fd");
+    require_inside(in_root.get(), path, "open_in_root");
   }
   wasi_sys::ParentDir parent;
   if (wasi_sys::open_parent(t.root_fd, path, parent) == 0) {

@@ -1,13 +1,13 @@
 #include "oci/wasm_detect.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <sstream>
+
+#include "wasi_sys/path_resolver.h"
 
 namespace wasmlet::oci {
 
@@ -16,15 +16,6 @@ namespace {
 constexpr uint8_t kWasmMagic[4] = {0x00, 'a', 's', 'm'};
 // Modules are read whole; a bigger "module" is refused rather than exhaust the host.
 constexpr off_t kMaxModuleBytes = off_t{1} << 30;
-
-// Opens `path` as if `root` were `/` (RESOLVE_IN_ROOT: "..", absolute
-// symlinks and the like stay inside the rootfs). -1 if it does not exist.
-int open_in_root(int root_fd, const std::string& path) {
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
-}
 
 std::optional<std::vector<uint8_t>> read_if_wasm(int fd) {
   struct stat st{};
@@ -64,10 +55,10 @@ std::optional<WasmEntry> find_wasm_entry(const BundleConfig& config) {
   if (root_fd < 0) return std::nullopt;
   std::optional<WasmEntry> found;
   for (const std::string& path : candidates(config)) {
-    int fd = open_in_root(root_fd, path);
-    if (fd < 0) continue;
-    auto bytes = read_if_wasm(fd);
-    ::close(fd);
+    // As if the rootfs were "/": "..", absolute symlinks and the like stay inside it.
+    wasi_sys::UniqueFd fd;
+    if (wasi_sys::open_in_root(root_fd, path, O_RDONLY, fd) != 0) continue;
+    auto bytes = read_if_wasm(fd.get());
     if (bytes) found = WasmEntry{path, std::move(*bytes)};
     break;  // as execvp: the first file found is the program
   }

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <climits>
 #include <deque>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace wasmlet::wasi_sys {
@@ -33,11 +35,17 @@ std::vector<std::string> split_components(std::string_view path) {
   return out;
 }
 
+// What leaving the starting directory means: an escape (beneath: a preopen),
+// or a return to it (in root: "/" of a container's rootfs).
+enum class Scope { Beneath, InRoot };
+
 // Portable walker: one component at a time with O_NOFOLLOW, symlinks expanded
 // by hand, ".." never above the starting directory. Racy against concurrent
 // renames on the host (the kernel path is not), which is why it is a fallback.
-ResolveStatus walk_beneath(int root, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
-  if (!path.empty() && path.front() == '/') return kEscapes;
+ResolveStatus walk(Scope scope, int root, std::string_view path, int flags, mode_t mode, bool follow_final,
+                   UniqueFd& out) {
+  const bool in_root = scope == Scope::InRoot;
+  if (!in_root && !path.empty() && path.front() == '/') return kEscapes;
   std::deque<std::string> comps;
   for (auto& c : split_components(path)) comps.push_back(std::move(c));
   bool trailing = !path.empty() && path.back() == '/';
@@ -50,8 +58,8 @@ ResolveStatus walk_beneath(int root, std::string_view path, int flags, mode_t mo
     comps.pop_front();
     bool last = comps.empty();
     if (c == "..") {
-      if (stack.empty()) return kEscapes;
-      stack.pop_back();
+      if (stack.empty() && !in_root) return kEscapes;
+      if (!stack.empty()) stack.pop_back();
       c = ".";
     }
     if (c == ".") {
@@ -68,7 +76,10 @@ ResolveStatus walk_beneath(int root, std::string_view path, int flags, mode_t mo
       if (n >= 0) {
         if (++symlinks > kMaxSymlinks) return ELOOP;
         std::string_view target(buf, static_cast<size_t>(n));
-        if (!target.empty() && target.front() == '/') return kEscapes;
+        if (!target.empty() && target.front() == '/') {
+          if (!in_root) return kEscapes;
+          stack.clear();  // an absolute link starts again at the root
+        }
         auto parts = split_components(target);
         // A link to a directory keeps the trailing-slash meaning of what followed it.
         if (parts.empty() || target.back() == '/') parts.push_back(".");
@@ -91,6 +102,32 @@ ResolveStatus walk_beneath(int root, std::string_view path, int flags, mode_t mo
   return ENOENT;
 }
 
+// openat2 with `resolve` (plus RESOLVE_NO_MAGICLINKS); nullopt where the
+// kernel has no openat2 (or a test forces the walker).
+std::optional<ResolveStatus> kernel_open(int dirfd, std::string_view path, int flags, mode_t mode, uint64_t resolve,
+                                         UniqueFd& out) {
+  if (g_force_fallback || g_openat2_missing) return std::nullopt;
+  std::string p(path);
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.mode = mode;
+  how.resolve = resolve | RESOLVE_NO_MAGICLINKS;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    long fd = ::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how);
+    if (fd >= 0) {
+      out = UniqueFd(static_cast<int>(fd));
+      return 0;
+    }
+    if (errno == EAGAIN || errno == EINTR) continue;  // a concurrent rename raced the lookup
+    if (errno == ENOSYS) break;
+    if (errno == EXDEV) return kEscapes;  // the path tried to leave dirfd
+    return errno;
+  }
+  if (errno != ENOSYS) return errno;
+  g_openat2_missing = true;
+  return std::nullopt;
+}
+
 }  // namespace
 
 void force_fallback_resolver(bool on) { g_force_fallback = on; }
@@ -101,27 +138,8 @@ ResolveStatus open_beneath(int dirfd, std::string_view path, int flags, mode_t m
   if (path.front() == '/') return kEscapes;
   if (!follow_final) flags |= O_NOFOLLOW;
   if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) mode = 0;  // openat2 insists (O_TMPFILE includes O_DIRECTORY)
-  if (!g_force_fallback && !g_openat2_missing) {
-    std::string p(path);
-    open_how how{};
-    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-    how.mode = mode;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    for (int attempt = 0; attempt < 16; ++attempt) {
-      long fd = ::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how);
-      if (fd >= 0) {
-        out = UniqueFd(static_cast<int>(fd));
-        return 0;
-      }
-      if (errno == EAGAIN || errno == EINTR) continue;  // a concurrent rename raced the lookup
-      if (errno == ENOSYS) break;
-      if (errno == EXDEV) return kEscapes;  // the path tried to leave dirfd
-      return errno;
-    }
-    if (errno != ENOSYS) return errno;
-    g_openat2_missing = true;
-  }
-  return walk_beneath(dirfd, path, flags & ~O_NOFOLLOW, mode, follow_final, out);
+  if (std::optional<ResolveStatus> s = kernel_open(dirfd, path, flags, mode, RESOLVE_BENEATH, out)) return *s;
+  return walk(Scope::Beneath, dirfd, path, flags & ~O_NOFOLLOW, mode, follow_final, out);
 }
 
 ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out) {
@@ -144,6 +162,13 @@ ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out) {
   out.name = std::string(name);
   if (out.trailing_slash) out.name += '/';
   return open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, true, out.dir);
+}
+
+ResolveStatus open_in_root(int root_fd, std::string_view path, int flags, UniqueFd& out) {
+  if (path.empty()) return ENOENT;
+  if (path.find('\0') != std::string_view::npos) return EINVAL;
+  if (std::optional<ResolveStatus> s = kernel_open(root_fd, path, flags, 0, RESOLVE_IN_ROOT, out)) return *s;
+  return walk(Scope::InRoot, root_fd, path, flags, 0, true, out);
 }
 
 }  // namespace wasmlet::wasi_sys

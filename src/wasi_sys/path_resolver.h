@@ -7,7 +7,8 @@
 // a component-by-component walker with the same rules takes over.
 //
 // The one resolver of both WASI front ends: preview1 (src/wasi) and the
-// WASI 0.2 host (src/component/wasi). It speaks host errnos; an escape has
+// WASI 0.2 host (src/component/wasi); wasmlet-oci finds a container's
+// program in its rootfs with it too (open_in_root). It speaks host errnos; an escape has
 // its own status, which each front end names its own way (preview1:
 // `notcapable`; wasi:filesystem: `not-permitted`).
 #pragma once
@@ -44,6 +45,12 @@ struct ParentDir {
   bool trailing_slash = false;
 };
 ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out);
+
+// Opens `path` as if root_fd were "/": a container's rootfs, where absolute
+// paths and absolute symlinks start at root_fd and ".." stops there
+// (openat2's RESOLVE_IN_ROOT; the walker where it is missing). A final
+// symlink is followed. Nothing outside root_fd is reached.
+ResolveStatus open_in_root(int root_fd, std::string_view path, int flags, UniqueFd& out);
 
 // For tests: use the portable walker even where openat2 exists.
 void force_fallback_resolver(bool on);

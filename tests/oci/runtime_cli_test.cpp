@@ -134,6 +134,41 @@ TEST_F(RuntimeCli, HandsLinuxBundlesToTheDelegateWithTheSameArguments) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_));
 }
 
+// The program is looked up as if the rootfs were "/" (wasi_sys::open_in_root):
+// an absolute symlink inside it resolves inside it, and a link climbing out
+// of it finds nothing, so a wasm file next to the bundle is never run as the
+// container's program (the bundle goes to the delegate as a Linux one).
+TEST_F(RuntimeCli, FindsTheProgramInsideTheRootfsOnly) {
+  std::filesystem::create_directories(dir_ / "bundle/rootfs/bin");
+  std::filesystem::create_symlink("/app.wasm", dir_ / "bundle/rootfs/bin/app");
+  std::filesystem::copy_file(std::string(WASM_DIR) + "/loop_forever.wasm", dir_ / "outside.wasm");
+  std::filesystem::create_symlink("../../../outside.wasm", dir_ / "bundle/rootfs/bin/out");
+  auto recorder = dir_ / "fake-runc";
+  std::ofstream(recorder) << "#!/bin/sh\necho \"$@\" > " << (dir_ / "delegated").string() << "\n";
+  std::filesystem::permissions(recorder, std::filesystem::perms::owner_all);
+  setenv("WASMLET_OCI_DELEGATE", recorder.c_str(), 1);
+  struct Unset {
+    ~Unset() { unsetenv("WASMLET_OCI_DELEGATE"); }
+  } unset;
+
+  write_config({"/bin/app"});
+  auto pid_file = dir_ / "init.pid";
+  auto created = create(pid_file.string());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "delegated")) << "/bin/app -> /app.wasm is the rootfs's wasm program";
+  EXPECT_EQ(state()["status"], "created");
+  pid_t pid = std::stoi(read_text(pid_file));
+  ASSERT_EQ(oci({"kill", "--all", id_, "9"}).exit_code, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_EQ(oci({"delete", "--force", id_}).exit_code, 0);
+
+  write_config({"/bin/out"});
+  EXPECT_EQ(create("p").exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "delegated")) << "../../../outside.wasm must not be reached from the rootfs";
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_));
+}
+
 TEST_F(RuntimeCli, VersionAndFeatures) {
   auto version = oci({"--version"});
   EXPECT_EQ(version.exit_code, 0);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
@@ -113,6 +114,32 @@ TEST_P(PathResolver, ParentAndFinalComponent) {
   EXPECT_EQ(wasi_sys::open_parent(box_.get(), "../x", p), kEscapes);
   EXPECT_EQ(wasi_sys::open_parent(box_.get(), "up/x", p), kEscapes);
   EXPECT_EQ(wasi_sys::open_parent(box_.get(), "/x", p), kEscapes);
+}
+
+// A container's rootfs (wasmlet-oci looks for its program there): "/" is the
+// box, so absolute paths and links start at it and ".." stops at it. What is
+// opened is always the file inside, never root_/outside.txt.
+TEST_P(PathResolver, InRootPathsStayInTheRoot) {
+  write_file(root_ / "box" / "outside.txt", "inside");
+  fs::create_symlink("/a/b/c.txt", root_ / "box" / "abs");
+  fs::create_symlink("/../../outside.txt", root_ / "box" / "abs_up");
+  fs::create_symlink("/", root_ / "box" / "a" / "slash");
+  auto text_of = [&](const std::string& path) -> std::string {
+    UniqueFd fd;
+    if (ResolveStatus s = wasi_sys::open_in_root(box_.get(), path, O_RDONLY, fd)) return "status " + std::to_string(s);
+    char buf[16] = {};
+    ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    return n < 0 ? "read failed" : std::string(buf, size_t(n));
+  };
+  EXPECT_EQ(text_of("/a/b/c.txt"), "c");
+  EXPECT_EQ(text_of("a/b/c.txt"), "c");
+  EXPECT_EQ(text_of("abs"), "c");
+  EXPECT_EQ(text_of("/../../../outside.txt"), "inside");
+  EXPECT_EQ(text_of("up"), "inside");  // ../outside.txt from the root
+  EXPECT_EQ(text_of("abs_up"), "inside");
+  EXPECT_EQ(text_of("a/slash/a/slash/outside.txt"), "inside");
+  EXPECT_EQ(text_of("/missing"), "status " + std::to_string(ENOENT));
+  EXPECT_EQ(text_of("l1"), "status " + std::to_string(ELOOP));
 }
 
 INSTANTIATE_TEST_SUITE_P(Openat2AndWalker, PathResolver, ::testing::Values(false, true),
