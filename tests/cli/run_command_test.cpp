@@ -528,3 +528,19 @@ TEST(Run, AWasiImportReexportedAsStartRuns) {
   }
   unsetenv("WASMLET_CACHE_DIR");
 }
+
+// `wasmlet run` starts in a few milliseconds partly because the dynamic
+// loader has little to do: libcrypto (SHA-256 of AOT cache keys) is linked
+// statically where Debian ships libcrypto.a (src/cli/CMakeLists.txt), so the
+// binary must not need libcrypto.so. (Start-up time itself is measured by
+// bench/run.mjs, not here.)
+TEST(Run, TheStartingBinaryDoesNotLoadLibcrypto) {
+#ifndef WASMLET_CRYPTO_STATIC
+  GTEST_SKIP() << "no libcrypto.a on this machine: wasmlet links libcrypto.so";
+#else
+  auto r = run_process({"/usr/bin/readelf", "--dynamic", WASMLET_BIN});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("(NEEDED)"));
+  EXPECT_THAT(r.out, Not(HasSubstr("libcrypto"))) << r.out;
+#endif
+}
