@@ -34,6 +34,7 @@
 #include "wasmlet/store.h"
 #include "wasmlet/wasi.h"
 #include "wasmlet/wasi_command.h"
+#include "util/file_bytes.h"
 
 extern char** environ;
 
@@ -151,10 +152,9 @@ std::vector<uint8_t> load_program(const RunOptions& opts) {
   std::error_code ec;
   if (std::filesystem::is_directory(opts.module, ec))
     throw UsageError(fmt::format("cannot run '{}': it is a directory, not a WebAssembly module", opts.module));
-  std::ifstream in(opts.module, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot open module '{}': {}", opts.module, std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw UsageError(fmt::format("cannot read module '{}': {}", opts.module, std::strerror(errno)));
+  std::vector<uint8_t> bytes;
+  if (!util::read_file_bytes(opts.module, bytes))
+    throw UsageError(fmt::format("cannot open module '{}': {}", opts.module, std::strerror(errno)));
   return bytes;
 }
 

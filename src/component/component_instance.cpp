@@ -24,6 +24,7 @@
 #include "wasmlet/module.h"
 #include "wasmlet/store.h"
 #include "wasmlet/wasi_command.h"
+#include "util/file_bytes.h"
 
 namespace wasmlet::component {
 
@@ -597,9 +598,9 @@ CompiledComponent CompiledComponent::compile(Engine& engine, std::span<const uin
 }
 
 CompiledComponent CompiledComponent::from_file(Engine& engine, const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot read {}", path.string()));
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<uint8_t> bytes;
+  if (!util::read_file_bytes(path, bytes))
+    throw UsageError(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
   return compile(engine, bytes, path.filename().string());
 }
 

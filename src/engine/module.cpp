@@ -27,6 +27,7 @@
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
+#include "util/file_bytes.h"
 
 namespace wasmlet {
 
@@ -167,10 +168,9 @@ Module Module::compile(Engine& engine, std::span<const uint8_t> wasm, std::strin
 }
 
 Module Module::from_file(Engine& engine, const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot open module '{}': {}", path.string(), std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw UsageError(fmt::format("cannot read module '{}'", path.string()));
+  std::vector<uint8_t> bytes;
+  if (!util::read_file_bytes(path, bytes))
+    throw UsageError(fmt::format("cannot open module '{}': {}", path.string(), std::strerror(errno)));
   return compile(engine, bytes, path.string());
 }
 

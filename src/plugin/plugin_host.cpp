@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "plugin/plugin_impl.h"
+#include "util/file_bytes.h"
 
 namespace wasmlet {
 
@@ -36,9 +37,9 @@ std::shared_ptr<const Plugin> PluginHost::add(std::shared_ptr<const Plugin> plug
 }
 
 std::shared_ptr<const Plugin> PluginHost::load_file(const std::filesystem::path& path, PluginOptions options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot open plugin file '{}'", path.string()));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes;
+  if (!util::read_file_bytes(path, bytes))
+    throw UsageError(fmt::format("cannot read plugin file '{}': {}", path.string(), std::strerror(errno)));
   return load_bytes(bytes, path.stem().string(), std::move(options));
 }
 

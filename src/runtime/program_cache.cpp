@@ -11,6 +11,7 @@
 
 #include "crash_probe.h"
 #include "wasmlet/error.h"
+#include "util/file_bytes.h"
 
 namespace wasmlet::runtime {
 
@@ -20,11 +21,11 @@ namespace {
 constexpr std::chrono::seconds kCheckTimeLimit{120};
 
 std::vector<uint8_t> read_file(const std::filesystem::path& file, const std::string& image) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
+  std::vector<uint8_t> bytes;
+  if (!util::read_file_bytes(file, bytes))
     throw Error(fmt::format("cannot read the module of image '{}' from the image store: {} (pull it again)", image,
                             std::strerror(errno)));
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return bytes;
 }
 
 }  // namespace

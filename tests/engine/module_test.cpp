@@ -2,7 +2,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "support.h"
 #include "wasmlet/error.h"
@@ -166,4 +170,34 @@ TEST(Module, RunsPostMvpFeatures) {
   std::vector<Value> huge = {Value::f64(1e300)};
   EXPECT_EQ(inst.call("sat_trunc", huge).results.at(0).as_i32(), INT32_MAX);
   EXPECT_EQ(inst.call("multi_block").results.at(0).as_i32(), 42);
+}
+
+// Module::from_file reads the whole file whether its size is known (a
+// regular file) or not (a pipe), and names the file and the reason when it
+// cannot.
+TEST(Module, FromFileReadsRegularFilesAndPipes) {
+  Engine engine;
+  std::ifstream in(fixture("compute"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 8u);
+  const Module from_file = Module::from_file(engine, fixture("compute"));
+  EXPECT_FALSE(from_file.exports().empty());
+
+  TempDir dir;
+  const auto fifo = dir.path() / "module.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    for (int i = 0; i < 3; ++i) out.write(bytes.data() + i * bytes.size() / 3, (i + 1) * bytes.size() / 3 - i * bytes.size() / 3);
+  });
+  const Module from_pipe = Module::from_file(engine, fifo);
+  writer.join();
+  EXPECT_EQ(from_pipe.exports().size(), from_file.exports().size());
+
+  try {
+    Module::from_file(engine, dir.path() / "missing.wasm");
+    FAIL() << "a missing file compiled";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("missing.wasm': No such file or directory"));
+  }
 }

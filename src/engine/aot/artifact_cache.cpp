@@ -22,6 +22,7 @@
 #include "wasmlet/error.h"
 #include "wasmlet/sha256.h"
 #include "wasmlet/version.h"
+#include "util/file_bytes.h"
 
 namespace wasmlet::detail::aot {
 
@@ -34,10 +35,7 @@ constexpr const char* kEngineVersion = "wasmlet-" WASMLET_VERSION;
 std::atomic<uint64_t> g_builds{0};
 
 bool read_file(const std::filesystem::path& path, std::vector<uint8_t>& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
+  return util::read_file_bytes(path, out);
 }
 
 bool valid_entry(const std::filesystem::path& path) {

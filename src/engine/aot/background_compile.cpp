@@ -22,6 +22,7 @@
 #include "engine/tier.h"
 #include "wasmlet/module.h"
 #include "wasmlet/error.h"
+#include "util/file_bytes.h"
 
 extern char** environ;
 
@@ -226,10 +227,9 @@ int run_compile_job(EngineConfig config, const std::filesystem::path& input, con
       std::filesystem::remove(path, ignored);
     }
   } remove_input{input};
-  std::ifstream in(input, std::ios::binary);
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    std::fprintf(stderr, "wasmlet: cannot read %s\n", input.c_str());
+  std::vector<uint8_t> bytes;
+  if (!util::read_file_bytes(input, bytes)) {
+    std::fprintf(stderr, "wasmlet: cannot read %s: %s\n", input.c_str(), std::strerror(errno));
     return 1;
   }
   if (cache.lookup(key)) return 0;  // built while this job waited for its slot
