@@ -117,7 +117,12 @@ TEST_F(AutoTier, ACompileThatHitsALimitLeavesTheInterpreterResultAndIsNotRetried
   ::setenv("WASMLET_AOT_MAX_C_BYTES", "4096", 1);  // far too little C for any program
   auto first = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "42"});
   EXPECT_EQ(first.exit_code, 42) << first.err;
+  // The module alone is more than a quarter of the limit: no job is started
+  // for a compile that would fail at once, the failure is recorded now.
+  EXPECT_THAT(first.err, HasSubstr("its native code could not be compiled"));
+  EXPECT_THAT(first.err, Not(HasSubstr("compiled in the background")));
   ASSERT_TRUE(wait_for(".failed")) << logs();
+  EXPECT_EQ(logs(), "") << "no job ran";
   auto second = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "43"});
   EXPECT_EQ(second.exit_code, 43) << second.err;
   EXPECT_THAT(second.err, HasSubstr("runs as interpreted code"));

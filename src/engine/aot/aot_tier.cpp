@@ -572,14 +572,10 @@ void build_artifact(const std::vector<uint8_t>& wasm, const std::string& name, c
                     const ArtifactOptions& options, const std::function<void(const std::string&)>& progress,
                     const std::filesystem::path& out) {
   const auto start = std::chrono::steady_clock::now();
-  // wasm2c writes some 10 bytes of C per byte of code: a module whose C
-  // would clearly be too large is not translated at all (the translation
-  // itself holds it all in memory).
+  // A module whose C would clearly be too large is not translated at all
+  // (the translation itself holds it all in memory).
   const uint64_t max_c = options.limits.max_c_bytes;
-  if (wasm.size() > max_c / 4)
-    throw CompileLimitHit(fmt::format("{}: AOT: the module ({} KiB) would make more than the limit of {} KiB of C "
-                                      "(WASMLET_AOT_MAX_C_BYTES, docs/aot.md)",
-                                      name, wasm.size() / 1024, max_c / 1024));
+  if (auto too_much = clearly_too_much_c(name, wasm.size(), options.limits)) throw CompileLimitHit(*too_much);
   CSources sources;
   // The fuel build is made later, on whatever thread first needs it.
   run_on_own_stack(kCompileStackBytes, [&] {

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "engine/aot/aot_tier.h"
+#include "engine/aot/compile_limits.h"
 #include "engine/aot/native_compiler.h"
 #include "engine/tier.h"
 #include "wasmlet/module.h"
@@ -185,6 +186,13 @@ JobStart start_detached_compile(const fs::path& helper, const ArtifactCache& cac
   std::error_code ec;
   fs::create_directories(cache.jobs_dir(), ec);
   if (ec) throw Error(fmt::format("AOT cache: cannot create {}: {}", cache.jobs_dir().string(), ec.message()));
+  // A job that would fail at once is not started (nor its copy of the
+  // module written: a 30 MB module's job slowed the run that started it).
+  if (auto too_much = clearly_too_much_c(name, wasm.size(), options.limits)) {
+    record_failure(cache, key, options.limits, *too_much);
+    return {JobStart::State::FailedBefore,
+            fmt::format("{} (remove {} to try again)", *too_much, cache.failure_path(key).string())};
+  }
   if (util::FileLock::held_by_other(cache.job_lock_path(key))) return {JobStart::State::Running, {}};
   const fs::path dir = fs::absolute(cache.dir());
   const fs::path input = fs::absolute(cache.jobs_dir() / (key + ".wasm"));

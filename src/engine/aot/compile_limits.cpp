@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace wasmlet::detail::aot {
 
 namespace {
@@ -29,6 +31,13 @@ CompileLimits resolve_compile_limits(const AotCompileLimits& configured) {
   limits.compiler.cpu_seconds = pick(configured.compiler_cpu_seconds, "WASMLET_AOT_COMPILER_CPU_SECONDS", 300);
   limits.compiler.wall_seconds = pick(configured.compiler_wall_seconds, "WASMLET_AOT_COMPILER_WALL_SECONDS", 600);
   return limits;
+}
+
+std::optional<std::string> clearly_too_much_c(const std::string& name, size_t wasm_bytes, const CompileLimits& limits) {
+  if (wasm_bytes <= limits.max_c_bytes / 4) return std::nullopt;
+  return fmt::format("{}: AOT: the module ({} KiB) would make more than the limit of {} KiB of C "
+                     "(WASMLET_AOT_MAX_C_BYTES, docs/aot.md)",
+                     name, wasm_bytes / 1024, limits.max_c_bytes / 1024);
 }
 
 }  // namespace wasmlet::detail::aot
