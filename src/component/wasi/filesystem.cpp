@@ -334,30 +334,30 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (n < 0) return fail_errno();
     return Val::ok(Val::string(std::string(buf, size_t(n))));
   };
-  t["[method]descriptor.rename-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
-    auto& from = desc(a[0]);
-    auto& to = desc(a[2]);
-    if (from.read_only || to.read_only) return fail(ReadOnly);
-    auto p1 = parent_beneath(from.fd->get(), a[1].s);
+  // A call on the final components of two paths, each beneath its own
+  // descriptor (rename-at, link-at).
+  auto between_parents = [desc](const Val& from, const std::string& from_path, const Val& to,
+                                const std::string& to_path, int (*op)(int, const char*, int, const char*)) -> Val {
+    auto& d1 = desc(from);
+    auto& d2 = desc(to);
+    if (d1.read_only || d2.read_only) return fail(ReadOnly);
+    auto p1 = parent_beneath(d1.fd->get(), from_path);
     if (!p1) return fail_errno();
-    auto p2 = parent_beneath(to.fd->get(), a[3].s);
+    auto p2 = parent_beneath(d2.fd->get(), to_path);
     if (!p2) return fail_errno();
-    return ::renameat(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str()) == 0 ? Val::ok()
-                                                                                                      : fail_errno();
+    return op(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str()) == 0 ? Val::ok() : fail_errno();
   };
-  t["[method]descriptor.link-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t["[method]descriptor.rename-at"] = [between_parents](std::span<const Val> a) -> std::optional<Val> {
+    return between_parents(a[0], a[1].s, a[2], a[3].s, ::renameat);
+  };
+  t["[method]descriptor.link-at"] = [between_parents](std::span<const Val> a) -> std::optional<Val> {
     // Following a source symlink could link a file from outside the
     // sandbox in: refused, as in preview1 (and wasmtime).
     if (a[1].bits & 1) return fail(Invalid);
-    auto& from = desc(a[0]);
-    auto& to = desc(a[3]);
-    if (from.read_only || to.read_only) return fail(ReadOnly);
-    auto p1 = parent_beneath(from.fd->get(), a[2].s);
-    if (!p1) return fail_errno();
-    auto p2 = parent_beneath(to.fd->get(), a[4].s);
-    if (!p2) return fail_errno();
-    return ::linkat(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str(), 0) == 0 ? Val::ok()
-                                                                                                 : fail_errno();
+    return between_parents(a[0], a[2].s, a[3], a[4].s,
+                           [](int from_dir, const char* from, int to_dir, const char* to) {
+                             return ::linkat(from_dir, from, to_dir, to, 0);
+                           });
   };
   t["[method]descriptor.symlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);

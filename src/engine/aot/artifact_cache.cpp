@@ -34,13 +34,9 @@ constexpr const char* kEngineVersion = "wasmlet-" WASMLET_VERSION;
 
 std::atomic<uint64_t> g_builds{0};
 
-bool read_file(const std::filesystem::path& path, std::vector<uint8_t>& out) {
-  return util::read_file_bytes(path, out);
-}
-
 bool valid_entry(const std::filesystem::path& path) {
   std::vector<uint8_t> bytes;
-  if (!read_file(path, bytes) || bytes.size() < kTrailerSize + 4) return false;
+  if (!util::read_file_bytes(path, bytes) || bytes.size() < kTrailerSize + 4) return false;
   const size_t payload = bytes.size() - kTrailerSize;
   const uint8_t* trailer = bytes.data() + payload;
   if (std::memcmp(trailer, kMagic, 16) != 0) return false;
@@ -55,7 +51,7 @@ bool valid_entry(const std::filesystem::path& path) {
 
 void append_trailer(const std::filesystem::path& path) {
   std::vector<uint8_t> bytes;
-  if (!read_file(path, bytes)) throw CompileError(fmt::format("AOT: cannot read the built artifact {}", path.string()));
+  if (!util::read_file_bytes(path, bytes)) throw CompileError(fmt::format("AOT: cannot read the built artifact {}", path.string()));
   Sha256 sha;
   sha.update(bytes.data(), bytes.size());
   auto digest = sha.finish();
