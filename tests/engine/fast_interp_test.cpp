@@ -6,6 +6,9 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "engine/access.h"
 #include "engine/fast/fast_tier.h"
@@ -232,6 +235,158 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
   EXPECT_EQ(i32("steps_and_rotations", {Value::i32(1)}), 5 + 8);
   EXPECT_EQ(i32("steps_and_rotations", {Value::i32(5)}), 34 + 40);
   EXPECT_EQ(i32("zero_after_write", {}), 0);
+}
+
+// A counted loop's step and test run as one instruction (step_loop.def):
+// every comparison, with the stepped counter on either side or a constant,
+// stepped by a constant or by a local, at the edges of signed and unsigned
+// ranges; each loop's result is its iteration count, checked against the
+// loop run here. Fuel per iteration stays the cost model's.
+TEST_F(FastInterp, CountedLoopsFusedWithTheirTestKeepWasmSemantics) {
+  struct Comparison {
+    const char* name;
+    bool (*holds)(uint64_t a, uint64_t b, bool wide);
+  };
+  static const Comparison comparisons[] = {
+      {"eq", [](uint64_t a, uint64_t b, bool) { return a == b; }},
+      {"ne", [](uint64_t a, uint64_t b, bool) { return a != b; }},
+      {"lt_s", [](uint64_t a, uint64_t b, bool w) { return (w ? int64_t(a) : int32_t(a)) < (w ? int64_t(b) : int32_t(b)); }},
+      {"lt_u", [](uint64_t a, uint64_t b, bool) { return a < b; }},
+      {"gt_s", [](uint64_t a, uint64_t b, bool w) { return (w ? int64_t(a) : int32_t(a)) > (w ? int64_t(b) : int32_t(b)); }},
+      {"gt_u", [](uint64_t a, uint64_t b, bool) { return a > b; }},
+      {"le_s", [](uint64_t a, uint64_t b, bool w) { return (w ? int64_t(a) : int32_t(a)) <= (w ? int64_t(b) : int32_t(b)); }},
+      {"le_u", [](uint64_t a, uint64_t b, bool) { return a <= b; }},
+      {"ge_s", [](uint64_t a, uint64_t b, bool w) { return (w ? int64_t(a) : int32_t(a)) >= (w ? int64_t(b) : int32_t(b)); }},
+      {"ge_u", [](uint64_t a, uint64_t b, bool) { return a >= b; }},
+  };
+  // (form, counter side): the test as `cmp(i, n)`, `cmp(n, i)` or `cmp(i, 7)`.
+  const char* const forms[] = {"(T.CMP (local.tee $i STEP) (local.get $n))", "(T.CMP (local.get $n) (local.tee $i STEP))",
+                               "(T.CMP (local.tee $i STEP) (T.const 7))"};
+  const char* const steps[] = {"(T.add (local.get $i) (T.const 3))", "(T.add (local.get $i) (local.get $s))"};
+  auto replace = [](std::string text, const std::string& from, const std::string& to) {
+    for (size_t at; (at = text.find(from)) != std::string::npos;) text.replace(at, from.size(), to);
+    return text;
+  };
+  std::string wat = "(module\n";
+  for (const char* type : {"i32", "i64"})
+    for (const Comparison& c : comparisons)
+      for (size_t f = 0; f < 3; ++f)
+        for (size_t st = 0; st < 2; ++st) {
+          std::string body = replace(replace(replace(forms[f], "STEP", steps[st]), "CMP", c.name), "T", type);
+          wat += fmt::format(
+              "(func (export \"{0}_{1}_{2}_{3}\") (param $i {0}) (param $s {0}) (param $n {0}) (result i32)\n"
+              "  (local $count i32)\n"
+              "  (loop $again\n"
+              // (an i32.sub, so that no i32.add of a constant merges with the step)
+              "    (local.set $count (i32.sub (local.get $count) (i32.const -1)))\n"
+              "    (br_if $again {4}))\n"
+              "  (local.get $count))\n",
+              type, c.name, f, st, body);
+        }
+  wat += ")";
+  Module module = compile(wat);
+  const int64_t starts[] = {0, 5, -5, 2147483640, -2147483647, 4294967290, 9223372036854775800};
+  const int64_t strides[] = {1, 3, -1, -3};
+  const int64_t limits[] = {0, 7, 20, -20, 2147483647, 4294967295};
+  size_t checked = 0;
+  for (const bool wide : {false, true}) {
+    const uint64_t mask = wide ? ~uint64_t(0) : 0xffffffffu;
+    for (const Comparison& c : comparisons)
+      for (size_t f = 0; f < 3; ++f)
+        for (size_t st = 0; st < 2; ++st) {
+          const std::string name = fmt::format("{}_{}_{}_{}", wide ? "i64" : "i32", c.name, f, st);
+          for (int64_t start : starts)
+            for (int64_t stride : st == 0 ? std::vector<int64_t>{3} : std::vector<int64_t>(std::begin(strides), std::end(strides)))
+              for (int64_t limit : limits) {
+                // The loop run here; left out if it would run long.
+                uint64_t i = uint64_t(start) & mask, n = f == 2 ? 7 : uint64_t(limit) & mask;
+                uint32_t count = 0;
+                bool again = true;
+                while (again && count <= 64) {
+                  ++count;
+                  i = (i + uint64_t(stride)) & mask;
+                  again = f == 1 ? c.holds(n, i, wide) : c.holds(i, n, wide);
+                }
+                if (again) continue;
+                auto arg = [&](int64_t v) { return wide ? Value::i64(v) : Value::i32(int32_t(v)); };
+                StoreLimits fuel;  // a loop that runs on by mistake fails instead of hanging
+                fuel.fuel = 100'000;
+                Store store(engine_, fuel);
+                Instance instance = Instance::create(store, module, Linker{});
+                std::vector<Value> args = {arg(start), arg(stride), arg(limit)};
+                Outcome o = instance.call(name, args);
+                ASSERT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
+                EXPECT_EQ(uint32_t(o.results.at(0).as_i32()), count)
+                    << name << " from " << start << " by " << stride << " to " << limit;
+                ++checked;
+              }
+        }
+  }
+  EXPECT_GT(checked, 1000u);
+
+  // Fuel: one more iteration costs 1 + the loop body's 11 instructions.
+  auto fuel_of = [&](int32_t limit) {
+    StoreLimits fuel;
+    fuel.fuel = 1'000'000;
+    Store store(engine_, fuel);
+    Instance instance = Instance::create(store, module, Linker{});
+    std::vector<Value> args = {Value::i32(0), Value::i32(1), Value::i32(limit)};
+    EXPECT_TRUE(instance.call("i32_lt_s_0_1", args).returned());
+    return store.fuel_consumed();
+  };
+  EXPECT_EQ(fuel_of(10) - fuel_of(9), 12u);
+}
+
+// i32.wrap_i64 is dropped where its consumer reads only the low half of a
+// slot: high bits of the i64 must never show through.
+TEST_F(FastInterp, DroppedWrapsNeverShowTheHighHalf) {
+  Module module = compile(R"((module (memory 1)
+      (data (i32.const 0) "\0a\0b\0c\0d")
+      (func (export "branch_on") (param i64) (result i32)
+        (block $taken (br_if $taken (i32.wrap_i64 (local.get 0))) (return (i32.const 0)))
+        (i32.const 1))
+      (func (export "eqz") (param i64) (result i32) (i32.eqz (i32.wrap_i64 (local.get 0))))
+      (func (export "add") (param i64) (result i32) (i32.add (i32.wrap_i64 (local.get 0)) (i32.const 1)))
+      (func (export "extend") (param i64) (result i64) (i64.extend_i32_u (i32.wrap_i64 (local.get 0))))
+      (func (export "extend_s") (param i64) (result i64) (i64.extend_i32_s (i32.wrap_i64 (local.get 0))))
+      (func (export "load") (param i64) (result i32) (i32.load8_u (i32.wrap_i64 (local.get 0))))
+      (func (export "load_rr") (param i64 i32) (result i32)
+        (i32.load8_u (i32.add (i32.wrap_i64 (local.get 0)) (local.get 1))))
+      (func (export "store") (param i64) (result i32)
+        (i32.store (i32.const 8) (i32.wrap_i64 (local.get 0)))
+        (i32.store (i32.wrap_i64 (local.get 0)) (i32.const 0))
+        (i32.load (i32.const 8)))
+      (func (export "table") (param i64) (result i32)
+        (block $two (block $one (block $zero
+          (br_table $zero $one $two (i32.wrap_i64 (local.get 0))))
+          (return (i32.const 10)))
+          (return (i32.const 11)))
+        (i32.const 12))
+      (func (export "kept") (param i64) (result i32) (local $w i32)
+        (local.set $w (i32.wrap_i64 (local.get 0)))
+        (i32.wrap_i64 (i64.add (i64.extend_i32_u (local.get $w)) (i64.const 0))))
+      (func (export "returned") (param i64) (result i32) (i32.wrap_i64 (local.get 0)))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto call = [&](const char* name, std::vector<Value> args) {
+    Outcome o = instance.call(name, args);
+    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
+    return o.returned() ? o.results.at(0) : Value::i32(-12345);
+  };
+  const int64_t high = int64_t(0x1234567800000000);
+  EXPECT_EQ(call("branch_on", {Value::i64(high)}).as_i32(), 0);
+  EXPECT_EQ(call("branch_on", {Value::i64(high + 2)}).as_i32(), 1);
+  EXPECT_EQ(call("eqz", {Value::i64(high)}).as_i32(), 1);
+  EXPECT_EQ(call("add", {Value::i64(high | 0xffffffff)}).as_i32(), 0);
+  EXPECT_EQ(call("extend", {Value::i64(high | 0x80000001)}).as_i64(), int64_t(0x80000001));
+  EXPECT_EQ(call("extend_s", {Value::i64(high | 0x80000001)}).as_i64(), int64_t(int32_t(0x80000001)));
+  EXPECT_EQ(call("load", {Value::i64(high + 2)}).as_i32(), 0x0c);
+  EXPECT_EQ(call("load_rr", {Value::i64(high + 1), Value::i32(2)}).as_i32(), 0x0d);
+  EXPECT_EQ(call("store", {Value::i64(high + 4)}).as_i32(), 4);
+  EXPECT_EQ(call("table", {Value::i64(high + 1)}).as_i32(), 11);
+  EXPECT_EQ(call("table", {Value::i64(high + 7)}).as_i32(), 12);
+  EXPECT_EQ(call("kept", {Value::i64(high | 5)}).as_i32(), 5);
+  EXPECT_EQ(call("returned", {Value::i64(high | 9)}).as_i32(), 9);
 }
 
 // A module whose memory a guest dirties everywhere it can reach: 1 page at

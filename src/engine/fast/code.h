@@ -49,6 +49,9 @@ enum class Op : uint16_t {
 #define LOAD_BIN(name, ...) name##_m, name##_m_store,
 #include "engine/fast/memory_ops.def"
 #include "engine/fast/simd_enum.h"
+#define STEP_LOOP(w, T, cmp, ...) w##_add_ri_br_if_##cmp##_loop, w##_add_ri_br_if_##cmp##_ri_loop, \
+                                  w##_add_br_if_##cmp##_loop, w##_add_br_if_##cmp##_ri_loop,
+#include "engine/fast/step_loop.def"
   count_
 };
 

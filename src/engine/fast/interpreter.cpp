@@ -11,6 +11,9 @@
 
 #include "engine/fast/fast_store.h"
 #include "engine/fast/numeric.h"
+#ifdef WASMLET_FAST_OPCODE_PROFILE
+#include "engine/fast/op_profile.h"
+#endif
 #include "engine/metering.h"
 #include "engine/trap_messages.h"
 #include "wasmlet/store.h"
@@ -105,6 +108,9 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #define LOAD_BIN(name, ...) &&L_##name##_m, &&L_##name##_m_store,
 #include "engine/fast/memory_ops.def"
 #include "engine/fast/simd_labels.h"
+#define STEP_LOOP(w, T, cmp, ...) &&L_##w##_add_ri_br_if_##cmp##_loop, &&L_##w##_add_ri_br_if_##cmp##_ri_loop, \
+                                  &&L_##w##_add_br_if_##cmp##_loop, &&L_##w##_add_br_if_##cmp##_ri_loop,
+#include "engine/fast/step_loop.def"
   };
   static_assert(sizeof(labels) / sizeof(labels[0]) == size_t(Op::count_));
   if (!s) {
@@ -132,7 +138,15 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   uint64_t* nfp = nullptr;
   const Word* return_ip = nullptr;
 
+#ifdef WASMLET_FAST_OPCODE_PROFILE
+#define NEXT()                         \
+  do {                                 \
+    op_profile::step(ip->handler);     \
+    goto* ip->handler;                 \
+  } while (0)
+#else
 #define NEXT() goto* ip->handler
+#endif
 #define RELOAD_MEMORY()                                       \
   do {                                                        \
     if (!inst->memories.empty()) {                            \
@@ -365,6 +379,35 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     NEXT();                                                                   \
   }
 #include "engine/fast/memory_ops.def"
+
+  // ---- a loop counter's step and the loop's test (step_loop.def) ----
+  // The step's words, then the branch's (`br`): its operand `a` is the
+  // step's result, still in a register.
+#define STEP_TEST(T, value, cmp_b, expr, taken_words)             \
+  {                                                               \
+    const T a = (value);                                          \
+    wr<T>(fp, A1, a);                                             \
+    const Word* br = ip + 3;                                      \
+    const T b = (cmp_b);                                          \
+    if (expr) {                                                   \
+      const int64_t cost = br[taken_words + 1].i64;               \
+      ip = br + br[taken_words].i64;                              \
+      CHARGE_AND_NEXT(cost);                                      \
+    }                                                             \
+    ip = br + taken_words + 2;                                    \
+    NEXT();                                                       \
+  }
+#define STEP_LOOP(w, T, cmp, mirror, expr)                                                                    \
+  L_##w##_add_ri_br_if_##cmp##_loop:                                                                      \
+  STEP_TEST(T, T(rd<T>(fp, B1) + imm<T>(ip[2].u64)), rd<T>(fp, ip[4].pair.b), expr, 2)                  \
+  L_##w##_add_ri_br_if_##cmp##_ri_loop:                                                                   \
+  STEP_TEST(T, T(rd<T>(fp, B1) + imm<T>(ip[2].u64)), imm<T>(ip[5].u64), expr, 3)                        \
+  L_##w##_add_br_if_##cmp##_loop:                                                                         \
+  STEP_TEST(T, T(rd<T>(fp, B1) + rd<T>(fp, A2)), rd<T>(fp, ip[4].pair.b), expr, 2)                      \
+  L_##w##_add_br_if_##cmp##_ri_loop:                                                                      \
+  STEP_TEST(T, T(rd<T>(fp, B1) + rd<T>(fp, A2)), imm<T>(ip[5].u64), expr, 3)
+#include "engine/fast/step_loop.def"
+#undef STEP_TEST
 
 #define WASMLET_FAST_SIMD_HANDLERS
 #include "engine/fast/simd_handlers.h"

@@ -32,6 +32,13 @@ struct NumericOps {
   std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> load_bin{};  // op -> (its load, op_m)
   std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> bin_store{};  // op_m -> (its store, op_m_store)
   std::array<std::array<std::optional<Op>, 3>, size_t(Op::count_)> shift_bin{};  // bin -> [rotl, shl, shr_u] -> fused
+  // A loop test (br_if_<cmp>[_ri]_loop) and the steps it fuses with (step_loop.def).
+  struct StepLoop {
+    Op add_ri, add;              // the steps: <w>_add_ri, <w>_add
+    Op after_add_ri, after_add;  // the fused ops
+    std::optional<Op> mirrored;  // the test with its operands swapped (not for the _ri forms)
+  };
+  std::array<std::optional<StepLoop>, size_t(Op::count_)> step_loop{};
   static int shift_index(Op op) {
     return op == Op::i32_rotl_ri ? 0 : op == Op::i32_shl_ri ? 1 : op == Op::i32_shr_u_ri ? 2 : -1;
   }
@@ -49,6 +56,14 @@ struct NumericOps {
 #define LOAD_BIN(name, load, store, ...) load_bin[size_t(Op::name)] = std::pair{Op::load, Op::name##_m}, \
                                           bin_store[size_t(Op::name##_m)] = std::pair{Op::store, Op::name##_m_store};
 #include "engine/fast/memory_ops.def"
+#define STEP_LOOP(w, T, cmp, mirror, ...)                                                                   \
+  step_loop[size_t(Op::br_if_##cmp##_loop)] =                                                              \
+      StepLoop{Op::w##_add_ri, Op::w##_add, Op::w##_add_ri_br_if_##cmp##_loop, Op::w##_add_br_if_##cmp##_loop, \
+               Op::br_if_##mirror##_loop};                                                                 \
+  step_loop[size_t(Op::br_if_##cmp##_ri_loop)] = StepLoop{Op::w##_add_ri, Op::w##_add,                       \
+                                                          Op::w##_add_ri_br_if_##cmp##_ri_loop,               \
+                                                          Op::w##_add_br_if_##cmp##_ri_loop, std::nullopt};
+#include "engine/fast/step_loop.def"
     for (Op op : {Op::i32_add, Op::i32_mul, Op::i32_and, Op::i32_or, Op::i32_xor, Op::i32_eq, Op::i32_ne, Op::i64_add,
                   Op::i64_mul, Op::i64_and, Op::i64_or, Op::i64_xor, Op::i64_eq, Op::i64_ne})
       commutative[size_t(op)] = true;
@@ -410,6 +425,7 @@ class Translator {
       word(p.a, uint32_t(p.b));
       if (p.ri) word64(p.b);
       word64(0);
+      if (loop) fuse_step(fused, at, p.a);
       return at;
     }
     if (ops_.is_ucmp[size_t(p.op)]) {
@@ -422,6 +438,29 @@ class Translator {
     }
     return kNone;
   }
+  // The loop test `test` at `at` compares `a`: if the instruction just
+  // before it stepped `a` (an add), that one becomes the fused step-and-test
+  // (step_loop.def). The test's own words stay as they are.
+  void fuse_step(Op test, size_t at, uint32_t a) {
+    const size_t step = prev_start_;
+    const auto& fused = ops_.step_loop[size_t(test)];
+    if (step == kNone || step + 3 != at || !fused) return;
+    const void* h = code_[step].handler;
+    const bool after_add_ri = h == handlers_[size_t(fused->add_ri)];
+    if (!after_add_ri && h != handlers_[size_t(fused->add)]) return;
+    const uint32_t stepped = code_[step + 1].pair.a;
+    Op test_op = test;
+    if (stepped != a) {
+      // `n > i` after stepping i: the same test as `i < n`.
+      Word& operands = code_[at + 1];
+      if (!fused->mirrored || operands.pair.b != stepped) return;
+      test_op = *fused->mirrored;
+      code_[at].handler = handlers_[size_t(test_op)];
+      operands.pair = {operands.pair.b, operands.pair.a};
+    }
+    const NumericOps::StepLoop& chosen = *ops_.step_loop[size_t(test_op)];
+    code_[step].handler = handlers_[size_t(after_add_ri ? chosen.after_add_ri : chosen.after_add)];
+  }
   size_t emit_test_branch(bool if_zero, uint32_t x, uint32_t c) {
     size_t at = emit(if_zero ? Op::br_if_test_zero : Op::br_if_test_nonzero);
     word(x, c);
@@ -431,6 +470,7 @@ class Translator {
   // A branch taken if `cond` (or its negation); returns the fixup of its
   // offset. `loop`: a back-edge taken if `cond` (back_edge_to completes it).
   Fixup conditional_branch(Entry cond, bool if_true, bool loop = false) {
+    unwrap(cond);
     size_t at = fused_branch(cond, if_true, loop);
     if (at == kNone) {
       uint32_t s = slot_of(cond);
@@ -545,6 +585,19 @@ class Translator {
   void produced(size_t at, Op op, uint32_t home, uint32_t a = 0, uint64_t b = 0, bool ri = false) {
     producer_ = Producer{at, op, home, a, b, ri};
   }
+  // `e` (just popped) is the result of the last instruction, in its own home.
+  bool just_produced(const Entry& e) const {
+    return producer_.start != kNone && e.kind == Kind::Slot && e.slot == producer_.home && e.home == producer_.home;
+  }
+  // An i32 operand that i32.wrap_i64 made just now: every instruction
+  // taking an i32 reads only the low half of its slot, so it reads the i64
+  // itself and the wrap is dropped (a loop's `(int)i` costs nothing).
+  void unwrap(Entry& e) {
+    if (!just_produced(e) || producer_.op != Op::i32_wrap_i64 || label_ == producer_.start) return;
+    e.slot = producer_.a;
+    drop_producer();
+    producer_.start = kNone;
+  }
 
   void unsupported(const Instruction& ins) {
     out_.messages.push_back(fmt::format("the fast interpreter cannot run {} yet (at byte offset {})",
@@ -558,6 +611,8 @@ class Translator {
     const decode::Signature& sig = decode::signature(ins.info->sig);
     if (sig.num_params == 2) {
       Entry b = pop(), a = pop();
+      unwrap(b);
+      unwrap(a);
       if (a.kind == Kind::Const && b.kind != Kind::Const) {
         if (ops_.commutative[size_t(op)]) {
           std::swap(a, b);  // the constant becomes the immediate of an _ri form
@@ -622,6 +677,7 @@ class Translator {
       return;
     }
     Entry a = pop();
+    if (a.type == ValType::I32) unwrap(a);
     const uint32_t sa = slot_of(a);
     Entry& r = push_home(sig.result);
     size_t at = emit(op);
@@ -631,6 +687,7 @@ class Translator {
 
   void memory_load(Op op, const Instruction& ins) {
     Entry addr = pop();
+    unwrap(addr);
     const ValType result = decode::signature(ins.info->sig).result;
     const bool other = ins.memarg.memory != 0;
     // An i32.add computing the address just now is done by the load (the
@@ -653,13 +710,11 @@ class Translator {
     word(ins.memarg.offset, ins.memarg.memory);
     if (!other) produced(at, op, r.home, s);
   }
-  // `e` (just popped) is the result of the last instruction, in its own home.
-  bool just_produced(const Entry& e) const {
-    return producer_.start != kNone && e.kind == Kind::Slot && e.slot == producer_.home && e.home == producer_.home;
-  }
 
   void memory_store(Op op, const Instruction& ins) {
     Entry v = pop(), addr = pop();
+    if (v.type == ValType::I32) unwrap(v);
+    unwrap(addr);
     // `x[i] = x[i] op a` with the load fused into op just now: one read-modify-write.
     if (const auto& rmw = ops_.bin_store[size_t(producer_.op)];
         rmw && rmw->first == op && ins.memarg.memory == 0 && just_produced(v) && addr.kind == Kind::Slot) {
@@ -757,6 +812,7 @@ class Translator {
   void br_table(const Instruction& ins) {
     auto targets = validator_.br_table_targets();
     Entry index = pop();
+    unwrap(index);
     const uint32_t s = slot_of(index);
     const size_t at = emit(Op::br_table);
     word(s, uint32_t(targets.size() - 1));
