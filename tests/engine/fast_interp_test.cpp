@@ -337,6 +337,44 @@ TEST_F(FastInterp, CountedLoopsFusedWithTheirTestKeepWasmSemantics) {
   EXPECT_EQ(fuel_of(10) - fuel_of(9), 12u);
 }
 
+// `a[i]` for an array at a fixed address, `(i << k) + c` then a load, is
+// one scaled-index load: the shift count is taken mod 32, the sum wraps at
+// 32 bits before the offset is added, and the bounds stay exact.
+TEST_F(FastInterp, ScaledIndexLoadsKeepWasmSemantics) {
+  Module module = compile(R"((module (memory 1)
+      (data (i32.const 64) "\01\02\03\04\05\06\07\08\f9\fa\fb\fc\fd\fe\ff\80")
+      (func $i32_at (export "i32_at") (param i32) (result i32)
+        (i32.load (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 64))))
+      (func (export "i64_at") (param i32) (result i64)
+        (i64.load offset=8 (i32.add (i32.shl (local.get 0) (i32.const 35)) (i32.const 56))))
+      (func (export "s8_at") (param i32) (result i32)
+        (i32.load8_s (i32.add (i32.shl (local.get 0) (i32.const 0)) (i32.const 64))))
+      (func (export "kept") (param i32) (result i32) (local $t i32)
+        ;; the shifted value is also kept in a local: not fused, same result
+        (i32.load (i32.add (local.tee $t (i32.shl (local.get 0) (i32.const 2))) (i32.const 64)))
+        (local.get $t)
+        (i32.add))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto call = [&](const char* name, int32_t arg) {
+    std::vector<Value> args = {Value::i32(arg)};
+    return instance.call(name, args);
+  };
+  EXPECT_EQ(call("i32_at", 1).results.at(0).as_i32(), 0x08070605);
+  // (0x40000001 << 2) + 64 wraps to 68.
+  EXPECT_EQ(call("i32_at", 0x40000001).results.at(0).as_i32(), 0x08070605);
+  // The shift by 35 is a shift by 3: (1 << 3) + 56 + 8 = 72.
+  EXPECT_EQ(call("i64_at", 1).results.at(0).as_i64(), int64_t(0x80fffefdfcfbfaf9));
+  EXPECT_EQ(call("s8_at", 15).results.at(0).as_i32(), -128);
+  EXPECT_EQ(call("kept", 1).results.at(0).as_i32(), 0x08070605 + 4);
+  Outcome oob = call("i32_at", 16367);  // 16367 * 4 + 64 = 65532: the last 4 bytes
+  ASSERT_TRUE(oob.returned()) << oob.trap.to_string();
+  oob = call("i32_at", 16368);
+  ASSERT_TRUE(oob.trapped());
+  EXPECT_EQ(oob.trap.kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(oob.trap.function, "i32_at");
+}
+
 // i32.wrap_i64 is dropped where its consumer reads only the low half of a
 // slot: high bits of the i64 must never show through.
 TEST_F(FastInterp, DroppedWrapsNeverShowTheHighHalf) {

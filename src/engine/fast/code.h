@@ -44,7 +44,7 @@ enum class Op : uint16_t {
 #define TUN(p, c, name, ...) name,
 #define SHIFT_BIN(name, ...) name,
 #include "engine/fast/numeric.def"
-#define LOAD(c, name, ...) name, name##_mx, name##_ri, name##_rr,
+#define LOAD(c, name, ...) name, name##_mx, name##_ri, name##_rr, name##_si,
 #define STORE(c, name, ...) name, name##_mx, name##_ci,
 #define LOAD_BIN(name, ...) name##_m, name##_m_store,
 #include "engine/fast/memory_ops.def"

@@ -103,7 +103,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #define TUN(p, c, name, ...) &&L_##name,
 #define SHIFT_BIN(name, ...) &&L_##name,
 #include "engine/fast/numeric.def"
-#define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ri, &&L_##name##_rr,
+#define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ri, &&L_##name##_rr, &&L_##name##_si,
 #define STORE(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ci,
 #define LOAD_BIN(name, ...) &&L_##name##_m, &&L_##name##_m_store,
 #include "engine/fast/memory_ops.def"
@@ -320,6 +320,15 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   L_##name : LOAD_AT(uint64_t(uint32_t(fp[B1])) + A2, M, R)                   \
   L_##name##_ri : LOAD_AT(uint64_t(uint32_t(fp[B1]) + B2) + A2, M, R)         \
   L_##name##_rr : LOAD_AT(uint64_t(uint32_t(fp[B1]) + uint32_t(fp[B2])) + A2, M, R) \
+  L_##name##_si : {                                                           \
+    const uint64_t ea = uint64_t(uint32_t((uint32_t(fp[B1]) << ip[3].u64) + B2)) + A2; \
+    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
+    M v;                                                                      \
+    std::memcpy(&v, mem_base + ea, sizeof(M));                                \
+    fp[A1] = uint64_t(R(v));                                                  \
+    ip += 4;                                                                  \
+    NEXT();                                                                   \
+  }                                                                           \
   L_##name##_mx : {                                                           \
     LinearMemory* m = inst->memories[B2];                                     \
     const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \

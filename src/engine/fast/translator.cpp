@@ -694,6 +694,25 @@ class Translator {
     // _ri and _rr forms): the sum is used nowhere else.
     if (!other && just_produced(addr) && (producer_.op == Op::i32_add_ri || producer_.op == Op::i32_add)) {
       const Producer p = producer_;
+      // (index << k) + c, the shift made just before the add into the add's
+      // operand: one scaled-index load.
+      const size_t shl = prev_start_;
+      if (p.ri && shl != kNone && shl + 3 == p.start && label_ != p.start && p.a == p.home &&
+          code_[shl].handler == handlers_[size_t(Op::i32_shl_ri)] && code_[shl + 1].pair.a == p.a) {
+        const uint32_t index = code_[shl + 1].pair.b;
+        const uint64_t k = code_[shl + 2].u64 & 31;
+        code_.resize(shl);
+        last_start_ = prev_start_ = kNone;
+        producer_.start = kNone;
+        Entry& r = push_home(result);
+        const Op fused = offset(op, 4);
+        size_t at = emit(fused);
+        word(r.home, index);
+        word(ins.memarg.offset, uint32_t(p.b));
+        word64(k);
+        produced(at, fused, r.home);
+        return;
+      }
       drop_producer();
       Entry& r = push_home(result);
       const Op fused = offset(op, p.op == Op::i32_add_ri ? 2 : 3);
