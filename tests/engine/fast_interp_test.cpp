@@ -13,6 +13,7 @@
 #include "engine/access.h"
 #include "engine/fast/fast_tier.h"
 #include "engine/fast/reservation_pool.h"
+#include "engine/fast/zeroed_locals.h"
 #include "engine/tier.h"
 #include "support.h"
 
@@ -373,6 +374,116 @@ TEST_F(FastInterp, ScaledIndexLoadsKeepWasmSemantics) {
   ASSERT_TRUE(oob.trapped());
   EXPECT_EQ(oob.trap.kind, TrapKind::MemoryOutOfBounds);
   EXPECT_EQ(oob.trap.function, "i32_at");
+}
+
+// A call zeroes only the locals its function may read before writing them
+// (zeroed_locals.h). Each case runs right after $dirty filled the same
+// frame slots with ones, so a local wrongly left alone shows as nonzero.
+TEST_F(FastInterp, LocalsReadBeforeWrittenOnAnyPathStartAtZero) {
+  std::string dirty = "(func $dirty (param i32)";
+  for (int i = 0; i < 24; ++i) dirty += " (local i64)";
+  for (int i = 1; i <= 24; ++i) dirty += " (local.set " + std::to_string(i) + " (i64.const -1))";
+  dirty += ")\n";
+  std::string wide = "(func $wide (param i32) (result i32)";  // more locals than the analysis tracks
+  for (uint32_t i = 0; i < detail::fast::ZeroedLocals::kMaxTracked + 8; ++i) wide += " (local i32)";
+  wide += " (local.set 3 (i32.const 9)) (i32.add (local.get 3) (local.get 5)))\n";
+  const std::string cases = R"(
+      ;; each returns what it read: 0 where wasm says a local is still zero
+      (func $at_entry (param i32) (result i32) (local i32) (local.get 1))
+      (func $if_without_else (param i32) (result i32) (local i32)
+        (if (local.get 0) (then (local.set 1 (i32.const 7))))
+        (local.get 1))
+      (func $branch_past_write (param i32) (result i32) (local i32)
+        (block $b (br_if $b (local.get 0)) (local.set 1 (i32.const 7)))
+        (local.get 1))
+      (func $table_past_write (param i32) (result i32) (local i32)
+        (block $b (block $c (br_table $c $b (local.get 0))) (local.set 1 (i32.const 7)))
+        (local.get 1))
+      (func $loop_exit_before_write (param i32) (result i32) (local i32) (local i32)
+        (block $out (loop $again
+          (br_if $out (i32.eq (local.get 2) (local.get 0)))
+          (local.set 1 (i32.const 7))
+          (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+          (br $again)))
+        (local.get 1))
+      (func $both_arms (param i32) (result i32) (local i32)
+        (if (local.get 0) (then (local.set 1 (i32.const 7))) (else (local.set 1 (i32.const 8))))
+        (local.get 1))
+      (func $written_first (param i32) (result i32) (local i32)
+        (local.set 1 (i32.const 5))
+        (block $b (br_if $b (local.get 0)))
+        (local.get 1))
+      (func $elided_zero (param i32) (result i32) (local i32)
+        (local.set 1 (i32.const 0))
+        (local.get 1))
+      (func $v128 (param i32) (result i32) (local v128)
+        (if (local.get 0) (then (local.set 1 (v128.const i64x2 3 3))))
+        (i32.or (i32.wrap_i64 (i64x2.extract_lane 0 (local.get 1))) (i32.wrap_i64 (i64x2.extract_lane 1 (local.get 1)))))
+      (func $dead_write_after_return (param i32) (result i32) (local i32)
+        (block $b (br_if $b (local.get 0)) (return (i32.const 100)) (local.set 1 (i32.const 7)))
+        (local.get 1))
+  )";
+  std::string drivers;
+  for (const char* name : {"at_entry", "if_without_else", "branch_past_write", "table_past_write",
+                           "loop_exit_before_write", "both_arms", "written_first", "elided_zero", "v128",
+                           "dead_write_after_return", "wide"})
+    drivers += fmt::format("(func (export \"{0}\") (param i32) (result i32) (call $dirty (local.get 0)) (call ${0} (local.get 0)))\n", name);
+  Module module = compile("(module " + dirty + wide + cases + drivers + ")");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto call = [&](const char* name, int32_t arg) {
+    std::vector<Value> args = {Value::i32(arg)};
+    Outcome o = instance.call(name, args);
+    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
+    return o.returned() ? o.results.at(0).as_i32() : -12345;
+  };
+  EXPECT_EQ(call("at_entry", 0), 0);
+  EXPECT_EQ(call("if_without_else", 0), 0);
+  EXPECT_EQ(call("if_without_else", 1), 7);
+  EXPECT_EQ(call("branch_past_write", 1), 0);
+  EXPECT_EQ(call("branch_past_write", 0), 7);
+  EXPECT_EQ(call("table_past_write", 1), 0);
+  EXPECT_EQ(call("table_past_write", 0), 7);
+  EXPECT_EQ(call("loop_exit_before_write", 0), 0);
+  EXPECT_EQ(call("loop_exit_before_write", 3), 7);
+  EXPECT_EQ(call("both_arms", 0), 8);
+  EXPECT_EQ(call("both_arms", 1), 7);
+  EXPECT_EQ(call("written_first", 1), 5);
+  EXPECT_EQ(call("elided_zero", 0), 0);
+  EXPECT_EQ(call("v128", 0), 0);
+  EXPECT_EQ(call("v128", 1), 3);
+  EXPECT_EQ(call("dead_write_after_return", 1), 0);
+  EXPECT_EQ(call("wide", 0), 9);
+}
+
+// The analysis itself: which locals it leaves to the call to zero.
+TEST(ZeroedLocals, MarksOnlyLocalsSomePathReadsBeforeWriting) {
+  using detail::fast::ZeroedLocals;
+  ZeroedLocals z(4);
+  z.write(0);        // written first: not zeroed
+  z.read(0);
+  z.enter(false);    // block
+  z.write(1);
+  z.branch(0);       // to the block's end with 1 written
+  z.leave(false, false, false);
+  z.read(1);         // every path wrote it
+  z.enter(false);    // if without else: 2 written on one arm only
+  z.write(2);
+  z.leave(false, true, true);
+  z.read(2);
+  z.enter(true);     // a loop: 3 read in it before the write below
+  z.read(3);
+  z.write(3);
+  z.branch(0);       // back-edge: no effect
+  z.leave(true, true, false);
+  EXPECT_FALSE(z.must_zero(0));
+  EXPECT_FALSE(z.must_zero(1));
+  EXPECT_TRUE(z.must_zero(2));
+  EXPECT_TRUE(z.must_zero(3));
+  ZeroedLocals untracked(ZeroedLocals::kMaxTracked + 1);
+  untracked.write(0);
+  untracked.read(0);
+  EXPECT_TRUE(untracked.must_zero(0));
 }
 
 // i32.wrap_i64 is dropped where its consumer reads only the low half of a

@@ -61,6 +61,9 @@ struct Code {
   uint32_t param_slots = 0;
   uint32_t local_slots = 0;  // parameters included: slots zeroed at entry are [param_slots, local_slots)
   uint32_t frame_slots = 0;  // everything the frame uses, operand slots and outgoing call results included
+  // The slots [first, end) a call zeroes: the locals the function may read
+  // before writing them (zeroed_locals.h); the others start as they are.
+  std::vector<std::pair<uint32_t, uint32_t>> zeroed;
   // The cost of the function entry's fuel check point (the `fuel` instruction
   // the code starts with): a call charges it itself and enters at word 2.
   int64_t entry_fuel = 0;

@@ -760,12 +760,13 @@ do_call: {
   }
   if (!s->stack_fits(nfp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
   frames[depth++] = Frame{return_ip, fp, func, code};
-  // Zeroes the locals; a plain loop, as most functions have few (the asm
-  // keeps the compiler from turning it into a memset call).
-  for (uint64_t *z = nfp + next->param_slots, *end = nfp + next->local_slots; z < end; ++z) {
-    *z = 0;
-    asm("" : "+r"(z));
-  }
+  // Zeroes the locals read before written; a plain loop, as most functions
+  // have few (the asm keeps the compiler from turning it into a memset call).
+  for (const auto& [first, end] : next->zeroed)
+    for (uint64_t *z = nfp + first, *stop = nfp + end; z < stop; ++z) {
+      *z = 0;
+      asm("" : "+r"(z));
+    }
   fp = nfp;
   func = callee;
   code = next;
@@ -801,7 +802,8 @@ do_tail_call: {
     }
   }
   if (!s->stack_fits(fp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  for (uint32_t i = next->param_slots; i < next->local_slots; ++i) fp[i] = 0;
+  for (const auto& [first, end] : next->zeroed)
+    for (uint32_t i = first; i < end; ++i) fp[i] = 0;
   func = callee;
   code = next;
   if (inst != callee->instance) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/decode/function_validator.h"
+#include "engine/fast/zeroed_locals.h"
 
 namespace wasmlet::detail::fast {
 
@@ -134,6 +135,7 @@ class Translator {
     for (ValType t : type_->results) result_slots_ += width(t);
     max_slot_ = std::max(locals_end_, result_slots_);
 
+    zeroed_.emplace(uint32_t(locals.size() - type_->params.size()));
     controls_.push_back(Control{0, false, false, 0, locals_end_, {}, type_->results, kNone, {}, std::nullopt, {}});
     fuel_.push_back(FuelScope{emit_fuel(), 0});
     Instruction ins;
@@ -146,6 +148,13 @@ class Translator {
       translate(ins);
     }
     out_.frame_slots = max_slot_ + 2;
+    const size_t params = type_->params.size();
+    for (size_t i = params; i < locals.size(); ++i) {
+      if (!zeroed_->must_zero(uint32_t(i - params))) continue;
+      const uint32_t first = local_slot_[i], end = first + width(locals[i]);
+      if (!out_.zeroed.empty() && out_.zeroed.back().second == first) out_.zeroed.back().second = end;
+      else out_.zeroed.emplace_back(first, end);
+    }
   }
 
  private:
@@ -499,8 +508,8 @@ class Translator {
     switch (op) {
       case 0x00: emit(Op::unreachable); return set_dead();
       case 0x01: return;
-      case 0x0c: branch(ins.index); return set_dead();
-      case 0x0d: return br_if(ins.index);
+      case 0x0c: zeroed_->branch(ins.index); branch(ins.index); return set_dead();
+      case 0x0d: zeroed_->branch(ins.index); return br_if(ins.index);
       case 0x0e: return br_table(ins);
       case 0x0f: emit_return(); return set_dead();
       case 0x10: return call(ins.index, false);
@@ -509,7 +518,10 @@ class Translator {
       case 0x13: return call_indirect(ins.index, ins.index2, true);
       case 0x1a: pop(); return;
       case 0x1b: case 0x1c: return select();
-      case 0x20: push_local(validator_.locals()[ins.index], local_slot_[ins.index]); return;
+      case 0x20:
+        if (ins.index >= type_->params.size()) zeroed_->read(uint32_t(ins.index - type_->params.size()));
+        push_local(validator_.locals()[ins.index], local_slot_[ins.index]);
+        return;
       case 0x21: case 0x22: return local_set(ins.index, op == 0x22);
       case 0x23: {
         ValType t = module_.globals[ins.index].type;
@@ -764,13 +776,16 @@ class Translator {
     const uint32_t slot = local_slot_[index];
     Entry e = pop();
     if (index >= type_->params.size() && !local_written_[index]) {
-      // `i32.const 0; local.set x` right after entry: x is zero already.
+      // `i32.const 0; local.set x` right after entry: x is zero already
+      // (the call must zero it: as if it were read).
       if (straight_from_entry_ && e.kind == Kind::Const && e.bits == 0) {
+        zeroed_->read(uint32_t(index - type_->params.size()));
         if (tee) push_local(e.type, slot);
         return;
       }
       local_written_[index] = true;
     }
+    if (index >= type_->params.size()) zeroed_->write(uint32_t(index - type_->params.size()));
     const bool retarget = producer_.start != kNone && e.kind == Kind::Slot && e.slot == producer_.home &&
                           e.home == producer_.home && !local_referenced(slot);
     if (retarget) {
@@ -830,6 +845,7 @@ class Translator {
 
   void br_table(const Instruction& ins) {
     auto targets = validator_.br_table_targets();
+    for (uint32_t depth : targets) zeroed_->branch(depth);
     Entry index = pop();
     unwrap(index);
     const uint32_t s = slot_of(index);
@@ -1105,9 +1121,10 @@ class Translator {
   void control(const Instruction& ins) {
     if (ins.code != 0x02 && ins.code != 0x04) straight_from_entry_ = false;
     switch (ins.code) {
-      case 0x02: push_control(2, ins.block); return;
+      case 0x02: push_control(2, ins.block); zeroed_->enter(false); return;
       case 0x03: {
         push_control(3, ins.block);
+        zeroed_->enter(true);
         if (top().dead) {
           fuel_.push_back(FuelScope{kNone, 0});
         } else {
@@ -1118,6 +1135,7 @@ class Translator {
         return;
       }
       case 0x04: {
+        zeroed_->enter(false);
         if (dead()) return push_control(4, ins.block);
         Entry cond = pop();
         // Parameters and everything below go to their homes before the branch.
@@ -1129,6 +1147,7 @@ class Translator {
       }
       case 0x05: {  // else
         Control& c = top();
+        zeroed_->enter_else(!c.dead);
         if (!c.dead) {
           move_label_values(c);
           jump_to(c);
@@ -1162,6 +1181,7 @@ class Translator {
       controls_.pop_back();
       return;
     }
+    zeroed_->leave(c.opcode == 3, !c.dead, c.opcode == 4 && c.else_fixup.has_value());
     if (!c.dead) move_label_values(Control{c.opcode == 3 ? uint8_t(2) : c.opcode, false, false, c.stack_size, c.home,
                                            c.params, c.results, kNone, {}, std::nullopt, {}});
     if (c.opcode == 3) {
@@ -1212,6 +1232,7 @@ class Translator {
   // call, in order: a local not yet written there still holds its zero.
   bool straight_from_entry_ = true;
   std::vector<bool> local_written_;
+  std::optional<ZeroedLocals> zeroed_;
 };
 
 }  // namespace

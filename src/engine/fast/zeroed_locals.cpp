@@ -1,0 +1,53 @@
+#include "engine/fast/zeroed_locals.h"
+
+#include <cstddef>
+
+namespace wasmlet::detail::fast {
+
+ZeroedLocals::ZeroedLocals(uint32_t count)
+    : count_(count), tracked_(count <= kMaxTracked), current_((count + 63) / 64), marked_((count + 63) / 64) {}
+
+void ZeroedLocals::enter(bool loop) {
+  if (!tracked_) return;
+  frames_.push_back(Frame{current_, Set(current_.size(), ~uint64_t(0)), false, loop});
+}
+
+void ZeroedLocals::join(Frame& f, const Set& path) {
+  for (size_t i = 0; i < path.size(); ++i) f.end[i] &= path[i];
+  f.end_reached = true;
+}
+
+void ZeroedLocals::enter_else(bool then_live) {
+  if (!tracked_ || frames_.empty()) return;
+  Frame& f = frames_.back();
+  if (then_live) join(f, current_);
+  current_ = f.start;
+}
+
+void ZeroedLocals::leave(bool loop, bool live, bool implicit_else) {
+  if (!tracked_ || frames_.empty()) return;
+  Frame f = std::move(frames_.back());
+  frames_.pop_back();
+  if (loop || f.loop) return;  // only the fallthrough leaves a loop: the set goes on as it is
+  if (live) join(f, current_);
+  if (implicit_else) join(f, f.start);
+  if (f.end_reached) current_ = std::move(f.end);
+}
+
+void ZeroedLocals::branch(uint32_t depth) {
+  if (!tracked_ || depth >= frames_.size()) return;
+  Frame& target = frames_[frames_.size() - 1 - depth];
+  if (!target.loop) join(target, current_);
+}
+
+void ZeroedLocals::read(uint32_t local) {
+  if (tracked_ && !has(current_, local)) marked_[local / 64] |= uint64_t(1) << (local % 64);
+}
+
+void ZeroedLocals::write(uint32_t local) {
+  if (tracked_) current_[local / 64] |= uint64_t(1) << (local % 64);
+}
+
+bool ZeroedLocals::must_zero(uint32_t local) const { return !tracked_ || has(marked_, local); }
+
+}  // namespace wasmlet::detail::fast
