@@ -306,29 +306,22 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 
   // ---- memory ----
 #define OOB(ea, n, size) TRAP(TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message((ea) < (size) ? (size) : (ea), (size)))
-#define LOAD_AT(address, M, R)                                                \
+// A load of memory 0 at `address` into A1; the instruction is `words` long.
+#define LOAD_AT(address, M, R, words)                                         \
   {                                                                           \
     const uint64_t ea = (address);                                            \
     if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
     M v;                                                                      \
     std::memcpy(&v, mem_base + ea, sizeof(M));                                \
     fp[A1] = uint64_t(R(v));                                                  \
-    ip += 3;                                                                  \
+    ip += (words);                                                            \
     NEXT();                                                                   \
   }
 #define LOAD(c, name, M, R)                                                   \
-  L_##name : LOAD_AT(uint64_t(uint32_t(fp[B1])) + A2, M, R)                   \
-  L_##name##_ri : LOAD_AT(uint64_t(uint32_t(fp[B1]) + B2) + A2, M, R)         \
-  L_##name##_rr : LOAD_AT(uint64_t(uint32_t(fp[B1]) + uint32_t(fp[B2])) + A2, M, R) \
-  L_##name##_si : {                                                           \
-    const uint64_t ea = uint64_t(uint32_t((uint32_t(fp[B1]) << ip[3].u64) + B2)) + A2; \
-    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
-    M v;                                                                      \
-    std::memcpy(&v, mem_base + ea, sizeof(M));                                \
-    fp[A1] = uint64_t(R(v));                                                  \
-    ip += 4;                                                                  \
-    NEXT();                                                                   \
-  }                                                                           \
+  L_##name : LOAD_AT(uint64_t(uint32_t(fp[B1])) + A2, M, R, 3)                \
+  L_##name##_ri : LOAD_AT(uint64_t(uint32_t(fp[B1]) + B2) + A2, M, R, 3)      \
+  L_##name##_rr : LOAD_AT(uint64_t(uint32_t(fp[B1]) + uint32_t(fp[B2])) + A2, M, R, 3) \
+  L_##name##_si : LOAD_AT(uint64_t(uint32_t((uint32_t(fp[B1]) << ip[3].u64) + B2)) + A2, M, R, 4) \
   L_##name##_mx : {                                                           \
     LinearMemory* m = inst->memories[B2];                                     \
     const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
