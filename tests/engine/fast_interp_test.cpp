@@ -459,28 +459,28 @@ TEST_F(FastInterp, LocalsReadBeforeWrittenOnAnyPathStartAtZero) {
 // The analysis itself: which locals it leaves to the call to zero.
 TEST(ZeroedLocals, MarksOnlyLocalsSomePathReadsBeforeWriting) {
   using detail::fast::ZeroedLocals;
-  ZeroedLocals z(4);
+  ZeroedLocals z(0, 4);
   z.write(0);        // written first: not zeroed
   z.read(0);
   z.enter(false);    // block
   z.write(1);
   z.branch(0);       // to the block's end with 1 written
-  z.leave(false, false, false);
+  z.leave(false, false);
   z.read(1);         // every path wrote it
   z.enter(false);    // if without else: 2 written on one arm only
   z.write(2);
-  z.leave(false, true, true);
+  z.leave(true, true);
   z.read(2);
   z.enter(true);     // a loop: 3 read in it before the write below
   z.read(3);
   z.write(3);
   z.branch(0);       // back-edge: no effect
-  z.leave(true, true, false);
+  z.leave(true, false);
   EXPECT_FALSE(z.must_zero(0));
   EXPECT_FALSE(z.must_zero(1));
   EXPECT_TRUE(z.must_zero(2));
   EXPECT_TRUE(z.must_zero(3));
-  ZeroedLocals untracked(ZeroedLocals::kMaxTracked + 1);
+  ZeroedLocals untracked(0, ZeroedLocals::kMaxTracked + 1);
   untracked.write(0);
   untracked.read(0);
   EXPECT_TRUE(untracked.must_zero(0));

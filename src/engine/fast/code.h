@@ -58,8 +58,6 @@ enum class Op : uint16_t {
 // One translated function.
 struct Code {
   std::vector<Word> words;
-  uint32_t param_slots = 0;
-  uint32_t local_slots = 0;  // parameters included: slots zeroed at entry are [param_slots, local_slots)
   uint32_t frame_slots = 0;  // everything the frame uses, operand slots and outgoing call results included
   // The slots [first, end) a call zeroes: the locals the function may read
   // before writing them (zeroed_locals.h); the others start as they are.

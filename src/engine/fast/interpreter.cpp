@@ -67,6 +67,17 @@ inline void wr_lane(uint64_t* fp, uint32_t slot, T v) {
   }
 }
 
+// Zeroes the locals `code` may read before writing them (Code::zeroed); a
+// plain loop, as most functions have few (the asm keeps the compiler from
+// turning it into a memset call).
+inline void zero_locals(uint64_t* fp, const Code& code) {
+  for (const auto& [first, end] : code.zeroed)
+    for (uint64_t *z = fp + first, *stop = fp + end; z < stop; ++z) {
+      *z = 0;
+      asm("" : "+r"(z));
+    }
+}
+
 const void* const* g_handlers = nullptr;
 
 bool run(FastStore* s, Func* entry, uint64_t* entry_fp);
@@ -180,7 +191,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", func->name, e.what()));
   }
   if (!s->stack_fits(fp + code->frame_slots)) TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  std::memset(fp + code->param_slots, 0, (code->local_slots - code->param_slots) * sizeof(uint64_t));
+  zero_locals(fp, *code);
   ip = code->words.data();
   NEXT();
 
@@ -753,13 +764,7 @@ do_call: {
   }
   if (!s->stack_fits(nfp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
   frames[depth++] = Frame{return_ip, fp, func, code};
-  // Zeroes the locals read before written; a plain loop, as most functions
-  // have few (the asm keeps the compiler from turning it into a memset call).
-  for (const auto& [first, end] : next->zeroed)
-    for (uint64_t *z = nfp + first, *stop = nfp + end; z < stop; ++z) {
-      *z = 0;
-      asm("" : "+r"(z));
-    }
+  zero_locals(nfp, *next);
   fp = nfp;
   func = callee;
   code = next;
@@ -795,8 +800,7 @@ do_tail_call: {
     }
   }
   if (!s->stack_fits(fp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  for (const auto& [first, end] : next->zeroed)
-    for (uint32_t i = first; i < end; ++i) fp[i] = 0;
+  zero_locals(fp, *next);
   func = callee;
   code = next;
   if (inst != callee->instance) {

@@ -1,5 +1,4 @@
-// The name of each Op, for the instruction profile (op_profile.h) and
-// internal error messages.
+// The name of each Op, for the instruction profile (op_profile.h).
 #pragma once
 
 #include "engine/fast/code.h"

@@ -125,17 +125,15 @@ class Translator {
     auto locals = validator_.locals();
     local_slot_.reserve(locals.size());
     for (size_t i = 0; i < locals.size(); ++i) {
-      if (i == type_->params.size()) out_.param_slots = slot;
       local_slot_.push_back(slot);
       slot += width(locals[i]);
     }
-    if (locals.size() == type_->params.size()) out_.param_slots = slot;
-    out_.local_slots = locals_end_ = slot;
+    locals_end_ = slot;
     local_written_.assign(locals.size(), false);
     for (ValType t : type_->results) result_slots_ += width(t);
     max_slot_ = std::max(locals_end_, result_slots_);
 
-    zeroed_.emplace(uint32_t(locals.size() - type_->params.size()));
+    zeroed_.emplace(uint32_t(type_->params.size()), uint32_t(locals.size()));
     controls_.push_back(Control{0, false, false, 0, locals_end_, {}, type_->results, kNone, {}, std::nullopt, {}});
     fuel_.push_back(FuelScope{emit_fuel(), 0});
     Instruction ins;
@@ -150,7 +148,7 @@ class Translator {
     out_.frame_slots = max_slot_ + 2;
     const size_t params = type_->params.size();
     for (size_t i = params; i < locals.size(); ++i) {
-      if (!zeroed_->must_zero(uint32_t(i - params))) continue;
+      if (!zeroed_->must_zero(uint32_t(i))) continue;
       const uint32_t first = local_slot_[i], end = first + width(locals[i]);
       if (!out_.zeroed.empty() && out_.zeroed.back().second == first) out_.zeroed.back().second = end;
       else out_.zeroed.emplace_back(first, end);
@@ -519,7 +517,7 @@ class Translator {
       case 0x1a: pop(); return;
       case 0x1b: case 0x1c: return select();
       case 0x20:
-        if (ins.index >= type_->params.size()) zeroed_->read(uint32_t(ins.index - type_->params.size()));
+        zeroed_->read(ins.index);
         push_local(validator_.locals()[ins.index], local_slot_[ins.index]);
         return;
       case 0x21: case 0x22: return local_set(ins.index, op == 0x22);
@@ -689,7 +687,7 @@ class Translator {
       return;
     }
     Entry a = pop();
-    if (a.type == ValType::I32) unwrap(a);
+    unwrap(a);
     const uint32_t sa = slot_of(a);
     Entry& r = push_home(sig.result);
     size_t at = emit(op);
@@ -744,7 +742,7 @@ class Translator {
 
   void memory_store(Op op, const Instruction& ins) {
     Entry v = pop(), addr = pop();
-    if (v.type == ValType::I32) unwrap(v);
+    unwrap(v);
     unwrap(addr);
     // `x[i] = x[i] op a` with the load fused into op just now: one read-modify-write.
     if (const auto& rmw = ops_.bin_store[size_t(producer_.op)];
@@ -779,13 +777,13 @@ class Translator {
       // `i32.const 0; local.set x` right after entry: x is zero already
       // (the call must zero it: as if it were read).
       if (straight_from_entry_ && e.kind == Kind::Const && e.bits == 0) {
-        zeroed_->read(uint32_t(index - type_->params.size()));
+        zeroed_->read(index);
         if (tee) push_local(e.type, slot);
         return;
       }
       local_written_[index] = true;
     }
-    if (index >= type_->params.size()) zeroed_->write(uint32_t(index - type_->params.size()));
+    zeroed_->write(index);
     const bool retarget = producer_.start != kNone && e.kind == Kind::Slot && e.slot == producer_.home &&
                           e.home == producer_.home && !local_referenced(slot);
     if (retarget) {
@@ -1181,7 +1179,7 @@ class Translator {
       controls_.pop_back();
       return;
     }
-    zeroed_->leave(c.opcode == 3, !c.dead, c.opcode == 4 && c.else_fixup.has_value());
+    zeroed_->leave(!c.dead, c.opcode == 4 && c.else_fixup.has_value());
     if (!c.dead) move_label_values(Control{c.opcode == 3 ? uint8_t(2) : c.opcode, false, false, c.stack_size, c.home,
                                            c.params, c.results, kNone, {}, std::nullopt, {}});
     if (c.opcode == 3) {

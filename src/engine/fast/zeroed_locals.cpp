@@ -4,8 +4,10 @@
 
 namespace wasmlet::detail::fast {
 
-ZeroedLocals::ZeroedLocals(uint32_t count)
-    : count_(count), tracked_(count <= kMaxTracked), current_((count + 63) / 64), marked_((count + 63) / 64) {}
+ZeroedLocals::ZeroedLocals(uint32_t params, uint32_t count)
+    : tracked_(count - params <= kMaxTracked), current_((count + 63) / 64), marked_((count + 63) / 64) {
+  for (uint32_t p = 0; p < params; ++p) write(p);
+}
 
 void ZeroedLocals::enter(bool loop) {
   if (!tracked_) return;
@@ -24,11 +26,11 @@ void ZeroedLocals::enter_else(bool then_live) {
   current_ = f.start;
 }
 
-void ZeroedLocals::leave(bool loop, bool live, bool implicit_else) {
+void ZeroedLocals::leave(bool live, bool implicit_else) {
   if (!tracked_ || frames_.empty()) return;
   Frame f = std::move(frames_.back());
   frames_.pop_back();
-  if (loop || f.loop) return;  // only the fallthrough leaves a loop: the set goes on as it is
+  if (f.loop) return;  // only the fallthrough leaves a loop: the set goes on as it is
   if (live) join(f, current_);
   if (implicit_else) join(f, f.start);
   if (f.end_reached) current_ = std::move(f.end);

@@ -15,18 +15,19 @@ namespace wasmlet::detail::fast {
 
 class ZeroedLocals {
  public:
-  // `count` declared (non-parameter) locals; past `kMaxTracked` every one
-  // is zeroed, keeping translation linear in the function's size.
-  explicit ZeroedLocals(uint32_t count);
+  // A function's `count` locals, the first `params` its parameters (written
+  // by the caller). Past `kMaxTracked` declared locals every one is zeroed,
+  // keeping translation linear in the function's size.
+  ZeroedLocals(uint32_t params, uint32_t count);
   static constexpr uint32_t kMaxTracked = 4096;
 
   // Events, in code order, of reachable code only (the translator's view).
   void enter(bool loop);           // block, loop, if
   void enter_else(bool then_live);  // else: the then-arm fell through if `then_live`
-  void leave(bool loop, bool live, bool implicit_else);  // end of a block, loop or if
+  void leave(bool live, bool implicit_else);  // end of a block, loop or if
   void branch(uint32_t depth);     // a branch to the label `depth` levels out (not a loop's, not the function's)
-  void read(uint32_t local);
-  void write(uint32_t local);
+  void read(uint32_t local);   // local.get (locals by their index, parameters included)
+  void write(uint32_t local);  // local.set, local.tee
 
   // Whether the call must zero `local` (after the whole function).
   bool must_zero(uint32_t local) const;
@@ -42,7 +43,6 @@ class ZeroedLocals {
   static bool has(const Set& s, uint32_t i) { return (s[i / 64] >> (i % 64)) & 1; }
   void join(Frame& f, const Set& path);
 
-  uint32_t count_;
   bool tracked_;
   Set current_;
   Set marked_;  // read before written on some path
