@@ -46,9 +46,9 @@ FastStore::FastStore(Store& store) : store_(store) {
   stack_base = reinterpret_cast<uint64_t*>(take_stack(kValueStackBytes));
   stack_end = stack_base + kShallowStackSlots;
   stack_top = stack_base;
-  depth_limit = kShallowDepth;
   try {
     frames = reinterpret_cast<Frame*>(take_stack(kFrameStackBytes));
+    frames_end = frames + kShallowDepth;
   } catch (...) {
     give_back_stack(stack_base, kValueStackBytes, 0);
     throw;
@@ -57,15 +57,15 @@ FastStore::FastStore(Store& store) : store_(store) {
 
 FastStore::~FastStore() {
   // Shallow stacks were written only within the part the pool keeps.
-  const bool deep = depth_limit == kMaxCallDepth;
+  const bool deep = frames_end == frames + kMaxCallDepth;
   give_back_stack(stack_base, kValueStackBytes, deep ? kValueStackBytes : kShallowStackSlots * sizeof(uint64_t));
   give_back_stack(frames, kFrameStackBytes, deep ? kFrameStackBytes : kShallowDepth * sizeof(Frame));
 }
 
 bool FastStore::deepen() {
-  if (depth_limit == kMaxCallDepth) return false;
+  if (frames_end == frames + kMaxCallDepth) return false;
   stack_end = stack_base + kValueStackSlots;
-  depth_limit = kMaxCallDepth;
+  frames_end = frames + kMaxCallDepth;
   return true;
 }
 

@@ -34,11 +34,13 @@ class Store;
 
 namespace wasmlet::detail::fast {
 
+// A call's record on the interpreter's frame stack: where the caller goes
+// on, and the function called (the running function is the top frame's).
 struct Frame {
-  const Word* ip;
-  uint64_t* fp;
-  Func* func;
-  const Code* code;
+  const Word* ip;   // the caller's, after the call
+  uint64_t* fp;     // the caller's
+  Instance* inst;   // the caller's instance
+  Func* callee;
 };
 
 // Limits of the interpreter's own stacks.
@@ -105,14 +107,14 @@ class FastStore {
   uint64_t* stack_end = nullptr;  // the current limit: shallow, or stack_base + kValueStackSlots
   uint64_t* stack_top = nullptr;  // where a nested call's frame starts
   Frame* frames = nullptr;
-  uint32_t depth = 0;
-  uint32_t depth_limit = 0;  // the current limit: shallow, or kMaxCallDepth
+  Frame* frames_end = nullptr;  // the current limit: shallow, or frames + kMaxCallDepth
+  uint32_t depth = 0;           // frames in use outside a running activation of the interpreter
   // Raises both limits to the real ones; false if they already were.
   bool deepen();
   // Whether a frame ending at `end` fits (deepening the stacks if it must).
   bool stack_fits(const uint64_t* end) { return end <= stack_end || (deepen() && end <= stack_end); }
-  // Whether a frame at call depth `d` fits (deepening the stacks if it must).
-  bool depth_fits(uint32_t d) { return d < depth_limit || (deepen() && d < depth_limit); }
+  // Whether a call may push `frame` (deepening the stacks if it must).
+  bool frame_fits(const Frame* frame) { return frame < frames_end || (deepen() && frame < frames_end); }
   int host_nesting = 0;
   int64_t budget = 0;
 

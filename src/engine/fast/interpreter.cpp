@@ -130,12 +130,13 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   }
 
   Store& store = s->store();
-  const uint32_t entry_depth = s->depth;
-  uint32_t depth = entry_depth;  // s->depth is brought up to date before host calls
-  Frame* const frames = s->frames;
-  Func* func = entry;
-  Instance* inst = func->instance;
-  const Code* code = nullptr;
+  // The frames this activation pushes go above `bottom`; s->depth is
+  // brought up to date before host calls. The running function is the top
+  // frame's callee, or the entry's (a tail call replaces it) at the bottom.
+  Frame* const bottom = s->frames + s->depth;
+  Frame* top = bottom;
+  Func* entry_func = entry;
+  Instance* inst = entry->instance;
   uint64_t* fp = entry_fp;
   const Word* ip = nullptr;
   int64_t budget = s->budget;
@@ -144,7 +145,8 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   TrapKind trap_kind = TrapKind::Other;
   std::string trap_message;
 
-  // Arguments of the call being set up (do_call, do_tail_call).
+  // Arguments of a call that left the guest-to-guest fast path (call_slow,
+  // do_tail_call).
   Func* callee = nullptr;
   uint64_t* nfp = nullptr;
   const Word* return_ip = nullptr;
@@ -179,20 +181,23 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     if (budget < 0) [[unlikely]] goto refuel; \
     NEXT();                                   \
   } while (0)
+#define FUNC() (top == bottom ? entry_func : top[-1].callee)  // its code is set while it runs
 #define A1 ip[1].pair.a
 #define B1 ip[1].pair.b
 #define A2 ip[2].pair.a
 #define B2 ip[2].pair.b
 
   RELOAD_MEMORY();
-  try {
-    code = &inst->code->code(func->defined_index);
-  } catch (const std::exception& e) {
-    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", func->name, e.what()));
+  if (!entry->code) {
+    try {
+      entry->code = &inst->code->code(entry->defined_index);
+    } catch (const std::exception& e) {
+      TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", entry->name, e.what()));
+    }
   }
-  if (!s->stack_fits(fp + code->frame_slots)) TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  zero_locals(fp, *code);
-  ip = code->words.data();
+  if (!s->stack_fits(fp + entry->code->frame_slots)) TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  zero_locals(fp, *entry->code);
+  ip = entry->code->words.data();
   NEXT();
 
   // ---- numeric ----
@@ -633,7 +638,7 @@ L_global_set128: {
 L_unreachable:
   TRAP(TrapKind::Unreachable, "unreachable executed");
 L_unsupported:
-  TRAP(TrapKind::Other, code->messages[A1]);
+  TRAP(TrapKind::Other, FUNC()->code->messages[A1]);
 L_fuel: {
   const int64_t cost = ip[1].i64;
   ip += 2;
@@ -689,23 +694,46 @@ L_br_table: {
   ip += ip[2 + i].i64;
   NEXT();
 }
-L_call: {
-  callee = inst->funcs[A1];
-  nfp = fp + B1;
-  return_ip = ip + 2;
-  goto do_call;
-}
+// A call of a guest function already translated, the common case, stays in
+// registers; a host function (whose `code` is always null) or a first call
+// goes through call_slow.
+#define GUEST_CALL(target, frame, resume)                                                 \
+  {                                                                                       \
+    Func* const to = (target);                                                            \
+    uint64_t* const to_fp = (frame);                                                      \
+    const Code* const to_code = to->code;                                                 \
+    if (!to_code) [[unlikely]] {                                                          \
+      callee = to;                                                                        \
+      nfp = to_fp;                                                                        \
+      return_ip = (resume);                                                               \
+      goto call_slow;                                                                     \
+    }                                                                                     \
+    if (!s->frame_fits(top)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted"); \
+    if (!s->stack_fits(to_fp + to_code->frame_slots)) [[unlikely]]                        \
+      TRAP(TrapKind::StackExhausted, "call stack exhausted");                             \
+    *top++ = Frame{(resume), fp, inst, to};                                               \
+    zero_locals(to_fp, *to_code);                                                         \
+    fp = to_fp;                                                                           \
+    if (inst != to->instance) {                                                           \
+      inst = to->instance;                                                                \
+      RELOAD_MEMORY();                                                                    \
+    }                                                                                     \
+    /* The entry's fuel check point, without dispatching it. */                           \
+    ip = to_code->words.data() + 2;                                                       \
+    CHARGE_AND_NEXT(to_code->entry_fuel);                                                 \
+  }
+L_call:
+  GUEST_CALL(inst->funcs[A1], fp + B1, ip + 2)
 L_call_indirect: {
   Table* t = inst->tables[A2];
   const uint32_t i = uint32_t(fp[B2]);
   if (i >= t->elements.size()) TRAP(TrapKind::TableOutOfBounds, "undefined table index");
-  callee = reinterpret_cast<Func*>(t->elements[i]);
-  if (!callee) TRAP(TrapKind::UninitializedElement, "uninitialized table element");
-  if (callee->type_id != inst->type_ids[A1]) TRAP(TrapKind::IndirectCallTypeMismatch, "indirect call signature mismatch");
-  nfp = fp + B1;
-  return_ip = ip + 3;
-  goto do_call;
+  Func* const target = reinterpret_cast<Func*>(t->elements[i]);
+  if (!target) TRAP(TrapKind::UninitializedElement, "uninitialized table element");
+  if (target->type_id != inst->type_ids[A1]) TRAP(TrapKind::IndirectCallTypeMismatch, "indirect call signature mismatch");
+  GUEST_CALL(target, fp + B1, ip + 3)
 }
+#undef GUEST_CALL
 L_return_call: {
   callee = inst->funcs[A1];
   std::memmove(fp, fp + B1, A2 * sizeof(uint64_t));
@@ -722,29 +750,27 @@ L_return_call_indirect: {
   goto do_tail_call;
 }
 L_ret: {
-  if (depth == entry_depth) {
+  if (top == bottom) {
     s->budget = budget;
-    s->depth = entry_depth;
+    s->depth = uint32_t(bottom - s->frames);
     return true;
   }
-  const Frame& f = frames[--depth];
+  const Frame& f = *--top;
   ip = f.ip;
   fp = f.fp;
-  func = f.func;
-  code = f.code;
-  if (inst != func->instance) {
-    inst = func->instance;
+  if (inst != f.inst) {
+    inst = f.inst;
     RELOAD_MEMORY();
   }
   NEXT();
 }
 
-do_call: {
+call_slow: {
   if (callee->is_host) {
     s->budget = budget;
-    s->depth = depth;
+    s->depth = uint32_t(top - s->frames);
     uint64_t* saved = s->stack_top;
-    s->stack_top = fp + code->frame_slots;
+    s->stack_top = fp + FUNC()->code->frame_slots;
     const bool ok = s->call_host(callee, nfp);
     s->stack_top = saved;
     budget = s->budget;
@@ -753,37 +779,23 @@ do_call: {
     ip = return_ip;
     NEXT();
   }
-  if (!s->depth_fits(depth)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  const Code* next = callee->code;
-  if (!next) [[unlikely]] {
-    try {
-      next = callee->code = &callee->instance->code->code(callee->defined_index);
-    } catch (const std::exception& e) {
-      TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
-    }
+  // The callee's first call: translate it, then run the call instruction
+  // (still at ip) again.
+  try {
+    callee->code = &callee->instance->code->code(callee->defined_index);
+  } catch (const std::exception& e) {
+    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
   }
-  if (!s->stack_fits(nfp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  frames[depth++] = Frame{return_ip, fp, func, code};
-  zero_locals(nfp, *next);
-  fp = nfp;
-  func = callee;
-  code = next;
-  if (inst != callee->instance) {
-    inst = callee->instance;
-    RELOAD_MEMORY();
-  }
-  // The entry's fuel check point, without dispatching it.
-  ip = code->words.data() + 2;
-  CHARGE_AND_NEXT(code->entry_fuel);
+  NEXT();
 }
 
 do_tail_call: {
   // The arguments are in fp[0..]; the callee replaces this frame.
   if (callee->is_host) {
     s->budget = budget;
-    s->depth = depth;
+    s->depth = uint32_t(top - s->frames);
     uint64_t* saved = s->stack_top;
-    s->stack_top = fp + std::max<uint32_t>(code->frame_slots, 64);
+    s->stack_top = fp + std::max<uint32_t>(FUNC()->code->frame_slots, 64);
     const bool ok = s->call_host(callee, fp);
     s->stack_top = saved;
     budget = s->budget;
@@ -801,23 +813,22 @@ do_tail_call: {
   }
   if (!s->stack_fits(fp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
   zero_locals(fp, *next);
-  func = callee;
-  code = next;
+  (top == bottom ? entry_func : top[-1].callee) = callee;
   if (inst != callee->instance) {
     inst = callee->instance;
     RELOAD_MEMORY();
   }
-  ip = code->words.data();
+  ip = next->words.data();
   NEXT();
 }
 
 trap:
-  s->trap(trap_kind, std::move(trap_message), func->name);
+  s->trap(trap_kind, std::move(trap_message), FUNC()->name);
 pending:
-  s->note_trap_site(func->name);
+  s->note_trap_site(FUNC()->name);
   // The trap (or a host function's exit) is pending in the store; unwind
   // this activation's frames.
-  s->depth = entry_depth;
+  s->depth = uint32_t(bottom - s->frames);
   s->budget = budget;
   return false;
 
@@ -828,6 +839,7 @@ pending:
 #undef OOB
 #undef LOAD_AT
 #undef TABLE_OOB
+#undef FUNC
 #undef A1
 #undef B1
 #undef A2

@@ -73,7 +73,7 @@ struct Func {
   // Guest functions:
   Instance* instance = nullptr;
   uint32_t defined_index = 0;  // among the module's bodies
-  const Code* code = nullptr;  // once translated (the module's ModuleCode owns it)
+  const Code* code = nullptr;  // once translated (the module's ModuleCode owns it); always null for a host function
   // Host functions:
   bool is_host = false;
   HostFunction host;
