@@ -32,26 +32,8 @@ union Word {
 static_assert(sizeof(Word) == 8);
 
 enum class Op : uint16_t {
-#define OP(name) name,
-#include "engine/fast/ops.def"
-#undef OP
-#define BIN(p, c, name, ...) name, name##_ri,
-#define CMP(p, c, name, ...) name, name##_ri, br_if_##name, br_if_##name##_ri, br_unless_##name, br_unless_##name##_ri, \
-                             br_if_##name##_loop, br_if_##name##_ri_loop,
-#define UN(p, c, name, ...) name,
-#define UCMP(p, c, name, ...) name, br_if_##name, br_unless_##name, br_if_##name##_loop,
-#define TBIN(p, c, name, ...) name, name##_ri,
-#define TUN(p, c, name, ...) name,
-#define SHIFT_BIN(name, ...) name,
-#include "engine/fast/numeric.def"
-#define LOAD(c, name, ...) name, name##_mx, name##_ri, name##_rr, name##_si,
-#define STORE(c, name, ...) name, name##_mx, name##_ci,
-#define LOAD_BIN(name, ...) name##_m, name##_m_store,
-#include "engine/fast/memory_ops.def"
-#include "engine/fast/simd_enum.h"
-#define STEP_LOOP(w, T, cmp, ...) w##_add_ri_br_if_##cmp##_loop, w##_add_ri_br_if_##cmp##_ri_loop, \
-                                  w##_add_br_if_##cmp##_loop, w##_add_br_if_##cmp##_ri_loop,
-#include "engine/fast/step_loop.def"
+#define OP_NAME(name) name,
+#include "engine/fast/op_list.inc"
   count_
 };
 

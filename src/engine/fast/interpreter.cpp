@@ -101,27 +101,8 @@ namespace {
 
 bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   static const void* const labels[] = {
-#define OP(name) &&L_##name,
-#include "engine/fast/ops.def"
-#undef OP
-#define BIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
-#define CMP(p, c, name, ...) &&L_##name, &&L_##name##_ri, &&L_br_if_##name, &&L_br_if_##name##_ri, \
-                             &&L_br_unless_##name, &&L_br_unless_##name##_ri, &&L_br_if_##name##_loop,     \
-                             &&L_br_if_##name##_ri_loop,
-#define UN(p, c, name, ...) &&L_##name,
-#define UCMP(p, c, name, ...) &&L_##name, &&L_br_if_##name, &&L_br_unless_##name, &&L_br_if_##name##_loop,
-#define TBIN(p, c, name, ...) &&L_##name, &&L_##name##_ri,
-#define TUN(p, c, name, ...) &&L_##name,
-#define SHIFT_BIN(name, ...) &&L_##name,
-#include "engine/fast/numeric.def"
-#define LOAD(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ri, &&L_##name##_rr, &&L_##name##_si,
-#define STORE(c, name, ...) &&L_##name, &&L_##name##_mx, &&L_##name##_ci,
-#define LOAD_BIN(name, ...) &&L_##name##_m, &&L_##name##_m_store,
-#include "engine/fast/memory_ops.def"
-#include "engine/fast/simd_labels.h"
-#define STEP_LOOP(w, T, cmp, ...) &&L_##w##_add_ri_br_if_##cmp##_loop, &&L_##w##_add_ri_br_if_##cmp##_ri_loop, \
-                                  &&L_##w##_add_br_if_##cmp##_loop, &&L_##w##_add_br_if_##cmp##_ri_loop,
-#include "engine/fast/step_loop.def"
+#define OP_NAME(name) &&L_##name,
+#include "engine/fast/op_list.inc"
   };
   static_assert(sizeof(labels) / sizeof(labels[0]) == size_t(Op::count_));
   if (!s) {
