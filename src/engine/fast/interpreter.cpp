@@ -377,7 +377,36 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     ip += 3;                                                                  \
     NEXT();                                                                   \
   }
+// mem[addr + offset] = add(product, mem[...]); `words` long.
+#define ADD_PRODUCT_AT(T, product, addr, off, add_expr, words)                \
+  {                                                                           \
+    const uint64_t ea = uint64_t(uint32_t(fp[addr])) + (off);                 \
+    if (ea + sizeof(T) > mem_size) OOB(ea, sizeof(T), mem_size);              \
+    T b;                                                                      \
+    std::memcpy(&b, mem_base + ea, sizeof(T));                                \
+    const T a = (product);                                                    \
+    const T r = T(add_expr);                                                  \
+    std::memcpy(mem_base + ea, &r, sizeof(T));                                \
+    ip += (words);                                                            \
+    NEXT();                                                                   \
+  }
+#define MUL_ADD_STORE(name, mul, add, T, mul_expr, add_expr)                  \
+  L_##name##_store : {                                                        \
+    const T a = rd<T>(fp, A1), b = rd<T>(fp, B1);                             \
+    const T product = T(mul_expr);                                            \
+    ADD_PRODUCT_AT(T, product, A2, B2, add_expr, 3)                           \
+  }                                                                           \
+  L_##name##_m_store : {                                                      \
+    const uint64_t eb = uint64_t(uint32_t(fp[B1])) + A2;                      \
+    if (eb + sizeof(T) > mem_size) OOB(eb, sizeof(T), mem_size);              \
+    T b;                                                                      \
+    std::memcpy(&b, mem_base + eb, sizeof(T));                                \
+    const T a = rd<T>(fp, A1);                                                \
+    const T product = T(mul_expr);                                            \
+    ADD_PRODUCT_AT(T, product, B2, ip[3].u64, add_expr, 4)                    \
+  }
 #include "engine/fast/memory_ops.def"
+#undef ADD_PRODUCT_AT
 
   // ---- a loop counter's step and the loop's test (step_loop.def) ----
   // The step's words, then the branch's (`br`): its operand `a` is the

@@ -32,6 +32,12 @@ struct NumericOps {
   std::array<std::optional<Op>, 256> load{}, store{};
   std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> load_bin{};  // op -> (its load, op_m)
   std::array<std::optional<std::pair<Op, Op>>, size_t(Op::count_)> bin_store{};  // op_m -> (its store, op_m_store)
+  // add_m_store -> the multiplications whose product it may take, and the fused ops.
+  struct MulAdd {
+    Op mul, mul_m;      // the product's instruction (of two slots, of a slot and a load)
+    Op fused, fused_m;  // <name>_store, <name>_m_store
+  };
+  std::array<std::optional<MulAdd>, size_t(Op::count_)> mul_add{};
   std::array<std::array<std::optional<Op>, 3>, size_t(Op::count_)> shift_bin{};  // bin -> [rotl, shl, shr_u] -> fused
   // A loop test (br_if_<cmp>[_ri]_loop) and the steps it fuses with (step_loop.def).
   struct StepLoop {
@@ -56,6 +62,8 @@ struct NumericOps {
 #define STORE(c, name, ...) store[c] = Op::name;
 #define LOAD_BIN(name, load, store, ...) load_bin[size_t(Op::name)] = std::pair{Op::load, Op::name##_m}, \
                                           bin_store[size_t(Op::name##_m)] = std::pair{Op::store, Op::name##_m_store};
+#define MUL_ADD_STORE(name, mul, add, ...) \
+  mul_add[size_t(Op::add##_m_store)] = MulAdd{Op::mul, Op::mul##_m, Op::name##_store, Op::name##_m_store};
 #include "engine/fast/memory_ops.def"
 #define STEP_LOOP(w, T, cmp, mirror, ...)                                                                   \
   step_loop[size_t(Op::br_if_##cmp##_loop)] =                                                              \
@@ -750,7 +758,9 @@ class Translator {
       const uint32_t a = code_[producer_.start + 1].pair.b;
       const Word where = code_[producer_.start + 2];  // addr|offset of the load
       if (addr.slot == where.pair.a && ins.memarg.offset == where.pair.b) {
+        const bool after_label = label_ == producer_.start;
         drop_producer();
+        if (!after_label && add_product(rmw->second, a, addr.slot, ins.memarg.offset)) return;
         emit(rmw->second);
         word(a, addr.slot);
         word(ins.memarg.offset);
@@ -768,6 +778,32 @@ class Translator {
     emit(ins.memarg.memory != 0 ? offset(op, 1) : op);
     word(sv, sa);
     word(ins.memarg.offset, ins.memarg.memory);
+  }
+
+  // `mem += value` (the add_m_store op `rmw`) where the instruction just
+  // before made `value` by a multiplication into a stack slot nothing else
+  // reads: one instruction (mul_add in NumericOps).
+  bool add_product(Op rmw, uint32_t value, uint32_t addr, uint32_t offset) {
+    const auto& fuse = ops_.mul_add[size_t(rmw)];
+    const size_t mul = last_start_;
+    if (!fuse || mul == kNone || mul + 3 != code_.size() || value < locals_end_ || code_[mul + 1].pair.a != value)
+      return false;
+    const void* handler = code_[mul].handler;
+    const bool loaded = handler == handlers_[size_t(fuse->mul_m)];
+    if (!loaded && handler != handlers_[size_t(fuse->mul)]) return false;
+    const Word w1 = code_[mul + 1], w2 = code_[mul + 2];  // dst|a, then b|- or addr2|offset2
+    code_.resize(mul);
+    last_start_ = prev_start_;
+    prev_start_ = kNone;
+    emit(loaded ? fuse->fused_m : fuse->fused);
+    word(w1.pair.b, w2.pair.a);
+    if (loaded) {
+      word(w2.pair.b, addr);
+      word64(offset);
+    } else {
+      word(addr, offset);
+    }
+    return true;
   }
 
   void local_set(uint32_t index, bool tee) {
