@@ -483,6 +483,45 @@ TEST_F(FastInterp, ProductsAddedToMemoryKeepWasmSemantics) {
   }
 }
 
+// An i32.add whose result is copied right after (`local.tee x; local.set y`)
+// writes both slots itself (i32_add_copy, i32_add_ri_copy), unless a branch
+// lands between the two.
+TEST_F(FastInterp, AddsWhoseResultIsCopiedWriteBothSlots) {
+  Module module = compile(R"((module
+      (func (export "tee_set") (param $a i32) (param $b i32) (result i64) (local $x i32) (local $y i32)
+        (local.set $y (local.tee $x (i32.add (local.get $a) (local.get $b))))
+        (i64.or (i64.shl (i64.extend_i32_u (local.get $x)) (i64.const 32)) (i64.extend_i32_u (local.get $y))))
+      (func (export "tee_set_ri") (param $a i32) (result i64) (local $x i32) (local $y i32)
+        (local.set $y (local.tee $x (i32.add (local.get $a) (i32.const -3))))
+        (i64.or (i64.shl (i64.extend_i32_u (local.get $x)) (i64.const 32)) (i64.extend_i32_u (local.get $y))))
+      ;; the copy goes into the add's own operand
+      (func (export "into_operand") (param $a i32) (result i32) (local $x i32)
+        (local.set $a (local.tee $x (i32.add (local.get $a) (i32.const 1))))
+        (i32.add (i32.mul (local.get $a) (i32.const 1000)) (local.get $x)))
+      ;; the block's end is a branch target between the add and the copy
+      (func (export "label_between") (param $a i32) (param $skip i32) (result i32) (local $x i32) (local $y i32)
+        (local.set $y (i32.const 77))
+        (block $b
+          (br_if $b (local.get $skip))
+          (local.set $x (i32.add (local.get $a) (i32.const 5))))
+        (local.set $y (local.get $x))
+        (local.get $y))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto call = [&](const char* name, std::vector<Value> args) {
+    Outcome o = instance.call(name, args);
+    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
+    return o.returned() ? o.results.at(0) : Value::i32(-1);
+  };
+  // 0xffffffff + 2 wraps to 1 in both slots, with nothing in the high half.
+  EXPECT_EQ(call("tee_set", {Value::i32(-1), Value::i32(2)}).as_i64(), 0x0000000100000001);
+  EXPECT_EQ(call("tee_set", {Value::i32(40), Value::i32(2)}).as_i64(), 0x0000002a0000002a);
+  EXPECT_EQ(call("tee_set_ri", {Value::i32(1)}).as_i64(), int64_t(0xfffffffefffffffe));
+  EXPECT_EQ(call("into_operand", {Value::i32(41)}).as_i32(), 42 * 1000 + 42);
+  EXPECT_EQ(call("label_between", {Value::i32(10), Value::i32(0)}).as_i32(), 15);
+  EXPECT_EQ(call("label_between", {Value::i32(10), Value::i32(1)}).as_i32(), 0);  // x was never set
+}
+
 // A call zeroes only the locals its function may read before writing them
 // (zeroed_locals.h). Each case runs right after $dirty filled the same
 // frame slots with ones, so a local wrongly left alone shows as nonzero.

@@ -589,6 +589,20 @@ L_i32_add_ri2:
   fp[ip[3].pair.a] = uint32_t(uint32_t(fp[ip[3].pair.b]) + B2);
   ip += 4;
   NEXT();
+L_i32_add_copy: {
+  const uint64_t r = uint32_t(uint32_t(fp[B1]) + uint32_t(fp[A2]));
+  fp[A1] = r;
+  fp[B2] = r;
+  ip += 3;
+  NEXT();
+}
+L_i32_add_ri_copy: {
+  const uint64_t r = uint32_t(uint32_t(fp[B1]) + A2);
+  fp[A1] = r;
+  fp[B2] = r;
+  ip += 3;
+  NEXT();
+}
 L_copy128: {
   fp[A1] = fp[B1];
   fp[A1 + 1] = fp[B1 + 1];

@@ -274,6 +274,7 @@ class Translator {
         word64(e.bits);
       }
     } else if (e.slot != dst) {
+      if (e.type != ValType::V128 && copy_into_add(e.slot, dst)) return;
       if (e.type != ValType::V128 && last_copy_ != kNone && last_copy_ + 2 == code_.size() && label_ != code_.size()) {
         // Right after another copy (and no branch lands between): one copy2.
         code_[last_copy_].handler = handlers_[size_t(Op::copy2)];
@@ -286,6 +287,26 @@ class Translator {
       word(dst, e.slot);
       if (e.type != ValType::V128) last_copy_ = at;
     }
+  }
+  // A copy of what the i32.add just before made (`local.tee x; local.set y`,
+  // a loop's moves from one iteration to the next), with no branch landing
+  // between: the add writes both slots (i32_add_copy, i32_add_ri_copy).
+  bool copy_into_add(uint32_t src, uint32_t dst) {
+    const size_t at = last_start_;
+    if (at == kNone || at + 3 != code_.size() || label_ == code_.size() || code_[at + 1].pair.a != src) return false;
+    const void* handler = code_[at].handler;
+    if (handler == handlers_[size_t(Op::i32_add_ri)]) {
+      code_[at].handler = handlers_[size_t(Op::i32_add_ri_copy)];
+      code_[at + 2].pair = {uint32_t(code_[at + 2].u64), dst};
+    } else if (handler == handlers_[size_t(Op::i32_add)]) {
+      code_[at].handler = handlers_[size_t(Op::i32_add_copy)];
+      code_[at + 2].pair.b = dst;
+    } else {
+      return false;
+    }
+    producer_.start = kNone;
+    last_copy_ = kNone;
+    return true;
   }
   void materialize(Entry& e) {
     if (e.kind == Kind::Slot && e.slot == e.home) return;
