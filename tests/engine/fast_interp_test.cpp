@@ -4,6 +4,7 @@
 // trap instead of overflowing, tail calls in constant space.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -520,6 +521,40 @@ TEST_F(FastInterp, AddsWhoseResultIsCopiedWriteBothSlots) {
   EXPECT_EQ(call("into_operand", {Value::i32(41)}).as_i32(), 42 * 1000 + 42);
   EXPECT_EQ(call("label_between", {Value::i32(10), Value::i32(0)}).as_i32(), 15);
   EXPECT_EQ(call("label_between", {Value::i32(10), Value::i32(1)}).as_i32(), 0);  // x was never set
+}
+
+// Consecutive copies run as one instruction of up to four (copy2, copy3,
+// copy4), in their order: each rotation here moves a value through a
+// temporary, so a copy run out of order loses one.
+TEST_F(FastInterp, RunsOfCopiesKeepTheirOrder) {
+  std::string funcs;
+  for (int count = 2; count <= 9; ++count) {  // rotate `count` locals through a temporary: count + 1 copies
+    std::string f = fmt::format("(func (export \"rotate{}\") (param $n i32) (result i64) (local $t i64)", count);
+    for (int i = 0; i < count; ++i) f += " (local i64)";
+    for (int i = 0; i < count; ++i) f += fmt::format(" (local.set {} (i64.const {}))", i + 2, i + 1);
+    f += " (loop $l (local.set $t (local.get 2))";
+    for (int i = 0; i + 1 < count; ++i) f += fmt::format(" (local.set {} (local.get {}))", i + 2, i + 3);
+    f += fmt::format(" (local.set {} (local.get $t))", count + 1);
+    f += " (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))";
+    std::string digits = "(i64.const 0)";
+    for (int i = 0; i < count; ++i) digits = fmt::format("(i64.add (i64.mul {} (i64.const 10)) (local.get {}))", digits, i + 2);
+    funcs += f + " " + digits + ")\n";
+  }
+  Module module = compile("(module " + funcs + ")");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  for (int count = 2; count <= 9; ++count)
+    for (int rounds : {1, 2, 5}) {
+      std::vector<int64_t> v(count);
+      for (int i = 0; i < count; ++i) v[i] = i + 1;
+      for (int r = 0; r < rounds; ++r) std::rotate(v.begin(), v.begin() + 1, v.end());
+      int64_t expected = 0;
+      for (int64_t d : v) expected = expected * 10 + d;
+      std::vector<Value> args = {Value::i32(rounds)};
+      Outcome o = instance.call(fmt::format("rotate{}", count), args);
+      ASSERT_TRUE(o.returned()) << o.trap.to_string();
+      EXPECT_EQ(o.results.at(0).as_i64(), expected) << count << " locals, " << rounds << " rounds";
+    }
 }
 
 // A call zeroes only the locals its function may read before writing them

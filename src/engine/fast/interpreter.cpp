@@ -580,6 +580,19 @@ L_copy2:
   fp[A2] = fp[B2];
   ip += 3;
   NEXT();
+L_copy3:
+  fp[A1] = fp[B1];
+  fp[A2] = fp[B2];
+  fp[ip[3].pair.a] = fp[ip[3].pair.b];
+  ip += 4;
+  NEXT();
+L_copy4:
+  fp[A1] = fp[B1];
+  fp[A2] = fp[B2];
+  fp[ip[3].pair.a] = fp[ip[3].pair.b];
+  fp[ip[4].pair.a] = fp[ip[4].pair.b];
+  ip += 5;
+  NEXT();
 L_i32_rsub_ri:
   fp[A1] = uint32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]));
   ip += 3;

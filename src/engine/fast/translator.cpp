@@ -275,17 +275,22 @@ class Translator {
       }
     } else if (e.slot != dst) {
       if (e.type != ValType::V128 && copy_into_add(e.slot, dst)) return;
-      if (e.type != ValType::V128 && last_copy_ != kNone && last_copy_ + 2 == code_.size() && label_ != code_.size()) {
-        // Right after another copy (and no branch lands between): one copy2.
-        code_[last_copy_].handler = handlers_[size_t(Op::copy2)];
+      if (e.type != ValType::V128 && last_copy_ != kNone && last_copy_ + 1 + copies_ == code_.size() &&
+          copies_ < 4 && label_ != code_.size()) {
+        // Right after other copies (and no branch lands between): one copy2, copy3 or copy4.
+        static constexpr Op kCopies[] = {Op::copy, Op::copy2, Op::copy3, Op::copy4};
+        code_[last_copy_].handler = handlers_[size_t(kCopies[copies_])];
         word(dst, e.slot);
-        last_copy_ = kNone;
+        ++copies_;
         producer_.start = kNone;
         return;
       }
       size_t at = emit(e.type == ValType::V128 ? Op::copy128 : Op::copy);
       word(dst, e.slot);
-      if (e.type != ValType::V128) last_copy_ = at;
+      if (e.type != ValType::V128) {
+        last_copy_ = at;
+        copies_ = 1;
+      }
     }
   }
   // A copy of what the i32.add just before made (`local.tee x; local.set y`,
@@ -1281,7 +1286,8 @@ class Translator {
   std::vector<FuelScope> fuel_;
   Producer producer_;
   size_t label_ = 0;  // the last position a branch lands at
-  size_t last_copy_ = kNone;  // the last copy emitted (copy2 merges the next one into it)
+  size_t last_copy_ = kNone;  // the last copy emitted (the next ones merge into it: copy2, copy3, copy4)
+  uint32_t copies_ = 0;       // how many it holds
   size_t last_start_ = kNone, prev_start_ = kNone;  // the last two instructions (kNone: not known)
   // Until the first join point (loop, else, end) the code runs once per
   // call, in order: a local not yet written there still holds its zero.
