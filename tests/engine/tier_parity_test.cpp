@@ -45,9 +45,10 @@ std::string describe(const Value& v) {
 std::string describe(const Outcome& o) {
   if (o.exited()) return "exit " + std::to_string(o.exit_code);
   if (o.trapped()) {
-    // Where a native fault is reported may be an inlining caller (docs/aot.md,
-    // "Which function trapped"); everything else must match word for word.
-    const bool by_address = o.trap.kind == TrapKind::MemoryOutOfBounds;
+    // Where the AOT tier finds a fault or a stop (fuel, timeout, interrupt) by
+    // its address, it may name an inlining caller (docs/aot.md, "Which
+    // function trapped"); everything else must match word for word.
+    const bool by_address = o.trap.kind == TrapKind::MemoryOutOfBounds || limit_name(o.trap.kind).has_value();
     return "trap " + std::string(to_string(o.trap.kind)) + ": " + o.trap.message + (by_address ? "" : " in " + o.trap.function);
   }
   std::string r = "returned";
