@@ -37,6 +37,13 @@ class FastInterp : public ::testing::Test {
     return resident * uint64_t(sysconf(_SC_PAGESIZE));
   }
 
+  // The first result of a call that must return (a failure names the call).
+  static Value result_of(Instance& instance, const std::string& name, std::vector<Value> args) {
+    Outcome o = instance.call(name, args);
+    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
+    return o.returned() && !o.results.empty() ? o.results.at(0) : Value::i32(-12345);
+  }
+
   Engine engine_;
 };
 
@@ -192,11 +199,7 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
         (local.get $x))))");
   Store store(engine_);
   Instance instance = Instance::create(store, module, Linker{});
-  auto i32 = [&](const char* name, std::vector<Value> args) {
-    Outcome o = instance.call(name, args);
-    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
-    return o.returned() ? o.results.at(0).as_i32() : -1;
-  };
+  auto i32 = [&](const char* name, std::vector<Value> args) { return result_of(instance, name, std::move(args)).as_i32(); };
   // x + 4 wraps to 0 before the (zero) offset is added: no trap.
   EXPECT_EQ(i32("load_ri", {Value::i32(-4)}), 0x04030201);
   EXPECT_EQ(i32("load_ri", {Value::i32(0)}), 0x08070605);
@@ -509,11 +512,7 @@ TEST_F(FastInterp, AddsWhoseResultIsCopiedWriteBothSlots) {
         (local.get $y))))");
   Store store(engine_);
   Instance instance = Instance::create(store, module, Linker{});
-  auto call = [&](const char* name, std::vector<Value> args) {
-    Outcome o = instance.call(name, args);
-    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
-    return o.returned() ? o.results.at(0) : Value::i32(-1);
-  };
+  auto call = [&](const char* name, std::vector<Value> args) { return result_of(instance, name, std::move(args)); };
   // 0xffffffff + 2 wraps to 1 in both slots, with nothing in the high half.
   EXPECT_EQ(call("tee_set", {Value::i32(-1), Value::i32(2)}).as_i64(), 0x0000000100000001);
   EXPECT_EQ(call("tee_set", {Value::i32(40), Value::i32(2)}).as_i64(), 0x0000002a0000002a);
@@ -698,11 +697,7 @@ TEST_F(FastInterp, DroppedWrapsNeverShowTheHighHalf) {
       (func (export "returned") (param i64) (result i32) (i32.wrap_i64 (local.get 0)))))");
   Store store(engine_);
   Instance instance = Instance::create(store, module, Linker{});
-  auto call = [&](const char* name, std::vector<Value> args) {
-    Outcome o = instance.call(name, args);
-    EXPECT_TRUE(o.returned()) << name << ": " << o.trap.to_string();
-    return o.returned() ? o.results.at(0) : Value::i32(-12345);
-  };
+  auto call = [&](const char* name, std::vector<Value> args) { return result_of(instance, name, std::move(args)); };
   const int64_t high = int64_t(0x1234567800000000);
   EXPECT_EQ(call("branch_on", {Value::i64(high)}).as_i32(), 0);
   EXPECT_EQ(call("branch_on", {Value::i64(high + 2)}).as_i32(), 1);

@@ -355,58 +355,46 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     ip += 3;                                                                  \
     NEXT();                                                                   \
   }
+// `T var` read from memory 0 at `address` (its bounds checked; var_ea is the address).
+#define READ_AT(T, var, address)                                              \
+  const uint64_t var##_ea = (address);                                        \
+  if (var##_ea + sizeof(T) > mem_size) OOB(var##_ea, sizeof(T), mem_size);    \
+  T var;                                                                      \
+  std::memcpy(&var, mem_base + var##_ea, sizeof(T));
+// mem[address] = expr(a, b), b being mem[address] and a `value`; `words` long.
+#define UPDATE_AT(T, value, address, expr, words)                             \
+  {                                                                           \
+    READ_AT(T, b, address)                                                    \
+    const T a = (value);                                                      \
+    const T r = T(expr);                                                      \
+    std::memcpy(mem_base + b_ea, &r, sizeof(T));                              \
+    ip += (words);                                                            \
+    NEXT();                                                                   \
+  }
 #define LOAD_BIN(name, load, store, T, expr)                                  \
   L_##name##_m : {                                                            \
-    const uint64_t ea = uint64_t(uint32_t(fp[A2])) + B2;                      \
-    if (ea + sizeof(T) > mem_size) OOB(ea, sizeof(T), mem_size);              \
-    T b;                                                                      \
-    std::memcpy(&b, mem_base + ea, sizeof(T));                                \
+    READ_AT(T, b, uint64_t(uint32_t(fp[A2])) + B2)                            \
     const T a = rd<T>(fp, B1);                                                \
     wr<T>(fp, A1, T(expr));                                                   \
     ip += 3;                                                                  \
     NEXT();                                                                   \
   }                                                                           \
-  L_##name##_m_store : {                                                      \
-    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
-    if (ea + sizeof(T) > mem_size) OOB(ea, sizeof(T), mem_size);              \
-    T b;                                                                      \
-    std::memcpy(&b, mem_base + ea, sizeof(T));                                \
-    const T a = rd<T>(fp, A1);                                                \
-    const T r = T(expr);                                                      \
-    std::memcpy(mem_base + ea, &r, sizeof(T));                                \
-    ip += 3;                                                                  \
-    NEXT();                                                                   \
-  }
-// mem[addr + offset] = add(product, mem[...]); `words` long.
-#define ADD_PRODUCT_AT(T, product, addr, off, add_expr, words)                \
-  {                                                                           \
-    const uint64_t ea = uint64_t(uint32_t(fp[addr])) + (off);                 \
-    if (ea + sizeof(T) > mem_size) OOB(ea, sizeof(T), mem_size);              \
-    T b;                                                                      \
-    std::memcpy(&b, mem_base + ea, sizeof(T));                                \
-    const T a = (product);                                                    \
-    const T r = T(add_expr);                                                  \
-    std::memcpy(mem_base + ea, &r, sizeof(T));                                \
-    ip += (words);                                                            \
-    NEXT();                                                                   \
-  }
+  L_##name##_m_store : UPDATE_AT(T, rd<T>(fp, A1), uint64_t(uint32_t(fp[B1])) + A2, expr, 3)
 #define MUL_ADD_STORE(name, mul, add, T, mul_expr, add_expr)                  \
   L_##name##_store : {                                                        \
     const T a = rd<T>(fp, A1), b = rd<T>(fp, B1);                             \
     const T product = T(mul_expr);                                            \
-    ADD_PRODUCT_AT(T, product, A2, B2, add_expr, 3)                           \
+    UPDATE_AT(T, product, uint64_t(uint32_t(fp[A2])) + B2, add_expr, 3)      \
   }                                                                           \
   L_##name##_m_store : {                                                      \
-    const uint64_t eb = uint64_t(uint32_t(fp[B1])) + A2;                      \
-    if (eb + sizeof(T) > mem_size) OOB(eb, sizeof(T), mem_size);              \
-    T b;                                                                      \
-    std::memcpy(&b, mem_base + eb, sizeof(T));                                \
+    READ_AT(T, b, uint64_t(uint32_t(fp[B1])) + A2)                            \
     const T a = rd<T>(fp, A1);                                                \
     const T product = T(mul_expr);                                            \
-    ADD_PRODUCT_AT(T, product, B2, ip[3].u64, add_expr, 4)                    \
+    UPDATE_AT(T, product, uint64_t(uint32_t(fp[B2])) + ip[3].u64, add_expr, 4) \
   }
 #include "engine/fast/memory_ops.def"
-#undef ADD_PRODUCT_AT
+#undef READ_AT
+#undef UPDATE_AT
 
   // ---- a loop counter's step and the loop's test (step_loop.def) ----
   // The step's words, then the branch's (`br`): its operand `a` is the
@@ -575,24 +563,27 @@ L_copy: {
   ip += 2;
   NEXT();
 }
+// The copy in code word `w` (dst|src).
+#define COPY_WORD(w) fp[ip[w].pair.a] = fp[ip[w].pair.b]
 L_copy2:
-  fp[A1] = fp[B1];
-  fp[A2] = fp[B2];
+  COPY_WORD(1);
+  COPY_WORD(2);
   ip += 3;
   NEXT();
 L_copy3:
-  fp[A1] = fp[B1];
-  fp[A2] = fp[B2];
-  fp[ip[3].pair.a] = fp[ip[3].pair.b];
+  COPY_WORD(1);
+  COPY_WORD(2);
+  COPY_WORD(3);
   ip += 4;
   NEXT();
 L_copy4:
-  fp[A1] = fp[B1];
-  fp[A2] = fp[B2];
-  fp[ip[3].pair.a] = fp[ip[3].pair.b];
-  fp[ip[4].pair.a] = fp[ip[4].pair.b];
+  COPY_WORD(1);
+  COPY_WORD(2);
+  COPY_WORD(3);
+  COPY_WORD(4);
   ip += 5;
   NEXT();
+#undef COPY_WORD
 L_i32_rsub_ri:
   fp[A1] = uint32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]));
   ip += 3;
