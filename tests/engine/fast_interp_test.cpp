@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 
 #include "engine/access.h"
 #include "engine/fast/fast_tier.h"
+#include "engine/fast/reciprocal_division.h"
 #include "engine/fast/reservation_pool.h"
 #include "engine/fast/zeroed_locals.h"
 #include "engine/tier.h"
@@ -554,6 +556,56 @@ TEST_F(FastInterp, RunsOfCopiesKeepTheirOrder) {
       ASSERT_TRUE(o.returned()) << o.trap.to_string();
       EXPECT_EQ(o.results.at(0).as_i64(), expected) << count << " locals, " << rounds << " rounds";
     }
+}
+
+// i32.div_u and i32.rem_u by a constant run as a multiplication
+// (reciprocal_division.h): exact for every dividend and divisor, checked
+// directly over edge and random values, then through the interpreter;
+// division by 0 still traps and by 1 still divides.
+TEST_F(FastInterp, DivisionByAConstantIsExact) {
+  using detail::fast::divide_by, detail::fast::remainder_by, detail::fast::reciprocal_of;
+  const std::vector<uint32_t> divisors = {2, 3, 5, 7, 10, 11, 641, 6700417, 0x7fffffff, 0x80000000, 0x80000001,
+                                          0xfffffffe, 0xffffffff};
+  std::mt19937 rng(20261204);
+  auto dividends = [&](uint32_t d) {
+    std::vector<uint32_t> n = {0, 1, d - 1, d, d + 1, 2 * d - 1, 2 * d, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe};
+    for (uint32_t k = 1; k < 64; ++k) n.push_back(uint32_t(uint64_t(0xffffffff) / d * d - k));
+    for (int i = 0; i < 2000; ++i) n.push_back(uint32_t(rng()));
+    return n;
+  };
+  for (int i = 0; i < 20000; ++i) {  // random divisors too
+    const uint32_t d = std::max<uint32_t>(2, uint32_t(rng()) >> (rng() % 32)), n = uint32_t(rng());
+    ASSERT_EQ(divide_by(n, reciprocal_of(d)), n / d) << n << " / " << d;
+    ASSERT_EQ(remainder_by(n, reciprocal_of(d), d), n % d) << n << " % " << d;
+  }
+  for (uint32_t d : divisors)
+    for (uint32_t n : dividends(d)) {
+      ASSERT_EQ(divide_by(n, reciprocal_of(d)), n / d) << n << " / " << d;
+      ASSERT_EQ(remainder_by(n, reciprocal_of(d), d), n % d) << n << " % " << d;
+    }
+
+  std::string wat = "(module";
+  for (uint32_t d : divisors)
+    wat += fmt::format(R"( (func (export "div{0}") (param i32) (result i32) (i32.div_u (local.get 0) (i32.const {0})))
+        (func (export "rem{0}") (param i32) (result i32) (i32.rem_u (local.get 0) (i32.const {0}))))", d);
+  wat += R"( (func (export "div1") (param i32) (result i32) (i32.div_u (local.get 0) (i32.const 1)))
+      (func (export "rem0") (param i32) (result i32) (i32.rem_u (local.get 0) (i32.const 0)))))";
+  Module module = compile(wat);
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto u32 = [&](const std::string& name, uint32_t n) {
+    return uint32_t(result_of(instance, name, {Value::i32(int32_t(n))}).as_i32());
+  };
+  for (uint32_t d : divisors)
+    for (uint32_t n : dividends(d)) {
+      ASSERT_EQ(u32(fmt::format("div{}", d), n), n / d) << n << " / " << d;
+      ASSERT_EQ(u32(fmt::format("rem{}", d), n), n % d) << n << " % " << d;
+    }
+  EXPECT_EQ(u32("div1", 0xfffffff7), 0xfffffff7u);
+  std::vector<Value> args = {Value::i32(5)};
+  Outcome zero = instance.call("rem0", args);
+  ASSERT_TRUE(zero.trapped());
+  EXPECT_EQ(zero.trap.kind, TrapKind::IntegerDivideByZero);
 }
 
 // A call zeroes only the locals its function may read before writing them

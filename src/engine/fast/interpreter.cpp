@@ -11,6 +11,7 @@
 
 #include "engine/fast/fast_store.h"
 #include "engine/fast/numeric.h"
+#include "engine/fast/reciprocal_division.h"
 #ifdef WASMLET_FAST_OPCODE_PROFILE
 #include "engine/fast/op_profile.h"
 #endif
@@ -607,6 +608,14 @@ L_i32_add_ri_copy: {
   ip += 3;
   NEXT();
 }
+L_i32_div_u_by:
+  fp[A1] = divide_by(uint32_t(fp[B1]), ip[2].u64);
+  ip += 3;
+  NEXT();
+L_i32_rem_u_by:
+  fp[A1] = remainder_by(uint32_t(fp[B1]), ip[2].u64, uint32_t(ip[3].u64));
+  ip += 4;
+  NEXT();
 L_copy128: {
   fp[A1] = fp[B1];
   fp[A1 + 1] = fp[B1 + 1];

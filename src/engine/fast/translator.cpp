@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/decode/function_validator.h"
+#include "engine/fast/reciprocal_division.h"
 #include "engine/fast/zeroed_locals.h"
 
 namespace wasmlet::detail::fast {
@@ -705,7 +706,16 @@ class Translator {
       const uint32_t sa = slot_of(a);
       Entry& r = push_home(sig.result);
       size_t at;
-      if (b.kind == Kind::Const && ops_.has_ri[size_t(op)]) {
+      if (const uint32_t d = uint32_t(b.bits);
+          b.kind == Kind::Const && (op == Op::i32_div_u || op == Op::i32_rem_u) && d >= 2) {
+        // Division by a constant: a multiplication (reciprocal_division.h).
+        const bool div = op == Op::i32_div_u;
+        at = emit(div ? Op::i32_div_u_by : Op::i32_rem_u_by);
+        word(r.home, sa);
+        word64(reciprocal_of(d));
+        if (!div) word64(d);
+        produced(at, div ? Op::i32_div_u_by : Op::i32_rem_u_by, r.home, sa);
+      } else if (b.kind == Kind::Const && ops_.has_ri[size_t(op)]) {
         Op ri = offset(op, 1);
         at = emit(ri);
         word(r.home, sa);
