@@ -79,6 +79,19 @@ inline void zero_locals(uint64_t* fp, const Code& code) {
     }
 }
 
+// Translates guest function `f` on its first call (Func::code); false, with
+// the trap's message in `error`, if that fails.
+bool translate(Func* f, std::string& error) {
+  if (f->code) return true;
+  try {
+    f->code = &f->instance->code->code(f->defined_index);
+    return true;
+  } catch (const std::exception& e) {
+    error = fmt::format("cannot translate function {}: {}", f->name, e.what());
+    return false;
+  }
+}
+
 const void* const* g_handlers = nullptr;
 
 bool run(FastStore* s, Func* entry, uint64_t* entry_fp);
@@ -163,20 +176,39 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     if (budget < 0) [[unlikely]] goto refuel; \
     NEXT();                                   \
   } while (0)
-#define FUNC() (top == bottom ? entry_func : top[-1].callee)  // its code is set while it runs
+// The running function (an lvalue: a tail call replaces it); its code is set while it runs.
+#define FUNC() (top == bottom ? entry_func : top[-1].callee)
 #define A1 ip[1].pair.a
 #define B1 ip[1].pair.b
 #define A2 ip[2].pair.a
 #define B2 ip[2].pair.b
 
+// Translates `f` if this is its first call, or traps.
+#define TRANSLATE_OR_TRAP(f)                                \
+  do {                                                      \
+    if (!translate((f), trap_message)) [[unlikely]] {       \
+      trap_kind = TrapKind::Other;                          \
+      goto trap;                                            \
+    }                                                       \
+  } while (0)
+// Calls host function `callee` with its arguments at `args`, the caller's
+// frame ending at `frame_end`; a failure (a trap, the guest's exit) goes to
+// pending.
+#define HOST_CALL(args, frame_end)                          \
+  do {                                                      \
+    s->budget = budget;                                     \
+    s->depth = uint32_t(top - s->frames);                   \
+    uint64_t* saved = s->stack_top;                         \
+    s->stack_top = (frame_end);                             \
+    const bool ok = s->call_host(callee, (args));           \
+    s->stack_top = saved;                                   \
+    budget = s->budget;                                     \
+    RELOAD_MEMORY();                                        \
+    if (!ok) goto pending;                                  \
+  } while (0)
+
   RELOAD_MEMORY();
-  if (!entry->code) {
-    try {
-      entry->code = &inst->code->code(entry->defined_index);
-    } catch (const std::exception& e) {
-      TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", entry->name, e.what()));
-    }
-  }
+  TRANSLATE_OR_TRAP(entry);
   if (!s->stack_fits(fp + entry->code->frame_slots)) TRAP(TrapKind::StackExhausted, "call stack exhausted");
   zero_locals(fp, *entry->code);
   ip = entry->code->words.data();
@@ -804,53 +836,27 @@ L_ret: {
 
 call_slow: {
   if (callee->is_host) {
-    s->budget = budget;
-    s->depth = uint32_t(top - s->frames);
-    uint64_t* saved = s->stack_top;
-    s->stack_top = fp + FUNC()->code->frame_slots;
-    const bool ok = s->call_host(callee, nfp);
-    s->stack_top = saved;
-    budget = s->budget;
-    RELOAD_MEMORY();
-    if (!ok) goto pending;
+    HOST_CALL(nfp, fp + FUNC()->code->frame_slots);
     ip = return_ip;
     NEXT();
   }
   // The callee's first call: translate it, then run the call instruction
   // (still at ip) again.
-  try {
-    callee->code = &callee->instance->code->code(callee->defined_index);
-  } catch (const std::exception& e) {
-    TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
-  }
+  TRANSLATE_OR_TRAP(callee);
   NEXT();
 }
 
 do_tail_call: {
   // The arguments are in fp[0..]; the callee replaces this frame.
   if (callee->is_host) {
-    s->budget = budget;
-    s->depth = uint32_t(top - s->frames);
-    uint64_t* saved = s->stack_top;
-    s->stack_top = fp + std::max<uint32_t>(FUNC()->code->frame_slots, 64);
-    const bool ok = s->call_host(callee, fp);
-    s->stack_top = saved;
-    budget = s->budget;
-    RELOAD_MEMORY();
-    if (!ok) goto pending;
+    HOST_CALL(fp, fp + std::max<uint32_t>(FUNC()->code->frame_slots, 64));
     goto L_ret;
   }
+  TRANSLATE_OR_TRAP(callee);
   const Code* next = callee->code;
-  if (!next) [[unlikely]] {
-    try {
-      next = callee->code = &callee->instance->code->code(callee->defined_index);
-    } catch (const std::exception& e) {
-      TRAP(TrapKind::Other, fmt::format("cannot translate function {}: {}", callee->name, e.what()));
-    }
-  }
   if (!s->stack_fits(fp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
   zero_locals(fp, *next);
-  (top == bottom ? entry_func : top[-1].callee) = callee;
+  FUNC() = callee;
   if (inst != callee->instance) {
     inst = callee->instance;
     RELOAD_MEMORY();
@@ -877,6 +883,8 @@ pending:
 #undef LOAD_AT
 #undef TABLE_OOB
 #undef FUNC
+#undef TRANSLATE_OR_TRAP
+#undef HOST_CALL
 #undef A1
 #undef B1
 #undef A2

@@ -213,12 +213,14 @@ class Translator {
     code_.push_back(Word{.handler = handlers_[size_t(op)]});
     return code_.size() - 1;
   }
-  // Drops the last instruction (the producer), to emit a fused one instead.
-  void drop_producer() {
-    code_.resize(producer_.start);
+  // Drops the last instruction, to emit a fused one instead.
+  void drop_last() {
+    code_.resize(last_start_);
     last_start_ = prev_start_;
     prev_start_ = kNone;
   }
+  // The producer is always the last instruction (emit() forgets it).
+  void drop_producer() { drop_last(); }
   void word(uint32_t a, uint32_t b = 0) { code_.push_back(Word{.pair = {a, b}}); }
   void word64(uint64_t v) { code_.push_back(Word{.u64 = v}); }
   size_t emit_fuel() {
@@ -709,12 +711,12 @@ class Translator {
       if (const uint32_t d = uint32_t(b.bits);
           b.kind == Kind::Const && (op == Op::i32_div_u || op == Op::i32_rem_u) && d >= 2) {
         // Division by a constant: a multiplication (reciprocal_division.h).
-        const bool div = op == Op::i32_div_u;
-        at = emit(div ? Op::i32_div_u_by : Op::i32_rem_u_by);
+        const Op by = op == Op::i32_div_u ? Op::i32_div_u_by : Op::i32_rem_u_by;
+        at = emit(by);
         word(r.home, sa);
         word64(reciprocal_of(d));
-        if (!div) word64(d);
-        produced(at, div ? Op::i32_div_u_by : Op::i32_rem_u_by, r.home, sa);
+        if (by == Op::i32_rem_u_by) word64(d);
+        produced(at, by, r.home, sa);
       } else if (b.kind == Kind::Const && ops_.has_ri[size_t(op)]) {
         Op ri = offset(op, 1);
         at = emit(ri);
@@ -828,9 +830,7 @@ class Translator {
     const bool loaded = handler == handlers_[size_t(fuse->mul_m)];
     if (!loaded && handler != handlers_[size_t(fuse->mul)]) return false;
     const Word w1 = code_[mul + 1], w2 = code_[mul + 2];  // dst|a, then b|- or addr2|offset2
-    code_.resize(mul);
-    last_start_ = prev_start_;
-    prev_start_ = kNone;
+    drop_last();
     emit(loaded ? fuse->fused_m : fuse->fused);
     word(w1.pair.b, w2.pair.a);
     if (loaded) {
