@@ -1,6 +1,7 @@
 // `wasmlet run`: run a WASI program with wasmtime-compatible flags.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -217,6 +218,10 @@ int run(const RunOptions& opts) {
                                                                          : "interpreted code (the interp tier)");
   set_stdin(wasi, opts);
   for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
+  // A guest's write to a closed pipe is its own error (EPIPE), never the end
+  // of wasmlet; ignoring SIGPIPE before the WASI context is made also spares
+  // each of the guest's writes the blocking of it (stream_io.cpp).
+  ::signal(SIGPIPE, SIG_IGN);
   Store store(engine, limits);
 
   if (opts.invoke.empty()) {

@@ -16,6 +16,10 @@ struct WasiContext {
   FdTable fds;
   OutputSink output;
   bool output_inherited = false;  // no sink was given: stdout/stderr are the host's own
+  // The process ignored SIGPIPE when the context was made (as `wasmlet run`
+  // and the daemon do), so a write to a closed pipe cannot end it and need
+  // not block SIGPIPE around each write (stream_io.cpp).
+  bool sigpipe_ignored = false;
 };
 
 // fd_readdir's view of a directory: ".", "..", then every entry.
