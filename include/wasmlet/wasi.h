@@ -59,9 +59,10 @@ void add_wasi_preview1(Linker& linker);
 // Creates the guest's WASI context in the store from the config. Throws
 // UsageError if a preopen, the stdin fd or the stdin file cannot be opened
 // (naming it). A guest's write to a closed pipe is `pipe` for it and never
-// SIGPIPE for the process: if the process ignores SIGPIPE now, the writes
-// rely on that (so do not give SIGPIPE its default action back while the
-// store runs); otherwise each write to a pipe blocks it on its thread.
+// SIGPIPE for the process: if the process ignores SIGPIPE at the guest's
+// first write to a pipe, its writes rely on that (so do not give SIGPIPE its
+// default action back while the store runs); otherwise each write to a pipe
+// blocks SIGPIPE on its thread.
 void attach_wasi(Store& store, WasiConfig config);
 
 }  // namespace wasmlet

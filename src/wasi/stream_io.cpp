@@ -92,6 +92,16 @@ ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool may_rai
   return n;
 }
 
+// Whether a write that could raise SIGPIPE must block it: not if the
+// process ignores SIGPIPE (read once per context, at its first such write).
+bool must_block_sigpipe(WasiContext& ctx) {
+  if (!ctx.sigpipe_ignored) {
+    struct sigaction sigpipe {};
+    ctx.sigpipe_ignored = ::sigaction(SIGPIPE, nullptr, &sigpipe) == 0 && sigpipe.sa_handler == SIG_IGN;
+  }
+  return !*ctx.sigpipe_ignored;
+}
+
 // Writes to a host fd with the guest's blocking semantics (`nonblock`: the
 // guest's fdflags; a socket is written with sendmsg).
 Errno write_host(Caller& caller, int fd, bool socket, bool nonblock, bool regular_file, bool may_raise_sigpipe,
@@ -134,7 +144,7 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
     // The host's own stdout/stderr, written here so that the guest learns
     // of a failed write (a closed pipe is `pipe`).
     const int fd = e.stream == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
-    return write_host(caller, fd, false, false, false, !ctx.sigpipe_ignored, iov, nwritten);
+    return write_host(caller, fd, false, false, false, must_block_sigpipe(ctx), iov, nwritten);
   }
   if (e.kind == FdKind::Output) {
     // One sink call per fd_write keeps a write whole in the log.
@@ -146,8 +156,8 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
     return err::success;
   }
   // Only a pipe (a fifo, "unknown" to WASI) or a socket raises SIGPIPE.
-  const bool may_raise_sigpipe = !ctx.sigpipe_ignored && e.filetype != filetype::regular_file &&
-                                 e.filetype != filetype::character_device && e.filetype != filetype::block_device;
+  const bool may_raise_sigpipe = e.filetype != filetype::regular_file && e.filetype != filetype::character_device &&
+                                 e.filetype != filetype::block_device && must_block_sigpipe(ctx);
   return write_host(caller, e.host.get(), e.kind == FdKind::Socket, e.fdflags & fdflags::nonblock,
                     e.kind == FdKind::File, may_raise_sigpipe, iov, nwritten);
 }

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -160,8 +159,6 @@ void attach_wasi(Store& store, WasiConfig config) {
   ctx->env = std::move(config.env);
   const bool inherited = !config.output;
   ctx->output_inherited = inherited;
-  struct sigaction sigpipe {};
-  ctx->sigpipe_ignored = ::sigaction(SIGPIPE, nullptr, &sigpipe) == 0 && sigpipe.sa_handler == SIG_IGN;
   ctx->output = config.output ? std::move(config.output) : [](OutputStream s, std::span<const uint8_t> bytes) {
     write_all(s == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO, bytes);
   };

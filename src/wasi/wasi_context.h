@@ -2,6 +2,7 @@
 // table and where its stdout/stderr go.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,11 @@ struct WasiContext {
   FdTable fds;
   OutputSink output;
   bool output_inherited = false;  // no sink was given: stdout/stderr are the host's own
-  // The process ignored SIGPIPE when the context was made (as `wasmlet run`
-  // and the daemon do), so a write to a closed pipe cannot end it and need
-  // not block SIGPIPE around each write (stream_io.cpp).
-  bool sigpipe_ignored = false;
+  // Whether the process ignores SIGPIPE (as `wasmlet run` and the daemon
+  // do), so that a write to a closed pipe cannot end it and need not block
+  // SIGPIPE around itself (stream_io.cpp). Read at the first write that
+  // could raise one: most contexts (plugins, captured output) never do.
+  std::optional<bool> sigpipe_ignored;
 };
 
 // fd_readdir's view of a directory: ".", "..", then every entry.
