@@ -219,8 +219,8 @@ int run(const RunOptions& opts) {
   set_stdin(wasi, opts);
   for (const auto& l : opts.listeners) wasi.listeners.push_back(open_listener(l));
   // A guest's write to a closed pipe is its own error (EPIPE), never the end
-  // of wasmlet; ignoring SIGPIPE before the WASI context is made also spares
-  // each of the guest's writes the blocking of it (stream_io.cpp).
+  // of wasmlet; ignoring SIGPIPE before the guest runs also spares each of
+  // its writes the blocking of it (stream_io.cpp).
   ::signal(SIGPIPE, SIG_IGN);
   Store store(engine, limits);
 

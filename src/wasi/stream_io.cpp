@@ -70,10 +70,11 @@ namespace {
 // default action would end the whole host process: SIGPIPE is blocked on
 // this thread for the call (a write raises it on the writing thread), and
 // one the write raised is taken back before the old mask returns. Three
-// system calls more than the write, so only where SIGPIPE can come
-// (`may_raise_sigpipe`): print_lines' run was 6% faster without them.
-ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool may_raise_sigpipe) {
-  if (!may_raise_sigpipe) return ::writev(fd, iov, count);
+// system calls more than the write, so only if the caller says SIGPIPE can
+// come and is not ignored (`block_sigpipe`): print_lines' run was 6% faster
+// without them.
+ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool block_sigpipe) {
+  if (!block_sigpipe) return ::writev(fd, iov, count);
   sigset_t pipe_only, old_mask, pending;
   sigemptyset(&pipe_only);
   sigaddset(&pipe_only, SIGPIPE);
@@ -104,7 +105,7 @@ bool must_block_sigpipe(WasiContext& ctx) {
 
 // Writes to a host fd with the guest's blocking semantics (`nonblock`: the
 // guest's fdflags; a socket is written with sendmsg).
-Errno write_host(Caller& caller, int fd, bool socket, bool nonblock, bool regular_file, bool may_raise_sigpipe,
+Errno write_host(Caller& caller, int fd, bool socket, bool nonblock, bool regular_file, bool block_sigpipe,
                  const std::vector<iovec>& iov, size_t& nwritten) {
   std::vector<iovec> rest = iov;
   while (!rest.empty()) {
@@ -115,7 +116,7 @@ Errno write_host(Caller& caller, int fd, bool socket, bool nonblock, bool regula
       msg.msg_iovlen = rest.size();
       n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
     } else {
-      n = writev_without_sigpipe(fd, rest.data(), static_cast<int>(rest.size()), may_raise_sigpipe);
+      n = writev_without_sigpipe(fd, rest.data(), static_cast<int>(rest.size()), block_sigpipe);
     }
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -156,10 +157,10 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
     return err::success;
   }
   // Only a pipe (a fifo, "unknown" to WASI) or a socket raises SIGPIPE.
-  const bool may_raise_sigpipe = e.filetype != filetype::regular_file && e.filetype != filetype::character_device &&
+  const bool block_sigpipe = e.filetype != filetype::regular_file && e.filetype != filetype::character_device &&
                                  e.filetype != filetype::block_device && must_block_sigpipe(ctx);
   return write_host(caller, e.host.get(), e.kind == FdKind::Socket, e.fdflags & fdflags::nonblock,
-                    e.kind == FdKind::File, may_raise_sigpipe, iov, nwritten);
+                    e.kind == FdKind::File, block_sigpipe, iov, nwritten);
 }
 
 Errno guest_read(Call& c, FdEntry& e, uint32_t iovs, uint32_t count, int recv_flags, uint32_t count_ptr) {
