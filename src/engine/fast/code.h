@@ -18,6 +18,7 @@
 
 #include "engine/decode/decoded_module.h"
 #include "engine/decode/features.h"
+#include "engine/hot/hot_abi.h"
 
 namespace wasmlet::detail::fast {
 
@@ -48,7 +49,16 @@ struct Code {
   // the code starts with): a call charges it itself and enters at word 2.
   int64_t entry_fuel = 0;
   std::vector<std::string> messages;  // for `unsupported`
+  // A function with native code (hot/) runs it: its code is only the
+  // entry's fuel check point (cost 0: the native code charges it) and `native`.
+  wasmlet_hot::Function native = nullptr;
 };
+
+}  // namespace wasmlet::detail::fast
+namespace wasmlet::detail::hot {
+class HotLibrary;  // hot_library.h
+}
+namespace wasmlet::detail::fast {
 
 // The translated functions of one module, shared by all its instances (and
 // threads): each is translated on its first call.
@@ -67,6 +77,9 @@ class ModuleCode {
   }
   // How many functions have been translated (for tests).
   size_t translated_count() const;
+  // Native code for some of the functions: used by each one's first call
+  // from now on (a function already translated stays interpreted).
+  void use_native(std::shared_ptr<const hot::HotLibrary> library) const;
 
  private:
   const Code& translate(uint32_t defined_index) const;
@@ -77,6 +90,7 @@ class ModuleCode {
   mutable std::mutex mutex_;
   mutable std::unique_ptr<std::atomic<const Code*>[]> slots_;
   mutable std::vector<std::unique_ptr<Code>> owned_;
+  mutable std::shared_ptr<const hot::HotLibrary> native_;  // guarded by mutex_
 };
 
 // The handler addresses of the dispatch loop, by Op (interpreter.cpp).

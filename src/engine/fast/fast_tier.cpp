@@ -196,4 +196,11 @@ size_t fast_interp_translated_functions(const TierModule& module) {
   return fast_module ? fast_module->code().translated_count() : 0;
 }
 
+bool fast_interp_use_native(const TierModule& module, std::shared_ptr<const hot::HotLibrary> library) {
+  auto* fast_module = dynamic_cast<const FastModule*>(&module);
+  if (!fast_module) return false;
+  fast_module->code().use_native(std::move(library));
+  return true;
+}
+
 }  // namespace wasmlet::detail

@@ -12,6 +12,7 @@
 #include "engine/fast/fast_store.h"
 #include "engine/fast/numeric.h"
 #include "engine/fast/reciprocal_division.h"
+#include "engine/hot/hot_runtime.h"
 #ifdef WASMLET_FAST_OPCODE_PROFILE
 #include "engine/fast/op_profile.h"
 #endif
@@ -706,6 +707,19 @@ L_global_set128: {
   // ---- control ----
 L_unreachable:
   TRAP(TrapKind::Unreachable, "unreachable executed");
+L_native: {
+  // The function runs as native code (hot/), on the same frame; then it returns.
+  s->budget = budget;
+  s->depth = uint32_t(top - s->frames);
+  uint64_t* const saved = s->stack_top;
+  s->stack_top = fp + FUNC()->code->frame_slots;
+  const int ok = reinterpret_cast<wasmlet_hot::Function>(ip[1].handler)(hot::hot_context(*s, inst), fp);
+  s->stack_top = saved;
+  budget = s->budget;
+  RELOAD_MEMORY();
+  if (!ok) goto pending;
+  goto L_ret;
+}
 L_unsupported:
   TRAP(TrapKind::Other, FUNC()->code->messages[A1]);
 L_fuel: {

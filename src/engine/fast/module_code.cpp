@@ -1,6 +1,7 @@
 #include "engine/fast/code.h"
 #include "engine/fast/translator.h"
 #include "engine/decode/name_section.h"
+#include "engine/hot/hot_library.h"
 
 namespace wasmlet::detail::fast {
 
@@ -14,11 +15,27 @@ const Code& ModuleCode::translate(uint32_t defined_index) const {
   std::lock_guard lock(mutex_);
   if (const Code* done = slots_[defined_index].load(std::memory_order_acquire)) return *done;
   auto code = std::make_unique<Code>();
-  translate_function(*module_, *bytes_, defined_index, *code);
+  if (auto native = native_ ? native_->function(defined_index) : nullptr) {
+    const decode::FuncType& type = module_->types[module_->bodies[defined_index].type_index];
+    code->native = native;
+    code->frame_slots = uint32_t(std::max(type.params.size(), type.results.size()));
+    code->words.resize(4);
+    code->words[0].handler = handler_table()[size_t(Op::fuel)];
+    code->words[1].u64 = 0;
+    code->words[2].handler = handler_table()[size_t(Op::native)];
+    code->words[3].handler = reinterpret_cast<const void*>(native);
+  } else {
+    translate_function(*module_, *bytes_, defined_index, *code);
+  }
   const Code* made = code.get();
   owned_.push_back(std::move(code));
   slots_[defined_index].store(made, std::memory_order_release);
   return *made;
+}
+
+void ModuleCode::use_native(std::shared_ptr<const hot::HotLibrary> library) const {
+  std::lock_guard lock(mutex_);
+  native_ = std::move(library);
 }
 
 size_t ModuleCode::translated_count() const {

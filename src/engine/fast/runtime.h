@@ -22,6 +22,11 @@ namespace wasmlet::detail::fast {
 struct Code;
 class ModuleCode;
 struct Instance;
+}  // namespace wasmlet::detail::fast
+namespace wasmlet::detail::hot {
+struct HotInstance;  // hot_runtime.h
+}
+namespace wasmlet::detail::fast {
 
 inline constexpr uint64_t kPageSize = 65536;
 
@@ -38,6 +43,7 @@ class LinearMemory {
 
   uint8_t* base() const { return base_; }
   uint64_t bytes() const { return bytes_; }
+  const uint64_t* bytes_address() const { return &bytes_; }  // native code reads the size through it
   uint64_t pages() const { return bytes_ / kPageSize; }
   std::optional<uint64_t> declared_max() const { return declared_max_; }
   // Grows to `new_pages` (already checked against every limit); false if
@@ -90,6 +96,7 @@ struct Instance {
   std::vector<std::vector<uint64_t>> element_values;  // each element segment's references, evaluated
   std::vector<bool> dropped_elements, dropped_data;
   std::vector<uint32_t> type_ids;  // the module's type index -> the Store's canonical id
+  std::shared_ptr<hot::HotInstance> hot;  // what its native code runs with, made on its first native call
 };
 
 }  // namespace wasmlet::detail::fast
