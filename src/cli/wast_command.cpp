@@ -21,6 +21,7 @@ struct WastOptions {
   double timeout_seconds = 60;
   int aot_opt_level = 0;
   size_t max_failures = 10;
+  std::string hot_code_dir;
 };
 
 int run_wast(const WastOptions& o) {
@@ -31,6 +32,7 @@ int run_wast(const WastOptions& o) {
   if (o.timeout_seconds <= 0) throw UsageError("--timeout must be a positive number of seconds");
   options.call_timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.timeout_seconds));
   options.aot_opt_level = o.aot_opt_level;
+  options.hot_code_dir = o.hot_code_dir;
   std::optional<wast::Expectations> expectations;
   if (!o.expectations.empty()) expectations = wast::Expectations::load(o.expectations);
   const std::string tier = to_string(options.tier);
@@ -65,6 +67,8 @@ void register_wast_command(CLI::App& app) {
   cmd->add_option("--aot-opt-level", o->aot_opt_level, "C optimisation level of AOT artifacts (0-3)")
       ->default_val(0)
       ->check(CLI::Range(0, 3));
+  cmd->add_option("--hot-code-dir", o->hot_code_dir,
+                  "interp tier: first compile every function to native hot code in this directory (docs/hot.md)");
   cmd->add_option("--max-failures", o->max_failures, "failures printed per file (text format)")->default_val(10);
   cmd->callback([o] { exit_status = run_wast(*o); });
 }

@@ -9,6 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "engine/access.h"
+#include "engine/fast/fast_tier.h"
+#include "engine/hot/hot_library.h"
+#include "engine/tier.h"
 #include "wabt/cast.h"
 #include "wabt/ir.h"
 #include "wast/spectest.h"
@@ -114,6 +118,7 @@ class ScriptRunner {
   ScriptRunner(const RunOptions& options, const EventSink& sink, std::string file, const ModuleSources& sources,
                bool multi_memory)
       : file_(std::move(file)),
+        hot_code_dir_(options.hot_code_dir),
         sources_(sources),
         sink_(sink),
         engine_(config(options, options.tier, multi_memory)),
@@ -215,9 +220,20 @@ class ScriptRunner {
       return compiled;
     }
     compiled.native = engine.config().tier != Tier::Interpreter && notes_.empty();
+    if (!hot_code_dir_.empty() && engine.config().tier == Tier::Interpreter) use_hot_code(*compiled.module);
     if (&engine == &engine_)
       for (const auto& note : notes_) sink_({Event::Kind::Fallback, line_, command_, note});
     return compiled;
+  }
+
+  // Gives every function of `module` native hot code (RunOptions::hot_code_dir).
+  void use_hot_code(const Module& module) {
+    const auto& impl = detail::Access::impl(module);
+    std::vector<uint32_t> all(impl.decoded->bodies.size());
+    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    auto library = detail::hot::HotLibrary::build(*impl.decoded, *impl.bytes, all,
+                                                  hot_code_dir_ / fmt::format("{}-line{}-{}", std::filesystem::path(file_).stem().string(), line_, hot_builds_++));
+    detail::fast_interp_use_native(*impl.tier, std::move(library));
   }
 
   // Compiles for the requested tier, except that a module importing a
@@ -419,6 +435,8 @@ class ScriptRunner {
   }
 
   std::string file_;
+  std::filesystem::path hot_code_dir_;
+  int hot_builds_ = 0;
   const ModuleSources& sources_;  // what the script's placeholder modules stand for
   const EventSink& sink_;
   std::vector<std::string> notes_;

@@ -23,6 +23,10 @@ struct RunOptions {
   // the C optimisation level (EngineConfig::aot_opt_level).
   std::filesystem::path cache_dir;
   int aot_opt_level = 2;
+  // Interpreter tier: also compile every function of each module to native
+  // hot code (docs/hot.md) in this directory first, so the script checks
+  // the hot-code emitter; functions it leaves out stay interpreted.
+  std::filesystem::path hot_code_dir;
 };
 
 // Runs a parsed script, reporting every command to `sink`. Under Tier::Aot,

@@ -5,7 +5,6 @@
 // the fuel used.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -169,22 +168,6 @@ TEST_F(HotCode, NumericMemoryAndControlMatchTheInterpreter) {
   expect_same(interpreted, native, "multi", {Value::i32(3)});
   expect_same(interpreted, native, "select", {Value::i32(0), Value::f64(1.5), Value::f64(2.5)});
   expect_same(interpreted, native, "select", {Value::i32(9), Value::f64(1.5), Value::f64(2.5)});
-}
-
-TEST_F(HotCode, TimingScratch) {
-  const auto wasm = wat_to_wasm(kArithmetic, "--enable-all");
-  Module interpreted = Module::compile(engine_, wasm, "test.wasm");
-  Module native = native_module(wasm);
-  for (const Module* m : {&interpreted, &native}) {
-    auto t0 = std::chrono::steady_clock::now();
-    Run r = run(*m, "fib", {Value::i32(32)}, 100'000'000'000);
-    auto t1 = std::chrono::steady_clock::now();
-    Run r2 = run(*m, "sum", {Value::i32(100000000)}, 100'000'000'000);
-    auto t2 = std::chrono::steady_clock::now();
-    std::printf("fib %s %.3f s; sum %.3f s\n", r.outcome.results.at(0).to_string().c_str(),
-                std::chrono::duration<double>(t1 - t0).count(), std::chrono::duration<double>(t2 - t1).count());
-    (void)r2;
-  }
 }
 
 TEST_F(HotCode, FuelRunsOutAtTheSameCount) {
