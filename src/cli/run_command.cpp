@@ -22,7 +22,9 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "engine/aot/aot_tier.h"
+#include "engine/aot/artifact_cache.h"
 #include "engine/aot/background_compile.h"
+#include "engine/hot/hot_cache.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/duration.h"
@@ -349,7 +351,7 @@ void register_run_command(CLI::App& app) {
 
 void register_compile_command(CLI::App& app) {
   struct CompileOptions {
-    std::string module, cache_dir, cc, job, name;
+    std::string module, cache_dir, cc, job, hot_job, name;
     int opt_level = 2;
     bool fuel = false;
   };
@@ -363,6 +365,9 @@ void register_compile_command(CLI::App& app) {
   // A background compile started by the auto tier (docs/aot.md): the
   // artifact key it must produce and the module's name for messages.
   cmd->add_option("--job", o->job)->group("");
+  // The hot code the auto tier builds after runs of a module that stays
+  // interpreted (docs/hot.md): its key; --cc is then the C++ compiler.
+  cmd->add_option("--hot-job", o->hot_job)->group("");
   cmd->add_option("--name", o->name)->group("");
   cmd->callback([o] {
     EngineConfig config;
@@ -372,6 +377,12 @@ void register_compile_command(CLI::App& app) {
     config.aot_opt_level = o->opt_level;
     if (!o->job.empty()) {
       exit_status = detail::aot::run_compile_job(config, o->module, o->job, o->name.empty() ? o->module : o->name);
+      return;
+    }
+    if (!o->hot_job.empty()) {
+      const std::filesystem::path cache = o->cache_dir.empty() ? detail::aot::default_cache_dir() : std::filesystem::path(o->cache_dir);
+      exit_status = detail::hot::run_hot_job(cache, o->hot_job, o->module, o->name.empty() ? o->module : o->name,
+                                             o->cc.empty() ? detail::hot::hot_compiler() : o->cc);
       return;
     }
     Engine engine(config);

@@ -2,7 +2,8 @@
 // a short first run starts in the interpreter and leaves a detached
 // `wasmlet compile --job` behind, whose artifact makes the next run native;
 // one job per module; a compile that hits a limit leaves the interpreter's
-// results intact and is not retried.
+// results intact and is not retried, and the functions such a module's runs
+// call get native hot code for the runs after (docs/hot.md).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -36,6 +37,7 @@ class AutoTier : public ::testing::Test {
     ::setenv("WASMLET_CACHE_DIR", TEST_CACHE_DIR, 1);
     ::setenv("WASMLET_AOT_BACKGROUND_JOBS", "0", 1);
     ::unsetenv("WASMLET_AOT_MAX_C_BYTES");
+    ::unsetenv("CXX");
   }
   fs::path aot() const { return cache_.path() / "aot"; }
   size_t count(const std::string& extension) const {
@@ -115,6 +117,7 @@ TEST_F(AutoTier, OneBackgroundCompilePerModule) {
 
 TEST_F(AutoTier, ACompileThatHitsALimitLeavesTheInterpreterResultAndIsNotRetried) {
   ::setenv("WASMLET_AOT_MAX_C_BYTES", "4096", 1);  // far too little C for any program
+  ::setenv("CXX", "/nonexistent/c++", 1);          // and no hot code (the next test) to start a job
   auto first = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "42"});
   EXPECT_EQ(first.exit_code, 42) << first.err;
   // The module alone is more than a quarter of the limit: no job is started
@@ -146,3 +149,32 @@ TEST_F(AutoTier, TheInterpreterTierStartsNoBackgroundCompile) {
 }
 
 }  // namespace
+
+TEST_F(AutoTier, AModuleLeftInTheInterpreterGetsHotCodeForWhatItsRunsCall) {
+  ::setenv("WASMLET_AOT_MAX_C_BYTES", "4096", 1);  // no AOT artifact for any program
+  auto first = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "42"});
+  EXPECT_EQ(first.exit_code, 42) << first.err;
+  EXPECT_THAT(first.err, HasSubstr("its native code could not be compiled"));
+  EXPECT_THAT(first.err, HasSubstr("compiled to native hot code after it"));
+  // The first run has exited; the job it started leaves the hot code.
+  const fs::path hot = cache_.path() / "hot";
+  auto libraries = [&] {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(hot, ec)) n += e.path().extension() == ".so";
+    return n;
+  };
+  for (auto end = std::chrono::steady_clock::now() + 180s; libraries() == 0 && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(libraries(), 1u) << logs();
+  EXPECT_THAT(logs(), HasSubstr("building hot code"));
+  auto second = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "9"});
+  EXPECT_EQ(second.exit_code, 9) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("of its functions run as native hot code"));
+  // Everything the run called has hot code now: no new job.
+  std::this_thread::sleep_for(500ms);
+  const std::string log = logs();
+  size_t builds = 0;
+  for (size_t at = 0; (at = log.find("building hot code", at)) != std::string::npos; ++at) ++builds;
+  EXPECT_EQ(builds, 1u) << log;
+}

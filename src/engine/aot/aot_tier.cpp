@@ -28,6 +28,8 @@
 #include "engine/aot/interrupt_watch.h"
 #include "engine/aot/native_compiler.h"
 #include "engine/aot/wasm_rt_runtime.h"
+#include "engine/fast/fast_tier.h"
+#include "engine/hot/hot_cache.h"
 #include "engine/metering.h"
 #include "engine/own_stack.h"
 #include "engine/trap_messages.h"
@@ -695,7 +697,8 @@ std::shared_ptr<const Artifact> load_or_build(const ArtifactCache& cache, const 
 
 // Tier::Auto, module not cached: it runs in the interpreter now, and a
 // detached job (else a thread of this process) compiles it for the next run.
-void compile_for_next_run(const ArtifactCache& cache, const ModuleImpl& module, const std::string& key,
+// False if no native code is coming (an earlier job failed, jobs are off).
+bool compile_for_next_run(const ArtifactCache& cache, const ModuleImpl& module, const std::string& key,
                           const ArtifactOptions& options, const EngineConfig& config,
                           const std::function<void(const std::string&)>& note) {
   const std::string now = fmt::format("{}: running in the interpreter", module.name);
@@ -704,22 +707,30 @@ void compile_for_next_run(const ArtifactCache& cache, const ModuleImpl& module, 
       const JobStart job = start_detached_compile(*helper, cache, key, module.name, *module.bytes, options);
       switch (job.state) {
         case JobStart::State::Started:
-          return note(fmt::format("{} while native code is compiled in the background for the next run (log: {})", now,
-                                  job.detail));
+          note(fmt::format("{} while native code is compiled in the background for the next run (log: {})", now,
+                           job.detail));
+          return true;
         case JobStart::State::Running:
-          return note(fmt::format("{} while another process compiles its native code", now));
+          note(fmt::format("{} while another process compiles its native code", now));
+          return true;
         case JobStart::State::FailedBefore:
-          return note(fmt::format("{}: its native code could not be compiled: {}", now, job.detail));
+          note(fmt::format("{}: its native code could not be compiled: {}", now, job.detail));
+          return false;
         case JobStart::State::Off:
-          return note(fmt::format("{}: background compiles are off ({})", now, job.detail));
+          note(fmt::format("{}: background compiles are off ({})", now, job.detail));
+          return false;
       }
     } catch (const Error& e) {
-      return note(fmt::format("{}: cannot start a background compile: {}", now, e.what()));
+      note(fmt::format("{}: cannot start a background compile: {}", now, e.what()));
+      return false;
     }
   }
   // No wasmlet binary to run the job: a thread of this process compiles,
   // and the compile stops when the process exits.
-  if (background_job_limit() == 0) return note(fmt::format("{}: background compiles are off", now));
+  if (background_job_limit() == 0) {
+    note(fmt::format("{}: background compiles are off", now));
+    return false;
+  }
   std::thread([cache, impl = module, digest = module_digest(*module.bytes), options, config] {
     try {
       load_or_build(cache, impl, digest, options, config, /*build_if_missing=*/true);
@@ -729,6 +740,24 @@ void compile_for_next_run(const ArtifactCache& cache, const ModuleImpl& module, 
   }).detach();
   note(fmt::format("{} while this process compiles its native code in the background (no wasmlet binary found to "
                    "compile it in a process of its own: set WASMLET_COMPILE_HELPER)", now));
+  return true;
+}
+
+// Tier::Auto, when the module will not get an AOT artifact: it runs in the
+// interpreter, and the functions its runs call get native hot code in the
+// background, for the runs after (docs/hot.md).
+std::shared_ptr<const TierModule> interpret_for_good(const Engine& engine, const ModuleImpl& module, Policy policy,
+                                                     const std::function<void(const std::string&)>& note) {
+  if (policy != Policy::Auto) return compile_interp(module);
+  const auto plan = hot::hot_plan(engine, module.name, module.bytes);
+  if (!plan) return compile_interp(module);
+  auto tier = compile_fast_interp(module, *plan);
+  if (const size_t n = fast_interp_hot_functions(*tier))
+    note(fmt::format("{}: {} of its functions run as native hot code, compiled after earlier runs", module.name, n));
+  else
+    note(fmt::format("{}: the functions this run calls are compiled to native hot code after it, for the next run "
+                     "(docs/hot.md)", module.name));
+  return tier;
 }
 
 }  // namespace
@@ -766,23 +795,24 @@ std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const Module
   // The compile finds out whether the AOT tier supports the module's
   // features: reading it into wabt's IR here would delay the start.
   if (policy == Policy::Auto && module.bytes->size() > config.auto_compile_max_bytes) {
-    compile_for_next_run(cache, module, artifact_key(digest, options), options, config, note);
-    return compile_interp(module);
+    if (compile_for_next_run(cache, module, artifact_key(digest, options), options, config, note))
+      return compile_interp(module);
+    return interpret_for_good(engine, module, policy, note);
   }
   try {
     return make_tier(load_or_build(cache, module, digest, options, config, /*build_if_missing=*/true));
   } catch (const UnsupportedFeature& e) {
     note(fmt::format("{}: running in the interpreter: the AOT tier cannot compile modules that use {}", module.name,
                      e.feature()));
-    return compile_interp(module);
+    return interpret_for_good(engine, module, policy, note);
   } catch (const CompileLimitHit& e) {
     // Not the module's fault: it runs, more slowly, whatever the policy.
     note(fmt::format("running in the interpreter: {}", e.what()));
-    return compile_interp(module);
+    return interpret_for_good(engine, module, policy, note);
   } catch (const CompileError& e) {
     if (policy == Policy::Always) throw;
     note(fmt::format("running in the interpreter: {}", e.what()));
-    return compile_interp(module);
+    return interpret_for_good(engine, module, policy, note);
   }
 }
 

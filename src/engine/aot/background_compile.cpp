@@ -41,8 +41,8 @@ std::string limits_line(const CompileLimits& limits) {
                      limits.compiler.cpu_seconds, limits.compiler.wall_seconds);
 }
 
-// The job's environment: this one with the limits resolved here, so the job
-// applies what EngineConfig::aot_limits says even if the environment does not.
+}  // namespace
+
 std::vector<std::string> job_environment(const CompileLimits& limits) {
   const std::pair<const char*, uint64_t> set[] = {
       {"WASMLET_AOT_MAX_C_BYTES", limits.max_c_bytes},
@@ -78,9 +78,7 @@ void write_atomically(const fs::path& path, std::span<const uint8_t> bytes) {
   if (ec) throw Error(fmt::format("AOT cache: cannot store {}: {}", path.string(), ec.message()));
 }
 
-// fork, setsid, fork again: the job is nobody's child and in no terminal's
-// session, so it survives this process and the terminal's signals. Only
-// async-signal-safe calls between fork and execve (the host may have threads).
+// Only async-signal-safe calls between fork and execve (the host may have threads).
 void spawn_detached(const fs::path& helper, std::vector<std::string> args, std::vector<std::string> env, int log_fd) {
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
@@ -115,8 +113,6 @@ void spawn_detached(const fs::path& helper, std::vector<std::string> args, std::
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
 }
-
-}  // namespace
 
 std::optional<fs::path> compile_helper(const EngineConfig& config) {
   if (!config.compile_helper.empty()) {

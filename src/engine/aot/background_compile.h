@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/aot/artifact_cache.h"
 #include "util/file_lock.h"
@@ -59,6 +60,18 @@ struct JobLocks {
 };
 // nullopt if another job for `key` holds its lock.
 std::optional<JobLocks> begin_job(const ArtifactCache& cache, const std::string& key);
+
+// A job's environment: this one with `limits` set, so the job applies what
+// EngineConfig::aot_limits says even if the environment does not.
+std::vector<std::string> job_environment(const CompileLimits& limits);
+// Writes `bytes` to a temporary file beside `path` and renames it there.
+void write_atomically(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+// Runs `args` (args[0] is `helper`) detached: fork, setsid, fork again, so
+// the job is nobody's child and in no terminal's session and survives this
+// process and the terminal's signals; niced, stdin and stdout /dev/null,
+// stderr `log_fd`.
+void spawn_detached(const std::filesystem::path& helper, std::vector<std::string> args, std::vector<std::string> env,
+                    int log_fd);
 
 }  // namespace wasmlet::detail::aot
 

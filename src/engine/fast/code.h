@@ -77,6 +77,9 @@ class ModuleCode {
   }
   // How many functions have been translated (for tests).
   size_t translated_count() const;
+  // The defined indices of the functions called so far (translated, or
+  // given native code), in increasing order.
+  std::vector<uint32_t> used_functions() const;
   // Native code for some of the functions: used by each one's first call
   // from now on (a function already translated stays interpreted).
   void use_native(std::shared_ptr<const hot::HotLibrary> library) const;

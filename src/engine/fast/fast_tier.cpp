@@ -4,11 +4,15 @@
 // can import each other's functions, tables, memories and globals.
 #include "engine/fast/fast_tier.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "engine/access.h"
 #include "engine/fast/fast_store.h"
 #include "engine/fast/instantiate.h"
+#include "engine/hot/hot_cache.h"
+#include "engine/hot/hot_library.h"
 #include "engine/public_types.h"
 #include "engine/tier.h"
 #include "wasmlet/error.h"
@@ -172,6 +176,15 @@ class FastModule final : public TierModule {
  public:
   explicit FastModule(const ModuleImpl& module)
       : code_(std::make_shared<fast::ModuleCode>(module.bytes, module.decoded)) {}
+  FastModule(const ModuleImpl& module, const hot::HotPlan& plan) : FastModule(module) {
+    plan_ = plan;
+    hot_ = hot::load_hot_code(plan, module.decoded->bodies.size());
+    if (hot_) code_->use_native(hot_);
+  }
+  ~FastModule() override {
+    if (plan_) hot::record_run(*plan_, code_->used_functions(), hot_.get());
+  }
+  size_t hot_functions() const { return hot_ ? hot_->compiled_count() : 0; }
 
   std::unique_ptr<TierInstance> instantiate(Store& store, const Module& module, const Linker& linker) const override {
     auto state = detail::Access::tier_state<FastStore>(store, [&store] { return std::make_shared<FastStore>(store); });
@@ -183,12 +196,23 @@ class FastModule final : public TierModule {
 
  private:
   std::shared_ptr<const fast::ModuleCode> code_;
+  std::optional<hot::HotPlan> plan_;
+  std::shared_ptr<const hot::HotLibrary> hot_;
 };
 
 }  // namespace
 
 std::shared_ptr<const TierModule> compile_fast_interp(const ModuleImpl& module) {
   return std::make_shared<FastModule>(module);
+}
+
+std::shared_ptr<const TierModule> compile_fast_interp(const ModuleImpl& module, const hot::HotPlan& plan) {
+  return std::make_shared<FastModule>(module, plan);
+}
+
+size_t fast_interp_hot_functions(const TierModule& module) {
+  auto* fast_module = dynamic_cast<const FastModule*>(&module);
+  return fast_module ? fast_module->hot_functions() : 0;
 }
 
 size_t fast_interp_translated_functions(const TierModule& module) {

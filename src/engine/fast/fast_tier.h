@@ -8,13 +8,21 @@
 
 namespace wasmlet::detail::hot {
 class HotLibrary;
+struct HotPlan;
 }
 
 namespace wasmlet::detail {
 
 // Compiles a module for the fast interpreter: nothing is translated until a
-// function is first called.
+// function is first called. With a plan (hot/hot_cache.h), the module uses
+// the hot code earlier runs left in the cache and, when it goes away, adds
+// the functions its runs called to the module's profile for the next.
 std::shared_ptr<const TierModule> compile_fast_interp(const ModuleImpl& module);
+std::shared_ptr<const TierModule> compile_fast_interp(const ModuleImpl& module, const hot::HotPlan& plan);
+
+// How many of a fast-interpreter module's functions run as native hot code
+// (0 for a module of another tier, or one without hot code).
+size_t fast_interp_hot_functions(const TierModule& module);
 
 // How many of a fast-interpreter module's functions have been translated
 // (0 for a module of another tier). For tests.

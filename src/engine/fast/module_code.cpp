@@ -38,6 +38,13 @@ void ModuleCode::use_native(std::shared_ptr<const hot::HotLibrary> library) cons
   native_ = std::move(library);
 }
 
+std::vector<uint32_t> ModuleCode::used_functions() const {
+  std::vector<uint32_t> used;
+  for (uint32_t i = 0; i < module_->bodies.size(); ++i)
+    if (slots_[i].load(std::memory_order_acquire)) used.push_back(i);
+  return used;
+}
+
 size_t ModuleCode::translated_count() const {
   std::lock_guard lock(mutex_);
   return owned_.size();

@@ -40,12 +40,15 @@ struct Context {
 };
 
 // What a compiled library exports (as kLibrarySymbol): its functions by
-// defined function index.
+// defined function index, and the functions it was asked for but left out
+// (they stay interpreted; no later build would compile them either).
 struct Library {
   uint32_t abi;
   uint32_t count;
   const uint32_t* defined_indices;
   const Function* functions;
+  uint32_t left_out_count;
+  const uint32_t* left_out_indices;
 };
 inline constexpr const char* kLibrarySymbol = "wasmlet_hot_library";
 

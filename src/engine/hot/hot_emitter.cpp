@@ -21,6 +21,11 @@ using decode::Instruction;
 using decode::OpKind;
 using decode::ValType;
 
+// Functions of more C++ than this are left out; of more than the large
+// size, compiled in a unit of their own with less optimisation.
+constexpr size_t kMaxFunctionBytes = size_t{1} << 20;
+constexpr size_t kLargeFunctionBytes = size_t{256} << 10;
+
 // A function the emitter does not handle: it stays interpreted.
 struct Unsupported {
   std::string what;
@@ -366,6 +371,11 @@ class FunctionEmitter {
         return line(fmt::format("{{ {0} a = {1}; {0} b = {2}; {3} = {4}({5}); }}", op.operand, top(2), top(1), result,
                                 op.result, op.expr));
       case NumericKind::Un:
+        // The C++ compiler folds demote(promote(x)) to x, which keeps a
+        // signalling NaN signalling; the wasm result is quiet.
+        if (ins.prefix == 0 && (ins.code == 0xb6 || ins.code == 0xbb))
+          return line(fmt::format("{{ {0} a = {1}; {2} = opaque({3}({4})); }}", op.operand, top(1), result, op.result,
+                                  op.expr));
         return line(fmt::format("{{ {0} a = {1}; {2} = {3}({4}); }}", op.operand, top(1), result, op.result, op.expr));
       case NumericKind::TrappingBin:
         return line(fmt::format("{{ {0} r; const TrapKind k = {1}({2}, {3}, r); if (k != kNoTrap) [[unlikely]] "
@@ -441,38 +451,60 @@ class FunctionEmitter {
 std::string native_symbol(uint32_t defined_index) { return fmt::format("wasmlet_hot_f{}", defined_index); }
 
 EmittedModule emit_module(const decode::Module& module, std::span<const uint8_t> bytes,
-                          std::span<const uint32_t> wanted) {
+                          std::span<const uint32_t> wanted, size_t unit_bytes) {
   EmittedModule out;
   // Two passes: the first finds which functions can be compiled (calls
   // between them are direct), the second writes them.
   std::vector<bool> compiled(module.functions.size(), false);
-  std::vector<std::string> bodies;
+  std::set<uint32_t> large;
   for (uint32_t index : wanted) {
     if (index >= module.bodies.size()) throw std::out_of_range("emit_module: no such function");
     try {
       std::vector<bool> none(module.functions.size(), false);
-      FunctionEmitter(module, bytes, index, none).emit();
+      const size_t size = FunctionEmitter(module, bytes, index, none).emit().size();
+      // The C++ compiler's time and memory grow faster than a function's
+      // size: one of 2.6 MB took gcc -O2 over 5 minutes (docs/hot.md).
+      if (size > kMaxFunctionBytes)
+        throw Unsupported{fmt::format("{} KiB of C++, more than the {} KiB worth compiling", size / 1024,
+                                      kMaxFunctionBytes / 1024)};
+      if (size > kLargeFunctionBytes) large.insert(index);
       compiled[module.num_imported_functions + index] = true;
       out.compiled.push_back(index);
     } catch (const Unsupported& u) {
-      out.left_out.push_back(fmt::format("func[{}]: {}", module.num_imported_functions + index, u.what));
+      out.left_out.push_back(index);
+      out.reasons.push_back(fmt::format("func[{}]: {}", module.num_imported_functions + index, u.what));
     }
   }
+  // Every unit declares every function: calls between units are direct too.
+  std::string declarations =
+      "template <typename F> static inline F opaque(F v) {\n"
+      "  auto bits = std::bit_cast<bits_t<F>>(v);\n  __asm__(\"\" : \"+r\"(bits));\n  return std::bit_cast<F>(bits);\n}\n";
   for (uint32_t index : out.compiled)
-    out.source += fmt::format("extern \"C\" __attribute__((visibility(\"hidden\"))) int {}(Context*, uint64_t*);\n",
-                              native_symbol(index));
-  for (uint32_t index : out.compiled) out.source += FunctionEmitter(module, bytes, index, compiled).emit();
-  std::string indices, functions;
+    declarations += fmt::format("extern \"C\" __attribute__((visibility(\"hidden\"))) int {}(Context*, uint64_t*);\n",
+                                native_symbol(index));
+  // Large functions get units of their own, compiled with less optimisation.
+  out.units.push_back({declarations, false});
+  for (uint32_t index : out.compiled) {
+    if (large.contains(index)) {
+      out.units.insert(out.units.end() - 1, {declarations + FunctionEmitter(module, bytes, index, compiled).emit(), true});
+      continue;
+    }
+    if (out.units.back().text.size() > declarations.size() + unit_bytes) out.units.push_back({declarations, false});
+    out.units.back().text += FunctionEmitter(module, bytes, index, compiled).emit();
+  }
+  std::string indices, functions, left_out;
   for (uint32_t index : out.compiled) {
     indices += fmt::format("{}u, ", index);
     functions += native_symbol(index) + ", ";
   }
-  out.source += fmt::format(
+  for (uint32_t index : out.left_out) left_out += fmt::format("{}u, ", index);
+  out.units.back().text += fmt::format(
       "static const uint32_t wasmlet_hot_indices[] = {{{}0}};\n"
       "static const Function wasmlet_hot_functions[] = {{{}nullptr}};\n"
+      "static const uint32_t wasmlet_hot_left_out[] = {{{}0}};\n"
       "extern \"C\" __attribute__((visibility(\"default\"))) const Library wasmlet_hot_library = "
-      "{{kHotAbi, {}u, wasmlet_hot_indices, wasmlet_hot_functions}};\n",
-      indices, functions, out.compiled.size());
+      "{{kHotAbi, {}u, wasmlet_hot_indices, wasmlet_hot_functions, {}u, wasmlet_hot_left_out}};\n",
+      indices, functions, left_out, out.compiled.size(), out.left_out.size());
   return out;
 }
 

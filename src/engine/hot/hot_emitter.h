@@ -8,8 +8,9 @@
 //
 // A function that uses something native code does not do yet (SIMD, tail
 // calls, reference types and tables besides call_indirect, passive
-// segments, more than one memory, block parameters of an `if`) is left out
-// and stays interpreted; calls between the two kinds go through the runtime.
+// segments, more than one memory, block parameters of an `if`), or whose
+// C++ would be too large to be worth compiling, is left out and stays
+// interpreted; calls between the two kinds go through the runtime.
 #pragma once
 
 #include <cstdint>
@@ -24,14 +25,21 @@ namespace wasmlet::detail::hot {
 // The C++ name of defined function `defined_index`'s native code.
 std::string native_symbol(uint32_t defined_index);
 
-struct EmittedModule {
-  std::string source;
-  std::vector<uint32_t> compiled;        // the defined indices whose code is in `source`
-  std::vector<std::string> left_out;     // "func[N]: why", for the others asked for
+struct EmittedUnit {
+  std::string text;    // without the prelude
+  bool large = false;  // one large function: compile it with less optimisation
 };
 
-// Emits the functions `wanted` (defined indices) of a validated module.
+struct EmittedModule {
+  std::vector<EmittedUnit> units;        // translation units; the last exports the library
+  std::vector<uint32_t> compiled;        // the defined indices whose code is in `units`
+  std::vector<uint32_t> left_out;        // the defined indices of the others asked for
+  std::vector<std::string> reasons;      // "func[N]: why", one per left_out
+};
+
+// Emits the functions `wanted` (defined indices) of a validated module, in
+// translation units of about `unit_bytes` of C++ each (compiled in parallel).
 EmittedModule emit_module(const decode::Module& module, std::span<const uint8_t> bytes,
-                          std::span<const uint32_t> wanted);
+                          std::span<const uint32_t> wanted, size_t unit_bytes = size_t{2} << 20);
 
 }  // namespace wasmlet::detail::hot

@@ -2,7 +2,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -22,21 +24,30 @@ std::shared_ptr<const HotLibrary> HotLibrary::build(const decode::Module& module
                                                     const BuildOptions& options) {
   EmittedModule emitted = emit_module(module, bytes, wanted);
   std::filesystem::create_directories(directory);
-  const auto source = directory / "hot.cpp", object = directory / "hot.so";
-  {
+  const auto object = directory / "hot.so";
+  std::vector<aot::CompileUnit> units;
+  for (size_t i = 0; i < emitted.units.size(); ++i) {
+    const auto source = directory / fmt::format("hot-{}.cpp", i);
     std::ofstream out(source, std::ios::binary | std::ios::trunc);
-    out << kHotPrelude << emitted.source;
+    out << kHotPrelude << emitted.units[i].text;
     if (!out.flush()) throw CompileError(fmt::format("hot code: cannot write {}", source.string()));
+    units.push_back(aot::CompileUnit{source, {}});
+    if (emitted.units[i].large) units.back().flags.push_back("-O1");
+    emitted.units[i].text = std::string();
   }
-  const aot::CompilerLimits limits{options.memory_bytes, options.cpu_seconds, options.cpu_seconds * 2};
+  // As many compilers at once as there are CPUs, each with its share of the memory limit.
+  const size_t parallel = std::max<size_t>(1, std::min<size_t>(units.size(), std::thread::hardware_concurrency()));
+  const aot::CompilerLimits limits{options.memory_bytes / (units.size() > 2 ? parallel : 1), options.cpu_seconds,
+                                   options.cpu_seconds * 2};
   // After the AOT flags: their -O2 gives way to this one.
-  const std::vector<std::string> flags = {"-std=c++20", "-ffp-contract=off", options.opt_level};
+  // -fsignaling-nans: x * 1.0 must not fold to x (a signalling NaN comes out quiet).
+  const std::vector<std::string> flags = {"-std=c++20", "-ffp-contract=off", "-fsignaling-nans", options.opt_level};
   const aot::CompilerResult result =
-      aot::compile_shared_object(options.compiler, {aot::CompileUnit{source, {}}}, object, {}, limits, flags);
+      aot::compile_shared_object(options.compiler, units, object, {}, limits, flags, parallel);
   if (!result.ok)
-    throw CompileError(fmt::format("hot code: the C++ compiler failed on {}: {}", source.string(), result.message));
+    throw CompileError(fmt::format("hot code: the C++ compiler failed in {}: {}", directory.string(), result.message));
   auto library = std::const_pointer_cast<HotLibrary>(load(object, module.bodies.size()));
-  library->left_out_ = std::move(emitted.left_out);
+  library->left_out_ = std::move(emitted.reasons);
   return library;
 }
 
@@ -53,11 +64,17 @@ std::shared_ptr<const HotLibrary> HotLibrary::load(const std::filesystem::path& 
   if (!entry || entry->abi != wasmlet_hot::kHotAbi)
     throw CompileError(fmt::format("hot code: {} is not a library of this wasmlet", shared_object.string()));
   library->functions_.assign(defined_functions, nullptr);
-  for (uint32_t i = 0; i < entry->count; ++i) {
-    if (entry->defined_indices[i] >= defined_functions)
+  library->covered_.assign(defined_functions, false);
+  auto check = [&](uint32_t index) {
+    if (index >= defined_functions)
       throw CompileError(fmt::format("hot code: {} does not belong to this module", shared_object.string()));
+    library->covered_[index] = true;
+  };
+  for (uint32_t i = 0; i < entry->count; ++i) {
+    check(entry->defined_indices[i]);
     library->functions_[entry->defined_indices[i]] = entry->functions[i];
   }
+  for (uint32_t i = 0; i < entry->left_out_count; ++i) check(entry->left_out_indices[i]);
   library->compiled_ = entry->count;
   return library;
 }

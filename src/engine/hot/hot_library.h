@@ -44,12 +44,19 @@ class HotLibrary {
     return defined_index < functions_.size() ? functions_[defined_index] : nullptr;
   }
   size_t compiled_count() const { return compiled_; }
+  // Whether the library was built for defined function `defined_index`
+  // (compiled, or left out because the emitter cannot compile it).
+  bool covers(uint32_t defined_index) const {
+    return defined_index < covered_.size() && covered_[defined_index];
+  }
+  // Why functions were left out ("func[N]: why"): known to the build only.
   const std::vector<std::string>& left_out() const { return left_out_; }
 
  private:
   HotLibrary() = default;
   void* handle_ = nullptr;
   std::vector<wasmlet_hot::Function> functions_;
+  std::vector<bool> covered_;
   size_t compiled_ = 0;
   std::vector<std::string> left_out_;
 };
