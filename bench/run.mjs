@@ -7,6 +7,10 @@
 // --interp-reps 0 leaves the (slow) interpreters out. --wasm3 and --wamr add
 // the interpreters users compare wasmlet's with (wasm3, WAMR's iwasm built
 // with fast-interp; docs/performance.md says how to build them under /tmp).
+// "wasmlet hot" is the interpreter with native hot code for every function
+// the program calls (docs/hot.md): the AOT tier is kept from compiling it
+// (WASMLET_AOT_MAX_C_BYTES), a first run records what it calls, and the
+// measured runs start once the background job has built the hot code.
 // Besides the table it measures the cost of resource control (the fuel
 // build and the interrupt watcher in the AOT tier, fuel in the interpreter)
 // and hello world end to end, native and in every tier.
@@ -14,7 +18,7 @@
 // Outputs of every runtime are compared with the native output, so a wrong
 // result can never pass as a fast one.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +41,10 @@ const wasmDir = join(opts.build, 'wasm');
 const nativeDir = join(opts.build, 'bench', 'native');
 const scratch = mkdtempSync(join(tmpdir(), 'wasmlet-bench-'));
 const cacheDir = join(scratch, 'cache');
+const hotCacheDir = join(scratch, 'hot-cache');
+const hotEnv = { WASMLET_CACHE_DIR: hotCacheDir, WASMLET_AOT_MAX_C_BYTES: '4096', WASMLET_AOT_BACKGROUND_JOBS: '2' };
+const hotLibraries = () => (existsSync(join(hotCacheDir, 'hot')) ? readdirSync(join(hotCacheDir, 'hot')).filter((f) => f.endsWith('.so')).length : 0);
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 const benchmarks = [
   // Sized to run 0.2-0.5 s natively, so that process start (about 15 ms for
@@ -73,6 +81,7 @@ function supportsTier(tier) {
 }
 
 const hasAot = supportsTier('aot');
+const hasHot = spawnSync(process.env.CXX || 'c++', ['--version']).status === 0;
 const tierFlag = (tier) => (supportsTier(tier) ? ['--tier', tier] : []);
 const runtimes = [
   { name: 'native', reps: opts.reps, argv: (b, dir) => [join(nativeDir, b.name), ...b.args.map((a) => a.replace('/data', dir))] },
@@ -85,6 +94,7 @@ const runtimes = [
   ] : []),
   ...(opts.interpReps > 0 ? [
     { name: 'wasmlet interp', reps: opts.interpReps, argv: (b, dir) => [wasmlet, 'run', ...tierFlag('interp'), ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] },
+    ...(hasHot ? [{ name: 'wasmlet hot', reps: opts.reps, hot: true, argv: (b, dir) => [wasmlet, 'run', ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] }] : []),
     { name: 'interp +fuel', reps: opts.interpReps, argv: (b, dir) => [wasmlet, 'run', ...tierFlag('interp'), '--fuel', '1000000000000000', ...(b.dir ? ['--dir', `${dir}::/data`] : []), join(wasmDir, `${b.name}.wasm`), '--', ...b.args] },
     // Other interpreters, when given: a program one of them cannot run
     // (wasm3 has no SIMD) is reported as n/a with its reason.
@@ -103,8 +113,16 @@ for (const b of benchmarks) {
     const times = [];
     try {
       if (rt.warm) run(rt.argv(b, scratch), { WASMLET_CACHE_DIR: cacheDir });
+      if (rt.hot) {
+        const before = hotLibraries();
+        run(rt.argv(b, scratch), hotEnv);
+        for (let waited = 0; hotLibraries() === before; waited += 100) {
+          if (waited > 600000) throw new Error(`no hot code for ${b.name} after 10 minutes (logs: ${hotCacheDir}/aot/jobs)`);
+          sleep(100);
+        }
+      }
       for (let i = 0; i < rt.reps; ++i) {
-        const env = { WASMLET_CACHE_DIR: rt.cold ? mkdtempSync(join(scratch, 'cold-')) : cacheDir };
+        const env = rt.hot ? hotEnv : { WASMLET_CACHE_DIR: rt.cold ? mkdtempSync(join(scratch, 'cold-')) : cacheDir };
         const { ms, out } = run(rt.argv(b, scratch), env, rt.name === 'node', rt.cwd?.(b, scratch));
         if (expected === null) expected = out;
         else if (out !== expected) throw new Error(`${rt.name} gave a different result for ${b.name}:\n${out}\nexpected:\n${expected}`);

@@ -27,6 +27,10 @@ namespace wasmlet::detail {
 inline constexpr const char* kMeterModule = "wasmlet";
 inline constexpr const char* kRefuelName = "refuel";
 inline constexpr const char* kBudgetExport = "wasmlet:budget";
+// What the cost model charges for a memory.grow beyond the instruction
+// itself: the metering rewrite follows each one with this many instructions
+// (it notes a refused grow), and the interpreter and hot code charge the same.
+inline constexpr uint64_t kMemoryGrowExtraCost = 8;
 // i32 global, nonzero once a memory.grow returned -1 (the host reads it after
 // a call to tell "ran out of memory under the limit" from other failures).
 inline constexpr const char* kGrowRefusedExport = "wasmlet:grow_refused";

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "process.h"
 #include "temp_dir.h"
@@ -177,4 +178,42 @@ TEST_F(AutoTier, AModuleLeftInTheInterpreterGetsHotCodeForWhatItsRunsCall) {
   size_t builds = 0;
   for (size_t at = 0; (at = log.find("building hot code", at)) != std::string::npos; ++at) ++builds;
   EXPECT_EQ(builds, 1u) << log;
+}
+
+// The bench programs give the same output and exit status with hot code as
+// in the interpreter (SIMD's vector functions stay interpreted beside it).
+TEST_F(AutoTier, ProgramsGiveTheSameOutputWithHotCode) {
+  ::setenv("WASMLET_AOT_MAX_C_BYTES", "4096", 1);  // no AOT artifact: every program gets hot code
+  const std::vector<std::vector<std::string>> programs = {
+      {"fib", "24"},          {"sieve", "100000", "2"}, {"matmul", "40"},        {"sha256", "1"},
+      {"bytecode_vm", "50000"}, {"print_lines", "300"}, {"simd", "5"},
+  };
+  const fs::path hot = cache_.path() / "hot";
+  auto libraries = [&] {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(hot, ec)) n += e.path().extension() == ".so";
+    return n;
+  };
+  for (const auto& p : programs) {
+    std::vector<std::string> args = {"run", wasm(p[0]), "--"};
+    args.insert(args.end(), p.begin() + 1, p.end());
+    std::vector<std::string> interpreted = args;
+    interpreted.insert(interpreted.begin() + 1, {"--tier", "interp"});
+    const auto expected = run_wasmlet(interpreted);
+    ASSERT_EQ(expected.exit_code, 0) << p[0] << ": " << expected.err;
+    const size_t before = libraries();
+    const auto first = run_wasmlet(args);  // records what it calls; a job builds its hot code
+    EXPECT_EQ(first.out, expected.out) << p[0];
+    for (auto end = std::chrono::steady_clock::now() + 180s;
+         libraries() == before && std::chrono::steady_clock::now() < end;)
+      std::this_thread::sleep_for(100ms);
+    ASSERT_EQ(libraries(), before + 1) << p[0] << ": " << logs();
+    std::vector<std::string> verbose = args;
+    verbose.insert(verbose.begin() + 1, "-v");
+    const auto with_hot_code = run_wasmlet(verbose);
+    EXPECT_THAT(with_hot_code.err, HasSubstr("of its functions run as native hot code")) << p[0];
+    EXPECT_EQ(with_hot_code.exit_code, expected.exit_code) << p[0] << ": " << with_hot_code.err;
+    EXPECT_EQ(with_hot_code.out, expected.out) << p[0];
+  }
 }

@@ -4,6 +4,7 @@
 // native code, and compares results, traps (kind, message, function) and
 // the fuel used.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <cmath>
 #include <string>
@@ -40,6 +41,8 @@ class HotCode : public ::testing::Test {
     return module;
   }
 
+  // Public: a test runs them on a thread of its own.
+ public:
   struct Run {
     Outcome outcome;
     uint64_t fuel;
@@ -227,6 +230,38 @@ TEST_F(HotCode, DeepRecursionTrapsInsteadOfOverflowingTheHostStack) {
   Run deep = run(native, "down", {Value::i32(100'000'000)}, 1'000'000'000'000);
   ASSERT_TRUE(deep.outcome.trapped());
   EXPECT_EQ(deep.outcome.trap.kind, TrapKind::StackExhausted) << deep.outcome.trap.to_string();
+}
+
+TEST_F(HotCode, RecursionWithoutArgumentsStopsAtTheHostStackLimit) {
+  // No arguments, no results: the value stack never grows, only the host stack.
+  Module native = native_module(wat_to_wasm("(module (func $f (export \"f\") call $f))", "--enable-all"));
+  Run r = run(native, "f", {}, 1'000'000'000'000);
+  ASSERT_TRUE(r.outcome.trapped());
+  EXPECT_EQ(r.outcome.trap.kind, TrapKind::StackExhausted) << r.outcome.trap.to_string();
+}
+
+TEST_F(HotCode, AThreadWithASmallStackTrapsInsteadOfRunningNativeCode) {
+  Module native = native_module(wat_to_wasm(kArithmetic, "--enable-all"));
+  Outcome o;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 512 * 1024);
+  struct Args {
+    HotCode* self;
+    const Module* module;
+    Outcome* out;
+  } args{this, &native, &o};
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(&thread, &attr, [](void* p) -> void* {
+    auto* a = static_cast<Args*>(p);
+    *a->out = a->self->run(*a->module, "fib", {Value::i32(10)}, 1'000'000).outcome;
+    return nullptr;
+  }, &args), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted);
+  EXPECT_NE(o.trap.message.find("at least 2 MiB"), std::string::npos) << o.trap.message;
 }
 
 }  // namespace

@@ -49,8 +49,10 @@ struct Code {
   // the code starts with): a call charges it itself and enters at word 2.
   int64_t entry_fuel = 0;
   std::vector<std::string> messages;  // for `unsupported`
-  // A function with native code (hot/) runs it: its code is only the
-  // entry's fuel check point (cost 0: the native code charges it) and `native`.
+  // A function with native code (hot/) runs it: its words are the entry's
+  // fuel check point with cost 0 (the native code charges it itself), then
+  // `native` with the function's address as its operand (ModuleCode makes
+  // them, the interpreter's L_native runs them).
   wasmlet_hot::Function native = nullptr;
 };
 
@@ -81,7 +83,8 @@ class ModuleCode {
   // given native code), in increasing order.
   std::vector<uint32_t> used_functions() const;
   // Native code for some of the functions: used by each one's first call
-  // from now on (a function already translated stays interpreted).
+  // from now on (a function already translated keeps its code; earlier
+  // libraries stay loaded, as code may run in them).
   void use_native(std::shared_ptr<const hot::HotLibrary> library) const;
 
  private:
@@ -93,7 +96,7 @@ class ModuleCode {
   mutable std::mutex mutex_;
   mutable std::unique_ptr<std::atomic<const Code*>[]> slots_;
   mutable std::vector<std::unique_ptr<Code>> owned_;
-  mutable std::shared_ptr<const hot::HotLibrary> native_;  // guarded by mutex_
+  mutable std::vector<std::shared_ptr<const hot::HotLibrary>> native_;  // guarded by mutex_; the last is used
 };
 
 // The handler addresses of the dispatch loop, by Op (interpreter.cpp).

@@ -182,7 +182,12 @@ class FastModule final : public TierModule {
     if (hot_) code_->use_native(hot_);
   }
   ~FastModule() override {
-    if (plan_) hot::record_run(*plan_, code_->used_functions(), hot_.get());
+    if (!plan_) return;
+    try {
+      hot::record_run(*plan_, code_->used_functions(), hot_.get());
+    } catch (...) {
+      // Out of memory listing them: the next run records its own.
+    }
   }
   size_t hot_functions() const { return hot_ ? hot_->compiled_count() : 0; }
 

@@ -15,7 +15,7 @@ const Code& ModuleCode::translate(uint32_t defined_index) const {
   std::lock_guard lock(mutex_);
   if (const Code* done = slots_[defined_index].load(std::memory_order_acquire)) return *done;
   auto code = std::make_unique<Code>();
-  if (auto native = native_ ? native_->function(defined_index) : nullptr) {
+  if (auto native = native_.empty() ? nullptr : native_.back()->function(defined_index)) {
     const decode::FuncType& type = module_->types[module_->bodies[defined_index].type_index];
     code->native = native;
     code->frame_slots = uint32_t(std::max(type.params.size(), type.results.size()));
@@ -35,7 +35,7 @@ const Code& ModuleCode::translate(uint32_t defined_index) const {
 
 void ModuleCode::use_native(std::shared_ptr<const hot::HotLibrary> library) const {
   std::lock_guard lock(mutex_);
-  native_ = std::move(library);
+  native_.push_back(std::move(library));
 }
 
 std::vector<uint32_t> ModuleCode::used_functions() const {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/decode/function_validator.h"
+#include "engine/metering.h"
 #include "engine/fast/reciprocal_division.h"
 #include "engine/fast/zeroed_locals.h"
 
@@ -151,7 +152,7 @@ class Translator {
       if (counted) ++fuel_.back().cost;
       // The metering rewrite follows each memory.grow with 8 instructions
       // (it notes a refused grow), which its cost model counts.
-      if (ins.prefix == 0 && ins.code == 0x40) fuel_.back().cost += 8;
+      if (ins.prefix == 0 && ins.code == 0x40) fuel_.back().cost += kMemoryGrowExtraCost;
       translate(ins);
     }
     out_.frame_slots = max_slot_ + 2;

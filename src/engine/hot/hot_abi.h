@@ -8,7 +8,7 @@
 
 namespace wasmlet_hot {
 
-inline constexpr uint32_t kHotAbi = 1;
+inline constexpr uint32_t kHotAbi = 2;
 
 struct Context;
 
@@ -25,9 +25,11 @@ struct Context {
   int64_t* budget;            // the Store's fuel budget, charged at the interpreter's check points
   uint64_t* const* globals;   // each global's value, by global index
   uint64_t* const* stack_end; // the value stack's current limit
-  const char* host_stack_limit;  // native code below this address must not go deeper
+  // Native code must not go deeper than this address: set for the thread
+  // that enters native code (hot_runtime.h, thread_stack_limit()).
+  const char* host_stack_limit;
   // Runtime calls (hot_runtime.cpp). Each returns 0 after recording a trap.
-  int (*call)(Context* ctx, uint32_t function, uint64_t* args);
+  int (*call)(Context* ctx, uint32_t function, uint64_t* args, uint32_t caller);
   int (*call_indirect)(Context* ctx, uint32_t table, uint32_t type, uint32_t element, uint64_t* args,
                        uint32_t function);
   int (*refuel)(Context* ctx, uint32_t function);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -37,8 +38,8 @@ namespace fs = std::filesystem;
 
 fs::path hot_dir(const fs::path& cache_dir) { return cache_dir / "hot"; }
 fs::path library_path(const fs::path& cache_dir, const std::string& key) { return hot_dir(cache_dir) / (key + ".so"); }
-fs::path profile_path(const fs::path& cache_dir, const std::string& key) {
-  return hot_dir(cache_dir) / (key + ".profile");
+fs::path profile_path(const fs::path& cache_dir, const std::string& digest) {
+  return hot_dir(cache_dir) / (digest + ".profile");
 }
 // The name of a hot job among the AOT jobs (locks, logs, failure records).
 std::string job_name(const std::string& key) { return "hot-" + key; }
@@ -62,7 +63,7 @@ std::set<uint32_t> read_profile(const fs::path& path) {
 
 // Adds `used` to the profile; true if that added anything.
 bool add_to_profile(const HotPlan& plan, std::span<const uint32_t> used) {
-  const fs::path path = profile_path(plan.cache_dir, plan.key);
+  const fs::path path = profile_path(plan.cache_dir, plan.digest);
   const auto lock = util::FileLock::acquire(path.string() + ".lock");
   std::set<uint32_t> profile = read_profile(path);
   const size_t before = profile.size();
@@ -81,7 +82,10 @@ void start_job(const HotPlan& plan) {
   if (aot::background_job_limit() == 0 || aot::recorded_failure(cache, name, limits)) return;
   if (util::FileLock::held_by_other(cache.job_lock_path(name))) return;  // it reads the profile when it starts
   fs::create_directories(cache.jobs_dir());
-  const fs::path input = fs::absolute(cache.jobs_dir() / (name + ".wasm"));
+  // Each job its own copy: a job removes its input when it ends.
+  static std::atomic<unsigned> jobs_started{0};
+  const fs::path input =
+      fs::absolute(cache.jobs_dir() / fmt::format("{}.{}.{}.wasm", name, ::getpid(), jobs_started++));
   const fs::path log = fs::absolute(cache.jobs_dir() / (name + ".log"));
   aot::write_atomically(input, *plan.bytes);
   const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -113,8 +117,9 @@ std::optional<HotPlan> hot_plan(const Engine& engine, const std::string& name,
   if (!helper || aot::background_job_limit() == 0 || !aot::compiler_available(compiler)) return std::nullopt;
   const fs::path cache_dir =
       engine.config().cache_dir.empty() ? aot::default_cache_dir() : fs::path(engine.config().cache_dir);
-  std::string key = hot_key(aot::module_digest(*bytes), compiler);
-  return HotPlan{cache_dir, std::move(key), name, std::move(bytes), *helper, compiler};
+  std::string digest = aot::module_digest(*bytes);
+  std::string key = hot_key(digest, compiler);
+  return HotPlan{cache_dir, std::move(key), std::move(digest), name, std::move(bytes), *helper, compiler};
 }
 
 std::shared_ptr<const HotLibrary> load_hot_code(const HotPlan& plan, size_t defined_functions) {
@@ -136,8 +141,15 @@ void record_run(const HotPlan& plan, std::span<const uint32_t> used, const HotLi
       if (!library || !library->covers(index)) missing.push_back(index);
     if (missing.empty()) return;
     fs::create_directories(hot_dir(plan.cache_dir));
-    add_to_profile(plan, used);
-    start_job(plan);
+    // A job when the profile grew, or when the library on disk is older than
+    // it (a job that never ran; or this process loaded the library before
+    // a job replaced it, and dlopen gives it the one already loaded).
+    const bool grew = add_to_profile(plan, used);
+    std::error_code ec;
+    const fs::path library = library_path(plan.cache_dir, plan.key);
+    const bool stale = !fs::exists(library, ec) ||
+                       fs::last_write_time(library, ec) < fs::last_write_time(profile_path(plan.cache_dir, plan.digest), ec);
+    if (grew || stale) start_job(plan);
   } catch (...) {
     // The next run tries again.
   }
@@ -151,29 +163,25 @@ int run_hot_job(const fs::path& cache_dir, const std::string& key, const fs::pat
     std::fprintf(stderr, "wasmlet: another job compiles hot code %s\n", key.c_str());
     return 0;
   }
-  struct RemoveInput {
-    const fs::path& path;
-    ~RemoveInput() {
-      std::error_code ignored;
-      fs::remove(path, ignored);
-    }
-  } remove_input{input};
-  const aot::CompileLimits limits = aot::resolve_compile_limits({});
   // Built beside its final place, then renamed there: a run never sees half a library.
   const fs::path build = hot_dir(cache_dir) / fmt::format("build-{}-{}", key, ::getpid());
-  struct RemoveBuild {
-    const fs::path& path;
-    ~RemoveBuild() {
+  struct RemoveWhenDone {
+    std::vector<fs::path> paths;
+    ~RemoveWhenDone() {
       std::error_code ignored;
-      fs::remove_all(path, ignored);
+      for (const auto& path : paths) fs::remove_all(path, ignored);
     }
-  } remove_build{build};
+  } remove_when_done{{input, build}};
+  const aot::CompileLimits limits = aot::resolve_compile_limits({});
+  auto bytes = std::make_shared<std::vector<uint8_t>>();
+  if (!util::read_file_bytes(input, *bytes)) {  // not the module's fault: not recorded
+    std::fprintf(stderr, "wasmlet: cannot read %s: %s\n", input.c_str(), std::strerror(errno));
+    return 1;
+  }
   std::string failure;
   try {
-    auto bytes = std::make_shared<std::vector<uint8_t>>();
-    if (!util::read_file_bytes(input, *bytes))
-      throw Error(fmt::format("cannot read {}: {}", input.string(), std::strerror(errno)));
-    if (hot_key(aot::module_digest(*bytes), compiler) != key)
+    const std::string digest = aot::module_digest(*bytes);
+    if (hot_key(digest, compiler) != key)
       throw Error(fmt::format("the wasmlet that compiles in the background is not the build of the program that "
                               "started it (the hot code's key differs): set WASMLET_COMPILE_HELPER to the wasmlet "
                               "binary of the same build"));
@@ -182,7 +190,7 @@ int run_hot_job(const fs::path& cache_dir, const std::string& key, const fs::pat
     Engine engine(config);
     const Module module = Module::compile(engine, *bytes, name);
     const auto& impl = Access::impl(module);
-    const std::set<uint32_t> profile = read_profile(profile_path(cache_dir, key));
+    const std::set<uint32_t> profile = read_profile(profile_path(cache_dir, digest));
     std::vector<uint32_t> wanted;
     for (uint32_t index : profile)
       if (index < impl.decoded->bodies.size()) wanted.push_back(index);

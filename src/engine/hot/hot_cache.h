@@ -3,8 +3,9 @@
 // compile it), the functions each run calls are added to the module's
 // profile in the cache, and a detached `wasmlet compile --hot-job KEY`
 // compiles the profile to native hot code; the next run's interpreter uses
-// it. In <cache_dir>/hot/: <key>.so (replaced whole by each job),
-// <key>.profile (defined function indices, one per line). Jobs share the
+// it. In <cache_dir>/hot/: <key>.so (replaced whole by each job) and
+// <digest>.profile (defined function indices, one per line; by the
+// module's SHA-256 alone, so it outlives a new wasmlet or compiler). Jobs share the
 // AOT jobs' locks, slots, logs and failure records (background_compile.h)
 // under the name "hot-<key>".
 #pragma once
@@ -28,6 +29,7 @@ class HotLibrary;
 struct HotPlan {
   std::filesystem::path cache_dir;
   std::string key;
+  std::string digest;                                 // the module's SHA-256 (its profile's name)
   std::string name;                                   // the module's, for messages
   std::shared_ptr<const std::vector<uint8_t>> bytes;  // the module's original bytes (a job's input)
   std::filesystem::path helper;                       // the wasmlet that runs jobs

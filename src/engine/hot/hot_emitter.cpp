@@ -11,6 +11,7 @@
 
 #include "engine/decode/function_validator.h"
 #include "engine/decode/opcodes.h"
+#include "engine/metering.h"
 #include "wasmlet/outcome.h"
 
 namespace wasmlet::detail::hot {
@@ -25,10 +26,12 @@ using decode::ValType;
 // size, compiled in a unit of their own with less optimisation.
 constexpr size_t kMaxFunctionBytes = size_t{1} << 20;
 constexpr size_t kLargeFunctionBytes = size_t{256} << 10;
+// At most this many locals and operand variables (8 bytes each) per function.
+constexpr size_t kMaxVariables = 2048;
 
 // A function the emitter does not handle: it stays interpreted.
-struct Unsupported {
-  std::string what;
+struct Unsupported : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // The numeric instructions as text, from the interpreter's own table.
@@ -94,7 +97,7 @@ char type_letter(ValType t) {
     case ValType::I64: return 'j';
     case ValType::F32: return 'f';
     case ValType::F64: return 'd';
-    default: throw Unsupported{fmt::format("{} values", decode::name_of(t))};
+    default: throw Unsupported(fmt::format("{} values", decode::name_of(t)));
   }
 }
 
@@ -104,7 +107,7 @@ const char* c_type(ValType t) {
     case ValType::I64: return "u64";
     case ValType::F32: return "f32";
     case ValType::F64: return "f64";
-    default: throw Unsupported{fmt::format("{} values", decode::name_of(t))};
+    default: throw Unsupported(fmt::format("{} values", decode::name_of(t)));
   }
 }
 
@@ -156,16 +159,24 @@ class FunctionEmitter {
       if (!validator_.next(ins)) break;
       const bool counted = !(ins.prefix == 0 && (ins.code == 0x0b || ins.code == 0x05));
       if (counted) ++scopes_.back().cost;
-      if (ins.prefix == 0 && ins.code == 0x40) scopes_.back().cost += 8;  // the cost model's memory.grow
+      if (ins.prefix == 0 && ins.code == 0x40) scopes_.back().cost += kMemoryGrowExtraCost;
       instruction(ins, before, dead);
       if (controls_.empty()) break;
     }
 
+    // The host stack check at entry leaves a fixed reserve below it: a
+    // frame must stay well inside it, so functions of many variables stay
+    // interpreted.
+    if (locals_.size() + stack_vars_.size() > kMaxVariables)
+      throw Unsupported(fmt::format("{} locals and operands, more than the {} native code takes",
+                                    locals_.size() + stack_vars_.size(), kMaxVariables));
     std::string out = fmt::format("extern \"C\" __attribute__((visibility(\"hidden\"))) int {}(Context* ctx, uint64_t* fp) {{\n",
                                   native_symbol(index_));
     out += fmt::format("  constexpr uint32_t F = {};\n", function_index_);
-    out += fmt::format("  if (fp + {} > *ctx->stack_end || (const char*)__builtin_frame_address(0) < ctx->host_stack_limit) [[unlikely]]\n"
-                       "    if (!ctx->deepen(ctx, fp + {}, F)) return 0;\n", frame_end_, frame_end_);
+    // Addresses compared as integers: the frame's end may lie past the stack.
+    out += fmt::format("  if (uintptr_t(fp + {0}) > uintptr_t(*ctx->stack_end) ||\n"
+                       "      uintptr_t(__builtin_frame_address(0)) < uintptr_t(ctx->host_stack_limit)) [[unlikely]]\n"
+                       "    if (!ctx->deepen(ctx, fp + {0}, F)) return 0;\n", frame_end_);
     out += "  uint8_t* const mem = ctx->mem_base;\n  uint64_t msz = *ctx->mem_bytes;\n  (void)mem; (void)msz;\n";
     for (size_t i = 0; i < locals_.size(); ++i) {
       if (i < type_->params.size())
@@ -185,7 +196,6 @@ class FunctionEmitter {
     uint32_t height;    // operand stack height of its label values
     uint32_t label;
     std::vector<ValType> params, results;
-    bool live_at_entry = true;
     bool has_else = false;
     std::vector<ValType> label_types() const { return opcode == 3 ? params : results; }
   };
@@ -242,11 +252,11 @@ class FunctionEmitter {
   }
   const Control& label(uint32_t depth) const { return controls_[controls_.size() - 1 - depth]; }
 
-  void push_control(uint8_t opcode, const Instruction& ins, bool live) {
+  void push_control(uint8_t opcode, const Instruction& ins) {
     const decode::ControlFrame& frame = validator_.controls().back();
     controls_.push_back(Control{opcode, frame.height, next_label_++,
                                 std::vector<ValType>(ins.block.params.begin(), ins.block.params.end()),
-                                std::vector<ValType>(ins.block.results.begin(), ins.block.results.end()), live});
+                                std::vector<ValType>(ins.block.results.begin(), ins.block.results.end())});
     for (ValType t : controls_.back().params) c_type(t);
     for (ValType t : controls_.back().results) c_type(t);
   }
@@ -254,21 +264,21 @@ class FunctionEmitter {
   void instruction(const Instruction& ins, const std::vector<ValType>& before, bool dead) {
     const uint32_t h = uint32_t(before.size());
     auto top = [&](uint32_t k) { return var(h - k, before[h - k]); };  // k = 1: the top
-    if (ins.prefix == decode::kPrefixSimd) throw Unsupported{"SIMD"};
+    if (ins.prefix == decode::kPrefixSimd) throw Unsupported("SIMD");
     if (ins.prefix == 0) {
       switch (ins.code) {
-        case 0x02: push_control(2, ins, !dead); return;
+        case 0x02: push_control(2, ins); return;
         case 0x03:
           // Its label even in dead code: the validator takes the code
           // inside a block as reachable, and so may a branch to it.
-          push_control(3, ins, !dead);
+          push_control(3, ins);
           body_ += fmt::format(" L{}:;\n", controls_.back().label);
           scopes_.push_back(Scope{open_fuel(), 0});
           return;
         case 0x04:
-          if (!ins.block.params.empty()) throw Unsupported{"an `if` with block parameters"};
+          if (!ins.block.params.empty()) throw Unsupported("an `if` with block parameters");
           if (!dead) line(fmt::format("if (!{}) goto E{};", top(1), next_label_));
-          push_control(4, ins, !dead);
+          push_control(4, ins);
           return;
         case 0x05: {
           Control& c = controls_.back();
@@ -320,7 +330,7 @@ class FunctionEmitter {
         case 0x0f: return line(branch(controls_.front(), before));
         case 0x10: return call(ins.index, module_.function_type(ins.index), before, std::nullopt);
         case 0x11: return call(ins.index, module_.types[ins.index], before, ins.index2);
-        case 0x12: case 0x13: throw Unsupported{"tail calls"};
+        case 0x12: case 0x13: throw Unsupported("tail calls");
         case 0x1a: return;
         case 0x1b: case 0x1c:
           return line(fmt::format("{} = {} ? {} : {};", top(3), top(1), top(3), top(2)));
@@ -335,10 +345,10 @@ class FunctionEmitter {
           return line(fmt::format("*ctx->globals[{}] = {};", ins.index, to_slot(t, top(1))));
         }
         case 0x3f:
-          if (ins.index != 0) throw Unsupported{"multiple memories"};
+          if (ins.index != 0) throw Unsupported("multiple memories");
           return line(fmt::format("{} = u32(msz / 65536);", var(h, ValType::I32)));
         case 0x40:
-          if (ins.index != 0) throw Unsupported{"multiple memories"};
+          if (ins.index != 0) throw Unsupported("multiple memories");
           return line(fmt::format("{0} = u32(ctx->memory_grow(ctx, {0})); msz = *ctx->mem_bytes;", top(1)));
         case 0x41: return line(fmt::format("{} = {}u;", var(h, ValType::I32), uint32_t(ins.bits)));
         case 0x42: return line(fmt::format("{} = {}ull;", var(h, ValType::I64), uint64_t(ins.bits)));
@@ -346,23 +356,24 @@ class FunctionEmitter {
         case 0x44: return line(fmt::format("{} = std::bit_cast<f64>(u64({}ull));", var(h, ValType::F64), uint64_t(ins.bits)));
         default: break;
       }
-      if (ins.info->kind == OpKind::Load || ins.info->kind == OpKind::Store) return memory_access(ins, before);
+      if (ins.info && (ins.info->kind == OpKind::Load || ins.info->kind == OpKind::Store))
+        return memory_access(ins, before);
     }
     if (ins.prefix == decode::kPrefixMisc) {
       switch (ins.code) {
         case 10:
-          if (ins.index != 0 || ins.index2 != 0) throw Unsupported{"multiple memories"};
+          if (ins.index != 0 || ins.index2 != 0) throw Unsupported("multiple memories");
           line(fmt::format("if (!ctx->memory_copy(ctx, {}, {}, {}, F)) return 0;", top(3), top(2), top(1)));
           return;
         case 11:
-          if (ins.index != 0) throw Unsupported{"multiple memories"};
+          if (ins.index != 0) throw Unsupported("multiple memories");
           line(fmt::format("if (!ctx->memory_fill(ctx, {}, {}, {}, F)) return 0;", top(3), top(2), top(1)));
           return;
         default: break;
       }
     }
     auto it = numeric_ops().find((uint32_t(ins.prefix) << 16) | ins.code);
-    if (it == numeric_ops().end()) throw Unsupported{ins.info && ins.info->name ? ins.info->name : "an instruction"};
+    if (it == numeric_ops().end()) throw Unsupported(ins.info && ins.info->name ? ins.info->name : "an instruction");
     const NumericText& op = it->second;
     const auto after = validator_.operands();
     const std::string result = var(uint32_t(after.size()) - 1, after.back());
@@ -389,7 +400,7 @@ class FunctionEmitter {
   }
 
   void memory_access(const Instruction& ins, const std::vector<ValType>& before) {
-    if (ins.memarg.memory != 0) throw Unsupported{"multiple memories"};
+    if (ins.memarg.memory != 0) throw Unsupported("multiple memories");
     const uint32_t h = uint32_t(before.size());
     const MemoryText m = *memory_op(ins.code);
     const bool load = ins.info->kind == OpKind::Load;
@@ -423,7 +434,7 @@ class FunctionEmitter {
     } else if (index >= module_.num_imported_functions && compiled_[index]) {
       s += fmt::format("if (!{}(ctx, {})) return 0; ", native_symbol(index - module_.num_imported_functions), frame);
     } else {
-      s += fmt::format("if (!ctx->call(ctx, {}, {})) return 0; ", index, frame);
+      s += fmt::format("if (!ctx->call(ctx, {}, {}, F)) return 0; ", index, frame);
     }
     s += "msz = *ctx->mem_bytes;";
     for (size_t i = 0; i < type.results.size(); ++i)
@@ -465,14 +476,14 @@ EmittedModule emit_module(const decode::Module& module, std::span<const uint8_t>
       // The C++ compiler's time and memory grow faster than a function's
       // size: one of 2.6 MB took gcc -O2 over 5 minutes (docs/hot.md).
       if (size > kMaxFunctionBytes)
-        throw Unsupported{fmt::format("{} KiB of C++, more than the {} KiB worth compiling", size / 1024,
-                                      kMaxFunctionBytes / 1024)};
+        throw Unsupported(fmt::format("{} KiB of C++, more than the {} KiB worth compiling", size / 1024,
+                                      kMaxFunctionBytes / 1024));
       if (size > kLargeFunctionBytes) large.insert(index);
       compiled[module.num_imported_functions + index] = true;
       out.compiled.push_back(index);
     } catch (const Unsupported& u) {
       out.left_out.push_back(index);
-      out.reasons.push_back(fmt::format("func[{}]: {}", module.num_imported_functions + index, u.what));
+      out.reasons.push_back(fmt::format("func[{}]: {}", module.num_imported_functions + index, u.what()));
     }
   }
   // Every unit declares every function: calls between units are direct too.

@@ -40,8 +40,11 @@ std::shared_ptr<const HotLibrary> HotLibrary::build(const decode::Module& module
   const aot::CompilerLimits limits{options.memory_bytes / (units.size() > 2 ? parallel : 1), options.cpu_seconds,
                                    options.cpu_seconds * 2};
   // After the AOT flags: their -O2 gives way to this one.
-  // -fsignaling-nans: x * 1.0 must not fold to x (a signalling NaN comes out quiet).
-  const std::vector<std::string> flags = {"-std=c++20", "-ffp-contract=off", "-fsignaling-nans", options.opt_level};
+  // -fsignaling-nans: x * 1.0 must not fold to x (a signalling NaN comes out
+  // quiet); -fstack-clash-protection: a large frame touches each page it
+  // takes, so it can never step over the stack's guard page.
+  const std::vector<std::string> flags = {"-std=c++20", "-ffp-contract=off", "-fsignaling-nans",
+                                          "-fstack-clash-protection", options.opt_level};
   const aot::CompilerResult result =
       aot::compile_shared_object(options.compiler, units, object, {}, limits, flags, parallel);
   if (!result.ok)

@@ -15,9 +15,15 @@ using namespace fast;
 
 namespace {
 
-// Native code recurses on the host stack: it stops this far above the
-// stack's end, room for the runtime and a host function below it.
-constexpr size_t kHostStackReserve = 256 * 1024;
+// Native code recurses on the host stack and stops this far above its end.
+constexpr size_t kHostStackReserve = size_t{1} << 20;
+constexpr size_t kMinHostStack = size_t{2} << 20;
+// The limit of a thread native code must not run on.
+const char* const kNoNativeCode = reinterpret_cast<const char*>(UINTPTR_MAX);
+
+HotInstance& self(wasmlet_hot::Context* ctx) { return *static_cast<HotInstance*>(ctx->runtime); }
+
+}  // namespace
 
 const char* thread_stack_limit() {
   thread_local const char* limit = [] {
@@ -28,36 +34,48 @@ const char* thread_stack_limit() {
       pthread_attr_getstack(&attr, &low, &size);
       pthread_attr_destroy(&attr);
     }
-    // Unknown: a limit nothing is below, so only the value stack bounds depth.
-    if (!low || size <= 2 * kHostStackReserve) return static_cast<const char*>(low);
-    return static_cast<const char*>(low) + kHostStackReserve;
+    if (!low || size < kMinHostStack) return kNoNativeCode;
+    return static_cast<const char*>(low) + std::max(kHostStackReserve, size / 8);
   }();
   return limit;
 }
 
-HotInstance& self(wasmlet_hot::Context* ctx) { return *static_cast<HotInstance*>(ctx->runtime); }
+int run_native(FastStore& store, Instance* instance, wasmlet_hot::Function fn, uint64_t* fp) {
+  wasmlet_hot::Context* ctx = hot_context(store, instance);
+  // Saved and restored: a Store's calls may move between threads.
+  const char* const outer = ctx->host_stack_limit;
+  ctx->host_stack_limit = thread_stack_limit();
+  const int ok = fn(ctx, fp);
+  ctx->host_stack_limit = outer;
+  return ok;
+}
+
+namespace {
 
 int trap_with(HotInstance& h, TrapKind kind, std::string message, uint32_t function) {
   h.store->trap(kind, std::move(message), h.instance->funcs[function]->name);
   return 0;
 }
 
-// Calls any function of the Store with its arguments at `args`.
-int invoke(FastStore& store, Func* f, uint64_t* args) {
+// Calls any function of the Store with its arguments at `args`, for the
+// guest function `caller` (a failing host call names it, as the interpreter's do).
+int invoke(HotInstance& h, Func* f, uint64_t* args, uint32_t caller) {
+  FastStore& store = *h.store;
   if (f->is_host) {
     uint64_t* saved = store.stack_top;
     store.stack_top = args + std::max(f->type->params.size(), f->type->results.size());
     const bool ok = store.call_host(f, args);
     store.stack_top = saved;
+    if (!ok) store.note_trap_site(h.instance->funcs[caller]->name);
     return ok;
   }
-  if (f->code && f->code->native) return f->code->native(hot_context(store, f->instance), args);
+  if (f->code && f->code->native) return run_native(store, f->instance, f->code->native, args);
   return execute(store, f, args);
 }
 
-int call(wasmlet_hot::Context* ctx, uint32_t function, uint64_t* args) {
+int call(wasmlet_hot::Context* ctx, uint32_t function, uint64_t* args, uint32_t caller) {
   HotInstance& h = self(ctx);
-  return invoke(*h.store, h.instance->funcs[function], args);
+  return invoke(h, h.instance->funcs[function], args, caller);
 }
 
 int call_indirect(wasmlet_hot::Context* ctx, uint32_t table, uint32_t type, uint32_t element, uint64_t* args,
@@ -70,7 +88,7 @@ int call_indirect(wasmlet_hot::Context* ctx, uint32_t table, uint32_t type, uint
   if (!target) return trap_with(h, TrapKind::UninitializedElement, "uninitialized table element", function);
   if (target->type_id != h.instance->type_ids[type])
     return trap_with(h, TrapKind::IndirectCallTypeMismatch, "indirect call signature mismatch", function);
-  return invoke(*h.store, target, args);
+  return invoke(h, target, args, function);
 }
 
 int refuel_now(wasmlet_hot::Context* ctx, uint32_t function) {
@@ -98,8 +116,11 @@ int trap(wasmlet_hot::Context* ctx, uint32_t kind, uint32_t function, uint64_t d
 
 int deepen(wasmlet_hot::Context* ctx, const uint64_t* frame_end, uint32_t function) {
   HotInstance& h = self(ctx);
-  if (static_cast<const char*>(__builtin_frame_address(0)) < ctx->host_stack_limit ||
-      !h.store->stack_fits(frame_end))
+  if (ctx->host_stack_limit == kNoNativeCode)
+    return trap_with(h, TrapKind::StackExhausted,
+                     "call stack exhausted: native hot code needs a thread stack of at least 2 MiB (docs/hot.md)",
+                     function);
+  if (uintptr_t(__builtin_frame_address(0)) < uintptr_t(ctx->host_stack_limit) || !h.store->stack_fits(frame_end))
     return trap_with(h, TrapKind::StackExhausted, "call stack exhausted", function);
   return 1;
 }
@@ -162,9 +183,7 @@ wasmlet_hot::Context* hot_context(FastStore& store, Instance* instance) {
     c.runtime = h.get();
     instance->hot = std::move(h);
   }
-  wasmlet_hot::Context* ctx = &instance->hot->ctx;
-  ctx->host_stack_limit = thread_stack_limit();
-  return ctx;
+  return &instance->hot->ctx;
 }
 
 }  // namespace wasmlet::detail::hot
