@@ -23,7 +23,7 @@ const Code& ModuleCode::translate(uint32_t defined_index) const {
     code->words[0].handler = handler_table()[size_t(Op::fuel)];
     code->words[1].u64 = 0;
     code->words[2].handler = handler_table()[size_t(Op::native)];
-    code->words[3].handler = reinterpret_cast<const void*>(native);
+    code->words[3].u64 = reinterpret_cast<uintptr_t>(native);
   } else {
     translate_function(*module_, *bytes_, defined_index, *code);
   }
