@@ -41,11 +41,21 @@ class AutoTier : public ::testing::Test {
     ::unsetenv("CXX");
   }
   fs::path aot() const { return cache_.path() / "aot"; }
-  size_t count(const std::string& extension) const {
+  fs::path hot() const { return cache_.path() / "hot"; }
+  size_t count(const std::string& extension, const fs::path& dir) const {
     size_t n = 0;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(aot(), ec)) n += e.path().extension() == extension;
+    for (const auto& e : fs::directory_iterator(dir, ec)) n += e.path().extension() == extension;
     return n;
+  }
+  size_t count(const std::string& extension) const { return count(extension, aot()); }
+  // Waits (bounded) until there are more than `before` hot-code libraries.
+  bool wait_for_hot_code(size_t before, std::chrono::seconds limit = 180s) const {
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+      if (count(".so", hot()) > before) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
   }
   // Waits (bounded) until a file with `extension` is in the cache.
   bool wait_for(const std::string& extension, std::chrono::seconds limit = 180s) const {
@@ -158,16 +168,8 @@ TEST_F(AutoTier, AModuleLeftInTheInterpreterGetsHotCodeForWhatItsRunsCall) {
   EXPECT_THAT(first.err, HasSubstr("its native code could not be compiled"));
   EXPECT_THAT(first.err, HasSubstr("compiled to native hot code after it"));
   // The first run has exited; the job it started leaves the hot code.
-  const fs::path hot = cache_.path() / "hot";
-  auto libraries = [&] {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(hot, ec)) n += e.path().extension() == ".so";
-    return n;
-  };
-  for (auto end = std::chrono::steady_clock::now() + 180s; libraries() == 0 && std::chrono::steady_clock::now() < end;)
-    std::this_thread::sleep_for(100ms);
-  ASSERT_EQ(libraries(), 1u) << logs();
+  ASSERT_TRUE(wait_for_hot_code(0)) << logs();
+  EXPECT_EQ(count(".so", hot()), 1u);
   EXPECT_THAT(logs(), HasSubstr("building hot code"));
   auto second = run_wasmlet({"run", "-v", wasm("exit_code"), "--", "9"});
   EXPECT_EQ(second.exit_code, 9) << second.err;
@@ -188,13 +190,6 @@ TEST_F(AutoTier, ProgramsGiveTheSameOutputWithHotCode) {
       {"fib", "24"},          {"sieve", "100000", "2"}, {"matmul", "40"},        {"sha256", "1"},
       {"bytecode_vm", "50000"}, {"print_lines", "300"}, {"simd", "5"},
   };
-  const fs::path hot = cache_.path() / "hot";
-  auto libraries = [&] {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(hot, ec)) n += e.path().extension() == ".so";
-    return n;
-  };
   for (const auto& p : programs) {
     std::vector<std::string> args = {"run", wasm(p[0]), "--"};
     args.insert(args.end(), p.begin() + 1, p.end());
@@ -202,13 +197,11 @@ TEST_F(AutoTier, ProgramsGiveTheSameOutputWithHotCode) {
     interpreted.insert(interpreted.begin() + 1, {"--tier", "interp"});
     const auto expected = run_wasmlet(interpreted);
     ASSERT_EQ(expected.exit_code, 0) << p[0] << ": " << expected.err;
-    const size_t before = libraries();
+    const size_t before = count(".so", hot());
     const auto first = run_wasmlet(args);  // records what it calls; a job builds its hot code
     EXPECT_EQ(first.out, expected.out) << p[0];
-    for (auto end = std::chrono::steady_clock::now() + 180s;
-         libraries() == before && std::chrono::steady_clock::now() < end;)
-      std::this_thread::sleep_for(100ms);
-    ASSERT_EQ(libraries(), before + 1) << p[0] << ": " << logs();
+    ASSERT_TRUE(wait_for_hot_code(before)) << p[0] << ": " << logs();
+    EXPECT_EQ(count(".so", hot()), before + 1) << p[0];
     std::vector<std::string> verbose = args;
     verbose.insert(verbose.begin() + 1, "-v");
     const auto with_hot_code = run_wasmlet(verbose);
