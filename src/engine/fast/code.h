@@ -51,8 +51,8 @@ struct Code {
   std::vector<std::string> messages;  // for `unsupported`
   // A function with native code (hot/) runs it: its words are the entry's
   // fuel check point with cost 0 (the native code charges it itself), then
-  // `native` with the function's address as its operand (ModuleCode makes
-  // them, the interpreter's L_native runs them).
+  // `native`, which calls this (ModuleCode makes them, the interpreter's
+  // L_native runs them).
   wasmlet_hot::Function native = nullptr;
 };
 

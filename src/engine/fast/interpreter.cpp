@@ -713,7 +713,7 @@ L_native: {
   s->depth = uint32_t(top - s->frames);
   uint64_t* const saved = s->stack_top;
   s->stack_top = fp + FUNC()->code->frame_slots;
-  const int ok = hot::run_native(*s, inst, reinterpret_cast<wasmlet_hot::Function>(uintptr_t(ip[1].u64)), fp);
+  const int ok = hot::run_native(*s, inst, FUNC()->code->native, fp);
   s->stack_top = saved;
   budget = s->budget;
   RELOAD_MEMORY();

@@ -101,15 +101,18 @@ int refuel_now(wasmlet_hot::Context* ctx, uint32_t function) {
   }
 }
 
+// An access reaching past the memory's end at `end`: the interpreter's wording (its OOB).
+int out_of_bounds(HotInstance& h, uint64_t end, uint64_t size, uint32_t function) {
+  return trap_with(h, TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message(end < size ? size : end, size),
+                   function);
+}
+
 int trap(wasmlet_hot::Context* ctx, uint32_t kind, uint32_t function, uint64_t detail) {
   HotInstance& h = self(ctx);
   const auto k = static_cast<TrapKind>(kind);
   switch (k) {
     case TrapKind::Unreachable: return trap_with(h, k, "unreachable executed", function);
-    case TrapKind::MemoryOutOfBounds: {
-      const uint64_t size = *ctx->mem_bytes;
-      return trap_with(h, k, memory_out_of_bounds_message(detail < size ? size : detail, size), function);
-    }
+    case TrapKind::MemoryOutOfBounds: return out_of_bounds(h, detail, *ctx->mem_bytes, function);
     default: return trap_with(h, k, to_string(k), function);
   }
 }
@@ -134,11 +137,8 @@ int memory_copy(wasmlet_hot::Context* ctx, uint32_t dst, uint32_t src, uint32_t 
   HotInstance& h = self(ctx);
   LinearMemory* m = h.instance->memories[0];
   const uint64_t size = m->bytes();
-  if (uint64_t(src) + n > size || uint64_t(dst) + n > size) {
-    const uint64_t end = uint64_t(src) + n > size ? uint64_t(src) + n : uint64_t(dst) + n;
-    return trap_with(h, TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message(end < size ? size : end, size),
-                     function);
-  }
+  if (uint64_t(src) + n > size) return out_of_bounds(h, uint64_t(src) + n, size, function);
+  if (uint64_t(dst) + n > size) return out_of_bounds(h, uint64_t(dst) + n, size, function);
   std::memmove(m->base() + dst, m->base() + src, n);
   return 1;
 }
@@ -147,11 +147,7 @@ int memory_fill(wasmlet_hot::Context* ctx, uint32_t dst, uint32_t value, uint32_
   HotInstance& h = self(ctx);
   LinearMemory* m = h.instance->memories[0];
   const uint64_t size = m->bytes();
-  if (uint64_t(dst) + n > size) {
-    const uint64_t end = uint64_t(dst) + n;
-    return trap_with(h, TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message(end < size ? size : end, size),
-                     function);
-  }
+  if (uint64_t(dst) + n > size) return out_of_bounds(h, uint64_t(dst) + n, size, function);
   std::memset(m->base() + dst, int(uint8_t(value)), n);
   return 1;
 }
