@@ -1,6 +1,7 @@
 // The differential check between the tiers: the same module, the same calls,
-// in the interpreter and in the AOT tier, must give the same results, exits,
-// traps (kind and message), fuel counts, memory contents and output. The
+// in the interpreter, in the AOT tier and in the interpreter with native hot
+// code for every function (src/engine/hot/), must give the same results,
+// exits, traps (kind and message), fuel counts, memory contents and output. The
 // modules are the fixtures (WAT modules export by export, WASI programs
 // through _start), modules generated from fixed seeds (random arithmetic,
 // memory, control flow and calls, traps included), and, when
@@ -16,12 +17,18 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "engine/access.h"
+#include "engine/decode/decoded_module.h"
+#include "engine/fast/fast_tier.h"
+#include "engine/hot/hot_library.h"
 #include "support.h"
+#include "temp_dir.h"
 #include "wasmlet/error.h"
 #include "wasmlet/wasi.h"
 
@@ -189,15 +196,19 @@ struct KnownDifference {
 // the module's own maximum); wasmlet's interpreter agrees with the AOT tier.
 constexpr std::array<KnownDifference, 0> kKnownDifferences{};
 
-void expect_same(const std::vector<CallRecord>& interp, const std::vector<CallRecord>& aot, const std::string& what) {
-  ASSERT_EQ(interp.size(), aot.size());
+// Compares another way of running (`tier`: "the AOT tier", "hot code") with
+// the interpreter, call by call.
+void expect_same(const std::vector<CallRecord>& interp, const std::vector<CallRecord>& other, const std::string& what,
+                 const std::string& tier = "the AOT tier") {
+  ASSERT_EQ(interp.size(), other.size());
   for (size_t i = 0; i < interp.size(); ++i) {
-    const CallRecord &a = aot[i], &b = interp[i];
+    const CallRecord &a = other[i], &b = interp[i];
     // Call-stack exhaustion depends on each tier's frame sizes: the AOT tier
     // may run out of fuel first where the interpreter runs out of stack.
     if (a.trap == TrapKind::StackExhausted || b.trap == TrapKind::StackExhausted) {
       auto exhausted = [](const CallRecord& r) { return r.trap == TrapKind::StackExhausted || r.trap == TrapKind::FuelExhausted; };
-      EXPECT_TRUE(exhausted(a) && exhausted(b)) << what << ": " << a.call << "\n  aot:    " << a.line << "\n  interp: " << b.line;
+      EXPECT_TRUE(exhausted(a) && exhausted(b)) << what << ": " << a.call << "\n  " << tier << ": " << a.line
+                                                << "\n  interp: " << b.line;
       continue;
     }
     const KnownDifference* known = nullptr;
@@ -208,8 +219,26 @@ void expect_same(const std::vector<CallRecord>& interp, const std::vector<CallRe
                                 << ") but both tiers now agree: remove it from kKnownDifferences";
       continue;
     }
-    EXPECT_EQ(a.line, b.line) << what << ": " << a.call << ": the AOT tier (first) differs from the interpreter (second)";
+    EXPECT_EQ(a.line, b.line) << what << ": " << a.call << ": " << tier << " (first) differs from the interpreter (second)";
   }
+}
+
+// The module in the interpreter with native hot code for `functions` (all
+// when empty) as far as the emitter can compile them, built into `directory`
+// (as `wasmlet wast --hot-code-dir` does): the third way a function runs.
+// *compiled says how many it compiled.
+Module with_hot_code(std::span<const uint8_t> wasm, const std::string& name, std::vector<uint32_t> functions,
+                     const std::filesystem::path& directory, size_t* compiled) {
+  Module module = Module::compile(engine_for(Tier::Interpreter), wasm, name);
+  const auto& impl = detail::Access::impl(module);
+  if (functions.empty()) {
+    functions.resize(impl.decoded->bodies.size());
+    std::iota(functions.begin(), functions.end(), 0u);
+  }
+  const auto library = detail::hot::HotLibrary::build(*impl.decoded, *impl.bytes, functions, directory);
+  *compiled = library->compiled_count();
+  if (!detail::fast_interp_use_native(*impl.tier, library)) throw std::runtime_error("no hot code for " + name);
+  return module;
 }
 
 std::vector<uint8_t> read_file(const std::filesystem::path& path) {
@@ -359,6 +388,28 @@ class TierParity : public ::testing::Test {
     std::string why;
     if (!have_c_compiler(&why)) GTEST_SKIP() << why;
   }
+
+  // Runs `calls` with hot code for `wasm` and compares with `expected`, the
+  // interpreter's records; the code covers the functions `interp` (the
+  // interpreter's module, after its runs) called, as a run's profile does,
+  // or all functions with `all`. Returns how many functions had hot code.
+  size_t expect_same_with_hot_code(std::span<const uint8_t> wasm, const std::string& name, const Module& interp,
+                                   bool all, const std::vector<Call>& calls, const std::vector<CallRecord>& expected,
+                                   const WasiConfig& wasi = {}, RunLimits limits = {}) {
+    std::vector<uint32_t> functions;
+    if (!all) {
+      functions = detail::fast_interp_used_functions(*detail::Access::impl(interp).tier);
+      if (functions.empty()) return 0;  // nothing ran (a start-up trap): nothing to compare
+    }
+    size_t compiled = 0;
+    // A directory per build: a path dlopen has loaded stays that library.
+    const Module hot = with_hot_code(wasm, name, std::move(functions), hot_code_.path() / std::to_string(builds_++), &compiled);
+    expect_same(expected, run_calls(Tier::Interpreter, hot, calls, wasi, limits), name, "hot code");
+    return compiled;
+  }
+
+  TempDir hot_code_;
+  int builds_ = 0;
 };
 
 }  // namespace
@@ -369,12 +420,15 @@ TEST_F(TierParity, WatFixturesExportByExport) {
     const auto wasm = read_file(fixture(name));
     std::optional<Module> interp, aot;
     std::string why;
-    if (!compile_both(wasm, name, interp, aot, &why)) {
-      std::cerr << "  " << name << ": not compared, " << why << "\n";
-      continue;
-    }
+    const bool native = compile_both(wasm, name, interp, aot, &why);
     const auto calls = calls_for_exports(*interp);
-    expect_same(run_calls(Tier::Interpreter, *interp, calls, {}), run_calls(Tier::Aot, *aot, calls, {}), name);
+    const auto expected = run_calls(Tier::Interpreter, *interp, calls, {});
+    if (native)
+      expect_same(expected, run_calls(Tier::Aot, *aot, calls, {}), name);
+    else
+      std::cerr << "  " << name << ": not compared with the AOT tier, " << why << "\n";
+    const size_t hot = expect_same_with_hot_code(wasm, name, *interp, true, calls, expected);
+    std::cerr << "  " << name << ": hot code for " << hot << " functions\n";
   }
 }
 
@@ -410,11 +464,13 @@ TEST_F(TierParity, WasiProgramsThroughStart) {
     const std::vector<Call> start = {{"_start", {}}};
     const auto expected = run_calls(Tier::Interpreter, *interp, start, wasi, p.limits);
     expect_same(expected, run_calls(Tier::Aot, *aot, start, wasi, p.limits), what);
+    // The functions the run called (a whole wasi-libc at -O2 would take a minute).
+    EXPECT_GT(expect_same_with_hot_code(wasm, p.fixture, *interp, false, start, expected, wasi, p.limits), 0u) << what;
   }
 }
 
 TEST_F(TierParity, GeneratedModules) {
-  // 8 modules of 10 functions, each function called 7 times per tier.
+  // 8 modules of 10 functions, each function called 7 times per tier (and with hot code).
   std::map<std::string, int> seen;  // how the calls ended, so that a generator that only traps shows
   for (uint32_t seed = 1; seed <= 8; ++seed) {
     const std::string text = ModuleGenerator(seed).module(10);
@@ -429,6 +485,8 @@ TEST_F(TierParity, GeneratedModules) {
     const auto expected = run_calls(Tier::Interpreter, *interp, calls, {});
     for (const auto& r : expected) ++seen[r.trap ? to_string(*r.trap) : "returned"];
     expect_same(expected, run_calls(Tier::Aot, *aot, calls, {}), name);
+    // All 11 functions (10 and $other) are within what the emitter compiles.
+    EXPECT_EQ(expect_same_with_hot_code(wasm, name, *interp, true, calls, expected), 11u) << name;
   }
   std::cerr << " ";
   for (const auto& [how, n] : seen) std::cerr << " " << how << ": " << n;

@@ -225,6 +225,11 @@ size_t fast_interp_translated_functions(const TierModule& module) {
   return fast_module ? fast_module->code().translated_count() : 0;
 }
 
+std::vector<uint32_t> fast_interp_used_functions(const TierModule& module) {
+  auto* fast_module = dynamic_cast<const FastModule*>(&module);
+  return fast_module ? fast_module->code().used_functions() : std::vector<uint32_t>{};
+}
+
 bool fast_interp_use_native(const TierModule& module, std::shared_ptr<const hot::HotLibrary> library) {
   auto* fast_module = dynamic_cast<const FastModule*>(&module);
   if (!fast_module) return false;

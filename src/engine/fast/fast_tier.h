@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "engine/tier.h"
 
@@ -27,6 +29,10 @@ size_t fast_interp_hot_functions(const TierModule& module);
 // How many of a fast-interpreter module's functions have been translated
 // (0 for a module of another tier). For tests.
 size_t fast_interp_translated_functions(const TierModule& module);
+
+// The defined functions (indices) a fast-interpreter module has run so far,
+// as a run's profile records them (empty for a module of another tier).
+std::vector<uint32_t> fast_interp_used_functions(const TierModule& module);
 
 // Native code for some of a fast-interpreter module's functions (hot/):
 // each one's first call from now on runs it. False for another tier's module.
