@@ -530,17 +530,26 @@ TEST(Run, AWasiImportReexportedAsStartRuns) {
 }
 
 // `wasmlet run` starts in a few milliseconds partly because the dynamic
-// loader has little to do: libcrypto (SHA-256 of AOT cache keys) is linked
-// statically where Debian ships libcrypto.a (src/cli/CMakeLists.txt), so the
-// binary must not need libcrypto.so. (Start-up time itself is measured by
-// bench/run.mjs, not here.)
-TEST(Run, TheStartingBinaryDoesNotLoadLibcrypto) {
-#ifndef WASMLET_CRYPTO_STATIC
-  GTEST_SKIP() << "no libcrypto.a on this machine: wasmlet links libcrypto.so";
-#else
+// loader has little to do (src/cli/CMakeLists.txt): libcrypto (SHA-256 of
+// AOT cache keys) is linked statically where Debian ships libcrypto.a, and
+// the C++ runtime and fmt wherever the compiler can link libstdc++
+// statically, so the binary must not need their shared libraries. (Start-up
+// time itself is measured by bench/run.mjs, not here.)
+TEST(Run, TheStartingBinaryDoesNotLoadLibcryptoOrTheCxxRuntime) {
   auto r = run_process({"/usr/bin/readelf", "--dynamic", WASMLET_BIN});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("(NEEDED)"));
+  EXPECT_THAT(r.out, HasSubstr("libc.so"));
+#ifdef WASMLET_CRYPTO_STATIC
   EXPECT_THAT(r.out, Not(HasSubstr("libcrypto"))) << r.out;
+#else
+  std::cerr << "  no libcrypto.a on this machine: wasmlet links libcrypto.so\n";
+#endif
+#ifdef WASMLET_STATIC_CXX_RUNTIME
+  EXPECT_THAT(r.out, Not(HasSubstr("libstdc++"))) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("libfmt"))) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("libgcc_s"))) << r.out;
+#else
+  std::cerr << "  the compiler cannot link libstdc++ statically: wasmlet links libstdc++.so\n";
 #endif
 }
