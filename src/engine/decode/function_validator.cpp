@@ -76,7 +76,7 @@ ControlFrame FunctionValidator::pop_control() {
 
 void FunctionValidator::set_unreachable() {
   ControlFrame& top = ctrls_.back();
-  vals_.resize(top.height);
+  vals_.erase(vals_.begin() + top.height, vals_.end());
   top.unreachable = true;
 }
 
@@ -150,11 +150,13 @@ void FunctionValidator::apply(Sig sig) {
     ValType* base = vals_.data() + size - n;
     bool exact = base[0] == s.params[0] && (n < 2 || base[1] == s.params[1]) && (n < 3 || base[2] == s.params[2]);
     if (exact) {
+      // erase, not resize: the stack only shrinks here and erase of trivial
+      // values is inlined (resize was a call per instruction).
       if (s.result != ValType::Unknown) {
         base[0] = s.result;
-        vals_.resize(size - n + 1);
+        vals_.erase(vals_.end() - ptrdiff_t(n - 1), vals_.end());
       } else {
-        vals_.resize(size - n);
+        vals_.erase(vals_.end() - ptrdiff_t(n), vals_.end());
       }
       return;
     }

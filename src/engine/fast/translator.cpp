@@ -131,6 +131,9 @@ class Translator {
     validator_.begin(index_);
     const decode::FunctionBody& body = module_.bodies[index_];
     type_ = &module_.types[body.type_index];
+    // Code comes to about half a word per byte of wasm (wasi-libc's printf):
+    // reserving that saves most of the vector's regrowth and copies.
+    code_.reserve(code_.size() + body.code.size / 2 + 16);
     uint32_t slot = 0;
     auto locals = validator_.locals();
     local_slot_.reserve(locals.size());

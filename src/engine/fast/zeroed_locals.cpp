@@ -11,7 +11,14 @@ ZeroedLocals::ZeroedLocals(uint32_t params, uint32_t count)
 
 void ZeroedLocals::enter(bool loop) {
   if (!tracked_) return;
-  frames_.push_back(Frame{current_, Set(current_.size(), ~uint64_t(0)), false, loop});
+  // Frames past depth_ are kept with their sets' storage: a function's
+  // blocks reuse them instead of allocating two sets each.
+  if (depth_ == frames_.size()) frames_.emplace_back();
+  Frame& f = frames_[depth_++];
+  f.start = current_;
+  f.end.assign(current_.size(), ~uint64_t(0));
+  f.end_reached = false;
+  f.loop = loop;
 }
 
 void ZeroedLocals::join(Frame& f, const Set& path) {
@@ -20,25 +27,24 @@ void ZeroedLocals::join(Frame& f, const Set& path) {
 }
 
 void ZeroedLocals::enter_else(bool then_live) {
-  if (!tracked_ || frames_.empty()) return;
-  Frame& f = frames_.back();
+  if (!tracked_ || depth_ == 0) return;
+  Frame& f = frames_[depth_ - 1];
   if (then_live) join(f, current_);
   current_ = f.start;
 }
 
 void ZeroedLocals::leave(bool live, bool implicit_else) {
-  if (!tracked_ || frames_.empty()) return;
-  Frame f = std::move(frames_.back());
-  frames_.pop_back();
+  if (!tracked_ || depth_ == 0) return;
+  Frame& f = frames_[--depth_];
   if (f.loop) return;  // only the fallthrough leaves a loop: the set goes on as it is
   if (live) join(f, current_);
   if (implicit_else) join(f, f.start);
-  if (f.end_reached) current_ = std::move(f.end);
+  if (f.end_reached) current_.swap(f.end);
 }
 
 void ZeroedLocals::branch(uint32_t depth) {
-  if (!tracked_ || depth >= frames_.size()) return;
-  Frame& target = frames_[frames_.size() - 1 - depth];
+  if (!tracked_ || depth >= depth_) return;
+  Frame& target = frames_[depth_ - 1 - depth];
   if (!target.loop) join(target, current_);
 }
 

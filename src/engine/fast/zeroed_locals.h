@@ -8,6 +8,7 @@
 // set only grows along a path. A read of a local not in the set marks it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -46,7 +47,8 @@ class ZeroedLocals {
   bool tracked_;
   Set current_;
   Set marked_;  // read before written on some path
-  std::vector<Frame> frames_;
+  std::vector<Frame> frames_;  // the open constructs are the first depth_
+  size_t depth_ = 0;
 };
 
 }  // namespace wasmlet::detail::fast
