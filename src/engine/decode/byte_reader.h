@@ -22,6 +22,8 @@ class ByteReader {
   size_t remaining() const { return size_t(end_ - pos_); }
   bool at_end() const { return pos_ == end_; }
   const uint8_t* position() const { return pos_; }
+  // Moves past `n` bytes the caller has checked are there (remaining() >= n).
+  void advance(size_t n) { pos_ += n; }
 
   uint8_t peek_u8() const {
     if (pos_ == end_) unexpected_end();

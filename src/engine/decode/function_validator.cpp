@@ -189,9 +189,7 @@ void FunctionValidator::validate(uint32_t defined_index) {
   }
 }
 
-bool FunctionValidator::next(Instruction& ins) {
-  if (ctrls_.empty()) return false;
-  ins.offset = op_offset_ = in_.offset();
+bool FunctionValidator::next_general(Instruction& ins) {
   if (in_.at_end()) throw_malformed(op_offset_, "END opcode expected: the function's code ends without its final end");
   uint8_t op = in_.u8();
   ins.prefix = 0;

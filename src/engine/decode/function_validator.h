@@ -65,7 +65,11 @@ class FunctionValidator {
   // Step by step: begin(), then next() until it returns false (after the
   // function's final `end`).
   void begin(uint32_t defined_index);
-  bool next(Instruction& out);
+  bool next(Instruction& out) {
+    if (ctrls_.empty()) [[unlikely]] return false;
+    ins_offset(out);
+    return next_fast(out) || next_general(out);
+  }
 
   std::span<const ValType> operands() const { return vals_; }
   std::span<const ControlFrame> controls() const { return ctrls_; }
@@ -73,6 +77,57 @@ class FunctionValidator {
   std::span<const uint32_t> br_table_targets() const { return br_targets_; }  // the last br_table's, default last
 
  private:
+  void ins_offset(Instruction& ins) { ins.offset = op_offset_ = in_.offset(); }
+  // The most frequent instructions with one-byte immediates (local.get,
+  // local.set, local.tee, i32.const, and plain numeric instructions whose
+  // operands are already of the right types), validated inline: the call
+  // into next_general costs more than they do. False, having read nothing,
+  // for anything else.
+  bool next_fast(Instruction& ins) {
+    if (in_.remaining() < 2) return false;
+    const uint8_t* p = in_.position();
+    const uint8_t op = p[0];
+    const OpInfo& info = op_info(0, op);
+    if (op == 0x20 || op == 0x21 || op == 0x22) {
+      if (p[1] >= 0x80 || p[1] >= locals_.size()) return false;
+      const ValType t = locals_[p[1]];
+      if (op != 0x20 && !(vals_.size() > ctrls_.back().height && vals_.back() == t)) return false;
+      if (op == 0x21) vals_.pop_back();
+      else if (op == 0x20) push(t);
+      ins.index = p[1];
+    } else if (op == 0x41) {
+      if (p[1] >= 0x40) return false;
+      push(ValType::I32);
+      ins.bits = p[1];
+    } else if (info.kind == OpKind::Simple) {
+      const Signature& sig = signature(info.sig);
+      const size_t n = sig.num_params, size = vals_.size();
+      if (n == 0 || n > 2 || size < ctrls_.back().height + n) return false;
+      ValType* base = vals_.data() + size - n;
+      if (base[0] != sig.params[0] || (n == 2 && base[1] != sig.params[1])) return false;
+      if (sig.result != ValType::Unknown) {
+        base[0] = sig.result;
+        vals_.erase(vals_.end() - ptrdiff_t(n - 1), vals_.end());
+      } else {
+        vals_.erase(vals_.end() - ptrdiff_t(n), vals_.end());
+      }
+      in_.advance(1);
+      ins.prefix = 0;
+      ins.code = op;
+      ins.info = &info;
+      op_name_ = info.name;
+      return true;
+    } else {
+      return false;
+    }
+    in_.advance(2);
+    ins.prefix = 0;
+    ins.code = op;
+    ins.info = &info;
+    op_name_ = info.name;
+    return true;
+  }
+  bool next_general(Instruction& ins);
   void push(ValType t) { vals_.push_back(t); }
   void push(std::span<const ValType> types) { vals_.insert(vals_.end(), types.begin(), types.end()); }
   ValType pop_any();
