@@ -5,6 +5,7 @@
 // reported as TrapInfo) is described in docs/architecture.md.
 #pragma once
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <span>
@@ -88,6 +89,10 @@ struct ModuleImpl {
   // The module's original bytes, as given to Module::compile (shared: tiers
   // that translate lazily keep them as long as their code may need them).
   std::shared_ptr<const std::vector<uint8_t>> bytes;
+  // SHA-256 (hex) of `bytes`, what the AOT and hot-code cache keys start
+  // from. Module::compile starts hashing a large module beside its decoding
+  // when a cache may hold code for it; otherwise it is hashed on first use.
+  std::shared_future<std::string> digest;
   // What wasmlet's decoder learnt from `bytes` (its byte ranges refer to them).
   std::shared_ptr<const decode::Module> decoded;
   std::vector<ImportInfo> imports;  // the guest's own imports (not wasmlet's metering import)

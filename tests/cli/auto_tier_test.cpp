@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -180,6 +181,39 @@ TEST_F(AutoTier, AModuleLeftInTheInterpreterGetsHotCodeForWhatItsRunsCall) {
   size_t builds = 0;
   for (size_t at = 0; (at = log.find("building hot code", at)) != std::string::npos; ++at) ++builds;
   EXPECT_EQ(builds, 1u) << log;
+}
+
+// A module of a mebibyte or more is hashed (its cache key) on a second thread
+// while it is decoded (src/engine/module.cpp): the key found that way must be
+// the one the job computes from the bytes it is given, or the job refuses to
+// build and the second run gets no hot code. The module is exit_code with a
+// custom section that makes it 1.1 MiB.
+TEST_F(AutoTier, AModuleHashedBesideItsDecodingGetsHotCodeUnderTheSameKey) {
+  ::setenv("WASMLET_AOT_MAX_C_BYTES", "4096", 1);  // no AOT artifact: hot code
+  std::ifstream in(wasm("exit_code"), std::ios::binary);
+  std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_GT(bytes.size(), 8u);
+  const std::string name = "padding";
+  const size_t payload = (size_t{11} << 20) / 10;
+  const size_t size = 1 + name.size() + payload;  // the name's length fits one LEB byte
+  bytes.push_back(0);                              // custom section
+  for (size_t v = size; ; v >>= 7) {               // its size, LEB128
+    bytes.push_back(char((v & 0x7f) | (v >= 0x80 ? 0x80 : 0)));
+    if (v < 0x80) break;
+  }
+  bytes.push_back(char(name.size()));
+  bytes.insert(bytes.end(), name.begin(), name.end());
+  bytes.insert(bytes.end(), payload, '\0');
+  const fs::path module = cache_.path() / "large_exit_code.wasm";
+  std::ofstream(module, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+
+  auto first = run_wasmlet({"run", "-v", module.string(), "--", "42"});
+  EXPECT_EQ(first.exit_code, 42) << first.err;
+  ASSERT_TRUE(wait_for_hot_code(0)) << logs();
+  auto second = run_wasmlet({"run", "-v", module.string(), "--", "9"});
+  EXPECT_EQ(second.exit_code, 9) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("of its functions run as native hot code")) << logs();
+  EXPECT_THAT(logs(), Not(HasSubstr("key differs")));
 }
 
 // The bench programs give the same output and exit status with hot code as

@@ -731,7 +731,7 @@ bool compile_for_next_run(const ArtifactCache& cache, const ModuleImpl& module, 
     note(fmt::format("{}: background compiles are off", now));
     return false;
   }
-  std::thread([cache, impl = module, digest = module_digest(*module.bytes), options, config] {
+  std::thread([cache, impl = module, digest = module.digest.get(), options, config] {
     try {
       load_or_build(cache, impl, digest, options, config, /*build_if_missing=*/true);
     } catch (...) {
@@ -749,7 +749,7 @@ bool compile_for_next_run(const ArtifactCache& cache, const ModuleImpl& module, 
 std::shared_ptr<const TierModule> interpret_for_good(const Engine& engine, const ModuleImpl& module, Policy policy,
                                                      const std::function<void(const std::string&)>& note) {
   if (policy != Policy::Auto) return compile_interp(module);
-  const auto plan = hot::hot_plan(engine, module.name, module.bytes);
+  const auto plan = hot::hot_plan(engine, module.name, module.bytes, module.digest.get());
   if (!plan) return compile_interp(module);
   auto tier = compile_fast_interp(module, *plan);
   if (const size_t n = fast_interp_hot_functions(*tier))
@@ -774,7 +774,7 @@ std::shared_ptr<const TierModule> compile_aot(const Engine& engine, const Module
   ArtifactOptions fuel_options = options;
   fuel_options.fuel_checks = true;
   const ArtifactCache cache(cache_dir(engine));
-  const std::string digest = module_digest(*module.bytes);
+  const std::string digest = module.digest.get();
 
   // The fuel-counting build, for Stores with a fuel limit: compiled on first use.
   auto make_tier = [&](std::shared_ptr<const Artifact> unmetered) -> std::shared_ptr<const TierModule> {

@@ -111,13 +111,12 @@ std::string hot_compiler() {
 }
 
 std::optional<HotPlan> hot_plan(const Engine& engine, const std::string& name,
-                                std::shared_ptr<const std::vector<uint8_t>> bytes) {
+                                std::shared_ptr<const std::vector<uint8_t>> bytes, std::string digest) {
   const auto helper = aot::compile_helper(engine.config());
   const std::string compiler = hot_compiler();
   if (!helper || aot::background_job_limit() == 0 || !aot::compiler_available(compiler)) return std::nullopt;
   const fs::path cache_dir =
       engine.config().cache_dir.empty() ? aot::default_cache_dir() : fs::path(engine.config().cache_dir);
-  std::string digest = aot::module_digest(*bytes);
   std::string key = hot_key(digest, compiler);
   return HotPlan{cache_dir, std::move(key), std::move(digest), name, std::move(bytes), *helper, compiler};
 }

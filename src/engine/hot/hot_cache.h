@@ -41,9 +41,10 @@ std::string hot_compiler();
 
 // The plan for a module that `engine` runs in the interpreter from now on,
 // or nullopt when hot code cannot be made here (no wasmlet binary to run
-// jobs, no C++ compiler, background compiles off).
+// jobs, no C++ compiler, background compiles off). `digest`: the SHA-256
+// of `bytes` (ModuleImpl::digest).
 std::optional<HotPlan> hot_plan(const Engine& engine, const std::string& name,
-                                std::shared_ptr<const std::vector<uint8_t>> bytes);
+                                std::shared_ptr<const std::vector<uint8_t>> bytes, std::string digest);
 
 // The module's hot code from earlier runs, or null.
 std::shared_ptr<const HotLibrary> load_hot_code(const HotPlan& plan, size_t defined_functions);
