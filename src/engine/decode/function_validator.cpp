@@ -144,23 +144,7 @@ const TableType& FunctionValidator::table(uint32_t index) {
 
 void FunctionValidator::apply(Sig sig) {
   const Signature& s = signature(sig);
-  // Fast path: the operands are on the stack with exactly the wanted types.
-  size_t n = s.num_params, size = vals_.size();
-  if (n && size >= ctrls_.back().height + n) {
-    ValType* base = vals_.data() + size - n;
-    bool exact = base[0] == s.params[0] && (n < 2 || base[1] == s.params[1]) && (n < 3 || base[2] == s.params[2]);
-    if (exact) {
-      // erase, not resize: the stack only shrinks here and erase of trivial
-      // values is inlined (resize was a call per instruction).
-      if (s.result != ValType::Unknown) {
-        base[0] = s.result;
-        vals_.erase(vals_.end() - ptrdiff_t(n - 1), vals_.end());
-      } else {
-        vals_.erase(vals_.end() - ptrdiff_t(n), vals_.end());
-      }
-      return;
-    }
-  }
+  if (apply_exact(s)) return;
   for (int i = s.num_params; i-- > 0;) pop(s.params[i]);
   if (s.result != ValType::Unknown) push(s.result);
 }

@@ -88,6 +88,7 @@ class FunctionValidator {
     const uint8_t* p = in_.position();
     const uint8_t op = p[0];
     const OpInfo& info = op_info(0, op);
+    size_t length = 2;
     if (op == 0x20 || op == 0x21 || op == 0x22) {
       if (p[1] >= 0x80 || p[1] >= locals_.size()) return false;
       const ValType t = locals_[p[1]];
@@ -99,32 +100,35 @@ class FunctionValidator {
       if (p[1] >= 0x40) return false;
       push(ValType::I32);
       ins.bits = p[1];
-    } else if (info.kind == OpKind::Simple) {
-      const Signature& sig = signature(info.sig);
-      const size_t n = sig.num_params, size = vals_.size();
-      if (n == 0 || n > 2 || size < ctrls_.back().height + n) return false;
-      ValType* base = vals_.data() + size - n;
-      if (base[0] != sig.params[0] || (n == 2 && base[1] != sig.params[1])) return false;
-      if (sig.result != ValType::Unknown) {
-        base[0] = sig.result;
-        vals_.erase(vals_.end() - ptrdiff_t(n - 1), vals_.end());
-      } else {
-        vals_.erase(vals_.end() - ptrdiff_t(n), vals_.end());
-      }
-      in_.advance(1);
-      ins.prefix = 0;
-      ins.code = op;
-      ins.info = &info;
-      op_name_ = info.name;
-      return true;
+    } else if (info.kind == OpKind::Simple && apply_exact(signature(info.sig))) {
+      length = 1;
     } else {
       return false;
     }
-    in_.advance(2);
+    in_.advance(length);
     ins.prefix = 0;
     ins.code = op;
     ins.info = &info;
     op_name_ = info.name;
+    return true;
+  }
+  // Applies `sig` if its one to three operands are on the stack with exactly
+  // its types (the common case, and all the fast path takes); false, having
+  // changed nothing, otherwise.
+  bool apply_exact(const Signature& sig) {
+    const size_t n = sig.num_params, size = vals_.size();
+    if (n == 0 || size < ctrls_.back().height + n) return false;
+    ValType* base = vals_.data() + size - n;
+    if (base[0] != sig.params[0] || (n > 1 && base[1] != sig.params[1]) || (n > 2 && base[2] != sig.params[2]))
+      return false;
+    // erase, not resize: the stack only shrinks here and erase of trivial
+    // values is inlined (resize was a call per instruction).
+    if (sig.result != ValType::Unknown) {
+      base[0] = sig.result;
+      vals_.erase(vals_.end() - ptrdiff_t(n - 1), vals_.end());
+    } else {
+      vals_.erase(vals_.end() - ptrdiff_t(n), vals_.end());
+    }
     return true;
   }
   bool next_general(Instruction& ins);
