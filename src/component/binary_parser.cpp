@@ -21,7 +21,7 @@ const char* section_name(uint8_t id) {
 
 class Parser {
  public:
-  Parser(const std::string& name, ParseOptions options) : name_(name), options_(options) {}
+  explicit Parser(ParseOptions options) : options_(options) {}
 
   std::shared_ptr<Component> component(ByteReader& r, uint32_t depth) {
     if (depth > options_.max_nesting) r.fail(fmt::format("components nested deeper than {}", options_.max_nesting));
@@ -763,7 +763,6 @@ class Parser {
     return d;
   }
 
-  const std::string& name_;
   ParseOptions options_;
 };
 
@@ -772,7 +771,7 @@ class Parser {
 Component parse_component(std::span<const uint8_t> bytes, const std::string& name, ParseOptions options) {
   ByteReader r(bytes, 0, name);
   if (bytes.empty()) r.fail("empty input: expected a component binary");
-  Parser p(name, options);
+  Parser p(options);  // the reader names the component in errors
   auto c = p.component(r, 0);
   return std::move(*c);
 }
