@@ -67,7 +67,7 @@ class FunctionValidator {
   void begin(uint32_t defined_index);
   bool next(Instruction& out) {
     if (ctrls_.empty()) [[unlikely]] return false;
-    ins_offset(out);
+    out.offset = op_offset_ = in_.offset();
     return next_fast(out) || next_general(out);
   }
 
@@ -77,7 +77,6 @@ class FunctionValidator {
   std::span<const uint32_t> br_table_targets() const { return br_targets_; }  // the last br_table's, default last
 
  private:
-  void ins_offset(Instruction& ins) { ins.offset = op_offset_ = in_.offset(); }
   // The most frequent instructions with one-byte immediates (local.get,
   // local.set, local.tee, i32.const, and plain numeric instructions whose
   // operands are already of the right types), validated inline: the call
