@@ -244,6 +244,137 @@ TEST_F(FastInterp, FusedInstructionsKeepWasmSemantics) {
   EXPECT_EQ(i32("zero_after_write", {}), 0);
 }
 
+// The fusions made for formatting code (musl's printf): a flag kept in a
+// local and tested, a pointer stepped and read, a digit loop's quotient and
+// remainder, a digit stored, a loop's last copy and its back-edge. Each
+// function also has a variant the translator must not fuse (a branch landing
+// between, the quotient overwriting the dividend, another multiplier), and
+// every result is computed here too.
+TEST_F(FastInterp, FormattingLoopFusionsKeepWasmSemantics) {
+  Module module = compile(R"((module (memory 1)
+      (data (i32.const 0) "ab%cd%%e\00")
+      (data (i32.const 65535) "x")
+      ;; r = x & mask kept, then tested three ways; r is returned with the path taken
+      (func (export "kept_flag") (param $x i32) (result i32) (local $r i32) (local $path i32)
+        (block $zero (br_if $zero (i32.eqz (local.tee $r (i32.and (local.get $x) (i32.const 0x50)))))
+          (local.set $path (i32.const 1)))
+        (block $set (br_if $set (local.tee $r (i32.and (local.get $r) (i32.const 0x40))))
+          (local.set $path (i32.add (local.get $path) (i32.const 10))))
+        (if (local.tee $r (i32.and (local.get $x) (i32.const 0x10)))
+          (then (local.set $path (i32.add (local.get $path) (i32.const 100)))))
+        (i32.or (i32.shl (local.get $path) (i32.const 16)) (local.get $r)))
+      ;; the and's block ends between it and the test: a branch lands there
+      (func (export "flag_after_label") (param $x i32) (param $skip i32) (result i32) (local $r i32)
+        (local.set $r (i32.const 7))
+        (block $b (br_if $b (local.get $skip)) (local.set $r (i32.and (local.get $x) (i32.const 3))))
+        (block $z (br_if $z (i32.eqz (local.get $r))) (return (i32.add (local.get $r) (i32.const 1000))))
+        (i32.const -1))
+      ;; strlen and strchr by a stepped pointer (offset 0 and a memarg offset)
+      (func (export "length") (param $p i32) (result i32) (local $s i32) (local $c i32)
+        (local.set $s (local.get $p))
+        (local.set $c (i32.load8_u (local.get $s)))
+        (block $done (loop $scan
+          (br_if $done (i32.eqz (local.get $c)))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (local.set $c (i32.load8_u (local.get $s)))
+          (br $scan)))
+        (i32.sub (local.get $s) (local.get $p)))
+      (func (export "next_percent") (param $p i32) (result i32)
+        (loop $scan
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br_if $scan (i32.ne (i32.load8_u offset=1 (local.get $p)) (i32.const 37))))
+        (local.get $p))
+      ;; the load's result goes into the pointer itself; a step that wraps
+      (func (export "chase") (param $p i32) (result i32)
+        (local.set $p (i32.add (local.get $p) (i32.const -4)))
+        (local.tee $p (i32.load (local.get $p))))
+      ;; utoa: digits stored backwards from 64, returns the first digit's address
+      (func (export "utoa32") (param $y i32) (result i32) (local $s i32) (local $q i32) (local $more i32)
+        (local.set $s (i32.const 64))
+        (loop $digit
+          (local.set $s (i32.add (local.get $s) (i32.const -1)))
+          (i32.store8 (local.get $s)
+            (i32.or (i32.sub (local.get $y) (i32.mul (local.tee $q (i32.div_u (local.get $y) (i32.const 10))) (i32.const 10)))
+                    (i32.const 48)))
+          (local.set $more (i32.gt_u (local.get $y) (i32.const 9)))
+          (local.set $y (local.get $q))
+          (br_if $digit (local.get $more)))
+        (local.get $s))
+      (func (export "utoa64") (param $y i64) (result i32) (local $s i32) (local $q i64) (local $more i32)
+        (local.set $s (i32.const 128))
+        (loop $digit
+          (local.set $s (i32.add (local.get $s) (i32.const -1)))
+          (i32.store8 (local.get $s)
+            (i32.add (i32.wrap_i64 (i64.sub (local.get $y) (i64.mul (local.tee $q (i64.div_u (local.get $y) (i64.const 10)))
+                                                                     (i64.const 10))))
+                     (i32.const 48)))
+          (local.set $more (i64.gt_u (local.get $y) (i64.const 9)))
+          (local.set $y (local.get $q))
+          (br_if $digit (local.get $more)))
+        (local.get $s))
+      ;; not a remainder: the quotient overwrites the dividend, or is multiplied by another constant
+      (func (export "not_remainders") (param $y i32) (result i32)
+        (local $a i32) (local $q i32)
+        (local.set $y (i32.div_u (local.get $y) (i32.const 10)))
+        (local.set $a (i32.sub (local.get $y) (i32.mul (local.get $y) (i32.const 10))))
+        (local.set $q (i32.div_u (local.get $a) (i32.const 7)))
+        (i32.sub (local.get $a) (i32.mul (local.get $q) (i32.const 5))))
+      ;; the stored byte's address past the end of memory
+      (func (export "store_digit") (param $at i32) (param $d i32)
+        (i32.store8 offset=2 (local.get $at) (i32.or (local.get $d) (i32.const 48))))
+      (func (export "byte") (param $at i32) (result i32) (i32.load8_u (local.get $at)))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto i32 = [&](const char* name, std::vector<Value> args) { return result_of(instance, name, std::move(args)).as_i32(); };
+  for (int32_t x : {0, 0x10, 0x40, 0x50, 0x7f, -1}) {
+    int32_t path = 0, r = x & 0x50;
+    if (r != 0) path = 1;
+    r &= 0x40;
+    if (r == 0) path += 10;
+    r = x & 0x10;
+    if (r != 0) path += 100;
+    EXPECT_EQ(i32("kept_flag", {Value::i32(x)}), (path << 16) | r) << x;
+  }
+  EXPECT_EQ(i32("flag_after_label", {Value::i32(6), Value::i32(0)}), 1002);
+  EXPECT_EQ(i32("flag_after_label", {Value::i32(4), Value::i32(0)}), -1);
+  EXPECT_EQ(i32("flag_after_label", {Value::i32(4), Value::i32(1)}), 1007);
+  EXPECT_EQ(i32("length", {Value::i32(0)}), 8);
+  EXPECT_EQ(i32("length", {Value::i32(3)}), 5);
+  EXPECT_EQ(i32("next_percent", {Value::i32(-1)}), 1);  // -1 + 1 wraps to 0; byte 2 is '%'
+  EXPECT_EQ(i32("next_percent", {Value::i32(2)}), 4);
+  Outcome past = instance.call("length", std::vector<Value>{Value::i32(65535)});  // "x", then the end
+  ASSERT_TRUE(past.trapped());
+  EXPECT_EQ(past.trap.kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(i32("chase", {Value::i32(4)}), 0x63256261);  // "ab%c" read from 0
+  Outcome wrapped = instance.call("chase", std::vector<Value>{Value::i32(2)});  // 2 - 4 wraps to 0xfffffffe
+  ASSERT_TRUE(wrapped.trapped());
+  EXPECT_EQ(wrapped.trap.kind, TrapKind::MemoryOutOfBounds);
+  auto digits = [&](int32_t first, int32_t end) {
+    std::string text;
+    for (int32_t at = first; at < end; ++at) text += char(i32("byte", {Value::i32(at)}));
+    return text;
+  };
+  for (uint32_t y : {0u, 7u, 9u, 10u, 99u, 100u, 4294967295u, 1000000000u, 123456789u}) {
+    const int32_t first = i32("utoa32", {Value::i32(int32_t(y))});
+    EXPECT_EQ(digits(first, 64), std::to_string(y));
+  }
+  for (uint64_t y : {uint64_t(0), uint64_t(10), uint64_t(18446744073709551615u), uint64_t(5000000000u)}) {
+    Outcome o = instance.call("utoa64", std::vector<Value>{Value::i64(int64_t(y))});
+    ASSERT_TRUE(o.returned()) << o.trap.to_string();
+    EXPECT_EQ(digits(o.results.at(0).as_i32(), 128), std::to_string(y));
+  }
+  for (uint32_t y : {0u, 57u, 12345u, 4294967295u}) {
+    const uint32_t q = y / 10, a = q - q * 10;  // the quotient replaced y before the subtraction
+    EXPECT_EQ(uint32_t(i32("not_remainders", {Value::i32(int32_t(y))})), a - (a / 7) * 5) << y;
+  }
+  Outcome stored = instance.call("store_digit", std::vector<Value>{Value::i32(200), Value::i32(0x31)});
+  ASSERT_TRUE(stored.returned()) << stored.trap.to_string();
+  EXPECT_EQ(i32("byte", {Value::i32(202)}), 0x31);  // 0x31 | 0x30 (an add would make 0x61)
+  Outcome beyond = instance.call("store_digit", std::vector<Value>{Value::i32(65534), Value::i32(5)});
+  ASSERT_TRUE(beyond.trapped());
+  EXPECT_EQ(beyond.trap.kind, TrapKind::MemoryOutOfBounds);
+}
+
 // A counted loop's step and test run as one instruction (step_loop.def):
 // every comparison, with the stepped counter on either side or a constant,
 // stepped by a constant or by a local, at the edges of signed and unsigned

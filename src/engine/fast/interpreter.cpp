@@ -150,7 +150,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #ifdef WASMLET_FAST_OPCODE_PROFILE
 #define NEXT()                         \
   do {                                 \
-    op_profile::step(ip->handler);     \
+    op_profile::step(&ip->handler);    \
     goto* ip->handler;                 \
   } while (0)
 #else
@@ -353,6 +353,11 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   L_##name##_ri : LOAD_AT(uint64_t(uint32_t(fp[B1]) + B2) + A2, M, R, 3)      \
   L_##name##_rr : LOAD_AT(uint64_t(uint32_t(fp[B1]) + uint32_t(fp[B2])) + A2, M, R, 3) \
   L_##name##_si : LOAD_AT(uint64_t(uint32_t((uint32_t(fp[B1]) << ip[3].u64) + B2)) + A2, M, R, 4) \
+  L_##name##_step : {                                                         \
+    const uint32_t stepped = uint32_t(fp[B1]) + B2;                           \
+    fp[B1] = stepped;                                                         \
+    LOAD_AT(uint64_t(stepped) + A2, M, R, 3)                                  \
+  }                                                                           \
   L_##name##_mx : {                                                           \
     LinearMemory* m = inst->memories[B2];                                     \
     const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;                      \
@@ -649,6 +654,33 @@ L_i32_rem_u_by:
   fp[A1] = remainder_by(uint32_t(fp[B1]), ip[2].u64, uint32_t(ip[3].u64));
   ip += 4;
   NEXT();
+L_i32_divrem_u_by: {
+  const uint32_t a = uint32_t(fp[B1]), q = divide_by(a, ip[3].u64);
+  fp[A1] = uint32_t(a - q * uint32_t(ip[4].u64));
+  fp[A2] = q;
+  ip += 5;
+  NEXT();
+}
+L_i64_divrem_u_ri: {
+  const uint64_t a = fp[B1], d = ip[3].u64, q = a / d;  // d != 0: the translator fuses no division by 0
+  fp[A1] = a - q * d;
+  fp[A2] = q;
+  ip += 4;
+  NEXT();
+}
+// A byte made from slot A1 and constant B2 by `expr`, stored at fp[B1] + A2.
+#define STORE8_OF(expr)                                   \
+  {                                                       \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;  \
+    if (ea >= mem_size) OOB(ea, 1, mem_size);             \
+    const uint32_t x = uint32_t(fp[A1]);                  \
+    mem_base[ea] = uint8_t(expr);                         \
+    ip += 3;                                              \
+    NEXT();                                               \
+  }
+L_i32_or_ri_store8: STORE8_OF(x | B2)
+L_i32_add_ri_store8: STORE8_OF(x + B2)
+#undef STORE8_OF
 L_copy128: {
   fp[A1] = fp[B1];
   fp[A1 + 1] = fp[B1 + 1];
@@ -748,6 +780,29 @@ L_br_if_test_zero:
 L_br_if_test_nonzero:
   if (uint32_t(fp[A1]) & B1) ip += ip[2].i64;
   else ip += 3;
+  NEXT();
+L_i32_and_ri_br_if_zero: {
+  const uint32_t r = uint32_t(fp[B1]) & A2;
+  fp[A1] = r;
+  if (r == 0) ip += ip[3].i64;
+  else ip += 4;
+  NEXT();
+}
+L_i32_and_ri_br_if_nonzero: {
+  const uint32_t r = uint32_t(fp[B1]) & A2;
+  fp[A1] = r;
+  if (r) ip += ip[3].i64;
+  else ip += 4;
+  NEXT();
+}
+L_copy_br_if_loop:
+  fp[A1] = fp[B1];
+  if (uint32_t(fp[A2])) {
+    const int64_t cost = ip[4].i64;
+    ip += ip[3].i64;
+    CHARGE_AND_NEXT(cost);
+  }
+  ip += 5;
   NEXT();
 L_br_loop: {
   const int64_t cost = ip[2].i64;

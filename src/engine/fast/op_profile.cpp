@@ -20,6 +20,8 @@ struct Profile {
   std::vector<uint64_t> singles = std::vector<uint64_t>(kOps);
   std::vector<uint64_t> pairs = std::vector<uint64_t>(kOps * kOps);
   uint32_t previous = uint32_t(kOps);
+  // Instruction address -> its op and runs (the code may be freed before exit).
+  std::unordered_map<const void*, std::pair<uint32_t, uint64_t>> sites;
 
   Profile() {
     const void* const* handlers = handler_table();
@@ -45,16 +47,36 @@ void print_top(const char* title, const std::vector<uint64_t>& counts, uint64_t 
   }
 }
 
+// The hottest instructions in code order: runs of neighbouring addresses
+// are the guest's hot loops, as the translator laid them out.
+void print_sites(uint64_t total) {
+  std::vector<std::pair<const void*, std::pair<uint32_t, uint64_t>>> hot;
+  for (const auto& [at, site] : g_profile->sites)
+    if (double(site.second) >= 0.001 * double(total)) hot.emplace_back(at, site);
+  std::sort(hot.begin(), hot.end());
+  std::fprintf(stderr, "wasmlet instruction profile: instructions run >= 0.1%% each, in code order\n");
+  const char* previous = nullptr;
+  for (const auto& [at, site] : hot) {
+    const auto [op, count] = site;
+    const char* here = static_cast<const char*>(at);
+    if (previous && here - previous > 64) std::fprintf(stderr, "  --\n");
+    previous = here;
+    std::fprintf(stderr, "  %p %6.2f%%  %s\n", at, 100.0 * double(count) / double(total), op_name(Op(op)));
+  }
+}
+
 void print() {
   uint64_t total = 0;
   for (uint64_t c : g_profile->singles) total += c;
   print_top("wasmlet instruction profile: instructions", g_profile->singles, total, false);
   print_top("wasmlet instruction profile: consecutive pairs", g_profile->pairs, total, true);
+  print_sites(total);
 }
 
 }  // namespace
 
-void step(const void* handler) {
+void step(const void* const* instruction) {
+  const void* handler = *instruction;
   if (!g_profile) {
     g_profile = new Profile;
     std::atexit(print);
@@ -66,6 +88,9 @@ void step(const void* handler) {
   ++p.singles[op];
   if (p.previous < kOps) ++p.pairs[size_t(p.previous) * kOps + op];
   p.previous = op;
+  auto& site = p.sites[instruction];
+  site.first = op;
+  ++site.second;
 }
 
 }  // namespace wasmlet::detail::fast::op_profile

@@ -7,7 +7,8 @@
 
 namespace wasmlet::detail::fast::op_profile {
 
-// Called before each dispatch with the handler about to run.
-void step(const void* handler);
+// Called before each dispatch with the instruction about to run (its first
+// word holds its handler).
+void step(const void* const* instruction);
 
 }  // namespace wasmlet::detail::fast::op_profile

@@ -464,6 +464,12 @@ class Translator {
         last_start_ = prev_start_ = kNone;
         return emit_test_branch(if_true, x, c);
       }
+      // The same with `x & c` kept in a local (local.tee): the and branches itself.
+      if (p.op == Op::i32_eqz && p.a != p.home && and_at + 3 == p.start && label_ != p.start &&
+          and_into(and_at, p.a)) {
+        drop_producer();
+        return branch_on_and(and_at, if_true);
+      }
     }
     if (ops_.is_cmp[size_t(p.op)] || (p.ri && ops_.is_cmp[size_t(p.op) - 1])) {
       Op base = p.ri ? offset(p.op, -1) : p.op;
@@ -509,6 +515,22 @@ class Translator {
     const NumericOps::StepLoop& chosen = *ops_.step_loop[size_t(test_op)];
     code_[step].handler = handlers_[size_t(after_add_ri ? chosen.after_add_ri : chosen.after_add)];
   }
+  // The instruction at `at` is an i32.and of a constant into `slot`.
+  bool and_into(size_t at, uint32_t slot) const {
+    return at != kNone && code_[at].handler == handlers_[size_t(Op::i32_and_ri)] && code_[at + 1].pair.a == slot;
+  }
+  // That and, the last instruction, becomes one that also branches on its result.
+  size_t branch_on_and(size_t at, bool if_zero) {
+    code_[at].handler = handlers_[size_t(if_zero ? Op::i32_and_ri_br_if_zero : Op::i32_and_ri_br_if_nonzero)];
+    code_[at + 2].pair = {uint32_t(code_[at + 2].u64), 0};
+    word64(0);
+    producer_.start = kNone;
+    return at;
+  }
+  // The last instruction is the `at` given and no branch lands after it.
+  bool last_is(size_t at, size_t words) const {
+    return at != kNone && at == last_start_ && at + words == code_.size() && label_ != code_.size();
+  }
   size_t emit_test_branch(bool if_zero, uint32_t x, uint32_t c) {
     size_t at = emit(if_zero ? Op::br_if_test_zero : Op::br_if_test_nonzero);
     word(x, c);
@@ -521,10 +543,23 @@ class Translator {
     unwrap(cond);
     size_t at = fused_branch(cond, if_true, loop);
     if (at == kNone) {
-      uint32_t s = slot_of(cond);
-      at = emit(loop ? Op::br_if_loop : if_true ? Op::br_if : Op::br_unless);
-      word(s);
-      word64(0);
+      const uint32_t s = slot_of(cond);
+      const size_t last = last_start_;
+      if (!loop && last_is(last, 3) && and_into(last, s)) {
+        at = branch_on_and(last, !if_true);  // `local.tee x (i32.and ...)`, then a branch on x
+      } else if (loop && last_is(last, 2) && last == last_copy_ && copies_ == 1 &&
+                 code_[last].handler == handlers_[size_t(Op::copy)]) {
+        // A loop's moves end in one copy just before its back-edge: one instruction.
+        code_[last].handler = handlers_[size_t(Op::copy_br_if_loop)];
+        word(s);
+        word64(0);
+        last_copy_ = kNone;
+        at = last;
+      } else {
+        at = emit(loop ? Op::br_if_loop : if_true ? Op::br_if : Op::br_unless);
+        word(s);
+        word64(0);
+      }
     }
     return Fixup{at, code_.size() - 1};
   }
@@ -709,6 +744,8 @@ class Translator {
           return;
         }
       }
+      if ((op == Op::i32_sub || op == Op::i64_sub) && a.kind == Kind::Slot && just_produced(b) && remainder(op, a))
+        return;
       const uint32_t sa = slot_of(a);
       Entry& r = push_home(sig.result);
       size_t at;
@@ -743,6 +780,36 @@ class Translator {
     size_t at = emit(op);
     word(r.home, sa);
     produced(at, op, r.home, sa);
+  }
+
+  // `a - (a / d) * d` with the quotient kept (a digit loop: the digit, then
+  // the rest): the division (just before the multiplication that made the
+  // subtrahend `b`, just produced) computes the remainder too.
+  bool remainder(Op sub, const Entry& a) {
+    const bool wide = sub == Op::i64_sub;
+    const Producer mul = producer_;
+    const size_t div = prev_start_;
+    if (mul.op != (wide ? Op::i64_mul_ri : Op::i32_mul_ri) || div == kNone || div + 3 != mul.start ||
+        label_ == mul.start || code_[div].handler != handlers_[size_t(wide ? Op::i64_div_u_ri : Op::i32_div_u_by)])
+      return false;
+    const uint32_t quotient = code_[div + 1].pair.a, dividend = code_[div + 1].pair.b;
+    const uint64_t d = wide ? mul.b : uint32_t(mul.b);
+    const uint64_t divided_by = code_[div + 2].u64;  // i64: the divisor; i32: its reciprocal
+    if (quotient != mul.a || dividend != a.slot || quotient == dividend || d < 2 ||
+        divided_by != (wide ? d : reciprocal_of(uint32_t(d))))
+      return false;
+    code_.resize(div);
+    last_start_ = prev_start_ = kNone;
+    producer_.start = kNone;
+    Entry& r = push_home(wide ? ValType::I64 : ValType::I32);
+    const Op fused = wide ? Op::i64_divrem_u_ri : Op::i32_divrem_u_by;
+    const size_t at = emit(fused);
+    word(r.home, dividend);
+    word(quotient);
+    if (!wide) word64(reciprocal_of(uint32_t(d)));
+    word64(d);
+    produced(at, fused, r.home);
+    return true;
   }
 
   void memory_load(Op op, const Instruction& ins) {
@@ -782,6 +849,21 @@ class Translator {
       produced(at, fused, r.home);
       return;
     }
+    // A pointer stepped in its local just now (`p += c`), then read: the load steps it.
+    if (!other && addr.kind == Kind::Slot && last_is(last_start_, 3) &&
+        code_[last_start_].handler == handlers_[size_t(Op::i32_add_ri)] &&
+        code_[last_start_ + 1].pair.a == addr.slot && code_[last_start_ + 1].pair.b == addr.slot) {
+      const uint32_t c = uint32_t(code_[last_start_ + 2].u64);
+      drop_last();
+      producer_.start = kNone;
+      Entry& r = push_home(result);
+      const Op fused = offset(op, 5);
+      size_t at = emit(fused);
+      word(r.home, addr.slot);
+      word(ins.memarg.offset, c);
+      produced(at, fused, r.home);
+      return;
+    }
     const uint32_t s = slot_of(addr);
     Entry& r = push_home(result);
     size_t at = emit(other ? offset(op, 1) : op);
@@ -808,6 +890,16 @@ class Translator {
         word(ins.memarg.offset);
         return;
       }
+    }
+    // A byte made by `x | c` or `x + c` just now (a digit, a flag) and stored: one instruction.
+    if (op == Op::i32_store8 && ins.memarg.memory == 0 && addr.kind == Kind::Slot && just_produced(v) &&
+        (producer_.op == Op::i32_or_ri || producer_.op == Op::i32_add_ri)) {
+      const Producer p = producer_;
+      drop_producer();
+      emit(p.op == Op::i32_or_ri ? Op::i32_or_ri_store8 : Op::i32_add_ri_store8);
+      word(p.a, addr.slot);
+      word(ins.memarg.offset, uint32_t(p.b));
+      return;
     }
     if (v.kind == Kind::Const && ins.memarg.memory == 0) {  // a constant value: the _ci form
       const uint32_t sa = slot_of(addr);
