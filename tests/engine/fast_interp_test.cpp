@@ -375,6 +375,60 @@ TEST_F(FastInterp, FormattingLoopFusionsKeepWasmSemantics) {
   EXPECT_EQ(beyond.trap.kind, TrapKind::MemoryOutOfBounds);
 }
 
+// Copies right before a return or a branch run in the same instruction
+// (copy_ret ... copy4_ret, copy_br): results returned from locals, in order
+// (a multi-value return swaps two locals through slots 0 and 1, another
+// returns one local twice), and values
+// carried out of blocks, by br and through br_table's stubs.
+TEST_F(FastInterp, CopiesBeforeReturnsAndBranchesKeepWasmSemantics) {
+  Module module = compile(R"((module
+      (func $swap (param $a i64) (param $b i64) (result i64 i64) (local.get $b) (local.get $a))
+      (func $five (param $a i32) (result i32 i32 i32 i32 i32) (local $b i32) (local $c i32)
+        (local.set $b (i32.add (local.get $a) (i32.const 1)))
+        (local.set $c (i32.add (local.get $a) (i32.const 2)))
+        (local.get $c) (local.get $b) (local.get $a) (local.get $c) (local.get $b))
+      (func $twice (param i32 i32 i32) (result i32 i32) (local.get 2) (local.get 2))
+      (func (export "twice") (param i32 i32 i32) (result i32)
+        (call $twice (local.get 0) (local.get 1) (local.get 2))
+        (local.set 1) (local.set 0)
+        (i32.add (i32.mul (local.get 0) (i32.const 10)) (local.get 1)))
+      (func (export "swapped") (param i64 i64) (result i64)
+        (call $swap (local.get 0) (local.get 1))
+        (local.set 1) (local.set 0)
+        (i64.sub (i64.mul (local.get 0) (i64.const 1000)) (local.get 1)))
+      (func (export "five") (param i32) (result i32)
+        (local $1 i32) (local $2 i32) (local $3 i32) (local $4 i32) (local $5 i32)
+        (call $five (local.get 0))
+        (local.set 5) (local.set 4) (local.set 3) (local.set 2) (local.set 1)
+        (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul
+          (local.get 1) (i32.const 10)) (local.get 2)) (i32.const 10)) (local.get 3)) (i32.const 10))
+          (local.get 4)) (i32.const 10)) (local.get 5)))
+      (func (export "carried") (param $x i32) (param $k i32) (result i32) (local $y i32)
+        (local.set $y (i32.mul (local.get $x) (i32.const 3)))
+        (i32.add
+          (block $out (result i32)
+            (block $two (block $one (block $zero
+              (br_table $zero $one $two (local.get $k)))
+              (br $out (local.get $x)))
+            (br $out (local.get $y)))
+            (drop (br_if $out (local.get $y) (local.get $x)))
+            (local.get $k))
+          (i32.const 1000)))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  Outcome swapped = instance.call("swapped", std::vector<Value>{Value::i64(7), Value::i64(9)});
+  ASSERT_TRUE(swapped.returned()) << swapped.trap.to_string();
+  EXPECT_EQ(swapped.results.at(0).as_i64(), 9 * 1000 - 7);
+  EXPECT_EQ(result_of(instance, "five", {Value::i32(3)}).as_i32(), 54354);
+  EXPECT_EQ(result_of(instance, "twice", {Value::i32(1), Value::i32(2), Value::i32(3)}).as_i32(), 33);
+  auto carried = [&](int32_t x, int32_t k) { return result_of(instance, "carried", {Value::i32(x), Value::i32(k)}).as_i32(); };
+  EXPECT_EQ(carried(5, 0), 1005);  // $zero: x
+  EXPECT_EQ(carried(5, 1), 1015);  // $one: y
+  EXPECT_EQ(carried(5, 2), 1015);  // $two: br_if taken with y
+  EXPECT_EQ(carried(0, 2), 1002);  // $two: not taken, k
+  EXPECT_EQ(carried(5, 7), 1015);  // the default is $two
+}
+
 // A counted loop's step and test run as one instruction (step_loop.def):
 // every comparison, with the stepped counter on either side or a constant,
 // stepped by a constant or by a local, at the edges of signed and unsigned

@@ -622,6 +622,28 @@ L_copy4:
   COPY_WORD(4);
   ip += 5;
   NEXT();
+L_copy_br:
+  COPY_WORD(1);
+  ip += ip[2].i64;
+  NEXT();
+L_copy_ret:
+  COPY_WORD(1);
+  goto L_ret;
+L_copy2_ret:
+  COPY_WORD(1);
+  COPY_WORD(2);
+  goto L_ret;
+L_copy3_ret:
+  COPY_WORD(1);
+  COPY_WORD(2);
+  COPY_WORD(3);
+  goto L_ret;
+L_copy4_ret:
+  COPY_WORD(1);
+  COPY_WORD(2);
+  COPY_WORD(3);
+  COPY_WORD(4);
+  goto L_ret;
 #undef COPY_WORD
 L_i32_rsub_ri:
   fp[A1] = uint32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]));

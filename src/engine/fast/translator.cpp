@@ -23,6 +23,8 @@ using decode::OpKind;
 using decode::ValType;
 
 constexpr size_t kNone = SIZE_MAX;
+// A run of copies in one instruction, by how many (move_to merges them).
+constexpr Op kCopies[] = {Op::copy, Op::copy2, Op::copy3, Op::copy4};
 
 uint32_t width(ValType t) { return t == ValType::V128 ? 2 : 1; }
 
@@ -285,7 +287,6 @@ class Translator {
       if (e.type != ValType::V128 && last_copy_ != kNone && last_copy_ + 1 + copies_ == code_.size() &&
           copies_ < 4 && label_ != code_.size()) {
         // Right after other copies (and no branch lands between): one copy2, copy3 or copy4.
-        static constexpr Op kCopies[] = {Op::copy, Op::copy2, Op::copy3, Op::copy4};
         code_[last_copy_].handler = handlers_[size_t(kCopies[copies_])];
         word(dst, e.slot);
         ++copies_;
@@ -362,11 +363,25 @@ class Translator {
       size_t at = emit(Op::br_loop);
       word64(0);
       back_edge_to(target, at);
+    } else if (size_t copy = last_copies(1); copy != kNone) {
+      code_[copy].handler = handlers_[size_t(Op::copy_br)];  // the values carried out, then the branch
+      word64(0);
+      last_copy_ = kNone;
+      target.fixups.push_back(Fixup{copy, copy + 2});
     } else {
       size_t at = emit(Op::br);
       word64(0);
       target.fixups.push_back(Fixup{at, at + 1});
     }
+  }
+  // The last instruction if it is a run of at most `most` copies (copy,
+  // copy2, ...) and no branch lands after it, else kNone.
+  size_t last_copies(uint32_t most) const {
+    const size_t at = last_start_;
+    if (at == kNone || at != last_copy_ || copies_ > most || at + 1 + copies_ != code_.size() ||
+        label_ == code_.size() || code_[at].handler != handlers_[size_t(kCopies[copies_ - 1])])
+      return kNone;
+    return at;
   }
   // Moves the top values to `target`'s label slots.
   void move_label_values(const Control& target) {
@@ -409,6 +424,13 @@ class Translator {
     for (const Entry& e : results) {
       move_to(e, dst);
       dst += width(e.type);
+    }
+    if (size_t copy = last_copies(4); copy != kNone) {  // the results' copies return too
+      static constexpr Op kCopyRets[] = {Op::copy_ret, Op::copy2_ret, Op::copy3_ret, Op::copy4_ret};
+      code_[copy].handler = handlers_[size_t(kCopyRets[copies_ - 1])];
+      last_copy_ = kNone;
+      producer_.start = kNone;
+      return;
     }
     emit(Op::ret);
   }
@@ -547,8 +569,7 @@ class Translator {
       const size_t last = last_start_;
       if (!loop && last_is(last, 3) && and_into(last, s)) {
         at = branch_on_and(last, !if_true);  // `local.tee x (i32.and ...)`, then a branch on x
-      } else if (loop && last_is(last, 2) && last == last_copy_ && copies_ == 1 &&
-                 code_[last].handler == handlers_[size_t(Op::copy)]) {
+      } else if (loop && last_copies(1) != kNone) {
         // A loop's moves end in one copy just before its back-edge: one instruction.
         code_[last].handler = handlers_[size_t(Op::copy_br_if_loop)];
         word(s);
