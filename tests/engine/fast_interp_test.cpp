@@ -429,6 +429,41 @@ TEST_F(FastInterp, CopiesBeforeReturnsAndBranchesKeepWasmSemantics) {
   EXPECT_EQ(carried(5, 7), 1015);  // the default is $two
 }
 
+// The copies of a call's arguments run in the call's instruction
+// (copy_call ... copy4_call). A callee's first call (translated then) and
+// a host callee both leave that instruction mid-way; each returns to the
+// instruction after it.
+TEST_F(FastInterp, ArgumentCopiesFusedIntoCallsKeepWasmSemantics) {
+  std::string wat = R"((module
+      (import "host" "mix" (func $mix (param i32 i32 i32) (result i32)))
+      (func $digits (param i32 i32 i32 i32) (result i32)
+        (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000)) (i32.mul (local.get 1) (i32.const 100)))
+                 (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3))))
+      (func (export "calls") (param $a i32) (param $b i32) (result i32) (local $c i32) (local $d i32) (local $sum i32)
+        (local.set $c (i32.add (local.get $a) (i32.const 1)))
+        (local.set $d (i32.add (local.get $b) (i32.const 1)))
+        ;; arguments copied from locals, in a different order each time
+        (local.set $sum (call $digits (local.get $d) (local.get $c) (local.get $b) (local.get $a)))
+        (local.set $sum (i32.add (local.get $sum) (call $digits (local.get $a) (local.get $b) (local.get $c) (local.get $d))))
+        (local.set $sum (i32.add (local.get $sum) (call $mix (local.get $b) (local.get $a) (local.get $d))))
+        (i32.add (local.get $sum) (call $mix (local.get $d) (local.get $d) (local.get $c))))))";
+  Module module = compile(wat);
+  Linker linker;
+  linker.define("host", "mix", FuncType{{ValType::I32, ValType::I32, ValType::I32}, {ValType::I32}},
+                [](Caller&, std::span<const Value> args, std::span<Value> results) {
+                  results[0] = Value::i32(args[0].as_i32() * 10000 + args[1].as_i32() * 100 + args[2].as_i32());
+                });
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, linker);
+  auto digits = [](int a, int b, int c, int d) { return a * 1000 + b * 100 + c * 10 + d; };
+  auto mix = [](int a, int b, int c) { return a * 10000 + b * 100 + c; };
+  for (int round = 0; round < 3; ++round) {  // the first translates $digits on its first call
+    const int a = 1 + round, b = 5, c = a + 1, d = b + 1;
+    const int expected = digits(d, c, b, a) + digits(a, b, c, d) + mix(b, a, d) + mix(d, d, c);
+    EXPECT_EQ(result_of(instance, "calls", {Value::i32(a), Value::i32(b)}).as_i32(), expected) << round;
+  }
+}
+
 // A counted loop's step and test run as one instruction (step_loop.def):
 // every comparison, with the stepped counter on either side or a constant,
 // stepped by a constant or by a local, at the edges of signed and unsigned

@@ -644,6 +644,30 @@ L_copy4_ret:
   COPY_WORD(3);
   COPY_WORD(4);
   goto L_ret;
+// Then `ip` is moved so that the call's operand word is ip[1] and its return
+// address ip + 2, as for a call of its own.
+L_copy_call:
+  COPY_WORD(1);
+  ip += 1;
+  goto L_call;
+L_copy2_call:
+  COPY_WORD(1);
+  COPY_WORD(2);
+  ip += 2;
+  goto L_call;
+L_copy3_call:
+  COPY_WORD(1);
+  COPY_WORD(2);
+  COPY_WORD(3);
+  ip += 3;
+  goto L_call;
+L_copy4_call:
+  COPY_WORD(1);
+  COPY_WORD(2);
+  COPY_WORD(3);
+  COPY_WORD(4);
+  ip += 4;
+  goto L_call;
 #undef COPY_WORD
 L_i32_rsub_ri:
   fp[A1] = uint32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]));
@@ -893,7 +917,6 @@ L_call_indirect: {
   if (target->type_id != inst->type_ids[A1]) TRAP(TrapKind::IndirectCallTypeMismatch, "indirect call signature mismatch");
   GUEST_CALL(target, fp + B1, ip + 3)
 }
-#undef GUEST_CALL
 L_return_call: {
   callee = inst->funcs[A1];
   std::memmove(fp, fp + B1, A2 * sizeof(uint64_t));
@@ -931,11 +954,12 @@ call_slow: {
     ip = return_ip;
     NEXT();
   }
-  // The callee's first call: translate it, then run the call instruction
-  // (still at ip) again.
+  // The callee's first call: translate it, then make the call (`ip` may
+  // point inside a fused copyN_call: the call is not dispatched again).
   TRANSLATE_OR_TRAP(callee);
-  NEXT();
+  GUEST_CALL(callee, nfp, return_ip)
 }
+#undef GUEST_CALL
 
 do_tail_call: {
   // The arguments are in fp[0..]; the callee replaces this frame.

@@ -1081,7 +1081,14 @@ class Translator {
       word(param_slots);
       return set_dead();
     }
-    emit(Op::call);
+    if (size_t copy = last_copies(4); copy != kNone) {  // the arguments' copies, then the call
+      static constexpr Op kCopyCalls[] = {Op::copy_call, Op::copy2_call, Op::copy3_call, Op::copy4_call};
+      code_[copy].handler = handlers_[size_t(kCopyCalls[copies_ - 1])];
+      last_copy_ = kNone;
+      producer_.start = kNone;
+    } else {
+      emit(Op::call);
+    }
     word(function, base);
     after_call(callee, base);
   }
