@@ -9,9 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/access.h"
 #include "engine/fast/fast_tier.h"
-#include "engine/hot/hot_library.h"
 #include "engine/tier.h"
 #include "wabt/cast.h"
 #include "wabt/ir.h"
@@ -220,20 +218,13 @@ class ScriptRunner {
       return compiled;
     }
     compiled.native = engine.config().tier != Tier::Interpreter && notes_.empty();
-    if (!hot_code_dir_.empty() && engine.config().tier == Tier::Interpreter) use_hot_code(*compiled.module);
+    if (!hot_code_dir_.empty() && engine.config().tier == Tier::Interpreter)
+      detail::use_hot_code(*compiled.module, {},
+                           hot_code_dir_ / fmt::format("{}-line{}-{}", std::filesystem::path(file_).stem().string(),
+                                                       line_, hot_builds_++));
     if (&engine == &engine_)
       for (const auto& note : notes_) sink_({Event::Kind::Fallback, line_, command_, note});
     return compiled;
-  }
-
-  // Gives every function of `module` native hot code (RunOptions::hot_code_dir).
-  void use_hot_code(const Module& module) {
-    const auto& impl = detail::Access::impl(module);
-    std::vector<uint32_t> all(impl.decoded->bodies.size());
-    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-    auto library = detail::hot::HotLibrary::build(*impl.decoded, *impl.bytes, all,
-                                                  hot_code_dir_ / fmt::format("{}-line{}-{}", std::filesystem::path(file_).stem().string(), line_, hot_builds_++));
-    detail::fast_interp_use_native(*impl.tier, std::move(library));
   }
 
   // Compiles for the requested tier, except that a module importing a

@@ -12,8 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "engine/access.h"
-#include "engine/decode/decoded_module.h"
 #include "engine/fast/fast_tier.h"
 #include "engine/hot/hot_library.h"
 #include "engine/tier.h"
@@ -30,14 +28,9 @@ class HotCode : public ::testing::Test {
   // The module with native code for every function it can compile.
   Module native_module(const std::vector<uint8_t>& wasm, size_t* compiled = nullptr) {
     Module module = Module::compile(engine_, wasm, "test.wasm");
-    const auto& impl = detail::Access::impl(module);
-    std::vector<uint32_t> all(impl.decoded->bodies.size());
-    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-    auto library = detail::hot::HotLibrary::build(*impl.decoded, *impl.bytes, all,
-                                                  dir_.path() / fmt::format("lib{}", libraries_++));
+    auto library = detail::use_hot_code(module, {}, dir_.path() / fmt::format("lib{}", libraries_++));
     for (const auto& why : library->left_out()) std::printf("left out: %s\n", why.c_str());
     if (compiled) *compiled = library->compiled_count();
-    EXPECT_TRUE(detail::fast_interp_use_native(*impl.tier, library));
     return module;
   }
 

@@ -17,14 +17,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <numeric>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "engine/access.h"
-#include "engine/decode/decoded_module.h"
 #include "engine/fast/fast_tier.h"
 #include "engine/hot/hot_library.h"
 #include "support.h"
@@ -230,14 +228,7 @@ void expect_same(const std::vector<CallRecord>& interp, const std::vector<CallRe
 Module with_hot_code(std::span<const uint8_t> wasm, const std::string& name, std::vector<uint32_t> functions,
                      const std::filesystem::path& directory, size_t* compiled) {
   Module module = Module::compile(engine_for(Tier::Interpreter), wasm, name);
-  const auto& impl = detail::Access::impl(module);
-  if (functions.empty()) {
-    functions.resize(impl.decoded->bodies.size());
-    std::iota(functions.begin(), functions.end(), 0u);
-  }
-  const auto library = detail::hot::HotLibrary::build(*impl.decoded, *impl.bytes, functions, directory);
-  *compiled = library->compiled_count();
-  if (!detail::fast_interp_use_native(*impl.tier, library)) throw std::runtime_error("no hot code for " + name);
+  *compiled = detail::use_hot_code(module, std::move(functions), directory)->compiled_count();
   return module;
 }
 

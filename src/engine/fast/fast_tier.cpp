@@ -4,7 +4,9 @@
 // can import each other's functions, tables, memories and globals.
 #include "engine/fast/fast_tier.h"
 
+#include <numeric>
 #include <optional>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -235,6 +237,19 @@ bool fast_interp_use_native(const TierModule& module, std::shared_ptr<const hot:
   if (!fast_module) return false;
   fast_module->code().use_native(std::move(library));
   return true;
+}
+
+std::shared_ptr<const hot::HotLibrary> use_hot_code(const Module& module, std::vector<uint32_t> functions,
+                                                    const std::filesystem::path& directory) {
+  const ModuleImpl& impl = Access::impl(module);
+  if (functions.empty()) {
+    functions.resize(impl.decoded->bodies.size());
+    std::iota(functions.begin(), functions.end(), 0u);
+  }
+  std::shared_ptr<const hot::HotLibrary> library = hot::HotLibrary::build(*impl.decoded, *impl.bytes, functions, directory);
+  if (!fast_interp_use_native(*impl.tier, library))
+    throw std::runtime_error(fmt::format("{}: hot code is for modules in the interpreter tier", module.name()));
+  return library;
 }
 
 }  // namespace wasmlet::detail

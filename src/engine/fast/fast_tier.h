@@ -3,10 +3,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
 #include "engine/tier.h"
+#include "wasmlet/module.h"
 
 namespace wasmlet::detail::hot {
 class HotLibrary;
@@ -37,5 +39,13 @@ std::vector<uint32_t> fast_interp_used_functions(const TierModule& module);
 // Native code for some of a fast-interpreter module's functions (hot/):
 // each one's first call from now on runs it. False for another tier's module.
 bool fast_interp_use_native(const TierModule& module, std::shared_ptr<const hot::HotLibrary> library);
+
+// Builds native hot code for `functions` of an interpreter-tier `module`
+// (every function when empty) in `directory` and gives it to the module: as
+// fast_interp_use_native, for `wasmlet wast --hot-code-dir` and tests, which
+// run every function natively. The library says what it compiled and left
+// out. Throws std::runtime_error for a module of another tier.
+std::shared_ptr<const hot::HotLibrary> use_hot_code(const Module& module, std::vector<uint32_t> functions,
+                                                    const std::filesystem::path& directory);
 
 }  // namespace wasmlet::detail
