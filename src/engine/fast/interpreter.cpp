@@ -597,77 +597,40 @@ L_ref_is_null: {
 }
 
   // ---- variables ----
-L_copy: {
-  fp[A1] = fp[B1];
-  ip += 2;
-  NEXT();
-}
-// The copy in code word `w` (dst|src).
+// The copy in code word `w` (dst|src), and the first n of a run of them.
 #define COPY_WORD(w) fp[ip[w].pair.a] = fp[ip[w].pair.b]
-L_copy2:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  ip += 3;
-  NEXT();
-L_copy3:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  COPY_WORD(3);
-  ip += 4;
-  NEXT();
-L_copy4:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  COPY_WORD(3);
-  COPY_WORD(4);
-  ip += 5;
-  NEXT();
+#define COPIES_1 COPY_WORD(1)
+#define COPIES_2 COPIES_1; COPY_WORD(2)
+#define COPIES_3 COPIES_2; COPY_WORD(3)
+#define COPIES_4 COPIES_3; COPY_WORD(4)
+// A run of n copies in order (copy, copy2, ...); the same, then ret; the
+// same, then call: `ip` moves so that the call's operand word is ip[1] and
+// its return address ip + 2, as for a call of its own.
+#define COPY_RUN(n, name)   \
+  L_##name:                 \
+  COPIES_##n;               \
+  ip += (n) + 1;            \
+  NEXT();                   \
+  L_##name##_ret:           \
+  COPIES_##n;               \
+  goto L_ret;               \
+  L_##name##_call:          \
+  COPIES_##n;               \
+  ip += (n);                \
+  goto L_call;
+COPY_RUN(1, copy)
+COPY_RUN(2, copy2)
+COPY_RUN(3, copy3)
+COPY_RUN(4, copy4)
+#undef COPY_RUN
 L_copy_br:
   COPY_WORD(1);
   ip += ip[2].i64;
   NEXT();
-L_copy_ret:
-  COPY_WORD(1);
-  goto L_ret;
-L_copy2_ret:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  goto L_ret;
-L_copy3_ret:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  COPY_WORD(3);
-  goto L_ret;
-L_copy4_ret:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  COPY_WORD(3);
-  COPY_WORD(4);
-  goto L_ret;
-// Then `ip` is moved so that the call's operand word is ip[1] and its return
-// address ip + 2, as for a call of its own.
-L_copy_call:
-  COPY_WORD(1);
-  ip += 1;
-  goto L_call;
-L_copy2_call:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  ip += 2;
-  goto L_call;
-L_copy3_call:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  COPY_WORD(3);
-  ip += 3;
-  goto L_call;
-L_copy4_call:
-  COPY_WORD(1);
-  COPY_WORD(2);
-  COPY_WORD(3);
-  COPY_WORD(4);
-  ip += 4;
-  goto L_call;
+#undef COPIES_1
+#undef COPIES_2
+#undef COPIES_3
+#undef COPIES_4
 #undef COPY_WORD
 L_i32_rsub_ri:
   fp[A1] = uint32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]));
