@@ -23,8 +23,14 @@ using decode::OpKind;
 using decode::ValType;
 
 constexpr size_t kNone = SIZE_MAX;
-// A run of copies in one instruction, by how many (move_to merges them).
+// A run of copies in one instruction, by how many (move_to merges them),
+// and the fused forms a run of copies becomes before what follows it
+// (Translator::fuse_copies).
 constexpr Op kCopies[] = {Op::copy, Op::copy2, Op::copy3, Op::copy4};
+constexpr Op kCopyRet[] = {Op::copy_ret, Op::copy2_ret, Op::copy3_ret, Op::copy4_ret};
+constexpr Op kCopyCall[] = {Op::copy_call, Op::copy2_call, Op::copy3_call, Op::copy4_call};
+constexpr Op kCopyBr[] = {Op::copy_br};
+constexpr Op kCopyBrIfLoop[] = {Op::copy_br_if_loop};
 
 uint32_t width(ValType t) { return t == ValType::V128 ? 2 : 1; }
 
@@ -227,6 +233,12 @@ class Translator {
   }
   // The producer is always the last instruction (emit() forgets it).
   void drop_producer() { drop_last(); }
+  // Drops the instructions from `at` on (the last two), to emit a fused one instead.
+  void drop_from(size_t at) {
+    code_.resize(at);
+    last_start_ = prev_start_ = kNone;
+    producer_.start = kNone;
+  }
   void word(uint32_t a, uint32_t b = 0) { code_.push_back(Word{.pair = {a, b}}); }
   void word64(uint64_t v) { code_.push_back(Word{.u64 = v}); }
   size_t emit_fuel() {
@@ -363,10 +375,8 @@ class Translator {
       size_t at = emit(Op::br_loop);
       word64(0);
       back_edge_to(target, at);
-    } else if (size_t copy = last_copies(1); copy != kNone) {
-      code_[copy].handler = handlers_[size_t(Op::copy_br)];  // the values carried out, then the branch
+    } else if (size_t copy = fuse_copies(kCopyBr); copy != kNone) {  // the values carried out, then the branch
       word64(0);
-      last_copy_ = kNone;
       target.fixups.push_back(Fixup{copy, copy + 2});
     } else {
       size_t at = emit(Op::br);
@@ -374,13 +384,18 @@ class Translator {
       target.fixups.push_back(Fixup{at, at + 1});
     }
   }
-  // The last instruction if it is a run of at most `most` copies (copy,
-  // copy2, ...) and no branch lands after it, else kNone.
-  size_t last_copies(uint32_t most) const {
+  // If the last instruction is a run of n copies (copy, copy2, ...), n at
+  // most forms.size(), and no branch lands after it: it becomes forms[n - 1]
+  // (the copies, then what that form does; its further words follow) and
+  // its start is returned. Else kNone.
+  size_t fuse_copies(std::span<const Op> forms) {
     const size_t at = last_start_;
-    if (at == kNone || at != last_copy_ || copies_ > most || at + 1 + copies_ != code_.size() ||
-        label_ == code_.size() || code_[at].handler != handlers_[size_t(kCopies[copies_ - 1])])
+    if (at == kNone || at != last_copy_ || copies_ > forms.size() || !last_is(1 + copies_) ||
+        code_[at].handler != handlers_[size_t(kCopies[copies_ - 1])])
       return kNone;
+    code_[at].handler = handlers_[size_t(forms[copies_ - 1])];
+    last_copy_ = kNone;
+    producer_.start = kNone;
     return at;
   }
   // Moves the top values to `target`'s label slots.
@@ -425,14 +440,7 @@ class Translator {
       move_to(e, dst);
       dst += width(e.type);
     }
-    if (size_t copy = last_copies(4); copy != kNone) {  // the results' copies return too
-      static constexpr Op kCopyRets[] = {Op::copy_ret, Op::copy2_ret, Op::copy3_ret, Op::copy4_ret};
-      code_[copy].handler = handlers_[size_t(kCopyRets[copies_ - 1])];
-      last_copy_ = kNone;
-      producer_.start = kNone;
-      return;
-    }
-    emit(Op::ret);
+    if (fuse_copies(kCopyRet) == kNone) emit(Op::ret);  // the results' copies return too
   }
   // An unconditional branch to the label `depth` levels out.
   void branch(uint32_t depth) {
@@ -482,8 +490,7 @@ class Translator {
       if (p.op == Op::i32_eqz && and_at != kNone && and_at + 3 == p.start && label_ != p.start && p.a == p.home &&
           code_[and_at].handler == handlers_[size_t(Op::i32_and_ri)] && code_[and_at + 1].pair.a == p.a) {
         const uint32_t x = code_[and_at + 1].pair.b, c = uint32_t(code_[and_at + 2].u64);
-        code_.resize(and_at);
-        last_start_ = prev_start_ = kNone;
+        drop_from(and_at);
         return emit_test_branch(if_true, x, c);
       }
       // The same with `x & c` kept in a local (local.tee): the and branches itself.
@@ -549,9 +556,9 @@ class Translator {
     producer_.start = kNone;
     return at;
   }
-  // The last instruction is the `at` given and no branch lands after it.
-  bool last_is(size_t at, size_t words) const {
-    return at != kNone && at == last_start_ && at + words == code_.size() && label_ != code_.size();
+  // The last instruction is `words` long and no branch lands after it.
+  bool last_is(size_t words) const {
+    return last_start_ != kNone && last_start_ + words == code_.size() && label_ != code_.size();
   }
   size_t emit_test_branch(bool if_zero, uint32_t x, uint32_t c) {
     size_t at = emit(if_zero ? Op::br_if_test_zero : Op::br_if_test_nonzero);
@@ -566,16 +573,12 @@ class Translator {
     size_t at = fused_branch(cond, if_true, loop);
     if (at == kNone) {
       const uint32_t s = slot_of(cond);
-      const size_t last = last_start_;
-      if (!loop && last_is(last, 3) && and_into(last, s)) {
-        at = branch_on_and(last, !if_true);  // `local.tee x (i32.and ...)`, then a branch on x
-      } else if (loop && last_copies(1) != kNone) {
+      if (!loop && last_is(3) && and_into(last_start_, s)) {
+        at = branch_on_and(last_start_, !if_true);  // `local.tee x (i32.and ...)`, then a branch on x
+      } else if (loop && (at = fuse_copies(kCopyBrIfLoop)) != kNone) {
         // A loop's moves end in one copy just before its back-edge: one instruction.
-        code_[last].handler = handlers_[size_t(Op::copy_br_if_loop)];
         word(s);
         word64(0);
-        last_copy_ = kNone;
-        at = last;
       } else {
         at = emit(loop ? Op::br_if_loop : if_true ? Op::br_if : Op::br_unless);
         word(s);
@@ -819,9 +822,7 @@ class Translator {
     if (quotient != mul.a || dividend != a.slot || quotient == dividend || d < 2 ||
         divided_by != (wide ? d : reciprocal_of(uint32_t(d))))
       return false;
-    code_.resize(div);
-    last_start_ = prev_start_ = kNone;
-    producer_.start = kNone;
+    drop_from(div);
     Entry& r = push_home(wide ? ValType::I64 : ValType::I32);
     const Op fused = wide ? Op::i64_divrem_u_ri : Op::i32_divrem_u_by;
     const size_t at = emit(fused);
@@ -849,9 +850,7 @@ class Translator {
           code_[shl].handler == handlers_[size_t(Op::i32_shl_ri)] && code_[shl + 1].pair.a == p.a) {
         const uint32_t index = code_[shl + 1].pair.b;
         const uint64_t k = code_[shl + 2].u64 & 31;
-        code_.resize(shl);
-        last_start_ = prev_start_ = kNone;
-        producer_.start = kNone;
+        drop_from(shl);
         Entry& r = push_home(result);
         const Op fused = offset(op, 4);
         size_t at = emit(fused);
@@ -871,7 +870,7 @@ class Translator {
       return;
     }
     // A pointer stepped in its local just now (`p += c`), then read: the load steps it.
-    if (!other && addr.kind == Kind::Slot && last_is(last_start_, 3) &&
+    if (!other && addr.kind == Kind::Slot && last_is(3) &&
         code_[last_start_].handler == handlers_[size_t(Op::i32_add_ri)] &&
         code_[last_start_ + 1].pair.a == addr.slot && code_[last_start_ + 1].pair.b == addr.slot) {
       const uint32_t c = uint32_t(code_[last_start_ + 2].u64);
@@ -1081,14 +1080,7 @@ class Translator {
       word(param_slots);
       return set_dead();
     }
-    if (size_t copy = last_copies(4); copy != kNone) {  // the arguments' copies, then the call
-      static constexpr Op kCopyCalls[] = {Op::copy_call, Op::copy2_call, Op::copy3_call, Op::copy4_call};
-      code_[copy].handler = handlers_[size_t(kCopyCalls[copies_ - 1])];
-      last_copy_ = kNone;
-      producer_.start = kNone;
-    } else {
-      emit(Op::call);
-    }
+    if (fuse_copies(kCopyCall) == kNone) emit(Op::call);  // the arguments' copies, then the call
     word(function, base);
     after_call(callee, base);
   }
