@@ -464,6 +464,131 @@ TEST_F(FastInterp, ArgumentCopiesFusedIntoCallsKeepWasmSemantics) {
   }
 }
 
+// Fusions found in musl's printf and memcpy: a stepped load that ends a
+// loop (`<load>_step_loop`), an overflow check `n > INT_MAX - len`
+// (br_if_i32_gt_s_rsub_ri), three counters stepped together (i32_add_ri3),
+// a load tested for zero (i32_load_br_if_zero ...),
+// a copy just before a loop fused with the loop's fuel check point
+// (copy_fuel; a br_table to that loop goes through a stub). Results at the
+// edges of the signed range, the trap of a stepped load, and fuel counts
+// from the cost model (entry: 1 + the function's instructions outside
+// loops; each loop entry and back-edge: 1 + the loop body's).
+TEST_F(FastInterp, LoopAndOverflowCheckFusionsKeepWasmSemantics) {
+  Module module = compile(R"((module (memory 1)
+      (data (i32.const 16) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\00\00\00\00")
+      (data (i32.const 65528) "\01\00\00\00\01\00\00\00")
+      ;; sums words from p up to a zero word
+      (func (export "sum_words") (param $p i32) (result i32) (local $x i32) (local $sum i32)
+        (local.set $x (i32.load (local.get $p)))
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $x)))
+          (local.set $sum (i32.add (local.get $sum) (local.get $x)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (local.set $x (i32.load offset=0 (local.get $p)))
+          (br $next)))
+        (local.get $sum))
+      (func (export "add_checked") (param $n i32) (param $len i32) (result i32)
+        (block $overflow
+          (br_if $overflow (i32.gt_s (local.get $n) (i32.sub (i32.const 2147483647) (local.get $len))))
+          (return (i32.add (local.get $n) (local.get $len))))
+        (i32.const -1))
+      ;; each step reads the one before
+      (func (export "step3") (param $a i32) (result i32) (local $b i32) (local $c i32)
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (local.set $b (i32.add (local.get $a) (i32.const 2)))
+        (local.set $c (i32.add (local.get $b) (i32.const -3)))
+        (i32.add (i32.add (i32.mul (local.get $a) (i32.const 10000)) (i32.mul (local.get $b) (i32.const 100)))
+                 (local.get $c)))
+      (func (export "copy_bytes") (param $d i32) (param $s i32) (param $n i32)
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (i32.store8 (local.get $d) (i32.load8_u (local.get $s)))
+          (local.set $d (i32.add (local.get $d) (i32.const 1)))
+          (local.set $s (i32.add (local.get $s) (i32.const 1)))
+          (local.set $n (i32.add (local.get $n) (i32.const -1)))
+          (br $next))))
+      (func (export "byte") (param $at i32) (result i32) (i32.load8_u (local.get $at)))
+      (func (export "put") (param $at i32) (param $v i32) (i32.store (local.get $at) (local.get $v)))
+      ;; loads tested for zero, kept in a local (local.tee) or not, both ways
+      (func (export "load_tests") (param $p i32) (result i32) (local $w i32) (local $k i32) (local $path i32)
+        (block $zero (br_if $zero (i32.eqz (local.tee $w (i32.load (local.get $p)))))
+          (local.set $path (i32.const 1)))
+        (block $byte (br_if $byte (i32.load8_u offset=1 (local.get $p)))
+          (local.set $path (i32.add (local.get $path) (i32.const 10))))
+        (if (i32.eqz (i32.load8_u offset=2 (local.get $p)))
+          (then (local.set $path (i32.add (local.get $path) (i32.const 100)))))
+        (block $kept (br_if $kept (local.tee $k (i32.load offset=4 (local.get $p))))
+          (local.set $path (i32.add (local.get $path) (i32.const 1000))))
+        (if (i32.load8_u offset=3 (local.get $p))
+          (then (local.set $path (i32.add (local.get $path) (i32.const 10000)))))
+        (i32.add (i32.mul (local.get $path) (i32.const 65536))
+                 (i32.add (i32.and (local.get $w) (i32.const 255)) (i32.and (local.get $k) (i32.const 255)))))
+      (func (export "count_down") (param $n i32) (result i32) (local $i i32) (local $steps i32)
+        (local.set $i (local.get $n))
+        (loop $again
+          (local.set $steps (i32.add (local.get $steps) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const -1)))
+          (br_if $again (i32.gt_s (local.get $i) (i32.const 0))))
+        (local.get $steps))
+      (func (export "table_loop") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+        (local.set $i (local.get $n))
+        (block $out (loop $again
+          (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+          (local.set $i (i32.add (local.get $i) (i32.const -1)))
+          (br_table $out $again (i32.gt_s (local.get $i) (i32.const 0)))))
+        (local.get $acc))))");
+  StoreLimits limits;
+  limits.fuel = 1'000'000;
+  Store store(engine_, limits);
+  Instance instance = Instance::create(store, module, Linker{});
+  auto i32 = [&](const char* name, std::vector<Value> args) { return result_of(instance, name, std::move(args)).as_i32(); };
+  EXPECT_EQ(i32("sum_words", {Value::i32(16)}), 0x04030201 + 0x08070605 + 0x0c0b0a09);
+  EXPECT_EQ(i32("sum_words", {Value::i32(28)}), 0);
+  Outcome past = instance.call("sum_words", std::vector<Value>{Value::i32(65528)});  // 1, 1, then the end
+  ASSERT_TRUE(past.trapped());
+  EXPECT_EQ(past.trap.kind, TrapKind::MemoryOutOfBounds);
+
+  const int32_t kMax = 2147483647, kMin = -2147483647 - 1;
+  const std::pair<int32_t, int32_t> sums[] = {{0, 5}, {kMax - 7, 7}, {kMax - 7, 8}, {-5, kMax}, {5, kMin}, {-10, kMin}, {kMin, kMin}};
+  for (auto [n, len] : sums) {
+    const int32_t room = int32_t(uint32_t(kMax) - uint32_t(len));  // wraps like i32.sub
+    const int32_t expected = n > room ? -1 : int32_t(uint32_t(n) + uint32_t(len));
+    EXPECT_EQ(i32("add_checked", {Value::i32(n), Value::i32(len)}), expected) << n << " " << len;
+  }
+  for (int32_t a : {0, 5, -1, kMax, kMin}) {
+    const uint32_t a1 = uint32_t(a) + 1, b = a1 + 2, c = b - 3;
+    EXPECT_EQ(uint32_t(i32("step3", {Value::i32(a)})), a1 * 10000 + b * 100 + c) << a;
+  }
+  ASSERT_TRUE(instance.call("copy_bytes", std::vector<Value>{Value::i32(100), Value::i32(16), Value::i32(5)}).returned());
+  for (int32_t at = 0; at < 6; ++at) EXPECT_EQ(i32("byte", {Value::i32(100 + at)}), at < 5 ? at + 1 : 0) << at;
+
+  const std::pair<uint32_t, uint32_t> words[] = {{0, 0}, {1, 5}, {0x100, 1}, {0xff00, 0}, {0xff0000, 0x100}, {0x1000000, 7}, {0xffffffff, 0xffffffff}};
+  for (auto [w, k] : words) {
+    ASSERT_TRUE(instance.call("put", std::vector<Value>{Value::i32(300), Value::i32(int32_t(w))}).returned());
+    ASSERT_TRUE(instance.call("put", std::vector<Value>{Value::i32(304), Value::i32(int32_t(k))}).returned());
+    const uint32_t path = (w != 0 ? 1 : 0) + (((w >> 8) & 0xff) == 0 ? 10 : 0) + (((w >> 16) & 0xff) == 0 ? 100 : 0) +
+                          (k == 0 ? 1000 : 0) + ((w >> 24) != 0 ? 10000 : 0);
+    EXPECT_EQ(uint32_t(i32("load_tests", {Value::i32(300)})), path * 65536 + (w & 0xff) + (k & 0xff)) << w << " " << k;
+  }
+  Outcome beyond = instance.call("load_tests", std::vector<Value>{Value::i32(65532)});  // the kept load is past the end
+  ASSERT_TRUE(beyond.trapped());
+  EXPECT_EQ(beyond.trap.kind, TrapKind::MemoryOutOfBounds);
+
+  auto fuel_of = [&](const char* name, int32_t n, int32_t expected) {
+    const uint64_t before = store.fuel_consumed();
+    EXPECT_EQ(i32(name, {Value::i32(n)}), expected) << name << " " << n;
+    return store.fuel_consumed() - before;
+  };
+  // sum_words: entry 1 + 6 (to the loop's local.get after it); the loop 1 + 15, entered once and 3 back-edges.
+  EXPECT_EQ(fuel_of("sum_words", 16, 0x04030201 + 0x08070605 + 0x0c0b0a09), 7u + 4u * 16u);
+  // count_down: entry 1 + 4 (local.get, local.set, loop, local.get); the loop 1 + 12, n times (once for n = 0).
+  EXPECT_EQ(fuel_of("count_down", 3, 3), 5u + 3u * 13u);
+  EXPECT_EQ(fuel_of("count_down", 0, 1), 5u + 13u);
+  // table_loop: entry 1 + 5 (the block too); the loop 1 + 12, n times, re-entered by the br_table.
+  EXPECT_EQ(fuel_of("table_loop", 4, 10), 6u + 4u * 13u);
+  EXPECT_EQ(fuel_of("table_loop", 1, 1), 6u + 13u);
+}
+
 // A counted loop's step and test run as one instruction (step_loop.def):
 // every comparison, with the stepped counter on either side or a constant,
 // stepped by a constant or by a local, at the edges of signed and unsigned
@@ -874,11 +999,15 @@ TEST_F(FastInterp, LocalsReadBeforeWrittenOnAnyPathStartAtZero) {
       (func $dead_write_after_return (param i32) (result i32) (local i32)
         (block $b (br_if $b (local.get 0)) (return (i32.const 100)) (local.set 1 (i32.const 7)))
         (local.get 1))
+      ;; a tail call enters $if_without_else at its start, as the run's first function does
+      (func $tail (param i32) (result i32) (return_call $if_without_else (local.get 0)))
+      (func (export "dirty") (param i32) (call $dirty (local.get 0)))
+      (func (export "entered_directly") (param i32) (result i32) (local i32) (local.get 1))
   )";
   std::string drivers;
   for (const char* name : {"at_entry", "if_without_else", "branch_past_write", "table_past_write",
                            "loop_exit_before_write", "both_arms", "written_first", "elided_zero", "v128",
-                           "dead_write_after_return", "wide"})
+                           "dead_write_after_return", "wide", "tail"})
     drivers += fmt::format("(func (export \"{0}\") (param i32) (result i32) (call $dirty (local.get 0)) (call ${0} (local.get 0)))\n", name);
   Module module = compile("(module " + dirty + wide + cases + drivers + ")");
   Store store(engine_);
@@ -906,6 +1035,10 @@ TEST_F(FastInterp, LocalsReadBeforeWrittenOnAnyPathStartAtZero) {
   EXPECT_EQ(call("v128", 1), 3);
   EXPECT_EQ(call("dead_write_after_return", 1), 0);
   EXPECT_EQ(call("wide", 0), 9);
+  EXPECT_EQ(call("tail", 0), 0);
+  EXPECT_EQ(call("tail", 1), 7);
+  ASSERT_TRUE(instance.call("dirty", std::vector<Value>{Value::i32(0x55)}).returned());  // its callee's frame starts at slot 1
+  EXPECT_EQ(call("entered_directly", 0), 0);
 }
 
 // The analysis itself: which locals it leaves to the call to zero.

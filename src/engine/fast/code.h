@@ -39,12 +39,13 @@ enum class Op : uint16_t {
 };
 
 // One translated function.
+// Every function's code starts with its entry's fuel check point (`fuel`,
+// kEntryWords words); a call charges that itself and enters right after it.
+inline constexpr size_t kEntryWords = 2;
+
 struct Code {
   std::vector<Word> words;
   uint32_t frame_slots = 0;  // everything the frame uses, operand slots and outgoing call results included
-  // The slots [first, end) a call zeroes: the locals the function may read
-  // before writing them (zeroed_locals.h); the others start as they are.
-  std::vector<std::pair<uint32_t, uint32_t>> zeroed;
   // The cost of the function entry's fuel check point (the `fuel` instruction
   // the code starts with): a call charges it itself and enters at word 2.
   int64_t entry_fuel = 0;

@@ -69,17 +69,6 @@ inline void wr_lane(uint64_t* fp, uint32_t slot, T v) {
   }
 }
 
-// Zeroes the locals `code` may read before writing them (Code::zeroed); a
-// plain loop, as most functions have few (the asm keeps the compiler from
-// turning it into a memset call).
-inline void zero_locals(uint64_t* fp, const Code& code) {
-  for (const auto& [first, end] : code.zeroed)
-    for (uint64_t *z = fp + first, *stop = fp + end; z < stop; ++z) {
-      *z = 0;
-      asm("" : "+r"(z));
-    }
-}
-
 // Translates guest function `f` on its first call (Func::code); false, with
 // the trap's message in `error`, if that fails.
 bool translate(Func* f, std::string& error) {
@@ -211,7 +200,6 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   RELOAD_MEMORY();
   TRANSLATE_OR_TRAP(entry);
   if (!s->stack_fits(fp + entry->code->frame_slots)) TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  zero_locals(fp, *entry->code);
   ip = entry->code->words.data();
   NEXT();
 
@@ -357,6 +345,18 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
     const uint32_t stepped = uint32_t(fp[B1]) + B2;                           \
     fp[B1] = stepped;                                                         \
     LOAD_AT(uint64_t(stepped) + A2, M, R, 3)                                  \
+  }                                                                           \
+  L_##name##_step_loop : {                                                    \
+    const uint32_t stepped = uint32_t(fp[B1]) + B2;                           \
+    fp[B1] = stepped;                                                         \
+    const uint64_t ea = uint64_t(stepped) + A2;                               \
+    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
+    M v;                                                                      \
+    std::memcpy(&v, mem_base + ea, sizeof(M));                                \
+    fp[A1] = uint64_t(R(v));                                                  \
+    const int64_t cost = ip[4].i64;                                           \
+    ip += ip[3].i64;                                                          \
+    CHARGE_AND_NEXT(cost);                                                    \
   }                                                                           \
   L_##name##_mx : {                                                           \
     LinearMemory* m = inst->memories[B2];                                     \
@@ -623,6 +623,12 @@ COPY_RUN(2, copy2)
 COPY_RUN(3, copy3)
 COPY_RUN(4, copy4)
 #undef COPY_RUN
+L_copy_fuel: {
+  COPY_WORD(1);
+  const int64_t cost = ip[2].i64;
+  ip += 3;
+  CHARGE_AND_NEXT(cost);
+}
 L_copy_br:
   COPY_WORD(1);
   ip += ip[2].i64;
@@ -640,6 +646,12 @@ L_i32_add_ri2:
   fp[A1] = uint32_t(uint32_t(fp[B1]) + A2);
   fp[ip[3].pair.a] = uint32_t(uint32_t(fp[ip[3].pair.b]) + B2);
   ip += 4;
+  NEXT();
+L_i32_add_ri3:
+  fp[A1] = uint32_t(uint32_t(fp[B1]) + A2);
+  fp[ip[3].pair.a] = uint32_t(uint32_t(fp[ip[3].pair.b]) + B2);
+  fp[ip[4].pair.a] = uint32_t(uint32_t(fp[ip[4].pair.b]) + ip[5].pair.a);
+  ip += 6;
   NEXT();
 L_i32_add_copy: {
   const uint64_t r = uint32_t(uint32_t(fp[B1]) + uint32_t(fp[A2]));
@@ -763,6 +775,17 @@ L_native: {
 }
 L_unsupported:
   TRAP(TrapKind::Other, FUNC()->code->messages[A1]);
+L_zero_slots: {
+  // A plain loop: most runs are a few slots (the asm keeps the compiler
+  // from making it a memset call).
+  uint64_t* z = fp + A1;
+  for (uint32_t n = B1; n != 0; --n) {
+    *z++ = 0;
+    asm("" : "+r"(z));
+  }
+  ip += 2;
+  NEXT();
+}
 L_fuel: {
   const int64_t cost = ip[1].i64;
   ip += 2;
@@ -790,6 +813,10 @@ L_br_if_test_nonzero:
   if (uint32_t(fp[A1]) & B1) ip += ip[2].i64;
   else ip += 3;
   NEXT();
+L_br_if_i32_gt_s_rsub_ri:
+  if (int32_t(uint32_t(fp[A1])) > int32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]))) ip += ip[3].i64;
+  else ip += 4;
+  NEXT();
 L_i32_and_ri_br_if_zero: {
   const uint32_t r = uint32_t(fp[B1]) & A2;
   fp[A1] = r;
@@ -804,6 +831,22 @@ L_i32_and_ri_br_if_nonzero: {
   else ip += 4;
   NEXT();
 }
+#define LOAD_BRANCH(name, M, taken)                                \
+  L_##name : {                                                     \
+    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;           \
+    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);   \
+    M v;                                                           \
+    std::memcpy(&v, mem_base + ea, sizeof(M));                     \
+    fp[A1] = uint64_t(v);                                          \
+    if (taken) ip += ip[3].i64;                                    \
+    else ip += 4;                                                  \
+    NEXT();                                                        \
+  }
+LOAD_BRANCH(i32_load_br_if_zero, uint32_t, v == 0)
+LOAD_BRANCH(i32_load_br_if_nonzero, uint32_t, v != 0)
+LOAD_BRANCH(i32_load8_u_br_if_zero, uint8_t, v == 0)
+LOAD_BRANCH(i32_load8_u_br_if_nonzero, uint8_t, v != 0)
+#undef LOAD_BRANCH
 L_copy_br_if_loop:
   fp[A1] = fp[B1];
   if (uint32_t(fp[A2])) {
@@ -841,33 +884,40 @@ L_br_table: {
   ip += ip[2 + i].i64;
   NEXT();
 }
-// A call of a guest function already translated, the common case, stays in
-// registers; a host function (whose `code` is always null) or a first call
-// goes through call_slow.
-#define GUEST_CALL(target, frame, resume)                                                 \
-  {                                                                                       \
-    Func* const to = (target);                                                            \
-    uint64_t* const to_fp = (frame);                                                      \
-    const Code* const to_code = to->code;                                                 \
-    if (!to_code) [[unlikely]] {                                                          \
-      callee = to;                                                                        \
-      nfp = to_fp;                                                                        \
-      return_ip = (resume);                                                               \
-      goto call_slow;                                                                     \
-    }                                                                                     \
-    if (!s->frame_fits(top)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted"); \
-    if (!s->stack_fits(to_fp + to_code->frame_slots)) [[unlikely]]                        \
-      TRAP(TrapKind::StackExhausted, "call stack exhausted");                             \
-    *top++ = Frame{(resume), fp, inst, to};                                               \
-    zero_locals(to_fp, *to_code);                                                         \
-    fp = to_fp;                                                                           \
-    if (inst != to->instance) {                                                           \
-      inst = to->instance;                                                                \
-      RELOAD_MEMORY();                                                                    \
-    }                                                                                     \
-    /* The entry's fuel check point, without dispatching it. */                           \
-    ip = to_code->words.data() + 2;                                                       \
-    CHARGE_AND_NEXT(to_code->entry_fuel);                                                 \
+// Pushes the caller's frame and enters guest function `to` (translated, its
+// frame known to fit) past its entry's fuel check point, which the call
+// charges itself.
+#define ENTER(to, to_code, to_fp, resume)                  \
+  {                                                        \
+    *top++ = Frame{(resume), fp, inst, (to)};              \
+    fp = (to_fp);                                          \
+    ip = (to_code)->words.data() + kEntryWords;            \
+    budget -= (to_code)->entry_fuel;                       \
+    if (inst != (to)->instance) [[unlikely]] {             \
+      inst = (to)->instance;                               \
+      RELOAD_MEMORY();                                     \
+    }                                                      \
+    if (budget < 0) [[unlikely]] goto refuel;              \
+    NEXT();                                                \
+  }
+// A call of a guest function already translated whose frame fits, the
+// common case, is a few compares and stores; anything else (a host
+// function, whose `code` is always null, a first call, stacks to deepen or
+// exhausted) goes through call_slow, so that nothing the fast path holds
+// lives across a function call (which made the compiler keep it all on the
+// machine stack).
+#define GUEST_CALL(target, frame, resume)                                           \
+  {                                                                                 \
+    Func* const to = (target);                                                      \
+    const Code* const to_code = to->code;                                           \
+    uint64_t* const to_fp = (frame);                                                \
+    if (!to_code || top >= s->frames_end || to_fp + to_code->frame_slots > s->stack_end) [[unlikely]] { \
+      callee = to;                                                                  \
+      nfp = to_fp;                                                                  \
+      return_ip = (resume);                                                         \
+      goto call_slow;                                                               \
+    }                                                                               \
+    ENTER(to, to_code, to_fp, resume)                                               \
   }
 L_call:
   GUEST_CALL(inst->funcs[A1], fp + B1, ip + 2)
@@ -917,12 +967,16 @@ call_slow: {
     ip = return_ip;
     NEXT();
   }
-  // The callee's first call: translate it, then make the call (`ip` may
-  // point inside a fused copyN_call: the call is not dispatched again).
+  // The callee's first call (translate it), or stacks to deepen; then make
+  // the call (`ip` may point inside a fused copyN_call: the call is not
+  // dispatched again).
   TRANSLATE_OR_TRAP(callee);
-  GUEST_CALL(callee, nfp, return_ip)
+  if (!s->frame_fits(top) || !s->stack_fits(nfp + callee->code->frame_slots)) [[unlikely]]
+    TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  ENTER(callee, callee->code, nfp, return_ip)
 }
 #undef GUEST_CALL
+#undef ENTER
 
 do_tail_call: {
   // The arguments are in fp[0..]; the callee replaces this frame.
@@ -933,7 +987,6 @@ do_tail_call: {
   TRANSLATE_OR_TRAP(callee);
   const Code* next = callee->code;
   if (!s->stack_fits(fp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  zero_locals(fp, *next);
   FUNC() = callee;
   if (inst != callee->instance) {
     inst = callee->instance;

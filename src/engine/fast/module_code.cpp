@@ -19,10 +19,10 @@ const Code& ModuleCode::translate(uint32_t defined_index) const {
     const decode::FuncType& type = module_->types[module_->bodies[defined_index].type_index];
     code->native = native;
     code->frame_slots = uint32_t(std::max(type.params.size(), type.results.size()));
-    code->words.resize(3);
+    code->words.resize(kEntryWords + 1);
     code->words[0].handler = handler_table()[size_t(Op::fuel)];
     code->words[1].u64 = 0;
-    code->words[2].handler = handler_table()[size_t(Op::native)];
+    code->words[kEntryWords].handler = handler_table()[size_t(Op::native)];
   } else {
     translate_function(*module_, *bytes_, defined_index, *code);
   }

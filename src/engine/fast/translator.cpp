@@ -167,13 +167,7 @@ class Translator {
       translate(ins);
     }
     out_.frame_slots = max_slot_ + 2;
-    const size_t params = type_->params.size();
-    for (size_t i = params; i < locals.size(); ++i) {
-      if (!zeroed_->must_zero(uint32_t(i))) continue;
-      const uint32_t first = local_slot_[i], end = first + width(locals[i]);
-      if (!out_.zeroed.empty() && out_.zeroed.back().second == first) out_.zeroed.back().second = end;
-      else out_.zeroed.emplace_back(first, end);
-    }
+    zero_locals_at_entry(locals);
   }
 
  private:
@@ -200,6 +194,7 @@ class Translator {
     std::vector<Fixup> fixups;          // branches to its end
     std::optional<Fixup> else_fixup;    // if: the jump over the then-branch
     std::vector<size_t> back_edge_costs;  // loop: the cost words of its back-edges (see jump_to)
+    bool header_fused = false;  // loop: its fuel check point is part of a copy_fuel (not a branch target)
     std::span<const ValType> label_types() const { return opcode == 3 ? params : results; }
   };
   struct FuelScope {
@@ -241,6 +236,27 @@ class Translator {
   }
   void word(uint32_t a, uint32_t b = 0) { code_.push_back(Word{.pair = {a, b}}); }
   void word64(uint64_t v) { code_.push_back(Word{.u64 = v}); }
+  // The locals the function may read before writing them (zeroed_locals.h)
+  // start at zero: a `zero_slots` for each run of them, right after the
+  // entry's fuel check point, where every call enters. A function with none
+  // (most: they write their locals first) pays nothing. Inserted after
+  // translation, when the set is known; branch offsets are relative, so the
+  // body moves as a whole.
+  void zero_locals_at_entry(std::span<const ValType> locals) {
+    std::vector<Word> zeroing;
+    for (size_t i = type_->params.size(); i < locals.size(); ++i) {
+      if (!zeroed_->must_zero(uint32_t(i))) continue;
+      const uint32_t first = local_slot_[i], count = width(locals[i]);
+      if (!zeroing.empty() && zeroing.back().pair.a + zeroing.back().pair.b == first) {
+        zeroing.back().pair.b += count;
+        continue;
+      }
+      zeroing.push_back(Word{.handler = handlers_[size_t(Op::zero_slots)]});
+      zeroing.push_back(Word{.pair = {first, count}});
+    }
+    code_.insert(code_.begin() + kEntryWords, zeroing.begin(), zeroing.end());
+  }
+
   size_t emit_fuel() {
     emit(Op::fuel);
     word64(0);
@@ -371,7 +387,10 @@ class Translator {
     loop.back_edge_costs.push_back(code_.size() - 1);
   }
   void jump_to(Control& target) {
-    if (target.opcode == 3) {
+    if (target.opcode == 3 && last_is(3) && stepped_load_into_loop()) {  // `p += c; x = *p`, then the back-edge
+      word64(0);
+      back_edge_to(target, last_start_);
+    } else if (target.opcode == 3) {
       size_t at = emit(Op::br_loop);
       word64(0);
       back_edge_to(target, at);
@@ -383,6 +402,18 @@ class Translator {
       word64(0);
       target.fixups.push_back(Fixup{at, at + 1});
     }
+  }
+  // If the last instruction is a stepping load (`<load>_step`), it becomes
+  // its _step_loop form, which also makes the back-edge whose words follow.
+  bool stepped_load_into_loop() {
+    for (uint8_t code = 0x28; code <= 0x35; ++code) {
+      const Op step = offset(*ops_.load[code], 5);
+      if (code_[last_start_].handler != handlers_[size_t(step)]) continue;
+      code_[last_start_].handler = handlers_[size_t(offset(step, 1))];
+      producer_.start = kNone;
+      return true;
+    }
+    return false;
   }
   // If the last instruction is a run of n copies (copy, copy2, ...), n at
   // most forms.size(), and no branch lands after it: it becomes forms[n - 1]
@@ -499,6 +530,27 @@ class Translator {
         drop_producer();
         return branch_on_and(and_at, if_true);
       }
+      // A word or byte loaded just now (kept in a local or not), then tested
+      // for zero: the load branches itself.
+      if (p.op == Op::i32_eqz && and_at + 3 == p.start && label_ != p.start && load_into(and_at, p.a)) {
+        drop_producer();
+        return branch_on_load(and_at, if_true);
+      }
+    }
+    // `x > c - y` (an overflow check, `n > INT_MAX - len`), the difference
+    // used only by the comparison: one instruction.
+    if (!loop && if_true && p.op == Op::i32_gt_s && !p.ri && p.a != p.b && p.b >= locals_end_ &&
+        prev_start_ != kNone && prev_start_ + 3 == p.start && label_ != p.start &&
+        code_[prev_start_].handler == handlers_[size_t(Op::i32_rsub_ri)] && code_[prev_start_ + 1].pair.a == p.b) {
+      const size_t rsub = prev_start_;
+      const uint32_t y = code_[rsub + 1].pair.b;
+      const uint64_t c = code_[rsub + 2].u64;
+      drop_from(rsub);
+      const size_t at = emit(Op::br_if_i32_gt_s_rsub_ri);
+      word(p.a, y);
+      word64(c);
+      word64(0);
+      return at;
     }
     if (ops_.is_cmp[size_t(p.op)] || (p.ri && ops_.is_cmp[size_t(p.op) - 1])) {
       Op base = p.ri ? offset(p.op, -1) : p.op;
@@ -556,6 +608,22 @@ class Translator {
     producer_.start = kNone;
     return at;
   }
+  // The instruction at `at` is an i32.load or i32.load8_u of memory 0 into `slot`.
+  bool load_into(size_t at, uint32_t slot) const {
+    if (at == kNone || code_[at + 1].pair.a != slot) return false;
+    const void* h = code_[at].handler;
+    return h == handlers_[size_t(Op::i32_load)] || h == handlers_[size_t(Op::i32_load8_u)];
+  }
+  // That load, the last instruction, becomes one that also branches on the value.
+  size_t branch_on_load(size_t at, bool if_zero) {
+    const bool word = code_[at].handler == handlers_[size_t(Op::i32_load)];
+    const Op fused = word ? (if_zero ? Op::i32_load_br_if_zero : Op::i32_load_br_if_nonzero)
+                          : (if_zero ? Op::i32_load8_u_br_if_zero : Op::i32_load8_u_br_if_nonzero);
+    code_[at].handler = handlers_[size_t(fused)];
+    word64(0);
+    producer_.start = kNone;
+    return at;
+  }
   // The last instruction is `words` long and no branch lands after it.
   bool last_is(size_t words) const {
     return last_start_ != kNone && last_start_ + words == code_.size() && label_ != code_.size();
@@ -575,6 +643,8 @@ class Translator {
       const uint32_t s = slot_of(cond);
       if (!loop && last_is(3) && and_into(last_start_, s)) {
         at = branch_on_and(last_start_, !if_true);  // `local.tee x (i32.and ...)`, then a branch on x
+      } else if (!loop && last_is(3) && load_into(last_start_, s)) {
+        at = branch_on_load(last_start_, !if_true);  // `local.tee x (i32.load ...)`, then a branch on x
       } else if (loop && (at = fuse_copies(kCopyBrIfLoop)) != kNone) {
         // A loop's moves end in one copy just before its back-edge: one instruction.
         word(s);
@@ -986,19 +1056,30 @@ class Translator {
   }
 
   // `local.set x (x + c)` right after another i32.add of a constant (loop
-  // counters and pointers stepping together): one i32_add_ri2.
+  // counters and pointers stepping together): one i32_add_ri2; after two,
+  // one i32_add_ri3 (`*d++ = *s++` counting n down).
   void merge_add_ri() {
     const size_t first = prev_start_, second = last_start_;
-    if (second != producer_.start || first == kNone || first + 3 != second || label_ == second) return;
+    if (second != producer_.start || first == kNone || label_ == second) return;
     const void* add_ri = handlers_[size_t(Op::i32_add_ri)];
-    if (code_[first].handler != add_ri || code_[second].handler != add_ri) return;
-    const Word c1 = code_[first + 2], dst_a2 = code_[second + 1], c2 = code_[second + 2];
-    code_[first].handler = handlers_[size_t(Op::i32_add_ri2)];
-    code_[first + 2].pair = {uint32_t(c1.u64), uint32_t(c2.u64)};
-    code_[first + 3] = dst_a2;
-    code_.resize(first + 4);
+    if (code_[second].handler != add_ri) return;
+    const Word dst_a = code_[second + 1], c = code_[second + 2];
+    if (first + 3 == second && code_[first].handler == add_ri) {
+      code_[first].handler = handlers_[size_t(Op::i32_add_ri2)];
+      code_[first + 2].pair = {uint32_t(code_[first + 2].u64), uint32_t(c.u64)};
+      code_[first + 3] = dst_a;
+      code_.resize(first + 4);
+    } else if (first + 4 == second && code_[first].handler == handlers_[size_t(Op::i32_add_ri2)]) {
+      code_[first].handler = handlers_[size_t(Op::i32_add_ri3)];
+      code_[first + 4] = dst_a;
+      code_.resize(first + 5);
+      word(uint32_t(c.u64));
+    } else {
+      return;
+    }
     last_start_ = first;
     prev_start_ = kNone;
+    producer_.start = kNone;
   }
 
   void select() {
@@ -1044,7 +1125,7 @@ class Translator {
       const uint32_t depth = targets[i];
       Control& target = controls_[controls_.size() - 1 - depth];
       const Fixup f{at, table + i};
-      if (target.opcode != 0 && label_values_in_place(target)) {
+      if (target.opcode != 0 && !target.header_fused && label_values_in_place(target)) {
         if (target.opcode == 3) code_[f.word].i64 = int64_t(target.loop_start) - int64_t(at);
         else target.fixups.push_back(f);
         continue;
@@ -1313,6 +1394,18 @@ class Translator {
         zeroed_->enter(true);
         if (top().dead) {
           fuel_.push_back(FuelScope{kNone, 0});
+        } else if (last_is(2) && last_start_ == last_copy_ && copies_ == 1 &&
+                   code_[last_start_].handler == handlers_[size_t(Op::copy)]) {
+          // A value moved in just before: the copy also makes the check
+          // point. Back-edges land after it, as ever (loop_start + 2); a
+          // br_table goes through a br_loop stub (it cannot land on it).
+          code_[last_start_].handler = handlers_[size_t(Op::copy_fuel)];
+          word64(0);
+          last_copy_ = kNone;
+          top().loop_start = code_.size() - 2;
+          top().header_fused = true;
+          fuel_.push_back(FuelScope{code_.size() - 1, 0});
+          label_at(code_.size());
         } else {
           top().loop_start = code_.size();
           fuel_.push_back(FuelScope{emit_fuel(), 0});
