@@ -467,7 +467,8 @@ TEST_F(FastInterp, ArgumentCopiesFusedIntoCallsKeepWasmSemantics) {
 // Fusions found in musl's printf and memcpy: a stepped load that ends a
 // loop (`<load>_step_loop`), an overflow check `n > INT_MAX - len`
 // (br_if_i32_gt_s_rsub_ri), three counters stepped together (i32_add_ri3),
-// a load tested for zero (i32_load_br_if_zero ...),
+// a load tested for zero (i32_load_br_if_zero ...), a byte tested for zero
+// and then for '%' (i32_and_ri_br_if_zero_ne_ri),
 // a copy just before a loop fused with the loop's fuel check point
 // (copy_fuel; a br_table to that loop goes through a stub). Results at the
 // edges of the signed range, the trap of a stepped load, and fuel counts
@@ -477,6 +478,20 @@ TEST_F(FastInterp, LoopAndOverflowCheckFusionsKeepWasmSemantics) {
   Module module = compile(R"((module (memory 1)
       (data (i32.const 16) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\00\00\00\00")
       (data (i32.const 65528) "\01\00\00\00\01\00\00\00")
+      (data (i32.const 400) "ab%cd\00xyz\00%")
+      ;; printf's scan of its format string: to the end or to a '%'; returns s * 256 + the byte there
+      (func (export "scan") (param $s i32) (result i32) (local $x i32) (local $c i32)
+        (local.set $x (i32.load8_u (local.get $s)))
+        (block $found
+          (loop $next
+            (block $step
+              (br_if $found (i32.eqz (local.tee $c (i32.and (local.get $x) (i32.const 255)))))
+              (br_if $step (i32.ne (local.get $c) (i32.const 37)))
+              (br $found))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (local.set $x (i32.load8_u (local.get $s)))
+            (br $next)))
+        (i32.add (i32.mul (local.get $s) (i32.const 256)) (local.get $c)))
       ;; sums words from p up to a zero word
       (func (export "sum_words") (param $p i32) (result i32) (local $x i32) (local $sum i32)
         (local.set $x (i32.load (local.get $p)))
@@ -542,6 +557,10 @@ TEST_F(FastInterp, LoopAndOverflowCheckFusionsKeepWasmSemantics) {
   Store store(engine_, limits);
   Instance instance = Instance::create(store, module, Linker{});
   auto i32 = [&](const char* name, std::vector<Value> args) { return result_of(instance, name, std::move(args)).as_i32(); };
+  EXPECT_EQ(i32("scan", {Value::i32(400)}), 402 * 256 + '%');
+  EXPECT_EQ(i32("scan", {Value::i32(403)}), 405 * 256);
+  EXPECT_EQ(i32("scan", {Value::i32(406)}), 409 * 256);
+  EXPECT_EQ(i32("scan", {Value::i32(410)}), 410 * 256 + '%');
   EXPECT_EQ(i32("sum_words", {Value::i32(16)}), 0x04030201 + 0x08070605 + 0x0c0b0a09);
   EXPECT_EQ(i32("sum_words", {Value::i32(28)}), 0);
   Outcome past = instance.call("sum_words", std::vector<Value>{Value::i32(65528)});  // 1, 1, then the end

@@ -847,6 +847,14 @@ LOAD_BRANCH(i32_load_br_if_nonzero, uint32_t, v != 0)
 LOAD_BRANCH(i32_load8_u_br_if_zero, uint8_t, v == 0)
 LOAD_BRANCH(i32_load8_u_br_if_nonzero, uint8_t, v != 0)
 #undef LOAD_BRANCH
+L_i32_and_ri_br_if_zero_ne_ri: {
+  const uint32_t r = uint32_t(fp[B1]) & A2;
+  fp[A1] = r;
+  if (r == 0) ip += ip[3].i64;
+  else if (r != B2) ip += ip[4].i64;
+  else ip += 5;
+  NEXT();
+}
 L_copy_br_if_loop:
   fp[A1] = fp[B1];
   if (uint32_t(fp[A2])) {

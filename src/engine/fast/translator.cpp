@@ -530,6 +530,18 @@ class Translator {
         drop_producer();
         return branch_on_and(and_at, if_true);
       }
+      // Right after that and branched on zero, its result compared with a
+      // constant (a format string's scan, `*s && *s != '%'`): one
+      // instruction with both branches (the first keeps its fixup).
+      if (if_true && p.ri && p.op == Op::i32_ne_ri && and_at != kNone && and_at + 4 == p.start &&
+          label_ != p.start && code_[and_at].handler == handlers_[size_t(Op::i32_and_ri_br_if_zero)] &&
+          code_[and_at + 1].pair.a == p.a) {
+        drop_producer();
+        code_[and_at].handler = handlers_[size_t(Op::i32_and_ri_br_if_zero_ne_ri)];
+        code_[and_at + 2].pair.b = uint32_t(p.b);
+        word64(0);
+        return and_at;
+      }
       // A word or byte loaded just now (kept in a local or not), then tested
       // for zero: the load branches itself.
       if (p.op == Op::i32_eqz && and_at + 3 == p.start && label_ != p.start && load_into(and_at, p.a)) {
