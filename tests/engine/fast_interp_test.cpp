@@ -468,7 +468,8 @@ TEST_F(FastInterp, ArgumentCopiesFusedIntoCallsKeepWasmSemantics) {
 // loop (`<load>_step_loop`), an overflow check `n > INT_MAX - len`
 // (br_if_i32_gt_s_rsub_ri), three counters stepped together (i32_add_ri3),
 // a load tested for zero (i32_load_br_if_zero ...), a byte tested for zero
-// and then for '%' (i32_and_ri_br_if_zero_ne_ri),
+// and then for '%' (i32_and_ri_br_if_zero_ne_ri), a digit loop's end
+// (i32_gt_u_ri_copy_br_if_loop),
 // a copy just before a loop fused with the loop's fuel check point
 // (copy_fuel; a br_table to that loop goes through a stub). Results at the
 // edges of the signed range, the trap of a stepped load, and fuel counts
@@ -538,6 +539,33 @@ TEST_F(FastInterp, LoopAndOverflowCheckFusionsKeepWasmSemantics) {
           (then (local.set $path (i32.add (local.get $path) (i32.const 10000)))))
         (i32.add (i32.mul (local.get $path) (i32.const 65536))
                  (i32.add (i32.and (local.get $w) (i32.const 255)) (i32.and (local.get $k) (i32.const 255)))))
+      ;; digits of y, the compare left on the stack while y takes the quotient
+      (func (export "digits32") (param $y i32) (result i32) (local $n i32) (local $q i32)
+        (loop $digit
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (local.set $q (i32.div_u (local.get $y) (i32.const 10)))
+          (i32.gt_u (local.get $y) (i32.const 9))
+          (local.set $y (local.get $q))
+          (br_if $digit))
+        (local.get $n))
+      ;; the same with the compare kept in a local, read after the loop
+      (func (export "digits32_kept") (param $y i32) (result i32) (local $n i32) (local $q i32) (local $more i32)
+        (local.set $more (i32.const 5))
+        (loop $digit
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (local.set $q (i32.div_u (local.get $y) (i32.const 10)))
+          (local.set $more (i32.gt_u (local.get $y) (i32.const 9)))
+          (local.set $y (local.get $q))
+          (br_if $digit (local.get $more)))
+        (i32.add (i32.mul (local.get $n) (i32.const 10)) (local.get $more)))
+      (func (export "digits64") (param $y i64) (result i32) (local $n i32) (local $q i64)
+        (loop $digit
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (local.set $q (i64.div_u (local.get $y) (i64.const 10)))
+          (i64.gt_u (local.get $y) (i64.const 9))
+          (local.set $y (local.get $q))
+          (br_if $digit))
+        (local.get $n))
       (func (export "count_down") (param $n i32) (result i32) (local $i i32) (local $steps i32)
         (local.set $i (local.get $n))
         (loop $again
@@ -600,6 +628,17 @@ TEST_F(FastInterp, LoopAndOverflowCheckFusionsKeepWasmSemantics) {
   };
   // sum_words: entry 1 + 6 (to the loop's local.get after it); the loop 1 + 15, entered once and 3 back-edges.
   EXPECT_EQ(fuel_of("sum_words", 16, 0x04030201 + 0x08070605 + 0x0c0b0a09), 7u + 4u * 16u);
+  for (uint32_t y : {0u, 9u, 10u, 99u, 100u, 4294967295u}) {
+    const uint64_t before = store.fuel_consumed();
+    const int32_t digits = int32_t(std::to_string(y).size());
+    EXPECT_EQ(i32("digits32", {Value::i32(int32_t(y))}), digits) << y;
+    // entry 1 + 2 (loop, local.get); the loop 1 + 14 per digit
+    EXPECT_EQ(store.fuel_consumed() - before, 3u + 15u * uint64_t(digits)) << y;
+    EXPECT_EQ(i32("digits32_kept", {Value::i32(int32_t(y))}), digits * 10) << y;  // the flag ends 0
+  }
+  for (uint64_t y : {uint64_t(0), uint64_t(10), uint64_t(4294967296u), uint64_t(18446744073709551615u)}) {
+    EXPECT_EQ(i32("digits64", {Value::i64(int64_t(y))}), int32_t(std::to_string(y).size())) << y;
+  }
   // count_down: entry 1 + 4 (local.get, local.set, loop, local.get); the loop 1 + 12, n times (once for n = 0).
   EXPECT_EQ(fuel_of("count_down", 3, 3), 5u + 3u * 13u);
   EXPECT_EQ(fuel_of("count_down", 0, 1), 5u + 13u);

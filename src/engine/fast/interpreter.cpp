@@ -855,6 +855,22 @@ L_i32_and_ri_br_if_zero_ne_ri: {
   else ip += 5;
   NEXT();
 }
+#define GT_U_COPY_LOOP(name, T)                   \
+  L_##name : {                                    \
+    const bool more = T(fp[B1]) > T(ip[2].u64);   \
+    fp[A1] = more;                                \
+    fp[ip[3].pair.a] = fp[ip[3].pair.b];          \
+    if (more) {                                   \
+      const int64_t cost = ip[5].i64;             \
+      ip += ip[4].i64;                            \
+      CHARGE_AND_NEXT(cost);                      \
+    }                                             \
+    ip += 6;                                      \
+    NEXT();                                       \
+  }
+GT_U_COPY_LOOP(i32_gt_u_ri_copy_br_if_loop, uint32_t)
+GT_U_COPY_LOOP(i64_gt_u_ri_copy_br_if_loop, uint64_t)
+#undef GT_U_COPY_LOOP
 L_copy_br_if_loop:
   fp[A1] = fp[B1];
   if (uint32_t(fp[A2])) {

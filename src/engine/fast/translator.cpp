@@ -403,6 +403,28 @@ class Translator {
       target.fixups.push_back(Fixup{at, at + 1});
     }
   }
+  // A digit loop's end, `more = y > 9; y = q; br_if more`: an unsigned
+  // compare with a constant into `cond`, one copy, and now the back-edge on
+  // `cond` become one instruction, its offset word last (back_edge_to adds
+  // the cost). Returns its start, or kNone if the code is not that.
+  size_t compare_copy_loop(uint32_t cond) {
+    const size_t cmp = prev_start_, copy = last_start_;
+    if (cmp == kNone || copy != last_copy_ || copies_ != 1 || !last_is(2) || cmp + 3 != copy || label_ == copy ||
+        code_[copy].handler != handlers_[size_t(Op::copy)] || code_[cmp + 1].pair.a != cond)
+      return kNone;
+    const void* h = code_[cmp].handler;
+    const bool i32 = h == handlers_[size_t(Op::i32_gt_u_ri)];
+    if (!i32 && h != handlers_[size_t(Op::i64_gt_u_ri)]) return kNone;
+    code_[cmp].handler = handlers_[size_t(i32 ? Op::i32_gt_u_ri_copy_br_if_loop : Op::i64_gt_u_ri_copy_br_if_loop)];
+    code_[copy] = code_[copy + 1];  // the copy's dst|src follows the constant
+    code_.resize(copy + 1);
+    word64(0);
+    last_start_ = cmp;
+    prev_start_ = kNone;
+    last_copy_ = kNone;
+    producer_.start = kNone;
+    return cmp;
+  }
   // If the last instruction is a stepping load (`<load>_step`), it becomes
   // its _step_loop form, which also makes the back-edge whose words follow.
   bool stepped_load_into_loop() {
@@ -657,6 +679,8 @@ class Translator {
         at = branch_on_and(last_start_, !if_true);  // `local.tee x (i32.and ...)`, then a branch on x
       } else if (!loop && last_is(3) && load_into(last_start_, s)) {
         at = branch_on_load(last_start_, !if_true);  // `local.tee x (i32.load ...)`, then a branch on x
+      } else if (loop && (at = compare_copy_loop(s)) != kNone) {
+        // `more = y > 9; y = q; br_if more`: done, its offset word last.
       } else if (loop && (at = fuse_copies(kCopyBrIfLoop)) != kNone) {
         // A loop's moves end in one copy just before its back-edge: one instruction.
         word(s);
