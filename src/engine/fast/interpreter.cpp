@@ -168,6 +168,19 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   } while (0)
 // The running function (an lvalue: a tail call replaces it); its code is set while it runs.
 #define FUNC() (top == bottom ? entry_func : top[-1].callee)
+// The end of a loop's conditional back-edge, an instruction of `words`
+// words whose last two are the offset and the loop header's cost: taken,
+// it charges the cost and jumps; else it goes on after the instruction.
+#define BACK_EDGE_IF(taken, words)               \
+  do {                                           \
+    if (taken) {                                 \
+      const int64_t cost_ = ip[(words) - 1].i64; \
+      ip += ip[(words) - 2].i64;                 \
+      CHARGE_AND_NEXT(cost_);                    \
+    }                                            \
+    ip += (words);                               \
+    NEXT();                                      \
+  } while (0)
 #define A1 ip[1].pair.a
 #define B1 ip[1].pair.b
 #define A2 ip[2].pair.a
@@ -241,23 +254,11 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   }                                                                 \
   L_br_if_##name##_loop : {                                         \
     const T a = rd<T>(fp, A1), b = rd<T>(fp, B1);                   \
-    if (expr) {                                                     \
-      const int64_t cost = ip[3].i64;                               \
-      ip += ip[2].i64;                                              \
-      CHARGE_AND_NEXT(cost);                                        \
-    }                                                               \
-    ip += 4;                                                        \
-    NEXT();                                                         \
+    BACK_EDGE_IF(expr, 4);                                          \
   }                                                                 \
   L_br_if_##name##_ri_loop : {                                      \
     const T a = rd<T>(fp, A1), b = imm<T>(ip[2].u64);               \
-    if (expr) {                                                     \
-      const int64_t cost = ip[4].i64;                               \
-      ip += ip[3].i64;                                              \
-      CHARGE_AND_NEXT(cost);                                        \
-    }                                                               \
-    ip += 5;                                                        \
-    NEXT();                                                         \
+    BACK_EDGE_IF(expr, 5);                                          \
   }
 #define UN(p, c, name, T, R, expr)                                  \
   L_##name : {                                                      \
@@ -280,13 +281,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   }                                                                 \
   L_br_if_##name##_loop : {                                         \
     const T a = rd<T>(fp, A1);                                      \
-    if (expr) {                                                     \
-      const int64_t cost = ip[3].i64;                               \
-      ip += ip[2].i64;                                              \
-      CHARGE_AND_NEXT(cost);                                        \
-    }                                                               \
-    ip += 4;                                                        \
-    NEXT();                                                         \
+    BACK_EDGE_IF(expr, 4);                                          \
   }
 #define TBIN(p, c, name, T, fn)                                     \
   L_##name : {                                                      \
@@ -860,39 +855,21 @@ L_i32_and_ri_br_if_zero_ne_ri: {
     const bool more = T(fp[B1]) > T(ip[2].u64);   \
     fp[A1] = more;                                \
     fp[ip[3].pair.a] = fp[ip[3].pair.b];          \
-    if (more) {                                   \
-      const int64_t cost = ip[5].i64;             \
-      ip += ip[4].i64;                            \
-      CHARGE_AND_NEXT(cost);                      \
-    }                                             \
-    ip += 6;                                      \
-    NEXT();                                       \
+    BACK_EDGE_IF(more, 6);                        \
   }
 GT_U_COPY_LOOP(i32_gt_u_ri_copy_br_if_loop, uint32_t)
 GT_U_COPY_LOOP(i64_gt_u_ri_copy_br_if_loop, uint64_t)
 #undef GT_U_COPY_LOOP
 L_copy_br_if_loop:
   fp[A1] = fp[B1];
-  if (uint32_t(fp[A2])) {
-    const int64_t cost = ip[4].i64;
-    ip += ip[3].i64;
-    CHARGE_AND_NEXT(cost);
-  }
-  ip += 5;
-  NEXT();
+  BACK_EDGE_IF(uint32_t(fp[A2]), 5);
 L_br_loop: {
   const int64_t cost = ip[2].i64;
   ip += ip[1].i64;
   CHARGE_AND_NEXT(cost);
 }
 L_br_if_loop:
-  if (uint32_t(fp[A1])) {
-    const int64_t cost = ip[3].i64;
-    ip += ip[2].i64;
-    CHARGE_AND_NEXT(cost);
-  }
-  ip += 4;
-  NEXT();
+  BACK_EDGE_IF(uint32_t(fp[A1]), 4);
 L_br_if:
   if (uint32_t(fp[A1])) ip += ip[2].i64;
   else ip += 3;
@@ -1034,6 +1011,7 @@ pending:
 #undef RELOAD_MEMORY
 #undef TRAP
 #undef CHARGE_AND_NEXT
+#undef BACK_EDGE_IF
 #undef OOB
 #undef LOAD_AT
 #undef TABLE_OOB
