@@ -558,6 +558,14 @@ TEST_F(FastInterp, LoopAndOverflowCheckFusionsKeepWasmSemantics) {
           (local.set $y (local.get $q))
           (br_if $digit (local.get $more)))
         (i32.add (i32.mul (local.get $n) (i32.const 10)) (local.get $more)))
+      ;; not that: the copy overwrites the compare's local, so the branch tests the copied value
+      (func (export "overwritten_flag") (param $y i32) (param $q i32) (result i32) (local $c i32)
+        (loop $again
+          (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+          (local.set $c (i32.gt_u (local.get $y) (i32.const 9)))
+          (local.set $c (local.get $q))
+          (br_if $again (local.get $c)))
+        (local.get $q))
       (func (export "digits64") (param $y i64) (result i32) (local $n i32) (local $q i64)
         (loop $digit
           (local.set $n (i32.add (local.get $n) (i32.const 1)))
@@ -636,6 +644,7 @@ TEST_F(FastInterp, LoopAndOverflowCheckFusionsKeepWasmSemantics) {
     EXPECT_EQ(store.fuel_consumed() - before, 3u + 15u * uint64_t(digits)) << y;
     EXPECT_EQ(i32("digits32_kept", {Value::i32(int32_t(y))}), digits * 10) << y;  // the flag ends 0
   }
+  EXPECT_EQ(i32("overwritten_flag", {Value::i32(0), Value::i32(5)}), 0);  // runs until q is 0
   for (uint64_t y : {uint64_t(0), uint64_t(10), uint64_t(4294967296u), uint64_t(18446744073709551615u)}) {
     EXPECT_EQ(i32("digits64", {Value::i64(int64_t(y))}), int32_t(std::to_string(y).size())) << y;
   }

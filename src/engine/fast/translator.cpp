@@ -410,7 +410,8 @@ class Translator {
   size_t compare_copy_loop(uint32_t cond) {
     const size_t cmp = prev_start_, copy = last_start_;
     if (cmp == kNone || copy != last_copy_ || copies_ != 1 || !last_is(2) || cmp + 3 != copy || label_ == copy ||
-        code_[copy].handler != handlers_[size_t(Op::copy)] || code_[cmp + 1].pair.a != cond)
+        code_[copy].handler != handlers_[size_t(Op::copy)] || code_[cmp + 1].pair.a != cond ||
+        code_[copy + 1].pair.a == cond)  // the copy overwrites the tested local: the branch tests the copy
       return kNone;
     const void* h = code_[cmp].handler;
     const bool i32 = h == handlers_[size_t(Op::i32_gt_u_ri)];
@@ -562,6 +563,7 @@ class Translator {
         code_[and_at].handler = handlers_[size_t(Op::i32_and_ri_br_if_zero_ne_ri)];
         code_[and_at + 2].pair.b = uint32_t(p.b);
         word64(0);
+        producer_.start = kNone;
         return and_at;
       }
       // A word or byte loaded just now (kept in a local or not), then tested
