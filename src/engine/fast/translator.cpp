@@ -131,9 +131,10 @@ Op offset(Op op, int by) { return Op(uint16_t(int(op) + by)); }
 
 class Translator {
  public:
-  Translator(const decode::Module& module, std::span<const uint8_t> bytes, uint32_t defined_index, Code& out)
+  Translator(const decode::Module& module, std::span<const uint8_t> bytes, uint32_t defined_index, Code& out,
+             bool fuse)
       : module_(module), validator_(module, bytes), index_(defined_index), out_(out), code_(out.words),
-        handlers_(handler_table()), ops_(numeric_ops()) {}
+        handlers_(handler_table()), ops_(numeric_ops()), fuse_(fuse) {}
 
   void run() {
     validator_.begin(index_);
@@ -234,6 +235,14 @@ class Translator {
     last_start_ = prev_start_ = kNone;
     producer_.start = kNone;
   }
+  // Plain translation (fusion off): before each instruction, nothing emitted
+  // so far may merge with what comes next, as if a branch landed there.
+  void forget_neighbours() {
+    label_ = code_.size();
+    last_start_ = prev_start_ = kNone;
+    last_copy_ = kNone;
+    producer_.start = kNone;
+  }
   void word(uint32_t a, uint32_t b = 0) { code_.push_back(Word{.pair = {a, b}}); }
   void word64(uint64_t v) { code_.push_back(Word{.u64 = v}); }
   // The locals the function may read before writing them (zeroed_locals.h)
@@ -312,7 +321,7 @@ class Translator {
       }
     } else if (e.slot != dst) {
       if (e.type != ValType::V128 && copy_into_add(e.slot, dst)) return;
-      if (e.type != ValType::V128 && last_copy_ != kNone && last_copy_ + 1 + copies_ == code_.size() &&
+      if (fuse_ && e.type != ValType::V128 && last_copy_ != kNone && last_copy_ + 1 + copies_ == code_.size() &&
           copies_ < 4 && label_ != code_.size()) {
         // Right after other copies (and no branch lands between): one copy2, copy3 or copy4.
         code_[last_copy_].handler = handlers_[size_t(kCopies[copies_])];
@@ -334,7 +343,8 @@ class Translator {
   // between: the add writes both slots (i32_add_copy, i32_add_ri_copy).
   bool copy_into_add(uint32_t src, uint32_t dst) {
     const size_t at = last_start_;
-    if (at == kNone || at + 3 != code_.size() || label_ == code_.size() || code_[at + 1].pair.a != src) return false;
+    if (!fuse_ || at == kNone || at + 3 != code_.size() || label_ == code_.size() || code_[at + 1].pair.a != src)
+      return false;
     const void* handler = code_[at].handler;
     if (handler == handlers_[size_t(Op::i32_add_ri)]) {
       code_[at].handler = handlers_[size_t(Op::i32_add_ri_copy)];
@@ -444,7 +454,7 @@ class Translator {
   // its start is returned. Else kNone.
   size_t fuse_copies(std::span<const Op> forms) {
     const size_t at = last_start_;
-    if (at == kNone || at != last_copy_ || copies_ > forms.size() || !last_is(1 + copies_) ||
+    if (!fuse_ || at == kNone || at != last_copy_ || copies_ > forms.size() || !last_is(1 + copies_) ||
         code_[at].handler != handlers_[size_t(kCopies[copies_ - 1])])
       return kNone;
     code_[at].handler = handlers_[size_t(forms[copies_ - 1])];
@@ -698,6 +708,7 @@ class Translator {
 
   // --- instructions ---
   void translate(const Instruction& ins) {
+    if (!fuse_) forget_neighbours();
     if (ins.prefix == 0) {
       switch (ins.code) {
         case 0x02: case 0x03: case 0x04: case 0x05: case 0x0b: return control(ins);
@@ -1535,6 +1546,7 @@ class Translator {
   std::vector<Word>& code_;
   const void* const* handlers_;
   const NumericOps& ops_;
+  const bool fuse_;  // false: each wasm instruction on its own (PlainTranslation)
   const decode::FuncType* type_ = nullptr;
   std::vector<uint32_t> local_slot_;
   uint32_t locals_end_ = 0, result_slots_ = 0, max_slot_ = 0;
@@ -1553,11 +1565,16 @@ class Translator {
   std::optional<ZeroedLocals> zeroed_;
 };
 
+thread_local int g_plain_translations = 0;
+
 }  // namespace
+
+PlainTranslation::PlainTranslation() { ++g_plain_translations; }
+PlainTranslation::~PlainTranslation() { --g_plain_translations; }
 
 void translate_function(const decode::Module& module, std::span<const uint8_t> bytes, uint32_t defined_index,
                         Code& out) {
-  Translator(module, bytes, defined_index, out).run();
+  Translator(module, bytes, defined_index, out, g_plain_translations == 0).run();
 }
 
 }  // namespace wasmlet::detail::fast

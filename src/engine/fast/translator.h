@@ -20,6 +20,18 @@
 
 namespace wasmlet::detail::fast {
 
+// While one lives, functions this thread translates fuse nothing: each wasm
+// instruction becomes its own instructions, as if a branch landed before
+// every one. Differential tests (fuzz/fusion_fuzzer.cpp) run the same code
+// fused and plain and compare results, traps, fuel and memory.
+class PlainTranslation {
+ public:
+  PlainTranslation();
+  ~PlainTranslation();
+  PlainTranslation(const PlainTranslation&) = delete;
+  PlainTranslation& operator=(const PlainTranslation&) = delete;
+};
+
 // Throws decode::DecodeError if the body is invalid (it was validated when
 // the module was compiled, so only on an internal error).
 void translate_function(const decode::Module& module, std::span<const uint8_t> bytes, uint32_t defined_index,
