@@ -970,8 +970,9 @@ TEST_F(FastInterp, RunsOfCopiesKeepTheirOrder) {
     }
 }
 
-// i32.div_u and i32.rem_u by a constant run as a multiplication
-// (reciprocal_division.h): exact for every dividend and divisor, checked
+// i32.div_u and i32.rem_u by a constant (and a digit loop's i64 quotient
+// and remainder) run as a multiplication (reciprocal_division.h): exact
+// for every dividend and divisor, checked
 // directly over edge and random values, then through the interpreter;
 // division by 0 still traps and by 1 still divides.
 TEST_F(FastInterp, DivisionByAConstantIsExact) {
@@ -995,6 +996,18 @@ TEST_F(FastInterp, DivisionByAConstantIsExact) {
       ASSERT_EQ(divide_by(n, reciprocal_of(d)), n / d) << n << " / " << d;
       ASSERT_EQ(remainder_by(n, reciprocal_of(d), d), n % d) << n << " % " << d;
     }
+  // 64-bit dividends (i64_divrem_u_ri): edge and random divisors and dividends.
+  using detail::fast::divide64_by, detail::fast::reciprocal64_of;
+  std::vector<uint64_t> divisors64 = {2, 3, 7, 10, 641, 6700417, 0xffffffff, 0x100000000, 0x100000001, 1ull << 63,
+                                      (1ull << 63) + 1, UINT64_MAX - 1, UINT64_MAX};
+  for (int i = 0; i < 200; ++i) divisors64.push_back(std::max<uint64_t>(2, (uint64_t(rng()) << 32 | rng()) >> (rng() % 64)));
+  for (uint64_t d : divisors64) {
+    const auto [m, shift] = reciprocal64_of(d);
+    std::vector<uint64_t> n = {0, 1, d - 1, d, d + 1, UINT64_MAX, UINT64_MAX - 1, UINT64_MAX / d * d, UINT64_MAX / d * d - 1,
+                               1ull << 63, 42949672959, 9999999999999999999ull};
+    for (int i = 0; i < 500; ++i) n.push_back(uint64_t(rng()) << 32 | rng());
+    for (uint64_t x : n) ASSERT_EQ(divide64_by(x, m, shift), x / d) << x << " / " << d;
+  }
 
   std::string wat = "(module";
   for (uint32_t d : divisors)

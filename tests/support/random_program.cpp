@@ -507,7 +507,8 @@ class Generator {
         labels_.pop_back();
         return op(0x0b);
       }
-      case 9: case 10: return counted_loop(depth);
+      case 9: return counted_loop(depth);
+      case 10: return in_.chance(50) ? digit_loop(depth) : counted_loop(depth);
       case 11: return branch_if(depth);
       case 12: if (!call(depth, nullptr)) local_set(depth); return;
       default:
@@ -562,6 +563,50 @@ class Generator {
     uleb(out_, 0);
     labels_.pop_back();
     op(0x0b);
+    labels_.pop_back();
+    op(0x0b);
+  }
+  // printf's digit loop, alone in its loop: p = start; do { *--p = '0' |
+  // y % d; more = y > limit; y /= d } while (more), on i32 or i64, with
+  // random locals (which may be the same) and constants.
+  void digit_loop(int depth) {
+    const uint8_t t = type();
+    const int p = local_of(kI32), y = local_of(t), q = local_of(t), more = local_of(kI32);
+    if (p < 0 || y < 0 || more < 0) return counted_loop(depth);
+    const uint8_t mul = t == kI32 ? 0x6c : 0x7e, sub = t == kI32 ? 0x6b : 0x7d, div_u = t == kI32 ? 0x6e : 0x80;
+    if (in_.chance(80)) {
+      i32_const(in_.chance(80) ? 32 + in_.below(0xffe0) : constant());
+      local(0x21, p);
+    }
+    const int64_t d = in_.chance(70) ? 10 : constant();
+    block_type(0x03, {});
+    labels_.push_back({});
+    local(0x20, p);
+    i32_const(in_.chance(80) ? -1 : constant());
+    op(0x6a);
+    local(0x22, p);
+    local(0x20, y);
+    local(0x20, y);
+    const_value(t, d);
+    op(div_u);
+    local(0x22, q);
+    const_value(t, d);
+    op(mul);
+    op(sub);
+    if (t == kI64) op(0xa7);  // i32.wrap_i64
+    i32_const(48);
+    op(0x72);
+    op(0x3a);
+    memarg(0);
+    local(0x20, y);
+    const_value(t, in_.chance(70) ? d - 1 : constant());
+    op(t == kI32 ? 0x4b : 0x56);  // gt_u
+    local(0x21, more);
+    local(0x20, q);
+    local(0x21, y);
+    local(0x20, more);
+    op(0x0d);
+    uleb(out_, 0);
     labels_.pop_back();
     op(0x0b);
   }

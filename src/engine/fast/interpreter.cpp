@@ -678,10 +678,10 @@ L_i32_divrem_u_by: {
   NEXT();
 }
 L_i64_divrem_u_ri: {
-  const uint64_t a = fp[B1], d = ip[3].u64, q = a / d;  // d != 0: the translator fuses no division by 0
+  const uint64_t a = fp[B1], d = ip[4].u64, q = divide64_by(a, ip[3].u64, B2);  // d >= 2 (the translator checks)
   fp[A1] = a - q * d;
   fp[A2] = q;
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 // A byte made from slot A1 and constant B2 by `expr`, stored at fp[B1] + A2.
@@ -697,6 +697,51 @@ L_i64_divrem_u_ri: {
 L_i32_or_ri_store8: STORE8_OF(x | B2)
 L_i32_add_ri_store8: STORE8_OF(x + B2)
 #undef STORE8_OF
+// A digit loop of just four instructions in printf's shape (ops.def:
+// i32_digits_loop), their words unchanged: p and y stay in registers, and
+// every way out (the loop's end, a trap, a refuel at the back-edge, which
+// leads here) first leaves the slots as the four instructions would. (The
+// empty asm hides where `w` comes from: else GCC computes the four's
+// addresses from ip before every dispatch of every handler.)
+#define DIGITS_LOOP(name, T)                                                                 \
+  L_##name : {                                                                               \
+    const Word* w = ip;                                                                      \
+    asm("" : "+r"(w));                                                                       \
+    const Word *const div = w + 3, *const store = w + 8, *const test = w + 11;               \
+    const uint32_t p_slot = w[1].pair.a, r_slot = div[1].pair.a, y_slot = div[1].pair.b,     \
+                   q_slot = div[2].pair.a, f_slot = test[1].pair.a;                          \
+    const uint32_t step = uint32_t(w[2].u64), shift = div[2].pair.b;                         \
+    const uint64_t m = div[3].u64, offset = store[2].pair.a;                                 \
+    const T divisor = T(div[4].u64), limit = T(test[2].u64);                                 \
+    const uint8_t k = uint8_t(store[2].pair.b);                                              \
+    const int64_t cost = test[5].i64;                                                        \
+    uint32_t p = uint32_t(fp[p_slot]);                                                       \
+    T y = T(fp[y_slot]), q, r;                                                               \
+    bool more;                                                                               \
+    for (;;) {                                                                               \
+      p += step;                                                                             \
+      if constexpr (sizeof(T) == 4) q = divide_by(y, m); else q = divide64_by(y, m, shift);  \
+      r = T(y - q * divisor);                                                                \
+      const uint64_t ea = p + offset;                                                        \
+      if (ea >= mem_size) [[unlikely]] {                                                     \
+        fp[p_slot] = p, fp[r_slot] = r, fp[q_slot] = q;                                      \
+        OOB(ea, 1, mem_size);                                                                \
+      }                                                                                      \
+      mem_base[ea] = uint8_t(uint8_t(r) | k);                                                \
+      more = y > limit;                                                                      \
+      y = q;                                                                                 \
+      if (!more) break;                                                                      \
+      budget -= cost;                                                                        \
+      if (budget < 0) [[unlikely]] break;                                                    \
+    }                                                                                        \
+    fp[p_slot] = p, fp[r_slot] = r, fp[q_slot] = q, fp[f_slot] = more, fp[y_slot] = y;       \
+    if (more) goto refuel; /* ip is still the loop's start */                                \
+    ip = test + 6;                                                                           \
+    NEXT();                                                                                  \
+  }
+DIGITS_LOOP(i32_digits_loop, uint32_t)
+DIGITS_LOOP(i64_digits_loop, uint64_t)
+#undef DIGITS_LOOP
 L_copy128: {
   fp[A1] = fp[B1];
   fp[A1 + 1] = fp[B1 + 1];

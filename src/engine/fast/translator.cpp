@@ -436,6 +436,33 @@ class Translator {
     producer_.start = kNone;
     return cmp;
   }
+  // A loop whose body is exactly a digit loop in printf's shape (ops.def:
+  // i32_digits_loop), the back-edge its test's, just fused: the first
+  // instruction's handler becomes the one that runs the whole loop, the
+  // four's words staying as they are.
+  void whole_digit_loop(const Control& loop) {
+    if (!fuse_) return;
+    const size_t first = loop.loop_start + 2;  // where back-edges land
+    if (first + 17 != code_.size()) return;
+    const Word* w = &code_[first];
+    const Word *div = w + 3, *store = w + 8, *test = w + 11;
+    const bool wide = div->handler == handlers_[size_t(Op::i64_divrem_u_ri)];
+    if (w->handler != handlers_[size_t(Op::i32_add_ri)] ||
+        (!wide && div->handler != handlers_[size_t(Op::i32_divrem_u_by)]) ||
+        store->handler != handlers_[size_t(Op::i32_or_ri_store8)] ||
+        test->handler != handlers_[size_t(wide ? Op::i64_gt_u_ri_copy_br_if_loop : Op::i32_gt_u_ri_copy_br_if_loop)] ||
+        test[4].i64 != -11)
+      return;
+    const uint32_t p = w[1].pair.a, r = div[1].pair.a, y = div[1].pair.b, q = div[2].pair.a, f = test[1].pair.a;
+    if (w[1].pair.b != p || store[1].pair.b != p || store[1].pair.a != r || test[1].pair.b != y ||
+        test[3].pair.a != y || test[3].pair.b != q)
+      return;
+    const std::array<uint32_t, 5> slots = {p, r, q, f, y};
+    for (size_t i = 0; i < slots.size(); ++i)
+      for (size_t j = i + 1; j < slots.size(); ++j)
+        if (slots[i] == slots[j]) return;
+    code_[first].handler = handlers_[size_t(wide ? Op::i64_digits_loop : Op::i32_digits_loop)];
+  }
   // If the last instruction is a stepping load (`<load>_step`), it becomes
   // its _step_loop form, which also makes the back-edge whose words follow.
   bool stepped_load_into_loop() {
@@ -946,8 +973,14 @@ class Translator {
     const Op fused = wide ? Op::i64_divrem_u_ri : Op::i32_divrem_u_by;
     const size_t at = emit(fused);
     word(r.home, dividend);
-    word(quotient);
-    if (!wide) word64(reciprocal_of(uint32_t(d)));
+    if (wide) {
+      const Reciprocal64 reciprocal = reciprocal64_of(d);
+      word(quotient, reciprocal.shift);
+      word64(reciprocal.m);
+    } else {
+      word(quotient);
+      word64(reciprocal_of(uint32_t(d)));
+    }
     word64(d);
     produced(at, fused, r.home);
     return true;
@@ -1149,6 +1182,7 @@ class Translator {
       if (target.opcode == 3) {
         Fixup f = conditional_branch(cond, true, true);
         back_edge_to(target, f.instr);
+        whole_digit_loop(target);
       } else {
         target.fixups.push_back(conditional_branch(cond, true));
       }
