@@ -508,7 +508,12 @@ class Generator {
         return op(0x0b);
       }
       case 9: return counted_loop(depth);
-      case 10: return in_.chance(50) ? digit_loop(depth) : counted_loop(depth);
+      case 10:
+        switch (in_.below(3)) {
+          case 0: return digit_loop(depth);
+          case 1: return scan_loop(depth);
+          default: return counted_loop(depth);
+        }
       case 11: return branch_if(depth);
       case 12: if (!call(depth, nullptr)) local_set(depth); return;
       default:
@@ -610,6 +615,62 @@ class Generator {
     labels_.pop_back();
     op(0x0b);
   }
+  // A format string's scan: c = *s; for (;;) { c &= mask; if (!c) {...; break}
+  // if (c == k) {...; break} c = *(s += step); } on random locals (which may
+  // be the same) and constants, s starting in the data segment mostly.
+  void scan_loop(int depth) {
+    const int s = local_of(kI32), c = local_of(kI32);
+    if (s < 0 || c < 0) return counted_loop(depth);
+    if (in_.chance(80)) {
+      i32_const(in_.chance(80) ? in_.below(80) : 0xfff0 + in_.below(16));
+      local(0x21, s);
+    }
+    local(0x20, s);
+    op(0x2d);
+    memarg(0);
+    local(0x21, c);
+    block_type(0x02, {});  // out
+    labels_.push_back({});
+    block_type(0x03, {});  // the scan
+    labels_.push_back({});
+    block_type(0x02, {});  // to the step
+    labels_.push_back({});
+    block_type(0x02, {});  // c == 0
+    labels_.push_back({});
+    local(0x20, c);
+    i32_const(in_.chance(70) ? 255 : constant());
+    op(0x71);
+    local(0x22, c);
+    op(0x45);
+    br_if_to(0);
+    local(0x20, c);
+    i32_const(in_.chance(50) ? in_.byte() : 37);
+    op(0x47);
+    br_if_to(1);
+    statements(depth + 1);  // c == k
+    op(0x0c);
+    uleb(out_, 3);
+    labels_.pop_back();
+    op(0x0b);
+    statements(depth + 1);  // c == 0
+    op(0x0c);
+    uleb(out_, 2);
+    labels_.pop_back();
+    op(0x0b);
+    local(0x20, s);
+    i32_const(in_.chance(80) ? 1 : constant());
+    op(0x6a);
+    local(0x22, s);
+    op(0x2d);
+    memarg(0);
+    local(0x21, c);
+    op(0x0c);
+    uleb(out_, 0);
+    labels_.pop_back();
+    op(0x0b);
+    labels_.pop_back();
+    op(0x0b);
+  }
   // `i += step; i <cmp> n` on an i32 or i64 local.
   void step_and_test(int depth) {
     const uint8_t t = type();
@@ -684,8 +745,12 @@ class Generator {
       s.insert(s.end(), body.begin(), body.end());
     }
     section(m, 10, s);
-    s = {1, 0, 0x41, 0, 0x0b, 64};  // 64 bytes at address 0
+    // 64 bytes at address 0, and the first page's last 16 bytes not zero (a
+    // scan or a stepped pointer from there runs into the memory's end).
+    s = {2, 0, 0x41, 0, 0x0b, 64};
     for (int i = 0; i < 64; ++i) s.push_back(in_.byte());
+    s.insert(s.end(), {0, 0x41, 0xf0, 0xff, 0x03, 0x0b, 16});
+    for (int i = 0; i < 16; ++i) s.push_back(uint8_t(1 + in_.below(255)));
     section(m, 11, s);
     return m;
   }

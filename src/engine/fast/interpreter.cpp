@@ -697,6 +697,36 @@ L_i64_divrem_u_ri: {
 L_i32_or_ri_store8: STORE8_OF(x | B2)
 L_i32_add_ri_store8: STORE8_OF(x + B2)
 #undef STORE8_OF
+// The scan (ops.def: i32_scan_loop): each iteration reads and writes the
+// slots in the order the two instructions would, traps alike, and charges
+// the step's back-edge, which leads here (the translator checks).
+L_i32_scan_loop: {
+  const Word* w = ip;
+  asm("" : "+r"(w));  // as in DIGITS_LOOP below
+  const Word* const step = w + w[4].i64;
+  const uint32_t dst = w[1].pair.a, a = w[1].pair.b, mask = w[2].pair.a, k = w[2].pair.b;
+  const uint32_t pointer = step[1].pair.b, loaded = step[1].pair.a, offset = step[2].pair.a, by = step[2].pair.b;
+  const int64_t cost = step[4].i64;
+  for (;;) {
+    const uint32_t r = uint32_t(fp[a]) & mask;
+    fp[dst] = r;
+    if (r == 0) {
+      ip = w + w[3].i64;
+      NEXT();
+    }
+    if (r == k) {
+      ip = w + 5;
+      NEXT();
+    }
+    const uint32_t stepped = uint32_t(fp[pointer]) + by;
+    fp[pointer] = stepped;
+    const uint64_t ea = uint64_t(stepped) + offset;
+    if (ea + 1 > mem_size) OOB(ea, 1, mem_size);
+    fp[loaded] = mem_base[ea];
+    budget -= cost;
+    if (budget < 0) [[unlikely]] goto refuel;  // ip is still the loop's start
+  }
+}
 // A digit loop of just four instructions in printf's shape (ops.def:
 // i32_digits_loop), their words unchanged: p and y stay in registers, and
 // every way out (the loop's end, a trap, a refuel at the back-edge, which

@@ -400,6 +400,7 @@ class Translator {
     if (target.opcode == 3 && last_is(3) && stepped_load_into_loop()) {  // `p += c; x = *p`, then the back-edge
       word64(0);
       back_edge_to(target, last_start_);
+      whole_scan_loop(target, last_start_);
     } else if (target.opcode == 3) {
       size_t at = emit(Op::br_loop);
       word64(0);
@@ -435,6 +436,18 @@ class Translator {
     last_copy_ = kNone;
     producer_.start = kNone;
     return cmp;
+  }
+  // A format string's scan (ops.def: i32_scan_loop): the loop's first
+  // instruction an i32_and_ri_br_if_zero_ne_ri whose second branch leads to
+  // the i32_load8_u_step_loop at `step`, just made: the first's handler
+  // becomes the one that runs both.
+  void whole_scan_loop(const Control& loop, size_t step) {
+    const size_t first = loop.loop_start + 2;  // where back-edges land
+    if (!fuse_ || first + 5 > step || code_[first].handler != handlers_[size_t(Op::i32_and_ri_br_if_zero_ne_ri)] ||
+        code_[step].handler != handlers_[size_t(Op::i32_load8_u_step_loop)] ||
+        int64_t(first) + code_[first + 4].i64 != int64_t(step))
+      return;
+    code_[first].handler = handlers_[size_t(Op::i32_scan_loop)];
   }
   // A loop whose body is exactly a digit loop in printf's shape (ops.def:
   // i32_digits_loop), the back-edge its test's, just fused: the first
