@@ -100,7 +100,8 @@ class Generator {
 
   int64_t constant() {
     if (in_.chance(30)) return int64_t(in_.bits64());
-    return kInteresting[in_.below(kInteresting.size())] + int64_t(in_.below(3)) - 1;
+    // Each value, or one off it either way (wrapping: INT64_MIN - 1 is INT64_MAX).
+    return int64_t(uint64_t(kInteresting[in_.below(kInteresting.size())]) + in_.below(3) - 1);
   }
 
   // --- one function ---
@@ -381,8 +382,35 @@ class Generator {
   void idiom(int depth) {
     const int up = plain_label(), x = local_of(kI32), c = local_of(kI32);
     if (up < 0 || x < 0 || c < 0) return local_set(depth);
-    switch (in_.below(7)) {
+    switch (in_.below(9)) {
       case 6: return digit_by_quotient(depth);
+      case 7: {  // a range check, `(unsigned)c - '0' < 10`, as br_if or as if, x often at its edge
+        const int64_t c = in_.chance(60) ? -48 : constant(), k = in_.chance(60) ? 10 : constant();
+        if (in_.chance(50)) {
+          i32_const(int64_t(uint64_t(k) - uint64_t(c) + in_.below(3) - 1));
+          local(0x21, x);
+        }
+        local(0x20, x);
+        i32_const(c);
+        op(0x6a);
+        i32_const(k);
+        op(0x49);
+        if (in_.chance(50)) return br_if_to(up);
+        block_type(0x04, {});
+        labels_.push_back({});
+        statements(depth + 1);
+        labels_.pop_back();
+        return op(0x0b);
+      }
+      case 8:  // a table index scaled: c = table[c + s * 58]
+        local(0x20, x);
+        local(0x20, c);
+        i32_const(in_.chance(60) ? 58 : constant());
+        op(0x6c);
+        op(0x6a);
+        op(0x2d);
+        memarg(0);
+        return local(0x21, c);
       case 0:  // if (x & mask) / if (!(x & mask)), the masked value kept or not
         local(0x20, x);
         i32_const(constant());
@@ -604,7 +632,7 @@ class Generator {
     op(0x3a);
     memarg(0);
     local(0x20, y);
-    const_value(t, in_.chance(70) ? d - 1 : constant());
+    const_value(t, in_.chance(70) ? int64_t(uint64_t(d) - 1) : constant());
     op(t == kI32 ? 0x4b : 0x56);  // gt_u
     local(0x21, more);
     local(0x20, q);

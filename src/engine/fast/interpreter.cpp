@@ -887,6 +887,18 @@ L_br_if_i32_gt_s_rsub_ri:
   if (int32_t(uint32_t(fp[A1])) > int32_t(uint32_t(ip[2].u64) - uint32_t(fp[B1]))) ip += ip[3].i64;
   else ip += 4;
   NEXT();
+L_br_if_i32_add_ri_lt_u_ri:
+  if (uint32_t(uint32_t(fp[A1]) + uint32_t(ip[2].u64)) < B1) ip += ip[3].i64;
+  else ip += 4;
+  NEXT();
+L_br_unless_i32_add_ri_lt_u_ri:
+  if (uint32_t(uint32_t(fp[A1]) + uint32_t(ip[2].u64)) >= B1) ip += ip[3].i64;
+  else ip += 4;
+  NEXT();
+L_i32_mul_ri_add:
+  fp[A1] = uint32_t(uint32_t(fp[B1]) + uint32_t(fp[A2]) * B2);
+  ip += 3;
+  NEXT();
 L_i32_and_ri_br_if_zero: {
   const uint32_t r = uint32_t(fp[B1]) & A2;
   fp[A1] = r;

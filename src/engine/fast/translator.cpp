@@ -623,6 +623,20 @@ class Translator {
         return branch_on_load(and_at, if_true);
       }
     }
+    // `x + c <u k` (a range check, `c - '0' < 10`), the sum unkept: one instruction.
+    if (!loop && p.ri && p.op == Op::i32_lt_u_ri && p.a >= locals_end_ && prev_start_ != kNone &&
+        prev_start_ + 3 == p.start && label_ != p.start &&
+        code_[prev_start_].handler == handlers_[size_t(Op::i32_add_ri)] && code_[prev_start_ + 1].pair.a == p.a) {
+      const size_t add = prev_start_;
+      const uint32_t x = code_[add + 1].pair.b;
+      const uint64_t c = code_[add + 2].u64;
+      drop_from(add);
+      const size_t at = emit(if_true ? Op::br_if_i32_add_ri_lt_u_ri : Op::br_unless_i32_add_ri_lt_u_ri);
+      word(x, uint32_t(p.b));
+      word64(c);
+      word64(0);
+      return at;
+    }
     // `x > c - y` (an overflow check, `n > INT_MAX - len`), the difference
     // used only by the comparison: one instruction.
     if (!loop && if_true && p.op == Op::i32_gt_s && !p.ri && p.a != p.b && p.b >= locals_end_ &&
@@ -908,6 +922,20 @@ class Translator {
           word(r.home, b_shifted ? a.slot : b.slot);
           word(p.a, uint32_t(p.b));
           produced(at, *fused, r.home);
+          return;
+        }
+      }
+      if (op == Op::i32_add && a.kind == Kind::Slot && b.kind == Kind::Slot && producer_.op == Op::i32_mul_ri) {
+        // One operand multiplied by a constant just now (an index scaled): one instruction.
+        const bool b_scaled = just_produced(b), a_scaled = !b_scaled && just_produced(a);
+        if (b_scaled || a_scaled) {
+          const Producer p = producer_;
+          drop_producer();
+          Entry& r = push_home(sig.result);
+          size_t at = emit(Op::i32_mul_ri_add);
+          word(r.home, b_scaled ? a.slot : b.slot);
+          word(p.a, uint32_t(p.b));
+          produced(at, Op::i32_mul_ri_add, r.home);
           return;
         }
       }
