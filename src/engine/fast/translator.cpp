@@ -1155,9 +1155,11 @@ class Translator {
     const uint32_t slot = local_slot_[index];
     Entry e = pop();
     if (index >= type_->params.size() && !local_written_[index]) {
-      // `i32.const 0; local.set x` right after entry: x is zero already
-      // (the call must zero it: as if it were read).
-      if (straight_from_entry_ && e.kind == Kind::Const && e.bits == 0) {
+      // `i32.const 0; local.set x` right after entry, at the function's top
+      // level: x is zero already (the call must zero it: as if it were
+      // read). Inside a block the store may be on a rare path (musl's
+      // __fwritex), where eliding it would make every call zero x.
+      if (straight_from_entry_ && controls_.size() == 1 && e.kind == Kind::Const && e.bits == 0) {
         zeroed_->read(index);
         if (tee) push_local(e.type, slot);
         return;
