@@ -6,7 +6,7 @@ file(GLOB modules ${WASM_DIR}/*.wasm)
 foreach(harness module aot_codegen)
   file(COPY ${modules} DESTINATION ${OUT}/${harness})
 endforeach()
-file(MAKE_DIRECTORY ${OUT}/component ${OUT}/canonical_abi ${OUT}/wast)
+file(MAKE_DIRECTORY ${OUT}/component ${OUT}/canonical_abi ${OUT}/wast ${OUT}/fusion)
 # The WAT fixtures are scripts of one module each: seeds for the .wast reader.
 file(GLOB wat_fixtures ${SOURCE_DIR}/tests/fixtures/wat/*.wat)
 file(COPY ${wat_fixtures} DESTINATION ${OUT}/wast)
