@@ -476,24 +476,26 @@ class Generator {
     const uint8_t t = type();
     const int y = local_of(t), q = local_of(t);
     if (y < 0) return local_set(depth);
-    const uint8_t sub = t == kI32 ? 0x6b : 0x7d, mul = t == kI32 ? 0x6c : 0x7e, div_u = t == kI32 ? 0x6e : 0x80,
-                  or_ = t == kI32 ? 0x72 : 0x84;
     const int64_t d = in_.chance(70) ? 10 : constant();
     address(depth);
-    local(0x20, y);
-    local(0x20, y);
-    const_value(t, d);
-    op(div_u);
-    local(0x22, q);
-    const_value(t, d);
-    op(mul);
-    op(sub);
+    remainder_keeping_quotient(t, y, q, d);
     const_value(t, 48);
-    op(or_);
+    op(t == kI32 ? 0x72 : 0x84);  // or
     op(t == kI32 ? 0x3a : 0x3c);
     memarg(0);
     local(0x20, q);
     local(0x21, y);
+  }
+  // y - (q = y / d) * d, as compilers write y % d when y / d is used too.
+  void remainder_keeping_quotient(uint8_t t, int y, int q, int64_t d) {
+    local(0x20, y);
+    local(0x20, y);
+    const_value(t, d);
+    op(t == kI32 ? 0x6e : 0x80);  // div_u
+    local(0x22, q);
+    const_value(t, d);
+    op(t == kI32 ? 0x6c : 0x7e);  // mul
+    op(t == kI32 ? 0x6b : 0x7d);  // sub
   }
   void const_value(uint8_t t, int64_t v) {
     if (t == kI32) return i32_const(v);
@@ -606,7 +608,6 @@ class Generator {
     const uint8_t t = type();
     const int p = local_of(kI32), y = local_of(t), q = local_of(t), more = local_of(kI32);
     if (p < 0 || y < 0 || more < 0) return counted_loop(depth);
-    const uint8_t mul = t == kI32 ? 0x6c : 0x7e, sub = t == kI32 ? 0x6b : 0x7d, div_u = t == kI32 ? 0x6e : 0x80;
     if (in_.chance(80)) {
       i32_const(in_.chance(80) ? 32 + in_.below(0xffe0) : constant());
       local(0x21, p);
@@ -618,14 +619,7 @@ class Generator {
     i32_const(in_.chance(80) ? -1 : constant());
     op(0x6a);
     local(0x22, p);
-    local(0x20, y);
-    local(0x20, y);
-    const_value(t, d);
-    op(div_u);
-    local(0x22, q);
-    const_value(t, d);
-    op(mul);
-    op(sub);
+    remainder_keeping_quotient(t, y, q, d);
     if (t == kI64) op(0xa7);  // i32.wrap_i64
     i32_const(48);
     op(0x72);
