@@ -729,8 +729,9 @@ L_i32_scan_loop: {
 }
 // A digit loop of just four instructions in printf's shape (ops.def:
 // i32_digits_loop), their words unchanged: p and y stay in registers, and
-// every way out (the loop's end, a trap, a refuel at the back-edge, which
-// leads here) first leaves the slots as the four instructions would. (The
+// the loop's end and a refuel at the back-edge (which leads here) first
+// leave the slots as the four instructions would; a trap writes only what
+// the instructions before the store wrote (no frame is read after it). (The
 // empty asm hides where `w` comes from: else GCC computes the four's
 // addresses from ip before every dispatch of every handler.)
 #define DIGITS_LOOP(name, T)                                                                 \
