@@ -168,18 +168,22 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   } while (0)
 // The running function (an lvalue: a tail call replaces it); its code is set while it runs.
 #define FUNC() (top == bottom ? entry_func : top[-1].callee)
+// A loop's back-edge whose offset is word `k` of the instruction and the
+// loop header's cost word k + 1: it charges the cost and jumps.
+#define BACK_EDGE(k)                      \
+  do {                                    \
+    const int64_t cost_ = ip[(k) + 1].i64; \
+    ip += ip[(k)].i64;                    \
+    CHARGE_AND_NEXT(cost_);               \
+  } while (0)
 // The end of a loop's conditional back-edge, an instruction of `words`
-// words whose last two are the offset and the loop header's cost: taken,
-// it charges the cost and jumps; else it goes on after the instruction.
-#define BACK_EDGE_IF(taken, words)               \
-  do {                                           \
-    if (taken) {                                 \
-      const int64_t cost_ = ip[(words) - 1].i64; \
-      ip += ip[(words) - 2].i64;                 \
-      CHARGE_AND_NEXT(cost_);                    \
-    }                                            \
-    ip += (words);                               \
-    NEXT();                                      \
+// words whose last two are the offset and the cost: taken, the back-edge;
+// else it goes on after the instruction.
+#define BACK_EDGE_IF(taken, words)   \
+  do {                               \
+    if (taken) BACK_EDGE((words) - 2); \
+    ip += (words);                   \
+    NEXT();                          \
   } while (0)
 #define A1 ip[1].pair.a
 #define B1 ip[1].pair.b
@@ -320,14 +324,17 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 
   // ---- memory ----
 #define OOB(ea, n, size) TRAP(TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message((ea) < (size) ? (size) : (ea), (size)))
-// A load of memory 0 at `address` into A1; the instruction is `words` long.
+// A load of memory 0 at `address` (bounds checked) into `v`, and `v` as R into A1.
+#define LOAD_INTO_A1(address, M, R)                                           \
+  const uint64_t ea = (address);                                              \
+  if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);                \
+  M v;                                                                        \
+  std::memcpy(&v, mem_base + ea, sizeof(M));                                  \
+  fp[A1] = uint64_t(R(v));
+// That load as an instruction `words` long.
 #define LOAD_AT(address, M, R, words)                                         \
   {                                                                           \
-    const uint64_t ea = (address);                                            \
-    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
-    M v;                                                                      \
-    std::memcpy(&v, mem_base + ea, sizeof(M));                                \
-    fp[A1] = uint64_t(R(v));                                                  \
+    LOAD_INTO_A1(address, M, R)                                               \
     ip += (words);                                                            \
     NEXT();                                                                   \
   }
@@ -344,14 +351,8 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   L_##name##_step_loop : {                                                    \
     const uint32_t stepped = uint32_t(fp[B1]) + B2;                           \
     fp[B1] = stepped;                                                         \
-    const uint64_t ea = uint64_t(stepped) + A2;                               \
-    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);              \
-    M v;                                                                      \
-    std::memcpy(&v, mem_base + ea, sizeof(M));                                \
-    fp[A1] = uint64_t(R(v));                                                  \
-    const int64_t cost = ip[4].i64;                                           \
-    ip += ip[3].i64;                                                          \
-    CHARGE_AND_NEXT(cost);                                                    \
+    LOAD_INTO_A1(uint64_t(stepped) + A2, M, R)                                \
+    BACK_EDGE(3);                                                             \
   }                                                                           \
   L_##name##_mx : {                                                           \
     LinearMemory* m = inst->memories[B2];                                     \
@@ -916,11 +917,7 @@ L_i32_and_ri_br_if_nonzero: {
 }
 #define LOAD_BRANCH(name, M, taken)                                \
   L_##name : {                                                     \
-    const uint64_t ea = uint64_t(uint32_t(fp[B1])) + A2;           \
-    if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);   \
-    M v;                                                           \
-    std::memcpy(&v, mem_base + ea, sizeof(M));                     \
-    fp[A1] = uint64_t(v);                                          \
+    LOAD_INTO_A1(uint64_t(uint32_t(fp[B1])) + A2, M, M)            \
     if (taken) ip += ip[3].i64;                                    \
     else ip += 4;                                                  \
     NEXT();                                                        \
@@ -951,11 +948,8 @@ GT_U_COPY_LOOP(i64_gt_u_ri_copy_br_if_loop, uint64_t)
 L_copy_br_if_loop:
   fp[A1] = fp[B1];
   BACK_EDGE_IF(uint32_t(fp[A2]), 5);
-L_br_loop: {
-  const int64_t cost = ip[2].i64;
-  ip += ip[1].i64;
-  CHARGE_AND_NEXT(cost);
-}
+L_br_loop:
+  BACK_EDGE(1);
 L_br_if_loop:
   BACK_EDGE_IF(uint32_t(fp[A1]), 4);
 L_br_if:
@@ -1102,6 +1096,8 @@ pending:
 #undef BACK_EDGE_IF
 #undef OOB
 #undef LOAD_AT
+#undef LOAD_INTO_A1
+#undef BACK_EDGE
 #undef TABLE_OOB
 #undef FUNC
 #undef TRANSLATE_OR_TRAP
