@@ -9,4 +9,4 @@ ctest --output-on-failure -j "$(nproc)" --timeout 600
 cd ..
 # Each libFuzzer harness briefly (docs/fuzzing.md), in build-fuzz (clang-19 +
 # ASan + UBSan). Longer runs: scripts/fuzz.sh 600 NAME.
-./scripts/fuzz.sh 20 module aot_codegen component canonical_abi path_resolver registry plugin_json wast
+./scripts/fuzz.sh 20 module aot_codegen component canonical_abi path_resolver registry plugin_json wast fusion
