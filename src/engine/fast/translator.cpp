@@ -577,6 +577,13 @@ class Translator {
     controls_.push_back(std::move(c));
   }
 
+  // Whether the instruction right before the comparison `p`, no branch
+  // landing between, is `op` (an _ri form) writing stack slot `slot`: a
+  // value only the comparison reads, which it may compute itself.
+  bool made_just_before(const Producer& p, Op op, uint32_t slot) const {
+    return slot >= locals_end_ && prev_start_ != kNone && prev_start_ + 3 == p.start && label_ != p.start &&
+           code_[prev_start_].handler == handlers_[size_t(op)] && code_[prev_start_ + 1].pair.a == slot;
+  }
   // Fuses the comparison that produced `cond` (the last instruction) into a
   // conditional branch; returns the branch's first word, or kNone.
   size_t fused_branch(const Entry& cond, bool if_true, bool loop) {
@@ -624,9 +631,7 @@ class Translator {
       }
     }
     // `x + c <u k` (a range check, `c - '0' < 10`), the sum unkept: one instruction.
-    if (!loop && p.ri && p.op == Op::i32_lt_u_ri && p.a >= locals_end_ && prev_start_ != kNone &&
-        prev_start_ + 3 == p.start && label_ != p.start &&
-        code_[prev_start_].handler == handlers_[size_t(Op::i32_add_ri)] && code_[prev_start_ + 1].pair.a == p.a) {
+    if (!loop && p.ri && p.op == Op::i32_lt_u_ri && made_just_before(p, Op::i32_add_ri, p.a)) {
       const size_t add = prev_start_;
       const uint32_t x = code_[add + 1].pair.b;
       const uint64_t c = code_[add + 2].u64;
@@ -639,9 +644,8 @@ class Translator {
     }
     // `x > c - y` (an overflow check, `n > INT_MAX - len`), the difference
     // used only by the comparison: one instruction.
-    if (!loop && if_true && p.op == Op::i32_gt_s && !p.ri && p.a != p.b && p.b >= locals_end_ &&
-        prev_start_ != kNone && prev_start_ + 3 == p.start && label_ != p.start &&
-        code_[prev_start_].handler == handlers_[size_t(Op::i32_rsub_ri)] && code_[prev_start_ + 1].pair.a == p.b) {
+    if (!loop && if_true && p.op == Op::i32_gt_s && !p.ri && p.a != p.b &&
+        made_just_before(p, Op::i32_rsub_ri, p.b)) {
       const size_t rsub = prev_start_;
       const uint32_t y = code_[rsub + 1].pair.b;
       const uint64_t c = code_[rsub + 2].u64;
