@@ -43,6 +43,16 @@ enum class Op : uint16_t {
 // kEntryWords words); a call charges that itself and enters right after it.
 inline constexpr size_t kEntryWords = 2;
 
+// Where each of the four instructions of a digit loop (ops.def:
+// i32_digits_loop) starts, in words from the first (an i32_add_ri of
+// three): the translator recognises the loop by them, the interpreter reads
+// their operands there.
+inline constexpr size_t kDigitLoopDivide = 3;      // i32_divrem_u_by or i64_divrem_u_ri, 5 words
+inline constexpr size_t kDigitLoopStore = 8;       // i32_or_ri_store8, 3 words
+inline constexpr size_t kDigitLoopTest = 11;       // i32_gt_u_ri_copy_br_if_loop (i64_...), 6 words:
+inline constexpr size_t kDigitLoopTestWords = 6;   //   its back-edge's offset 4 words in, the cost last
+inline constexpr size_t kDigitLoopWords = kDigitLoopTest + kDigitLoopTestWords;
+
 struct Code {
   std::vector<Word> words;
   uint32_t frame_slots = 0;  // everything the frame uses, operand slots and outgoing call results included

@@ -739,14 +739,15 @@ L_i32_scan_loop: {
   L_##name : {                                                                               \
     const Word* w = ip;                                                                      \
     asm("" : "+r"(w));                                                                       \
-    const Word *const div = w + 3, *const store = w + 8, *const test = w + 11;               \
+    const Word *const div = w + kDigitLoopDivide, *const store = w + kDigitLoopStore,        \
+               *const test = w + kDigitLoopTest;                                             \
     const uint32_t p_slot = w[1].pair.a, r_slot = div[1].pair.a, y_slot = div[1].pair.b,     \
                    q_slot = div[2].pair.a, f_slot = test[1].pair.a;                          \
     const uint32_t step = uint32_t(w[2].u64), shift = div[2].pair.b;                         \
     const uint64_t m = div[3].u64, offset = store[2].pair.a;                                 \
     const T divisor = T(div[4].u64), limit = T(test[2].u64);                                 \
     const uint8_t k = uint8_t(store[2].pair.b);                                              \
-    const int64_t cost = test[5].i64;                                                        \
+    const int64_t cost = test[kDigitLoopTestWords - 1].i64;                                  \
     uint32_t p = uint32_t(fp[p_slot]);                                                       \
     T y = T(fp[y_slot]), q, r;                                                               \
     bool more;                                                                               \
@@ -768,7 +769,7 @@ L_i32_scan_loop: {
     }                                                                                        \
     fp[p_slot] = p, fp[r_slot] = r, fp[q_slot] = q, fp[f_slot] = more, fp[y_slot] = y;       \
     if (more) goto refuel; /* ip is still the loop's start */                                \
-    ip = test + 6;                                                                           \
+    ip = test + kDigitLoopTestWords;                                                         \
     NEXT();                                                                                  \
   }
 DIGITS_LOOP(i32_digits_loop, uint32_t)

@@ -456,15 +456,15 @@ class Translator {
   void whole_digit_loop(const Control& loop) {
     if (!fuse_) return;
     const size_t first = loop.loop_start + 2;  // where back-edges land
-    if (first + 17 != code_.size()) return;
+    if (first + kDigitLoopWords != code_.size()) return;
     const Word* w = &code_[first];
-    const Word *div = w + 3, *store = w + 8, *test = w + 11;
+    const Word *div = w + kDigitLoopDivide, *store = w + kDigitLoopStore, *test = w + kDigitLoopTest;
     const bool wide = div->handler == handlers_[size_t(Op::i64_divrem_u_ri)];
     if (w->handler != handlers_[size_t(Op::i32_add_ri)] ||
         (!wide && div->handler != handlers_[size_t(Op::i32_divrem_u_by)]) ||
         store->handler != handlers_[size_t(Op::i32_or_ri_store8)] ||
         test->handler != handlers_[size_t(wide ? Op::i64_gt_u_ri_copy_br_if_loop : Op::i32_gt_u_ri_copy_br_if_loop)] ||
-        test[4].i64 != -11)
+        test[4].i64 != -int64_t(kDigitLoopTest))  // the back-edge leads to the first
       return;
     const uint32_t p = w[1].pair.a, r = div[1].pair.a, y = div[1].pair.b, q = div[2].pair.a, f = test[1].pair.a;
     if (w[1].pair.b != p || store[1].pair.b != p || store[1].pair.a != r || test[1].pair.b != y ||
