@@ -1328,53 +1328,27 @@ class Translator {
     note_slot(h);
   }
 
-  // Three i32 operands (memory.fill/copy/init, table.fill/copy/init): in their homes; returns the first.
-  uint32_t three_operands() { return arguments(3, 0); }
+  // memory.fill/copy/init and table.fill/copy/init: three i32 operands,
+  // moved to their homes and popped; the instruction's first word is the
+  // first one's slot and `index`, its second `second` if it has one.
+  void three_operand_op(Op op, uint32_t index, std::optional<uint32_t> second = std::nullopt) {
+    const uint32_t base = arguments(3, 0);
+    stack_.resize(stack_.size() - 3);
+    emit(op);
+    word(base, index);
+    if (second) word(*second);
+  }
 
   void misc(const Instruction& ins) {
     if (ins.code < 8) return numeric(*ops_.misc[ins.code], ins);
     switch (ins.code) {
-      case 8: {  // memory.init
-        uint32_t base = three_operands();
-        stack_.resize(stack_.size() - 3);
-        emit(Op::memory_init);
-        word(base, ins.index2);
-        word(ins.index);
-        return;
-      }
+      case 8: return three_operand_op(Op::memory_init, ins.index2, ins.index);
       case 9: emit(Op::data_drop); word(ins.index); return;
-      case 10: {
-        uint32_t base = three_operands();
-        stack_.resize(stack_.size() - 3);
-        emit(Op::memory_copy);
-        word(base, ins.index);
-        word(ins.index2);
-        return;
-      }
-      case 11: {
-        uint32_t base = three_operands();
-        stack_.resize(stack_.size() - 3);
-        emit(Op::memory_fill);
-        word(base, ins.index);
-        return;
-      }
-      case 12: {
-        uint32_t base = three_operands();
-        stack_.resize(stack_.size() - 3);
-        emit(Op::table_init);
-        word(base, ins.index2);
-        word(ins.index);
-        return;
-      }
+      case 10: return three_operand_op(Op::memory_copy, ins.index, ins.index2);
+      case 11: return three_operand_op(Op::memory_fill, ins.index);
+      case 12: return three_operand_op(Op::table_init, ins.index2, ins.index);
       case 13: emit(Op::elem_drop); word(ins.index); return;
-      case 14: {
-        uint32_t base = three_operands();
-        stack_.resize(stack_.size() - 3);
-        emit(Op::table_copy);
-        word(base, ins.index);
-        word(ins.index2);
-        return;
-      }
+      case 14: return three_operand_op(Op::table_copy, ins.index, ins.index2);
       case 15: {  // table.grow: (init, n) -> old size
         uint32_t base = arguments(2, 0);
         stack_.resize(stack_.size() - 2);
@@ -1389,13 +1363,7 @@ class Translator {
         word(r.home, ins.index);
         return;
       }
-      case 17: {
-        uint32_t base = three_operands();
-        stack_.resize(stack_.size() - 3);
-        emit(Op::table_fill);
-        word(base, ins.index);
-        return;
-      }
+      case 17: return three_operand_op(Op::table_fill, ins.index);
       default: unsupported(ins);
     }
   }
