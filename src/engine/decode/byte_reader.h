@@ -78,6 +78,8 @@ class ByteReader {
  private:
   uint32_t u32_slow();
   int32_t s32_slow();
+  template <unsigned Bits>
+  int64_t signed_leb(const char* what);
   const uint8_t* begin_;
   const uint8_t* pos_;
   const uint8_t* end_;
