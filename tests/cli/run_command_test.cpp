@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.h"
 #include "process.h"
 
 #include "temp_dir.h"
@@ -228,30 +229,13 @@ TEST(Run, SimdBulkMemoryAndOtherPostMvpFeaturesFromClang) {
 }
 
 TEST(Run, TcpListenPassesAListenerTheGuestAcceptsOn) {
-  // A free port: bind to 0, read it back, release it for wasmlet.
-  int probe = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(probe);
-  const int port = ntohs(addr.sin_port);
-
+  const uint16_t port = free_port();
   ProcessResult guest;
   std::thread runner([&] {
     guest = run_wasmlet({"run", "--tcplisten", "127.0.0.1:" + std::to_string(port), wasm("tcp_echo_once")}, 20s);
   });
-  int fd = -1;
-  for (int attempt = 0; attempt < 200 && fd < 0; ++attempt) {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd);
-      fd = -1;
-      std::this_thread::sleep_for(25ms);
-    }
-  }
+  const int fd = connect_loopback_when_listening(port, 5s);
+  if (fd < 0) runner.join();  // a thread still joinable at the ASSERT's return would abort the run
   ASSERT_GE(fd, 0) << "wasmlet never listened on port " << port;
   const std::string message = "ping through the sandbox\n";
   ASSERT_EQ(write(fd, message.data(), message.size()), ssize_t(message.size()));
@@ -452,28 +436,14 @@ TEST(WasmtimeSyntax, EnvArgv0AndMapdir) {
 }
 
 TEST(WasmtimeSyntax, TcpListenThroughDashS) {
-  int probe = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(probe);
+  const uint16_t port = free_port();
   ProcessResult guest;
   std::thread runner([&] {
-    guest = run_wasmlet({"run", "-S", "tcplisten=127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), wasm("tcp_echo_once")}, 20s);
+    guest = run_wasmlet({"run", "-S", "tcplisten=127.0.0.1:" + std::to_string(port), wasm("tcp_echo_once")}, 20s);
   });
-  int fd = -1;
-  for (int attempt = 0; attempt < 200 && fd < 0; ++attempt) {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd);
-      fd = -1;
-      std::this_thread::sleep_for(25ms);
-    }
-  }
-  ASSERT_GE(fd, 0);
+  const int fd = connect_loopback_when_listening(port, 5s);
+  if (fd < 0) runner.join();
+  ASSERT_GE(fd, 0) << "wasmlet never listened on port " << port;
   ASSERT_EQ(write(fd, "x\n", 2), 2);
   shutdown(fd, SHUT_WR);
   char buf[16];
