@@ -17,6 +17,7 @@
 #include "wasmlet/module.h"
 #include "wasmlet/store.h"
 #include "wasmlet/wasi.h"
+#include "zero_stubs.h"
 
 using namespace wasmlet;
 
@@ -31,12 +32,7 @@ Engine& engine() {
 Linker linker_for(const Module& module) {
   Linker linker;
   add_wasi_preview1(linker);
-  for (const ImportInfo& import : module.imports()) {
-    if (import.kind != ExternKind::Func || linker.find(import.module, import.name)) continue;
-    linker.define(import.module, import.name, import.type, [](Caller&, std::span<const Value>, std::span<Value> results) {
-      for (Value& r : results) r = Value::zero(r.type());
-    });
-  }
+  testing::define_zero_stubs(linker, module);
   return linker;
 }
 

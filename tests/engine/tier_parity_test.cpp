@@ -27,6 +27,7 @@
 #include "engine/hot/hot_library.h"
 #include "support.h"
 #include "temp_dir.h"
+#include "zero_stubs.h"
 #include "wasmlet/error.h"
 #include "wasmlet/wasi.h"
 
@@ -84,12 +85,7 @@ std::string describe(const Call& c) {
 Linker linker_for(const Module& module) {
   Linker linker = compute_linker();
   add_wasi_preview1(linker);
-  for (const ImportInfo& import : module.imports()) {
-    if (import.kind != ExternKind::Func || linker.find(import.module, import.name)) continue;
-    linker.define(import.module, import.name, import.type, [](Caller&, std::span<const Value>, std::span<Value> results) {
-      for (Value& r : results) r = Value::zero(r.type());
-    });
-  }
+  wasmlet::testing::define_zero_stubs(linker, module);
   return linker;
 }
 
