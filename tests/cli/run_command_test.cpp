@@ -230,12 +230,12 @@ TEST(Run, SimdBulkMemoryAndOtherPostMvpFeaturesFromClang) {
 
 TEST(Run, TcpListenPassesAListenerTheGuestAcceptsOn) {
   const uint16_t port = free_port();
+  ASSERT_NE(port, 0) << "no free loopback port";
   ProcessResult guest;
-  std::thread runner([&] {
+  std::jthread runner([&] {  // joined on every way out, an ASSERT's return included
     guest = run_wasmlet({"run", "--tcplisten", "127.0.0.1:" + std::to_string(port), wasm("tcp_echo_once")}, 20s);
   });
   const int fd = connect_loopback_when_listening(port, 5s);
-  if (fd < 0) runner.join();  // a thread still joinable at the ASSERT's return would abort the run
   ASSERT_GE(fd, 0) << "wasmlet never listened on port " << port;
   const std::string message = "ping through the sandbox\n";
   ASSERT_EQ(write(fd, message.data(), message.size()), ssize_t(message.size()));
@@ -437,12 +437,12 @@ TEST(WasmtimeSyntax, EnvArgv0AndMapdir) {
 
 TEST(WasmtimeSyntax, TcpListenThroughDashS) {
   const uint16_t port = free_port();
+  ASSERT_NE(port, 0) << "no free loopback port";
   ProcessResult guest;
-  std::thread runner([&] {
+  std::jthread runner([&] {  // joined on every way out, an ASSERT's return included
     guest = run_wasmlet({"run", "-S", "tcplisten=127.0.0.1:" + std::to_string(port), wasm("tcp_echo_once")}, 20s);
   });
   const int fd = connect_loopback_when_listening(port, 5s);
-  if (fd < 0) runner.join();
   ASSERT_GE(fd, 0) << "wasmlet never listened on port " << port;
   ASSERT_EQ(write(fd, "x\n", 2), 2);
   shutdown(fd, SHUT_WR);
