@@ -324,17 +324,17 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 
   // ---- memory ----
 #define OOB(ea, n, size) TRAP(TrapKind::MemoryOutOfBounds, memory_out_of_bounds_message((ea) < (size) ? (size) : (ea), (size)))
-// A load of memory 0 at `address` (bounds checked) into `v`, and `v` as R into A1.
-#define LOAD_INTO_A1(address, M, R)                                           \
+// A load of memory 0 at `address` (bounds checked) into `v`, and `v` as R into `slot`.
+#define LOAD_INTO(slot, address, M, R)                                        \
   const uint64_t ea = (address);                                              \
   if (ea + sizeof(M) > mem_size) OOB(ea, sizeof(M), mem_size);                \
   M v;                                                                        \
   std::memcpy(&v, mem_base + ea, sizeof(M));                                  \
-  fp[A1] = uint64_t(R(v));
+  fp[slot] = uint64_t(R(v));
 // That load as an instruction `words` long.
 #define LOAD_AT(address, M, R, words)                                         \
   {                                                                           \
-    LOAD_INTO_A1(address, M, R)                                               \
+    LOAD_INTO(A1, address, M, R)                                              \
     ip += (words);                                                            \
     NEXT();                                                                   \
   }
@@ -351,7 +351,7 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
   L_##name##_step_loop : {                                                    \
     const uint32_t stepped = uint32_t(fp[B1]) + B2;                           \
     fp[B1] = stepped;                                                         \
-    LOAD_INTO_A1(uint64_t(stepped) + A2, M, R)                                \
+    LOAD_INTO(A1, uint64_t(stepped) + A2, M, R)                               \
     BACK_EDGE(3);                                                             \
   }                                                                           \
   L_##name##_mx : {                                                           \
@@ -721,9 +721,7 @@ L_i32_scan_loop: {
     }
     const uint32_t stepped = uint32_t(fp[pointer]) + by;
     fp[pointer] = stepped;
-    const uint64_t ea = uint64_t(stepped) + offset;
-    if (ea + 1 > mem_size) OOB(ea, 1, mem_size);
-    fp[loaded] = mem_base[ea];
+    LOAD_INTO(loaded, uint64_t(stepped) + offset, uint8_t, uint32_t)
     budget -= cost;
     if (budget < 0) [[unlikely]] goto refuel;  // ip is still the loop's start
   }
@@ -918,7 +916,7 @@ L_i32_and_ri_br_if_nonzero: {
 }
 #define LOAD_BRANCH(name, M, taken)                                \
   L_##name : {                                                     \
-    LOAD_INTO_A1(uint64_t(uint32_t(fp[B1])) + A2, M, M)            \
+    LOAD_INTO(A1, uint64_t(uint32_t(fp[B1])) + A2, M, M)           \
     if (taken) ip += ip[3].i64;                                    \
     else ip += 4;                                                  \
     NEXT();                                                        \
@@ -1097,7 +1095,7 @@ pending:
 #undef BACK_EDGE_IF
 #undef OOB
 #undef LOAD_AT
-#undef LOAD_INTO_A1
+#undef LOAD_INTO
 #undef BACK_EDGE
 #undef TABLE_OOB
 #undef FUNC
