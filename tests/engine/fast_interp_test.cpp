@@ -119,6 +119,65 @@ TEST_F(FastInterp, TailCallsRunInConstantSpace) {
   EXPECT_EQ(o.results.at(0).as_i64(), 6'000'000);
 }
 
+TEST_F(FastInterp, CallsIntoAnotherInstanceReturnToTheCallersInstance) {
+  // Each instance reads byte 0 of its own memory: 'A' (65) or 'B' (66). A
+  // call into another instance pushes a frame that switches back on return
+  // (direct, indirect, and a tail call out of a function called within the
+  // instance); tail calls back and forth across instances keep one such
+  // frame (a million of them run where the call depth limit is 100,000).
+  Module a_module = compile(R"((module
+      (memory (export "mem") 1) (data (i32.const 0) "A")
+      (type $i (func (param i32) (result i32)))
+      (table (export "table") 2 funcref)
+      (func (export "read") (type $i) (i32.load8_u (i32.const 0)))
+      (func (export "pong") (type $i)
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.load8_u (i32.const 0)))
+          (else (return_call_indirect (type $i) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0)))))
+      (func (export "deep") (type $i) (call_indirect (type $i) (local.get 0) (i32.const 1)))))");
+  Module b_module = compile(R"((module
+      (type $i (func (param i32) (result i32)))
+      (import "a" "read" (func $read (type $i)))
+      (import "a" "pong" (func $pong (type $i)))
+      (import "a" "deep" (func $a_deep (type $i)))
+      (import "a" "table" (table $a_table 2 funcref))
+      (memory 1) (data (i32.const 0) "B")
+      (table $own 1 funcref) (elem (table $own) (i32.const 0) func $read)
+      (elem (table $a_table) (i32.const 0) func $ping $deep)
+      (func $mine (result i32) (i32.load8_u (i32.const 0)))
+      (func $tail (type $i) (return_call $read (local.get 0)))
+      (func $ping (type $i)
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.load8_u (i32.const 0)))
+          (else (return_call $pong (i32.sub (local.get 0) (i32.const 1))))))
+      (func $deep (type $i) (call $a_deep (i32.add (local.get 0) (i32.const 1))))
+      (func (export "direct") (result i32) (i32.add (i32.shl (call $read (i32.const 0)) (i32.const 8)) (call $mine)))
+      (func (export "indirect") (result i32)
+        (i32.add (i32.shl (call_indirect $own (type $i) (i32.const 0) (i32.const 0)) (i32.const 8)) (call $mine)))
+      (func (export "tail") (result i32) (i32.add (i32.shl (call $tail (i32.const 0)) (i32.const 8)) (call $mine)))
+      (func (export "ping_pong") (type $i) (i32.add (i32.shl (call $ping (local.get 0)) (i32.const 8)) (call $mine)))
+      (func (export "deep") (type $i) (call $deep (local.get 0)))))");
+  Store store(engine_);
+  Instance a = Instance::create(store, a_module, Linker{});
+  Linker linker;
+  for (const auto& e : a_module.exports()) linker.define("a", e.name, *a.get_export(e.name));
+  Instance b = Instance::create(store, b_module, linker);
+  constexpr int32_t kA = 'A' << 8 | 'B', kB = 'B' << 8 | 'B';
+  EXPECT_EQ(result_of(b, "direct", {}).as_i32(), kA);
+  EXPECT_EQ(result_of(b, "indirect", {}).as_i32(), kA);
+  EXPECT_EQ(result_of(b, "tail", {}).as_i32(), kA);
+  EXPECT_EQ(result_of(b, "ping_pong", {Value::i32(0)}).as_i32(), kB);
+  EXPECT_EQ(result_of(b, "ping_pong", {Value::i32(1)}).as_i32(), kA);
+  EXPECT_EQ(result_of(b, "ping_pong", {Value::i32(1'000'000)}).as_i32(), kB);
+  EXPECT_EQ(result_of(b, "ping_pong", {Value::i32(1'000'001)}).as_i32(), kA);
+  // Recursion back and forth (call, call_indirect) is a stack trap, and
+  // both instances run normally after it.
+  const std::vector<Value> zero = {Value::i32(0)};
+  Outcome o = b.call("deep", zero);
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted) << o.trap.to_string();
+  EXPECT_EQ(result_of(b, "direct", {}).as_i32(), kA);
+  EXPECT_EQ(result_of(a, "read", {Value::i32(0)}).as_i32(), 'A');
+}
+
 TEST_F(FastInterp, FuelCountsOfLoopsBranchesAndGrowMatchTheCostModel) {
   // Function entry: 1 + 13 instructions of the body (the loop counts as one);
   // each iteration: 1 + 9 instructions of the loop body.

@@ -36,11 +36,15 @@ namespace wasmlet::detail::fast {
 
 // A call's record on the interpreter's frame stack: where the caller goes
 // on, and the function called (the running function is the top frame's).
+// A call within an instance pushes one frame; a call into another instance
+// pushes two: one that returns to the caller and restores its instance
+// (`inst`, set only there), then one whose `ip` is the return_to_instance
+// code, where the callee returns to.
 struct Frame {
   const Word* ip;   // the caller's, after the call
   uint64_t* fp;     // the caller's
-  Instance* inst;   // the caller's instance
-  Func* callee;
+  Instance* inst;   // the caller's instance, in the frame below a return_to_instance
+  Func* callee;     // the function running above this frame
 };
 
 // Limits of the interpreter's own stacks.

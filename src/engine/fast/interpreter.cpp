@@ -109,8 +109,11 @@ bool run(FastStore* s, Func* entry, uint64_t* entry_fp) {
 #include "engine/fast/op_list.inc"
   };
   static_assert(sizeof(labels) / sizeof(labels[0]) == size_t(Op::count_));
+  // Where a call into another instance returns to (see Frame).
+  static Word return_to_instance_code[1];
   if (!s) {
     g_handlers = labels;
+    return_to_instance_code[0].handler = labels[size_t(Op::return_to_instance)];
     return true;
   }
 
@@ -966,34 +969,35 @@ L_br_table: {
   ip += ip[2 + i].i64;
   NEXT();
 }
-// Pushes the caller's frame and enters guest function `to` (translated, its
-// frame known to fit) past its entry's fuel check point, which the call
-// charges itself.
+// Pushes the caller's frame and enters guest function `to` of the same
+// instance (translated, its frame known to fit) past its entry's fuel check
+// point, which the call charges itself.
 #define ENTER(to, to_code, to_fp, resume)                  \
   {                                                        \
-    *top++ = Frame{(resume), fp, inst, (to)};              \
+    top->ip = (resume);                                    \
+    top->fp = fp;                                          \
+    top->callee = (to);                                    \
+    ++top;                                                 \
     fp = (to_fp);                                          \
     ip = (to_code)->words.data() + kEntryWords;            \
     budget -= (to_code)->entry_fuel;                       \
-    if (inst != (to)->instance) [[unlikely]] {             \
-      inst = (to)->instance;                               \
-      RELOAD_MEMORY();                                     \
-    }                                                      \
     if (budget < 0) [[unlikely]] goto refuel;              \
     NEXT();                                                \
   }
-// A call of a guest function already translated whose frame fits, the
-// common case, is a few compares and stores; anything else (a host
-// function, whose `code` is always null, a first call, stacks to deepen or
-// exhausted) goes through call_slow, so that nothing the fast path holds
-// lives across a function call (which made the compiler keep it all on the
-// machine stack).
-#define GUEST_CALL(target, frame, resume)                                           \
+// A call of a guest function of the same instance, already translated,
+// whose frame fits, the common case, is a few compares and stores; anything
+// else (a host function, whose `code` is always null, a first call, another
+// instance's function, stacks to deepen or exhausted) goes through
+// call_slow, so that nothing the fast path holds lives across a function
+// call (which made the compiler keep it all on the machine stack).
+// `other_instance` is whether `to` may be another instance's.
+#define GUEST_CALL(target, frame, resume, other_instance)                           \
   {                                                                                 \
     Func* const to = (target);                                                      \
     const Code* const to_code = to->code;                                           \
     uint64_t* const to_fp = (frame);                                                \
-    if (!to_code || top >= s->frames_end || to_fp + to_code->frame_slots > s->stack_end) [[unlikely]] { \
+    if (!to_code || (other_instance) || top >= s->frames_end ||                     \
+        to_fp + to_code->frame_slots > s->stack_end) [[unlikely]] {                 \
       callee = to;                                                                  \
       nfp = to_fp;                                                                  \
       return_ip = (resume);                                                         \
@@ -1001,8 +1005,13 @@ L_br_table: {
     }                                                                               \
     ENTER(to, to_code, to_fp, resume)                                               \
   }
-L_call:
-  GUEST_CALL(inst->funcs[A1], fp + B1, ip + 2)
+L_call:  // a function the module defines: one of this instance
+  GUEST_CALL(inst->funcs[A1], fp + B1, ip + 2, false)
+L_call_import:
+  callee = inst->funcs[A1];
+  nfp = fp + B1;
+  return_ip = ip + 2;
+  goto call_slow;
 L_call_indirect: {
   Table* t = inst->tables[A2];
   const uint32_t i = uint32_t(fp[B2]);
@@ -1010,7 +1019,7 @@ L_call_indirect: {
   Func* const target = reinterpret_cast<Func*>(t->elements[i]);
   if (!target) TRAP(TrapKind::UninitializedElement, "uninitialized table element");
   if (target->type_id != inst->type_ids[A1]) TRAP(TrapKind::IndirectCallTypeMismatch, "indirect call signature mismatch");
-  GUEST_CALL(target, fp + B1, ip + 3)
+  GUEST_CALL(target, fp + B1, ip + 3, target->instance != inst)
 }
 L_return_call: {
   callee = inst->funcs[A1];
@@ -1036,10 +1045,15 @@ L_ret: {
   const Frame& f = *--top;
   ip = f.ip;
   fp = f.fp;
-  if (inst != f.inst) {
-    inst = f.inst;
-    RELOAD_MEMORY();
-  }
+  NEXT();
+}
+L_return_to_instance: {
+  // A call into another instance returned (see Frame): back to the caller's.
+  const Frame& f = *--top;
+  ip = f.ip;
+  fp = f.fp;
+  inst = f.inst;
+  RELOAD_MEMORY();
   NEXT();
 }
 
@@ -1053,8 +1067,17 @@ call_slow: {
   // the call (`ip` may point inside a fused copyN_call: the call is not
   // dispatched again).
   TRANSLATE_OR_TRAP(callee);
-  if (!s->frame_fits(top) || !s->stack_fits(nfp + callee->code->frame_slots)) [[unlikely]]
+  const bool other_instance = callee->instance != inst;
+  if (!s->frame_fits(top + other_instance) || !s->stack_fits(nfp + callee->code->frame_slots)) [[unlikely]]
     TRAP(TrapKind::StackExhausted, "call stack exhausted");
+  if (other_instance) {
+    // Returns through return_to_instance, to a frame that restores this instance.
+    Func* const caller = FUNC();
+    *top++ = Frame{return_ip, fp, inst, caller};
+    return_ip = return_to_instance_code;
+    inst = callee->instance;
+    RELOAD_MEMORY();
+  }
   ENTER(callee, callee->code, nfp, return_ip)
 }
 #undef GUEST_CALL
@@ -1069,11 +1092,22 @@ do_tail_call: {
   TRANSLATE_OR_TRAP(callee);
   const Code* next = callee->code;
   if (!s->stack_fits(fp + next->frame_slots)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
-  FUNC() = callee;
   if (inst != callee->instance) {
+    // Into another instance: the frame this function returns through must
+    // restore the caller's. Unless it does already (return_to_instance),
+    // it becomes the frame that does, under one that returns there. At the
+    // activation's bottom the return leaves run(), whatever the instance.
+    if (top != bottom && top[-1].ip != return_to_instance_code) {
+      if (!s->frame_fits(top)) [[unlikely]] TRAP(TrapKind::StackExhausted, "call stack exhausted");
+      Frame& back = top[-1];
+      back.inst = inst;
+      back.callee = top - 1 == bottom ? entry_func : top[-2].callee;
+      *top++ = Frame{return_to_instance_code, back.fp, nullptr, nullptr};
+    }
     inst = callee->instance;
     RELOAD_MEMORY();
   }
+  FUNC() = callee;
   ip = next->words.data();
   NEXT();
 }

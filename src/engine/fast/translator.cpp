@@ -1291,7 +1291,8 @@ class Translator {
       word(param_slots);
       return set_dead();
     }
-    if (fuse_copies(kCopyCall) == kNone) emit(Op::call);  // the arguments' copies, then the call
+    if (function < module_.num_imported_functions) emit(Op::call_import);
+    else if (fuse_copies(kCopyCall) == kNone) emit(Op::call);  // the arguments' copies, then the call
     word(function, base);
     after_call(callee, base);
   }
