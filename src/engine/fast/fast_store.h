@@ -37,9 +37,9 @@ namespace wasmlet::detail::fast {
 // A call's record on the interpreter's frame stack: where the caller goes
 // on, and the function called (the running function is the top frame's).
 // A call within an instance pushes one frame; a call into another instance
-// pushes two: one that returns to the caller and restores its instance
-// (`inst`, set only there), then one whose `ip` is the return_to_instance
-// code, where the callee returns to.
+// pushes two: one holding where the caller goes on and its instance (`inst`,
+// set only there), then one whose `ip` is the return_to_instance code, where
+// the callee returns to, which pops the first and restores that instance.
 struct Frame {
   const Word* ip;   // the caller's, after the call
   uint64_t* fp;     // the caller's
