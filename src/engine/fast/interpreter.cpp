@@ -74,12 +74,21 @@ inline void wr_lane(uint64_t* fp, uint32_t slot, T v) {
 bool translate(Func* f, std::string& error) {
   if (f->code) return true;
   try {
-    f->code = &f->instance->code->code(f->defined_index);
+    const Code& code = f->instance->code->code(f->defined_index);
+    f->code = &code;
+    f->entry = code.words.data() + kEntryWords;
+    f->entry_fuel = code.entry_fuel;
+    f->frame_bytes = uint64_t(code.frame_slots) * sizeof(uint64_t);
     return true;
   } catch (const std::exception& e) {
     error = fmt::format("cannot translate function {}: {}", f->name, e.what());
     return false;
   }
+}
+
+// The bytes from `from` up to `to`, which is not below it.
+inline uint64_t bytes_between(const uint64_t* from, const uint64_t* to) {
+  return uint64_t(reinterpret_cast<uintptr_t>(to) - reinterpret_cast<uintptr_t>(from));
 }
 
 const void* const* g_handlers = nullptr;
@@ -974,15 +983,15 @@ L_br_table: {
 // Pushes the caller's frame and enters guest function `to` of the same
 // instance (translated, its frame known to fit) past its entry's fuel check
 // point, which the call charges itself.
-#define ENTER(to, to_code, to_fp, resume)                  \
+#define ENTER(to, to_fp, resume)                           \
   {                                                        \
     top->ip = (resume);                                    \
     top->fp = fp;                                          \
     top->callee = (to);                                    \
     ++top;                                                 \
     fp = (to_fp);                                          \
-    ip = (to_code)->words.data() + kEntryWords;            \
-    budget -= (to_code)->entry_fuel;                       \
+    ip = (to)->entry;                                      \
+    budget -= (to)->entry_fuel;                            \
     if (budget < 0) [[unlikely]] goto refuel;              \
     NEXT();                                                \
   }
@@ -996,16 +1005,15 @@ L_br_table: {
 #define GUEST_CALL(target, frame, resume, other_instance)                           \
   {                                                                                 \
     Func* const to = (target);                                                      \
-    const Code* const to_code = to->code;                                           \
     uint64_t* const to_fp = (frame);                                                \
-    if (!to_code || (other_instance) || top >= s->frames_end ||                     \
-        to_fp + to_code->frame_slots > s->stack_end) [[unlikely]] {                 \
+    if ((other_instance) || top >= s->frames_end ||                                 \
+        bytes_between(to_fp, s->stack_end) < to->frame_bytes) [[unlikely]] {        \
       callee = to;                                                                  \
       nfp = to_fp;                                                                  \
       return_ip = (resume);                                                         \
       goto call_slow;                                                               \
     }                                                                               \
-    ENTER(to, to_code, to_fp, resume)                                               \
+    ENTER(to, to_fp, resume)                                               \
   }
 L_call:  // a function the module defines: one of this instance
   GUEST_CALL(inst->funcs[A1], fp + B1, ip + 2, false)
@@ -1080,7 +1088,7 @@ call_slow: {
     inst = callee->instance;
     RELOAD_MEMORY();
   }
-  ENTER(callee, callee->code, nfp, return_ip)
+  ENTER(callee, nfp, return_ip)
 }
 #undef GUEST_CALL
 #undef ENTER

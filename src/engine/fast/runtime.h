@@ -20,6 +20,7 @@
 namespace wasmlet::detail::fast {
 
 struct Code;
+union Word;
 class ModuleCode;
 struct Instance;
 }  // namespace wasmlet::detail::fast
@@ -80,6 +81,14 @@ struct Func {
   Instance* instance = nullptr;
   uint32_t defined_index = 0;  // among the module's bodies
   const Code* code = nullptr;  // once translated (the module's ModuleCode owns it); always null for a host function
+  // What a call reads, copied from `code` when it is set, so that a call
+  // does not go through `code` for them: where the call enters (past the
+  // entry's fuel check point) and the entry's cost, and the frame's size
+  // in bytes, which is more than any stack has until the function is
+  // translated (so one compare sends a first call to the slow path).
+  const Word* entry = nullptr;
+  int64_t entry_fuel = 0;
+  uint64_t frame_bytes = UINT64_MAX;
   // Host functions:
   bool is_host = false;
   HostFunction host;
