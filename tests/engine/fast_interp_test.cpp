@@ -106,6 +106,28 @@ TEST_F(FastInterp, RecursionThroughCallIndirectIsAStackTrap) {
   EXPECT_TRUE(instance.call("down", zero).trapped());
 }
 
+// Frames of 4,000 slots reach the value stack's end (64 MiB) long before
+// the call depth limit: the call's bound check, not the guard after the
+// stack, must stop them, the highest slot of each frame written.
+TEST_F(FastInterp, RecursionWithLargeFramesIsAStackTrapAtTheValueStacksEnd) {
+  std::string locals;
+  for (int i = 0; i < 3999; ++i) locals += " i64";
+  Module module = compile(R"((module
+      (func $down (export "down") (param i32) (local)" + locals + R"()
+        (local.set 3999 (i64.extend_i32_u (local.get 0)))
+        (call $down (i32.add (local.get 0) (i32.const 1))))
+      (func (export "top") (param i32) (result i64) (local)" + locals + R"()
+        (local.set 3999 (i64.extend_i32_u (local.get 0)))
+        (local.get 3999))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  std::vector<Value> zero = {Value::i32(0)};
+  Outcome o = instance.call("down", zero);
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted) << o.trap.to_string();
+  EXPECT_EQ(result_of(instance, "top", {Value::i32(7)}).as_i64(), 7);
+}
+
 TEST_F(FastInterp, TailCallsRunInConstantSpace) {
   Module module = compile(R"((module
       (func $count (export "count") (param i64 i64) (result i64)

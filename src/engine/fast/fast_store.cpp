@@ -26,10 +26,17 @@ constexpr size_t kShallowStackSlots = kKeptResidentBytes / sizeof(uint64_t);
 constexpr uint32_t kShallowDepth = kKeptResidentBytes / sizeof(Frame);
 static_assert(kShallowStackSlots < kValueStackSlots && kShallowDepth < kMaxCallDepth);
 
-// A stack is read-write in full for its whole life.
-uint8_t* take_stack(size_t bytes) { return take_reservation(bytes, bytes, Leftovers::never_read).base; }
+// A stack is read-write in full for its whole life, and followed by a
+// guard (address space only): were a call's bound check ever wrong, the
+// frame past the end would fault there instead of writing into whatever
+// mapping comes next.
+constexpr size_t kStackGuardBytes = size_t{1} << 20;
+uint8_t* take_stack(size_t bytes) {
+  return take_reservation(bytes + kStackGuardBytes, bytes, Leftovers::never_read).base;
+}
 void give_back_stack(void* base, size_t bytes, size_t touched) {
-  give_back_reservation({static_cast<uint8_t*>(base), bytes, bytes}, Leftovers::never_read, touched);
+  give_back_reservation({static_cast<uint8_t*>(base), bytes + kStackGuardBytes, bytes}, Leftovers::never_read,
+                        touched);
 }
 
 uint32_t slots_of(std::span<const decode::ValType> types) {
