@@ -46,6 +46,14 @@ class FastInterp : public ::testing::Test {
     return o.returned() && !o.results.empty() ? o.results.at(0) : Value::i32(-12345);
   }
 
+  // The trap of a call that must run out of stack (a failure names the call).
+  static TrapInfo stack_trap_of(Instance& instance, const std::string& name, std::vector<Value> args) {
+    Outcome o = instance.call(name, args);
+    EXPECT_TRUE(o.trapped()) << name << " returned";
+    EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted) << name << ": " << o.trap.to_string();
+    return o.trap;
+  }
+
   Engine engine_;
 };
 
@@ -97,13 +105,9 @@ TEST_F(FastInterp, RecursionThroughCallIndirectIsAStackTrap) {
         (call_indirect (type $t) (i32.add (local.get 0) (i32.const 1)) (i32.const 0)))))");
   Store store(engine_);
   Instance instance = Instance::create(store, module, Linker{});
-  std::vector<Value> zero = {Value::i32(0)};
-  Outcome o = instance.call("down", zero);
-  ASSERT_TRUE(o.trapped());
-  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted) << o.trap.to_string();
-  EXPECT_EQ(o.trap.function, "down");
+  EXPECT_EQ(stack_trap_of(instance, "down", {Value::i32(0)}).function, "down");
   // The instance is sound afterwards.
-  EXPECT_TRUE(instance.call("down", zero).trapped());
+  stack_trap_of(instance, "down", {Value::i32(0)});
 }
 
 // Frames of 4,000 slots reach the value stack's end (64 MiB) long before
@@ -121,10 +125,8 @@ TEST_F(FastInterp, RecursionWithLargeFramesIsAStackTrapAtTheValueStacksEnd) {
         (local.get 3999))))");
   Store store(engine_);
   Instance instance = Instance::create(store, module, Linker{});
-  std::vector<Value> zero = {Value::i32(0)};
-  Outcome o = instance.call("down", zero);
-  ASSERT_TRUE(o.trapped());
-  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted) << o.trap.to_string();
+  stack_trap_of(instance, "down", {Value::i32(0)});
+  // The instance is sound afterwards.
   EXPECT_EQ(result_of(instance, "top", {Value::i32(7)}).as_i64(), 7);
 }
 
@@ -192,10 +194,7 @@ TEST_F(FastInterp, CallsIntoAnotherInstanceReturnToTheCallersInstance) {
   EXPECT_EQ(result_of(b, "ping_pong", {Value::i32(1'000'001)}).as_i32(), kA);
   // Recursion back and forth (call, call_indirect) is a stack trap, and
   // both instances run normally after it.
-  const std::vector<Value> zero = {Value::i32(0)};
-  Outcome o = b.call("deep", zero);
-  ASSERT_TRUE(o.trapped());
-  EXPECT_EQ(o.trap.kind, TrapKind::StackExhausted) << o.trap.to_string();
+  stack_trap_of(b, "deep", {Value::i32(0)});
   EXPECT_EQ(result_of(b, "direct", {}).as_i32(), kA);
   EXPECT_EQ(result_of(a, "read", {Value::i32(0)}).as_i32(), 'A');
 }

@@ -1025,7 +1025,7 @@ L_br_table: {
       return_ip = (resume);                                                         \
       goto call_slow;                                                               \
     }                                                                               \
-    ENTER(to, to_fp, resume)                                               \
+    ENTER(to, to_fp, resume)                                                        \
   }
 L_call:  // a function the module defines: one of this instance
   GUEST_CALL(inst->funcs[A1], fp + B1, ip + 2, false)
