@@ -13,6 +13,7 @@
 
 #include "fuzz_support.h"
 #include "plugin/abi.h"
+#include "util/utf8.h"
 #include "wasmlet/plugin.h"
 
 using namespace wasmlet;
@@ -35,7 +36,7 @@ const Plugin& echo_plugin() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);
   const std::string_view text = wasmlet::fuzz::as_text(data, size);
-  const bool utf8 = plugin::valid_utf8(bytes);
+  const bool utf8 = util::valid_utf8(bytes);
   const bool accepted = nlohmann::json::accept(text);
   // The fast scan's contract covers well-formed UTF-8 only (call_json checks that first).
   if (utf8 && plugin::surely_valid_json(bytes) && !accepted)

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "plugin/abi.h"
+#include "util/utf8.h"
 #include "wasmlet/instance.h"
 #include "wasmlet/linker.h"
 #include "wasmlet/module.h"
@@ -114,7 +115,7 @@ void time_phases(Tier tier, const std::string& cache_dir, const std::string& was
     Clock::time_point t[kPhases + 1];
     t[0] = Clock::now();
     std::span<const uint8_t> in_bytes(reinterpret_cast<const uint8_t*>(input.data()), input.size());
-    if (!plugin::valid_utf8(in_bytes) || !(plugin::surely_valid_json(in_bytes) || nlohmann::json::accept(input)))
+    if (!util::valid_utf8(in_bytes) || !(plugin::surely_valid_json(in_bytes) || nlohmann::json::accept(input)))
       std::abort();
     t[1] = Clock::now();
     auto store = std::make_unique<Store>(engine, StoreLimits{.max_memory_bytes = limits.max_memory_bytes,
@@ -139,7 +140,7 @@ void time_phases(Tier tier, const std::string& cache_dir, const std::string& was
     if (!o.returned() || o.results.at(0).as_i32() != 0) std::abort();
     t[6] = Clock::now();
     std::vector<uint8_t> out = std::move(ctx->output);
-    if (!plugin::valid_utf8(out) || !(plugin::surely_valid_json(out) || nlohmann::json::accept(out.begin(), out.end())))
+    if (!util::valid_utf8(out) || !(plugin::surely_valid_json(out) || nlohmann::json::accept(out.begin(), out.end())))
       std::abort();
     t[7] = Clock::now();
     inst.reset();

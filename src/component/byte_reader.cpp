@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "util/utf8.h"
+
 namespace wasmlet::component::detail {
 
 std::string hex_byte(uint8_t b) { return fmt::format("0x{:02x}", b); }
@@ -71,7 +73,7 @@ std::string ByteReader::name(const char* what) {
   uint64_t start = offset();
   uint32_t len = u32(what);
   auto b = bytes(len, what);
-  if (!valid_utf8(b)) fail_at(start, fmt::format("{} is not valid UTF-8", what));
+  if (!util::valid_utf8(b)) fail_at(start, fmt::format("{} is not valid UTF-8", what));
   return std::string(b.begin(), b.end());
 }
 
@@ -89,26 +91,5 @@ ByteReader ByteReader::sub(size_t n, const char* what) {
   return ByteReader(b, start, name_);
 }
 
-bool valid_utf8(std::span<const uint8_t> s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    uint8_t c = s[i];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
-    else return false;
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size() || (s[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;  // overlong
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 }  // namespace wasmlet::component::detail

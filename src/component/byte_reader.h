@@ -48,7 +48,6 @@ class ByteReader {
   const std::string& name_;
 };
 
-bool valid_utf8(std::span<const uint8_t> bytes);
 std::string hex_byte(uint8_t b);
 
 }  // namespace wasmlet::component::detail

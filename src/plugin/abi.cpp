@@ -46,29 +46,6 @@ void emit_log(const CallContext& ctx, LogLevel level, std::string_view message) 
 
 }  // namespace
 
-bool valid_utf8(std::span<const uint8_t> s, size_t* bad_offset) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    uint8_t c = s[i];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    else if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else { if (bad_offset) *bad_offset = i; return false; }
-    if (i + len > n) { if (bad_offset) *bad_offset = i; return false; }
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) { if (bad_offset) *bad_offset = i; return false; }
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { if (bad_offset) *bad_offset = i; return false; }
-    i += len;
-  }
-  return true;
-}
-
 namespace {
 
 struct JsonScan {

@@ -41,8 +41,6 @@ struct CallContext {
 // Defines every wasmlet.* host function in the linker.
 void add_plugin_abi(Linker& linker);
 
-// True if `bytes` is well-formed UTF-8; otherwise *bad_offset is the first bad byte.
-bool valid_utf8(std::span<const uint8_t> bytes, size_t* bad_offset = nullptr);
 
 // A fast check that well-formed UTF-8 `bytes` are one JSON text (RFC 8259)
 // that nlohmann::json::accept accepts too. True is certain; false means

@@ -9,6 +9,7 @@
 #include "plugin/capabilities.h"
 #include "plugin/plugin_impl.h"
 #include "plugin/plugin_metadata.h"
+#include "util/utf8.h"
 #include "wasmlet/program.h"
 #include "wasmlet/wasi.h"
 
@@ -270,7 +271,7 @@ std::string json_error(It begin, It end) {
 void check_output(const detail::PluginImpl& impl, const std::string& export_name, std::span<const uint8_t> out,
                   nlohmann::json* value) {
   size_t bad = 0;
-  if (!plugin::valid_utf8(out, &bad)) {
+  if (!util::valid_utf8(out, &bad)) {
     throw PluginError(PluginError::Kind::BadOutput, impl.name, export_name,
                       fmt::format("output is not valid UTF-8 (byte {} of {}): {}", bad, out.size(), detail::excerpt(out)));
   }
@@ -286,7 +287,7 @@ void check_output(const detail::PluginImpl& impl, const std::string& export_name
 std::string Plugin::call_json(std::string_view export_name, std::string_view json_text, CallStats* stats) const {
   std::span<const uint8_t> in(reinterpret_cast<const uint8_t*>(json_text.data()), json_text.size());
   size_t bad = 0;
-  if (!plugin::valid_utf8(in, &bad)) {
+  if (!util::valid_utf8(in, &bad)) {
     throw PluginError(PluginError::Kind::InvalidInput, impl_->name, std::string(export_name),
                       fmt::format("input is not valid UTF-8 (byte {})", bad));
   }

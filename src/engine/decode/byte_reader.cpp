@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "util/utf8.h"
+
 namespace wasmlet::decode {
 
 void ByteReader::unexpected_end() const { throw_malformed(offset(), "unexpected end of the module's bytes"); }
@@ -70,31 +72,9 @@ std::string_view ByteReader::name() {
   uint32_t length = u32();
   if (length > remaining()) throw_malformed(at, fmt::format("length out of bounds: a name of {} bytes, {} remain", length, remaining()));
   auto text = bytes(length);
-  if (!is_valid_utf8(text)) throw_malformed(at, "malformed UTF-8 encoding in a name");
+  if (!util::valid_utf8(text)) throw_malformed(at, "malformed UTF-8 encoding in a name");
   return {reinterpret_cast<const char*>(text.data()), text.size()};
 }
 
-bool is_valid_utf8(std::span<const uint8_t> s) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    uint8_t c = s[i];
-    if (c < 0x80) { ++i; continue; }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (n - i < len) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;  // overlong
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += len;
-  }
-  return true;
-}
 
 }  // namespace wasmlet::decode

@@ -86,8 +86,4 @@ class ByteReader {
   size_t base_;
 };
 
-// True if `text` is well-formed UTF-8 (no overlong forms, surrogates or
-// code points past U+10FFFF).
-bool is_valid_utf8(std::span<const uint8_t> text);
-
 }  // namespace wasmlet::decode
