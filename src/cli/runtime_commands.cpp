@@ -14,10 +14,12 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "server/api_json.h"
 #include "server/client.h"
 #include "server/offline.h"
 #include "server/paths.h"
@@ -203,7 +205,7 @@ void register_up_create(CLI::App& app) {
     add_common(sub, *c);
     sub->add_option("-f,--file", *file, "spec file (YAML, docs/spec.md)")->required();
     sub->add_option("--service", *services, "only these services (repeatable)");
-    if (!up) sub->add_option("--replica", *replica, "only this replica");
+    if (!up) sub->add_option("--replica", *replica, "only this replica (0, 1, ... below scale.replicas)")->check(CLI::NonNegativeNumber);
     sub->callback([c, file, services, replica, up] {
       json body;
       std::string base;
@@ -416,16 +418,18 @@ void register_logs(CLI::App& app) {
   add_common(sub, *c);
   sub->add_flag("-f,--follow", *follow, "keep printing new lines until the instance finishes");
   sub->add_flag("-t,--timestamps", *timestamps, "prefix each line with its time");
-  sub->add_option("--tail", *tail, "only the last N lines");
+  auto* tail_option = sub->add_option("--tail", *tail, "only the last N lines (0: none; with -f, only new ones)");
   sub->add_option("--since", *since, "only lines since a time (RFC 3339) or a duration ago (10m)");
   sub->add_option("id", *id, "instance id")->required();
-  sub->callback([c, id, follow, timestamps, tail, since] {
-    std::string q = fmt::format("?tail={}", *tail);
+  sub->callback([c, id, follow, timestamps, tail, tail_option, since] {
+    std::vector<std::string> params;
+    if (tail_option->count()) params.push_back(fmt::format("tail={}", *tail));
     if (!since->empty()) {
       runtime::parse_time(*since);
-      q += "&since=" + url_encode(*since);
+      params.push_back("since=" + url_encode(*since));
     }
-    if (*follow) q += "&follow=true";
+    if (*follow) params.push_back("follow=true");
+    const std::string q = params.empty() ? "" : fmt::format("?{}", fmt::join(params, "&"));
     c->client().stream("GET", instance_path(*id, "/logs" + q), nullptr, [&](const json& e) {
       if (c->json()) {
         std::cout << e.dump() << std::endl;
@@ -535,10 +539,14 @@ void register_exec(CLI::App& app) {
     int code = 1;
     c->client().stream("POST", instance_path(*id, "/exec"), json{{"cmd", *cmd}}, [&](const json& e) {
       if (c->json()) std::cout << e.dump() << std::endl;
-      if (e.contains("stdout") && !c->json()) std::cout << e["stdout"].get<std::string>() << std::flush;
-      if (e.contains("stderr") && !c->json()) std::cerr << e["stderr"].get<std::string>() << std::flush;
       if (e.contains("error") && !c->json()) std::cerr << "wasmlet: error: " << e["error"].get<std::string>() << "\n";
       if (e.contains("exit")) code = e["exit"].get<int>();
+      if (c->json() || e.contains("error") || e.contains("exit")) return true;
+      // The guest's bytes as written: text, or base64 where they are not UTF-8.
+      const runtime::ExecEvent out = server::exec_event_from_json(e);
+      std::ostream& to = out.kind == runtime::ExecEvent::Kind::Stderr ? std::cerr : std::cout;
+      to.write(out.data.data(), static_cast<std::streamsize>(out.data.size()));
+      to.flush();
       return true;
     });
     exit_status = guest_exit_status(code, *id);

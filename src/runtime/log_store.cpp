@@ -25,47 +25,79 @@ InstanceLog::InstanceLog(std::filesystem::path file, uint64_t max_bytes, uint32_
                                                                  file_.parent_path().string(), ec.message()));
   size_ = std::filesystem::file_size(file_, ec);
   if (ec) size_ = 0;
-  partial_file_ = file_;
-  partial_file_.replace_extension(".partial");
+  for (int i = 0; i < 2; ++i) {
+    partial_file_[i] = file_;
+    partial_file_[i].replace_extension(i == 0 ? ".stdout.partial" : ".stderr.partial");
+  }
   recover_partial();
 }
 
-// An unfinished line left by a daemon that died: record it now.
-void InstanceLog::recover_partial() {
-  std::ifstream in(partial_file_);
-  if (!in) return;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  std::lock_guard lock(mu_);
-  if (j.is_object()) {
-    for (const char* key : {"stdout", "stderr"}) {
-      if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty()) continue;
-      append_locked(LogEntry{Clock::now(), std::string(key) == "stdout" ? LogStream::Stdout : LogStream::Stderr, j[key].get<std::string>()});
-    }
+namespace {
+std::string read_whole(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // disk full: the line is still recorded when it completes
+    bytes.remove_prefix(static_cast<size_t>(n));
   }
+}
+}  // namespace
+
+// Unfinished lines left by a daemon that died: record them now.
+void InstanceLog::recover_partial() {
+  std::lock_guard lock(mu_);
   std::error_code ec;
-  std::filesystem::remove(partial_file_, ec);
+  // A daemon before 2026-12-07 kept both in one JSON object, NAME.partial.
+  auto legacy = file_;
+  legacy.replace_extension(".partial");
+  if (std::filesystem::exists(legacy, ec)) {
+    auto j = nlohmann::json::parse(read_whole(legacy), nullptr, false);
+    for (const char* key : {"stdout", "stderr"})
+      if (j.is_object() && j.contains(key) && j[key].is_string() && !j[key].get<std::string>().empty())
+        append_locked(LogEntry{Clock::now(), std::string(key) == "stdout" ? LogStream::Stdout : LogStream::Stderr, j[key].get<std::string>()});
+    std::filesystem::remove(legacy, ec);
+  }
+  for (int i = 0; i < 2; ++i) {
+    std::string text = read_whole(partial_file_[i]);
+    if (!text.empty()) append_locked(LogEntry{Clock::now(), i == 0 ? LogStream::Stdout : LogStream::Stderr, std::move(text)});
+    std::filesystem::remove(partial_file_[i], ec);
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-// Keeps the unfinished lines on disk (only while there are any).
-void InstanceLog::save_partial_locked() {
-  if (partial_[0].empty() && partial_[1].empty()) {
-    if (partial_saved_) {
-      std::error_code ec;
-      std::filesystem::remove(partial_file_, ec);
-      partial_saved_ = false;
+// Keeps stream i's unfinished line on disk, only while there is one. A write
+// that adds to the line appends just what it added: rewriting the whole line
+// at every write made output without newlines quadratic.
+void InstanceLog::save_partial_locked(int i, std::string_view appended, bool line_ended) {
+  int& fd = partial_fd_[i];
+  if (line_ended) {
+    if (fd >= 0 && ::ftruncate(fd, 0) != 0) {
+      ::close(fd);
+      fd = -1;
     }
-    return;
+    appended = partial_[i];  // what follows the last line ended
   }
-  std::string body = nlohmann::json{{"stdout", partial_[0]}, {"stderr", partial_[1]}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  int fd = ::open(partial_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (appended.empty()) return;
+  if (fd < 0) fd = ::open(partial_file_[i].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return;
-  ssize_t n = ::write(fd, body.data(), body.size());
-  (void)n;
-  ::close(fd);
-  partial_saved_ = true;
+  write_all(fd, appended);
+}
+
+// At the end of a run (after flush_partial): no descriptors held while idle.
+void InstanceLog::close_partials_locked() {
+  std::error_code ec;
+  for (int i = 0; i < 2; ++i) {
+    if (partial_fd_[i] < 0) continue;
+    ::close(partial_fd_[i]);
+    partial_fd_[i] = -1;
+    if (partial_[i].empty()) std::filesystem::remove(partial_file_[i], ec);
+  }
 }
 
 // The file is open only while the instance runs: thousands of idle
@@ -78,6 +110,8 @@ bool InstanceLog::open_locked() {
 
 InstanceLog::~InstanceLog() {
   if (fd_ >= 0) ::close(fd_);
+  for (int fd : partial_fd_)
+    if (fd >= 0) ::close(fd);
 }
 
 std::string InstanceLog::encode(const LogEntry& e) {
@@ -124,6 +158,7 @@ void InstanceLog::append_locked(LogEntry entry) {
       ssize_t n = ::write(fd_, p, left);
       if (n < 0) {
         if (errno == EINTR) continue;
+        file_gap_ = true;
         break;  // disk full: the entry stays visible to followers at least
       }
       p += n;
@@ -142,22 +177,26 @@ void InstanceLog::append_locked(LogEntry entry) {
 
 void InstanceLog::write(LogStream stream, std::span<const uint8_t> bytes) {
   std::lock_guard lock(mu_);
-  std::string& buf = partial_[stream == LogStream::Stdout ? 0 : 1];
+  const int i = stream == LogStream::Stdout ? 0 : 1;
+  std::string& buf = partial_[i];
   auto now = Clock::now();
+  bool line_ended = false;
   for (uint8_t b : bytes) {
     if (b == '\n') {
       if (!buf.empty() && buf.back() == '\r') buf.pop_back();
       append_locked(LogEntry{now, stream, std::move(buf)});
       buf.clear();
+      line_ended = true;
     } else {
       buf.push_back(static_cast<char>(b));
       if (buf.size() >= kMaxLine) {
         append_locked(LogEntry{now, stream, std::move(buf)});
         buf.clear();
+        line_ended = true;
       }
     }
   }
-  save_partial_locked();
+  save_partial_locked(i, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}, line_ended);
 }
 
 void InstanceLog::flush_partial() {
@@ -167,8 +206,8 @@ void InstanceLog::flush_partial() {
     if (partial_[i].empty()) continue;
     append_locked(LogEntry{now, i == 0 ? LogStream::Stdout : LogStream::Stderr, std::move(partial_[i])});
     partial_[i].clear();
+    save_partial_locked(i, {}, true);
   }
-  save_partial_locked();
 }
 
 void InstanceLog::note(const std::string& message) {
@@ -194,7 +233,7 @@ std::vector<LogEntry> InstanceLog::read_files_locked() {
 namespace {
 std::vector<LogEntry> apply_query(std::vector<LogEntry> all, const LogQuery& q) {
   if (q.since) std::erase_if(all, [&](const LogEntry& e) { return e.timestamp < *q.since; });
-  if (q.tail > 0 && all.size() > q.tail) all.erase(all.begin(), all.end() - static_cast<long>(q.tail));
+  if (q.tail && all.size() > *q.tail) all.erase(all.begin(), all.end() - static_cast<long>(*q.tail));
   return all;
 }
 }  // namespace
@@ -215,8 +254,17 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
   for (;;) {
     cv_.wait(lock, [&] { return next_seq_ > seen || closed_; });
     std::vector<LogEntry> fresh;
-    for (const auto& [seq, e] : recent_)
-      if (seq >= seen) fresh.push_back(e);
+    const uint64_t oldest_kept = recent_.empty() ? next_seq_ : recent_.front().first;
+    if (seen < oldest_kept && !file_gap_) {
+      // Fell behind what memory keeps (a fast writer, a slow reader): the
+      // files hold every entry in the same order, the newest last.
+      fresh = read_files_locked();
+      const uint64_t missed = next_seq_ - seen;
+      if (fresh.size() > missed) fresh.erase(fresh.begin(), fresh.end() - static_cast<long>(missed));
+    } else {
+      for (const auto& [seq, e] : recent_)
+        if (seq >= seen) fresh.push_back(e);
+    }
     seen = next_seq_;
     bool done = closed_ && fresh.empty();
     lock.unlock();
@@ -232,6 +280,7 @@ void InstanceLog::close() {
   std::lock_guard lock(mu_);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  close_partials_locked();
   closed_ = true;
   cv_.notify_all();
 }
@@ -247,8 +296,12 @@ void InstanceLog::remove_files() {
   fd_ = -1;
   std::error_code ec;
   std::filesystem::remove(file_, ec);
-  std::filesystem::remove(partial_file_, ec);
-  partial_saved_ = false;
+  for (int i = 0; i < 2; ++i) {
+    if (partial_fd_[i] >= 0) ::close(partial_fd_[i]);
+    partial_fd_[i] = -1;
+    partial_[i].clear();
+    std::filesystem::remove(partial_file_[i], ec);
+  }
   for (uint32_t i = 1; i <= max_files_; ++i) std::filesystem::remove(fmt::format("{}.{}", file_.string(), i), ec);
   closed_ = true;
   cv_.notify_all();

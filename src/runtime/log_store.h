@@ -2,10 +2,12 @@
 // stream, in the order written, appended to a JSON-lines file (one object
 // per line: {"t":"<RFC 3339>","s":"stdout","m":"<text>"}) with size-based
 // rotation (NAME.log, NAME.log.1, ...). Lines are written to the file as
-// soon as they are complete, and an unfinished line is kept in NAME.partial
-// until it is, so a crash of the daemon loses nothing that was printed (the
-// next daemon records what NAME.partial holds). Followers wait on a
-// condition variable for new lines.
+// soon as they are complete, and an unfinished line is kept, as raw bytes
+// appended write by write, in NAME.stdout.partial / NAME.stderr.partial until
+// it is, so a crash of the daemon loses nothing that was printed (the next
+// daemon records what they hold). Followers wait on a condition variable for
+// new lines; one that falls behind the entries kept in memory reads the
+// rest from the files.
 #pragma once
 
 #include <condition_variable>
@@ -53,15 +55,18 @@ class InstanceLog {
 
  private:
   bool open_locked();
-  void save_partial_locked();
+  // Brings stream i's partial file in line with partial_[i]: `appended` is
+  // what this write added, and `line_ended` whether a line was completed.
+  void save_partial_locked(int i, std::string_view appended, bool line_ended);
+  void close_partials_locked();
   void recover_partial();
   void append_locked(LogEntry entry);
   void rotate_locked();
   std::vector<LogEntry> read_files_locked();
 
   std::filesystem::path file_;
-  std::filesystem::path partial_file_;
-  bool partial_saved_ = false;
+  std::filesystem::path partial_file_[2];  // stdout, stderr
+  int partial_fd_[2] = {-1, -1};
   uint64_t max_bytes_;
   uint32_t max_files_;
   std::mutex mu_;
@@ -72,6 +77,9 @@ class InstanceLog {
   // Recent entries for followers, with their sequence numbers.
   std::deque<std::pair<uint64_t, LogEntry>> recent_;
   uint64_t next_seq_ = 0;
+  // An entry could not be written to the file (disk full): the files no
+  // longer hold every entry, so a follower that fell behind cannot catch up there.
+  bool file_gap_ = false;
   bool closed_ = true;
 };
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "wasmlet/duration.h"
+#include "wasmlet/store.h"
 
 
 namespace wasmlet::runtime {
@@ -172,6 +173,23 @@ TimePoint parse_time(std::string_view text, TimePoint now) {
   } catch (const Error&) {
     throw bad();
   }
+}
+
+void ExecCancel::cancel() {
+  std::lock_guard lock(mu_);
+  cancelled_ = true;
+  if (store_) store_->interrupt();
+}
+
+bool ExecCancel::cancelled() const {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
+void ExecCancel::attach(Store* store) {
+  std::lock_guard lock(mu_);
+  store_ = store;
+  if (store_ && cancelled_) store_->interrupt();
 }
 
 }  // namespace wasmlet::runtime

@@ -293,8 +293,9 @@ ExecResult WasmRuntime::exec(const InstanceId& id, const std::vector<std::string
   return r;
 }
 
-void WasmRuntime::exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event) {
-  impl_->get(id)->exec_stream(cmd, on_event);
+void WasmRuntime::exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event,
+                              ExecCancel* cancel) {
+  impl_->get(id)->exec_stream(cmd, on_event, cancel);
 }
 
 InstanceStats WasmRuntime::stats(const InstanceId& id) { return impl_->get(id)->stats(); }

@@ -535,7 +535,7 @@ void Workload::recover_after_agent_restart(const std::optional<std::string>& cra
   persist_locked();
 }
 
-void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event) {
+void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event, ExecCancel* cancel) {
   if (cmd.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("exec in {}: the command is empty", name()));
   std::string what = fmt::format("exec in instance {} (image {})", name(), record_.image);
   Program program = [&] {
@@ -564,12 +564,14 @@ void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
     if (phase_ == Phase::Removed) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
     exec_stores_.insert(&store);
   }
+  if (cancel) cancel->attach(&store);
   RunResult r;
   try {
     r = run_guest(store, program, sb, what);
   } catch (const std::exception& e) {
     r = RunResult{InstanceState::failed(e.what()), WaitOutcome{kExitRuntimeError, WaitReason::RuntimeError, std::nullopt, Clock::now()}};
   }
+  if (cancel) cancel->attach(nullptr);
   {
     std::lock_guard lock(mu_);
     exec_stores_.erase(&store);

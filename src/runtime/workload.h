@@ -76,7 +76,7 @@ class Workload {
   bool finished_for_good();
 
   InstanceLog& log() { return *log_; }
-  void exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event);
+  void exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event, ExecCancel* cancel);
 
   // Daemon restart: the record said running. Restart per policy, else
   // failed("agent restarted"). An instance whose start was under way (its

@@ -1,5 +1,8 @@
 #include "api_json.h"
 
+#include "util/utf8.h"
+#include "wasmlet/registry/auth.h"
+
 namespace wasmlet::server {
 
 using namespace wasmlet::runtime;
@@ -67,13 +70,13 @@ json to_json(const PruneResult& p) {
 }
 
 json to_json(const ExecEvent& e) {
-  switch (e.kind) {
-    case ExecEvent::Kind::Stdout: return {{"stdout", e.data}};
-    case ExecEvent::Kind::Stderr: return {{"stderr", e.data}};
-    case ExecEvent::Kind::Exit: return {{"exit", e.exit_code}};
-  }
-  return {};
+  if (e.kind == ExecEvent::Kind::Exit) return {{"exit", e.exit_code}};
+  const std::string stream = e.kind == ExecEvent::Kind::Stdout ? "stdout" : "stderr";
+  if (util::valid_utf8(e.data)) return {{stream, e.data}};
+  return {{stream + "_base64", registry::base64_encode(e.data)}};
 }
+
+std::string json_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 WaitOutcome outcome_from_json(const json& j) {
   WaitOutcome o;
@@ -95,6 +98,10 @@ LogEntry log_entry_from_json(const json& j) {
 ExecEvent exec_event_from_json(const json& j) {
   if (j.contains("stdout")) return {ExecEvent::Kind::Stdout, j["stdout"].get<std::string>(), 0};
   if (j.contains("stderr")) return {ExecEvent::Kind::Stderr, j["stderr"].get<std::string>(), 0};
+  if (j.contains("stdout_base64"))
+    return {ExecEvent::Kind::Stdout, registry::base64_decode(j["stdout_base64"].get<std::string>()), 0};
+  if (j.contains("stderr_base64"))
+    return {ExecEvent::Kind::Stderr, registry::base64_decode(j["stderr_base64"].get<std::string>()), 0};
   return {ExecEvent::Kind::Exit, {}, j.value("exit", 1)};
 }
 

@@ -28,7 +28,15 @@ json to_json(const runtime::LogEntry& e);
 json to_json(const runtime::InstanceStats& s);
 json to_json(const runtime::ImageRecord& i);
 json to_json(const runtime::PruneResult& p);
+// {"stdout": TEXT} when the bytes are UTF-8, else {"stdout_base64": BASE64}
+// (a guest writes bytes, and a UTF-8 character may end in its next write);
+// the same for stderr, and {"exit": CODE}.
 json to_json(const runtime::ExecEvent& e);
+
+// One JSON text and a newline, as every response and stream line is sent.
+// Text that is not UTF-8 (guest output in a log, a name in a request) shows
+// U+FFFD where it is bad instead of failing the whole response.
+std::string json_line(const json& j);
 
 runtime::WaitOutcome outcome_from_json(const json& j);
 runtime::LogEntry log_entry_from_json(const json& j);

@@ -11,8 +11,10 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <iostream>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -79,12 +81,12 @@ class ThreadPerConnection : public httplib::TaskQueue {
 
 void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
   res.status = status;
-  res.set_content(json{{"error", message}, {"kind", kind}}.dump() + "\n", "application/json");
+  res.set_content(json_line(json{{"error", message}, {"kind", kind}}), "application/json");
 }
 
 void send_json(httplib::Response& res, const json& j, int status = 200) {
   res.status = status;
-  res.set_content(j.dump() + "\n", "application/json");
+  res.set_content(json_line(j), "application/json");
 }
 
 json body_json(const httplib::Request& req) {
@@ -164,6 +166,8 @@ struct Server::Impl {
     std::string source = str_field(body, "source", "spec");
     std::string base_dir = str_field(body, "base_dir");
     Deployment d{parse_deployment(str_field(body, "yaml"), source)};
+    if (body.contains("services") && !body["services"].is_null() && !body["services"].is_array())
+      throw RuntimeError(RuntimeError::Kind::InvalidArgument, "'services' must be a list of names");
     if (body.contains("services") && body["services"].is_array())
       for (const auto& s : body["services"]) {
         if (!s.is_string()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "'services' must be a list of names");
@@ -185,10 +189,18 @@ struct Server::Impl {
     std::vector<std::string> only;
     Deployment d = deployment_from(body, only);
     std::optional<uint32_t> replica;
-    if (body.contains("replica") && body["replica"].is_number_unsigned()) replica = body["replica"].get<uint32_t>();
+    if (body.contains("replica") && !body["replica"].is_null()) {
+      const json& r = body["replica"];
+      if (!r.is_number_unsigned() || r.get<uint64_t>() > std::numeric_limits<uint32_t>::max())
+        throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("'replica' must be a replica number (0, 1, ...), got {}", r.dump()));
+      replica = r.get<uint32_t>();
+    }
     std::vector<InstanceId> ids;
     for (const auto& spec : d.spec.services) {
       if (!only.empty() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
+      if (replica && *replica >= spec.replicas)
+        throw RuntimeError(RuntimeError::Kind::InvalidArgument,
+                           fmt::format("service '{}' has {} replica(s) (scale.replicas); there is no replica {}", spec.name, spec.replicas, *replica));
       uint32_t first = replica.value_or(0), last = replica ? *replica + 1 : spec.replicas;
       for (uint32_t r = first; r < last; ++r) {
         InstanceId id{spec.name, r, d.spec.deployment};
@@ -291,15 +303,17 @@ struct Server::Impl {
       LogQuery q;
       if (req.has_param("tail")) {
         const std::string t = req.get_param_value("tail");
-        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), q.tail);
+        size_t lines = 0;
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), lines);
         if (t.empty() || ec != std::errc() || end != t.data() + t.size())
           throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("tail must be a number of lines, got '{}'", t));
+        q.tail = lines;
       }
       if (req.has_param("since")) q.since = parse_time(req.get_param_value("since"));
       bool follow = req.get_param_value("follow") == "true" || req.get_param_value("follow") == "1";
       if (!follow) {
         std::string out;
-        for (const auto& e : runtime->logs(id, q)) out += to_json(e).dump() + "\n";
+        for (const auto& e : runtime->logs(id, q)) out += json_line(to_json(e));
         res.set_content(out, "application/x-ndjson");
         return;
       }
@@ -307,7 +321,7 @@ struct Server::Impl {
       res.set_chunked_content_provider("application/x-ndjson", [this, id, q](size_t, httplib::DataSink& sink) {
         try {
           runtime->follow_logs(id, q, [&](const LogEntry& e) {
-            std::string line = to_json(e).dump() + "\n";
+            std::string line = json_line(to_json(e));
             return sink.write(line.data(), line.size());
           });
         } catch (const std::exception&) {
@@ -323,16 +337,53 @@ struct Server::Impl {
       if (body.contains("cmd") && body["cmd"].is_array())
         for (const auto& a : body["cmd"]) cmd.push_back(a.get<std::string>());
       if (cmd.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "exec needs a command (\"cmd\": [...])");
-      runtime->inspect(id);
+      // As docker: an exec joins a running instance (the runtime checks again as it starts).
+      if (auto info = runtime->inspect(id); info.state.kind != InstanceState::Kind::Running) {
+        const std::string name = shown(info.id);
+        throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("instance {} is not running ({}); start it first: wasmlet start {}",
+                                                                     name, info.state.to_string(), name));
+      }
       res.set_chunked_content_provider("application/x-ndjson", [this, id, cmd](size_t, httplib::DataSink& sink) {
-        bool open = true;
-        auto emit = [&](const json& j) {
-          if (!open) return;
-          std::string line = j.dump() + "\n";
-          open = sink.write(line.data(), line.size());
+        // The exec ends when its client goes away: a guest with nothing to
+        // say would otherwise run on unseen, so an empty line (which clients
+        // skip) goes out every second while it runs, and a failed write
+        // interrupts the guest.
+        ExecCancel cancel;
+        std::mutex sink_mu;
+        std::condition_variable ended_cv;
+        bool open = true, ended = false;
+        auto send = [&](const std::string& line) {
+          std::lock_guard lock(sink_mu);
+          if (open) open = sink.write(line.data(), line.size());
+          if (!open) cancel.cancel();
         };
+        auto emit = [&](const json& j) { send(json_line(j)); };
+        std::thread heartbeat([&] {
+          std::unique_lock lock(sink_mu);
+          while (!ended_cv.wait_for(lock, std::chrono::seconds(1), [&] { return ended; })) {
+            lock.unlock();
+            send("\n");
+            lock.lock();
+          }
+        });
+        // Before the stream's end is written (and on any way out).
+        struct EndHeartbeat {
+          std::mutex& mu;
+          std::condition_variable& cv;
+          bool& ended;
+          std::thread& thread;
+          void now() {
+            {
+              std::lock_guard lock(mu);
+              ended = true;
+            }
+            cv.notify_all();
+            if (thread.joinable()) thread.join();
+          }
+          ~EndHeartbeat() { now(); }
+        } end_heartbeat{sink_mu, ended_cv, ended, heartbeat};
         try {
-          runtime->exec_stream(id, cmd, [&](const ExecEvent& e) { emit(to_json(e)); });
+          runtime->exec_stream(id, cmd, [&](const ExecEvent& e) { emit(to_json(e)); }, &cancel);
         } catch (const RuntimeError& e) {
           emit({{"error", e.what()}, {"kind", to_string(e.kind())}});
           emit({{"exit", 126}});
@@ -343,6 +394,7 @@ struct Server::Impl {
           emit({{"error", e.what()}, {"kind", "internal"}});
           emit({{"exit", 126}});
         }
+        end_heartbeat.now();
         sink.done();
         return true;
       });

@@ -75,6 +75,18 @@ TEST(DaemonErrors, EachClassOfErrorHasItsStatus) {
   ASSERT_EQ(created.status, 201) << created.body;
   auto again = request(sock, "POST", "/v1/instances", create);
   EXPECT_EQ(again.status, 409) << again.body;
+  // A replica the service does not have, or a malformed one, and `services` that is not a list: 400, nothing created.
+  for (const std::string& field : {std::string(R"("replica": 4294967295)"), std::string(R"("replica": 4294967296)"),
+                                   std::string(R"("replica": 1)"), std::string(R"("replica": -3)"), std::string(R"("replica": "1")"),
+                                   std::string(R"("services": "job")")}) {
+    auto a = request(sock, "POST", "/v1/instances", R"({"yaml": ")" + spec + R"(", )" + field + "}");
+    EXPECT_EQ(a.status, 400) << field << ": " << a.body;
+  }
+  EXPECT_EQ(request(sock, "GET", "/v1/instances/job-rep-1").status, 404);
+  // An exec joins only a running instance (this one is created, not started).
+  auto exec_created = request(sock, "POST", "/v1/instances/job-rep-0/exec", R"({"cmd": ["x"]})");
+  EXPECT_EQ(exec_created.status, 409) << exec_created.body;
+  EXPECT_NE(exec_created.body.value("error", "").find("job-rep-0 is not running"), std::string::npos) << exec_created.body;
   auto started = request(sock, "POST", "/v1/instances/job-rep-0/start", "{}");
   ASSERT_EQ(started.status, 200) << started.body;
   auto running = request(sock, "DELETE", "/v1/instances/job-rep-0");
@@ -86,6 +98,11 @@ TEST(DaemonErrors, EachClassOfErrorHasItsStatus) {
   EXPECT_EQ(pull.status, 502) << pull.body;
   EXPECT_EQ(pull.body.value("kind", ""), "pull_failed");
   EXPECT_NE(pull.body.value("error", "").find("/nonexistent/module.wasm"), std::string::npos) << pull.body;
+
+  // Bytes that are not UTF-8 in a request still get an answer naming them (U+FFFD), not an empty 500.
+  auto bad_name = request(sock, "GET", "/v1/instances/%FF-rep-0");
+  EXPECT_EQ(bad_name.status / 100, 4) << bad_name.body;
+  EXPECT_NE(bad_name.body.value("error", "").find("\xef\xbf\xbd-rep-0"), std::string::npos) << bad_name.body;
 
   // The daemon is still serving after all of that.
   EXPECT_EQ(request(sock, "GET", "/v1/ping").status, 200);

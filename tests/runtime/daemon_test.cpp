@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "runtime_support.h"
@@ -193,6 +195,52 @@ TEST_F(DaemonTest, ExecStreamsOutputAndExitCode) {
   EXPECT_NE(r.out.find("arg[1]=x-cmd"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("arg[2]=--flag"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("env SHARED=yes"), std::string::npos) << r.out;
+}
+
+// A guest writes bytes: exec hands them over as they are, whether UTF-8 or
+// not, and a character split between two writes arrives whole.
+TEST_F(DaemonTest, ExecPassesOnBytesThatAreNotUtf8) {
+  write_spec("version: v1\ndeployment: e\nservices:\n  tool:\n    image: " + fixture("rt_env_args_wait") +
+             "\n    command: {args: [wait]}\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  auto r = d->cli({"exec", "tool-rep-0", "--", "bytes", "caf\\xc3", "\\xa9 \\xff\\x0a"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "caf\xc3\xa9 \xff\n");
+  auto j = d->cli({"exec", "tool-rep-0", "--format", "json", "--", "bytes", "\\xff"});
+  EXPECT_NE(j.out.find(R"({"stdout_base64":"/w=="})"), std::string::npos) << j.out;
+}
+
+// Reads a process's CPU time (user + system) from /proc, in clock ticks.
+uint64_t cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  uint64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return utime + stime;
+}
+
+// An exec whose client is gone ends: a guest that spins without a word must
+// not go on burning the daemon's CPU unseen.
+TEST_F(DaemonTest, AnExecEndsWhenItsClientGoesAway) {
+  write_spec("version: v1\ndeployment: e\nservices:\n  tool:\n    image: " + fixture("rt_env_args_wait") +
+             "\n    command: {args: [wait]}\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  const uint64_t before = cpu_ticks(d->pid());
+  d->cli({"exec", "tool-rep-0", "--", "spin"}, std::chrono::milliseconds(1500));  // killed after 1.5 s
+  EXPECT_GT(cpu_ticks(d->pid()) - before, 20u) << "the exec's guest should have spun while its client waited";
+  // Within a few seconds the daemon is idle again (a spinning guest takes 100 ticks a second).
+  bool idle = false;
+  for (int tries = 0; tries < 20 && !idle; ++tries) {
+    const uint64_t start = cpu_ticks(d->pid());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    idle = cpu_ticks(d->pid()) - start < 10;
+  }
+  EXPECT_TRUE(idle) << "the exec's guest still runs after its client went away";
 }
 
 TEST_F(DaemonTest, SpecErrorsNameFileLineAndField) {

@@ -1,6 +1,8 @@
 // The per-instance JSON-lines log: order, partial lines, rotation, tail, since, follow.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "runtime/log_store.h"
@@ -39,18 +41,40 @@ TEST(LogStore, AnUnfinishedLineSurvivesACrash) {
   {
     InstanceLog log(dir.path() / "p.log", 1 << 20, 1);
     log.reopen();
-    log.write(LogStream::Stdout, bytes("done\nhalf a li"));
-    EXPECT_TRUE(std::filesystem::exists(dir.path() / "p.partial"));
+    log.write(LogStream::Stdout, bytes("done\nhalf "));
+    log.write(LogStream::Stderr, bytes("err\xff "));
+    log.write(LogStream::Stdout, bytes("a "));
+    log.write(LogStream::Stdout, bytes("li"));
+    EXPECT_EQ(testing::read_text(dir.path() / "p.stdout.partial"), "half a li");  // appended write by write
+    EXPECT_EQ(testing::read_text(dir.path() / "p.stderr.partial"), "err\xff ");
   }  // the daemon dies here: no flush_partial
   InstanceLog after(dir.path() / "p.log", 1 << 20, 1);
   auto all = after.read({});
-  ASSERT_EQ(all.size(), 2u);
+  ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[1].message, "half a li");
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.partial"));
+  EXPECT_EQ(all[2].message, "err\xef\xbf\xbd ");  // recorded, the bad byte shown as U+FFFD
+  EXPECT_EQ(all[2].stream, LogStream::Stderr);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.stdout.partial"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.stderr.partial"));
   after.reopen();
   after.write(LogStream::Stderr, bytes("x"));
-  after.write(LogStream::Stderr, bytes("y\n"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.partial"));  // gone once the line is complete
+  EXPECT_EQ(testing::read_text(dir.path() / "p.stderr.partial"), "x");
+  after.write(LogStream::Stderr, bytes("y\nz"));
+  EXPECT_EQ(testing::read_text(dir.path() / "p.stderr.partial"), "z");  // only what follows the line
+  after.write(LogStream::Stderr, bytes("\n"));
+  EXPECT_EQ(testing::read_text(dir.path() / "p.stderr.partial"), "");
+  after.close();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.stderr.partial"));  // gone once the run has ended
+}
+
+TEST(LogStore, APartialFileOfAnEarlierDaemonIsRecorded) {
+  TempDir dir;
+  testing::write_text(dir.path() / "old.partial", R"({"stdout":"out half","stderr":""})");
+  InstanceLog log(dir.path() / "old.log", 1 << 20, 1);
+  auto all = log.read({});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].message, "out half");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "old.partial"));
 }
 
 TEST(LogStore, RotatesBySizeAndReadsAcrossFiles) {
@@ -74,9 +98,10 @@ TEST(LogStore, TailAndSince) {
   auto tail = log.read({2, std::nullopt});
   ASSERT_EQ(tail.size(), 2u);
   EXPECT_EQ(tail[0].message, "b");
+  EXPECT_TRUE(log.read({0, std::nullopt}).empty());  // as docker: --tail 0 shows none
   auto mid = Clock::now();
   log.write(LogStream::Stdout, bytes("d\n"));
-  auto since = log.read({0, mid});
+  auto since = log.read({std::nullopt, mid});
   ASSERT_EQ(since.size(), 1u);
   EXPECT_EQ(since[0].message, "d");
 }
@@ -96,6 +121,37 @@ TEST(LogStore, FollowSeesNewLinesUntilClosed) {
   ASSERT_GE(seen.size(), 3u);
   EXPECT_EQ(seen.front(), "before");
   EXPECT_EQ(seen.back(), "end");
+}
+
+TEST(LogStore, AFollowerThatFallsBehindReadsTheRestFromTheFiles) {
+  TempDir dir;
+  InstanceLog log(dir.path() / "slow.log", 1 << 30, 1);
+  log.reopen();
+  log.write(LogStream::Stdout, bytes("first\n"));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::string> seen;
+  std::thread follower([&] {
+    log.follow({}, [&](const LogEntry& e) {
+      seen.push_back(e.message);
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });  // stuck on the first line while the writer runs ahead
+      return true;
+    });
+  });
+  constexpr int kLines = 20000;  // far more than the entries memory keeps
+  for (int i = 0; i < kLines; ++i) log.write(LogStream::Stdout, bytes("line " + std::to_string(i) + "\n"));
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  log.close();
+  follower.join();
+  ASSERT_EQ(seen.size(), size_t(kLines) + 1);
+  EXPECT_EQ(seen[0], "first");
+  for (int i = 0; i < kLines; ++i) ASSERT_EQ(seen[size_t(i) + 1], "line " + std::to_string(i));
 }
 
 }  // namespace

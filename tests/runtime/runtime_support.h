@@ -135,6 +135,7 @@ class Daemon {
     return wasmlet(std::move(args), limit);
   }
   const fs::path& data_dir() const { return data_dir_; }
+  pid_t pid() const { return pid_; }
 
  private:
   fs::path data_dir_;

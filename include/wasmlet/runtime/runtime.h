@@ -57,7 +57,10 @@ class Runtime {
   // Runs `cmd` as a fresh instance of the same module in the same sandbox.
   virtual ExecResult exec(const InstanceId& id, const std::vector<std::string>& cmd) = 0;
   // Streams stdout/stderr chunks as they are written; the last event is Exit.
-  virtual void exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event) = 0;
+  // `cancel`, if given, may end it early. (The daemon's API, as docker, takes
+  // an exec only for a running instance; the library also for an ended one.)
+  virtual void exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event,
+                           ExecCancel* cancel = nullptr) = 0;
 
   virtual InstanceStats stats(const InstanceId& id) = 0;
 

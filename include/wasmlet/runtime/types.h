@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,10 @@
 #include "wasmlet/error.h"
 #include "wasmlet/pull_policy.h"
 #include "wasmlet/registry/image_store.h"
+
+namespace wasmlet {
+class Store;
+}
 
 namespace wasmlet::runtime {
 
@@ -98,7 +103,7 @@ struct LogEntry {
 };
 
 struct LogQuery {
-  size_t tail = 0;                 // last N entries; 0 = all
+  std::optional<size_t> tail;      // only the last N entries (0: none, only new ones when following)
   std::optional<TimePoint> since;  // only entries at or after this time
 };
 
@@ -121,6 +126,21 @@ struct ExecEvent {
   Kind kind = Kind::Stdout;
   std::string data;  // Stdout / Stderr: a chunk as written
   int exit_code = 0; // Exit: always the last event
+};
+
+// Ends an exec early from another thread, as when its client goes away: the
+// exec's guest is interrupted as a stop would interrupt it. Handed to
+// exec_stream, which attaches the exec's store while the guest runs.
+class ExecCancel {
+ public:
+  void cancel();
+  bool cancelled() const;
+  void attach(Store* store);  // the runtime's side: nullptr when the guest has ended
+
+ private:
+  mutable std::mutex mu_;
+  Store* store_ = nullptr;
+  bool cancelled_ = false;
 };
 
 

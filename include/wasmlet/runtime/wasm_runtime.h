@@ -63,7 +63,8 @@ class WasmRuntime : public Runtime {
   std::vector<LogEntry> logs(const InstanceId& id, const LogQuery& query = {}) override;
   void follow_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry) override;
   ExecResult exec(const InstanceId& id, const std::vector<std::string>& cmd) override;
-  void exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event) override;
+  void exec_stream(const InstanceId& id, const std::vector<std::string>& cmd, const ExecCallback& on_event,
+                   ExecCancel* cancel = nullptr) override;
   InstanceStats stats(const InstanceId& id) override;
   int wait(const InstanceId& id) override;
   WaitOutcome wait_outcome(const InstanceId& id) override;
