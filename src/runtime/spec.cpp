@@ -684,6 +684,21 @@ YAML::Node load_yaml(std::string_view yaml, const std::string& source) {
   }
 }
 
+// Every replica opens its endpoints on 127.0.0.1:PORT itself, so replicas
+// cannot share a fixed port: all but the first would fail to listen. Checked
+// for a deployment file, not for a recorded service spec, so that instances
+// recorded before this check still load.
+void check_replica_ports(const Ctx& ctx, const YAML::Node& node, const std::string& path, const ServiceSpec& s) {
+  if (s.replicas <= 1) return;
+  for (const auto& ep : s.endpoints)
+    if (ep.port != 0)
+      fail(ctx, node["scale"], child_path(path, "scale"),
+           fmt::format("{} replicas cannot share endpoint '{}' on port {}: each replica listens on 127.0.0.1:{} itself, "
+                       "so all but the first would fail (address already in use); set scale.replicas: 1, or declare "
+                       "one service per port",
+                       s.replicas, ep.name, ep.port, ep.port));
+}
+
 bool valid_name(const std::string& n) {
   if (n.empty() || n.size() > 63) return false;
   for (char c : n)
@@ -756,6 +771,7 @@ DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source
     if (!valid_name(name) || name.find("-rep-") != std::string::npos)
       fail(ctx, kv.first, "services." + name, fmt::format("invalid service name '{}': letters, digits, - and _ only (and no '-rep-')", name));
     d.services.push_back(parse_service_node(source, kv.second, name, "services." + name));
+    check_replica_ports(ctx, kv.second, "services." + name, d.services.back());
   }
   if (d.services.empty()) fail(ctx, services, "services", "no services defined");
   return d;

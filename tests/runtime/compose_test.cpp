@@ -199,6 +199,19 @@ TEST_F(ComposeTest, UpKeepsTheRunningInstanceWhenTheChangedSpecCannotBeCreated) 
   EXPECT_EQ(after["spec"], before["spec"]);
 }
 
+// Replicas of a service with an endpoint port would all listen on it: `up`
+// refuses the spec before creating anything (it used to fail rep-1 and up).
+TEST_F(ComposeTest, UpRefusesReplicasThatWouldShareAnEndpointPort) {
+  auto spec = write_spec("ports.yaml", "version: v1\ndeployment: ports\nservices:\n" +
+                                           loop_service("web", "    endpoints: [{name: http, port: " +
+                                                                   std::to_string(free_port()) +
+                                                                   "}]\n    scale: {mode: fixed, replicas: 2}\n"));
+  auto r = d->cli({"up", "-f", spec.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("ports.yaml:7: services.web.scale: 2 replicas cannot share endpoint 'http'"), std::string::npos) << r.err;
+  EXPECT_EQ(ps().size(), 0u);
+}
+
 TEST_F(ComposeTest, DownRemovesExactlyOneDeployment) {
   auto spec_of = [&](const std::string& name) {
     return "version: v1\ndeployment: " + name + "\nservices:\n" +
