@@ -589,7 +589,13 @@ void run_detached(const RunOptions& o) {
   else if (o.max_memory_bytes) wasm["max_memory"] = fmt::format("{}Ki", (*o.max_memory_bytes + 1023) / 1024);
   if (!o.fuel.empty()) wasm["max_fuel"] = fuel_option(o.fuel);
   if (!o.timeout.empty()) wasm["request_timeout"] = o.timeout;
-  if (o.allow_sockets) wasm["capabilities"] = {{"sockets", true}};
+  // A standard service has the cli, filesystem and sockets capabilities
+  // already (docs/spec.md); what --allow-sockets adds in the foreground is
+  // TCP and UDP sockets for a component, which the spec gates separately.
+  if (o.allow_sockets) {
+    wasm["allow_tcp"] = true;
+    wasm["allow_udp"] = true;
+  }
   if (!wasm.empty()) service["wasm"] = wasm;
   json endpoints = json::array();
   for (const auto& l : o.listeners) {
