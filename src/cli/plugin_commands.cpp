@@ -98,7 +98,7 @@ int call(const CallOptions& o) {
   options.capabilities.allowed_hosts = o.allow_hosts;
   options.capabilities.inherit_stdout = options.capabilities.inherit_stderr = o.inherit_stdio;
   options.limits.max_memory_bytes = parse_byte_size(o.max_memory);
-  options.limits.timeout = parse_duration(o.timeout);
+  options.limits.timeout = timeout_option(o.timeout, "the default, 5s");
   if (!o.fuel.empty()) options.limits.fuel = fuel_option(o.fuel);
 
   std::vector<uint8_t> input;

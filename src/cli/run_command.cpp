@@ -183,7 +183,7 @@ StoreLimits store_limits(const RunOptions& opts) {
     memory = kWasm32MemoryBytes;
   }
   limits.max_memory_bytes = memory;
-  if (!opts.timeout.empty()) limits.timeout = parse_duration(opts.timeout);
+  if (!opts.timeout.empty()) limits.timeout = timeout_option(opts.timeout, "no limit");
   if (!opts.fuel.empty()) limits.fuel = fuel_option(opts.fuel);
   return limits;
 }

@@ -588,7 +588,7 @@ void run_detached(const RunOptions& o) {
   if (!o.max_memory.empty()) wasm["max_memory"] = o.max_memory;
   else if (o.max_memory_bytes) wasm["max_memory"] = fmt::format("{}Ki", (*o.max_memory_bytes + 1023) / 1024);
   if (!o.fuel.empty()) wasm["max_fuel"] = fuel_option(o.fuel);
-  if (!o.timeout.empty()) wasm["request_timeout"] = o.timeout;
+  if (!o.timeout.empty()) wasm["request_timeout"] = format_duration(timeout_option(o.timeout, "no limit"));
   // A standard service has the cli, filesystem and sockets capabilities
   // already (docs/spec.md); what --allow-sockets adds in the foreground is
   // TCP and UDP sockets for a component, which the spec gates separately.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "process.h"
+#include "temp_dir.h"
 
 using namespace wasmlet::testing;
 using ::testing::HasSubstr;
@@ -248,4 +249,27 @@ TEST(GeneratedHelp, TheBuiltManPageIsValidAndInstalled) {
   auto full = run_process({prefix + "/bin/wasmlet", "help", "ps"});  // the light binary execs wasmlet-full beside it
   EXPECT_THAT(full.out, HasSubstr("--no-trunc"));
   std::filesystem::remove_all(prefix);
+}
+
+// A value means the same in the foreground, with -d and for plugin calls:
+// 0 as a fuel budget or a timeout would mean "at once" in one place and "no
+// limit" in another, so it is refused everywhere.
+TEST(UsageErrors, ZeroFuelAndTimeoutAreRefusedTheSameEverywhere) {
+  const std::string module = (std::filesystem::path(WASM_DIR) / "exit_code.wasm").string();
+  struct Case { std::vector<std::string> argv; std::string command, message; };
+  for (const auto& c : {
+           Case{{"run", "--fuel", "0", module}, "run", "invalid --fuel '0': a budget of 0 would trap before the first instruction"},
+           Case{{"run", "-d", "--fuel", "0", module}, "run", "invalid --fuel '0'"},
+           Case{{"run", "-W", "fuel=0", module}, "run", "invalid --fuel '0'"},
+           Case{{"plugin", "call", "--fuel", "0", "p.wasm"}, "plugin call", "invalid --fuel '0'"},
+           Case{{"run", "--timeout", "0s", module}, "run", "invalid --timeout '0s': the limit must be more than 0 (leave --timeout out for no limit)"},
+           Case{{"run", "-d", "--timeout", "0s", module}, "run", "invalid --timeout '0s': the limit must be more than 0"},
+           Case{{"run", "-W", "timeout=0", module}, "run", "invalid --timeout '0s'"},
+           Case{{"plugin", "call", "--timeout", "0s", "p.wasm"}, "plugin call",
+                "invalid --timeout '0s': the limit must be more than 0 (leave --timeout out for the default, 5s)"},
+       }) {
+    auto r = run_wasmlet(c.argv);
+    expect_usage_error(r, c.command, c.message);
+    EXPECT_THAT(r.err, HasSubstr(c.message));
+  }
 }
