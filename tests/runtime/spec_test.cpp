@@ -253,6 +253,42 @@ TEST(Spec, TheDocumentedExampleIsValid) {
   EXPECT_EQ(api.replicas, 1u);
 }
 
+// Limits that would make no sense are refused, naming the field: a health
+// interval of 0 was a busy probe loop, a timeout of 0 ends everything at once.
+TEST(Spec, IntervalsAndTimeoutsMustBeUsable) {
+  auto health = [](const std::string& fields) {
+    return "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n"
+           "    endpoints: [{name: http, port: 8080}]\n    health:\n" + fields + "      check: {type: tcp}\n";
+  };
+  expect_error(health("      interval: 0s\n"), {"bad.yaml:8:", "services.web.health.interval", "0s is too short",
+                                                "at least 100ms"});
+  expect_error(health("      interval: 10ms\n"), {"services.web.health.interval", "10ms is too short"});
+  expect_error(health("      timeout: 0s\n"), {"bad.yaml:8:", "services.web.health.timeout", "more than 0"});
+  EXPECT_EQ(parse_deployment(health("      interval: 100ms\n")).services[0].health.interval, std::chrono::milliseconds(100));
+  auto url = [](const std::string& u) {
+    return "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    health:\n"
+           "      check: {type: http, url: \"" + u + "\"}\n";
+  };
+  expect_error(url("http://127.0.0.1:99999/h"), {"bad.yaml:7:", "health.check.url", "must be a number from 1 to 65535"});
+  expect_error(url("http://127.0.0.1:80x/h"), {"health.check.url", "'http://127.0.0.1:80x/h'"});
+  EXPECT_EQ(parse_deployment(url("http://127.0.0.1:8080/h")).services[0].health.url, "http://127.0.0.1:8080/h");
+  expect_error("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm: {request_timeout: 0s}\n",
+               {"bad.yaml:6:", "services.web.wasm.request_timeout", "more than 0"});
+}
+
+// Every guest path is absolute, whether a storage target or a preopen's.
+TEST(Spec, PreopenTargetsAreAbsoluteAsStorageTargetsAre) {
+  auto preopen = [](const std::string& target) {
+    return "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm:\n"
+           "      preopens: [{source: /srv, target: " + target + "}]\n";
+  };
+  expect_error(preopen("\"\""), {"bad.yaml:7:", "services.web.wasm.preopens[0].target", "must be an absolute guest path, got ''"});
+  expect_error(preopen("data"), {"services.web.wasm.preopens[0].target", "got 'data'"});
+  expect_error("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    storage: [{type: tmpfs, target: data}]\n",
+               {"services.web.storage[0].target", "must be an absolute guest path, got 'data'"});
+  EXPECT_EQ(parse_deployment(preopen("/data")).services[0].wasm->preopens[0].target, "/data");
+}
+
 TEST(Spec, DefaultCapabilitiesFollowZlayer) {
   EXPECT_FALSE(default_capabilities(ServiceType::Standard));
   auto http = default_capabilities(ServiceType::WasmHttp);
