@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/host_port.h"
 #include "cli/run_options.h"
 #include "server/client.h"
 #include "server/offline.h"
@@ -162,15 +163,12 @@ void register_serve(CLI::App& app) {
     o.data_dir = resolve_data_dir(c->data_dir);
     o.socket = server::resolve_socket(c->socket, o.data_dir);
     if (!listen->empty()) {
-      std::string port = listen->substr(listen->rfind(':') == std::string::npos ? 0 : listen->rfind(':') + 1);
-      std::string host = listen->rfind(':') == std::string::npos ? "127.0.0.1" : listen->substr(0, listen->rfind(':'));
-      if (host != "127.0.0.1" && host != "localhost")
+      // A bare PORT is 127.0.0.1:PORT.
+      HostPort hp = parse_host_port(listen->find(':') == std::string::npos ? "127.0.0.1:" + *listen : *listen, "--listen",
+                                    "127.0.0.1:8080");
+      if (hp.host != "127.0.0.1" && hp.host != "localhost")
         throw UsageError(fmt::format("--listen {}: the daemon listens on 127.0.0.1 only", *listen));
-      try {
-        o.tcp_port = static_cast<uint16_t>(std::stoul(port));
-      } catch (const std::exception&) {
-        throw UsageError(fmt::format("--listen {}: expected 127.0.0.1:PORT", *listen));
-      }
+      o.tcp_port = hp.port;
       std::filesystem::path tf = token_file->empty() ? o.data_dir / "token" : std::filesystem::path(*token_file);
       std::ifstream in(tf);
       std::getline(in, o.token);
@@ -599,11 +597,10 @@ void run_detached(const RunOptions& o) {
   if (!wasm.empty()) service["wasm"] = wasm;
   json endpoints = json::array();
   for (const auto& l : o.listeners) {
-    auto colon = l.rfind(':');
-    std::string host = colon == std::string::npos ? "" : l.substr(0, colon);
-    if (host != "127.0.0.1" || colon + 1 >= l.size())
+    HostPort hp = parse_host_port(l, "--tcplisten", "127.0.0.1:8080");
+    if (hp.host != "127.0.0.1")
       throw UsageError(fmt::format("--tcplisten {}: a daemon instance listens on 127.0.0.1:PORT", l));
-    endpoints.push_back({{"name", fmt::format("tcp{}", endpoints.size())}, {"protocol", "tcp"}, {"port", std::stoi(l.substr(colon + 1))}});
+    endpoints.push_back({{"name", fmt::format("tcp{}", endpoints.size())}, {"protocol", "tcp"}, {"port", hp.port}});
   }
   if (!endpoints.empty()) service["endpoints"] = endpoints;
   json spec = {{"version", "v1"}, {"deployment", name}, {"services", {{name, service}}}};

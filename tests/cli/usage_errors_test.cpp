@@ -273,3 +273,24 @@ TEST(UsageErrors, ZeroFuelAndTimeoutAreRefusedTheSameEverywhere) {
     EXPECT_THAT(r.err, HasSubstr(c.message));
   }
 }
+
+// Ports are decimal digits, 1 to 65535, wherever a HOST:PORT is given (99999
+// used to listen on 34463, "80x" on 80, and run -d said "stoi").
+TEST(UsageErrors, PortsAreDigitsFrom1To65535) {
+  const std::string module = (std::filesystem::path(WASM_DIR) / "exit_code.wasm").string();
+  struct Case { std::vector<std::string> argv; std::string command, message; };
+  for (const auto& c : {
+           Case{{"run", "--tcplisten", "127.0.0.1:99999", module}, "run",
+                "invalid --tcplisten '127.0.0.1:99999': the port must be a number from 1 to 65535"},
+           Case{{"run", "--tcplisten", "127.0.0.1:80x", module}, "run", "invalid --tcplisten '127.0.0.1:80x': the port must be"},
+           Case{{"run", "-d", "--tcplisten", "127.0.0.1:abc", module}, "run", "invalid --tcplisten '127.0.0.1:abc': the port must be"},
+           Case{{"run", "-d", "--tcplisten", "127.0.0.1:70000", module}, "run", "invalid --tcplisten '127.0.0.1:70000'"},
+           Case{{"serve", "--listen", "127.0.0.1:99999"}, "serve", "invalid --listen '127.0.0.1:99999': the port must be a number from 1 to 65535"},
+           Case{{"serve", "--listen", "127.0.0.1:80x"}, "serve", "invalid --listen '127.0.0.1:80x'"},
+           Case{{"serve", "--listen", "127.0.0.1:+80"}, "serve", "invalid --listen '127.0.0.1:+80'"},
+       }) {
+    auto r = run_wasmlet(c.argv);
+    expect_usage_error(r, c.command, c.message);
+    EXPECT_THAT(r.err, HasSubstr(c.message));
+  }
+}
