@@ -1,6 +1,10 @@
 // `wasmlet serve` and the verbs that talk to it: up, create, start, stop,
 // kill, rm, ps, logs, wait, stats, inspect, exec (docs/cli.md, docs/api.md).
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <fstream>
@@ -146,6 +150,41 @@ void print_up(const json& r, bool as_json) {
   if (failed) exit_status = 1;
 }
 
+// The bearer token of `serve --listen`: the file's first line, or a new
+// random one written to it (0600) when it is missing or empty. Anything but
+// a regular file is refused before it is touched: writing "to" a directory
+// wrote nothing and served with a token nobody could read.
+std::string bearer_token(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto status = std::filesystem::status(file, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw UsageError(fmt::format("--token-file {}: {}; give the path of a file (it is created with a new token if missing)",
+                                 file.string(), std::filesystem::is_directory(status) ? "is a directory" : "is not a regular file"));
+  std::string token;
+  if (std::filesystem::exists(status)) {
+    std::ifstream in(file);
+    if (!in) throw Error(fmt::format("cannot read the bearer token from {}: {}", file.string(), std::strerror(errno)));
+    std::getline(in, token);
+  }
+  if (!token.empty()) return token;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  std::ifstream rnd("/dev/urandom", std::ios::binary);
+  unsigned char buf[24];
+  if (!rnd.read(reinterpret_cast<char*>(buf), sizeof buf)) throw Error("cannot read /dev/urandom for a bearer token");
+  for (unsigned char b : buf) token += fmt::format("{:02x}", b);
+  // Created 0600 from the start, never readable by others in between.
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::string line = token + "\n";
+  bool written = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (!written) throw Error(fmt::format("cannot write a new bearer token to {}: {}", file.string(), std::strerror(err)));
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  std::cerr << fmt::format("wasmlet: wrote a new bearer token to {}\n", file.string());
+  return token;
+}
+
 void register_serve(CLI::App& app) {
   auto* sub = app.add_subcommand("serve", "Run the wasmlet daemon (HTTP/JSON API on a Unix socket)");
   auto c = std::make_shared<Common>();
@@ -169,21 +208,7 @@ void register_serve(CLI::App& app) {
       if (hp.host != "127.0.0.1" && hp.host != "localhost")
         throw UsageError(fmt::format("--listen {}: the daemon listens on 127.0.0.1 only", *listen));
       o.tcp_port = hp.port;
-      std::filesystem::path tf = token_file->empty() ? o.data_dir / "token" : std::filesystem::path(*token_file);
-      std::ifstream in(tf);
-      std::getline(in, o.token);
-      if (o.token.empty()) {
-        std::filesystem::create_directories(tf.parent_path());
-        std::ifstream rnd("/dev/urandom", std::ios::binary);
-        unsigned char buf[24];
-        rnd.read(reinterpret_cast<char*>(buf), sizeof buf);
-        for (unsigned char b : buf) o.token += fmt::format("{:02x}", b);
-        std::ofstream out(tf);
-        out << o.token << "\n";
-        std::filesystem::permissions(tf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                     std::filesystem::perm_options::replace);
-        std::cerr << fmt::format("wasmlet: wrote a new bearer token to {}\n", tf.string());
-      }
+      o.token = bearer_token(token_file->empty() ? o.data_dir / "token" : std::filesystem::path(*token_file));
     }
     server::Server srv(o);
     srv.run(true);

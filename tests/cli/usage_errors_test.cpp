@@ -294,3 +294,18 @@ TEST(UsageErrors, PortsAreDigitsFrom1To65535) {
     EXPECT_THAT(r.err, HasSubstr(c.message));
   }
 }
+
+// `serve --token-file DIR` is refused before anything is written or chmod'ed.
+TEST(UsageErrors, ServeRefusesADirectoryAsItsTokenFile) {
+  wasmlet::testing::TempDir dir;
+  auto tokens = dir.path() / "tokens";
+  std::filesystem::create_directories(tokens);
+  std::filesystem::permissions(tokens, std::filesystem::perms(0755), std::filesystem::perm_options::replace);
+  auto r = run_wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--listen", "127.0.0.1:1", "--token-file",
+                        tokens.string()});
+  expect_usage_error(r, "serve", "a directory as --token-file");
+  EXPECT_THAT(r.err, HasSubstr("--token-file " + tokens.string() + ": is a directory; give the path of a file"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("wrote a new bearer token")));
+  EXPECT_EQ(std::filesystem::status(tokens).permissions(), std::filesystem::perms(0755));
+  EXPECT_TRUE(std::filesystem::is_empty(tokens));
+}
