@@ -1,6 +1,7 @@
 // `wasmlet plugin inspect FILE` and `wasmlet plugin call FILE [EXPORT] --input ...`.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -19,6 +20,9 @@ namespace wasmlet::cli {
 namespace {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path, const char* what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))  // else reading it fails deep inside the stream library
+    throw UsageError(fmt::format("cannot read {} '{}': it is a directory", what, path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("cannot open {} '{}'", what, path));
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

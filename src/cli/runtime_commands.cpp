@@ -98,11 +98,14 @@ std::string signal_name(const std::string& given) {
 }
 
 std::string read_spec(const std::string& file, std::string& base_dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw UsageError(fmt::format("cannot read the spec file '{}': it is a directory", file));
   std::ifstream in(file);
   if (!in) throw UsageError(fmt::format("cannot read the spec file '{}'", file));
   std::stringstream ss;
   ss << in.rdbuf();
   base_dir = std::filesystem::absolute(file).parent_path().string();
+  runtime::check_spec_utf8(ss.str(), file);  // before it goes into JSON, which must be UTF-8 too
   return ss.str();
 }
 

@@ -774,6 +774,7 @@ const ServiceSpec* DeploymentSpec::find(std::string_view service) const {
 }
 
 DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source) {
+  check_spec_utf8(yaml, source);
   Ctx ctx{source};
   YAML::Node root = load_yaml(yaml, source);
   if (!root.IsMap()) fail(ctx, root, "(document)", "expected a mapping with version, deployment and services");

@@ -309,3 +309,32 @@ TEST(UsageErrors, ServeRefusesADirectoryAsItsTokenFile) {
   EXPECT_EQ(std::filesystem::status(tokens).permissions(), std::filesystem::perms(0755));
   EXPECT_TRUE(std::filesystem::is_empty(tokens));
 }
+
+// A directory where a file belongs is a usage error saying so, never the
+// stream library's "basic_filebuf::underflow".
+TEST(UsageErrors, ADirectoryWhereAFileBelongsIsSaidToBeOne) {
+  wasmlet::testing::TempDir dir;
+  const std::string d = dir.path().string();
+  struct Case { std::vector<std::string> argv; std::string command, message; };
+  for (const auto& c : {Case{{"plugin", "inspect", d}, "plugin inspect", "cannot read plugin file '" + d + "': it is a directory"},
+                        Case{{"plugin", "call", "p.wasm", "--input", "@" + d}, "plugin call",
+                             "cannot read input file '" + d + "': it is a directory"},
+                        Case{{"up", "-f", d}, "up", "cannot read the spec file '" + d + "': it is a directory"}}) {
+    auto r = run_wasmlet(c.argv);
+    expect_usage_error(r, c.command, c.message);
+    EXPECT_THAT(r.err, HasSubstr(c.message));
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("underflow")));
+  }
+}
+
+// Spec files are UTF-8: another encoding is named with its file and line.
+TEST(UsageErrors, ASpecFileThatIsNotUtf8NamesTheFileAndLine) {
+  wasmlet::testing::TempDir dir;
+  auto spec = dir.path() / "lat.yaml";
+  std::ofstream(spec, std::ios::binary) << "version: v1\n# caf\xe9\ndeployment: d\nservices:\n  s:\n    image: x.wasm\n";
+  auto r = run_wasmlet({"up", "--data-dir", (dir.path() / "data").string(), "-f", spec.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, StartsWith("wasmlet: error: " + spec.string() +
+                                ":2: a spec file must be UTF-8 text, but byte 0xe9 (column 6) is not UTF-8"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("json.exception")));
+}
