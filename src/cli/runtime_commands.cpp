@@ -354,6 +354,11 @@ void register_down(CLI::App& app) {
   });
 }
 
+// `ps --filter status=S`: the states an instance reports, and docker's
+// names for two of them: a created instance is "pending", and "restarting"
+// is one waiting out its restart backoff (whatever its last state).
+const std::vector<std::string> kStatusFilters = {"created", "pending", "running", "restarting", "stopping", "exited", "failed"};
+
 // `ps --filter KEY=VALUE`: what an instance must match (docker's filters).
 struct PsFilter {
   std::vector<std::string> statuses, deployments;
@@ -361,7 +366,12 @@ struct PsFilter {
     auto in = [](const std::vector<std::string>& wanted, const std::string& v) {
       return wanted.empty() || std::find(wanted.begin(), wanted.end(), v) != wanted.end();
     };
-    return in(statuses, i["state"]["status"].get<std::string>()) && in(deployments, i.value("deployment", std::string()));
+    std::string status = i["state"]["status"].get<std::string>();
+    bool status_ok = statuses.empty() || std::any_of(statuses.begin(), statuses.end(), [&](const std::string& s) {
+                       if (s == "restarting") return i.value("restarting", false);
+                       return s == status || (s == "created" && status == "pending");
+                     });
+    return status_ok && in(deployments, i.value("deployment", std::string()));
   }
 };
 
@@ -372,7 +382,14 @@ PsFilter parse_filters(const std::vector<std::string>& filters) {
     std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
     if (eq == std::string::npos || value.empty())
       throw UsageError(fmt::format("invalid --filter '{}': expected KEY=VALUE (status=running, deployment=NAME)", kv));
-    if (key == "status") f.statuses.push_back(value);
+    if (key == "status") {
+      if (std::find(kStatusFilters.begin(), kStatusFilters.end(), value) == kStatusFilters.end()) {
+        std::string known;
+        for (const auto& k : kStatusFilters) known += (known.empty() ? "" : ", ") + k;
+        throw UsageError(fmt::format("invalid --filter '{}': unknown status '{}' (known: {})", kv, value, known));
+      }
+      f.statuses.push_back(value);
+    }
     else if (key == "deployment") f.deployments.push_back(value);
     else throw UsageError(fmt::format("invalid --filter '{}': unknown key '{}' (known: deployment, status)", kv, key));
   }
@@ -390,7 +407,7 @@ void register_ps(CLI::App& app) {
   sub->add_flag("-a,--all", *all, "include finished instances");
   sub->add_flag("-q,--quiet", *quiet, "print only the instance ids");
   sub->add_flag("--no-trunc", *no_trunc, "do not cut the image or the state (a failure's whole reason)");
-  sub->add_option("--filter", *filters, "only instances that match: status=STATUS (created, running, exited, failed...), "
+  sub->add_option("--filter", *filters, "only instances that match: status=STATUS (created, running, restarting, stopping, exited, failed), "
                   "deployment=NAME; repeatable")->allow_extra_args(false);
   sub->callback([c, all, quiet, no_trunc, filters] {
     PsFilter filter = parse_filters(*filters);

@@ -295,21 +295,6 @@ TEST(UsageErrors, PortsAreDigitsFrom1To65535) {
   }
 }
 
-// `serve --token-file DIR` is refused before anything is written or chmod'ed.
-TEST(UsageErrors, ServeRefusesADirectoryAsItsTokenFile) {
-  wasmlet::testing::TempDir dir;
-  auto tokens = dir.path() / "tokens";
-  std::filesystem::create_directories(tokens);
-  std::filesystem::permissions(tokens, std::filesystem::perms(0755), std::filesystem::perm_options::replace);
-  auto r = run_wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--listen", "127.0.0.1:1", "--token-file",
-                        tokens.string()});
-  expect_usage_error(r, "serve", "a directory as --token-file");
-  EXPECT_THAT(r.err, HasSubstr("--token-file " + tokens.string() + ": is a directory; give the path of a file"));
-  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("wrote a new bearer token")));
-  EXPECT_EQ(std::filesystem::status(tokens).permissions(), std::filesystem::perms(0755));
-  EXPECT_TRUE(std::filesystem::is_empty(tokens));
-}
-
 // A directory where a file belongs is a usage error saying so, never the
 // stream library's "basic_filebuf::underflow".
 TEST(UsageErrors, ADirectoryWhereAFileBelongsIsSaidToBeOne) {
@@ -327,6 +312,21 @@ TEST(UsageErrors, ADirectoryWhereAFileBelongsIsSaidToBeOne) {
   }
 }
 
+// `serve --token-file DIR` is refused before anything is written or chmod'ed.
+TEST(UsageErrors, ServeRefusesADirectoryAsItsTokenFile) {
+  wasmlet::testing::TempDir dir;
+  auto tokens = dir.path() / "tokens";
+  std::filesystem::create_directories(tokens);
+  std::filesystem::permissions(tokens, std::filesystem::perms(0755), std::filesystem::perm_options::replace);
+  auto r = run_wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--listen", "127.0.0.1:1", "--token-file",
+                        tokens.string()});
+  expect_usage_error(r, "serve", "a directory as --token-file");
+  EXPECT_THAT(r.err, HasSubstr("--token-file " + tokens.string() + ": is a directory; give the path of a file"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("wrote a new bearer token")));
+  EXPECT_EQ(std::filesystem::status(tokens).permissions(), std::filesystem::perms(0755));
+  EXPECT_TRUE(std::filesystem::is_empty(tokens));
+}
+
 // Spec files are UTF-8: another encoding is named with its file and line.
 TEST(UsageErrors, ASpecFileThatIsNotUtf8NamesTheFileAndLine) {
   wasmlet::testing::TempDir dir;
@@ -337,4 +337,12 @@ TEST(UsageErrors, ASpecFileThatIsNotUtf8NamesTheFileAndLine) {
   EXPECT_THAT(r.err, StartsWith("wasmlet: error: " + spec.string() +
                                 ":2: a spec file must be UTF-8 text, but byte 0xe9 (column 6) is not UTF-8"));
   EXPECT_THAT(r.err, ::testing::Not(HasSubstr("json.exception")));
+}
+
+// ps --filter status=: the documented values work, others are refused with the list.
+TEST(UsageErrors, PsRefusesAnUnknownStatusListingTheKnownOnes) {
+  auto r = run_wasmlet({"ps", "--filter", "status=bogus"});
+  expect_usage_error(r, "ps", "unknown status");
+  EXPECT_THAT(r.err, HasSubstr("invalid --filter 'status=bogus': unknown status 'bogus' (known: created, pending, running, "
+                               "restarting, stopping, exited, failed)"));
 }

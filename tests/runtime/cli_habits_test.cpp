@@ -139,6 +139,19 @@ TEST_F(CliHabits, RunDetachedCreatesAndStartsAnInstance) {
   EXPECT_NE(invoke.err.find("--invoke applies to a run in the foreground"), std::string::npos) << invoke.err;
 }
 
+// cli.md lists status=created: a created instance's state is "pending".
+TEST_F(CliHabits, PsFilterStatusCreatedFindsCreatedInstances) {
+  write_text(dir.path() / "later.yaml", "version: v1\ndeployment: later\nservices:\n  idle:\n    image: " +
+                                            fixture("exit_code") + "\n");
+  ASSERT_EQ(d->cli({"create", "-f", (dir.path() / "later.yaml").string()}).exit_code, 0);
+  EXPECT_EQ(d->cli({"ps", "-q", "--filter", "status=created"}).out, "idle-rep-0\n");
+  EXPECT_EQ(d->cli({"ps", "-q", "--filter", "status=pending"}).out, "idle-rep-0\n");
+  EXPECT_EQ(d->cli({"ps", "-q", "--filter", "status=created", "--filter", "status=exited"}).out, "idle-rep-0\njob-rep-0\n");
+  auto bogus = d->cli({"ps", "--filter", "status=bogus"});
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_NE(bogus.err.find("unknown status 'bogus' (known: created, "), std::string::npos) << bogus.err;
+}
+
 // run -d gives what the same flags give in the foreground: --allow-sockets
 // adds TCP and UDP sockets and takes nothing away (it used to write
 // capabilities {sockets: true}, which turned the filesystem off).
