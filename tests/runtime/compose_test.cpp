@@ -178,11 +178,11 @@ TEST_F(ComposeTest, UpKeepsTheRunningInstanceWhenTheChangedSpecCannotBeCreated) 
                        loop_service("web", "    storage: [{type: bind, source: ./does-not-exist, target: /data}]\n"));
   auto missing_dir = d->cli({"up", "-f", spec.string()});
   EXPECT_EQ(missing_dir.exit_code, 1) << missing_dir.out << missing_dir.err;
-  EXPECT_NE(missing_dir.err.find("wasmlet: error: web-rep-0 did not start: instance web-rep-0: storage 'bind' mount at /data"),
+  EXPECT_NE(missing_dir.err.find("wasmlet: error: web-rep-0 did not start: instance web.web-rep-0: storage 'bind' mount at /data"),
             std::string::npos) << missing_dir.err;
   EXPECT_NE(missing_dir.err.find((dir.path() / "does-not-exist").string() + "' is not an existing directory"), std::string::npos)
       << missing_dir.err;
-  EXPECT_NE(missing_dir.err.find("web-rep-0 was not recreated and keeps its previous spec (running)"), std::string::npos)
+  EXPECT_NE(missing_dir.err.find("web.web-rep-0 was not recreated and keeps its previous spec (running)"), std::string::npos)
       << missing_dir.err;
 
   write_text(spec, "version: v1\ndeployment: web\nservices:\n  web:\n    image: ./missing.wasm\n");
