@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/help_pages.h"
+#include "wasmlet/duration.h"
 #include "wasmlet/error.h"
 #include "wasmlet/version.h"
 #include "wasmlet/wasi_command.h"
@@ -202,7 +203,19 @@ uint64_t fuel_option(const std::string& value, std::string_view flag) {
                                  "(leave {} out for no budget)", flag, value, flag));
   if (ec == std::errc::result_out_of_range)
     throw UsageError(fmt::format("invalid {} '{}': more than the largest budget, 18446744073709551615", flag, value));
+  // A spec's max_fuel: 0 means no budget, so run and run -d could not agree on 0.
+  if (fuel == 0)
+    throw UsageError(fmt::format("invalid {} '0': a budget of 0 would trap before the first instruction; give at least 1 "
+                                 "(leave {} out for no budget)", flag, flag));
   return fuel;
+}
+
+std::chrono::nanoseconds timeout_option(const std::string& value, std::string_view without, std::string_view flag) {
+  auto timeout = parse_duration(value);
+  // 0 would end the guest at once here, while the plugin API reads it as no limit: refused everywhere.
+  if (timeout.count() <= 0)
+    throw UsageError(fmt::format("invalid {} '{}': the limit must be more than 0 (leave {} out for {})", flag, value, flag, without));
+  return timeout;
 }
 
 int guest_exit_status(int64_t code, std::string_view who) {

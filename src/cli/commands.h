@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,8 +25,12 @@ int parse_and_run(CLI::App& app, int argc, char** argv);
 // The value of a --tier option; UsageError if it names no tier.
 Tier tier_option(const std::string& value);
 // The value of a --fuel option (`flag` names it in messages): a whole number
-// that fits in 64 bits; "-1", "1e9" or 2^64 are UsageErrors, not "unlimited".
+// from 1 that fits in 64 bits; "0", "-1", "1e9" or 2^64 are UsageErrors, not
+// "unlimited" (a spec's max_fuel: 0 is, so 0 would mean two things).
 uint64_t fuel_option(const std::string& value, std::string_view flag = "--fuel");
+// The value of a --timeout option: a duration above 0 (UsageError otherwise,
+// saying that leaving the option out gives `without`, e.g. "no limit").
+std::chrono::nanoseconds timeout_option(const std::string& value, std::string_view without, std::string_view flag = "--timeout");
 // The process exit status for a guest's exit code: the code itself when it
 // fits in 8 bits, else 1 with a `wasmlet: error:` line naming `who` (the OS
 // would keep only the low byte, so exit(256) would read as success).

@@ -1,6 +1,7 @@
 // `wasmlet plugin inspect FILE` and `wasmlet plugin call FILE [EXPORT] --input ...`.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -19,6 +20,9 @@ namespace wasmlet::cli {
 namespace {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path, const char* what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))  // else reading it fails deep inside the stream library
+    throw UsageError(fmt::format("cannot read {} '{}': it is a directory", what, path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("cannot open {} '{}'", what, path));
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -98,7 +102,7 @@ int call(const CallOptions& o) {
   options.capabilities.allowed_hosts = o.allow_hosts;
   options.capabilities.inherit_stdout = options.capabilities.inherit_stderr = o.inherit_stdio;
   options.limits.max_memory_bytes = parse_byte_size(o.max_memory);
-  options.limits.timeout = parse_duration(o.timeout);
+  options.limits.timeout = timeout_option(o.timeout, "the default, 5s");
   if (!o.fuel.empty()) options.limits.fuel = fuel_option(o.fuel);
 
   std::vector<uint8_t> input;

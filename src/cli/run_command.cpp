@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/host_port.h"
 #include "cli/run_options.h"
 #include "engine/aot/aot_tier.h"
 #include "engine/aot/artifact_cache.h"
@@ -79,16 +80,12 @@ std::string parse_env(const std::string& spec) {
 
 // "HOST:PORT" -> a listening TCP socket passed to the guest (wasmtime's --tcplisten).
 int open_listener(const std::string& spec) {
-  auto colon = spec.rfind(':');
-  if (colon == std::string::npos) throw UsageError(fmt::format("invalid --tcplisten '{}': expected HOST:PORT", spec));
-  std::string host = spec.substr(0, colon), port = spec.substr(colon + 1);
+  HostPort hp = parse_host_port(spec, "--tcplisten", "127.0.0.1:8080");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  char* end = nullptr;
-  long port_number = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end || port_number < 0 || port_number > 65535 || inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+  if (inet_pton(AF_INET, hp.host.c_str(), &addr.sin_addr) != 1)
     throw UsageError(fmt::format("invalid --tcplisten '{}': expected an IPv4 address and a port, e.g. 127.0.0.1:8080", spec));
-  addr.sin_port = htons(static_cast<uint16_t>(port_number));
+  addr.sin_port = htons(hp.port);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -183,7 +180,7 @@ StoreLimits store_limits(const RunOptions& opts) {
     memory = kWasm32MemoryBytes;
   }
   limits.max_memory_bytes = memory;
-  if (!opts.timeout.empty()) limits.timeout = parse_duration(opts.timeout);
+  if (!opts.timeout.empty()) limits.timeout = timeout_option(opts.timeout, "no limit");
   if (!opts.fuel.empty()) limits.fuel = fuel_option(opts.fuel);
   return limits;
 }

@@ -1,6 +1,10 @@
 // `wasmlet serve` and the verbs that talk to it: up, create, start, stop,
 // kill, rm, ps, logs, wait, stats, inspect, exec (docs/cli.md, docs/api.md).
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <fstream>
@@ -18,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/host_port.h"
 #include "cli/run_options.h"
 #include "server/api_json.h"
 #include "server/client.h"
@@ -95,11 +100,14 @@ std::string signal_name(const std::string& given) {
 }
 
 std::string read_spec(const std::string& file, std::string& base_dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw UsageError(fmt::format("cannot read the spec file '{}': it is a directory", file));
   std::ifstream in(file);
   if (!in) throw UsageError(fmt::format("cannot read the spec file '{}'", file));
   std::stringstream ss;
   ss << in.rdbuf();
   base_dir = std::filesystem::absolute(file).parent_path().string();
+  runtime::check_spec_utf8(ss.str(), file);  // before it goes into JSON, which must be UTF-8 too
   return ss.str();
 }
 
@@ -147,6 +155,41 @@ void print_up(const json& r, bool as_json) {
   if (failed) exit_status = 1;
 }
 
+// The bearer token of `serve --listen`: the file's first line, or a new
+// random one written to it (0600) when it is missing or empty. Anything but
+// a regular file is refused before it is touched: writing "to" a directory
+// wrote nothing and served with a token nobody could read.
+std::string bearer_token(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto status = std::filesystem::status(file, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw UsageError(fmt::format("--token-file {}: {}; give the path of a file (it is created with a new token if missing)",
+                                 file.string(), std::filesystem::is_directory(status) ? "is a directory" : "is not a regular file"));
+  std::string token;
+  if (std::filesystem::exists(status)) {
+    std::ifstream in(file);
+    if (!in) throw Error(fmt::format("cannot read the bearer token from {}: {}", file.string(), std::strerror(errno)));
+    std::getline(in, token);
+  }
+  if (!token.empty()) return token;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  std::ifstream rnd("/dev/urandom", std::ios::binary);
+  unsigned char buf[24];
+  if (!rnd.read(reinterpret_cast<char*>(buf), sizeof buf)) throw Error("cannot read /dev/urandom for a bearer token");
+  for (unsigned char b : buf) token += fmt::format("{:02x}", b);
+  // Created 0600 from the start, never readable by others in between.
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::string line = token + "\n";
+  bool written = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (!written) throw Error(fmt::format("cannot write a new bearer token to {}: {}", file.string(), std::strerror(err)));
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  std::cerr << fmt::format("wasmlet: wrote a new bearer token to {}\n", file.string());
+  return token;
+}
+
 void register_serve(CLI::App& app) {
   auto* sub = app.add_subcommand("serve", "Run the wasmlet daemon (HTTP/JSON API on a Unix socket)");
   auto c = std::make_shared<Common>();
@@ -164,30 +207,13 @@ void register_serve(CLI::App& app) {
     o.data_dir = resolve_data_dir(c->data_dir);
     o.socket = server::resolve_socket(c->socket, o.data_dir);
     if (!listen->empty()) {
-      std::string port = listen->substr(listen->rfind(':') == std::string::npos ? 0 : listen->rfind(':') + 1);
-      std::string host = listen->rfind(':') == std::string::npos ? "127.0.0.1" : listen->substr(0, listen->rfind(':'));
-      if (host != "127.0.0.1" && host != "localhost")
+      // A bare PORT is 127.0.0.1:PORT.
+      HostPort hp = parse_host_port(listen->find(':') == std::string::npos ? "127.0.0.1:" + *listen : *listen, "--listen",
+                                    "127.0.0.1:8080");
+      if (hp.host != "127.0.0.1" && hp.host != "localhost")
         throw UsageError(fmt::format("--listen {}: the daemon listens on 127.0.0.1 only", *listen));
-      try {
-        o.tcp_port = static_cast<uint16_t>(std::stoul(port));
-      } catch (const std::exception&) {
-        throw UsageError(fmt::format("--listen {}: expected 127.0.0.1:PORT", *listen));
-      }
-      std::filesystem::path tf = token_file->empty() ? o.data_dir / "token" : std::filesystem::path(*token_file);
-      std::ifstream in(tf);
-      std::getline(in, o.token);
-      if (o.token.empty()) {
-        std::filesystem::create_directories(tf.parent_path());
-        std::ifstream rnd("/dev/urandom", std::ios::binary);
-        unsigned char buf[24];
-        rnd.read(reinterpret_cast<char*>(buf), sizeof buf);
-        for (unsigned char b : buf) o.token += fmt::format("{:02x}", b);
-        std::ofstream out(tf);
-        out << o.token << "\n";
-        std::filesystem::permissions(tf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                     std::filesystem::perm_options::replace);
-        std::cerr << fmt::format("wasmlet: wrote a new bearer token to {}\n", tf.string());
-      }
+      o.tcp_port = hp.port;
+      o.token = bearer_token(token_file->empty() ? o.data_dir / "token" : std::filesystem::path(*token_file));
     }
     server::Server srv(o);
     srv.run(true);
@@ -330,6 +356,11 @@ void register_down(CLI::App& app) {
   });
 }
 
+// `ps --filter status=S`: the states an instance reports, and docker's
+// names for two of them: a created instance is "pending", and "restarting"
+// is one waiting out its restart backoff (whatever its last state).
+const std::vector<std::string> kStatusFilters = {"created", "pending", "running", "restarting", "stopping", "exited", "failed"};
+
 // `ps --filter KEY=VALUE`: what an instance must match (docker's filters).
 struct PsFilter {
   std::vector<std::string> statuses, deployments;
@@ -337,7 +368,12 @@ struct PsFilter {
     auto in = [](const std::vector<std::string>& wanted, const std::string& v) {
       return wanted.empty() || std::find(wanted.begin(), wanted.end(), v) != wanted.end();
     };
-    return in(statuses, i["state"]["status"].get<std::string>()) && in(deployments, i.value("deployment", std::string()));
+    std::string status = i["state"]["status"].get<std::string>();
+    bool status_ok = statuses.empty() || std::any_of(statuses.begin(), statuses.end(), [&](const std::string& s) {
+                       if (s == "restarting") return i.value("restarting", false);
+                       return s == status || (s == "created" && status == "pending");
+                     });
+    return status_ok && in(deployments, i.value("deployment", std::string()));
   }
 };
 
@@ -348,7 +384,14 @@ PsFilter parse_filters(const std::vector<std::string>& filters) {
     std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
     if (eq == std::string::npos || value.empty())
       throw UsageError(fmt::format("invalid --filter '{}': expected KEY=VALUE (status=running, deployment=NAME)", kv));
-    if (key == "status") f.statuses.push_back(value);
+    if (key == "status") {
+      if (std::find(kStatusFilters.begin(), kStatusFilters.end(), value) == kStatusFilters.end()) {
+        std::string known;
+        for (const auto& k : kStatusFilters) known += (known.empty() ? "" : ", ") + k;
+        throw UsageError(fmt::format("invalid --filter '{}': unknown status '{}' (known: {})", kv, value, known));
+      }
+      f.statuses.push_back(value);
+    }
     else if (key == "deployment") f.deployments.push_back(value);
     else throw UsageError(fmt::format("invalid --filter '{}': unknown key '{}' (known: deployment, status)", kv, key));
   }
@@ -366,7 +409,7 @@ void register_ps(CLI::App& app) {
   sub->add_flag("-a,--all", *all, "include finished instances");
   sub->add_flag("-q,--quiet", *quiet, "print only the instance ids");
   sub->add_flag("--no-trunc", *no_trunc, "do not cut the image or the state (a failure's whole reason)");
-  sub->add_option("--filter", *filters, "only instances that match: status=STATUS (created, running, exited, failed...), "
+  sub->add_option("--filter", *filters, "only instances that match: status=STATUS (created, running, restarting, stopping, exited, failed), "
                   "deployment=NAME; repeatable")->allow_extra_args(false);
   sub->callback([c, all, quiet, no_trunc, filters] {
     PsFilter filter = parse_filters(*filters);
@@ -596,16 +639,21 @@ void run_detached(const RunOptions& o) {
   if (!o.max_memory.empty()) wasm["max_memory"] = o.max_memory;
   else if (o.max_memory_bytes) wasm["max_memory"] = fmt::format("{}Ki", (*o.max_memory_bytes + 1023) / 1024);
   if (!o.fuel.empty()) wasm["max_fuel"] = fuel_option(o.fuel);
-  if (!o.timeout.empty()) wasm["request_timeout"] = o.timeout;
-  if (o.allow_sockets) wasm["capabilities"] = {{"sockets", true}};
+  if (!o.timeout.empty()) wasm["request_timeout"] = format_duration(timeout_option(o.timeout, "no limit"));
+  // A standard service has the cli, filesystem and sockets capabilities
+  // already (docs/spec.md); what --allow-sockets adds in the foreground is
+  // TCP and UDP sockets for a component, which the spec gates separately.
+  if (o.allow_sockets) {
+    wasm["allow_tcp"] = true;
+    wasm["allow_udp"] = true;
+  }
   if (!wasm.empty()) service["wasm"] = wasm;
   json endpoints = json::array();
   for (const auto& l : o.listeners) {
-    auto colon = l.rfind(':');
-    std::string host = colon == std::string::npos ? "" : l.substr(0, colon);
-    if (host != "127.0.0.1" || colon + 1 >= l.size())
+    HostPort hp = parse_host_port(l, "--tcplisten", "127.0.0.1:8080");
+    if (hp.host != "127.0.0.1")
       throw UsageError(fmt::format("--tcplisten {}: a daemon instance listens on 127.0.0.1:PORT", l));
-    endpoints.push_back({{"name", fmt::format("tcp{}", endpoints.size())}, {"protocol", "tcp"}, {"port", std::stoi(l.substr(colon + 1))}});
+    endpoints.push_back({{"name", fmt::format("tcp{}", endpoints.size())}, {"protocol", "tcp"}, {"port", hp.port}});
   }
   if (!endpoints.empty()) service["endpoints"] = endpoints;
   json spec = {{"version", "v1"}, {"deployment", name}, {"services", {{name, service}}}};

@@ -66,6 +66,14 @@ std::vector<ComposeStep> compose_up(Runtime& runtime, const DeploymentSpec& d, c
           }
           step.action = Action::Started;
         } else {
+          // A new spec that cannot be created must not cost the running instance.
+          try {
+            runtime.check_create(step.id, spec);
+          } catch (const Error& e) {
+            throw RuntimeError(RuntimeError::Kind::InvalidSpec,
+                               fmt::format("{}; {} was not recreated and keeps its previous spec ({})", e.what(), step.id.str(),
+                                           it->second.state.name()));
+          }
           runtime.stop(step.id, options.stop_timeout);
           runtime.remove(step.id, true);
           runtime.create(step.id, spec);

@@ -1,5 +1,7 @@
 #include "mounts.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace wasmlet::runtime {
@@ -46,6 +48,7 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
       case StorageSpec::Type::Named: {
         auto dir = named_volume_dir(data_dir, m.name);
         plan.preopens.push_back(Preopen{dir, m.target, m.readonly});
+        plan.made_dirs.push_back(dir);
         plan.descriptions.push_back(fmt::format("volume {} ({}) -> {}{}", m.name, dir.string(), m.target, m.readonly ? " (ro)" : ""));
         break;
       }
@@ -53,6 +56,7 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
         auto dir = tmpfs_root(data_dir, instance) / std::to_string(tmpfs_index++);
         plan.preopens.push_back(Preopen{dir, m.target, false});
         plan.owned_dirs.push_back(dir);
+        plan.made_dirs.push_back(dir);
         plan.descriptions.push_back(fmt::format("tmpfs {} -> {} (removed with the instance)", dir.string(), m.target));
         break;
       }
@@ -85,6 +89,12 @@ void prepare_mounts(const MountPlan& plan, const std::string& instance) {
   for (const auto& p : plan.preopens) {
     std::error_code ec;
     if (std::filesystem::is_directory(p.host_path, ec)) continue;
+    bool ours = std::find(plan.made_dirs.begin(), plan.made_dirs.end(), p.host_path) != plan.made_dirs.end();
+    if (!ours)  // a bind source is the user's: creating an empty one would hide that their data is gone
+      throw RuntimeError(RuntimeError::Kind::InvalidSpec,
+                         fmt::format("instance {}: the host directory '{}' mounted at {} no longer exists; create it again, "
+                                     "or change the spec's storage and recreate the instance (wasmlet up -f SPEC)",
+                                     instance, p.host_path.string(), p.guest_path));
     std::filesystem::create_directories(p.host_path, ec);
     if (ec)
       throw RuntimeError(RuntimeError::Kind::Internal,

@@ -18,13 +18,16 @@ namespace wasmlet::runtime {
 struct MountPlan {
   std::vector<Preopen> preopens;
   std::vector<std::filesystem::path> owned_dirs;  // tmpfs dirs to delete on remove
+  std::vector<std::filesystem::path> made_dirs;   // named volume and tmpfs dirs, created at start
   std::vector<std::string> descriptions;          // for inspect
 };
 
 // Checks every mount of `spec` and says what it will be; creates nothing.
 // Throws RuntimeError(InvalidSpec) naming the instance and the mount.
 MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, const std::filesystem::path& data_dir);
-// Creates named volume and tmpfs directories of the plan.
+// Creates named volume and tmpfs directories of the plan. A bind source
+// (the user's directory) is never created: one that has gone since create
+// is an error naming the instance and the directory.
 void prepare_mounts(const MountPlan& plan, const std::string& instance);
 // Deletes the instance's tmpfs directories.
 void release_mounts(const std::string& instance, const std::filesystem::path& data_dir);

@@ -413,7 +413,7 @@ const Schema<WasmCapabilities> kCapabilities{{
 
 const Schema<WasmPreopen> kPreopen{{
     required(member("source", &WasmPreopen::source)),
-    required(member("target", &WasmPreopen::target)),
+    required(member("target", &WasmPreopen::target, {check_absolute})),  // as storage targets
     member("readonly", &WasmPreopen::readonly),
 }};
 
@@ -434,7 +434,10 @@ const Schema<WasmConfig> kWasm{
         member("max_memory", &WasmConfig::max_memory, {check_size}),
         member("max_fuel", &WasmConfig::max_fuel),
         member("epoch_interval", &WasmConfig::epoch_interval),
-        member("request_timeout", &WasmConfig::request_timeout),
+        member("request_timeout", &WasmConfig::request_timeout,
+               {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::optional<std::chrono::nanoseconds>& v) {
+                 if (v->count() <= 0) fail(ctx, n, path, "the limit must be more than 0 (remove the field for no limit)");
+               }}),
         nested("capabilities", &WasmConfig::capabilities, kCapabilities),
         list_of("preopens", &WasmConfig::preopens, kPreopen),
         member("min_instances", &WasmConfig::min_instances),
@@ -489,6 +492,15 @@ void read_health_check(const Ctx& ctx, const YAML::Node& c, const std::string& c
     h.url = get_string(ctx, c["url"], child_path(cpath, "url"));
     if (!h.url.starts_with("http://"))
       fail(ctx, c["url"], child_path(cpath, "url"), fmt::format("only http:// URLs can be checked, got '{}'", h.url));
+    // The probe reads the port after the last ':' of the host part: digits, 1-65535, or none (80).
+    std::string hostport = h.url.substr(7, h.url.find('/', 7) == std::string::npos ? std::string::npos : h.url.find('/', 7) - 7);
+    if (auto colon = hostport.rfind(':'); colon != std::string::npos) {
+      std::string port = hostport.substr(colon + 1);
+      bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoul(port) < 1 || std::stoul(port) > 65535)
+        fail(ctx, c["url"], child_path(cpath, "url"),
+             fmt::format("the port in '{}' must be a number from 1 to 65535, e.g. http://127.0.0.1:8080/healthz", h.url));
+    }
     if (auto n = c["expect_status"]) h.expect_status = static_cast<uint16_t>(get_u64(ctx, n, child_path(cpath, "expect_status"), 999));
   } else if (type == "command") {
     fail(ctx, c["type"], child_path(cpath, "type"), "command health checks are not supported for WebAssembly workloads (use tcp or http)");
@@ -507,10 +519,21 @@ void write_health_check(YAML::Emitter& e, const HealthSpec& h) {
   e << YAML::EndMap;
 }
 
+// Probes run one after another, every interval: a shorter one is a busy loop.
+constexpr std::chrono::milliseconds kMinHealthInterval{100};
+
 const Schema<HealthSpec> kHealth{{
     member("start_grace", &HealthSpec::start_grace),
-    member("interval", &HealthSpec::interval),
-    member("timeout", &HealthSpec::timeout),
+    member("interval", &HealthSpec::interval,
+           {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::chrono::nanoseconds& v) {
+             if (v < kMinHealthInterval)
+               fail(ctx, n, path, fmt::format("{} is too short: the probe would run back to back; give at least {} (default 10s)",
+                                              format_duration(v), format_duration(kMinHealthInterval)));
+           }}),
+    member("timeout", &HealthSpec::timeout,
+           {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const std::chrono::nanoseconds& v) {
+             if (v.count() <= 0) fail(ctx, n, path, "the probe's timeout must be more than 0 (default 2s)");
+           }}),
     member("retries", &HealthSpec::retries,
            {[](const Ctx& ctx, const YAML::Node& n, const std::string& path, const uint32_t& v) {
              if (v > 1000) fail(ctx, n, path, fmt::format("{} is too large (at most 1000)", v));
@@ -684,6 +707,21 @@ YAML::Node load_yaml(std::string_view yaml, const std::string& source) {
   }
 }
 
+// Every replica opens its endpoints on 127.0.0.1:PORT itself, so replicas
+// cannot share a fixed port: all but the first would fail to listen. Checked
+// for a deployment file, not for a recorded service spec, so that instances
+// recorded before this check still load.
+void check_replica_ports(const Ctx& ctx, const YAML::Node& node, const std::string& path, const ServiceSpec& s) {
+  if (s.replicas <= 1) return;
+  for (const auto& ep : s.endpoints)
+    if (ep.port != 0)
+      fail(ctx, node["scale"], child_path(path, "scale"),
+           fmt::format("{} replicas cannot share endpoint '{}' on port {}: each replica listens on 127.0.0.1:{} itself, "
+                       "so all but the first would fail (address already in use); set scale.replicas: 1, or declare "
+                       "one service per port",
+                       s.replicas, ep.name, ep.port, ep.port));
+}
+
 bool valid_name(const std::string& n) {
   if (n.empty() || n.size() > 63) return false;
   for (char c : n)
@@ -736,6 +774,7 @@ const ServiceSpec* DeploymentSpec::find(std::string_view service) const {
 }
 
 DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source) {
+  check_spec_utf8(yaml, source);
   Ctx ctx{source};
   YAML::Node root = load_yaml(yaml, source);
   if (!root.IsMap()) fail(ctx, root, "(document)", "expected a mapping with version, deployment and services");
@@ -756,6 +795,7 @@ DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source
     if (!valid_name(name) || name.find("-rep-") != std::string::npos)
       fail(ctx, kv.first, "services." + name, fmt::format("invalid service name '{}': letters, digits, - and _ only (and no '-rep-')", name));
     d.services.push_back(parse_service_node(source, kv.second, name, "services." + name));
+    check_replica_ports(ctx, kv.second, "services." + name, d.services.back());
   }
   if (d.services.empty()) fail(ctx, services, "services", "no services defined");
   return d;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "process.h"
+#include "temp_dir.h"
 
 using namespace wasmlet::testing;
 using ::testing::HasSubstr;
@@ -248,4 +249,100 @@ TEST(GeneratedHelp, TheBuiltManPageIsValidAndInstalled) {
   auto full = run_process({prefix + "/bin/wasmlet", "help", "ps"});  // the light binary execs wasmlet-full beside it
   EXPECT_THAT(full.out, HasSubstr("--no-trunc"));
   std::filesystem::remove_all(prefix);
+}
+
+// A value means the same in the foreground, with -d and for plugin calls:
+// 0 as a fuel budget or a timeout would mean "at once" in one place and "no
+// limit" in another, so it is refused everywhere.
+TEST(UsageErrors, ZeroFuelAndTimeoutAreRefusedTheSameEverywhere) {
+  const std::string module = (std::filesystem::path(WASM_DIR) / "exit_code.wasm").string();
+  struct Case { std::vector<std::string> argv; std::string command, message; };
+  for (const auto& c : {
+           Case{{"run", "--fuel", "0", module}, "run", "invalid --fuel '0': a budget of 0 would trap before the first instruction"},
+           Case{{"run", "-d", "--fuel", "0", module}, "run", "invalid --fuel '0'"},
+           Case{{"run", "-W", "fuel=0", module}, "run", "invalid --fuel '0'"},
+           Case{{"plugin", "call", "--fuel", "0", "p.wasm"}, "plugin call", "invalid --fuel '0'"},
+           Case{{"run", "--timeout", "0s", module}, "run", "invalid --timeout '0s': the limit must be more than 0 (leave --timeout out for no limit)"},
+           Case{{"run", "-d", "--timeout", "0s", module}, "run", "invalid --timeout '0s': the limit must be more than 0"},
+           Case{{"run", "-W", "timeout=0", module}, "run", "invalid --timeout '0s'"},
+           Case{{"plugin", "call", "--timeout", "0s", "p.wasm"}, "plugin call",
+                "invalid --timeout '0s': the limit must be more than 0 (leave --timeout out for the default, 5s)"},
+       }) {
+    auto r = run_wasmlet(c.argv);
+    expect_usage_error(r, c.command, c.message);
+    EXPECT_THAT(r.err, HasSubstr(c.message));
+  }
+}
+
+// Ports are decimal digits, 1 to 65535, wherever a HOST:PORT is given (99999
+// used to listen on 34463, "80x" on 80, and run -d said "stoi").
+TEST(UsageErrors, PortsAreDigitsFrom1To65535) {
+  const std::string module = (std::filesystem::path(WASM_DIR) / "exit_code.wasm").string();
+  struct Case { std::vector<std::string> argv; std::string command, message; };
+  for (const auto& c : {
+           Case{{"run", "--tcplisten", "127.0.0.1:99999", module}, "run",
+                "invalid --tcplisten '127.0.0.1:99999': the port must be a number from 1 to 65535"},
+           Case{{"run", "--tcplisten", "127.0.0.1:80x", module}, "run", "invalid --tcplisten '127.0.0.1:80x': the port must be"},
+           Case{{"run", "-d", "--tcplisten", "127.0.0.1:abc", module}, "run", "invalid --tcplisten '127.0.0.1:abc': the port must be"},
+           Case{{"run", "-d", "--tcplisten", "127.0.0.1:70000", module}, "run", "invalid --tcplisten '127.0.0.1:70000'"},
+           Case{{"serve", "--listen", "127.0.0.1:99999"}, "serve", "invalid --listen '127.0.0.1:99999': the port must be a number from 1 to 65535"},
+           Case{{"serve", "--listen", "127.0.0.1:80x"}, "serve", "invalid --listen '127.0.0.1:80x'"},
+           Case{{"serve", "--listen", "127.0.0.1:+80"}, "serve", "invalid --listen '127.0.0.1:+80'"},
+       }) {
+    auto r = run_wasmlet(c.argv);
+    expect_usage_error(r, c.command, c.message);
+    EXPECT_THAT(r.err, HasSubstr(c.message));
+  }
+}
+
+// A directory where a file belongs is a usage error saying so, never the
+// stream library's "basic_filebuf::underflow".
+TEST(UsageErrors, ADirectoryWhereAFileBelongsIsSaidToBeOne) {
+  wasmlet::testing::TempDir dir;
+  const std::string d = dir.path().string();
+  struct Case { std::vector<std::string> argv; std::string command, message; };
+  for (const auto& c : {Case{{"plugin", "inspect", d}, "plugin inspect", "cannot read plugin file '" + d + "': it is a directory"},
+                        Case{{"plugin", "call", "p.wasm", "--input", "@" + d}, "plugin call",
+                             "cannot read input file '" + d + "': it is a directory"},
+                        Case{{"up", "-f", d}, "up", "cannot read the spec file '" + d + "': it is a directory"}}) {
+    auto r = run_wasmlet(c.argv);
+    expect_usage_error(r, c.command, c.message);
+    EXPECT_THAT(r.err, HasSubstr(c.message));
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("underflow")));
+  }
+}
+
+// `serve --token-file DIR` is refused before anything is written or chmod'ed.
+TEST(UsageErrors, ServeRefusesADirectoryAsItsTokenFile) {
+  wasmlet::testing::TempDir dir;
+  auto tokens = dir.path() / "tokens";
+  std::filesystem::create_directories(tokens);
+  std::filesystem::permissions(tokens, std::filesystem::perms(0755), std::filesystem::perm_options::replace);
+  auto r = run_wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--listen", "127.0.0.1:1", "--token-file",
+                        tokens.string()});
+  expect_usage_error(r, "serve", "a directory as --token-file");
+  EXPECT_THAT(r.err, HasSubstr("--token-file " + tokens.string() + ": is a directory; give the path of a file"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("wrote a new bearer token")));
+  EXPECT_EQ(std::filesystem::status(tokens).permissions(), std::filesystem::perms(0755));
+  EXPECT_TRUE(std::filesystem::is_empty(tokens));
+}
+
+// Spec files are UTF-8: another encoding is named with its file and line.
+TEST(UsageErrors, ASpecFileThatIsNotUtf8NamesTheFileAndLine) {
+  wasmlet::testing::TempDir dir;
+  auto spec = dir.path() / "lat.yaml";
+  std::ofstream(spec, std::ios::binary) << "version: v1\n# caf\xe9\ndeployment: d\nservices:\n  s:\n    image: x.wasm\n";
+  auto r = run_wasmlet({"up", "--data-dir", (dir.path() / "data").string(), "-f", spec.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, StartsWith("wasmlet: error: " + spec.string() +
+                                ":2: a spec file must be UTF-8 text, but byte 0xe9 (column 6) is not UTF-8"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("json.exception")));
+}
+
+// ps --filter status=: the documented values work, others are refused with the list.
+TEST(UsageErrors, PsRefusesAnUnknownStatusListingTheKnownOnes) {
+  auto r = run_wasmlet({"ps", "--filter", "status=bogus"});
+  expect_usage_error(r, "ps", "unknown status");
+  EXPECT_THAT(r.err, HasSubstr("invalid --filter 'status=bogus': unknown status 'bogus' (known: created, pending, running, "
+                               "restarting, stopping, exited, failed)"));
 }

@@ -139,5 +139,53 @@ TEST_F(CliHabits, RunDetachedCreatesAndStartsAnInstance) {
   EXPECT_NE(invoke.err.find("--invoke applies to a run in the foreground"), std::string::npos) << invoke.err;
 }
 
+// cli.md lists status=created: a created instance's state is "pending".
+TEST_F(CliHabits, PsFilterStatusCreatedFindsCreatedInstances) {
+  write_text(dir.path() / "later.yaml", "version: v1\ndeployment: later\nservices:\n  idle:\n    image: " +
+                                            fixture("exit_code") + "\n");
+  ASSERT_EQ(d->cli({"create", "-f", (dir.path() / "later.yaml").string()}).exit_code, 0);
+  EXPECT_EQ(d->cli({"ps", "-q", "--filter", "status=created"}).out, "idle-rep-0\n");
+  EXPECT_EQ(d->cli({"ps", "-q", "--filter", "status=pending"}).out, "idle-rep-0\n");
+  EXPECT_EQ(d->cli({"ps", "-q", "--filter", "status=created", "--filter", "status=exited"}).out, "idle-rep-0\njob-rep-0\n");
+  auto bogus = d->cli({"ps", "--filter", "status=bogus"});
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_NE(bogus.err.find("unknown status 'bogus' (known: created, "), std::string::npos) << bogus.err;
+}
+
+// run -d gives what the same flags give in the foreground: --allow-sockets
+// adds TCP and UDP sockets and takes nothing away (it used to write
+// capabilities {sockets: true}, which turned the filesystem off).
+TEST_F(CliHabits, RunDetachedAllowSocketsKeepsTheOtherCapabilities) {
+  TempDir host;
+  auto r = d->cli({"run", "-d", "--name", "writer", "--allow-sockets", "--dir", host.path().string() + "::/data",
+                   fixture("rt_write_volume"), "--", "write", "/data/out.txt", "written"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(d->cli({"wait", "writer-rep-0"}).out, "0\n");
+  EXPECT_EQ(read_text(host.path() / "out.txt"), "written\n");
+  auto spec = runtime::parse_service(json::parse(d->cli({"inspect", "writer-rep-0"}).out)[0]["spec"].get<std::string>(), "writer");
+  ASSERT_TRUE(spec.wasm);
+  EXPECT_FALSE(spec.wasm->capabilities) << runtime::to_yaml(spec);  // the standard service's: cli, filesystem, sockets
+  EXPECT_TRUE(spec.wasm->allow_tcp);
+  EXPECT_TRUE(spec.wasm->allow_udp);
+
+  // A component may listen on TCP, as `wasmlet run --allow-sockets` lets it.
+  auto echo = fs::path(COMPONENT_DIR) / "tcp_echo_once.wasip2.component.wasm";
+  if (!fs::exists(echo)) GTEST_SKIP() << echo << " was not built (jco missing: npm ci)";
+  uint16_t port = free_port();
+  auto started = d->cli({"run", "-d", "--name", "echo", "--allow-sockets", "--env",
+                         "WASIP2_GLUE_TCPLISTEN=127.0.0.1:" + std::to_string(port), echo.string()});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  int fd = connect_loopback_when_listening(port, std::chrono::seconds(90));
+  ASSERT_GE(fd, 0) << "the component never listened: " << d->cli({"logs", "echo-rep-0"}).err;
+  ASSERT_EQ(::write(fd, "over tcp", 8), 8);
+  ::shutdown(fd, SHUT_WR);
+  std::string echoed;
+  char buf[64];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) echoed.append(buf, size_t(n));
+  ::close(fd);
+  EXPECT_EQ(echoed, "over tcp");
+  EXPECT_EQ(d->cli({"wait", "echo-rep-0"}).out, "0\n");
+}
+
 }  // namespace
 }  // namespace wasmlet::testing

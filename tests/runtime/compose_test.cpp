@@ -165,6 +165,53 @@ TEST_F(ComposeTest, UpRecreatesWhatChangedAndLeavesTheRest) {
   EXPECT_EQ(down_scaled.out, "many-rep-0 unchanged\nmany-rep-1 removed\n") << down_scaled.err;
 }
 
+// A changed spec that cannot be created (a bind source that does not exist,
+// an image that cannot be had) fails `up` before the running instance is
+// stopped or removed: it keeps running with its previous spec.
+TEST_F(ComposeTest, UpKeepsTheRunningInstanceWhenTheChangedSpecCannotBeCreated) {
+  auto spec = write_spec("web.yaml", "version: v1\ndeployment: web\nservices:\n" + loop_service("web"));
+  ASSERT_EQ(d->cli({"up", "-f", spec.string()}).exit_code, 0);
+  wait_for_line("web-rep-0", "looping");
+  auto before = inspect("web-rep-0");
+
+  write_text(spec, "version: v1\ndeployment: web\nservices:\n" +
+                       loop_service("web", "    storage: [{type: bind, source: ./does-not-exist, target: /data}]\n"));
+  auto missing_dir = d->cli({"up", "-f", spec.string()});
+  EXPECT_EQ(missing_dir.exit_code, 1) << missing_dir.out << missing_dir.err;
+  EXPECT_NE(missing_dir.err.find("wasmlet: error: web-rep-0 did not start: instance web.web-rep-0: storage 'bind' mount at /data"),
+            std::string::npos) << missing_dir.err;
+  EXPECT_NE(missing_dir.err.find((dir.path() / "does-not-exist").string() + "' is not an existing directory"), std::string::npos)
+      << missing_dir.err;
+  EXPECT_NE(missing_dir.err.find("web.web-rep-0 was not recreated and keeps its previous spec (running)"), std::string::npos)
+      << missing_dir.err;
+
+  write_text(spec, "version: v1\ndeployment: web\nservices:\n  web:\n    image: ./missing.wasm\n");
+  auto missing_image = d->cli({"up", "-f", spec.string()});
+  EXPECT_EQ(missing_image.exit_code, 1) << missing_image.out << missing_image.err;
+  EXPECT_NE(missing_image.err.find("missing.wasm"), std::string::npos) << missing_image.err;
+  EXPECT_NE(missing_image.err.find("was not recreated"), std::string::npos) << missing_image.err;
+
+  // The same instance, never stopped.
+  auto after = inspect("web-rep-0");
+  EXPECT_EQ(after["state"]["status"], "running") << after.dump(2);
+  EXPECT_EQ(after["created_at"], before["created_at"]);
+  EXPECT_EQ(after["started_at"], before["started_at"]);
+  EXPECT_EQ(after["spec"], before["spec"]);
+}
+
+// Replicas of a service with an endpoint port would all listen on it: `up`
+// refuses the spec before creating anything (it used to fail rep-1 and up).
+TEST_F(ComposeTest, UpRefusesReplicasThatWouldShareAnEndpointPort) {
+  auto spec = write_spec("ports.yaml", "version: v1\ndeployment: ports\nservices:\n" +
+                                           loop_service("web", "    endpoints: [{name: http, port: " +
+                                                                   std::to_string(free_port()) +
+                                                                   "}]\n    scale: {mode: fixed, replicas: 2}\n"));
+  auto r = d->cli({"up", "-f", spec.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("ports.yaml:7: services.web.scale: 2 replicas cannot share endpoint 'http'"), std::string::npos) << r.err;
+  EXPECT_EQ(ps().size(), 0u);
+}
+
 TEST_F(ComposeTest, DownRemovesExactlyOneDeployment) {
   auto spec_of = [&](const std::string& name) {
     return "version: v1\ndeployment: " + name + "\nservices:\n" +

@@ -279,7 +279,7 @@ TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
              "    restart_policy: {kind: on_failure, max_attempts: 2, delay: 10ms}\n"
              "  web:\n    image: " + fixture("loop_forever") + "\n"
              "    endpoints:\n      - {name: tcp, protocol: tcp, port: " + std::to_string(port) + "}\n"
-             "    health:\n      start_grace: 0s\n      interval: 50ms\n      retries: 1\n      check: {type: tcp, port: 0}\n");
+             "    health:\n      start_grace: 0s\n      interval: 100ms\n      retries: 1\n      check: {type: tcp, port: 0}\n");
   auto spec = (dir.path() / "spec.yaml").string();
   ASSERT_EQ(d->cli({"up", "-f", spec, "--service", "writer", "--service", "flaky", "--service", "rowriter", "--service", "web"}).exit_code, 0);
   EXPECT_EQ(d->cli({"wait", "writer-rep-0"}).exit_code, 0);

@@ -1,6 +1,9 @@
 // Spec files: the zlayer deployment format, errors that name file, line and field.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "wasmlet/runtime/spec.h"
 
 namespace wasmlet::runtime {
@@ -41,9 +44,6 @@ services:
         sockets: true
         cli: true
     service_type: wasm_plugin
-    scale:
-      mode: fixed
-      replicas: 3
     restart_policy:
       kind: on_failure
       max_attempts: 4
@@ -62,6 +62,9 @@ services:
   worker:
     image: /opt/worker.wasm
     restart_policy: on-failure:2
+    scale:
+      mode: fixed
+      replicas: 3
 )";
 
 TEST(Spec, ParsesTheZlayerDeploymentFormat) {
@@ -87,7 +90,7 @@ TEST(Spec, ParsesTheZlayerDeploymentFormat) {
   EXPECT_TRUE(api.wasm->capabilities->filesystem);
   EXPECT_FALSE(api.wasm->capabilities->secrets);
   EXPECT_EQ(api.service_type, ServiceType::WasmPlugin);
-  EXPECT_EQ(api.replicas, 3u);
+  EXPECT_EQ(api.replicas, 1u);
   EXPECT_EQ(api.restart_policy.kind, RestartPolicy::Kind::OnFailure);
   EXPECT_EQ(api.restart_policy.max_attempts, 4u);
   EXPECT_EQ(api.health.type, HealthSpec::Type::Tcp);
@@ -98,7 +101,7 @@ TEST(Spec, ParsesTheZlayerDeploymentFormat) {
   const ServiceSpec& worker = *d.find("worker");
   EXPECT_EQ(worker.image.name, "/opt/worker.wasm");
   EXPECT_EQ(worker.restart_policy.max_attempts, 2u);
-  EXPECT_EQ(worker.replicas, 1u);
+  EXPECT_EQ(worker.replicas, 3u);
 }
 
 void expect_error(const std::string& yaml, const std::vector<std::string>& parts) {
@@ -111,50 +114,47 @@ void expect_error(const std::string& yaml, const std::vector<std::string>& parts
   }
 }
 
-// Every field of every struct set to something other than its default.
-const char* kEveryField = R"(version: v1
-deployment: every
-services:
-  all:
-    image: {name: /opt/all.wasm, pull_policy: never}
-    env: {A: "1", EMPTY: ""}
-    command: {entrypoint: [run], args: [a, "b c"], workdir: /w}
-    storage:
-      - {type: bind, source: /srv, target: /srv, readonly: true}
-      - {type: named, name: vol, target: /vol, readonly: true, size: 1Gi}
-      - {type: tmpfs, target: /tmp, size: 8Mi}
-      - {type: anonymous, target: /anon}
-      - {type: s3, bucket: b, target: /s3, readonly: true}
-    wasm:
-      max_memory: 32Mi
-      max_fuel: 123
-      epoch_interval: 7ms
-      request_timeout: 1500ms
-      capabilities: {config: false, keyvalue: false, logging: false, secrets: true, metrics: false,
-                     http_client: true, cli: true, filesystem: true, sockets: true}
-      preopens: [{source: /p, target: /q, readonly: true}]
-      min_instances: 2
-      max_instances: 5
-      allow_tcp: true
-      allow_udp: true
-      allowed_hosts: [example.com, 127.0.0.1, "::1"]
-      allow_http_outgoing: true
-      precompile: false
-    service_type: wasm_router
-    scale: {mode: fixed, replicas: 4}
-    restart_policy: {kind: on_failure, max_attempts: 6, delay: 3s}
-    endpoints: [{name: web, protocol: http, port: 8081}]
-    health:
-      start_grace: 1s
-      interval: 2s
-      timeout: 3s
-      retries: 9
-      check: {type: http, url: "http://127.0.0.1:8081/h", expect_status: 204}
+// Every field of every struct set to something other than its default, as
+// a recorded service spec holds them (a deployment file refuses replicas
+// that share an endpoint port: Spec.ReplicasCannotShareAnEndpointPort).
+const char* kEveryField = R"(image: {name: /opt/all.wasm, pull_policy: never}
+env: {A: "1", EMPTY: ""}
+command: {entrypoint: [run], args: [a, "b c"], workdir: /w}
+storage:
+  - {type: bind, source: /srv, target: /srv, readonly: true}
+  - {type: named, name: vol, target: /vol, readonly: true, size: 1Gi}
+  - {type: tmpfs, target: /tmp, size: 8Mi}
+  - {type: anonymous, target: /anon}
+  - {type: s3, bucket: b, target: /s3, readonly: true}
+wasm:
+  max_memory: 32Mi
+  max_fuel: 123
+  epoch_interval: 7ms
+  request_timeout: 1500ms
+  capabilities: {config: false, keyvalue: false, logging: false, secrets: true, metrics: false,
+                 http_client: true, cli: true, filesystem: true, sockets: true}
+  preopens: [{source: /p, target: /q, readonly: true}]
+  min_instances: 2
+  max_instances: 5
+  allow_tcp: true
+  allow_udp: true
+  allowed_hosts: [example.com, 127.0.0.1, "::1"]
+  allow_http_outgoing: true
+  precompile: false
+service_type: wasm_router
+scale: {mode: fixed, replicas: 4}
+restart_policy: {kind: on_failure, max_attempts: 6, delay: 3s}
+endpoints: [{name: web, protocol: http, port: 8081}]
+health:
+  start_grace: 1s
+  interval: 2s
+  timeout: 3s
+  retries: 9
+  check: {type: http, url: "http://127.0.0.1:8081/h", expect_status: 204}
 )";
 
 TEST(Spec, EveryFieldRoundTripsThroughYaml) {
-  DeploymentSpec d = parse_deployment(kEveryField, "every.yaml");
-  const ServiceSpec& s = d.services.at(0);
+  const ServiceSpec s = parse_service(kEveryField, "all", "every.yaml");
   // The fields that used to be dropped by to_yaml are set, not defaults.
   ASSERT_TRUE(s.wasm);
   EXPECT_EQ(s.wasm->min_instances, 2u);
@@ -220,6 +220,73 @@ TEST(Spec, MissingFieldsAndBadDocuments) {
   expect_error("- just\n- a list\n", {"bad.yaml:1:", "expected a mapping"});
   expect_error("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    health:\n      check: {type: tcp}\n",
                {"health.check.port", "no endpoints"});
+}
+
+// Each replica listens on its endpoints' ports itself: two cannot share one.
+TEST(Spec, ReplicasCannotShareAnEndpointPort) {
+  const std::string web = "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n"
+                          "    endpoints: [{name: http, port: 8080}]\n";
+  expect_error(web + "    scale: {mode: fixed, replicas: 2}\n",
+               {"bad.yaml:7:", "services.web.scale", "2 replicas cannot share endpoint 'http' on port 8080",
+                "set scale.replicas: 1, or declare one service per port"});
+  expect_error(web + "    scale: {mode: adaptive, min: 3}\n", {"services.web.scale", "3 replicas cannot share"});
+  EXPECT_EQ(parse_deployment(web + "    scale: {mode: fixed, replicas: 1}\n").services[0].replicas, 1u);
+  // Without a fixed port (0: each replica gets a free one) replicas are fine.
+  auto any_port = "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n"
+                  "    endpoints: [{name: http, port: 0}]\n    scale: {replicas: 2}\n";
+  EXPECT_EQ(parse_deployment(any_port).services[0].replicas, 2u);
+}
+
+// The example of docs/spec.md is a spec wasmlet accepts.
+TEST(Spec, TheDocumentedExampleIsValid) {
+  std::ifstream in(std::string(SOURCE_DIR) + "/docs/spec.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  std::string text = doc.str();
+  auto start = text.find("```yaml\n");
+  ASSERT_NE(start, std::string::npos) << "no yaml example in docs/spec.md";
+  start += 8;
+  auto yaml = text.substr(start, text.find("```", start) - start);
+  DeploymentSpec d = parse_deployment(yaml, "docs/spec.md");
+  const ServiceSpec& api = *d.find("api");
+  EXPECT_FALSE(api.endpoints.empty());
+  EXPECT_EQ(api.replicas, 1u);
+}
+
+// Limits that would make no sense are refused, naming the field: a health
+// interval of 0 was a busy probe loop, a timeout of 0 ends everything at once.
+TEST(Spec, IntervalsAndTimeoutsMustBeUsable) {
+  auto health = [](const std::string& fields) {
+    return "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n"
+           "    endpoints: [{name: http, port: 8080}]\n    health:\n" + fields + "      check: {type: tcp}\n";
+  };
+  expect_error(health("      interval: 0s\n"), {"bad.yaml:8:", "services.web.health.interval", "0s is too short",
+                                                "at least 100ms"});
+  expect_error(health("      interval: 10ms\n"), {"services.web.health.interval", "10ms is too short"});
+  expect_error(health("      timeout: 0s\n"), {"bad.yaml:8:", "services.web.health.timeout", "more than 0"});
+  EXPECT_EQ(parse_deployment(health("      interval: 100ms\n")).services[0].health.interval, std::chrono::milliseconds(100));
+  auto url = [](const std::string& u) {
+    return "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    health:\n"
+           "      check: {type: http, url: \"" + u + "\"}\n";
+  };
+  expect_error(url("http://127.0.0.1:99999/h"), {"bad.yaml:7:", "health.check.url", "must be a number from 1 to 65535"});
+  expect_error(url("http://127.0.0.1:80x/h"), {"health.check.url", "'http://127.0.0.1:80x/h'"});
+  EXPECT_EQ(parse_deployment(url("http://127.0.0.1:8080/h")).services[0].health.url, "http://127.0.0.1:8080/h");
+  expect_error("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm: {request_timeout: 0s}\n",
+               {"bad.yaml:6:", "services.web.wasm.request_timeout", "more than 0"});
+}
+
+// Every guest path is absolute, whether a storage target or a preopen's.
+TEST(Spec, PreopenTargetsAreAbsoluteAsStorageTargetsAre) {
+  auto preopen = [](const std::string& target) {
+    return "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm:\n"
+           "      preopens: [{source: /srv, target: " + target + "}]\n";
+  };
+  expect_error(preopen("\"\""), {"bad.yaml:7:", "services.web.wasm.preopens[0].target", "must be an absolute guest path, got ''"});
+  expect_error(preopen("data"), {"services.web.wasm.preopens[0].target", "got 'data'"});
+  expect_error("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    storage: [{type: tmpfs, target: data}]\n",
+               {"services.web.storage[0].target", "must be an absolute guest path, got 'data'"});
+  EXPECT_EQ(parse_deployment(preopen("/data")).services[0].wasm->preopens[0].target, "/data");
 }
 
 TEST(Spec, DefaultCapabilitiesFollowZlayer) {

@@ -140,5 +140,32 @@ TEST_F(Storage, BindSourceMustExist) {
   }
 }
 
+// docs/runtime.md: a bind mount's directory must exist. One deleted after
+// create fails the start, naming it, rather than coming back empty.
+TEST_F(Storage, ABindSourceDeletedAfterCreateFailsTheStart) {
+  TempDir host;
+  auto source = host.path() / "config";
+  std::filesystem::create_directories(source);
+  StorageSpec bind;
+  bind.type = StorageSpec::Type::Bind;
+  bind.source = source.string();
+  bind.target = "/m";
+  InstanceId id{"gone", 0};
+  rt.create(id, writer({"write", "/m/x", "hi"}, bind));
+  std::filesystem::remove(source);
+  rt.start(id);
+  EXPECT_NE(rt.wait(id), 0);
+  auto state = rt.state(id);
+  EXPECT_EQ(state.kind, InstanceState::Kind::Failed) << state.to_string();
+  EXPECT_NE(state.reason.find("gone-rep-0"), std::string::npos) << state.reason;
+  EXPECT_NE(state.reason.find("'" + source.string() + "' mounted at /m no longer exists"), std::string::npos) << state.reason;
+  EXPECT_FALSE(std::filesystem::exists(source));  // not made again, empty and 0700
+  // Once the directory is back, the same instance starts.
+  std::filesystem::create_directories(source);
+  rt.start(id);
+  EXPECT_EQ(rt.wait(id), 0) << out(id);
+  EXPECT_EQ(testing::read_text(source / "x"), "hi\n");
+}
+
 }  // namespace
 }  // namespace wasmlet::runtime

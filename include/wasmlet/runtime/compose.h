@@ -27,8 +27,9 @@ struct ComposeOptions {
 };
 
 // For each replica of each service of `spec`: create and start it when it is
-// missing; when its recorded spec differs from the service's, stop it,
-// remove it (named volumes stay), create and start it again; when the spec
+// missing; when its recorded spec differs from the service's, check that the
+// new spec can be created (else a Failed step, the instance left as it is),
+// stop it, remove it (named volumes stay), create and start it again; when the spec
 // is the same, leave it running, or start it when it is not. Replicas beyond
 // the service's scale are removed. After a start it waits until the guest's
 // code is entered: a start that ends before (invalid module, link failure,

@@ -32,6 +32,10 @@ class Runtime {
 
   // Lifecycle.
   virtual void create(const InstanceId& id, const ServiceSpec& spec) = 0;
+  // Throws what create would throw for `spec` (capabilities, mounts, the
+  // image per its pull policy, which may pull it) and records nothing: `up`
+  // calls it before it removes the instance a changed spec replaces.
+  virtual void check_create(const InstanceId& id, const ServiceSpec& spec) = 0;
   virtual void start(const InstanceId& id) = 0;
   // Interrupts the guest (SIGTERM: exit 143); if it has not ended after
   // `timeout`, ends it as SIGKILL (137). Idempotent on finished instances.

@@ -155,6 +155,9 @@ struct DeploymentSpec {
 // "spec.yaml:12: services.web.wasm.max_memory: expected a size like 64Mi, got '64MB'".
 // Throws RuntimeError(InvalidSpec).
 DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source = "spec");
+// Throws RuntimeError(InvalidSpec) naming `source`, the line and the byte
+// when `text` is not UTF-8 (parse_deployment checks it first).
+void check_spec_utf8(std::string_view text, const std::string& source);
 DeploymentSpec load_deployment(const std::string& path);
 
 // One service as YAML (the `services.NAME` mapping) and back; used to store

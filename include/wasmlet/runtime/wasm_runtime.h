@@ -52,6 +52,7 @@ class WasmRuntime : public Runtime {
   void tag_image(const std::string& source, const std::string& target) override;
 
   void create(const InstanceId& id, const ServiceSpec& spec) override;
+  void check_create(const InstanceId& id, const ServiceSpec& spec) override;  // create_check.cpp
   void start(const InstanceId& id) override;
   void stop(const InstanceId& id, std::chrono::nanoseconds timeout = std::chrono::seconds(10)) override;
   void kill(const InstanceId& id, std::optional<std::string_view> signal = std::nullopt) override;
