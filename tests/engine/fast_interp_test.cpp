@@ -1113,6 +1113,34 @@ TEST_F(FastInterp, DivisionByAConstantIsExact) {
   EXPECT_EQ(zero.trap.kind, TrapKind::IntegerDivideByZero);
 }
 
+// The remainder idiom `y - (q = y / d) * d` is one instruction writing the
+// quotient's local and the remainder; LLVM often reuses q's local for the
+// remainder, and a return puts it in slot 0 (a parameter's): the remainder
+// must be what stays there.
+TEST_F(FastInterp, ARemainderWrittenOverItsOwnQuotientIsTheRemainder) {
+  Module module = compile(R"((module
+    (func (export "set32") (param $a i32) (result i32) (local $q i32)
+      (local.set $q (i32.sub (local.get $a) (i32.mul (local.tee $q (i32.div_u (local.get $a) (i32.const 10))) (i32.const 10))))
+      (local.get $q))
+    (func (export "set64") (param $a i64) (result i64) (local $q i64)
+      (local.set $q (i64.sub (local.get $a) (i64.mul (local.tee $q (i64.div_u (local.get $a) (i64.const 10))) (i64.const 10))))
+      (local.get $q))
+    (func (export "ret32") (param $q i32) (param $a i32) (result i32)
+      (i32.sub (local.get $a) (i32.mul (local.tee $q (i32.div_u (local.get $a) (i32.const 10))) (i32.const 10))))
+    (func (export "ret64") (param $q i64) (param $a i64) (result i64)
+      (i64.sub (local.get $a) (i64.mul (local.tee $q (i64.div_u (local.get $a) (i64.const 10))) (i64.const 10))))
+    (func (export "tee32") (param $y i32) (result i32) (local $q i32)
+      (i32.add (local.tee $q (i32.sub (local.get $y) (i32.mul (local.tee $q (i32.div_u (local.get $y) (i32.const 10))) (i32.const 10))))
+               (i32.mul (local.get $q) (i32.const 100))))))");
+  Store store(engine_);
+  Instance instance = Instance::create(store, module, Linker{});
+  EXPECT_EQ(result_of(instance, "set32", {Value::i32(123)}).as_i32(), 3);
+  EXPECT_EQ(result_of(instance, "set64", {Value::i64(123)}).as_i64(), 3);
+  EXPECT_EQ(result_of(instance, "ret32", {Value::i32(0), Value::i32(123)}).as_i32(), 3);
+  EXPECT_EQ(result_of(instance, "ret64", {Value::i64(0), Value::i64(123)}).as_i64(), 3);
+  EXPECT_EQ(result_of(instance, "tee32", {Value::i32(123)}).as_i32(), 303);
+}
+
 // A call zeroes only the locals its function may read before writing them
 // (zeroed_locals.h). Each case runs right after $dirty filled the same
 // frame slots with ones, so a local wrongly left alone shows as nonzero.

@@ -477,6 +477,13 @@ class Generator {
     const int y = local_of(t), q = local_of(t);
     if (y < 0) return local_set(depth);
     const int64_t d = in_.chance(70) ? 10 : constant();
+    if (in_.chance(30)) {  // the remainder kept in a local, often the quotient's own (compilers reuse it)
+      remainder_keeping_quotient(t, y, q, d);
+      const int to = in_.chance(70) ? q : local_of(t);
+      if (in_.chance(50)) return local(0x21, to);
+      local(0x22, to);
+      return op(0x1a);  // drop
+    }
     address(depth);
     remainder_keeping_quotient(t, y, q, d);
     const_value(t, 48);

@@ -696,17 +696,20 @@ L_i32_rem_u_by:
   fp[A1] = remainder_by(uint32_t(fp[B1]), ip[2].u64, uint32_t(ip[3].u64));
   ip += 4;
   NEXT();
+// `y - (q = y / d) * d`: the quotient is written first, as the wasm writes
+// it (a local.tee) before the remainder exists, since the remainder may go
+// to the same slot (a local reused for both, or slot 0 of a return).
 L_i32_divrem_u_by: {
   const uint32_t a = uint32_t(fp[B1]), q = divide_by(a, ip[3].u64);
-  fp[A1] = uint32_t(a - q * uint32_t(ip[4].u64));
   fp[A2] = q;
+  fp[A1] = uint32_t(a - q * uint32_t(ip[4].u64));
   ip += 5;
   NEXT();
 }
 L_i64_divrem_u_ri: {
   const uint64_t a = fp[B1], d = ip[4].u64, q = divide64_by(a, ip[3].u64, B2);  // d >= 2 (the translator checks)
-  fp[A1] = a - q * d;
   fp[A2] = q;
+  fp[A1] = a - q * d;
   ip += 5;
   NEXT();
 }
