@@ -96,8 +96,10 @@ Errno path_link(Call& c) {
   ParentDir from, to;
   if (Errno r = parent_of(c, c.u32(0), right::path_link_source, true, c.u32(2), c.u32(3), from)) return r;
   if (Errno r = parent_of(c, c.u32(4), right::path_link_target, true, c.u32(5), c.u32(6), to)) return r;
-  return ::linkat(from.dir.get(), from.name.c_str(), to.dir.get(), to.name.c_str(), 0) == 0 ? err::success
-                                                                                              : last_host_errno();
+  // With a trailing slash linkat would follow a final symlink unchecked (see open_parent).
+  return ::linkat(from.dir.get(), from.name_without_slash().c_str(), to.dir.get(), to.name.c_str(), 0) == 0
+             ? err::success
+             : last_host_errno();
 }
 
 Errno path_open(Call& c) {
@@ -160,7 +162,8 @@ Errno path_readlink(Call& c) {
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(0), right::path_readlink, false, c.u32(1), c.u32(2), p)) return r;
   char target[PATH_MAX];
-  ssize_t n = ::readlinkat(p.dir.get(), p.name.c_str(), target, sizeof target);
+  // With a trailing slash readlinkat would follow a final symlink unchecked (see open_parent).
+  ssize_t n = ::readlinkat(p.dir.get(), p.name_without_slash().c_str(), target, sizeof target);
   if (n < 0) return last_host_errno();
   // A short buffer gets the first bytes, like readlink(2).
   auto out = c.mem.bytes(c.u32(3), c.u32(4));
