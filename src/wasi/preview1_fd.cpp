@@ -32,6 +32,8 @@ Errno fd_allocate(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.writable_entry(c.u32(0), right::fd_allocate, e)) return r;
   uint64_t off = c.u64(1), len = c.u64(2);
+  // posix_fallocate's EINVAL for len 0 must not reach the fallback below, which would grow the file.
+  if (len == 0) return err::inval;
   if (off > kMaxOffset || len > kMaxOffset - off) return err::fbig;
   int r = ::posix_fallocate(e->host.get(), static_cast<off_t>(off), static_cast<off_t>(len));
   if (r == EOPNOTSUPP || r == EINVAL) {

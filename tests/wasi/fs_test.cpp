@@ -63,6 +63,8 @@ set_size errno=0
 size=5
 allocate errno=0
 size=4096
+allocate len 0 errno=28
+size=4096
 set_size errno=0
 set_times errno=0
 atim=1000000000000 mtim=2000000000000
