@@ -180,6 +180,15 @@ type=4
   EXPECT_FALSE(std::filesystem::exists(dir / "dir"));
 }
 
+// A prestat that would end past a 4 GiB memory is `fault`; its second
+// half once wrapped around to address 0 (tests/fixtures/wat/wasi_prestat_wrap.wat).
+TEST(WasiFs, PrestatAtTheTopOfA4GiBMemoryIsAFaultAndWritesNothing) {
+  TempDir dir;
+  GuestRun run = run_guest("wasi_prestat_wrap", with_dir(dir.path(), "/d"));
+  ASSERT_TRUE(run.outcome.exited()) << run.outcome.trap.to_string();
+  EXPECT_EQ(run.outcome.exit_code, 21);  // fault, and neither end of memory changed
+}
+
 TEST(WasiFs, ErrnoValuesMatchTheSpec) {
   TempDir dir;
   GuestRun run = run_raw(dir, "errno");
