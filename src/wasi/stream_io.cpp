@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -148,10 +149,18 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
     return write_host(caller, fd, false, false, false, must_block_sigpipe(ctx), iov, nwritten);
   }
   if (e.kind == FdKind::Output) {
-    // One sink call per fd_write keeps a write whole in the log.
+    // One sink call per fd_write keeps a write whole in the log. Iovecs may
+    // overlap, so their total is not bounded by guest memory (1024 iovecs
+    // over all of a 1 MiB memory are 1 GiB): one call hands over at most
+    // kMaxSinkWrite bytes, and the guest sees a short write (as POSIX allows;
+    // libc writes the rest).
     std::string data;
-    data.reserve(total_length(iov));
-    for (const auto& v : iov) data.append(static_cast<const char*>(v.iov_base), v.iov_len);
+    data.reserve(std::min(total_length(iov), kMaxSinkWrite));
+    for (const auto& v : iov) {
+      size_t take = std::min(v.iov_len, kMaxSinkWrite - data.size());
+      data.append(static_cast<const char*>(v.iov_base), take);
+      if (data.size() == kMaxSinkWrite) break;
+    }
     if (!data.empty()) ctx.output(e.stream, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
     nwritten = data.size();
     return err::success;

@@ -16,6 +16,9 @@
 
 namespace wasmlet::wasi {
 
+// The most one fd_write hands to an OutputSink; more is a short write.
+inline constexpr size_t kMaxSinkWrite = size_t{1} << 20;
+
 // recv_flags: MSG_PEEK / MSG_WAITALL for sockets (sock_recv); 0 otherwise.
 Errno read_into(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread);
 Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector<iovec>& iov, size_t& nwritten);

@@ -70,6 +70,22 @@ TEST(WasiStdio, AMebibyteOfOutputArrivesWhole) {
   for (size_t i = 0; i < run.out.size(); i += 4099) ASSERT_EQ(run.out[i], 'a' + (i % 777) % 26) << i;
 }
 
+// Iovecs may overlap: 1024 of them over one 64 KiB block are 64 MiB from a
+// guest that has far less. A sink gets at most kMaxSinkWrite (1 MiB) of one
+// fd_write, so the host never holds more, and the guest sees a short write;
+// libc's fwrite goes on after a short write, so its 3 MiB arrive whole.
+TEST(WasiStdio, OverlappingIovecsToASinkAreAShortWrite) {
+  WasiConfig config;
+  config.args = {"wasi_stdio", "overlap"};
+  GuestRun run = run_guest("wasi_stdio", config);
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string();
+  EXPECT_EQ(run.err, "overlapping write errno=0 n=1048576\nfwrite 3 MiB=3145728\n");
+  const size_t first = size_t{1} << 20, second = size_t{3} << 20;
+  ASSERT_EQ(run.out.size(), first + second);
+  EXPECT_EQ(run.out.find_first_not_of('o'), first);
+  for (size_t i = 0; i < second; i += 4093) ASSERT_EQ(run.out[first + i], 'a' + i % 23) << i;
+}
+
 // The host's own stdout (no sink) on a pipe whose reader is gone: the
 // guest's write fails with EPIPE and the host process lives on, whether
 // SIGPIPE has its default action (wasmlet blocks it around each write) or
