@@ -1,5 +1,6 @@
 // Reads and writes on a descriptor's host fd, with the guest's blocking
-// semantics: host fds are always non-blocking; a guest fd without
+// semantics: host fds are non-blocking (but for the host's own stdout and
+// stderr, whose writes wait for room first); a guest fd without
 // fdflags::nonblock waits (interruptibly) instead of getting `again`.
 // Sockets write with MSG_NOSIGNAL: a closed peer is `pipe`, never SIGPIPE.
 #pragma once
