@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <string>
 
@@ -41,11 +42,41 @@ void advance(std::vector<iovec>& iov, size_t n) {
   }
 }
 
+// MSG_PEEK | MSG_WAITALL: a peek leaves the bytes where they are, so each try
+// reads the stream from its start again, until all that is asked for is
+// there or the peer has finished sending. poll cannot wait for "more than is
+// there", so a short peek looks again a few milliseconds later (waiting
+// interruptibly, and at once on a hangup).
+Errno peek_all(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread) {
+  const size_t want = total_length(iov);
+  for (;;) {
+    ssize_t n = read_once(e, iov, recv_flags);
+    if (n < 0 && errno == EINTR) continue;
+    const bool nothing_yet = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    if (n < 0 && !nothing_yet) return last_host_errno();
+    nread = n > 0 ? static_cast<size_t>(n) : 0;
+    if (n == 0 || nread >= want) return err::success;  // all there, or the stream ended
+    if (e.fdflags & fdflags::nonblock) return nread > 0 ? err::success : err::again;
+    if (nothing_yet) {
+      wait_ready(caller, e.host.get(), POLLIN);
+      continue;
+    }
+    std::vector<pollfd> hangup{{e.host.get(), POLLRDHUP, 0}};
+    if (wait_poll(caller, hangup, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)) > 0) {
+      // The peer sent all it will: what is there is the answer.
+      n = read_once(e, iov, recv_flags);
+      nread = n > 0 ? static_cast<size_t>(n) : nread;
+      return err::success;
+    }
+  }
+}
+
 }  // namespace
 
 Errno read_into(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread) {
   nread = 0;
   bool waitall = recv_flags & MSG_WAITALL;
+  if (waitall && (recv_flags & MSG_PEEK)) return peek_all(caller, e, iov, recv_flags, nread);
   std::vector<iovec> rest = iov;
   while (!rest.empty()) {
     ssize_t n = read_once(e, rest, recv_flags);
