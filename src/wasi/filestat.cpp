@@ -11,7 +11,7 @@ uint64_t ns(const timespec& t) { return uint64_t(t.tv_sec) * 1'000'000'000u + ui
 timespec from_ns(uint64_t v) { return {static_cast<time_t>(v / 1'000'000'000u), static_cast<long>(v % 1'000'000'000u)}; }
 }  // namespace
 
-void write_filestat(const GuestMemory& mem, uint32_t ptr, const struct stat& st, int fd) {
+void write_filestat(const GuestMemory& mem, uint64_t ptr, const struct stat& st, int fd) {
   auto out = mem.bytes(ptr, layout::filestat_size);
   std::memset(out.data(), 0, out.size());
   mem.store<uint64_t>(ptr + 0, st.st_dev);
@@ -24,7 +24,7 @@ void write_filestat(const GuestMemory& mem, uint32_t ptr, const struct stat& st,
   mem.store<uint64_t>(ptr + 56, ns(st.st_ctim));
 }
 
-void write_synthetic_filestat(const GuestMemory& mem, uint32_t ptr, uint8_t type) {
+void write_synthetic_filestat(const GuestMemory& mem, uint64_t ptr, uint8_t type) {
   auto out = mem.bytes(ptr, layout::filestat_size);
   std::memset(out.data(), 0, out.size());
   mem.store<uint8_t>(ptr + 16, type);

@@ -32,6 +32,8 @@ Errno fd_allocate(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.writable_entry(c.u32(0), right::fd_allocate, e)) return r;
   uint64_t off = c.u64(1), len = c.u64(2);
+  // posix_fallocate's EINVAL for len 0 must not reach the fallback below, which would grow the file.
+  if (len == 0) return err::inval;
   if (off > kMaxOffset || len > kMaxOffset - off) return err::fbig;
   int r = ::posix_fallocate(e->host.get(), static_cast<off_t>(off), static_cast<off_t>(len));
   if (r == EOPNOTSUPP || r == EINVAL) {
@@ -62,7 +64,7 @@ Errno fd_sync(Call& c) {
 Errno fd_fdstat_get(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.entry(c.u32(0), 0, e)) return r;
-  uint32_t p = c.u32(1);
+  uint64_t p = c.u32(1);
   auto out = c.mem.bytes(p, layout::fdstat_size);
   std::memset(out.data(), 0, out.size());
   c.mem.store<uint8_t>(p, e->filetype);
@@ -171,7 +173,10 @@ Errno fd_pwrite(Call& c) {
 Errno fd_prestat_get(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.entry(c.u32(0), 0, e)) return r;
-  uint32_t p = c.u32(1);
+  // 64-bit, so p + 4 cannot wrap to the bottom of a 4 GiB memory; all 8
+  // bytes are checked before either half is written.
+  uint64_t p = c.u32(1);
+  c.mem.bytes(p, layout::prestat_size);
   if (e->preopen) {
     c.mem.store<uint32_t>(p, preopentype_dir);  // tag and padding
     c.mem.store<uint32_t>(p + 4, static_cast<uint32_t>(e->preopen->size()));

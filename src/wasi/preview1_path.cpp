@@ -4,17 +4,21 @@
 // component open its parent beneath the directory and call the *at syscall
 // on the bare name, so a final symlink is only followed when asked.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "blocking.h"
 #include "errno_map.h"
 #include "filestat.h"
 #include "host_call.h"
@@ -39,6 +43,14 @@ Errno open_path(int dirfd, std::string_view path, int flags, mode_t mode, bool f
 
 Errno open_path_parent(int dirfd, std::string_view path, ParentDir& out) {
   return resolve_errno(wasi_sys::open_parent(dirfd, path, out));
+}
+
+// Whether `path` beneath dirfd is a FIFO.
+bool is_fifo(int dirfd, std::string_view path, bool follow_final) {
+  UniqueFd fd;
+  struct stat st;
+  return wasi_sys::open_beneath(dirfd, path, O_PATH, 0, follow_final, fd) == 0 && ::fstat(fd.get(), &st) == 0 &&
+         S_ISFIFO(st.st_mode);
 }
 
 // The directory fd `fd` with `rights` (rofs first if `writes`), and the guest path.
@@ -96,8 +108,10 @@ Errno path_link(Call& c) {
   ParentDir from, to;
   if (Errno r = parent_of(c, c.u32(0), right::path_link_source, true, c.u32(2), c.u32(3), from)) return r;
   if (Errno r = parent_of(c, c.u32(4), right::path_link_target, true, c.u32(5), c.u32(6), to)) return r;
-  return ::linkat(from.dir.get(), from.name.c_str(), to.dir.get(), to.name.c_str(), 0) == 0 ? err::success
-                                                                                              : last_host_errno();
+  // With a trailing slash linkat would follow a final symlink unchecked (see open_parent).
+  return ::linkat(from.dir.get(), from.name_without_slash().c_str(), to.dir.get(), to.name.c_str(), 0) == 0
+             ? err::success
+             : last_host_errno();
 }
 
 Errno path_open(Call& c) {
@@ -131,9 +145,26 @@ Errno path_open(Call& c) {
   if (fdflags_in & fdflags::sync) flags |= O_SYNC;
 
   UniqueFd fd;
-  if (Errno r = open_path(dir->host.get(), path, flags, 0666, dirflags & lookupflags::symlink_follow, fd)) return r;
+  const bool follow = dirflags & lookupflags::symlink_follow;
+  // Without fdflags::nonblock, opening a FIFO waits for its other end, as a
+  // blocking open(2) would, but interruptibly (the host fd is non-blocking).
+  const bool wait_for_peer = !(fdflags_in & fdflags::nonblock) && rd != wr;
+  for (;;) {
+    Errno r = open_path(dir->host.get(), path, flags, 0666, follow, fd);
+    if (r != err::nxio || !wait_for_peer || !wr || !is_fifo(dir->host.get(), path, follow)) {
+      if (r) return r;
+      break;
+    }
+    // No reader yet: nothing to poll for, so look again shortly.
+    std::vector<pollfd> none;
+    wait_poll(c.caller, none, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
+  }
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return last_host_errno();
+  // A reader's non-blocking open does not wait for a writer; until one has
+  // come its reads would be end-of-file. Wait for a writer's first bytes (or
+  // its close) instead.
+  if (S_ISFIFO(st.st_mode) && wait_for_peer && rd) wait_ready(c.caller, fd.get(), POLLIN);
   auto e = std::make_shared<FdEntry>();
   e->filetype = filetype_from_mode(st.st_mode, fd.get());
   bool is_dir = S_ISDIR(st.st_mode);
@@ -160,7 +191,8 @@ Errno path_readlink(Call& c) {
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(0), right::path_readlink, false, c.u32(1), c.u32(2), p)) return r;
   char target[PATH_MAX];
-  ssize_t n = ::readlinkat(p.dir.get(), p.name.c_str(), target, sizeof target);
+  // With a trailing slash readlinkat would follow a final symlink unchecked (see open_parent).
+  ssize_t n = ::readlinkat(p.dir.get(), p.name_without_slash().c_str(), target, sizeof target);
   if (n < 0) return last_host_errno();
   // A short buffer gets the first bytes, like readlink(2).
   auto out = c.mem.bytes(c.u32(3), c.u32(4));

@@ -4,9 +4,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <string>
 
 #include "blocking.h"
@@ -38,11 +42,41 @@ void advance(std::vector<iovec>& iov, size_t n) {
   }
 }
 
+// MSG_PEEK | MSG_WAITALL: a peek leaves the bytes where they are, so each try
+// reads the stream from its start again, until all that is asked for is
+// there or the peer has finished sending. poll cannot wait for "more than is
+// there", so a short peek looks again a few milliseconds later (waiting
+// interruptibly, and at once on a hangup).
+Errno peek_all(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread) {
+  const size_t want = total_length(iov);
+  for (;;) {
+    ssize_t n = read_once(e, iov, recv_flags);
+    if (n < 0 && errno == EINTR) continue;
+    const bool nothing_yet = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    if (n < 0 && !nothing_yet) return last_host_errno();
+    nread = n > 0 ? static_cast<size_t>(n) : 0;
+    if (n == 0 || nread >= want) return err::success;  // all there, or the stream ended
+    if (e.fdflags & fdflags::nonblock) return nread > 0 ? err::success : err::again;
+    if (nothing_yet) {
+      wait_ready(caller, e.host.get(), POLLIN);
+      continue;
+    }
+    std::vector<pollfd> hangup{{e.host.get(), POLLRDHUP, 0}};
+    if (wait_poll(caller, hangup, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)) > 0) {
+      // The peer sent all it will: what is there is the answer.
+      n = read_once(e, iov, recv_flags);
+      nread = n > 0 ? static_cast<size_t>(n) : nread;
+      return err::success;
+    }
+  }
+}
+
 }  // namespace
 
 Errno read_into(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread) {
   nread = 0;
   bool waitall = recv_flags & MSG_WAITALL;
+  if (waitall && (recv_flags & MSG_PEEK)) return peek_all(caller, e, iov, recv_flags, nread);
   std::vector<iovec> rest = iov;
   while (!rest.empty()) {
     ssize_t n = read_once(e, rest, recv_flags);
@@ -103,26 +137,53 @@ bool must_block_sigpipe(WasiContext& ctx) {
   return !*ctx.sigpipe_ignored;
 }
 
-// Writes to a host fd with the guest's blocking semantics (`nonblock`: the
-// guest's fdflags; a socket is written with sendmsg).
-Errno write_host(Caller& caller, int fd, bool socket, bool nonblock, bool regular_file, bool block_sigpipe,
-                 const std::vector<iovec>& iov, size_t& nwritten) {
-  std::vector<iovec> rest = iov;
+// How write_host treats a host fd.
+struct HostWrite {
+  bool socket = false;        // sendmsg, never blocking (the fd may be the host's own, blocking, stdout)
+  bool nonblock = false;      // the guest's fdflags::nonblock: `again` rather than a wait
+  bool regular_file = false;  // one write, however short (as a blocking fd would do)
+  bool block_sigpipe = false;
+  // A blocking pipe or terminal (the host's own stdout): wait for room
+  // (interruptibly) before each write, then write no more than PIPE_BUF, which
+  // a writable pipe takes without blocking.
+  bool wait_for_room = false;
+};
+
+// The first `limit` bytes of an iovec list.
+std::vector<iovec> first_bytes(const std::vector<iovec>& iov, size_t limit) {
+  std::vector<iovec> out;
+  for (const auto& v : iov) {
+    if (limit == 0) break;
+    out.push_back({v.iov_base, std::min(v.iov_len, limit)});
+    limit -= out.back().iov_len;
+  }
+  return out;
+}
+
+// Writes to a host fd with the guest's blocking semantics.
+Errno write_host(Caller& caller, int fd, const HostWrite& how, const std::vector<iovec>& iov, size_t& nwritten) {
+  std::vector<iovec> rest = iov, capped;
   while (!rest.empty()) {
+    const std::vector<iovec>* now = &rest;
+    if (how.wait_for_room) {
+      wait_ready(caller, fd, POLLOUT);  // also ready on an error or a closed reader: the write reports it
+      capped = first_bytes(rest, PIPE_BUF);
+      now = &capped;
+    }
     ssize_t n;
-    if (socket) {
+    if (how.socket) {
       msghdr msg{};
-      msg.msg_iov = rest.data();
-      msg.msg_iovlen = rest.size();
-      n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+      msg.msg_iov = const_cast<iovec*>(now->data());
+      msg.msg_iovlen = now->size();
+      n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     } else {
-      n = writev_without_sigpipe(fd, rest.data(), static_cast<int>(rest.size()), block_sigpipe);
+      n = writev_without_sigpipe(fd, now->data(), static_cast<int>(now->size()), how.block_sigpipe);
     }
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         if (nwritten > 0) break;
-        if (nonblock) return err::again;
+        if (how.nonblock) return err::again;
         wait_ready(caller, fd, POLLOUT);
         continue;
       }
@@ -131,10 +192,29 @@ Errno write_host(Caller& caller, int fd, bool socket, bool nonblock, bool regula
     }
     nwritten += static_cast<size_t>(n);
     // Blocking semantics for streams: finish the whole write, like a blocking fd would.
-    if (nonblock || regular_file) break;
+    if (how.nonblock || how.regular_file) break;
     advance(rest, static_cast<size_t>(n));
   }
   return err::success;
+}
+
+// How a write to the host's own stdout/stderr must go (read once per
+// context): these fds are blocking, and their O_NONBLOCK flag is shared with
+// whoever else holds them (a shell's terminal), so it stays as it is.
+HostWrite inherited_output(WasiContext& ctx, OutputStream stream, int fd) {
+  auto& known = ctx.inherited_kind[stream == OutputStream::Stdout ? 0 : 1];
+  if (!known) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) known = WasiContext::InheritedKind::Other;
+    else if (S_ISSOCK(st.st_mode)) known = WasiContext::InheritedKind::Socket;
+    else if (S_ISFIFO(st.st_mode) || ::isatty(fd)) known = WasiContext::InheritedKind::MayBlock;
+    else known = WasiContext::InheritedKind::Other;  // a file or /dev/null: a write ends by itself
+  }
+  HostWrite how;
+  how.socket = *known == WasiContext::InheritedKind::Socket;
+  how.wait_for_room = *known == WasiContext::InheritedKind::MayBlock;
+  how.block_sigpipe = !how.socket && must_block_sigpipe(ctx);
+  return how;
 }
 
 }  // namespace
@@ -144,23 +224,36 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
   if (e.kind == FdKind::Output && ctx.output_inherited) {
     // The host's own stdout/stderr, written here so that the guest learns
     // of a failed write (a closed pipe is `pipe`).
+    // A full pipe must not hold the guest past a stop or its timeout, so the
+    // write waits for room in wait_ready rather than in the kernel.
     const int fd = e.stream == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
-    return write_host(caller, fd, false, false, false, must_block_sigpipe(ctx), iov, nwritten);
+    return write_host(caller, fd, inherited_output(ctx, e.stream, fd), iov, nwritten);
   }
   if (e.kind == FdKind::Output) {
-    // One sink call per fd_write keeps a write whole in the log.
+    // One sink call per fd_write keeps a write whole in the log. Iovecs may
+    // overlap, so their total is not bounded by guest memory (1024 iovecs
+    // over all of a 1 MiB memory are 1 GiB): one call hands over at most
+    // kMaxSinkWrite bytes, and the guest sees a short write (as POSIX allows;
+    // libc writes the rest).
     std::string data;
-    data.reserve(total_length(iov));
-    for (const auto& v : iov) data.append(static_cast<const char*>(v.iov_base), v.iov_len);
+    data.reserve(std::min(total_length(iov), kMaxSinkWrite));
+    for (const auto& v : iov) {
+      size_t take = std::min(v.iov_len, kMaxSinkWrite - data.size());
+      data.append(static_cast<const char*>(v.iov_base), take);
+      if (data.size() == kMaxSinkWrite) break;
+    }
     if (!data.empty()) ctx.output(e.stream, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
     nwritten = data.size();
     return err::success;
   }
   // Only a pipe (a fifo, "unknown" to WASI) or a socket raises SIGPIPE.
-  const bool block_sigpipe = e.filetype != filetype::regular_file && e.filetype != filetype::character_device &&
-                                 e.filetype != filetype::block_device && must_block_sigpipe(ctx);
-  return write_host(caller, e.host.get(), e.kind == FdKind::Socket, e.fdflags & fdflags::nonblock,
-                    e.kind == FdKind::File, block_sigpipe, iov, nwritten);
+  HostWrite how;
+  how.block_sigpipe = e.filetype != filetype::regular_file && e.filetype != filetype::character_device &&
+                      e.filetype != filetype::block_device && must_block_sigpipe(ctx);
+  how.socket = e.kind == FdKind::Socket;
+  how.nonblock = e.fdflags & fdflags::nonblock;
+  how.regular_file = e.kind == FdKind::File;
+  return write_host(caller, e.host.get(), how, iov, nwritten);
 }
 
 Errno guest_read(Call& c, FdEntry& e, uint32_t iovs, uint32_t count, int recv_flags, uint32_t count_ptr) {

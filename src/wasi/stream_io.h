@@ -1,5 +1,6 @@
 // Reads and writes on a descriptor's host fd, with the guest's blocking
-// semantics: host fds are always non-blocking; a guest fd without
+// semantics: host fds are non-blocking (but for the host's own stdout and
+// stderr, whose writes wait for room first); a guest fd without
 // fdflags::nonblock waits (interruptibly) instead of getting `again`.
 // Sockets write with MSG_NOSIGNAL: a closed peer is `pipe`, never SIGPIPE.
 #pragma once
@@ -15,6 +16,9 @@
 #include "wasmlet/linker.h"
 
 namespace wasmlet::wasi {
+
+// The most one fd_write hands to an OutputSink; more is a short write.
+inline constexpr size_t kMaxSinkWrite = size_t{1} << 20;
 
 // recv_flags: MSG_PEEK / MSG_WAITALL for sockets (sock_recv); 0 otherwise.
 Errno read_into(Caller& caller, FdEntry& e, std::vector<iovec>& iov, int recv_flags, size_t& nread);

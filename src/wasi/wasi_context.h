@@ -22,6 +22,10 @@ struct WasiContext {
   // SIGPIPE around itself (stream_io.cpp). Read at the first write that
   // could raise one: most contexts (plugins, captured output) never do.
   std::optional<bool> sigpipe_ignored;
+  // What the host's own stdout and stderr are, read at their first write:
+  // a write to a pipe or terminal may block, so it waits interruptibly first.
+  enum class InheritedKind { Other, MayBlock, Socket };
+  std::optional<InheritedKind> inherited_kind[2];
 };
 
 // fd_readdir's view of a directory: ".", "..", then every entry.

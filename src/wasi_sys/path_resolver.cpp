@@ -160,8 +160,23 @@ ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out) {
     return open_beneath(dirfd, path, O_PATH | O_DIRECTORY, 0, true, out.dir);
   }
   out.name = std::string(name);
-  if (out.trailing_slash) out.name += '/';
-  return open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, true, out.dir);
+  if (ResolveStatus s = open_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0, true, out.dir)) return s;
+  if (!out.trailing_slash) return 0;
+  // "link/" makes the kernel's *at calls that follow (readlinkat, linkat,
+  // utimensat) follow a final symlink with no beneath check, and their errno
+  // would tell what is outside. So a final symlink is followed here, beneath
+  // dirfd, and names the directory it leads to, as a final "." would.
+  struct stat st;
+  if (::fstatat(out.dir.get(), out.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISLNK(st.st_mode)) {
+      out.name = ".";
+      out.trailing_slash = false;
+      return open_beneath(dirfd, path, O_PATH | O_DIRECTORY, 0, true, out.dir);
+    }
+    if (!S_ISDIR(st.st_mode)) return ENOTDIR;  // "file/" names no directory
+  }
+  out.name += '/';  // a directory, or a name to create as one
+  return 0;
 }
 
 ResolveStatus open_in_root(int root_fd, std::string_view path, int flags, UniqueFd& out) {

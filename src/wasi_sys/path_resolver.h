@@ -37,12 +37,16 @@ ResolveStatus open_beneath(int dirfd, std::string_view path, int flags, mode_t m
 // and that last component: the pair every *at(2) call on a final component
 // needs. The final component is never resolved here, so a final symlink is
 // never followed. A final "." or ".." resolves the whole path as a directory
-// and gives name ".". A trailing slash stays on `name` (the *at calls then
-// require a directory, as POSIX says).
+// and gives name ".". So does a final symlink with a trailing slash ("link/"):
+// it is followed beneath dirfd, never by the kernel. Any other trailing slash
+// stays on `name` (the *at calls then require a directory, as POSIX says);
+// callers whose *at call would follow a final symlink (readlinkat, linkat)
+// pass name_without_slash() instead, in case one has appeared there since.
 struct ParentDir {
   UniqueFd dir;
   std::string name;
   bool trailing_slash = false;
+  std::string name_without_slash() const { return trailing_slash ? name.substr(0, name.size() - 1) : name; }
 };
 ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out);
 

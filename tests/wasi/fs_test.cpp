@@ -1,5 +1,12 @@
 // Files and directories in a read-write preopen, through libc and raw calls.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include "wasi_test_support.h"
 
@@ -62,6 +69,8 @@ type=4 size=11 nlink=1
 set_size errno=0
 size=5
 allocate errno=0
+size=4096
+allocate len 0 errno=28
 size=4096
 set_size errno=0
 set_times errno=0
@@ -176,6 +185,73 @@ type=4
   EXPECT_EQ(read_file(dir / "moved"), "");
   EXPECT_FALSE(std::filesystem::exists(dir / "abs"));
   EXPECT_FALSE(std::filesystem::exists(dir / "dir"));
+}
+
+// A prestat that would end past a 4 GiB memory is `fault`; its second
+// half once wrapped around to address 0 (tests/fixtures/wat/wasi_prestat_wrap.wat).
+TEST(WasiFs, PrestatAtTheTopOfA4GiBMemoryIsAFaultAndWritesNothing) {
+  TempDir dir;
+  GuestRun run = run_guest("wasi_prestat_wrap", with_dir(dir.path(), "/d"));
+  ASSERT_TRUE(run.outcome.exited()) << run.outcome.trap.to_string();
+  EXPECT_EQ(run.outcome.exit_code, 21);  // fault, and neither end of memory changed
+}
+
+// Opening a FIFO waits for its other end, as a blocking open(2) does: a
+// reader is not handed end-of-file before a writer came, a writer not
+// `nxio` before a reader came. Here the other end (this process) comes later.
+TEST(WasiFs, OpeningAFifoWaitsForTheOtherEnd) {
+  using namespace std::chrono_literals;
+  TempDir dir;
+  const auto fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // The host's ends open without blocking and give up after 5 s, so that a
+  // guest which does not wait fails the test rather than hanging it.
+  std::thread writer([&] {
+    std::this_thread::sleep_for(200ms);
+    for (int i = 0; i < 500; ++i, std::this_thread::sleep_for(10ms)) {
+      int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) continue;  // no reader (yet)
+      (void)!::write(fd, "from the host\n", 14);
+      ::close(fd);
+      return;
+    }
+  });
+  GuestRun run = run_guest("wasi_fifo", with_dir(dir.path(), "/d", false, {"wasi_fifo", "read"}));
+  writer.join();
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out, "read 14: from the host\n");
+
+  std::string got;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(200ms);
+    int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    pollfd p{fd, POLLIN, 0};
+    char buf[64];
+    ssize_t n;
+    while (::poll(&p, 1, 5000) > 0 && (n = ::read(fd, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+  });
+  run = run_guest("wasi_fifo", with_dir(dir.path(), "/d", false, {"wasi_fifo", "write"}));
+  reader.join();
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out, "wrote 15\n");
+  EXPECT_EQ(got, "from the guest\n");
+}
+
+// With no other end ever, the run's timeout still ends the wait.
+TEST(WasiFs, TimeoutEndsAFifoOpenWaitingForTheOtherEnd) {
+  using namespace std::chrono_literals;
+  TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+  for (const char* what : {"read", "write"}) {
+    StoreLimits limits;
+    limits.timeout = 300ms;
+    const auto t0 = std::chrono::steady_clock::now();
+    GuestRun run = run_guest("wasi_fifo", with_dir(dir.path(), "/d", false, {"wasi_fifo", what}), limits);
+    ASSERT_TRUE(run.outcome.trapped()) << what << ": " << run.out;
+    EXPECT_EQ(run.outcome.trap.kind, TrapKind::DeadlineExceeded) << what;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s) << what;
+  }
 }
 
 TEST(WasiFs, ErrnoValuesMatchTheSpec) {

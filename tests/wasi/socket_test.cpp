@@ -65,6 +65,49 @@ TEST(WasiSocket, TcpEchoThroughSockAccept) {
             "echoed " + std::to_string(message.size()) + " bytes\n");
 }
 
+// A peek with waitall waits for the bytes asked for and gives them in order
+// (it once advanced through the peeked bytes and gave "hellohello"); when
+// the peer ends the stream first, it gives what there is.
+TEST(WasiSocket, PeekWaitallWaitsForTheBytesInOrder) {
+  uint16_t port = 0;
+  int listener = listen_loopback(port);
+  ASSERT_GE(listener, 0);
+  WasiConfig config;
+  config.listeners.push_back(listener);
+  std::thread client([&] {
+    int fd = connect_loopback(port);
+    ::send(fd, "hello", 5, MSG_NOSIGNAL);
+    std::this_thread::sleep_for(300ms);
+    ::send(fd, " world", 6, MSG_NOSIGNAL);
+    char buf[16];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(fd);
+    fd = connect_loopback(port);
+    ::send(fd, "abc", 3, MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(fd);
+  });
+  StoreLimits limits;
+  limits.timeout = 10s;
+  GuestRun run = run_guest("wasi_peek_waitall", config, limits);
+  client.join();
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out,
+            "accept errno=0\n"
+            "peek waitall errno=0\n"
+            "peeked 10=hello worl\n"
+            "read waitall errno=0\n"
+            "read 10=hello worl\n"
+            "accept errno=0\n"
+            "peek waitall errno=0\n"
+            "peeked 3=abc\n"
+            "read waitall errno=0\n"
+            "read 3=abc\n");
+}
+
 TEST(WasiSocket, CallTimeoutEndsABlockedAccept) {
   uint16_t port = 0;
   int listener = listen_loopback(port);

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "wasi_test_support.h"
 
 namespace wasmlet::testing {
@@ -70,6 +74,22 @@ TEST(WasiStdio, AMebibyteOfOutputArrivesWhole) {
   for (size_t i = 0; i < run.out.size(); i += 4099) ASSERT_EQ(run.out[i], 'a' + (i % 777) % 26) << i;
 }
 
+// Iovecs may overlap: 1024 of them over one 64 KiB block are 64 MiB from a
+// guest that has far less. A sink gets at most kMaxSinkWrite (1 MiB) of one
+// fd_write, so the host never holds more, and the guest sees a short write;
+// libc's fwrite goes on after a short write, so its 3 MiB arrive whole.
+TEST(WasiStdio, OverlappingIovecsToASinkAreAShortWrite) {
+  WasiConfig config;
+  config.args = {"wasi_stdio", "overlap"};
+  GuestRun run = run_guest("wasi_stdio", config);
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string();
+  EXPECT_EQ(run.err, "overlapping write errno=0 n=1048576\nfwrite 3 MiB=3145728\n");
+  const size_t first = size_t{1} << 20, second = size_t{3} << 20;
+  ASSERT_EQ(run.out.size(), first + second);
+  EXPECT_EQ(run.out.find_first_not_of('o'), first);
+  for (size_t i = 0; i < second; i += 4093) ASSERT_EQ(run.out[first + i], 'a' + i % 23) << i;
+}
+
 // The host's own stdout (no sink) on a pipe whose reader is gone: the
 // guest's write fails with EPIPE and the host process lives on, whether
 // SIGPIPE has its default action (wasmlet blocks it around each write) or
@@ -121,6 +141,52 @@ TEST(WasiStdio, AClosedHostStdoutIsEpipeForTheGuestWhateverSigpipeDoes) {
     EXPECT_EQ(outcome.exit_code, 3) << what;
     EXPECT_EQ(read_file(err_path), "write failed: EPIPE=1\n") << what;
   }
+}
+
+// The host's own stdout is a blocking pipe that nobody reads: the guest's
+// write of 1 MiB fills it, and the run's timeout still ends the guest (the
+// write waits for room where the timeout can reach it, not in the kernel).
+// Should the wait not end, a watchdog drains the pipe after 5 s, so the
+// test fails on its time instead of hanging.
+TEST(WasiStdio, TimeoutEndsAWriteBlockedOnAFullHostStdout) {
+  Engine engine;
+  Module module = Module::from_file(engine, wasm_path("wasi_stdio"));
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  fflush(stdout);
+  const int saved_out = dup(STDOUT_FILENO);
+  dup2(pipe_fds[1], STDOUT_FILENO);
+  close(pipe_fds[1]);
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 50 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    char buf[65536];
+    while (!done && read(pipe_fds[0], buf, sizeof buf) > 0) {
+    }
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  Outcome outcome;
+  {
+    StoreLimits limits;
+    limits.timeout = std::chrono::milliseconds(300);
+    Store store(engine, limits);
+    Linker linker;
+    add_wasi_preview1(linker);
+    WasiConfig config;
+    config.args = {"wasi_stdio", "big"};
+    attach_wasi(store, std::move(config));
+    Instance instance = Instance::create(store, module, linker);
+    outcome = instance.call("_start");
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  done = true;
+  dup2(saved_out, STDOUT_FILENO);  // the watchdog's read now ends: no writer is left
+  close(saved_out);
+  watchdog.join();
+  close(pipe_fds[0]);
+  ASSERT_TRUE(outcome.trapped());
+  EXPECT_EQ(outcome.trap.kind, TrapKind::DeadlineExceeded) << outcome.trap.to_string();
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
 }
 
 }  // namespace
