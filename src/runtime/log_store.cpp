@@ -1,6 +1,7 @@
 #include "log_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -215,18 +216,38 @@ void InstanceLog::note(const std::string& message) {
   append_locked(LogEntry{Clock::now(), LogStream::Stderr, "[wasmlet] " + message});
 }
 
-std::vector<LogEntry> InstanceLog::read_files_locked() {
-  std::vector<LogEntry> out;
-  auto read_one = [&](const std::string& path) {
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-      LogEntry e;
-      if (decode(line, e)) out.push_back(std::move(e));
-    }
+std::vector<InstanceLog::FileSnapshot> InstanceLog::snapshot_files_locked() {
+  std::vector<FileSnapshot> files;
+  auto open_one = [&](const std::string& path) {
+    wasi_sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (fd && ::fstat(fd.get(), &st) == 0) files.push_back({std::move(fd), uint64_t(st.st_size)});
   };
-  for (uint32_t i = max_files_; i >= 1; --i) read_one(fmt::format("{}.{}", file_.string(), i));
-  read_one(file_.string());
+  for (uint32_t i = max_files_; i >= 1; --i) open_one(fmt::format("{}.{}", file_.string(), i));
+  open_one(file_.string());
+  return files;
+}
+
+std::vector<LogEntry> InstanceLog::read_snapshot(const std::vector<FileSnapshot>& files) {
+  std::vector<LogEntry> out;
+  std::string text;
+  for (const FileSnapshot& f : files) {
+    text.resize(f.size);
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::pread(f.fd.get(), text.data() + got, text.size() - got, off_t(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += size_t(n);
+    }
+    std::string_view rest(text.data(), got);
+    while (!rest.empty()) {
+      const size_t end = rest.find('\n');
+      LogEntry e;
+      if (decode(rest.substr(0, end), e)) out.push_back(std::move(e));
+      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    }
+  }
   return out;
 }
 
@@ -239,35 +260,41 @@ std::vector<LogEntry> apply_query(std::vector<LogEntry> all, const LogQuery& q) 
 }  // namespace
 
 std::vector<LogEntry> InstanceLog::read(const LogQuery& query) {
-  std::lock_guard lock(mu_);
-  return apply_query(read_files_locked(), query);
+  std::unique_lock lock(mu_);
+  const auto files = snapshot_files_locked();
+  lock.unlock();
+  return apply_query(read_snapshot(files), query);
 }
 
 void InstanceLog::follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry) {
   std::unique_lock lock(mu_);
-  auto initial = apply_query(read_files_locked(), query);
+  auto files = snapshot_files_locked();
   uint64_t seen = next_seq_;
   lock.unlock();
-  for (const auto& e : initial)
+  for (const auto& e : apply_query(read_snapshot(files), query))
     if (!on_entry(e)) return;
   lock.lock();
   for (;;) {
     cv_.wait(lock, [&] { return next_seq_ > seen || closed_; });
     std::vector<LogEntry> fresh;
     const uint64_t oldest_kept = recent_.empty() ? next_seq_ : recent_.front().first;
-    if (seen < oldest_kept && !file_gap_) {
+    const bool from_files = seen < oldest_kept && !file_gap_;
+    const uint64_t missed = next_seq_ - seen;
+    if (from_files) {
       // Fell behind what memory keeps (a fast writer, a slow reader): the
       // files hold every entry in the same order, the newest last.
-      fresh = read_files_locked();
-      const uint64_t missed = next_seq_ - seen;
-      if (fresh.size() > missed) fresh.erase(fresh.begin(), fresh.end() - static_cast<long>(missed));
+      files = snapshot_files_locked();
     } else {
       for (const auto& [seq, e] : recent_)
         if (seq >= seen) fresh.push_back(e);
     }
     seen = next_seq_;
-    bool done = closed_ && fresh.empty();
+    const bool done = closed_ && missed == 0;
     lock.unlock();
+    if (from_files) {
+      fresh = read_snapshot(files);
+      if (fresh.size() > missed) fresh.erase(fresh.begin(), fresh.end() - static_cast<long>(missed));
+    }
     for (const auto& e : fresh)
       if (!on_entry(e)) return;
     if (done) return;

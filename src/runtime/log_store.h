@@ -7,7 +7,8 @@
 // it is, so a crash of the daemon loses nothing that was printed (the next
 // daemon records what they hold). Followers wait on a condition variable for
 // new lines; one that falls behind the entries kept in memory reads the
-// rest from the files.
+// rest from the files. Readers hold the lock only to open the files, never
+// while reading them: a `logs` of a large log must not stall the guest's writes.
 #pragma once
 
 #include <condition_variable>
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "wasi_sys/unique_fd.h"
 #include "wasmlet/runtime/types.h"
 
 namespace wasmlet::runtime {
@@ -62,7 +64,15 @@ class InstanceLog {
   void recover_partial();
   void append_locked(LogEntry entry);
   void rotate_locked();
-  std::vector<LogEntry> read_files_locked();
+  // The files as they are now, oldest first, each opened with its size: a
+  // rotation (a rename) or an append after this does not change what the
+  // descriptor holds up to that size, so they are read without the lock.
+  struct FileSnapshot {
+    wasi_sys::UniqueFd fd;
+    uint64_t size = 0;
+  };
+  std::vector<FileSnapshot> snapshot_files_locked();
+  static std::vector<LogEntry> read_snapshot(const std::vector<FileSnapshot>& files);
 
   std::filesystem::path file_;
   std::filesystem::path partial_file_[2];  // stdout, stderr

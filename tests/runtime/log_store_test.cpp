@@ -1,7 +1,10 @@
 // The per-instance JSON-lines log: order, partial lines, rotation, tail, since, follow.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -152,6 +155,75 @@ TEST(LogStore, AFollowerThatFallsBehindReadsTheRestFromTheFiles) {
   ASSERT_EQ(seen.size(), size_t(kLines) + 1);
   EXPECT_EQ(seen[0], "first");
   for (int i = 0; i < kLines; ++i) ASSERT_EQ(seen[size_t(i) + 1], "line " + std::to_string(i));
+}
+
+// Reading a large log (JSON to decode, megabytes of it) must not hold up the
+// guest's writes: `wasmlet logs` on a busy instance would otherwise stall it.
+TEST(LogStore, ReadingALargeLogDoesNotHoldUpWrites) {
+  TempDir dir;
+  {
+    // Written directly: 50,000 writes through the log would take seconds.
+    const std::string line = InstanceLog::encode(LogEntry{Clock::now(), LogStream::Stdout, std::string(100, 'x')});
+    std::string text;
+    for (int i = 0; i < 50000; ++i) text += line;
+    std::ofstream(dir.path() / "big.log", std::ios::binary) << text;
+  }
+  InstanceLog log(dir.path() / "big.log", 1 << 30, 1);
+  log.reopen();
+  using namespace std::chrono;
+  std::atomic<bool> reading{true};
+  steady_clock::duration read_took{};
+  std::thread reader([&] {
+    const auto start = steady_clock::now();
+    EXPECT_GE(log.read({}).size(), 50000u);
+    read_took = steady_clock::now() - start;
+    reading = false;
+  });
+  steady_clock::duration longest_write{};
+  int writes = 0;
+  while (reading) {
+    const auto start = steady_clock::now();
+    log.write(LogStream::Stderr, bytes("during the read\n"));
+    longest_write = std::max(longest_write, steady_clock::now() - start);
+    ++writes;
+  }
+  reader.join();
+  log.close();
+  ASSERT_GE(read_took, milliseconds(50)) << "the log is too small to show a stalled writer";
+  // Held up, a write waits for most of the read.
+  EXPECT_LT(longest_write, read_took / 4) << writes << " writes, the longest "
+                                          << duration_cast<milliseconds>(longest_write).count() << " ms, the read "
+                                          << duration_cast<milliseconds>(read_took).count() << " ms";
+}
+
+// Reads while the writer rotates the files under them: each read is the
+// newest lines in order, without gaps or repeats.
+TEST(LogStore, ReadsDuringRotationSeeAnUnbrokenRunOfLines) {
+  TempDir dir;
+  InstanceLog log(dir.path() / "rot.log", 4096, 2);
+  log.reopen();
+  std::atomic<int> written{0};
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      log.write(LogStream::Stdout, bytes("line " + std::to_string(i) + "\n"));
+      written = i + 1;
+    }
+  });
+  for (int r = 0; r < 300; ++r) {
+    while (written < 20 * r) std::this_thread::yield();  // rotations between reads
+    const int before = written;
+    const auto lines = log.read({});
+    if (lines.empty()) continue;
+    int first = -1;
+    ASSERT_EQ(std::sscanf(lines[0].message.c_str(), "line %d", &first), 1) << lines[0].message;
+    for (size_t k = 0; k < lines.size(); ++k)
+      ASSERT_EQ(lines[k].message, "line " + std::to_string(first + int(k))) << "read " << r << ", entry " << k;
+    EXPECT_GE(first + int(lines.size()), before) << "a read missed lines written before it began";
+  }
+  stop = true;
+  writer.join();
+  log.close();
 }
 
 }  // namespace
