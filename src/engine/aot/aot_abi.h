@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WASMLET_AOT_ABI 11
+#define WASMLET_AOT_ABI 12
 
 /* One argument or result of a call across the boundary. */
 typedef union {
@@ -25,6 +25,10 @@ typedef struct {
   /* Never returns. `function` is the C name of the guest function that
    * trapped (wasm2c's w2c_...) when the trap site knows it, else NULL. */
   void (*trap)(uint32_t code, void* pc, const char* function);
+  /* Never returns: an out-of-bounds memory access found by an explicit
+   * check, `first_byte` past the end of a memory (or data segment) of
+   * `size` bytes (a fault finds its byte by its address). */
+  void (*memory_trap)(uint64_t first_byte, uint64_t size, void* pc, const char* function);
   void (*allocate_memory)(void* memory, uint32_t initial_pages, uint32_t max_pages);
   uint32_t (*grow_memory)(void* memory, uint32_t delta_pages);
   void (*free_memory)(void* memory);

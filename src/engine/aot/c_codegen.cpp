@@ -408,6 +408,27 @@ void patch_traps(std::string& c) {
   };
   replace("#define TRAP(x) (wasm_rt_trap(WASM_RT_TRAP_##x), 0)", "#define TRAP(x) (wasmlet_trap_in(WASM_RT_TRAP_##x, __func__), 0)");
   replace("TRAP(CALL_INDIRECT)", "(wasmlet_indirect_trap(table.size, (x), table.data, __func__), 0)");
+  // Memory bounds checks name the byte past the end the way the interpreter
+  // does: an explicit check (no guard pages) the access's first byte past
+  // the end; memory.fill, copy and init the end of the range, checked in the
+  // interpreter's order (a copy's source, an init's segment, first).
+  replace("  if (UNLIKELY(offset + (uint64_t)len > mem->size)) \\\n    TRAP(OOB);\n",
+          "  if (UNLIKELY(offset + (uint64_t)len > mem->size)) \\\n"
+          "    wasmlet_memory_trap_in((offset) < mem->size ? mem->size : (offset), mem->size, __func__);\n"
+          "#define WASMLET_RANGE_END_CHECK(mem, offset, len) \\\n"
+          "  if (UNLIKELY(offset + (uint64_t)len > mem->size)) \\\n"
+          "    wasmlet_memory_trap_in(offset + (uint64_t)len, mem->size, __func__);\n");
+  // The bulk operations' helpers are there only for a module that uses them.
+  auto replace_if_there = [&c](const std::string& from, const std::string& to) {
+    if (auto pos = c.find(from); pos != std::string::npos) c.replace(pos, from.size(), to);
+  };
+  replace_if_there("u32 n) {\n  RANGE_CHECK(mem, d, n);\n  memset(", "u32 n) {\n  WASMLET_RANGE_END_CHECK(mem, d, n);\n  memset(");
+  replace_if_there("  RANGE_CHECK(dest, dest_addr, n);\n  RANGE_CHECK(src, src_addr, n);\n  memmove(",
+                   "  WASMLET_RANGE_END_CHECK(src, src_addr, n);\n  WASMLET_RANGE_END_CHECK(dest, dest_addr, n);\n  memmove(");
+  replace_if_there("  if (UNLIKELY(src_addr + (uint64_t)n > src_size))\n    TRAP(OOB);\n  LOAD_DATA((*dest), dest_addr,",
+                   "  if (UNLIKELY(src_addr + (uint64_t)n > src_size))\n"
+                   "    wasmlet_memory_trap_in(src_addr + (uint64_t)n, src_size, __func__);\n"
+                   "  WASMLET_RANGE_END_CHECK(dest, dest_addr, n);\n  LOAD_DATA((*dest), dest_addr,");
   // wabt 1.0.32 puts an imported function into a table from an element
   // segment with the address of the importer's field that holds the
   // import's instance, instead of the field's value. Offsets of such fields
@@ -432,6 +453,7 @@ void patch_traps(std::string& c) {
            "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_trap_in(uint32_t, const char*);\n"
            "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_indirect_trap(uint32_t, uint32_t, "
            "const wasm_rt_funcref_t*, const char*);\n"
+           "__attribute__((noreturn, visibility(\"hidden\"))) void wasmlet_memory_trap_in(uint64_t, uint64_t, const char*);\n"
            "#define WASMLET_GUEST __attribute__((section(\"wasmlet_guest\")))\n"
            "#define WASM_RT_TRAP_TABLE_OOB " + std::to_string(WASMLET_TRAP_TABLE_BOUNDS) + "u\n");
 }

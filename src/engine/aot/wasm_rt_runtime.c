@@ -28,6 +28,12 @@ void wasmlet_trap_in(uint32_t code, const char* function) {
   __builtin_unreachable();
 }
 
+/* A memory bounds check that failed (c_codegen.cpp's RANGE_CHECK). */
+void wasmlet_memory_trap_in(uint64_t first_byte, uint64_t size, const char* function) {
+  wasmlet_host->memory_trap(first_byte, size, __builtin_return_address(0), function);
+  __builtin_unreachable();
+}
+
 /* Replaces wasm2c's single CALL_INDIRECT trap so that the three causes are
  * told apart the way the interpreter reports them. */
 void wasmlet_indirect_trap(uint32_t size, uint32_t index, const wasm_rt_funcref_t* data, const char* function) {

@@ -174,6 +174,14 @@ void note_bytes(InstanceContext& ctx) { detail::Access::set_memory_bytes(ctx.sto
 
 void host_trap(uint32_t code, void* pc, const char* function) { jump_out(tls, code, pc, function); }
 
+void host_memory_trap(uint64_t first_byte, uint64_t size, void* pc, const char* function) {
+  ThreadState& t = tls;
+  t.memory_fault = true;
+  t.fault_offset = first_byte;
+  t.memory_size = size;
+  jump_out(t, WASM_RT_TRAP_OOB, pc, function);
+}
+
 void host_allocate_memory(void* memory, uint32_t initial, uint32_t max) {
   auto* mem = static_cast<wasm_rt_memory_t*>(memory);
   ThreadState& t = tls;
@@ -285,8 +293,9 @@ void host_call_import(void* ctx, uint32_t index, wasmlet_slot* slots, void* call
   if (t.stop && t.stop->load(std::memory_order_acquire)) jump_out(t, WASMLET_TRAP_STOP, caller);
 }
 
-const wasmlet_aot_host kHost = {WASMLET_AOT_ABI,  host_trap,        host_allocate_memory,   host_grow_memory,
-                                host_free_memory, host_call_import, host_import_item, host_register_func_type};
+const wasmlet_aot_host kHost = {WASMLET_AOT_ABI,      host_trap,        host_memory_trap,
+                                host_allocate_memory, host_grow_memory, host_free_memory,
+                                host_call_import,     host_import_item, host_register_func_type};
 
 }  // namespace
 

@@ -54,13 +54,16 @@ inline F copysign_bits(F x, F y) {
 
 template <typename F>
 inline F fmin_wasm(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;  // a NaN, quieted
+  // The positive canonical NaN, as the AOT tier's (wasm2c's) min and max
+  // give: the spec allows any arithmetic NaN, and one answer in every tier
+  // keeps a program's results (a NaN stored, its bits read) tier-independent.
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<F>::quiet_NaN();
   if (a == b) return std::bit_cast<F>(bits_t<F>(std::bit_cast<bits_t<F>>(a) | std::bit_cast<bits_t<F>>(b)));
   return a < b ? a : b;
 }
 template <typename F>
 inline F fmax_wasm(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<F>::quiet_NaN();
   if (a == b) return std::bit_cast<F>(bits_t<F>(std::bit_cast<bits_t<F>>(a) & std::bit_cast<bits_t<F>>(b)));
   return a > b ? a : b;
 }
