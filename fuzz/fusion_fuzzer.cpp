@@ -1,5 +1,6 @@
 // (h) The interpreter's fusions, differentially: the input's bytes choose a
-// valid program (tests/support/random_program.h), which runs in the
+// valid program (tests/support/random_program.h; with floats and tail calls
+// as the first byte says), which runs in the
 // interpreter translated with fusions and plain; any difference in results,
 // traps, fuel or memory aborts with both runs' accounts. A program that does
 // not validate is a generator or validator bug and aborts too.
@@ -13,7 +14,9 @@
 using namespace wasmlet;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const testing::RandomProgram program = testing::random_program({data, size});
+  // The first byte's low bits add floats and tail calls to the programs.
+  const testing::ProgramShapes shapes{.floats = size > 0 && (data[0] & 1), .tail_calls = size > 0 && (data[0] & 2)};
+  const testing::RandomProgram program = testing::random_program({data, size}, shapes);
   std::string difference;
   try {
     difference = testing::fused_vs_plain(program);

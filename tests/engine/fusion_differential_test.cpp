@@ -66,3 +66,40 @@ TEST(FusionDifferential, GeneratedProgramsRunAlikeFusedAndPlain) {
   std::printf("%d calls returned, %d trapped (%d out of fuel, %d out of bounds)\n", returned, trapped, out_of_fuel,
               out_of_bounds);
 }
+
+// The same with floats (NaNs, signed zeros, the conversions' edges, the
+// trapping truncations) and tail calls in the programs: the comparisons'
+// fused branches are where a NaN can take the wrong way.
+TEST(FusionDifferential, ProgramsWithFloatsAndTailCallsRunAlikeFusedAndPlain) {
+  std::mt19937 rng(20261207);
+  constexpr int kFloatPrograms = 5000;
+  int returned = 0, float_results = 0, nan_results = 0, conversion_traps = 0, tail_calls = 0;
+  for (int i = 0; i < kFloatPrograms; ++i) {
+    std::vector<uint8_t> choices(32 + rng() % 2000);
+    for (uint8_t& b : choices) b = uint8_t(rng());
+    const RandomProgram program = random_program(choices, {.floats = true, .tail_calls = true});
+    std::vector<std::string> calls;
+    std::string difference;
+    try {
+      difference = fused_vs_plain(program, &calls);
+    } catch (const CompileError& e) {
+      FAIL() << "program " << i << " does not validate (" << keep(program) << "): " << e.what();
+    }
+    if (!difference.empty())
+      FAIL() << "program " << i << " runs differently fused and plain (" << keep(program) << "): " << difference;
+    tail_calls += program.return_calls > 0;
+    for (const std::string& c : calls) {
+      returned += contains(c, "-> returned");
+      float_results += contains(c, "-> returned") && contains(c, "/");  // a float's bits follow a slash
+      nan_results += contains(c, "nan");
+      conversion_traps += contains(c, "integer overflow") || contains(c, "invalid conversion");
+    }
+  }
+  EXPECT_GT(returned, kFloatPrograms);
+  EXPECT_GT(float_results, kFloatPrograms / 4);
+  EXPECT_GT(tail_calls, kFloatPrograms / 20);
+  EXPECT_GT(nan_results, kFloatPrograms / 100);
+  EXPECT_GT(conversion_traps, kFloatPrograms / 200);
+  std::printf("%d calls returned (%d a float, %d a NaN), %d conversion traps; %d programs with tail calls\n", returned,
+              float_results, nan_results, conversion_traps, tail_calls);
+}

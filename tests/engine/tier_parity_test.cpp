@@ -25,6 +25,7 @@
 #include "engine/access.h"
 #include "engine/fast/fast_tier.h"
 #include "engine/hot/hot_library.h"
+#include "random_program.h"
 #include "support.h"
 #include "temp_dir.h"
 #include "zero_stubs.h"
@@ -419,6 +420,44 @@ TEST_F(TierParity, WatFixturesExportByExport) {
   }
 }
 
+// min and max of a NaN: the spec allows any arithmetic NaN; every tier
+// gives the positive canonical one, so a NaN's bits do not depend on the tier.
+TEST_F(TierParity, MinAndMaxOfANaNAreTheCanonicalNaNInEveryTier) {
+  const auto wasm = wat_to_wasm(R"((module
+    (func (export "f32_min") (param i32 i32) (result i32)
+      (i32.reinterpret_f32 (f32.min (f32.reinterpret_i32 (local.get 0)) (f32.reinterpret_i32 (local.get 1)))))
+    (func (export "f32_max") (param i32 i32) (result i32)
+      (i32.reinterpret_f32 (f32.max (f32.reinterpret_i32 (local.get 0)) (f32.reinterpret_i32 (local.get 1)))))
+    (func (export "f64_min") (param i64 i64) (result i64)
+      (i64.reinterpret_f64 (f64.min (f64.reinterpret_i64 (local.get 0)) (f64.reinterpret_i64 (local.get 1)))))
+    (func (export "f64_max") (param i64 i64) (result i64)
+      (i64.reinterpret_f64 (f64.max (f64.reinterpret_i64 (local.get 0)) (f64.reinterpret_i64 (local.get 1)))))))",
+                                "--enable-all");
+  std::optional<Module> interp, aot;
+  std::string why;
+  ASSERT_TRUE(compile_both(wasm, "min_max_nan", interp, aot, &why)) << why;
+  // A negative NaN, one with a payload, a signalling one; the other operand a number.
+  const int32_t f32_nans[] = {int32_t(0xffc00000), 0x7fc01234, 0x7f800001};
+  const int64_t f64_nans[] = {int64_t(0xfff8000000000000), 0x7ff8000000001234, 0x7ff0000000000001};
+  std::vector<Call> calls;
+  for (const char* f : {"f32_min", "f32_max"})
+    for (int32_t nan : f32_nans) {
+      calls.push_back({f, {Value::i32(nan), Value::i32(0)}});
+      calls.push_back({f, {Value::i32(0x3f800000), Value::i32(nan)}});
+    }
+  for (const char* f : {"f64_min", "f64_max"})
+    for (int64_t nan : f64_nans) {
+      calls.push_back({f, {Value::i64(nan), Value::i64(0)}});
+      calls.push_back({f, {Value::i64(0x3ff0000000000000), Value::i64(nan)}});
+    }
+  const auto expected = run_calls(Tier::Interpreter, *interp, calls, {});
+  for (const auto& r : expected)
+    EXPECT_TRUE(r.line.rfind("returned i32:2143289344 ", 0) == 0 || r.line.rfind("returned i64:9221120237041090560 ", 0) == 0)
+        << r.call << ": " << r.line;
+  expect_same(expected, run_calls(Tier::Aot, *aot, calls, {}), "min_max_nan");
+  EXPECT_EQ(expect_same_with_hot_code(wasm, "min_max_nan", *interp, true, calls, expected), 4u);
+}
+
 TEST_F(TierParity, WasiProgramsThroughStart) {
   struct Program {
     const char* fixture;
@@ -479,6 +518,32 @@ TEST_F(TierParity, GeneratedModules) {
   for (const auto& [how, n] : seen) std::cerr << " " << how << ": " << n;
   std::cerr << "\n";
   EXPECT_GT(seen["returned"], 100) << "the generated functions should mostly return";
+}
+
+TEST_F(TierParity, GeneratedProgramsWithFloats) {
+  // The fusion differential's programs with floats (tests/support/random_program.h:
+  // NaNs, signed zeros, the conversions' edges and their traps) through all
+  // three: a float operation wrong in one tier shows here.
+  std::mt19937 rng(20261207);
+  int floats_returned = 0;
+  for (int i = 0; i < 8; ++i) {
+    std::vector<uint8_t> choices(600 + rng() % 1400);
+    for (uint8_t& b : choices) b = uint8_t(rng());
+    const RandomProgram program = random_program(choices, {.floats = true});
+    const std::string name = "random_floats_" + std::to_string(i);
+    SCOPED_TRACE(name);
+    std::optional<Module> interp, aot;
+    std::string why;
+    ASSERT_TRUE(compile_both(program.wasm, name, interp, aot, &why)) << why;
+    std::vector<Call> calls;
+    for (const RandomCall& c : program.calls) calls.push_back({c.export_name, c.args});
+    const auto expected = run_calls(Tier::Interpreter, *interp, calls, {});
+    for (const auto& r : expected) floats_returned += r.line.find("returned f") != std::string::npos;
+    expect_same(expected, run_calls(Tier::Aot, *aot, calls, {}), name);
+    EXPECT_GT(expect_same_with_hot_code(program.wasm, name, *interp, true, calls, expected), 0u) << name;
+  }
+  std::cerr << "  " << floats_returned << " calls returned a float\n";
+  EXPECT_GT(floats_returned, 0) << "no call returned a float: the generator lost its floats";
 }
 
 // The module fuzzer's corpus (or any directory of modules): every module that

@@ -1,6 +1,7 @@
 #include "fused_vs_plain.h"
 
 #include <algorithm>
+#include <bit>
 #include <optional>
 
 #include "engine/fast/translator.h"
@@ -26,7 +27,12 @@ std::string describe(const Outcome& o) {
   if (o.trapped()) return "trap " + std::to_string(int(o.trap.kind)) + " " + o.trap.to_string();
   if (o.exited()) return "exit " + std::to_string(o.exit_code);
   std::string s = "returned";
-  for (const Value& v : o.results) s += " " + v.to_string();
+  for (const Value& v : o.results) {
+    s += " " + v.to_string();
+    // A NaN's bits too: its payload and sign must not depend on the translation.
+    if (v.type() == ValType::F32) s += "/" + std::to_string(std::bit_cast<uint32_t>(v.as_f32()));
+    if (v.type() == ValType::F64) s += "/" + std::to_string(std::bit_cast<uint64_t>(v.as_f64()));
+  }
   return s;
 }
 

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 
 namespace wasmlet::testing {
 
 namespace {
 
-constexpr uint8_t kI32 = 0x7f, kI64 = 0x7e, kEmpty = 0x40;
+constexpr uint8_t kI32 = 0x7f, kI64 = 0x7e, kF32 = 0x7d, kF64 = 0x7c, kEmpty = 0x40;
 constexpr int kMaxFunctions = 4, kMaxDepth = 5, kInstructionBudget = 220;
 
 // Reads the decisions; past the end every decision is 0, the simplest.
@@ -65,35 +66,55 @@ struct Signature {
   std::vector<uint8_t> params, results;
 };
 
+bool is_float(uint8_t t) { return t == kF32 || t == kF64; }
+
+// Values where float code goes wrong: signed zeros, NaNs of both signs and
+// with payloads, infinities, the edges of every float-to-integer
+// conversion, a subnormal, halves (rounding).
+constexpr std::array<double, 18> kInterestingFloats = {
+    0.0, -0.0, 1.0, -1.0, 0.5, -1.5, 2.5, 2147483647.0, 2147483648.0, -2147483649.0, 4294967296.0,
+    9223372036854775808.0, -9223372036854775808.0, 18446744073709551616.0, 1e-310, 3.4028234663852886e38,
+    __builtin_inf(), -__builtin_inf()};
+
 class Generator {
  public:
-  explicit Generator(std::span<const uint8_t> bytes) : in_(bytes) {}
+  Generator(std::span<const uint8_t> bytes, ProgramShapes shapes) : in_(bytes), shapes_(shapes) {}
 
   RandomProgram run() {
     const int n = 1 + int(in_.below(kMaxFunctions));
     for (int i = 0; i < n; ++i) {
       Signature s;
-      for (uint32_t p = in_.below(4); p > 0; --p) s.params.push_back(type());
-      if (in_.below(4) != 0) s.results.push_back(type());
+      for (uint32_t p = in_.below(4); p > 0; --p) s.params.push_back(value_type());
+      if (in_.below(4) != 0) s.results.push_back(value_type());
       signatures_.push_back(s);
     }
     std::vector<std::vector<uint8_t>> bodies;
     for (int i = 0; i < n; ++i) bodies.push_back(function(i));
     RandomProgram program;
     program.wasm = assemble(bodies);
+    program.return_calls = return_calls_;
     for (int i = 0; i < n; ++i) program.calls.push_back(call_of(i));
     for (uint32_t extra = in_.below(3); extra > 0; --extra) program.calls.push_back(call_of(int(in_.below(n))));
     return program;
   }
 
  private:
+  // An integer type; value_type() may also be a float one (ProgramShapes::floats).
   uint8_t type() { return in_.byte() & 1 ? kI64 : kI32; }
+  uint8_t value_type() {
+    if (!shapes_.floats || !in_.chance(40)) return type();
+    return in_.byte() & 1 ? kF64 : kF32;
+  }
 
   RandomCall call_of(int f) {
     RandomCall c{"f" + std::to_string(f), {}};
     for (uint8_t t : signatures_[f].params) {
-      const int64_t v = constant();
-      c.args.push_back(t == kI32 ? Value::i32(int32_t(v)) : Value::i64(v));
+      if (t == kF32) c.args.push_back(Value::f32(float(float_constant())));
+      else if (t == kF64) c.args.push_back(Value::f64(float_constant()));
+      else {
+        const int64_t v = constant();
+        c.args.push_back(t == kI32 ? Value::i32(int32_t(v)) : Value::i64(v));
+      }
     }
     return c;
   }
@@ -103,6 +124,14 @@ class Generator {
     // Each value, or one off it either way (wrapping: INT64_MIN - 1 is INT64_MAX).
     return int64_t(uint64_t(kInteresting[in_.below(kInteresting.size())]) + in_.below(3) - 1);
   }
+  double float_constant() {
+    switch (in_.below(6)) {
+      case 0: return std::bit_cast<double>(in_.bits64());  // anything, NaNs with payloads included
+      case 1: return in_.chance(50) ? __builtin_nan("") : -__builtin_nan("");
+      case 2: return double(constant());
+      default: return kInterestingFloats[in_.below(kInterestingFloats.size())];
+    }
+  }
 
   // --- one function ---
   std::vector<uint8_t> function(int index) {
@@ -111,7 +140,7 @@ class Generator {
     budget_ = kInstructionBudget;
     locals_ = signatures_[index].params;
     std::vector<uint8_t> declared;
-    for (uint32_t extra = in_.below(5); extra > 0; --extra) declared.push_back(type());
+    for (uint32_t extra = in_.below(5); extra > 0; --extra) declared.push_back(value_type());
     locals_.insert(locals_.end(), declared.begin(), declared.end());
     labels_ = {signatures_[index].results};  // the function's own label: br to it returns
     statements(0);
@@ -137,6 +166,18 @@ class Generator {
     sleb(out_, int32_t(v));
   }
   void const_of(uint8_t t) {
+    if (t == kF32) {
+      op(0x43);
+      const uint32_t bits = std::bit_cast<uint32_t>(float(float_constant()));
+      for (int i = 0; i < 4; ++i) out_.push_back(uint8_t(bits >> (8 * i)));
+      return;
+    }
+    if (t == kF64) {
+      op(0x44);
+      const uint64_t bits = std::bit_cast<uint64_t>(float_constant());
+      for (int i = 0; i < 8; ++i) out_.push_back(uint8_t(bits >> (8 * i)));
+      return;
+    }
     if (t == kI32) return i32_const(constant());
     op(0x42);
     sleb(out_, constant());
@@ -164,21 +205,27 @@ class Generator {
   // Leaves one value of type t.
   void expr(uint8_t t, int depth) {
     if (spent() || depth >= kMaxDepth) return leaf(t);
+    // A float mostly comes from float code; the integer cases below that
+    // cannot make one make a leaf instead.
+    if (shapes_.floats && (is_float(t) ? !in_.chance(25) : in_.chance(8))) return float_expr(t, depth);
     switch (in_.below(16)) {
       case 0: case 1: case 2: return leaf(t);
       case 3: case 4: {  // binary: a constant right operand is the common case
+        if (is_float(t)) return leaf(t);
         expr(t, depth + 1);
         if (in_.chance(50)) const_of(t); else expr(t, depth + 1);
         return op(uint8_t((t == kI32 ? 0x6a : 0x7c) + in_.below(15)));
       }
       case 5: {  // comparison
         if (t != kI32) return leaf(t);
-        const uint8_t u = type();
+        const uint8_t u = value_type();
         expr(u, depth + 1);
         if (in_.chance(50)) const_of(u); else expr(u, depth + 1);
+        if (is_float(u)) return op(uint8_t((u == kF32 ? 0x5b : 0x61) + in_.below(6)));
         return op(uint8_t((u == kI32 ? 0x46 : 0x51) + in_.below(10)));
       }
       case 6: {  // eqz, clz/ctz/popcnt, sign extensions, conversions
+        if (is_float(t)) return leaf(t);
         if (t == kI32 && in_.chance(50)) {
           const uint8_t u = type();
           expr(u, depth + 1);
@@ -192,7 +239,7 @@ class Generator {
         if (in_.chance(50)) return op(uint8_t((t == kI32 ? 0x67 : 0x79) + in_.below(3)));
         return op(uint8_t(t == kI32 ? 0xc0 + in_.below(2) : 0xc2 + in_.below(3)));
       }
-      case 7: case 8: return load(t, depth);
+      case 7: case 8: if (is_float(t)) return leaf(t); return load(t, depth);
       case 9: {  // local.tee
         const int l = local_of(t);
         if (l < 0) return leaf(t);
@@ -207,7 +254,7 @@ class Generator {
       }
       case 11: {  // a stepped pointer: local.get p; const; add; local.tee p
         const int l = local_of(t);
-        if (l < 0) return leaf(t);
+        if (l < 0 || is_float(t)) return leaf(t);
         local(0x20, l);
         const_of(t);
         op(t == kI32 ? 0x6a : 0x7c);
@@ -244,11 +291,61 @@ class Generator {
     }
   }
 
+  // Float arithmetic, and the conversions between floats and integers (the
+  // trapping truncations included); t may be an integer type.
+  void float_expr(uint8_t t, int depth) {
+    const bool f32 = t == kF32;
+    if (!is_float(t)) {  // an integer from a float
+      const uint8_t u = in_.chance(50) ? kF32 : kF64;
+      expr(u, depth + 1);
+      const int from = u == kF32 ? 0 : 1;  // the opcodes' order: from f32, then f64; signed, then unsigned
+      switch (in_.below(4)) {
+        case 0:  // trapping: rare, as a trap ends the call
+          if (in_.chance(70)) break;
+          return op(uint8_t((t == kI32 ? 0xa8 : 0xae) + 2 * from + in_.below(2)));
+        case 1:
+          if ((t == kI32) == (u == kF32)) return op(t == kI32 ? 0xbc : 0xbd);  // reinterpret
+          break;
+        default: break;
+      }
+      op(0xfc);  // trunc_sat
+      return uleb(out_, (t == kI32 ? 0 : 4) + 2 * uint32_t(from) + in_.below(2));
+    }
+    switch (in_.below(8)) {
+      case 0: case 1: case 2:  // binary: add sub mul div min max copysign
+        expr(t, depth + 1);
+        if (in_.chance(40)) const_of(t); else expr(t, depth + 1);
+        return op(uint8_t((f32 ? 0x92 : 0xa0) + in_.below(7)));
+      case 3:  // unary: abs neg ceil floor trunc nearest sqrt
+        expr(t, depth + 1);
+        return op(uint8_t((f32 ? 0x8b : 0x99) + in_.below(7)));
+      case 4: {  // from an integer: convert_i32_s/u, convert_i64_s/u, or reinterpret
+        const uint8_t u = type();
+        expr(u, depth + 1);
+        if (in_.chance(20) && (u == kI32) == f32) return op(f32 ? 0xbe : 0xbf);
+        return op(uint8_t((f32 ? 0xb2 : 0xb7) + (u == kI32 ? 0 : 2) + in_.below(2)));
+      }
+      case 5:  // from the other float: demote, promote
+        expr(f32 ? kF64 : kF32, depth + 1);
+        return op(f32 ? 0xb6 : 0xbb);
+      case 6:
+        address(depth);
+        op(f32 ? 0x2a : 0x2b);
+        return memarg(f32 ? 2 : 3);
+      default: {
+        expr(t, depth + 1);
+        expr(t, depth + 1);
+        expr(kI32, depth + 1);
+        return op(0x1b);
+      }
+    }
+  }
+
   void leaf(uint8_t t) {
     const uint32_t c = in_.below(8);
     const int l = local_of(t);
     if (c < 4 && l >= 0) return local(0x20, l);
-    if (c == 4) return global(0x23, t);
+    if (c == 4 && !is_float(t)) return global(0x23, t);
     const_of(t);
   }
 
@@ -295,9 +392,13 @@ class Generator {
     memarg(align);
   }
   void store(int depth) {
-    const uint8_t t = type();
+    const uint8_t t = value_type();
     address(depth);
     expr(t, depth + 1);
+    if (is_float(t)) {
+      op(t == kF32 ? 0x38 : 0x39);
+      return memarg(t == kF32 ? 2 : 3);
+    }
     static constexpr std::array<std::pair<uint8_t, uint8_t>, 3> i32_stores = {{{0x36, 2}, {0x3a, 0}, {0x3b, 1}}};
     static constexpr std::array<std::pair<uint8_t, uint8_t>, 4> i64_stores = {
         {{0x37, 3}, {0x3c, 0}, {0x3d, 1}, {0x3e, 2}}};
@@ -325,6 +426,21 @@ class Generator {
     return true;
   }
 
+  // return_call of a later function with this one's results (no recursion:
+  // the chain of tail calls ends); false if there is none.
+  bool return_call(int depth) {
+    std::vector<int> callable;
+    for (int f = self_ + 1; f < int(signatures_.size()); ++f)
+      if (signatures_[f].results == signatures_[self_].results) callable.push_back(f);
+    if (callable.empty()) return false;
+    const int f = callable[in_.below(callable.size())];
+    for (uint8_t p : signatures_[f].params) expr(p, depth + 1);
+    op(0x12);
+    uleb(out_, f);
+    ++return_calls_;
+    return true;
+  }
+
   // A branch to enclosing label `depth_up` with its values, then (br_if) the values dropped.
   void branch_if(int depth) {
     const uint32_t up = in_.below(labels_.size());
@@ -338,7 +454,7 @@ class Generator {
 
   void statements(int depth) {
     for (uint32_t n = in_.below(6); n > 0 && !spent(); --n) statement(depth);
-    if (spent() || !in_.chance(12)) return;
+    if (spent() || !in_.chance(shapes_.tail_calls ? 20 : 12)) return;
     // An instruction after which nothing runs, last in its block.
     const uint32_t up = in_.below(labels_.size());
     const std::vector<uint8_t> types = labels_[labels_.size() - 1 - up];  // a copy: expr() pushes labels
@@ -360,6 +476,7 @@ class Generator {
         return;
       }
       case 2:
+        if (shapes_.tail_calls && return_call(depth)) return;
         for (uint8_t t : signatures_[self_].results) expr(t, depth + 1);
         return op(0x0f);
       default: return op(0x00);
@@ -522,7 +639,7 @@ class Generator {
         return global(0x24, t);
       }
       case 6: {
-        expr(type(), depth + 1);
+        expr(value_type(), depth + 1);
         return op(0x1a);
       }
       case 7: {
@@ -580,7 +697,7 @@ class Generator {
   }
 
   void local_set(int depth) {
-    const uint8_t t = type();
+    const uint8_t t = value_type();
     const int l = local_of(t);
     expr(t, depth + 1);
     if (l < 0) return op(0x1a);
@@ -785,9 +902,11 @@ class Generator {
   }
 
   Choices in_;
+  ProgramShapes shapes_;
   std::vector<Signature> signatures_;
   int self_ = 0;
   int budget_ = 0;
+  int return_calls_ = 0;
   std::vector<uint8_t> out_;
   std::vector<uint8_t> locals_;
   std::vector<std::vector<uint8_t>> labels_;  // innermost last: the types a branch to it carries
@@ -795,6 +914,8 @@ class Generator {
 
 }  // namespace
 
-RandomProgram random_program(std::span<const uint8_t> choices) { return Generator(choices).run(); }
+RandomProgram random_program(std::span<const uint8_t> choices, ProgramShapes shapes) {
+  return Generator(choices, shapes).run();
+}
 
 }  // namespace wasmlet::testing

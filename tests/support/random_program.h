@@ -6,6 +6,7 @@
 // loops (counted ones, the shapes the interpreter fuses most), branches
 // out of any depth, br_table, selects and calls; when the bytes run out
 // every decision takes its simplest choice, so generation always ends.
+// ProgramShapes adds floats and tail calls.
 #pragma once
 
 #include <cstdint>
@@ -25,8 +26,16 @@ struct RandomCall {
 struct RandomProgram {
   std::vector<uint8_t> wasm;     // exports f0, f1, ... and "memory"
   std::vector<RandomCall> calls;  // what to run, in order
+  int return_calls = 0;           // how many return_call instructions it holds (ProgramShapes::tail_calls)
 };
 
-RandomProgram random_program(std::span<const uint8_t> choices);
+// What a program may contain besides integer code: the default is the
+// programs the differential test has always made.
+struct ProgramShapes {
+  bool floats = false;      // f32 and f64 values, arithmetic, comparisons, conversions (trapping ones too)
+  bool tail_calls = false;  // return_call
+};
+
+RandomProgram random_program(std::span<const uint8_t> choices, ProgramShapes shapes = {});
 
 }  // namespace wasmlet::testing
