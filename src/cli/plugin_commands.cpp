@@ -57,7 +57,8 @@ void inspect(const InspectOptions& o) {
     for (const auto& e : plugin->exports()) {
       j["exports"].push_back({{"name", e.name}, {"signature", e.signature}, {"callable", e.callable}});
     }
-    std::cout << j.dump(2) << "\n";
+    // The name falls back to the file's, which need not be UTF-8: U+FFFD for its bad bytes.
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << fmt::format("name:        {}\n", meta.name)

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fmt/format.h>
 
+#include "plugin/capabilities.h"
 #include "plugin/http_client.h"
 #include "wasmlet/store.h"
 
@@ -228,7 +229,7 @@ void add_plugin_abi(Linker& linker) {
   linker.define(m, "log", FuncType{{VT::I32, VT::I32, VT::I32}, {}},
                 [](Caller& caller, std::span<const Value> a, std::span<Value>) {
                   auto& ctx = context(caller);
-                  uint32_t len = std::min<uint32_t>(a[2].as_u32(), 64 * 1024);  // longer lines are cut
+                  uint32_t len = std::min<uint32_t>(a[2].as_u32(), kMaxLogLine);  // longer lines are cut
                   auto src = guest_range(caller, ctx, "", a[1].as_u32(), len);
                   int level = std::clamp(a[0].as_i32(), 0, 4);
                   emit_log(ctx, static_cast<LogLevel>(level), std::string_view(reinterpret_cast<const char*>(src.data()), src.size()));

@@ -54,6 +54,10 @@ namespace {
 // A guest stream that goes to the log: one log line per text line, however
 // many fd_write calls wrote it (one perror() is four writes). A last line
 // without a newline is logged when the stream goes away with its instance.
+// A line is cut at kMaxLogLine, the rest of it up to its newline dropped:
+// a plugin writing without newlines must not grow the host's memory, and
+// each write is scanned once (a rescan of the whole line at every write
+// made a long line quadratic, in a host call no deadline interrupts).
 class LoggedStream {
  public:
   LoggedStream(std::string plugin, LogLevel level, PluginLogSink log)
@@ -63,11 +67,24 @@ class LoggedStream {
     if (!pending_.empty()) log_(plugin_, level_, pending_);
   }
   void write(std::string_view text) {
-    pending_.append(text);
-    size_t start = 0;
-    for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1)
-      log_(plugin_, level_, std::string_view(pending_).substr(start, nl - start));
-    pending_.erase(0, start);
+    while (!text.empty()) {
+      const size_t nl = text.find('\n');
+      const std::string_view piece = text.substr(0, nl);
+      if (!cutting_) {
+        const size_t room = kMaxLogLine - pending_.size();
+        pending_.append(piece.substr(0, room));
+        if (piece.size() >= room) {  // the line is full: log it now, drop the rest of it
+          log_(plugin_, level_, pending_);
+          pending_.clear();
+          cutting_ = true;
+        }
+      }
+      if (nl == std::string_view::npos) return;
+      if (!cutting_) log_(plugin_, level_, pending_);
+      pending_.clear();
+      cutting_ = false;
+      text.remove_prefix(nl + 1);
+    }
   }
 
  private:
@@ -75,6 +92,7 @@ class LoggedStream {
   LogLevel level_;
   PluginLogSink log_;
   std::string pending_;
+  bool cutting_ = false;  // the current line was logged at its cut; skip to its newline
 };
 
 }  // namespace

@@ -87,6 +87,8 @@ bool host_allowed(const std::vector<std::string>& allowed, const std::string& ho
 HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
                         std::chrono::nanoseconds timeout) {
   nlohmann::json req;
+  if (const size_t nul = request_json.find('\0'); nul != std::string_view::npos)  // the parser would stop there
+    return {HttpStatus::BadRequest, fmt::format("http_request: the request is not valid JSON: byte {} is a NUL", nul)};
   try {
     req = nlohmann::json::parse(request_json);
   } catch (const std::exception& e) {
@@ -95,8 +97,16 @@ HttpResult http_request(const Capabilities& caps, std::string_view request_json,
   if (!req.is_object() || !req.contains("url") || !req["url"].is_string()) {
     return {HttpStatus::BadRequest, "http_request: the request needs a \"url\" string"};
   }
+  if (req.contains("method") && !req["method"].is_string())
+    return {HttpStatus::BadRequest, "http_request: \"method\" must be a string, such as \"GET\""};
   std::string url = req["url"];
   std::string method = req.value("method", std::string("GET"));
+  // A CR, LF or NUL in a header would end it early or start another one.
+  if (req.contains("headers") && req["headers"].is_object())
+    for (auto& [k, v] : req["headers"].items())
+      if (k.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos ||
+          (v.is_string() && v.get<std::string>().find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos))
+        return {HttpStatus::BadRequest, fmt::format("http_request: header '{}' holds a line break or NUL", k)};
   if (!caps.network) {
     return {HttpStatus::Denied, fmt::format("http_request {} {} denied: the plugin has no network capability", method, url)};
   }

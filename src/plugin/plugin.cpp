@@ -254,9 +254,13 @@ bool Plugin::warm() const { return impl_->options.keep_warm; }
 bool Plugin::uses_wasi() const { return impl_->uses_wasi; }
 
 namespace {
-// The parser's message for text that json::accept refused.
+// The parser's message for text that json::accept refused. nlohmann's
+// lexer takes a NUL byte for the end of the input, so `{"a":1}\0garbage`
+// would pass: JSON never holds a raw U+0000, so one is refused first.
 template <typename It>
 std::string json_error(It begin, It end) {
+  if (const auto nul = std::find(begin, end, 0); nul != end)
+    return fmt::format("byte {} is a NUL, which JSON text cannot hold", nul - begin);
   try {
     (void)nlohmann::json::parse(begin, end).is_null();
   } catch (const std::exception& e) {
@@ -275,8 +279,9 @@ void check_output(const detail::PluginImpl& impl, const std::string& export_name
     throw PluginError(PluginError::Kind::BadOutput, impl.name, export_name,
                       fmt::format("output is not valid UTF-8 (byte {} of {}): {}", bad, out.size(), detail::excerpt(out)));
   }
-  bool ok = value ? !(*value = nlohmann::json::parse(out.begin(), out.end(), nullptr, false)).is_discarded()
-                  : plugin::surely_valid_json(out) || nlohmann::json::accept(out.begin(), out.end());
+  const bool has_nul = std::find(out.begin(), out.end(), 0) != out.end();
+  bool ok = !has_nul && (value ? !(*value = nlohmann::json::parse(out.begin(), out.end(), nullptr, false)).is_discarded()
+                               : plugin::surely_valid_json(out) || nlohmann::json::accept(out.begin(), out.end()));
   if (!ok) {
     throw PluginError(PluginError::Kind::BadOutput, impl.name, export_name,
                       fmt::format("output is not valid JSON ({}): {}", json_error(out.begin(), out.end()), detail::excerpt(out)));
@@ -291,7 +296,8 @@ std::string Plugin::call_json(std::string_view export_name, std::string_view jso
     throw PluginError(PluginError::Kind::InvalidInput, impl_->name, std::string(export_name),
                       fmt::format("input is not valid UTF-8 (byte {})", bad));
   }
-  if (!plugin::surely_valid_json(in) && !nlohmann::json::accept(json_text)) {
+  if (!plugin::surely_valid_json(in) &&
+      (json_text.find('\0') != std::string_view::npos || !nlohmann::json::accept(json_text))) {
     throw PluginError(PluginError::Kind::InvalidInput, impl_->name, std::string(export_name),
                       fmt::format("input is not valid JSON: {}", json_error(json_text.begin(), json_text.end())));
   }

@@ -1,5 +1,6 @@
 #include "plugin/plugin_metadata.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "plugin/abi.h"
@@ -10,7 +11,8 @@ PluginMetadata read_metadata(const Module& module, const std::string& fallback_n
   PluginMetadata meta;
   meta.name = fallback_name;
   auto section = module.custom_section(kMetadataSection);
-  if (!section) return meta;
+  // A NUL would end the parser's input early: such a section is not JSON.
+  if (!section || std::find(section->begin(), section->end(), 0) != section->end()) return meta;
   nlohmann::json j = nlohmann::json::parse(section->begin(), section->end(), nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return meta;
   meta.from_custom_section = true;

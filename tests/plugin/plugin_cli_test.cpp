@@ -31,6 +31,19 @@ TEST(PluginCli, InspectShowsMetadataAndExports) {
   EXPECT_TRUE(j["wasi"].get<bool>());
 }
 
+// Without metadata the name is the file's, whose bytes need not be UTF-8:
+// the JSON shows U+FFFD for them instead of failing.
+TEST(PluginCli, InspectJsonOfAFileWhoseNameIsNotUtf8) {
+  fs::path dir = fs::temp_directory_path() / ("wasmlet-plugin-cli-name-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path copy = dir / "bad\xffname.wasm";
+  fs::copy_file(plugin_wasm("plugin_entry_main"), copy, fs::copy_options::overwrite_existing);
+  auto r = wasmlet_cli({"plugin", "inspect", "--json", copy.string()});
+  fs::remove_all(dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["name"], "bad\xef\xbf\xbdname");
+}
+
 TEST(PluginCli, CallWithInputConfigAndLimits) {
   auto r = wasmlet_cli({"plugin", "call", plugin_wasm("json_transform").string(), "execute", "--input", R"({"a":"x"})",
                         "--config", "case=upper", "--max-memory", "8Mi", "--timeout", "2s", "--fuel", "100000000"});

@@ -28,6 +28,7 @@ TEST(PluginHostile, EveryMisbehaviourIsAClearErrorAndTheHostGoesOn) {
       {"invalid_utf8", PluginError::Kind::BadOutput, "output is not valid UTF-8 (byte 4 of 7)"},
       {"invalid_json", PluginError::Kind::BadOutput, "output is not valid JSON"},
       {"no_output", PluginError::Kind::BadOutput, "returned without setting an output"},
+      {"nul_in_json", PluginError::Kind::BadOutput, "output is not valid JSON (byte 11 is a NUL, which JSON text cannot hold)"},
       {"trap", PluginError::Kind::Trap, "trap: unreachable"},
   };
   for (int round = 0; round < 3; ++round) {
@@ -77,4 +78,63 @@ TEST(PluginHostile, GarbageBytesAreACompileError) {
   PluginHost host;
   const uint8_t junk[] = {1, 2, 3, 4};
   EXPECT_THROW(host.load_bytes(junk, "junk"), CompileError);
+}
+
+// Output without newlines is logged as one line cut at 64 KiB; the host
+// does not keep the rest (a plugin could otherwise grow the host's memory
+// without bound, its own limit notwithstanding).
+TEST(PluginHostile, OutputWithoutNewlinesIsCutNotKept) {
+  PluginHost host;
+  PluginOptions o;
+  CollectedLog log;
+  o.log = log.sink();
+  auto p = host.load_file(plugin_wasm("plugin_hostile"), o);
+  p->call("flood_stdout", json(64));  // 64 MiB of 'A' in 1 MiB writes, then "\nok\n"
+  std::lock_guard lock(*log.mu);
+  ASSERT_EQ(log.lines->size(), 2u);
+  EXPECT_EQ(log.lines->at(0), "hostile INFO " + std::string(64 * 1024, 'A'));
+  EXPECT_EQ(log.lines->at(1), "hostile INFO ok");
+}
+
+// A plugin writing for ever is stopped by its timeout like any other loop.
+TEST(PluginHostile, EndlessOutputEndsAtTheTimeout) {
+  PluginHost host;
+  PluginOptions o;
+  CollectedLog log;
+  o.log = log.sink();
+  o.limits.timeout = std::chrono::seconds(1);
+  auto p = host.load_file(plugin_wasm("plugin_hostile"), o);
+  const auto start = std::chrono::steady_clock::now();
+  auto e = expect_plugin_error([&] { p->call("flood_stdout_forever", json(nullptr)); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::Timeout) << e.what();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  std::lock_guard lock(*log.mu);
+  EXPECT_LE(log.lines->size(), 1u);
+}
+
+// JSON input that is valid up to a NUL byte is not JSON: it is refused, not cut there.
+TEST(PluginHostile, InputWithANulIsRefused) {
+  PluginHost host;
+  auto p = host.load_file(plugin_wasm("plugin_hostile"));
+  const std::string input("{\"a\":1}\0not JSON", 16);
+  auto e = expect_plugin_error([&] { p->call_json("execute", input); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::InvalidInput) << e.what();
+  EXPECT_NE(std::string(e.what()).find("byte 7 is a NUL"), std::string::npos) << e.what();
+}
+
+// A request the ABI cannot carry out is answered as a bad request (status
+// 3), never a trap: a method that is not a string, a header that would
+// smuggle in another one.
+TEST(PluginHostile, MalformedHttpRequestsAreBadRequests) {
+  PluginHost host;
+  auto p = host.load_file(plugin_wasm("plugin_hostile"));
+  const std::pair<json, const char*> cases[] = {
+      {json{{"url", "http://127.0.0.1:9/"}, {"method", 5}}, "\"method\" must be a string"},
+      {json{{"url", "http://127.0.0.1:9/"}, {"headers", {{"X-A", "1\r\nX-Injected: 2"}}}}, "header 'X-A' holds a line break"},
+  };
+  for (const auto& [request, message] : cases) {
+    auto e = expect_plugin_error([&] { p->call("http", request); });
+    EXPECT_EQ(e.kind(), PluginError::Kind::Failed) << e.what();
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
 }
