@@ -37,10 +37,14 @@ void write_pid_file(const std::string& path, pid_t pid) {
   if (path.empty()) return;
   // Written beside and renamed, as runc does: the caller never reads a partial pid.
   std::string tmp = path + ".wasmlet-tmp";
-  std::ofstream(tmp) << pid;
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error(fmt::format("cannot write the pid file {}: {}", path, ec.message()));
+  if (!(std::ofstream(tmp) << pid)) ec = std::error_code(errno, std::generic_category());
+  if (!ec) fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw Error(fmt::format("cannot write the pid file {}: {}", path, ec.message()));
+  }
 }
 
 }  // namespace
@@ -146,7 +150,18 @@ int delete_container(const StateStore& store, const std::string& id, bool force)
     if (force) return 0;  // already gone: nothing to delete
     throw Error(fmt::format("container {} does not exist", id));
   }
-  ContainerState s = store.load(id);
+  ContainerState s;
+  try {
+    s = store.load(id);
+  } catch (const Error& e) {
+    if (!force) throw;
+    // A damaged record must not make the container undeletable (containerd
+    // would retry for ever): its process cannot be found from it, so say so.
+    std::cerr << "wasmlet-oci: " << e.what() << "; deleting its record anyway (its process, if still running, "
+              << "could not be identified and was not killed)\n";
+    store.remove(id);
+    return 0;
+  }
   if (store.status(s) != Status::Stopped) {
     if (!force) throw Error(fmt::format("container {} is {}: stop it first or use delete --force", id, to_string(store.status(s))));
     ::kill(s.pid, SIGKILL);

@@ -1,6 +1,11 @@
 #include "oci/state_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -53,8 +58,22 @@ void StateStore::save(const ContainerState& s) const {
                    {"owner", s.owner},     {"annotations", s.annotations},
                    {"cgroup_dirs", s.cgroup_dirs}};
   // Written beside and renamed: a concurrent `state` never reads half a file.
+  // Synced before the rename, so that a crash leaves the old file or the new
+  // one, never an empty one (ext4 may commit the rename first).
   auto tmp = dir(s.id) / (std::string(kStateFile) + ".tmp");
-  std::ofstream(tmp) << j.dump(2);
+  const std::string text = j.dump(2);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0;
+  for (size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += size_t(n);
+  }
+  if (ok) ok = ::fsync(fd) == 0;
+  const int error = errno;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw Error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(error)));
   std::filesystem::rename(tmp, dir(s.id) / kStateFile);
 }
 

@@ -57,7 +57,9 @@ std::optional<WasmEntry> find_wasm_entry(const BundleConfig& config) {
   for (const std::string& path : candidates(config)) {
     // As if the rootfs were "/": "..", absolute symlinks and the like stay inside it.
     wasi_sys::UniqueFd fd;
-    if (wasi_sys::open_in_root(root_fd, path, O_RDONLY, fd) != 0) continue;
+    // Non-blocking: opening a FIFO for reading would wait for a writer (for
+    // ever); no controlling terminal from a tty node.
+    if (wasi_sys::open_in_root(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, fd) != 0) continue;
     auto bytes = read_if_wasm(fd.get());
     if (bytes) found = WasmEntry{path, std::move(*bytes)};
     break;  // as execvp: the first file found is the program

@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "oci_test_support.h"
 
@@ -167,6 +168,46 @@ TEST_F(RuntimeCli, FindsTheProgramInsideTheRootfsOnly) {
   EXPECT_EQ(create("p").exit_code, 0);
   EXPECT_TRUE(std::filesystem::exists(dir_ / "delegated")) << "../../../outside.wasm must not be reached from the rootfs";
   EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_));
+}
+
+// A record that cannot be read (emptied by a crash) makes plain delete fail
+// with a message naming it, and delete --force remove it: containerd must
+// never be left retrying a container it cannot delete.
+TEST_F(RuntimeCli, DeleteForceRemovesADamagedRecord) {
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid_t pid = std::stoi(read_text(pid_file));
+  std::ofstream(dir_ / "root" / id_ / "wasmlet.json", std::ios::trunc);  // emptied
+  auto plain = oci({"delete", id_});
+  EXPECT_NE(plain.exit_code, 0);
+  EXPECT_NE(plain.err.find("damaged"), std::string::npos) << plain.err;
+  auto forced = oci({"delete", "--force", id_});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(forced.err.find("deleting its record anyway"), std::string::npos) << forced.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_));
+  ::kill(pid, SIGKILL);  // the record no longer says which process it was
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+}
+
+// A FIFO (or device node) where the program should be is not a wasm module:
+// it is looked at without waiting for a writer, and the bundle goes to the
+// delegate as a Linux one.
+TEST_F(RuntimeCli, AFifoAsTheProgramIsNotWaitedOn) {
+  std::filesystem::create_directories(dir_ / "bundle/rootfs/bin");
+  ASSERT_EQ(mkfifo((dir_ / "bundle/rootfs/bin/app").c_str(), 0644), 0);
+  auto recorder = dir_ / "fake-runc";
+  std::ofstream(recorder) << "#!/bin/sh\necho \"$@\" > " << (dir_ / "delegated").string() << "\n";
+  std::filesystem::permissions(recorder, std::filesystem::perms::owner_all);
+  setenv("WASMLET_OCI_DELEGATE", recorder.c_str(), 1);
+  write_config({"/bin/app"});
+  const auto start = std::chrono::steady_clock::now();
+  auto r = create("p");
+  unsetenv("WASMLET_OCI_DELEGATE");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30)) << "create waited on the FIFO";
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "delegated"));
 }
 
 TEST_F(RuntimeCli, VersionAndFeatures) {
