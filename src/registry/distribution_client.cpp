@@ -44,6 +44,10 @@ std::string registry_errors(const std::string& body) {
   return s;
 }
 
+// Registries accept manifests up to 4 MiB (the OCI distribution spec's
+// SHOULD, containerd's limit); a larger one is refused, not buffered.
+constexpr std::uint64_t kMaxManifestBytes = 4u << 20;
+
 const char* kManifestAccept =
     "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
@@ -198,6 +202,7 @@ Manifest DistributionClient::get_manifest(const Reference& ref, const std::strin
   HttpRequest req;
   req.url = fmt::format("{}/v2/{}/manifests/{}", base_url(ref), ref.repository, tod);
   req.headers.push_back(kManifestAccept);
+  req.max_body_bytes = kMaxManifestBytes;
   HttpResponse r = send(ref, req, false);
   if (r.status != 200) fail(ref, fmt::format("fetching manifest {} of", tod), r);
   Manifest m;
@@ -236,7 +241,13 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
     hash = std::make_unique<wasmlet::Sha256>();
     received = 0;
   };
+  bool too_long = false;
   req.sink = [&](const char* data, std::size_t n) {
+    // More than the descriptor's size cannot match it: stop before it fills the disk.
+    if (blob.size && received + n > blob.size) {
+      too_long = true;
+      return false;
+    }
     hash->update(data, n);
     out.write(data, static_cast<std::streamsize>(n));
     received += n;
@@ -250,6 +261,11 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
   } catch (...) {
     out.close();
     std::filesystem::remove(dest);
+    if (too_long)
+      throw DigestMismatchError(fmt::format(
+          "blob {} from registry {}, repository {} is longer than the {} bytes its descriptor says; the download "
+          "was stopped there",
+          blob.digest, ref.registry, ref.repository, blob.size));
     throw;
   }
   out.close();

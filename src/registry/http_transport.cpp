@@ -25,6 +25,7 @@ struct Transfer {
   CURL* curl;
   std::size_t sent = 0;
   bool aborted = false;
+  bool too_large = false;  // the body passed request->max_body_bytes
 };
 
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
@@ -56,6 +57,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
       return 0;
     }
   } else {
+    if (t->response->body.size() + size * n > t->request->max_body_bytes) {
+      t->too_large = true;
+      return 0;
+    }
     t->response->body.append(data, size * n);
   }
   return size * n;
@@ -153,6 +158,9 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
       last_error = fmt::format("HTTP {}", response.status);
     } else {
       if (t.aborted) throw RegistryError(fmt::format("{} {}: transfer aborted", request.method, request.url));
+      if (t.too_large)
+        throw RegistryError(fmt::format("{} {}: the response is larger than {} bytes; stopped there", request.method,
+                                        request.url, request.max_body_bytes));
       last_error = errbuf[0] ? errbuf : curl_easy_strerror(code);
       if (!retryable(code) || attempt >= retry_.max_attempts)
         throw RegistryError(fmt::format("{} {} failed after {} attempt{}: {}", request.method, request.url, attempt,

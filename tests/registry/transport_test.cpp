@@ -42,3 +42,43 @@ TEST(Transport, RetriesOn5xxWithBackoff) {
   server.stop();
   t.join();
 }
+
+// A registry that sends more than it should, or never stops: a manifest past
+// 4 MiB and a blob past its descriptor's size end the transfer with an error
+// naming what was fetched, before memory or the disk fill up.
+TEST(Transport, EndlessBodiesAreCutOff) {
+  httplib::Server server;
+  auto endless = [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/octet-stream", [](size_t, httplib::DataSink& sink) {
+      static const std::string chunk(64 * 1024, '{');
+      return sink.write(chunk.data(), chunk.size());  // until the client hangs up
+    });
+  };
+  server.Get("/v2/big/app/manifests/1", endless);
+  server.Get(R"(/v2/big/app/blobs/(.*))", endless);
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  ClientOptions o;
+  o.retry = {1, std::chrono::milliseconds(10)};
+  DistributionClient client(o);
+  const Reference ref = Reference::parse("127.0.0.1:" + std::to_string(port) + "/big/app:1");
+  try {
+    client.get_manifest(ref);
+    ADD_FAILURE() << "an endless manifest was accepted";
+  } catch (const RegistryError& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than 4194304 bytes"), std::string::npos) << e.what();
+  }
+  const auto dest = std::filesystem::temp_directory_path() / ("wasmlet-endless-blob-" + std::to_string(getpid()));
+  Descriptor blob;
+  blob.digest = "sha256:" + std::string(64, 'a');
+  blob.size = 100;
+  try {
+    client.fetch_blob(ref, blob, dest);
+    ADD_FAILURE() << "an endless blob was accepted";
+  } catch (const DigestMismatchError& e) {
+    EXPECT_NE(std::string(e.what()).find("longer than the 100 bytes its descriptor says"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dest)) << "the partial download is removed";
+  server.stop();
+  t.join();
+}

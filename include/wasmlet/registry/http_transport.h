@@ -24,6 +24,10 @@ struct HttpRequest {
   // Download progress: bytes so far, total (0 if unknown).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   bool follow_redirects = true;
+  // The most bytes of a body kept in HttpResponse::body (not a sink's): a
+  // registry that sends more, or never stops, ends the transfer with an
+  // error instead of filling memory.
+  std::uint64_t max_body_bytes = 16u << 20;
 };
 
 struct HttpResponse {
