@@ -93,7 +93,8 @@ WasmRuntime::~WasmRuntime() { shutdown(); }
 void WasmRuntime::import_image(const std::string& reference, const std::vector<uint8_t>& bytes) {
   with_image_errors(reference, [&] {
     std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    registry::load_wasm(impl_->images, view, fmt::format("image '{}'", reference), reference, registry::WasmCheck::Lenient);
+    registry::load_wasm(impl_->images, view, fmt::format("image '{}'", reference), registry::Reference::parse(reference),
+                        registry::WasmCheck::Lenient);
   });
 }
 
