@@ -27,8 +27,8 @@ void HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> b
 
 Val stream_error_closed() { return Val::variant(1); }
 
-Val stream_error_failed(HostState& s, const std::string& message) {
-  return Val::variant(0, Val::resource(s.add(ErrorResource{message})));
+Val stream_error_failed(HostState& s, const std::string& message, int host_errno) {
+  return Val::variant(0, Val::resource(s.add(ErrorResource{message, host_errno})));
 }
 
 }  // namespace wasi
