@@ -146,7 +146,12 @@ struct HostState {
       throw HostTrap(std::string("no such ") + what + " (rep " + std::to_string(v.handle) + ")");
     return std::get<T>(it->second);
   }
-  void write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes);
+  // Guest stdout/stderr: to config.output, else to the host's own fds
+  // (host_output.cpp). Returns 0, or the errno of a failed host write.
+  int write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes);
+  // What the host's own stdout and stderr are, read at their first write.
+  enum class InheritedKind { Other, MayBlock, Socket };
+  std::optional<InheritedKind> inherited_kind[2];
 };
 
 // Registration of each interface's functions.

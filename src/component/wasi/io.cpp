@@ -64,7 +64,8 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
     return Val::ok();
   }
   if (out.kind != OutputStream::Kind::File) {
-    s.write_output(out.kind, bytes);
+    if (int e = s.write_output(out.kind, bytes))  // a closed pipe on the host: closed for the guest too
+      return Val::err(e == EPIPE ? stream_error_closed() : stream_error_failed(s, fmt::format("write: {}", strerror(e)), e));
     return Val::ok();
   }
   if (out.quota) {
