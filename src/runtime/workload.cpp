@@ -56,6 +56,16 @@ int open_listener(const EndpointSpec& ep, const std::string& instance) {
   return fd;
 }
 
+// "WHAT: MESSAGE" for an error met running the instance, where WHAT names
+// it ("instance X (image I)"); a MESSAGE that begins by naming the instance
+// itself ("instance X: ...", as mount and listener errors do) continues
+// WHAT instead, so the name is not given twice.
+std::string about(const std::string& what, const std::string& instance, const std::string& message) {
+  const std::string own = "instance " + instance;
+  if (message.starts_with(own + ":")) return what + message.substr(own.size());
+  return fmt::format("{}: {}", what, message);
+}
+
 }  // namespace
 
 Workload::Workload(RuntimeShared& shared, InstanceRecord record, ServiceSpec spec, std::unique_ptr<InstanceLog> log,
@@ -368,7 +378,7 @@ Workload::RunResult Workload::run_guest(Store& store, const Program& program, Sa
     outcome = run_program(store, program, std::move(sb.config),
                           RunProgramOptions{&shared_.linker, on_entry, socket_options(spec_, caps_)});
   } catch (const Error& e) {  // no entry point, an import missing, an entry point with parameters (each names the program)
-    return failed(fmt::format("{}: {}", what, e.what()));
+    return failed(about(what, name(), e.what()));
   }
   return classify(outcome, store, what);
 }
@@ -415,7 +425,7 @@ Workload::RunResult Workload::run_once() {
   try {
     program = shared_.modules.get(record_.image_path, record_.image);
   } catch (const Error& e) {
-    return fail(fmt::format("{}: {}", what, e.what()));
+    return fail(about(what, name(), e.what()));
   }
   std::vector<std::string> args{record_.image};
   if (spec_.command.entrypoint) args.insert(args.end(), spec_.command.entrypoint->begin(), spec_.command.entrypoint->end());
@@ -429,7 +439,7 @@ Workload::RunResult Workload::run_once() {
       for (const auto& ep : spec_.endpoints) sb.config.listeners.push_back(open_listener(ep, name()));
   } catch (const Error& e) {
     for (int fd : sb.config.listeners) ::close(fd);
-    return fail(fmt::format("{}: {}", what, e.what()));
+    return fail(about(what, name(), e.what()));
   }
   Store store(shared_.engine, sb.limits);
   {
@@ -444,7 +454,7 @@ Workload::RunResult Workload::run_once() {
       mark_entered();
     });
   } catch (const std::exception& e) {
-    result = fail(fmt::format("{}: {}", what, e.what()));
+    result = fail(about(what, name(), e.what()));
   }
   std::lock_guard lock(mu_);
   memory_bytes_ = store.memory_bytes();
@@ -555,7 +565,7 @@ void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
     try {
       return shared_.modules.get(record_.image_path, record_.image);
     } catch (const Error& e) {
-      throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{}: {}", what, e.what()));
+      throw RuntimeError(RuntimeError::Kind::Conflict, about(what, name(), e.what()));
     }
   }();
   std::vector<std::string> args{record_.image};
@@ -569,7 +579,7 @@ void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
                          std::string(bytes.begin(), bytes.end()), 0});
     });
   } catch (const Error& e) {
-    throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{}: {}", what, e.what()));
+    throw RuntimeError(RuntimeError::Kind::Conflict, about(what, name(), e.what()));
   }
   Store store(shared_.engine, sb.limits);
   {

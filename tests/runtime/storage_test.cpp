@@ -189,6 +189,7 @@ TEST_F(Storage, ABindSourceDeletedAfterCreateFailsTheStart) {
   auto state = rt.state(id);
   EXPECT_EQ(state.kind, InstanceState::Kind::Failed) << state.to_string();
   EXPECT_NE(state.reason.find("gone-rep-0"), std::string::npos) << state.reason;
+  EXPECT_EQ(state.reason.find("gone-rep-0"), state.reason.rfind("gone-rep-0")) << "named twice: " << state.reason;
   EXPECT_NE(state.reason.find("'" + source.string() + "' mounted at /m no longer exists"), std::string::npos) << state.reason;
   EXPECT_FALSE(std::filesystem::exists(source));  // not made again, empty and 0700
   // Once the directory is back, the same instance starts.
