@@ -25,6 +25,7 @@
 #include "data_dir_lock.h"
 #include "http_status.h"
 #include "image_users.h"
+#include "open_connections.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
@@ -490,6 +491,8 @@ void Server::stop() {
   if (impl_->runtime) impl_->runtime->shutdown();  // wakes long waits and follows first
   impl_->unix_server.stop();
   impl_->tcp_server.stop();
+  // Connections waiting for a request would hold the exit for seconds.
+  stop_reading_connections(impl_->options.socket, impl_->options.tcp_port);
 }
 
 void Server::run(bool handle_signals) {
