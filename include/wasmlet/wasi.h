@@ -11,6 +11,7 @@
 // deadline. Details: docs/wasi.md.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -28,6 +29,10 @@ struct Preopen {
   std::filesystem::path host_path;  // directory on the host
   std::string guest_path;           // name the guest sees ("/data", ".")
   bool read_only = false;
+  // The most bytes the guest may keep in files beneath it (a spec's tmpfs
+  // `size`); a write that would go past it fails with `nospc` (WASI 0.2:
+  // insufficient-space). nullopt: no limit but the disk's.
+  std::optional<uint64_t> max_bytes = std::nullopt;
 };
 
 enum class OutputStream { Stdout, Stderr };

@@ -610,6 +610,12 @@ std::string default_service_name(const std::string& module) {
   return base.empty() ? "run" : base;
 }
 
+// A path the user gave, against this process's working directory (the
+// daemon's is another), without "." and ".." (ps and inspect show it).
+std::string absolute_path(const std::filesystem::path& given) {
+  return std::filesystem::absolute(given).lexically_normal().string();
+}
+
 // `wasmlet run -d`: the run flags as a one-service deployment (JSON is YAML),
 // created and started by the daemon as `docker run -d` does.
 void run_detached(const RunOptions& o) {
@@ -621,7 +627,7 @@ void run_detached(const RunOptions& o) {
   if (names_a_file(o.module)) {
     if (!std::filesystem::is_regular_file(o.module))
       throw UsageError(fmt::format("cannot open module '{}': not a file", o.module));
-    service["image"] = std::filesystem::absolute(o.module).string();
+    service["image"] = absolute_path(o.module);
   } else {
     std::string policy = o.pull == "missing" ? "if_not_present" : o.pull;
     service["image"] = {{"name", o.module}, {"pull_policy", policy}};
@@ -632,7 +638,7 @@ void run_detached(const RunOptions& o) {
   if (!o.args.empty()) service["command"] = {{"args", o.args}};
   json storage = json::array();
   for (const auto& p : guest_preopens(o))
-    storage.push_back({{"type", "bind"}, {"source", std::filesystem::absolute(p.host_path).string()}, {"target", p.guest_path},
+    storage.push_back({{"type", "bind"}, {"source", absolute_path(p.host_path)}, {"target", p.guest_path},
                        {"readonly", p.read_only}});
   if (!storage.empty()) service["storage"] = storage;
   json wasm = json::object();

@@ -272,9 +272,15 @@ fs::path ImageStore::module_file(const ImageRecord& image) const {
 }
 
 void ImageStore::tag(const std::string& source, const std::string& target) {
+  // A target named like a module file would shadow that file for every
+  // `run FILE` that finds it in the store: only registry references.
+  if (local_file(target))
+    throw ReferenceError(fmt::format("invalid tag target \"{}\": a tag must be a registry reference "
+                                     "([registry[:port]/]name[:tag]), not a module file path", target));
+  auto name = Reference::parse(target).str();
   auto src = find(source);
   if (!src) throw NotFoundError(fmt::format("image {} is not in the image store {}; pull or load it first", source, root_.string()));
-  set_reference(stored_name(target), src->manifest);
+  set_reference(name, src->manifest);
 }
 
 void ImageStore::remove(const std::string& reference, bool force,

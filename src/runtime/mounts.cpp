@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "wasmlet/byte_size.h"
+
 namespace wasmlet::runtime {
 
 namespace {
@@ -21,6 +23,13 @@ void check_target(const std::vector<Preopen>& existing, const std::string& targe
     if (p.guest_path == target)
       throw RuntimeError(RuntimeError::Kind::InvalidSpec,
                          fmt::format("instance {}: storage (line {}): two mounts share the target '{}'", instance, line, target));
+}
+
+// A mount's `size`: the WASI layer refuses writes past it (nospc), as a
+// size-limited tmpfs or volume would, since the directory is on the host's disk.
+std::optional<uint64_t> size_limit(const StorageSpec& m) {
+  if (!m.size) return std::nullopt;
+  return parse_byte_size(*m.size);  // the spec checked it
 }
 
 }  // namespace
@@ -47,17 +56,19 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
       }
       case StorageSpec::Type::Named: {
         auto dir = named_volume_dir(data_dir, m.name);
-        plan.preopens.push_back(Preopen{dir, m.target, m.readonly});
+        plan.preopens.push_back(Preopen{dir, m.target, m.readonly, size_limit(m)});
         plan.made_dirs.push_back(dir);
-        plan.descriptions.push_back(fmt::format("volume {} ({}) -> {}{}", m.name, dir.string(), m.target, m.readonly ? " (ro)" : ""));
+        plan.descriptions.push_back(fmt::format("volume {} ({}) -> {}{}{}", m.name, dir.string(), m.target, m.readonly ? " (ro)" : "",
+                                                m.size ? fmt::format(" (at most {})", *m.size) : ""));
         break;
       }
       case StorageSpec::Type::Tmpfs: {
         auto dir = tmpfs_root(data_dir, instance) / std::to_string(tmpfs_index++);
-        plan.preopens.push_back(Preopen{dir, m.target, false});
+        plan.preopens.push_back(Preopen{dir, m.target, false, size_limit(m)});
         plan.owned_dirs.push_back(dir);
         plan.made_dirs.push_back(dir);
-        plan.descriptions.push_back(fmt::format("tmpfs {} -> {} (removed with the instance)", dir.string(), m.target));
+        plan.descriptions.push_back(fmt::format("tmpfs {} -> {}{} (removed with the instance)", dir.string(), m.target,
+                                                m.size ? fmt::format(" (at most {})", *m.size) : ""));
         break;
       }
       case StorageSpec::Type::Anonymous:

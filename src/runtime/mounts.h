@@ -2,6 +2,7 @@
 //   bind    -> the host directory itself (must exist)
 //   named   -> DATA_DIR/volumes/NAME, created on first use, kept after remove
 //   tmpfs   -> a private directory DATA_DIR/tmpfs/INSTANCE/N, removed with the instance
+//   (a `size` on either is the preopen's max_bytes: writes past it are nospc)
 //   anonymous, s3 -> rejected with a message saying why
 // wasm.preopens (zlayer's WasmPreopen) are bind mounts by another name.
 #pragma once

@@ -2,6 +2,7 @@
 #include "wasmlet/runtime/wasm_runtime.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
 #include <set>
 #include <shared_mutex>
@@ -35,6 +36,12 @@ struct WasmRuntime::Impl {
   registry::ImageStore images;
   std::shared_mutex mu;
   std::map<std::string, std::shared_ptr<Workload>> instances;
+  // Names whose remove() is still deleting their record, log and files
+  // (outside `mu`, since stopping the guest takes time). A create() of such
+  // a name waits on `removed` until that is done, so the removal never
+  // deletes what the new instance has just written.
+  std::set<std::string> removing;
+  std::condition_variable_any removed;
 
   explicit Impl(WasmRuntimeConfig c)
       : config(std::move(c)), shared(engine_config(config)), images((std::filesystem::create_directories(config.data_dir), registry::ImageStore::open(config.data_dir))) {
@@ -93,7 +100,8 @@ WasmRuntime::~WasmRuntime() { shutdown(); }
 void WasmRuntime::import_image(const std::string& reference, const std::vector<uint8_t>& bytes) {
   with_image_errors(reference, [&] {
     std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    registry::load_wasm(impl_->images, view, fmt::format("image '{}'", reference), reference, registry::WasmCheck::Lenient);
+    registry::load_wasm(impl_->images, view, fmt::format("image '{}'", reference), registry::Reference::parse(reference),
+                        registry::WasmCheck::Lenient);
   });
 }
 
@@ -210,6 +218,7 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   rec.state = InstanceState::pending();
   rec.created_at = Clock::now();
   std::unique_lock lock(impl_->mu);
+  impl_->removed.wait(lock, [&] { return !impl_->removing.count(name); });
   if (impl_->instances.count(name))
     throw RuntimeError(RuntimeError::Kind::AlreadyExists, fmt::format("instance {} already exists; remove it first", name));
   auto log = impl_->make_log(id);
@@ -241,7 +250,20 @@ void WasmRuntime::remove(const InstanceId& given, bool force) {
     if (it == impl_->instances.end() || it->second != inst)
       throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("no instance '{}'", id.str()));
     impl_->instances.erase(it);
+    impl_->removing.insert(id.str());
   }
+  // However the clean-up ends, a create() waiting for the name goes on.
+  struct Done {
+    Impl& impl;
+    std::string name;
+    ~Done() {
+      {
+        std::unique_lock lock(impl.mu);
+        impl.removing.erase(name);
+      }
+      impl.removed.notify_all();
+    }
+  } done{*impl_, id.str()};
   inst->terminate_for_remove();
   impl_->db->erase(id);
   inst->log().remove_files();

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -53,6 +54,16 @@ int open_listener(const EndpointSpec& ep, const std::string& instance) {
     throw Error(fmt::format("instance {}: cannot listen on 127.0.0.1:{} for endpoint '{}': {}", instance, ep.port, ep.name, why));
   }
   return fd;
+}
+
+// "WHAT: MESSAGE" for an error met running the instance, where WHAT names
+// it ("instance X (image I)"); a MESSAGE that begins by naming the instance
+// itself ("instance X: ...", as mount and listener errors do) continues
+// WHAT instead, so the name is not given twice.
+std::string about(const std::string& what, const std::string& instance, const std::string& message) {
+  const std::string own = "instance " + instance;
+  if (message.starts_with(own + ":")) return what + message.substr(own.size());
+  return fmt::format("{}: {}", what, message);
 }
 
 }  // namespace
@@ -196,7 +207,7 @@ void Workload::start_health_locked() {
 
 void Workload::interrupt_all_locked() {
   if (store_) store_->interrupt();
-  for (Store* s : exec_stores_) s->interrupt();
+  for (auto& [s, _] : exec_stores_) s->interrupt();
 }
 
 void Workload::kill(const std::string& canonical_signal) {
@@ -311,17 +322,29 @@ InstanceInfo Workload::info() {
   return i;
 }
 
+uint64_t Workload::RunningExec::cpu_ns() const {
+  if (!cpu_clock_valid) return 0;
+  uint64_t now = thread_cpu_ns(cpu_clock);
+  return now > cpu_start_ns ? now - cpu_start_ns : 0;
+}
+
 InstanceStats Workload::stats() {
   std::lock_guard lock(mu_);
   InstanceStats s;
-  s.cpu_usage_usec = (cpu_done_ns_ + (cpu_clock_valid_ ? thread_cpu_ns(cpu_clock_) : 0)) / 1000;
+  uint64_t cpu_ns = cpu_done_ns_ + (cpu_clock_valid_ ? thread_cpu_ns(cpu_clock_) : 0);
+  for (const auto& [_, exec] : exec_stores_) cpu_ns += exec.cpu_ns();
+  s.cpu_usage_usec = cpu_ns / 1000;
   if (store_) {
     memory_bytes_ = store_->memory_bytes();
     fuel_consumed_ = store_->fuel_consumed();
   }
   s.memory_bytes = memory_bytes_;
-  s.fuel_consumed = fuel_consumed_;
-  s.memory_limit = memory_limit().value_or(kWasm32Ceiling);
+  // The engine counts the unit that ran out of fuel too; what the guest was
+  // allowed, and so used, is at most the limit.
+  const uint64_t max_fuel = spec_.wasm ? spec_.wasm->max_fuel : 0;
+  s.fuel_consumed = max_fuel > 0 ? std::min(fuel_consumed_, max_fuel) : fuel_consumed_;
+  // A 32-bit memory cannot grow past 4 GiB whatever max_memory says.
+  s.memory_limit = std::min(memory_limit().value_or(kWasm32Ceiling), kWasm32Ceiling);
   s.restart_count = record_.restart_count;
   s.timestamp = Clock::now();
   return s;
@@ -355,7 +378,7 @@ Workload::RunResult Workload::run_guest(Store& store, const Program& program, Sa
     outcome = run_program(store, program, std::move(sb.config),
                           RunProgramOptions{&shared_.linker, on_entry, socket_options(spec_, caps_)});
   } catch (const Error& e) {  // no entry point, an import missing, an entry point with parameters (each names the program)
-    return failed(fmt::format("{}: {}", what, e.what()));
+    return failed(about(what, name(), e.what()));
   }
   return classify(outcome, store, what);
 }
@@ -402,7 +425,7 @@ Workload::RunResult Workload::run_once() {
   try {
     program = shared_.modules.get(record_.image_path, record_.image);
   } catch (const Error& e) {
-    return fail(fmt::format("{}: {}", what, e.what()));
+    return fail(about(what, name(), e.what()));
   }
   std::vector<std::string> args{record_.image};
   if (spec_.command.entrypoint) args.insert(args.end(), spec_.command.entrypoint->begin(), spec_.command.entrypoint->end());
@@ -416,7 +439,7 @@ Workload::RunResult Workload::run_once() {
       for (const auto& ep : spec_.endpoints) sb.config.listeners.push_back(open_listener(ep, name()));
   } catch (const Error& e) {
     for (int fd : sb.config.listeners) ::close(fd);
-    return fail(fmt::format("{}: {}", what, e.what()));
+    return fail(about(what, name(), e.what()));
   }
   Store store(shared_.engine, sb.limits);
   {
@@ -431,7 +454,7 @@ Workload::RunResult Workload::run_once() {
       mark_entered();
     });
   } catch (const std::exception& e) {
-    result = fail(fmt::format("{}: {}", what, e.what()));
+    result = fail(about(what, name(), e.what()));
   }
   std::lock_guard lock(mu_);
   memory_bytes_ = store.memory_bytes();
@@ -542,7 +565,7 @@ void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
     try {
       return shared_.modules.get(record_.image_path, record_.image);
     } catch (const Error& e) {
-      throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{}: {}", what, e.what()));
+      throw RuntimeError(RuntimeError::Kind::Conflict, about(what, name(), e.what()));
     }
   }();
   std::vector<std::string> args{record_.image};
@@ -556,13 +579,18 @@ void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
                          std::string(bytes.begin(), bytes.end()), 0});
     });
   } catch (const Error& e) {
-    throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{}: {}", what, e.what()));
+    throw RuntimeError(RuntimeError::Kind::Conflict, about(what, name(), e.what()));
   }
   Store store(shared_.engine, sb.limits);
   {
     std::lock_guard lock(mu_);
     if (phase_ == Phase::Removed) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
-    exec_stores_.insert(&store);
+    RunningExec running;
+    if (pthread_getcpuclockid(pthread_self(), &running.cpu_clock) == 0) {
+      running.cpu_clock_valid = true;
+      running.cpu_start_ns = thread_cpu_ns(running.cpu_clock);
+    }
+    exec_stores_[&store] = running;
   }
   if (cancel) cancel->attach(&store);
   RunResult r;
@@ -574,6 +602,7 @@ void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
   if (cancel) cancel->attach(nullptr);
   {
     std::lock_guard lock(mu_);
+    cpu_done_ns_ += exec_stores_[&store].cpu_ns();
     exec_stores_.erase(&store);
   }
   if (r.state.kind == InstanceState::Kind::Failed) on_event(ExecEvent{ExecEvent::Kind::Stderr, r.state.reason + "\n", 0});

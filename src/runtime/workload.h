@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <functional>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -151,12 +152,20 @@ class Workload {
   Phase phase_ = Phase::Idle;
   StackThread thread_;  // kInstanceStackBytes of stack
   Store* store_ = nullptr;           // the running guest's store
-  std::set<Store*> exec_stores_;     // exec'd commands
+  // exec'd commands running now, with their thread's CPU clock and its
+  // reading when the command began (stats count their CPU time too).
+  struct RunningExec {
+    bool cpu_clock_valid = false;
+    clockid_t cpu_clock{};
+    uint64_t cpu_start_ns = 0;
+    uint64_t cpu_ns() const;  // used since it began
+  };
+  std::map<Store*, RunningExec> exec_stores_;
   std::optional<std::string> requested_signal_;
   bool entered_ = false;  // the current run has called the guest's entry point
   HealthDetail health_;
   std::unique_ptr<HealthMonitor> health_monitor_;
-  uint64_t cpu_done_ns_ = 0;  // CPU time of finished threads
+  uint64_t cpu_done_ns_ = 0;  // CPU time of finished threads and exec'd commands
   bool cpu_clock_valid_ = false;
   clockid_t cpu_clock_{};
   uint64_t memory_bytes_ = 0, fuel_consumed_ = 0;

@@ -25,6 +25,7 @@
 #include "data_dir_lock.h"
 #include "http_status.h"
 #include "image_users.h"
+#include "open_connections.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
@@ -87,6 +88,30 @@ void send_error(httplib::Response& res, int status, const std::string& kind, con
 void send_json(httplib::Response& res, const json& j, int status = 200) {
   res.status = status;
   res.set_content(json_line(j), "application/json");
+}
+
+// A request that may carry a body but says neither how long it is nor that
+// it is chunked: httplib would read it up to the end of the connection,
+// which a client waiting for its answer never sends, and answer an empty 400
+// after the read timeout (30 s). It is refused at once, in JSON.
+bool refused_without_length(const httplib::Request& req, httplib::Response& res) {
+  const bool may_have_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  if (!may_have_body || req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) return false;
+  send_error(res, 411, to_string(ErrorCode::InvalidArgument),
+             fmt::format("{} {}: the request has no Content-Length; send its JSON body with one (Content-Length: 0 "
+                         "for none)",
+                         req.method, req.path));
+  return true;
+}
+
+// Errors httplib answers itself (an unknown path, a request it cannot read)
+// come with an empty body; they get the JSON error every answer has.
+void json_error_body(const httplib::Request& req, httplib::Response& res) {
+  if (!res.body.empty()) return;
+  std::string message = res.status == 404 ? fmt::format("{} {}: no such API path (see docs/api.md)", req.method, req.path)
+                                          : fmt::format("{} {}: the request could not be read (HTTP status {})",
+                                                        req.method, req.path, res.status);
+  send_error(res, res.status, to_string(res.status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument), message);
 }
 
 json body_json(const httplib::Request& req) {
@@ -234,7 +259,17 @@ struct Server::Impl {
     return parse_duration(req.get_param_value("timeout"));
   }
 
-  void routes(httplib::Server& s) {
+  // `bearer`: the Authorization header every request must have ("" for none).
+  void routes(httplib::Server& s, const std::string& bearer = "") {
+    s.set_pre_routing_handler([bearer](const httplib::Request& req, httplib::Response& res) {
+      if (!bearer.empty() && req.get_header_value("Authorization") != bearer) {
+        send_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return refused_without_length(req, res) ? httplib::Server::HandlerResponse::Handled
+                                              : httplib::Server::HandlerResponse::Unhandled;
+    });
+    s.set_error_handler(json_error_body);
     s.Get("/v1/ping", guarded([](const httplib::Request&, httplib::Response& res) {
       send_json(res, {{"wasmlet", WASMLET_VERSION}, {"api", "v1"}});
     }));
@@ -456,6 +491,8 @@ void Server::stop() {
   if (impl_->runtime) impl_->runtime->shutdown();  // wakes long waits and follows first
   impl_->unix_server.stop();
   impl_->tcp_server.stop();
+  // Connections waiting for a request would hold the exit for seconds.
+  stop_reading_connections(impl_->options.socket, impl_->options.tcp_port);
 }
 
 void Server::run(bool handle_signals) {
@@ -490,13 +527,7 @@ void Server::run(bool handle_signals) {
 
   if (o.tcp_port) {
     if (o.token.empty()) throw Error("--listen needs a bearer token (--token-file)");
-    impl_->routes(impl_->tcp_server);
-    std::string expected = "Bearer " + o.token;
-    impl_->tcp_server.set_pre_routing_handler([expected](const httplib::Request& req, httplib::Response& res) {
-      if (req.get_header_value("Authorization") == expected) return httplib::Server::HandlerResponse::Unhandled;
-      send_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer TOKEN)");
-      return httplib::Server::HandlerResponse::Handled;
-    });
+    impl_->routes(impl_->tcp_server, "Bearer " + o.token);
     if (!impl_->tcp_server.bind_to_port("127.0.0.1", *o.tcp_port))
       throw Error(fmt::format("cannot listen on 127.0.0.1:{}", *o.tcp_port));
   }

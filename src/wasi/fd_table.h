@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "abi.h"
+#include "wasi_sys/dir_quota.h"
 #include "wasi_sys/unique_fd.h"
 #include "wasmlet/wasi.h"
 
@@ -41,12 +42,16 @@ struct FdEntry {
   uint64_t rights_base = 0;
   uint64_t rights_inheriting = 0;
   bool read_only = false;               // opened beneath a read-only preopen
+  std::shared_ptr<wasi_sys::DirQuota> quota;  // opened beneath a preopen with max_bytes
   std::optional<std::string> preopen;   // the guest path, for preopened directories
   OutputStream stream = OutputStream::Stdout;
   // fd_readdir snapshot: taken at cookie 0, reused while the guest continues.
   std::shared_ptr<std::vector<DirEntryInfo>> listing;
 
   bool has(uint64_t rights) const { return (rights_base & rights) == rights; }
+  // Whether the file may grow to `end` bytes within its preopen's quota
+  // (counting the growth); if not, the write is `nospc`.
+  bool may_grow_to(uint64_t end) const { return !quota || quota->grow_to(host.get(), end); }
 };
 
 class FdTable {

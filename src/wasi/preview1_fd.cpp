@@ -35,6 +35,7 @@ Errno fd_allocate(Call& c) {
   // posix_fallocate's EINVAL for len 0 must not reach the fallback below, which would grow the file.
   if (len == 0) return err::inval;
   if (off > kMaxOffset || len > kMaxOffset - off) return err::fbig;
+  if (!e->may_grow_to(off + len)) return err::nospc;
   int r = ::posix_fallocate(e->host.get(), static_cast<off_t>(off), static_cast<off_t>(len));
   if (r == EOPNOTSUPP || r == EINVAL) {
     // File systems without fallocate: growing the size is what the guest can observe.
@@ -121,6 +122,7 @@ Errno fd_filestat_set_size(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.writable_entry(c.u32(0), right::fd_filestat_set_size, e)) return r;
   if (c.u64(1) > kMaxOffset) return err::fbig;
+  if (!e->may_grow_to(c.u64(1))) return err::nospc;
   return ::ftruncate(e->host.get(), static_cast<off_t>(c.u64(1))) == 0 ? err::success : last_host_errno();
 }
 
@@ -150,6 +152,7 @@ Errno positioned(Call& c, const FdEntry& e, bool write) {
   auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
   auto offset = static_cast<off_t>(c.u64(3));
   int count = static_cast<int>(iov.size());
+  if (write && !e.may_grow_to(c.u64(3) + total_length(iov))) return err::nospc;
   ssize_t n;
   do n = write ? ::pwritev(e.host.get(), iov.data(), count, offset) : ::preadv(e.host.get(), iov.data(), count, offset);
   while (n < 0 && errno == EINTR);

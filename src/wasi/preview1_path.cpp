@@ -181,6 +181,7 @@ Errno path_open(Call& c) {
   e->rights_inheriting = inheriting & dir->rights_inheriting;
   e->fdflags = static_cast<uint16_t>(fdflags_in);
   e->read_only = dir->read_only;
+  e->quota = dir->quota;
   e->host = std::move(fd);
   uint32_t guest_fd = c.ctx.fds.insert(std::move(e));
   c.mem.store<uint32_t>(c.u32(8), guest_fd);

@@ -253,6 +253,13 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
   how.socket = e.kind == FdKind::Socket;
   how.nonblock = e.fdflags & fdflags::nonblock;
   how.regular_file = e.kind == FdKind::File;
+  if (e.quota && e.kind == FdKind::File) {
+    // Where the write ends: past the end of the file when appending.
+    struct stat st;
+    off_t at = (e.fdflags & fdflags::append) ? (::fstat(e.host.get(), &st) == 0 ? st.st_size : 0)
+                                             : ::lseek(e.host.get(), 0, SEEK_CUR);
+    if (at >= 0 && !e.may_grow_to(static_cast<uint64_t>(at) + total_length(iov))) return err::nospc;
+  }
   return write_host(caller, e.host.get(), how, iov, nwritten);
 }
 

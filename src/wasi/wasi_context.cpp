@@ -193,6 +193,7 @@ void attach_wasi(Store& store, WasiConfig config) {
     e->rights_base = right::directory;
     e->rights_inheriting = right::directory_inheriting;
     e->read_only = p.read_only;
+    if (p.max_bytes) e->quota = wasi_sys::DirQuota::of(p.host_path, *p.max_bytes);
     e->preopen = p.guest_path;
     ctx->fds.insert(std::move(e));
   }

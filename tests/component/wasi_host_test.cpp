@@ -278,6 +278,33 @@ TEST(WasiHost, ReadOnlyPreopensRefuseEveryWrite) {
   EXPECT_EQ(content, "data");
 }
 
+// A preopen's max_bytes (a spec's tmpfs size) holds for components too:
+// streams, positioned writes and set-size past it are insufficient-space.
+TEST(WasiHost, APreopenSizeLimitRefusesGrowthPastIt) {
+  component_test::TempDir dir;
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path(), "/small", false, 1000});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0", io = "wasi:io/streams@0.2.0";
+  Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  Val file = *h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("f"), flags(1 | 8), flags(1 | 2)}).payload();
+  Val stream = *h.call(fs, "[method]descriptor.append-via-stream", {file}).payload();
+  EXPECT_EQ(h.call(io, "[method]output-stream.blocking-write-and-flush", {stream, Val::bytes(std::string(600, 'a'))}), Val::ok());
+  Val full = h.call(io, "[method]output-stream.blocking-write-and-flush", {stream, Val::bytes(std::string(600, 'b'))});
+  ASSERT_EQ(full.index, 1u) << full.to_string();
+  Val error = *full.payload()->payload();  // last-operation-failed(error)
+  const Val no_space = Val::enumeration(23);  // insufficient-space
+  EXPECT_EQ(h.call(fs, "filesystem-error-code", {error}), Val::some(no_space));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(500, 'c')), Val::u64(600)}), Val::err(no_space));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.set-size", {file, Val::u64(2000)}), Val::err(no_space));
+  EXPECT_EQ(fs::file_size(dir.path() / "f"), 600u);
+  // Within the limit, and after shrinking, writes go on.
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(400, 'c')), Val::u64(600)}), Val::ok(Val::u64(400)));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.set-size", {file, Val::u64(100)}), Val::ok());
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(900, 'd')), Val::u64(100)}), Val::ok(Val::u64(900)));
+  EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);
+}
+
 TEST(WasiHost, BadRepsAreReportedNotCrashes) {
   Host h;
   EXPECT_THROW(h.call("wasi:io/streams@0.2.0", "[method]output-stream.write", {Val::resource(999), Val::bytes("x")}),

@@ -139,6 +139,25 @@ TEST_F(CliHabits, RunDetachedCreatesAndStartsAnInstance) {
   EXPECT_NE(invoke.err.find("--invoke applies to a run in the foreground"), std::string::npos) << invoke.err;
 }
 
+// run -d makes the module path and --dir sources absolute against the
+// client's working directory (the daemon's is another) and normal: no "."
+// or ".." is left for ps and inspect to show.
+TEST_F(CliHabits, RunDetachedNormalizesRelativePaths) {
+  fs::create_directories(dir.path() / "mods");
+  fs::create_directories(dir.path() / "host");
+  fs::copy_file(fixture("exit_code"), dir.path() / "mods/app.wasm");
+  auto r = run_process({"/bin/sh", "-c",
+                        "cd '" + dir.path().string() + "' && exec '" + WASMLET_BIN + "' run -d --data-dir '" + data.string() +
+                            "' --name rel --dir ./mods/../host::/data ./mods/../mods/app.wasm -- 5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(d->cli({"wait", "rel-rep-0"}).exit_code, 5);
+  auto info = json::parse(d->cli({"inspect", "rel-rep-0"}).out)[0];
+  EXPECT_EQ(info["image"], (dir.path() / "mods/app.wasm").string()) << info.dump(2);
+  auto spec = runtime::parse_service(info["spec"].get<std::string>(), "rel");
+  ASSERT_EQ(spec.storage.size(), 1u) << runtime::to_yaml(spec);
+  EXPECT_EQ(spec.storage[0].source, (dir.path() / "host").string());
+}
+
 // cli.md lists status=created: a created instance's state is "pending".
 TEST_F(CliHabits, PsFilterStatusCreatedFindsCreatedInstances) {
   write_text(dir.path() / "later.yaml", "version: v1\ndeployment: later\nservices:\n  idle:\n    image: " +

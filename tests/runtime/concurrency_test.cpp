@@ -53,6 +53,43 @@ TEST(Concurrency, SequentialReuseOfServiceName) {
   EXPECT_TRUE(rt.logs(same).empty() || rt.logs(same).size() < 3);
 }
 
+// remove() deletes an instance's record and log after it has let go of the
+// name (stopping the guest takes a while); a create of the same name in that
+// time waits for it, so the removal never deletes what the new instance wrote.
+TEST(Concurrency, RemoveAndCreateOfOneNameDoNotCollide) {
+  TempDir dir;
+  InstanceId id{"reused", 0};
+  auto create_when_free = [&](WasmRuntime& rt) {
+    for (;;) {
+      try {
+        rt.create(id, service(fixture("hello_stdio")));
+        return;
+      } catch (const RuntimeError& e) {
+        ASSERT_EQ(e.kind(), RuntimeError::Kind::AlreadyExists) << e.what();
+      }
+    }
+  };
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
+    for (int round = 0; round < 10; ++round) {
+      rt.create(id, service(fixture("loop_forever")));
+      rt.start(id);
+      std::thread remover([&] { rt.remove(id, true); });
+      create_when_free(rt);
+      remover.join();
+      rt.start(id);
+      EXPECT_EQ(rt.wait(id), 0);
+      std::string out;
+      for (const auto& e : rt.logs(id)) out += e.message + "\n";
+      EXPECT_NE(out.find("hello from wasm"), std::string::npos) << "round " << round << ": the new instance's log went: " << out;
+      if (round < 9) rt.remove(id);
+    }
+  }
+  // The last new instance's record survived its predecessor's removal.
+  WasmRuntime again{WasmRuntimeConfig{dir.path() / "data"}};
+  EXPECT_EQ(again.inspect(id).image, fixture("hello_stdio"));
+}
+
 void run_batch(WasmRuntime& rt, int n) {
   for (int i = 0; i < n; ++i) {
     InstanceId id{"many", static_cast<uint32_t>(i)};

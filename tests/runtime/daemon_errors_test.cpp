@@ -108,6 +108,56 @@ TEST(DaemonErrors, EachClassOfErrorHasItsStatus) {
   EXPECT_EQ(request(sock, "GET", "/v1/ping").status, 200);
 }
 
+// Requests httplib would answer itself with an empty body get JSON errors
+// too: a POST without Content-Length at once (not a 400 after the 30 s read
+// timeout), an unknown path a 404 naming it.
+TEST(DaemonErrors, MalformedRequestsGetJsonErrorsAtOnce) {
+  if (!fs::exists("/usr/bin/curl")) GTEST_SKIP() << "curl is not installed";
+  TempDir dir;
+  Daemon d(dir.path() / "data");
+  auto sock = dir.path() / "data/wasmlet.sock";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto no_length = request(sock, "POST", "/v1/images/prune");  // curl -X POST sends no body and no Content-Length
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(no_length.status, 411) << no_length.body;
+  EXPECT_EQ(no_length.body.value("kind", ""), "invalid_argument") << no_length.body;
+  EXPECT_NE(no_length.body.value("error", "").find("POST /v1/images/prune: the request has no Content-Length"),
+            std::string::npos) << no_length.body;
+  auto unknown = request(sock, "GET", "/v1/nothing-here");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_NE(unknown.body.value("error", "").find("GET /v1/nothing-here: no such API path"), std::string::npos) << unknown.body;
+  // With a Content-Length, an empty POST is fine.
+  EXPECT_EQ(request(sock, "POST", "/v1/images/prune", "{}").status, 200);
+}
+
+// A tag target is a registry reference (OCI grammar), never a path: neither
+// one that climbs out of the store nor one that shadows a module file.
+TEST(DaemonErrors, ATagTargetMustBeARegistryReference) {
+  if (!fs::exists("/usr/bin/curl")) GTEST_SKIP() << "curl is not installed";
+  TempDir dir;
+  Daemon d(dir.path() / "data");
+  auto sock = dir.path() / "data/wasmlet.sock";
+  auto pulled = request(sock, "POST", "/v1/images/pull", json{{"reference", fixture("exit_code")}}.dump());
+  ASSERT_EQ(pulled.status, 200) << pulled.body;
+  for (const std::string& target : {std::string("../../x"), std::string("../../x:1"), std::string("/tmp/evil.wasm"),
+                                    std::string("file:///tmp/evil.wasm"), std::string("evil.wasm"), std::string("a/../../b"),
+                                    std::string("Upper/case:1")}) {
+    auto a = request(sock, "POST", "/v1/images/tag", json{{"source", fixture("exit_code")}, {"target", target}}.dump());
+    EXPECT_EQ(a.status, 400) << target << ": " << a.body;
+    EXPECT_EQ(a.body.value("kind", ""), "invalid_argument") << a.body;
+    EXPECT_NE(a.body.value("error", "").find(target), std::string::npos) << a.body;
+    auto cli = d.cli({"tag", fixture("exit_code"), target});
+    EXPECT_EQ(cli.exit_code, 2) << target << ": " << cli.out << cli.err;
+    EXPECT_NE(cli.err.find(target), std::string::npos) << cli.err;
+  }
+  auto index = read_text(dir.path() / "data/oci/index.json");
+  for (const char* bad : {"evil", "../"}) EXPECT_EQ(index.find(bad), std::string::npos) << index;
+  EXPECT_FALSE(fs::exists(dir.path() / "x"));
+  auto ok = request(sock, "POST", "/v1/images/tag", json{{"source", fixture("exit_code")}, {"target", "localhost/ok:1"}}.dump());
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_NE(read_text(dir.path() / "data/oci/index.json").find("localhost/ok:1"), std::string::npos);
+}
+
 // The table itself, for the classes no daemon route produces today.
 TEST(DaemonErrors, TheStatusTableCoversEveryCode) {
   using server::http_status;

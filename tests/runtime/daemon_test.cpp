@@ -1,6 +1,11 @@
 // A real `wasmlet serve` on a temp socket and data dir, driven by the CLI verbs.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -299,6 +304,25 @@ TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(web["health"]["status"], "healthy") << web.dump();
   EXPECT_EQ(d->cli({"kill", "web-rep-0"}).exit_code, 0);
+}
+
+// A client that connected and sends nothing (an idle keep-alive
+// connection) does not hold the daemon's exit: httplib would wait out its
+// 5 s keep-alive timeout for the request.
+TEST_F(DaemonTest, AnIdleClientDoesNotDelayTheExit) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, (data / "wasmlet.sock").c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the daemon is waiting for its request
+  const auto t0 = std::chrono::steady_clock::now();
+  int status = d->terminate();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ::close(fd);
+  EXPECT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_LT(took, std::chrono::seconds(2)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
 }
 
 TEST_F(DaemonTest, SocketIsPrivate) {

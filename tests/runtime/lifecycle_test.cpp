@@ -336,6 +336,27 @@ TEST_F(Lifecycle, StatsAreReal) {  // seed: test_wasm_stats_* (which returned ze
   EXPECT_GT(after.memory_bytes, 0u);
 }
 
+// stats counts the CPU time of exec'd commands too, never reports more fuel
+// than the limit allowed, and gives the limit a wasm32 memory can really have.
+TEST_F(Lifecycle, StatsCountExecsAndStayWithinTheLimits) {
+  auto spec = service(fixture("loop_forever"));
+  spec.wasm = WasmConfig{};
+  spec.wasm->max_memory = "8Gi";
+  spec.wasm->max_fuel = 1'000'000;
+  rt->create(id, spec);
+  EXPECT_EQ(rt->stats(id).memory_limit, 4ull << 30);
+  rt->start(id);
+  rt->wait(id);  // out of fuel
+  auto run = rt->stats(id);
+  EXPECT_LE(run.fuel_consumed, 1'000'000u);  // the engine counts one unit past the limit: not shown
+  EXPECT_GT(run.fuel_consumed, 900'000u);
+  auto r = rt->exec(id, {"again"});  // runs out of fuel the same way, on this thread
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  auto after = rt->stats(id);
+  EXPECT_GT(after.cpu_usage_usec, run.cpu_usage_usec) << "the exec's CPU time is not counted";
+  EXPECT_LE(after.fuel_consumed, 1'000'000u);
+}
+
 TEST_F(Lifecycle, ExecRunsAFreshInstanceInTheSameSandbox) {  // seed: test_exec_not_supported (now supported)
   auto spec = service(fixture("rt_env_args"));
   spec.env = {{"SHARED", "yes"}};

@@ -85,6 +85,37 @@ TEST_F(Storage, TmpfsIsPrivateAndRemovedWithTheInstance) {
   EXPECT_FALSE(std::filesystem::exists(root));
 }
 
+// A mount's `size` is enforced: the directory is on the host's disk, so a
+// write past it fails with ENOSPC rather than filling the disk.
+TEST_F(Storage, TmpfsSizeIsEnforced) {
+  StorageSpec tmp;
+  tmp.type = StorageSpec::Type::Tmpfs;
+  tmp.target = "/scratch";
+  tmp.size = "64Ki";
+  InstanceId id{"small", 0};
+  EXPECT_EQ(run(id, writer({"fill", "/scratch/big", "1000000"}, tmp)), 4) << out(id);
+  EXPECT_NE(out(id).find("wrote 65536 bytes to /scratch/big, then: No space left on device"), std::string::npos) << out(id);
+  EXPECT_EQ(std::filesystem::file_size(dir.path() / "data/tmpfs/small-rep-0/0/big"), 65536u);
+  // Without a size, nothing but the disk limits it.
+  tmp.size.reset();
+  InstanceId unlimited{"big", 0};
+  EXPECT_EQ(run(unlimited, writer({"fill", "/scratch/big", "1000000"}, tmp)), 0) << out(unlimited);
+}
+
+// A named volume's size holds across the instances that mount it, and space
+// freed (here on the host) can be used again.
+TEST_F(Storage, NamedVolumeSizeIsSharedByItsInstances) {
+  auto vol = named("sized");
+  vol.size = "64Ki";
+  InstanceId a{"a", 0}, b{"b", 0};
+  ASSERT_EQ(run(a, writer({"fill", "/data/a", "40000"}, vol)), 0) << out(a);
+  EXPECT_EQ(run(b, writer({"fill", "/data/b", "40000"}, vol)), 4) << out(b);
+  EXPECT_NE(out(b).find("No space left on device"), std::string::npos) << out(b);
+  std::filesystem::remove(dir.path() / "data/volumes/sized/a");
+  rt.remove(b);
+  ASSERT_EQ(run(b, writer({"fill", "/data/b", "40000"}, vol)), 0) << out(b);
+}
+
 TEST_F(Storage, AnonymousAndS3AreRefusedClearly) {
   StorageSpec anon;
   anon.type = StorageSpec::Type::Anonymous;
@@ -158,6 +189,7 @@ TEST_F(Storage, ABindSourceDeletedAfterCreateFailsTheStart) {
   auto state = rt.state(id);
   EXPECT_EQ(state.kind, InstanceState::Kind::Failed) << state.to_string();
   EXPECT_NE(state.reason.find("gone-rep-0"), std::string::npos) << state.reason;
+  EXPECT_EQ(state.reason.find("gone-rep-0"), state.reason.rfind("gone-rep-0")) << "named twice: " << state.reason;
   EXPECT_NE(state.reason.find("'" + source.string() + "' mounted at /m no longer exists"), std::string::npos) << state.reason;
   EXPECT_FALSE(std::filesystem::exists(source));  // not made again, empty and 0700
   // Once the directory is back, the same instance starts.

@@ -107,6 +107,9 @@ class ImageStore {
   // given in `keep`.
   std::filesystem::path module_file(const ImageRecord& image) const;
 
+  // Gives the image `source` names the reference `target`, which must be a
+  // registry reference (throws ReferenceError naming it otherwise: a module
+  // file path would shadow that file).
   void tag(const std::string& source, const std::string& target);
   // Removes the reference. `in_use` (if given) gets the stored reference and
   // returns the instances using it (e.g. "web-rep-0"); when there are any the

@@ -46,7 +46,7 @@ struct StorageSpec {
   std::string bucket;  // s3
   std::string target;  // guest path
   bool readonly = false;
-  std::optional<std::string> size;  // named/tmpfs (accepted, not enforced)
+  std::optional<std::string> size;  // named/tmpfs: writes past it fail with nospc (src/wasi_sys/dir_quota.h)
   SourceNote<int> line;             // where it was declared, for messages
   friend bool operator==(const StorageSpec&, const StorageSpec&) = default;
 };

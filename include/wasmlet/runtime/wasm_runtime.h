@@ -74,7 +74,8 @@ class WasmRuntime : public Runtime {
   std::optional<std::string> ip(const InstanceId& id) override;
 
   const WasmRuntimeConfig& config() const;
-  // Stores `bytes` as image `reference` in the local image store.
+  // Stores `bytes` as image `reference` (a registry reference; a module file
+  // path is refused, as it would shadow that file) in the local image store.
   void import_image(const std::string& reference, const std::vector<uint8_t>& bytes);
   // Deletes the named volume DATA_DIR/volumes/NAME; refused (Conflict) while
   // an instance's spec mounts it. Nothing to delete is not an error.

@@ -144,7 +144,9 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   // the embedder's error before the guest runs, never an exception out of
   // the guest's get-directories call.
   std::vector<std::shared_ptr<UniqueFd>> preopen_fds;
+  std::vector<std::shared_ptr<wasi_sys::DirQuota>> quotas;
   for (auto& p : s.config.preopens) {
+    quotas.push_back(p.max_bytes ? wasi_sys::DirQuota::of(p.host_path, *p.max_bytes) : nullptr);
     int fd = ::open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
       throw Error(fmt::format("cannot open preopened directory {} (as {}): {}", p.host_path.string(), p.guest_path,
@@ -152,11 +154,11 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
                   ::wasmlet::ErrorCode::Io);
     preopen_fds.push_back(std::make_shared<UniqueFd>(fd));
   }
-  into["wasi:filesystem/preopens"]["get-directories"] = [&s, preopen_fds](std::span<const Val>) -> std::optional<Val> {
+  into["wasi:filesystem/preopens"]["get-directories"] = [&s, preopen_fds, quotas](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> dirs;
     for (size_t i = 0; i < s.config.preopens.size(); ++i) {
       const auto& p = s.config.preopens[i];
-      Descriptor d{preopen_fds[i], true, p.read_only, true, !p.read_only, p.guest_path};
+      Descriptor d{preopen_fds[i], true, p.read_only, true, !p.read_only, p.guest_path, quotas[i]};
       dirs.push_back(Val::tuple({Val::resource(s.add(std::move(d))), Val::string(p.guest_path)}));
     }
     return Val::list(std::move(dirs));
@@ -177,7 +179,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (d.directory) return fail(IsDirectory);
     if (!d.writable) return fail(BadDescriptor);
     uint64_t offset = append ? 0 : uint64_t(a[1].i);
-    return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append})));
+    return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append, d.quota})));
   };
   t["[method]descriptor.write-via-stream"] = [write_stream](std::span<const Val> a) -> std::optional<Val> {
     return write_stream(a, false);
@@ -208,6 +210,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   t["[method]descriptor.set-size"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
+    if (d.quota && !d.quota->grow_to(d.fd->get(), uint64_t(a[1].i))) return fail(InsufficientSpace);
     return ::ftruncate(d.fd->get(), off_t(a[1].i)) == 0 ? Val::ok() : fail_errno();
   };
   t["[method]descriptor.set-times"] = [desc](std::span<const Val> a) -> std::optional<Val> {
@@ -237,6 +240,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (d.read_only) return fail(ReadOnly);
     if (d.directory) return fail(IsDirectory);
     std::string data = a[1].as_bytes();
+    if (d.quota && !d.quota->grow_to(d.fd->get(), uint64_t(a[2].i) + data.size())) return fail(InsufficientSpace);
     ssize_t n = ::pwrite(d.fd->get(), data.data(), data.size(), off_t(a[2].i));
     if (n < 0) return fail_errno();
     return Val::ok(Val::u64(uint64_t(n)));
@@ -305,7 +309,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     struct stat st {};
     ::fstat(fd, &st);
     Descriptor child{std::make_shared<UniqueFd>(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
-                     d.guest_path + "/" + path};
+                     d.guest_path + "/" + path, d.quota};
     return Val::ok(Val::resource(s.add(std::move(child))));
   };
   auto at_parent = [desc](std::span<const Val> a, size_t path_arg, bool writes,
@@ -389,7 +393,11 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (::fstatat(fd, "", &st, AT_EMPTY_PATH) != 0) return fail_errno();
     return hash(st);
   };
-  t["filesystem-error-code"] = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
+  // The code of a failed file stream write (a quota's insufficient-space).
+  t["filesystem-error-code"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+    const auto& e = s.get<ErrorResource>(a[0], "error");
+    return e.host_errno ? Val::some(Val::enumeration(error_code(e.host_errno))) : Val::none();
+  };
 }
 
 }  // namespace wasmlet::component::wasi

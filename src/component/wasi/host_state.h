@@ -17,6 +17,7 @@
 
 #include "wasmlet/component/value.h"
 #include "wasmlet/component/wasi_host.h"
+#include "wasi_sys/dir_quota.h"
 #include "wasi_sys/interruptible_wait.h"
 #include "wasi_sys/unique_fd.h"
 #include "wasmlet/error.h"
@@ -43,6 +44,7 @@ struct OutputStream {
   std::shared_ptr<UniqueFd> fd;
   uint64_t offset = 0;
   bool append = false;
+  std::shared_ptr<wasi_sys::DirQuota> quota = nullptr;  // File: its preopen's size limit, if any
 };
 
 struct Pollable {
@@ -53,6 +55,7 @@ struct Pollable {
 
 struct ErrorResource {
   std::string message;
+  int host_errno = 0;  // what filesystem-error-code reports, when not 0
 };
 
 struct Descriptor {
@@ -61,6 +64,7 @@ struct Descriptor {
   bool read_only = false;   // from a read-only preopen: no writes at all
   bool readable = true, writable = false;
   std::string guest_path;   // for messages
+  std::shared_ptr<wasi_sys::DirQuota> quota = nullptr;  // beneath a preopen with a size limit
 };
 
 struct DirectoryEntryStream {
@@ -142,7 +146,12 @@ struct HostState {
       throw HostTrap(std::string("no such ") + what + " (rep " + std::to_string(v.handle) + ")");
     return std::get<T>(it->second);
   }
-  void write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes);
+  // Guest stdout/stderr: to config.output, else to the host's own fds
+  // (host_output.cpp). Returns 0, or the errno of a failed host write.
+  int write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes);
+  // What the host's own stdout and stderr are, read at their first write.
+  enum class InheritedKind { Other, MayBlock, Socket };
+  std::optional<InheritedKind> inherited_kind[2];
 };
 
 // Registration of each interface's functions.
@@ -164,6 +173,6 @@ int wait_poll(HostState& s, std::vector<pollfd> fds, wasi_sys::Deadline until);
 
 // stream-error: variant { last-operation-failed(own<error>), closed }
 Val stream_error_closed();
-Val stream_error_failed(HostState& s, const std::string& message);
+Val stream_error_failed(HostState& s, const std::string& message, int host_errno = 0);
 
 }  // namespace wasmlet::component::wasi

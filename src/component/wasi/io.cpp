@@ -3,6 +3,7 @@
 // stdout/stderr go to the output sink (the instance log).
 #include <fmt/format.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <cstring>
 #include <unistd.h>
@@ -63,14 +64,25 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
     return Val::ok();
   }
   if (out.kind != OutputStream::Kind::File) {
-    s.write_output(out.kind, bytes);
+    if (int e = s.write_output(out.kind, bytes))  // a closed pipe on the host: closed for the guest too
+      return Val::err(e == EPIPE ? stream_error_closed() : stream_error_failed(s, fmt::format("write: {}", strerror(e)), e));
     return Val::ok();
+  }
+  if (out.quota) {
+    struct stat st {};
+    uint64_t at = out.append ? (::fstat(out.fd->get(), &st) == 0 ? uint64_t(st.st_size) : 0) : out.offset;
+    if (!out.quota->grow_to(out.fd->get(), at + bytes.size()))
+      return Val::err(stream_error_failed(
+          s, fmt::format("write: {} (the directory's size limit is {} bytes)", strerror(ENOSPC), out.quota->limit()), ENOSPC));
   }
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = out.append ? ::write(out.fd->get(), bytes.data() + done, bytes.size() - done)
                            : ::pwrite(out.fd->get(), bytes.data() + done, bytes.size() - done, off_t(out.offset));
-    if (n < 0) return Val::err(stream_error_failed(s, fmt::format("write: {}", strerror(errno))));
+    if (n < 0) {
+      const int e = errno;
+      return Val::err(stream_error_failed(s, fmt::format("write: {}", strerror(e)), e));
+    }
     done += size_t(n);
     out.offset += uint64_t(n);
   }

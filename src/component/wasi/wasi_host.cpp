@@ -10,25 +10,10 @@ namespace wasmlet::component {
 
 namespace wasi {
 
-void HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes) {
-  OutputStream::Kind k = kind;
-  if (config.output) {
-    config.output(k == OutputStream::Kind::Stderr ? wasmlet::OutputStream::Stderr : wasmlet::OutputStream::Stdout, bytes);
-    return;
-  }
-  int fd = k == OutputStream::Kind::Stderr ? 2 : 1;
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) break;
-    done += size_t(n);
-  }
-}
-
 Val stream_error_closed() { return Val::variant(1); }
 
-Val stream_error_failed(HostState& s, const std::string& message) {
-  return Val::variant(0, Val::resource(s.add(ErrorResource{message})));
+Val stream_error_failed(HostState& s, const std::string& message, int host_errno) {
+  return Val::variant(0, Val::resource(s.add(ErrorResource{message, host_errno})));
 }
 
 }  // namespace wasi

@@ -1,0 +1,66 @@
+// Guest stdout/stderr for WASI 0.2: the output sink, or the host's own fds
+// (`wasmlet run`). Those are blocking and their flags are shared with
+// whoever else holds them (a shell's terminal), so they stay as they are; a
+// full pipe or terminal must still not hold the guest past a stop or its
+// timeout, so a write to one waits for room in wait_poll (which throws
+// Interrupted) and then writes at most PIPE_BUF, which a pipe with room
+// takes without blocking (as preview1 does, src/wasi/stream_io.cpp).
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+#include "component/wasi/host_state.h"
+
+namespace wasmlet::component::wasi {
+
+namespace {
+
+HostState::InheritedKind inherited_kind_of(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return HostState::InheritedKind::Other;
+  if (S_ISSOCK(st.st_mode)) return HostState::InheritedKind::Socket;
+  if (S_ISFIFO(st.st_mode) || ::isatty(fd)) return HostState::InheritedKind::MayBlock;
+  return HostState::InheritedKind::Other;  // a file or /dev/null: a write ends by itself
+}
+
+void wait_for_room(HostState& s, int fd) { wait_poll(s, {pollfd{fd, POLLOUT, 0}}, std::nullopt); }
+
+}  // namespace
+
+int HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes) {
+  const bool is_stderr = kind == OutputStream::Kind::Stderr;
+  if (config.output) {
+    config.output(is_stderr ? wasmlet::OutputStream::Stderr : wasmlet::OutputStream::Stdout, bytes);
+    return 0;
+  }
+  const int fd = is_stderr ? STDERR_FILENO : STDOUT_FILENO;
+  auto& known = inherited_kind[is_stderr ? 1 : 0];
+  if (!known) known = inherited_kind_of(fd);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    size_t want = bytes.size() - done;
+    if (*known == InheritedKind::MayBlock) {
+      wait_for_room(*this, fd);  // also ready once the reader is gone: the write reports it
+      want = std::min<size_t>(want, PIPE_BUF);
+    }
+    ssize_t n = *known == InheritedKind::Socket ? ::send(fd, bytes.data() + done, want, MSG_DONTWAIT | MSG_NOSIGNAL)
+                                                : ::write(fd, bytes.data() + done, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a non-blocking fd (or socket) that is full
+        wait_for_room(*this, fd);
+        continue;
+      }
+      return errno;
+    }
+    done += size_t(n);
+  }
+  return 0;
+}
+
+}  // namespace wasmlet::component::wasi
