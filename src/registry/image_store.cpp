@@ -280,6 +280,7 @@ void ImageStore::tag(const std::string& source, const std::string& target) {
   auto name = Reference::parse(target).str();
   auto src = find(source);
   if (!src) throw NotFoundError(fmt::format("image {} is not in the image store {}; pull or load it first", source, root_.string()));
+  check_reference_digest(name, src->manifest.digest, "tag");
   set_reference(name, src->manifest);
 }
 
@@ -352,6 +353,14 @@ PruneResult ImageStore::prune(const std::set<fs::path>& keep_files) {
       }
     }
   return result;
+}
+
+void check_reference_digest(const std::string& reference, const std::string& actual, std::string_view action) {
+  const auto at = reference.rfind('@');
+  if (at == std::string::npos || reference.compare(at + 1, std::string::npos, actual) == 0) return;
+  throw ReferenceError(fmt::format(
+      "cannot {} {}: its digest {} is not the content's, whose manifest digest is {}; name it by a tag, or by {}",
+      action, reference, reference.substr(at + 1), actual, actual));
 }
 
 }  // namespace wasmlet::registry

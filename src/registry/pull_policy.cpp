@@ -104,6 +104,7 @@ ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::strin
                       WasmCheck check) {
   std::string name = ImageStore::stored_name(reference);
   BuiltArtifact a = build_cncf_artifact(wasm, source, check);
+  check_reference_digest(name, a.manifest_descriptor.digest, "load");
   auto writing = store.writer_lock();
   store.write_blob(a.layer_descriptor.digest, wasm);
   store.write_blob(a.config_descriptor.digest, a.config);
@@ -118,6 +119,7 @@ ImageRecord load_wasm(ImageStore& store, std::string_view wasm, const std::strin
 
 std::string push_wasm(DistributionClient& client, std::string_view wasm, const std::string& source, const Reference& ref) {
   BuiltArtifact a = build_cncf_artifact(wasm, source);
+  check_reference_digest(ref.str(), a.manifest_descriptor.digest, "push");
   client.push_blob(ref, a.layer_descriptor.digest, wasm);
   client.push_blob(ref, a.config_descriptor.digest, a.config);
   return client.put_manifest(ref, ref.tag.empty() ? a.manifest_descriptor.digest : ref.tag, a.manifest_descriptor.media_type,
@@ -127,6 +129,7 @@ std::string push_wasm(DistributionClient& client, std::string_view wasm, const s
 std::string push_compat_image(DistributionClient& client, std::string_view wasm, const std::string& source,
                               const std::string& file_name, bool gzip_layer, const Reference& ref) {
   CompatImage image = build_compat_image(wasm, source, file_name, gzip_layer);
+  check_reference_digest(ref.str(), image.manifest_descriptor.digest, "push");
   client.push_blob(ref, image.layer_descriptor.digest, image.layer);
   client.push_blob(ref, image.config_descriptor.digest, image.config);
   return client.put_manifest(ref, ref.tag.empty() ? image.manifest_descriptor.digest : ref.tag,

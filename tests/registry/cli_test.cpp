@@ -65,6 +65,29 @@ TEST_F(CliImages, PushPullListTagInspectRemovePrune) {
   EXPECT_NE(out.find("lowercase"), std::string::npos) << out;
 }
 
+// A digest in a reference pins exact content: loading, pushing or tagging
+// other content under it is refused (a tag could otherwise make
+// `registry/app@<trusted digest>` run something else with --pull never).
+TEST_F(CliImages, ADigestReferenceCannotNameOtherContent) {
+  RegistryProcess registry;
+  const std::string zeros = "@sha256:" + std::string(64, '0');
+  std::string out;
+  EXPECT_EQ(wasmlet("load " + (dir_.path() / "app.wasm").string() + " local/x" + zeros, &out), 2) << out;
+  EXPECT_NE(out.find("cannot load docker.io/local/x" + zeros + ": its digest"), std::string::npos) << out;
+  EXPECT_EQ(wasmlet("push " + (dir_.path() / "app.wasm").string() + " " + registry.host() + "/t/x" + zeros, &out), 2) << out;
+  EXPECT_NE(out.find("cannot push"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Pushed"), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("load " + (dir_.path() / "app.wasm").string() + " local/x:1", &out), 0) << out;
+  EXPECT_EQ(wasmlet("tag local/x:1 other/y" + zeros, &out), 2) << out;
+  EXPECT_NE(out.find("cannot tag"), std::string::npos) << out;
+  ASSERT_EQ(wasmlet("images --format json", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out).size(), 1u) << out;
+  // The content's own digest is accepted.
+  ASSERT_EQ(wasmlet("inspect-image --format json local/x:1", &out), 0) << out;
+  const std::string own = "@" + nlohmann::json::parse(out)["digest"].get<std::string>();
+  EXPECT_EQ(wasmlet("tag local/x:1 other/y" + own, &out), 0) << out;
+}
+
 // The compat image form (docs/kubernetes.md): what container engines unpack
 // and wasmlet-oci runs; wasmlet pull takes it back as a wasm image.
 TEST_F(CliImages, PushOciImageIsACompatImageThatPullAccepts) {

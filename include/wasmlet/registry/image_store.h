@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wasmlet/registry/artifact.h"
@@ -130,5 +131,11 @@ class ImageStore {
   std::filesystem::path root_;
   std::filesystem::path legacy_dir_;  // DATA_DIR/images of wasmlet 0.1 (open() only)
 };
+
+// A reference with a digest ("name@sha256:...") pins exactly that content:
+// throws ReferenceError when the content's manifest digest (`actual`) is
+// another, before anything is stored or pushed under it. `action` says what
+// was refused ("load", "tag", "push").
+void check_reference_digest(const std::string& reference, const std::string& actual, std::string_view action);
 
 }  // namespace wasmlet::registry
