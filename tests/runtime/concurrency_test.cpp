@@ -90,6 +90,42 @@ TEST(Concurrency, RemoveAndCreateOfOneNameDoNotCollide) {
   EXPECT_EQ(again.inspect(id).image, fixture("hello_stdio"));
 }
 
+// The same with a tmpfs: the removal deletes the old instance's 1,000 files
+// there, which takes a while; the new instance's tmpfs (same directory)
+// must not go with them.
+TEST(Concurrency, ATmpfsOutlivesThePredecessorsRemoval) {
+  TempDir dir;
+  WasmRuntime rt{WasmRuntimeConfig{dir.path() / "data"}};
+  InstanceId id{"scratch", 0};
+  auto with_tmpfs = [](ServiceSpec spec) {
+    StorageSpec tmp;
+    tmp.type = StorageSpec::Type::Tmpfs;
+    tmp.target = "/data";
+    spec.storage.push_back(tmp);
+    return spec;
+  };
+  for (int round = 0; round < 5; ++round) {
+    rt.create(id, with_tmpfs(service(fixture("wasi_many_files"))));
+    rt.start(id);
+    ASSERT_EQ(rt.wait(id), 0);
+    std::thread remover([&] { rt.remove(id); });
+    for (;;) {
+      try {
+        rt.create(id, with_tmpfs(service(fixture("rt_write_volume"), {"write", "/data/new", "kept"})));
+        break;
+      } catch (const RuntimeError& e) {
+        ASSERT_EQ(e.kind(), RuntimeError::Kind::AlreadyExists) << e.what();
+      }
+    }
+    rt.start(id);
+    EXPECT_EQ(rt.wait(id), 0) << "round " << round;
+    remover.join();
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/tmpfs/scratch-rep-0/0/new"))
+        << "round " << round << ": the predecessor's removal deleted the new instance's tmpfs";
+    rt.remove(id);
+  }
+}
+
 void run_batch(WasmRuntime& rt, int n) {
   for (int i = 0; i < n; ++i) {
     InstanceId id{"many", static_cast<uint32_t>(i)};
