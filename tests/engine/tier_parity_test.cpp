@@ -458,6 +458,31 @@ TEST_F(TierParity, MinAndMaxOfANaNAreTheCanonicalNaNInEveryTier) {
   EXPECT_EQ(expect_same_with_hot_code(wasm, "min_max_nan", *interp, true, calls, expected), 4u);
 }
 
+// A memory fault right after a function's entry refuelled, before a loop:
+// the AOT fuel build must have stored the refuelled budget by then, or the
+// run is charged a whole refuel's worth (100,000) too much.
+TEST_F(TierParity, FuelAfterAMemoryFaultIsCountedAlike) {
+  const auto wasm = wat_to_wasm(R"((module (memory (export "memory") 1 2)
+    (func (export "fault_before_loop") (result i64) (local f64)
+      f64.const -1 local.set 0
+      i32.const 65528 f64.const 2 f64.store offset=12 align=1
+      (block (loop (br_if 0 (i32.load16_u (i32.const 100)))))
+      i64.const 0)
+    (func (export "fault_in_loop") (param i32) (result i32)
+      (loop (local.set 0 (i32.add (local.get 0) (i32.const 4096)))
+            (i32.store (local.get 0) (local.get 0))
+            (br 0))
+      (local.get 0))))",
+                                "--enable-all");
+  std::optional<Module> interp, aot;
+  std::string why;
+  ASSERT_TRUE(compile_both(wasm, "fuel_fault", interp, aot, &why)) << why;
+  const std::vector<Call> calls = {{"fault_before_loop", {}}, {"fault_in_loop", {Value::i32(0)}}};
+  const auto expected = run_calls(Tier::Interpreter, *interp, calls, {});
+  for (const auto& r : expected) EXPECT_EQ(r.trap, TrapKind::MemoryOutOfBounds) << r.line;
+  expect_same(expected, run_calls(Tier::Aot, *aot, calls, {}), "fuel_fault");
+}
+
 TEST_F(TierParity, WasiProgramsThroughStart) {
   struct Program {
     const char* fixture;

@@ -559,9 +559,28 @@ std::optional<std::string> unsupported_feature(std::span<const uint8_t> wasm) {
   return unsupported_module(*ir);
 }
 
+// The fuel build keeps the budget in a global the host reads after a trap.
+// gcc removes a store to it that another store follows with no read between
+// (a memory store may come between, which it may alias, but never reads),
+// and keeps the value in a register instead: a memory fault in that stretch
+// left the global at its value before the last refuel, and the run was
+// charged a whole refuel's worth too much. An empty asm that reads the
+// global after each store keeps every store, in order, and costs nothing.
+void keep_budget_stores(std::string& c, const std::string& budget_field) {
+  const std::string store = "instance->" + budget_field + " = ";
+  for (size_t pos = 0; (pos = c.find(store, pos)) != std::string::npos;) {
+    const size_t end = c.find(';', pos);
+    if (end == std::string::npos) break;
+    const std::string barrier = " __asm__ volatile(\"\" : : \"m\"(instance->" + budget_field + "));";
+    c.insert(end + 1, barrier);
+    pos = end + 1 + barrier.size();
+  }
+}
+
 CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, const std::string& key, Checks checks) {
   CSources sources;
   size_t defined_functions = 0;
+  std::string budget_field;  // the budget global's field in the instance (the fuel build)
   {
     // wabt's IR takes some 100 bytes per instruction: it is gone before the
     // C, ten times the size of the module, is worked on.
@@ -569,6 +588,9 @@ CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, cons
     if (checks == Checks::None) strip_fuel_checks(*ir);
     if (auto reason = unsupported_module(*ir)) throw UnsupportedFeature(name, *reason);
     const RealNames names = use_plain_names(*ir);
+    if (checks == Checks::Fuel)
+      for (size_t i = 0; i < names.exports.size(); ++i)
+        if (names.exports[i] == kBudgetExport) budget_field = fmt::format("w2c_e{}", i);
     if (wabt::Failed(wabt::GenerateNames(ir.get())) || wabt::Failed(wabt::ApplyNames(ir.get())))
       throw CompileError(fmt::format("{}: AOT: could not name the module's functions", name));
     StringStream c_stream(sources.module_c), h_stream(sources.module_h);
@@ -584,6 +606,7 @@ CSources generate_c(std::span<const uint8_t> wasm, const std::string& name, cons
     sources.glue_c += generate_shim(*ir, names, sources.module_h, key, defined_functions);
   }
   patch_traps(sources.module_c);
+  if (!budget_field.empty()) keep_budget_stores(sources.module_c, budget_field);
   const size_t functions = mark_guest_functions(sources.module_c);
   if (functions != defined_functions)
     throw CompileError(fmt::format("{}: AOT: found {} of the module's {} functions in wabt's C output", name, functions,
