@@ -120,6 +120,11 @@ TEST(PluginHostile, InputWithANulIsRefused) {
   auto e = expect_plugin_error([&] { p->call_json("execute", input); });
   EXPECT_EQ(e.kind(), PluginError::Kind::InvalidInput) << e.what();
   EXPECT_NE(std::string(e.what()).find("byte 7 is a NUL"), std::string::npos) << e.what();
+  // The plugin_json fuzzer's input: a complete value, then NULs and text.
+  const std::string fuzzed("\"\"\0\0\0ute00enermsp/nse_l0e9len0[[0\"", 34);
+  e = expect_plugin_error([&] { p->call_json("execute", fuzzed); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::InvalidInput) << e.what();
+  EXPECT_NE(std::string(e.what()).find("byte 2 is a NUL"), std::string::npos) << e.what();
 }
 
 // A request the ABI cannot carry out is answered as a bad request (status
