@@ -203,16 +203,10 @@ Errno write_host(Caller& caller, int fd, const HostWrite& how, const std::vector
 // whoever else holds them (a shell's terminal), so it stays as it is.
 HostWrite inherited_output(WasiContext& ctx, OutputStream stream, int fd) {
   auto& known = ctx.inherited_kind[stream == OutputStream::Stdout ? 0 : 1];
-  if (!known) {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) known = WasiContext::InheritedKind::Other;
-    else if (S_ISSOCK(st.st_mode)) known = WasiContext::InheritedKind::Socket;
-    else if (S_ISFIFO(st.st_mode) || ::isatty(fd)) known = WasiContext::InheritedKind::MayBlock;
-    else known = WasiContext::InheritedKind::Other;  // a file or /dev/null: a write ends by itself
-  }
+  if (!known) known = wasi_sys::inherited_output_kind(fd);
   HostWrite how;
-  how.socket = *known == WasiContext::InheritedKind::Socket;
-  how.wait_for_room = *known == WasiContext::InheritedKind::MayBlock;
+  how.socket = *known == wasi_sys::InheritedOutput::Socket;
+  how.wait_for_room = *known == wasi_sys::InheritedOutput::MayBlock;
   how.block_sigpipe = !how.socket && must_block_sigpipe(ctx);
   return how;
 }

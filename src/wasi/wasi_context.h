@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fd_table.h"
+#include "wasi_sys/inherited_output.h"
 #include "wasmlet/wasi.h"
 
 namespace wasmlet::wasi {
@@ -24,8 +25,7 @@ struct WasiContext {
   std::optional<bool> sigpipe_ignored;
   // What the host's own stdout and stderr are, read at their first write:
   // a write to a pipe or terminal may block, so it waits interruptibly first.
-  enum class InheritedKind { Other, MayBlock, Socket };
-  std::optional<InheritedKind> inherited_kind[2];
+  std::optional<wasi_sys::InheritedOutput> inherited_kind[2];
 };
 
 // fd_readdir's view of a directory: ".", "..", then every entry.

@@ -7,7 +7,6 @@
 // takes without blocking (as preview1 does, src/wasi/stream_io.cpp).
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,14 +18,6 @@
 namespace wasmlet::component::wasi {
 
 namespace {
-
-HostState::InheritedKind inherited_kind_of(int fd) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return HostState::InheritedKind::Other;
-  if (S_ISSOCK(st.st_mode)) return HostState::InheritedKind::Socket;
-  if (S_ISFIFO(st.st_mode) || ::isatty(fd)) return HostState::InheritedKind::MayBlock;
-  return HostState::InheritedKind::Other;  // a file or /dev/null: a write ends by itself
-}
 
 void wait_for_room(HostState& s, int fd) { wait_poll(s, {pollfd{fd, POLLOUT, 0}}, std::nullopt); }
 
@@ -40,15 +31,15 @@ int HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> by
   }
   const int fd = is_stderr ? STDERR_FILENO : STDOUT_FILENO;
   auto& known = inherited_kind[is_stderr ? 1 : 0];
-  if (!known) known = inherited_kind_of(fd);
+  if (!known) known = wasi_sys::inherited_output_kind(fd);
   size_t done = 0;
   while (done < bytes.size()) {
     size_t want = bytes.size() - done;
-    if (*known == InheritedKind::MayBlock) {
+    if (*known == wasi_sys::InheritedOutput::MayBlock) {
       wait_for_room(*this, fd);  // also ready once the reader is gone: the write reports it
       want = std::min<size_t>(want, PIPE_BUF);
     }
-    ssize_t n = *known == InheritedKind::Socket ? ::send(fd, bytes.data() + done, want, MSG_DONTWAIT | MSG_NOSIGNAL)
+    ssize_t n = *known == wasi_sys::InheritedOutput::Socket ? ::send(fd, bytes.data() + done, want, MSG_DONTWAIT | MSG_NOSIGNAL)
                                                 : ::write(fd, bytes.data() + done, want);
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -18,6 +18,7 @@
 #include "wasmlet/component/value.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasi_sys/dir_quota.h"
+#include "wasi_sys/inherited_output.h"
 #include "wasi_sys/interruptible_wait.h"
 #include "wasi_sys/unique_fd.h"
 #include "wasmlet/error.h"
@@ -150,8 +151,7 @@ struct HostState {
   // (host_output.cpp). Returns 0, or the errno of a failed host write.
   int write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes);
   // What the host's own stdout and stderr are, read at their first write.
-  enum class InheritedKind { Other, MayBlock, Socket };
-  std::optional<InheritedKind> inherited_kind[2];
+  std::optional<wasi_sys::InheritedOutput> inherited_kind[2];
 };
 
 // Registration of each interface's functions.
