@@ -1,6 +1,9 @@
 // Instantiating components and running wasi:cli/run on the engine.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +19,7 @@
 #include "component_tiers.h"
 #include "engine/aot/aot_tier.h"
 #include "engine/tier.h"
+#include "closed_stdout_pipe.h"
 #include "unread_stdout_pipe.h"
 #include "wasmlet/component/component.h"
 #include "wasmlet/engine.h"
@@ -321,6 +325,83 @@ TEST(ComponentRun, TimeoutEndsAWriteBlockedOnAFullHostStdout) {
   ASSERT_TRUE(outcome.trapped()) << "status " << outcome.status();
   EXPECT_EQ(outcome.trap.kind, TrapKind::DeadlineExceeded) << outcome.trap.to_string();
   EXPECT_LT(elapsed, std::chrono::seconds(3));
+}
+
+// The host's own stdout on a pipe whose reader is gone: the component's
+// write fails (the stream is `closed`) and the host lives on, also in a
+// program that leaves SIGPIPE's default action (wasmlet blocks it around
+// such writes) rather than ignoring it as `wasmlet run` does.
+TEST(ComponentRun, AClosedHostStdoutFailsTheWriteWhateverSigpipeDoes) {
+  REQUIRE_COMPONENT(bytes, "stdout_closed");
+  Engine engine;
+  auto c = CompiledComponent::compile(engine, bytes, "stdout_closed.component.wasm");
+  component_test::TempDir dir;
+  for (const auto disposition : {SIG_DFL, SIG_IGN}) {
+    const char* const what = disposition == SIG_DFL ? "SIGPIPE's default action" : "SIGPIPE ignored";
+    const auto err_path = dir.path() / "stderr.txt";
+    Outcome outcome;
+    {
+      wasmlet::testing::ClosedStdoutPipe closed(err_path, disposition);
+      Store store(engine);
+      WasiConfig config;
+      config.args = {"stdout_closed"};
+      WasiHost host(config);
+      outcome = run_component(store, c, host);
+    }
+    EXPECT_FALSE(wasmlet::testing::sigpipe_pending()) << what << ": a SIGPIPE was left pending";
+    ASSERT_FALSE(outcome.trapped()) << what << ": " << outcome.trap.to_string();
+    EXPECT_EQ(outcome.status(), 1) << what;  // the adapter turns exit code 3 into 1
+    const std::vector<uint8_t> err = component_test::read_file(err_path);
+    // jco's preview1 adapter reports the `closed` stream with an errno of its own choosing.
+    EXPECT_EQ(std::string(err.begin(), err.end()).rfind("write failed: EPIPE=", 0), 0u) << what;
+  }
+}
+
+// Opening a FIFO in a preopen whose other end nobody opens: the open must
+// not hold the host thread in open(2), where neither a stop nor the run's
+// timeout reaches it. A writer is refused at once (no such device); a
+// reader's open returns and its read fails, as a FIFO's data cannot be read
+// at an offset. Should an open block, the test opens the other end after
+// 5 s, so it fails on its time instead of hanging.
+TEST(ComponentRun, OpeningAFifoWithoutItsOtherEndDoesNotHoldTheHost) {
+  using namespace std::chrono_literals;
+  REQUIRE_COMPONENT(bytes, "wasi_fifo");
+  Engine engine;
+  auto c = CompiledComponent::compile(engine, bytes, "wasi_fifo.component.wasm");
+  component_test::TempDir dir;
+  const auto fifo = dir.path() / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const char* what : {"write", "read"}) {
+    std::atomic<bool> finished{false};
+    std::thread rescue([&] {
+      for (int i = 0; i < 50 && !finished; ++i) std::this_thread::sleep_for(100ms);
+      if (finished) return;
+      const int other_end = ::open(fifo.c_str(), (std::string(what) == "write" ? O_RDONLY : O_WRONLY) | O_NONBLOCK);
+      std::this_thread::sleep_for(100ms);
+      if (other_end >= 0) ::close(other_end);
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    Store store(engine, StoreLimits{.timeout = 2s});
+    std::string out;
+    WasiConfig config;
+    config.args = {"wasi_fifo", what};
+    config.preopens = {{dir.path(), "/d", false}};
+    config.output = [&out](wasmlet::OutputStream, std::span<const uint8_t> b) { out.append(b.begin(), b.end()); };
+    WasiHost host(config);
+    const Outcome outcome = run_component(store, c, host);
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    finished = true;
+    rescue.join();
+    EXPECT_LT(elapsed, 1500ms) << what << ": " << out;
+    ASSERT_FALSE(outcome.trapped()) << what << ": " << outcome.trap.to_string();
+    if (std::string(what) == "write") {
+      EXPECT_EQ(outcome.status(), 1);
+      EXPECT_EQ(out, "open: No such device or address\n");
+    } else {
+      EXPECT_EQ(outcome.status(), 0);
+      EXPECT_EQ(out, "read 0: ");
+    }
+  }
 }
 
 // These two compare the AOT tier with the interpreter, so they are not

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "closed_stdout_pipe.h"
 #include "unread_stdout_pipe.h"
 #include "wasi_test_support.h"
 
@@ -101,26 +102,10 @@ TEST(WasiStdio, AClosedHostStdoutIsEpipeForTheGuestWhateverSigpipeDoes) {
   Module module = Module::from_file(engine, wasm_path("stdout_closed"));
   for (const auto disposition : {SIG_DFL, SIG_IGN}) {
     const char* const what = disposition == SIG_DFL ? "SIGPIPE's default action" : "SIGPIPE ignored";
-    struct sigaction set {}, old {};
-    set.sa_handler = disposition;
-    ASSERT_EQ(sigaction(SIGPIPE, &set, &old), 0);
-    int pipe_fds[2];
-    ASSERT_EQ(pipe(pipe_fds), 0);
     const auto err_path = dir / "stderr.txt";
-    const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    ASSERT_GE(err_fd, 0);
-    // The guest gets this process's stdout (the pipe, its reader closed) and
-    // stderr (a file); gtest prints nothing until they are back.
-    fflush(stdout);
-    fflush(stderr);
-    const int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    dup2(err_fd, STDERR_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    close(err_fd);
     Outcome outcome;
     {
+      ClosedStdoutPipe closed(err_path, disposition);
       Store store(engine);
       Linker linker;
       add_wasi_preview1(linker);
@@ -130,14 +115,7 @@ TEST(WasiStdio, AClosedHostStdoutIsEpipeForTheGuestWhateverSigpipeDoes) {
       Instance instance = Instance::create(store, module, linker);
       outcome = instance.call("_start");
     }
-    dup2(saved_out, STDOUT_FILENO);
-    dup2(saved_err, STDERR_FILENO);
-    close(saved_out);
-    close(saved_err);
-    sigaction(SIGPIPE, &old, nullptr);
-    sigset_t pending;
-    sigpending(&pending);
-    EXPECT_FALSE(sigismember(&pending, SIGPIPE)) << what << ": a SIGPIPE was left pending";
+    EXPECT_FALSE(sigpipe_pending()) << what << ": a SIGPIPE was left pending";
     ASSERT_TRUE(outcome.exited()) << what << ": " << outcome.trap.to_string();
     EXPECT_EQ(outcome.exit_code, 3) << what;
     EXPECT_EQ(read_file(err_path), "write failed: EPIPE=1\n") << what;

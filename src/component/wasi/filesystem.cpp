@@ -295,7 +295,10 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     bool create = open_flags & 1, directory = open_flags & 2, exclusive = open_flags & 4, truncate = open_flags & 8;
     bool want_write = flags & 2;
     if (d.read_only && (create || truncate || want_write || (flags & 32))) return fail(ReadOnly);
-    uint64_t o = 0;
+    // Non-blocking, as preview1 opens: a FIFO without its other end would
+    // otherwise hold this thread in open(2), out of reach of a stop or the
+    // run's timeout (a writer gets no-such-device instead).
+    uint64_t o = O_NOCTTY | O_NONBLOCK;
     if (directory) o |= O_DIRECTORY | O_RDONLY;
     else if (want_write) o |= (flags & 1) ? O_RDWR : O_WRONLY;
     else o |= O_RDONLY;

@@ -14,6 +14,7 @@
 #include <climits>
 
 #include "component/wasi/host_state.h"
+#include "wasi_sys/write_without_sigpipe.h"
 
 namespace wasmlet::component::wasi {
 
@@ -32,6 +33,10 @@ int HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> by
   const int fd = is_stderr ? STDERR_FILENO : STDOUT_FILENO;
   auto& known = inherited_kind[is_stderr ? 1 : 0];
   if (!known) known = wasi_sys::inherited_output_kind(fd);
+  // A pipe whose reader is gone is EPIPE for the guest, never a SIGPIPE
+  // that would end an embedding program that does not ignore it.
+  if (*known == wasi_sys::InheritedOutput::MayBlock && !sigpipe_ignored) sigpipe_ignored = wasi_sys::sigpipe_ignored();
+  const bool block_sigpipe = *known == wasi_sys::InheritedOutput::MayBlock && !*sigpipe_ignored;
   size_t done = 0;
   while (done < bytes.size()) {
     size_t want = bytes.size() - done;
@@ -39,8 +44,13 @@ int HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> by
       wait_for_room(*this, fd);  // also ready once the reader is gone: the write reports it
       want = std::min<size_t>(want, PIPE_BUF);
     }
-    ssize_t n = *known == wasi_sys::InheritedOutput::Socket ? ::send(fd, bytes.data() + done, want, MSG_DONTWAIT | MSG_NOSIGNAL)
-                                                : ::write(fd, bytes.data() + done, want);
+    ssize_t n;
+    if (*known == wasi_sys::InheritedOutput::Socket) {
+      n = ::send(fd, bytes.data() + done, want, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } else {
+      const iovec piece{const_cast<uint8_t*>(bytes.data() + done), want};
+      n = wasi_sys::writev_without_sigpipe(fd, &piece, 1, block_sigpipe);
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a non-blocking fd (or socket) that is full

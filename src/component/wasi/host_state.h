@@ -152,6 +152,8 @@ struct HostState {
   int write_output(OutputStream::Kind kind, std::span<const uint8_t> bytes);
   // What the host's own stdout and stderr are, read at their first write.
   std::optional<wasi_sys::InheritedOutput> inherited_kind[2];
+  // Whether this process ignored SIGPIPE at the first write to a pipe.
+  std::optional<bool> sigpipe_ignored;
 };
 
 // Registration of each interface's functions.

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "component/wasi/host_state.h"
+#include "wasi_sys/write_without_sigpipe.h"
 
 namespace wasmlet::component::wasi {
 namespace {
@@ -75,9 +76,14 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
       return Val::err(stream_error_failed(
           s, fmt::format("write: {} (the directory's size limit is {} bytes)", strerror(ENOSPC), out.quota->limit()), ENOSPC));
   }
+  // An appending write to something other than a file (a FIFO whose reader
+  // has gone) must fail, not raise SIGPIPE in the host.
+  struct stat st {};
+  const bool block_sigpipe = out.append && ::fstat(out.fd->get(), &st) == 0 && !S_ISREG(st.st_mode);
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = out.append ? ::write(out.fd->get(), bytes.data() + done, bytes.size() - done)
+    const iovec piece{const_cast<uint8_t*>(bytes.data() + done), bytes.size() - done};
+    ssize_t n = out.append ? wasi_sys::writev_without_sigpipe(out.fd->get(), &piece, 1, block_sigpipe)
                            : ::pwrite(out.fd->get(), bytes.data() + done, bytes.size() - done, off_t(out.offset));
     if (n < 0) {
       const int e = errno;
