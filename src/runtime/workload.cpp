@@ -338,7 +338,10 @@ InstanceStats Workload::stats() {
     memory_bytes_ = store_->memory_bytes();
     fuel_consumed_ = store_->fuel_consumed();
   }
+  // Like a container's cgroup, the instance's memory includes that of the
+  // commands exec'd in it while they run.
   s.memory_bytes = memory_bytes_;
+  for (const auto& [exec_store, _] : exec_stores_) s.memory_bytes += exec_store->memory_bytes();
   // The engine counts the unit that ran out of fuel too; what the guest was
   // allowed, and so used, is at most the limit.
   const uint64_t max_fuel = spec_.wasm ? spec_.wasm->max_fuel : 0;

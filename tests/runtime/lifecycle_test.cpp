@@ -357,6 +357,27 @@ TEST_F(Lifecycle, StatsCountExecsAndStayWithinTheLimits) {
   EXPECT_LE(after.fuel_consumed, 1'000'000u);
 }
 
+// While a command exec'd in the instance runs, its linear memory counts in
+// the instance's memory_bytes (as an exec'd process counts in a container's
+// cgroup); once it ended, only the instance's own is left.
+TEST_F(Lifecycle, StatsCountTheMemoryOfARunningExec) {
+  rt->create(id, service(fixture("loop_forever")));
+  rt->start(id);
+  rt->follow_logs(id, {}, [](const LogEntry& e) { return e.message != "looping"; });
+  const uint64_t own = rt->stats(id).memory_bytes;
+  ASSERT_GT(own, 0u);
+  std::thread exec([&] { rt->exec(id, {"again"}); });  // loops until the kill below interrupts it
+  uint64_t with_exec = own;
+  for (int i = 0; i < 1000 && with_exec != 2 * own; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    with_exec = rt->stats(id).memory_bytes;
+  }
+  rt->kill(id);
+  exec.join();
+  EXPECT_EQ(with_exec, 2 * own) << "the exec is the same module, so it has the same memory";
+  EXPECT_EQ(rt->stats(id).memory_bytes, own);
+}
+
 TEST_F(Lifecycle, ExecRunsAFreshInstanceInTheSameSandbox) {  // seed: test_exec_not_supported (now supported)
   auto spec = service(fixture("rt_env_args"));
   spec.env = {{"SHARED", "yes"}};
