@@ -1,5 +1,7 @@
 #include "fd_table.h"
 
+#include "wasi_sys/host_room.h"
+
 namespace wasmlet::wasi {
 
 uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry) {
@@ -8,6 +10,7 @@ uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry) {
   if (fd == slots_.size()) slots_.push_back(nullptr);
   slots_[fd] = std::move(entry);
   ++lowest_free_;
+  ++open_;
   return fd;
 }
 
@@ -19,6 +22,7 @@ bool FdTable::remove(uint32_t fd) {
   if (fd >= slots_.size()) return false;
   bool was_open = slots_[fd] != nullptr;
   slots_[fd].reset();
+  if (was_open) --open_;
   if (fd < lowest_free_) lowest_free_ = fd;
   while (!slots_.empty() && !slots_.back()) slots_.pop_back();
   if (lowest_free_ > slots_.size()) lowest_free_ = static_cast<uint32_t>(slots_.size());
@@ -28,15 +32,27 @@ bool FdTable::remove(uint32_t fd) {
 bool FdTable::renumber(uint32_t from, uint32_t to) {
   if (!get(from) || !get(to)) return false;
   if (from == to) return true;
-  slots_[to] = std::move(slots_[from]);
+  slots_[to] = std::move(slots_[from]);  // what was at `to` is closed
+  --open_;
   remove(from);
   return true;
 }
 
-size_t FdTable::open_count() const {
-  size_t n = 0;
-  for (const auto& s : slots_) n += s != nullptr;
-  return n;
+uint64_t FdTable::listing_bytes() const {
+  uint64_t total = 0;
+  for (const auto& e : slots_)
+    if (e) total += e->listing_bytes;
+  return total;
 }
+
+void FdTable::drop_listings() {
+  for (const auto& e : slots_) {
+    if (!e) continue;
+    e->listing.reset();
+    e->listing_bytes = 0;
+  }
+}
+
+bool FdTable::full() const { return open_ >= wasi_sys::kMaxGuestFds; }
 
 }  // namespace wasmlet::wasi

@@ -45,13 +45,19 @@ struct FdEntry {
   std::shared_ptr<wasi_sys::DirQuota> quota;  // opened beneath a preopen with max_bytes
   std::optional<std::string> preopen;   // the guest path, for preopened directories
   OutputStream stream = OutputStream::Stdout;
-  // fd_readdir snapshot: taken at cookie 0, reused while the guest continues.
+  // fd_readdir snapshot: taken at cookie 0, reused while the guest continues;
+  // its host memory (wasi_sys::listing_entry_bytes) in listing_bytes.
   std::shared_ptr<std::vector<DirEntryInfo>> listing;
+  uint64_t listing_bytes = 0;
 
   bool has(uint64_t rights) const { return (rights_base & rights) == rights; }
   // Whether the file may grow to `end` bytes within its preopen's quota
   // (counting the growth); if not, the write is `nospc`.
   bool may_grow_to(uint64_t end) const { return !quota || quota->grow_to(host.get(), end); }
+  // Something beneath the quota'd preopen may have been freed (DirQuota::note_shrink).
+  void note_shrink() const {
+    if (quota) quota->note_shrink();
+  }
 };
 
 class FdTable {
@@ -63,11 +69,19 @@ class FdTable {
   bool remove(uint32_t fd);
   // Moves `from` onto `to` (closing what was at `to`). Both must be open.
   bool renumber(uint32_t from, uint32_t to);
-  size_t open_count() const;
+  size_t open_count() const { return open_; }
+  // The host memory of every fd's fd_readdir snapshot.
+  uint64_t listing_bytes() const;
+  // Forgets every snapshot (a later fd_readdir lists its directory again).
+  void drop_listings();
+  // Whether the guest holds as many fds as one context may
+  // (wasi_sys::kMaxGuestFds): a further open is `mfile`.
+  bool full() const;
 
  private:
   std::vector<std::shared_ptr<FdEntry>> slots_;
   uint32_t lowest_free_ = 0;
+  size_t open_ = 0;
 };
 
 }  // namespace wasmlet::wasi

@@ -10,6 +10,7 @@
 #include "filestat.h"
 #include "host_call.h"
 #include "stream_io.h"
+#include "wasi_sys/host_room.h"
 
 namespace wasmlet::wasi {
 
@@ -48,7 +49,12 @@ Errno fd_allocate(Call& c) {
   return errno_from_host(r);
 }
 
-Errno fd_close(Call& c) { return c.ctx.fds.remove(c.u32(0)) ? err::success : err::badf; }
+Errno fd_close(Call& c) {
+  auto e = c.ctx.fds.get(c.u32(0));
+  if (!e || !c.ctx.fds.remove(c.u32(0))) return err::badf;
+  e->note_shrink();  // an unlinked file's blocks may be freed now
+  return err::success;
+}
 
 Errno fd_datasync(Call& c) {
   std::shared_ptr<FdEntry> e;
@@ -123,7 +129,9 @@ Errno fd_filestat_set_size(Call& c) {
   if (Errno r = c.writable_entry(c.u32(0), right::fd_filestat_set_size, e)) return r;
   if (c.u64(1) > kMaxOffset) return err::fbig;
   if (!e->may_grow_to(c.u64(1))) return err::nospc;
-  return ::ftruncate(e->host.get(), static_cast<off_t>(c.u64(1))) == 0 ? err::success : last_host_errno();
+  if (::ftruncate(e->host.get(), static_cast<off_t>(c.u64(1))) != 0) return last_host_errno();
+  e->note_shrink();
+  return err::success;
 }
 
 Errno fd_filestat_set_times(Call& c) {
@@ -214,7 +222,18 @@ Errno fd_readdir(Call& c) {
   uint64_t cookie = c.u64(3);
   auto out = c.mem.bytes(buf, buf_len);
   // Cookie 0 starts over (rewinddir); later cookies index the same snapshot.
-  if (cookie == 0 || !e->listing) e->listing = std::make_shared<std::vector<DirEntryInfo>>(list_directory(e->host.get()));
+  if (cookie == 0 || !e->listing) {
+    auto listing = std::make_shared<std::vector<DirEntryInfo>>(list_directory(e->host.get()));
+    uint64_t bytes = 0;
+    for (const auto& d : *listing) bytes += wasi_sys::listing_entry_bytes(d.name.size());
+    e->listing.reset();
+    e->listing_bytes = 0;
+    // Snapshots on many fds must not fill the host's memory: past the bound
+    // the others are dropped (those fds list their directory again).
+    if (c.ctx.fds.listing_bytes() + bytes > wasi_sys::kMaxListingBytes) c.ctx.fds.drop_listings();
+    e->listing = std::move(listing);
+    e->listing_bytes = bytes;
+  }
   const auto& entries = *e->listing;
   size_t used = 0;
   for (uint64_t i = cookie; i < entries.size() && used < out.size(); ++i) {
@@ -239,7 +258,12 @@ Errno fd_readdir(Call& c) {
   return err::success;
 }
 
-Errno fd_renumber(Call& c) { return c.ctx.fds.renumber(c.u32(0), c.u32(1)) ? err::success : err::badf; }
+Errno fd_renumber(Call& c) {
+  auto replaced = c.ctx.fds.get(c.u32(1));
+  if (!c.ctx.fds.renumber(c.u32(0), c.u32(1))) return err::badf;
+  if (replaced && c.u32(0) != c.u32(1)) replaced->note_shrink();  // closed
+  return err::success;
+}
 
 Errno fd_seek(Call& c) {
   int64_t offset = c.args[1].as_i64();

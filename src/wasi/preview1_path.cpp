@@ -22,6 +22,7 @@
 #include "errno_map.h"
 #include "filestat.h"
 #include "host_call.h"
+#include "wasi_sys/host_room.h"
 #include "wasi_sys/path_changes.h"
 #include "wasi_sys/path_resolver.h"
 
@@ -71,6 +72,18 @@ Errno parent_of(Call& c, uint32_t fd, uint64_t rights, bool writes, uint32_t ptr
   return open_path_parent(dir->host.get(), path, out);
 }
 
+// A rename or link between preopens with different size limits is `xdev`,
+// as between two mounts: a file moved in would not be counted where it
+// lands (and one moved out would free nothing the source counted).
+bool crosses_quota(Call& c, uint32_t from_fd, uint32_t to_fd) {
+  return c.ctx.fds.get(from_fd)->quota != c.ctx.fds.get(to_fd)->quota;
+}
+
+// Notes that something beneath `fd`'s preopen may have been freed.
+void note_shrink(Call& c, uint32_t fd) {
+  if (auto e = c.ctx.fds.get(fd)) e->note_shrink();
+}
+
 Errno path_create_directory(Call& c) {
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(0), right::path_create_directory, true, c.u32(1), c.u32(2), p)) return r;
@@ -108,6 +121,7 @@ Errno path_link(Call& c) {
   ParentDir from, to;
   if (Errno r = parent_of(c, c.u32(0), right::path_link_source, true, c.u32(2), c.u32(3), from)) return r;
   if (Errno r = parent_of(c, c.u32(4), right::path_link_target, true, c.u32(5), c.u32(6), to)) return r;
+  if (crosses_quota(c, c.u32(0), c.u32(4))) return err::xdev;
   // With a trailing slash linkat would follow a final symlink unchecked (see open_parent).
   return ::linkat(from.dir.get(), from.name_without_slash().c_str(), to.dir.get(), to.name.c_str(), 0) == 0
              ? err::success
@@ -144,6 +158,7 @@ Errno path_open(Call& c) {
   if (fdflags_in & fdflags::rsync) flags |= O_RSYNC;
   if (fdflags_in & fdflags::sync) flags |= O_SYNC;
 
+  if (c.ctx.fds.full()) return err::mfile;
   UniqueFd fd;
   const bool follow = dirflags & lookupflags::symlink_follow;
   // Without fdflags::nonblock, opening a FIFO waits for its other end, as a
@@ -159,6 +174,7 @@ Errno path_open(Call& c) {
     std::vector<pollfd> none;
     wait_poll(c.caller, none, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
   }
+  if (!wasi_sys::leaves_host_room(fd.get())) return err::mfile;
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return last_host_errno();
   // A reader's non-blocking open does not wait for a writer; until one has
@@ -206,15 +222,19 @@ Errno path_readlink(Call& c) {
 Errno path_remove_directory(Call& c) {
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(0), right::path_remove_directory, true, c.u32(1), c.u32(2), p)) return r;
-  return ::unlinkat(p.dir.get(), p.name.c_str(), AT_REMOVEDIR) == 0 ? err::success : last_host_errno();
+  if (::unlinkat(p.dir.get(), p.name.c_str(), AT_REMOVEDIR) != 0) return last_host_errno();
+  note_shrink(c, c.u32(0));
+  return err::success;
 }
 
 Errno path_rename(Call& c) {
   ParentDir from, to;
   if (Errno r = parent_of(c, c.u32(0), right::path_rename_source, true, c.u32(1), c.u32(2), from)) return r;
   if (Errno r = parent_of(c, c.u32(3), right::path_rename_target, true, c.u32(4), c.u32(5), to)) return r;
-  return ::renameat(from.dir.get(), from.name.c_str(), to.dir.get(), to.name.c_str()) == 0 ? err::success
-                                                                                            : last_host_errno();
+  if (crosses_quota(c, c.u32(0), c.u32(3))) return err::xdev;
+  if (::renameat(from.dir.get(), from.name.c_str(), to.dir.get(), to.name.c_str()) != 0) return last_host_errno();
+  note_shrink(c, c.u32(3));  // a file renamed over is freed
+  return err::success;
 }
 
 Errno path_symlink(Call& c) {
@@ -228,7 +248,9 @@ Errno path_symlink(Call& c) {
 Errno path_unlink_file(Call& c) {
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(0), right::path_unlink_file, true, c.u32(1), c.u32(2), p)) return r;
-  return ::unlinkat(p.dir.get(), p.name.c_str(), 0) == 0 ? err::success : last_host_errno();
+  if (::unlinkat(p.dir.get(), p.name.c_str(), 0) != 0) return last_host_errno();
+  note_shrink(c, c.u32(0));
+  return err::success;
 }
 
 }  // namespace

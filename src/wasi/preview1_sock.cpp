@@ -8,6 +8,7 @@
 #include "errno_map.h"
 #include "host_call.h"
 #include "stream_io.h"
+#include "wasi_sys/host_room.h"
 
 namespace wasmlet::wasi {
 
@@ -29,6 +30,7 @@ Errno sock_accept(Call& c) {
   uint32_t flags = c.u32(1);
   if (flags & ~uint32_t{fdflags::nonblock}) return err::inval;
   c.mem.bytes(c.u32(2), 4);  // fault before a connection is taken off the queue
+  if (c.ctx.fds.full()) return err::mfile;
   int fd;
   for (;;) {
     fd = ::accept4(listener->host.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -38,9 +40,11 @@ Errno sock_accept(Call& c) {
     if (listener->fdflags & fdflags::nonblock) return err::again;
     wait_ready(c.caller, listener->host.get(), POLLIN);
   }
+  UniqueFd accepted(fd);
+  if (!wasi_sys::leaves_host_room(fd)) return err::mfile;  // the connection is closed
   auto e = std::make_shared<FdEntry>();
   e->kind = FdKind::Socket;
-  e->host = UniqueFd(fd);
+  e->host = std::move(accepted);
   e->filetype = filetype::socket_stream;
   e->fdflags = static_cast<uint16_t>(flags);
   e->rights_base = listener->rights_inheriting & right::socket_stream;

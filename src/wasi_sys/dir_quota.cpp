@@ -1,29 +1,112 @@
 #include "dir_quota.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <climits>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace wasmlet::wasi_sys {
 
 namespace fs = std::filesystem;
 
-uint64_t directory_bytes(const fs::path& dir) {
-  uint64_t total = 0;
+namespace {
+
+// How deep the count walks (one open directory per level). A guest can make
+// a deeper tree; the count then fails and the quota assumes no room, which
+// only stops that directory's writes at its limit.
+constexpr int kMaxCountDepth = 256;
+
+struct Count {
+  uint64_t bytes = 0;
   std::set<std::pair<dev_t, ino_t>> seen;  // a hard-linked file counts once
-  std::error_code ec;
-  // Symbolic links are not followed: what they point at is not the directory's.
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    struct stat st;
-    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
-    total += static_cast<uint64_t>(st.st_size);
+
+  void add(const struct stat& st) {
+    if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) return;
+    bytes += static_cast<uint64_t>(st.st_size);
   }
-  return total;
+};
+
+// Adds the regular files beneath the open directory `dir_fd` (closed here),
+// each looked at relative to its directory's fd, so no path grows with the
+// depth and no symbolic link is followed. False if something could not be
+// seen (a file removed meanwhile is simply gone).
+bool count_beneath(int dir_fd, int depth, Count& count) {
+  DIR* dir = ::fdopendir(dir_fd);
+  if (!dir) {
+    ::close(dir_fd);
+    return false;
+  }
+  bool complete = true;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (!entry) {
+      complete = errno == 0;
+      break;
+    }
+    const char* name = entry->d_name;
+    if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+    struct stat st;
+    if (::fstatat(::dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      complete = false;
+      break;
+    }
+    if (S_ISREG(st.st_mode)) {
+      count.add(st);
+    } else if (S_ISDIR(st.st_mode)) {
+      const int sub = depth < kMaxCountDepth ? ::openat(::dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+      if (sub < 0 && depth < kMaxCountDepth && errno == ENOENT) continue;
+      if (sub < 0 || !count_beneath(sub, depth + 1, count)) {
+        complete = false;
+        break;
+      }
+    }
+  }
+  ::closedir(dir);
+  return complete;
+}
+
+// Adds the files this process holds open that were unlinked from beneath
+// `dir`: they keep their blocks until closed, so a guest cannot free room by
+// unlinking a file it goes on writing. The kernel names each fd's file in
+// /proc/self/fd, with " (deleted)" once it is unlinked.
+bool count_unlinked_open_files(const fs::path& dir, Count& count) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (!fds) return false;
+  const std::string prefix = dir.string() + "/";
+  constexpr std::string_view kDeleted = " (deleted)";
+  while (const dirent* entry = ::readdir(fds)) {
+    if (entry->d_name[0] == '.') continue;
+    const std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    char target[PATH_MAX + kDeleted.size() + 1];
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+    if (n <= 0) continue;
+    const std::string_view named(target, static_cast<size_t>(n));
+    if (!named.starts_with(prefix) || !named.ends_with(kDeleted)) continue;
+    struct stat st;
+    if (::stat(link.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0) count.add(st);
+  }
+  ::closedir(fds);
+  return true;
+}
+
+}  // namespace
+
+std::optional<uint64_t> directory_bytes(const fs::path& dir) {
+  Count count;
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || !count_beneath(fd, 0, count) || !count_unlinked_open_files(dir, count)) return std::nullopt;
+  return count.bytes;
 }
 
 std::shared_ptr<DirQuota> DirQuota::of(const fs::path& dir, uint64_t limit) {
@@ -46,7 +129,8 @@ std::shared_ptr<DirQuota> DirQuota::of(const fs::path& dir, uint64_t limit) {
   return quota;
 }
 
-DirQuota::DirQuota(fs::path dir) : dir_(std::move(dir)), used_(directory_bytes(dir_)) {}
+DirQuota::DirQuota(fs::path dir)
+    : dir_(std::move(dir)), used_(directory_bytes(dir_).value_or(UINT64_MAX)), last_count_(std::chrono::steady_clock::now()) {}
 
 bool DirQuota::grow_to(int fd, uint64_t end) {
   struct stat st;
@@ -56,12 +140,15 @@ bool DirQuota::grow_to(int fd, uint64_t end) {
   const uint64_t growth = end - size;
   std::lock_guard lock(mu_);
   const uint64_t limit = limit_;
-  if (growth <= limit && used_ <= limit - growth) {
-    used_ += growth;
-    return true;
+  const auto fits = [&] { return growth <= limit && used_ <= limit - growth; };
+  if (!fits()) {
+    // Count again what the disk holds, if anything may have been freed since.
+    const auto now = std::chrono::steady_clock::now();
+    if (!shrink_noted_.exchange(false, std::memory_order_relaxed) && now - last_count_ < std::chrono::seconds(1)) return false;
+    last_count_ = now;
+    used_ = directory_bytes(dir_).value_or(UINT64_MAX);
+    if (!fits()) return false;
   }
-  used_ = directory_bytes(dir_);  // what was freed since is counted again
-  if (growth > limit || used_ > limit - growth) return false;
   used_ += growth;
   return true;
 }

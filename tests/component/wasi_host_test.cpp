@@ -305,6 +305,79 @@ TEST(WasiHost, APreopenSizeLimitRefusesGrowthPastIt) {
   EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);
 }
 
+// A rename or link between preopens with different size limits is
+// cross-device, as between two mounts: a file moved in would not be counted
+// where it lands. Within one preopen both work.
+TEST(WasiHost, FilesCannotMoveAcrossASizeLimit) {
+  component_test::TempDir small, free;
+  std::ofstream(free.path() / "big") << std::string(5000, 'b');
+  std::ofstream(small.path() / "inside") << "in";
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({small.path(), "/small", false, 1000});
+  c.preopens.push_back({free.path(), "/free", false});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val dirs = h.call("wasi:filesystem/preopens@0.2.0", "get-directories");
+  Val limited = dirs.items[0].items[0], unlimited = dirs.items[1].items[0];
+  const Val cross_device = Val::err(Val::enumeration(36));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.rename-at", {unlimited, Val::string("big"), limited, Val::string("big")}), cross_device);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.link-at", {unlimited, flags(0), Val::string("big"), limited, Val::string("big")}),
+            cross_device);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.rename-at", {limited, Val::string("inside"), unlimited, Val::string("out")}),
+            cross_device);
+  EXPECT_FALSE(fs::exists(small.path() / "big"));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.rename-at", {limited, Val::string("inside"), limited, Val::string("moved")}), Val::ok());
+  EXPECT_EQ(h.call(fs, "[method]descriptor.link-at", {limited, flags(0), Val::string("moved"), limited, Val::string("again")}),
+            Val::ok());
+}
+
+// Listings kept in undropped directory-entry-streams are bounded
+// (wasi_sys::kMaxListingBytes, which the guest's memory limit does not
+// see): past it read-directory is insufficient-memory, until one is dropped.
+TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
+  component_test::TempDir dir;
+  for (int i = 0; i < 1000; ++i) {
+    std::string name(248, 'n');
+    name += std::to_string(1000000 + i);
+    std::ofstream(dir.path() / name) << "";
+  }
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path(), "/d", false});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  std::vector<uint32_t> streams;
+  Val refused;
+  for (int i = 0; i < 1000; ++i) {
+    Val r = h.call(fs, "[method]descriptor.read-directory", {root});
+    if (r.index != 0) {
+      refused = r;
+      break;
+    }
+    streams.push_back(r.payload()->handle);
+  }
+  // 1,000 names of 255 bytes are about 300 KiB of listing: about 220 fit in 64 MiB.
+  EXPECT_GT(streams.size(), 150u);
+  EXPECT_LT(streams.size(), 300u);
+  EXPECT_EQ(refused, Val::err(Val::enumeration(22)));  // insufficient-memory
+  h.host->drop(streams.back());
+  EXPECT_EQ(h.call(fs, "[method]descriptor.read-directory", {root}).index, 0u);
+}
+
+// A guest holds at most HostState::kMaxResources at once: one more traps
+// (as a full resource table does in wasmtime) instead of growing the host.
+TEST(WasiHost, ResourcesHeldAtOnceAreBounded) {
+  Host h;
+  size_t made = 0;
+  try {
+    for (; made < 20000; ++made) h.call("wasi:sockets/instance-network@0.2.0", "instance-network");
+    FAIL() << "20,000 resources were handed out";
+  } catch (const wasmlet::Error& e) {
+    EXPECT_EQ(made, 16384u);
+    EXPECT_NE(std::string(e.what()).find("the most one instance may"), std::string::npos) << e.what();
+  }
+}
+
 TEST(WasiHost, BadRepsAreReportedNotCrashes) {
   Host h;
   EXPECT_THROW(h.call("wasi:io/streams@0.2.0", "[method]output-stream.write", {Val::resource(999), Val::bytes("x")}),

@@ -13,6 +13,7 @@
 
 #include "component/wasi/host_state.h"
 #include "wasi_sys/path_changes.h"
+#include "wasi_sys/host_room.h"
 #include "wasi_sys/path_resolver.h"
 
 namespace wasmlet::component::wasi {
@@ -211,7 +212,9 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     if (d.quota && !d.quota->grow_to(d.fd->get(), uint64_t(a[1].i))) return fail(InsufficientSpace);
-    return ::ftruncate(d.fd->get(), off_t(a[1].i)) == 0 ? Val::ok() : fail_errno();
+    if (::ftruncate(d.fd->get(), off_t(a[1].i)) != 0) return fail_errno();
+    if (d.quota) d.quota->note_shrink();
+    return Val::ok();
   };
   t["[method]descriptor.set-times"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
@@ -263,6 +266,10 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     }
     ::closedir(dir);
     std::sort(stream.entries.begin(), stream.entries.end());
+    for (const auto& entry : stream.entries) stream.bytes += wasi_sys::listing_entry_bytes(entry.first.size());
+    // Listings kept in many undropped streams must not fill the host's memory.
+    if (s.listing_bytes + stream.bytes > wasi_sys::kMaxListingBytes) return fail(InsufficientMemory);
+    s.listing_bytes += stream.bytes;
     return Val::ok(Val::resource(s.add(std::move(stream))));
   };
   t["[method]directory-entry-stream.read-directory-entry"] = [&s](std::span<const Val> a) -> std::optional<Val> {
@@ -309,28 +316,36 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     int fd = open_beneath(d.fd->get(), path, o, 0644);
     if (fd < 0 && errno == EISDIR && !want_write) fd = open_beneath(d.fd->get(), path, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0) return fail_errno();
+    if (!wasi_sys::leaves_host_room(fd)) {  // the host's fds are nearly all taken
+      ::close(fd);
+      return fail(InsufficientMemory);
+    }
     struct stat st {};
     ::fstat(fd, &st);
     Descriptor child{std::make_shared<UniqueFd>(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
                      d.guest_path + "/" + path, d.quota};
     return Val::ok(Val::resource(s.add(std::move(child))));
   };
+  // A call on a path's final component beneath a descriptor; one that
+  // `frees` (unlink, rmdir) lets a size limit count again.
   auto at_parent = [desc](std::span<const Val> a, size_t path_arg, bool writes,
-                          const std::function<int(int, const char*)>& op) -> Val {
+                          const std::function<int(int, const char*)>& op, bool frees = false) -> Val {
     auto& d = desc(a[0]);
     if (writes && d.read_only) return fail(ReadOnly);
     auto parent = parent_beneath(d.fd->get(), a[path_arg].s);
     if (!parent) return fail_errno();
-    return op(parent->dir.get(), parent->name.c_str()) == 0 ? Val::ok() : fail_errno();
+    if (op(parent->dir.get(), parent->name.c_str()) != 0) return fail_errno();
+    if (frees && d.quota) d.quota->note_shrink();
+    return Val::ok();
   };
   t["[method]descriptor.create-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::mkdirat(dir, leaf, 0755); });
   };
   t["[method]descriptor.remove-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
-    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, AT_REMOVEDIR); });
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, AT_REMOVEDIR); }, true);
   };
   t["[method]descriptor.unlink-file-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
-    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, 0); });
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, 0); }, true);
   };
   t["[method]descriptor.readlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
@@ -342,17 +357,22 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     return Val::ok(Val::string(std::string(buf, size_t(n))));
   };
   // A call on the final components of two paths, each beneath its own
-  // descriptor (rename-at, link-at).
+  // descriptor (rename-at, link-at). Between preopens with different size
+  // limits it is cross-device, as between two mounts: a file moved in would
+  // not be counted where it lands.
   auto between_parents = [desc](const Val& from, const std::string& from_path, const Val& to,
                                 const std::string& to_path, int (*op)(int, const char*, int, const char*)) -> Val {
     auto& d1 = desc(from);
     auto& d2 = desc(to);
     if (d1.read_only || d2.read_only) return fail(ReadOnly);
+    if (d1.quota != d2.quota) return fail(CrossDevice);
     auto p1 = parent_beneath(d1.fd->get(), from_path);
     if (!p1) return fail_errno();
     auto p2 = parent_beneath(d2.fd->get(), to_path);
     if (!p2) return fail_errno();
-    return op(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str()) == 0 ? Val::ok() : fail_errno();
+    if (op(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str()) != 0) return fail_errno();
+    if (d2.quota) d2.quota->note_shrink();  // a file renamed over is freed
+    return Val::ok();
   };
   t["[method]descriptor.rename-at"] = [between_parents](std::span<const Val> a) -> std::optional<Val> {
     return between_parents(a[0], a[1].s, a[2], a[3].s, ::renameat);

@@ -71,6 +71,7 @@ struct Descriptor {
 struct DirectoryEntryStream {
   std::vector<std::pair<std::string, uint32_t>> entries;  // name, descriptor-type case
   size_t next = 0;
+  uint64_t bytes = 0;  // host memory (wasi_sys::listing_entry_bytes), counted in HostState::listing_bytes
 };
 
 struct Terminal {};
@@ -135,11 +136,21 @@ struct HostState {
   bool preopens_created = false;
   std::shared_ptr<UniqueFd> stdin_fd;
 
+  // The most resources a guest holds at once: each costs host memory (and
+  // many an fd), which the guest's memory limit does not see. One more
+  // traps, as a full resource table does in wasmtime.
+  static constexpr size_t kMaxResources = 16384;
   uint32_t add(Resource r) {
+    if (resources.size() >= kMaxResources)
+      throw HostTrap("the guest holds " + std::to_string(kMaxResources) +
+                     " resources (files, sockets, streams, pollables), the most one instance may; it must drop some first");
     uint32_t rep = next_rep++;
     resources.emplace(rep, std::move(r));
     return rep;
   }
+  // The host memory of the live directory-entry-streams' listings, at most
+  // wasi_sys::kMaxListingBytes.
+  uint64_t listing_bytes = 0;
   template <typename T>
   T& get(const Val& v, const char* what) {
     auto it = resources.find(v.handle);

@@ -18,6 +18,7 @@
 #include <functional>
 
 #include "component/wasi/host_state.h"
+#include "wasi_sys/host_room.h"
 
 namespace wasmlet::component::wasi {
 namespace {
@@ -186,6 +187,10 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail_errno();
+    if (!wasi_sys::leaves_host_room(fd)) {
+      ::close(fd);
+      return fail(NewSocketLimit);
+    }
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
@@ -221,6 +226,10 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (t.state != State::Listening) return fail(InvalidState);
     int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return fail_errno();
+    if (!wasi_sys::leaves_host_room(fd)) {  // the host's fds are nearly all taken
+      ::close(fd);
+      return fail(NewSocketLimit);
+    }
     auto owned = std::make_shared<UniqueFd>(fd);
     uint32_t client = s.add(TcpSocket{owned, t.family, State::Connected, 128});
     Val st = streams_for(s, owned);
@@ -332,6 +341,10 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail_errno();
+    if (!wasi_sys::leaves_host_room(fd)) {
+      ::close(fd);
+      return fail(NewSocketLimit);
+    }
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);

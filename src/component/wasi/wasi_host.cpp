@@ -69,7 +69,14 @@ std::optional<Val> WasiHost::call(const Function& function, std::span<const Val>
 
 void WasiHost::attach_store(Store& store) { state_->store = &store; }
 
-void WasiHost::drop(uint32_t rep) { state_->resources.erase(rep); }
+void WasiHost::drop(uint32_t rep) {
+  auto it = state_->resources.find(rep);
+  if (it == state_->resources.end()) return;
+  // Closing a file unlinked beneath a size-limited preopen frees its blocks.
+  if (auto* d = std::get_if<component::wasi::Descriptor>(&it->second); d && d->quota) d->quota->note_shrink();
+  if (auto* listing = std::get_if<component::wasi::DirectoryEntryStream>(&it->second)) state_->listing_bytes -= listing->bytes;
+  state_->resources.erase(it);
+}
 
 size_t WasiHost::live_resources() const { return state_->resources.size(); }
 

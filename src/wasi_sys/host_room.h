@@ -1,0 +1,34 @@
+// How much of the host's own resources one guest may hold, for both WASI
+// front ends. Every guest runs in the host's process (the daemon runs all
+// instances), so fds and host memory are shared: without a bound one guest
+// opening files in a loop takes every fd, and the daemon cannot open its
+// database, logs or sockets, nor other instances their files; one listing a
+// large directory on many fds fills the host's memory, which the guest's
+// memory limit (linear memory only) does not see.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace wasmlet::wasi_sys {
+
+// The most fds (files, directories, sockets) one guest context holds open.
+constexpr size_t kMaxGuestFds = 4096;
+
+// Fds of RLIMIT_NOFILE kept for the host itself, whatever guests hold.
+constexpr int kHostReservedFds = 256;
+
+// Whether the host fd a guest just opened leaves the host its reserve. The
+// kernel hands out the lowest free number, so an fd numbered within
+// kHostReservedFds of the limit means the process is nearly out: the guest's
+// open is then refused ("too many open files") and `fd` must be closed.
+bool leaves_host_room(int fd);
+
+// The most bytes of directory listings (the snapshots fd_readdir and
+// read-directory keep) one guest context holds at a time.
+constexpr uint64_t kMaxListingBytes = uint64_t{64} << 20;
+
+// What a listing entry with a name of `name_size` bytes costs in host memory.
+constexpr uint64_t listing_entry_bytes(size_t name_size) { return name_size + 48; }
+
+}  // namespace wasmlet::wasi_sys

@@ -1,0 +1,108 @@
+// What a guest may hold of the host (src/wasi_sys/dir_quota.h,
+// src/wasi_sys/host_room.h): a preopen's size limit holds whatever the guest
+// does with its files, and fds and directory listings are bounded, since
+// every guest shares the host process (the daemon's) with the others.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "wasi_test_support.h"
+
+namespace wasmlet::testing {
+namespace {
+
+constexpr uint64_t kLimit = 64 * 1024;
+
+// wasi_host_bounds with /q limited to kLimit (and /u, unlimited, if given).
+GuestRun run_bounds(const TempDir& q, std::vector<std::string> args, const TempDir* u = nullptr) {
+  WasiConfig config;
+  config.preopens.push_back({q.path(), "/q", false, kLimit});
+  if (u) config.preopens.push_back({u->path(), "/u", false});
+  args.insert(args.begin(), "wasi_host_bounds");
+  config.args = std::move(args);
+  return run_guest("wasi_host_bounds", config);
+}
+
+// A file unlinked while open keeps its blocks: writing on through its fd
+// cannot free room (it was unbounded: the recount saw only linked files).
+TEST(WasiHostBounds, AnUnlinkedOpenFileStillCountsAgainstTheSizeLimit) {
+  TempDir q;
+  GuestRun run = run_bounds(q, {"unlinked"});
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out,
+            "open errno=0\n"
+            "linked: 65536 bytes, errno=51\n"
+            "unlink errno=0\n"
+            "unlinked: 0 bytes more, errno=51\n");
+}
+
+// Its room comes back when it is closed, at once (the close lets the count
+// start over without waiting for the once-a-second recount).
+TEST(WasiHostBounds, ClosingAnUnlinkedFileGivesItsRoomBack) {
+  TempDir q;
+  GuestRun run = run_bounds(q, {"freed"});
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out,
+            "a: 65536 bytes, errno=51\n"
+            "unlink a errno=0\n"
+            "b while a is open: 0 bytes, errno=51\n"
+            "close a errno=0\n"
+            "b after a is closed: 65536 bytes, errno=51\n");
+}
+
+// A rename or link between a limited and an unlimited preopen is `xdev`, as
+// between two mounts (a file moved in was never counted); within one
+// preopen both work.
+TEST(WasiHostBounds, FilesCannotMoveAcrossASizeLimit) {
+  TempDir q, u;
+  GuestRun run = run_bounds(q, {"across"}, &u);
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out,
+            "outside: 262144 bytes\n"
+            "rename /u/outside /q/outside errno=75\n"
+            "link /u/outside /q/outside errno=75\n"
+            "rename /q/inside /u/inside errno=75\n"
+            "link /q/inside /u/inside errno=75\n"
+            "rename /q/inside /q/moved errno=0\n"
+            "link /q/moved /q/again errno=0\n");
+  EXPECT_FALSE(std::filesystem::exists(q / "outside"));
+  EXPECT_EQ(std::filesystem::file_size(u / "outside"), 262144u);
+}
+
+// A tree deeper than PATH_MAX allows as one path: its files were not
+// counted (the recount stat'ed full paths), so one at the bottom grew
+// without bound. The count now goes one directory fd at a time, and a tree
+// deeper than it walks counts as full.
+TEST(WasiHostBounds, FilesDeepDownCountAgainstTheSizeLimit) {
+  TempDir q;
+  GuestRun run = run_bounds(q, {"deep", "2100"});
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out,
+            "depth 2100\n"
+            "bottom: 65536 bytes, errno=51\n"
+            "top: 0 bytes, errno=51\n");
+}
+
+// One guest cannot take every fd of the host process: past
+// wasi_sys::kMaxGuestFds its opens are `mfile`.
+TEST(WasiHostBounds, AGuestHoldsAtMostItsShareOfFds) {
+  TempDir q;
+  GuestRun run = run_bounds(q, {"fds"});
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  // stdin, stdout, stderr and /q are open already: 4,096 in all.
+  EXPECT_EQ(run.out, "opened 4092, then errno=33\n");
+}
+
+// Listings kept on many fds are bounded (wasi_sys::kMaxListingBytes): past
+// the bound older ones are dropped and listed again when read on, so every
+// fd still reads its whole directory.
+TEST(WasiHostBounds, ManyListingsAtOnceAllReadTheirDirectory) {
+  TempDir q;
+  GuestRun run = run_bounds(q, {"listings", "1000", "300"});
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out, "listed on 300 fds, each 1002 entries\n");
+}
+
+}  // namespace
+}  // namespace wasmlet::testing
