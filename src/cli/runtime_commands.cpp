@@ -604,10 +604,18 @@ std::string default_service_name(const std::string& module) {
     std::string repo = module.substr(0, module.find_first_of(":@", module.rfind('/') == std::string::npos ? 0 : module.rfind('/')));
     base = repo.substr(repo.rfind('/') == std::string::npos ? 0 : repo.rfind('/') + 1);
   }
-  for (char& ch : base)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '-';
-  for (size_t at; (at = base.find("-rep-")) != std::string::npos;) base.replace(at, 5, "-");
-  return base.empty() ? "run" : base;
+  // A valid name (spec.cpp): letters, digits, - and _, starting with a
+  // letter or digit, at most 63 characters, no "-rep-". A run of other bytes
+  // (one UTF-8 character is several) becomes one '-'.
+  std::string name;
+  for (char ch : base) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') name += ch;
+    else if (!name.empty() && name.back() != '-') name += '-';
+  }
+  for (size_t at; (at = name.find("-rep-")) != std::string::npos;) name.replace(at, 5, "-");
+  name.erase(0, name.find_first_not_of("-_"));
+  if (name.size() > 63) name.resize(63);
+  return name.empty() ? "run" : name;
 }
 
 // A path the user gave, against this process's working directory (the
@@ -663,7 +671,14 @@ void run_detached(const RunOptions& o) {
   }
   if (!endpoints.empty()) service["endpoints"] = endpoints;
   json spec = {{"version", "v1"}, {"deployment", name}, {"services", {{name, service}}}};
-  json body = {{"yaml", spec.dump()}, {"source", "wasmlet run -d"}, {"base_dir", std::filesystem::current_path().string()},
+  std::string spec_text;
+  try {
+    spec_text = spec.dump();
+  } catch (const json::type_error&) {  // a daemon instance's spec is UTF-8 text
+    throw UsageError("a daemon instance's module path, --dir paths, arguments and environment must be UTF-8 text; one "
+                     "of them is not (rename the file, or run it in the foreground without -d)");
+  }
+  json body = {{"yaml", spec_text}, {"source", "wasmlet run -d"}, {"base_dir", std::filesystem::current_path().string()},
                {"start", false}};
   Common common;
   common.data_dir = o.data_dir;

@@ -12,6 +12,7 @@
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -722,11 +723,15 @@ void check_replica_ports(const Ctx& ctx, const YAML::Node& node, const std::stri
                        s.replicas, ep.name, ep.port, ep.port));
 }
 
-bool valid_name(const std::string& n) {
-  if (n.empty() || n.size() > 63) return false;
+// Why `n` cannot name a deployment or service, or nullopt if it can.
+std::optional<std::string> name_problem(const std::string& n) {
+  if (n.empty()) return "it is empty";
+  if (n.size() > 63) return fmt::format("it has {} characters; at most 63", n.size());
   for (char c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  return std::isalnum(static_cast<unsigned char>(n.front()));
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+      return "letters, digits, - and _ only (ASCII)";
+  if (!std::isalnum(static_cast<unsigned char>(n.front()))) return "it must start with a letter or digit";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -785,15 +790,17 @@ DeploymentSpec parse_deployment(std::string_view yaml, const std::string& source
   if (d.version != "v1") fail(ctx, root["version"], "version", fmt::format("unsupported version '{}' (expected v1)", d.version));
   if (!root["deployment"]) fail(ctx, root, "deployment", "missing required field 'deployment'");
   d.deployment = get_string(ctx, root["deployment"], "deployment");
-  if (!valid_name(d.deployment))
-    fail(ctx, root["deployment"], "deployment", fmt::format("invalid deployment name '{}': letters, digits, - and _ only", d.deployment));
+  if (auto problem = name_problem(d.deployment))
+    fail(ctx, root["deployment"], "deployment", fmt::format("invalid deployment name '{}': {}", d.deployment, *problem));
   YAML::Node services = root["services"];
   if (!services || services.IsNull()) fail(ctx, root, "services", "missing required field 'services'");
   if (!services.IsMap()) fail(ctx, services, "services", fmt::format("expected a mapping of service names, got {}", kind_name(services)));
   for (const auto& kv : services) {
     std::string name = get_string(ctx, kv.first, "services");
-    if (!valid_name(name) || name.find("-rep-") != std::string::npos)
-      fail(ctx, kv.first, "services." + name, fmt::format("invalid service name '{}': letters, digits, - and _ only (and no '-rep-')", name));
+    if (auto problem = name_problem(name))
+      fail(ctx, kv.first, "services." + name, fmt::format("invalid service name '{}': {}", name, *problem));
+    if (name.find("-rep-") != std::string::npos)
+      fail(ctx, kv.first, "services." + name, fmt::format("invalid service name '{}': it may not contain '-rep-' (instance ids end in -rep-N)", name));
     d.services.push_back(parse_service_node(source, kv.second, name, "services." + name));
     check_replica_ports(ctx, kv.second, "services." + name, d.services.back());
   }

@@ -139,6 +139,30 @@ TEST_F(CliHabits, RunDetachedCreatesAndStartsAnInstance) {
   EXPECT_NE(invoke.err.find("--invoke applies to a run in the foreground"), std::string::npos) << invoke.err;
 }
 
+// Without --name, run -d names the instance after the module file, made a
+// valid name whatever the file is called (it had said "invalid deployment
+// name '_under'" or '--n--' for a UTF-8 name).
+TEST_F(CliHabits, RunDetachedMakesAValidNameFromAnyFileName) {
+  TempDir mods;
+  const std::string wasm = read_text(fixture("exit_code"));
+  const std::pair<std::string, std::string> cases[] = {
+      {"_under.wasm", "under-rep-0\n"},
+      {"\xc3\xbc" "n" "\xc3\xaf" "code.wasm", "n-code-rep-0\n"},
+      {std::string(70, 'y') + ".wasm", std::string(63, 'y') + "-rep-0\n"},
+  };
+  for (const auto& [file, id] : cases) {
+    std::ofstream(mods.path() / file, std::ios::binary) << wasm;
+    auto r = d->cli({"run", "-d", (mods.path() / file).string()});
+    EXPECT_EQ(r.exit_code, 0) << file << ": " << r.err;
+    EXPECT_EQ(r.out, id) << file;
+  }
+  // A file name that is not UTF-8 cannot go into the spec: said so, not a JSON library's error.
+  std::ofstream(mods.path() / "bad\xfc.wasm", std::ios::binary) << wasm;
+  auto bad = d->cli({"run", "-d", (mods.path() / "bad\xfc.wasm").string()});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("must be UTF-8 text"), std::string::npos) << bad.err;
+}
+
 // run -d makes the module path and --dir sources absolute against the
 // client's working directory (the daemon's is another) and normal: no "."
 // or ".." is left for ps and inspect to show.

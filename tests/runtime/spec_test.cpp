@@ -223,6 +223,22 @@ TEST(Spec, MissingFieldsAndBadDocuments) {
 }
 
 // Each replica listens on its endpoints' ports itself: two cannot share one.
+// A bad deployment or service name says which rule it breaks.
+TEST(Spec, BadNamesSayWhichRuleTheyBreak) {
+  const auto deployment = [](const std::string& name) {
+    return "version: v1\ndeployment: \"" + name + "\"\nservices:\n  web:\n    image: x.wasm\n";
+  };
+  expect_error(deployment(std::string(70, 'x')), {"bad.yaml:2:", "invalid deployment name", "it has 70 characters; at most 63"});
+  expect_error(deployment("-x"), {"invalid deployment name '-x': it must start with a letter or digit"});
+  expect_error(deployment("a.b"), {"invalid deployment name 'a.b': letters, digits, - and _ only"});
+  expect_error(deployment(""), {"invalid deployment name '': it is empty"});
+  const auto service = [](const std::string& name) {
+    return "version: v1\ndeployment: d\nservices:\n  " + name + ":\n    image: x.wasm\n";
+  };
+  expect_error(service("_web"), {"bad.yaml:4:", "invalid service name '_web': it must start with a letter or digit"});
+  expect_error(service("web-rep-1"), {"invalid service name 'web-rep-1': it may not contain '-rep-'"});
+}
+
 TEST(Spec, ReplicasCannotShareAnEndpointPort) {
   const std::string web = "version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n"
                           "    endpoints: [{name: http, port: 8080}]\n";
