@@ -332,7 +332,7 @@ void register_image_commands(CLI::App& app) {
         return users.instances;
       };
       c.store.remove(*ref, *force, in_use);
-      std::cout << fmt::format("Untagged {}\n", Reference::parse(*ref).str());
+      std::cout << fmt::format("Untagged {}\n", ImageStore::stored_name(*ref));  // a module file too
     });
   }
   // prune

@@ -443,7 +443,8 @@ struct Server::Impl {
     s.Get("/v1/images/users", guarded([this](const httplib::Request& req, httplib::Response& res) {
       std::string ref = req.get_param_value("reference");
       if (ref.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "/v1/images/users needs ?reference=IMAGE");
-      std::string normalized = registry::Reference::parse(ref).str();  // a malformed one is a 400 naming the bad part
+      // A module file's path as it is; a malformed reference is a 400 naming the bad part.
+      std::string normalized = registry::ImageStore::stored_name(ref);
       json ids = json::array();
       auto infos = runtime->list();
       for (const auto& info : infos)

@@ -92,5 +92,22 @@ TEST(ImageRemoval, WithoutDaemonOrRecordedInstancesTheLocalStoreDecides) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/state.db"));  // asking created nothing
 }
 
+// A module file an instance ran is listed by `images` under its path, and
+// `rmi PATH` removes it once no instance uses it (it had removed it, then
+// failed with "invalid image reference" printing what it untagged).
+TEST(ImageRemoval, AModuleFileImageIsRemovedByItsPath) {
+  TempDir dir;
+  Daemon d(dir.path() / "data");
+  const std::string module = fixture("exit_code");
+  ASSERT_EQ(d.cli({"run", "-d", "--name", "once", module}).exit_code, 0);
+  ASSERT_EQ(d.cli({"wait", "once-rep-0"}).exit_code, 0);
+  ASSERT_TRUE(stored(d, module));
+  ASSERT_EQ(d.cli({"rm", "once-rep-0"}).exit_code, 0);
+  auto r = d.cli({"rmi", module});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Untagged " + module + "\n");
+  EXPECT_FALSE(stored(d, module));
+}
+
 }  // namespace
 }  // namespace wasmlet::testing
