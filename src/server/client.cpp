@@ -29,6 +29,9 @@ std::unique_ptr<httplib::Client> connect(const std::filesystem::path& socket) {
   if (!std::filesystem::exists(socket, ec))
     throw DaemonUnavailable(fmt::format("the wasmlet daemon is not running: no socket at '{}' (start it with `wasmlet serve`, "
                                         "or point --socket / WASMLET_SOCKET / --data-dir at a running one)", socket.string()));
+  if (!std::filesystem::is_socket(socket, ec))
+    throw DaemonUnavailable(fmt::format("'{}' is not a socket, so no wasmlet daemon listens there (point --socket / "
+                                        "WASMLET_SOCKET / --data-dir at a running daemon's socket)", socket.string()));
   if (err == httplib::Error::Connection)
     throw DaemonUnavailable(fmt::format("the wasmlet daemon is not running: nothing accepts connections on '{}' (a stale "
                                         "socket; start the daemon with `wasmlet serve`)", socket.string()));

@@ -353,6 +353,11 @@ TEST(DaemonAbsent, ClearErrorWhenNotRunning) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("daemon is not running"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("wasmlet serve"), std::string::npos) << r.err;
+  // A --socket that is a file, not a socket, is not called a stale socket.
+  write_text(dir.path() / "file", "not a socket\n");
+  auto file = wasmlet({"ps", "--socket", (dir.path() / "file").string()});
+  EXPECT_EQ(file.exit_code, 1);
+  EXPECT_NE(file.err.find("file' is not a socket, so no wasmlet daemon listens there"), std::string::npos) << file.err;
 }
 
 }  // namespace
