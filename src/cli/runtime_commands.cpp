@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include <algorithm>
@@ -456,17 +457,23 @@ void register_logs(CLI::App& app) {
   auto id = std::make_shared<std::string>();
   auto follow = std::make_shared<bool>(false);
   auto timestamps = std::make_shared<bool>(false);
-  auto tail = std::make_shared<size_t>(0);
+  auto tail = std::make_shared<std::string>();
   auto since = std::make_shared<std::string>();
   add_common(sub, *c);
   sub->add_flag("-f,--follow", *follow, "keep printing new lines until the instance finishes");
   sub->add_flag("-t,--timestamps", *timestamps, "prefix each line with its time");
-  auto* tail_option = sub->add_option("--tail", *tail, "only the last N lines (0: none; with -f, only new ones)");
+  sub->add_option("--tail", *tail, "only the last N lines (0: none; with -f, only new ones), or `all` (the default)");
   sub->add_option("--since", *since, "only lines since a time (RFC 3339) or a duration ago (10m)");
   sub->add_option("id", *id, "instance id")->required();
-  sub->callback([c, id, follow, timestamps, tail, tail_option, since] {
+  sub->callback([c, id, follow, timestamps, tail, since] {
     std::vector<std::string> params;
-    if (tail_option->count()) params.push_back(fmt::format("tail={}", *tail));
+    if (!tail->empty() && *tail != "all") {
+      size_t lines = 0;
+      auto [end, ec] = std::from_chars(tail->data(), tail->data() + tail->size(), lines);
+      if (ec != std::errc() || end != tail->data() + tail->size())
+        throw UsageError(fmt::format("invalid --tail '{}': a number of lines (0 or more) or `all`", *tail));
+      params.push_back(fmt::format("tail={}", lines));
+    }
     if (!since->empty()) {
       runtime::parse_time(*since);
       params.push_back("since=" + url_encode(*since));

@@ -146,6 +146,12 @@ TEST_F(DaemonTest, LogsKeepInterleavingAndFollow) {
   auto tail = d->cli({"logs", "--tail", "2", "chatty-rep-0"});
   EXPECT_EQ(tail.out, "partial line without newline\n");
   EXPECT_EQ(tail.err, "err 9\n");
+  auto all = d->cli({"logs", "--tail", "all", "chatty-rep-0"});  // docker's spelling of the default
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.err, d->cli({"logs", "chatty-rep-0"}).err);
+  auto negative = d->cli({"logs", "--tail", "-2", "chatty-rep-0"});
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_NE(negative.err.find("invalid --tail '-2': a number of lines (0 or more) or `all`"), std::string::npos) << negative.err;
   auto since = d->cli({"logs", "--since", "2200-01-01T00:00:00Z", "chatty-rep-0"});
   EXPECT_EQ(since.out + since.err, "");
 }
