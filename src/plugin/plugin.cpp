@@ -9,6 +9,7 @@
 #include "plugin/capabilities.h"
 #include "plugin/plugin_impl.h"
 #include "plugin/plugin_metadata.h"
+#include "util/printable.h"
 #include "util/utf8.h"
 #include "wasmlet/program.h"
 #include "wasmlet/wasi.h"
@@ -21,15 +22,7 @@ using Kind = PluginError::Kind;
 
 // A short, printable excerpt of guest text for error messages.
 std::string excerpt(std::span<const uint8_t> bytes, size_t max = 300) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && out.size() < max; ++i) {
-    unsigned char c = bytes[i];
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else if (c == '\n') out += "\\n";
-    else out += fmt::format("\\x{:02x}", c);
-  }
-  if (out.size() >= max) out += "...";
-  return out;
+  return util::printable(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), max);
 }
 
 PluginLogSink default_log() {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "util/printable.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/store.h"
 
@@ -22,7 +23,7 @@ InstanceId InstanceId::parse(std::string_view text) {
   auto bad = [&](const char* why) {
     return RuntimeError(RuntimeError::Kind::InvalidArgument,
                         fmt::format("invalid instance id '{}': {} (expected [DEPLOYMENT.]SERVICE-rep-N, e.g. web-rep-0 or shop.web-rep-0)",
-                                    text, why));
+                                    util::printable(text), why));
   };
   std::string_view deployment;
   // Deployment and service names have no '.', so the first one ends the deployment.
@@ -37,6 +38,11 @@ InstanceId InstanceId::parse(std::string_view text) {
   uint32_t replica = 0;
   auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), replica);
   if (num.empty() || ec != std::errc() || end != num.data() + num.size()) throw bad("the replica is not a number");
+  // As in a spec's names (a '/' would otherwise reach the API as a path).
+  for (std::string_view name : {deployment, text.substr(0, pos)})
+    for (char c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+        throw bad("names have letters, digits, - and _ only");
   return InstanceId{std::string(text.substr(0, pos)), replica, std::string(deployment)};
 }
 

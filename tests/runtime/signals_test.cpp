@@ -78,6 +78,17 @@ TEST(Signals, InstanceIdFollowsTheSeed) {
   EXPECT_EQ(scoped.short_str(), "api-rep-0");
   EXPECT_EQ(InstanceId::parse("shop.my-api-rep-3"), (InstanceId{"my-api", 3, "shop"}));
   EXPECT_THROW(InstanceId::parse(".api-rep-0"), RuntimeError);
+  // Names have a spec's characters only: a '/' or a NUL never reaches the API as part of a path.
+  for (const std::string& bad : std::vector<std::string>{"a/b-rep-0", "shop/x.api-rep-0", std::string("web\0-rep-0", 10), "we b-rep-0"}) {
+    try {
+      InstanceId::parse(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const RuntimeError& e) {
+      EXPECT_EQ(e.kind(), RuntimeError::Kind::InvalidArgument);
+      if (bad.find('\0') != std::string::npos) EXPECT_NE(std::string(e.what()).find("'web\\x00-rep-0'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("names have letters, digits, - and _ only"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Signals, TimesRoundTripWithNanoseconds) {

@@ -1,0 +1,15 @@
+// Text from outside (a guest's output, a request's id) made fit for an error
+// message: printable ASCII as it is, a newline as \n, any other byte as \xNN,
+// so a NUL cannot cut the message short nor a control byte reach a terminal.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace wasmlet::util {
+
+// At most about `max` characters, then "...".
+std::string printable(std::string_view text, size_t max = 300);
+
+}  // namespace wasmlet::util
