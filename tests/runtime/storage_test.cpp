@@ -46,6 +46,13 @@ StorageSpec named(const std::string& name, bool ro = false) {
   return m;
 }
 
+StorageSpec tmpfs() {
+  StorageSpec m;
+  m.type = StorageSpec::Type::Tmpfs;
+  m.target = "/scratch";
+  return m;
+}
+
 TEST_F(Storage, NamedVolumePersistsAcrossRemoveAndCreate) {
   InstanceId id{"vol", 0};
   ASSERT_EQ(run(id, writer({"write", "/data/note.txt", "kept"}, named("notes"))), 0) << out(id);
@@ -75,9 +82,7 @@ TEST_F(Storage, ReadOnlyMountRefusesWrites) {
 }
 
 TEST_F(Storage, TmpfsIsPrivateAndRemovedWithTheInstance) {
-  StorageSpec tmp;
-  tmp.type = StorageSpec::Type::Tmpfs;
-  tmp.target = "/scratch";
+  StorageSpec tmp = tmpfs();
   InstanceId id{"tmp", 0};
   ASSERT_EQ(run(id, writer({"write", "/scratch/f", "temp"}, tmp)), 0) << out(id);
   auto root = dir.path() / "data/tmpfs/tmp-rep-0";
@@ -108,14 +113,10 @@ class FdLimit {
 // lowered to 1024; the remove_tree tests go 25,000 deep); rm and removing
 // the volume still delete all of it.
 TEST_F(Storage, ADeepTreeGoesWithItsTmpfsAndItsVolume) {
-  StorageSpec tmp;
-  tmp.type = StorageSpec::Type::Tmpfs;
-  tmp.target = "/scratch";
-  InstanceId id{"deep", 0};
-  ASSERT_EQ(run(id, writer({"nest", "/scratch", "3000"}, tmp)), 0) << out(id);
+  InstanceId id{"deep", 0}, in_volume{"deep-volume", 0};
+  ASSERT_EQ(run(id, writer({"nest", "/scratch", "3000"}, tmpfs())), 0) << out(id);
   auto root = dir.path() / "data/tmpfs/deep-rep-0";
   ASSERT_TRUE(std::filesystem::exists(root / "0/d/d/d"));
-  InstanceId in_volume{"deep-volume", 0};
   ASSERT_EQ(run(in_volume, writer({"nest", "/data", "3000"}, named("deep"))), 0) << out(in_volume);
   {
     FdLimit few(1024);
@@ -130,9 +131,7 @@ TEST_F(Storage, ADeepTreeGoesWithItsTmpfsAndItsVolume) {
 // A mount's `size` is enforced: the directory is on the host's disk, so a
 // write past it fails with ENOSPC rather than filling the disk.
 TEST_F(Storage, TmpfsSizeIsEnforced) {
-  StorageSpec tmp;
-  tmp.type = StorageSpec::Type::Tmpfs;
-  tmp.target = "/scratch";
+  StorageSpec tmp = tmpfs();
   tmp.size = "64Ki";
   InstanceId id{"small", 0};
   EXPECT_EQ(run(id, writer({"fill", "/scratch/big", "1000000"}, tmp)), 4) << out(id);
