@@ -354,6 +354,7 @@ void register_down(CLI::App& app) {
     for (const auto& id : r["removed"]) std::cout << id.get<std::string>() << " removed\n";
     for (const auto& v : r["volumes_removed"]) std::cout << "volume " << v.get<std::string>() << " removed\n";
     for (const auto& v : r["volumes_kept"]) std::cerr << "wasmlet: warning: volume " << v.get<std::string>() << " (kept)\n";
+    for (const auto& w : r.value("warnings", json::array())) std::cerr << "wasmlet: warning: " << w.get<std::string>() << "\n";
   });
 }
 

@@ -121,7 +121,14 @@ ComposeDown compose_down(WasmRuntime& runtime, const std::string& deployment, bo
       // An unreadable recorded spec names no volume we could trust.
     }
     runtime.stop(info.id, stop_timeout);
-    runtime.remove(info.id, true);
+    try {
+      runtime.remove(info.id, true);
+    } catch (const RuntimeError& e) {
+      // Internal comes after the instance is gone, from a clean-up step (a
+      // tmpfs directory left on the host): say so, and go on with the others.
+      if (e.kind() != RuntimeError::Kind::Internal) throw;
+      out.warnings.push_back(e.what());
+    }
     out.removed.push_back(info.id);
   }
   if (!volumes) return out;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "util/remove_tree.h"
 #include "wasmlet/byte_size.h"
 
 namespace wasmlet::runtime {
@@ -116,16 +117,18 @@ void prepare_mounts(const MountPlan& plan, const std::string& instance) {
 }
 
 void release_mounts(const std::string& instance, const std::filesystem::path& data_dir) {
-  std::error_code ec;
-  std::filesystem::remove_all(tmpfs_root(data_dir, instance), ec);
+  // The guest filled these directories: util::remove_tree copes with any depth.
+  auto root = tmpfs_root(data_dir, instance);
+  if (auto ec = util::remove_tree(root))
+    throw RuntimeError(RuntimeError::Kind::Internal,
+                       fmt::format("instance {}: cannot delete its tmpfs directory '{}' ({}); it is left on the host: "
+                                   "delete it by hand", instance, root.string(), ec.message()));
 }
 
 void remove_named_volume(const std::string& name, const std::filesystem::path& data_dir) {
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
     throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("invalid volume name '{}'", name));
-  std::error_code ec;
-  std::filesystem::remove_all(named_volume_dir(data_dir, name), ec);
-  if (ec)
+  if (auto ec = util::remove_tree(named_volume_dir(data_dir, name)))
     throw RuntimeError(RuntimeError::Kind::Internal,
                        fmt::format("cannot remove volume '{}' ({}): {}", name, named_volume_dir(data_dir, name).string(), ec.message()));
 }

@@ -30,9 +30,12 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
 // (the user's directory) is never created: one that has gone since create
 // is an error naming the instance and the directory.
 void prepare_mounts(const MountPlan& plan, const std::string& instance);
-// Deletes the instance's tmpfs directories.
+// Deletes the instance's tmpfs directories, however deep the guest made
+// them. Throws RuntimeError(Internal) naming the instance and the directory
+// when something is left on the host.
 void release_mounts(const std::string& instance, const std::filesystem::path& data_dir);
-// Deletes the named volume NAME and everything in it.
+// Deletes the named volume NAME and everything in it (at any depth); throws
+// RuntimeError(Internal) naming it when it cannot.
 void remove_named_volume(const std::string& name, const std::filesystem::path& data_dir);
 
 }  // namespace wasmlet::runtime

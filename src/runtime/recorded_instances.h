@@ -9,7 +9,9 @@
 namespace wasmlet::runtime {
 
 std::filesystem::path instance_log_file(const std::filesystem::path& data_dir, const InstanceId& id);
-// Its logs and tmpfs mounts (named volumes stay).
+// Its logs and tmpfs mounts (named volumes stay). Called once the instance
+// is forgotten: a tmpfs directory it cannot delete is a RuntimeError naming
+// it, which the caller passes on (the instance stays removed).
 void remove_instance_files(const std::filesystem::path& data_dir, const InstanceId& id);
 
 }  // namespace wasmlet::runtime

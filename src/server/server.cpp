@@ -283,7 +283,7 @@ struct Server::Impl {
       json removed = json::array();
       for (const auto& id : down.removed) removed.push_back(id.str());
       send_json(res, {{"deployment", req.matches[1].str()}, {"removed", removed}, {"volumes_removed", down.volumes_removed},
-                      {"volumes_kept", down.volumes_kept}});
+                      {"volumes_kept", down.volumes_kept}, {"warnings", down.warnings}});
     }));
     s.Post("/v1/instances", guarded([this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, create_from(body_json(req)), 201);

@@ -3,6 +3,7 @@
 #include <climits>
 #include <new>
 
+#include "wasi_sys/path_resolver.h"
 #include "wasmlet/store.h"
 
 namespace wasmlet::wasi {
@@ -23,7 +24,10 @@ Errno Call::writable_entry(uint32_t fd, uint64_t rights, std::shared_ptr<FdEntry
 }
 
 Errno Call::path(uint32_t ptr, uint32_t len, std::string& out) const {
-  out = std::string(mem.string(ptr, len));
+  std::string_view guest = mem.string(ptr, len);  // out of bounds: fault
+  // Refused before the copy: every path call comes here first.
+  if (len > wasi_sys::kMaxPathBytes) return err::nametoolong;
+  out = std::string(guest);
   if (out.find('\0') != std::string::npos) return err::inval;
   return err::success;
 }

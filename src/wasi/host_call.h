@@ -31,7 +31,8 @@ struct Call {
   // Like entry(), for calls that change the file system: `rofs` first if the
   // fd lives beneath a read-only preopen, whatever its rights.
   Errno writable_entry(uint32_t fd, uint64_t rights, std::shared_ptr<FdEntry>& out) const;
-  // A guest path (ptr, len); inval if it holds a NUL byte.
+  // A guest path (ptr, len): nametoolong past wasi_sys::kMaxPathBytes
+  // (nothing is copied then), inval if it holds a NUL byte.
   Errno path(uint32_t ptr, uint32_t len, std::string& out) const;
 };
 

@@ -24,6 +24,7 @@ ResolveStatus set_times_beneath(int dirfd, std::string_view path, bool follow_fi
 }
 
 ResolveStatus create_symlink(std::string_view target, const ParentDir& at) {
+  if (target.size() > kMaxPathBytes) return ENAMETOOLONG;
   if (!target.empty() && target.front() == '/') return EPERM;
   std::string t(target);
   return ::symlinkat(t.c_str(), at.dir.get(), at.name.c_str()) == 0 ? 0 : errno;

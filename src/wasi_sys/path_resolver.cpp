@@ -134,6 +134,7 @@ void force_fallback_resolver(bool on) { g_force_fallback = on; }
 
 ResolveStatus open_beneath(int dirfd, std::string_view path, int flags, mode_t mode, bool follow_final, UniqueFd& out) {
   if (path.empty()) return ENOENT;
+  if (path.size() > kMaxPathBytes) return ENAMETOOLONG;
   if (path.find('\0') != std::string_view::npos) return EINVAL;
   if (path.front() == '/') return kEscapes;
   if (!follow_final) flags |= O_NOFOLLOW;
@@ -144,6 +145,7 @@ ResolveStatus open_beneath(int dirfd, std::string_view path, int flags, mode_t m
 
 ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out) {
   if (path.empty()) return ENOENT;
+  if (path.size() > kMaxPathBytes) return ENAMETOOLONG;
   if (path.find('\0') != std::string_view::npos) return EINVAL;
   if (path.front() == '/') return kEscapes;
   size_t end = path.size();
@@ -181,6 +183,7 @@ ResolveStatus open_parent(int dirfd, std::string_view path, ParentDir& out) {
 
 ResolveStatus open_in_root(int root_fd, std::string_view path, int flags, UniqueFd& out) {
   if (path.empty()) return ENOENT;
+  if (path.size() > kMaxPathBytes) return ENAMETOOLONG;
   if (path.find('\0') != std::string_view::npos) return EINVAL;
   if (std::optional<ResolveStatus> s = kernel_open(root_fd, path, flags, 0, RESOLVE_IN_ROOT, out)) return *s;
   return walk(Scope::InRoot, root_fd, path, flags, 0, true, out);

@@ -15,6 +15,8 @@
 
 #include <sys/types.h>
 
+#include <climits>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,13 @@ namespace wasmlet::wasi_sys {
 // directory (absolute, ".." above it, or a symlink pointing out).
 using ResolveStatus = int;
 inline constexpr ResolveStatus kEscapes = -1;
+
+// The longest path (or symlink target) a guest may pass, in bytes: the
+// kernel's PATH_MAX counts the terminating NUL, so a longer one is
+// ENAMETOOLONG. Front ends check it before copying a path out of guest
+// memory (a 512 MiB path once cost the host 1.5 GB); the functions here
+// refuse one too.
+inline constexpr size_t kMaxPathBytes = PATH_MAX - 1;
 
 // Opens `path` beneath `dirfd` with open(2) flags (O_CLOEXEC is added).
 // A final symlink is followed only if follow_final; otherwise opening it

@@ -1,6 +1,9 @@
 // Mounts: named volumes persist across remove/create, read-only mounts refuse
 // writes, tmpfs goes away with its instance, anonymous and S3 are refused.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 
 #include "runtime_support.h"
 #include "wasmlet/runtime/wasm_runtime.h"
@@ -43,6 +46,13 @@ StorageSpec named(const std::string& name, bool ro = false) {
   return m;
 }
 
+StorageSpec tmpfs() {
+  StorageSpec m;
+  m.type = StorageSpec::Type::Tmpfs;
+  m.target = "/scratch";
+  return m;
+}
+
 TEST_F(Storage, NamedVolumePersistsAcrossRemoveAndCreate) {
   InstanceId id{"vol", 0};
   ASSERT_EQ(run(id, writer({"write", "/data/note.txt", "kept"}, named("notes"))), 0) << out(id);
@@ -72,9 +82,7 @@ TEST_F(Storage, ReadOnlyMountRefusesWrites) {
 }
 
 TEST_F(Storage, TmpfsIsPrivateAndRemovedWithTheInstance) {
-  StorageSpec tmp;
-  tmp.type = StorageSpec::Type::Tmpfs;
-  tmp.target = "/scratch";
+  StorageSpec tmp = tmpfs();
   InstanceId id{"tmp", 0};
   ASSERT_EQ(run(id, writer({"write", "/scratch/f", "temp"}, tmp)), 0) << out(id);
   auto root = dir.path() / "data/tmpfs/tmp-rep-0";
@@ -85,12 +93,45 @@ TEST_F(Storage, TmpfsIsPrivateAndRemovedWithTheInstance) {
   EXPECT_FALSE(std::filesystem::exists(root));
 }
 
+// While it is alive, the soft RLIMIT_NOFILE of this process is `limit`:
+// what a walk holding one fd a level (remove_all) cannot pass.
+class FdLimit {
+ public:
+  explicit FdLimit(rlim_t limit) {
+    ::getrlimit(RLIMIT_NOFILE, &old_);
+    rlimit lowered = old_;
+    lowered.rlim_cur = std::min(limit, old_.rlim_cur);
+    ::setrlimit(RLIMIT_NOFILE, &lowered);
+  }
+  ~FdLimit() { ::setrlimit(RLIMIT_NOFILE, &old_); }
+
+ private:
+  rlimit old_{};
+};
+
+// A guest can nest directories deeper than the host's fd limit (here
+// lowered to 1024; the remove_tree tests go 25,000 deep); rm and removing
+// the volume still delete all of it.
+TEST_F(Storage, ADeepTreeGoesWithItsTmpfsAndItsVolume) {
+  InstanceId id{"deep", 0}, in_volume{"deep-volume", 0};
+  ASSERT_EQ(run(id, writer({"nest", "/scratch", "3000"}, tmpfs())), 0) << out(id);
+  auto root = dir.path() / "data/tmpfs/deep-rep-0";
+  ASSERT_TRUE(std::filesystem::exists(root / "0/d/d/d"));
+  ASSERT_EQ(run(in_volume, writer({"nest", "/data", "3000"}, named("deep"))), 0) << out(in_volume);
+  {
+    FdLimit few(1024);
+    rt.remove(id);
+    rt.remove(in_volume);
+    rt.remove_volume("deep");
+  }
+  EXPECT_FALSE(std::filesystem::exists(root));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/volumes/deep"));
+}
+
 // A mount's `size` is enforced: the directory is on the host's disk, so a
 // write past it fails with ENOSPC rather than filling the disk.
 TEST_F(Storage, TmpfsSizeIsEnforced) {
-  StorageSpec tmp;
-  tmp.type = StorageSpec::Type::Tmpfs;
-  tmp.target = "/scratch";
+  StorageSpec tmp = tmpfs();
   tmp.size = "64Ki";
   InstanceId id{"small", 0};
   EXPECT_EQ(run(id, writer({"fill", "/scratch/big", "1000000"}, tmp)), 4) << out(id);

@@ -165,4 +165,25 @@ inline constexpr const char* kReadOnlyExpected =
             "libc fopen w: refused erofs=1\n"
             "libc fopen r: opened\n";
 
+// What wasi_sandbox long prints as a preview1 module, run on an
+// EscapeLayout: every path or symlink target of 64 MiB, and one of PATH_MAX
+// bytes, is nametoolong (37); one byte shorter, "a/a/..." is noent (44).
+inline constexpr const char* kLongPathExpected =
+            "open errno=37\n"
+            "open create errno=37\n"
+            "stat errno=37\n"
+            "set_times errno=37\n"
+            "mkdir errno=37\n"
+            "rmdir errno=37\n"
+            "unlink errno=37\n"
+            "readlink errno=37\n"
+            "rename from errno=37\n"
+            "rename to errno=37\n"
+            "link from errno=37\n"
+            "link to errno=37\n"
+            "symlink target errno=37\n"
+            "symlink at errno=37\n"
+            "open 4096 bytes errno=37\n"
+            "open 4095 bytes errno=44\n";
+
 }  // namespace wasmlet::testing::sandbox_cases

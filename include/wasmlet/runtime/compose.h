@@ -41,6 +41,7 @@ struct ComposeDown {
   std::vector<InstanceId> removed;
   std::vector<std::string> volumes_removed;
   std::vector<std::string> volumes_kept;  // "NAME: why", e.g. used by another deployment's instance
+  std::vector<std::string> warnings;      // an instance removed but not cleaned up (a tmpfs directory left): the error
 };
 
 // Stops and removes every instance of `deployment` (NotFound when it has

@@ -44,6 +44,8 @@ class Runtime {
   virtual void kill(const InstanceId& id, std::optional<std::string_view> signal = std::nullopt) = 0;
   // Removes the instance, its logs and tmpfs mounts (named volumes stay).
   // A running instance is refused unless `force`, which kills it first.
+  // A tmpfs directory that cannot be deleted is an error naming it, thrown
+  // after the instance is gone (the directory is left on the host).
   virtual void remove(const InstanceId& id, bool force = false) = 0;
 
   virtual InstanceState state(const InstanceId& id) = 0;

@@ -117,6 +117,15 @@ bool resolved(wasi_sys::ResolveStatus status) {
   return false;
 }
 
+// A path argument too long for the kernel: name-too-long before any work.
+// The resolver refuses one first thing too; this is for calls that would
+// otherwise do something first (open one path's parent, then check the other).
+bool too_long(std::string_view path) {
+  if (path.size() <= wasi_sys::kMaxPathBytes) return false;
+  errno = ENAMETOOLONG;
+  return true;
+}
+
 int open_beneath(int dirfd, const std::string& path, uint64_t flags, uint64_t mode) {
   if (path.empty()) { errno = ENOENT; return -1; }
   bool follow_final = !(flags & O_NOFOLLOW);
@@ -128,10 +137,11 @@ int open_beneath(int dirfd, const std::string& path, uint64_t flags, uint64_t mo
 
 // Opens the directory holding the last component of `path` (beneath dirfd)
 // and returns it with that component. The component is never "." or "..".
-std::optional<wasi_sys::ParentDir> parent_beneath(int dirfd, std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
+std::optional<wasi_sys::ParentDir> parent_beneath(int dirfd, std::string_view path) {
+  if (too_long(path)) return std::nullopt;
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   auto slash = path.rfind('/');
-  std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string_view leaf = slash == std::string_view::npos ? path : path.substr(slash + 1);
   if (leaf.empty() || leaf == "." || leaf == "..") { errno = leaf == ".." ? EPERM : EINVAL; return std::nullopt; }
   wasi_sys::ParentDir parent;
   if (!resolved(wasi_sys::open_parent(dirfd, path, parent))) return std::nullopt;
@@ -366,6 +376,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto& d2 = desc(to);
     if (d1.read_only || d2.read_only) return fail(ReadOnly);
     if (d1.quota != d2.quota) return fail(CrossDevice);
+    if (too_long(from_path) || too_long(to_path)) return fail_errno();
     auto p1 = parent_beneath(d1.fd->get(), from_path);
     if (!p1) return fail_errno();
     auto p2 = parent_beneath(d2.fd->get(), to_path);
@@ -389,6 +400,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   t["[method]descriptor.symlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
+    if (too_long(a[1].s)) return fail_errno();  // the target, before the parent is opened
     auto parent = parent_beneath(d.fd->get(), a[2].s);
     if (!parent) return fail_errno();
     return resolved(wasi_sys::create_symlink(a[1].s, *parent)) ? Val::ok() : fail_errno();
