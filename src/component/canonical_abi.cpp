@@ -184,6 +184,14 @@ bool decode_utf8(std::string_view s, std::vector<char32_t>& out) {
   return true;
 }
 
+// Counts `bytes` of host memory a lift is about to take against the call's
+// bound (kMaxLiftedHostBytes).
+void charge_lift(const AbiContext& cx, uint64_t bytes, const char* what) {
+  cx.lifted_host_bytes += bytes;
+  if (cx.lifted_host_bytes > cx.max_lifted_host_bytes)
+    trap(fmt::format("lifting {} would take the call's values past {} MiB of host memory", what, cx.max_lifted_host_bytes >> 20));
+}
+
 uint32_t allocate(const AbiContext& cx, uint32_t alignment, uint32_t size, const char* what) {
   if (!cx.realloc) trap(fmt::format("lowering {} into the guest needs a realloc function", what));
   uint32_t ptr = cx.realloc(0, 0, alignment, size);
@@ -198,6 +206,7 @@ std::vector<Val> load_list_from_range(const AbiContext& cx, uint32_t ptr, uint32
   if (bytes > kMaxListByteLength) trap(fmt::format("a list of {} elements is larger than 2^28 bytes", length));
   check_aligned(ptr, alignment_of(elem), "a list");
   check_range(cx, ptr, bytes, "a list");
+  charge_lift(cx, uint64_t(length) * sizeof(Val), fmt::format("a list of {} elements", length).c_str());
   std::vector<Val> r;
   r.reserve(length);
   for (uint32_t i = 0; i < length; ++i) r.push_back(load(cx, uint32_t(ptr + i * esize), elem));
@@ -416,6 +425,7 @@ std::string load_string_from_range(const AbiContext& cx, uint32_t ptr, uint32_t 
   if (bytes > kMaxStringByteLength) trap(fmt::format("a string of {} bytes is longer than 2^28-1", bytes));
   check_aligned(ptr, alignment, "a string");
   check_range(cx, ptr, bytes, "a string");
+  charge_lift(cx, bytes, fmt::format("a string of {} bytes", bytes).c_str());
   auto b = cx.memory.bytes(ptr, bytes);
   std::string out;
   switch (enc) {

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "wasmlet/component/canonical_abi.h"
 
@@ -241,6 +242,45 @@ TEST(CanonicalAbi, ListsRecordsTuples) {
   v = {Value::i32(0), Value::i32(1 << 27)};  // 2^27 u32s = 2^29 bytes
   pos = 0;
   EXPECT_THROW(lift_flat(cx, v, pos, *types::list(types::u32())), AbiTrap);
+}
+
+// What one call's lift may take of the host's memory is bounded
+// (kMaxLiftedHostBytes, 512 MiB; 16 MiB here to keep the test quick): a
+// list of strings that all name one guest string, or a long list<u8> (a Val
+// per byte), traps instead of growing the host.
+TEST(CanonicalAbi, LiftingIsBoundedInHostMemory) {
+  Guest g;
+  g.buf.assign(2u << 20, 'a');  // 2 MiB of guest memory
+  // A list<string> of 100 elements, each the same 1 MiB string: 100 MiB on
+  // the host from 2 MiB of guest memory.
+  const uint32_t list_at = 64, string_at = 1u << 20, string_len = 1u << 20, count = 100;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::memcpy(&g.buf[list_at + 8 * i], &string_at, 4);
+    std::memcpy(&g.buf[list_at + 8 * i + 4], &string_len, 4);
+  }
+  const auto bounded = [&g] {
+    AbiContext cx = g.cx();
+    cx.max_lifted_host_bytes = 16u << 20;
+    return cx;
+  };
+  std::vector<Value> flat = {Value::i32(list_at), Value::i32(count)};
+  size_t pos = 0;
+  try {
+    lift_flat(bounded(), flat, pos, *types::list(types::string()));
+    FAIL() << "100 MiB of strings were lifted";
+  } catch (const AbiTrap& e) {
+    EXPECT_NE(std::string(e.what()).find("lifting a string of 1048576 bytes would take the call's values past 16 MiB of host memory"),
+              std::string::npos) << e.what();
+  }
+  // 12 of them are within the bound.
+  flat = {Value::i32(list_at), Value::i32(12)};
+  pos = 0;
+  EXPECT_EQ(lift_flat(bounded(), flat, pos, *types::list(types::string())).items.size(), 12u);
+  // A list<u8> of 1 MiB is 1 Mi Vals, about 100 MiB.
+  flat = {Value::i32(0), Value::i32(1u << 20)};
+  pos = 0;
+  EXPECT_THROW(lift_flat(bounded(), flat, pos, *types::list(types::u8())), AbiTrap);
+  EXPECT_EQ(kMaxLiftedHostBytes, uint64_t{512} << 20);
 }
 
 TEST(CanonicalAbi, VariantsEnumsOptionsResultsFlags) {

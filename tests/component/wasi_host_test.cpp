@@ -163,6 +163,18 @@ TEST(WasiHost, Random) {
   EXPECT_NE(h.call("wasi:random/random@0.2.0", "get-random-u64").i, h.call("wasi:random/random@0.2.0", "get-random-u64").i);
   EXPECT_EQ(h.call("wasi:random/insecure@0.2.0", "get-insecure-random-bytes", {Val::u64(5)}).items.size(), 5u);
   EXPECT_EQ(h.call("wasi:random/insecure-seed@0.2.0", "insecure-seed").items.size(), 2u);
+  // One call returns at most 1 MiB: each byte is a Val on the host until lowered.
+  EXPECT_EQ(h.call("wasi:random/random@0.2.0", "get-random-bytes", {Val::u64(1 << 20)}).items.size(), size_t{1} << 20);
+  for (const char* fn : {"get-random-bytes", "get-insecure-random-bytes"}) {
+    const std::string iface = std::string("wasi:random/") + (fn[4] == 'r' ? "random" : "insecure") + "@0.2.0";
+    try {
+      h.call(iface, fn, {Val::u64(uint64_t{1} << 28)});
+      ADD_FAILURE() << fn << " returned 256 MiB";
+    } catch (const wasmlet::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("268435456 bytes asked for at once, more than the 1048576 one call may return"),
+                std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(WasiHost, FilesInAPreopen) {

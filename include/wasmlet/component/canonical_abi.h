@@ -32,6 +32,12 @@ constexpr size_t kMaxFlatParams = 16;
 constexpr size_t kMaxFlatResults = 1;
 constexpr uint32_t kMaxStringByteLength = (1u << 28) - 1;
 constexpr uint32_t kMaxListByteLength = (1u << 28) - 1;
+// The most host memory lifting one call's values may take: each list
+// element becomes a Val (about 100 bytes, so a list<u8> costs 100 times its
+// guest bytes) and a list of strings may name one guest string many times.
+// Without a bound a guest could make the host allocate without end; past it
+// the lift traps.
+constexpr uint64_t kMaxLiftedHostBytes = uint64_t{512} << 20;
 constexpr uint32_t kUtf16Tag = 1u << 31;
 
 // Layout (32-bit memories).
@@ -53,6 +59,10 @@ struct AbiContext {
   Realloc realloc;                   // needed to lower strings and lists into the guest
   ResourceTable* handles = nullptr;  // needed for own/borrow
   std::vector<uint32_t>* lent = nullptr;  // lift_borrow records the handles it lent here
+  // Host memory the lifts through this context have taken so far, and the
+  // most they may take; one context is made per call.
+  mutable uint64_t lifted_host_bytes = 0;
+  uint64_t max_lifted_host_bytes = kMaxLiftedHostBytes;
 };
 
 // Memory.

@@ -241,7 +241,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   t["[method]descriptor.read"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.directory) return fail(IsDirectory);
-    uint64_t len = std::min<uint64_t>(uint64_t(a[1].i), 1 << 24);
+    uint64_t len = std::min<uint64_t>(uint64_t(a[1].i), kMaxBytesPerCall);  // a short read, as read(2) may give
     std::string buf(size_t(len), '\0');
     ssize_t n = ::pread(d.fd->get(), buf.data(), len, off_t(a[2].i));
     if (n < 0) return fail_errno();

@@ -125,6 +125,11 @@ struct ExitRequest {
   int code;
 };
 
+// The most bytes one call hands the guest as a list<u8> (a read, random
+// bytes): on the host each byte is a Val of about 100 bytes until it is
+// lowered, so a bigger answer would cost the host 100 times as much memory.
+constexpr uint64_t kMaxBytesPerCall = 1 << 20;
+
 struct HostState {
   Store* store = nullptr;  // set by WasiHost::attach_store: waits end on interrupt/deadline
   WasiConfig config;

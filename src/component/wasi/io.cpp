@@ -17,7 +17,7 @@
 namespace wasmlet::component::wasi {
 namespace {
 
-constexpr uint64_t kMaxChunk = 1 << 20;  // check-write permits and read sizes
+constexpr uint64_t kMaxChunk = kMaxBytesPerCall;  // check-write permits and read sizes
 
 // input-stream.read: result<list<u8>, stream-error>
 Val read_stream(HostState& s, InputStream& in, uint64_t len, bool blocking) {

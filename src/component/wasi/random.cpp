@@ -4,13 +4,16 @@
 #include <cstring>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "component/wasi/host_state.h"
 
 namespace wasmlet::component::wasi {
 namespace {
 
 std::string secure_bytes(uint64_t n) {
-  if (n > (1u << 28)) throw HostTrap("get-random-bytes: more than 2^28 bytes requested");
+  if (n > kMaxBytesPerCall)
+    throw HostTrap(fmt::format("get-random-bytes: {} bytes asked for at once, more than the {} one call may return", n, kMaxBytesPerCall));
   std::string buf(size_t(n), '\0');
   size_t done = 0;
   while (done < buf.size()) {
@@ -45,7 +48,9 @@ void add_random(HostState&, std::map<std::string, Functions, std::less<>>& into)
   auto& insecure = into["wasi:random/insecure"];
   insecure["get-insecure-random-bytes"] = [rng](std::span<const Val> a) -> std::optional<Val> {
     uint64_t n = uint64_t(a[0].i);
-    if (n > (1u << 28)) throw HostTrap("get-insecure-random-bytes: more than 2^28 bytes requested");
+    if (n > kMaxBytesPerCall)
+      throw HostTrap(fmt::format("get-insecure-random-bytes: {} bytes asked for at once, more than the {} one call may return", n,
+                                 kMaxBytesPerCall));
     std::string buf(size_t(n), '\0');
     for (auto& c : buf) c = char((*rng)());
     return Val::bytes(buf);
