@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "runtime/restart_policy.h"
 #include "runtime_support.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 
@@ -421,6 +422,29 @@ TEST_F(Lifecycle, RestartPolicyOnFailureLeavesSuccessAlone) {
   rt->start(id);
   EXPECT_EQ(rt->wait(id), 0);
   EXPECT_EQ(rt->inspect(id).restart_count, 0u);
+}
+
+TEST_F(Lifecycle, ZeroRestartDelayStillBacksOff) {
+  // delay 0 doubled stays 0: without a floor the guest restarted ~1000 times a second.
+  rt->create(id, restarting("1", RestartPolicy::Kind::Always, std::chrono::nanoseconds(0)));
+  rt->start(id);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // 100ms, 200ms, 400ms: at most 3 restarts in the first second (a run takes time too).
+  EXPECT_LE(rt->inspect(id).restart_count, 3u);
+  rt->kill(id, std::nullopt);
+}
+
+TEST(RestartBackoff, FloorThenDoublingThenCap) {
+  RestartPolicy p;
+  p.delay = std::chrono::nanoseconds(0);
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::milliseconds(100));
+  EXPECT_EQ(restart_backoff(p, 1), std::chrono::milliseconds(200));
+  EXPECT_EQ(restart_backoff(p, 40), std::chrono::seconds(30));
+  p.delay = std::chrono::seconds(1);
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(1));
+  EXPECT_EQ(restart_backoff(p, 2), std::chrono::seconds(4));
+  p.delay = std::chrono::hours(1);
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(30));
 }
 
 TEST_F(Lifecycle, StopCancelsAPendingRestart) {
