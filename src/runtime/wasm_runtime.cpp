@@ -80,7 +80,7 @@ struct WasmRuntime::Impl {
       } catch (const Error& e) {
         spec_error = e.what();
       }
-      bool was_running = rec.state.active();
+      bool was_running = rec.state.active() || rec.restart_pending;
       auto inst = std::make_shared<Workload>(shared, rec, std::move(spec), make_log(rec.id), spec_error);
       instances[rec.id.str()] = inst;
       if (was_running) {

@@ -176,6 +176,23 @@ TEST_F(DaemonTest, RecordsAndLogsSurviveKill9) {
   EXPECT_EQ(d->cli({"wait", "job-rep-1"}).exit_code, 3);
 }
 
+// kill -9 while `always` waits out its back-off: the next daemon restarts it
+// (the record said exited(1), not running).
+TEST_F(DaemonTest, APendingRestartSurvivesKill9) {
+  write_spec("version: v1\ndeployment: b\nservices:\n  flaky:\n    image: " + fixture("exit_code") +
+             "\n    command: {args: [\"1\"]}\n    restart_policy: {kind: always, delay: 30s}\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  json flaky;
+  for (int i = 0; i < 500 && !(flaky = find(ps(), "flaky-rep-0"))["restarting"].get<bool>(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(flaky["restarting"].get<bool>()) << flaky.dump();
+  d->kill9();
+  d->start();
+  flaky = find(ps(), "flaky-rep-0");
+  EXPECT_EQ(flaky["restart_count"], 1) << flaky.dump();
+  EXPECT_NE(d->cli({"logs", "flaky-rep-0"}).err.find("was waiting to restart; restarting it (restart 1)"), std::string::npos);
+}
+
 TEST_F(DaemonTest, GracefulStopAlsoReportsAgentRestart) {
   auto spec = write_spec(spec_yaml());
   ASSERT_EQ(d->cli({"up", "-f", spec.string(), "--service", "loop"}).exit_code, 0);

@@ -67,6 +67,36 @@ TEST(RuntimeConfig, InstancesSurviveTheRuntime) {
   EXPECT_EQ(rt.wait(created), 0);
 }
 
+// A runtime that goes away while an instance waits out its restart back-off
+// (the record then holds the last run's end) restarts it when it comes back.
+TEST(RuntimeConfig, APendingRestartSurvivesTheRuntime) {
+  TempDir dir;
+  InstanceId waiting{"waiting", 0}, stopped{"stopped", 0};
+  auto spec = service(fixture("exit_code"), {"1"});
+  spec.restart_policy.kind = RestartPolicy::Kind::UnlessStopped;
+  spec.restart_policy.delay = std::chrono::seconds(30);
+  auto noted = [](const LogEntry& e) { return e.message.find("restarting in") == std::string::npos; };
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+    for (const auto& i : {waiting, stopped}) {
+      rt.create(i, spec);
+      rt.start(i);
+      rt.follow_logs(i, {}, noted);
+      ASSERT_TRUE(rt.inspect(i).restarting);
+    }
+    rt.stop(stopped, std::chrono::seconds(1));  // a user stop cancels the restart, now and later
+  }
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+  EXPECT_EQ(rt.inspect(waiting).restart_count, 1u);
+  bool restarted = false;
+  for (const auto& e : rt.logs(waiting)) restarted |= e.message.find("was waiting to restart; restarting it") != std::string::npos;
+  EXPECT_TRUE(restarted);
+  EXPECT_EQ(rt.inspect(stopped).restart_count, 0u);
+  EXPECT_FALSE(rt.inspect(stopped).restarting);
+  EXPECT_EQ(rt.state(stopped), InstanceState::exited(1));
+  rt.kill(waiting);
+}
+
 TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
   rt->create(id, service(fixture("exit_code")));
   EXPECT_EQ(rt->state(id), InstanceState::pending());
