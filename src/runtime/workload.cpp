@@ -489,9 +489,9 @@ void Workload::thread_main() {
       persist_locked();
     }
     if (shared_.shutting_down || phase_ == Phase::ShuttingDown || phase_ == Phase::Removed) {
-      // Leave the record as it was ("running"): the next daemon decides.
-      record_.state = r.state;
-      record_.outcome = r.outcome;
+      // Leave the record as it was ("running"): the next daemon decides, and
+      // a waiter hears that the runtime shut down, not how the interrupt
+      // ended the guest (a trap in a blocking call looked like a crash).
       break;
     }
     record_.state = r.state;

@@ -59,6 +59,11 @@ class DaemonTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out);
   }
+  // Until the instance's log has `text` (its guest got that far).
+  void await_log(const std::string& id, const std::string& text) {
+    for (int i = 0; i < 1000 && d->cli({"logs", id}).out.find(text) == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   json find(const json& list, const std::string& id) {
     for (const auto& i : list)
       if (i["id"] == id) return i;
@@ -201,6 +206,25 @@ TEST_F(DaemonTest, GracefulStopAlsoReportsAgentRestart) {
   EXPECT_FALSE(fs::exists(data / "wasmlet.sock"));
   d->start();
   EXPECT_EQ(find(ps(), "loop-rep-0")["state"]["text"], "failed(agent restarted)");
+}
+
+// A wait cut short by the daemon's shutdown says so: the interrupt of a
+// guest blocked in a WASI call is not the guest's own end (it read as a trap, 134).
+TEST_F(DaemonTest, AWaitCutShortByTheShutdownSaysSo) {
+  write_spec("version: v1\ndeployment: s\nservices:\n  nap:\n    image: " + fixture("rt_sleep") + "\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  await_log("nap-rep-0", "sleeping");
+  ProcessResult waited;
+  std::thread waiter([&] { waited = d->cli({"wait", "nap-rep-0"}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the wait is in the daemon
+  d->terminate();
+  waiter.join();
+  EXPECT_NE(waited.exit_code, 0);
+  EXPECT_NE(waited.exit_code, 134) << waited.out << waited.err;
+  EXPECT_EQ(waited.out, "");
+  EXPECT_NE(waited.err.find("shutting down"), std::string::npos) << waited.err;
+  d->start();
+  EXPECT_EQ(find(ps(), "nap-rep-0")["state"]["text"], "failed(agent restarted)");
 }
 
 TEST_F(DaemonTest, ExecStreamsOutputAndExitCode) {
