@@ -297,6 +297,18 @@ WaitOutcome Workload::wait() {
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
 
+std::optional<WaitOutcome> Workload::wait(const std::function<bool()>& still_wanted) {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_locked(); })) {
+    lock.unlock();
+    const bool wanted = still_wanted();
+    lock.lock();
+    if (!wanted) return std::nullopt;
+  }
+  check_wait_locked();
+  return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
+}
+
 void Workload::check_wait_locked() {
   if (phase_ == Phase::Removed && !record_.outcome)
     throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed while waiting for it", name()));

@@ -73,6 +73,9 @@ class Workload {
   InstanceInfo info();
   InstanceStats stats();
   WaitOutcome wait();
+  // As wait(), asking `still_wanted` (without the lock) every second until
+  // then; nullopt once it says false.
+  std::optional<WaitOutcome> wait(const std::function<bool()>& still_wanted);
   std::optional<WaitOutcome> wait_for(std::chrono::nanoseconds timeout);
   bool finished_for_good();
 

@@ -328,7 +328,27 @@ struct Server::Impl {
       send_json(res, {{"id", name}, {"removed", true}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/wait)", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      send_json(res, to_json(runtime->wait_outcome(id_of(req))));
+      auto id = id_of(req);
+      // Finished already (or unknown, or the runtime is going away): a plain answer.
+      if (auto o = runtime->wait_outcome_for(id, std::chrono::nanoseconds(0))) return send_json(res, to_json(*o));
+      // Else a stream, so that a client that goes away is noticed: a newline
+      // (JSON whitespace) every second while the instance runs, whose failed
+      // write ends the wait; then the outcome, or an error object (the 200 is sent by then).
+      res.set_chunked_content_provider("application/json", [this, id](size_t, httplib::DataSink& sink) {
+        std::string answer;
+        try {
+          auto o = runtime->wait_outcome(id, [&] { return sink.write("\n", 1); });
+          if (!o) return false;  // the client is gone
+          answer = json_line(to_json(*o));
+        } catch (const RuntimeError& e) {
+          answer = json_line(json{{"error", e.what()}, {"kind", to_string(e.kind())}});
+        } catch (const std::exception& e) {
+          answer = json_line(json{{"error", e.what()}, {"kind", to_string(ErrorCode::Internal)}});
+        }
+        sink.write(answer.data(), answer.size());
+        sink.done();
+        return true;
+      });
     }));
     s.Get(R"(/v1/instances/([^/]+)/stats)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, to_json(runtime->stats(id_of(req))));
@@ -355,10 +375,15 @@ struct Server::Impl {
       runtime->inspect(id);  // 404 now rather than inside the stream
       res.set_chunked_content_provider("application/x-ndjson", [this, id, q](size_t, httplib::DataSink& sink) {
         try {
-          runtime->follow_logs(id, q, [&](const LogEntry& e) {
-            std::string line = json_line(to_json(e));
-            return sink.write(line.data(), line.size());
-          });
+          // An empty line (clients skip it) after each quiet second: a failed
+          // write ends the follow of a client that went away.
+          runtime->follow_logs(
+              id, q,
+              [&](const LogEntry& e) {
+                std::string line = json_line(to_json(e));
+                return sink.write(line.data(), line.size());
+              },
+              [&] { return sink.write("\n", 1); });
         } catch (const std::exception&) {
         }
         sink.done();

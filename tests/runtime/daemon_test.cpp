@@ -289,6 +289,40 @@ TEST_F(DaemonTest, AnExecEndsWhenItsClientGoesAway) {
   EXPECT_TRUE(idle) << "the exec's guest still runs after its client went away";
 }
 
+size_t entries_of(const std::string& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) ++n;
+  return n;
+}
+
+// A wait or a follow whose client went away lets go of its daemon thread and
+// connection within a few seconds, though the instance runs on without a word.
+TEST_F(DaemonTest, AGoneWaitOrFollowClientIsLetGo) {
+  write_spec("version: v1\ndeployment: q\nservices:\n  nap:\n    image: " + fixture("rt_sleep") + "\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  await_log("nap-rep-0", "sleeping");
+  const std::string proc = "/proc/" + std::to_string(d->pid());
+  auto settled = [&](size_t threads, size_t fds) {
+    for (int i = 0; i < 50; ++i) {
+      if (entries_of(proc + "/task") <= threads && entries_of(proc + "/fd") <= fds) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  const size_t threads = entries_of(proc + "/task"), fds = entries_of(proc + "/fd");
+  // Clients killed after a second, each in the daemon by then.
+  std::thread waiter([&] { d->cli({"wait", "nap-rep-0"}, std::chrono::milliseconds(1000)); });
+  std::thread follower([&] { d->cli({"logs", "-f", "nap-rep-0"}, std::chrono::milliseconds(1000)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_GE(entries_of(proc + "/task"), threads + 2) << "the wait and the follow each have a thread";
+  waiter.join();
+  follower.join();
+  EXPECT_TRUE(settled(threads, fds)) << "threads " << entries_of(proc + "/task") << " (was " << threads << "), fds "
+                                     << entries_of(proc + "/fd") << " (was " << fds << ")";
+  EXPECT_EQ(find(ps(), "nap-rep-0")["state"]["status"], "running");
+}
+
 TEST_F(DaemonTest, SpecErrorsNameFileLineAndField) {
   auto bad = write_spec("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm:\n      max_memory: lots\n", "bad.yaml");
   auto r = d->cli({"up", "-f", bad.string()});
