@@ -10,9 +10,11 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <iostream>
 #include <limits>
 #include <list>
@@ -140,6 +142,32 @@ void resolve_relative(ServiceSpec& spec, const std::string& base_dir) {
   if (spec.wasm)
     for (auto& p : spec.wasm->preopens)
       if (!p.source.empty() && p.source[0] != '/') p.source = (base / p.source).lexically_normal().string();
+}
+
+// Makes way for the daemon's socket at `path`: nothing there, or a stale
+// socket (one nothing accepts on, left by a daemon that was killed), which is
+// removed. Anything else is not ours to remove: a live daemon's socket (say,
+// of another data dir) or a file that is not a socket.
+void claim_socket_path(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw Error(fmt::format("cannot use the socket path '{}': {}", path.string(), std::strerror(errno)));
+  }
+  if (!S_ISSOCK(st.st_mode)) throw Error(fmt::format("{} exists and is not a socket", path.string()));
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw Error(fmt::format("cannot use the socket path '{}': {}", path.string(), std::strerror(errno)));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  const int err = errno;
+  ::close(fd);
+  if (rc == 0) throw Error(fmt::format("another daemon is listening on {}", path.string()));
+  if (err != ECONNREFUSED)
+    throw Error(fmt::format("cannot tell whether a daemon is listening on {}: {}", path.string(), std::strerror(err)));
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw Error(fmt::format("cannot remove the stale socket {}: {}", path.string(), std::strerror(errno)));
 }
 
 }  // namespace
@@ -532,8 +560,7 @@ void Server::run(bool handle_signals) {
     throw Error(fmt::format("the socket path '{}' is too long for a Unix socket (at most {} bytes)", o.socket.string(),
                             sizeof(sockaddr_un{}.sun_path) - 1));
   std::filesystem::create_directories(o.socket.parent_path());
-  std::error_code ec;
-  std::filesystem::remove(o.socket, ec);  // stale: we hold the data dir's lock
+  claim_socket_path(o.socket);
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -549,6 +576,9 @@ void Server::run(bool handle_signals) {
   ::umask(old);
   if (!bound) throw Error(fmt::format("cannot listen on the Unix socket '{}'", o.socket.string()));
   ::chmod(o.socket.c_str(), 0600);
+  // Which file is ours: at exit the path is removed only if it still is.
+  struct stat ours {};
+  const bool have_ours = ::stat(o.socket.c_str(), &ours) == 0;
 
   if (o.tcp_port) {
     if (o.token.empty()) throw Error("--listen needs a bearer token (--token-file)");
@@ -586,7 +616,9 @@ void Server::run(bool handle_signals) {
   (void)wake_pipe;
   if (impl_->tcp_thread.joinable()) impl_->tcp_thread.join();
   impl_->runtime.reset();
-  std::filesystem::remove(o.socket, ec);
+  struct stat now {};
+  if (have_ours && ::lstat(o.socket.c_str(), &now) == 0 && now.st_dev == ours.st_dev && now.st_ino == ours.st_ino)
+    ::unlink(o.socket.c_str());
 }
 
 }  // namespace wasmlet::server

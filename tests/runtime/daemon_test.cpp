@@ -410,6 +410,39 @@ TEST_F(DaemonTest, SocketIsPrivate) {
   delete second;
 }
 
+// `serve --socket PATH` removes only a stale socket there (nothing accepts on it).
+TEST_F(DaemonTest, ServeLeavesAnotherDaemonsSocketAlone) {
+  const fs::path live = data / "wasmlet.sock";
+  auto r = wasmlet({"serve", "--data-dir", (dir.path() / "other").string(), "--socket", live.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;  // not killed after the 10 s: it did not serve
+  EXPECT_NE(r.err.find("another daemon is listening on " + live.string()), std::string::npos) << r.err;
+  EXPECT_EQ(d->cli({"ps"}).exit_code, 0) << "the first daemon's socket was removed";
+}
+
+TEST(DaemonSocket, ServeRefusesAPathThatIsNotASocket) {
+  TempDir dir;
+  const fs::path file = dir.path() / "notes.txt";
+  write_text(file, "keep me\n");
+  auto r = wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--socket", file.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;  // not killed after the 10 s: it did not serve
+  EXPECT_NE(r.err.find(file.string() + " exists and is not a socket"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(file), "keep me\n");
+}
+
+// At exit the daemon removes its socket only if the path still is that socket.
+TEST(DaemonSocket, ExitLeavesWhatReplacedTheSocket) {
+  TempDir dir;
+  const fs::path sock = dir.path() / "d.sock";
+  Daemon d(dir.path() / "data", {"--socket", sock.string()});
+  // Serving: a SIGTERM before the listener runs is not seen (a daemon race this test is not about).
+  ASSERT_EQ(wasmlet({"ps", "--socket", sock.string()}).exit_code, 0);
+  fs::remove(sock);
+  write_text(sock, "someone else's\n");
+  int status = d.terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(read_text(sock), "someone else's\n");
+}
+
 TEST(DaemonTcp, LoopbackListenerNeedsTheBearerToken) {
   TempDir dir;
   uint16_t port = free_port();
