@@ -77,8 +77,6 @@ std::string upper(std::string text) {
 // for a bad argument, whether the CLI or the daemon found it (an invalid
 // spec, a bad --since), as for a usage error; 1 for everything else (not
 // found, conflict, an invalid module, an unreachable daemon or registry).
-int failure_status(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
-
 int usage_error(const CLI::App* where, const std::string& message) {
   std::string path = command_path(where);
   std::string prefix = where->get_parent() ? path.substr(path.find(' ') + 1) + ": " : "";
@@ -217,6 +215,8 @@ std::chrono::nanoseconds timeout_option(const std::string& value, std::string_vi
     throw UsageError(fmt::format("invalid {} '{}': the limit must be more than 0 (leave {} out for {})", flag, value, flag, without));
   return timeout;
 }
+
+int failure_status(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
 
 int guest_exit_status(int64_t code, std::string_view who) {
   std::string note;
