@@ -282,6 +282,16 @@ struct Server::Impl {
     return {{"deployment", d.spec.deployment}, {"instances", instances}, {"warnings", d.warnings}};
   }
 
+  // start and restart answer once the guest's entry point runs, as `up`
+  // does: one that can never start (not a module, no entry point, a port in
+  // use) is an error naming why, not an id that looks started.
+  void start_and_check(const InstanceId& id) {
+    runtime->start(id);
+    StartCheck check = runtime->wait_started(id);
+    if (!check.entered && check.state.kind == InstanceState::Kind::Failed)
+      throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{} did not start: {}", shown(id), check.state.reason));
+  }
+
   std::chrono::nanoseconds timeout_param(const httplib::Request& req) {
     if (!req.has_param("timeout")) return std::chrono::seconds(10);
     return parse_duration(req.get_param_value("timeout"));
@@ -327,7 +337,7 @@ struct Server::Impl {
     }));
     s.Post(R"(/v1/instances/([^/]+)/start)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       auto id = resolved(req);
-      runtime->start(id);
+      start_and_check(id);
       send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/stop)", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -339,7 +349,7 @@ struct Server::Impl {
     s.Post(R"(/v1/instances/([^/]+)/restart)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       auto id = resolved(req);
       runtime->stop(id, timeout_param(req));
-      runtime->start(id);
+      start_and_check(id);
       send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/kill)", guarded([this](const httplib::Request& req, httplib::Response& res) {

@@ -166,6 +166,31 @@ TEST_F(CliHabits, RunDetachedCreatesAndStartsAnInstance) {
   EXPECT_NE(invoke.err.find("--invoke applies to a run in the foreground"), std::string::npos) << invoke.err;
 }
 
+// run -d and start wait for the entry point, as `up` does: a module that can
+// never start is an error naming why, not an id that looks started.
+TEST_F(CliHabits, RunDetachedAndStartSayWhenItCannotStart) {
+  auto notwasm = d->cli({"run", "-d", "--name", "passwd", "/etc/passwd"});
+  EXPECT_EQ(notwasm.exit_code, 1);
+  EXPECT_EQ(notwasm.out, "");
+  EXPECT_NE(notwasm.err.find("wasmlet: error: passwd-rep-0 did not start: "), std::string::npos) << notwasm.err;
+  auto again = d->cli({"start", "passwd-rep-0"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("passwd-rep-0 did not start: "), std::string::npos) << again.err;
+
+  uint16_t port = 0;
+  int taken = listen_loopback(port);
+  ASSERT_GE(taken, 0);
+  auto busy = d->cli({"run", "-d", "--name", "busy", "--tcplisten", "127.0.0.1:" + std::to_string(port), fixture("rt_sleep")});
+  ::close(taken);
+  EXPECT_EQ(busy.exit_code, 1);
+  EXPECT_NE(busy.err.find("busy-rep-0 did not start: "), std::string::npos) << busy.err;
+  EXPECT_NE(busy.err.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos) << busy.err;
+  // Once the port is free it starts.
+  auto started = d->cli({"start", "busy-rep-0"});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_EQ(started.out, "busy-rep-0\n");
+}
+
 // run -d makes the module path and --dir sources absolute against the
 // client's working directory (the daemon's is another) and normal: no "."
 // or ".." is left for ps and inspect to show.
