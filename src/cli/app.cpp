@@ -197,7 +197,7 @@ uint64_t fuel_option(const std::string& value, std::string_view flag) {
   uint64_t fuel = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), fuel);
   if (value.empty() || ec == std::errc::invalid_argument || end != value.data() + value.size())
-    throw UsageError(fmt::format("invalid {} '{}': expected a whole number of units, 0 to 18446744073709551615 "
+    throw UsageError(fmt::format("invalid {} '{}': expected a whole number of units, 1 to 18446744073709551615 "
                                  "(leave {} out for no budget)", flag, value, flag));
   if (ec == std::errc::result_out_of_range)
     throw UsageError(fmt::format("invalid {} '{}': more than the largest budget, 18446744073709551615", flag, value));
