@@ -179,6 +179,7 @@ struct Server::Impl {
   std::thread tcp_thread;
   std::optional<DataDirLock> lock;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> listen_returned{false}, tcp_listen_returned{false};
 
   template <typename F>
   httplib::Server::Handler guarded(F f) {
@@ -605,16 +606,28 @@ void Server::run(bool handle_signals) {
   std::thread signal_thread;
   int wake_pipe[2] = {-1, -1};
   if (handle_signals) {
-    signal_thread = std::thread([this, signals] {
+    signal_thread = std::thread([this, signals, &o] {
       int sig = 0;
       sigwait(&signals, &sig);
-      if (sig == SIGTERM || sig == SIGINT) stop();
+      if (sig != SIGTERM && sig != SIGINT) return;
+      // httplib's stop() does nothing to a listener that has not begun to
+      // run, which would then accept forever: a SIGTERM right after "serving
+      // on" waits (briefly) for it.
+      auto unix_ready = [&] { return impl_->unix_server.is_running() || impl_->listen_returned; };
+      auto tcp_ready = [&] { return !o.tcp_port || impl_->tcp_server.is_running() || impl_->tcp_listen_returned; };
+      while (!unix_ready() || !tcp_ready()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      stop();
     });
   }
-  if (o.tcp_port) impl_->tcp_thread = std::thread([this] { impl_->tcp_server.listen_after_bind(); });
+  if (o.tcp_port)
+    impl_->tcp_thread = std::thread([this] {
+      impl_->tcp_server.listen_after_bind();
+      impl_->tcp_listen_returned = true;
+    });
   std::cerr << fmt::format("wasmlet: serving on {}{} (data dir {})\n", o.socket.string(),
                            o.tcp_port ? fmt::format(" and 127.0.0.1:{}", *o.tcp_port) : "", o.data_dir.string());
   impl_->unix_server.listen_after_bind();
+  impl_->listen_returned = true;
   stop();
   if (handle_signals) {
     // Wake the signal thread if it is still waiting.
