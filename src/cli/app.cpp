@@ -77,8 +77,6 @@ std::string upper(std::string text) {
 // for a bad argument, whether the CLI or the daemon found it (an invalid
 // spec, a bad --since), as for a usage error; 1 for everything else (not
 // found, conflict, an invalid module, an unreachable daemon or registry).
-int failure_status(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
-
 int usage_error(const CLI::App* where, const std::string& message) {
   std::string path = command_path(where);
   std::string prefix = where->get_parent() ? path.substr(path.find(' ') + 1) + ": " : "";
@@ -199,7 +197,7 @@ uint64_t fuel_option(const std::string& value, std::string_view flag) {
   uint64_t fuel = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), fuel);
   if (value.empty() || ec == std::errc::invalid_argument || end != value.data() + value.size())
-    throw UsageError(fmt::format("invalid {} '{}': expected a whole number of units, 0 to 18446744073709551615 "
+    throw UsageError(fmt::format("invalid {} '{}': expected a whole number of units, 1 to 18446744073709551615 "
                                  "(leave {} out for no budget)", flag, value, flag));
   if (ec == std::errc::result_out_of_range)
     throw UsageError(fmt::format("invalid {} '{}': more than the largest budget, 18446744073709551615", flag, value));
@@ -217,6 +215,8 @@ std::chrono::nanoseconds timeout_option(const std::string& value, std::string_vi
     throw UsageError(fmt::format("invalid {} '{}': the limit must be more than 0 (leave {} out for {})", flag, value, flag, without));
   return timeout;
 }
+
+int failure_status(ErrorCode code) { return code == ErrorCode::InvalidArgument ? 2 : 1; }
 
 int guest_exit_status(int64_t code, std::string_view who) {
   std::string note;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wasmlet/engine.h"
+#include "wasmlet/error.h"
 
 namespace wasmlet::cli {
 
@@ -35,6 +36,9 @@ std::chrono::nanoseconds timeout_option(const std::string& value, std::string_vi
 // fits in 8 bits, else 1 with a `wasmlet: error:` line naming `who` (the OS
 // would keep only the low byte, so exit(256) would read as success).
 int guest_exit_status(int64_t code, std::string_view who);
+// The exit status for a command that failed with an error of `code`: 2 for
+// an invalid argument, else 1.
+int failure_status(ErrorCode code);
 
 // What `run` needs from the parts only wasmlet-full links (the registry and
 // daemon clients). wasmlet-full sets them (register_image_commands,

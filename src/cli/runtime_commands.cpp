@@ -262,6 +262,26 @@ IdsVerb ids_verb(CLI::App& app, const char* name, const char* description) {
   return v;
 }
 
+// Runs `each` for every id, as docker does: a failure is reported
+// ("wasmlet: error: ...") and the other ids still go. Then the exit status
+// is that of the failures (failure_status), if there were any. A daemon
+// that cannot be reached fails them all alike: that ends the command.
+void for_each_id(const std::vector<std::string>& ids, const std::function<void(const std::string&)>& each) {
+  int failed = 0;
+  for (const auto& id : ids) {
+    try {
+      each(id);
+    } catch (const server::DaemonUnavailable&) {
+      throw;
+    } catch (const Error& e) {
+      std::cout.flush();
+      std::cerr << "wasmlet: error: " << e.what() << "\n";
+      failed = std::max(failed, failure_status(e.code()));
+    }
+  }
+  if (failed) exit_status = failed;
+}
+
 void add_ids(const IdsVerb& v) { v.sub->add_option("ids", *v.ids, "instance ids (SERVICE-rep-N, or DEPLOYMENT.SERVICE-rep-N when two deployments have one)")->required(); }
 
 // A verb that sends one request per id and prints the id (or, with
@@ -276,11 +296,11 @@ void per_id_verb(CLI::App& app, const char* name, const char* description, const
   add_ids(v);
   v.sub->callback([c = v.c, ids = v.ids, method, path_of, offline] {
     auto cl = c->client();
-    for (const auto& id : *ids) {
+    for_each_id(*ids, [&](const std::string& id) {
       auto online = [&](Client& client) { return client.request(method, path_of(id)); };
       auto r = offline ? ask_or_offline(*c, online, [&](const server::OfflineState& s) { return offline(s, id); }) : online(cl);
       std::cout << (c->json() ? r.dump() : id) << "\n";
-    }
+    });
   });
 }
 
@@ -504,7 +524,8 @@ void register_wait(CLI::App& app) {
   add_ids(v);
   v.sub->callback([c = v.c, ids = v.ids] {
     auto cl = c->client();
-    for (const auto& id : *ids) {
+    int status = 0;
+    for_each_id(*ids, [&](const std::string& id) {
       auto r = cl.request("POST", instance_path(id, "/wait"));
       if (c->json()) {
         r["id"] = id;
@@ -512,8 +533,9 @@ void register_wait(CLI::App& app) {
       } else {
         std::cout << r["exit_code"].get<int>() << std::endl;
       }
-      exit_status = guest_exit_status(r["exit_code"].get<int64_t>(), id);
-    }
+      status = guest_exit_status(r["exit_code"].get<int64_t>(), id);
+    });
+    if (exit_status == 0) exit_status = status;  // a failure to wait outweighs an exit code
   });
 }
 
@@ -553,10 +575,11 @@ void register_inspect(CLI::App& app) {
   add_ids(v);
   v.sub->callback([c = v.c, ids = v.ids] {
     json all = json::array();
-    for (const auto& id : *ids)
+    for_each_id(*ids, [&](const std::string& id) {
       all.push_back(ask_or_offline(
           *c, [&](Client& client) { return client.request("GET", instance_path(id)); },
           [&](const server::OfflineState& state) { return state.inspect(runtime::InstanceId::parse(id)); }));
+    });
     if (c->json()) {
       std::cout << all.dump(2) << "\n";
       return;

@@ -266,7 +266,8 @@ std::vector<LogEntry> InstanceLog::read(const LogQuery& query) {
   return apply_query(read_snapshot(files), query);
 }
 
-void InstanceLog::follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry) {
+void InstanceLog::follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry,
+                         const std::function<bool()>& still_wanted) {
   std::unique_lock lock(mu_);
   auto files = snapshot_files_locked();
   uint64_t seen = next_seq_;
@@ -275,7 +276,16 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
     if (!on_entry(e)) return;
   lock.lock();
   for (;;) {
-    cv_.wait(lock, [&] { return next_seq_ > seen || closed_; });
+    auto more = [&] { return next_seq_ > seen || closed_; };
+    if (!still_wanted) {
+      cv_.wait(lock, more);
+    } else {
+      while (!cv_.wait_for(lock, std::chrono::seconds(1), more)) {
+        lock.unlock();
+        if (!still_wanted()) return;
+        lock.lock();
+      }
+    }
     std::vector<LogEntry> fresh;
     const uint64_t oldest_kept = recent_.empty() ? next_seq_ : recent_.front().first;
     const bool from_files = seen < oldest_kept && !file_gap_;

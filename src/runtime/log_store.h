@@ -43,8 +43,10 @@ class InstanceLog {
 
   std::vector<LogEntry> read(const LogQuery& query);
   // Entries matching `query`, then every new one until close() or on_entry
-  // returns false. `still_open` is asked whether more may come.
-  void follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry);
+  // returns false. `still_wanted`, when given, is asked after each second
+  // without an entry: false ends the follow too.
+  void follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry,
+              const std::function<bool()>& still_wanted = {});
   // No more output for now (the instance finished); wakes followers. reopen()
   // undoes it when the instance is started again.
   void close();

@@ -19,9 +19,11 @@ bool should_restart(const RestartPolicy& policy, const WaitOutcome& outcome, uin
 
 std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t restarts_done) {
   using namespace std::chrono;
-  nanoseconds d = policy.delay;
-  for (uint32_t i = 0; i < restarts_done && d < seconds(30); ++i) d *= 2;
-  return std::min<nanoseconds>(d, seconds(30));
+  // A floor as docker's first back-off: a delay of 0 would double to 0 and
+  // restart a failing guest as fast as it can fail, forever.
+  nanoseconds d = std::max<nanoseconds>(policy.delay, kMinRestartBackoff);
+  for (uint32_t i = 0; i < restarts_done && d < kMaxRestartBackoff; ++i) d *= 2;
+  return std::min<nanoseconds>(d, kMaxRestartBackoff);
 }
 
 }  // namespace wasmlet::runtime

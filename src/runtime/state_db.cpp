@@ -61,13 +61,16 @@ StateDb::StateDb(const std::filesystem::path& file) : file_(file) {
       " outcome_reason TEXT NOT NULL DEFAULT '', outcome_signal TEXT, finished_at INTEGER,"
       " created_at INTEGER NOT NULL, started_at INTEGER, restart_count INTEGER NOT NULL DEFAULT 0,"
       " stopped_by_user INTEGER NOT NULL DEFAULT 0, starting INTEGER NOT NULL DEFAULT 0,"
-      " deployment TEXT NOT NULL DEFAULT '', module_digest TEXT NOT NULL DEFAULT '')");
+      " deployment TEXT NOT NULL DEFAULT '', module_digest TEXT NOT NULL DEFAULT '',"
+      " restart_pending INTEGER NOT NULL DEFAULT 0)");
   // Databases written before a column existed get it with its default.
   if (!has_column("instances", "starting")) exec("ALTER TABLE instances ADD COLUMN starting INTEGER NOT NULL DEFAULT 0");
   // Instances recorded before deployments scoped them keep their seed-style ids.
   if (!has_column("instances", "deployment")) exec("ALTER TABLE instances ADD COLUMN deployment TEXT NOT NULL DEFAULT ''");
   if (!has_column("instances", "module_digest"))
     exec("ALTER TABLE instances ADD COLUMN module_digest TEXT NOT NULL DEFAULT ''");
+  if (!has_column("instances", "restart_pending"))
+    exec("ALTER TABLE instances ADD COLUMN restart_pending INTEGER NOT NULL DEFAULT 0");
 }
 
 bool StateDb::has_column(const char* table, const char* column) {
@@ -93,7 +96,8 @@ void StateDb::put(const InstanceRecord& r) {
   Stmt st(db_,
           "INSERT OR REPLACE INTO instances (id, service, replica, image, image_path, spec_yaml, state, exit_code, reason,"
           " has_outcome, outcome_code, outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count,"
-          " stopped_by_user, starting, deployment, module_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+           " stopped_by_user, starting, deployment, module_digest, restart_pending)"
+          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
           file_);
   auto s = st.s;
   std::string id = r.id.str();
@@ -127,6 +131,7 @@ void StateDb::put(const InstanceRecord& r) {
   sqlite3_bind_int(s, 19, r.starting ? 1 : 0);
   sqlite3_bind_text(s, 20, r.id.deployment.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s, 21, r.module_digest.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(s, 22, r.restart_pending ? 1 : 0);
   if (sqlite3_step(s) != SQLITE_DONE)
     throw RuntimeError(RuntimeError::Kind::Internal,
                        fmt::format("state database '{}': cannot record instance {}: {}", file_.string(), id, sqlite3_errmsg(db_)));
@@ -147,7 +152,7 @@ std::vector<InstanceRecord> StateDb::load_all() {
   Stmt st(db_,
           "SELECT service, replica, image, image_path, spec_yaml, state, exit_code, reason, has_outcome, outcome_code,"
           " outcome_reason, outcome_signal, finished_at, created_at, started_at, restart_count, stopped_by_user, starting,"
-          " deployment, module_digest"
+          " deployment, module_digest, restart_pending"
           " FROM instances ORDER BY created_at",
           file_);
   std::vector<InstanceRecord> out;
@@ -184,6 +189,7 @@ std::vector<InstanceRecord> StateDb::load_all() {
     r.starting = sqlite3_column_int(s, 17) != 0;
     r.id.deployment = text(s, 18);
     r.module_digest = text(s, 19);
+    r.restart_pending = sqlite3_column_int(s, 20) != 0;
     out.push_back(std::move(r));
   }
   return out;

@@ -31,6 +31,10 @@ struct InstanceRecord {
   // its entry point is called: a daemon that finds it set at start-up died
   // while starting this instance (docs/runtime.md "Crash isolation").
   bool starting = false;
+  // Set while the restart policy waits out its back-off (`state` is then how
+  // the last run ended): a daemon that finds it set at start-up restarts the
+  // instance, as it does one that was running.
+  bool restart_pending = false;
 
   // What inspect shows of it (the runtime adds health, mounts and warnings).
   InstanceInfo info() const;

@@ -145,6 +145,20 @@ TimePoint parse_time(std::string_view text, TimePoint now) {
     if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*c%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                     &tm.tm_min, &tm.tm_sec, &consumed) != 6)
       throw bad();
+    // timegm would carry an impossible field into the next one (month 13 is January).
+    auto out_of_range = [&](const char* what, int value, int low, int high) {
+      if (value >= low && value <= high) return;
+      throw RuntimeError(RuntimeError::Kind::InvalidArgument,
+                         fmt::format("invalid time '{}': {} {} is not {} to {}", text, what, value, low, high));
+    };
+    const int year = tm.tm_year;
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    out_of_range("month", tm.tm_mon, 1, 12);
+    out_of_range("day", tm.tm_mday, 1, kDays[tm.tm_mon - 1] + (tm.tm_mon == 2 && leap ? 1 : 0));
+    out_of_range("hour", tm.tm_hour, 0, 23);
+    out_of_range("minute", tm.tm_min, 0, 59);
+    out_of_range("second", tm.tm_sec, 0, 60);  // 60: a leap second, as RFC 3339 allows
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     long long secs = timegm(&tm);
@@ -164,6 +178,7 @@ TimePoint parse_time(std::string_view text, TimePoint now) {
     } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
       int hh = 0, mm = 0;
       if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &hh, &mm) != 2) throw bad();
+      if (hh < 0 || hh > 23 || mm < 0 || mm > 59) throw bad();
       long long off = hh * 3600 + mm * 60;
       secs -= s[i] == '+' ? off : -off;
       i += 6;

@@ -80,7 +80,7 @@ struct WasmRuntime::Impl {
       } catch (const Error& e) {
         spec_error = e.what();
       }
-      bool was_running = rec.state.active();
+      bool was_running = rec.state.active() || rec.restart_pending;
       auto inst = std::make_shared<Workload>(shared, rec, std::move(spec), make_log(rec.id), spec_error);
       instances[rec.id.str()] = inst;
       if (was_running) {
@@ -305,6 +305,12 @@ void WasmRuntime::follow_logs(const InstanceId& id, const LogQuery& query, const
   inst->log().follow(query, on_entry);
 }
 
+void WasmRuntime::follow_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry,
+                              const std::function<bool()>& still_wanted) {
+  auto inst = impl_->get(id);
+  inst->log().follow(query, on_entry, still_wanted);
+}
+
 ExecResult WasmRuntime::exec(const InstanceId& id, const std::vector<std::string>& cmd) {
   ExecResult r;
   exec_stream(id, cmd, [&](const ExecEvent& e) {
@@ -325,6 +331,10 @@ InstanceStats WasmRuntime::stats(const InstanceId& id) { return impl_->get(id)->
 int WasmRuntime::wait(const InstanceId& id) { return wait_outcome(id).exit_code; }
 
 WaitOutcome WasmRuntime::wait_outcome(const InstanceId& id) { return impl_->get(id)->wait(); }
+
+std::optional<WaitOutcome> WasmRuntime::wait_outcome(const InstanceId& id, const std::function<bool()>& still_wanted) {
+  return impl_->get(id)->wait(still_wanted);
+}
 
 std::optional<WaitOutcome> WasmRuntime::wait_outcome_for(const InstanceId& id, std::chrono::nanoseconds timeout) {
   return impl_->get(id)->wait_for(timeout);

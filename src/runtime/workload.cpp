@@ -170,6 +170,7 @@ void Workload::launch_locked() {
   record_.started_at = Clock::now();
   record_.outcome.reset();
   record_.stopped_by_user = false;
+  record_.restart_pending = false;
   requested_signal_.reset();
   entered_ = false;
   log_->reopen();
@@ -296,10 +297,22 @@ WaitOutcome Workload::wait() {
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
 
+std::optional<WaitOutcome> Workload::wait(const std::function<bool()>& still_wanted) {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_locked(); })) {
+    lock.unlock();
+    const bool wanted = still_wanted();
+    lock.lock();
+    if (!wanted) return std::nullopt;
+  }
+  check_wait_locked();
+  return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
+}
+
 void Workload::check_wait_locked() {
   if (phase_ == Phase::Removed && !record_.outcome)
     throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed while waiting for it", name()));
-  if ((phase_ == Phase::ShuttingDown || phase_ == Phase::ShutDown) && !record_.state.finished())
+  if ((phase_ == Phase::ShuttingDown || phase_ == Phase::ShutDown) && (!record_.state.finished() || record_.restart_pending))
     throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("the runtime is shutting down; {} did not finish", name()));
 }
 
@@ -488,9 +501,9 @@ void Workload::thread_main() {
       persist_locked();
     }
     if (shared_.shutting_down || phase_ == Phase::ShuttingDown || phase_ == Phase::Removed) {
-      // Leave the record as it was ("running"): the next daemon decides.
-      record_.state = r.state;
-      record_.outcome = r.outcome;
+      // Leave the record as it was ("running"): the next daemon decides, and
+      // a waiter hears that the runtime shut down, not how the interrupt
+      // ended the guest (a trap in a blocking call looked like a crash).
       break;
     }
     record_.state = r.state;
@@ -500,14 +513,21 @@ void Workload::thread_main() {
         should_restart(spec_.restart_policy, r.outcome, record_.restart_count, record_.stopped_by_user)) {
       auto delay = restart_backoff(spec_.restart_policy, record_.restart_count);
       transition_locked(Event::RunEndedRestart);
+      // Recorded, so that a daemon stopped or killed during the back-off
+      // restarts it when it starts again.
+      record_.restart_pending = true;
       persist_locked();
       log_->note(fmt::format("{} ended ({}); restarting in {}ms (restart {})", name(), r.state.to_string(),
                              std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(), record_.restart_count + 1));
       if (cv_.wait_for(lock, delay, [&] { return phase_ != Phase::Restarting || shared_.shutting_down.load(); })) {
-        if (!shared_.shutting_down && phase_ != Phase::Removed) persist_locked();  // stopped during the back-off
+        if (!shared_.shutting_down && phase_ != Phase::Removed) {  // stopped during the back-off: no restart, now or later
+          record_.restart_pending = false;
+          persist_locked();
+        }
         break;
       }
       transition_locked(Event::RestartDue);
+      record_.restart_pending = false;
       ++record_.restart_count;
       record_.state = InstanceState::running();
       record_.started_at = Clock::now();
@@ -546,13 +566,22 @@ void Workload::recover_after_agent_restart(const std::optional<std::string>& cra
     persist_locked();
     return;
   }
+  // One waiting out its back-off had its restart decided on how its last run ended.
+  const char* doing = record_.restart_pending ? "waiting to restart" : "running";
   bool restart = !record_.stopped_by_user && !spec_error_ &&
-                 should_restart(spec_.restart_policy, o, record_.restart_count, record_.stopped_by_user);
+                 should_restart(spec_.restart_policy, record_.restart_pending ? record_.outcome.value_or(o) : o,
+                                record_.restart_count, record_.stopped_by_user);
   if (restart) {
     ++record_.restart_count;
-    log_->note(fmt::format("the agent restarted while {} was running; restarting it (restart {})", name(), record_.restart_count));
+    log_->note(fmt::format("the agent restarted while {} was {}; restarting it (restart {})", name(), doing, record_.restart_count));
     launch_locked();
     start_health_locked();
+    return;
+  }
+  if (record_.restart_pending) {  // it cannot run now (its recorded spec is unreadable): it stays as its last run ended
+    record_.restart_pending = false;
+    log_->note(fmt::format("the agent restarted while {} was {}; it is not restarted", name(), doing));
+    persist_locked();
     return;
   }
   record_.state = InstanceState::failed("agent restarted");

@@ -73,14 +73,18 @@ class Workload {
   InstanceInfo info();
   InstanceStats stats();
   WaitOutcome wait();
+  // As wait(), asking `still_wanted` (without the lock) every second until
+  // then; nullopt once it says false.
+  std::optional<WaitOutcome> wait(const std::function<bool()>& still_wanted);
   std::optional<WaitOutcome> wait_for(std::chrono::nanoseconds timeout);
   bool finished_for_good();
 
   InstanceLog& log() { return *log_; }
   void exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event, ExecCancel* cancel);
 
-  // Daemon restart: the record said running. Restart per policy, else
-  // failed("agent restarted"). An instance whose start was under way (its
+  // Daemon restart: the record said running, or waiting out a restart
+  // back-off (restart_pending). Restart per policy, else failed("agent
+  // restarted") (one waiting to restart keeps how its last run ended). An instance whose start was under way (its
   // `starting` marker set) may have crashed the daemon, one named by the
   // crash record (`crash_signal`, crash_blame.h) did: it is failed with that
   // reason and never restarted automatically.

@@ -80,6 +80,8 @@ json Client::request(const std::string& method, const std::string& path, const j
   if (res->body.empty()) return json::object();
   auto j = json::parse(res->body, nullptr, false);
   if (j.is_discarded()) throw runtime::RuntimeError(runtime::RuntimeError::Kind::Internal, "the daemon sent a body that is not JSON");
+  // A streamed answer (a long wait) has sent its 200 before it knows how it ends.
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) api_error(res->status, res->body);
   return j;
 }
 

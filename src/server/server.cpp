@@ -10,9 +10,11 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <iostream>
 #include <limits>
 #include <list>
@@ -142,6 +144,32 @@ void resolve_relative(ServiceSpec& spec, const std::string& base_dir) {
       if (!p.source.empty() && p.source[0] != '/') p.source = (base / p.source).lexically_normal().string();
 }
 
+// Makes way for the daemon's socket at `path`: nothing there, or a stale
+// socket (one nothing accepts on, left by a daemon that was killed), which is
+// removed. Anything else is not ours to remove: a live daemon's socket (say,
+// of another data dir) or a file that is not a socket.
+void claim_socket_path(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw Error(fmt::format("cannot use the socket path '{}': {}", path.string(), std::strerror(errno)));
+  }
+  if (!S_ISSOCK(st.st_mode)) throw Error(fmt::format("{} exists and is not a socket", path.string()));
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw Error(fmt::format("cannot use the socket path '{}': {}", path.string(), std::strerror(errno)));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  const int err = errno;
+  ::close(fd);
+  if (rc == 0) throw Error(fmt::format("another daemon is listening on {}", path.string()));
+  if (err != ECONNREFUSED)
+    throw Error(fmt::format("cannot tell whether a daemon is listening on {}: {}", path.string(), std::strerror(err)));
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw Error(fmt::format("cannot remove the stale socket {}: {}", path.string(), std::strerror(errno)));
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -151,6 +179,7 @@ struct Server::Impl {
   std::thread tcp_thread;
   std::optional<DataDirLock> lock;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> listen_returned{false}, tcp_listen_returned{false};
 
   template <typename F>
   httplib::Server::Handler guarded(F f) {
@@ -254,6 +283,16 @@ struct Server::Impl {
     return {{"deployment", d.spec.deployment}, {"instances", instances}, {"warnings", d.warnings}};
   }
 
+  // start and restart answer once the guest's entry point runs, as `up`
+  // does: one that can never start (not a module, no entry point, a port in
+  // use) is an error naming why, not an id that looks started.
+  void start_and_check(const InstanceId& id) {
+    runtime->start(id);
+    StartCheck check = runtime->wait_started(id);
+    if (!check.entered && check.state.kind == InstanceState::Kind::Failed)
+      throw RuntimeError(RuntimeError::Kind::Conflict, fmt::format("{} did not start: {}", shown(id), check.state.reason));
+  }
+
   std::chrono::nanoseconds timeout_param(const httplib::Request& req) {
     if (!req.has_param("timeout")) return std::chrono::seconds(10);
     return parse_duration(req.get_param_value("timeout"));
@@ -299,7 +338,7 @@ struct Server::Impl {
     }));
     s.Post(R"(/v1/instances/([^/]+)/start)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       auto id = resolved(req);
-      runtime->start(id);
+      start_and_check(id);
       send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/stop)", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -311,7 +350,7 @@ struct Server::Impl {
     s.Post(R"(/v1/instances/([^/]+)/restart)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       auto id = resolved(req);
       runtime->stop(id, timeout_param(req));
-      runtime->start(id);
+      start_and_check(id);
       send_json(res, {{"id", shown(id)}, {"state", to_json(runtime->state(id))}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/kill)", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -328,7 +367,27 @@ struct Server::Impl {
       send_json(res, {{"id", name}, {"removed", true}});
     }));
     s.Post(R"(/v1/instances/([^/]+)/wait)", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      send_json(res, to_json(runtime->wait_outcome(id_of(req))));
+      auto id = id_of(req);
+      // Finished already (or unknown, or the runtime is going away): a plain answer.
+      if (auto o = runtime->wait_outcome_for(id, std::chrono::nanoseconds(0))) return send_json(res, to_json(*o));
+      // Else a stream, so that a client that goes away is noticed: a newline
+      // (JSON whitespace) every second while the instance runs, whose failed
+      // write ends the wait; then the outcome, or an error object (the 200 is sent by then).
+      res.set_chunked_content_provider("application/json", [this, id](size_t, httplib::DataSink& sink) {
+        std::string answer;
+        try {
+          auto o = runtime->wait_outcome(id, [&] { return sink.write("\n", 1); });
+          if (!o) return false;  // the client is gone
+          answer = json_line(to_json(*o));
+        } catch (const RuntimeError& e) {
+          answer = json_line(json{{"error", e.what()}, {"kind", to_string(e.kind())}});
+        } catch (const std::exception& e) {
+          answer = json_line(json{{"error", e.what()}, {"kind", to_string(ErrorCode::Internal)}});
+        }
+        sink.write(answer.data(), answer.size());
+        sink.done();
+        return true;
+      });
     }));
     s.Get(R"(/v1/instances/([^/]+)/stats)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       send_json(res, to_json(runtime->stats(id_of(req))));
@@ -355,10 +414,15 @@ struct Server::Impl {
       runtime->inspect(id);  // 404 now rather than inside the stream
       res.set_chunked_content_provider("application/x-ndjson", [this, id, q](size_t, httplib::DataSink& sink) {
         try {
-          runtime->follow_logs(id, q, [&](const LogEntry& e) {
-            std::string line = json_line(to_json(e));
-            return sink.write(line.data(), line.size());
-          });
+          // An empty line (clients skip it) after each quiet second: a failed
+          // write ends the follow of a client that went away.
+          runtime->follow_logs(
+              id, q,
+              [&](const LogEntry& e) {
+                std::string line = json_line(to_json(e));
+                return sink.write(line.data(), line.size());
+              },
+              [&] { return sink.write("\n", 1); });
         } catch (const std::exception&) {
         }
         sink.done();
@@ -508,8 +572,7 @@ void Server::run(bool handle_signals) {
     throw Error(fmt::format("the socket path '{}' is too long for a Unix socket (at most {} bytes)", o.socket.string(),
                             sizeof(sockaddr_un{}.sun_path) - 1));
   std::filesystem::create_directories(o.socket.parent_path());
-  std::error_code ec;
-  std::filesystem::remove(o.socket, ec);  // stale: we hold the data dir's lock
+  claim_socket_path(o.socket);
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -525,6 +588,9 @@ void Server::run(bool handle_signals) {
   ::umask(old);
   if (!bound) throw Error(fmt::format("cannot listen on the Unix socket '{}'", o.socket.string()));
   ::chmod(o.socket.c_str(), 0600);
+  // Which file is ours: at exit the path is removed only if it still is.
+  struct stat ours {};
+  const bool have_ours = ::stat(o.socket.c_str(), &ours) == 0;
 
   if (o.tcp_port) {
     if (o.token.empty()) throw Error("--listen needs a bearer token (--token-file)");
@@ -541,16 +607,28 @@ void Server::run(bool handle_signals) {
   std::thread signal_thread;
   int wake_pipe[2] = {-1, -1};
   if (handle_signals) {
-    signal_thread = std::thread([this, signals] {
+    signal_thread = std::thread([this, signals, &o] {
       int sig = 0;
       sigwait(&signals, &sig);
-      if (sig == SIGTERM || sig == SIGINT) stop();
+      if (sig != SIGTERM && sig != SIGINT) return;
+      // httplib's stop() does nothing to a listener that has not begun to
+      // run, which would then accept forever: a SIGTERM right after "serving
+      // on" waits (briefly) for it.
+      auto unix_ready = [&] { return impl_->unix_server.is_running() || impl_->listen_returned; };
+      auto tcp_ready = [&] { return !o.tcp_port || impl_->tcp_server.is_running() || impl_->tcp_listen_returned; };
+      while (!unix_ready() || !tcp_ready()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      stop();
     });
   }
-  if (o.tcp_port) impl_->tcp_thread = std::thread([this] { impl_->tcp_server.listen_after_bind(); });
+  if (o.tcp_port)
+    impl_->tcp_thread = std::thread([this] {
+      impl_->tcp_server.listen_after_bind();
+      impl_->tcp_listen_returned = true;
+    });
   std::cerr << fmt::format("wasmlet: serving on {}{} (data dir {})\n", o.socket.string(),
                            o.tcp_port ? fmt::format(" and 127.0.0.1:{}", *o.tcp_port) : "", o.data_dir.string());
   impl_->unix_server.listen_after_bind();
+  impl_->listen_returned = true;
   stop();
   if (handle_signals) {
     // Wake the signal thread if it is still waiting.
@@ -562,7 +640,9 @@ void Server::run(bool handle_signals) {
   (void)wake_pipe;
   if (impl_->tcp_thread.joinable()) impl_->tcp_thread.join();
   impl_->runtime.reset();
-  std::filesystem::remove(o.socket, ec);
+  struct stat now {};
+  if (have_ours && ::lstat(o.socket.c_str(), &now) == 0 && now.st_dev == ours.st_dev && now.st_ino == ours.st_ino)
+    ::unlink(o.socket.c_str());
 }
 
 }  // namespace wasmlet::server

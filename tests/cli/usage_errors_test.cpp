@@ -140,7 +140,7 @@ TEST(UsageErrors, NoCommandAndUnknownCommandsSayWhatToDo) {
 
 TEST(UsageErrors, OptionValuesAreCheckedWithTheSameConvention) {
   struct Case { std::vector<std::string> argv; std::string command, message; };
-  for (const auto& c : {Case{{"run", "--fuel", "abc", "x.wasm"}, "run", "invalid --fuel 'abc'"},
+  for (const auto& c : {Case{{"run", "--fuel", "abc", "x.wasm"}, "run", "invalid --fuel 'abc': expected a whole number of units, 1 to 18446744073709551615"},
                         Case{{"run", "--fuel", "-1", "x.wasm"}, "run", "invalid --fuel '-1'"},
                         Case{{"run", "--fuel", "18446744073709551616", "x.wasm"}, "run", "more than the largest budget"},
                         Case{{"run", "--dir"}, "run", "option --dir needs a value"},

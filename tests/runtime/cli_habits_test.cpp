@@ -44,6 +44,33 @@ class CliHabits : public ::testing::Test {
   std::unique_ptr<Daemon> d = std::make_unique<Daemon>(data);
 };
 
+// As docker: a verb over several ids goes on past one that fails, reports
+// each failure, and exits 1 at the end.
+TEST_F(CliHabits, SeveralIdsGoOnPastAFailure) {
+  auto stop = d->cli({"stop", "-t", "2s", "nope-rep-0", "loop-rep-0", "gone-rep-3", "loop-rep-1"});
+  EXPECT_EQ(stop.exit_code, 1);
+  EXPECT_EQ(stop.out, "loop-rep-0\nloop-rep-1\n");
+  EXPECT_NE(stop.err.find("nope-rep-0"), std::string::npos) << stop.err;
+  EXPECT_NE(stop.err.find("gone-rep-3"), std::string::npos) << stop.err;
+  auto wait = d->cli({"wait", "nope-rep-0", "loop-rep-0", "job-rep-0"});
+  EXPECT_EQ(wait.exit_code, 1) << wait.err;
+  EXPECT_EQ(wait.out, "143\n3\n");
+  EXPECT_NE(wait.err.find("nope-rep-0"), std::string::npos) << wait.err;
+  auto inspect = d->cli({"inspect", "job-rep-0", "nope-rep-0"});
+  EXPECT_EQ(inspect.exit_code, 1);
+  EXPECT_EQ(json::parse(inspect.out).size(), 1u) << inspect.out;
+  auto start = d->cli({"start", "nope-rep-0", "loop-rep-0"});
+  EXPECT_EQ(start.exit_code, 1);
+  EXPECT_EQ(start.out, "loop-rep-0\n");
+  auto kill = d->cli({"kill", "loop-rep-0", "nope-rep-0"});
+  EXPECT_EQ(kill.exit_code, 1);
+  EXPECT_EQ(kill.out, "loop-rep-0\n");
+  auto rm = d->cli({"rm", "nope-rep-0", "job-rep-0", "nope-rep-1"});
+  EXPECT_EQ(rm.exit_code, 1);
+  EXPECT_EQ(rm.out, "job-rep-0\n");
+  EXPECT_NE(rm.err.find("nope-rep-1"), std::string::npos) << rm.err;
+}
+
 TEST_F(CliHabits, PsQuietFilterAndNoTrunc) {
   add_broken();
   auto quiet = d->cli({"ps", "-q"});
@@ -161,6 +188,31 @@ TEST_F(CliHabits, RunDetachedMakesAValidNameFromAnyFileName) {
   auto bad = d->cli({"run", "-d", (mods.path() / "bad\xfc.wasm").string()});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("must be UTF-8 text"), std::string::npos) << bad.err;
+}
+
+// run -d and start wait for the entry point, as `up` does: a module that can
+// never start is an error naming why, not an id that looks started.
+TEST_F(CliHabits, RunDetachedAndStartSayWhenItCannotStart) {
+  auto notwasm = d->cli({"run", "-d", "--name", "passwd", "/etc/passwd"});
+  EXPECT_EQ(notwasm.exit_code, 1);
+  EXPECT_EQ(notwasm.out, "");
+  EXPECT_NE(notwasm.err.find("wasmlet: error: passwd-rep-0 did not start: "), std::string::npos) << notwasm.err;
+  auto again = d->cli({"start", "passwd-rep-0"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("passwd-rep-0 did not start: "), std::string::npos) << again.err;
+
+  uint16_t port = 0;
+  int taken = listen_loopback(port);
+  ASSERT_GE(taken, 0);
+  auto busy = d->cli({"run", "-d", "--name", "busy", "--tcplisten", "127.0.0.1:" + std::to_string(port), fixture("rt_sleep")});
+  ::close(taken);
+  EXPECT_EQ(busy.exit_code, 1);
+  EXPECT_NE(busy.err.find("busy-rep-0 did not start: "), std::string::npos) << busy.err;
+  EXPECT_NE(busy.err.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos) << busy.err;
+  // Once the port is free it starts.
+  auto started = d->cli({"start", "busy-rep-0"});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_EQ(started.out, "busy-rep-0\n");
 }
 
 // run -d makes the module path and --dir sources absolute against the

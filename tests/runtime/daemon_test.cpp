@@ -59,6 +59,11 @@ class DaemonTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out);
   }
+  // Until the instance's log has `text` (its guest got that far).
+  void await_log(const std::string& id, const std::string& text) {
+    for (int i = 0; i < 1000 && d->cli({"logs", id}).out.find(text) == std::string::npos; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   json find(const json& list, const std::string& id) {
     for (const auto& i : list)
       if (i["id"] == id) return i;
@@ -182,6 +187,23 @@ TEST_F(DaemonTest, RecordsAndLogsSurviveKill9) {
   EXPECT_EQ(d->cli({"wait", "job-rep-1"}).exit_code, 3);
 }
 
+// kill -9 while `always` waits out its back-off: the next daemon restarts it
+// (the record said exited(1), not running).
+TEST_F(DaemonTest, APendingRestartSurvivesKill9) {
+  write_spec("version: v1\ndeployment: b\nservices:\n  flaky:\n    image: " + fixture("exit_code") +
+             "\n    command: {args: [\"1\"]}\n    restart_policy: {kind: always, delay: 30s}\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  json flaky;
+  for (int i = 0; i < 500 && !(flaky = find(ps(), "flaky-rep-0"))["restarting"].get<bool>(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(flaky["restarting"].get<bool>()) << flaky.dump();
+  d->kill9();
+  d->start();
+  flaky = find(ps(), "flaky-rep-0");
+  EXPECT_EQ(flaky["restart_count"], 1) << flaky.dump();
+  EXPECT_NE(d->cli({"logs", "flaky-rep-0"}).err.find("was waiting to restart; restarting it (restart 1)"), std::string::npos);
+}
+
 TEST_F(DaemonTest, GracefulStopAlsoReportsAgentRestart) {
   auto spec = write_spec(spec_yaml());
   ASSERT_EQ(d->cli({"up", "-f", spec.string(), "--service", "loop"}).exit_code, 0);
@@ -190,6 +212,25 @@ TEST_F(DaemonTest, GracefulStopAlsoReportsAgentRestart) {
   EXPECT_FALSE(fs::exists(data / "wasmlet.sock"));
   d->start();
   EXPECT_EQ(find(ps(), "loop-rep-0")["state"]["text"], "failed(agent restarted)");
+}
+
+// A wait cut short by the daemon's shutdown says so: the interrupt of a
+// guest blocked in a WASI call is not the guest's own end (it read as a trap, 134).
+TEST_F(DaemonTest, AWaitCutShortByTheShutdownSaysSo) {
+  write_spec("version: v1\ndeployment: s\nservices:\n  nap:\n    image: " + fixture("rt_sleep") + "\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  await_log("nap-rep-0", "sleeping");
+  ProcessResult waited;
+  std::thread waiter([&] { waited = d->cli({"wait", "nap-rep-0"}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the wait is in the daemon
+  d->terminate();
+  waiter.join();
+  EXPECT_NE(waited.exit_code, 0);
+  EXPECT_NE(waited.exit_code, 134) << waited.out << waited.err;
+  EXPECT_EQ(waited.out, "");
+  EXPECT_NE(waited.err.find("shutting down"), std::string::npos) << waited.err;
+  d->start();
+  EXPECT_EQ(find(ps(), "nap-rep-0")["state"]["text"], "failed(agent restarted)");
 }
 
 TEST_F(DaemonTest, ExecStreamsOutputAndExitCode) {
@@ -252,6 +293,40 @@ TEST_F(DaemonTest, AnExecEndsWhenItsClientGoesAway) {
     idle = cpu_ticks(d->pid()) - start < 10;
   }
   EXPECT_TRUE(idle) << "the exec's guest still runs after its client went away";
+}
+
+size_t entries_of(const std::string& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) ++n;
+  return n;
+}
+
+// A wait or a follow whose client went away lets go of its daemon thread and
+// connection within a few seconds, though the instance runs on without a word.
+TEST_F(DaemonTest, AGoneWaitOrFollowClientIsLetGo) {
+  write_spec("version: v1\ndeployment: q\nservices:\n  nap:\n    image: " + fixture("rt_sleep") + "\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  await_log("nap-rep-0", "sleeping");
+  const std::string proc = "/proc/" + std::to_string(d->pid());
+  auto settled = [&](size_t threads, size_t fds) {
+    for (int i = 0; i < 50; ++i) {
+      if (entries_of(proc + "/task") <= threads && entries_of(proc + "/fd") <= fds) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  const size_t threads = entries_of(proc + "/task"), fds = entries_of(proc + "/fd");
+  // Clients killed after a second, each in the daemon by then.
+  std::thread waiter([&] { d->cli({"wait", "nap-rep-0"}, std::chrono::milliseconds(1000)); });
+  std::thread follower([&] { d->cli({"logs", "-f", "nap-rep-0"}, std::chrono::milliseconds(1000)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_GE(entries_of(proc + "/task"), threads + 2) << "the wait and the follow each have a thread";
+  waiter.join();
+  follower.join();
+  EXPECT_TRUE(settled(threads, fds)) << "threads " << entries_of(proc + "/task") << " (was " << threads << "), fds "
+                                     << entries_of(proc + "/fd") << " (was " << fds << ")";
+  EXPECT_EQ(find(ps(), "nap-rep-0")["state"]["status"], "running");
 }
 
 TEST_F(DaemonTest, SpecErrorsNameFileLineAndField) {
@@ -339,6 +414,39 @@ TEST_F(DaemonTest, SocketIsPrivate) {
   Daemon* second = nullptr;
   EXPECT_THROW(second = new Daemon(data), std::runtime_error);  // one daemon per data dir
   delete second;
+}
+
+// `serve --socket PATH` removes only a stale socket there (nothing accepts on it).
+TEST_F(DaemonTest, ServeLeavesAnotherDaemonsSocketAlone) {
+  const fs::path live = data / "wasmlet.sock";
+  auto r = wasmlet({"serve", "--data-dir", (dir.path() / "other").string(), "--socket", live.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;  // not killed after the 10 s: it did not serve
+  EXPECT_NE(r.err.find("another daemon is listening on " + live.string()), std::string::npos) << r.err;
+  EXPECT_EQ(d->cli({"ps"}).exit_code, 0) << "the first daemon's socket was removed";
+}
+
+TEST(DaemonSocket, ServeRefusesAPathThatIsNotASocket) {
+  TempDir dir;
+  const fs::path file = dir.path() / "notes.txt";
+  write_text(file, "keep me\n");
+  auto r = wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--socket", file.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;  // not killed after the 10 s: it did not serve
+  EXPECT_NE(r.err.find(file.string() + " exists and is not a socket"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(file), "keep me\n");
+}
+
+// At exit the daemon removes its socket only if the path still is that socket.
+TEST(DaemonSocket, ExitLeavesWhatReplacedTheSocket) {
+  TempDir dir;
+  const fs::path sock = dir.path() / "d.sock";
+  Daemon d(dir.path() / "data", {"--socket", sock.string()});
+  // Serving: a SIGTERM before the listener runs is not seen (a daemon race this test is not about).
+  ASSERT_EQ(wasmlet({"ps", "--socket", sock.string()}).exit_code, 0);
+  fs::remove(sock);
+  write_text(sock, "someone else's\n");
+  int status = d.terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(read_text(sock), "someone else's\n");
 }
 
 TEST(DaemonTcp, LoopbackListenerNeedsTheBearerToken) {

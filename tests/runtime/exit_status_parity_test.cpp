@@ -89,7 +89,11 @@ TEST(ExitStatusParity, AnEntryPointWithParametersIsRefusedTheSameWay) {
   EXPECT_EQ(here.exit_code, 1);
   EXPECT_NE(here.err.find(refusal), std::string::npos) << here.err;
 
-  ASSERT_EQ(d.cli({"run", "-d", "--name", "params", fixture("main_with_params")}).exit_code, 0);
+  // run -d waits for the entry point, as `up` does, so it says so at once.
+  auto detached = d.cli({"run", "-d", "--name", "params", fixture("main_with_params")});
+  EXPECT_EQ(detached.exit_code, 1);
+  EXPECT_NE(detached.err.find("params-rep-0 did not start: "), std::string::npos) << detached.err;
+  EXPECT_NE(detached.err.find(refusal), std::string::npos) << detached.err;
   EXPECT_EQ(d.cli({"wait", "params-rep-0"}).exit_code, 125);
   auto info = json::parse(d.cli({"inspect", "params-rep-0"}).out)[0];
   EXPECT_NE(info["state"]["reason"].get<std::string>().find(refusal), std::string::npos) << info.dump(2);

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "runtime/restart_policy.h"
 #include "runtime_support.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 
@@ -64,6 +65,36 @@ TEST(RuntimeConfig, InstancesSurviveTheRuntime) {
   EXPECT_EQ(rt.state(created), InstanceState::pending());
   rt.start(created);
   EXPECT_EQ(rt.wait(created), 0);
+}
+
+// A runtime that goes away while an instance waits out its restart back-off
+// (the record then holds the last run's end) restarts it when it comes back.
+TEST(RuntimeConfig, APendingRestartSurvivesTheRuntime) {
+  TempDir dir;
+  InstanceId waiting{"waiting", 0}, stopped{"stopped", 0};
+  auto spec = service(fixture("exit_code"), {"1"});
+  spec.restart_policy.kind = RestartPolicy::Kind::UnlessStopped;
+  spec.restart_policy.delay = std::chrono::seconds(30);
+  auto noted = [](const LogEntry& e) { return e.message.find("restarting in") == std::string::npos; };
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+    for (const auto& i : {waiting, stopped}) {
+      rt.create(i, spec);
+      rt.start(i);
+      rt.follow_logs(i, {}, noted);
+      ASSERT_TRUE(rt.inspect(i).restarting);
+    }
+    rt.stop(stopped, std::chrono::seconds(1));  // a user stop cancels the restart, now and later
+  }
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+  EXPECT_EQ(rt.inspect(waiting).restart_count, 1u);
+  bool restarted = false;
+  for (const auto& e : rt.logs(waiting)) restarted |= e.message.find("was waiting to restart; restarting it") != std::string::npos;
+  EXPECT_TRUE(restarted);
+  EXPECT_EQ(rt.inspect(stopped).restart_count, 0u);
+  EXPECT_FALSE(rt.inspect(stopped).restarting);
+  EXPECT_EQ(rt.state(stopped), InstanceState::exited(1));
+  rt.kill(waiting);
 }
 
 TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
@@ -421,6 +452,29 @@ TEST_F(Lifecycle, RestartPolicyOnFailureLeavesSuccessAlone) {
   rt->start(id);
   EXPECT_EQ(rt->wait(id), 0);
   EXPECT_EQ(rt->inspect(id).restart_count, 0u);
+}
+
+TEST_F(Lifecycle, ZeroRestartDelayStillBacksOff) {
+  // delay 0 doubled stays 0: without a floor the guest restarted ~1000 times a second.
+  rt->create(id, restarting("1", RestartPolicy::Kind::Always, std::chrono::nanoseconds(0)));
+  rt->start(id);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // 100ms, 200ms, 400ms: at most 3 restarts in the first second (a run takes time too).
+  EXPECT_LE(rt->inspect(id).restart_count, 3u);
+  rt->kill(id, std::nullopt);
+}
+
+TEST(RestartBackoff, FloorThenDoublingThenCap) {
+  RestartPolicy p;
+  p.delay = std::chrono::nanoseconds(0);
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::milliseconds(100));
+  EXPECT_EQ(restart_backoff(p, 1), std::chrono::milliseconds(200));
+  EXPECT_EQ(restart_backoff(p, 40), std::chrono::seconds(30));
+  p.delay = std::chrono::seconds(1);
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(1));
+  EXPECT_EQ(restart_backoff(p, 2), std::chrono::seconds(4));
+  p.delay = std::chrono::hours(1);
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(30));
 }
 
 TEST_F(Lifecycle, StopCancelsAPendingRestart) {

@@ -101,5 +101,20 @@ TEST(Signals, TimesRoundTripWithNanoseconds) {
   EXPECT_THROW(parse_time("yesterday"), RuntimeError);
 }
 
+// timegm would carry an impossible field over (month 13 read as January next year).
+TEST(Signals, ImpossibleDatesAreRefused) {
+  for (const char* text : {"2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z",
+                           "2026-04-31T00:00:00Z", "2026-01-00T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z",
+                           "2026-01-01T00:00:61Z", "2026-01-01T00:00:00+24:00", "2026-01-01T00:00:00+01:60"})
+    EXPECT_THROW(parse_time(text), RuntimeError) << text;
+  try {
+    parse_time("2026-13-01T00:00:00Z");
+  } catch (const RuntimeError& e) {
+    EXPECT_STREQ(e.what(), "invalid time '2026-13-01T00:00:00Z': month 13 is not 1 to 12");
+  }
+  EXPECT_EQ(format_time(parse_time("2024-02-29T23:59:59Z")), "2024-02-29T23:59:59.000000000Z");  // a leap year
+  EXPECT_EQ(format_time(parse_time("2000-02-29T00:00:00Z")), "2000-02-29T00:00:00.000000000Z");
+}
+
 }  // namespace
 }  // namespace wasmlet::runtime

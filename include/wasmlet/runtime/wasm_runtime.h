@@ -73,6 +73,14 @@ class WasmRuntime : public Runtime {
   std::optional<int> pid(const InstanceId& id) override;
   std::optional<std::string> ip(const InstanceId& id) override;
 
+  // For a client that may go away (the daemon's HTTP clients): wait_outcome
+  // and follow_logs that ask `still_wanted` about once a second while
+  // nothing happens, and give up when it says false (wait: nullopt), so a
+  // gone client does not hold a thread until the instance ends.
+  std::optional<WaitOutcome> wait_outcome(const InstanceId& id, const std::function<bool()>& still_wanted);
+  void follow_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry,
+                   const std::function<bool()>& still_wanted);
+
   const WasmRuntimeConfig& config() const;
   // Stores `bytes` as image `reference` (a registry reference; a module file
   // path is refused, as it would shadow that file) in the local image store.
