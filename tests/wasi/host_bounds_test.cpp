@@ -14,41 +14,40 @@ namespace {
 
 constexpr uint64_t kLimit = 64 * 1024;
 
-// wasi_host_bounds with /q limited to kLimit (and /u, unlimited, if given).
-GuestRun run_bounds(const TempDir& q, std::vector<std::string> args, const TempDir* u = nullptr) {
+// Runs wasi_host_bounds with /q limited to kLimit (and /u, unlimited, if
+// given) and expects it to end normally, printing `out`.
+void expect_output(const TempDir& q, std::vector<std::string> args, const std::string& out, const TempDir* u = nullptr) {
   WasiConfig config;
   config.preopens.push_back({q.path(), "/q", false, kLimit});
   if (u) config.preopens.push_back({u->path(), "/u", false});
   args.insert(args.begin(), "wasi_host_bounds");
   config.args = std::move(args);
-  return run_guest("wasi_host_bounds", config);
+  GuestRun run = run_guest("wasi_host_bounds", config);
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out, out);
 }
 
 // A file unlinked while open keeps its blocks: writing on through its fd
 // cannot free room (it was unbounded: the recount saw only linked files).
 TEST(WasiHostBounds, AnUnlinkedOpenFileStillCountsAgainstTheSizeLimit) {
   TempDir q;
-  GuestRun run = run_bounds(q, {"unlinked"});
-  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
-  EXPECT_EQ(run.out,
-            "open errno=0\n"
-            "linked: 65536 bytes, errno=51\n"
-            "unlink errno=0\n"
-            "unlinked: 0 bytes more, errno=51\n");
+  expect_output(q, {"unlinked"},
+                "open errno=0\n"
+                "linked: 65536 bytes, errno=51\n"
+                "unlink errno=0\n"
+                "unlinked: 0 bytes more, errno=51\n");
 }
 
 // Its room comes back when it is closed, at once (the close lets the count
 // start over without waiting for the once-a-second recount).
 TEST(WasiHostBounds, ClosingAnUnlinkedFileGivesItsRoomBack) {
   TempDir q;
-  GuestRun run = run_bounds(q, {"freed"});
-  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
-  EXPECT_EQ(run.out,
-            "a: 65536 bytes, errno=51\n"
-            "unlink a errno=0\n"
-            "b while a is open: 0 bytes, errno=51\n"
-            "close a errno=0\n"
-            "b after a is closed: 65536 bytes, errno=51\n");
+  expect_output(q, {"freed"},
+                "a: 65536 bytes, errno=51\n"
+                "unlink a errno=0\n"
+                "b while a is open: 0 bytes, errno=51\n"
+                "close a errno=0\n"
+                "b after a is closed: 65536 bytes, errno=51\n");
 }
 
 // A rename or link between a limited and an unlimited preopen is `xdev`, as
@@ -56,16 +55,14 @@ TEST(WasiHostBounds, ClosingAnUnlinkedFileGivesItsRoomBack) {
 // preopen both work.
 TEST(WasiHostBounds, FilesCannotMoveAcrossASizeLimit) {
   TempDir q, u;
-  GuestRun run = run_bounds(q, {"across"}, &u);
-  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
-  EXPECT_EQ(run.out,
-            "outside: 262144 bytes\n"
-            "rename /u/outside /q/outside errno=75\n"
-            "link /u/outside /q/outside errno=75\n"
-            "rename /q/inside /u/inside errno=75\n"
-            "link /q/inside /u/inside errno=75\n"
-            "rename /q/inside /q/moved errno=0\n"
-            "link /q/moved /q/again errno=0\n");
+  expect_output(q, {"across"},
+                "outside: 262144 bytes\n"
+                "rename /u/outside /q/outside errno=75\n"
+                "link /u/outside /q/outside errno=75\n"
+                "rename /q/inside /u/inside errno=75\n"
+                "link /q/inside /u/inside errno=75\n"
+                "rename /q/inside /q/moved errno=0\n"
+                "link /q/moved /q/again errno=0\n", &u);
   EXPECT_FALSE(std::filesystem::exists(q / "outside"));
   EXPECT_EQ(std::filesystem::file_size(u / "outside"), 262144u);
 }
@@ -76,22 +73,18 @@ TEST(WasiHostBounds, FilesCannotMoveAcrossASizeLimit) {
 // deeper than it walks counts as full.
 TEST(WasiHostBounds, FilesDeepDownCountAgainstTheSizeLimit) {
   TempDir q;
-  GuestRun run = run_bounds(q, {"deep", "2100"});
-  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
-  EXPECT_EQ(run.out,
-            "depth 2100\n"
-            "bottom: 65536 bytes, errno=51\n"
-            "top: 0 bytes, errno=51\n");
+  expect_output(q, {"deep", "2100"},
+                "depth 2100\n"
+                "bottom: 65536 bytes, errno=51\n"
+                "top: 0 bytes, errno=51\n");
 }
 
 // One guest cannot take every fd of the host process: past
 // wasi_sys::kMaxGuestFds its opens are `mfile`.
 TEST(WasiHostBounds, AGuestHoldsAtMostItsShareOfFds) {
   TempDir q;
-  GuestRun run = run_bounds(q, {"fds"});
-  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
   // stdin, stdout, stderr and /q are open already: 4,096 in all.
-  EXPECT_EQ(run.out, "opened 4092, then errno=33\n");
+  expect_output(q, {"fds"}, "opened 4092, then errno=33\n");
 }
 
 // Listings kept on many fds are bounded (wasi_sys::kMaxListingBytes): past
@@ -99,9 +92,7 @@ TEST(WasiHostBounds, AGuestHoldsAtMostItsShareOfFds) {
 // fd still reads its whole directory.
 TEST(WasiHostBounds, ManyListingsAtOnceAllReadTheirDirectory) {
   TempDir q;
-  GuestRun run = run_bounds(q, {"listings", "1000", "300"});
-  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
-  EXPECT_EQ(run.out, "listed on 300 fds, each 1002 entries\n");
+  expect_output(q, {"listings", "1000", "300"}, "listed on 300 fds, each 1002 entries\n");
 }
 
 }  // namespace
