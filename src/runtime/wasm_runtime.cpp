@@ -243,7 +243,8 @@ void WasmRuntime::remove(const InstanceId& given, bool force) {
   auto st = inst->state();
   if (!force && (st.active() || !inst->finished_for_good()) && st.kind != InstanceState::Kind::Pending)
     throw RuntimeError(RuntimeError::Kind::Conflict,
-                       fmt::format("instance {} is {}; stop it first or remove it with force (rm -f)", id.str(), st.name()));
+                       fmt::format("instance {} is {}; stop it first or remove it with force (rm -f)", id.str(),
+                                   st.active() ? st.name() : fmt::format("waiting to restart (its last run {})", st.name())));
   {
     std::unique_lock lock(impl_->mu);
     auto it = impl_->instances.find(id.str());

@@ -484,6 +484,14 @@ TEST_F(Lifecycle, StopCancelsAPendingRestart) {
   auto waiting = rt->inspect(id);
   EXPECT_TRUE(waiting.restarting);  // the back-off is visible
   EXPECT_EQ(waiting.state, InstanceState::exited(1));
+  // rm without -f says it is waiting to restart, not merely "exited".
+  try {
+    rt->remove(id, false);
+    ADD_FAILURE() << "an instance waiting to restart was removed without force";
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("is waiting to restart (its last run exited); stop it first"), std::string::npos)
+        << e.what();
+  }
   rt->stop(id, std::chrono::seconds(1));
   EXPECT_EQ(rt->wait(id), 1);
   EXPECT_EQ(rt->inspect(id).restart_count, 0u);
