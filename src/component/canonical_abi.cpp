@@ -200,26 +200,41 @@ uint32_t allocate(const AbiContext& cx, uint32_t alignment, uint32_t size, const
   return ptr;
 }
 
-std::vector<Val> load_list_from_range(const AbiContext& cx, uint32_t ptr, uint32_t length, const Type& elem) {
+// A list<u8> lifts to its compact form (Val::bytes): one host byte per
+// guest byte, not a Val each.
+Val load_list_from_range(const AbiContext& cx, uint32_t ptr, uint32_t length, const Type& elem) {
   uint64_t esize = size_of(elem);
   uint64_t bytes = uint64_t(length) * esize;
   if (bytes > kMaxListByteLength) trap(fmt::format("a list of {} elements is larger than 2^28 bytes", length));
   check_aligned(ptr, alignment_of(elem), "a list");
   check_range(cx, ptr, bytes, "a list");
+  if (elem.kind == TypeKind::U8) {
+    charge_lift(cx, length, fmt::format("a list<u8> of {} bytes", length).c_str());
+    auto b = cx.memory.bytes(ptr, length);
+    return Val::bytes(std::string(b.begin(), b.end()));
+  }
   charge_lift(cx, uint64_t(length) * sizeof(Val), fmt::format("a list of {} elements", length).c_str());
   std::vector<Val> r;
   r.reserve(length);
   for (uint32_t i = 0; i < length; ++i) r.push_back(load(cx, uint32_t(ptr + i * esize), elem));
-  return r;
+  return Val::list(std::move(r));
 }
 
-std::pair<uint32_t, uint32_t> store_list_into_range(const AbiContext& cx, const std::vector<Val>& v, const Type& elem) {
+// `v` is a List, or for a list<u8> also its compact form (copied at once).
+std::pair<uint32_t, uint32_t> store_list_into_range(const AbiContext& cx, const Val& v, const Type& elem) {
+  if (v.kind == Val::Kind::Bytes) {
+    if (elem.kind != TypeKind::U8) trap("a list<u8> value cannot be lowered as a list of another type");
+    if (v.s.size() > kMaxListByteLength) trap("a list larger than 2^28 bytes cannot be lowered");
+    uint32_t ptr = allocate(cx, 1, uint32_t(v.s.size()), "a list");
+    cx.memory.write(ptr, {reinterpret_cast<const uint8_t*>(v.s.data()), v.s.size()});
+    return {ptr, uint32_t(v.s.size())};
+  }
   uint64_t esize = size_of(elem);
-  uint64_t bytes = v.size() * esize;
+  uint64_t bytes = v.items.size() * esize;
   if (bytes > kMaxListByteLength) trap("a list larger than 2^28 bytes cannot be lowered");
   uint32_t ptr = allocate(cx, alignment_of(elem), uint32_t(bytes), "a list");
-  for (size_t i = 0; i < v.size(); ++i) store(cx, v[i], elem, uint32_t(ptr + i * esize));
-  return {ptr, uint32_t(v.size())};
+  for (size_t i = 0; i < v.items.size(); ++i) store(cx, v.items[i], elem, uint32_t(ptr + i * esize));
+  return {ptr, uint32_t(v.items.size())};
 }
 
 void check_case(const Val& v, size_t n) {
@@ -306,7 +321,7 @@ Val lift_flat_impl(const AbiContext& cx, FlatReader& r, const Type& t) {
     case TypeKind::List: {
       uint32_t ptr = r.next(ValType::I32).as_u32();
       uint32_t len = r.next(ValType::I32).as_u32();
-      return Val::list(load_list_from_range(cx, ptr, len, *t.element));
+      return load_list_from_range(cx, ptr, len, *t.element);
     }
     case TypeKind::FixedList: {
       std::vector<Val> items;
@@ -524,7 +539,7 @@ Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
     case TypeKind::String:
       return Val::string(load_string_from_range(cx, uint32_t(load_uint(cx, ptr, 4)), uint32_t(load_uint(cx, ptr + 4, 4))));
     case TypeKind::List:
-      return Val::list(load_list_from_range(cx, uint32_t(load_uint(cx, ptr, 4)), uint32_t(load_uint(cx, ptr + 4, 4)), *t.element));
+      return load_list_from_range(cx, uint32_t(load_uint(cx, ptr, 4)), uint32_t(load_uint(cx, ptr + 4, 4)), *t.element);
     case TypeKind::FixedList: {
       std::vector<Val> items;
       for (uint32_t i = 0; i < t.length; ++i) items.push_back(load(cx, ptr + i * size_of(*t.element), *t.element));
@@ -580,7 +595,7 @@ void store(const AbiContext& cx, const Val& v, const Type& t, uint32_t ptr) {
       return;
     }
     case TypeKind::List: {
-      auto [p, n] = store_list_into_range(cx, v.items, *t.element);
+      auto [p, n] = store_list_into_range(cx, v, *t.element);
       store_uint(cx, p, ptr, 4);
       store_uint(cx, n, ptr + 4, 4);
       return;
@@ -642,7 +657,7 @@ void lower_flat(const AbiContext& cx, const Val& v, const Type& t, std::vector<V
       return;
     }
     case TypeKind::List: {
-      auto [p, n] = store_list_into_range(cx, v.items, *t.element);
+      auto [p, n] = store_list_into_range(cx, v, *t.element);
       out.push_back(Value::i32(int32_t(p)));
       out.push_back(Value::i32(int32_t(n)));
       return;

@@ -4,14 +4,8 @@
 
 namespace wasmlet::component {
 
-Val Val::bytes(const std::string& data) {
-  std::vector<Val> items;
-  items.reserve(data.size());
-  for (unsigned char c : data) items.push_back(integer(c));
-  return list(std::move(items));
-}
-
 std::string Val::as_bytes() const {
+  if (kind == Kind::Bytes) return s;
   std::string r;
   r.reserve(items.size());
   for (auto& v : items) r += char(uint8_t(v.i));
@@ -35,6 +29,11 @@ std::string Val::to_string() const {
     case Kind::Case: return fmt::format("case{}", index) + (items.empty() ? "" : join("(", ")"));
     case Kind::Flags: return fmt::format("flags(0x{:x})", bits);
     case Kind::Handle: return fmt::format("handle({})", handle);
+    case Kind::Bytes: {
+      std::string r = "[";
+      for (size_t k = 0; k < s.size(); ++k) r += (k ? ", " : "") + std::to_string(uint8_t(s[k]));
+      return r + "]";
+    }
   }
   return "?";
 }

@@ -246,8 +246,8 @@ TEST(CanonicalAbi, ListsRecordsTuples) {
 
 // What one call's lift may take of the host's memory is bounded
 // (kMaxLiftedHostBytes, 512 MiB; 16 MiB here to keep the test quick): a
-// list of strings that all name one guest string, or a long list<u8> (a Val
-// per byte), traps instead of growing the host.
+// list of strings that all name one guest string traps instead of growing
+// the host; a list<u8> costs the host its bytes, not a Val each.
 TEST(CanonicalAbi, LiftingIsBoundedInHostMemory) {
   Guest g;
   g.buf.assign(2u << 20, 'a');  // 2 MiB of guest memory
@@ -276,10 +276,25 @@ TEST(CanonicalAbi, LiftingIsBoundedInHostMemory) {
   flat = {Value::i32(list_at), Value::i32(12)};
   pos = 0;
   EXPECT_EQ(lift_flat(bounded(), flat, pos, *types::list(types::string())).items.size(), 12u);
-  // A list<u8> of 1 MiB is 1 Mi Vals, about 100 MiB.
-  flat = {Value::i32(0), Value::i32(1u << 20)};
+  // A list<u8> lifts to its compact form: 2 MiB of guest bytes take 2 MiB
+  // of the bound (a Val per byte took about 200 MiB and trapped here).
+  AbiContext cx = bounded();
+  flat = {Value::i32(0), Value::i32(2u << 20)};
   pos = 0;
-  EXPECT_THROW(lift_flat(bounded(), flat, pos, *types::list(types::u8())), AbiTrap);
+  Val bytes = lift_flat(cx, flat, pos, *types::list(types::u8()));
+  EXPECT_EQ(bytes.kind, Val::Kind::Bytes);
+  EXPECT_EQ(bytes.as_bytes(), std::string(g.buf.begin(), g.buf.begin() + (2u << 20)));
+  EXPECT_EQ(cx.lifted_host_bytes, uint64_t{2} << 20);
+  // Past the bound it traps like any other value.
+  cx = bounded();
+  cx.max_lifted_host_bytes = 1u << 20;
+  pos = 0;
+  try {
+    lift_flat(cx, flat, pos, *types::list(types::u8()));
+    FAIL() << "2 MiB of bytes were lifted past a 1 MiB bound";
+  } catch (const AbiTrap& e) {
+    EXPECT_NE(std::string(e.what()).find("lifting a list<u8> of 2097152 bytes"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(kMaxLiftedHostBytes, uint64_t{512} << 20);
 }
 

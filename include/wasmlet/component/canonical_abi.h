@@ -33,8 +33,9 @@ constexpr size_t kMaxFlatResults = 1;
 constexpr uint32_t kMaxStringByteLength = (1u << 28) - 1;
 constexpr uint32_t kMaxListByteLength = (1u << 28) - 1;
 // The most host memory lifting one call's values may take: each list
-// element becomes a Val (about 100 bytes, so a list<u8> costs 100 times its
-// guest bytes) and a list of strings may name one guest string many times.
+// element becomes a Val (about 100 bytes; a list<u8> is the exception, its
+// bytes kept as they are) and a list of strings may name one guest string
+// many times.
 // Without a bound a guest could make the host allocate without end; past it
 // the lift traps.
 constexpr uint64_t kMaxLiftedHostBytes = uint64_t{512} << 20;

@@ -2,6 +2,10 @@
 // before lowering). A Val carries no type; the Type it is lifted with or
 // lowered as (types.h) gives it meaning: a variant is a case index and an
 // optional payload whichever of variant/enum/option/result it is.
+//
+// A list<u8> has a compact form, Kind::Bytes, its bytes in `s`: lifting
+// always gives it (a Val per byte would take ~100 times the guest's bytes
+// of host memory), and lowering a list<u8> takes it or a List of Ints.
 #pragma once
 
 #include <cstdint>
@@ -12,12 +16,12 @@
 namespace wasmlet::component {
 
 struct Val {
-  enum class Kind : uint8_t { Bool, Int, Float, Char, String, List, Record, Case, Flags, Handle } kind = Kind::Bool;
+  enum class Kind : uint8_t { Bool, Int, Float, Char, String, List, Record, Case, Flags, Handle, Bytes } kind = Kind::Bool;
   bool b = false;
   int64_t i = 0;         // every integer type; u64 values are stored bit-for-bit
   double f = 0;          // f32 and f64
   char32_t c = 0;        // char: a Unicode scalar value
-  std::string s;         // string: UTF-8
+  std::string s;         // string: UTF-8; bytes: the list<u8>'s bytes
   std::vector<Val> items;  // list elements, record fields / tuple items (in order), case payload (0 or 1)
   uint32_t index = 0;    // case index (variant, enum, option: none=0 some=1, result: ok=0 err=1)
   uint32_t bits = 0;     // flags, bit i = label i
@@ -30,7 +34,7 @@ struct Val {
   static Val character(char32_t v) { Val r; r.kind = Kind::Char; r.c = v; return r; }
   static Val string(std::string v) { Val r; r.kind = Kind::String; r.s = std::move(v); return r; }
   static Val list(std::vector<Val> v) { Val r; r.kind = Kind::List; r.items = std::move(v); return r; }
-  static Val bytes(const std::string& data);  // list<u8> from bytes
+  static Val bytes(std::string data) { Val r; r.kind = Kind::Bytes; r.s = std::move(data); return r; }  // list<u8>
   static Val record(std::vector<Val> fields) { Val r; r.kind = Kind::Record; r.items = std::move(fields); return r; }
   static Val tuple(std::vector<Val> items) { return record(std::move(items)); }
   static Val variant(uint32_t index, std::optional<Val> payload = std::nullopt) {
@@ -48,7 +52,7 @@ struct Val {
 
   // The payload of a case, if any.
   const Val* payload() const { return items.empty() ? nullptr : &items[0]; }
-  std::string as_bytes() const;  // list<u8> to bytes
+  std::string as_bytes() const;  // list<u8>, either form, to bytes
 
   bool operator==(const Val&) const = default;
   std::string to_string() const;  // for test messages

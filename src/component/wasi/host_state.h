@@ -126,8 +126,8 @@ struct ExitRequest {
 };
 
 // The most bytes one call hands the guest as a list<u8> (a read, random
-// bytes): on the host each byte is a Val of about 100 bytes until it is
-// lowered, so a bigger answer would cost the host 100 times as much memory.
+// bytes): what one call holds of the host's memory stays small whatever
+// length the guest asks for (a read answers with fewer, random bytes trap).
 constexpr uint64_t kMaxBytesPerCall = 1 << 20;
 
 struct HostState {

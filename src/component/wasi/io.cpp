@@ -166,7 +166,7 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
         [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
       auto r = read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i), blocking);
       if (r.index != 0) return r;
-      return Val::ok(Val::u64(r.items[0].items.size()));
+      return Val::ok(Val::u64(r.payload()->as_bytes().size()));
     };
   }
   // Files, stdio and empty stdin are always ready; sockets when poll() says so.
