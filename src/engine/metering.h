@@ -42,13 +42,17 @@ struct MeterTrap {
 };
 
 // Host side of the metering import. `budget` is the (negative) value of the
-// budget global; returns the value to store in it.
+// budget global (or, from refuel_pooled(), what is left when the guest must
+// stop); returns the value to store in it. When it throws instead,
+// it has counted everything granted so far as consumed (never more than the
+// fuel limit), and the tier must set the budget to 0: a budget left negative
+// would be charged again to the next call after Store::restart_fuel_count().
 int64_t refuel(Store& store, int64_t budget);
 
 // refuel() for a Store whose instances each have a budget global: `combined`
 // is the caller's budget plus what the others had left (now taken from
 // them). While that is positive the caller goes on with it (after a stop
-// check); otherwise the Store grants a new slice.
+// check); otherwise the Store grants a new slice. Throws as refuel() does.
 int64_t refuel_pooled(Store& store, int64_t combined);
 
 // Throws the MeterTrap that ends the guest if it was interrupted or its

@@ -352,13 +352,14 @@ InstanceStats Workload::stats() {
     fuel_consumed_ = store_->fuel_consumed();
   }
   // Like a container's cgroup, the instance's memory includes that of the
-  // commands exec'd in it while they run.
+  // commands exec'd in it while they run, and its fuel (its CPU) that of the
+  // commands exec'd in it since the run began, running or ended.
   s.memory_bytes = memory_bytes_;
-  for (const auto& [exec_store, _] : exec_stores_) s.memory_bytes += exec_store->memory_bytes();
-  // The engine counts the unit that ran out of fuel too; what the guest was
-  // allowed, and so used, is at most the limit.
-  const uint64_t max_fuel = spec_.wasm ? spec_.wasm->max_fuel : 0;
-  s.fuel_consumed = max_fuel > 0 ? std::min(fuel_consumed_, max_fuel) : fuel_consumed_;
+  s.fuel_consumed = fuel_consumed_ + exec_fuel_done_;
+  for (const auto& [exec_store, exec] : exec_stores_) {
+    s.memory_bytes += exec_store->memory_bytes();
+    s.fuel_consumed += exec_store->fuel_consumed() - exec.fuel_before_run;
+  }
   // A 32-bit memory cannot grow past 4 GiB whatever max_memory says.
   s.memory_limit = std::min(memory_limit().value_or(kWasm32Ceiling), kWasm32Ceiling);
   s.restart_count = record_.restart_count;
@@ -462,6 +463,9 @@ Workload::RunResult Workload::run_once() {
     std::lock_guard lock(mu_);
     store_ = &store;
     if (requested_signal_ || phase_ != Phase::Running) store.interrupt();  // stopped, removed or shut down meanwhile
+    // The new run's fuel count includes the execs' from now on only.
+    exec_fuel_done_ = 0;
+    for (auto& [exec_store, exec] : exec_stores_) exec.fuel_before_run = exec_store->fuel_consumed();
   }
   RunResult result;
   try {
@@ -634,7 +638,9 @@ void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallba
   if (cancel) cancel->attach(nullptr);
   {
     std::lock_guard lock(mu_);
-    cpu_done_ns_ += exec_stores_[&store].cpu_ns();
+    const RunningExec& ended = exec_stores_[&store];
+    cpu_done_ns_ += ended.cpu_ns();
+    exec_fuel_done_ += store.fuel_consumed() - ended.fuel_before_run;
     exec_stores_.erase(&store);
   }
   if (r.state.kind == InstanceState::Kind::Failed) on_event(ExecEvent{ExecEvent::Kind::Stderr, r.state.reason + "\n", 0});

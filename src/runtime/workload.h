@@ -157,11 +157,13 @@ class Workload {
   StackThread thread_;  // kInstanceStackBytes of stack
   Store* store_ = nullptr;           // the running guest's store
   // exec'd commands running now, with their thread's CPU clock and its
-  // reading when the command began (stats count their CPU time too).
+  // reading when the command began (stats count their CPU time too), and
+  // the fuel they had used when the current run began (counted in the last).
   struct RunningExec {
     bool cpu_clock_valid = false;
     clockid_t cpu_clock{};
     uint64_t cpu_start_ns = 0;
+    uint64_t fuel_before_run = 0;
     uint64_t cpu_ns() const;  // used since it began
   };
   std::map<Store*, RunningExec> exec_stores_;
@@ -173,6 +175,7 @@ class Workload {
   bool cpu_clock_valid_ = false;
   clockid_t cpu_clock_{};
   uint64_t memory_bytes_ = 0, fuel_consumed_ = 0;
+  uint64_t exec_fuel_done_ = 0;  // fuel of exec'd commands that ended since the current (or last) run began
 };
 
 }  // namespace wasmlet::runtime

@@ -224,8 +224,7 @@ Errno fd_readdir(Call& c) {
   // Cookie 0 starts over (rewinddir); later cookies index the same snapshot.
   if (cookie == 0 || !e->listing) {
     auto listing = std::make_shared<std::vector<DirEntryInfo>>(list_directory(e->host.get()));
-    uint64_t bytes = 0;
-    for (const auto& d : *listing) bytes += wasi_sys::listing_entry_bytes(d.name.size());
+    const uint64_t bytes = wasi_sys::listing_bytes(*listing);
     e->listing.reset();
     e->listing_bytes = 0;
     // Snapshots on many fds must not fill the host's memory: past the bound

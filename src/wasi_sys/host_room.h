@@ -31,4 +31,13 @@ constexpr uint64_t kMaxListingBytes = uint64_t{64} << 20;
 // What a listing entry with a name of `name_size` bytes costs in host memory.
 constexpr uint64_t listing_entry_bytes(size_t name_size) { return name_size + 48; }
 
+// What a whole listing costs: `entries` is any range of entries with a
+// `name` (each front end keeps its own entry type).
+template <typename Entries>
+uint64_t listing_bytes(const Entries& entries) {
+  uint64_t bytes = 0;
+  for (const auto& entry : entries) bytes += listing_entry_bytes(entry.name.size());
+  return bytes;
+}
+
 }  // namespace wasmlet::wasi_sys

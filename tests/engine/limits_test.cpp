@@ -130,8 +130,7 @@ TEST_P(Fuel, ExhaustionTrapsAtTheSamePointEveryTime) {
     EXPECT_EQ(o.trap.message, fmt::format("fuel exhausted: the budget of {} units is used up", needed / 2));
     EXPECT_EQ(o.trap.to_string().find("trap: fuel exhausted"), 0u) << o.trap.to_string();
     EXPECT_EQ(o.trap.function, "func[3]") << "sum_to has no name; its index in the original module";
-    EXPECT_GT(starved.consumed, needed / 2);
-    EXPECT_LT(starved.consumed, needed / 2 + 100);  // stops at the first check point past the budget
+    EXPECT_EQ(starved.consumed, needed / 2);  // the check point it could not pay for took the rest
     if (first_stop) EXPECT_EQ(starved.consumed, *first_stop);
     first_stop = starved.consumed;
   }
@@ -154,8 +153,38 @@ TEST_P(Fuel, TheBudgetCoversEveryCallOfAStore) {
   Outcome second = inst.call("sum_to", args);
   ASSERT_TRUE(second.trapped());
   EXPECT_EQ(second.trap.kind, TrapKind::FuelExhausted);
-  EXPECT_GT(store.fuel_consumed(), one_call + one_call / 2);
-  EXPECT_LT(store.fuel_consumed(), one_call + one_call / 2 + 100);
+  EXPECT_EQ(store.fuel_consumed(), one_call + one_call / 2);
+}
+
+// A guest stopped for want of fuel has used exactly the limit, wherever in
+// a loop iteration the limit falls: the check point the rest of the budget
+// cannot pay for does not run, and is not counted past the limit.
+TEST_P(Fuel, AStoppedGuestHasUsedExactlyTheLimit) {
+  const uint64_t needed = sum_to(tier(), 5000, kAmpleFuel).consumed;
+  for (uint64_t limit = needed / 2; limit < needed / 2 + 20; ++limit) {
+    SCOPED_TRACE(limit);
+    const SumRun starved = sum_to(tier(), 5000, limit);
+    ASSERT_TRUE(starved.outcome.trapped());
+    EXPECT_EQ(starved.outcome.trap.kind, TrapKind::FuelExhausted);
+    EXPECT_EQ(starved.consumed, limit);
+  }
+}
+
+// After a stop for want of fuel and restart_fuel_count() (a plugin's next
+// call), the next call is charged its own fuel only, not again for the check
+// point that stopped the last one.
+TEST_P(Fuel, TheCheckPointThatStoppedIsNotChargedToTheNextCount) {
+  const uint64_t one_call = sum_to(tier(), 1000, kAmpleFuel).consumed;
+  const uint64_t limit = one_call * 3 / 2;
+  Store store(engine(), StoreLimits{.fuel = limit});
+  Instance inst = Instance::create(store, module("tier_compute"), compute_linker());
+  Outcome starved = inst.call("sum_to", i32s({2000}));
+  ASSERT_TRUE(starved.trapped());
+  ASSERT_EQ(starved.trap.kind, TrapKind::FuelExhausted);
+  EXPECT_EQ(store.fuel_consumed(), limit);
+  store.restart_fuel_count();
+  ASSERT_TRUE(inst.call("sum_to", i32s({1000})).returned());
+  EXPECT_EQ(store.fuel_consumed(), one_call);
 }
 
 // ---------------------------------------------------------------- timeout
@@ -341,8 +370,7 @@ TEST_P(StartFunction, RunsOutOfFuel) {
   EXPECT_EQ(start.trap.kind, TrapKind::FuelExhausted);
   EXPECT_EQ(start.trap.message, "fuel exhausted: the budget of 10000 units is used up");
   EXPECT_EQ(start.trap.function, "begin");
-  EXPECT_GT(store.fuel_consumed(), 10000u);
-  EXPECT_LT(store.fuel_consumed(), 10100u);
+  EXPECT_EQ(store.fuel_consumed(), 10000u);
 }
 
 TEST_P(StartFunction, IsStoppedByTheTimeout) {

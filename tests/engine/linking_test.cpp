@@ -292,7 +292,7 @@ TEST_P(Linking, FuelIsOneBudgetForAllInstances) {
   Outcome o = b.call("spin", i32s({50'000}));
   ASSERT_TRUE(o.trapped());
   EXPECT_EQ(o.trap.kind, TrapKind::FuelExhausted);
-  EXPECT_LE(store.fuel_consumed(), one * 3 / 4 + 1000);
+  EXPECT_EQ(store.fuel_consumed(), one * 3 / 4);  // all of it, no more
 }
 
 TEST_P(Linking, TheMemoryLimitCountsEveryInstancesMemory) {

@@ -111,7 +111,7 @@ struct InstanceStats {
   uint64_t cpu_usage_usec = 0;  // CPU time of the instance's thread(s) and its exec'd commands
   uint64_t memory_bytes = 0;    // linear memory now (or at exit), running exec'd commands' included
   uint64_t memory_limit = 0;    // max_memory, at most 4 GiB (the wasm32 ceiling)
-  uint64_t fuel_consumed = 0;   // of the last (or current) run; never more than max_fuel
+  uint64_t fuel_consumed = 0;   // of the last (or current) run and the commands exec'd since it began
   uint32_t restart_count = 0;
   TimePoint timestamp;
 };

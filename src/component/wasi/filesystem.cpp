@@ -272,11 +272,11 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
       struct stat st {};
       uint32_t type = 0;
       if (::fstatat(d.fd->get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = descriptor_type(st.st_mode);
-      stream.entries.emplace_back(name, type);
+      stream.entries.push_back({name, type});
     }
     ::closedir(dir);
     std::sort(stream.entries.begin(), stream.entries.end());
-    for (const auto& entry : stream.entries) stream.bytes += wasi_sys::listing_entry_bytes(entry.first.size());
+    stream.bytes = wasi_sys::listing_bytes(stream.entries);
     // Listings kept in many undropped streams must not fill the host's memory.
     if (s.listing_bytes + stream.bytes > wasi_sys::kMaxListingBytes) return fail(InsufficientMemory);
     s.listing_bytes += stream.bytes;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -68,8 +69,14 @@ struct Descriptor {
   std::shared_ptr<wasi_sys::DirQuota> quota = nullptr;  // beneath a preopen with a size limit
 };
 
+struct DirectoryEntry {
+  std::string name;
+  uint32_t type;  // descriptor-type case
+  auto operator<=>(const DirectoryEntry&) const = default;  // by name (then type)
+};
+
 struct DirectoryEntryStream {
-  std::vector<std::pair<std::string, uint32_t>> entries;  // name, descriptor-type case
+  std::vector<DirectoryEntry> entries;
   size_t next = 0;
   uint64_t bytes = 0;  // host memory (wasi_sys::listing_entry_bytes), counted in HostState::listing_bytes
 };

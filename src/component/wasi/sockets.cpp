@@ -16,6 +16,7 @@
 
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "component/wasi/host_state.h"
 #include "wasi_sys/host_room.h"
@@ -55,6 +56,18 @@ uint32_t socket_error(int e) {
 
 Val fail(uint32_t code) { return Val::err(Val::enumeration(code)); }
 Val fail_errno() { return fail(socket_error(errno)); }
+
+// The error to return for a new socket's `fd` (from socket() or accept4()),
+// if any: that call's failure, or a refusal (closing `fd`) when the host's
+// fds are nearly all taken (wasi_sys::leaves_host_room).
+std::optional<Val> new_socket_error(int fd) {
+  if (fd < 0) return fail_errno();
+  if (!wasi_sys::leaves_host_room(fd)) {
+    ::close(fd);
+    return fail(NewSocketLimit);
+  }
+  return std::nullopt;
+}
 
 // ip-socket-address <-> sockaddr
 bool to_sockaddr(const Val& v, int family, sockaddr_storage& ss, socklen_t& len) {
@@ -186,11 +199,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (!s.options.allow_sockets || !s.options.allow_tcp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return fail_errno();
-    if (!wasi_sys::leaves_host_room(fd)) {
-      ::close(fd);
-      return fail(NewSocketLimit);
-    }
+    if (auto error = new_socket_error(fd)) return error;
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
@@ -225,11 +234,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     auto& t = sock(a[0]);
     if (t.state != State::Listening) return fail(InvalidState);
     int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return fail_errno();
-    if (!wasi_sys::leaves_host_room(fd)) {  // the host's fds are nearly all taken
-      ::close(fd);
-      return fail(NewSocketLimit);
-    }
+    if (auto error = new_socket_error(fd)) return error;
     auto owned = std::make_shared<UniqueFd>(fd);
     uint32_t client = s.add(TcpSocket{owned, t.family, State::Connected, 128});
     Val st = streams_for(s, owned);
@@ -340,11 +345,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (!s.options.allow_sockets || !s.options.allow_udp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return fail_errno();
-    if (!wasi_sys::leaves_host_room(fd)) {
-      ::close(fd);
-      return fail(NewSocketLimit);
-    }
+    if (auto error = new_socket_error(fd)) return error;
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);

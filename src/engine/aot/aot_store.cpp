@@ -69,7 +69,14 @@ int64_t AotStore::refuel(const void* caller, int64_t budget) {
     combined += *meter;
     *meter = 0;
   }
-  return detail::refuel_pooled(store_, combined);
+  try {
+    return detail::refuel_pooled(store_, combined);
+  } catch (const MeterTrap&) {
+    // The guest stops without writing the value returned: empty its global
+    // here (refuel() counted it all, engine/metering.h).
+    if (auto own = meters_.find(caller); own != meters_.end()) *own->second = 0;
+    throw;
+  }
 }
 
 void AotStore::settle() {

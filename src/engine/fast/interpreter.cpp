@@ -897,6 +897,7 @@ refuel: {
     budget = refuel(store, budget);
     s->budget = budget;
   } catch (const MeterTrap& e) {
+    budget = 0;  // refuel() counted it all (engine/metering.h)
     TRAP(e.kind, e.message);
   }
   NEXT();

@@ -97,6 +97,7 @@ int refuel_now(wasmlet_hot::Context* ctx, uint32_t function) {
     h.store->budget = refuel(h.store->store(), h.store->budget);
     return 1;
   } catch (const MeterTrap& e) {
+    h.store->budget = 0;  // refuel() counted it all (engine/metering.h)
     return trap_with(h, e.kind, e.message, function);
   }
 }
