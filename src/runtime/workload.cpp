@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 
 #include "crash_blame.h"
-#include "restart_policy.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/duration.h"
@@ -172,6 +171,7 @@ void Workload::launch_locked() {
   record_.stopped_by_user = false;
   record_.restart_pending = false;
   requested_signal_.reset();
+  backoff_ = RestartBackoff{};
   entered_ = false;
   log_->reopen();
   persist_locked();
@@ -511,7 +511,8 @@ void Workload::thread_main() {
     if (r.state.kind == InstanceState::Kind::Failed) log_->note(r.state.reason);
     if (phase_ == Phase::Running &&
         should_restart(spec_.restart_policy, r.outcome, record_.restart_count, record_.stopped_by_user)) {
-      auto delay = restart_backoff(spec_.restart_policy, record_.restart_count);
+      const auto ran_for = r.outcome.finished_at.value_or(Clock::now()) - record_.started_at.value_or(Clock::now());
+      auto delay = backoff_.next(spec_.restart_policy, ran_for);
       transition_locked(Event::RunEndedRestart);
       // Recorded, so that a daemon stopped or killed during the back-off
       // restarts it when it starts again.

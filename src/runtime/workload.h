@@ -21,6 +21,7 @@
 #include "log_store.h"
 #include "mounts.h"
 #include "program_cache.h"
+#include "restart_policy.h"
 #include "stack_thread.h"
 #include "state_db.h"
 #include "wasmlet/engine.h"
@@ -166,6 +167,7 @@ class Workload {
   };
   std::map<Store*, RunningExec> exec_stores_;
   std::optional<std::string> requested_signal_;
+  RestartBackoff backoff_;  // the delays between the restarts since the last start
   bool entered_ = false;  // the current run has called the guest's entry point
   HealthDetail health_;
   std::unique_ptr<HealthMonitor> health_monitor_;

@@ -477,6 +477,27 @@ TEST(RestartBackoff, FloorThenDoublingThenCap) {
   EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(30));
 }
 
+// As docker's restart manager: the back-off doubles while runs are short,
+// and a run of kHealthyRunResetsBackoff or more starts it again from the
+// first delay (before, one crash after weeks of service waited 30s).
+TEST(RestartBackoff, AHealthyRunStartsItAgain) {
+  using std::chrono::milliseconds;
+  RestartPolicy p;
+  p.delay = std::chrono::nanoseconds(0);
+  RestartBackoff backoff;
+  const auto quick = milliseconds(50);
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(100));
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(200));
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(400));
+  EXPECT_EQ(backoff.next(p, kHealthyRunResetsBackoff - milliseconds(1)), milliseconds(800));
+  EXPECT_EQ(backoff.next(p, kHealthyRunResetsBackoff), milliseconds(100));
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(200));
+  EXPECT_EQ(backoff.next(p, std::chrono::hours(24)), milliseconds(100));
+  for (int i = 0; i < 40; ++i) backoff.next(p, quick);
+  EXPECT_EQ(backoff.next(p, quick), kMaxRestartBackoff);
+  EXPECT_EQ(backoff.next(p, kHealthyRunResetsBackoff), milliseconds(100));
+}
+
 TEST_F(Lifecycle, StopCancelsAPendingRestart) {
   rt->create(id, restarting("1", RestartPolicy::Kind::Always, std::chrono::seconds(30)));
   rt->start(id);
