@@ -17,6 +17,10 @@ bool should_restart(const RestartPolicy& policy, const WaitOutcome& outcome, uin
   return false;
 }
 
+bool starts_again_with_the_daemon(const RestartPolicy& policy, bool stopped_by_user) {
+  return stopped_by_user && policy.kind == RestartPolicy::Kind::Always;
+}
+
 std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t doublings) {
   using namespace std::chrono;
   // A floor as docker's first back-off: a delay of 0 would double to 0 and

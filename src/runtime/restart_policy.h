@@ -20,6 +20,10 @@ inline constexpr std::chrono::seconds kHealthyRunResetsBackoff{10};
 // `restarts_done` restarts have happened already; `stopped_by_user` is true
 // after stop/kill (which never lead to a restart).
 bool should_restart(const RestartPolicy& policy, const WaitOutcome& outcome, uint32_t restarts_done, bool stopped_by_user);
+// At daemon start, for an instance a user stopped or killed: docker's
+// daemon starts an `always` one again (the stop lasts until the daemon
+// restarts); `unless_stopped` is the policy whose stop lasts.
+bool starts_again_with_the_daemon(const RestartPolicy& policy, bool stopped_by_user);
 // The back-off before a restart that follows `doublings` quick restarts in a row.
 std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t doublings);
 

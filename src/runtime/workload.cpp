@@ -591,6 +591,17 @@ void Workload::recover_after_agent_restart(const std::optional<std::string>& cra
   persist_locked();
 }
 
+void Workload::start_with_the_daemon() {
+  {
+    std::lock_guard lock(mu_);
+    if (spec_error_) return;  // it cannot run: it stays as the user left it
+    log_->note(fmt::format("the agent started; starting {} again: a stop lasts until the agent restarts under restart "
+                           "policy always (unless_stopped is the one whose stop lasts)",
+                           name()));
+  }
+  start();
+}
+
 void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event, ExecCancel* cancel) {
   if (cmd.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("exec in {}: the command is empty", name()));
   std::string what = fmt::format("exec in instance {} (image {})", name(), record_.image);

@@ -90,6 +90,9 @@ class Workload {
   // crash record (`crash_signal`, crash_blame.h) did: it is failed with that
   // reason and never restarted automatically.
   void recover_after_agent_restart(const std::optional<std::string>& crash_signal);
+  // Daemon start, for an `always` instance a user stopped or killed: starts
+  // it again, as docker's daemon does (starts_again_with_the_daemon).
+  void start_with_the_daemon();
 
  private:
   // Where the workload's life is. record_.state is what users see of it:

@@ -97,6 +97,36 @@ TEST(RuntimeConfig, APendingRestartSurvivesTheRuntime) {
   rt.kill(waiting);
 }
 
+// As docker's daemon: when the runtime starts again, an `always` instance
+// that a user stopped runs again (a stop lasts until then), an
+// `unless_stopped` one stays stopped, and one never started stays created.
+TEST(RuntimeConfig, AnAlwaysInstanceStoppedByAUserStartsWithTheRuntime) {
+  TempDir dir;
+  InstanceId always{"always", 0}, unless_stopped{"unless-stopped", 0}, created{"created", 0};
+  auto looping = [](RestartPolicy::Kind kind) {
+    auto spec = service(fixture("loop_forever"));
+    spec.restart_policy.kind = kind;
+    return spec;
+  };
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+    rt.create(always, looping(RestartPolicy::Kind::Always));
+    rt.create(unless_stopped, looping(RestartPolicy::Kind::UnlessStopped));
+    rt.create(created, looping(RestartPolicy::Kind::Always));
+    for (const auto& i : {always, unless_stopped}) {
+      rt.start(i);
+      ASSERT_TRUE(rt.wait_started(i).entered);
+      rt.stop(i, std::chrono::seconds(1));
+      ASSERT_EQ(rt.state(i), InstanceState::exited(143));
+    }
+  }
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+  EXPECT_EQ(rt.state(always), InstanceState::running());
+  EXPECT_EQ(rt.state(unless_stopped), InstanceState::exited(143));
+  EXPECT_EQ(rt.state(created), InstanceState::pending());
+  rt.kill(always);
+}
+
 TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
   rt->create(id, service(fixture("exit_code")));
   EXPECT_EQ(rt->state(id), InstanceState::pending());
