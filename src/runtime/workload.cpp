@@ -149,6 +149,10 @@ bool Workload::done_locked() const {
   return phase_ == Phase::Removed || phase_ == Phase::ShutDown || (phase_ == Phase::Idle && record_.state.finished());
 }
 
+bool Workload::not_running_locked() const {
+  return done_locked() || (phase_ == Phase::Idle && record_.state.kind == InstanceState::Kind::Pending);
+}
+
 void Workload::join_thread() {
   StackThread t;
   {
@@ -292,14 +296,14 @@ bool Workload::finished_for_good() {
 
 WaitOutcome Workload::wait() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return done_locked(); });
+  cv_.wait(lock, [&] { return not_running_locked(); });
   check_wait_locked();
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
 
 std::optional<WaitOutcome> Workload::wait(const std::function<bool()>& still_wanted) {
   std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_locked(); })) {
+  while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return not_running_locked(); })) {
     lock.unlock();
     const bool wanted = still_wanted();
     lock.lock();
@@ -318,7 +322,7 @@ void Workload::check_wait_locked() {
 
 std::optional<WaitOutcome> Workload::wait_for(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return std::nullopt;
+  if (!cv_.wait_for(lock, timeout, [&] { return not_running_locked(); })) return std::nullopt;
   check_wait_locked();
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }

@@ -73,6 +73,8 @@ class Workload {
   StartCheck wait_started();
   InstanceInfo info();
   InstanceStats stats();
+  // Until it is not running (not_running_locked): how it ended, or exit code
+  // 0 for one never started.
   WaitOutcome wait();
   // As wait(), asking `still_wanted` (without the lock) every second until
   // then; nullopt once it says false.
@@ -141,6 +143,9 @@ class Workload {
   void persist_locked();
   void launch_locked();
   bool done_locked() const;
+  // What wait() waits for: docker's default condition, "not running": done,
+  // or created and never started (docker answers at once, exit code 0).
+  bool not_running_locked() const;
   void start_health_locked();
   void check_wait_locked();
   void mark_entered();

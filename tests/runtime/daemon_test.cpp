@@ -123,6 +123,10 @@ TEST_F(DaemonTest, CreateThenStartAndKill) {
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_EQ(created.out, "loop-rep-0\n");
   EXPECT_EQ(find(ps(), "loop-rep-0")["state"]["status"], "pending");
+  // As `docker wait` on a created container: answered at once, 0.
+  auto not_started = d->cli({"wait", "loop-rep-0"}, std::chrono::seconds(10));
+  EXPECT_EQ(not_started.exit_code, 0) << not_started.err;
+  EXPECT_EQ(not_started.out, "0\n");
   EXPECT_EQ(d->cli({"start", "loop-rep-0"}).exit_code, 0);
   auto bogus = d->cli({"kill", "-s", "SIGFOO", "loop-rep-0"});
   EXPECT_NE(bogus.exit_code, 0);

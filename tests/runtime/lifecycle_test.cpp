@@ -132,6 +132,20 @@ TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
   EXPECT_EQ(rt->state(id), InstanceState::pending());
 }
 
+// As `docker wait` (its default condition, "not-running"): an instance
+// created and never started is answered at once, exit code 0 (it blocked
+// until someone started it).
+TEST_F(Lifecycle, WaitOnACreatedInstanceAnswersAtOnce) {
+  rt->create(id, service(fixture("exit_code"), {"3"}));
+  auto outcome = rt->wait_outcome_for(id, std::chrono::seconds(5));
+  ASSERT_TRUE(outcome.has_value()) << "wait blocked on an instance that was never started";
+  EXPECT_EQ(outcome->exit_code, 0);
+  EXPECT_EQ(outcome->reason, WaitReason::Exited);
+  EXPECT_EQ(rt->state(id), InstanceState::pending());
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 3);
+}
+
 TEST_F(Lifecycle, FullLifecycleExitZero) {  // seed: test_module_executes_and_completes, test_wasi_proc_exit_available
   rt->create(id, service(fixture("exit_code"), {"0"}));
   EXPECT_EQ(rt->state(id), InstanceState::pending());
@@ -323,14 +337,17 @@ TEST_F(Lifecycle, RemoveRunningNeedsForce) {  // seed: test_remove_running_insta
   EXPECT_THROW(rt->state(id), RuntimeError);
 }
 
-TEST_F(Lifecycle, WaitBlocksUntilStartedAndFinished) {
-  rt->create(id, service(fixture("exit_code"), {"3"}));
+// A running instance is waited for until it ends (a created one is answered
+// at once: WaitOnACreatedInstanceAnswersAtOnce).
+TEST_F(Lifecycle, WaitBlocksUntilARunningInstanceEnds) {
+  rt->create(id, service(fixture("loop_forever")));
+  rt->start(id);
   std::optional<int> code;
   std::thread waiter([&] { code = rt->wait(id); });
   EXPECT_FALSE(rt->wait_outcome_for(id, std::chrono::milliseconds(50)));
-  rt->start(id);
+  rt->kill(id);
   waiter.join();
-  EXPECT_EQ(code, 3);
+  EXPECT_EQ(code, 137);
 }
 
 TEST_F(Lifecycle, StartAgainAfterExit) {
