@@ -439,6 +439,39 @@ TEST(DaemonSocket, ServeRefusesAPathThatIsNotASocket) {
   EXPECT_EQ(read_text(file), "keep me\n");
 }
 
+// A directory given as the socket: the error says so and names a socket
+// path in it to give instead (it said only "exists and is not a socket").
+TEST(DaemonSocket, ServeSaysADirectoryIsNoSocketPath) {
+  TempDir dir;
+  const fs::path sockets = dir.path() / "sockets";
+  fs::create_directories(sockets);
+  auto r = wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--socket", sockets.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;  // not killed after the 10 s: it did not serve
+  EXPECT_NE(r.err.find("the socket path '" + sockets.string() + "' is a directory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("e.g. --socket " + (sockets / "wasmlet.sock").string()), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_directory(sockets));
+}
+
+// A file given as the data dir (or as one of its parents): the error names
+// it and says to give a directory (it was a bare "filesystem error").
+TEST(DaemonDataDir, ServeSaysAFileIsNoDataDir) {
+  TempDir dir;
+  const fs::path file = dir.path() / "notes.txt";
+  write_text(file, "keep me\n");
+  const fs::path sock = dir.path() / "d.sock";
+  auto r = wasmlet({"serve", "--data-dir", file.string(), "--socket", sock.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the data dir '" + file.string() + "' is a file, not a directory: give --data-dir"), std::string::npos)
+      << r.err;
+  auto under = wasmlet({"serve", "--data-dir", (file / "data").string(), "--socket", sock.string()}, std::chrono::seconds(10));
+  EXPECT_GT(under.exit_code, 0) << under.err;
+  EXPECT_NE(under.err.find("cannot create the data dir '" + (file / "data").string() + "': '" + file.string() +
+                           "' is a file, not a directory; give --data-dir"),
+            std::string::npos)
+      << under.err;
+  EXPECT_EQ(read_text(file), "keep me\n");
+}
+
 // At exit the daemon removes its socket only if the path still is that socket.
 TEST(DaemonSocket, ExitLeavesWhatReplacedTheSocket) {
   TempDir dir;
