@@ -599,8 +599,8 @@ void Workload::start_with_the_daemon() {
   {
     std::lock_guard lock(mu_);
     if (spec_error_) return;  // it cannot run: it stays as the user left it
-    log_->note(fmt::format("the agent started; starting {} again: a stop lasts until the agent restarts under restart "
-                           "policy always (unless_stopped is the one whose stop lasts)",
+    log_->note(fmt::format("the agent started: starting {} again, though a user had stopped it, as its restart policy "
+                           "is always (unless_stopped keeps it stopped)",
                            name()));
   }
   start();

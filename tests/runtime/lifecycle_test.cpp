@@ -122,6 +122,9 @@ TEST(RuntimeConfig, AnAlwaysInstanceStoppedByAUserStartsWithTheRuntime) {
   }
   WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
   EXPECT_EQ(rt.state(always), InstanceState::running());
+  bool noted = false;
+  for (const auto& e : rt.logs(always)) noted |= e.message.find("though a user had stopped it") != std::string::npos;
+  EXPECT_TRUE(noted) << "the log does not say why the instance runs again";
   EXPECT_EQ(rt.state(unless_stopped), InstanceState::exited(143));
   EXPECT_EQ(rt.state(created), InstanceState::pending());
   rt.kill(always);
