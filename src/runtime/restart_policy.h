@@ -1,6 +1,7 @@
 // Restart decisions: no / on_failure[:N] / always / unless_stopped, with an
 // exponential backoff (the policy's delay, at least 100ms, doubled per
-// attempt, at most 30s).
+// attempt, at most 30s, back to the first delay after a long run), as
+// docker's restart manager decides them.
 #pragma once
 
 #include <chrono>
@@ -12,10 +13,30 @@ namespace wasmlet::runtime {
 
 inline constexpr std::chrono::milliseconds kMinRestartBackoff{100};
 inline constexpr std::chrono::seconds kMaxRestartBackoff{30};
+// A run at least this long was a healthy one: the back-off after it starts
+// again from the first delay (docker's restart manager uses 10s too).
+inline constexpr std::chrono::seconds kHealthyRunResetsBackoff{10};
 
 // `restarts_done` restarts have happened already; `stopped_by_user` is true
 // after stop/kill (which never lead to a restart).
 bool should_restart(const RestartPolicy& policy, const WaitOutcome& outcome, uint32_t restarts_done, bool stopped_by_user);
-std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t restarts_done);
+// At daemon start, for an instance a user stopped or killed: docker's
+// daemon starts an `always` one again (the stop lasts until the daemon
+// restarts); `unless_stopped` is the policy whose stop lasts.
+bool starts_again_with_the_daemon(const RestartPolicy& policy, bool stopped_by_user);
+// The back-off before a restart that follows `doublings` quick restarts in a row.
+std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t doublings);
+
+// The back-offs of one instance's restarts in turn: each one doubles the
+// last, unless the run before it lasted kHealthyRunResetsBackoff or more.
+// A fresh one per start (by a user or a daemon starting), as docker's.
+class RestartBackoff {
+ public:
+  // The delay before restarting a run that lasted `ran_for`.
+  std::chrono::nanoseconds next(const RestartPolicy& policy, std::chrono::nanoseconds ran_for);
+
+ private:
+  uint32_t quick_restarts_ = 0;  // restarts since the last healthy run
+};
 
 }  // namespace wasmlet::runtime

@@ -13,6 +13,7 @@
 #include "image_pull.h"
 #include "workload.h"
 #include "recorded_instances.h"
+#include "restart_policy.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/pull_policy.h"
 #include "wasmlet/wasi.h"
@@ -86,6 +87,8 @@ struct WasmRuntime::Impl {
       if (was_running) {
         auto blamed = crashed.find(rec.id.str());
         inst->recover_after_agent_restart(blamed == crashed.end() ? std::nullopt : std::optional<std::string>(blamed->second));
+      } else if (starts_again_with_the_daemon(inst->spec().restart_policy, rec.stopped_by_user)) {
+        inst->start_with_the_daemon();
       }
     }
   }

@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 
 #include "crash_blame.h"
-#include "restart_policy.h"
 #include "wasmlet/binary_kind.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/duration.h"
@@ -150,6 +149,10 @@ bool Workload::done_locked() const {
   return phase_ == Phase::Removed || phase_ == Phase::ShutDown || (phase_ == Phase::Idle && record_.state.finished());
 }
 
+bool Workload::not_running_locked() const {
+  return done_locked() || (phase_ == Phase::Idle && record_.state.kind == InstanceState::Kind::Pending);
+}
+
 void Workload::join_thread() {
   StackThread t;
   {
@@ -172,6 +175,7 @@ void Workload::launch_locked() {
   record_.stopped_by_user = false;
   record_.restart_pending = false;
   requested_signal_.reset();
+  backoff_ = RestartBackoff{};
   entered_ = false;
   log_->reopen();
   persist_locked();
@@ -292,14 +296,14 @@ bool Workload::finished_for_good() {
 
 WaitOutcome Workload::wait() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return done_locked(); });
+  cv_.wait(lock, [&] { return not_running_locked(); });
   check_wait_locked();
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
 
 std::optional<WaitOutcome> Workload::wait(const std::function<bool()>& still_wanted) {
   std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_locked(); })) {
+  while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return not_running_locked(); })) {
     lock.unlock();
     const bool wanted = still_wanted();
     lock.lock();
@@ -318,7 +322,7 @@ void Workload::check_wait_locked() {
 
 std::optional<WaitOutcome> Workload::wait_for(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return std::nullopt;
+  if (!cv_.wait_for(lock, timeout, [&] { return not_running_locked(); })) return std::nullopt;
   check_wait_locked();
   return record_.outcome.value_or(WaitOutcome::exited(record_.state.code));
 }
@@ -515,7 +519,8 @@ void Workload::thread_main() {
     if (r.state.kind == InstanceState::Kind::Failed) log_->note(r.state.reason);
     if (phase_ == Phase::Running &&
         should_restart(spec_.restart_policy, r.outcome, record_.restart_count, record_.stopped_by_user)) {
-      auto delay = restart_backoff(spec_.restart_policy, record_.restart_count);
+      const auto ran_for = r.outcome.finished_at.value_or(Clock::now()) - record_.started_at.value_or(Clock::now());
+      auto delay = backoff_.next(spec_.restart_policy, ran_for);
       transition_locked(Event::RunEndedRestart);
       // Recorded, so that a daemon stopped or killed during the back-off
       // restarts it when it starts again.
@@ -592,6 +597,17 @@ void Workload::recover_after_agent_restart(const std::optional<std::string>& cra
   record_.outcome = o;
   log_->note(fmt::format("the agent restarted while {} was running; it is now failed", name()));
   persist_locked();
+}
+
+void Workload::start_with_the_daemon() {
+  {
+    std::lock_guard lock(mu_);
+    if (spec_error_) return;  // it cannot run: it stays as the user left it
+    log_->note(fmt::format("the agent started: starting {} again, though a user had stopped it, as its restart policy "
+                           "is always (unless_stopped keeps it stopped)",
+                           name()));
+  }
+  start();
 }
 
 void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event, ExecCancel* cancel) {

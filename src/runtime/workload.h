@@ -21,6 +21,7 @@
 #include "log_store.h"
 #include "mounts.h"
 #include "program_cache.h"
+#include "restart_policy.h"
 #include "stack_thread.h"
 #include "state_db.h"
 #include "wasmlet/engine.h"
@@ -72,6 +73,8 @@ class Workload {
   StartCheck wait_started();
   InstanceInfo info();
   InstanceStats stats();
+  // Until it is not running (not_running_locked): how it ended, or exit code
+  // 0 for one never started.
   WaitOutcome wait();
   // As wait(), asking `still_wanted` (without the lock) every second until
   // then; nullopt once it says false.
@@ -89,6 +92,9 @@ class Workload {
   // crash record (`crash_signal`, crash_blame.h) did: it is failed with that
   // reason and never restarted automatically.
   void recover_after_agent_restart(const std::optional<std::string>& crash_signal);
+  // Daemon start, for an `always` instance a user stopped or killed: starts
+  // it again, as docker's daemon does (starts_again_with_the_daemon).
+  void start_with_the_daemon();
 
  private:
   // Where the workload's life is. record_.state is what users see of it:
@@ -137,6 +143,9 @@ class Workload {
   void persist_locked();
   void launch_locked();
   bool done_locked() const;
+  // What wait() waits for: docker's default condition, "not running": done,
+  // or created and never started (docker answers at once, exit code 0).
+  bool not_running_locked() const;
   void start_health_locked();
   void check_wait_locked();
   void mark_entered();
@@ -168,6 +177,7 @@ class Workload {
   };
   std::map<Store*, RunningExec> exec_stores_;
   std::optional<std::string> requested_signal_;
+  RestartBackoff backoff_;  // the delays between the restarts since the last start
   bool entered_ = false;  // the current run has called the guest's entry point
   HealthDetail health_;
   std::unique_ptr<HealthMonitor> health_monitor_;

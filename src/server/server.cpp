@@ -28,6 +28,7 @@
 #include "http_status.h"
 #include "image_users.h"
 #include "open_connections.h"
+#include "serve_paths.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
@@ -142,32 +143,6 @@ void resolve_relative(ServiceSpec& spec, const std::string& base_dir) {
   if (spec.wasm)
     for (auto& p : spec.wasm->preopens)
       if (!p.source.empty() && p.source[0] != '/') p.source = (base / p.source).lexically_normal().string();
-}
-
-// Makes way for the daemon's socket at `path`: nothing there, or a stale
-// socket (one nothing accepts on, left by a daemon that was killed), which is
-// removed. Anything else is not ours to remove: a live daemon's socket (say,
-// of another data dir) or a file that is not a socket.
-void claim_socket_path(const std::filesystem::path& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return;
-    throw Error(fmt::format("cannot use the socket path '{}': {}", path.string(), std::strerror(errno)));
-  }
-  if (!S_ISSOCK(st.st_mode)) throw Error(fmt::format("{} exists and is not a socket", path.string()));
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw Error(fmt::format("cannot use the socket path '{}': {}", path.string(), std::strerror(errno)));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  const int err = errno;
-  ::close(fd);
-  if (rc == 0) throw Error(fmt::format("another daemon is listening on {}", path.string()));
-  if (err != ECONNREFUSED)
-    throw Error(fmt::format("cannot tell whether a daemon is listening on {}: {}", path.string(), std::strerror(err)));
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    throw Error(fmt::format("cannot remove the stale socket {}: {}", path.string(), std::strerror(errno)));
 }
 
 }  // namespace
@@ -562,8 +537,7 @@ void Server::stop() {
 
 void Server::run(bool handle_signals) {
   auto& o = impl_->options;
-  std::filesystem::create_directories(o.data_dir);
-  std::filesystem::permissions(o.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  prepare_data_dir(o.data_dir);
   impl_->lock = DataDirLock::try_acquire(o.data_dir);
   if (!impl_->lock)
     throw Error(fmt::format("another wasmlet daemon is using the data dir '{}' (lock '{}')", o.data_dir.string(),
@@ -571,7 +545,6 @@ void Server::run(bool handle_signals) {
   if (o.socket.string().size() >= sizeof(sockaddr_un{}.sun_path))
     throw Error(fmt::format("the socket path '{}' is too long for a Unix socket (at most {} bytes)", o.socket.string(),
                             sizeof(sockaddr_un{}.sun_path) - 1));
-  std::filesystem::create_directories(o.socket.parent_path());
   claim_socket_path(o.socket);
 
   sigset_t signals;

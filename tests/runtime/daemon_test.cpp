@@ -123,6 +123,10 @@ TEST_F(DaemonTest, CreateThenStartAndKill) {
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_EQ(created.out, "loop-rep-0\n");
   EXPECT_EQ(find(ps(), "loop-rep-0")["state"]["status"], "pending");
+  // As `docker wait` on a created container: answered at once, 0.
+  auto not_started = d->cli({"wait", "loop-rep-0"}, std::chrono::seconds(10));
+  EXPECT_EQ(not_started.exit_code, 0) << not_started.err;
+  EXPECT_EQ(not_started.out, "0\n");
   EXPECT_EQ(d->cli({"start", "loop-rep-0"}).exit_code, 0);
   auto bogus = d->cli({"kill", "-s", "SIGFOO", "loop-rep-0"});
   EXPECT_NE(bogus.exit_code, 0);
@@ -432,6 +436,39 @@ TEST(DaemonSocket, ServeRefusesAPathThatIsNotASocket) {
   auto r = wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--socket", file.string()}, std::chrono::seconds(10));
   EXPECT_GT(r.exit_code, 0) << r.err;  // not killed after the 10 s: it did not serve
   EXPECT_NE(r.err.find(file.string() + " exists and is not a socket"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(file), "keep me\n");
+}
+
+// A directory given as the socket: the error says so and names a socket
+// path in it to give instead (it said only "exists and is not a socket").
+TEST(DaemonSocket, ServeSaysADirectoryIsNoSocketPath) {
+  TempDir dir;
+  const fs::path sockets = dir.path() / "sockets";
+  fs::create_directories(sockets);
+  auto r = wasmlet({"serve", "--data-dir", (dir.path() / "data").string(), "--socket", sockets.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;  // not killed after the 10 s: it did not serve
+  EXPECT_NE(r.err.find("the socket path '" + sockets.string() + "' is a directory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("e.g. --socket " + (sockets / "wasmlet.sock").string()), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_directory(sockets));
+}
+
+// A file given as the data dir (or as one of its parents): the error names
+// it and says to give a directory (it was a bare "filesystem error").
+TEST(DaemonDataDir, ServeSaysAFileIsNoDataDir) {
+  TempDir dir;
+  const fs::path file = dir.path() / "notes.txt";
+  write_text(file, "keep me\n");
+  const fs::path sock = dir.path() / "d.sock";
+  auto r = wasmlet({"serve", "--data-dir", file.string(), "--socket", sock.string()}, std::chrono::seconds(10));
+  EXPECT_GT(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the data dir '" + file.string() + "' is a file, not a directory: give --data-dir"), std::string::npos)
+      << r.err;
+  auto under = wasmlet({"serve", "--data-dir", (file / "data").string(), "--socket", sock.string()}, std::chrono::seconds(10));
+  EXPECT_GT(under.exit_code, 0) << under.err;
+  EXPECT_NE(under.err.find("cannot create the data dir '" + (file / "data").string() + "': '" + file.string() +
+                           "' is a file, not a directory; give --data-dir"),
+            std::string::npos)
+      << under.err;
   EXPECT_EQ(read_text(file), "keep me\n");
 }
 

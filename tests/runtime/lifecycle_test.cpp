@@ -97,9 +97,56 @@ TEST(RuntimeConfig, APendingRestartSurvivesTheRuntime) {
   rt.kill(waiting);
 }
 
+// As docker's daemon: when the runtime starts again, an `always` instance
+// that a user stopped runs again (a stop lasts until then), an
+// `unless_stopped` one stays stopped, and one never started stays created.
+TEST(RuntimeConfig, AnAlwaysInstanceStoppedByAUserStartsWithTheRuntime) {
+  TempDir dir;
+  InstanceId always{"always", 0}, unless_stopped{"unless-stopped", 0}, created{"created", 0};
+  auto looping = [](RestartPolicy::Kind kind) {
+    auto spec = service(fixture("loop_forever"));
+    spec.restart_policy.kind = kind;
+    return spec;
+  };
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+    rt.create(always, looping(RestartPolicy::Kind::Always));
+    rt.create(unless_stopped, looping(RestartPolicy::Kind::UnlessStopped));
+    rt.create(created, looping(RestartPolicy::Kind::Always));
+    for (const auto& i : {always, unless_stopped}) {
+      rt.start(i);
+      ASSERT_TRUE(rt.wait_started(i).entered);
+      rt.stop(i, std::chrono::seconds(1));
+      ASSERT_EQ(rt.state(i), InstanceState::exited(143));
+    }
+  }
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+  EXPECT_EQ(rt.state(always), InstanceState::running());
+  bool noted = false;
+  for (const auto& e : rt.logs(always)) noted |= e.message.find("though a user had stopped it") != std::string::npos;
+  EXPECT_TRUE(noted) << "the log does not say why the instance runs again";
+  EXPECT_EQ(rt.state(unless_stopped), InstanceState::exited(143));
+  EXPECT_EQ(rt.state(created), InstanceState::pending());
+  rt.kill(always);
+}
+
 TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
   rt->create(id, service(fixture("exit_code")));
   EXPECT_EQ(rt->state(id), InstanceState::pending());
+}
+
+// As `docker wait` (its default condition, "not-running"): an instance
+// created and never started is answered at once, exit code 0 (it blocked
+// until someone started it).
+TEST_F(Lifecycle, WaitOnACreatedInstanceAnswersAtOnce) {
+  rt->create(id, service(fixture("exit_code"), {"3"}));
+  auto outcome = rt->wait_outcome_for(id, std::chrono::seconds(5));
+  ASSERT_TRUE(outcome.has_value()) << "wait blocked on an instance that was never started";
+  EXPECT_EQ(outcome->exit_code, 0);
+  EXPECT_EQ(outcome->reason, WaitReason::Exited);
+  EXPECT_EQ(rt->state(id), InstanceState::pending());
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 3);
 }
 
 TEST_F(Lifecycle, FullLifecycleExitZero) {  // seed: test_module_executes_and_completes, test_wasi_proc_exit_available
@@ -293,14 +340,17 @@ TEST_F(Lifecycle, RemoveRunningNeedsForce) {  // seed: test_remove_running_insta
   EXPECT_THROW(rt->state(id), RuntimeError);
 }
 
-TEST_F(Lifecycle, WaitBlocksUntilStartedAndFinished) {
-  rt->create(id, service(fixture("exit_code"), {"3"}));
+// A running instance is waited for until it ends (a created one is answered
+// at once: WaitOnACreatedInstanceAnswersAtOnce).
+TEST_F(Lifecycle, WaitBlocksUntilARunningInstanceEnds) {
+  rt->create(id, service(fixture("loop_forever")));
+  rt->start(id);
   std::optional<int> code;
   std::thread waiter([&] { code = rt->wait(id); });
   EXPECT_FALSE(rt->wait_outcome_for(id, std::chrono::milliseconds(50)));
-  rt->start(id);
+  rt->kill(id);
   waiter.join();
-  EXPECT_EQ(code, 3);
+  EXPECT_EQ(code, 137);
 }
 
 TEST_F(Lifecycle, StartAgainAfterExit) {
@@ -476,6 +526,27 @@ TEST(RestartBackoff, FloorThenDoublingThenCap) {
   EXPECT_EQ(restart_backoff(p, 2), std::chrono::seconds(4));
   p.delay = std::chrono::hours(1);
   EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(30));
+}
+
+// As docker's restart manager: the back-off doubles while runs are short,
+// and a run of kHealthyRunResetsBackoff or more starts it again from the
+// first delay (before, one crash after weeks of service waited 30s).
+TEST(RestartBackoff, AHealthyRunStartsItAgain) {
+  using std::chrono::milliseconds;
+  RestartPolicy p;
+  p.delay = std::chrono::nanoseconds(0);
+  RestartBackoff backoff;
+  const auto quick = milliseconds(50);
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(100));
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(200));
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(400));
+  EXPECT_EQ(backoff.next(p, kHealthyRunResetsBackoff - milliseconds(1)), milliseconds(800));
+  EXPECT_EQ(backoff.next(p, kHealthyRunResetsBackoff), milliseconds(100));
+  EXPECT_EQ(backoff.next(p, quick), milliseconds(200));
+  EXPECT_EQ(backoff.next(p, std::chrono::hours(24)), milliseconds(100));
+  for (int i = 0; i < 40; ++i) backoff.next(p, quick);
+  EXPECT_EQ(backoff.next(p, quick), kMaxRestartBackoff);
+  EXPECT_EQ(backoff.next(p, kHealthyRunResetsBackoff), milliseconds(100));
 }
 
 TEST_F(Lifecycle, StopCancelsAPendingRestart) {

@@ -70,7 +70,9 @@ class Runtime {
 
   virtual InstanceStats stats(const InstanceId& id) = 0;
 
-  // Blocks until the instance has finished and no restart is pending.
+  // Blocks until the instance has finished and no restart is pending; one
+  // created and never started is answered at once, exit code 0 (as
+  // `docker wait`, whose default condition is "not running").
   virtual int wait(const InstanceId& id) = 0;
   virtual WaitOutcome wait_outcome(const InstanceId& id) = 0;
   // As wait_outcome, giving up after `timeout` (nullopt then).
