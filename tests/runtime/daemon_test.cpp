@@ -226,7 +226,9 @@ TEST_F(DaemonTest, AWaitCutShortByTheShutdownSaysSo) {
   await_log("nap-rep-0", "sleeping");
   ProcessResult waited;
   std::thread waiter([&] { waited = d->cli({"wait", "nap-rep-0"}); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the wait is in the daemon
+  // Time for the wait to reach the daemon (500 ms was too short on a busy
+  // 2-core machine: the CLI then met a daemon already gone).
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   d->terminate();
   waiter.join();
   EXPECT_NE(waited.exit_code, 0);
@@ -506,7 +508,9 @@ TEST(DaemonAbsent, ClearErrorWhenNotRunning) {
   EXPECT_NE(r.err.find("wasmlet serve"), std::string::npos) << r.err;
   // A --socket that is a file, not a socket, is not called a stale socket.
   write_text(dir.path() / "file", "not a socket\n");
-  auto file = wasmlet({"ps", "--socket", (dir.path() / "file").string()});
+  // (--data-dir too: the default one may exist on this machine, and ps
+  // would then read it offline.)
+  auto file = wasmlet({"ps", "--socket", (dir.path() / "file").string(), "--data-dir", (dir.path() / "none").string()});
   EXPECT_EQ(file.exit_code, 1);
   EXPECT_NE(file.err.find("file' is not a socket, so no wasmlet daemon listens there"), std::string::npos) << file.err;
 }
