@@ -12,6 +12,7 @@
 #include "wasmlet/registry/distribution_client.h"
 #include "wasmlet/registry/registry_error.h"
 #include "json_member.h"
+#include "registry/untrusted_json.h"
 
 namespace wasmlet::registry {
 
@@ -162,11 +163,8 @@ WasmLocation locate_wasm(const nlohmann::json& manifest, const std::string& conf
   std::string config_type = manifest.contains("config") ? string_member(manifest["config"], "mediaType") : "";
   nlohmann::json config = nlohmann::json::object();
   if (!config_bytes.empty()) {
-    try {
-      config = nlohmann::json::parse(config_bytes);
-    } catch (const nlohmann::json::exception&) {
-      config = nlohmann::json::object();  // e.g. "{}" placeholders or empty configs of some tools
-    }
+    // Unparsable (or nested too deep) reads as none, like the empty configs of some tools.
+    if (UntrustedJson parsed = try_parse_untrusted_json(config_bytes); parsed.problem.empty()) config = std::move(parsed.value);
   }
   auto count = [&](const char* type) {
     return std::count_if(layers.begin(), layers.end(), [&](const Descriptor& d) { return d.media_type == type; });

@@ -12,6 +12,7 @@
 #include "wasmlet/registry/registry_error.h"
 #include "wasmlet/sha256.h"
 #include "json_member.h"
+#include "registry/untrusted_json.h"
 
 namespace wasmlet::registry {
 namespace {
@@ -25,10 +26,11 @@ std::string url_escape(const std::string& s) {
 
 // "CODE: message" for each entry of a registry's {"errors": [...]} body.
 std::string registry_errors(const std::string& body) {
-  try {
-    auto j = nlohmann::json::parse(body);
-    std::string out;
+  UntrustedJson parsed = try_parse_untrusted_json(body);
+  const nlohmann::json& j = parsed.value;
+  if (parsed.problem.empty() && j.is_object()) {
     if (j.contains("errors") && j["errors"].is_array()) {
+      std::string out;
       for (auto& e : j["errors"]) {
         if (!out.empty()) out += "; ";
         const std::string code = string_member(e, "code");
@@ -37,7 +39,6 @@ std::string registry_errors(const std::string& body) {
       return out;
     }
     if (j.contains("details")) return j["details"].dump();
-  } catch (...) {
   }
   std::string s = body.substr(0, 200);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -149,16 +150,11 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
       if (r.status != 200)
         throw AuthError(fmt::format("token server {} for registry {} answered HTTP {}: {}", realm, ref.registry, r.status,
                                     registry_errors(r.body)));
-      std::string token;
       long expires = 60;
-      try {
-        auto j = nlohmann::json::parse(r.body);
-        token = string_member(j, "token");
-        if (token.empty()) token = string_member(j, "access_token");
-        if (j.contains("expires_in") && j["expires_in"].is_number()) expires = std::max<long>(j["expires_in"].get<long>(), 1);
-      } catch (const nlohmann::json::exception& e) {
-        throw AuthError(fmt::format("token server {} for registry {} sent invalid JSON: {}", realm, ref.registry, e.what()));
-      }
+      auto j = parse_untrusted_json<AuthError>(r.body, fmt::format("the reply of token server {} for registry {}", realm, ref.registry));
+      std::string token = string_member(j, "token");
+      if (token.empty()) token = string_member(j, "access_token");
+      if (j.contains("expires_in") && j["expires_in"].is_number()) expires = std::max<long>(j["expires_in"].get<long>(), 1);
       if (token.empty())
         throw AuthError(fmt::format("token server {} for registry {} sent no token", realm, ref.registry));
       tokens_.put(key, token, std::chrono::seconds(expires));
@@ -213,11 +209,7 @@ Manifest DistributionClient::get_manifest(const Reference& ref, const std::strin
   if (!expected.empty() && expected.starts_with("sha256:") && expected != m.digest)
     throw DigestMismatchError(fmt::format("manifest {} of {} (registry {}, repository {}) has digest {}, expected {}", tod,
                                           ref.str(), ref.registry, ref.repository, m.digest, expected));
-  try {
-    m.json = nlohmann::json::parse(m.bytes);
-  } catch (const nlohmann::json::exception& e) {
-    throw RegistryError(fmt::format("manifest {} of {} (registry {}) is not JSON: {}", tod, ref.str(), ref.registry, e.what()));
-  }
+  m.json = parse_untrusted_json(m.bytes, fmt::format("manifest {} of {} (registry {})", tod, ref.str(), ref.registry));
   m.media_type = string_member(m.json, "mediaType");
   if (m.media_type.empty()) {
     m.media_type = r.header("content-type");

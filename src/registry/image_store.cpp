@@ -19,6 +19,7 @@
 #include "wasmlet/registry/registry_error.h"
 #include "util/file_lock.h"
 #include "json_member.h"
+#include "registry/untrusted_json.h"
 
 namespace wasmlet::registry {
 namespace fs = std::filesystem;
@@ -145,11 +146,7 @@ std::string ImageStore::read_blob(const std::string& digest, const std::string& 
 }
 
 nlohmann::json ImageStore::read_index() const {
-  try {
-    return nlohmann::json::parse(read_file(root_ / "index.json"));
-  } catch (const nlohmann::json::exception& e) {
-    throw RegistryError(fmt::format("{} is not valid JSON: {}", (root_ / "index.json").string(), e.what()));
-  }
+  return parse_untrusted_json(read_file(root_ / "index.json"), (root_ / "index.json").string());
 }
 
 void ImageStore::write_index(const nlohmann::json& index) const {
@@ -228,9 +225,14 @@ std::vector<ImageRecord> ImageStore::list() const {
   return out;
 }
 
+nlohmann::json ImageStore::read_manifest(const ImageRecord& image) const {
+  return parse_untrusted_json(read_blob(image.manifest.digest, image.reference),
+                              fmt::format("manifest {} of image {}", image.manifest.digest, image.reference));
+}
+
 std::vector<Descriptor> ImageStore::blobs_of(const ImageRecord& image) const {
   std::vector<Descriptor> out{image.manifest};
-  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  auto m = read_manifest(image);
   if (m.contains("config")) out.push_back(Descriptor::from_json(m["config"], image.reference + " (config)"));
   if (m.contains("layers"))
     for (auto& l : m["layers"]) out.push_back(Descriptor::from_json(l, image.reference + " (layer)"));
@@ -246,7 +248,7 @@ std::vector<std::string> ImageStore::damaged_blobs(const ImageRecord& image) con
 }
 
 std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
-  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  auto m = read_manifest(image);
   std::string config;
   if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);
@@ -254,7 +256,7 @@ std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
 }
 
 fs::path ImageStore::module_file(const ImageRecord& image) const {
-  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  auto m = read_manifest(image);
   std::string config;
   if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);

@@ -94,6 +94,9 @@ class ImageStore {
   std::optional<ImageRecord> find(const std::string& reference) const;
   std::vector<ImageRecord> list() const;
 
+  // The image's manifest, verified and parsed (RegistryError if it is not
+  // JSON or nests too deep).
+  nlohmann::json read_manifest(const ImageRecord& image) const;
   // Digests (manifest first, then config and layers) the image needs; throws
   // if its manifest blob is missing or corrupt.
   std::vector<Descriptor> blobs_of(const ImageRecord& image) const;

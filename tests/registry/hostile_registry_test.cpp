@@ -1,0 +1,98 @@
+// The registry client against a malicious registry (review 36): every
+// answer it gets is bounded in depth, size and trust, and a refusal is an
+// error naming what was refused, never a crash.
+#include <gtest/gtest.h>
+
+#include "hostile_registry.h"
+#include "registry_fixture.h"
+#include "wasmlet/registry/artifact.h"
+#include "wasmlet/registry/distribution_client.h"
+#include "wasmlet/registry/image_store.h"
+#include "wasmlet/registry/pull_policy.h"
+#include "wasmlet/registry/registry_error.h"
+
+using namespace wasmlet::registry;
+using namespace wasmlet::registry::testing;
+
+namespace {
+
+constexpr std::size_t kDeep = 300000;  // the review's 600 KB manifest: a few MB of stack per recursion
+
+ClientOptions no_retries() {
+  ClientOptions o;
+  o.retry = {1, std::chrono::milliseconds(10)};
+  return o;
+}
+
+// A CNCF wasm artifact; `extra` is spliced into the manifest's top object as "x".
+std::string cncf_manifest(HostileRegistry& registry, const std::string& extra = "1", const std::string& config = R"({"os":"wasip1","architecture":"wasm"})") {
+  std::string m = HostileRegistry::image_manifest(registry.blob_descriptor(media_type::kWasmConfigV0, config),
+                                                  {registry.blob_descriptor(media_type::kWasmLayer, tiny_module('h'))});
+  m.pop_back();
+  return m + R"(,"x":)" + extra + "}";
+}
+
+// Runs `f`, which must throw E; returns its message.
+template <class E, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error was thrown";
+  return {};
+}
+
+}  // namespace
+
+// Copying, dumping or destroying a JSON value recurses once per level: a
+// manifest, an index entry or an error body nested 300,000 deep overflowed the stack.
+TEST(HostileRegistry, DeeplyNestedJsonIsRefusedWithoutRecursing) {
+  HostileRegistry registry;
+  registry.add_manifest("deep/manifest", "1", cncf_manifest(registry, nested_arrays(kDeep)));
+  std::string inner = cncf_manifest(registry);
+  registry.add_manifest("deep/index", "inner", inner);
+  registry.add_manifest("deep/index", "1",
+                        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                            sha256_of(inner) + R"(","size":)" + std::to_string(inner.size()) + R"(,"platform":{"os":"wasip1","x":)" +
+                            nested_arrays(kDeep) + "}}]}");
+  registry.server.Get("/v2/deep/error/manifests/1", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content(R"({"details":)" + nested_arrays(kDeep) + "}", "application/json");
+  });
+  registry.add_manifest("deep/shallow", "1", cncf_manifest(registry, nested_arrays(60)));
+  registry.start();
+  TempDir dir;
+  ImageStore store(dir.path() / "store");
+  DistributionClient client(no_retries());
+
+  for (const char* repository : {"deep/manifest:1", "deep/index:1"}) {
+    std::string message = error_of<RegistryError>([&] { pull_image(store, client, Reference::parse(registry.ref(repository))); });
+    EXPECT_NE(message.find("manifest 1 of " + registry.ref(repository)), std::string::npos) << message;
+    EXPECT_NE(message.find("nests JSON more than 64 levels deep"), std::string::npos) << message;
+  }
+  std::string message = error_of<NotFoundError>([&] { pull_image(store, client, Reference::parse(registry.ref("deep/error:1"))); });
+  EXPECT_NE(message.find("not found"), std::string::npos) << message;
+  // Nesting as deep as real JSON ever is still reads.
+  EXPECT_TRUE(pull_image(store, client, Reference::parse(registry.ref("deep/shallow:1"))).image);
+}
+
+// The same through the CLI: a config nested 1,000,000 deep is pulled (the
+// image is runnable) and inspect-image shows the image without it.
+TEST(HostileRegistry, InspectImageOfADeeplyNestedConfigDoesNotCrash) {
+  if (!fs::exists(WASMLET_BIN)) GTEST_SKIP() << WASMLET_BIN << " is not built";
+  HostileRegistry registry;
+  registry.add_manifest("deep/config", "1", cncf_manifest(registry, "1", R"({"os":"wasip1","x":)" + nested_arrays(1000000) + "}"));
+  registry.start();
+  TempDir dir;
+  auto wasmlet = [&](const std::string& args, std::string* out) {
+    return run("WASMLET_DATA_DIR=" + (dir.path() / "data").string() + " HOME=" + dir.path().string() + " " + WASMLET_BIN + " " + args, out);
+  };
+  std::string out;
+  ASSERT_EQ(wasmlet("pull " + registry.ref("deep/config:1"), &out), 0) << out;
+  ASSERT_EQ(wasmlet("inspect-image --format json " + registry.ref("deep/config:1"), &out), 0) << out;
+  auto inspect = nlohmann::json::parse(out);
+  EXPECT_FALSE(inspect.contains("config")) << out.substr(0, 300);
+  EXPECT_EQ(inspect["manifest"]["x"], 1);
+}
