@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "wasmlet/registry/artifact.h"
+#include "wasmlet/registry/blob_limits.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
 #include "wasmlet/sha256.h"
@@ -44,10 +45,6 @@ std::string registry_errors(const std::string& body) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
 }
-
-// Registries accept manifests up to 4 MiB (the OCI distribution spec's
-// SHOULD, containerd's limit); a larger one is refused, not buffered.
-constexpr std::uint64_t kMaxManifestBytes = 4u << 20;
 
 const char* kManifestAccept =
     "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
@@ -235,8 +232,9 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
   };
   bool too_long = false;
   req.sink = [&](const char* data, std::size_t n) {
-    // More than the descriptor's size cannot match it: stop before it fills the disk.
-    if (blob.size && received + n > blob.size) {
+    // More than the descriptor's size cannot match it: stop before it fills
+    // the disk. The size is always the bound: "size": 0 means the empty blob, not "unknown".
+    if (received + n > blob.size) {
       too_long = true;
       return false;
     }
@@ -266,7 +264,7 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
     fail(ref, fmt::format("fetching blob {} of", blob.digest), r);
   }
   std::string got = hash ? "sha256:" + hash->hex() : sha256_digest("");
-  if (got != blob.digest || (blob.size && received != blob.size)) {
+  if (got != blob.digest || received != blob.size) {
     std::filesystem::remove(dest);
     throw DigestMismatchError(fmt::format(
         "blob {} from registry {}, repository {} does not match its digest: got {} ({} bytes, expected {}); "

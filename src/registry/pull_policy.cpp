@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "util/file_lock.h"
+#include "wasmlet/registry/blob_limits.h"
 #include "wasmlet/registry/compat_image.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
@@ -43,6 +44,10 @@ PullResult pull_image(ImageStore& store, DistributionClient& client, const Refer
     throw RegistryError(fmt::format("{} (registry {}): the manifest has no config (media type {})", ref.str(), ref.registry,
                                     manifest.media_type));
   Descriptor config = Descriptor::from_json(manifest.json["config"], ref.str() + " (config)");
+  if (config.size > kMaxConfigBytes)
+    throw RegistryError(fmt::format("{} (registry {}): the config blob {} is {} bytes, more than the {} wasmlet accepts",
+                                    ref.str(), ref.registry, config.digest, config.size, kMaxConfigBytes),
+                        ErrorCode::LimitExceeded);
   if (ensure_blob(store, client, ref, config)) result.fetched_blobs.push_back(config.digest);
   std::string config_bytes = store.read_blob(config.digest, ref.str());
   WasmLocation loc = locate_wasm(manifest.json, config_bytes, ref.str());

@@ -3,6 +3,8 @@
 // error naming what was refused, never a crash.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "hostile_registry.h"
 #include "registry_fixture.h"
 #include "wasmlet/registry/artifact.h"
@@ -95,4 +97,43 @@ TEST(HostileRegistry, InspectImageOfADeeplyNestedConfigDoesNotCrash) {
   auto inspect = nlohmann::json::parse(out);
   EXPECT_FALSE(inspect.contains("config")) << out.substr(0, 300);
   EXPECT_EQ(inspect["manifest"]["x"], 1);
+}
+
+// A descriptor's size bounds its download, "size": 0 included (it was read
+// as "unknown": a blob streamed for ever filled DATA_DIR/oci/tmp at 230 MB/s),
+// and a config blob is refused past 8 MiB before it is fetched.
+TEST(HostileRegistry, EveryBlobDownloadIsBoundedByItsDescriptor) {
+  HostileRegistry registry;
+  const std::string never = sha256_of("never");
+  std::atomic<std::uint64_t> streamed{0};
+  registry.server.Get("/v2/zero/app/blobs/" + never, [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/octet-stream", [&](size_t, httplib::DataSink& sink) {
+      static const std::string chunk(64 * 1024, '\0');
+      if (streamed >= (64u << 20)) return false;  // ends the test's "for ever"
+      streamed += chunk.size();
+      return sink.write(chunk.data(), chunk.size());
+    });
+  });
+  nlohmann::json config = registry.blob_descriptor(media_type::kWasmConfigV0, R"({"os":"wasip1"})");
+  registry.add_manifest("zero/app", "1",
+                        HostileRegistry::image_manifest(config, {{{"mediaType", media_type::kWasmLayer}, {"digest", never}, {"size", 0}}}));
+  nlohmann::json big_config = config;
+  big_config["size"] = 9u << 20;
+  registry.add_manifest("zero/config", "1",
+                        HostileRegistry::image_manifest(big_config, {registry.blob_descriptor(media_type::kWasmLayer, tiny_module('z'))}));
+  registry.start();
+  TempDir dir;
+  ImageStore store(dir.path() / "store");
+  DistributionClient client(no_retries());
+
+  std::string message = error_of<DigestMismatchError>([&] { pull_image(store, client, Reference::parse(registry.ref("zero/app:1"))); });
+  EXPECT_NE(message.find("blob " + never), std::string::npos) << message;
+  EXPECT_NE(message.find("longer than the 0 bytes its descriptor says"), std::string::npos) << message;
+  EXPECT_LE(streamed, 8u << 20) << "the download went on past the descriptor's size";
+  EXPECT_TRUE(fs::is_empty(dir.path() / "store" / "tmp")) << "the partial download is removed";
+
+  message = error_of<RegistryError>([&] { pull_image(store, client, Reference::parse(registry.ref("zero/config:1"))); });
+  EXPECT_NE(message.find("the config blob " + config["digest"].get<std::string>() + " is 9437184 bytes, more than the 8388608"),
+            std::string::npos)
+      << message;
 }
