@@ -416,7 +416,7 @@ void register_image_commands(CLI::App& app) {
         // A config that is not JSON (or nests too deep) is left out: the rest still describes the image.
         std::string digest = string_member(manifest["config"], "digest");
         if (!digest.empty()) {
-          UntrustedJson config = try_parse_untrusted_json(c.store.read_blob(digest, img->reference + " (config)"));
+          UntrustedJson config = try_parse_untrusted_json(c.store.read_blob(digest, kMaxConfigBytes, img->reference + " (config)"));
           if (config.problem.empty()) out["config"] = std::move(config.value);
         }
       }

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "wasmlet/error.h"
+#include "wasmlet/registry/blob_limits.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/distribution_client.h"
 #include "wasmlet/registry/registry_error.h"
@@ -41,6 +42,7 @@ namespace {
 
 bool is_wasi_os(const std::string& os) { return os == "wasi" || os == "wasip1" || os == "wasip2"; }
 
+// Stops past kMaxLayerBytes: a few MB of gzip can inflate to many GB.
 std::string gunzip(std::string_view data, const std::string& what) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw RegistryError("zlib: inflateInit2 failed");
@@ -53,6 +55,12 @@ std::string gunzip(std::string_view data, const std::string& what) {
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
     rc = inflate(&zs, Z_NO_FLUSH);
+    if (out.size() + (sizeof buf - zs.avail_out) > kMaxLayerBytes) {
+      inflateEnd(&zs);
+      throw RegistryError(fmt::format("{}: the layer inflates to more than {} bytes, the most wasmlet unpacks; refused", what,
+                                      kMaxLayerBytes),
+                          ErrorCode::LimitExceeded);
+    }
     out.append(buf, sizeof buf - zs.avail_out);
     if (rc == Z_STREAM_END) {
       if (zs.avail_in == 0) break;

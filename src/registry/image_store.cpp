@@ -132,11 +132,15 @@ void ImageStore::adopt_blob(const std::string& digest, const fs::path& verified_
   if (ec) throw RegistryError(fmt::format("cannot move blob {} into {}: {}", digest, root_.string(), ec.message()));
 }
 
-std::string ImageStore::read_blob(const std::string& digest, const std::string& what) const {
+std::string ImageStore::read_blob(const std::string& digest, std::uint64_t max_bytes, const std::string& what) const {
   auto p = blob_path(digest);
   if (!fs::exists(p))
     throw NotFoundError(fmt::format("blob {}{} is missing from the image store {}; pull the image again", digest,
                                     what.empty() ? "" : " of " + what, root_.string()));
+  if (auto size = fs::file_size(p); size > max_bytes)
+    throw RegistryError(fmt::format("blob {}{} is {} bytes, more than the {} wasmlet reads of it", digest,
+                                    what.empty() ? "" : " of " + what, size, max_bytes),
+                        ErrorCode::LimitExceeded);
   std::string bytes = read_file(p);
   std::string got = sha256_digest(bytes);
   if (got != digest)
@@ -226,7 +230,7 @@ std::vector<ImageRecord> ImageStore::list() const {
 }
 
 nlohmann::json ImageStore::read_manifest(const ImageRecord& image) const {
-  return parse_untrusted_json(read_blob(image.manifest.digest, image.reference),
+  return parse_untrusted_json(read_blob(image.manifest.digest, kMaxManifestBytes, image.reference),
                               fmt::format("manifest {} of image {}", image.manifest.digest, image.reference));
 }
 
@@ -250,24 +254,24 @@ std::vector<std::string> ImageStore::damaged_blobs(const ImageRecord& image) con
 std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
   auto m = read_manifest(image);
   std::string config;
-  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
+  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), kMaxConfigBytes, image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);
-  return wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
+  return wasm_from_layer(read_blob(loc.layer.digest, kMaxLayerBytes, image.reference), loc, image.reference);
 }
 
 fs::path ImageStore::module_file(const ImageRecord& image) const {
   auto m = read_manifest(image);
   std::string config;
-  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
+  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), kMaxConfigBytes, image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);
   if (!loc.in_tar) {
-    read_blob(loc.layer.digest, image.reference);  // verifies it
+    read_blob(loc.layer.digest, kMaxLayerBytes, image.reference);  // verifies it
     return blob_path(loc.layer.digest);
   }
   fs::create_directories(root_ / "modules");
   auto file = root_ / "modules" / (std::string(digest_hex(image.manifest.digest)) + ".wasm");
   if (!fs::exists(file)) {
-    std::string wasm = wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
+    std::string wasm = wasm_from_layer(read_blob(loc.layer.digest, kMaxLayerBytes, image.reference), loc, image.reference);
     write_file_atomic(file, wasm, temp_path("module"));
   }
   return file;

@@ -137,3 +137,32 @@ TEST(HostileRegistry, EveryBlobDownloadIsBoundedByItsDescriptor) {
             std::string::npos)
       << message;
 }
+
+// A tar+gzip layer that inflates past 1 GiB is refused once it gets there (a
+// 16 MB bomb ended in bad_alloc), and a module layer past 1 GiB is refused
+// before it is downloaded: both are read whole into memory.
+TEST(HostileRegistry, LayersAreUnpackedOnlyUpTo1GiB) {
+  HostileRegistry registry;
+  const std::string member = gzip(std::string(64u << 20, '\0'));  // gzip members may follow each other
+  std::string bomb;
+  for (int i = 0; i < 17; ++i) bomb += member;  // 1088 MiB of zeros from about 1 MB
+  nlohmann::json config = registry.blob_descriptor("application/vnd.oci.image.config.v1+json", R"({"os":"wasi","architecture":"wasm"})");
+  nlohmann::json layer = registry.blob_descriptor("application/vnd.oci.image.layer.v1.tar+gzip", bomb);
+  registry.add_manifest("bomb/app", "1", HostileRegistry::image_manifest(config, {layer}));
+  nlohmann::json cncf_config = registry.blob_descriptor(media_type::kWasmConfigV0, R"({"os":"wasip1"})");
+  registry.add_manifest("huge/app", "1",
+                        HostileRegistry::image_manifest(cncf_config, {{{"mediaType", media_type::kWasmLayer},
+                                                                       {"digest", sha256_of("huge")},
+                                                                       {"size", (1u << 30) + 1}}}));
+  registry.start();
+  TempDir dir;
+  ImageStore store(dir.path() / "store");
+  DistributionClient client(no_retries());
+
+  std::string message = error_of<RegistryError>([&] { pull_image(store, client, Reference::parse(registry.ref("bomb/app:1"))); });
+  EXPECT_NE(message.find("the layer inflates to more than 1073741824 bytes"), std::string::npos) << message;
+  message = error_of<RegistryError>([&] { pull_image(store, client, Reference::parse(registry.ref("huge/app:1"))); });
+  EXPECT_NE(message.find("the layer " + sha256_of("huge") + " holding the module is 1073741825 bytes, more than the 1073741824"),
+            std::string::npos)
+      << message;
+}
