@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include "wasmlet/registry/artifact.h"
@@ -14,6 +15,7 @@
 #include "wasmlet/sha256.h"
 #include "json_member.h"
 #include "registry/untrusted_json.h"
+#include "util/printable.h"
 
 namespace wasmlet::registry {
 namespace {
@@ -23,6 +25,24 @@ std::string url_escape(const std::string& s) {
   std::string out = e ? e : "";
   curl_free(e);
   return out;
+}
+
+// "scheme://host:port" of a URL (the port filled in), "" when it cannot be parsed.
+std::string origin_of(const std::string& url) {
+  CURLU* u = curl_url();
+  std::string origin;
+  char *scheme = nullptr, *host = nullptr, *port = nullptr;
+  if (u && curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    origin = fmt::format("{}://{}:{}", scheme, host, port);
+    std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return origin;
 }
 
 // "CODE: message" for each entry of a registry's {"errors": [...]} body.
@@ -172,6 +192,10 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
 HttpResponse DistributionClient::send(const Reference& ref, HttpRequest request, bool push) {
   std::string key = fmt::format("{}/{}|{}", ref.registry, ref.repository, push);
   request.headers.push_back("User-Agent: " + options_.user_agent);
+  // Credentials go to the registry's own scheme, host and port only: an
+  // upload Location elsewhere is the registry's choice, not the user's.
+  std::string origin = origin_of(request.url);
+  if (origin.empty() || origin != origin_of(base_url(ref))) return transport_.perform(request);
   std::optional<std::string> auth;
   {
     std::lock_guard lock(mutex_);
@@ -343,8 +367,13 @@ std::string DistributionClient::put_manifest(const Reference& ref, const std::st
   req.headers = {"Content-Type: " + media_type};
   HttpResponse r = send(ref, req, true);
   if (r.status != 201 && r.status != 200) fail(ref, "pushing the manifest of", r);
-  std::string digest = r.header("docker-content-digest");
-  return digest.empty() ? sha256_digest(bytes) : digest;
+  // The digest is that of the bytes sent; the registry's header only confirms it.
+  std::string digest = sha256_digest(bytes);
+  std::string answered = r.header("docker-content-digest");
+  if (!answered.empty() && answered != digest)
+    throw DigestMismatchError(fmt::format("registry {} stored the manifest of {} as {}, but the manifest sent has digest {}",
+                                          ref.registry, ref.str(), util::printable(answered, 100), digest));
+  return digest;
 }
 
 }  // namespace wasmlet::registry

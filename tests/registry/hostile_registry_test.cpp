@@ -166,3 +166,57 @@ TEST(HostileRegistry, LayersAreUnpackedOnlyUpTo1GiB) {
             std::string::npos)
       << message;
 }
+
+// Pushing to a registry that sends the upload elsewhere and lies about the
+// manifest's digest: the user's password stays with the registry (it went
+// to the upload Location's host), and the lie is an error, not the result.
+TEST(HostileRegistry, PushSendsCredentialsToTheRegistryOnlyAndTrustsNoDigestItAnswers) {
+  const std::string basic = "Basic YWxpY2U6czNjcmV0";  // alice:s3cret
+  HostileRegistry elsewhere;
+  std::mutex mutex;
+  std::vector<std::string> seen_elsewhere;
+  auto upload = [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    seen_elsewhere.push_back(req.get_header_value("Authorization"));
+    res.status = 201;
+  };
+  elsewhere.server.Put("/upload", upload);
+  elsewhere.start();
+  HostileRegistry registry;
+  auto authorized = [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Authorization") == basic) return true;
+    res.status = 401;
+    res.set_header("WWW-Authenticate", R"(Basic realm="test")");
+    return false;
+  };
+  registry.server.Get(R"(/v2/.*/blobs/.*)", [&](const httplib::Request& req, httplib::Response& res) {
+    if (authorized(req, res)) res.status = 404;
+  });
+  registry.server.Post(R"(/v2/.*/blobs/uploads/)", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    res.status = 202;
+    res.set_header("Location", fmt::format("http://127.0.0.1:{}/upload", elsewhere.port()));
+  });
+  std::string pushed_manifest;
+  registry.server.Put(R"(/v2/(.*)/manifests/.*)", [&](const httplib::Request& req, httplib::Response& res) {
+    if (!authorized(req, res)) return;
+    res.status = 201;
+    pushed_manifest = req.body;
+    if (req.matches[1] == "liar/app") res.set_header("Docker-Content-Digest", sha256_of("something else"));
+  });
+  registry.start();
+  ClientOptions options = no_retries();
+  options.credentials = Credentials{"alice", "s3cret", {}};
+  DistributionClient client(options);
+
+  std::string digest = push_wasm(client, tiny_module('p'), "app.wasm", Reference::parse(registry.ref("honest/app:1")));
+  EXPECT_EQ(digest, sha256_of(pushed_manifest));
+  ASSERT_EQ(seen_elsewhere.size(), 2u) << "the layer and the config were uploaded to the Location";
+  for (const auto& authorization : seen_elsewhere) EXPECT_EQ(authorization, "") << "credentials went to another host";
+
+  std::string message = error_of<DigestMismatchError>(
+      [&] { push_wasm(client, tiny_module('q'), "app.wasm", Reference::parse(registry.ref("liar/app:1"))); });
+  EXPECT_NE(message.find("stored the manifest of " + registry.ref("liar/app:1") + " as " + sha256_of("something else")),
+            std::string::npos)
+      << message;
+}
