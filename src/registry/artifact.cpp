@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <charconv>
 #include <chrono>
 #include <ctime>
 
@@ -14,6 +15,7 @@
 #include "wasmlet/registry/registry_error.h"
 #include "json_member.h"
 #include "registry/untrusted_json.h"
+#include "util/printable.h"
 
 namespace wasmlet::registry {
 
@@ -126,13 +128,16 @@ std::string extract_wasm_from_tar(std::string_view layer, const std::string& pat
       long_name.assign(body.data(), strnlen(body.data(), body.size()));
       continue;
     }
-    if (type == 'x') {  // pax header: look for path=
+    if (type == 'x') {  // pax header: records "<length> <key>=<value>\n", the length counting the whole record
       std::string_view rec = body;
       while (!rec.empty()) {
         auto sp = rec.find(' ');
         if (sp == std::string_view::npos) break;
-        std::size_t len = std::stoul(std::string(rec.substr(0, sp)));
-        if (len == 0 || len > rec.size()) break;
+        std::size_t len = 0;
+        auto [end, error] = std::from_chars(rec.data(), rec.data() + sp, len);
+        if (error != std::errc() || end != rec.data() + sp || len < sp + 2 || len > rec.size())
+          throw RegistryError(fmt::format("{}: tar layer has a malformed pax header in entry \"{}\" (record length \"{}\")", what,
+                                          util::printable(name, 100), util::printable(rec.substr(0, sp), 20)));
         std::string_view kv = rec.substr(sp + 1, len - sp - 2);
         if (kv.starts_with("path=")) long_name = std::string(kv.substr(5));
         rec.remove_prefix(len);

@@ -220,3 +220,29 @@ TEST(HostileRegistry, PushSendsCredentialsToTheRegistryOnlyAndTrustsNoDigestItAn
             std::string::npos)
       << message;
 }
+
+// A pax record length that is not a number ("abc") threw std::invalid_argument
+// ("error: stoul"), which no caller expects: the daemon stored the image and
+// then could neither prune nor remove it. It is a RegistryError naming the image.
+TEST(HostileRegistry, AMalformedPaxHeaderIsARegistryError) {
+  HostileRegistry registry;
+  std::string tar = make_tar({{"pax", "abc path=app.wasm\n"}, {"app.wasm", tiny_module('x')}});
+  tar[156] = 'x';  // the first entry becomes a pax header (the checksum is not checked)
+  nlohmann::json layer = registry.blob_descriptor("application/vnd.oci.image.layer.v1.tar+gzip", gzip(tar));
+  for (const char* os : {"wasi", "wasip1"}) {  // read during the pull / only when run
+    nlohmann::json config =
+        registry.blob_descriptor("application/vnd.oci.image.config.v1+json", fmt::format(R"({{"os":"{}","architecture":"wasm"}})", os));
+    registry.add_manifest(fmt::format("pax/{}", os), "1", HostileRegistry::image_manifest(config, {layer}));
+  }
+  registry.start();
+  TempDir dir;
+  ImageStore store(dir.path() / "store");
+  DistributionClient client(no_retries());
+
+  std::string message = error_of<RegistryError>([&] { pull_image(store, client, Reference::parse(registry.ref("pax/wasi:1"))); });
+  EXPECT_NE(message.find("malformed pax header in entry \"pax\" (record length \"abc\")"), std::string::npos) << message;
+  auto image = pull_image(store, client, Reference::parse(registry.ref("pax/wasip1:1"))).image;
+  ASSERT_TRUE(image);
+  message = error_of<RegistryError>([&] { store.module_file(*image); });
+  EXPECT_NE(message.find(registry.ref("pax/wasip1:1") + ": tar layer has a malformed pax header"), std::string::npos) << message;
+}
