@@ -191,6 +191,17 @@ TEST_F(RuntimeCli, DeleteForceRemovesADamagedRecord) {
   EXPECT_EQ(waitpid(pid, &status, 0), pid);
 }
 
+// "delete --force .." removed ROOT/.. when it held a wasmlet.json: an id
+// that is no directory name under ROOT is never a container of ours.
+TEST_F(RuntimeCli, DeleteForceOfDotDotLeavesTheParentOfTheRootAlone) {
+  std::filesystem::create_directories(dir_ / "root/some-container");
+  std::ofstream(dir_ / "wasmlet.json") << "junk";
+  std::ofstream(dir_ / "canary.txt") << "canary";
+  auto deleted = oci({"delete", "--force", ".."});
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "canary.txt")) << deleted.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "root/some-container")) << deleted.err;
+}
+
 // config.json comes from whoever wrote the bundle: nesting 300,000 deep is
 // refused with an error naming the file, not a stack overflow while copying it.
 TEST_F(RuntimeCli, ADeeplyNestedConfigIsRefused) {
