@@ -45,8 +45,10 @@ std::string origin_of(const std::string& url) {
   return origin;
 }
 
-// "CODE: message" for each entry of a registry's {"errors": [...]} body.
+// "CODE: message" for each entry of a registry's {"errors": [...]} body,
+// escaped: the registry's text must not drive the user's terminal.
 std::string registry_errors(const std::string& body) {
+  constexpr std::size_t kShown = 200;
   UntrustedJson parsed = try_parse_untrusted_json(body);
   const nlohmann::json& j = parsed.value;
   if (parsed.problem.empty() && j.is_object()) {
@@ -55,15 +57,15 @@ std::string registry_errors(const std::string& body) {
       for (auto& e : j["errors"]) {
         if (!out.empty()) out += "; ";
         const std::string code = string_member(e, "code");
-        out += (code.empty() ? "ERROR" : code) + ": " + string_member(e, "message");
+        out += util::printable(code.empty() ? "ERROR" : code, kShown) + ": " + util::printable(string_member(e, "message"), kShown);
       }
       return out;
     }
-    if (j.contains("details")) return j["details"].dump();
+    if (j.contains("details")) return util::printable(j["details"].dump(), kShown);
   }
-  std::string s = body.substr(0, 200);
+  std::string s = body.substr(0, kShown);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
+  return util::printable(s, kShown);
 }
 
 const char* kManifestAccept =
@@ -132,7 +134,8 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
     if (c.scheme == "bearer") {
       std::string realm = c.param("realm");
       if (realm.empty())
-        throw AuthError(fmt::format("registry {} sent a Bearer challenge without a realm (\"{}\")", ref.registry, header));
+        throw AuthError(fmt::format("registry {} sent a Bearer challenge without a realm (\"{}\")", ref.registry,
+                                    util::printable(header, 200)));
       std::string scope = fmt::format("repository:{}:{}", ref.repository, push ? "pull,push" : "pull");
       std::string service = c.param("service");
       std::string who = !creds ? "" : creds->username.empty() && !creds->identity_token.empty() ? "<token>" : creds->username;
@@ -229,7 +232,7 @@ Manifest DistributionClient::get_manifest(const Reference& ref, const std::strin
   std::string expected = by_digest ? tod : r.header("docker-content-digest");
   if (!expected.empty() && expected.starts_with("sha256:") && expected != m.digest)
     throw DigestMismatchError(fmt::format("manifest {} of {} (registry {}, repository {}) has digest {}, expected {}", tod,
-                                          ref.str(), ref.registry, ref.repository, m.digest, expected));
+                                          ref.str(), ref.registry, ref.repository, m.digest, util::printable(expected, 100)));
   m.json = parse_untrusted_json(m.bytes, fmt::format("manifest {} of {} (registry {})", tod, ref.str(), ref.registry));
   m.media_type = string_member(m.json, "mediaType");
   if (m.media_type.empty()) {

