@@ -79,7 +79,7 @@ bool is_index_media_type(std::string_view media_type) {
 }
 
 DistributionClient::DistributionClient(ClientOptions options)
-    : options_(std::move(options)), transport_(options_.retry) {}
+    : options_(std::move(options)), transport_(options_.retry, options_.deadline) {}
 DistributionClient::~DistributionClient() = default;
 
 std::string DistributionClient::base_url(const Reference& ref) const {
@@ -250,6 +250,7 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
   std::uint64_t received = 0;
   HttpRequest req;
   req.url = fmt::format("{}/v2/{}/blobs/{}", base_url(ref), ref.repository, blob.digest);
+  req.expected_bytes = blob.size;
   req.on_attempt = [&] {
     out.close();
     out.open(dest, std::ios::binary | std::ios::trunc);

@@ -104,7 +104,13 @@ std::string HttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string{} : it->second;
 }
 
-HttpTransport::HttpTransport(RetryPolicy retry) : retry_(retry) { global_init(); }
+std::chrono::milliseconds TransferDeadline::for_bytes(std::uint64_t bytes) const {
+  std::uint64_t rate = std::max<std::uint64_t>(slowest_bytes_per_second, 1);
+  bytes = std::min<std::uint64_t>(bytes, std::uint64_t{1} << 40);  // a descriptor's size is the registry's choice
+  return base + std::chrono::milliseconds(bytes / rate * 1000 + bytes % rate * 1000 / rate);
+}
+
+HttpTransport::HttpTransport(RetryPolicy retry, TransferDeadline deadline) : retry_(retry), deadline_(deadline) { global_init(); }
 
 HttpResponse HttpTransport::perform(const HttpRequest& request) const {
   auto backoff = retry_.initial_backoff;
@@ -124,6 +130,8 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+    auto deadline = deadline_.for_bytes(request.body.size() + (request.sink ? request.expected_bytes : request.max_body_bytes));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(deadline.count()));
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -268,3 +268,26 @@ TEST(HostileRegistry, ARegistrysErrorTextIsEscaped) {
   message = error_of<RegistryError>([&] { client.get_manifest(Reference::parse(registry.ref("ansi/plain:1"))); });
   EXPECT_NE(message.find(R"(HTTP 500 (\x1b[2Jnot json))"), std::string::npos) << message;
 }
+
+// A manifest sent at 2 bytes a second passed libcurl's low-speed check for
+// ever, holding the store's writers lock (prune waited): each attempt now
+// has a deadline scaled to the most it may carry (here 1 s + 4 MiB at 1 MiB/s).
+TEST(HostileRegistry, ATransferDripFedByTheRegistryEndsAtItsDeadline) {
+  HostileRegistry registry;
+  registry.server.Get("/v2/drip/app/manifests/1", [](const httplib::Request&, httplib::Response& res) {
+    auto start = std::chrono::steady_clock::now();
+    res.set_content_provider(1u << 20, "application/vnd.oci.image.manifest.v1+json", [start](size_t, size_t, httplib::DataSink& sink) {
+      if (std::chrono::steady_clock::now() - start > std::chrono::seconds(40)) return false;  // ends the test's "for ever"
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      return sink.write("  ", 1);
+    });
+  });
+  registry.start();
+  ClientOptions options = no_retries();
+  options.deadline = {std::chrono::seconds(1), 1u << 20};
+  DistributionClient client(options);
+  auto start = std::chrono::steady_clock::now();
+  std::string message = error_of<RegistryError>([&] { client.get_manifest(Reference::parse(registry.ref("drip/app:1"))); });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15)) << message;
+  EXPECT_NE(message.find("timed out"), std::string::npos) << message;
+}
