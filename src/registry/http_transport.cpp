@@ -155,7 +155,9 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
       headers = curl_slist_append(headers, "Expect:");
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    auto started = std::chrono::steady_clock::now();
     CURLcode code = curl_easy_perform(curl);
+    bool past_deadline = std::chrono::steady_clock::now() - started >= deadline;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
@@ -170,6 +172,11 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
         throw RegistryError(fmt::format("{} {}: the response is larger than {} bytes; stopped there", request.method,
                                         request.url, request.max_body_bytes));
       last_error = errbuf[0] ? errbuf : curl_easy_strerror(code);
+      // Not retried: another attempt would hold the caller (and its locks) as long again.
+      if (code == CURLE_OPERATION_TIMEDOUT && past_deadline)
+        throw RegistryError(fmt::format("{} {}: no complete answer within the deadline of {} s ({})", request.method, request.url,
+                                        std::chrono::duration_cast<std::chrono::seconds>(deadline).count(), last_error),
+                            ErrorCode::LimitExceeded);
       if (!retryable(code) || attempt >= retry_.max_attempts)
         throw RegistryError(fmt::format("{} {} failed after {} attempt{}: {}", request.method, request.url, attempt,
                                         attempt == 1 ? "" : "s", last_error));
