@@ -19,6 +19,8 @@
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "registry/json_member.h"
+#include "registry/untrusted_json.h"
 #include "server/image_users.h"
 #include "server/paths.h"
 #include "wasmlet/data_dir.h"
@@ -407,13 +409,15 @@ void register_image_commands(CLI::App& app) {
       Context c(*dd);
       auto img = c.store.find(*ref);
       if (!img) throw NotFoundError(fmt::format("image {} is not in the local store {}", Reference::parse(*ref).str(), c.store.root().string()));
-      auto manifest = nlohmann::json::parse(c.store.read_blob(img->manifest.digest, img->reference));
+      auto manifest = c.store.read_manifest(*img);
       nlohmann::json out = image_json(*img);
       out["manifest"] = manifest;
       if (manifest.contains("config")) {
-        try {
-          out["config"] = nlohmann::json::parse(c.store.read_blob(manifest["config"]["digest"], img->reference));
-        } catch (const nlohmann::json::exception&) {
+        // A config that is not JSON (or nests too deep) is left out: the rest still describes the image.
+        std::string digest = string_member(manifest["config"], "digest");
+        if (!digest.empty()) {
+          UntrustedJson config = try_parse_untrusted_json(c.store.read_blob(digest, kMaxConfigBytes, img->reference + " (config)"));
+          if (config.problem.empty()) out["config"] = std::move(config.value);
         }
       }
       out["damaged_blobs"] = c.store.damaged_blobs(*img);

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "registry/untrusted_json.h"
 #include "wasmlet/error.h"
 
 namespace wasmlet::oci {
@@ -34,9 +36,9 @@ BundleConfig read_bundle(const std::filesystem::path& bundle_dir) {
   std::filesystem::path file = cfg.bundle / "config.json";
   std::ifstream in(file);
   if (!in) throw Error(fmt::format("cannot read {}: the bundle has no config.json", file.string()));
-  json j;
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  json j = registry::parse_untrusted_json<Error>(text, file.string());
   try {
-    j = json::parse(in);
     if (!j.contains("root") || !j["root"].contains("path"))
       throw Error(fmt::format("{}: root.path is missing", file.string()));
     std::filesystem::path root = j["root"]["path"].get<std::string>();

@@ -21,10 +21,14 @@ namespace {
 
 constexpr const char* kStateFile = "wasmlet.json";
 
+// A name of one directory under ROOT: never "..", which is ROOT's parent.
+bool valid_id(const std::string& id) {
+  return !id.empty() && id != "." && id != ".." && id.size() <= 1024 &&
+         id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.") == std::string::npos;
+}
+
 void check_id(const std::string& id) {
-  bool ok = !id.empty() && id != "." && id != ".." && id.size() <= 1024 &&
-            id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.") == std::string::npos;
-  if (!ok) throw Error(fmt::format("invalid container ID '{}': use letters, digits, '_', '+', '-' and '.'", id));
+  if (!valid_id(id)) throw Error(fmt::format("invalid container ID '{}': use letters, digits, '_', '+', '-' and '.'", id));
 }
 
 }  // namespace
@@ -40,7 +44,8 @@ const char* to_string(Status status) {
 
 bool StateStore::owns(const std::string& id) const {
   std::error_code ec;
-  return !id.empty() && id.find('/') == std::string::npos && std::filesystem::exists(dir(id) / kStateFile, ec);
+  // An invalid id (such as "..", whose record would be ROOT/../wasmlet.json) is no container of ours.
+  return valid_id(id) && std::filesystem::exists(dir(id) / kStateFile, ec);
 }
 
 void StateStore::reserve(const std::string& id) const {

@@ -4,14 +4,18 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <charconv>
 #include <chrono>
 #include <ctime>
 
 #include "wasmlet/error.h"
+#include "wasmlet/registry/blob_limits.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/distribution_client.h"
 #include "wasmlet/registry/registry_error.h"
 #include "json_member.h"
+#include "registry/untrusted_json.h"
+#include "util/printable.h"
 
 namespace wasmlet::registry {
 
@@ -40,6 +44,7 @@ namespace {
 
 bool is_wasi_os(const std::string& os) { return os == "wasi" || os == "wasip1" || os == "wasip2"; }
 
+// Stops past kMaxLayerBytes: a few MB of gzip can inflate to many GB.
 std::string gunzip(std::string_view data, const std::string& what) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw RegistryError("zlib: inflateInit2 failed");
@@ -52,6 +57,12 @@ std::string gunzip(std::string_view data, const std::string& what) {
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
     rc = inflate(&zs, Z_NO_FLUSH);
+    if (out.size() + (sizeof buf - zs.avail_out) > kMaxLayerBytes) {
+      inflateEnd(&zs);
+      throw RegistryError(fmt::format("{}: the layer inflates to more than {} bytes, the most wasmlet unpacks; refused", what,
+                                      kMaxLayerBytes),
+                          ErrorCode::LimitExceeded);
+    }
     out.append(buf, sizeof buf - zs.avail_out);
     if (rc == Z_STREAM_END) {
       if (zs.avail_in == 0) break;
@@ -117,13 +128,16 @@ std::string extract_wasm_from_tar(std::string_view layer, const std::string& pat
       long_name.assign(body.data(), strnlen(body.data(), body.size()));
       continue;
     }
-    if (type == 'x') {  // pax header: look for path=
+    if (type == 'x') {  // pax header: records "<length> <key>=<value>\n", the length counting the whole record
       std::string_view rec = body;
       while (!rec.empty()) {
         auto sp = rec.find(' ');
         if (sp == std::string_view::npos) break;
-        std::size_t len = std::stoul(std::string(rec.substr(0, sp)));
-        if (len == 0 || len > rec.size()) break;
+        std::size_t len = 0;
+        auto [end, error] = std::from_chars(rec.data(), rec.data() + sp, len);
+        if (error != std::errc() || end != rec.data() + sp || len < sp + 2 || len > rec.size())
+          throw RegistryError(fmt::format("{}: tar layer has a malformed pax header in entry \"{}\" (record length \"{}\")", what,
+                                          util::printable(name, 100), util::printable(rec.substr(0, sp), 20)));
         std::string_view kv = rec.substr(sp + 1, len - sp - 2);
         if (kv.starts_with("path=")) long_name = std::string(kv.substr(5));
         rec.remove_prefix(len);
@@ -162,11 +176,8 @@ WasmLocation locate_wasm(const nlohmann::json& manifest, const std::string& conf
   std::string config_type = manifest.contains("config") ? string_member(manifest["config"], "mediaType") : "";
   nlohmann::json config = nlohmann::json::object();
   if (!config_bytes.empty()) {
-    try {
-      config = nlohmann::json::parse(config_bytes);
-    } catch (const nlohmann::json::exception&) {
-      config = nlohmann::json::object();  // e.g. "{}" placeholders or empty configs of some tools
-    }
+    // Unparsable (or nested too deep) reads as none, like the empty configs of some tools.
+    if (UntrustedJson parsed = try_parse_untrusted_json(config_bytes); parsed.problem.empty()) config = std::move(parsed.value);
   }
   auto count = [&](const char* type) {
     return std::count_if(layers.begin(), layers.end(), [&](const Descriptor& d) { return d.media_type == type; });

@@ -11,10 +11,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "wasmlet/registry/credential_helper.h"
 #include "wasmlet/registry/registry_error.h"
+#include "registry/untrusted_json.h"
 
 namespace wasmlet::registry {
 
@@ -166,11 +168,8 @@ namespace {
 nlohmann::json read_json_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) return nlohmann::json::object();
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw RegistryError(fmt::format("{} is not valid JSON: {}", file.string(), e.what()));
-  }
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return parse_untrusted_json(text, file.string());  // it holds secrets: the error quotes none
 }
 
 void write_private_file(const std::filesystem::path& file, const std::string& content) {

@@ -16,6 +16,7 @@
 
 #include "wasmlet/registry/registry_error.h"
 #include "json_member.h"
+#include "registry/untrusted_json.h"
 
 extern char** environ;
 
@@ -140,13 +141,9 @@ std::optional<Credentials> run_credential_helper(const std::string& helper, std:
                                     r.status < 0 ? "killed by a signal" : fmt::format("exit status {}", r.status),
                                     message.empty() ? trim(r.err) : message));
   }
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(r.out);
-  } catch (const nlohmann::json::exception& e) {
-    throw RegistryError(fmt::format("docker credential helper {} for registry {} printed no JSON credentials ({}): \"{}\"", program,
-                                    registry, e.what(), trim(r.out).substr(0, 200)));
-  }
+  // The reply holds the secret: an error names only where the JSON broke.
+  nlohmann::json j = parse_untrusted_json(
+      r.out, fmt::format("the reply of docker credential helper {} for registry {} (expected JSON credentials)", program, registry));
   if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string() || (j.contains("Username") && !j["Username"].is_string()))
     throw RegistryError(fmt::format("docker credential helper {} for registry {} printed JSON without a string \"Secret\" "
                                     "(expected {{\"ServerURL\",\"Username\",\"Secret\"}})",

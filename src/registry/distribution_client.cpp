@@ -5,13 +5,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include "wasmlet/registry/artifact.h"
+#include "wasmlet/registry/blob_limits.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
 #include "wasmlet/sha256.h"
 #include "json_member.h"
+#include "registry/untrusted_json.h"
+#include "util/printable.h"
 
 namespace wasmlet::registry {
 namespace {
@@ -23,30 +27,46 @@ std::string url_escape(const std::string& s) {
   return out;
 }
 
-// "CODE: message" for each entry of a registry's {"errors": [...]} body.
+// "scheme://host:port" of a URL (the port filled in), "" when it cannot be parsed.
+std::string origin_of(const std::string& url) {
+  CURLU* u = curl_url();
+  std::string origin;
+  char *scheme = nullptr, *host = nullptr, *port = nullptr;
+  if (u && curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    origin = fmt::format("{}://{}:{}", scheme, host, port);
+    std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return origin;
+}
+
+// "CODE: message" for each entry of a registry's {"errors": [...]} body,
+// escaped: the registry's text must not drive the user's terminal.
 std::string registry_errors(const std::string& body) {
-  try {
-    auto j = nlohmann::json::parse(body);
-    std::string out;
+  constexpr std::size_t kShown = 200;
+  UntrustedJson parsed = try_parse_untrusted_json(body);
+  const nlohmann::json& j = parsed.value;
+  if (parsed.problem.empty() && j.is_object()) {
     if (j.contains("errors") && j["errors"].is_array()) {
+      std::string out;
       for (auto& e : j["errors"]) {
         if (!out.empty()) out += "; ";
         const std::string code = string_member(e, "code");
-        out += (code.empty() ? "ERROR" : code) + ": " + string_member(e, "message");
+        out += util::printable(code.empty() ? "ERROR" : code, kShown) + ": " + util::printable(string_member(e, "message"), kShown);
       }
       return out;
     }
-    if (j.contains("details")) return j["details"].dump();
-  } catch (...) {
+    if (j.contains("details")) return util::printable(j["details"].dump(), kShown);
   }
-  std::string s = body.substr(0, 200);
+  std::string s = body.substr(0, kShown);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
+  return util::printable(s, kShown);
 }
-
-// Registries accept manifests up to 4 MiB (the OCI distribution spec's
-// SHOULD, containerd's limit); a larger one is refused, not buffered.
-constexpr std::uint64_t kMaxManifestBytes = 4u << 20;
 
 const char* kManifestAccept =
     "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
@@ -59,7 +79,7 @@ bool is_index_media_type(std::string_view media_type) {
 }
 
 DistributionClient::DistributionClient(ClientOptions options)
-    : options_(std::move(options)), transport_(options_.retry) {}
+    : options_(std::move(options)), transport_(options_.retry, options_.deadline) {}
 DistributionClient::~DistributionClient() = default;
 
 std::string DistributionClient::base_url(const Reference& ref) const {
@@ -114,7 +134,8 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
     if (c.scheme == "bearer") {
       std::string realm = c.param("realm");
       if (realm.empty())
-        throw AuthError(fmt::format("registry {} sent a Bearer challenge without a realm (\"{}\")", ref.registry, header));
+        throw AuthError(fmt::format("registry {} sent a Bearer challenge without a realm (\"{}\")", ref.registry,
+                                    util::printable(header, 200)));
       std::string scope = fmt::format("repository:{}:{}", ref.repository, push ? "pull,push" : "pull");
       std::string service = c.param("service");
       std::string who = !creds ? "" : creds->username.empty() && !creds->identity_token.empty() ? "<token>" : creds->username;
@@ -149,16 +170,11 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
       if (r.status != 200)
         throw AuthError(fmt::format("token server {} for registry {} answered HTTP {}: {}", realm, ref.registry, r.status,
                                     registry_errors(r.body)));
-      std::string token;
       long expires = 60;
-      try {
-        auto j = nlohmann::json::parse(r.body);
-        token = string_member(j, "token");
-        if (token.empty()) token = string_member(j, "access_token");
-        if (j.contains("expires_in") && j["expires_in"].is_number()) expires = std::max<long>(j["expires_in"].get<long>(), 1);
-      } catch (const nlohmann::json::exception& e) {
-        throw AuthError(fmt::format("token server {} for registry {} sent invalid JSON: {}", realm, ref.registry, e.what()));
-      }
+      auto j = parse_untrusted_json<AuthError>(r.body, fmt::format("the reply of token server {} for registry {}", realm, ref.registry));
+      std::string token = string_member(j, "token");
+      if (token.empty()) token = string_member(j, "access_token");
+      if (j.contains("expires_in") && j["expires_in"].is_number()) expires = std::max<long>(j["expires_in"].get<long>(), 1);
       if (token.empty())
         throw AuthError(fmt::format("token server {} for registry {} sent no token", realm, ref.registry));
       tokens_.put(key, token, std::chrono::seconds(expires));
@@ -179,6 +195,10 @@ std::optional<std::string> DistributionClient::authorize(const Reference& ref, c
 HttpResponse DistributionClient::send(const Reference& ref, HttpRequest request, bool push) {
   std::string key = fmt::format("{}/{}|{}", ref.registry, ref.repository, push);
   request.headers.push_back("User-Agent: " + options_.user_agent);
+  // Credentials go to the registry's own scheme, host and port only: an
+  // upload Location elsewhere is the registry's choice, not the user's.
+  std::string origin = origin_of(request.url);
+  if (origin.empty() || origin != origin_of(base_url(ref))) return transport_.perform(request);
   std::optional<std::string> auth;
   {
     std::lock_guard lock(mutex_);
@@ -212,12 +232,8 @@ Manifest DistributionClient::get_manifest(const Reference& ref, const std::strin
   std::string expected = by_digest ? tod : r.header("docker-content-digest");
   if (!expected.empty() && expected.starts_with("sha256:") && expected != m.digest)
     throw DigestMismatchError(fmt::format("manifest {} of {} (registry {}, repository {}) has digest {}, expected {}", tod,
-                                          ref.str(), ref.registry, ref.repository, m.digest, expected));
-  try {
-    m.json = nlohmann::json::parse(m.bytes);
-  } catch (const nlohmann::json::exception& e) {
-    throw RegistryError(fmt::format("manifest {} of {} (registry {}) is not JSON: {}", tod, ref.str(), ref.registry, e.what()));
-  }
+                                          ref.str(), ref.registry, ref.repository, m.digest, util::printable(expected, 100)));
+  m.json = parse_untrusted_json(m.bytes, fmt::format("manifest {} of {} (registry {})", tod, ref.str(), ref.registry));
   m.media_type = string_member(m.json, "mediaType");
   if (m.media_type.empty()) {
     m.media_type = r.header("content-type");
@@ -234,6 +250,7 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
   std::uint64_t received = 0;
   HttpRequest req;
   req.url = fmt::format("{}/v2/{}/blobs/{}", base_url(ref), ref.repository, blob.digest);
+  req.expected_bytes = blob.size;
   req.on_attempt = [&] {
     out.close();
     out.open(dest, std::ios::binary | std::ios::trunc);
@@ -243,8 +260,9 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
   };
   bool too_long = false;
   req.sink = [&](const char* data, std::size_t n) {
-    // More than the descriptor's size cannot match it: stop before it fills the disk.
-    if (blob.size && received + n > blob.size) {
+    // More than the descriptor's size cannot match it: stop before it fills
+    // the disk. The size is always the bound: "size": 0 means the empty blob, not "unknown".
+    if (received + n > blob.size) {
       too_long = true;
       return false;
     }
@@ -274,7 +292,7 @@ void DistributionClient::fetch_blob(const Reference& ref, const Descriptor& blob
     fail(ref, fmt::format("fetching blob {} of", blob.digest), r);
   }
   std::string got = hash ? "sha256:" + hash->hex() : sha256_digest("");
-  if (got != blob.digest || (blob.size && received != blob.size)) {
+  if (got != blob.digest || received != blob.size) {
     std::filesystem::remove(dest);
     throw DigestMismatchError(fmt::format(
         "blob {} from registry {}, repository {} does not match its digest: got {} ({} bytes, expected {}); "
@@ -353,8 +371,13 @@ std::string DistributionClient::put_manifest(const Reference& ref, const std::st
   req.headers = {"Content-Type: " + media_type};
   HttpResponse r = send(ref, req, true);
   if (r.status != 201 && r.status != 200) fail(ref, "pushing the manifest of", r);
-  std::string digest = r.header("docker-content-digest");
-  return digest.empty() ? sha256_digest(bytes) : digest;
+  // The digest is that of the bytes sent; the registry's header only confirms it.
+  std::string digest = sha256_digest(bytes);
+  std::string answered = r.header("docker-content-digest");
+  if (!answered.empty() && answered != digest)
+    throw DigestMismatchError(fmt::format("registry {} stored the manifest of {} as {}, but the manifest sent has digest {}",
+                                          ref.registry, ref.str(), util::printable(answered, 100), digest));
+  return digest;
 }
 
 }  // namespace wasmlet::registry

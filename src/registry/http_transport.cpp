@@ -104,7 +104,13 @@ std::string HttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string{} : it->second;
 }
 
-HttpTransport::HttpTransport(RetryPolicy retry) : retry_(retry) { global_init(); }
+std::chrono::milliseconds TransferDeadline::for_bytes(std::uint64_t bytes) const {
+  std::uint64_t rate = std::max<std::uint64_t>(slowest_bytes_per_second, 1);
+  bytes = std::min<std::uint64_t>(bytes, std::uint64_t{1} << 40);  // a descriptor's size is the registry's choice
+  return base + std::chrono::milliseconds(bytes / rate * 1000 + bytes % rate * 1000 / rate);
+}
+
+HttpTransport::HttpTransport(RetryPolicy retry, TransferDeadline deadline) : retry_(retry), deadline_(deadline) { global_init(); }
 
 HttpResponse HttpTransport::perform(const HttpRequest& request) const {
   auto backoff = retry_.initial_backoff;
@@ -124,6 +130,8 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+    auto deadline = deadline_.for_bytes(request.body.size() + (request.sink ? request.expected_bytes : request.max_body_bytes));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(deadline.count()));
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -147,7 +155,9 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
       headers = curl_slist_append(headers, "Expect:");
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    auto started = std::chrono::steady_clock::now();
     CURLcode code = curl_easy_perform(curl);
+    bool past_deadline = std::chrono::steady_clock::now() - started >= deadline;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
@@ -162,6 +172,11 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
         throw RegistryError(fmt::format("{} {}: the response is larger than {} bytes; stopped there", request.method,
                                         request.url, request.max_body_bytes));
       last_error = errbuf[0] ? errbuf : curl_easy_strerror(code);
+      // Not retried: another attempt would hold the caller (and its locks) as long again.
+      if (code == CURLE_OPERATION_TIMEDOUT && past_deadline)
+        throw RegistryError(fmt::format("{} {}: no complete answer within the deadline of {} s ({})", request.method, request.url,
+                                        std::chrono::duration_cast<std::chrono::seconds>(deadline).count(), last_error),
+                            ErrorCode::LimitExceeded);
       if (!retryable(code) || attempt >= retry_.max_attempts)
         throw RegistryError(fmt::format("{} {} failed after {} attempt{}: {}", request.method, request.url, attempt,
                                         attempt == 1 ? "" : "s", last_error));

@@ -19,6 +19,7 @@
 #include "wasmlet/registry/registry_error.h"
 #include "util/file_lock.h"
 #include "json_member.h"
+#include "registry/untrusted_json.h"
 
 namespace wasmlet::registry {
 namespace fs = std::filesystem;
@@ -131,11 +132,15 @@ void ImageStore::adopt_blob(const std::string& digest, const fs::path& verified_
   if (ec) throw RegistryError(fmt::format("cannot move blob {} into {}: {}", digest, root_.string(), ec.message()));
 }
 
-std::string ImageStore::read_blob(const std::string& digest, const std::string& what) const {
+std::string ImageStore::read_blob(const std::string& digest, std::uint64_t max_bytes, const std::string& what) const {
   auto p = blob_path(digest);
   if (!fs::exists(p))
     throw NotFoundError(fmt::format("blob {}{} is missing from the image store {}; pull the image again", digest,
                                     what.empty() ? "" : " of " + what, root_.string()));
+  if (auto size = fs::file_size(p); size > max_bytes)
+    throw RegistryError(fmt::format("blob {}{} is {} bytes, more than the {} wasmlet reads of it", digest,
+                                    what.empty() ? "" : " of " + what, size, max_bytes),
+                        ErrorCode::LimitExceeded);
   std::string bytes = read_file(p);
   std::string got = sha256_digest(bytes);
   if (got != digest)
@@ -145,11 +150,7 @@ std::string ImageStore::read_blob(const std::string& digest, const std::string& 
 }
 
 nlohmann::json ImageStore::read_index() const {
-  try {
-    return nlohmann::json::parse(read_file(root_ / "index.json"));
-  } catch (const nlohmann::json::exception& e) {
-    throw RegistryError(fmt::format("{} is not valid JSON: {}", (root_ / "index.json").string(), e.what()));
-  }
+  return parse_untrusted_json(read_file(root_ / "index.json"), (root_ / "index.json").string());
 }
 
 void ImageStore::write_index(const nlohmann::json& index) const {
@@ -228,9 +229,14 @@ std::vector<ImageRecord> ImageStore::list() const {
   return out;
 }
 
+nlohmann::json ImageStore::read_manifest(const ImageRecord& image) const {
+  return parse_untrusted_json(read_blob(image.manifest.digest, kMaxManifestBytes, image.reference),
+                              fmt::format("manifest {} of image {}", image.manifest.digest, image.reference));
+}
+
 std::vector<Descriptor> ImageStore::blobs_of(const ImageRecord& image) const {
   std::vector<Descriptor> out{image.manifest};
-  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  auto m = read_manifest(image);
   if (m.contains("config")) out.push_back(Descriptor::from_json(m["config"], image.reference + " (config)"));
   if (m.contains("layers"))
     for (auto& l : m["layers"]) out.push_back(Descriptor::from_json(l, image.reference + " (layer)"));
@@ -246,26 +252,26 @@ std::vector<std::string> ImageStore::damaged_blobs(const ImageRecord& image) con
 }
 
 std::string ImageStore::wasm_bytes(const ImageRecord& image) const {
-  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  auto m = read_manifest(image);
   std::string config;
-  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
+  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), kMaxConfigBytes, image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);
-  return wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
+  return wasm_from_layer(read_blob(loc.layer.digest, kMaxLayerBytes, image.reference), loc, image.reference);
 }
 
 fs::path ImageStore::module_file(const ImageRecord& image) const {
-  auto m = nlohmann::json::parse(read_blob(image.manifest.digest, image.reference));
+  auto m = read_manifest(image);
   std::string config;
-  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), image.reference + " (config)");
+  if (m.contains("config")) config = read_blob(string_member(m["config"], "digest"), kMaxConfigBytes, image.reference + " (config)");
   auto loc = locate_wasm(m, config, image.reference);
   if (!loc.in_tar) {
-    read_blob(loc.layer.digest, image.reference);  // verifies it
+    read_blob(loc.layer.digest, kMaxLayerBytes, image.reference);  // verifies it
     return blob_path(loc.layer.digest);
   }
   fs::create_directories(root_ / "modules");
   auto file = root_ / "modules" / (std::string(digest_hex(image.manifest.digest)) + ".wasm");
   if (!fs::exists(file)) {
-    std::string wasm = wasm_from_layer(read_blob(loc.layer.digest, image.reference), loc, image.reference);
+    std::string wasm = wasm_from_layer(read_blob(loc.layer.digest, kMaxLayerBytes, image.reference), loc, image.reference);
     write_file_atomic(file, wasm, temp_path("module"));
   }
   return file;

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "util/file_lock.h"
+#include "wasmlet/registry/blob_limits.h"
 #include "wasmlet/registry/compat_image.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/registry_error.h"
@@ -43,9 +44,17 @@ PullResult pull_image(ImageStore& store, DistributionClient& client, const Refer
     throw RegistryError(fmt::format("{} (registry {}): the manifest has no config (media type {})", ref.str(), ref.registry,
                                     manifest.media_type));
   Descriptor config = Descriptor::from_json(manifest.json["config"], ref.str() + " (config)");
+  if (config.size > kMaxConfigBytes)
+    throw RegistryError(fmt::format("{} (registry {}): the config blob {} is {} bytes, more than the {} wasmlet accepts",
+                                    ref.str(), ref.registry, config.digest, config.size, kMaxConfigBytes),
+                        ErrorCode::LimitExceeded);
   if (ensure_blob(store, client, ref, config)) result.fetched_blobs.push_back(config.digest);
-  std::string config_bytes = store.read_blob(config.digest, ref.str());
+  std::string config_bytes = store.read_blob(config.digest, kMaxConfigBytes, ref.str());
   WasmLocation loc = locate_wasm(manifest.json, config_bytes, ref.str());
+  if (loc.layer.size > kMaxLayerBytes)  // it is read whole to take the module out
+    throw RegistryError(fmt::format("{} (registry {}): the layer {} holding the module is {} bytes, more than the {} wasmlet reads",
+                                    ref.str(), ref.registry, loc.layer.digest, loc.layer.size, kMaxLayerBytes),
+                        ErrorCode::LimitExceeded);
 
   std::uint64_t size = manifest.bytes.size() + config.size;
   // All layers are kept so the stored image is a complete OCI image (skopeo can copy it on).
@@ -55,7 +64,7 @@ PullResult pull_image(ImageStore& store, DistributionClient& client, const Refer
     size += d.size;
   }
   std::string wasi = loc.wasi_version;
-  if (wasi.empty()) wasi = wasi_version_of_binary(wasm_from_layer(store.read_blob(loc.layer.digest, ref.str()), loc, ref.str()));
+  if (wasi.empty()) wasi = wasi_version_of_binary(wasm_from_layer(store.read_blob(loc.layer.digest, kMaxLayerBytes, ref.str()), loc, ref.str()));
   {
     auto lock = store.lock_blob(manifest.digest);
     if (!store.has_valid_blob(manifest.digest)) {

@@ -146,7 +146,12 @@ void WasmRuntime::remove_image(const std::string& image, bool force) {
   with_image_errors(image, [&] {
     auto found = impl_->images.find(image);
     if (!found) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("image '{}' is not in the local image store", image));
-    auto module = impl_->images.module_file(*found);
+    std::filesystem::path module;
+    try {
+      module = impl_->images.module_file(*found);
+    } catch (const std::exception&) {
+      // A damaged image: nothing can run it, and it must stay removable.
+    }
     auto users = [&](const std::string&) {
       std::vector<std::string> names;
       std::shared_lock lock(impl_->mu);
@@ -168,8 +173,8 @@ PruneResult WasmRuntime::prune_images() {
       std::filesystem::path module;
       try {
         module = impl_->images.module_file(image);
-      } catch (const Error&) {
-        // A damaged image: nothing can run it.
+      } catch (const std::exception&) {
+        // A damaged image: nothing can run it. One must not keep the others from being pruned.
       }
       if (in_use.count(module)) continue;
       impl_->images.remove(image.reference, true);

@@ -191,6 +191,29 @@ TEST_F(RuntimeCli, DeleteForceRemovesADamagedRecord) {
   EXPECT_EQ(waitpid(pid, &status, 0), pid);
 }
 
+// "delete --force .." removed ROOT/.. when it held a wasmlet.json: an id
+// that is no directory name under ROOT is never a container of ours.
+TEST_F(RuntimeCli, DeleteForceOfDotDotLeavesTheParentOfTheRootAlone) {
+  std::filesystem::create_directories(dir_ / "root/some-container");
+  std::ofstream(dir_ / "wasmlet.json") << "junk";
+  std::ofstream(dir_ / "canary.txt") << "canary";
+  auto deleted = oci({"delete", "--force", ".."});
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "canary.txt")) << deleted.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "root/some-container")) << deleted.err;
+}
+
+// config.json comes from whoever wrote the bundle: nesting 300,000 deep is
+// refused with an error naming the file, not a stack overflow while copying it.
+TEST_F(RuntimeCli, ADeeplyNestedConfigIsRefused) {
+  std::ofstream(dir_ / "bundle/config.json")
+      << R"({"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["/app.wasm"],"cwd":"/"},"mounts":)"
+      << std::string(300000, '[') << std::string(300000, ']') << "}";
+  auto created = create((dir_ / "init.pid").string());
+  EXPECT_EQ(created.exit_code, 1) << created.err;
+  EXPECT_NE(created.err.find((dir_ / "bundle/config.json").string() + " nests JSON more than 64 levels deep"), std::string::npos)
+      << created.err;
+}
+
 // A FIFO (or device node) where the program should be is not a wasm module:
 // it is looked at without waiting for a writer, and the bundle goes to the
 // delegate as a Linux one.

@@ -150,6 +150,26 @@ TEST_F(CredentialHelperE2E, MissingOrBrokenHelperNamesItAndTheRegistry) {
   }
 }
 
+// A reply that is not only the JSON (a debug line after it) is refused
+// without quoting it: the error went to terminals and logs with the secret in it.
+TEST_F(CredentialHelperE2E, AMalformedReplyIsRefusedWithoutQuotingTheSecret) {
+  write_text(bin() / "docker-credential-chatty",
+             "#!/bin/sh\nread url\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"TOPSECRET-123\"}\\n(debug) served "
+             "from cache\\n' \"$url\"\n");
+  fs::permissions(bin() / "docker-credential-chatty", fs::perms::owner_all);
+  try {
+    run_credential_helper("chatty", registry_->host(), registry_->host());
+    FAIL();
+  } catch (const RegistryError& e) {
+    std::string message = e.what();
+    EXPECT_EQ(message.find("TOPSECRET"), std::string::npos) << message;
+    EXPECT_NE(message.find("the reply of docker credential helper docker-credential-chatty for registry " + registry_->host() +
+                           " (expected JSON credentials) is not valid JSON (syntax error at byte"),
+              std::string::npos)
+        << message;
+  }
+}
+
 TEST_F(CredentialHelperE2E, CliPullUsesTheHelperFromDockerConfigEnv) {
   if (!fs::exists(WASMLET_BIN)) GTEST_SKIP() << WASMLET_BIN << " is not built";
   write_config(R"({"credHelpers":{")" + registry_->host() + R"(":"wasmlet-test"}})");

@@ -63,8 +63,8 @@ TEST_F(RegistryE2E, CncfWasip2ComponentConfig) {
   push_wasm(client, tiny_component(), "c.wasm", r);
   auto img = *pull_image(store_, client, r).image;
   EXPECT_EQ(img.wasi_version, "wasip2");
-  auto m = nlohmann::json::parse(store_.read_blob(img.manifest.digest));
-  auto config = nlohmann::json::parse(store_.read_blob(m["config"]["digest"]));
+  auto m = nlohmann::json::parse(store_.read_blob(img.manifest.digest, kMaxManifestBytes));
+  auto config = nlohmann::json::parse(store_.read_blob(m["config"]["digest"], kMaxConfigBytes));
   EXPECT_EQ(m["config"]["mediaType"], media_type::kWasmConfigV0);
   EXPECT_EQ(m["layers"][0]["mediaType"], media_type::kWasmLayer);
   EXPECT_EQ(config["os"], "wasip2");

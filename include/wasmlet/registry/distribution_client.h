@@ -28,6 +28,7 @@ struct ClientOptions {
   // Looked up by registry when no inline credentials are given.
   const CredentialStore* credential_store = nullptr;
   RetryPolicy retry;
+  TransferDeadline deadline;
   // Uploads larger than this go in PATCH chunks of this size; 0 = monolithic.
   std::uint64_t chunk_size = 0;
   Progress* progress = nullptr;

@@ -28,6 +28,9 @@ struct HttpRequest {
   // registry that sends more, or never stops, ends the transfer with an
   // error instead of filling memory.
   std::uint64_t max_body_bytes = 16u << 20;
+  // The size of the body a sink receives (a blob's descriptor size), which
+  // sets the attempt's deadline (TransferDeadline) as max_body_bytes does otherwise.
+  std::uint64_t expected_bytes = 0;
 };
 
 struct HttpResponse {
@@ -42,9 +45,18 @@ struct RetryPolicy {
   std::chrono::milliseconds initial_backoff{100};
 };
 
+// A wall-clock limit on each attempt, scaled to the most it may carry: the
+// low-speed check alone (1 byte in 60 s) let a server sending 2 bytes a
+// second hold a pull, and the image store's writers lock, for hours.
+struct TransferDeadline {
+  std::chrono::milliseconds base{60000};              // for the exchange itself
+  std::uint64_t slowest_bytes_per_second = 32u << 10;  // plus the body (sent and received) at this rate
+  std::chrono::milliseconds for_bytes(std::uint64_t bytes) const;
+};
+
 class HttpTransport {
  public:
-  explicit HttpTransport(RetryPolicy retry = {});
+  explicit HttpTransport(RetryPolicy retry = {}, TransferDeadline deadline = {});
   // Throws RegistryError (naming the URL) when every attempt failed to connect;
   // returns the last response otherwise (also for a final 5xx).
   HttpResponse perform(const HttpRequest& request) const;
@@ -52,6 +64,7 @@ class HttpTransport {
 
  private:
   RetryPolicy retry_;
+  TransferDeadline deadline_;
 };
 
 }  // namespace wasmlet::registry

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "wasmlet/registry/artifact.h"
+#include "wasmlet/registry/blob_limits.h"
 #include "wasmlet/registry/descriptor.h"
 #include "wasmlet/registry/reference.h"
 
@@ -83,8 +84,9 @@ class ImageStore {
   void write_blob(const std::string& digest, std::string_view bytes) const;
   // Moves a downloaded, already verified file into place.
   void adopt_blob(const std::string& digest, const std::filesystem::path& verified_file) const;
-  // Reads and verifies; throws DigestMismatchError naming the blob (and `what`).
-  std::string read_blob(const std::string& digest, const std::string& what = {}) const;
+  // Reads and verifies; throws DigestMismatchError naming the blob (and
+  // `what`), RegistryError if it is larger than `max_bytes` (blob_limits.h).
+  std::string read_blob(const std::string& digest, std::uint64_t max_bytes, const std::string& what = {}) const;
   // A temp file name inside the store (same file system as the blobs).
   std::filesystem::path temp_path(const std::string& hint) const;
 
@@ -94,6 +96,9 @@ class ImageStore {
   std::optional<ImageRecord> find(const std::string& reference) const;
   std::vector<ImageRecord> list() const;
 
+  // The image's manifest, verified and parsed (RegistryError if it is not
+  // JSON or nests too deep).
+  nlohmann::json read_manifest(const ImageRecord& image) const;
   // Digests (manifest first, then config and layers) the image needs; throws
   // if its manifest blob is missing or corrupt.
   std::vector<Descriptor> blobs_of(const ImageRecord& image) const;
