@@ -162,6 +162,10 @@ class Plugin {
   bool warm() const;
   bool uses_wasi() const;
 
+  // The deepest nesting the value `call` returns may have: copying or
+  // dumping a value recurses once per level, so deeper output would
+  // overflow the caller's stack; it is a BadOutput error instead.
+  static constexpr int kMaxOutputJsonDepth = 512;
   // JSON in, JSON out. An empty export name searches the entry points.
   nlohmann::json call(std::string_view export_name, const nlohmann::json& input, CallStats* stats = nullptr) const;
   // JSON text in (validated; InvalidInput if it does not parse), JSON text out

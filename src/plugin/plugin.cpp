@@ -10,6 +10,7 @@
 #include "plugin/plugin_impl.h"
 #include "plugin/plugin_metadata.h"
 #include "util/printable.h"
+#include "util/untrusted_json.h"
 #include "util/utf8.h"
 #include "wasmlet/program.h"
 #include "wasmlet/wasi.h"
@@ -273,8 +274,21 @@ void check_output(const detail::PluginImpl& impl, const std::string& export_name
                       fmt::format("output is not valid UTF-8 (byte {} of {}): {}", bad, out.size(), detail::excerpt(out)));
   }
   const bool has_nul = std::find(out.begin(), out.end(), 0) != out.end();
-  bool ok = !has_nul && (value ? !(*value = nlohmann::json::parse(out.begin(), out.end(), nullptr, false)).is_discarded()
-                               : plugin::surely_valid_json(out) || nlohmann::json::accept(out.begin(), out.end()));
+  if (value && !has_nul) {
+    // A value goes to the embedding program, whose copies and dump()s of it
+    // recurse per level: too deep a value would overflow its stack.
+    util::UntrustedJson parsed =
+        util::try_parse_untrusted_json({reinterpret_cast<const char*>(out.data()), out.size()}, Plugin::kMaxOutputJsonDepth);
+    if (parsed.problem.empty()) {
+      *value = std::move(parsed.value);
+      return;
+    }
+    if (parsed.problem.starts_with("nests")) {
+      throw PluginError(PluginError::Kind::BadOutput, impl.name, export_name,
+                        fmt::format("output {}: {}", parsed.problem, detail::excerpt(out)));
+    }
+  }
+  bool ok = !has_nul && !value && (plugin::surely_valid_json(out) || nlohmann::json::accept(out.begin(), out.end()));
   if (!ok) {
     throw PluginError(PluginError::Kind::BadOutput, impl.name, export_name,
                       fmt::format("output is not valid JSON ({}): {}", json_error(out.begin(), out.end()), detail::excerpt(out)));

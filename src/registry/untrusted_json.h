@@ -1,10 +1,6 @@
-// JSON that came from outside wasmlet (a registry, an image, a token server,
-// a credential helper, an OCI bundle), parsed with a nesting limit.
-//
-// nlohmann's parser is iterative, but copying, dumping and comparing a value
-// recurse once per level: a 600 KB manifest nested 300,000 deep overflowed
-// the stack of the CLI and the daemon. No manifest, config or reply nests
-// more than a dozen levels, so deeper text is refused while parsing.
+// JSON from a registry, an image, a token server, a credential helper or an
+// OCI bundle: util/untrusted_json.h's depth-limited parse, failing with a
+// registry error.
 #pragma once
 
 #include <string>
@@ -12,21 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/untrusted_json.h"
 #include "wasmlet/registry/registry_error.h"
 
 namespace wasmlet::registry {
 
-inline constexpr int kMaxJsonDepth = 64;
-
-struct UntrustedJson {
-  nlohmann::json value;
-  // Empty, or why the text was refused, as the rest of a sentence about it:
-  // "is not valid JSON (syntax error at byte 12)". It never quotes the text,
-  // which may hold a secret (a credential helper's reply).
-  std::string problem;
-};
-
-UntrustedJson try_parse_untrusted_json(std::string_view text);
+using util::kMaxJsonDepth;
+using util::try_parse_untrusted_json;
+using util::UntrustedJson;
 
 // The parsed text; otherwise throws ErrorType("<what> <problem>").
 template <class ErrorType = RegistryError>

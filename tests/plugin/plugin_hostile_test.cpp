@@ -59,6 +59,26 @@ TEST(PluginHostile, HugeInputIsCopiedOnlyIntoTheGuestsBuffer) {
   EXPECT_EQ(p->call("execute", json{1, 2}), (json{1, 2}));
 }
 
+// The value call() returns is handed to the embedding program, whose
+// copies and dump()s recurse per level: output nested deeper than
+// kMaxOutputJsonDepth is refused, not returned to overflow its stack.
+TEST(PluginHostile, OutputNestedTooDeepIsRefused) {
+  PluginHost host;
+  auto p = host.load_file(plugin_wasm("echo"));
+  auto nested = [](int depth) {
+    json v = 1;
+    for (int i = 0; i < depth; ++i) v = json::array({std::move(v)});
+    return v;
+  };
+  const int limit = Plugin::kMaxOutputJsonDepth;
+  EXPECT_EQ(p->call("execute", nested(limit)), nested(limit));
+  auto e = expect_plugin_error([&] { p->call("execute", nested(limit + 1)); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::BadOutput) << e.what();
+  EXPECT_NE(std::string(e.what()).find("output nests JSON more than 512 levels deep"), std::string::npos) << e.what();
+  // As text it is returned as it is: valid JSON, and not parsed here.
+  EXPECT_EQ(p->call_json("execute", nested(limit + 1).dump()), nested(limit + 1).dump());
+}
+
 TEST(PluginHostile, ModulesImportingUnknownHostFunctionsAreRefusedAtLoad) {
   // (module (import "env" "system" (func)))
   const uint8_t wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
