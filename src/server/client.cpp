@@ -75,6 +75,12 @@ json Client::request(const std::string& method, const std::string& path, const j
   httplib::Result res = method == "GET"      ? cli->Get(path.c_str())
                         : method == "DELETE" ? cli->Delete(path.c_str())
                                              : cli->Post(path.c_str(), payload, "application/json");
+  if (!res && res.error() == httplib::Error::Read && path.ends_with("/wait")) {
+    // A wait is answered as a stream: the daemon went away before its end
+    // (it is shutting down, or it stopped).
+    throw DaemonUnavailable(fmt::format("the wasmlet daemon at '{}' closed the connection during the wait: it is shutting "
+                                        "down or stopped (wait again once `wasmlet serve` runs)", socket_.string()));
+  }
   if (!res) unavailable(socket_, res.error());
   if (res->status < 200 || res->status >= 300) api_error(res->status, res->body);
   if (res->body.empty()) return json::object();

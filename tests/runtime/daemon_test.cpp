@@ -234,6 +234,8 @@ TEST_F(DaemonTest, AWaitCutShortByTheShutdownSaysSo) {
   EXPECT_NE(waited.exit_code, 0);
   EXPECT_NE(waited.exit_code, 134) << waited.out << waited.err;
   EXPECT_EQ(waited.out, "");
+  // The daemon's answer, or (when its connection ends before the answer is
+  // out) the client's own: either says the daemon is shutting down.
   EXPECT_NE(waited.err.find("shutting down"), std::string::npos) << waited.err;
   d->start();
   EXPECT_EQ(find(ps(), "nap-rep-0")["state"]["text"], "failed(agent restarted)");
