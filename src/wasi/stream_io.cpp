@@ -117,6 +117,10 @@ struct HostWrite {
   // (interruptibly) before each write, then write no more than PIPE_BUF, which
   // a writable pipe takes without blocking.
   bool wait_for_room = false;
+  // A pipe the kernel writes with RWF_NOWAIT (the host's own stdout): the
+  // write never blocks, and waits for room (interruptibly) only when the
+  // pipe is full. A kernel that refuses it turns this into wait_for_room.
+  bool no_wait = false;
 };
 
 // The first `limit` bytes of an iovec list.
@@ -131,7 +135,7 @@ std::vector<iovec> first_bytes(const std::vector<iovec>& iov, size_t limit) {
 }
 
 // Writes to a host fd with the guest's blocking semantics.
-Errno write_host(Caller& caller, int fd, const HostWrite& how, const std::vector<iovec>& iov, size_t& nwritten) {
+Errno write_host(Caller& caller, int fd, HostWrite& how, const std::vector<iovec>& iov, size_t& nwritten) {
   std::vector<iovec> rest = iov, capped;
   while (!rest.empty()) {
     const std::vector<iovec>* now = &rest;
@@ -147,10 +151,20 @@ Errno write_host(Caller& caller, int fd, const HostWrite& how, const std::vector
       msg.msg_iovlen = now->size();
       n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     } else {
-      n = wasi_sys::writev_without_sigpipe(fd, now->data(), static_cast<int>(now->size()), how.block_sigpipe);
+      n = wasi_sys::writev_without_sigpipe(fd, now->data(), static_cast<int>(now->size()), how.block_sigpipe,
+                                           how.no_wait ? RWF_NOWAIT : 0);
     }
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (how.no_wait && errno == EOPNOTSUPP) {
+        how.no_wait = false;
+        how.wait_for_room = true;
+        continue;
+      }
+      if (how.no_wait && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        wait_ready(caller, fd, POLLOUT);  // the pipe is full; also ready once the reader is gone
+        continue;
+      }
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         if (nwritten > 0) break;
         if (how.nonblock) return err::again;
@@ -177,6 +191,7 @@ HostWrite inherited_output(WasiContext& ctx, OutputStream stream, int fd) {
   HostWrite how;
   how.socket = *known == wasi_sys::InheritedOutput::Socket;
   how.wait_for_room = *known == wasi_sys::InheritedOutput::MayBlock;
+  how.no_wait = *known == wasi_sys::InheritedOutput::Pipe;
   how.block_sigpipe = !how.socket && must_block_sigpipe(ctx);
   return how;
 }
@@ -191,7 +206,11 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
     // A full pipe must not hold the guest past a stop or its timeout, so the
     // write waits for room in wait_ready rather than in the kernel.
     const int fd = e.stream == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
-    return write_host(caller, fd, inherited_output(ctx, e.stream, fd), iov, nwritten);
+    HostWrite how = inherited_output(ctx, e.stream, fd);
+    const bool pipe = how.no_wait;
+    const Errno result = write_host(caller, fd, how, iov, nwritten);
+    if (pipe && !how.no_wait) ctx.inherited_kind[e.stream == OutputStream::Stdout ? 0 : 1] = wasi_sys::InheritedOutput::MayBlock;
+    return result;
   }
   if (e.kind == FdKind::Output) {
     // One sink call per fd_write keeps a write whole in the log. Iovecs may

@@ -8,7 +8,11 @@ namespace wasmlet::wasi_sys {
 
 enum class InheritedOutput {
   Other,     // a file or /dev/null: a write ends by itself
-  MayBlock,  // a pipe or terminal: wait for room (interruptibly), then write at most PIPE_BUF
+  MayBlock,  // a terminal, or a pipe the next kind fails for: wait for room (interruptibly), then
+             //   write at most PIPE_BUF
+  Pipe,      // a pipe: write with RWF_NOWAIT, which never blocks, and wait for room only when it is
+             //   full (a poll(2) before every write cost print_lines' 64,500 writes as many system
+             //   calls); a kernel that refuses RWF_NOWAIT for it (EOPNOTSUPP) makes it MayBlock
   Socket,    // send without blocking
 };
 

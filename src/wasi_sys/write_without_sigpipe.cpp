@@ -14,15 +14,23 @@ bool sigpipe_ignored() {
   return ::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
 }
 
-ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool block_sigpipe) {
-  if (!block_sigpipe) return ::writev(fd, iov, count);
+namespace {
+
+ssize_t write_vector(int fd, const iovec* iov, int count, int rwf_flags) {
+  return rwf_flags ? ::pwritev2(fd, iov, count, -1, rwf_flags) : ::writev(fd, iov, count);
+}
+
+}  // namespace
+
+ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool block_sigpipe, int rwf_flags) {
+  if (!block_sigpipe) return write_vector(fd, iov, count, rwf_flags);
   sigset_t pipe_only, old_mask, pending;
   sigemptyset(&pipe_only);
   sigaddset(&pipe_only, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe_only, &old_mask);
   sigpending(&pending);
   const bool already_pending = sigismember(&pending, SIGPIPE);
-  ssize_t n = ::writev(fd, iov, count);
+  ssize_t n = write_vector(fd, iov, count, rwf_flags);
   const int saved = errno;
   if (n < 0 && saved == EPIPE && !already_pending) {
     const timespec no_wait{};

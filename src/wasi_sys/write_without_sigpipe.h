@@ -13,9 +13,10 @@ namespace wasmlet::wasi_sys {
 // context: blocking the signal costs three system calls a write.
 bool sigpipe_ignored();
 
-// writev; with `block_sigpipe`, SIGPIPE is blocked on this thread for the
-// call (a write raises it on the writing thread) and one the write raised
-// is taken back before the old mask returns.
-ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool block_sigpipe);
+// writev (pwritev2 at the current position with `rwf_flags`, such as
+// RWF_NOWAIT, if any); with `block_sigpipe`, SIGPIPE is blocked on this
+// thread for the call (a write raises it on the writing thread) and one the
+// write raised is taken back before the old mask returns.
+ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool block_sigpipe, int rwf_flags = 0);
 
 }  // namespace wasmlet::wasi_sys

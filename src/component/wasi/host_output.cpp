@@ -2,9 +2,10 @@
 // (`wasmlet run`). Those are blocking and their flags are shared with
 // whoever else holds them (a shell's terminal), so they stay as they are; a
 // full pipe or terminal must still not hold the guest past a stop or its
-// timeout, so a write to one waits for room in wait_poll (which throws
-// Interrupted) and then writes at most PIPE_BUF, which a pipe with room
-// takes without blocking (as preview1 does, src/wasi/stream_io.cpp).
+// timeout, so a write to a pipe never blocks in the kernel (RWF_NOWAIT) and
+// waits for room in wait_poll (which throws Interrupted) only when it is
+// full, and a write to a terminal waits for room first and then writes at
+// most PIPE_BUF (as preview1 does, src/wasi/stream_io.cpp).
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,8 +36,9 @@ int HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> by
   if (!known) known = wasi_sys::inherited_output_kind(fd);
   // A pipe whose reader is gone is EPIPE for the guest, never a SIGPIPE
   // that would end an embedding program that does not ignore it.
-  if (*known == wasi_sys::InheritedOutput::MayBlock && !sigpipe_ignored) sigpipe_ignored = wasi_sys::sigpipe_ignored();
-  const bool block_sigpipe = *known == wasi_sys::InheritedOutput::MayBlock && !*sigpipe_ignored;
+  const bool pipe_or_terminal = *known == wasi_sys::InheritedOutput::MayBlock || *known == wasi_sys::InheritedOutput::Pipe;
+  if (pipe_or_terminal && !sigpipe_ignored) sigpipe_ignored = wasi_sys::sigpipe_ignored();
+  const bool block_sigpipe = pipe_or_terminal && !*sigpipe_ignored;
   size_t done = 0;
   while (done < bytes.size()) {
     size_t want = bytes.size() - done;
@@ -49,11 +51,16 @@ int HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> by
       n = ::send(fd, bytes.data() + done, want, MSG_DONTWAIT | MSG_NOSIGNAL);
     } else {
       const iovec piece{const_cast<uint8_t*>(bytes.data() + done), want};
-      n = wasi_sys::writev_without_sigpipe(fd, &piece, 1, block_sigpipe);
+      const bool no_wait = *known == wasi_sys::InheritedOutput::Pipe;
+      n = wasi_sys::writev_without_sigpipe(fd, &piece, 1, block_sigpipe, no_wait ? RWF_NOWAIT : 0);
+      if (n < 0 && no_wait && errno == EOPNOTSUPP) {  // this kernel waits in poll(2) instead
+        known = wasi_sys::InheritedOutput::MayBlock;
+        continue;
+      }
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a non-blocking fd (or socket) that is full
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a full pipe (RWF_NOWAIT), or a full non-blocking fd or socket
         wait_for_room(*this, fd);
         continue;
       }
