@@ -349,6 +349,38 @@ TEST(DaemonErrors, TheClientKeepsTheCodeOfEveryAnswer) {
   }
 }
 
+// The client reads what answers on the socket with the same nesting limit:
+// a reply, an error reply or a streamed line nested 300,000 deep is an error
+// naming the limit, not a CLI that overflows its stack printing it.
+TEST(DaemonErrors, TheClientRefusesADeeplyNestedAnswer) {
+  TempDir dir;
+  auto sock = dir.path() / "fake.sock";
+  const std::string deep = nested_arrays(300'000);
+  FakeDaemon fake(sock, {{"/deep", {200, deep}},
+                         {"/deep-error", {500, R"({"error": "x", "kind": )" + deep + "}"}},
+                         {"/deep-line", {200, "{\"a\": 1}\n" + deep + "\n"}},
+                         {"/at-limit", {200, nested_arrays(64)}}});
+  server::Client client(sock);
+  for (const std::string path : {"/deep", "/deep-error"}) {
+    try {
+      client.request("GET", path);
+      ADD_FAILURE() << path << ": no error thrown";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a body that nests JSON more than 64 levels deep"), std::string::npos)
+          << path << ": " << e.what();
+    }
+  }
+  int lines = 0;
+  try {
+    client.stream("GET", "/deep-line", nullptr, [&](const json&) { return ++lines > 0; });
+    ADD_FAILURE() << "no error thrown";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a line that nests JSON more than 64 levels deep"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(lines, 1);  // the line before it was read
+  EXPECT_TRUE(client.request("GET", "/at-limit").is_array());
+}
+
 // The CLI's exit status follows the error's code (docs/cli.md, "Errors and
 // exit status"): a bad argument is 2 even when the runtime found it, a
 // missing instance 1.
