@@ -32,7 +32,7 @@ std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t d
 
 std::chrono::nanoseconds RestartBackoff::next(const RestartPolicy& policy, std::chrono::nanoseconds ran_for) {
   // Without the reset, a guest that failed a few times long ago would wait
-  // 30s after every crash for the rest of its life.
+  // a minute after every crash for the rest of its life.
   if (ran_for >= kHealthyRunResetsBackoff) quick_restarts_ = 0;
   return restart_backoff(policy, quick_restarts_++);
 }

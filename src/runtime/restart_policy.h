@@ -1,7 +1,8 @@
 // Restart decisions: no / on_failure[:N] / always / unless_stopped, with an
 // exponential backoff (the policy's delay, at least 100ms, doubled per
-// attempt, at most 30s, back to the first delay after a long run), as
-// docker's restart manager decides them.
+// attempt, at most 1 minute, back to the first delay after a long run), as
+// docker's restart manager decides them (moby restartmanager: 100ms, x2, at
+// most 1 minute, reset by a run of 10s or more).
 #pragma once
 
 #include <chrono>
@@ -12,7 +13,7 @@
 namespace wasmlet::runtime {
 
 inline constexpr std::chrono::milliseconds kMinRestartBackoff{100};
-inline constexpr std::chrono::seconds kMaxRestartBackoff{30};
+inline constexpr std::chrono::seconds kMaxRestartBackoff{60};  // docker's maxRestartTimeout
 // A run at least this long was a healthy one: the back-off after it starts
 // again from the first delay (docker's restart manager uses 10s too).
 inline constexpr std::chrono::seconds kHealthyRunResetsBackoff{10};

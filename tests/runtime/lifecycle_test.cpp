@@ -520,12 +520,17 @@ TEST(RestartBackoff, FloorThenDoublingThenCap) {
   p.delay = std::chrono::nanoseconds(0);
   EXPECT_EQ(restart_backoff(p, 0), std::chrono::milliseconds(100));
   EXPECT_EQ(restart_backoff(p, 1), std::chrono::milliseconds(200));
-  EXPECT_EQ(restart_backoff(p, 40), std::chrono::seconds(30));
+  // docker's restart manager: 100ms doubled up to 51.2s, then its cap, 1 minute.
+  EXPECT_EQ(restart_backoff(p, 9), std::chrono::milliseconds(51'200));
+  EXPECT_EQ(restart_backoff(p, 10), std::chrono::minutes(1));
+  EXPECT_EQ(restart_backoff(p, 40), std::chrono::minutes(1));
   p.delay = std::chrono::seconds(1);
   EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(1));
   EXPECT_EQ(restart_backoff(p, 2), std::chrono::seconds(4));
+  EXPECT_EQ(restart_backoff(p, 5), std::chrono::seconds(32));
+  EXPECT_EQ(restart_backoff(p, 6), std::chrono::minutes(1));
   p.delay = std::chrono::hours(1);
-  EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(30));
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::minutes(1));
 }
 
 // As docker's restart manager: the back-off doubles while runs are short,
