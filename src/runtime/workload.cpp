@@ -197,6 +197,10 @@ void Workload::start() {
   old_monitor.reset();
   std::lock_guard lock(mu_);
   if (phase_ != Phase::Idle || record_.state.active()) return;
+  // A start (by a user, or by a daemon starting) counts restarts afresh, as
+  // `docker start` does (moby's containerStart resets RestartCount): an
+  // `on_failure:N` instance started again has N attempts again.
+  record_.restart_count = 0;
   launch_locked();
   start_health_locked();
 }

@@ -498,6 +498,23 @@ TEST_F(Lifecycle, RestartPolicyOnFailureRestartsUpToTheLimit) {
   EXPECT_EQ(restarts_noted, 2);
 }
 
+// As `docker start` (moby resets RestartCount on every start a user asks
+// for): a start counts restarts afresh, so on_failure:2 has 2 attempts again.
+TEST_F(Lifecycle, AStartResetsTheRestartCount) {
+  auto spec = restarting("1", RestartPolicy::Kind::OnFailure, std::chrono::milliseconds(10));
+  spec.restart_policy.max_attempts = 2;
+  rt->create(id, spec);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 1);
+  ASSERT_EQ(rt->inspect(id).restart_count, 2u);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 1);
+  EXPECT_EQ(rt->inspect(id).restart_count, 2u);
+  int restarts_noted = 0;
+  for (const auto& e : rt->logs(id)) restarts_noted += e.message.find("restarting in") != std::string::npos;
+  EXPECT_EQ(restarts_noted, 4);  // without the reset the second start had no attempt left: 2
+}
+
 TEST_F(Lifecycle, RestartPolicyOnFailureLeavesSuccessAlone) {
   rt->create(id, restarting("0", RestartPolicy::Kind::OnFailure, std::chrono::milliseconds(10)));
   rt->start(id);
