@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "wasmlet/runtime/spec.h"
 
@@ -18,13 +19,22 @@ inline constexpr std::chrono::seconds kMaxRestartBackoff{60};  // docker's maxRe
 // again from the first delay (docker's restart manager uses 10s too).
 inline constexpr std::chrono::seconds kHealthyRunResetsBackoff{10};
 
+// Whether a run that ended so is a failure for `on_failure`: a non-zero
+// exit, a signal (a stop ends a guest with 143, a kill with 137), a trap,
+// an OOM.
+bool run_failed(const WaitOutcome& outcome);
 // `restarts_done` restarts have happened already; `stopped_by_user` is true
 // after stop/kill (which never lead to a restart).
 bool should_restart(const RestartPolicy& policy, const WaitOutcome& outcome, uint32_t restarts_done, bool stopped_by_user);
-// At daemon start, for an instance a user stopped or killed: docker's
-// daemon starts an `always` one again (the stop lasts until the daemon
-// restarts); `unless_stopped` is the policy whose stop lasts.
-bool starts_again_with_the_daemon(const RestartPolicy& policy, bool stopped_by_user);
+// At daemon start, for an instance a user stopped or killed, as docker's
+// daemon decides (it asks its restart manager with the last exit code; only
+// unless-stopped reads the "manually stopped" flag): `always` starts again
+// (the stop lasts until the daemon restarts); `on_failure` too when its last
+// run failed (a stop's 143 is a failure) and attempts are left (restarts
+// done < max_attempts, as moby's restore since moby#20853);
+// `unless_stopped` is the policy whose stop lasts.
+bool starts_again_with_the_daemon(const RestartPolicy& policy, bool stopped_by_user, const std::optional<WaitOutcome>& last_run,
+                                  uint32_t restarts_done);
 // The back-off before a restart that follows `doublings` quick restarts in a row.
 std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t doublings);
 
