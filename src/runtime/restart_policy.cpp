@@ -4,6 +4,8 @@
 
 namespace wasmlet::runtime {
 
+bool run_failed(const WaitOutcome& outcome) { return !(outcome.exit_code == 0 && outcome.reason == WaitReason::Exited); }
+
 bool should_restart(const RestartPolicy& policy, const WaitOutcome& outcome, uint32_t restarts_done, bool stopped_by_user) {
   if (stopped_by_user) return false;
   switch (policy.kind) {
@@ -11,14 +13,22 @@ bool should_restart(const RestartPolicy& policy, const WaitOutcome& outcome, uin
     case RestartPolicy::Kind::Always:
     case RestartPolicy::Kind::UnlessStopped: return true;
     case RestartPolicy::Kind::OnFailure:
-      if (outcome.exit_code == 0 && outcome.reason == WaitReason::Exited) return false;
-      return !policy.max_attempts || restarts_done < *policy.max_attempts;
+      return run_failed(outcome) && (!policy.max_attempts || restarts_done < *policy.max_attempts);
   }
   return false;
 }
 
-bool starts_again_with_the_daemon(const RestartPolicy& policy, bool stopped_by_user) {
-  return stopped_by_user && policy.kind == RestartPolicy::Kind::Always;
+bool starts_again_with_the_daemon(const RestartPolicy& policy, bool stopped_by_user, const std::optional<WaitOutcome>& last_run,
+                                  uint32_t restarts_done) {
+  if (!stopped_by_user) return false;
+  switch (policy.kind) {
+    case RestartPolicy::Kind::Always: return true;
+    case RestartPolicy::Kind::OnFailure:
+      return last_run && should_restart(policy, *last_run, restarts_done, /*stopped_by_user=*/false);
+    case RestartPolicy::Kind::No:
+    case RestartPolicy::Kind::UnlessStopped: return false;
+  }
+  return false;
 }
 
 std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t doublings) {
@@ -32,7 +42,7 @@ std::chrono::nanoseconds restart_backoff(const RestartPolicy& policy, uint32_t d
 
 std::chrono::nanoseconds RestartBackoff::next(const RestartPolicy& policy, std::chrono::nanoseconds ran_for) {
   // Without the reset, a guest that failed a few times long ago would wait
-  // 30s after every crash for the rest of its life.
+  // a minute after every crash for the rest of its life.
   if (ran_for >= kHealthyRunResetsBackoff) quick_restarts_ = 0;
   return restart_backoff(policy, quick_restarts_++);
 }

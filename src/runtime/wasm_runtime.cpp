@@ -87,7 +87,7 @@ struct WasmRuntime::Impl {
       if (was_running) {
         auto blamed = crashed.find(rec.id.str());
         inst->recover_after_agent_restart(blamed == crashed.end() ? std::nullopt : std::optional<std::string>(blamed->second));
-      } else if (starts_again_with_the_daemon(inst->spec().restart_policy, rec.stopped_by_user)) {
+      } else if (starts_again_with_the_daemon(inst->spec().restart_policy, rec.stopped_by_user, rec.outcome, rec.restart_count)) {
         inst->start_with_the_daemon();
       }
     }

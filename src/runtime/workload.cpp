@@ -197,6 +197,10 @@ void Workload::start() {
   old_monitor.reset();
   std::lock_guard lock(mu_);
   if (phase_ != Phase::Idle || record_.state.active()) return;
+  // A start (by a user, or by a daemon starting) counts restarts afresh, as
+  // `docker start` does (moby's containerStart resets RestartCount): an
+  // `on_failure:N` instance started again has N attempts again.
+  record_.restart_count = 0;
   launch_locked();
   start_health_locked();
 }
@@ -603,11 +607,16 @@ void Workload::start_with_the_daemon() {
   {
     std::lock_guard lock(mu_);
     if (spec_error_) return;  // it cannot run: it stays as the user left it
-    log_->note(fmt::format("the agent started: starting {} again, though a user had stopped it, as its restart policy "
-                           "is always (unless_stopped keeps it stopped)",
-                           name()));
+    if (spec_.restart_policy.kind == RestartPolicy::Kind::OnFailure)
+      log_->note(fmt::format("the agent started: starting {} again, though a user had stopped it, as its restart policy is "
+                             "on_failure and its last run failed ({}), as docker's daemon does (unless_stopped keeps it stopped)",
+                             name(), record_.state.to_string()));
+    else
+      log_->note(fmt::format("the agent started: starting {} again, though a user had stopped it, as its restart policy "
+                             "is always (unless_stopped keeps it stopped)",
+                             name()));
   }
-  start();
+  start();  // as a user's start: its restart count begins again at 0
 }
 
 void Workload::exec_stream(const std::vector<std::string>& cmd, const ExecCallback& on_event, ExecCancel* cancel) {

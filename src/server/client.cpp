@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "http_status.h"
+#include "util/untrusted_json.h"
 #include "wasmlet/runtime/types.h"
 
 namespace wasmlet::server {
@@ -14,6 +15,17 @@ namespace wasmlet::server {
 using nlohmann::json;
 
 namespace {
+
+// What answers on the socket is parsed with the nesting limit of all JSON
+// from outside (util/untrusted_json.h): the CLI copies and prints answers,
+// both of which recurse once per level, so a body nested 300,000 deep (from
+// whatever listens where WASMLET_SOCKET points) would overflow its stack.
+util::UntrustedJson parse_answer(std::string_view text) { return util::try_parse_untrusted_json(text); }
+
+// Valid JSON that was refused: it nests too deep.
+bool refused_for_depth(const util::UntrustedJson& parsed, std::string_view text) {
+  return !parsed.problem.empty() && json::accept(text);
+}
 
 std::unique_ptr<httplib::Client> connect(const std::filesystem::path& socket) {
   auto cli = std::make_unique<httplib::Client>(socket.string());
@@ -45,8 +57,11 @@ std::unique_ptr<httplib::Client> connect(const std::filesystem::path& socket) {
 // failing that the code the HTTP status stands for. So a caller (the CLI's
 // exit status) sees the same code as if it had run the request itself.
 [[noreturn]] void api_error(int status, const std::string& body) {
-  auto j = json::parse(body, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_string()) {
+  util::UntrustedJson parsed = parse_answer(body);
+  const json& j = parsed.value;
+  if (refused_for_depth(parsed, body))
+    throw Error(fmt::format("the daemon answered HTTP {} with a body that {}", status, parsed.problem), error_code_from_status(status));
+  if (parsed.problem.empty() && j.is_object() && j.contains("error") && j["error"].is_string()) {
     std::string message = j["error"].get<std::string>();
     std::string kind = j.contains("kind") && j["kind"].is_string() ? j["kind"].get<std::string>() : "";
     auto runtime_kind = runtime::runtime_error_kind_from_string(kind);
@@ -84,8 +99,10 @@ json Client::request(const std::string& method, const std::string& path, const j
   if (!res) unavailable(socket_, res.error());
   if (res->status < 200 || res->status >= 300) api_error(res->status, res->body);
   if (res->body.empty()) return json::object();
-  auto j = json::parse(res->body, nullptr, false);
-  if (j.is_discarded()) throw runtime::RuntimeError(runtime::RuntimeError::Kind::Internal, "the daemon sent a body that is not JSON");
+  util::UntrustedJson parsed = parse_answer(res->body);
+  if (!parsed.problem.empty())
+    throw runtime::RuntimeError(runtime::RuntimeError::Kind::Internal, fmt::format("the daemon sent a body that {}", parsed.problem));
+  json j = std::move(parsed.value);
   // A streamed answer (a long wait) has sent its 200 before it knows how it ends.
   if (j.is_object() && j.contains("error") && j["error"].is_string()) api_error(res->status, res->body);
   return j;
@@ -101,7 +118,7 @@ void Client::stream(const std::string& method, const std::string& path, const js
     req.body = body.dump();
     req.set_header("Content-Type", "application/json");
   }
-  std::string pending, error_body;
+  std::string pending, error_body, refused;
   int status = 0;
   bool stopped = false;
   req.response_handler = [&](const httplib::Response& r) {
@@ -119,9 +136,13 @@ void Client::stream(const std::string& method, const std::string& path, const js
       std::string line = pending.substr(0, nl);
       pending.erase(0, nl + 1);
       if (line.empty()) continue;
-      auto j = json::parse(line, nullptr, false);
-      if (j.is_discarded()) continue;
-      if (!on_line(j)) {
+      util::UntrustedJson parsed = parse_answer(line);
+      if (refused_for_depth(parsed, line)) {  // ends the stream: thrown below, not through httplib
+        refused = parsed.problem;
+        return false;
+      }
+      if (!parsed.problem.empty()) continue;
+      if (!on_line(parsed.value)) {
         stopped = true;
         return false;
       }
@@ -129,6 +150,8 @@ void Client::stream(const std::string& method, const std::string& path, const js
     return true;
   };
   auto res = cli->send(req);
+  if (!refused.empty())
+    throw runtime::RuntimeError(runtime::RuntimeError::Kind::Internal, fmt::format("the daemon sent a line that {}", refused));
   if (stopped) return;
   if (!res) unavailable(socket_, res.error());
   if (status < 200 || status >= 300) api_error(status, error_body.empty() ? res->body : error_body);

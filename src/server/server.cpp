@@ -29,6 +29,7 @@
 #include "image_users.h"
 #include "open_connections.h"
 #include "serve_paths.h"
+#include "util/untrusted_json.h"
 #include "wasmlet/registry/image_store.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/error.h"
@@ -117,12 +118,17 @@ void json_error_body(const httplib::Request& req, httplib::Response& res) {
   send_error(res, res.status, to_string(res.status == 404 ? ErrorCode::NotFound : ErrorCode::InvalidArgument), message);
 }
 
+// Parsed with a nesting limit: a body nested 300,000 deep parses (nlohmann's
+// parser is iterative), but copying or dumping it (the error naming a bad
+// 'replica' did) recursed once per level and overflowed the handler thread's
+// stack, ending the daemon and every instance it ran.
 json body_json(const httplib::Request& req) {
   if (req.body.empty()) return json::object();
-  auto j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    throw RuntimeError(RuntimeError::Kind::InvalidArgument, "the request body is not a JSON object");
-  return j;
+  util::UntrustedJson parsed = util::try_parse_untrusted_json(req.body);
+  if (!parsed.problem.empty())
+    throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("{} {}: the request body {}", req.method, req.path, parsed.problem));
+  if (!parsed.value.is_object()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "the request body is not a JSON object");
+  return std::move(parsed.value);
 }
 
 std::string str_field(const json& j, const char* key, const std::string& fallback = "") {

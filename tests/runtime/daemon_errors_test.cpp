@@ -108,6 +108,74 @@ TEST(DaemonErrors, EachClassOfErrorHasItsStatus) {
   EXPECT_EQ(request(sock, "GET", "/v1/ping").status, 200);
 }
 
+// JSON nested `depth` levels: arrays, each inside the last.
+std::string nested_arrays(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+// One request with curl whose body is the file `body` (a body too large for
+// one argument of the command line).
+Answer request_with_body_file(const fs::path& socket, const std::string& method, const std::string& path, const fs::path& body) {
+  auto r = run_process({"/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--unix-socket", socket.string(), "-X", method, "-H",
+                        "Content-Type: application/json", "--data-binary", "@" + body.string(), "http://localhost" + path});
+  auto nl = r.out.rfind('\n');
+  Answer a;
+  a.status = std::stoi(r.out.substr(nl + 1));
+  a.body = json::parse(r.out.substr(0, nl), nullptr, false);
+  return a;
+}
+
+// A request body nested 300,000 deep is refused with a 400 naming the limit,
+// as all JSON from outside is (util/untrusted_json.h). It used to parse
+// (nlohmann's parser is iterative), and the error naming a bad 'replica'
+// dumped it, recursing once per level: the daemon died of the overflowed
+// stack, and every instance with it.
+TEST(DaemonErrors, ADeeplyNestedBodyIsRefusedAndTheDaemonLivesOn) {
+  if (!fs::exists("/usr/bin/curl")) GTEST_SKIP() << "curl is not installed";
+  TempDir dir;
+  Daemon d(dir.path() / "data");
+  auto sock = dir.path() / "data/wasmlet.sock";
+  std::string spec = "version: v1\\ndeployment: deep\\nservices:\\n  job:\\n    image: {name: " + fixture("rt_sleep") +
+                     ", pull_policy: never}\\n    command: {args: [\\\"3600\\\"]}\\n";
+  auto up = request(sock, "POST", "/v1/deployments", R"({"yaml": ")" + spec + R"("})");
+  ASSERT_EQ(up.status, 201) << up.body;
+  // A field of an answer; "" when there is no answer (a daemon that died answers nothing).
+  auto text = [](const json& j, const char* key) { return j.is_object() && j[key].is_string() ? j[key].get<std::string>() : ""; };
+  auto running = [&] {
+    json info = request(sock, "GET", "/v1/instances/job-rep-0").body;
+    return info.is_object() ? text(info["state"], "status") : "";
+  };
+  ASSERT_EQ(running(), "running");
+
+  const std::string deep = nested_arrays(300'000);
+  struct Case {
+    std::string method, path, body;
+  };
+  for (const auto& c : std::vector<Case>{
+           // A valid deployment that creates nothing: only the replica number is wrong, nested too deep.
+           {"POST", "/v1/deployments", R"({"start": false, "yaml": ")" + spec + R"(", "replica": )" + deep + "}"},
+           {"POST", "/v1/instances", deep},
+           {"POST", "/v1/images/pull", R"({"reference": "x/y:1", "auth": {"username": )" + deep + "}}"},
+           {"POST", "/v1/instances/job-rep-0/exec", R"({"cmd": )" + deep + "}"}}) {
+    write_text(dir.path() / "body.json", c.body);
+    auto a = request_with_body_file(sock, c.method, c.path, dir.path() / "body.json");
+    EXPECT_EQ(a.status, 400) << c.path << ": " << a.body;
+    EXPECT_EQ(text(a.body, "kind"), "invalid_argument") << c.path << ": " << a.body;
+    EXPECT_NE(text(a.body, "error").find(c.method + " " + c.path + ": the request body nests JSON more than 64 levels deep"),
+              std::string::npos)
+        << c.path << ": " << a.body;
+  }
+  // A body at the limit is parsed (and refused for what it says, not for its depth).
+  write_text(dir.path() / "body.json", R"({"cmd": )" + nested_arrays(63) + "}");
+  auto at_limit = request_with_body_file(sock, "POST", "/v1/instances/job-rep-0/exec", dir.path() / "body.json");
+  EXPECT_EQ(at_limit.status / 100, 4) << at_limit.body;
+  EXPECT_EQ(text(at_limit.body, "error").find("levels deep"), std::string::npos) << at_limit.body;
+
+  // The daemon still serves, and its instance still runs.
+  EXPECT_EQ(::kill(d.pid(), 0), 0) << "the daemon died";
+  EXPECT_EQ(request(sock, "GET", "/v1/ping").status, 200);
+  EXPECT_EQ(running(), "running");
+  EXPECT_EQ(request(sock, "POST", "/v1/instances/job-rep-0/kill", "{}").status, 200);
+}
+
 // Requests httplib would answer itself with an empty body get JSON errors
 // too: a POST without Content-Length at once (not a 400 after the 30 s read
 // timeout), an unknown path a 404 naming it.
@@ -279,6 +347,38 @@ TEST(DaemonErrors, TheClientKeepsTheCodeOfEveryAnswer) {
       if (runtime_error && e.runtime_kind) EXPECT_EQ(runtime_error->kind(), *e.runtime_kind) << e.path;
     }
   }
+}
+
+// The client reads what answers on the socket with the same nesting limit:
+// a reply, an error reply or a streamed line nested 300,000 deep is an error
+// naming the limit, not a CLI that overflows its stack printing it.
+TEST(DaemonErrors, TheClientRefusesADeeplyNestedAnswer) {
+  TempDir dir;
+  auto sock = dir.path() / "fake.sock";
+  const std::string deep = nested_arrays(300'000);
+  FakeDaemon fake(sock, {{"/deep", {200, deep}},
+                         {"/deep-error", {500, R"({"error": "x", "kind": )" + deep + "}"}},
+                         {"/deep-line", {200, "{\"a\": 1}\n" + deep + "\n"}},
+                         {"/at-limit", {200, nested_arrays(64)}}});
+  server::Client client(sock);
+  for (const std::string path : {"/deep", "/deep-error"}) {
+    try {
+      client.request("GET", path);
+      ADD_FAILURE() << path << ": no error thrown";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a body that nests JSON more than 64 levels deep"), std::string::npos)
+          << path << ": " << e.what();
+    }
+  }
+  int lines = 0;
+  try {
+    client.stream("GET", "/deep-line", nullptr, [&](const json&) { return ++lines > 0; });
+    ADD_FAILURE() << "no error thrown";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a line that nests JSON more than 64 levels deep"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(lines, 1);  // the line before it was read
+  EXPECT_TRUE(client.request("GET", "/at-limit").is_array());
 }
 
 // The CLI's exit status follows the error's code (docs/cli.md, "Errors and

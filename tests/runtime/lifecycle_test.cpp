@@ -130,6 +130,79 @@ TEST(RuntimeConfig, AnAlwaysInstanceStoppedByAUserStartsWithTheRuntime) {
   rt.kill(always);
 }
 
+// As docker's daemon (moby daemon.restore asks the restart manager with the
+// last exit code, and on-failure's rule does not read "manually stopped"):
+// an `on_failure` instance a user stopped (143) or killed (137) starts with
+// the runtime, its restart count back at 0, unless its attempts are spent.
+TEST(RuntimeConfig, AnOnFailureInstanceStoppedByAUserStartsWithTheRuntime) {
+  TempDir dir;
+  InstanceId stopped{"stopped", 0}, spent{"spent", 0};
+  auto looping = [](std::optional<uint32_t> max_attempts) {
+    auto spec = service(fixture("loop_forever"));
+    spec.restart_policy.kind = RestartPolicy::Kind::OnFailure;
+    spec.restart_policy.max_attempts = max_attempts;
+    return spec;
+  };
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+    rt.create(stopped, looping(std::nullopt));
+    rt.create(spent, looping(1));
+    for (const auto& i : {stopped, spent}) {
+      rt.start(i);
+      ASSERT_TRUE(rt.wait_started(i).entered);
+    }
+    rt.stop(stopped, std::chrono::seconds(1));
+    ASSERT_EQ(rt.state(stopped), InstanceState::exited(143));
+  }  // `spent` was running: the next runtime restarts it (its one attempt)
+  {
+    WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+    EXPECT_EQ(rt.state(stopped), InstanceState::running());
+    bool noted = false;
+    for (const auto& e : rt.logs(stopped))
+      noted |= e.message.find("as its restart policy is on_failure and its last run failed (exited(143))") != std::string::npos;
+    EXPECT_TRUE(noted) << "the log does not say why the instance runs again";
+    ASSERT_EQ(rt.state(spent), InstanceState::running());
+    ASSERT_EQ(rt.inspect(spent).restart_count, 1u);
+    ASSERT_TRUE(rt.wait_started(spent).entered);
+    rt.stop(spent, std::chrono::seconds(1));
+    ASSERT_TRUE(rt.wait_started(stopped).entered);
+    rt.kill(stopped, std::nullopt);
+    ASSERT_EQ(rt.state(stopped), InstanceState::exited(137));
+  }
+  WasmRuntime rt{WasmRuntimeConfig{dir.path()}};
+  EXPECT_EQ(rt.state(stopped), InstanceState::running());  // a kill's 137 is a failure too
+  EXPECT_EQ(rt.inspect(stopped).restart_count, 0u);
+  EXPECT_EQ(rt.state(spent), InstanceState::exited(143));  // on_failure:1 with 1 restart done
+  rt.kill(stopped, std::nullopt);
+}
+
+// Which instances a user stopped start again with the daemon, by policy and
+// last run (moby: restartmanager.ShouldRestart at daemon.restore).
+TEST(RestartPolicy, WhatAUserStoppedStartsAgainWithTheDaemon) {
+  auto policy = [](RestartPolicy::Kind kind, std::optional<uint32_t> max = std::nullopt) {
+    RestartPolicy p;
+    p.kind = kind;
+    p.max_attempts = max;
+    return p;
+  };
+  using K = RestartPolicy::Kind;
+  const WaitOutcome stop{143, WaitReason::Signal, "SIGTERM", std::nullopt}, clean = WaitOutcome::exited(0),
+      failed = WaitOutcome::exited(1);
+  EXPECT_TRUE(starts_again_with_the_daemon(policy(K::Always), true, stop, 0));
+  EXPECT_TRUE(starts_again_with_the_daemon(policy(K::Always), true, clean, 0));
+  EXPECT_FALSE(starts_again_with_the_daemon(policy(K::UnlessStopped), true, stop, 0));
+  EXPECT_FALSE(starts_again_with_the_daemon(policy(K::No), true, stop, 0));
+  EXPECT_TRUE(starts_again_with_the_daemon(policy(K::OnFailure), true, stop, 0));
+  EXPECT_TRUE(starts_again_with_the_daemon(policy(K::OnFailure), true, failed, 7));
+  EXPECT_FALSE(starts_again_with_the_daemon(policy(K::OnFailure), true, clean, 0));  // the guest ended well when asked to stop
+  EXPECT_FALSE(starts_again_with_the_daemon(policy(K::OnFailure), true, std::nullopt, 0));
+  EXPECT_TRUE(starts_again_with_the_daemon(policy(K::OnFailure, 2), true, stop, 1));
+  EXPECT_FALSE(starts_again_with_the_daemon(policy(K::OnFailure, 2), true, stop, 2));
+  // Not stopped by a user: decided elsewhere (a run the daemon's end cut short, a back-off).
+  EXPECT_FALSE(starts_again_with_the_daemon(policy(K::Always), false, stop, 0));
+  EXPECT_FALSE(starts_again_with_the_daemon(policy(K::OnFailure), false, failed, 0));
+}
+
 TEST_F(Lifecycle, CreateGivesPending) {  // seed: test_load_valid_module
   rt->create(id, service(fixture("exit_code")));
   EXPECT_EQ(rt->state(id), InstanceState::pending());
@@ -498,6 +571,23 @@ TEST_F(Lifecycle, RestartPolicyOnFailureRestartsUpToTheLimit) {
   EXPECT_EQ(restarts_noted, 2);
 }
 
+// As `docker start` (moby resets RestartCount on every start a user asks
+// for): a start counts restarts afresh, so on_failure:2 has 2 attempts again.
+TEST_F(Lifecycle, AStartResetsTheRestartCount) {
+  auto spec = restarting("1", RestartPolicy::Kind::OnFailure, std::chrono::milliseconds(10));
+  spec.restart_policy.max_attempts = 2;
+  rt->create(id, spec);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 1);
+  ASSERT_EQ(rt->inspect(id).restart_count, 2u);
+  rt->start(id);
+  EXPECT_EQ(rt->wait(id), 1);
+  EXPECT_EQ(rt->inspect(id).restart_count, 2u);
+  int restarts_noted = 0;
+  for (const auto& e : rt->logs(id)) restarts_noted += e.message.find("restarting in") != std::string::npos;
+  EXPECT_EQ(restarts_noted, 4);  // without the reset the second start had no attempt left: 2
+}
+
 TEST_F(Lifecycle, RestartPolicyOnFailureLeavesSuccessAlone) {
   rt->create(id, restarting("0", RestartPolicy::Kind::OnFailure, std::chrono::milliseconds(10)));
   rt->start(id);
@@ -520,12 +610,17 @@ TEST(RestartBackoff, FloorThenDoublingThenCap) {
   p.delay = std::chrono::nanoseconds(0);
   EXPECT_EQ(restart_backoff(p, 0), std::chrono::milliseconds(100));
   EXPECT_EQ(restart_backoff(p, 1), std::chrono::milliseconds(200));
-  EXPECT_EQ(restart_backoff(p, 40), std::chrono::seconds(30));
+  // docker's restart manager: 100ms doubled up to 51.2s, then its cap, 1 minute.
+  EXPECT_EQ(restart_backoff(p, 9), std::chrono::milliseconds(51'200));
+  EXPECT_EQ(restart_backoff(p, 10), std::chrono::minutes(1));
+  EXPECT_EQ(restart_backoff(p, 40), std::chrono::minutes(1));
   p.delay = std::chrono::seconds(1);
   EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(1));
   EXPECT_EQ(restart_backoff(p, 2), std::chrono::seconds(4));
+  EXPECT_EQ(restart_backoff(p, 5), std::chrono::seconds(32));
+  EXPECT_EQ(restart_backoff(p, 6), std::chrono::minutes(1));
   p.delay = std::chrono::hours(1);
-  EXPECT_EQ(restart_backoff(p, 0), std::chrono::seconds(30));
+  EXPECT_EQ(restart_backoff(p, 0), std::chrono::minutes(1));
 }
 
 // As docker's restart manager: the back-off doubles while runs are short,

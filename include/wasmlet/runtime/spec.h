@@ -122,7 +122,7 @@ struct RestartPolicy {
   enum class Kind { No, OnFailure, Always, UnlessStopped };
   Kind kind = Kind::No;
   std::optional<uint32_t> max_attempts;  // on_failure; none = forever
-  std::chrono::nanoseconds delay{std::chrono::milliseconds(100)};  // first backoff, doubled each time up to 30s
+  std::chrono::nanoseconds delay{std::chrono::milliseconds(100)};  // first backoff, doubled each time up to 1 minute
   friend bool operator==(const RestartPolicy&, const RestartPolicy&) = default;
 };
 const char* to_string(RestartPolicy::Kind kind);
