@@ -39,7 +39,7 @@ bool accepted_on(int fd, const std::string& unix_path, std::optional<uint16_t> t
 
 }  // namespace
 
-void stop_reading_connections(const std::filesystem::path& unix_socket, std::optional<uint16_t> tcp_port) {
+void shut_down_connections(const std::filesystem::path& unix_socket, std::optional<uint16_t> tcp_port) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
     int fd = -1;
@@ -48,7 +48,7 @@ void stop_reading_connections(const std::filesystem::path& unix_socket, std::opt
     } catch (const std::exception&) {
       continue;
     }
-    if (accepted_on(fd, unix_socket.string(), tcp_port)) ::shutdown(fd, SHUT_RD);
+    if (accepted_on(fd, unix_socket.string(), tcp_port)) ::shutdown(fd, SHUT_RDWR);
   }
 }
 

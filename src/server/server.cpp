@@ -44,18 +44,62 @@ using namespace wasmlet::runtime;
 
 namespace {
 
+// How long the daemon's shutdown lets the answers under way go out (a wait's
+// or a follow's last lines, woken by the runtime's shutdown) before it cuts
+// the connections: a client that reads nothing holds it no longer.
+constexpr auto kAnswerGrace = std::chrono::seconds(5);
+
+// The connections answering a request (from its routing until the connection
+// is closed). At shutdown they are let finish before the connections are cut:
+// httplib drops every write to a connection whose reading side is shut (it
+// takes the end of file for a client gone), so cutting at once lost a wait's
+// streamed last line, or the end of its stream, about one time in four.
+class Answering {
+ public:
+  // In the connection's thread, once its request is read (again is a no-op).
+  void begin() {
+    if (mine_) return;
+    mine_ = true;
+    std::lock_guard lock(mu_);
+    ++count_;
+  }
+  // In the connection's thread, once the connection is closed.
+  void end() {
+    if (!mine_) return;
+    mine_ = false;
+    {
+      std::lock_guard lock(mu_);
+      --count_;
+    }
+    cv_.notify_all();
+  }
+  // Whether every answer ended within `limit`.
+  bool wait_all(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return count_ == 0; });
+  }
+
+ private:
+  static inline thread_local bool mine_ = false;  // one connection per thread
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t count_ = 0;
+};
+
 // One thread per connection: waits, log follows and exec streams may block
 // for a long time, which a small fixed pool would not survive.
 class ThreadPerConnection : public httplib::TaskQueue {
  public:
+  explicit ThreadPerConnection(Answering& answering) : answering_(answering) {}
   void enqueue(std::function<void()> fn) override {
     std::lock_guard lock(mu_);
     reap_locked();
     auto it = threads_.emplace(threads_.end());
     auto done = std::make_shared<std::atomic<bool>>(false);
     it->second = done;
-    it->first = std::thread([fn = std::move(fn), done] {
-      fn();
+    it->first = std::thread([fn = std::move(fn), done, &answering = answering_] {
+      fn();  // reads the request, answers it, closes the connection
+      answering.end();
       *done = true;
     });
   }
@@ -80,6 +124,7 @@ class ThreadPerConnection : public httplib::TaskQueue {
       }
     }
   }
+  Answering& answering_;
   std::mutex mu_;
   std::list<std::pair<std::thread, std::shared_ptr<std::atomic<bool>>>> threads_;
 };
@@ -161,6 +206,7 @@ struct Server::Impl {
   std::optional<DataDirLock> lock;
   std::atomic<bool> stopping{false};
   std::atomic<bool> listen_returned{false}, tcp_listen_returned{false};
+  Answering answering;
 
   template <typename F>
   httplib::Server::Handler guarded(F f) {
@@ -281,7 +327,8 @@ struct Server::Impl {
 
   // `bearer`: the Authorization header every request must have ("" for none).
   void routes(httplib::Server& s, const std::string& bearer = "") {
-    s.set_pre_routing_handler([bearer](const httplib::Request& req, httplib::Response& res) {
+    s.set_pre_routing_handler([this, bearer](const httplib::Request& req, httplib::Response& res) {
+      answering.begin();
       if (!bearer.empty() && req.get_header_value("Authorization") != bearer) {
         send_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer TOKEN)");
         return httplib::Server::HandlerResponse::Handled;
@@ -521,7 +568,7 @@ struct Server::Impl {
     s.set_keep_alive_max_count(1);
     s.set_read_timeout(30, 0);
     s.set_write_timeout(30, 0);
-    s.new_task_queue = [] { return new ThreadPerConnection(); };
+    s.new_task_queue = [this] { return new ThreadPerConnection(answering); };
   }
 };
 
@@ -535,10 +582,17 @@ Server::~Server() {
 void Server::stop() {
   if (impl_->stopping.exchange(true)) return;
   if (impl_->runtime) impl_->runtime->shutdown();  // wakes long waits and follows first
+  // Their last lines (and any other answer under way) go out before the
+  // connections are cut; the servers accept meanwhile, as a stream not yet
+  // begun is skipped by a stopped httplib server (its 200 sent, no end).
+  if (!impl_->answering.wait_all(kAnswerGrace))
+    std::cerr << fmt::format("wasmlet: answers still being sent after {} s of shutdown; cutting their connections\n",
+                             std::chrono::duration_cast<std::chrono::seconds>(kAnswerGrace).count());
   impl_->unix_server.stop();
   impl_->tcp_server.stop();
-  // Connections waiting for a request would hold the exit for seconds.
-  stop_reading_connections(impl_->options.socket, impl_->options.tcp_port);
+  // Connections waiting for a request, or stuck on a client that reads
+  // nothing, would hold the exit for up to 30 s.
+  shut_down_connections(impl_->options.socket, impl_->options.tcp_port);
 }
 
 void Server::run(bool handle_signals) {

@@ -234,11 +234,28 @@ TEST_F(DaemonTest, AWaitCutShortByTheShutdownSaysSo) {
   EXPECT_NE(waited.exit_code, 0);
   EXPECT_NE(waited.exit_code, 134) << waited.out << waited.err;
   EXPECT_EQ(waited.out, "");
-  // The daemon's answer, or (when its connection ends before the answer is
-  // out) the client's own: either says the daemon is shutting down.
-  EXPECT_NE(waited.err.find("shutting down"), std::string::npos) << waited.err;
+  // The daemon's own answer, sent before it closes the connection (not the
+  // client's fallback for a connection that ended before the answer).
+  EXPECT_NE(waited.err.find("the runtime is shutting down; s.nap-rep-0 did not finish"), std::string::npos) << waited.err;
+  EXPECT_EQ(waited.err.find("closed the connection"), std::string::npos) << waited.err;
   d->start();
   EXPECT_EQ(find(ps(), "nap-rep-0")["state"]["text"], "failed(agent restarted)");
+}
+
+// A follow cut short by the daemon's shutdown ends as a follow does: the
+// daemon sends the end of its stream before it closes the connection.
+TEST_F(DaemonTest, AFollowCutShortByTheShutdownEndsCleanly) {
+  write_spec("version: v1\ndeployment: s\nservices:\n  nap:\n    image: " + fixture("rt_sleep") + "\n");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  await_log("nap-rep-0", "sleeping");
+  ProcessResult followed;
+  std::thread follower([&] { followed = d->cli({"logs", "-f", "nap-rep-0"}); });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // as above: the follow reaches the daemon
+  d->terminate();
+  follower.join();
+  EXPECT_EQ(followed.exit_code, 0) << followed.err;
+  EXPECT_EQ(followed.out, "sleeping\n");
+  EXPECT_EQ(followed.err, "");
 }
 
 TEST_F(DaemonTest, ExecStreamsOutputAndExitCode) {
@@ -412,6 +429,31 @@ TEST_F(DaemonTest, AnIdleClientDoesNotDelayTheExit) {
   ::close(fd);
   EXPECT_TRUE(WIFEXITED(status)) << status;
   EXPECT_LT(took, std::chrono::seconds(2)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+}
+
+// Nor does a client that reads nothing of its answer: the shutdown lets
+// answers under way go out for 5 s, then cuts their connections (httplib
+// would block each write up to its 30 s write timeout).
+TEST_F(DaemonTest, AClientThatReadsNothingDoesNotHoldTheExit) {
+  write_spec("version: v1\ndeployment: s\nservices:\n  chatty:\n    image: " + fixture("rt_alternate_output") +
+             "\n    command: {args: [\"20000\"]}\n");  // 40000 lines: more than a socket's buffers hold
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  ASSERT_EQ(d->cli({"wait", "chatty-rep-0"}).exit_code, 0);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, (data / "wasmlet.sock").c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  const std::string req = "GET /v1/instances/chatty-rep-0/logs?follow=true HTTP/1.1\r\nHost: wasmlet\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the daemon's write is blocked by now
+  const auto t0 = std::chrono::steady_clock::now();
+  int status = d->terminate();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ::close(fd);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_LT(took, std::chrono::seconds(15)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
 }
 
 TEST_F(DaemonTest, SocketIsPrivate) {
