@@ -157,6 +157,26 @@ TEST_F(Storage, NamedVolumeSizeIsSharedByItsInstances) {
   ASSERT_EQ(run(b, writer({"fill", "/data/b", "40000"}, vol)), 0) << out(b);
 }
 
+// A named volume's size is the volume's: a mount of it that gives no size
+// is bounded by the size the volume was last started with (it was
+// unbounded: the limit belonged to the mount that gave it). The size is
+// kept on disk, for the next daemon; removing the volume forgets it.
+TEST_F(Storage, AMountWithoutSizeIsBoundedByItsVolumesSize) {
+  auto sized = named("shared");
+  sized.size = "64Ki";
+  InstanceId a{"a", 0}, b{"b", 0}, c{"c", 0};
+  ASSERT_EQ(run(a, writer({"write", "/data/note", "x"}, sized)), 0) << out(a);
+  rt.remove(a);
+  EXPECT_EQ(run(b, writer({"fill", "/data/big", "1000000"}, named("shared"))), 4) << out(b);
+  EXPECT_NE(out(b).find("wrote 65534 bytes to /data/big, then: No space left on device"), std::string::npos) << out(b);
+  rt.remove(b);
+  // Kept beside the volumes, for the next daemon too.
+  EXPECT_EQ(testing::read_text(dir.path() / "data/volume-sizes/shared"), "65536\n");
+  rt.remove_volume("shared");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/volume-sizes/shared"));
+  ASSERT_EQ(run(c, writer({"fill", "/data/big", "1000000"}, named("shared"))), 0) << out(c);
+}
+
 TEST_F(Storage, AnonymousAndS3AreRefusedClearly) {
   StorageSpec anon;
   anon.type = StorageSpec::Type::Anonymous;
