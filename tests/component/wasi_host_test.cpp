@@ -326,6 +326,8 @@ TEST(WasiHost, APreopenSizeLimitRefusesGrowthPastIt) {
   Val error = *full.payload()->payload();  // last-operation-failed(error)
   const Val no_space = Val::enumeration(23);  // insufficient-space
   EXPECT_EQ(h.call(fs, "filesystem-error-code", {error}), Val::some(no_space));
+  EXPECT_EQ(h.call("wasi:io/error@0.2.0", "[method]error.to-debug-string", {error}).s,
+            "write to /small/f: No space left on device (its mount's size limit, 1000 bytes, is reached)");
   EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);  // the 400 bytes that fitted
   Val refused = h.call(io, "[method]output-stream.check-write", {stream});
   ASSERT_EQ(refused.index, 1u) << refused.to_string();

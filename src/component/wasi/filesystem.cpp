@@ -190,7 +190,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (d.directory) return fail(IsDirectory);
     if (!d.writable) return fail(BadDescriptor);
     uint64_t offset = append ? 0 : uint64_t(a[1].i);
-    return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append, d.quota})));
+    return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append, d.quota, d.guest_path})));
   };
   t["[method]descriptor.write-via-stream"] = [write_stream](std::span<const Val> a) -> std::optional<Val> {
     return write_stream(a, false);

@@ -60,7 +60,9 @@ uint64_t write_position(const OutputStream& out) {
 // The error of a write to a file stream that found its size limit reached.
 Val no_space(HostState& s, const OutputStream& out) {
   return Val::err(stream_error_failed(
-      s, fmt::format("write: {} (the directory's size limit is {} bytes)", strerror(ENOSPC), out.quota->limit()), ENOSPC));
+      s, fmt::format("write to {}: {} (its mount's size limit, {} bytes, is reached)", out.guest_path, strerror(ENOSPC),
+                     out.quota->limit()),
+      ENOSPC));
 }
 
 Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
