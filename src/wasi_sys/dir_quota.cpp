@@ -193,6 +193,9 @@ bool DirQuota::take_entry() {
 }
 
 void DirQuota::give_back_entry() {
+  // A recount between take and give back may already have missed the
+  // entry, so this can undercount by one per call in flight; the next
+  // recount corrects it.
   std::lock_guard lock(mu_);
   if (entries_ > 0 && entries_ != UINT64_MAX) --entries_;
 }
