@@ -143,6 +143,17 @@ TEST_F(Storage, TmpfsSizeIsEnforced) {
   EXPECT_EQ(run(unlimited, writer({"fill", "/scratch/big", "1000000"}, tmp)), 0) << out(unlimited);
 }
 
+// Every entry counts against a `size` too (one per 4 KiB of it, at least
+// 1,024): empty directories hold no bytes, yet a guest could fill the
+// host's inodes with them.
+TEST_F(Storage, TmpfsSizeBoundsItsEntries) {
+  StorageSpec tmp = tmpfs();
+  tmp.size = "64Ki";
+  InstanceId id{"many", 0};
+  EXPECT_EQ(run(id, writer({"nest", "/scratch", "2000"}, tmp)), 5) << out(id);
+  EXPECT_NE(out(id).find("nest /scratch 2000: No space left on device"), std::string::npos) << out(id);
+}
+
 // A named volume's size holds across the instances that mount it, and space
 // freed (here on the host) can be used again.
 TEST_F(Storage, NamedVolumeSizeIsSharedByItsInstances) {
