@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "util/remove_tree.h"
+#include "volume_sizes.h"
 #include "wasmlet/byte_size.h"
 
 namespace wasmlet::runtime {
@@ -37,6 +38,7 @@ std::optional<uint64_t> size_limit(const StorageSpec& m) {
 
 MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, const std::filesystem::path& data_dir) {
   MountPlan plan;
+  plan.data_dir = data_dir;
   int tmpfs_index = 0;
   for (const auto& m : spec.storage) {
     auto where = fmt::format("instance {}: storage '{}' mount at {}{}", instance, to_string(m.type), m.target,
@@ -57,6 +59,7 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
       }
       case StorageSpec::Type::Named: {
         auto dir = named_volume_dir(data_dir, m.name);
+        plan.volumes.push_back({plan.preopens.size(), m.name});
         plan.preopens.push_back(Preopen{dir, m.target, m.readonly, size_limit(m)});
         plan.made_dirs.push_back(dir);
         plan.descriptions.push_back(fmt::format("volume {} ({}) -> {}{}{}", m.name, dir.string(), m.target, m.readonly ? " (ro)" : "",
@@ -97,7 +100,13 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
   return plan;
 }
 
-void prepare_mounts(const MountPlan& plan, const std::string& instance) {
+std::vector<Preopen> prepare_mounts(const MountPlan& plan, const std::string& instance) {
+  std::vector<Preopen> preopens = plan.preopens;
+  for (const auto& v : plan.volumes) {
+    auto& limit = preopens[v.preopen].max_bytes;
+    if (limit) record_volume_size(plan.data_dir, v.name, *limit);
+    else limit = recorded_volume_size(plan.data_dir, v.name);
+  }
   for (const auto& p : plan.preopens) {
     std::error_code ec;
     if (std::filesystem::is_directory(p.host_path, ec)) continue;
@@ -114,6 +123,7 @@ void prepare_mounts(const MountPlan& plan, const std::string& instance) {
                                      p.guest_path, ec.message()));
     std::filesystem::permissions(p.host_path, std::filesystem::perms::owner_all, ec);
   }
+  return preopens;
 }
 
 void release_mounts(const std::string& instance, const std::filesystem::path& data_dir) {
@@ -131,6 +141,7 @@ void remove_named_volume(const std::string& name, const std::filesystem::path& d
   if (auto ec = util::remove_tree(named_volume_dir(data_dir, name)))
     throw RuntimeError(RuntimeError::Kind::Internal,
                        fmt::format("cannot remove volume '{}' ({}): {}", name, named_volume_dir(data_dir, name).string(), ec.message()));
+  forget_volume_size(data_dir, name);  // a volume made again under the name starts unbounded
 }
 
 }  // namespace wasmlet::runtime

@@ -2,7 +2,8 @@
 //   bind    -> the host directory itself (must exist)
 //   named   -> DATA_DIR/volumes/NAME, created on first use, kept after remove
 //   tmpfs   -> a private directory DATA_DIR/tmpfs/INSTANCE/N, removed with the instance
-//   (a `size` on either is the preopen's max_bytes: writes past it are nospc)
+//   (a `size` on either is the preopen's max_bytes: writes past it are nospc;
+//   a named volume's size is the volume's, src/runtime/volume_sizes.h)
 //   anonymous, s3 -> rejected with a message saying why
 // wasm.preopens (zlayer's WasmPreopen) are bind mounts by another name.
 #pragma once
@@ -17,7 +18,13 @@
 namespace wasmlet::runtime {
 
 struct MountPlan {
+  struct NamedVolume {
+    size_t preopen;  // its index in `preopens`
+    std::string name;
+  };
   std::vector<Preopen> preopens;
+  std::vector<NamedVolume> volumes;
+  std::filesystem::path data_dir;
   std::vector<std::filesystem::path> owned_dirs;  // tmpfs dirs to delete on remove
   std::vector<std::filesystem::path> made_dirs;   // named volume and tmpfs dirs, created at start
   std::vector<std::string> descriptions;          // for inspect
@@ -28,8 +35,11 @@ struct MountPlan {
 MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, const std::filesystem::path& data_dir);
 // Creates named volume and tmpfs directories of the plan. A bind source
 // (the user's directory) is never created: one that has gone since create
-// is an error naming the instance and the directory.
-void prepare_mounts(const MountPlan& plan, const std::string& instance);
+// is an error naming the instance and the directory. Returns the preopens
+// to run with: a named volume mounted with a `size` records it as the
+// volume's; one mounted without gets the size recorded for the volume, so
+// every mount of a sized volume is bounded.
+std::vector<Preopen> prepare_mounts(const MountPlan& plan, const std::string& instance);
 // Deletes the instance's tmpfs directories, however deep the guest made
 // them. Throws RuntimeError(Internal) naming the instance and the directory
 // when something is left on the host.

@@ -383,8 +383,7 @@ Workload::Sandbox Workload::build_sandbox(std::vector<std::string> args, OutputS
   for (const auto& [k, v] : spec_.env) sb.config.env.push_back(k + "=" + v);
   if (spec_.command.workdir) sb.config.env.push_back("PWD=" + *spec_.command.workdir);
   if (caps_.caps.filesystem) {
-    prepare_mounts(mounts_, name());
-    sb.config.preopens = mounts_.preopens;
+    sb.config.preopens = prepare_mounts(mounts_, name());
   }
   sb.config.output = std::move(sink);
   sb.limits.max_memory_bytes = memory_limit();

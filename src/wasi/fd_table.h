@@ -54,6 +54,11 @@ struct FdEntry {
   // Whether the file may grow to `end` bytes within its preopen's quota
   // (counting the growth); if not, the write is `nospc`.
   bool may_grow_to(uint64_t end) const { return !quota || quota->grow_to(host.get(), end); }
+  // How many of `len` bytes written at `start` fit within the quota (counted):
+  // fewer is a short write, none is `nospc` (DirQuota::room_for_write).
+  uint64_t room_for_write(uint64_t start, uint64_t len) const {
+    return quota ? quota->room_for_write(host.get(), start, len) : len;
+  }
   // Something beneath the quota'd preopen may have been freed (DirQuota::note_shrink).
   void note_shrink() const {
     if (quota) quota->note_shrink();

@@ -1,5 +1,6 @@
 #include "host_call.h"
 
+#include <algorithm>
 #include <climits>
 #include <new>
 
@@ -74,6 +75,16 @@ size_t total_length(const std::vector<iovec>& v) {
   size_t n = 0;
   for (const auto& i : v) n += i.iov_len;
   return n;
+}
+
+std::vector<iovec> first_bytes(const std::vector<iovec>& v, size_t n) {
+  std::vector<iovec> out;
+  for (const auto& i : v) {
+    if (n == 0) break;
+    out.push_back({i.iov_base, std::min(i.iov_len, n)});
+    n -= out.back().iov_len;
+  }
+  return out;
 }
 
 }  // namespace wasmlet::wasi

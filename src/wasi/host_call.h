@@ -46,6 +46,8 @@ void define(Linker& linker, const char* name, std::string_view params, Handler h
 // At most IOV_MAX entries: a shorter transfer is a legal result.
 std::vector<iovec> guest_iovecs(const GuestMemory& mem, uint32_t iovs, uint32_t count);
 size_t total_length(const std::vector<iovec>& v);
+// The first `n` bytes of an iovec list (what a short write writes).
+std::vector<iovec> first_bytes(const std::vector<iovec>& v, size_t n);
 
 // Registration of each group of functions (one file each).
 void register_args_clock_random(Linker& linker);

@@ -159,8 +159,14 @@ Errno positioned(Call& c, const FdEntry& e, bool write) {
   if (c.u64(3) > kMaxOffset) return err::inval;
   auto iov = guest_iovecs(c.mem, c.u32(1), c.u32(2));
   auto offset = static_cast<off_t>(c.u64(3));
+  if (write) {
+    // Past a size limit, what fits is written (a short write), as on a full disk.
+    const size_t want = total_length(iov);
+    const uint64_t room = e.room_for_write(c.u64(3), want);
+    if (room == 0 && want > 0) return err::nospc;
+    if (room < want) iov = first_bytes(iov, room);
+  }
   int count = static_cast<int>(iov.size());
-  if (write && !e.may_grow_to(c.u64(3) + total_length(iov))) return err::nospc;
   ssize_t n;
   do n = write ? ::pwritev(e.host.get(), iov.data(), count, offset) : ::preadv(e.host.get(), iov.data(), count, offset);
   while (n < 0 && errno == EINTR);

@@ -84,10 +84,18 @@ void note_shrink(Call& c, uint32_t fd) {
   if (auto e = c.ctx.fds.get(fd)) e->note_shrink();
 }
 
+// A new name beneath `fd`'s preopen, counted against its size limit
+// (wasi_sys::NewEntry: refused means `nospc`).
+wasi_sys::NewEntry new_entry(Call& c, uint32_t fd) { return wasi_sys::NewEntry(c.ctx.fds.get(fd)->quota.get()); }
+
 Errno path_create_directory(Call& c) {
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(0), right::path_create_directory, true, c.u32(1), c.u32(2), p)) return r;
-  return ::mkdirat(p.dir.get(), p.name.c_str(), 0777) == 0 ? err::success : last_host_errno();
+  auto entry = new_entry(c, c.u32(0));
+  if (entry.refused()) return err::nospc;
+  if (::mkdirat(p.dir.get(), p.name.c_str(), 0777) != 0) return last_host_errno();
+  entry.keep();
+  return err::success;
 }
 
 Errno path_filestat_get(Call& c) {
@@ -122,10 +130,13 @@ Errno path_link(Call& c) {
   if (Errno r = parent_of(c, c.u32(0), right::path_link_source, true, c.u32(2), c.u32(3), from)) return r;
   if (Errno r = parent_of(c, c.u32(4), right::path_link_target, true, c.u32(5), c.u32(6), to)) return r;
   if (crosses_quota(c, c.u32(0), c.u32(4))) return err::xdev;
+  auto entry = new_entry(c, c.u32(4));
+  if (entry.refused()) return err::nospc;
   // With a trailing slash linkat would follow a final symlink unchecked (see open_parent).
-  return ::linkat(from.dir.get(), from.name_without_slash().c_str(), to.dir.get(), to.name.c_str(), 0) == 0
-             ? err::success
-             : last_host_errno();
+  if (::linkat(from.dir.get(), from.name_without_slash().c_str(), to.dir.get(), to.name.c_str(), 0) != 0)
+    return last_host_errno();
+  entry.keep();
+  return err::success;
 }
 
 Errno path_open(Call& c) {
@@ -161,6 +172,16 @@ Errno path_open(Call& c) {
   if (c.ctx.fds.full()) return err::mfile;
   UniqueFd fd;
   const bool follow = dirflags & lookupflags::symlink_follow;
+  // Creating a file makes a name, counted against a size limit; opening one
+  // that is there already does not. (Should it go before the open below,
+  // the name is made uncounted, but its removal was not subtracted either:
+  // the count stays an upper bound.)
+  wasi_sys::NewEntry entry;
+  if ((flags & O_CREAT) && dir->quota) {
+    UniqueFd there;
+    if (open_path(dir->host.get(), path, O_PATH, 0, follow, there) != err::success) entry.take(dir->quota.get());
+    if (entry.refused()) return err::nospc;
+  }
   // Without fdflags::nonblock, opening a FIFO waits for its other end, as a
   // blocking open(2) would, but interruptibly (the host fd is non-blocking).
   const bool wait_for_peer = !(fdflags_in & fdflags::nonblock) && rd != wr;
@@ -174,6 +195,7 @@ Errno path_open(Call& c) {
     std::vector<pollfd> none;
     wait_poll(c.caller, none, std::chrono::steady_clock::now() + std::chrono::milliseconds(10));
   }
+  entry.keep();
   if (!wasi_sys::leaves_host_room(fd.get())) return err::mfile;
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return last_host_errno();
@@ -242,7 +264,11 @@ Errno path_symlink(Call& c) {
   if (Errno r = c.path(c.u32(0), c.u32(1), target)) return r;
   ParentDir p;
   if (Errno r = parent_of(c, c.u32(2), right::path_symlink, true, c.u32(3), c.u32(4), p)) return r;
-  return resolve_errno(wasi_sys::create_symlink(target, p));
+  auto entry = new_entry(c, c.u32(2));
+  if (entry.refused()) return err::nospc;
+  if (Errno r = resolve_errno(wasi_sys::create_symlink(target, p))) return r;
+  entry.keep();
+  return err::success;
 }
 
 Errno path_unlink_file(Call& c) {

@@ -123,17 +123,6 @@ struct HostWrite {
   bool no_wait = false;
 };
 
-// The first `limit` bytes of an iovec list.
-std::vector<iovec> first_bytes(const std::vector<iovec>& iov, size_t limit) {
-  std::vector<iovec> out;
-  for (const auto& v : iov) {
-    if (limit == 0) break;
-    out.push_back({v.iov_base, std::min(v.iov_len, limit)});
-    limit -= out.back().iov_len;
-  }
-  return out;
-}
-
 // Writes to a host fd with the guest's blocking semantics.
 Errno write_host(Caller& caller, int fd, HostWrite& how, const std::vector<iovec>& iov, size_t& nwritten) {
   std::vector<iovec> rest = iov, capped;
@@ -237,11 +226,16 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
   how.nonblock = e.fdflags & fdflags::nonblock;
   how.regular_file = e.kind == FdKind::File;
   if (e.quota && e.kind == FdKind::File) {
-    // Where the write ends: past the end of the file when appending.
+    // Where the write starts: the end of the file when appending.
     struct stat st;
     off_t at = (e.fdflags & fdflags::append) ? (::fstat(e.host.get(), &st) == 0 ? st.st_size : 0)
                                              : ::lseek(e.host.get(), 0, SEEK_CUR);
-    if (at >= 0 && !e.may_grow_to(static_cast<uint64_t>(at) + total_length(iov))) return err::nospc;
+    const size_t want = total_length(iov);
+    const uint64_t room = at >= 0 ? e.room_for_write(static_cast<uint64_t>(at), want) : want;
+    // As on a full disk: what fits is written (a short write), and the
+    // next write, with no room left, is `nospc`.
+    if (room == 0 && want > 0) return err::nospc;
+    if (room < want) return write_host(caller, e.host.get(), how, first_bytes(iov, room), nwritten);
   }
   return write_host(caller, e.host.get(), how, iov, nwritten);
 }

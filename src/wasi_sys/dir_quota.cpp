@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -27,7 +28,8 @@ constexpr int kMaxCountDepth = 256;
 
 struct Count {
   uint64_t bytes = 0;
-  std::set<std::pair<dev_t, ino_t>> seen;  // a hard-linked file counts once
+  uint64_t entries = 0;
+  std::set<std::pair<dev_t, ino_t>> seen;  // a hard-linked file's bytes count once
 
   void add(const struct stat& st) {
     if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) return;
@@ -35,7 +37,7 @@ struct Count {
   }
 };
 
-// Adds the regular files beneath the open directory `dir_fd` (closed here),
+// Adds the names and the regular files' bytes beneath the open directory `dir_fd` (closed here),
 // each looked at relative to its directory's fd, so no path grows with the
 // depth and no symbolic link is followed. False if something could not be
 // seen (a file removed meanwhile is simply gone).
@@ -61,6 +63,7 @@ bool count_beneath(int dir_fd, int depth, Count& count) {
       complete = false;
       break;
     }
+    ++count.entries;
     if (S_ISREG(st.st_mode)) {
       count.add(st);
     } else if (S_ISDIR(st.st_mode)) {
@@ -102,11 +105,11 @@ bool count_unlinked_open_files(const fs::path& dir, Count& count) {
 
 }  // namespace
 
-std::optional<uint64_t> directory_bytes(const fs::path& dir) {
+std::optional<DirectoryUsage> directory_usage(const fs::path& dir) {
   Count count;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || !count_beneath(fd, 0, count) || !count_unlinked_open_files(dir, count)) return std::nullopt;
-  return count.bytes;
+  return DirectoryUsage{count.bytes, count.entries};
 }
 
 std::shared_ptr<DirQuota> DirQuota::of(const fs::path& dir, uint64_t limit) {
@@ -129,28 +132,72 @@ std::shared_ptr<DirQuota> DirQuota::of(const fs::path& dir, uint64_t limit) {
   return quota;
 }
 
-DirQuota::DirQuota(fs::path dir)
-    : dir_(std::move(dir)), used_(directory_bytes(dir_).value_or(UINT64_MAX)), last_count_(std::chrono::steady_clock::now()) {}
+DirQuota::DirQuota(fs::path dir) : dir_(std::move(dir)) {
+  std::lock_guard lock(mu_);
+  recount_if_due();  // due: last_count_ is the clock's epoch (boot)
+}
+
+uint64_t DirQuota::entry_limit() const { return std::max(kMinEntries, limit_ / kBytesPerEntry); }
+
+bool DirQuota::recount_if_due() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!shrink_noted_.exchange(false, std::memory_order_relaxed) && now - last_count_ < std::chrono::seconds(1))
+    return false;
+  last_count_ = now;
+  const auto usage = directory_usage(dir_);
+  used_ = usage ? usage->bytes : UINT64_MAX;  // not all seen: full
+  entries_ = usage ? usage->entries : UINT64_MAX;
+  return true;
+}
+
+uint64_t DirQuota::room_locked(uint64_t growth) {
+  const uint64_t limit = limit_;
+  const auto room = [&] { return used_ < limit ? limit - used_ : 0; };
+  // Count again what the disk holds, if anything may have been freed since.
+  if (growth > room()) recount_if_due();
+  return std::min(growth, room());
+}
 
 bool DirQuota::grow_to(int fd, uint64_t end) {
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return true;  // the write itself reports a bad fd
-  uint64_t size = static_cast<uint64_t>(st.st_size);
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (end <= size) return true;
   const uint64_t growth = end - size;
   std::lock_guard lock(mu_);
-  const uint64_t limit = limit_;
-  const auto fits = [&] { return growth <= limit && used_ <= limit - growth; };
-  if (!fits()) {
-    // Count again what the disk holds, if anything may have been freed since.
-    const auto now = std::chrono::steady_clock::now();
-    if (!shrink_noted_.exchange(false, std::memory_order_relaxed) && now - last_count_ < std::chrono::seconds(1)) return false;
-    last_count_ = now;
-    used_ = directory_bytes(dir_).value_or(UINT64_MAX);
-    if (!fits()) return false;
-  }
+  if (room_locked(growth) < growth) return false;
   used_ += growth;
   return true;
+}
+
+uint64_t DirQuota::fit(int fd, uint64_t start, uint64_t len, bool count) {
+  struct stat st;
+  if (len == 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return len;  // the write itself reports a bad fd
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  const uint64_t end = start > UINT64_MAX - len ? UINT64_MAX : start + len;
+  if (end <= size) return len;
+  std::lock_guard lock(mu_);
+  // The file may grow to size + room; the write gets what lies past `start`
+  // (nothing when even the hole before it does not fit).
+  const uint64_t new_end = size + room_locked(end - size);
+  if (new_end <= start) return 0;
+  if (count) used_ += new_end - size;
+  return new_end - start;
+}
+
+bool DirQuota::take_entry() {
+  std::lock_guard lock(mu_);
+  if (entries_ >= entry_limit() && (!recount_if_due() || entries_ >= entry_limit())) return false;
+  ++entries_;
+  return true;
+}
+
+void DirQuota::give_back_entry() {
+  // A recount between take and give back may already have missed the
+  // entry, so this can undercount by one per call in flight; the next
+  // recount corrects it.
+  std::lock_guard lock(mu_);
+  if (entries_ > 0 && entries_ != UINT64_MAX) --entries_;
 }
 
 }  // namespace wasmlet::wasi_sys

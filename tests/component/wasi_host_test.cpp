@@ -306,6 +306,9 @@ TEST(WasiHost, ReadOnlyPreopensRefuseEveryWrite) {
 
 // A preopen's max_bytes (a spec's tmpfs size) holds for components too:
 // streams, positioned writes and set-size past it are insufficient-space.
+// A write across it writes what fits first, as on a full disk: check-write
+// says how much room is left (so libc's write() is short), a stream write
+// given more writes what fits and fails, descriptor.write returns the count.
 TEST(WasiHost, APreopenSizeLimitRefusesGrowthPastIt) {
   component_test::TempDir dir;
   wasmlet::WasiConfig c;
@@ -315,20 +318,56 @@ TEST(WasiHost, APreopenSizeLimitRefusesGrowthPastIt) {
   Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
   Val file = *h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("f"), flags(1 | 8), flags(1 | 2)}).payload();
   Val stream = *h.call(fs, "[method]descriptor.append-via-stream", {file}).payload();
+  EXPECT_EQ(h.call(io, "[method]output-stream.check-write", {stream}), Val::ok(Val::u64(1000)));
   EXPECT_EQ(h.call(io, "[method]output-stream.blocking-write-and-flush", {stream, Val::bytes(std::string(600, 'a'))}), Val::ok());
+  EXPECT_EQ(h.call(io, "[method]output-stream.check-write", {stream}), Val::ok(Val::u64(400)));
   Val full = h.call(io, "[method]output-stream.blocking-write-and-flush", {stream, Val::bytes(std::string(600, 'b'))});
   ASSERT_EQ(full.index, 1u) << full.to_string();
   Val error = *full.payload()->payload();  // last-operation-failed(error)
   const Val no_space = Val::enumeration(23);  // insufficient-space
   EXPECT_EQ(h.call(fs, "filesystem-error-code", {error}), Val::some(no_space));
-  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(500, 'c')), Val::u64(600)}), Val::err(no_space));
+  EXPECT_EQ(h.call("wasi:io/error@0.2.0", "[method]error.to-debug-string", {error}).s,
+            "write to /small/f: No space left on device (its mount's size limit, 1000 bytes, is reached)");
+  EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);  // the 400 bytes that fitted
+  Val refused = h.call(io, "[method]output-stream.check-write", {stream});
+  ASSERT_EQ(refused.index, 1u) << refused.to_string();
+  EXPECT_EQ(h.call(fs, "filesystem-error-code", {*refused.payload()->payload()}), Val::some(no_space));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(500, 'c')), Val::u64(1000)}), Val::err(no_space));
   EXPECT_EQ(h.call(fs, "[method]descriptor.set-size", {file, Val::u64(2000)}), Val::err(no_space));
-  EXPECT_EQ(fs::file_size(dir.path() / "f"), 600u);
-  // Within the limit, and after shrinking, writes go on.
+  EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);
+  // Within the file, and after shrinking, writes go on; one across the limit is short.
   EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(400, 'c')), Val::u64(600)}), Val::ok(Val::u64(400)));
   EXPECT_EQ(h.call(fs, "[method]descriptor.set-size", {file, Val::u64(100)}), Val::ok());
-  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(900, 'd')), Val::u64(100)}), Val::ok(Val::u64(900)));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes(std::string(1500, 'd')), Val::u64(100)}), Val::ok(Val::u64(900)));
   EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);
+}
+
+// Every name made beneath a sized preopen counts (at least 1,024 entries,
+// wasi_sys::DirQuota::entry_limit), so a component cannot fill the host
+// with empty files or directories: past it create-directory-at, open-at
+// creating, symlink-at and link-at are insufficient-space; an existing file
+// still opens with `create`, and removing an entry makes room for one.
+TEST(WasiHost, EveryEntryCountsAgainstASizeLimit) {
+  component_test::TempDir dir;
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path(), "/small", false, 1000});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  ASSERT_EQ(h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("f"), flags(1), flags(1)}).index, 0u);
+  for (int i = 0; i < 1023; ++i)
+    ASSERT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("d" + std::to_string(i))}), Val::ok()) << i;
+  const Val no_space = Val::err(Val::enumeration(23));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("one-more")}), no_space);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("g"), flags(1), flags(1)}), no_space);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.symlink-at", {root, Val::string("f"), Val::string("s")}), no_space);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.link-at", {root, flags(0), Val::string("f"), root, Val::string("l")}), no_space);
+  EXPECT_EQ(h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("f"), flags(1), flags(1)}).index, 0u);
+  EXPECT_FALSE(fs::exists(dir.path() / "one-more"));
+  EXPECT_FALSE(fs::exists(dir.path() / "g"));
+  EXPECT_EQ(h.call(fs, "[method]descriptor.remove-directory-at", {root, Val::string("d0")}), Val::ok());
+  EXPECT_EQ(h.call(fs, "[method]descriptor.symlink-at", {root, Val::string("f"), Val::string("s")}), Val::ok());
+  EXPECT_EQ(h.call(fs, "[method]descriptor.create-directory-at", {root, Val::string("one-more")}), no_space);
 }
 
 // A rename or link between preopens with different size limits is

@@ -143,6 +143,17 @@ TEST_F(Storage, TmpfsSizeIsEnforced) {
   EXPECT_EQ(run(unlimited, writer({"fill", "/scratch/big", "1000000"}, tmp)), 0) << out(unlimited);
 }
 
+// Every entry counts against a `size` too (one per 4 KiB of it, at least
+// 1,024): empty directories hold no bytes, yet a guest could fill the
+// host's inodes with them.
+TEST_F(Storage, TmpfsSizeBoundsItsEntries) {
+  StorageSpec tmp = tmpfs();
+  tmp.size = "64Ki";
+  InstanceId id{"many", 0};
+  EXPECT_EQ(run(id, writer({"nest", "/scratch", "2000"}, tmp)), 5) << out(id);
+  EXPECT_NE(out(id).find("nest /scratch 2000: No space left on device"), std::string::npos) << out(id);
+}
+
 // A named volume's size holds across the instances that mount it, and space
 // freed (here on the host) can be used again.
 TEST_F(Storage, NamedVolumeSizeIsSharedByItsInstances) {
@@ -155,6 +166,26 @@ TEST_F(Storage, NamedVolumeSizeIsSharedByItsInstances) {
   std::filesystem::remove(dir.path() / "data/volumes/sized/a");
   rt.remove(b);
   ASSERT_EQ(run(b, writer({"fill", "/data/b", "40000"}, vol)), 0) << out(b);
+}
+
+// A named volume's size is the volume's: a mount of it that gives no size
+// is bounded by the size the volume was last started with (it was
+// unbounded: the limit belonged to the mount that gave it). The size is
+// kept on disk, for the next daemon; removing the volume forgets it.
+TEST_F(Storage, AMountWithoutSizeIsBoundedByItsVolumesSize) {
+  auto sized = named("shared");
+  sized.size = "64Ki";
+  InstanceId a{"a", 0}, b{"b", 0}, c{"c", 0};
+  ASSERT_EQ(run(a, writer({"write", "/data/note", "x"}, sized)), 0) << out(a);
+  rt.remove(a);
+  EXPECT_EQ(run(b, writer({"fill", "/data/big", "1000000"}, named("shared"))), 4) << out(b);
+  EXPECT_NE(out(b).find("wrote 65534 bytes to /data/big, then: No space left on device"), std::string::npos) << out(b);
+  rt.remove(b);
+  // Kept beside the volumes, for the next daemon too.
+  EXPECT_EQ(testing::read_text(dir.path() / "data/volume-sizes/shared"), "65536\n");
+  rt.remove_volume("shared");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/volume-sizes/shared"));
+  ASSERT_EQ(run(c, writer({"fill", "/data/big", "1000000"}, named("shared"))), 0) << out(c);
 }
 
 TEST_F(Storage, AnonymousAndS3AreRefusedClearly) {

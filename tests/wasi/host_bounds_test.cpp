@@ -70,13 +70,57 @@ TEST(WasiHostBounds, FilesCannotMoveAcrossASizeLimit) {
 // A tree deeper than PATH_MAX allows as one path: its files were not
 // counted (the recount stat'ed full paths), so one at the bottom grew
 // without bound. The count now goes one directory fd at a time, and a tree
-// deeper than it walks counts as full.
+// deeper than it walks counts as full. (1,000 levels: deeper than the walk
+// goes, within the entries a 64 KiB limit allows.)
 TEST(WasiHostBounds, FilesDeepDownCountAgainstTheSizeLimit) {
   TempDir q;
-  expect_output(q, {"deep", "2100"},
-                "depth 2100\n"
+  expect_output(q, {"deep", "1000"},
+                "depth 1000\n"
                 "bottom: 65536 bytes, errno=51\n"
                 "top: 0 bytes, errno=51\n");
+}
+
+// Every name made beneath a sized preopen counts (DirQuota::entry_limit:
+// at least 1,024, one per 4 KiB of the size): empty files, directories,
+// symlinks and hard links hold no bytes, so without it a guest could make
+// millions of them on the host's disk. Past the limit making one is `nospc`
+// (51); an existing file still opens with O_CREAT; removing one lets one
+// more be made.
+TEST(WasiHostBounds, EveryEntryCountsAgainstTheSizeLimit) {
+  for (const std::string kind : {"file", "dir", "symlink", "link"}) {
+    SCOPED_TRACE(kind);
+    TempDir q;
+    // /q/src is one of the 1,024.
+    expect_output(q, {"entries", kind},
+                  "made 1023 " + kind + ", then errno=51\n"
+                  "open existing with creat errno=0\n"
+                  "open new with creat errno=51\n"
+                  "remove one errno=0\n"
+                  "make one again errno=0\n"
+                  "and one more errno=51\n");
+  }
+}
+
+// A write that crosses the limit writes what fits, as on a full disk (it
+// failed whole, so the last bytes that fit were never written), and the
+// next is `nospc`; fd_pwrite alike.
+TEST(WasiHostBounds, AWriteAcrossTheSizeLimitIsShort) {
+  TempDir q;
+  expect_output(q, {"short"},
+                "fd_write: 2536 of 3000 bytes, at 65536 in all\n"
+                "then errno=51\n"
+                "shrink to 60000 errno=0\n"
+                "fd_pwrite 4000 at 59000: 4000 bytes, errno=0\n"
+                "fd_pwrite 4000 at 63000: 2536 bytes, errno=0\n"
+                "fd_pwrite 4000 at 65536: errno=51\n");
+  EXPECT_EQ(std::filesystem::file_size(q / "a"), kLimit);
+}
+
+// So libc's stdio writes what fits, then reports ENOSPC (it wrote nothing).
+TEST(WasiHostBounds, StdioWritesWhatFitsBeforeTheSizeLimit) {
+  TempDir q;
+  expect_output(q, {"stdio"}, "fwrite: 65536 of 100000 bytes, No space left on device\n");
+  EXPECT_EQ(std::filesystem::file_size(q / "s"), kLimit);
 }
 
 // One guest cannot take every fd of the host process: past

@@ -190,7 +190,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (d.directory) return fail(IsDirectory);
     if (!d.writable) return fail(BadDescriptor);
     uint64_t offset = append ? 0 : uint64_t(a[1].i);
-    return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append, d.quota})));
+    return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append, d.quota, d.guest_path})));
   };
   t["[method]descriptor.write-via-stream"] = [write_stream](std::span<const Val> a) -> std::optional<Val> {
     return write_stream(a, false);
@@ -253,7 +253,13 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (d.read_only) return fail(ReadOnly);
     if (d.directory) return fail(IsDirectory);
     std::string data = a[1].as_bytes();
-    if (d.quota && !d.quota->grow_to(d.fd->get(), uint64_t(a[2].i) + data.size())) return fail(InsufficientSpace);
+    if (d.quota) {
+      // Past a size limit, what fits is written (the count says how much),
+      // as on a full disk; nothing fits: insufficient-space.
+      const uint64_t room = d.quota->room_for_write(d.fd->get(), uint64_t(a[2].i), data.size());
+      if (room == 0 && !data.empty()) return fail(InsufficientSpace);
+      data.resize(size_t(room));
+    }
     ssize_t n = ::pwrite(d.fd->get(), data.data(), data.size(), off_t(a[2].i));
     if (n < 0) return fail_errno();
     return Val::ok(Val::u64(uint64_t(n)));
@@ -323,9 +329,19 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (exclusive) o |= O_EXCL;
     if (truncate) o |= O_TRUNC;
     if (!follow) o |= O_NOFOLLOW;
+    // Creating a file makes a name, counted against a size limit; opening
+    // one that is there already does not (as in preview1's path_open).
+    wasi_sys::NewEntry entry;
+    if (create && d.quota) {
+      const int there = open_beneath(d.fd->get(), path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+      if (there >= 0) ::close(there);
+      else entry.take(d.quota.get());
+      if (entry.refused()) return fail(InsufficientSpace);
+    }
     int fd = open_beneath(d.fd->get(), path, o, 0644);
     if (fd < 0 && errno == EISDIR && !want_write) fd = open_beneath(d.fd->get(), path, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0) return fail_errno();
+    entry.keep();
     if (!wasi_sys::leaves_host_room(fd)) {  // the host's fds are nearly all taken
       ::close(fd);
       return fail(InsufficientMemory);
@@ -336,26 +352,31 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
                      d.guest_path + "/" + path, d.quota};
     return Val::ok(Val::resource(s.add(std::move(child))));
   };
-  // A call on a path's final component beneath a descriptor; one that
-  // `frees` (unlink, rmdir) lets a size limit count again.
+  // A call on a path's final component beneath a descriptor. One that
+  // `Frees` (unlink, rmdir) lets a size limit count again; one that `Makes`
+  // a name (mkdir) is counted against it first.
+  enum class Effect { None, Frees, Makes };
   auto at_parent = [desc](std::span<const Val> a, size_t path_arg, bool writes,
-                          const std::function<int(int, const char*)>& op, bool frees = false) -> Val {
+                          const std::function<int(int, const char*)>& op, Effect effect = Effect::None) -> Val {
     auto& d = desc(a[0]);
     if (writes && d.read_only) return fail(ReadOnly);
     auto parent = parent_beneath(d.fd->get(), a[path_arg].s);
     if (!parent) return fail_errno();
+    wasi_sys::NewEntry entry(effect == Effect::Makes ? d.quota.get() : nullptr);
+    if (entry.refused()) return fail(InsufficientSpace);
     if (op(parent->dir.get(), parent->name.c_str()) != 0) return fail_errno();
-    if (frees && d.quota) d.quota->note_shrink();
+    entry.keep();
+    if (effect == Effect::Frees && d.quota) d.quota->note_shrink();
     return Val::ok();
   };
   t["[method]descriptor.create-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
-    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::mkdirat(dir, leaf, 0755); });
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::mkdirat(dir, leaf, 0755); }, Effect::Makes);
   };
   t["[method]descriptor.remove-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
-    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, AT_REMOVEDIR); }, true);
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, AT_REMOVEDIR); }, Effect::Frees);
   };
   t["[method]descriptor.unlink-file-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
-    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, 0); }, true);
+    return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, 0); }, Effect::Frees);
   };
   t["[method]descriptor.readlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
@@ -369,9 +390,9 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   // A call on the final components of two paths, each beneath its own
   // descriptor (rename-at, link-at). Between preopens with different size
   // limits it is cross-device, as between two mounts: a file moved in would
-  // not be counted where it lands.
-  auto between_parents = [desc](const Val& from, const std::string& from_path, const Val& to,
-                                const std::string& to_path, int (*op)(int, const char*, int, const char*)) -> Val {
+  // not be counted where it lands. A link `makes` a name, counted first.
+  auto between_parents = [desc](const Val& from, const std::string& from_path, const Val& to, const std::string& to_path,
+                                int (*op)(int, const char*, int, const char*), bool makes) -> Val {
     auto& d1 = desc(from);
     auto& d2 = desc(to);
     if (d1.read_only || d2.read_only) return fail(ReadOnly);
@@ -381,12 +402,15 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (!p1) return fail_errno();
     auto p2 = parent_beneath(d2.fd->get(), to_path);
     if (!p2) return fail_errno();
+    wasi_sys::NewEntry entry(makes ? d2.quota.get() : nullptr);
+    if (entry.refused()) return fail(InsufficientSpace);
     if (op(p1->dir.get(), p1->name.c_str(), p2->dir.get(), p2->name.c_str()) != 0) return fail_errno();
+    entry.keep();
     if (d2.quota) d2.quota->note_shrink();  // a file renamed over is freed
     return Val::ok();
   };
   t["[method]descriptor.rename-at"] = [between_parents](std::span<const Val> a) -> std::optional<Val> {
-    return between_parents(a[0], a[1].s, a[2], a[3].s, ::renameat);
+    return between_parents(a[0], a[1].s, a[2], a[3].s, ::renameat, false);
   };
   t["[method]descriptor.link-at"] = [between_parents](std::span<const Val> a) -> std::optional<Val> {
     // Following a source symlink could link a file from outside the
@@ -395,7 +419,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     return between_parents(a[0], a[2].s, a[3], a[4].s,
                            [](int from_dir, const char* from, int to_dir, const char* to) {
                              return ::linkat(from_dir, from, to_dir, to, 0);
-                           });
+                           }, true);
   };
   t["[method]descriptor.symlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
@@ -403,7 +427,11 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (too_long(a[1].s)) return fail_errno();  // the target, before the parent is opened
     auto parent = parent_beneath(d.fd->get(), a[2].s);
     if (!parent) return fail_errno();
-    return resolved(wasi_sys::create_symlink(a[1].s, *parent)) ? Val::ok() : fail_errno();
+    wasi_sys::NewEntry entry(d.quota.get());
+    if (entry.refused()) return fail(InsufficientSpace);
+    if (!resolved(wasi_sys::create_symlink(a[1].s, *parent))) return fail_errno();
+    entry.keep();
+    return Val::ok();
   };
   t["[method]descriptor.is-same-object"] = [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat x {}, y {};

@@ -47,6 +47,7 @@ struct OutputStream {
   uint64_t offset = 0;
   bool append = false;
   std::shared_ptr<wasi_sys::DirQuota> quota = nullptr;  // File: its preopen's size limit, if any
+  std::string guest_path = "";  // File: for messages
 };
 
 struct Pollable {

@@ -51,6 +51,20 @@ Val read_stream(HostState& s, InputStream& in, uint64_t len, bool blocking) {
   return Val::ok(Val::bytes(buf));
 }
 
+// Where a file stream's next write starts: the end of the file when appending.
+uint64_t write_position(const OutputStream& out) {
+  struct stat st {};
+  return out.append ? (::fstat(out.fd->get(), &st) == 0 ? uint64_t(st.st_size) : 0) : out.offset;
+}
+
+// The error of a write to a file stream that found its size limit reached.
+Val no_space(HostState& s, const OutputStream& out) {
+  return Val::err(stream_error_failed(
+      s, fmt::format("write to {}: {} (its mount's size limit, {} bytes, is reached)", out.guest_path, strerror(ENOSPC),
+                     out.quota->limit()),
+      ENOSPC));
+}
+
 Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
   auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size());
   if (out.kind == OutputStream::Kind::Socket) {
@@ -69,12 +83,14 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
       return Val::err(e == EPIPE ? stream_error_closed() : stream_error_failed(s, fmt::format("write: {}", strerror(e)), e));
     return Val::ok();
   }
+  // Past a size limit what fits is written, then the write fails, as
+  // blocking-write-and-flush's loop over check-write (which tells a guest
+  // the room left, so that libc's write() can be short) would end.
+  bool cut_short = false;
   if (out.quota) {
-    struct stat st {};
-    uint64_t at = out.append ? (::fstat(out.fd->get(), &st) == 0 ? uint64_t(st.st_size) : 0) : out.offset;
-    if (!out.quota->grow_to(out.fd->get(), at + bytes.size()))
-      return Val::err(stream_error_failed(
-          s, fmt::format("write: {} (the directory's size limit is {} bytes)", strerror(ENOSPC), out.quota->limit()), ENOSPC));
+    const uint64_t room = out.quota->room_for_write(out.fd->get(), write_position(out), bytes.size());
+    cut_short = room < bytes.size();
+    bytes = bytes.first(size_t(room));
   }
   // An appending write to something other than a file (a FIFO whose reader
   // has gone) must fail, not raise SIGPIPE in the host.
@@ -92,7 +108,7 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
     done += size_t(n);
     out.offset += uint64_t(n);
   }
-  return Val::ok();
+  return cut_short ? no_space(s, out) : Val::ok();
 }
 
 }  // namespace
@@ -180,9 +196,14 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
     if (out.kind == OutputStream::Kind::Socket) return Val::resource(s.add(Pollable{std::nullopt, out.fd, POLLOUT}));
     return Val::resource(s.add(Pollable{}));
   };
+  // A file stream beneath a size limit may take what fits (none: the write
+  // would fail, so check-write does, rather than have the guest wait for
+  // room that a file stream's always-ready pollable never brings).
   streams["[method]output-stream.check-write"] = [&s](std::span<const Val> a) -> std::optional<Val> {
-    s.get<OutputStream>(a[0], "output-stream");
-    return Val::ok(Val::u64(kMaxChunk));
+    auto& out = s.get<OutputStream>(a[0], "output-stream");
+    if (out.kind != OutputStream::Kind::File || !out.quota) return Val::ok(Val::u64(kMaxChunk));
+    const uint64_t room = out.quota->would_fit(out.fd->get(), write_position(out), kMaxChunk);
+    return room == 0 ? no_space(s, out) : Val::ok(Val::u64(room));
   };
   auto write = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
