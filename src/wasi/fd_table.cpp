@@ -38,21 +38,6 @@ bool FdTable::renumber(uint32_t from, uint32_t to) {
   return true;
 }
 
-uint64_t FdTable::listing_bytes() const {
-  uint64_t total = 0;
-  for (const auto& e : slots_)
-    if (e) total += e->listing_bytes;
-  return total;
-}
-
-void FdTable::drop_listings() {
-  for (const auto& e : slots_) {
-    if (!e) continue;
-    e->listing.reset();
-    e->listing_bytes = 0;
-  }
-}
-
 bool FdTable::full() const { return open_ >= wasi_sys::kMaxGuestFds; }
 
 }  // namespace wasmlet::wasi

@@ -24,20 +24,15 @@ constexpr int kHostReservedFds = 256;
 // open is then refused ("too many open files") and `fd` must be closed.
 bool leaves_host_room(int fd);
 
-// The most bytes of directory listings (the snapshots fd_readdir and
-// read-directory keep) one guest context holds at a time.
+// Directory listings are read a piece at a time (wasi_sys/dir_reader.h), so
+// a directory of any size costs the host little: preview1's fd_readdir keeps
+// only where each fd stopped, and a WASI 0.2 directory-entry-stream one batch
+// of entries. The most bytes of such batches one guest context holds at a
+// time (many undropped streams): past it read-directory and
+// read-directory-entry are insufficient-memory.
 constexpr uint64_t kMaxListingBytes = uint64_t{64} << 20;
 
 // What a listing entry with a name of `name_size` bytes costs in host memory.
 constexpr uint64_t listing_entry_bytes(size_t name_size) { return name_size + 48; }
-
-// What a whole listing costs: `entries` is any range of entries with a
-// `name` (each front end keeps its own entry type).
-template <typename Entries>
-uint64_t listing_bytes(const Entries& entries) {
-  uint64_t bytes = 0;
-  for (const auto& entry : entries) bytes += listing_entry_bytes(entry.name.size());
-  return bytes;
-}
 
 }  // namespace wasmlet::wasi_sys

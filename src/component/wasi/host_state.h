@@ -75,10 +75,15 @@ struct DirectoryEntry {
   auto operator<=>(const DirectoryEntry&) const = default;  // by name (then type)
 };
 
+// A directory read a batch at a time (wasi_sys::read_directory_at): only the
+// entries of the current batch are kept, whatever the directory's size.
 struct DirectoryEntryStream {
-  std::vector<DirectoryEntry> entries;
+  std::shared_ptr<UniqueFd> dir;  // the descriptor's fd
+  uint64_t position = 0;          // where the next batch starts
+  bool at_end = false;            // the directory has no entries past `batch`
+  std::vector<DirectoryEntry> batch;
   size_t next = 0;
-  uint64_t bytes = 0;  // host memory (wasi_sys::listing_entry_bytes), counted in HostState::listing_bytes
+  uint64_t bytes = 0;  // host memory of `batch` (wasi_sys::listing_entry_bytes), counted in HostState::listing_bytes
 };
 
 struct Terminal {};
