@@ -11,6 +11,7 @@
 
 #include "abi.h"
 #include "wasi_sys/dir_quota.h"
+#include "wasi_sys/host_room.h"
 #include "wasi_sys/unique_fd.h"
 #include "wasmlet/wasi.h"
 
@@ -65,11 +66,13 @@ class FdTable {
   // Moves `from` onto `to` (closing what was at `to`). Both must be open.
   bool renumber(uint32_t from, uint32_t to);
   size_t open_count() const { return open_; }
-  // Whether the guest holds as many fds as one context may
-  // (wasi_sys::kMaxGuestFds): a further open is `mfile`.
-  bool full() const;
+  // Whether the guest may open no more fds: it holds as many as one
+  // context may (wasi_sys::kMaxGuestFds), or its share of the process's
+  // (wasi_sys::GuestFdShare). A further open is `mfile`.
+  bool full() const { return !share_.may_take(); }
 
  private:
+  wasi_sys::GuestFdShare share_;  // counts every open entry
   std::vector<std::shared_ptr<FdEntry>> slots_;
   uint32_t lowest_free_ = 0;
   size_t open_ = 0;

@@ -18,6 +18,42 @@ constexpr size_t kMaxGuestFds = 4096;
 // Fds of RLIMIT_NOFILE kept for the host itself, whatever guests hold.
 constexpr int kHostReservedFds = 256;
 
+// The fds of RLIMIT_NOFILE all guest contexts in the process share: the
+// limit less kHostReservedFds (the daemon raises its soft limit to the hard
+// one at start).
+size_t guest_fd_budget();
+
+// How much of guest_fd_budget() each guest context may count on: its first
+// kGuaranteedGuestFds fds are refused only when the whole budget is spent.
+// A context holding more takes another only while the budget keeps, after
+// it, the guaranteed fds every live context has yet to use plus one more
+// guaranteed share for a context yet to start. So a workload opening files
+// in a loop stops short of what the others (and the next one) are owed,
+// instead of leaving them none; fds it holds are never taken back.
+constexpr size_t kGuaranteedGuestFds = 256;
+
+// One guest context's part of the process's guest fds (a member of
+// preview1's fd table and of the component host's state): counts the fds
+// the context holds, in the process-wide tally too, until it ends.
+class GuestFdShare {
+ public:
+  GuestFdShare();
+  ~GuestFdShare();
+  GuestFdShare(const GuestFdShare&) = delete;
+  GuestFdShare& operator=(const GuestFdShare&) = delete;
+  // Whether the context may open one more fd: below kMaxGuestFds and
+  // within its share of guest_fd_budget() (the rule above).
+  bool may_take() const;
+  // Counts one fd more (after may_take, or for what the host opens for the
+  // guest at its start: stdio, preopens) or one fewer.
+  void take();
+  void give_back();
+  size_t held() const { return held_; }
+
+ private:
+  size_t held_ = 0;
+};
+
 // Whether the host fd a guest just opened leaves the host its reserve. The
 // kernel hands out the lowest free number, so an fd numbered within
 // kHostReservedFds of the limit means the process is nearly out: the guest's

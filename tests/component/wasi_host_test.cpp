@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -450,6 +451,57 @@ TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
               e.payload()->index == 1;)
     ++listed;
   EXPECT_EQ(listed, 1000u);
+}
+
+// A guest holds at most HostState::kMaxFds host fds at once (preview1's
+// wasi_sys::kMaxGuestFds), far fewer than its resources: past it open-at
+// is insufficient-memory and a new socket new-socket-limit, while the host
+// keeps its own fds; streams share their file's fd, so they still work.
+TEST(WasiHost, HostFdsHeldAtOnceAreBounded) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < wasi::HostState::kMaxFds + 1024) GTEST_SKIP() << "RLIMIT_NOFILE is " << limit.rlim_cur;
+  component_test::TempDir dir;
+  std::ofstream(dir.path() / "f") << "data";
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path(), "/d", false});
+  WasiHostOptions options;
+  options.allow_sockets = true;
+  WasiHost host(c, options);
+  auto call = [&](const std::string& iface, const std::string& fn, std::vector<Val> args = {}) {
+    auto r = host.call(*host.find(iface, fn), args);
+    return r ? *r : Val();
+  };
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val root = call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  std::vector<Val> files;
+  Val refused;
+  for (int i = 0; i < 6000; ++i) {
+    Val r = call(fs, "[method]descriptor.open-at", {root, flags(0), Val::string("f"), flags(0), flags(1)});
+    if (r.index != 0) {
+      refused = r;
+      break;
+    }
+    files.push_back(*r.payload());
+  }
+  EXPECT_EQ(files.size(), wasi::HostState::kMaxFds - 1);  // the preopen holds one
+  EXPECT_EQ(refused, Val::err(Val::enumeration(22)));    // insufficient-memory
+  EXPECT_EQ(call("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket", {Val::enumeration(0)}),
+            Val::err(Val::enumeration(10)));  // new-socket-limit
+  // The host still opens files; the guest's streams share its fds.
+  int own = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(own, 0);
+  ::close(own);
+  EXPECT_EQ(call(fs, "[method]descriptor.read-via-stream", {files[0], Val::u64(0)}).index, 0u);
+  EXPECT_EQ(call("wasi:filesystem/preopens@0.2.0", "get-directories").items.size(), 1u);
+  // Dropping one gives its fd back.
+  host.drop(files.back().handle);
+  files.pop_back();
+  EXPECT_EQ(call(fs, "[method]descriptor.open-at", {root, flags(0), Val::string("f"), flags(0), flags(1)}).index, 0u);
 }
 
 // A guest holds at most HostState::kMaxResources at once: one more traps

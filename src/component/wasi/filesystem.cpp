@@ -164,7 +164,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
       throw Error(fmt::format("cannot open preopened directory {} (as {}): {}", p.host_path.string(), p.guest_path,
                               std::strerror(errno)),
                   ::wasmlet::ErrorCode::Io);
-    preopen_fds.push_back(std::make_shared<UniqueFd>(fd));
+    preopen_fds.push_back(s.own_fd(fd));
   }
   into["wasi:filesystem/preopens"]["get-directories"] = [&s, preopen_fds, quotas](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> dirs;
@@ -332,6 +332,8 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   t["[method]descriptor.open-at"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
+    // The guest holds as many fds as one instance may (HostState::kMaxFds).
+    if (s.fds_full()) return fail(InsufficientMemory);
     bool follow = a[1].bits & 1;
     const std::string& path = a[2].s;
     uint32_t open_flags = a[3].bits, flags = a[4].bits;
@@ -358,7 +360,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     }
     struct stat st {};
     ::fstat(fd, &st);
-    Descriptor child{std::make_shared<UniqueFd>(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
+    Descriptor child{s.own_fd(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
                      d.guest_path + "/" + path, d.quota};
     return Val::ok(Val::resource(s.add(std::move(child))));
   };
