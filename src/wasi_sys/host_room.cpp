@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace wasmlet::wasi_sys {
@@ -50,8 +51,10 @@ bool GuestFdShare::may_take() const {
   std::lock_guard lock(t.mutex);
   if (held_ < kGuaranteedGuestFds) return t.held < budget;
   // Beyond its guaranteed share: what is left after this one must cover the
-  // others' guaranteed fds and a share for a context yet to start.
-  return t.held + 1 + t.owed + kGuaranteedGuestFds <= budget;
+  // others' guaranteed fds and a share for a context yet to start, up to
+  // half the budget (many idle contexts must not hold every busy one to
+  // its first fds).
+  return t.held + 1 + std::min(t.owed + kGuaranteedGuestFds, budget / 2) <= budget;
 }
 
 void GuestFdShare::take() {

@@ -27,9 +27,11 @@ size_t guest_fd_budget();
 // kGuaranteedGuestFds fds are refused only when the whole budget is spent.
 // A context holding more takes another only while the budget keeps, after
 // it, the guaranteed fds every live context has yet to use plus one more
-// guaranteed share for a context yet to start. So a workload opening files
-// in a loop stops short of what the others (and the next one) are owed,
-// instead of leaving them none; fds it holds are never taken back.
+// guaranteed share for a context yet to start, so long as that is at most
+// half the budget (with many live contexts, those busy still share half).
+// So a workload opening files in a loop stops short of what the others (and
+// the next one) are owed, instead of leaving them none; fds it holds are
+// never taken back.
 constexpr size_t kGuaranteedGuestFds = 256;
 
 // One guest context's part of the process's guest fds (a member of

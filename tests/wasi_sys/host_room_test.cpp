@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <memory>
+#include <vector>
+
 #include "wasi_sys/host_room.h"
 
 namespace wasmlet::wasi_sys {
@@ -67,6 +70,20 @@ TEST(GuestFdShare, AHeavyContextLeavesTheOthersTheirGuaranteedFds) {
   EXPECT_FALSE(heavy.may_take());
   for (int i = 0; i < 10; ++i) next.give_back();
   EXPECT_TRUE(next.may_take());
+}
+
+// Many idle contexts are owed more than half the budget: a busy one still
+// gets half of it.
+TEST(GuestFdShare, ManyIdleContextsLeaveTheBusyOnesHalfTheBudget) {
+  SoftFdLimit limit(2000);
+  if (!limit.ok()) GTEST_SKIP() << "the hard RLIMIT_NOFILE is below 2,000";
+  const size_t budget = 2000 - kHostReservedFds;
+  std::vector<std::unique_ptr<GuestFdShare>> idle;
+  for (int i = 0; i < 20; ++i) idle.push_back(std::make_unique<GuestFdShare>());  // owed 5,120
+  GuestFdShare busy;
+  EXPECT_EQ(take_all(busy), budget - budget / 2);
+  // An idle one still gets its guaranteed fds from the half kept.
+  EXPECT_EQ(take_all(*idle[0]), kGuaranteedGuestFds);
 }
 
 }  // namespace
