@@ -1,7 +1,5 @@
 #include "fd_table.h"
 
-#include "wasi_sys/host_room.h"
-
 namespace wasmlet::wasi {
 
 uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry) {
@@ -11,6 +9,7 @@ uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry) {
   slots_[fd] = std::move(entry);
   ++lowest_free_;
   ++open_;
+  share_.take();
   return fd;
 }
 
@@ -22,7 +21,10 @@ bool FdTable::remove(uint32_t fd) {
   if (fd >= slots_.size()) return false;
   bool was_open = slots_[fd] != nullptr;
   slots_[fd].reset();
-  if (was_open) --open_;
+  if (was_open) {
+    --open_;
+    share_.give_back();
+  }
   if (fd < lowest_free_) lowest_free_ = fd;
   while (!slots_.empty() && !slots_.back()) slots_.pop_back();
   if (lowest_free_ > slots_.size()) lowest_free_ = static_cast<uint32_t>(slots_.size());
@@ -34,25 +36,9 @@ bool FdTable::renumber(uint32_t from, uint32_t to) {
   if (from == to) return true;
   slots_[to] = std::move(slots_[from]);  // what was at `to` is closed
   --open_;
+  share_.give_back();
   remove(from);
   return true;
 }
-
-uint64_t FdTable::listing_bytes() const {
-  uint64_t total = 0;
-  for (const auto& e : slots_)
-    if (e) total += e->listing_bytes;
-  return total;
-}
-
-void FdTable::drop_listings() {
-  for (const auto& e : slots_) {
-    if (!e) continue;
-    e->listing.reset();
-    e->listing_bytes = 0;
-  }
-}
-
-bool FdTable::full() const { return open_ >= wasi_sys::kMaxGuestFds; }
 
 }  // namespace wasmlet::wasi

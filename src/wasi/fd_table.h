@@ -11,6 +11,7 @@
 
 #include "abi.h"
 #include "wasi_sys/dir_quota.h"
+#include "wasi_sys/host_room.h"
 #include "wasi_sys/unique_fd.h"
 #include "wasmlet/wasi.h"
 
@@ -27,13 +28,6 @@ enum class FdKind {
   Socket,     // connected stream socket
 };
 
-// One directory entry as fd_readdir reports it.
-struct DirEntryInfo {
-  std::string name;
-  uint64_t ino;
-  uint8_t type;
-};
-
 struct FdEntry {
   FdKind kind = FdKind::File;
   UniqueFd host;  // -1 for Output
@@ -45,10 +39,12 @@ struct FdEntry {
   std::shared_ptr<wasi_sys::DirQuota> quota;  // opened beneath a preopen with max_bytes
   std::optional<std::string> preopen;   // the guest path, for preopened directories
   OutputStream stream = OutputStream::Stdout;
-  // fd_readdir snapshot: taken at cookie 0, reused while the guest continues;
-  // its host memory (wasi_sys::listing_entry_bytes) in listing_bytes.
-  std::shared_ptr<std::vector<DirEntryInfo>> listing;
-  uint64_t listing_bytes = 0;
+  // Where fd_readdir stopped: the cookie after the last whole entry it gave
+  // and the directory's position there, so a guest reading on from that
+  // cookie (as wasi-libc does) continues where the kernel left off. Nothing
+  // else of a listing is kept: any other cookie reads from the start.
+  uint64_t readdir_cookie = 0;
+  uint64_t readdir_position = 0;
 
   bool has(uint64_t rights) const { return (rights_base & rights) == rights; }
   // Whether the file may grow to `end` bytes within its preopen's quota
@@ -75,15 +71,13 @@ class FdTable {
   // Moves `from` onto `to` (closing what was at `to`). Both must be open.
   bool renumber(uint32_t from, uint32_t to);
   size_t open_count() const { return open_; }
-  // The host memory of every fd's fd_readdir snapshot.
-  uint64_t listing_bytes() const;
-  // Forgets every snapshot (a later fd_readdir lists its directory again).
-  void drop_listings();
-  // Whether the guest holds as many fds as one context may
-  // (wasi_sys::kMaxGuestFds): a further open is `mfile`.
-  bool full() const;
+  // Whether the guest may open no more fds: it holds as many as one
+  // context may (wasi_sys::kMaxGuestFds), or its share of the process's
+  // (wasi_sys::GuestFdShare). A further open is `mfile`.
+  bool full() const { return !share_.may_take(); }
 
  private:
+  wasi_sys::GuestFdShare share_;  // counts every open entry
   std::vector<std::shared_ptr<FdEntry>> slots_;
   uint32_t lowest_free_ = 0;
   size_t open_ = 0;

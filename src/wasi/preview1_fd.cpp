@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -10,7 +11,7 @@
 #include "filestat.h"
 #include "host_call.h"
 #include "stream_io.h"
-#include "wasi_sys/host_room.h"
+#include "wasi_sys/dir_reader.h"
 
 namespace wasmlet::wasi {
 
@@ -221,43 +222,62 @@ Errno fd_prestat_dir_name(Call& c) {
   return err::success;
 }
 
+// Cookies are entry indices, as in wasmtime: 0 is ".", 1 "..", then the
+// directory's other entries in the kernel's order. Nothing of the listing is
+// kept but the position where the last call stopped (FdEntry::readdir_cookie),
+// so a directory of any size costs the host one getdents buffer: reading on
+// from that cookie continues there, any other cookie reads from the start.
 Errno fd_readdir(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.entry(c.u32(0), right::fd_readdir, e)) return r;
   uint32_t buf = c.u32(1), buf_len = c.u32(2);
   uint64_t cookie = c.u64(3);
   auto out = c.mem.bytes(buf, buf_len);
-  // Cookie 0 starts over (rewinddir); later cookies index the same snapshot.
-  if (cookie == 0 || !e->listing) {
-    auto listing = std::make_shared<std::vector<DirEntryInfo>>(list_directory(e->host.get()));
-    const uint64_t bytes = wasi_sys::listing_bytes(*listing);
-    e->listing.reset();
-    e->listing_bytes = 0;
-    // Snapshots on many fds must not fill the host's memory: past the bound
-    // the others are dropped (those fds list their directory again).
-    if (c.ctx.fds.listing_bytes() + bytes > wasi_sys::kMaxListingBytes) c.ctx.fds.drop_listings();
-    e->listing = std::move(listing);
-    e->listing_bytes = bytes;
-  }
-  const auto& entries = *e->listing;
   size_t used = 0;
-  for (uint64_t i = cookie; i < entries.size() && used < out.size(); ++i) {
-    const auto& d = entries[i];
+  // Entries are copied as far as they fit; a truncated last entry fills the
+  // buffer, which tells the guest to retry with a bigger one (wasmtime's
+  // rule). Returns whether the entry fit whole.
+  auto put = [&](uint64_t next, uint64_t ino, std::string_view name, uint8_t type) {
     uint8_t header[layout::dirent_size] = {};
-    uint64_t next = i + 1, ino = d.ino;
-    uint32_t namlen = static_cast<uint32_t>(d.name.size());
+    uint32_t namlen = static_cast<uint32_t>(name.size());
     std::memcpy(header, &next, 8);
     std::memcpy(header + 8, &ino, 8);
     std::memcpy(header + 16, &namlen, 4);
-    header[20] = d.type;
-    // Entries are copied as far as they fit; a truncated last entry fills the
-    // buffer, which tells the guest to retry with a bigger one (wasmtime's rule).
+    header[20] = type;
     size_t n = std::min<size_t>(sizeof header, out.size() - used);
     std::memcpy(out.data() + used, header, n);
     used += n;
-    n = std::min(d.name.size(), out.size() - used);
-    std::memcpy(out.data() + used, d.name.data(), n);
-    used += n;
+    size_t m = std::min(name.size(), out.size() - used);
+    std::memcpy(out.data() + used, name.data(), m);
+    used += m;
+    return n == sizeof header && m == name.size();
+  };
+  for (uint64_t i = cookie; i < 2 && used < out.size(); ++i) {
+    struct stat st {};
+    int r = i == 0 ? ::fstat(e->host.get(), &st) : ::fstatat(e->host.get(), "..", &st, AT_SYMLINK_NOFOLLOW);
+    if (r != 0) st.st_ino = 0;
+    put(i + 1, st.st_ino, i == 0 ? "." : "..", filetype::directory);
+  }
+  if (used < out.size()) {
+    uint64_t index = std::max<uint64_t>(cookie, 2);  // the cookie of the next entry read
+    uint64_t skip = index - 2, position = 0;
+    if (index > 2 && index == e->readdir_cookie) {
+      skip = 0;
+      position = e->readdir_position;
+    }
+    int r = wasi_sys::read_directory_at(e->host.get(), position, [&](const wasi_sys::DirEntryAt& d) {
+      if (d.name == "." || d.name == "..") return true;
+      if (skip > 0) {
+        --skip;
+        return true;
+      }
+      if (!put(index + 1, d.ino, d.name, filetype_from_dirent(d.type))) return false;
+      ++index;
+      e->readdir_cookie = index;
+      e->readdir_position = d.next;
+      return used < out.size();
+    });
+    if (r != 0) return errno_from_host(r);
   }
   c.mem.store<uint32_t>(c.u32(4), static_cast<uint32_t>(used));
   return err::success;

@@ -36,7 +36,7 @@ uint8_t filetype_from_mode(unsigned mode, int fd) {
   }
 }
 
-static uint8_t filetype_from_dirent(unsigned char d_type) {
+uint8_t filetype_from_dirent(unsigned char d_type) {
   switch (d_type) {
     case DT_REG: return filetype::regular_file;
     case DT_DIR: return filetype::directory;
@@ -46,37 +46,6 @@ static uint8_t filetype_from_dirent(unsigned char d_type) {
     case DT_SOCK: return filetype::socket_stream;
     default: return filetype::unknown;
   }
-}
-
-std::vector<DirEntryInfo> list_directory(int dirfd) {
-  std::vector<DirEntryInfo> entries;
-  // A fresh open description: the guest's fd keeps no hidden offset.
-  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return entries;
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    ::close(fd);
-    return entries;
-  }
-  std::vector<DirEntryInfo> rest;
-  DirEntryInfo dot{".", 0, filetype::directory}, dotdot{"..", 0, filetype::directory};
-  while (dirent* d = ::readdir(dir)) {
-    std::string name = d->d_name;
-    uint8_t type = filetype_from_dirent(d->d_type);
-    if (d->d_type == DT_UNKNOWN) {
-      struct stat st;
-      if (::fstatat(::dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = filetype_from_mode(st.st_mode);
-    }
-    if (name == ".") dot.ino = d->d_ino;
-    else if (name == "..") dotdot.ino = d->d_ino;
-    else rest.push_back({std::move(name), d->d_ino, type});
-  }
-  ::closedir(dir);
-  entries.reserve(rest.size() + 2);
-  entries.push_back(std::move(dot));
-  entries.push_back(std::move(dotdot));
-  for (auto& e : rest) entries.push_back(std::move(e));
-  return entries;
 }
 
 namespace {

@@ -28,8 +28,8 @@ struct WasiContext {
   std::optional<wasi_sys::InheritedOutput> inherited_kind[2];
 };
 
-// fd_readdir's view of a directory: ".", "..", then every entry.
-std::vector<DirEntryInfo> list_directory(int dirfd);
+// WASI filetype of a dirent d_type (DT_*).
+uint8_t filetype_from_dirent(unsigned char d_type);
 
 // WASI filetype of a host st_mode (and, for sockets, SO_TYPE of fd).
 uint8_t filetype_from_mode(unsigned mode, int fd = -1);

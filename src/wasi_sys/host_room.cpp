@@ -2,7 +2,77 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <mutex>
+
 namespace wasmlet::wasi_sys {
+
+namespace {
+
+// What every live GuestFdShare holds, and what they are still owed of
+// their guaranteed fds (the sum of kGuaranteedGuestFds - held over those
+// holding fewer).
+struct Tally {
+  std::mutex mutex;
+  size_t held = 0;
+  size_t owed = 0;
+};
+
+Tally& tally() {
+  static Tally* t = new Tally;  // never destroyed: contexts may end during exit
+  return *t;
+}
+
+}  // namespace
+
+size_t guest_fd_budget() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
+  return limit.rlim_cur > rlim_t(kHostReservedFds) ? size_t(limit.rlim_cur - kHostReservedFds) : 0;
+}
+
+GuestFdShare::GuestFdShare() {
+  Tally& t = tally();
+  std::lock_guard lock(t.mutex);
+  t.owed += kGuaranteedGuestFds;
+}
+
+GuestFdShare::~GuestFdShare() {
+  Tally& t = tally();
+  std::lock_guard lock(t.mutex);
+  t.held -= held_;
+  if (held_ < kGuaranteedGuestFds) t.owed -= kGuaranteedGuestFds - held_;
+}
+
+bool GuestFdShare::may_take() const {
+  if (held_ >= kMaxGuestFds) return false;
+  const size_t budget = guest_fd_budget();
+  Tally& t = tally();
+  std::lock_guard lock(t.mutex);
+  if (held_ < kGuaranteedGuestFds) return t.held < budget;
+  // Beyond its guaranteed share: what is left after this one must cover the
+  // others' guaranteed fds and a share for a context yet to start, up to
+  // half the budget (many idle contexts must not hold every busy one to
+  // its first fds).
+  return t.held + 1 + std::min(t.owed + kGuaranteedGuestFds, budget / 2) <= budget;
+}
+
+void GuestFdShare::take() {
+  Tally& t = tally();
+  std::lock_guard lock(t.mutex);
+  ++t.held;
+  if (held_ < kGuaranteedGuestFds) --t.owed;
+  ++held_;
+}
+
+void GuestFdShare::give_back() {
+  if (held_ == 0) return;
+  Tally& t = tally();
+  std::lock_guard lock(t.mutex);
+  --held_;
+  --t.held;
+  if (held_ < kGuaranteedGuestFds) ++t.owed;
+}
 
 bool leaves_host_room(int fd) {
   rlimit limit{};

@@ -18,26 +18,59 @@ constexpr size_t kMaxGuestFds = 4096;
 // Fds of RLIMIT_NOFILE kept for the host itself, whatever guests hold.
 constexpr int kHostReservedFds = 256;
 
+// The fds of RLIMIT_NOFILE all guest contexts in the process share: the
+// limit less kHostReservedFds (the daemon raises its soft limit to the hard
+// one at start).
+size_t guest_fd_budget();
+
+// How much of guest_fd_budget() each guest context may count on: its first
+// kGuaranteedGuestFds fds are refused only when the whole budget is spent.
+// A context holding more takes another only while the budget keeps, after
+// it, the guaranteed fds every live context has yet to use plus one more
+// guaranteed share for a context yet to start, so long as that is at most
+// half the budget (with many live contexts, those busy still share half).
+// So a workload opening files in a loop stops short of what the others (and
+// the next one) are owed, instead of leaving them none; fds it holds are
+// never taken back.
+constexpr size_t kGuaranteedGuestFds = 256;
+
+// One guest context's part of the process's guest fds (a member of
+// preview1's fd table and of the component host's state): counts the fds
+// the context holds, in the process-wide tally too, until it ends.
+class GuestFdShare {
+ public:
+  GuestFdShare();
+  ~GuestFdShare();
+  GuestFdShare(const GuestFdShare&) = delete;
+  GuestFdShare& operator=(const GuestFdShare&) = delete;
+  // Whether the context may open one more fd: below kMaxGuestFds and
+  // within its share of guest_fd_budget() (the rule above).
+  bool may_take() const;
+  // Counts one fd more (after may_take, or for what the host opens for the
+  // guest at its start: stdio, preopens) or one fewer.
+  void take();
+  void give_back();
+  size_t held() const { return held_; }
+
+ private:
+  size_t held_ = 0;
+};
+
 // Whether the host fd a guest just opened leaves the host its reserve. The
 // kernel hands out the lowest free number, so an fd numbered within
 // kHostReservedFds of the limit means the process is nearly out: the guest's
 // open is then refused ("too many open files") and `fd` must be closed.
 bool leaves_host_room(int fd);
 
-// The most bytes of directory listings (the snapshots fd_readdir and
-// read-directory keep) one guest context holds at a time.
+// Directory listings are read a piece at a time (wasi_sys/dir_reader.h), so
+// a directory of any size costs the host little: preview1's fd_readdir keeps
+// only where each fd stopped, and a WASI 0.2 directory-entry-stream one batch
+// of entries. The most bytes of such batches one guest context holds at a
+// time (many undropped streams): past it read-directory and
+// read-directory-entry are insufficient-memory.
 constexpr uint64_t kMaxListingBytes = uint64_t{64} << 20;
 
 // What a listing entry with a name of `name_size` bytes costs in host memory.
 constexpr uint64_t listing_entry_bytes(size_t name_size) { return name_size + 48; }
-
-// What a whole listing costs: `entries` is any range of entries with a
-// `name` (each front end keeps its own entry type).
-template <typename Entries>
-uint64_t listing_bytes(const Entries& entries) {
-  uint64_t bytes = 0;
-  for (const auto& entry : entries) bytes += listing_entry_bytes(entry.name.size());
-  return bytes;
-}
 
 }  // namespace wasmlet::wasi_sys

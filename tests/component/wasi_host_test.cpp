@@ -5,8 +5,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "component/wasi/host_state.h"
 #include "component_fixtures.h"
@@ -231,6 +236,7 @@ TEST(WasiHost, FilesInAPreopen) {
     if (e.payload()->index == 0) break;
     names.push_back(e.payload()->payload()->items[1].s);
   }
+  std::sort(names.begin(), names.end());  // the kernel's order, as wasmtime gives it
   EXPECT_EQ(names, (std::vector<std::string>{"out.txt", "sub"}));
   EXPECT_EQ(h.call(fs, "[method]descriptor.remove-directory-at", {root, Val::string("sub")}), Val::ok());
   EXPECT_EQ(h.call(fs, "[method]descriptor.unlink-file-at", {root, Val::string("out.txt")}), Val::ok());
@@ -396,16 +402,63 @@ TEST(WasiHost, FilesCannotMoveAcrossASizeLimit) {
             Val::ok());
 }
 
-// Listings kept in undropped directory-entry-streams are bounded
-// (wasi_sys::kMaxListingBytes, which the guest's memory limit does not
-// see): past it read-directory is insufficient-memory, until one is dropped.
-TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
-  component_test::TempDir dir;
-  for (int i = 0; i < 1000; ++i) {
+namespace {
+// Makes `count` empty files with 255-byte names in `dir`.
+void make_long_names(const fs::path& dir, int count) {
+  int dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(dirfd, 0);
+  for (int i = 0; i < count; ++i) {
     std::string name(248, 'n');
     name += std::to_string(1000000 + i);
-    std::ofstream(dir.path() / name) << "";
+    int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
   }
+  ::close(dirfd);
+}
+}  // namespace
+
+// A listing is read a batch at a time, never whole: a directory far larger
+// than any batch (10,000 names of 255 bytes: 2.5 MB) is listed completely,
+// each entry once, with "." and ".." left out.
+TEST(WasiHost, AHugeDirectoryIsListedWhole) {
+  component_test::TempDir dir;
+  make_long_names(dir.path(), 10000);
+  fs::create_directory(dir.path() / "sub");
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path(), "/d", false});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  Val stream = h.call(fs, "[method]descriptor.read-directory", {root});
+  ASSERT_EQ(stream.index, 0u) << stream.to_string();
+  std::set<std::string> names;
+  size_t listed = 0, directories = 0;
+  for (;;) {
+    Val e = h.call(fs, "[method]directory-entry-stream.read-directory-entry", {*stream.payload()});
+    ASSERT_EQ(e.index, 0u) << e.to_string();
+    if (e.payload()->index == 0) break;
+    ++listed;
+    if (e.payload()->payload()->items[0].index == 3) ++directories;  // directory
+    names.insert(e.payload()->payload()->items[1].s);
+  }
+  EXPECT_EQ(listed, 10001u);
+  EXPECT_EQ(names.size(), 10001u);
+  EXPECT_EQ(directories, 1u);
+  EXPECT_TRUE(names.count("sub"));
+  EXPECT_FALSE(names.count("."));
+  // At the end it stays at the end.
+  EXPECT_EQ(h.call(fs, "[method]directory-entry-stream.read-directory-entry", {*stream.payload()}),
+            Val::ok(Val::none()));
+}
+
+// What undropped directory-entry-streams hold at once is bounded
+// (wasi_sys::kMaxListingBytes, which the guest's memory limit does not
+// see): each holds one batch (16 KiB at most), and past the bound
+// read-directory is insufficient-memory, until one is dropped.
+TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
+  component_test::TempDir dir;
+  make_long_names(dir.path(), 1000);
   wasmlet::WasiConfig c;
   c.preopens.push_back({dir.path(), "/d", false});
   Host h(c);
@@ -413,7 +466,7 @@ TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
   Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
   std::vector<uint32_t> streams;
   Val refused;
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < 6000; ++i) {
     Val r = h.call(fs, "[method]descriptor.read-directory", {root});
     if (r.index != 0) {
       refused = r;
@@ -421,12 +474,73 @@ TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
     }
     streams.push_back(r.payload()->handle);
   }
-  // 1,000 names of 255 bytes are about 300 KiB of listing: about 220 fit in 64 MiB.
-  EXPECT_GT(streams.size(), 150u);
-  EXPECT_LT(streams.size(), 300u);
+  // 1,000 names of 255 bytes are about 300 KiB of listing, of which a
+  // stream holds 16 KiB: about 4,100 streams fit in 64 MiB (220 did when
+  // each held its whole listing).
+  EXPECT_GT(streams.size(), 4000u);
+  EXPECT_LT(streams.size(), 4200u);
   EXPECT_EQ(refused, Val::err(Val::enumeration(22)));  // insufficient-memory
   h.host->drop(streams.back());
-  EXPECT_EQ(h.call(fs, "[method]descriptor.read-directory", {root}).index, 0u);
+  streams.pop_back();
+  Val again = h.call(fs, "[method]descriptor.read-directory", {root});
+  ASSERT_EQ(again.index, 0u);
+  // A stream reads on past its first batch within the room it had.
+  size_t listed = 0;
+  for (Val e; (e = h.call(fs, "[method]directory-entry-stream.read-directory-entry", {*again.payload()})).index == 0 &&
+              e.payload()->index == 1;)
+    ++listed;
+  EXPECT_EQ(listed, 1000u);
+}
+
+// A guest holds at most HostState::kMaxFds host fds at once (preview1's
+// wasi_sys::kMaxGuestFds), far fewer than its resources: past it open-at
+// is insufficient-memory and a new socket new-socket-limit, while the host
+// keeps its own fds; streams share their file's fd, so they still work.
+TEST(WasiHost, HostFdsHeldAtOnceAreBounded) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < wasi::HostState::kMaxFds + 1024) GTEST_SKIP() << "RLIMIT_NOFILE is " << limit.rlim_cur;
+  component_test::TempDir dir;
+  std::ofstream(dir.path() / "f") << "data";
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path(), "/d", false});
+  WasiHostOptions options;
+  options.allow_sockets = true;
+  WasiHost host(c, options);
+  auto call = [&](const std::string& iface, const std::string& fn, std::vector<Val> args = {}) {
+    auto r = host.call(*host.find(iface, fn), args);
+    return r ? *r : Val();
+  };
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val root = call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  std::vector<Val> files;
+  Val refused;
+  for (int i = 0; i < 6000; ++i) {
+    Val r = call(fs, "[method]descriptor.open-at", {root, flags(0), Val::string("f"), flags(0), flags(1)});
+    if (r.index != 0) {
+      refused = r;
+      break;
+    }
+    files.push_back(*r.payload());
+  }
+  EXPECT_EQ(files.size(), wasi::HostState::kMaxFds - 1);  // the preopen holds one
+  EXPECT_EQ(refused, Val::err(Val::enumeration(22)));    // insufficient-memory
+  EXPECT_EQ(call("wasi:sockets/tcp-create-socket@0.2.0", "create-tcp-socket", {Val::enumeration(0)}),
+            Val::err(Val::enumeration(10)));  // new-socket-limit
+  // The host still opens files; the guest's streams share its fds.
+  int own = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(own, 0);
+  ::close(own);
+  EXPECT_EQ(call(fs, "[method]descriptor.read-via-stream", {files[0], Val::u64(0)}).index, 0u);
+  EXPECT_EQ(call("wasi:filesystem/preopens@0.2.0", "get-directories").items.size(), 1u);
+  // Dropping one gives its fd back.
+  host.drop(files.back().handle);
+  files.pop_back();
+  EXPECT_EQ(call(fs, "[method]descriptor.open-at", {root, flags(0), Val::string("f"), flags(0), flags(1)}).index, 0u);
 }
 
 // A guest holds at most HostState::kMaxResources at once: one more traps

@@ -2,7 +2,9 @@
 // src/wasi_sys/host_room.h): a preopen's size limit holds whatever the guest
 // does with its files, and fds and directory listings are bounded, since
 // every guest shares the host process (the daemon's) with the others.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -131,12 +133,35 @@ TEST(WasiHostBounds, AGuestHoldsAtMostItsShareOfFds) {
   expect_output(q, {"fds"}, "opened 4092, then errno=33\n");
 }
 
-// Listings kept on many fds are bounded (wasi_sys::kMaxListingBytes): past
-// the bound older ones are dropped and listed again when read on, so every
-// fd still reads its whole directory.
+// Listings on many fds at once: each fd keeps only where it stopped, so
+// every fd reads its whole directory.
 TEST(WasiHostBounds, ManyListingsAtOnceAllReadTheirDirectory) {
   TempDir q;
   expect_output(q, {"listings", "1000", "300"}, "listed on 300 fds, each 1002 entries\n");
+}
+
+// A listing costs the host one getdents buffer, whatever the directory's
+// size (fd_readdir copied it whole: 113 MB of host memory for 300,000 long
+// names): 10,000 names of 255 bytes are listed completely, on two fds
+// reading in turn, 4 KiB at a time.
+TEST(WasiHostBounds, AHugeDirectoryIsListedWhole) {
+  TempDir q;
+  int dirfd = ::open(q.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(dirfd, 0);
+  for (int i = 0; i < 10000; ++i) {
+    std::string name(248, 'n');
+    name += std::to_string(1000000 + i);
+    int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+  }
+  ::close(dirfd);
+  WasiConfig config;
+  config.preopens.push_back({q.path(), "/q", false});
+  config.args = {"wasi_host_bounds", "listings", "0", "2"};
+  GuestRun run = run_guest("wasi_host_bounds", config);
+  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  EXPECT_EQ(run.out, "listed on 2 fds, each 10002 entries\n");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "component/wasi/host_state.h"
+#include "wasi_sys/dir_reader.h"
 #include "wasi_sys/path_changes.h"
 #include "wasi_sys/host_room.h"
 #include "wasi_sys/path_resolver.h"
@@ -163,7 +164,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
       throw Error(fmt::format("cannot open preopened directory {} (as {}): {}", p.host_path.string(), p.guest_path,
                               std::strerror(errno)),
                   ::wasmlet::ErrorCode::Io);
-    preopen_fds.push_back(std::make_shared<UniqueFd>(fd));
+    preopen_fds.push_back(s.own_fd(fd));
   }
   into["wasi:filesystem/preopens"]["get-directories"] = [&s, preopen_fds, quotas](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> dirs;
@@ -264,34 +265,59 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (n < 0) return fail_errno();
     return Val::ok(Val::u64(uint64_t(n)));
   };
-  t["[method]descriptor.read-directory"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+  // A listing is read in batches of at most kBatchBytes of host memory, so a
+  // directory of any size can be listed; what undropped streams hold at once
+  // stays within wasi_sys::kMaxListingBytes (past it, insufficient-memory).
+  // Entries come in the kernel's order, "." and ".." left out.
+  static constexpr uint64_t kBatchBytes = 16 << 10;
+  auto refill = [&s](DirectoryEntryStream& st) -> std::optional<Val> {
+    s.listing_bytes -= st.bytes;
+    st.batch.clear();
+    st.next = 0;
+    st.bytes = 0;
+    uint64_t room = wasi_sys::kMaxListingBytes - std::min(s.listing_bytes, wasi_sys::kMaxListingBytes);
+    uint64_t limit = std::min(kBatchBytes, room);
+    bool more = false;  // an entry was left for the next batch
+    int r = wasi_sys::read_directory_at(st.dir->get(), st.position, [&](const wasi_sys::DirEntryAt& d) {
+      if (d.name == "." || d.name == "..") {
+        st.position = d.next;
+        return true;
+      }
+      uint64_t cost = wasi_sys::listing_entry_bytes(d.name.size());
+      if (st.bytes + cost > limit) {
+        more = true;
+        return false;
+      }
+      uint32_t type = 0;
+      if (d.type != DT_UNKNOWN) type = descriptor_type(DTTOIF(d.type));
+      st.batch.push_back({std::string(d.name), type});
+      st.bytes += cost;
+      st.position = d.next;
+      return true;
+    });
+    s.listing_bytes += st.bytes;
+    if (r != 0) return fail(error_code(r));
+    if (more && st.batch.empty()) return fail(InsufficientMemory);  // other streams hold all the room
+    st.at_end = !more;
+    return std::nullopt;
+  };
+  t["[method]descriptor.read-directory"] = [&s, desc, refill](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
-    int fd = ::openat(d.fd->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return fail_errno();
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) { ::close(fd); return fail_errno(); }
     DirectoryEntryStream stream;
-    while (dirent* e = ::readdir(dir)) {
-      std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      struct stat st {};
-      uint32_t type = 0;
-      if (::fstatat(d.fd->get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = descriptor_type(st.st_mode);
-      stream.entries.push_back({name, type});
+    stream.dir = d.fd;
+    if (auto error = refill(stream)) {  // a first batch now: an unreadable directory fails here
+      s.listing_bytes -= stream.bytes;
+      return error;
     }
-    ::closedir(dir);
-    std::sort(stream.entries.begin(), stream.entries.end());
-    stream.bytes = wasi_sys::listing_bytes(stream.entries);
-    // Listings kept in many undropped streams must not fill the host's memory.
-    if (s.listing_bytes + stream.bytes > wasi_sys::kMaxListingBytes) return fail(InsufficientMemory);
-    s.listing_bytes += stream.bytes;
     return Val::ok(Val::resource(s.add(std::move(stream))));
   };
-  t["[method]directory-entry-stream.read-directory-entry"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  t["[method]directory-entry-stream.read-directory-entry"] = [&s, refill](std::span<const Val> a) -> std::optional<Val> {
     auto& st = s.get<DirectoryEntryStream>(a[0], "directory-entry-stream");
-    if (st.next >= st.entries.size()) return Val::ok(Val::none());
-    auto& [name, type] = st.entries[st.next++];
+    if (st.next >= st.batch.size() && !st.at_end)
+      if (auto error = refill(st)) return error;
+    if (st.next >= st.batch.size()) return Val::ok(Val::none());
+    auto& [name, type] = st.batch[st.next++];
     return Val::ok(Val::some(Val::record({Val::enumeration(type), Val::string(name)})));
   };
   t["[method]descriptor.stat"] = [desc](std::span<const Val> a) -> std::optional<Val> {
@@ -312,6 +338,8 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   t["[method]descriptor.open-at"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
+    // The guest holds as many fds as one instance may (HostState::kMaxFds).
+    if (s.fds_full()) return fail(InsufficientMemory);
     bool follow = a[1].bits & 1;
     const std::string& path = a[2].s;
     uint32_t open_flags = a[3].bits, flags = a[4].bits;
@@ -348,7 +376,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     }
     struct stat st {};
     ::fstat(fd, &st);
-    Descriptor child{std::make_shared<UniqueFd>(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
+    Descriptor child{s.own_fd(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
                      d.guest_path + "/" + path, d.quota};
     return Val::ok(Val::resource(s.add(std::move(child))));
   };

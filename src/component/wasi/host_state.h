@@ -19,6 +19,7 @@
 #include "wasmlet/component/value.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasi_sys/dir_quota.h"
+#include "wasi_sys/host_room.h"
 #include "wasi_sys/inherited_output.h"
 #include "wasi_sys/interruptible_wait.h"
 #include "wasi_sys/unique_fd.h"
@@ -76,10 +77,15 @@ struct DirectoryEntry {
   auto operator<=>(const DirectoryEntry&) const = default;  // by name (then type)
 };
 
+// A directory read a batch at a time (wasi_sys::read_directory_at): only the
+// entries of the current batch are kept, whatever the directory's size.
 struct DirectoryEntryStream {
-  std::vector<DirectoryEntry> entries;
+  std::shared_ptr<UniqueFd> dir;  // the descriptor's fd
+  uint64_t position = 0;          // where the next batch starts
+  bool at_end = false;            // the directory has no entries past `batch`
+  std::vector<DirectoryEntry> batch;
   size_t next = 0;
-  uint64_t bytes = 0;  // host memory (wasi_sys::listing_entry_bytes), counted in HostState::listing_bytes
+  uint64_t bytes = 0;  // host memory of `batch` (wasi_sys::listing_entry_bytes), counted in HostState::listing_bytes
 };
 
 struct Terminal {};
@@ -149,10 +155,34 @@ struct HostState {
   bool preopens_created = false;
   std::shared_ptr<UniqueFd> stdin_fd;
 
-  // The most resources a guest holds at once: each costs host memory (and
-  // many an fd), which the guest's memory limit does not see. One more
-  // traps, as a full resource table does in wasmtime.
+  // The most resources a guest holds at once: each costs host memory, which
+  // the guest's memory limit does not see. One more traps, as a full
+  // resource table does in wasmtime. Host fds have their own, lower bound
+  // (kMaxFds): many resources share one fd (a file's streams, pollables,
+  // every get-directories handle of a preopen), so fds are counted where
+  // they are opened, not per resource.
   static constexpr size_t kMaxResources = 16384;
+  // The most host fds (files, directories, sockets) a guest holds open at
+  // once: preview1's bound, so that one workload cannot take the fds every
+  // other workload in the process needs; within it, the fds the process
+  // has for guests are shared as preview1's are (wasi_sys::GuestFdShare).
+  // Past either an open is refused with an error-code (insufficient-memory
+  // for open-at, as when the host itself is nearly out of fds;
+  // new-socket-limit for sockets), never a trap.
+  static constexpr size_t kMaxFds = wasi_sys::kMaxGuestFds;
+  // The host fds the guest's resources hold (shared with the deleters of
+  // the fds handed out by own_fd, which may outlive a resource).
+  std::shared_ptr<wasi_sys::GuestFdShare> fds = std::make_shared<wasi_sys::GuestFdShare>();
+  bool fds_full() const { return !fds->may_take(); }
+  // The owner of a host fd the guest just opened, counted in `fds` until
+  // its last holder closes it.
+  std::shared_ptr<UniqueFd> own_fd(int fd) {
+    fds->take();
+    return std::shared_ptr<UniqueFd>(new UniqueFd(fd), [share = fds](UniqueFd* owned) {
+      delete owned;
+      share->give_back();
+    });
+  }
   uint32_t add(Resource r) {
     if (resources.size() >= kMaxResources)
       throw HostTrap("the guest holds " + std::to_string(kMaxResources) +

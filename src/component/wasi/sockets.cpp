@@ -58,11 +58,14 @@ Val fail(uint32_t code) { return Val::err(Val::enumeration(code)); }
 Val fail_errno() { return fail(socket_error(errno)); }
 
 // The error to return for a new socket's `fd` (from socket() or accept4()),
-// if any: that call's failure, or a refusal (closing `fd`) when the host's
-// fds are nearly all taken (wasi_sys::leaves_host_room).
-std::optional<Val> new_socket_error(int fd) {
+// if any: that call's failure, or a refusal (closing `fd`) when the guest
+// holds its most fds or the host's are nearly all taken
+// (wasi_sys::leaves_host_room).
+std::optional<Val> new_socket_error(HostState& s, int fd) {
   if (fd < 0) return fail_errno();
-  if (!wasi_sys::leaves_host_room(fd)) {
+  // The guest holds as many fds as one instance may (HostState::kMaxFds), or
+  // the host's are nearly all taken.
+  if (s.fds_full() || !wasi_sys::leaves_host_room(fd)) {
     ::close(fd);
     return fail(NewSocketLimit);
   }
@@ -199,12 +202,12 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (!s.options.allow_sockets || !s.options.allow_tcp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (auto error = new_socket_error(fd)) return error;
+    if (auto error = new_socket_error(s, fd)) return error;
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
-    return Val::ok(Val::resource(s.add(TcpSocket{std::make_shared<UniqueFd>(fd), family, TcpSocket::State::Unbound, 128})));
+    return Val::ok(Val::resource(s.add(TcpSocket{s.own_fd(fd), family, TcpSocket::State::Unbound, 128})));
   };
 
   auto& tcp = into["wasi:sockets/tcp"];
@@ -234,8 +237,8 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     auto& t = sock(a[0]);
     if (t.state != State::Listening) return fail(InvalidState);
     int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (auto error = new_socket_error(fd)) return error;
-    auto owned = std::make_shared<UniqueFd>(fd);
+    if (auto error = new_socket_error(s, fd)) return error;
+    auto owned = s.own_fd(fd);
     uint32_t client = s.add(TcpSocket{owned, t.family, State::Connected, 128});
     Val st = streams_for(s, owned);
     return Val::ok(Val::tuple({Val::resource(client), st.items[0], st.items[1]}));
@@ -345,12 +348,12 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (!s.options.allow_sockets || !s.options.allow_udp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (auto error = new_socket_error(fd)) return error;
+    if (auto error = new_socket_error(s, fd)) return error;
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
-    return Val::ok(Val::resource(s.add(UdpSocket{std::make_shared<UniqueFd>(fd), family, UdpSocket::State::Unbound, false})));
+    return Val::ok(Val::resource(s.add(UdpSocket{s.own_fd(fd), family, UdpSocket::State::Unbound, false})));
   };
   auto& udp = into["wasi:sockets/udp"];
   auto usock = [&s](const Val& v) -> UdpSocket& { return s.get<UdpSocket>(v, "udp-socket"); };

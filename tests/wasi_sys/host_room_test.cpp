@@ -1,0 +1,90 @@
+// The process-wide share of guest fds (src/wasi_sys/host_room.h): one guest
+// context opening fds in a loop stops short of what the others are owed.
+// Each test runs in its own process (gtest_discover_tests), so the tally of
+// live contexts is this test's alone and RLIMIT_NOFILE may be lowered.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <memory>
+#include <vector>
+
+#include "wasi_sys/host_room.h"
+
+namespace wasmlet::wasi_sys {
+namespace {
+
+// Sets the soft RLIMIT_NOFILE for the test's scope.
+class SoftFdLimit {
+ public:
+  explicit SoftFdLimit(rlim_t soft) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit limit = saved_;
+    limit.rlim_cur = soft;
+    ok_ = soft <= saved_.rlim_max && ::setrlimit(RLIMIT_NOFILE, &limit) == 0;
+  }
+  ~SoftFdLimit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+  bool ok() const { return ok_; }
+
+ private:
+  rlimit saved_{};
+  bool ok_ = false;
+};
+
+size_t take_all(GuestFdShare& share) {
+  while (share.may_take()) share.take();
+  return share.held();
+}
+
+TEST(GuestFdShare, AContextAloneHoldsAtMostItsCap) {
+  SoftFdLimit limit(kMaxGuestFds + 4 * kGuaranteedGuestFds);
+  if (!limit.ok()) GTEST_SKIP() << "the hard RLIMIT_NOFILE is too low";
+  GuestFdShare alone;
+  EXPECT_EQ(take_all(alone), kMaxGuestFds);
+}
+
+TEST(GuestFdShare, AHeavyContextLeavesTheOthersTheirGuaranteedFds) {
+  SoftFdLimit limit(2000);
+  if (!limit.ok()) GTEST_SKIP() << "the hard RLIMIT_NOFILE is below 2,000";
+  const size_t budget = 2000 - kHostReservedFds;
+  ASSERT_EQ(guest_fd_budget(), budget);
+  GuestFdShare heavy, light;
+  // The heavy one leaves the light one its guaranteed fds, and one share
+  // more for a context yet to start.
+  EXPECT_EQ(take_all(heavy), budget - 2 * kGuaranteedGuestFds);
+  EXPECT_EQ(take_all(light), kGuaranteedGuestFds);
+  {
+    GuestFdShare late;
+    EXPECT_EQ(take_all(late), kGuaranteedGuestFds);
+    // Now the budget is spent: one more context gets nothing.
+    GuestFdShare later;
+    EXPECT_FALSE(later.may_take());
+  }
+  // What an ended context held is free again, for the others' guaranteed
+  // fds first: the heavy one takes no more while one share is kept free.
+  EXPECT_FALSE(heavy.may_take());
+  GuestFdShare next;
+  EXPECT_EQ(take_all(next), kGuaranteedGuestFds);
+  // Giving fds back lets a context take them again.
+  for (int i = 0; i < 10; ++i) heavy.give_back();
+  EXPECT_FALSE(light.may_take());  // beyond its guarantee: one share is kept free
+  EXPECT_FALSE(heavy.may_take());
+  for (int i = 0; i < 10; ++i) next.give_back();
+  EXPECT_TRUE(next.may_take());
+}
+
+// Many idle contexts are owed more than half the budget: a busy one still
+// gets half of it.
+TEST(GuestFdShare, ManyIdleContextsLeaveTheBusyOnesHalfTheBudget) {
+  SoftFdLimit limit(2000);
+  if (!limit.ok()) GTEST_SKIP() << "the hard RLIMIT_NOFILE is below 2,000";
+  const size_t budget = 2000 - kHostReservedFds;
+  std::vector<std::unique_ptr<GuestFdShare>> idle;
+  for (int i = 0; i < 20; ++i) idle.push_back(std::make_unique<GuestFdShare>());  // owed 5,120
+  GuestFdShare busy;
+  EXPECT_EQ(take_all(busy), budget - budget / 2);
+  // An idle one still gets its guaranteed fds from the half kept.
+  EXPECT_EQ(take_all(*idle[0]), kGuaranteedGuestFds);
+}
+
+}  // namespace
+}  // namespace wasmlet::wasi_sys
