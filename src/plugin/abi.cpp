@@ -41,8 +41,9 @@ void copy_out(Caller& caller, const CallContext& ctx, const char* what, uint32_t
   results[0] = Value::i32(static_cast<int32_t>(n));
 }
 
+// Cut at kMaxLogLine as every line a plugin makes.
 void emit_log(const CallContext& ctx, LogLevel level, std::string_view message) {
-  if (ctx.log && *ctx.log) (*ctx.log)(ctx.plugin, level, message);
+  if (ctx.log && *ctx.log) (*ctx.log)(ctx.plugin, level, message.substr(0, kMaxLogLine));
 }
 
 }  // namespace
@@ -269,8 +270,16 @@ void add_plugin_abi(Linker& linker) {
                   }
                   HttpResult res = http_request(*ctx.capabilities, request, ctx.limits->max_output_bytes, timeout);
                   if (res.status == HttpStatus::Denied) {
-                    ctx.denials.push_back(res.body);  // the error names the plugin and export once
-                    emit_log(ctx, LogLevel::Warn, fmt::format("export '{}': {}", ctx.export_name, res.body));
+                    // The first few are kept and logged, the rest counted: a
+                    // plugin looping on denied calls must not grow the host.
+                    if (++ctx.denial_count <= kKeptDenials) {
+                      ctx.denials.push_back(res.body);  // the error names the plugin and export once
+                      emit_log(ctx, LogLevel::Warn, fmt::format("export '{}': {}", ctx.export_name, res.body));
+                    } else if (ctx.denial_count == kKeptDenials + 1) {
+                      emit_log(ctx, LogLevel::Warn,
+                               fmt::format("export '{}': more http_request calls denied; the rest of this call's are "
+                                           "counted, not logged", ctx.export_name));
+                    }
                   }
                   ctx.response.assign(res.body.begin(), res.body.end());
                   r[0] = Value::i32(static_cast<int32_t>(res.status));

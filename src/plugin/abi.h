@@ -13,6 +13,9 @@ namespace wasmlet::plugin {
 
 inline constexpr const char* kAbiModule = "wasmlet";
 inline constexpr const char* kMetadataSection = "wasmlet.plugin";
+// The denials of one call that are kept (and logged) one by one; the rest
+// are only counted: a plugin can make any number of denied calls.
+inline constexpr size_t kKeptDenials = 8;
 
 // Lives in the Store (host_state<CallContext>) for the duration of one call
 // (or, for a warm instance, is reset before each call).
@@ -27,7 +30,8 @@ struct CallContext {
   std::vector<uint8_t> output;
   bool output_set = false;
   std::vector<uint8_t> response;  // last http_request's response (or reason)
-  std::vector<std::string> denials;  // capability denials recorded during the call
+  std::vector<std::string> denials;  // the first kKeptDenials capability denials of the call
+  uint64_t denial_count = 0;         // all of them
 
   void reset(std::vector<uint8_t> new_input) {
     input = std::move(new_input);
@@ -35,6 +39,7 @@ struct CallContext {
     output_set = false;
     response.clear();
     denials.clear();
+    denial_count = 0;
   }
 };
 

@@ -196,7 +196,8 @@ std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uin
     stats->memory_bytes = store.memory_bytes();
     stats->wall = std::chrono::steady_clock::now() - started;
   }
-  // The denials, then what the plugin said unless it only repeated one.
+  // The denials kept (the first few) and how many more, then what the
+  // plugin said unless it only repeated one.
   auto denial_message = [&](const std::string& reason) -> std::string {
     std::string d;
     bool repeated = false;
@@ -204,6 +205,8 @@ std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uin
       d += (d.empty() ? "" : "; ") + m;
       repeated = repeated || reason == m;
     }
+    if (ctx.denial_count > ctx.denials.size())
+      d += fmt::format("; and {} more denied http_request calls", ctx.denial_count - ctx.denials.size());
     return repeated ? d : d + "; plugin reported: " + reason;
   };
   if (o.trapped()) fail_on_trap(o, store, nullptr);

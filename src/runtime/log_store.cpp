@@ -13,8 +13,11 @@
 namespace wasmlet::runtime {
 
 namespace {
-constexpr size_t kRecent = 4096;          // entries kept in memory for followers
+constexpr size_t kRecent = 4096;          // entries kept in memory for followers (and kRecentBytes)
 constexpr size_t kMaxLine = 64 * 1024;    // longer lines are split
+
+// The memory an entry kept for followers takes.
+size_t entry_bytes(const LogEntry& e) { return sizeof(std::pair<uint64_t, LogEntry>) + e.message.capacity(); }
 }  // namespace
 
 InstanceLog::InstanceLog(std::filesystem::path file, uint64_t max_bytes, uint32_t max_files)
@@ -171,9 +174,32 @@ void InstanceLog::append_locked(LogEntry entry) {
       fd_ = -1;
     }
   }
-  recent_.emplace_back(next_seq_++, std::move(entry));
-  if (recent_.size() > kRecent) recent_.pop_front();
+  // Only a follower reads recent_, and only entries after the one it
+  // started at: with none attached, nothing needs keeping.
+  if (followers_ > 0) {
+    // A line built byte by byte can have twice its length allocated.
+    std::string& m = entry.message;
+    if (m.capacity() > m.size() + m.size() / 8 + 64) m.shrink_to_fit();
+    recent_bytes_ += entry_bytes(entry);
+    recent_.emplace_back(next_seq_, std::move(entry));
+    // The newest that fit; a follower behind them reads the files.
+    while (recent_.size() > 1 && (recent_.size() > kRecent || recent_bytes_ > kRecentBytes)) {
+      recent_bytes_ -= entry_bytes(recent_.front().second);
+      recent_.pop_front();
+    }
+  }
+  ++next_seq_;
   cv_.notify_all();
+}
+
+void InstanceLog::release_recent_locked() {
+  std::deque<std::pair<uint64_t, LogEntry>>().swap(recent_);
+  recent_bytes_ = 0;
+}
+
+size_t InstanceLog::recent_bytes() {
+  std::lock_guard lock(mu_);
+  return recent_bytes_;
 }
 
 void InstanceLog::write(LogStream stream, std::span<const uint8_t> bytes) {
@@ -269,6 +295,17 @@ std::vector<LogEntry> InstanceLog::read(const LogQuery& query) {
 void InstanceLog::follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry,
                          const std::function<bool()>& still_wanted) {
   std::unique_lock lock(mu_);
+  // Entries are kept in memory while this follower is attached; the last
+  // one to leave frees them.
+  ++followers_;
+  struct Detach {
+    InstanceLog& log;
+    std::unique_lock<std::mutex>& lock;
+    ~Detach() {
+      if (!lock.owns_lock()) lock.lock();
+      if (--log.followers_ == 0) log.release_recent_locked();
+    }
+  } detach{*this, lock};
   auto files = snapshot_files_locked();
   uint64_t seen = next_seq_;
   lock.unlock();
@@ -337,8 +374,10 @@ void InstanceLog::remove_files() {
     if (partial_fd_[i] >= 0) ::close(partial_fd_[i]);
     partial_fd_[i] = -1;
     partial_[i].clear();
+    partial_[i].shrink_to_fit();
     std::filesystem::remove(partial_file_[i], ec);
   }
+  release_recent_locked();
   for (uint32_t i = 1; i <= max_files_; ++i) std::filesystem::remove(fmt::format("{}.{}", file_.string(), i), ec);
   closed_ = true;
   cv_.notify_all();

@@ -7,7 +7,10 @@
 // it is, so a crash of the daemon loses nothing that was printed (the next
 // daemon records what they hold). Followers wait on a condition variable for
 // new lines; one that falls behind the entries kept in memory reads the
-// rest from the files. Readers hold the lock only to open the files, never
+// rest from the files. Entries are kept in memory only while a follower is
+// attached, and then at most kRecentBytes of them (the newest): a guest
+// printing long lines must not grow the daemon by more than that, and an
+// instance nobody follows (a finished one) holds none. Readers hold the lock only to open the files, never
 // while reading them: a `logs` of a large log must not stall the guest's writes.
 #pragma once
 
@@ -54,6 +57,11 @@ class InstanceLog {
   // Deletes the files (instance removed).
   void remove_files();
 
+  // The most memory the entries kept for followers take (the newest that fit).
+  static constexpr size_t kRecentBytes = 1 << 20;
+  // What the entries kept for followers take now, in bytes (for tests).
+  size_t recent_bytes();
+
   static std::string encode(const LogEntry& entry);
   static bool decode(std::string_view line, LogEntry& entry);
 
@@ -65,6 +73,7 @@ class InstanceLog {
   void close_partials_locked();
   void recover_partial();
   void append_locked(LogEntry entry);
+  void release_recent_locked();
   void rotate_locked();
   // The files as they are now, oldest first, each opened with its size: a
   // rotation (a rename) or an append after this does not change what the
@@ -86,8 +95,11 @@ class InstanceLog {
   int fd_ = -1;
   uint64_t size_ = 0;
   std::string partial_[2];
-  // Recent entries for followers, with their sequence numbers.
+  // Recent entries for followers, with their sequence numbers: only while
+  // followers_ > 0, at most kRecentBytes (recent_bytes_) of them.
   std::deque<std::pair<uint64_t, LogEntry>> recent_;
+  size_t recent_bytes_ = 0;
+  int followers_ = 0;
   uint64_t next_seq_ = 0;
   // An entry could not be written to the file (disk full): the files no
   // longer hold every entry, so a follower that fell behind cannot catch up there.

@@ -134,6 +134,16 @@ TEST(PluginCli, InputFromStdin) {
   EXPECT_EQ(r.out, "{\"from\":\"stdin\"}\n");
 }
 
+// 500 denied calls with a 60 KB URL: a few lines of stderr, not 30 MB.
+TEST(PluginCli, ManyDenialsMakeABoundedError) {
+  const std::string url = "http://x/" + std::string(60000, 'a');
+  auto r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "http_many", "--timeout", "60s",
+                        "--input", "{\"times\":500,\"url\":\"" + url + "\"}"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_LT(r.err.size(), 16u * 1024) << r.err.substr(0, 2000);
+  EXPECT_NE(r.err.find("; and 492 more denied http_request calls"), std::string::npos) << r.err.substr(0, 2000);
+}
+
 TEST(PluginCli, ADenialIsOneErrorLineNamingTheExportOnce) {
   auto r = wasmlet_cli({"plugin", "call", plugin_wasm("plugin_hostile").string(), "http", "--input", R"({"url":"http://127.0.0.1:9/"})"});
   EXPECT_EQ(r.exit_code, 1);

@@ -354,6 +354,27 @@ TEST_F(DaemonTest, AGoneWaitOrFollowClientIsLetGo) {
   EXPECT_EQ(find(ps(), "nap-rep-0")["state"]["status"], "running");
 }
 
+// A guest printing 64 KiB lines without newlines: the daemon kept the last
+// 4096 entries of each instance in memory (256 MiB, after its exit too); now
+// only what an attached follower needs, at most 1 MiB. `logs` still reads
+// every line on disk.
+TEST_F(DaemonTest, LongLinesDoNotGrowTheDaemon) {
+  write_spec("version: v1\ndeployment: q\nservices:\n  spam:\n    image: " + fixture("rt_long_lines") +
+             "\n    command: {args: [\"1500\"]}\n");  // 96 MiB of output
+  const std::string status = "/proc/" + std::to_string(d->pid()) + "/status";
+  const long before = rss_kib(status);
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  auto w = d->cli({"wait", "spam-rep-0"}, std::chrono::seconds(120));
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  const long after = rss_kib(status);
+  EXPECT_LT(after - before, 48 * 1024) << "the daemon grew from " << before << " KiB to " << after << " KiB";
+  const std::string line = std::string(64 * 1024, 'a') + "\n";
+  auto tail = d->cli({"logs", "--tail", "3", "spam-rep-0"});
+  EXPECT_EQ(tail.exit_code, 0) << tail.err;
+  EXPECT_TRUE(tail.out == line + line + line) << tail.out.size() << " bytes";
+  EXPECT_EQ(d->cli({"rm", "spam-rep-0"}).exit_code, 0);
+}
+
 TEST_F(DaemonTest, SpecErrorsNameFileLineAndField) {
   auto bad = write_spec("version: v1\ndeployment: d\nservices:\n  web:\n    image: x.wasm\n    wasm:\n      max_memory: lots\n", "bad.yaml");
   auto r = d->cli({"up", "-f", bad.string()});

@@ -157,6 +157,86 @@ TEST(LogStore, AFollowerThatFallsBehindReadsTheRestFromTheFiles) {
   for (int i = 0; i < kLines; ++i) ASSERT_EQ(seen[size_t(i) + 1], "line " + std::to_string(i));
 }
 
+// A guest printing 64 KiB lines without newlines: a follower stuck on the
+// first one holds the log's memory to kRecentBytes (4096 such entries took
+// 256 MiB before), yet gets every line, those beyond memory from the files.
+TEST(LogStore, EntriesKeptForAFollowerStayUnderTheByteBound) {
+  TempDir dir;
+  InstanceLog log(dir.path() / "long.log", 1 << 30, 1);
+  log.reopen();
+  log.write(LogStream::Stdout, bytes("first\n"));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  bool attached = false;
+  std::vector<std::string> seen;
+  std::thread follower([&] {
+    log.follow({}, [&](const LogEntry& e) {
+      seen.push_back(e.message);
+      std::unique_lock lock(mu);
+      attached = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+      return true;
+    });
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return attached; });
+  }
+  constexpr int kChunks = 200;  // 12.5 MiB
+  size_t most = 0;
+  for (int i = 0; i < kChunks; ++i) {
+    std::string chunk(64 * 1024, char('a' + i % 26));
+    log.write(LogStream::Stdout, bytes(chunk));
+    most = std::max(most, log.recent_bytes());
+  }
+  EXPECT_GT(most, 0u) << "entries are kept while a follower is attached";
+  EXPECT_LE(most, InstanceLog::kRecentBytes);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  log.close();
+  follower.join();
+  ASSERT_EQ(seen.size(), size_t(kChunks) + 1);
+  EXPECT_EQ(seen[0], "first");
+  for (int i = 0; i < kChunks; ++i) ASSERT_EQ(seen[size_t(i) + 1], std::string(64 * 1024, char('a' + i % 26))) << i;
+  EXPECT_EQ(log.recent_bytes(), 0u) << "the last follower to leave frees them";
+}
+
+// Nobody follows: nothing is kept in memory, and reads get it all from disk.
+TEST(LogStore, WithoutAFollowerNothingIsKeptInMemory) {
+  TempDir dir;
+  InstanceLog log(dir.path() / "none.log", 1 << 30, 1);
+  log.reopen();
+  constexpr int kChunks = 100;
+  for (int i = 0; i < kChunks; ++i) {
+    log.write(LogStream::Stdout, bytes(std::string(64 * 1024, char('a' + i % 26))));
+    ASSERT_EQ(log.recent_bytes(), 0u);
+  }
+  log.write(LogStream::Stdout, bytes("last\n"));
+  log.close();
+  const auto all = log.read({});
+  ASSERT_EQ(all.size(), size_t(kChunks) + 1);
+  for (int i = 0; i < kChunks; ++i) ASSERT_EQ(all[size_t(i)].message, std::string(64 * 1024, char('a' + i % 26))) << i;
+  EXPECT_EQ(all.back().message, "last");
+  LogQuery tail;
+  tail.tail = 2;
+  const auto two = log.read(tail);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].message, std::string(64 * 1024, char('a' + (kChunks - 1) % 26)));
+  // A follower after the end gets everything on disk too.
+  std::vector<std::string> followed;
+  log.follow({}, [&](const LogEntry& e) {
+    followed.push_back(e.message);
+    return true;
+  });
+  EXPECT_EQ(followed.size(), all.size());
+  EXPECT_EQ(log.recent_bytes(), 0u);
+}
+
 // Reading a large log (JSON to decode, megabytes of it) must not hold up the
 // guest's writes: `wasmlet logs` on a busy instance would otherwise stall it.
 TEST(LogStore, ReadingALargeLogDoesNotHoldUpWrites) {

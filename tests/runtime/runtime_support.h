@@ -72,8 +72,8 @@ inline std::string http_get(uint16_t port, const std::string& path, const std::s
   return out;
 }
 
-inline long rss_kib() {
-  std::ifstream in("/proc/self/status");
+inline long rss_kib(const std::string& status = "/proc/self/status") {
+  std::ifstream in(status);
   std::string line;
   while (std::getline(in, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
