@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -185,11 +186,20 @@ bool decode_utf8(std::string_view s, std::vector<char32_t>& out) {
 }
 
 // Counts `bytes` of host memory a lift is about to take against the call's
-// bound (kMaxLiftedHostBytes).
-void charge_lift(const AbiContext& cx, uint64_t bytes, const char* what) {
+// bound (AbiContext::max_lifted_host_bytes); `describe()` names what is
+// lifted for the trap message (only made when it traps).
+template <typename Describe>
+void charge_lift(const AbiContext& cx, uint64_t bytes, Describe&& describe) {
   cx.lifted_host_bytes += bytes;
   if (cx.lifted_host_bytes > cx.max_lifted_host_bytes)
-    trap(fmt::format("lifting {} would take the call's values past {} MiB of host memory", what, cx.max_lifted_host_bytes >> 20));
+    trap(fmt::format("lifting {} would take the call's values past {} MiB of host memory", describe(),
+                     cx.max_lifted_host_bytes >> 20));
+}
+
+// The Vals a lift is about to create to hold `n` list elements, record or
+// tuple fields, fixed-length list items or a variant's payload.
+void charge_vals(const AbiContext& cx, uint64_t n, const char* what) {
+  charge_lift(cx, n * sizeof(Val), [&] { return fmt::format("{} {}", n, what); });
 }
 
 uint32_t allocate(const AbiContext& cx, uint32_t alignment, uint32_t size, const char* what) {
@@ -209,11 +219,11 @@ Val load_list_from_range(const AbiContext& cx, uint32_t ptr, uint32_t length, co
   check_aligned(ptr, alignment_of(elem), "a list");
   check_range(cx, ptr, bytes, "a list");
   if (elem.kind == TypeKind::U8) {
-    charge_lift(cx, length, fmt::format("a list<u8> of {} bytes", length).c_str());
+    charge_lift(cx, length, [&] { return fmt::format("a list<u8> of {} bytes", length); });
     auto b = cx.memory.bytes(ptr, length);
     return Val::bytes(std::string(b.begin(), b.end()));
   }
-  charge_lift(cx, uint64_t(length) * sizeof(Val), fmt::format("a list of {} elements", length).c_str());
+  charge_vals(cx, length, "list elements");
   std::vector<Val> r;
   r.reserve(length);
   for (uint32_t i = 0; i < length; ++i) r.push_back(load(cx, uint32_t(ptr + i * esize), elem));
@@ -298,6 +308,7 @@ Val lift_variant(const AbiContext& cx, FlatReader& r, const Type& t) {
   }
   size_t pos = 0;
   FlatReader inner(coerced, pos);
+  charge_vals(cx, 1, "variant payload");
   return Val::variant(index, lift_flat_impl(cx, inner, *cases[index]));
 }
 
@@ -324,13 +335,18 @@ Val lift_flat_impl(const AbiContext& cx, FlatReader& r, const Type& t) {
       return load_list_from_range(cx, ptr, len, *t.element);
     }
     case TypeKind::FixedList: {
+      charge_vals(cx, t.length, "fixed-length list items");
       std::vector<Val> items;
+      items.reserve(t.length);
       for (uint32_t i = 0; i < t.length; ++i) items.push_back(lift_flat_impl(cx, r, *t.element));
       return Val::list(std::move(items));
     }
     case TypeKind::Record: case TypeKind::Tuple: {
+      auto fields = fields_of(t);
+      charge_vals(cx, fields.size(), "record or tuple fields");
       std::vector<Val> items;
-      for (auto* f : fields_of(t)) items.push_back(lift_flat_impl(cx, r, *f));
+      items.reserve(fields.size());
+      for (auto* f : fields) items.push_back(lift_flat_impl(cx, r, *f));
       return Val::record(std::move(items));
     }
     case TypeKind::Variant: case TypeKind::Enum: case TypeKind::Option: case TypeKind::Result:
@@ -440,7 +456,7 @@ std::string load_string_from_range(const AbiContext& cx, uint32_t ptr, uint32_t 
   if (bytes > kMaxStringByteLength) trap(fmt::format("a string of {} bytes is longer than 2^28-1", bytes));
   check_aligned(ptr, alignment, "a string");
   check_range(cx, ptr, bytes, "a string");
-  charge_lift(cx, bytes, fmt::format("a string of {} bytes", bytes).c_str());
+  charge_lift(cx, bytes, [&] { return fmt::format("a string of {} bytes", bytes); });
   auto b = cx.memory.bytes(ptr, bytes);
   std::string out;
   switch (enc) {
@@ -541,14 +557,20 @@ Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
     case TypeKind::List:
       return load_list_from_range(cx, uint32_t(load_uint(cx, ptr, 4)), uint32_t(load_uint(cx, ptr + 4, 4)), *t.element);
     case TypeKind::FixedList: {
+      charge_vals(cx, t.length, "fixed-length list items");
       std::vector<Val> items;
-      for (uint32_t i = 0; i < t.length; ++i) items.push_back(load(cx, ptr + i * size_of(*t.element), *t.element));
+      items.reserve(t.length);
+      uint32_t esize = size_of(*t.element);
+      for (uint32_t i = 0; i < t.length; ++i) items.push_back(load(cx, ptr + i * esize, *t.element));
       return Val::list(std::move(items));
     }
     case TypeKind::Record: case TypeKind::Tuple: {
+      auto fields = fields_of(t);
+      charge_vals(cx, fields.size(), "record or tuple fields");
       std::vector<Val> items;
+      items.reserve(fields.size());
       uint32_t p = ptr;
-      for (auto* f : fields_of(t)) {
+      for (auto* f : fields) {
         p = align_to(p, alignment_of(*f));
         items.push_back(load(cx, p, *f));
         p += size_of(*f);
@@ -562,6 +584,7 @@ Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
       if (index >= cases.size()) trap(fmt::format("variant discriminant {} is out of range ({} cases)", index, cases.size()));
       uint32_t p = align_to(ptr + ds, max_case_alignment(cases));
       if (!cases[index]) return Val::variant(index);
+      charge_vals(cx, 1, "variant payload");
       return Val::variant(index, load(cx, p, *cases[index]));
     }
     case TypeKind::Flags: {
@@ -632,6 +655,12 @@ void store(const AbiContext& cx, const Val& v, const Type& t, uint32_t ptr) {
     default:
       trap(fmt::format("storing {} is not supported", to_string(t.kind)));
   }
+}
+
+uint64_t lifted_host_bytes_bound(std::optional<uint64_t> max_memory_bytes) {
+  if (!max_memory_bytes) return kMaxLiftedHostBytes;
+  uint64_t scaled = *max_memory_bytes > kMaxLiftedHostBytes ? kMaxLiftedHostBytes : *max_memory_bytes * kLiftedBytesPerMemoryByte;
+  return std::clamp(scaled, kMinLiftedHostBytes, kMaxLiftedHostBytes);
 }
 
 Val lift_flat(const AbiContext& cx, std::span<const Value> values, size_t& pos, const Type& type) {
@@ -714,6 +743,8 @@ std::vector<Val> lift_flat_values(const AbiContext& cx, size_t max_flat, std::sp
     check_range(cx, ptr, size_of(*tuple), "spilled values");
     return load(cx, ptr, *tuple).items;
   }
+  charge_vals(cx, ts.size(), "values");
+  r.reserve(ts.size());
   for (auto& t : ts) r.push_back(lift_flat(cx, values, pos, *t));
   if (pos != values.size()) trap(fmt::format("{} core values given, {} expected", values.size(), pos));
   return r;

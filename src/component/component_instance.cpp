@@ -337,6 +337,7 @@ class Runner {
         cx.realloc = realloc_of(realloc);
         cx.handles = &handles_;
         cx.lent = &lent;
+        cx.max_lifted_host_bytes = lifted_host_bytes_bound(store_.limits().max_memory_bytes);
         size_t used = std::min(args.size(), flat_params > kMaxFlatParams ? size_t(1) : flat_params);
         std::vector<Val> vals = lift_flat_values(cx, kMaxFlatParams, args.subspan(0, used), params);
         std::optional<Val> r = host_.call(*host_fn, vals);
@@ -542,6 +543,7 @@ class Runner {
       cx.memory = memory_of(run.memory);
       cx.encoding = run.encoding;
       cx.handles = &handles_;
+      cx.max_lifted_host_bytes = lifted_host_bytes_bound(store_.limits().max_memory_bytes);
       std::vector<TypePtr> rt = {run.type->result};
       try {
         auto vals = lift_flat_values(cx, kMaxFlatResults, o.results, rt);

@@ -298,6 +298,58 @@ TEST(CanonicalAbi, LiftingIsBoundedInHostMemory) {
   EXPECT_EQ(kMaxLiftedHostBytes, uint64_t{512} << 20);
 }
 
+// Every Val a lift creates counts, not only list elements: the fields of a
+// tuple, a variant's payload. A list whose entries all name one list of
+// wide tuples makes the host build that list again for each entry: 10
+// KB of guest memory here take ~20 MiB of host memory, ~200 KiB of which
+// the count saw when it counted only list elements.
+TEST(CanonicalAbi, LiftingCountsEveryValItCreates) {
+  Guest g;
+  const uint32_t outer_at = 64, inner_at = 1024, tuples = 100, entries = 20;
+  for (uint32_t i = 0; i < entries; ++i) {
+    std::memcpy(&g.buf[outer_at + 8 * i], &inner_at, 4);
+    std::memcpy(&g.buf[outer_at + 8 * i + 4], &tuples, 4);
+  }
+  auto wide = types::tuple(std::vector<TypePtr>(100, types::boolean()));
+  auto type = types::list(types::list(wide));
+  AbiContext cx = g.cx();
+  cx.max_lifted_host_bytes = 1u << 20;
+  std::vector<Value> flat = {Value::i32(outer_at), Value::i32(entries)};
+  size_t pos = 0;
+  try {
+    lift_flat(cx, flat, pos, *type);
+    FAIL() << "lifted " << cx.lifted_host_bytes << " bytes";
+  } catch (const AbiTrap& e) {
+    EXPECT_NE(std::string(e.what()).find("lifting 100 record or tuple fields would take the call's values past 1 MiB"),
+              std::string::npos) << e.what();
+  }
+  // One entry is within the bound, and counted as what it takes: its list
+  // element Vals and their fields.
+  cx = g.cx();
+  flat = {Value::i32(outer_at), Value::i32(1)};
+  pos = 0;
+  Val one = lift_flat(cx, flat, pos, *type);
+  ASSERT_EQ(one.items.size(), 1u);
+  EXPECT_EQ(one.items[0].items.size(), tuples);
+  EXPECT_EQ(cx.lifted_host_bytes, (1 + tuples + tuples * 100) * sizeof(Val));
+  // A variant's payload and a record's fields, lifted from memory.
+  cx = g.cx();
+  auto opt = types::option(types::record({{"a", types::u32()}, {"b", types::u32()}}));
+  g.buf[2048] = 1;
+  EXPECT_EQ(load(cx, 2048, *opt), Val::some(Val::record({Val::integer(0), Val::integer(0)})));
+  EXPECT_EQ(cx.lifted_host_bytes, 3 * sizeof(Val));
+}
+
+// Under a memory limit a call may lift a few times the limit, at least
+// 16 MiB, at most 512 MiB.
+TEST(CanonicalAbi, TheLiftBoundFollowsTheMemoryLimit) {
+  EXPECT_EQ(lifted_host_bytes_bound(std::nullopt), kMaxLiftedHostBytes);
+  EXPECT_EQ(lifted_host_bytes_bound(1u << 20), uint64_t{16} << 20);
+  EXPECT_EQ(lifted_host_bytes_bound(uint64_t{64} << 20), uint64_t{256} << 20);
+  EXPECT_EQ(lifted_host_bytes_bound(uint64_t{1} << 30), kMaxLiftedHostBytes);
+  EXPECT_EQ(lifted_host_bytes_bound(uint64_t{1} << 62), kMaxLiftedHostBytes);
+}
+
 TEST(CanonicalAbi, VariantsEnumsOptionsResultsFlags) {
   auto var = types::variant({{"f", prim(TypeKind::F32)}, {"n", types::u64()}, {"none", nullptr}, {"s", types::string()}});
   expect_roundtrips(Val::variant(0, Val::floating(2.5)), var);
