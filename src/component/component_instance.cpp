@@ -340,13 +340,14 @@ class Runner {
         cx.max_lifted_host_bytes = lifted_host_bytes_bound(store_.limits().max_memory_bytes);
         size_t used = std::min(args.size(), flat_params > kMaxFlatParams ? size_t(1) : flat_params);
         std::vector<Val> vals = lift_flat_values(cx, kMaxFlatParams, args.subspan(0, used), params);
-        std::optional<Val> r = host_.call(*host_fn, vals);
+        std::optional<Val> r = host_.call(*host_fn, std::move(vals));
         for (auto h : lent) handles_.end_lend(h);
         lent.clear();
         if (type->result) {
           if (!r) throw AbiTrap(name + " returned no value");
           std::vector<TypePtr> rt = {type->result};
-          std::vector<Val> rv = {*r};
+          std::vector<Val> rv;
+          rv.push_back(std::move(*r));
           std::optional<uint32_t> retptr;
           if (flatten(rt).size() > kMaxFlatResults) retptr = args.back().as_u32();
           cx.memory = memory_of(mem);  // realloc may have grown memory
