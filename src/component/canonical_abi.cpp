@@ -159,14 +159,17 @@ void append_utf8(std::string& s, char32_t c) {
   }
 }
 
-// Decodes UTF-8; returns false on invalid input.
-bool decode_utf8(std::string_view s, std::vector<char32_t>& out) {
+// Calls `f(code_point)` for each code point of UTF-8 `s`, in order; returns
+// false (having stopped) on invalid input. Nothing is materialised: a
+// string is checked or converted in one pass over its bytes.
+template <typename F>
+bool for_each_utf8(std::string_view s, F&& f) {
   size_t i = 0;
   while (i < s.size()) {
     uint8_t c = uint8_t(s[i]);
     size_t n;
     char32_t cp;
-    if (c < 0x80) { out.push_back(c); ++i; continue; }
+    if (c < 0x80) { f(char32_t(c)); ++i; continue; }
     if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
     else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
     else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
@@ -179,10 +182,35 @@ bool decode_utf8(std::string_view s, std::vector<char32_t>& out) {
     }
     if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;
     if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    out.push_back(cp);
+    f(cp);
     i += n + 1;
   }
   return true;
+}
+
+bool valid_utf8(std::string_view s) {
+  return for_each_utf8(s, [](char32_t) {});
+}
+
+size_t utf8_length(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
+
+// Calls `f(code_point)` for each code point of the UTF-16LE `b`; traps on an
+// unpaired surrogate.
+template <typename F>
+void for_each_utf16(std::span<const uint8_t> b, F&& f) {
+  for (size_t i = 0; i + 1 < b.size(); i += 2) {
+    char32_t u = char32_t(b[i] | b[i + 1] << 8);
+    if (u >= 0xd800 && u <= 0xdbff) {
+      if (i + 3 >= b.size()) trap("the UTF-16 string ends in an unpaired surrogate");
+      char32_t l = char32_t(b[i + 2] | b[i + 3] << 8);
+      if (l < 0xdc00 || l > 0xdfff) trap("the UTF-16 string holds an unpaired surrogate");
+      u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+      i += 2;
+    } else if (u >= 0xdc00 && u <= 0xdfff) {
+      trap("the UTF-16 string holds an unpaired surrogate");
+    }
+    f(u);
+  }
 }
 
 // Counts `bytes` of host memory a lift is about to take against the call's
@@ -456,59 +484,57 @@ std::string load_string_from_range(const AbiContext& cx, uint32_t ptr, uint32_t 
   if (bytes > kMaxStringByteLength) trap(fmt::format("a string of {} bytes is longer than 2^28-1", bytes));
   check_aligned(ptr, alignment, "a string");
   check_range(cx, ptr, bytes, "a string");
-  charge_lift(cx, bytes, [&] { return fmt::format("a string of {} bytes", bytes); });
   auto b = cx.memory.bytes(ptr, bytes);
-  std::string out;
-  switch (enc) {
-    case Utf8: {
-      std::string s(b.begin(), b.end());
-      std::vector<char32_t> cps;
-      if (!decode_utf8(s, cps)) trap(fmt::format("the string at 0x{:x} is not valid UTF-8", ptr));
-      return s;
-    }
-    case Latin1:
-      for (uint8_t c : b) append_utf8(out, c);
-      return out;
-    case Utf16:
-      for (size_t i = 0; i < b.size(); i += 2) {
-        char32_t u = char32_t(b[i] | b[i + 1] << 8);
-        if (u >= 0xd800 && u <= 0xdbff) {
-          if (i + 2 >= b.size()) trap("the UTF-16 string ends in an unpaired surrogate");
-          char32_t l = char32_t(b[i + 2] | b[i + 3] << 8);
-          if (l < 0xdc00 || l > 0xdfff) trap("the UTF-16 string holds an unpaired surrogate");
-          u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
-          i += 2;
-        } else if (u >= 0xdc00 && u <= 0xdfff) {
-          trap("the UTF-16 string holds an unpaired surrogate");
-        }
-        append_utf8(out, u);
-      }
-      return out;
+  // Checked in place in guest memory; the host string is what is counted
+  // (UTF-8: latin1 takes up to 2 bytes a character, UTF-16 up to 3 a unit).
+  if (enc == Utf8) {
+    charge_lift(cx, bytes, [&] { return fmt::format("a string of {} bytes", bytes); });
+    std::string_view view(reinterpret_cast<const char*>(b.data()), b.size());
+    if (!valid_utf8(view)) trap(fmt::format("the string at 0x{:x} is not valid UTF-8", ptr));
+    return std::string(view);
   }
+  uint64_t out_bytes = 0;
+  if (enc == Latin1)
+    for (uint8_t c : b) out_bytes += c < 0x80 ? 1 : 2;
+  else
+    for_each_utf16(b, [&](char32_t c) { out_bytes += utf8_length(c); });
+  charge_lift(cx, out_bytes, [&] { return fmt::format("a string of {} bytes", out_bytes); });
+  std::string out;
+  out.reserve(out_bytes);
+  if (enc == Latin1)
+    for (uint8_t c : b) append_utf8(out, c);
+  else
+    for_each_utf16(b, [&](char32_t c) { append_utf8(out, c); });
   return out;
 }
 
 std::pair<uint32_t, uint32_t> store_string_into_range(const AbiContext& cx, const std::string& utf8) {
-  std::vector<char32_t> cps;
-  if (!decode_utf8(utf8, cps)) trap("a host string to lower is not valid UTF-8");
-  auto utf16_units = [&] {
-    std::vector<uint16_t> u;
-    for (char32_t c : cps) {
+  // Two passes over the host string (count, then write into the guest's
+  // allocation): no code points or UTF-16 units are materialised.
+  uint64_t units = 0;  // UTF-16 code units
+  uint64_t chars = 0;
+  bool latin1 = true;
+  if (!for_each_utf8(utf8, [&](char32_t c) {
+        units += c >= 0x10000 ? 2 : 1;
+        ++chars;
+        latin1 &= c < 0x100;
+      }))
+    trap("a host string to lower is not valid UTF-8");
+  auto write_utf16 = [&] {
+    if (2 * units > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
+    uint32_t ptr = allocate(cx, 2, uint32_t(2 * units), "a string");
+    auto b = cx.memory.bytes(ptr, 2 * units);
+    size_t i = 0;
+    auto put = [&](uint32_t u) { b[i++] = uint8_t(u); b[i++] = uint8_t(u >> 8); };
+    for_each_utf8(utf8, [&](char32_t c) {
       if (c >= 0x10000) {
         c -= 0x10000;
-        u.push_back(uint16_t(0xd800 + (c >> 10)));
-        u.push_back(uint16_t(0xdc00 + (c & 0x3ff)));
+        put(0xd800 + (c >> 10));
+        put(0xdc00 + (c & 0x3ff));
       } else {
-        u.push_back(uint16_t(c));
+        put(c);
       }
-    }
-    return u;
-  };
-  auto write_utf16 = [&](const std::vector<uint16_t>& u) {
-    if (2ull * u.size() > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
-    uint32_t ptr = allocate(cx, 2, uint32_t(2 * u.size()), "a string");
-    auto b = cx.memory.bytes(ptr, 2 * u.size());
-    for (size_t i = 0; i < u.size(); ++i) { b[2 * i] = uint8_t(u[i]); b[2 * i + 1] = uint8_t(u[i] >> 8); }
+    });
     return ptr;
   };
   switch (cx.encoding) {
@@ -518,22 +544,18 @@ std::pair<uint32_t, uint32_t> store_string_into_range(const AbiContext& cx, cons
       cx.memory.write(ptr, {reinterpret_cast<const uint8_t*>(utf8.data()), utf8.size()});
       return {ptr, uint32_t(utf8.size())};
     }
-    case StringEncoding::Utf16: {
-      auto u = utf16_units();
-      return {write_utf16(u), uint32_t(u.size())};
-    }
+    case StringEncoding::Utf16:
+      return {write_utf16(), uint32_t(units)};
     case StringEncoding::Latin1Utf16: {
-      bool latin1 = true;
-      for (char32_t c : cps) latin1 &= c < 0x100;
       if (latin1) {
-        if (cps.size() > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
-        uint32_t ptr = allocate(cx, 2, uint32_t(cps.size()), "a string");
-        auto b = cx.memory.bytes(ptr, cps.size());
-        for (size_t i = 0; i < cps.size(); ++i) b[i] = uint8_t(cps[i]);
-        return {ptr, uint32_t(cps.size())};
+        if (chars > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
+        uint32_t ptr = allocate(cx, 2, uint32_t(chars), "a string");
+        auto b = cx.memory.bytes(ptr, chars);
+        size_t i = 0;
+        for_each_utf8(utf8, [&](char32_t c) { b[i++] = uint8_t(c); });
+        return {ptr, uint32_t(chars)};
       }
-      auto u = utf16_units();
-      return {write_utf16(u), uint32_t(u.size()) | kUtf16Tag};
+      return {write_utf16(), uint32_t(units) | kUtf16Tag};
     }
   }
   return {0, 0};

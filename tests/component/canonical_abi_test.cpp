@@ -340,6 +340,27 @@ TEST(CanonicalAbi, LiftingCountsEveryValItCreates) {
   EXPECT_EQ(cx.lifted_host_bytes, 3 * sizeof(Val));
 }
 
+// A string in latin1 or UTF-16 is counted as the UTF-8 the host makes of it
+// (up to 2 bytes a latin1 character, 3 a UTF-16 unit), not its guest bytes.
+TEST(CanonicalAbi, StringsAreCountedAsTheHostStringTheyBecome) {
+  Guest g;
+  std::memset(&g.buf[4096], 0xe9, 1000);  // latin1 "é" x 1000
+  AbiContext cx = g.cx(StringEncoding::Latin1Utf16);
+  EXPECT_EQ(load_string_from_range(cx, 4096, 1000), [] {
+    std::string s;
+    for (int i = 0; i < 1000; ++i) s += "\xc3\xa9";
+    return s;
+  }());
+  EXPECT_EQ(cx.lifted_host_bytes, 2000u);
+  for (uint32_t i = 0; i < 1000; ++i) { g.buf[8192 + 2 * i] = 0xac; g.buf[8192 + 2 * i + 1] = 0x20; }  // UTF-16 "€" x 1000
+  cx = g.cx(StringEncoding::Utf16);
+  EXPECT_EQ(load_string_from_range(cx, 8192, 1000).size(), 3000u);
+  EXPECT_EQ(cx.lifted_host_bytes, 3000u);
+  cx.max_lifted_host_bytes = 2500;
+  cx.lifted_host_bytes = 0;
+  EXPECT_THROW(load_string_from_range(cx, 8192, 1000), AbiTrap);
+}
+
 // Under a memory limit a call may lift a few times the limit, at least
 // 16 MiB, at most 512 MiB.
 TEST(CanonicalAbi, TheLiftBoundFollowsTheMemoryLimit) {
