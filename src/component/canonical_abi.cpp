@@ -230,6 +230,15 @@ void charge_vals(const AbiContext& cx, uint64_t n, const char* what) {
   charge_lift(cx, n * sizeof(Val), [&] { return fmt::format("{} {}", n, what); });
 }
 
+// Counts `n` steps of a lift or lower; every kStopCheckSteps it asks
+// cx.check_stop whether the guest must stop (an interrupt, the deadline).
+void step(const AbiContext& cx, uint64_t n = 1) {
+  cx.steps += n;
+  if (cx.steps - cx.steps_at_check < kStopCheckSteps) return;
+  cx.steps_at_check = cx.steps;
+  if (cx.check_stop) cx.check_stop();
+}
+
 uint32_t allocate(const AbiContext& cx, uint32_t alignment, uint32_t size, const char* what) {
   if (!cx.realloc) trap(fmt::format("lowering {} into the guest needs a realloc function", what));
   uint32_t ptr = cx.realloc(0, 0, alignment, size);
@@ -248,6 +257,7 @@ Val load_list_from_range(const AbiContext& cx, uint32_t ptr, uint32_t length, co
   check_range(cx, ptr, bytes, "a list");
   if (elem.kind == TypeKind::U8) {
     charge_lift(cx, length, [&] { return fmt::format("a list<u8> of {} bytes", length); });
+    step(cx, length / 64);
     auto b = cx.memory.bytes(ptr, length);
     return Val::bytes(std::string(b.begin(), b.end()));
   }
@@ -263,6 +273,7 @@ std::pair<uint32_t, uint32_t> store_list_into_range(const AbiContext& cx, const 
   if (v.kind == Val::Kind::Bytes) {
     if (elem.kind != TypeKind::U8) trap("a list<u8> value cannot be lowered as a list of another type");
     if (v.s.size() > kMaxListByteLength) trap("a list larger than 2^28 bytes cannot be lowered");
+    step(cx, v.s.size() / 64);
     uint32_t ptr = allocate(cx, 1, uint32_t(v.s.size()), "a list");
     cx.memory.write(ptr, {reinterpret_cast<const uint8_t*>(v.s.data()), v.s.size()});
     return {ptr, uint32_t(v.s.size())};
@@ -341,6 +352,7 @@ Val lift_variant(const AbiContext& cx, FlatReader& r, const Type& t) {
 }
 
 Val lift_flat_impl(const AbiContext& cx, FlatReader& r, const Type& t) {
+  step(cx);
   if (is_int(t.kind)) {
     unsigned bits = int_bits(t.kind);
     uint64_t raw = bits == 64 ? r.next(ValType::I64).as_u64() : r.next(ValType::I32).as_u32();
@@ -484,6 +496,7 @@ std::string load_string_from_range(const AbiContext& cx, uint32_t ptr, uint32_t 
   if (bytes > kMaxStringByteLength) trap(fmt::format("a string of {} bytes is longer than 2^28-1", bytes));
   check_aligned(ptr, alignment, "a string");
   check_range(cx, ptr, bytes, "a string");
+  step(cx, bytes / 64);
   auto b = cx.memory.bytes(ptr, bytes);
   // Checked in place in guest memory; the host string is what is counted
   // (UTF-8: latin1 takes up to 2 bytes a character, UTF-16 up to 3 a unit).
@@ -509,6 +522,7 @@ std::string load_string_from_range(const AbiContext& cx, uint32_t ptr, uint32_t 
 }
 
 std::pair<uint32_t, uint32_t> store_string_into_range(const AbiContext& cx, const std::string& utf8) {
+  step(cx, utf8.size() / 64);
   // Two passes over the host string (count, then write into the guest's
   // allocation): no code points or UTF-16 units are materialised.
   uint64_t units = 0;  // UTF-16 code units
@@ -562,6 +576,7 @@ std::pair<uint32_t, uint32_t> store_string_into_range(const AbiContext& cx, cons
 }
 
 Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
+  step(cx);
   check_aligned(ptr, alignment_of(t), "a value");
   check_range(cx, ptr, size_of(t), "a value");
   if (is_int(t.kind)) {
@@ -622,6 +637,7 @@ Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
 }
 
 void store(const AbiContext& cx, const Val& v, const Type& t, uint32_t ptr) {
+  step(cx);
   check_aligned(ptr, alignment_of(t), "a value");
   check_range(cx, ptr, size_of(t), "a value");
   if (is_int(t.kind)) {
@@ -691,6 +707,7 @@ Val lift_flat(const AbiContext& cx, std::span<const Value> values, size_t& pos, 
 }
 
 void lower_flat(const AbiContext& cx, const Val& v, const Type& t, std::vector<Value>& out) {
+  step(cx);
   if (is_int(t.kind)) {
     if (int_bits(t.kind) == 64) out.push_back(Value::i64(v.i));
     else out.push_back(Value::i32(int32_t(uint32_t(uint64_t(v.i)))));

@@ -338,6 +338,9 @@ class Runner {
         cx.handles = &handles_;
         cx.lent = &lent;
         cx.max_lifted_host_bytes = lifted_host_bytes_bound(store_.limits().max_memory_bytes);
+        // A long lift or lower stops on an interrupt or the deadline, with
+        // the same trap as guest code.
+        cx.check_stop = [&store = caller.store()] { detail::check_stop(store); };
         size_t used = std::min(args.size(), flat_params > kMaxFlatParams ? size_t(1) : flat_params);
         std::vector<Val> vals = lift_flat_values(cx, kMaxFlatParams, args.subspan(0, used), params);
         std::optional<Val> r = host_.call(*host_fn, std::move(vals));

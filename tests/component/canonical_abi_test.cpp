@@ -361,6 +361,45 @@ TEST(CanonicalAbi, StringsAreCountedAsTheHostStringTheyBecome) {
   EXPECT_THROW(load_string_from_range(cx, 8192, 1000), AbiTrap);
 }
 
+// A long lift or lower asks check_stop (the Store's interrupt flag and
+// deadline, in a component) every kStopCheckSteps values; when it throws,
+// the lift ends there.
+TEST(CanonicalAbi, LongLiftsAndLowersCheckWhetherToStop) {
+  Guest g;
+  g.buf.resize(1u << 20);
+  const uint32_t count = 200000;  // u32s: 800 KB of guest memory
+  struct Stop {};
+  int checks = 0;
+  AbiContext cx = g.cx();
+  cx.check_stop = [&checks] { ++checks; };
+  std::vector<Value> flat = {Value::i32(0), Value::i32(count)};
+  size_t pos = 0;
+  Val list = lift_flat(cx, flat, pos, *types::list(types::u32()));
+  EXPECT_EQ(list.items.size(), count);
+  EXPECT_EQ(checks, int(count / kStopCheckSteps));
+  checks = 0;
+  std::vector<Value> out;
+  lower_flat(cx, list, *types::list(types::u32()), out);
+  EXPECT_GE(checks, int(count / kStopCheckSteps));
+  // A stop ends the lift at the next check.
+  cx = g.cx();
+  checks = 0;
+  cx.check_stop = [&checks] {
+    if (++checks == 3) throw Stop{};
+  };
+  pos = 0;
+  EXPECT_THROW(lift_flat(cx, flat, pos, *types::list(types::u32())), Stop);
+  EXPECT_EQ(cx.steps, 3 * kStopCheckSteps);
+  // Strings count one step per 64 bytes.
+  cx = g.cx();
+  checks = 0;
+  cx.check_stop = [&checks] { ++checks; };
+  std::memset(g.buf.data(), 'a', 1u << 20);
+  EXPECT_EQ(load_string_from_range(cx, 0, 1u << 20).size(), 1u << 20);
+  EXPECT_EQ(cx.steps, (1u << 20) / 64);
+  EXPECT_EQ(checks, 1);
+}
+
 // Under a memory limit a call may lift a few times the limit, at least
 // 16 MiB, at most 512 MiB.
 TEST(CanonicalAbi, TheLiftBoundFollowsTheMemoryLimit) {

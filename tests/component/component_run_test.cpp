@@ -315,6 +315,16 @@ TEST_P(ComponentLimits, AHostCallLiftsAtMostAFewTimesTheMemoryLimit) {
   EXPECT_LT(r.took, std::chrono::milliseconds(1000));
 }
 
+TEST_P(ComponentLimits, TheTimeoutEndsALongLift) {
+  // Lifting up to the 512 MiB bound takes seconds: the lift itself checks
+  // the deadline, and the run ends as a guest loop's would.
+  REQUIRE_COMPONENT(bytes, "lift_amplify_large");
+  LimitedRun r = run_limited(bytes, "lift_amplify_large", StoreLimits{.timeout = std::chrono::milliseconds(100)});
+  ASSERT_TRUE(r.outcome.trapped()) << "status " << r.outcome.status();
+  EXPECT_EQ(r.outcome.trap.kind, TrapKind::DeadlineExceeded) << r.outcome.trap.to_string();
+  EXPECT_LT(r.took, std::chrono::milliseconds(1000));
+}
+
 TEST(ComponentRun, TimeoutEndsAWriteBlockedOnAFullHostStdout) {
   REQUIRE_COMPONENT(bytes, "wasi_stdio");
   Engine engine;

@@ -73,7 +73,14 @@ struct AbiContext {
   // most they may take; one context is made per call.
   mutable uint64_t lifted_host_bytes = 0;
   uint64_t max_lifted_host_bytes = kMaxLiftedHostBytes;
+  // Called every kStopCheckSteps values lifted or lowered (a string counts
+  // one per 64 bytes): throws to end a long lift or lower when the guest's
+  // Store is interrupted or its deadline has passed (a component's calls
+  // check their Store: detail::check_stop).
+  std::function<void()> check_stop;
+  mutable uint64_t steps = 0, steps_at_check = 0;
 };
+constexpr uint64_t kStopCheckSteps = 4096;
 
 // Memory.
 Val load(const AbiContext& cx, uint32_t ptr, const Type& type);
