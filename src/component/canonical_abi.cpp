@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -158,14 +159,17 @@ void append_utf8(std::string& s, char32_t c) {
   }
 }
 
-// Decodes UTF-8; returns false on invalid input.
-bool decode_utf8(std::string_view s, std::vector<char32_t>& out) {
+// Calls `f(code_point)` for each code point of UTF-8 `s`, in order; returns
+// false (having stopped) on invalid input. Nothing is materialised: a
+// string is checked or converted in one pass over its bytes.
+template <typename F>
+bool for_each_utf8(std::string_view s, F&& f) {
   size_t i = 0;
   while (i < s.size()) {
     uint8_t c = uint8_t(s[i]);
     size_t n;
     char32_t cp;
-    if (c < 0x80) { out.push_back(c); ++i; continue; }
+    if (c < 0x80) { f(char32_t(c)); ++i; continue; }
     if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
     else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
     else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
@@ -178,18 +182,61 @@ bool decode_utf8(std::string_view s, std::vector<char32_t>& out) {
     }
     if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;
     if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    out.push_back(cp);
+    f(cp);
     i += n + 1;
   }
   return true;
 }
 
+bool valid_utf8(std::string_view s) {
+  return for_each_utf8(s, [](char32_t) {});
+}
+
+size_t utf8_length(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
+
+// Calls `f(code_point)` for each code point of the UTF-16LE `b`; traps on an
+// unpaired surrogate.
+template <typename F>
+void for_each_utf16(std::span<const uint8_t> b, F&& f) {
+  for (size_t i = 0; i + 1 < b.size(); i += 2) {
+    char32_t u = char32_t(b[i] | b[i + 1] << 8);
+    if (u >= 0xd800 && u <= 0xdbff) {
+      if (i + 3 >= b.size()) trap("the UTF-16 string ends in an unpaired surrogate");
+      char32_t l = char32_t(b[i + 2] | b[i + 3] << 8);
+      if (l < 0xdc00 || l > 0xdfff) trap("the UTF-16 string holds an unpaired surrogate");
+      u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+      i += 2;
+    } else if (u >= 0xdc00 && u <= 0xdfff) {
+      trap("the UTF-16 string holds an unpaired surrogate");
+    }
+    f(u);
+  }
+}
+
 // Counts `bytes` of host memory a lift is about to take against the call's
-// bound (kMaxLiftedHostBytes).
-void charge_lift(const AbiContext& cx, uint64_t bytes, const char* what) {
+// bound (AbiContext::max_lifted_host_bytes); `describe()` names what is
+// lifted for the trap message (only made when it traps).
+template <typename Describe>
+void charge_lift(const AbiContext& cx, uint64_t bytes, Describe&& describe) {
   cx.lifted_host_bytes += bytes;
   if (cx.lifted_host_bytes > cx.max_lifted_host_bytes)
-    trap(fmt::format("lifting {} would take the call's values past {} MiB of host memory", what, cx.max_lifted_host_bytes >> 20));
+    trap(fmt::format("lifting {} would take the call's values past {} MiB of host memory", describe(),
+                     cx.max_lifted_host_bytes >> 20));
+}
+
+// The Vals a lift is about to create to hold `n` list elements, record or
+// tuple fields, fixed-length list items or a variant's payload.
+void charge_vals(const AbiContext& cx, uint64_t n, const char* what) {
+  charge_lift(cx, n * sizeof(Val), [&] { return fmt::format("{} {}", n, what); });
+}
+
+// Counts `n` steps of a lift or lower; every kStopCheckSteps it asks
+// cx.check_stop whether the guest must stop (an interrupt, the deadline).
+void step(const AbiContext& cx, uint64_t n = 1) {
+  cx.steps += n;
+  if (cx.steps - cx.steps_at_check < kStopCheckSteps) return;
+  cx.steps_at_check = cx.steps;
+  if (cx.check_stop) cx.check_stop();
 }
 
 uint32_t allocate(const AbiContext& cx, uint32_t alignment, uint32_t size, const char* what) {
@@ -209,11 +256,12 @@ Val load_list_from_range(const AbiContext& cx, uint32_t ptr, uint32_t length, co
   check_aligned(ptr, alignment_of(elem), "a list");
   check_range(cx, ptr, bytes, "a list");
   if (elem.kind == TypeKind::U8) {
-    charge_lift(cx, length, fmt::format("a list<u8> of {} bytes", length).c_str());
+    charge_lift(cx, length, [&] { return fmt::format("a list<u8> of {} bytes", length); });
+    step(cx, length / 64);
     auto b = cx.memory.bytes(ptr, length);
     return Val::bytes(std::string(b.begin(), b.end()));
   }
-  charge_lift(cx, uint64_t(length) * sizeof(Val), fmt::format("a list of {} elements", length).c_str());
+  charge_vals(cx, length, "list elements");
   std::vector<Val> r;
   r.reserve(length);
   for (uint32_t i = 0; i < length; ++i) r.push_back(load(cx, uint32_t(ptr + i * esize), elem));
@@ -225,6 +273,7 @@ std::pair<uint32_t, uint32_t> store_list_into_range(const AbiContext& cx, const 
   if (v.kind == Val::Kind::Bytes) {
     if (elem.kind != TypeKind::U8) trap("a list<u8> value cannot be lowered as a list of another type");
     if (v.s.size() > kMaxListByteLength) trap("a list larger than 2^28 bytes cannot be lowered");
+    step(cx, v.s.size() / 64);
     uint32_t ptr = allocate(cx, 1, uint32_t(v.s.size()), "a list");
     cx.memory.write(ptr, {reinterpret_cast<const uint8_t*>(v.s.data()), v.s.size()});
     return {ptr, uint32_t(v.s.size())};
@@ -298,10 +347,12 @@ Val lift_variant(const AbiContext& cx, FlatReader& r, const Type& t) {
   }
   size_t pos = 0;
   FlatReader inner(coerced, pos);
+  charge_vals(cx, 1, "variant payload");
   return Val::variant(index, lift_flat_impl(cx, inner, *cases[index]));
 }
 
 Val lift_flat_impl(const AbiContext& cx, FlatReader& r, const Type& t) {
+  step(cx);
   if (is_int(t.kind)) {
     unsigned bits = int_bits(t.kind);
     uint64_t raw = bits == 64 ? r.next(ValType::I64).as_u64() : r.next(ValType::I32).as_u32();
@@ -324,13 +375,18 @@ Val lift_flat_impl(const AbiContext& cx, FlatReader& r, const Type& t) {
       return load_list_from_range(cx, ptr, len, *t.element);
     }
     case TypeKind::FixedList: {
+      charge_vals(cx, t.length, "fixed-length list items");
       std::vector<Val> items;
+      items.reserve(t.length);
       for (uint32_t i = 0; i < t.length; ++i) items.push_back(lift_flat_impl(cx, r, *t.element));
       return Val::list(std::move(items));
     }
     case TypeKind::Record: case TypeKind::Tuple: {
+      auto fields = fields_of(t);
+      charge_vals(cx, fields.size(), "record or tuple fields");
       std::vector<Val> items;
-      for (auto* f : fields_of(t)) items.push_back(lift_flat_impl(cx, r, *f));
+      items.reserve(fields.size());
+      for (auto* f : fields) items.push_back(lift_flat_impl(cx, r, *f));
       return Val::record(std::move(items));
     }
     case TypeKind::Variant: case TypeKind::Enum: case TypeKind::Option: case TypeKind::Result:
@@ -440,59 +496,59 @@ std::string load_string_from_range(const AbiContext& cx, uint32_t ptr, uint32_t 
   if (bytes > kMaxStringByteLength) trap(fmt::format("a string of {} bytes is longer than 2^28-1", bytes));
   check_aligned(ptr, alignment, "a string");
   check_range(cx, ptr, bytes, "a string");
-  charge_lift(cx, bytes, fmt::format("a string of {} bytes", bytes).c_str());
+  step(cx, bytes / 64);
   auto b = cx.memory.bytes(ptr, bytes);
-  std::string out;
-  switch (enc) {
-    case Utf8: {
-      std::string s(b.begin(), b.end());
-      std::vector<char32_t> cps;
-      if (!decode_utf8(s, cps)) trap(fmt::format("the string at 0x{:x} is not valid UTF-8", ptr));
-      return s;
-    }
-    case Latin1:
-      for (uint8_t c : b) append_utf8(out, c);
-      return out;
-    case Utf16:
-      for (size_t i = 0; i < b.size(); i += 2) {
-        char32_t u = char32_t(b[i] | b[i + 1] << 8);
-        if (u >= 0xd800 && u <= 0xdbff) {
-          if (i + 2 >= b.size()) trap("the UTF-16 string ends in an unpaired surrogate");
-          char32_t l = char32_t(b[i + 2] | b[i + 3] << 8);
-          if (l < 0xdc00 || l > 0xdfff) trap("the UTF-16 string holds an unpaired surrogate");
-          u = 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
-          i += 2;
-        } else if (u >= 0xdc00 && u <= 0xdfff) {
-          trap("the UTF-16 string holds an unpaired surrogate");
-        }
-        append_utf8(out, u);
-      }
-      return out;
+  // Checked in place in guest memory; the host string is what is counted
+  // (UTF-8: latin1 takes up to 2 bytes a character, UTF-16 up to 3 a unit).
+  if (enc == Utf8) {
+    charge_lift(cx, bytes, [&] { return fmt::format("a string of {} bytes", bytes); });
+    std::string_view view(reinterpret_cast<const char*>(b.data()), b.size());
+    if (!valid_utf8(view)) trap(fmt::format("the string at 0x{:x} is not valid UTF-8", ptr));
+    return std::string(view);
   }
+  uint64_t out_bytes = 0;
+  if (enc == Latin1)
+    for (uint8_t c : b) out_bytes += c < 0x80 ? 1 : 2;
+  else
+    for_each_utf16(b, [&](char32_t c) { out_bytes += utf8_length(c); });
+  charge_lift(cx, out_bytes, [&] { return fmt::format("a string of {} bytes", out_bytes); });
+  std::string out;
+  out.reserve(out_bytes);
+  if (enc == Latin1)
+    for (uint8_t c : b) append_utf8(out, c);
+  else
+    for_each_utf16(b, [&](char32_t c) { append_utf8(out, c); });
   return out;
 }
 
 std::pair<uint32_t, uint32_t> store_string_into_range(const AbiContext& cx, const std::string& utf8) {
-  std::vector<char32_t> cps;
-  if (!decode_utf8(utf8, cps)) trap("a host string to lower is not valid UTF-8");
-  auto utf16_units = [&] {
-    std::vector<uint16_t> u;
-    for (char32_t c : cps) {
+  step(cx, utf8.size() / 64);
+  // Two passes over the host string (count, then write into the guest's
+  // allocation): no code points or UTF-16 units are materialised.
+  uint64_t units = 0;  // UTF-16 code units
+  uint64_t chars = 0;
+  bool latin1 = true;
+  if (!for_each_utf8(utf8, [&](char32_t c) {
+        units += c >= 0x10000 ? 2 : 1;
+        ++chars;
+        latin1 &= c < 0x100;
+      }))
+    trap("a host string to lower is not valid UTF-8");
+  auto write_utf16 = [&] {
+    if (2 * units > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
+    uint32_t ptr = allocate(cx, 2, uint32_t(2 * units), "a string");
+    auto b = cx.memory.bytes(ptr, 2 * units);
+    size_t i = 0;
+    auto put = [&](uint32_t u) { b[i++] = uint8_t(u); b[i++] = uint8_t(u >> 8); };
+    for_each_utf8(utf8, [&](char32_t c) {
       if (c >= 0x10000) {
         c -= 0x10000;
-        u.push_back(uint16_t(0xd800 + (c >> 10)));
-        u.push_back(uint16_t(0xdc00 + (c & 0x3ff)));
+        put(0xd800 + (c >> 10));
+        put(0xdc00 + (c & 0x3ff));
       } else {
-        u.push_back(uint16_t(c));
+        put(c);
       }
-    }
-    return u;
-  };
-  auto write_utf16 = [&](const std::vector<uint16_t>& u) {
-    if (2ull * u.size() > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
-    uint32_t ptr = allocate(cx, 2, uint32_t(2 * u.size()), "a string");
-    auto b = cx.memory.bytes(ptr, 2 * u.size());
-    for (size_t i = 0; i < u.size(); ++i) { b[2 * i] = uint8_t(u[i]); b[2 * i + 1] = uint8_t(u[i] >> 8); }
+    });
     return ptr;
   };
   switch (cx.encoding) {
@@ -502,28 +558,25 @@ std::pair<uint32_t, uint32_t> store_string_into_range(const AbiContext& cx, cons
       cx.memory.write(ptr, {reinterpret_cast<const uint8_t*>(utf8.data()), utf8.size()});
       return {ptr, uint32_t(utf8.size())};
     }
-    case StringEncoding::Utf16: {
-      auto u = utf16_units();
-      return {write_utf16(u), uint32_t(u.size())};
-    }
+    case StringEncoding::Utf16:
+      return {write_utf16(), uint32_t(units)};
     case StringEncoding::Latin1Utf16: {
-      bool latin1 = true;
-      for (char32_t c : cps) latin1 &= c < 0x100;
       if (latin1) {
-        if (cps.size() > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
-        uint32_t ptr = allocate(cx, 2, uint32_t(cps.size()), "a string");
-        auto b = cx.memory.bytes(ptr, cps.size());
-        for (size_t i = 0; i < cps.size(); ++i) b[i] = uint8_t(cps[i]);
-        return {ptr, uint32_t(cps.size())};
+        if (chars > kMaxStringByteLength) trap("a string longer than 2^28-1 bytes cannot be lowered");
+        uint32_t ptr = allocate(cx, 2, uint32_t(chars), "a string");
+        auto b = cx.memory.bytes(ptr, chars);
+        size_t i = 0;
+        for_each_utf8(utf8, [&](char32_t c) { b[i++] = uint8_t(c); });
+        return {ptr, uint32_t(chars)};
       }
-      auto u = utf16_units();
-      return {write_utf16(u), uint32_t(u.size()) | kUtf16Tag};
+      return {write_utf16(), uint32_t(units) | kUtf16Tag};
     }
   }
   return {0, 0};
 }
 
 Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
+  step(cx);
   check_aligned(ptr, alignment_of(t), "a value");
   check_range(cx, ptr, size_of(t), "a value");
   if (is_int(t.kind)) {
@@ -541,14 +594,20 @@ Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
     case TypeKind::List:
       return load_list_from_range(cx, uint32_t(load_uint(cx, ptr, 4)), uint32_t(load_uint(cx, ptr + 4, 4)), *t.element);
     case TypeKind::FixedList: {
+      charge_vals(cx, t.length, "fixed-length list items");
       std::vector<Val> items;
-      for (uint32_t i = 0; i < t.length; ++i) items.push_back(load(cx, ptr + i * size_of(*t.element), *t.element));
+      items.reserve(t.length);
+      uint32_t esize = size_of(*t.element);
+      for (uint32_t i = 0; i < t.length; ++i) items.push_back(load(cx, ptr + i * esize, *t.element));
       return Val::list(std::move(items));
     }
     case TypeKind::Record: case TypeKind::Tuple: {
+      auto fields = fields_of(t);
+      charge_vals(cx, fields.size(), "record or tuple fields");
       std::vector<Val> items;
+      items.reserve(fields.size());
       uint32_t p = ptr;
-      for (auto* f : fields_of(t)) {
+      for (auto* f : fields) {
         p = align_to(p, alignment_of(*f));
         items.push_back(load(cx, p, *f));
         p += size_of(*f);
@@ -562,6 +621,7 @@ Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
       if (index >= cases.size()) trap(fmt::format("variant discriminant {} is out of range ({} cases)", index, cases.size()));
       uint32_t p = align_to(ptr + ds, max_case_alignment(cases));
       if (!cases[index]) return Val::variant(index);
+      charge_vals(cx, 1, "variant payload");
       return Val::variant(index, load(cx, p, *cases[index]));
     }
     case TypeKind::Flags: {
@@ -577,6 +637,7 @@ Val load(const AbiContext& cx, uint32_t ptr, const Type& t) {
 }
 
 void store(const AbiContext& cx, const Val& v, const Type& t, uint32_t ptr) {
+  step(cx);
   check_aligned(ptr, alignment_of(t), "a value");
   check_range(cx, ptr, size_of(t), "a value");
   if (is_int(t.kind)) {
@@ -634,12 +695,19 @@ void store(const AbiContext& cx, const Val& v, const Type& t, uint32_t ptr) {
   }
 }
 
+uint64_t lifted_host_bytes_bound(std::optional<uint64_t> max_memory_bytes) {
+  if (!max_memory_bytes) return kMaxLiftedHostBytes;
+  uint64_t scaled = *max_memory_bytes > kMaxLiftedHostBytes ? kMaxLiftedHostBytes : *max_memory_bytes * kLiftedBytesPerMemoryByte;
+  return std::clamp(scaled, kMinLiftedHostBytes, kMaxLiftedHostBytes);
+}
+
 Val lift_flat(const AbiContext& cx, std::span<const Value> values, size_t& pos, const Type& type) {
   FlatReader r(values, pos);
   return lift_flat_impl(cx, r, type);
 }
 
 void lower_flat(const AbiContext& cx, const Val& v, const Type& t, std::vector<Value>& out) {
+  step(cx);
   if (is_int(t.kind)) {
     if (int_bits(t.kind) == 64) out.push_back(Value::i64(v.i));
     else out.push_back(Value::i32(int32_t(uint32_t(uint64_t(v.i)))));
@@ -714,6 +782,8 @@ std::vector<Val> lift_flat_values(const AbiContext& cx, size_t max_flat, std::sp
     check_range(cx, ptr, size_of(*tuple), "spilled values");
     return load(cx, ptr, *tuple).items;
   }
+  charge_vals(cx, ts.size(), "values");
+  r.reserve(ts.size());
   for (auto& t : ts) r.push_back(lift_flat(cx, values, pos, *t));
   if (pos != values.size()) trap(fmt::format("{} core values given, {} expected", values.size(), pos));
   return r;

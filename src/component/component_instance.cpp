@@ -337,15 +337,20 @@ class Runner {
         cx.realloc = realloc_of(realloc);
         cx.handles = &handles_;
         cx.lent = &lent;
+        cx.max_lifted_host_bytes = lifted_host_bytes_bound(store_.limits().max_memory_bytes);
+        // A long lift or lower stops on an interrupt or the deadline, with
+        // the same trap as guest code.
+        cx.check_stop = [&store = caller.store()] { detail::check_stop(store); };
         size_t used = std::min(args.size(), flat_params > kMaxFlatParams ? size_t(1) : flat_params);
         std::vector<Val> vals = lift_flat_values(cx, kMaxFlatParams, args.subspan(0, used), params);
-        std::optional<Val> r = host_.call(*host_fn, vals);
+        std::optional<Val> r = host_.call(*host_fn, std::move(vals));
         for (auto h : lent) handles_.end_lend(h);
         lent.clear();
         if (type->result) {
           if (!r) throw AbiTrap(name + " returned no value");
           std::vector<TypePtr> rt = {type->result};
-          std::vector<Val> rv = {*r};
+          std::vector<Val> rv;
+          rv.push_back(std::move(*r));
           std::optional<uint32_t> retptr;
           if (flatten(rt).size() > kMaxFlatResults) retptr = args.back().as_u32();
           cx.memory = memory_of(mem);  // realloc may have grown memory
@@ -542,6 +547,7 @@ class Runner {
       cx.memory = memory_of(run.memory);
       cx.encoding = run.encoding;
       cx.handles = &handles_;
+      cx.max_lifted_host_bytes = lifted_host_bytes_bound(store_.limits().max_memory_bytes);
       std::vector<TypePtr> rt = {run.type->result};
       try {
         auto vals = lift_flat_values(cx, kMaxFlatResults, o.results, rt);

@@ -298,6 +298,118 @@ TEST(CanonicalAbi, LiftingIsBoundedInHostMemory) {
   EXPECT_EQ(kMaxLiftedHostBytes, uint64_t{512} << 20);
 }
 
+// Every Val a lift creates counts, not only list elements: the fields of a
+// tuple, a variant's payload. A list whose entries all name one list of
+// wide tuples makes the host build that list again for each entry: 10
+// KB of guest memory here take ~20 MiB of host memory, ~200 KiB of which
+// the count saw when it counted only list elements.
+TEST(CanonicalAbi, LiftingCountsEveryValItCreates) {
+  Guest g;
+  const uint32_t outer_at = 64, inner_at = 1024, tuples = 100, entries = 20;
+  for (uint32_t i = 0; i < entries; ++i) {
+    std::memcpy(&g.buf[outer_at + 8 * i], &inner_at, 4);
+    std::memcpy(&g.buf[outer_at + 8 * i + 4], &tuples, 4);
+  }
+  auto wide = types::tuple(std::vector<TypePtr>(100, types::boolean()));
+  auto type = types::list(types::list(wide));
+  AbiContext cx = g.cx();
+  cx.max_lifted_host_bytes = 1u << 20;
+  std::vector<Value> flat = {Value::i32(outer_at), Value::i32(entries)};
+  size_t pos = 0;
+  try {
+    lift_flat(cx, flat, pos, *type);
+    FAIL() << "lifted " << cx.lifted_host_bytes << " bytes";
+  } catch (const AbiTrap& e) {
+    EXPECT_NE(std::string(e.what()).find("lifting 100 record or tuple fields would take the call's values past 1 MiB"),
+              std::string::npos) << e.what();
+  }
+  // One entry is within the bound, and counted as what it takes: its list
+  // element Vals and their fields.
+  cx = g.cx();
+  flat = {Value::i32(outer_at), Value::i32(1)};
+  pos = 0;
+  Val one = lift_flat(cx, flat, pos, *type);
+  ASSERT_EQ(one.items.size(), 1u);
+  EXPECT_EQ(one.items[0].items.size(), tuples);
+  EXPECT_EQ(cx.lifted_host_bytes, (1 + tuples + tuples * 100) * sizeof(Val));
+  // A variant's payload and a record's fields, lifted from memory.
+  cx = g.cx();
+  auto opt = types::option(types::record({{"a", types::u32()}, {"b", types::u32()}}));
+  g.buf[2048] = 1;
+  EXPECT_EQ(load(cx, 2048, *opt), Val::some(Val::record({Val::integer(0), Val::integer(0)})));
+  EXPECT_EQ(cx.lifted_host_bytes, 3 * sizeof(Val));
+}
+
+// A string in latin1 or UTF-16 is counted as the UTF-8 the host makes of it
+// (up to 2 bytes a latin1 character, 3 a UTF-16 unit), not its guest bytes.
+TEST(CanonicalAbi, StringsAreCountedAsTheHostStringTheyBecome) {
+  Guest g;
+  std::memset(&g.buf[4096], 0xe9, 1000);  // latin1 "é" x 1000
+  AbiContext cx = g.cx(StringEncoding::Latin1Utf16);
+  EXPECT_EQ(load_string_from_range(cx, 4096, 1000), [] {
+    std::string s;
+    for (int i = 0; i < 1000; ++i) s += "\xc3\xa9";
+    return s;
+  }());
+  EXPECT_EQ(cx.lifted_host_bytes, 2000u);
+  for (uint32_t i = 0; i < 1000; ++i) { g.buf[8192 + 2 * i] = 0xac; g.buf[8192 + 2 * i + 1] = 0x20; }  // UTF-16 "€" x 1000
+  cx = g.cx(StringEncoding::Utf16);
+  EXPECT_EQ(load_string_from_range(cx, 8192, 1000).size(), 3000u);
+  EXPECT_EQ(cx.lifted_host_bytes, 3000u);
+  cx.max_lifted_host_bytes = 2500;
+  cx.lifted_host_bytes = 0;
+  EXPECT_THROW(load_string_from_range(cx, 8192, 1000), AbiTrap);
+}
+
+// A long lift or lower asks check_stop (the Store's interrupt flag and
+// deadline, in a component) every kStopCheckSteps values; when it throws,
+// the lift ends there.
+TEST(CanonicalAbi, LongLiftsAndLowersCheckWhetherToStop) {
+  Guest g;
+  g.buf.resize(1u << 20);
+  const uint32_t count = 200000;  // u32s: 800 KB of guest memory
+  struct Stop {};
+  int checks = 0;
+  AbiContext cx = g.cx();
+  cx.check_stop = [&checks] { ++checks; };
+  std::vector<Value> flat = {Value::i32(0), Value::i32(count)};
+  size_t pos = 0;
+  Val list = lift_flat(cx, flat, pos, *types::list(types::u32()));
+  EXPECT_EQ(list.items.size(), count);
+  EXPECT_EQ(checks, int(count / kStopCheckSteps));
+  checks = 0;
+  std::vector<Value> out;
+  lower_flat(cx, list, *types::list(types::u32()), out);
+  EXPECT_GE(checks, int(count / kStopCheckSteps));
+  // A stop ends the lift at the next check.
+  cx = g.cx();
+  checks = 0;
+  cx.check_stop = [&checks] {
+    if (++checks == 3) throw Stop{};
+  };
+  pos = 0;
+  EXPECT_THROW(lift_flat(cx, flat, pos, *types::list(types::u32())), Stop);
+  EXPECT_EQ(cx.steps, 3 * kStopCheckSteps);
+  // Strings count one step per 64 bytes.
+  cx = g.cx();
+  checks = 0;
+  cx.check_stop = [&checks] { ++checks; };
+  std::memset(g.buf.data(), 'a', 1u << 20);
+  EXPECT_EQ(load_string_from_range(cx, 0, 1u << 20).size(), 1u << 20);
+  EXPECT_EQ(cx.steps, (1u << 20) / 64);
+  EXPECT_EQ(checks, 1);
+}
+
+// Under a memory limit a call may lift a few times the limit, at least
+// 16 MiB, at most 512 MiB.
+TEST(CanonicalAbi, TheLiftBoundFollowsTheMemoryLimit) {
+  EXPECT_EQ(lifted_host_bytes_bound(std::nullopt), kMaxLiftedHostBytes);
+  EXPECT_EQ(lifted_host_bytes_bound(1u << 20), uint64_t{16} << 20);
+  EXPECT_EQ(lifted_host_bytes_bound(uint64_t{64} << 20), uint64_t{256} << 20);
+  EXPECT_EQ(lifted_host_bytes_bound(uint64_t{1} << 30), kMaxLiftedHostBytes);
+  EXPECT_EQ(lifted_host_bytes_bound(uint64_t{1} << 62), kMaxLiftedHostBytes);
+}
+
 TEST(CanonicalAbi, VariantsEnumsOptionsResultsFlags) {
   auto var = types::variant({{"f", prim(TypeKind::F32)}, {"n", types::u64()}, {"none", nullptr}, {"s", types::string()}});
   expect_roundtrips(Val::variant(0, Val::floating(2.5)), var);

@@ -67,6 +67,30 @@ TEST(WasiHost, EveryZeroTwoMinorVersionIsAccepted) {
   EXPECT_FALSE(h.host->provides("wasi:http/types@0.2.0"));  // not part of WASI 0.2 CLI
 }
 
+// The lifted arguments reach the function as they are, padded to WASI's
+// most parameters: not copied (a copy doubled what a call took of host
+// memory).
+TEST(WasiHost, CallPassesTheArgumentsWithoutCopyingThem) {
+  wasmlet::WasiConfig config;
+  WasiHost host(config);
+  std::vector<Val> args = {Val::bytes(std::string(1u << 20, 'x')), Val::list({Val::string(std::string(4096, 'y'))})};
+  const char* bytes = args[0].s.data();
+  const Val* item = args[1].items.data();
+  const char* seen_bytes = nullptr;
+  const Val* seen_item = nullptr;
+  size_t seen_count = 0;
+  WasiHost::Function f = [&](std::span<const Val> a) -> std::optional<Val> {
+    seen_bytes = a[0].s.data();
+    seen_item = a[1].items.data();
+    seen_count = a.size();
+    return Val::boolean(a[2] == Val());
+  };
+  EXPECT_EQ(host.call(f, std::move(args)), Val::boolean(true));  // missing arguments read as zero values
+  EXPECT_EQ(seen_count, 8u);
+  EXPECT_EQ(seen_bytes, bytes) << "the list<u8> was copied";
+  EXPECT_EQ(seen_item, item) << "the list was copied";
+}
+
 TEST(WasiHost, ArgumentsAndEnvironment) {
   Host h(wasmlet::WasiConfig{{"prog", "a b", "c"}, {"K=V", "EMPTY="}, {}, {}, {}, {}});
   auto args = h.call("wasi:cli/environment@0.2.0", "get-arguments");

@@ -32,13 +32,22 @@ constexpr size_t kMaxFlatParams = 16;
 constexpr size_t kMaxFlatResults = 1;
 constexpr uint32_t kMaxStringByteLength = (1u << 28) - 1;
 constexpr uint32_t kMaxListByteLength = (1u << 28) - 1;
-// The most host memory lifting one call's values may take: each list
-// element becomes a Val (about 100 bytes; a list<u8> is the exception, its
-// bytes kept as they are) and a list of strings may name one guest string
-// many times.
-// Without a bound a guest could make the host allocate without end; past it
-// the lift traps.
+// The most host memory lifting one call's values may take. Every Val a lift
+// creates is counted (list elements, record and tuple fields, variant
+// payloads, fixed-length list items: sizeof(Val) each), and every byte of a
+// string or list<u8>: a list of strings may name one guest string many
+// times, and a list whose elements are all the same nested list makes the
+// host build that list again for each. Without a bound a guest could make the
+// host allocate without end; past it the lift traps. A component's calls get
+// lifted_host_bytes_bound(): less when its Store has a memory limit.
 constexpr uint64_t kMaxLiftedHostBytes = uint64_t{512} << 20;
+// The bound under a memory limit of `max_memory_bytes` (linear memory, all
+// of the guest's memories): kLiftedBytesPerMemoryByte times the limit, at
+// least kMinLiftedHostBytes, at most kMaxLiftedHostBytes. A list<u8> or
+// string lifted from all of the guest's memory takes the limit itself.
+constexpr uint64_t kLiftedBytesPerMemoryByte = 4;
+constexpr uint64_t kMinLiftedHostBytes = uint64_t{16} << 20;
+uint64_t lifted_host_bytes_bound(std::optional<uint64_t> max_memory_bytes);
 constexpr uint32_t kUtf16Tag = 1u << 31;
 
 // Layout (32-bit memories).
@@ -64,7 +73,14 @@ struct AbiContext {
   // most they may take; one context is made per call.
   mutable uint64_t lifted_host_bytes = 0;
   uint64_t max_lifted_host_bytes = kMaxLiftedHostBytes;
+  // Called every kStopCheckSteps values lifted or lowered (a string counts
+  // one per 64 bytes): throws to end a long lift or lower when the guest's
+  // Store is interrupted or its deadline has passed (a component's calls
+  // check their Store: detail::check_stop).
+  std::function<void()> check_stop;
+  mutable uint64_t steps = 0, steps_at_check = 0;
 };
+constexpr uint64_t kStopCheckSteps = 4096;
 
 // Memory.
 Val load(const AbiContext& cx, uint32_t ptr, const Type& type);

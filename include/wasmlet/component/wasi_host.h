@@ -64,7 +64,8 @@ class WasiHost {
   // Calls a function found with find(). Missing trailing arguments read as
   // zero values (so a component that declares an import with fewer
   // parameters than WASI's cannot make the host read past its arguments).
-  std::optional<Val> call(const Function& function, std::span<const Val> args);
+  // The arguments are taken (move them in: they may be large).
+  std::optional<Val> call(const Function& function, std::vector<Val> args);
 
   // Blocking calls (poll, sleeps, socket reads) also end when `store` is
   // interrupted or its call deadline passes: they throw an internal

@@ -59,12 +59,12 @@ const WasiHost::Function* WasiHost::find(std::string_view import_name, std::stri
   return f == it->second.end() ? nullptr : &f->second;
 }
 
-std::optional<Val> WasiHost::call(const Function& function, std::span<const Val> args) {
+std::optional<Val> WasiHost::call(const Function& function, std::vector<Val> args) {
   constexpr size_t kMaxHostParams = 8;  // no WASI 0.2 function takes more
-  if (args.size() >= kMaxHostParams) return function(args);
-  std::vector<Val> padded(args.begin(), args.end());
-  padded.resize(kMaxHostParams);
-  return function(std::span<const Val>(padded.data(), args.size() < kMaxHostParams ? kMaxHostParams : args.size()));
+  // Padded in place: the lifted arguments are moved here, never copied (a
+  // copy would double what the lift took of host memory).
+  if (args.size() < kMaxHostParams) args.resize(kMaxHostParams);
+  return function(std::span<const Val>(args));
 }
 
 void WasiHost::attach_store(Store& store) { state_->store = &store; }
