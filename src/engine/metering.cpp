@@ -16,8 +16,8 @@ namespace {
 // noticed within about a millisecond even in the interpreter, large enough
 // that the host call is negligible.
 constexpr int64_t kSlice = 100'000;
+}  // namespace
 
-// Why the guest must stop now (interrupted, or past its deadline), if it must.
 std::optional<MeterTrap> stop_reason(Store& store) {
   if (store.interrupt_requested()) return MeterTrap{TrapKind::Interrupted, "the guest was interrupted"};
   if (auto deadline = store.deadline(); deadline && std::chrono::steady_clock::now() >= *deadline) {
@@ -26,7 +26,6 @@ std::optional<MeterTrap> stop_reason(Store& store) {
   }
   return std::nullopt;
 }
-}  // namespace
 
 void check_stop(Store& store) {
   if (auto stop = stop_reason(store)) throw *stop;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ int64_t refuel(Store& store, int64_t budget);
 // them). While that is positive the caller goes on with it (after a stop
 // check); otherwise the Store grants a new slice. Throws as refuel() does.
 int64_t refuel_pooled(Store& store, int64_t combined);
+
+// Why the guest must stop now (interrupted, or past its deadline), if it must.
+std::optional<MeterTrap> stop_reason(Store& store);
 
 // Throws the MeterTrap that ends the guest if it was interrupted or its
 // deadline has passed. Blocking host calls use it when they wake up.

@@ -231,6 +231,32 @@ TEST_P(Timeout, AHostFunctionCallingBackIntoTheGuestKeepsTheOuterDeadline) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
 }
 
+// A guest that does nothing but call a slow host function. A host call
+// costs one unit of fuel however long it takes, so the next fuel slice (the
+// interpreter's stop check) would come only after minutes of such calls.
+constexpr const char* kSlowHostLoopWat = R"((module
+  (import "host" "slow" (func $slow))
+  (func $call_slow_forever (export "call_slow_forever") (loop $again (call $slow) (br $again)))))";
+
+Instance slow_host_loop(Store& store, Tier tier, Linker& linker) {
+  linker.define("host", "slow", FuncType{{}, {}},
+                [](Caller&, std::span<const Value>, std::span<Value>) { std::this_thread::sleep_for(1ms); });
+  static const auto wasm = wat_to_wasm(kSlowHostLoopWat, "--debug-names");
+  return Instance::create(store, compile_for(tier, wasm, "slow_host_loop"), linker);
+}
+
+TEST_P(Timeout, EndsAGuestLoopingOnASlowHostCall) {
+  Store store(engine(), StoreLimits{.timeout = 100ms});
+  Linker linker;
+  Instance inst = slow_host_loop(store, tier(), linker);
+  auto start = std::chrono::steady_clock::now();
+  Outcome o = inst.call("call_slow_forever");
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.kind, TrapKind::DeadlineExceeded) << o.trap.to_string();
+  EXPECT_EQ(o.trap.function, "call_slow_forever");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+}
+
 // ---------------------------------------------------------------- interrupt
 
 class Interrupt : public TierTest {};
@@ -251,6 +277,23 @@ TEST_P(Interrupt, AnotherThreadCanStopARunningGuest) {
   EXPECT_EQ(o.trap.message, "the guest was interrupted");
   EXPECT_EQ(o.trap.function, "spin");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 150ms);
+}
+
+TEST_P(Interrupt, StopsAGuestLoopingOnASlowHostCall) {
+  Store store(engine());
+  Linker linker;
+  Instance inst = slow_host_loop(store, tier(), linker);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(50ms);
+    store.interrupt();
+  });
+  auto start = std::chrono::steady_clock::now();
+  Outcome o = inst.call("call_slow_forever");
+  stopper.join();
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.kind, TrapKind::Interrupted) << o.trap.to_string();
+  EXPECT_EQ(o.trap.function, "call_slow_forever");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
 TEST_P(Interrupt, IsStickyAndStopsLaterCallsAtOnce) {

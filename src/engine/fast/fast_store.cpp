@@ -230,6 +230,13 @@ bool FastStore::call_host(Func* f, uint64_t* slots) {
     }
   }
   if (end_.pending()) return false;
+  // A host call costs the guest one unit of fuel however long it takes, so
+  // a loop of slow ones (each writing 256 MiB) would reach the next refuel,
+  // and with it the stop and deadline check, only after minutes: check here.
+  if (auto stop = stop_reason(store_)) [[unlikely]] {
+    end_.keep_first_trap(TrapInfo{stop->kind, std::move(stop->message), {}});
+    return false;
+  }
   at = 0;
   for (size_t i = 0; i < n_results; ++i) {
     from_value(values[n_args + i], slots + at);
