@@ -242,6 +242,7 @@ void step(const AbiContext& cx, uint64_t n = 1) {
 uint32_t allocate(const AbiContext& cx, uint32_t alignment, uint32_t size, const char* what) {
   if (!cx.realloc) trap(fmt::format("lowering {} into the guest needs a realloc function", what));
   uint32_t ptr = cx.realloc(0, 0, alignment, size);
+  if (cx.current_memory) cx.memory = cx.current_memory();
   check_aligned(ptr, alignment, fmt::format("memory realloc returned for {}", what).c_str());
   check_range(cx, ptr, size, "memory realloc returned");
   return ptr;

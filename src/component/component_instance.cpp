@@ -333,6 +333,7 @@ class Runner {
       std::vector<uint32_t> lent;
       try {
         cx.memory = memory_of(mem);
+        cx.current_memory = [this, mem] { return memory_of(mem); };
         cx.encoding = encoding;
         cx.realloc = realloc_of(realloc);
         cx.handles = &handles_;

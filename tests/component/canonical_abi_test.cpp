@@ -174,6 +174,31 @@ TEST(CanonicalAbi, StringsInEveryEncoding) {
       expect_roundtrips(Val::string(s), types::string(), enc);
 }
 
+// A realloc that grows the guest's memory: what it returns lies past the
+// view the lowering started with, and lowering goes on into the new pages.
+TEST(CanonicalAbi, LoweringFollowsAMemoryTheGuestsReallocGrew) {
+  Guest g;
+  size_t visible = 4096;
+  auto cx = g.cx();
+  cx.memory = GuestMemory(g.buf.data(), visible);
+  cx.current_memory = [&] { return GuestMemory(g.buf.data(), visible); };
+  auto grow = cx.realloc;
+  cx.realloc = [&](uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t size) {
+    const uint32_t p = grow(old_ptr, old_size, align, size);
+    visible = std::max<size_t>(visible, p + size);
+    return p;
+  };
+  const auto type = types::list(types::string());
+  const Val three = Val::list({Val::string(std::string(3000, 'a')), Val::string(std::string(3000, 'b')),
+                               Val::string(std::string(3000, 'c'))});
+  std::vector<Value> flat;
+  lower_flat(cx, three, *type, flat);
+  ASSERT_EQ(flat.size(), 2u);
+  EXPECT_GT(visible, 8192u) << "the strings were to land past the first view";
+  size_t pos = 0;
+  EXPECT_EQ(lift_flat(cx, flat, pos, *type), three);
+}
+
 TEST(CanonicalAbi, StringLayoutsMatchTheSpec) {
   {  // utf8: bytes as-is, one realloc(0, 0, 1, len)
     Guest g;

@@ -64,7 +64,12 @@ FuncType flatten_function(const FunctionType& type, bool lift);
 using Realloc = std::function<uint32_t(uint32_t, uint32_t, uint32_t, uint32_t)>;
 
 struct AbiContext {
-  GuestMemory memory;
+  // The guest's memory; after each realloc call it is taken again from
+  // current_memory, if set: realloc may have grown it, so the view from
+  // before it would refuse (or, were memory to move, misplace) what lands
+  // in the new pages.
+  mutable GuestMemory memory;
+  std::function<GuestMemory()> current_memory;
   StringEncoding encoding = StringEncoding::Utf8;
   Realloc realloc;                   // needed to lower strings and lists into the guest
   ResourceTable* handles = nullptr;  // needed for own/borrow
