@@ -15,6 +15,7 @@
 
 #include "component/wasi/host_state.h"
 #include "component_fixtures.h"
+#include "long_names.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
@@ -426,28 +427,12 @@ TEST(WasiHost, FilesCannotMoveAcrossASizeLimit) {
             Val::ok());
 }
 
-namespace {
-// Makes `count` empty files with 255-byte names in `dir`.
-void make_long_names(const fs::path& dir, int count) {
-  int dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  ASSERT_GE(dirfd, 0);
-  for (int i = 0; i < count; ++i) {
-    std::string name(248, 'n');
-    name += std::to_string(1000000 + i);
-    int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    ASSERT_GE(fd, 0);
-    ::close(fd);
-  }
-  ::close(dirfd);
-}
-}  // namespace
-
 // A listing is read a batch at a time, never whole: a directory far larger
 // than any batch (10,000 names of 255 bytes: 2.5 MB) is listed completely,
 // each entry once, with "." and ".." left out.
 TEST(WasiHost, AHugeDirectoryIsListedWhole) {
   component_test::TempDir dir;
-  make_long_names(dir.path(), 10000);
+  wasmlet::testing::make_long_names(dir.path(), 10000);
   fs::create_directory(dir.path() / "sub");
   wasmlet::WasiConfig c;
   c.preopens.push_back({dir.path(), "/d", false});
@@ -482,7 +467,7 @@ TEST(WasiHost, AHugeDirectoryIsListedWhole) {
 // read-directory is insufficient-memory, until one is dropped.
 TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
   component_test::TempDir dir;
-  make_long_names(dir.path(), 1000);
+  wasmlet::testing::make_long_names(dir.path(), 1000);
   wasmlet::WasiConfig c;
   c.preopens.push_back({dir.path(), "/d", false});
   Host h(c);

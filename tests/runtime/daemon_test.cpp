@@ -433,16 +433,29 @@ TEST_F(DaemonTest, StorageRestartAndHealthFromTheSpec) {
   EXPECT_EQ(d->cli({"kill", "web-rep-0"}).exit_code, 0);
 }
 
+// A connection to the daemon's socket outside the CLI, for clients that
+// misbehave; -1 (errno set) if it cannot be made.
+int connect_raw(const std::filesystem::path& socket) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return -1;
+  }
+  return fd;
+}
+
 // A client that connected and sends nothing (an idle keep-alive
 // connection) does not hold the daemon's exit: httplib would wait out its
 // 5 s keep-alive timeout for the request.
 TEST_F(DaemonTest, AnIdleClientDoesNotDelayTheExit) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, (data / "wasmlet.sock").c_str(), sizeof addr.sun_path - 1);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  const int fd = connect_raw(data / "wasmlet.sock");
+  ASSERT_GE(fd, 0) << std::strerror(errno);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the daemon is waiting for its request
   const auto t0 = std::chrono::steady_clock::now();
   int status = d->terminate();
@@ -460,12 +473,8 @@ TEST_F(DaemonTest, AClientThatReadsNothingDoesNotHoldTheExit) {
              "\n    command: {args: [\"20000\"]}\n");  // 40000 lines: more than a socket's buffers hold
   ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
   ASSERT_EQ(d->cli({"wait", "chatty-rep-0"}).exit_code, 0);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, (data / "wasmlet.sock").c_str(), sizeof addr.sun_path - 1);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  const int fd = connect_raw(data / "wasmlet.sock");
+  ASSERT_GE(fd, 0) << std::strerror(errno);
   const std::string req = "GET /v1/instances/chatty-rep-0/logs?follow=true HTTP/1.1\r\nHost: wasmlet\r\n\r\n";
   ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
   std::this_thread::sleep_for(std::chrono::seconds(1));  // the daemon's write is blocked by now

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "long_names.h"
 #include "wasi_test_support.h"
 
 namespace wasmlet::testing {
@@ -146,16 +147,7 @@ TEST(WasiHostBounds, ManyListingsAtOnceAllReadTheirDirectory) {
 // reading in turn, 4 KiB at a time.
 TEST(WasiHostBounds, AHugeDirectoryIsListedWhole) {
   TempDir q;
-  int dirfd = ::open(q.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  ASSERT_GE(dirfd, 0);
-  for (int i = 0; i < 10000; ++i) {
-    std::string name(248, 'n');
-    name += std::to_string(1000000 + i);
-    int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    ASSERT_GE(fd, 0);
-    ::close(fd);
-  }
-  ::close(dirfd);
+  make_long_names(q.path(), 10000);
   WasiConfig config;
   config.preopens.push_back({q.path(), "/q", false});
   config.args = {"wasi_host_bounds", "listings", "0", "2"};
