@@ -65,11 +65,8 @@ using Realloc = std::function<uint32_t(uint32_t, uint32_t, uint32_t, uint32_t)>;
 
 struct AbiContext {
   // The guest's memory; after each realloc call it is taken again from
-  // current_memory, if set: realloc may have grown it, so the view from
-  // before it would refuse (or, were memory to move, misplace) what lands
-  // in the new pages.
+  // current_memory (below), if set.
   mutable GuestMemory memory;
-  std::function<GuestMemory()> current_memory;
   StringEncoding encoding = StringEncoding::Utf8;
   Realloc realloc;                   // needed to lower strings and lists into the guest
   ResourceTable* handles = nullptr;  // needed for own/borrow
@@ -84,6 +81,11 @@ struct AbiContext {
   // check their Store: detail::check_stop).
   std::function<void()> check_stop;
   mutable uint64_t steps = 0, steps_at_check = 0;
+  // The guest's memory as it is now: realloc may have grown it, so the view
+  // from before it would refuse (or, were memory to move, misplace) what
+  // lands in the new pages. Last, so that positional initialisers of the
+  // fields above stay as they were.
+  std::function<GuestMemory()> current_memory;
 };
 constexpr uint64_t kStopCheckSteps = 4096;
 
