@@ -28,11 +28,34 @@ struct ProcessResult {
   std::chrono::milliseconds elapsed{0};
 };
 
+// What else a run may need: environment entries for the child (NAME=VALUE,
+// in place of an inherited NAME), and a wait before its output is first
+// read, so that a child writing much fills the pipe and must wait for room.
+struct ProcessExtras {
+  std::vector<std::string> env;
+  std::chrono::milliseconds read_after{0};
+};
+
+// The environment of this process with `extra` in place of the same names.
+inline std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const auto& x : extra) replaced = replaced || x.rfind(name, 0) == 0;
+    if (!replaced) env.push_back(entry);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
 // The child's stdin is /dev/null, or a pipe that `input` is written to
 // (then closed) when given.
 inline ProcessResult run_process(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds limit = std::chrono::seconds(60),
-                                 const std::optional<std::string>& input = std::nullopt) {
+                                 const std::optional<std::string>& input = std::nullopt,
+                                 const ProcessExtras& extras = {}) {
   int out_pipe[2], err_pipe[2], in_pipe[2] = {-1, -1};
   if (pipe(out_pipe) || pipe(err_pipe) || (input && pipe(in_pipe))) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
@@ -50,9 +73,13 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env_entries = environment_with(extras.env);
+  std::vector<char*> env;
+  for (auto& e : env_entries) env.push_back(e.data());
+  env.push_back(nullptr);
   auto start = std::chrono::steady_clock::now();
   pid_t pid;
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -70,6 +97,7 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
       close(fd);
     });
   }
+  if (extras.read_after.count() > 0) std::this_thread::sleep_for(extras.read_after);
   ProcessResult result;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
@@ -105,9 +133,10 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
 
 // Runs `wasmlet ARGS...`.
 inline ProcessResult run_wasmlet(std::vector<std::string> args, std::chrono::milliseconds limit = std::chrono::seconds(60),
-                                 const std::optional<std::string>& input = std::nullopt) {
+                                 const std::optional<std::string>& input = std::nullopt,
+                                 const ProcessExtras& extras = {}) {
   args.insert(args.begin(), WASMLET_BIN);
-  return run_process(args, limit, input);
+  return run_process(args, limit, input, extras);
 }
 
 }  // namespace wasmlet::testing
