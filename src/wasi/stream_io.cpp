@@ -113,18 +113,16 @@ struct HostWrite {
   bool nonblock = false;      // the guest's fdflags::nonblock: `again` rather than a wait
   bool regular_file = false;  // one write, however short (as a blocking fd would do)
   bool block_sigpipe = false;
-  // A blocking pipe or terminal (the host's own stdout): wait for room
-  // (interruptibly) before each write, then write no more than PIPE_BUF, which
-  // a writable pipe takes without blocking.
+  // A terminal (the host's own stdout): wait for room (interruptibly)
+  // before each write, then write no more than PIPE_BUF.
   bool wait_for_room = false;
-  // A pipe the kernel writes with RWF_NOWAIT (the host's own stdout): the
-  // write never blocks, and waits for room (interruptibly) only when the
-  // pipe is full. A kernel that refuses it turns this into wait_for_room.
+  // A pipe (the host's own stdout): wasi_sys::write_to_pipe never blocks,
+  // and the write waits for room (interruptibly) only when the pipe is full.
   bool no_wait = false;
 };
 
 // Writes to a host fd with the guest's blocking semantics.
-Errno write_host(Caller& caller, int fd, HostWrite& how, const std::vector<iovec>& iov, size_t& nwritten) {
+Errno write_host(Caller& caller, int fd, const HostWrite& how, const std::vector<iovec>& iov, size_t& nwritten) {
   std::vector<iovec> rest = iov, capped;
   while (!rest.empty()) {
     const std::vector<iovec>* now = &rest;
@@ -139,17 +137,13 @@ Errno write_host(Caller& caller, int fd, HostWrite& how, const std::vector<iovec
       msg.msg_iov = const_cast<iovec*>(now->data());
       msg.msg_iovlen = now->size();
       n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else if (how.no_wait) {
+      n = wasi_sys::write_to_pipe(fd, now->data(), static_cast<int>(now->size()), how.block_sigpipe);
     } else {
-      n = wasi_sys::writev_without_sigpipe(fd, now->data(), static_cast<int>(now->size()), how.block_sigpipe,
-                                           how.no_wait ? RWF_NOWAIT : 0);
+      n = wasi_sys::writev_without_sigpipe(fd, now->data(), static_cast<int>(now->size()), how.block_sigpipe);
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (how.no_wait && errno == EOPNOTSUPP) {
-        how.no_wait = false;
-        how.wait_for_room = true;
-        continue;
-      }
       if (how.no_wait && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         wait_ready(caller, fd, POLLOUT);  // the pipe is full; also ready once the reader is gone
         continue;
@@ -195,11 +189,7 @@ Errno write_from(Caller& caller, WasiContext& ctx, FdEntry& e, const std::vector
     // A full pipe must not hold the guest past a stop or its timeout, so the
     // write waits for room in wait_ready rather than in the kernel.
     const int fd = e.stream == OutputStream::Stdout ? STDOUT_FILENO : STDERR_FILENO;
-    HostWrite how = inherited_output(ctx, e.stream, fd);
-    const bool pipe = how.no_wait;
-    const Errno result = write_host(caller, fd, how, iov, nwritten);
-    if (pipe && !how.no_wait) ctx.inherited_kind[e.stream == OutputStream::Stdout ? 0 : 1] = wasi_sys::InheritedOutput::MayBlock;
-    return result;
+    return write_host(caller, fd, inherited_output(ctx, e.stream, fd), iov, nwritten);
   }
   if (e.kind == FdKind::Output) {
     // One sink call per fd_write keeps a write whole in the log. Iovecs may

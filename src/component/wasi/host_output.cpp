@@ -2,10 +2,11 @@
 // (`wasmlet run`). Those are blocking and their flags are shared with
 // whoever else holds them (a shell's terminal), so they stay as they are; a
 // full pipe or terminal must still not hold the guest past a stop or its
-// timeout, so a write to a pipe never blocks in the kernel (RWF_NOWAIT) and
-// waits for room in wait_poll (which throws Interrupted) only when it is
-// full, and a write to a terminal waits for room first and then writes at
-// most PIPE_BUF (as preview1 does, src/wasi/stream_io.cpp).
+// timeout, so a write to a pipe never blocks in the kernel
+// (wasi_sys::write_to_pipe) and waits for room in wait_poll (which throws
+// Interrupted) only when it is full, and a write to a terminal waits for
+// room first and then writes at most PIPE_BUF (as preview1 does,
+// src/wasi/stream_io.cpp).
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,16 +52,12 @@ int HostState::write_output(OutputStream::Kind kind, std::span<const uint8_t> by
       n = ::send(fd, bytes.data() + done, want, MSG_DONTWAIT | MSG_NOSIGNAL);
     } else {
       const iovec piece{const_cast<uint8_t*>(bytes.data() + done), want};
-      const bool no_wait = *known == wasi_sys::InheritedOutput::Pipe;
-      n = wasi_sys::writev_without_sigpipe(fd, &piece, 1, block_sigpipe, no_wait ? RWF_NOWAIT : 0);
-      if (n < 0 && no_wait && errno == EOPNOTSUPP) {  // this kernel waits in poll(2) instead
-        known = wasi_sys::InheritedOutput::MayBlock;
-        continue;
-      }
+      n = *known == wasi_sys::InheritedOutput::Pipe ? wasi_sys::write_to_pipe(fd, &piece, 1, block_sigpipe)
+                                                     : wasi_sys::writev_without_sigpipe(fd, &piece, 1, block_sigpipe);
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a full pipe (RWF_NOWAIT), or a full non-blocking fd or socket
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a full pipe, or a full non-blocking fd or socket
         wait_for_room(*this, fd);
         continue;
       }
