@@ -1,6 +1,7 @@
 // `wasmlet run COMPONENT.wasm` end to end: the real CLI on jco command components.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -140,6 +141,14 @@ TEST(ComponentCli, InvokeIsRefusedForComponents) {
   EXPECT_NE(r.err.find("--invoke applies to core modules"), std::string::npos) << r.err;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+constexpr bool kAddressSanitizer = __has_feature(address_sanitizer);
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 // wasmlet's stdout a pipe on a kernel that refuses RWF_NOWAIT for it (as
 // older kernels do for pipes, and 6.18 still for a named FIFO), simulated by
 // preloading tests/support/refuse_rwf_nowait.c: the writes fall back to
@@ -154,9 +163,14 @@ TEST(ComponentCli, OutputArrivesWhenTheKernelRefusesRwfNowait) {
   for (const std::string& program : {module, component}) {
     component_test::TempDir dir;
     const auto log = dir.path() / "refusals";
-    const ProcessExtras refuse{
-        .env = {"LD_PRELOAD=" REFUSE_RWF_NOWAIT_SHIM, "REFUSE_RWF_NOWAIT_LOG=" + log.string()},
-        .read_after = 1000ms};
+    ProcessExtras refuse{.env = {"LD_PRELOAD=" REFUSE_RWF_NOWAIT_SHIM, "REFUSE_RWF_NOWAIT_LOG=" + log.string()},
+                         .read_after = 1000ms};
+    if (kAddressSanitizer) {
+      // gcc's ASan runtime is a shared library, and the preloaded shim comes before it.
+      const char* asan = std::getenv("ASAN_OPTIONS");
+      refuse.env.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") +
+                           "verify_asan_link_order=0");
+    }
     auto r = run_wasmlet({"run", program, "--", "cat"}, 120s, lines, refuse);
     EXPECT_EQ(r.exit_code, 0) << program << ": " << r.err;
     EXPECT_EQ(r.err, "copied " + std::to_string(lines.size()) + "\n") << program;
