@@ -1,6 +1,7 @@
 #include "mounts.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -58,6 +59,16 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
         break;
       }
       case StorageSpec::Type::Named: {
+        // A volume has one size (src/runtime/volume_sizes.h): two in one spec contradict each other.
+        for (const auto& other : spec.storage) {
+          if (&other == &m) break;
+          if (other.type == StorageSpec::Type::Named && other.name == m.name && other.size && m.size &&
+              parse_byte_size(*other.size) != parse_byte_size(*m.size))
+            throw RuntimeError(RuntimeError::Kind::InvalidSpec,
+                               fmt::format("{}: volume '{}' is mounted at {} with size {} and at {} with size {}; a volume "
+                                           "has one size: give it on one of its mounts, or the same on each",
+                                           where, m.name, other.target, *other.size, m.target, *m.size));
+        }
         auto dir = named_volume_dir(data_dir, m.name);
         plan.volumes.push_back({plan.preopens.size(), m.name});
         plan.preopens.push_back(Preopen{dir, m.target, m.readonly, size_limit(m)});
@@ -102,10 +113,18 @@ MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, cons
 
 std::vector<Preopen> prepare_mounts(const MountPlan& plan, const std::string& instance) {
   std::vector<Preopen> preopens = plan.preopens;
+  // Every size the spec gives first (one a volume: plan_mounts saw to it),
+  // then the mounts without one: a volume's mount without a size, listed
+  // before one with, is bounded by it too, on the first start as on later ones.
+  std::map<std::string, uint64_t> given;
+  for (const auto& v : plan.volumes)
+    if (const auto& limit = preopens[v.preopen].max_bytes) given.emplace(v.name, *limit);
+  for (const auto& [name, bytes] : given) record_volume_size(plan.data_dir, name, bytes);
   for (const auto& v : plan.volumes) {
     auto& limit = preopens[v.preopen].max_bytes;
-    if (limit) record_volume_size(plan.data_dir, v.name, *limit);
-    else limit = recorded_volume_size(plan.data_dir, v.name);
+    if (limit) continue;
+    const auto in_spec = given.find(v.name);
+    limit = in_spec != given.end() ? std::optional(in_spec->second) : recorded_volume_size(plan.data_dir, v.name);
   }
   for (const auto& p : plan.preopens) {
     std::error_code ec;

@@ -31,13 +31,15 @@ struct MountPlan {
 };
 
 // Checks every mount of `spec` and says what it will be; creates nothing.
-// Throws RuntimeError(InvalidSpec) naming the instance and the mount.
+// Throws RuntimeError(InvalidSpec) naming the instance and the mount (a
+// named volume given two different sizes in the spec is one: it has one).
 MountPlan plan_mounts(const ServiceSpec& spec, const std::string& instance, const std::filesystem::path& data_dir);
 // Creates named volume and tmpfs directories of the plan. A bind source
 // (the user's directory) is never created: one that has gone since create
 // is an error naming the instance and the directory. Returns the preopens
 // to run with: a named volume mounted with a `size` records it as the
-// volume's; one mounted without gets the size recorded for the volume, so
+// volume's; one mounted without gets the size the spec gives the volume on
+// another mount (in any order), else the size recorded for the volume, so
 // every mount of a sized volume is bounded.
 std::vector<Preopen> prepare_mounts(const MountPlan& plan, const std::string& instance);
 // Deletes the instance's tmpfs directories, however deep the guest made

@@ -188,6 +188,50 @@ TEST_F(Storage, AMountWithoutSizeIsBoundedByItsVolumesSize) {
   ASSERT_EQ(run(c, writer({"fill", "/data/big", "1000000"}, named("shared"))), 0) << out(c);
 }
 
+// A volume mounted twice in one spec, with a `size` on one mount only, is
+// bounded at both, on its first start too: every size given is recorded
+// before an unsized mount looks for one (/a, listed first, was unbounded).
+TEST_F(Storage, AVolumeMountedTwiceIsBoundedAtTheMountWithoutSize) {
+  auto unsized = named("twice");
+  unsized.target = "/a";
+  auto sized = named("twice");
+  sized.target = "/b";
+  sized.size = "64Ki";
+  auto spec = writer({"fill", "/a/big", "1000000"}, unsized);
+  spec.storage.push_back(sized);
+  InstanceId id{"twice", 0};
+  EXPECT_EQ(run(id, spec), 4) << out(id);
+  EXPECT_NE(out(id).find("wrote 65536 bytes to /a/big, then: No space left on device"), std::string::npos) << out(id);
+  EXPECT_EQ(std::filesystem::file_size(dir.path() / "data/volumes/twice/big"), 65536u);
+  EXPECT_EQ(testing::read_text(dir.path() / "data/volume-sizes/twice"), "65536\n");
+}
+
+// Two sizes for one volume in one spec contradict each other: create says
+// so, naming both mounts (one size, spelt either way, is fine).
+TEST_F(Storage, TwoSizesForOneVolumeInASpecAreRefused) {
+  auto first = named("torn");
+  first.target = "/a";
+  first.size = "64Ki";
+  auto second = named("torn");
+  second.target = "/b";
+  second.size = "1Mi";
+  auto spec = writer({"write", "/a/x", "y"}, first);
+  spec.storage.push_back(second);
+  try {
+    rt.create({"torn", 0}, spec);
+    FAIL() << "two sizes for one volume were accepted";
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(e.kind(), RuntimeError::Kind::InvalidSpec);
+    EXPECT_NE(std::string(e.what()).find("volume 'torn' is mounted at /a with size 64Ki and at /b with size 1Mi"),
+              std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/volume-sizes/torn"));
+  spec.storage[0].size = "1024Ki";
+  InstanceId same{"same", 0};
+  ASSERT_EQ(run(same, spec), 0) << out(same);
+  EXPECT_EQ(testing::read_text(dir.path() / "data/volume-sizes/torn"), "1048576\n");
+}
+
 TEST_F(Storage, AnonymousAndS3AreRefusedClearly) {
   StorageSpec anon;
   anon.type = StorageSpec::Type::Anonymous;
