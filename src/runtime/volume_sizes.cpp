@@ -1,5 +1,9 @@
 #include "volume_sizes.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -16,6 +20,36 @@ namespace {
 
 fs::path size_file(const fs::path& data_dir, const std::string& name) { return data_dir / "volume-sizes" / name; }
 
+// Where a record is written before it is renamed in. Not in volume-sizes/:
+// a volume may have any name but . and .., so any file there could be a
+// volume's record (NAME.new was volume NAME.new's, and recording NAME
+// truncated it, then renamed it away).
+fs::path writing_dir(const fs::path& data_dir) { return data_dir / "volume-sizes.writing"; }
+
+// Writes `text` to a file of its own in `dir` (mkstemp: two starts
+// recording at once never share one), synced; returns its path, or sets `ec`.
+fs::path write_aside(const fs::path& dir, const std::string& text, std::error_code& ec) {
+  std::string tmpl = (dir / "size-XXXXXX").string();
+  const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) {
+    ec = std::error_code(errno, std::generic_category());
+    return {};
+  }
+  bool ok = true;
+  for (size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += size_t(n);
+  }
+  // Synced before the rename, so a crash leaves the old record or the new
+  // one, never an empty one (ext4 may commit the rename first).
+  if (ok) ok = ::fsync(fd) == 0;
+  if (!ok) ec = std::error_code(errno ? errno : EIO, std::generic_category());
+  if (::close(fd) != 0 && ok) ec = std::error_code(errno, std::generic_category());
+  return tmpl;
+}
+
 }  // namespace
 
 void record_volume_size(const fs::path& data_dir, const std::string& name, uint64_t bytes) {
@@ -27,18 +61,22 @@ void record_volume_size(const fs::path& data_dir, const std::string& name, uint6
   }
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
+  if (!ec) fs::create_directories(writing_dir(data_dir), ec);
   // Written aside and renamed in, so a reader never sees half a number.
-  const auto tmp = fs::path(file.string() + ".new");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << bytes << "\n";
-    out.close();
-    if (!out) ec = std::make_error_code(std::errc::io_error);
-  }
+  fs::path tmp;
+  if (!ec) tmp = write_aside(writing_dir(data_dir), fmt::format("{}\n", bytes), ec);
   if (!ec) fs::rename(tmp, file, ec);
-  if (ec)
+  if (ec) {
+    std::error_code ignored;
+    if (!tmp.empty()) fs::remove(tmp, ignored);
     throw RuntimeError(RuntimeError::Kind::Internal,
                        fmt::format("cannot record the size of volume '{}' in {}: {}", name, file.string(), ec.message()));
+  }
+  // The rename itself, kept across a crash (best effort: the record is in place).
+  if (const int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
 }
 
 std::optional<uint64_t> recorded_volume_size(const fs::path& data_dir, const std::string& name) {

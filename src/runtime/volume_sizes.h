@@ -12,7 +12,10 @@
 
 namespace wasmlet::runtime {
 
-// Records `bytes` as volume NAME's size (replacing one recorded before).
+// Records `bytes` as volume NAME's size (replacing one recorded before):
+// written to a file of its own in DATA_DIR/volume-sizes.writing (not
+// beside the records: any name there may be a volume's), synced and
+// renamed in, so starts recording at once each land whole.
 // Throws RuntimeError(Internal) naming the file when it cannot be written.
 void record_volume_size(const std::filesystem::path& data_dir, const std::string& name, uint64_t bytes);
 // The size recorded for volume NAME, if any. Throws RuntimeError(Internal)

@@ -4,7 +4,10 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
+#include "runtime/volume_sizes.h"
 #include "runtime_support.h"
 #include "wasmlet/runtime/wasm_runtime.h"
 
@@ -230,6 +233,55 @@ TEST_F(Storage, TwoSizesForOneVolumeInASpecAreRefused) {
   InstanceId same{"same", 0};
   ASSERT_EQ(run(same, spec), 0) << out(same);
   EXPECT_EQ(testing::read_text(dir.path() / "data/volume-sizes/torn"), "1048576\n");
+}
+
+// Any file name but . and .. is a volume name, `a.new` too: recording
+// volume a's size must leave volume a.new's record alone (it was written
+// through a.new and renamed away, leaving a.new unbounded), and leave no
+// file of its own beside the records.
+TEST_F(Storage, RecordingAVolumesSizeLeavesTheOtherVolumesRecordsAlone) {
+  auto small = named("a.new");
+  small.size = "64Ki";
+  auto big = named("a");
+  big.size = "1Gi";
+  InstanceId first{"first", 0}, second{"second", 0}, third{"third", 0};
+  ASSERT_EQ(run(first, writer({"write", "/data/x", "y"}, small)), 0) << out(first);
+  ASSERT_EQ(run(second, writer({"write", "/data/x", "y"}, big)), 0) << out(second);
+  EXPECT_EQ(testing::read_text(dir.path() / "data/volume-sizes/a.new"), "65536\n");
+  EXPECT_EQ(testing::read_text(dir.path() / "data/volume-sizes/a"), "1073741824\n");
+  EXPECT_EQ(testing::count_entries((dir.path() / "data/volume-sizes").c_str()), 2u);
+  EXPECT_EQ(run(third, writer({"fill", "/data/big", "1000000"}, named("a.new"))), 4) << out(third);
+  EXPECT_NE(out(third).find("wrote 65534 bytes to /data/big, then: No space left on device"), std::string::npos) << out(third);
+}
+
+// Two starts may record one volume's size at once (two instances starting
+// with it): each writes its own file aside, so every record lands (they
+// shared NAME.new: one truncated the other's, one rename failed with
+// ENOENT) and only the volume's record is left.
+TEST(VolumeSizes, RecordsMadeAtOnceAllLand) {
+  TempDir dir;
+  const auto records = dir.path() / "volume-sizes";
+  for (int round = 0; round < 200; ++round) {
+    forget_volume_size(dir.path(), "v");
+    std::atomic<int> failed{0};
+    std::vector<std::thread> starts;
+    for (uint64_t n = 1; n <= 4; ++n)
+      starts.emplace_back([&, n] {
+        try {
+          record_volume_size(dir.path(), "v", n * 4096);
+        } catch (const RuntimeError&) {
+          ++failed;
+        }
+      });
+    for (auto& t : starts) t.join();
+    ASSERT_EQ(failed.load(), 0) << "round " << round;
+    const auto size = recorded_volume_size(dir.path(), "v");
+    ASSERT_TRUE(size && *size % 4096 == 0 && *size >= 4096 && *size <= 4 * 4096) << "round " << round;
+    ASSERT_EQ(testing::count_entries(records.c_str()), 1u) << "round " << round;
+  }
+  // Nor is a file written aside left behind.
+  const auto aside = dir.path() / "volume-sizes.writing";
+  EXPECT_TRUE(!std::filesystem::exists(aside) || std::filesystem::is_empty(aside));
 }
 
 TEST_F(Storage, AnonymousAndS3AreRefusedClearly) {
