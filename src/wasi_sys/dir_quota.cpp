@@ -174,6 +174,11 @@ uint64_t DirQuota::fit(int fd, uint64_t start, uint64_t len, bool count) {
   struct stat st;
   if (len == 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return len;  // the write itself reports a bad fd
   const uint64_t size = static_cast<uint64_t>(st.st_size);
+  // On an fd opened (or set) to append, Linux writes at the end of the file
+  // whatever the offset (pwrite(2), BUGS): count it there, or a positioned
+  // write at 0 would grow the file uncounted.
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (fl >= 0 && (fl & O_APPEND)) start = size;
   const uint64_t end = start > UINT64_MAX - len ? UINT64_MAX : start + len;
   if (end <= size) return len;
   std::lock_guard lock(mu_);

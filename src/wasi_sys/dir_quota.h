@@ -53,6 +53,8 @@ class DirQuota {
   // fit: all if the file does not grow, else those that keep the directory
   // within its limit (the growth is counted). 0 when none fit: the write is
   // "no space"; fewer than `len` is a short write, as a full disk gives.
+  // On an fd with O_APPEND the write is counted from the end of the file,
+  // whatever `start` says: there is where Linux writes it.
   uint64_t room_for_write(int fd, uint64_t start, uint64_t len) { return fit(fd, start, len, true); }
   // As room_for_write, counting nothing: what a write could have now.
   uint64_t would_fit(int fd, uint64_t start, uint64_t len) { return fit(fd, start, len, false); }

@@ -119,6 +119,23 @@ TEST(WasiHostBounds, AWriteAcrossTheSizeLimitIsShort) {
   EXPECT_EQ(std::filesystem::file_size(q / "a"), kLimit);
 }
 
+// On an fd that appends, Linux's pwrite writes at the end of the file
+// whatever the offset, so fd_pwrite counts from there, as fd_write does:
+// counted from offset 0, nothing grew, and the file did without bound. The
+// append flag from path_open and from fd_fdstat_set_flags alike.
+TEST(WasiHostBounds, APositionedWriteOnAnAppendingFdCountsFromTheEnd) {
+  TempDir q;
+  expect_output(q, {"append"},
+                "f: 49152 bytes\n"
+                "open g to append errno=0\n"
+                "g: 8192 bytes\n"
+                "g, fd_pwrite at 0: 8192 bytes, errno=51\n"
+                "f set to append errno=0\n"
+                "f, fd_pwrite at 0: 0 bytes, errno=51\n");
+  EXPECT_EQ(std::filesystem::file_size(q / "f"), 49152u);
+  EXPECT_EQ(std::filesystem::file_size(q / "g"), 16384u);
+}
+
 // So libc's stdio writes what fits, then reports ENOSPC (it wrote nothing).
 TEST(WasiHostBounds, StdioWritesWhatFitsBeforeTheSizeLimit) {
   TempDir q;
