@@ -373,6 +373,32 @@ TEST(WasiHost, APreopenSizeLimitRefusesGrowthPastIt) {
   EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);
 }
 
+// An append stream writes at the end of the file (it wrote at the
+// descriptor's own position: over the start of a file it did not write,
+// and, after set-size shrank the file, past its end, growing it beyond the
+// size limit while the limit counted the write at the end).
+TEST(WasiHost, AnAppendStreamWritesAtTheEndWithinTheSizeLimit) {
+  component_test::TempDir dir;
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({dir.path(), "/small", false, 1000});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0", io = "wasi:io/streams@0.2.0";
+  Val root = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  Val file = *h.call(fs, "[method]descriptor.open-at", {root, flags(1), Val::string("f"), flags(1 | 8), flags(1 | 2)}).payload();
+  EXPECT_EQ(h.call(fs, "[method]descriptor.write", {file, Val::bytes("start"), Val::u64(0)}), Val::ok(Val::u64(5)));
+  Val stream = *h.call(fs, "[method]descriptor.append-via-stream", {file}).payload();
+  EXPECT_EQ(h.call(io, "[method]output-stream.blocking-write-and-flush", {stream, Val::bytes(std::string(895, 'a'))}), Val::ok());
+  ASSERT_EQ(fs::file_size(dir.path() / "f"), 900u);
+  Val head = h.call(fs, "[method]descriptor.read", {file, Val::u64(5), Val::u64(0)});
+  EXPECT_EQ(head.payload()->items[0].as_bytes(), "start");
+  EXPECT_EQ(h.call(fs, "[method]descriptor.set-size", {file, Val::u64(0)}), Val::ok());
+  EXPECT_EQ(h.call(io, "[method]output-stream.blocking-write-and-flush", {stream, Val::bytes(std::string(900, 'b'))}), Val::ok());
+  EXPECT_EQ(fs::file_size(dir.path() / "f"), 900u);
+  Val full = h.call(io, "[method]output-stream.blocking-write-and-flush", {stream, Val::bytes(std::string(900, 'c'))});
+  EXPECT_EQ(full.index, 1u) << full.to_string();
+  EXPECT_EQ(fs::file_size(dir.path() / "f"), 1000u);
+}
+
 // Every name made beneath a sized preopen counts (at least 1,024 entries,
 // wasi_sys::DirQuota::entry_limit), so a component cannot fill the host
 // with empty files or directories: past it create-directory-at, open-at

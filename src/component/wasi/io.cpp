@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <cstring>
 #include <unistd.h>
 
@@ -93,13 +94,19 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
     bytes = bytes.first(size_t(room));
   }
   // An appending write to something other than a file (a FIFO whose reader
-  // has gone) must fail, not raise SIGPIPE in the host.
+  // has gone) must fail, not raise SIGPIPE in the host. To a file it goes
+  // to the end (RWF_APPEND: the descriptor is not O_APPEND, as its
+  // positioned writes must stay where they are put), where the size limit
+  // counted it; at the fd's own position it overwrote the start of the file,
+  // or, after a set-size shrank it, grew the file past the limit uncounted.
   struct stat st {};
-  const bool block_sigpipe = out.append && ::fstat(out.fd->get(), &st) == 0 && !S_ISREG(st.st_mode);
+  const bool is_file = out.append && ::fstat(out.fd->get(), &st) == 0 && S_ISREG(st.st_mode);
+  const bool block_sigpipe = out.append && !is_file;
   size_t done = 0;
   while (done < bytes.size()) {
     const iovec piece{const_cast<uint8_t*>(bytes.data() + done), bytes.size() - done};
-    ssize_t n = out.append ? wasi_sys::writev_without_sigpipe(out.fd->get(), &piece, 1, block_sigpipe)
+    ssize_t n = out.append ? wasi_sys::writev_without_sigpipe(out.fd->get(), &piece, 1, block_sigpipe,
+                                                              is_file ? RWF_APPEND : 0)
                            : ::pwrite(out.fd->get(), bytes.data() + done, bytes.size() - done, off_t(out.offset));
     if (n < 0) {
       const int e = errno;
