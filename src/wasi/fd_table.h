@@ -11,6 +11,7 @@
 
 #include "abi.h"
 #include "wasi_sys/dir_quota.h"
+#include "wasi_sys/dir_reader.h"
 #include "wasi_sys/host_room.h"
 #include "wasi_sys/unique_fd.h"
 #include "wasmlet/wasi.h"
@@ -41,10 +42,13 @@ struct FdEntry {
   OutputStream stream = OutputStream::Stdout;
   // Where fd_readdir stopped: the cookie after the last whole entry it gave
   // and the directory's position there, so a guest reading on from that
-  // cookie (as wasi-libc does) continues where the kernel left off. Nothing
-  // else of a listing is kept: any other cookie reads from the start.
+  // cookie (as wasi-libc does) continues where the kernel left off, on this
+  // fd's own open directory (`listing`, reading `host`: a position is only
+  // good for the open directory that gave it). Any other cookie reads from
+  // the start of that open directory.
   uint64_t readdir_cookie = 0;
   uint64_t readdir_position = 0;
+  wasi_sys::DirStream listing;
 
   bool has(uint64_t rights) const { return (rights_base & rights) == rights; }
   // Whether the file may grow to `end` bytes within its preopen's quota

@@ -224,9 +224,10 @@ Errno fd_prestat_dir_name(Call& c) {
 
 // Cookies are entry indices, as in wasmtime: 0 is ".", 1 "..", then the
 // directory's other entries in the kernel's order. Nothing of the listing is
-// kept but the position where the last call stopped (FdEntry::readdir_cookie),
-// so a directory of any size costs the host one getdents buffer: reading on
-// from that cookie continues there, any other cookie reads from the start.
+// kept but the position where the last call stopped (FdEntry::readdir_cookie)
+// and what is left of one getdents buffer (FdEntry::listing), so a directory
+// of any size costs the host little: reading on from that cookie continues
+// on the fd's open directory, any other cookie reads it from the start.
 Errno fd_readdir(Call& c) {
   std::shared_ptr<FdEntry> e;
   if (Errno r = c.entry(c.u32(0), right::fd_readdir, e)) return r;
@@ -265,7 +266,7 @@ Errno fd_readdir(Call& c) {
       skip = 0;
       position = e->readdir_position;
     }
-    int r = wasi_sys::read_directory_at(e->host.get(), position, [&](const wasi_sys::DirEntryAt& d) {
+    int r = e->listing.read(e->host.get(), position, [&](const wasi_sys::DirEntryAt& d) {
       if (d.name == "." || d.name == "..") return true;
       if (skip > 0) {
         --skip;

@@ -16,6 +16,7 @@
 #include "component/wasi/host_state.h"
 #include "component_fixtures.h"
 #include "long_names.h"
+#include "overlay_mount.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasmlet/engine.h"
 #include "wasmlet/error.h"
@@ -485,6 +486,36 @@ TEST(WasiHost, AHugeDirectoryIsListedWhole) {
   // At the end it stays at the end.
   EXPECT_EQ(h.call(fs, "[method]directory-entry-stream.read-directory-entry", {*stream.payload()}),
             Val::ok(Val::none()));
+}
+
+// A guest that removes each entry as it reads it, as `rm -r` does, leaves
+// nothing: the stream reads its own open directory on, batch after batch.
+// It reopened the directory for each batch and sought to where the last one
+// ended, a position only good for the open directory that gave it: on
+// overlayfs, where the first unlink copies a lower-only directory up, the
+// listing ended early and most files were left.
+TEST(WasiHost, AComponentRemovesEveryFileItListsOnOverlayfs) {
+  component_test::TempDir root;
+  wasmlet::testing::OverlayMount overlay(root.path(), 3000);
+  if (!overlay.mounted()) GTEST_SKIP() << "cannot mount an overlayfs (needs root and the overlay module): " << overlay.error();
+  wasmlet::WasiConfig c;
+  c.preopens.push_back({overlay.dir(), "/d", false});
+  Host h(c);
+  const std::string fs = "wasi:filesystem/types@0.2.0";
+  Val dir = h.call("wasi:filesystem/preopens@0.2.0", "get-directories").items[0].items[0];
+  Val stream = h.call(fs, "[method]descriptor.read-directory", {dir});
+  ASSERT_EQ(stream.index, 0u) << stream.to_string();
+  std::set<std::string> removed;
+  for (;;) {
+    Val e = h.call(fs, "[method]directory-entry-stream.read-directory-entry", {*stream.payload()});
+    ASSERT_EQ(e.index, 0u) << e.to_string();
+    if (e.payload()->index == 0) break;
+    const std::string name = e.payload()->payload()->items[1].s;
+    EXPECT_EQ(h.call(fs, "[method]descriptor.unlink-file-at", {dir, Val::string(name)}), Val::ok()) << name;
+    EXPECT_TRUE(removed.insert(name).second) << name << " listed twice";
+  }
+  EXPECT_EQ(removed.size(), 3000u);
+  EXPECT_TRUE(fs::is_empty(overlay.dir()));
 }
 
 // What undropped directory-entry-streams hold at once is bounded

@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 
 #include "long_names.h"
+#include "overlay_mount.h"
 #include "wasi_test_support.h"
 
 namespace wasmlet::testing {
@@ -158,6 +161,18 @@ TEST(WasiHostBounds, ManyListingsAtOnceAllReadTheirDirectory) {
   expect_output(q, {"listings", "1000", "300"}, "listed on 300 fds, each 1002 entries\n");
 }
 
+// Runs wasi_host_bounds with `q` as /q, without a size limit; expects it to
+// end normally and returns what it printed.
+std::string run_unlimited(const std::filesystem::path& q, std::vector<std::string> args) {
+  WasiConfig config;
+  config.preopens.push_back({q, "/q", false});
+  args.insert(args.begin(), "wasi_host_bounds");
+  config.args = std::move(args);
+  GuestRun run = run_guest("wasi_host_bounds", config);
+  EXPECT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
+  return run.out;
+}
+
 // A listing costs the host one getdents buffer, whatever the directory's
 // size (fd_readdir copied it whole: 113 MB of host memory for 300,000 long
 // names): 10,000 names of 255 bytes are listed completely, on two fds
@@ -165,12 +180,54 @@ TEST(WasiHostBounds, ManyListingsAtOnceAllReadTheirDirectory) {
 TEST(WasiHostBounds, AHugeDirectoryIsListedWhole) {
   TempDir q;
   make_long_names(q.path(), 10000);
-  WasiConfig config;
-  config.preopens.push_back({q.path(), "/q", false});
-  config.args = {"wasi_host_bounds", "listings", "0", "2"};
-  GuestRun run = run_guest("wasi_host_bounds", config);
-  ASSERT_TRUE(run.outcome.returned()) << run.outcome.trap.to_string() << run.out;
-  EXPECT_EQ(run.out, "listed on 2 fds, each 10002 entries\n");
+  EXPECT_EQ(run_unlimited(q.path(), {"listings", "0", "2"}), "listed on 2 fds, each 10002 entries\n");
+}
+
+// A listing read 4 KiB at a time gives every name exactly once (the
+// cookie a call ends at continues the fd's open directory where it
+// stopped, within one getdents buffer), not merely as many names.
+TEST(WasiHostBounds, AListingGivesEveryNameOnce) {
+  TempDir q;
+  make_long_names(q.path(), 3000);
+  std::istringstream out(run_unlimited(q.path(), {"names"}));
+  std::map<std::string, int> seen;
+  std::string line, last;
+  while (std::getline(out, line)) {
+    if (!last.empty()) ++seen[last];
+    last = line;
+  }
+  EXPECT_EQ(last, "3002 entries");
+  EXPECT_EQ(seen.size(), 3000u);
+  for (const auto& entry : std::filesystem::directory_iterator(q.path())) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_EQ(seen[name], 1) << name;
+  }
+}
+
+// Removes every file of `dir` (3,000 long names) a listed batch at a time
+// and expects nothing left, as `rm -r` needs.
+void expect_removed_while_listed(const std::filesystem::path& dir) {
+  EXPECT_EQ(run_unlimited(dir, {"rmall"}),
+            "listed 3002 entries while removing them\n"
+            "left: 2 entries\n");
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+}
+
+TEST(WasiHostBounds, AGuestRemovesEveryFileItLists) {
+  TempDir q;
+  make_long_names(q.path(), 3000);
+  expect_removed_while_listed(q.path());
+}
+
+// On overlayfs the first unlink in a directory only in the lower layer
+// copies it up; a listing that reopened the directory each call and sought
+// to the last call's position ended early there, leaving most files (2,866
+// of 3,000). The listing now goes on on the fd's own open directory.
+TEST(WasiHostBounds, AGuestRemovesEveryFileItListsOnOverlayfs) {
+  TempDir root;
+  OverlayMount overlay(root.path(), 3000);
+  if (!overlay.mounted()) GTEST_SKIP() << "cannot mount an overlayfs (needs root and the overlay module): " << overlay.error();
+  expect_removed_while_listed(overlay.dir());
 }
 
 }  // namespace

@@ -278,7 +278,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     uint64_t room = wasi_sys::kMaxListingBytes - std::min(s.listing_bytes, wasi_sys::kMaxListingBytes);
     uint64_t limit = std::min(kBatchBytes, room);
     bool more = false;  // an entry was left for the next batch
-    int r = wasi_sys::read_directory_at(st.dir->get(), st.position, [&](const wasi_sys::DirEntryAt& d) {
+    int r = st.reader->read(st.dir->get(), st.position, [&](const wasi_sys::DirEntryAt& d) {
       if (d.name == "." || d.name == "..") {
         st.position = d.next;
         return true;
@@ -304,8 +304,16 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   t["[method]descriptor.read-directory"] = [&s, desc, refill](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
+    // Its own open directory: a host fd, within the guest's (HostState::kMaxFds).
+    if (s.fds_full()) return fail(InsufficientMemory);
+    const int fd = ::openat(d.fd->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return fail_errno();
+    if (!wasi_sys::leaves_host_room(fd)) {  // the host's fds are nearly all taken
+      ::close(fd);
+      return fail(InsufficientMemory);
+    }
     DirectoryEntryStream stream;
-    stream.dir = d.fd;
+    stream.dir = s.own_fd(fd);
     if (auto error = refill(stream)) {  // a first batch now: an unreadable directory fails here
       s.listing_bytes -= stream.bytes;
       return error;

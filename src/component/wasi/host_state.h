@@ -19,6 +19,7 @@
 #include "wasmlet/component/value.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasi_sys/dir_quota.h"
+#include "wasi_sys/dir_reader.h"
 #include "wasi_sys/host_room.h"
 #include "wasi_sys/inherited_output.h"
 #include "wasi_sys/interruptible_wait.h"
@@ -77,10 +78,13 @@ struct DirectoryEntry {
   auto operator<=>(const DirectoryEntry&) const = default;  // by name (then type)
 };
 
-// A directory read a batch at a time (wasi_sys::read_directory_at): only the
-// entries of the current batch are kept, whatever the directory's size.
+// A directory read a batch at a time (wasi_sys::DirStream): only the
+// entries of the current batch are kept, whatever the directory's size. The
+// stream reads its own open directory (one host fd, counted as the guest's),
+// since a position is only good for the open directory that gave it.
 struct DirectoryEntryStream {
-  std::shared_ptr<UniqueFd> dir;  // the descriptor's fd
+  std::shared_ptr<UniqueFd> dir;  // the stream's own open of the descriptor's directory
+  std::unique_ptr<wasi_sys::DirStream> reader = std::make_unique<wasi_sys::DirStream>();
   uint64_t position = 0;          // where the next batch starts
   bool at_end = false;            // the directory has no entries past `batch`
   std::vector<DirectoryEntry> batch;
