@@ -50,19 +50,6 @@ uint8_t filetype_from_dirent(unsigned char d_type) {
 
 namespace {
 
-// A program may hold many files open (1,000 is a tested minimum); the soft
-// limit is often 1024 for the whole host process.
-void raise_fd_limit() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    rlimit rl;
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-      rl.rlim_cur = rl.rlim_max;
-      ::setrlimit(RLIMIT_NOFILE, &rl);
-    }
-  });
-}
-
 void write_all(int fd, std::span<const uint8_t> bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -121,7 +108,7 @@ void attach_wasi(Store& store, WasiConfig config) {
   // if a later step fails.
   std::vector<UniqueFd> listeners;
   for (int fd : config.listeners) listeners.emplace_back(fd);
-  raise_fd_limit();
+  wasi_sys::raise_fd_limit();
 
   auto ctx = std::make_shared<WasiContext>();
   ctx->args = std::move(config.args);

@@ -18,6 +18,13 @@ constexpr size_t kMaxGuestFds = 4096;
 // Fds of RLIMIT_NOFILE kept for the host itself, whatever guests hold.
 constexpr int kHostReservedFds = 256;
 
+// Raises the process's soft RLIMIT_NOFILE to its hard limit: a
+// program may hold many files open (1,000 is a tested minimum), and the
+// soft limit is often 1024 for the whole host process, which would leave
+// each guest about 512 of kMaxGuestFds. Both WASI front ends call it when a
+// guest context is made.
+void raise_fd_limit();
+
 // The fds of RLIMIT_NOFILE all guest contexts in the process share: the
 // limit less kHostReservedFds (the daemon raises its soft limit to the hard
 // one at start).
@@ -64,8 +71,8 @@ bool leaves_host_room(int fd);
 
 // Directory listings are read a piece at a time (wasi_sys/dir_reader.h), so
 // a directory of any size costs the host little: preview1's fd_readdir keeps
-// only where each fd stopped, and a WASI 0.2 directory-entry-stream one batch
-// of entries. The most bytes of such batches one guest context holds at a
+// where each fd stopped and at most one 4 KiB getdents buffer, and a WASI 0.2
+// directory-entry-stream one batch of entries (and its own open directory). The most bytes of such batches one guest context holds at a
 // time (many undropped streams): past it read-directory and
 // read-directory-entry are insufficient-memory.
 constexpr uint64_t kMaxListingBytes = uint64_t{64} << 20;

@@ -558,6 +558,26 @@ TEST(WasiHost, ListingsHeldAtOnceAreBounded) {
   EXPECT_EQ(listed, 1000u);
 }
 
+// A component's host raises the soft fd limit to the hard one, as
+// preview1's contexts do (a process running only components kept a soft
+// limit of 1024, and each guest got about 512 fds of kMaxFds).
+TEST(WasiHost, MakingAHostRaisesTheSoftFdLimit) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_max <= 1024) GTEST_SKIP() << "the hard RLIMIT_NOFILE is " << limit.rlim_max;
+  EXPECT_EXIT(
+      {
+        rlimit low = limit;
+        low.rlim_cur = 1024;
+        ::setrlimit(RLIMIT_NOFILE, &low);
+        WasiHost host(wasmlet::WasiConfig{});
+        rlimit now{};
+        ::getrlimit(RLIMIT_NOFILE, &now);
+        ::_exit(now.rlim_cur == limit.rlim_max ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 // A guest holds at most HostState::kMaxFds host fds at once (preview1's
 // wasi_sys::kMaxGuestFds), far fewer than its resources: past it open-at
 // is insufficient-memory and a new socket new-socket-limit, while the host

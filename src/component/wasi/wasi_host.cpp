@@ -25,6 +25,7 @@ std::pair<std::string, std::string> split_interface_version(std::string_view nam
 }
 
 WasiHost::WasiHost(WasiConfig config, WasiHostOptions options) : state_(std::make_unique<wasi::HostState>()) {
+  wasi_sys::raise_fd_limit();  // as preview1's contexts do: else a guest may get about 512 fds, not kMaxGuestFds
   state_->config = std::move(config);
   state_->options = options;
   wasi::add_cli(*state_, interfaces_);
