@@ -2,14 +2,23 @@
 
 namespace wasmlet::wasi {
 
+uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry, wasi_sys::FdSlot& slot) {
+  slot.keep();  // already counted
+  return place(std::move(entry));
+}
+
 uint32_t FdTable::insert(std::shared_ptr<FdEntry> entry) {
+  share_.take();
+  return place(std::move(entry));
+}
+
+uint32_t FdTable::place(std::shared_ptr<FdEntry> entry) {
   while (lowest_free_ < slots_.size() && slots_[lowest_free_]) ++lowest_free_;
   uint32_t fd = lowest_free_;
   if (fd == slots_.size()) slots_.push_back(nullptr);
   slots_[fd] = std::move(entry);
   ++lowest_free_;
   ++open_;
-  share_.take();
   return fd;
 }
 

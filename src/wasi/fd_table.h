@@ -75,12 +75,16 @@ class FdTable {
   // Moves `from` onto `to` (closing what was at `to`). Both must be open.
   bool renumber(uint32_t from, uint32_t to);
   size_t open_count() const { return open_; }
-  // Whether the guest may open no more fds: it holds as many as one
-  // context may (wasi_sys::kMaxGuestFds), or its share of the process's
-  // (wasi_sys::GuestFdShare). A further open is `mfile`.
-  bool full() const { return !share_.may_take(); }
+  // The fd the guest is about to open, counted now (false when it holds as
+  // many as one context may, wasi_sys::kMaxGuestFds, or its share of the
+  // process's, wasi_sys::GuestFdShare: the open is `mfile`); given back
+  // unless insert() below places it.
+  wasi_sys::FdSlot reserve() { return wasi_sys::FdSlot(share_); }
+  // Places the entry whose fd `slot` counted; returns its number.
+  uint32_t insert(std::shared_ptr<FdEntry> entry, wasi_sys::FdSlot& slot);
 
  private:
+  uint32_t place(std::shared_ptr<FdEntry> entry);  // at the lowest free number, counted already
   wasi_sys::GuestFdShare share_;  // counts every open entry
   std::vector<std::shared_ptr<FdEntry>> slots_;
   uint32_t lowest_free_ = 0;

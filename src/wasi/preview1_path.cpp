@@ -169,7 +169,8 @@ Errno path_open(Call& c) {
   if (fdflags_in & fdflags::rsync) flags |= O_RSYNC;
   if (fdflags_in & fdflags::sync) flags |= O_SYNC;
 
-  if (c.ctx.fds.full()) return err::mfile;
+  wasi_sys::FdSlot slot = c.ctx.fds.reserve();
+  if (!slot) return err::mfile;
   UniqueFd fd;
   const bool follow = dirflags & lookupflags::symlink_follow;
   // Creating a file makes a name, counted against a size limit; opening one
@@ -221,7 +222,7 @@ Errno path_open(Call& c) {
   e->read_only = dir->read_only;
   e->quota = dir->quota;
   e->host = std::move(fd);
-  uint32_t guest_fd = c.ctx.fds.insert(std::move(e));
+  uint32_t guest_fd = c.ctx.fds.insert(std::move(e), slot);
   c.mem.store<uint32_t>(c.u32(8), guest_fd);
   return err::success;
 }

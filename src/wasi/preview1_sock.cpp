@@ -30,7 +30,8 @@ Errno sock_accept(Call& c) {
   uint32_t flags = c.u32(1);
   if (flags & ~uint32_t{fdflags::nonblock}) return err::inval;
   c.mem.bytes(c.u32(2), 4);  // fault before a connection is taken off the queue
-  if (c.ctx.fds.full()) return err::mfile;
+  wasi_sys::FdSlot slot = c.ctx.fds.reserve();
+  if (!slot) return err::mfile;
   int fd;
   for (;;) {
     fd = ::accept4(listener->host.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -49,7 +50,7 @@ Errno sock_accept(Call& c) {
   e->fdflags = static_cast<uint16_t>(flags);
   e->rights_base = listener->rights_inheriting & right::socket_stream;
   e->rights_inheriting = listener->rights_inheriting;
-  c.mem.store<uint32_t>(c.u32(2), c.ctx.fds.insert(std::move(e)));
+  c.mem.store<uint32_t>(c.u32(2), c.ctx.fds.insert(std::move(e), slot));
   return err::success;
 }
 

@@ -52,17 +52,32 @@ GuestFdShare::~GuestFdShare() {
   if (held_ < kGuaranteedGuestFds) t.owed -= kGuaranteedGuestFds - held_;
 }
 
-bool GuestFdShare::may_take() const {
+bool GuestFdShare::may_take_locked(size_t tally_held, size_t tally_owed, size_t budget) const {
   if (held_ >= kMaxGuestFds) return false;
-  const size_t budget = guest_fd_budget();
-  Tally& t = tally();
-  std::lock_guard lock(t.mutex);
-  if (held_ < kGuaranteedGuestFds) return t.held < budget;
+  if (held_ < kGuaranteedGuestFds) return tally_held < budget;
   // Beyond its guaranteed share: what is left after this one must cover the
   // others' guaranteed fds and a share for a context yet to start, up to
   // half the budget (many idle contexts must not hold every busy one to
   // its first fds).
-  return t.held + 1 + std::min(t.owed + kGuaranteedGuestFds, budget / 2) <= budget;
+  return tally_held + 1 + std::min(tally_owed + kGuaranteedGuestFds, budget / 2) <= budget;
+}
+
+bool GuestFdShare::may_take() const {
+  const size_t budget = guest_fd_budget();
+  Tally& t = tally();
+  std::lock_guard lock(t.mutex);
+  return may_take_locked(t.held, t.owed, budget);
+}
+
+bool GuestFdShare::try_take() {
+  const size_t budget = guest_fd_budget();
+  Tally& t = tally();
+  std::lock_guard lock(t.mutex);
+  if (!may_take_locked(t.held, t.owed, budget)) return false;
+  ++t.held;
+  if (held_ < kGuaranteedGuestFds) --t.owed;
+  ++held_;
+  return true;
 }
 
 void GuestFdShare::take() {

@@ -53,14 +53,38 @@ class GuestFdShare {
   // Whether the context may open one more fd: below kMaxGuestFds and
   // within its share of guest_fd_budget() (the rule above).
   bool may_take() const;
-  // Counts one fd more (after may_take, or for what the host opens for the
-  // guest at its start: stdio, preopens) or one fewer.
+  // may_take and take as one step: counts one fd more if the context may
+  // open it. Contexts opening at the same time cannot together pass the
+  // bound, as they could between a may_take and its take (use FdSlot).
+  bool try_take();
+  // Counts one fd more (for what the host opens for the guest at its start:
+  // stdio, preopens) or one fewer.
   void take();
   void give_back();
   size_t held() const { return held_; }
 
  private:
+  bool may_take_locked(size_t tally_held, size_t tally_owed, size_t budget) const;
   size_t held_ = 0;
+};
+
+// The fd a guest is about to open, taken from its GuestFdShare before the
+// open (GuestFdShare::try_take) and given back unless kept (the open
+// failed): false when the guest may open no more.
+class FdSlot {
+ public:
+  explicit FdSlot(GuestFdShare& share) : share_(share.try_take() ? &share : nullptr) {}
+  ~FdSlot() {
+    if (share_) share_->give_back();
+  }
+  FdSlot(const FdSlot&) = delete;
+  FdSlot& operator=(const FdSlot&) = delete;
+  explicit operator bool() const { return share_ != nullptr; }
+  // The fd was opened: it stays counted until it is closed.
+  void keep() { share_ = nullptr; }
+
+ private:
+  GuestFdShare* share_;
 };
 
 // Whether the host fd a guest just opened leaves the host its reserve. The

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <atomic>
+#include <barrier>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "wasi_sys/host_room.h"
@@ -84,6 +87,48 @@ TEST(GuestFdShare, ManyIdleContextsLeaveTheBusyOnesHalfTheBudget) {
   EXPECT_EQ(take_all(busy), budget - budget / 2);
   // An idle one still gets its guaranteed fds from the half kept.
   EXPECT_EQ(take_all(*idle[0]), kGuaranteedGuestFds);
+}
+
+// Contexts opening at the same time never together pass the budget: the
+// check and the count are one step (FdSlot, GuestFdShare::try_take). With
+// may_take and take apart, two contexts could both see the last fd free and
+// both take it. Eight threads, each its own context, take all they can
+// (through FdSlot, as the front ends do) again and again; every round the
+// tally must be the budget exactly.
+TEST(GuestFdShare, ContextsOpeningAtOnceNeverPassTheBudget) {
+  SoftFdLimit limit(kHostReservedFds + 100);
+  if (!limit.ok()) GTEST_SKIP() << "cannot set RLIMIT_NOFILE";
+  constexpr size_t kBudget = 100;
+  ASSERT_EQ(guest_fd_budget(), kBudget);
+  constexpr int kThreads = 8, kRounds = 2000;
+  std::vector<std::unique_ptr<GuestFdShare>> shares;
+  for (int i = 0; i < kThreads; ++i) shares.push_back(std::make_unique<GuestFdShare>());
+  std::barrier sync(kThreads, [] noexcept {});
+  std::atomic<size_t> taken{0}, overshoots{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      GuestFdShare& share = *shares[i];
+      for (int round = 0; round < kRounds; ++round) {
+        for (;;) {
+          FdSlot slot(share);
+          if (!slot) break;
+          slot.keep();
+          taken.fetch_add(1);
+        }
+        sync.arrive_and_wait();
+        if (i == 0) {
+          if (taken.load() != kBudget) overshoots.fetch_add(1);
+          taken.store(0);
+        }
+        sync.arrive_and_wait();
+        while (share.held() > 0) share.give_back();
+        sync.arrive_and_wait();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(overshoots.load(), 0u) << "rounds in which the contexts together held other than the budget";
 }
 
 }  // namespace

@@ -305,7 +305,8 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
     // Its own open directory: a host fd, within the guest's (HostState::kMaxFds).
-    if (s.fds_full()) return fail(InsufficientMemory);
+    wasi_sys::FdSlot slot = s.fd_slot();
+    if (!slot) return fail(InsufficientMemory);
     const int fd = ::openat(d.fd->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return fail_errno();
     if (!wasi_sys::leaves_host_room(fd)) {  // the host's fds are nearly all taken
@@ -313,7 +314,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
       return fail(InsufficientMemory);
     }
     DirectoryEntryStream stream;
-    stream.dir = s.own_fd(fd);
+    stream.dir = s.own_fd(fd, slot);
     if (auto error = refill(stream)) {  // a first batch now: an unreadable directory fails here
       s.listing_bytes -= stream.bytes;
       return error;
@@ -347,7 +348,8 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
     // The guest holds as many fds as one instance may (HostState::kMaxFds).
-    if (s.fds_full()) return fail(InsufficientMemory);
+    wasi_sys::FdSlot slot = s.fd_slot();
+    if (!slot) return fail(InsufficientMemory);
     bool follow = a[1].bits & 1;
     const std::string& path = a[2].s;
     uint32_t open_flags = a[3].bits, flags = a[4].bits;
@@ -384,7 +386,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     }
     struct stat st {};
     ::fstat(fd, &st);
-    Descriptor child{s.own_fd(fd), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
+    Descriptor child{s.own_fd(fd, slot), S_ISDIR(st.st_mode), d.read_only, true, want_write && !d.read_only,
                      d.guest_path + "/" + path, d.quota};
     return Val::ok(Val::resource(s.add(std::move(child))));
   };

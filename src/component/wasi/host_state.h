@@ -177,11 +177,21 @@ struct HostState {
   // The host fds the guest's resources hold (shared with the deleters of
   // the fds handed out by own_fd, which may outlive a resource).
   std::shared_ptr<wasi_sys::GuestFdShare> fds = std::make_shared<wasi_sys::GuestFdShare>();
-  bool fds_full() const { return !fds->may_take(); }
+  // The fd the guest is about to open, counted in `fds` now (false when it
+  // holds its most: the open is refused); given back unless own_fd keeps it.
+  wasi_sys::FdSlot fd_slot() { return wasi_sys::FdSlot(*fds); }
   // The owner of a host fd the guest just opened, counted in `fds` until
-  // its last holder closes it.
+  // its last holder closes it: by `slot` (taken before the open), or, for
+  // what the host opens for the guest (preopens), now.
+  std::shared_ptr<UniqueFd> own_fd(int fd, wasi_sys::FdSlot& slot) {
+    slot.keep();
+    return owner(fd);
+  }
   std::shared_ptr<UniqueFd> own_fd(int fd) {
     fds->take();
+    return owner(fd);
+  }
+  std::shared_ptr<UniqueFd> owner(int fd) {
     return std::shared_ptr<UniqueFd>(new UniqueFd(fd), [share = fds](UniqueFd* owned) {
       delete owned;
       share->give_back();

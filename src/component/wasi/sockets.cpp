@@ -61,11 +61,11 @@ Val fail_errno() { return fail(socket_error(errno)); }
 // if any: that call's failure, or a refusal (closing `fd`) when the guest
 // holds its most fds or the host's are nearly all taken
 // (wasi_sys::leaves_host_room).
-std::optional<Val> new_socket_error(HostState& s, int fd) {
+std::optional<Val> new_socket_error(int fd, const wasi_sys::FdSlot& slot) {
   if (fd < 0) return fail_errno();
   // The guest holds as many fds as one instance may (HostState::kMaxFds), or
   // the host's are nearly all taken.
-  if (s.fds_full() || !wasi_sys::leaves_host_room(fd)) {
+  if (!slot || !wasi_sys::leaves_host_room(fd)) {
     ::close(fd);
     return fail(NewSocketLimit);
   }
@@ -202,12 +202,13 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (!s.options.allow_sockets || !s.options.allow_tcp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (auto error = new_socket_error(s, fd)) return error;
+    wasi_sys::FdSlot slot = s.fd_slot();
+    if (auto error = new_socket_error(fd, slot)) return error;
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
-    return Val::ok(Val::resource(s.add(TcpSocket{s.own_fd(fd), family, TcpSocket::State::Unbound, 128})));
+    return Val::ok(Val::resource(s.add(TcpSocket{s.own_fd(fd, slot), family, TcpSocket::State::Unbound, 128})));
   };
 
   auto& tcp = into["wasi:sockets/tcp"];
@@ -237,8 +238,9 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     auto& t = sock(a[0]);
     if (t.state != State::Listening) return fail(InvalidState);
     int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (auto error = new_socket_error(s, fd)) return error;
-    auto owned = s.own_fd(fd);
+    wasi_sys::FdSlot slot = s.fd_slot();
+    if (auto error = new_socket_error(fd, slot)) return error;
+    auto owned = s.own_fd(fd, slot);
     uint32_t client = s.add(TcpSocket{owned, t.family, State::Connected, 128});
     Val st = streams_for(s, owned);
     return Val::ok(Val::tuple({Val::resource(client), st.items[0], st.items[1]}));
@@ -348,12 +350,13 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (!s.options.allow_sockets || !s.options.allow_udp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (auto error = new_socket_error(s, fd)) return error;
+    wasi_sys::FdSlot slot = s.fd_slot();
+    if (auto error = new_socket_error(fd, slot)) return error;
     if (family == AF_INET6) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     }
-    return Val::ok(Val::resource(s.add(UdpSocket{s.own_fd(fd), family, UdpSocket::State::Unbound, false})));
+    return Val::ok(Val::resource(s.add(UdpSocket{s.own_fd(fd, slot), family, UdpSocket::State::Unbound, false})));
   };
   auto& udp = into["wasi:sockets/udp"];
   auto usock = [&s](const Val& v) -> UdpSocket& { return s.get<UdpSocket>(v, "udp-socket"); };
