@@ -105,6 +105,7 @@ const char* to_string(RuntimeError::Kind kind) {
     case RuntimeError::Kind::Conflict: return "conflict";
     case RuntimeError::Kind::Unsupported: return "unsupported";
     case RuntimeError::Kind::PullFailed: return "pull_failed";
+    case RuntimeError::Kind::ShuttingDown: return "shutting_down";
     case RuntimeError::Kind::Internal: return "internal";
   }
   return "internal";
@@ -113,7 +114,7 @@ const char* to_string(RuntimeError::Kind kind) {
 RuntimeError::Kind runtime_error_kind_from_string(std::string_view text) {
   using K = RuntimeError::Kind;
   for (K k : {K::NotFound, K::InvalidSpec, K::InvalidArgument, K::AlreadyExists, K::Conflict, K::Unsupported,
-              K::PullFailed, K::Internal})
+              K::PullFailed, K::ShuttingDown, K::Internal})
     if (text == to_string(k)) return k;
   return K::Internal;
 }

@@ -55,6 +55,15 @@ struct WasmRuntime::Impl {
 
   std::set<std::filesystem::path> modules_in_use();
 
+  // Once shutdown() has begun the runtime takes no more requests: its
+  // instances are gone from `instances` (being shut down), so a create of an
+  // existing name would pass the "already exists" check, delete that
+  // instance's logs and overwrite its record.
+  void refuse_if_shutting_down() const {
+    if (shared.shutting_down)
+      throw RuntimeError(RuntimeError::Kind::ShuttingDown, "the runtime is shutting down; it takes no more requests");
+  }
+
   std::unique_ptr<InstanceLog> make_log(const InstanceId& id) {
     return std::make_unique<InstanceLog>(instance_log_file(config.data_dir, id), config.log_max_bytes, config.log_max_files);
   }
@@ -62,6 +71,7 @@ struct WasmRuntime::Impl {
   // The instance `id` names: exactly, or (an id without a deployment) the
   // one instance of that service and replica in any deployment.
   std::shared_ptr<Workload> get(const InstanceId& id) {
+    refuse_if_shutting_down();
     std::shared_lock lock(mu);
     auto it = instances.find(id.str());
     if (it != instances.end()) return it->second;
@@ -125,6 +135,7 @@ void WasmRuntime::shutdown() {
 const WasmRuntimeConfig& WasmRuntime::config() const { return impl_->config; }
 
 void WasmRuntime::pull(const std::string& image, PullPolicy policy, const std::optional<RegistryAuth>& auth) {
+  impl_->refuse_if_shutting_down();
   pull_module(impl_->images, impl_->config.data_dir, image, policy, auth);
 }
 
@@ -143,6 +154,7 @@ std::set<std::filesystem::path> WasmRuntime::Impl::modules_in_use() {
 }
 
 void WasmRuntime::remove_image(const std::string& image, bool force) {
+  impl_->refuse_if_shutting_down();
   with_image_errors(image, [&] {
     auto found = impl_->images.find(image);
     if (!found) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("image '{}' is not in the local image store", image));
@@ -166,6 +178,7 @@ void WasmRuntime::remove_image(const std::string& image, bool force) {
 // As docker's `image prune -a`: untags every image no instance runs, then
 // deletes the blobs no reference (and no instance) needs.
 PruneResult WasmRuntime::prune_images() {
+  impl_->refuse_if_shutting_down();
   return with_image_errors("", [&] {
     auto in_use = impl_->modules_in_use();
     std::vector<std::string> untagged;
@@ -190,6 +203,7 @@ void WasmRuntime::tag_image(const std::string& source, const std::string& target
   auto blank = [](const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; };
   if (blank(source) || blank(target))
     throw RuntimeError(RuntimeError::Kind::InvalidArgument, "source and target must be non-empty image references");
+  impl_->refuse_if_shutting_down();
   with_image_errors(source, [&] { impl_->images.tag(source, target); });
 }
 
@@ -202,6 +216,7 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   if (bad_name(id.deployment))
     throw RuntimeError(RuntimeError::Kind::InvalidArgument, fmt::format("invalid deployment name '{}'", id.deployment));
   std::string name = id.str();
+  impl_->refuse_if_shutting_down();
   {
     std::shared_lock lock(impl_->mu);
     if (impl_->instances.count(name))
@@ -227,6 +242,9 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   rec.created_at = Clock::now();
   std::unique_lock lock(impl_->mu);
   impl_->removed.wait(lock, [&] { return !impl_->removing.count(name); });
+  // shutdown() sets the flag before it takes `mu` to empty `instances`: an
+  // instance recorded before that is shut down with the others.
+  impl_->refuse_if_shutting_down();
   if (impl_->instances.count(name))
     throw RuntimeError(RuntimeError::Kind::AlreadyExists, fmt::format("instance {} already exists; remove it first", name));
   auto log = impl_->make_log(id);
@@ -280,6 +298,7 @@ void WasmRuntime::remove(const InstanceId& given, bool force) {
 }
 
 void WasmRuntime::remove_volume(const std::string& name) {
+  impl_->refuse_if_shutting_down();
   {
     std::shared_lock lock(impl_->mu);
     for (const auto& [key, inst] : impl_->instances)

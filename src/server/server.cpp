@@ -134,6 +134,13 @@ void send_error(httplib::Response& res, int status, const std::string& kind, con
   res.set_content(json_line(json{{"error", message}, {"kind", kind}}), "application/json");
 }
 
+// The answer to a request that arrives once the daemon's shutdown has begun
+// (and to one the runtime refused for it): the answers already under way go
+// out, nothing new is done.
+void send_shutting_down(httplib::Response& res, const std::string& message) {
+  send_error(res, 503, to_string(RuntimeError::Kind::ShuttingDown), message);
+}
+
 void send_json(httplib::Response& res, const json& j, int status = 200) {
   res.status = status;
   res.set_content(json_line(j), "application/json");
@@ -214,7 +221,8 @@ struct Server::Impl {
       try {
         f(req, res);
       } catch (const RuntimeError& e) {
-        send_error(res, http_status(e.code()), to_string(e.kind()), e.what());
+        if (e.kind() == RuntimeError::Kind::ShuttingDown) send_shutting_down(res, e.what());
+        else send_error(res, http_status(e.code()), to_string(e.kind()), e.what());
       } catch (const Error& e) {
         send_error(res, http_status(e.code()), to_string(e.code()), e.what());
       } catch (const json::exception& e) {  // a field of the body with the wrong type
@@ -331,6 +339,14 @@ struct Server::Impl {
       answering.begin();
       if (!bearer.empty() && req.get_header_value("Authorization") != bearer) {
         send_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      // The servers accept during the shutdown's grace (kAnswerGrace), so
+      // that answers under way go out; a new request is refused, not run
+      // against a runtime whose instances are gone.
+      if (stopping) {
+        send_shutting_down(res, fmt::format("{} {}: the daemon is shutting down; try again once `wasmlet serve` runs again",
+                                            req.method, req.path));
         return httplib::Server::HandlerResponse::Handled;
       }
       return refused_without_length(req, res) ? httplib::Server::HandlerResponse::Handled

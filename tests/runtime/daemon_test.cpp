@@ -465,25 +465,65 @@ TEST_F(DaemonTest, AnIdleClientDoesNotDelayTheExit) {
   EXPECT_LT(took, std::chrono::seconds(2)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
 }
 
+// Runs `spec` (a chatty-rep-0 of 40000 lines: more than a socket's buffers
+// hold) and follows its log from a client that reads nothing: an answer
+// under way that holds the shutdown's grace (up to 5 s) open. The
+// connection, or -1.
+int hold_the_shutdown_grace(Daemon& d, const fs::path& spec) {
+  if (d.cli({"up", "-f", spec.string()}).exit_code != 0 || d.cli({"wait", "chatty-rep-0"}).exit_code != 0) return -1;
+  const int fd = connect_raw(d.data_dir() / "wasmlet.sock");
+  if (fd < 0) return -1;
+  const std::string req = "GET /v1/instances/chatty-rep-0/logs?follow=true HTTP/1.1\r\nHost: wasmlet\r\n\r\n";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the daemon's write is blocked by now
+  return fd;
+}
+
 // Nor does a client that reads nothing of its answer: the shutdown lets
 // answers under way go out for 5 s, then cuts their connections (httplib
 // would block each write up to its 30 s write timeout).
 TEST_F(DaemonTest, AClientThatReadsNothingDoesNotHoldTheExit) {
-  write_spec("version: v1\ndeployment: s\nservices:\n  chatty:\n    image: " + fixture("rt_alternate_output") +
-             "\n    command: {args: [\"20000\"]}\n");  // 40000 lines: more than a socket's buffers hold
-  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
-  ASSERT_EQ(d->cli({"wait", "chatty-rep-0"}).exit_code, 0);
-  const int fd = connect_raw(data / "wasmlet.sock");
+  auto spec = write_spec("version: v1\ndeployment: s\nservices:\n  chatty:\n    image: " + fixture("rt_alternate_output") +
+                         "\n    command: {args: [\"20000\"]}\n");
+  const int fd = hold_the_shutdown_grace(*d, spec);
   ASSERT_GE(fd, 0) << std::strerror(errno);
-  const std::string req = "GET /v1/instances/chatty-rep-0/logs?follow=true HTTP/1.1\r\nHost: wasmlet\r\n\r\n";
-  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // the daemon's write is blocked by now
   const auto t0 = std::chrono::steady_clock::now();
   int status = d->terminate();
   const auto took = std::chrono::steady_clock::now() - t0;
   ::close(fd);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_LT(took, std::chrono::seconds(15)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+}
+
+// Once the shutdown has begun, a request is refused (503), not run: the
+// runtime's instances were gone by then, so a create of an existing
+// instance's name passed the "already exists" check, deleted that
+// instance's logs and overwrote its record, and `ps` answered [].
+TEST_F(DaemonTest, NoRequestIsRunOnceTheShutdownBegan) {
+  auto spec = write_spec("version: v1\ndeployment: s\nservices:\n  chatty:\n    image: " + fixture("rt_alternate_output") +
+                         "\n    command: {args: [\"20000\"]}\n");
+  const int fd = hold_the_shutdown_grace(*d, spec);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  const std::string tail = d->cli({"logs", "--tail", "2", "chatty-rep-0"}).err;
+  ASSERT_EQ(tail, "err 19999\n");
+  ASSERT_EQ(::kill(d->pid(), SIGTERM), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the shutdown is under way, in its grace
+  auto again = write_spec("version: v1\ndeployment: s\nservices:\n  chatty:\n    image: " + fixture("exit_code") +
+                          "\n    command: {args: [\"1\"]}\n", "again.yaml");
+  auto created = d->cli({"create", "-f", again.string()});
+  EXPECT_EQ(created.exit_code, 1) << created.out;
+  EXPECT_NE(created.err.find("the daemon is shutting down"), std::string::npos) << created.err;
+  auto listed = d->cli({"ps", "-a"});
+  EXPECT_EQ(listed.exit_code, 1) << listed.out;
+  EXPECT_NE(listed.err.find("GET /v1/instances: the daemon is shutting down"), std::string::npos) << listed.err;
+  int status = d->terminate();
+  ::close(fd);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  d->start();
+  EXPECT_EQ(d->cli({"logs", "--tail", "2", "chatty-rep-0"}).err, tail);
+  auto inspect = d->cli({"inspect", "chatty-rep-0"});
+  EXPECT_NE(inspect.out.find("20000"), std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("rt_alternate_output"), std::string::npos) << inspect.out;
 }
 
 TEST_F(DaemonTest, SocketIsPrivate) {

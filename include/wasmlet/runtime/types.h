@@ -182,7 +182,9 @@ struct InstanceInfo {
 // code() (error_code(kind)) what the daemon's HTTP status follows.
 class RuntimeError : public Error {
  public:
-  enum class Kind { NotFound, InvalidSpec, InvalidArgument, AlreadyExists, Conflict, Unsupported, PullFailed, Internal };
+  // ShuttingDown: the runtime's shutdown has begun, so it takes no more
+  // requests (the daemon answers 503).
+  enum class Kind { NotFound, InvalidSpec, InvalidArgument, AlreadyExists, Conflict, Unsupported, PullFailed, ShuttingDown, Internal };
   static ErrorCode error_code(Kind kind) {
     switch (kind) {
       case Kind::NotFound: return ErrorCode::NotFound;
@@ -191,7 +193,8 @@ class RuntimeError : public Error {
       case Kind::AlreadyExists:
       case Kind::Conflict: return ErrorCode::Conflict;
       case Kind::Unsupported: return ErrorCode::Unsupported;
-      case Kind::PullFailed: return ErrorCode::Unavailable;
+      case Kind::PullFailed:
+      case Kind::ShuttingDown: return ErrorCode::Unavailable;
       case Kind::Internal: return ErrorCode::Internal;
     }
     return ErrorCode::Internal;
