@@ -79,7 +79,7 @@ bool is_index_media_type(std::string_view media_type) {
 }
 
 DistributionClient::DistributionClient(ClientOptions options)
-    : options_(std::move(options)), transport_(options_.retry, options_.deadline) {}
+    : options_(std::move(options)), transport_(options_.retry, options_.deadline, options_.cancel) {}
 DistributionClient::~DistributionClient() = default;
 
 std::string DistributionClient::base_url(const Reference& ref) const {

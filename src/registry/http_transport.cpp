@@ -23,7 +23,9 @@ struct Transfer {
   const HttpRequest* request;
   HttpResponse* response;
   CURL* curl;
+  const std::atomic<bool>* cancel;
   std::size_t sent = 0;
+  bool cancelled = false;
   bool aborted = false;
   bool too_large = false;  // the body passed request->max_body_bytes
 };
@@ -77,6 +79,10 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t n, void* user) {
 
 int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->cancel && t->cancel->load()) {
+    t->cancelled = true;
+    return 1;  // ends curl_easy_perform with CURLE_ABORTED_BY_CALLBACK
+  }
   if (t->request->progress && dlnow > 0) t->request->progress(static_cast<std::uint64_t>(dlnow), static_cast<std::uint64_t>(dltotal));
   return 0;
 }
@@ -110,17 +116,22 @@ std::chrono::milliseconds TransferDeadline::for_bytes(std::uint64_t bytes) const
   return base + std::chrono::milliseconds(bytes / rate * 1000 + bytes % rate * 1000 / rate);
 }
 
-HttpTransport::HttpTransport(RetryPolicy retry, TransferDeadline deadline) : retry_(retry), deadline_(deadline) { global_init(); }
+HttpTransport::HttpTransport(RetryPolicy retry, TransferDeadline deadline, const std::atomic<bool>* cancel)
+    : retry_(retry), deadline_(deadline), cancel_(cancel) {
+  global_init();
+}
 
 HttpResponse HttpTransport::perform(const HttpRequest& request) const {
   auto backoff = retry_.initial_backoff;
   std::string last_error;
+  auto cancelled_error = [&] { return RegistryError(fmt::format("{} {}: the transfer was cancelled", request.method, request.url)); };
   for (int attempt = 1;; ++attempt) {
+    if (cancelled()) throw cancelled_error();
     if (request.on_attempt) request.on_attempt();
     HttpResponse response;
     CURL* curl = curl_easy_init();
     if (!curl) throw RegistryError("libcurl: curl_easy_init failed");
-    Transfer t{&request, &response, curl};
+    Transfer t{&request, &response, curl, cancel_};
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
     for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
@@ -141,7 +152,7 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, request.progress ? 0L : 1L);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, request.progress || cancel_ ? 0L : 1L);
     if (request.method == "HEAD") {
       curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (request.method == "GET") {
@@ -167,6 +178,7 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
       if (!server_error || attempt >= retry_.max_attempts) return response;
       last_error = fmt::format("HTTP {}", response.status);
     } else {
+      if (t.cancelled) throw cancelled_error();
       if (t.aborted) throw RegistryError(fmt::format("{} {}: transfer aborted", request.method, request.url));
       if (t.too_large)
         throw RegistryError(fmt::format("{} {}: the response is larger than {} bytes; stopped there", request.method,
@@ -181,7 +193,9 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
         throw RegistryError(fmt::format("{} {} failed after {} attempt{}: {}", request.method, request.url, attempt,
                                         attempt == 1 ? "" : "s", last_error));
     }
-    std::this_thread::sleep_for(backoff);
+    // The backoff in short naps, so that a cancel ends it too.
+    for (auto slept = std::chrono::milliseconds(0); slept < backoff && !cancelled(); slept += std::chrono::milliseconds(50))
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(50), backoff - slept));
     backoff *= 2;
   }
 }

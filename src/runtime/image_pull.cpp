@@ -62,11 +62,12 @@ fs::path pull_local(registry::ImageStore& store, const std::string& reference, c
 }
 
 fs::path pull_remote(registry::ImageStore& store, const fs::path& data_dir, const std::string& reference, PullPolicy policy,
-                     const std::optional<RegistryAuth>& auth) {
+                     const std::optional<RegistryAuth>& auth, const std::atomic<bool>* cancel) {
   auto ref = registry::Reference::parse(reference);
   registry::CredentialStore logins(data_dir / "auth.json", registry::CredentialStore::default_docker_config());
   registry::ClientOptions options;
   options.credential_store = &logins;
+  options.cancel = cancel;
   if (auth) options.credentials = registry::Credentials{auth->username, auth->token.empty() ? auth->password : auth->token, {}};
   registry::DistributionClient client(options);
   auto result = registry::pull_image_with_policy(store, client, ref, policy);
@@ -79,12 +80,12 @@ fs::path pull_remote(registry::ImageStore& store, const fs::path& data_dir, cons
 }  // namespace
 
 fs::path pull_module(registry::ImageStore& store, const fs::path& data_dir, const std::string& reference, PullPolicy policy,
-                     const std::optional<RegistryAuth>& auth) {
+                     const std::optional<RegistryAuth>& auth, const std::atomic<bool>* cancel) {
   if (reference.empty()) throw RuntimeError(RuntimeError::Kind::InvalidArgument, "the image reference must not be empty");
   return with_image_errors(reference, [&] {
     if (auto file = registry::ImageStore::local_file(reference)) return pull_local(store, reference, *file, policy);
     try {
-      return pull_remote(store, data_dir, reference, policy, auth);
+      return pull_remote(store, data_dir, reference, policy, auth, cancel);
     } catch (const registry::RegistryError& e) {  // the registry's 404 too: the pull failed
       throw RuntimeError(RuntimeError::Kind::PullFailed, fmt::format("image '{}': {}", reference, e.what()));
     }

@@ -6,6 +6,7 @@
 // instance never depends on the file changing later.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,7 +17,8 @@
 namespace wasmlet::runtime {
 
 std::filesystem::path pull_module(registry::ImageStore& store, const std::filesystem::path& data_dir,
-                                  const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth);
+                                  const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth,
+                                  const std::atomic<bool>* cancel = nullptr);
 
 // Runs `op`, turning the image store's errors into RuntimeErrors naming `reference`.
 template <class F>

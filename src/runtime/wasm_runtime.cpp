@@ -64,6 +64,17 @@ struct WasmRuntime::Impl {
       throw RuntimeError(RuntimeError::Kind::ShuttingDown, "the runtime is shutting down; it takes no more requests");
   }
 
+  // A pull the shutdown cancels (a registry that never answers would hold
+  // the daemon's exit for minutes) fails saying so.
+  std::filesystem::path pull(const std::string& reference, PullPolicy policy, const std::optional<RegistryAuth>& auth) {
+    try {
+      return pull_module(images, config.data_dir, reference, policy, auth, &shared.shutting_down);
+    } catch (const RuntimeError& e) {
+      if (!shared.shutting_down || e.kind() != RuntimeError::Kind::PullFailed) throw;
+      throw RuntimeError(RuntimeError::Kind::ShuttingDown, fmt::format("{} (the runtime is shutting down)", e.what()));
+    }
+  }
+
   std::unique_ptr<InstanceLog> make_log(const InstanceId& id) {
     return std::make_unique<InstanceLog>(instance_log_file(config.data_dir, id), config.log_max_bytes, config.log_max_files);
   }
@@ -136,7 +147,7 @@ const WasmRuntimeConfig& WasmRuntime::config() const { return impl_->config; }
 
 void WasmRuntime::pull(const std::string& image, PullPolicy policy, const std::optional<RegistryAuth>& auth) {
   impl_->refuse_if_shutting_down();
-  pull_module(impl_->images, impl_->config.data_dir, image, policy, auth);
+  impl_->pull(image, policy, auth);
 }
 
 std::vector<ImageRecord> WasmRuntime::list_images() {
@@ -228,7 +239,7 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   plan_mounts(spec, name, impl_->config.data_dir);
   std::filesystem::path path;
   try {
-    path = pull_module(impl_->images, impl_->config.data_dir, spec.image.name, spec.image.pull_policy, std::nullopt);
+    path = impl_->pull(spec.image.name, spec.image.pull_policy, std::nullopt);
   } catch (const RuntimeError& e) {
     throw RuntimeError(e.kind(), fmt::format("instance {}: {}", name, e.what()));
   }

@@ -526,6 +526,30 @@ TEST_F(DaemonTest, NoRequestIsRunOnceTheShutdownBegan) {
   EXPECT_NE(inspect.out.find("rt_alternate_output"), std::string::npos) << inspect.out;
 }
 
+// A pull from a registry that accepts and never answers does not hold the
+// daemon's exit: the shutdown cancels the transfer, and the pull's answer
+// says why it failed. (Joining the pull's thread held the exit for minutes:
+// only a low-speed limit, 1 byte in 60 s, ended each of its attempts.)
+TEST_F(DaemonTest, AStuckPullDoesNotHoldTheExit) {
+  uint16_t port = 0;
+  const int registry = listen_loopback(port);  // the kernel accepts the connection; nothing ever answers
+  ASSERT_GE(registry, 0) << std::strerror(errno);
+  auto spec = write_spec("version: v1\ndeployment: p\nservices:\n  app:\n    image: 127.0.0.1:" + std::to_string(port) +
+                         "/stuck/app:1\n");
+  ProcessResult created;
+  std::thread creator([&] { created = d->cli({"create", "-f", spec.string()}, std::chrono::seconds(300)); });
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the create's pull waits for the registry by now
+  const auto t0 = std::chrono::steady_clock::now();
+  int status = d->terminate();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  creator.join();
+  ::close(registry);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_LT(took, std::chrono::seconds(5)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  EXPECT_EQ(created.exit_code, 1) << created.out;
+  EXPECT_NE(created.err.find("the transfer was cancelled (the runtime is shutting down)"), std::string::npos) << created.err;
+}
+
 TEST_F(DaemonTest, SocketIsPrivate) {
   struct stat st {};
   ASSERT_EQ(::stat((data / "wasmlet.sock").c_str(), &st), 0);

@@ -32,6 +32,8 @@ struct ClientOptions {
   // Uploads larger than this go in PATCH chunks of this size; 0 = monolithic.
   std::uint64_t chunk_size = 0;
   Progress* progress = nullptr;
+  // When it turns true, transfers under way end and none begin (HttpTransport).
+  const std::atomic<bool>* cancel = nullptr;
   std::string user_agent = "wasmlet/0.1";
 };
 

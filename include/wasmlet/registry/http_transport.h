@@ -2,6 +2,7 @@
 // and 5xx answers) and optional streaming of 2xx bodies.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -56,15 +57,22 @@ struct TransferDeadline {
 
 class HttpTransport {
  public:
-  explicit HttpTransport(RetryPolicy retry = {}, TransferDeadline deadline = {});
-  // Throws RegistryError (naming the URL) when every attempt failed to connect;
-  // returns the last response otherwise (also for a final 5xx).
+  // `cancel`, when given, ends every transfer under way (within about a
+  // second: libcurl asks its progress callback at least that often, even
+  // while nothing arrives) and refuses new ones once it is true: the daemon's
+  // shutdown must not wait on a registry that never answers.
+  explicit HttpTransport(RetryPolicy retry = {}, TransferDeadline deadline = {}, const std::atomic<bool>* cancel = nullptr);
+  // Throws RegistryError (naming the URL) when every attempt failed to connect
+  // or the transfer was cancelled; returns the last response otherwise (also
+  // for a final 5xx).
   HttpResponse perform(const HttpRequest& request) const;
   const RetryPolicy& retry_policy() const { return retry_; }
 
  private:
+  bool cancelled() const { return cancel_ && cancel_->load(); }
   RetryPolicy retry_;
   TransferDeadline deadline_;
+  const std::atomic<bool>* cancel_;
 };
 
 }  // namespace wasmlet::registry
