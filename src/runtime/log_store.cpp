@@ -15,6 +15,13 @@ namespace wasmlet::runtime {
 namespace {
 constexpr size_t kRecent = 4096;          // entries kept in memory for followers (and kRecentBytes)
 constexpr size_t kMaxLine = 64 * 1024;    // longer lines are split
+// A line of a log file holds one entry, its message at most kMaxLine bytes,
+// which JSON encodes in at most 6 bytes each ("\u0001"): a longer line is
+// no entry of ours, and a follower reading the files skips it rather than
+// keep it in memory.
+constexpr size_t kMaxFileLine = 8 * kMaxLine;
+// What a follower that fell behind reads of the files at a time.
+constexpr size_t kFileChunk = 64 * 1024;
 
 // The memory an entry kept for followers takes.
 size_t entry_bytes(const LogEntry& e) { return sizeof(std::pair<uint64_t, LogEntry>) + e.message.capacity(); }
@@ -278,6 +285,78 @@ std::vector<LogEntry> InstanceLog::read_snapshot(const std::vector<FileSnapshot>
 }
 
 namespace {
+// Up to `n` bytes at `offset`, fewer only at the end of the file or on an error.
+size_t pread_upto(int fd, char* buf, size_t n, uint64_t offset) {
+  size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd, buf + got, n - got, off_t(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += size_t(r);
+  }
+  return got;
+}
+}  // namespace
+
+InstanceLog::SnapshotPosition InstanceLog::start_of_last_lines(const std::vector<FileSnapshot>& files, uint64_t count) {
+  // Every line ends with a newline: the last `count` lines begin after the
+  // (count + 1)-th newline from the end.
+  uint64_t newlines = 0;
+  std::vector<char> buf(kFileChunk);
+  for (size_t i = files.size(); i-- > 0;) {
+    for (uint64_t end = files[i].size; end > 0;) {
+      const size_t n = size_t(std::min<uint64_t>(end, kFileChunk));
+      const uint64_t begin = end - n;
+      if (pread_upto(files[i].fd.get(), buf.data(), n, begin) != n) return {0, 0};  // unreadable: from the start
+      for (size_t k = n; k-- > 0;)
+        if (buf[k] == '\n' && ++newlines == count + 1) return {i, begin + k + 1};
+      end = begin;
+    }
+  }
+  return {0, 0};
+}
+
+bool InstanceLog::stream_snapshot(const std::vector<FileSnapshot>& files, SnapshotPosition from,
+                                  const std::function<bool(const LogEntry&)>& on_entry) {
+  std::vector<char> buf(kFileChunk);
+  std::string line;  // a line begun in an earlier chunk
+  auto emit = [&](std::string_view text) {
+    LogEntry e;
+    return !decode(text, e) || on_entry(e);
+  };
+  for (size_t i = from.file; i < files.size(); ++i) {
+    line.clear();
+    bool overlong = false;  // the line under way is past kMaxFileLine: skipped to its end
+    for (uint64_t pos = i == from.file ? from.offset : 0; pos < files[i].size;) {
+      const size_t got = pread_upto(files[i].fd.get(), buf.data(), size_t(std::min<uint64_t>(kFileChunk, files[i].size - pos)), pos);
+      if (got == 0) break;
+      pos += got;
+      std::string_view rest(buf.data(), got);
+      while (!rest.empty()) {
+        const size_t nl = rest.find('\n');
+        const std::string_view piece = rest.substr(0, nl);
+        if (!overlong && line.size() + piece.size() > kMaxFileLine) {
+          overlong = true;
+          std::string().swap(line);
+        }
+        if (nl == std::string_view::npos) {
+          if (!overlong) line.append(piece);
+          break;
+        }
+        rest.remove_prefix(nl + 1);
+        if (!overlong) {
+          if (line.empty() ? !emit(piece) : !emit(line.append(piece))) return false;
+        }
+        line.clear();
+        overlong = false;
+      }
+    }
+    if (!overlong && !line.empty() && !emit(line)) return false;  // a last line without its newline
+  }
+  return true;
+}
+
+namespace {
 std::vector<LogEntry> apply_query(std::vector<LogEntry> all, const LogQuery& q) {
   if (q.since) std::erase_if(all, [&](const LogEntry& e) { return e.timestamp < *q.since; });
   if (q.tail && all.size() > *q.tail) all.erase(all.begin(), all.end() - static_cast<long>(*q.tail));
@@ -309,8 +388,17 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
   auto files = snapshot_files_locked();
   uint64_t seen = next_seq_;
   lock.unlock();
-  for (const auto& e : apply_query(read_snapshot(files), query))
-    if (!on_entry(e)) return;
+  // What the files hold, a chunk at a time: each follower reading the whole
+  // log at once (40 MiB at the defaults) held another copy of it. Only
+  // --tail with --since reads it all, the last N of the entries since a time.
+  if (query.tail && query.since) {
+    for (const auto& e : apply_query(read_snapshot(files), query))
+      if (!on_entry(e)) return;
+  } else {
+    const SnapshotPosition from = query.tail ? start_of_last_lines(files, *query.tail) : SnapshotPosition{};
+    auto wanted = [&](const LogEntry& e) { return (query.since && e.timestamp < *query.since) || on_entry(e); };
+    if (!stream_snapshot(files, from, wanted)) return;
+  }
   lock.lock();
   for (;;) {
     auto more = [&] { return next_seq_ > seen || closed_; };
@@ -329,7 +417,10 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
     const uint64_t missed = next_seq_ - seen;
     if (from_files) {
       // Fell behind what memory keeps (a fast writer, a slow reader): the
-      // files hold every entry in the same order, the newest last.
+      // files hold every entry in the same order, the newest last, one a
+      // line. The missed ones are the last `missed` lines, read from there a
+      // chunk at a time: reading all the files (40 MiB at the defaults) at
+      // each fall cost a copy of the whole log per slow follower.
       files = snapshot_files_locked();
     } else {
       for (const auto& [seq, e] : recent_)
@@ -338,10 +429,7 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
     seen = next_seq_;
     const bool done = closed_ && missed == 0;
     lock.unlock();
-    if (from_files) {
-      fresh = read_snapshot(files);
-      if (fresh.size() > missed) fresh.erase(fresh.begin(), fresh.end() - static_cast<long>(missed));
-    }
+    if (from_files && !stream_snapshot(files, start_of_last_lines(files, missed), on_entry)) return;
     for (const auto& e : fresh)
       if (!on_entry(e)) return;
     if (done) return;

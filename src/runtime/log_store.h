@@ -84,6 +84,18 @@ class InstanceLog {
   };
   std::vector<FileSnapshot> snapshot_files_locked();
   static std::vector<LogEntry> read_snapshot(const std::vector<FileSnapshot>& files);
+  // A place in a snapshot: files[file], `offset` bytes in.
+  struct SnapshotPosition {
+    size_t file = 0;
+    uint64_t offset = 0;
+  };
+  // Where the last `count` lines of the snapshot begin (its start if it has
+  // fewer), found reading backwards from its end in bounded chunks.
+  static SnapshotPosition start_of_last_lines(const std::vector<FileSnapshot>& files, uint64_t count);
+  // Hands on_entry each entry of the snapshot from `from` on, read in
+  // bounded chunks, never the whole log at once; false if on_entry said stop.
+  static bool stream_snapshot(const std::vector<FileSnapshot>& files, SnapshotPosition from,
+                              const std::function<bool(const LogEntry&)>& on_entry);
 
   std::filesystem::path file_;
   std::filesystem::path partial_file_[2];  // stdout, stderr

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -448,6 +449,40 @@ int connect_raw(const std::filesystem::path& socket) {
     return -1;
   }
   return fd;
+}
+
+// Followers that read slower than the guest writes fall behind what memory
+// keeps and read the rest from the files: each fall read every file at once
+// (up to 40 MiB at the defaults, and as much again decoded), so each slow
+// follower held another copy of the whole log. Now a chunk at a time.
+TEST_F(DaemonTest, SlowFollowersDoNotGrowTheDaemon) {
+  write_spec("version: v1\ndeployment: q\nservices:\n  spam:\n    image: " + fixture("rt_long_lines") +
+             "\n    command: {args: [\"1500\"]}\n");  // 96 MiB of output, the files keep the last 40
+  const std::string status = "/proc/" + std::to_string(d->pid()) + "/status";
+  const long before = status_kib(status, "VmHWM:");
+  ASSERT_EQ(d->cli({"up", "-f", (dir.path() / "spec.yaml").string()}).exit_code, 0);
+  std::atomic<bool> done{false};
+  std::vector<int> fds;
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = connect_raw(data / "wasmlet.sock");
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    fds.push_back(fd);
+    const std::string req = "GET /v1/instances/spam-rep-0/logs?follow=true HTTP/1.1\r\nHost: wasmlet\r\n\r\n";
+    ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+    readers.emplace_back([fd, &done] {  // at most 16 KiB each 5 ms, about 3 MiB/s
+      char buf[16 * 1024];
+      while (!done && ::recv(fd, buf, sizeof buf, 0) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    });
+  }
+  auto w = d->cli({"wait", "spam-rep-0"}, std::chrono::seconds(120));
+  const long after = status_kib(status, "VmHWM:");
+  done = true;
+  for (int fd : fds) ::shutdown(fd, SHUT_RDWR);
+  for (auto& t : readers) t.join();
+  for (int fd : fds) ::close(fd);
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_LT(after - before, 48 * 1024) << "the daemon's peak grew from " << before << " KiB to " << after << " KiB";
 }
 
 // A client that connected and sends nothing (an idle keep-alive

@@ -157,6 +157,53 @@ TEST(LogStore, AFollowerThatFallsBehindReadsTheRestFromTheFiles) {
   for (int i = 0; i < kLines; ++i) ASSERT_EQ(seen[size_t(i) + 1], "line " + std::to_string(i));
 }
 
+// What a follower reads from the files (all of them as it attaches, the
+// rest when it fell behind) is read a chunk at a time: entries come whole and
+// in order across rotated files, lines longer than a chunk (64 KiB) too, and
+// a follow with `tail` starts at the right one.
+TEST(LogStore, AFollowerReadsTheFilesInChunksAcrossRotations) {
+  TempDir dir;
+  InstanceLog log(dir.path() / "rot.log", 1 << 20, 3);  // 1 MiB files, 3 rotated: nothing lost here
+  log.reopen();
+  log.write(LogStream::Stdout, bytes("first\n"));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::string> seen;
+  std::thread follower([&] {
+    log.follow({}, [&](const LogEntry& e) {
+      seen.push_back(e.message);
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });  // stuck on the first line while the writer runs ahead
+      return true;
+    });
+  });
+  std::vector<std::string> lines{"first"};
+  for (int i = 0; i < 60; ++i) {  // about 1.9 MiB: the log rotates
+    lines.push_back(std::to_string(i) + ":" + std::string(size_t(i) * 7919 % 65000, char('a' + i % 26)) + "\t\x01");
+    log.write(i % 2 ? LogStream::Stderr : LogStream::Stdout, bytes(lines.back() + "\n"));
+  }
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  log.close();
+  follower.join();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "rot.log.1"));
+  EXPECT_EQ(seen, lines);
+  for (size_t tail : {size_t(0), size_t(1), size_t(7), size_t(60), size_t(100)}) {
+    LogQuery q;
+    q.tail = tail;
+    std::vector<std::string> got;
+    log.follow(q, [&](const LogEntry& e) {
+      got.push_back(e.message);
+      return true;
+    });
+    EXPECT_EQ(got, std::vector<std::string>(lines.end() - long(std::min(tail, lines.size())), lines.end())) << tail;
+  }
+}
+
 // A guest printing 64 KiB lines without newlines: a follower stuck on the
 // first one holds the log's memory to kRecentBytes (4096 such entries took
 // 256 MiB before), yet gets every line, those beyond memory from the files.

@@ -72,13 +72,17 @@ inline std::string http_get(uint16_t port, const std::string& path, const std::s
   return out;
 }
 
-inline long rss_kib(const std::string& status = "/proc/self/status") {
+// A field of /proc/PID/status in KiB: "VmRSS:" (the memory used now),
+// "VmHWM:" (its peak).
+inline long status_kib(const std::string& status, const std::string& field) {
   std::ifstream in(status);
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + field.size());
   return 0;
 }
+
+inline long rss_kib(const std::string& status = "/proc/self/status") { return status_kib(status, "VmRSS:"); }
 
 // A `wasmlet serve` child with its own data dir; killed (SIGKILL) when destroyed.
 class Daemon {
