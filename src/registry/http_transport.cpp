@@ -168,7 +168,13 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     auto started = std::chrono::steady_clock::now();
     CURLcode code = curl_easy_perform(curl);
-    bool past_deadline = std::chrono::steady_clock::now() - started >= deadline;
+    // libcurl's timeout and this measure of it can disagree by a few ms
+    // (libcurl reads its own clock): a timeout this close to the deadline is
+    // the deadline's. An exact compare sometimes found a transfer libcurl had
+    // stopped at the deadline short of it, took it for a stalled connect and
+    // tried again, holding the caller twice as long.
+    const auto slack = std::max<std::chrono::milliseconds>(deadline / 100, std::chrono::milliseconds(50));
+    bool past_deadline = std::chrono::steady_clock::now() - started + slack >= deadline;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
