@@ -13,7 +13,7 @@ enum class InheritedOutput {
   Other,     // a file or /dev/null: a write ends by itself
   MayBlock,  // a terminal: wait for room (interruptibly), then write at most PIPE_BUF
   Pipe,      // a pipe: write with write_to_pipe, which never blocks, and wait for room only when it
-             //   is full (a poll(2) before every write cost print_lines' 64,500 writes as many
+             //   is full (a poll(2) before every write cost print_lines' 68,500 writes as many
              //   system calls)
   Socket,    // send without blocking
 };
