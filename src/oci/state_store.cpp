@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/file_bytes.h"
 #include "wasmlet/error.h"
 
 namespace wasmlet::oci {
@@ -68,14 +69,7 @@ void StateStore::save(const ContainerState& s) const {
   auto tmp = dir(s.id) / (std::string(kStateFile) + ".tmp");
   const std::string text = j.dump(2);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool ok = fd >= 0;
-  for (size_t done = 0; ok && done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += size_t(n);
-  }
-  if (ok) ok = ::fsync(fd) == 0;
+  const bool ok = fd >= 0 && util::write_all_and_sync(fd, text);
   const int error = errno;
   if (fd >= 0) ::close(fd);
   if (!ok) throw Error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(error)));

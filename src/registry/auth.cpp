@@ -17,6 +17,7 @@
 #include "wasmlet/registry/credential_helper.h"
 #include "wasmlet/registry/registry_error.h"
 #include "registry/untrusted_json.h"
+#include "util/file_bytes.h"
 
 namespace wasmlet::registry {
 
@@ -179,8 +180,10 @@ void write_private_file(const std::filesystem::path& file, const std::string& co
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw RegistryError(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
   fchmod(fd, 0600);
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+  const bool ok = util::write_all_and_sync(fd, content);
+  const int error = errno;
   ::close(fd);
+  errno = error;
   if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
     std::filesystem::remove(tmp);
     throw RegistryError(fmt::format("cannot write {}: {}", file.string(), std::strerror(errno)));

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "util/file_bytes.h"
 #include "wasmlet/runtime/types.h"
 
 namespace wasmlet::runtime {
@@ -35,17 +36,8 @@ fs::path write_aside(const fs::path& dir, const std::string& text, std::error_co
     ec = std::error_code(errno, std::generic_category());
     return {};
   }
-  bool ok = true;
-  for (size_t done = 0; ok && done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += size_t(n);
-  }
-  // Synced before the rename, so a crash leaves the old record or the new
-  // one, never an empty one (ext4 may commit the rename first).
-  if (ok) ok = ::fsync(fd) == 0;
-  if (!ok) ec = std::error_code(errno ? errno : EIO, std::generic_category());
+  const bool ok = util::write_all_and_sync(fd, text);
+  if (!ok) ec = std::error_code(errno, std::generic_category());
   if (::close(fd) != 0 && ok) ec = std::error_code(errno, std::generic_category());
   return tmpl;
 }

@@ -52,4 +52,17 @@ bool read_file_bytes(const std::filesystem::path& path, std::vector<uint8_t>& ou
   return true;
 }
 
+bool write_all_and_sync(int fd, std::string_view text) {
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return false;
+    }
+    done += size_t(n);
+  }
+  return ::fsync(fd) == 0;
+}
+
 }  // namespace wasmlet::util
