@@ -22,7 +22,7 @@ constexpr int kHostReservedFds = 256;
 // program may hold many files open (1,000 is a tested minimum), and the
 // soft limit is often 1024 for the whole host process, which would leave
 // each guest about 512 of kMaxGuestFds. Both WASI front ends call it when a
-// guest context is made.
+// guest context is made; it acts on the first call of the process only.
 void raise_fd_limit();
 
 // The fds of RLIMIT_NOFILE all guest contexts in the process share: the
