@@ -261,29 +261,6 @@ std::vector<InstanceLog::FileSnapshot> InstanceLog::snapshot_files_locked() {
   return files;
 }
 
-std::vector<LogEntry> InstanceLog::read_snapshot(const std::vector<FileSnapshot>& files) {
-  std::vector<LogEntry> out;
-  std::string text;
-  for (const FileSnapshot& f : files) {
-    text.resize(f.size);
-    size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t n = ::pread(f.fd.get(), text.data() + got, text.size() - got, off_t(got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += size_t(n);
-    }
-    std::string_view rest(text.data(), got);
-    while (!rest.empty()) {
-      const size_t end = rest.find('\n');
-      LogEntry e;
-      if (decode(rest.substr(0, end), e)) out.push_back(std::move(e));
-      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
-    }
-  }
-  return out;
-}
-
 namespace {
 // Up to `n` bytes at `offset`, fewer only at the end of the file or on an error.
 size_t pread_upto(int fd, char* buf, size_t n, uint64_t offset) {
@@ -298,22 +275,55 @@ size_t pread_upto(int fd, char* buf, size_t n, uint64_t offset) {
 }
 }  // namespace
 
-InstanceLog::SnapshotPosition InstanceLog::start_of_last_lines(const std::vector<FileSnapshot>& files, uint64_t count) {
-  // Every line ends with a newline: the last `count` lines begin after the
-  // (count + 1)-th newline from the end.
-  uint64_t newlines = 0;
+InstanceLog::SnapshotPosition InstanceLog::start_of_last_entries(const std::vector<FileSnapshot>& files, uint64_t count,
+                                                                const std::optional<TimePoint>& since) {
+  // The rule stream_snapshot reads by: a line ends at a newline or at its
+  // file's end, and counts only if it decodes (a torn line does not) and is
+  // no longer than kMaxFileLine. Read backwards from the end a chunk at a
+  // time; `line` holds the line under way (its bytes from later chunks).
+  SnapshotPosition earliest{files.size(), 0};  // the earliest line read whole
+  if (count == 0) return earliest;
+  uint64_t found = 0;
   std::vector<char> buf(kFileChunk);
+  std::string line;
+  bool overlong = false;
+  auto add = [&](std::string_view piece) {
+    if (overlong) return;
+    if (line.size() + piece.size() > kMaxFileLine) {
+      overlong = true;
+      std::string().swap(line);
+    } else {
+      line.insert(0, piece);
+    }
+  };
+  // The line beginning at `start` of file i is complete: true if it is the count-th.
+  auto finish = [&](size_t i, uint64_t start) {
+    LogEntry e;
+    const bool counts = !overlong && decode(line, e) && (!since || e.timestamp >= *since);
+    line.clear();
+    overlong = false;
+    earliest = {i, start};
+    return counts && ++found == count;
+  };
   for (size_t i = files.size(); i-- > 0;) {
     for (uint64_t end = files[i].size; end > 0;) {
       const size_t n = size_t(std::min<uint64_t>(end, kFileChunk));
       const uint64_t begin = end - n;
-      if (pread_upto(files[i].fd.get(), buf.data(), n, begin) != n) return {0, 0};  // unreadable: from the start
-      for (size_t k = n; k-- > 0;)
-        if (buf[k] == '\n' && ++newlines == count + 1) return {i, begin + k + 1};
+      // Unreadable (truncated under us): what was read whole, never more.
+      if (pread_upto(files[i].fd.get(), buf.data(), n, begin) != n) return earliest;
+      size_t stop = n;  // buf[k + 1, stop) belongs to the line under way
+      for (size_t k = n; k-- > 0;) {
+        if (buf[k] != '\n') continue;
+        add(std::string_view(buf.data() + k + 1, stop - k - 1));
+        if (finish(i, begin + k + 1)) return earliest;
+        stop = k;
+      }
+      add(std::string_view(buf.data(), stop));
       end = begin;
     }
+    if (files[i].size > 0 && finish(i, 0)) return earliest;
   }
-  return {0, 0};
+  return {0, 0};  // fewer than `count`: all of them
 }
 
 bool InstanceLog::stream_snapshot(const std::vector<FileSnapshot>& files, SnapshotPosition from,
@@ -356,19 +366,27 @@ bool InstanceLog::stream_snapshot(const std::vector<FileSnapshot>& files, Snapsh
   return true;
 }
 
-namespace {
-std::vector<LogEntry> apply_query(std::vector<LogEntry> all, const LogQuery& q) {
-  if (q.since) std::erase_if(all, [&](const LogEntry& e) { return e.timestamp < *q.since; });
-  if (q.tail && all.size() > *q.tail) all.erase(all.begin(), all.end() - static_cast<long>(*q.tail));
-  return all;
+bool InstanceLog::stream_query(const std::vector<FileSnapshot>& files, const LogQuery& query,
+                               const std::function<bool(const LogEntry&)>& on_entry) {
+  const SnapshotPosition from = query.tail ? start_of_last_entries(files, *query.tail, query.since) : SnapshotPosition{};
+  if (!query.since) return stream_snapshot(files, from, on_entry);
+  return stream_snapshot(files, from, [&](const LogEntry& e) { return e.timestamp < *query.since || on_entry(e); });
 }
-}  // namespace
 
-std::vector<LogEntry> InstanceLog::read(const LogQuery& query) {
+bool InstanceLog::read(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry) {
   std::unique_lock lock(mu_);
   const auto files = snapshot_files_locked();
   lock.unlock();
-  return apply_query(read_snapshot(files), query);
+  return stream_query(files, query, on_entry);
+}
+
+std::vector<LogEntry> InstanceLog::read(const LogQuery& query) {
+  std::vector<LogEntry> out;
+  read(query, [&](const LogEntry& e) {
+    out.push_back(e);
+    return true;
+  });
+  return out;
 }
 
 void InstanceLog::follow(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry,
@@ -388,17 +406,10 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
   auto files = snapshot_files_locked();
   uint64_t seen = next_seq_;
   lock.unlock();
-  // What the files hold, a chunk at a time: each follower reading the whole
-  // log at once (40 MiB at the defaults) held another copy of it. Only
-  // --tail with --since reads it all, the last N of the entries since a time.
-  if (query.tail && query.since) {
-    for (const auto& e : apply_query(read_snapshot(files), query))
-      if (!on_entry(e)) return;
-  } else {
-    const SnapshotPosition from = query.tail ? start_of_last_lines(files, *query.tail) : SnapshotPosition{};
-    auto wanted = [&](const LogEntry& e) { return (query.since && e.timestamp < *query.since) || on_entry(e); };
-    if (!stream_snapshot(files, from, wanted)) return;
-  }
+  // What the files hold, a chunk at a time, as `logs` without -f reads
+  // them: each follower reading the whole log at once (40 MiB at the
+  // defaults) held another copy of it.
+  if (!stream_query(files, query, on_entry)) return;
   lock.lock();
   for (;;) {
     auto more = [&] { return next_seq_ > seen || closed_; };
@@ -429,7 +440,9 @@ void InstanceLog::follow(const LogQuery& query, const std::function<bool(const L
     seen = next_seq_;
     const bool done = closed_ && missed == 0;
     lock.unlock();
-    if (from_files && !stream_snapshot(files, start_of_last_lines(files, missed), on_entry)) return;
+    // A file that cannot be read back that far (truncated) gives fewer, never
+    // the entries already sent again.
+    if (from_files && !stream_snapshot(files, start_of_last_entries(files, missed, std::nullopt), on_entry)) return;
     for (const auto& e : fresh)
       if (!on_entry(e)) return;
     if (done) return;

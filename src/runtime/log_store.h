@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +45,12 @@ class InstanceLog {
   // A line the runtime itself adds (restarts, failures), on stderr.
   void note(const std::string& message);
 
+  // The entries `query` selects, handed to on_entry in order as they are
+  // read from the files a chunk at a time (never the whole log at once);
+  // false if on_entry said stop. `tail` counts entries (lines that decode),
+  // the last N of those since `since`, as a follow starts with.
+  bool read(const LogQuery& query, const std::function<bool(const LogEntry&)>& on_entry);
+  // The same, collected (small logs, tests).
   std::vector<LogEntry> read(const LogQuery& query);
   // Entries matching `query`, then every new one until close() or on_entry
   // returns false. `still_wanted`, when given, is asked after each second
@@ -83,19 +90,25 @@ class InstanceLog {
     uint64_t size = 0;
   };
   std::vector<FileSnapshot> snapshot_files_locked();
-  static std::vector<LogEntry> read_snapshot(const std::vector<FileSnapshot>& files);
   // A place in a snapshot: files[file], `offset` bytes in.
   struct SnapshotPosition {
     size_t file = 0;
     uint64_t offset = 0;
   };
-  // Where the last `count` lines of the snapshot begin (its start if it has
-  // fewer), found reading backwards from its end in bounded chunks.
-  static SnapshotPosition start_of_last_lines(const std::vector<FileSnapshot>& files, uint64_t count);
+  // Where the last `count` entries of the snapshot (those since `since`, if
+  // given) begin, its start if it has fewer, found reading backwards from its
+  // end in bounded chunks. An entry is a line that decodes, as
+  // stream_snapshot reads them. A file that cannot be read back that far
+  // (truncated under us) ends the search at the earliest line read whole.
+  static SnapshotPosition start_of_last_entries(const std::vector<FileSnapshot>& files, uint64_t count,
+                                                const std::optional<TimePoint>& since);
   // Hands on_entry each entry of the snapshot from `from` on, read in
   // bounded chunks, never the whole log at once; false if on_entry said stop.
   static bool stream_snapshot(const std::vector<FileSnapshot>& files, SnapshotPosition from,
                               const std::function<bool(const LogEntry&)>& on_entry);
+  // What `query` selects from the snapshot, streamed (read and the start of follow).
+  static bool stream_query(const std::vector<FileSnapshot>& files, const LogQuery& query,
+                           const std::function<bool(const LogEntry&)>& on_entry);
 
   std::filesystem::path file_;
   std::filesystem::path partial_file_[2];  // stdout, stderr

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "runtime/log_store.h"
 #include "runtime_support.h"
 
@@ -107,6 +109,59 @@ TEST(LogStore, TailAndSince) {
   auto since = log.read({std::nullopt, mid});
   ASSERT_EQ(since.size(), 1u);
   EXPECT_EQ(since[0].message, "d");
+}
+
+// `logs --tail N` and `logs -f --tail N` start at the same entry: both count
+// the lines that decode (a torn line at the end of a file, left by a daemon
+// killed mid-write, and any other line that does not decode count for
+// neither; -f counted raw lines), with `since` the last N of those since
+// then. Both read the files a chunk at a time, lines longer than one too.
+TEST(LogStore, TailCountsTheSameEntriesWithAndWithoutFollow) {
+  TempDir dir;
+  const TimePoint base = std::chrono::floor<std::chrono::seconds>(Clock::now()) - std::chrono::hours(1);
+  std::vector<LogEntry> entries;
+  auto add = [&](std::string& file, int i) {
+    LogEntry e{base + std::chrono::seconds(i), i % 2 ? LogStream::Stderr : LogStream::Stdout,
+               std::to_string(i) + ":" + std::string(i == 2 || i == 7 ? 200000 : 10, char('a' + i))};
+    file += InstanceLog::encode(e);
+    entries.push_back(e);
+  };
+  std::string f2, f1, f0;
+  for (int i = 0; i < 5; ++i) add(f2, i);
+  f2 += R"({"t":"2026-12-07T10:00:00Z","s":"stdout","m":"tor)";  // torn: no newline
+  f1 = "not json\n";
+  for (int i = 5; i < 10; ++i) add(f1, i);
+  f1 += "\n";
+  for (int i = 10; i < 15; ++i) add(f0, i);
+  f0 += R"({"t":"20)";
+  for (auto [name, text] : {std::pair{"t.log.2", &f2}, {"t.log.1", &f1}, {"t.log", &f0}}) {
+    std::ofstream out(dir.path() / name, std::ios::binary);
+    out << *text;
+  }
+  InstanceLog log(dir.path() / "t.log", 1 << 30, 2);
+  for (std::optional<TimePoint> since : {std::optional<TimePoint>(), std::optional<TimePoint>(base + std::chrono::seconds(7)),
+                                         std::optional<TimePoint>(base + std::chrono::hours(2))}) {
+    std::vector<std::string> selected;
+    for (const auto& e : entries)
+      if (!since || e.timestamp >= *since) selected.push_back(e.message);
+    for (std::optional<size_t> tail : {std::optional<size_t>(), std::optional<size_t>(0), std::optional<size_t>(1),
+                                       std::optional<size_t>(3), std::optional<size_t>(5), std::optional<size_t>(6),
+                                       std::optional<size_t>(8), std::optional<size_t>(14), std::optional<size_t>(15),
+                                       std::optional<size_t>(40)}) {
+      const size_t n = tail ? std::min(*tail, selected.size()) : selected.size();
+      const std::vector<std::string> want(selected.end() - long(n), selected.end());
+      const LogQuery q{tail, since};
+      std::vector<std::string> read, followed;
+      for (const auto& e : log.read(q)) read.push_back(e.message);
+      log.follow(q, [&](const LogEntry& e) {  // the log is closed: it ends after the files
+        followed.push_back(e.message);
+        return true;
+      });
+      const std::string what = fmt::format("tail {} since {}", tail ? std::to_string(*tail) : "all", since ? "set" : "none");
+      EXPECT_EQ(read, want) << what;
+      EXPECT_EQ(followed, want) << what;
+    }
+  }
 }
 
 TEST(LogStore, FollowSeesNewLinesUntilClosed) {
