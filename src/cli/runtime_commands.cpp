@@ -502,6 +502,13 @@ void register_logs(CLI::App& app) {
     if (*follow) params.push_back("follow=true");
     const std::string q = params.empty() ? "" : fmt::format("?{}", fmt::join(params, "&"));
     c->client().stream("GET", instance_path(*id, "/logs" + q), nullptr, [&](const json& e) {
+      // A failure after the answer began (the daemon shutting down) is its last line.
+      if (e.contains("error") && e["error"].is_string()) {
+        const std::string kind = e.contains("kind") && e["kind"].is_string() ? e["kind"].get<std::string>() : "";
+        const auto runtime_kind = runtime::runtime_error_kind_from_string(kind);
+        if (kind == runtime::to_string(runtime_kind)) throw runtime::RuntimeError(runtime_kind, e["error"].get<std::string>());
+        throw Error(e["error"].get<std::string>(), ErrorCode::Internal);
+      }
       if (c->json()) {
         std::cout << e.dump() << std::endl;
         return true;

@@ -339,6 +339,11 @@ InstanceInfo WasmRuntime::inspect(const InstanceId& id) { return impl_->get(id)-
 
 std::vector<LogEntry> WasmRuntime::logs(const InstanceId& id, const LogQuery& query) { return impl_->get(id)->log().read(query); }
 
+void WasmRuntime::read_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry) {
+  auto inst = impl_->get(id);
+  inst->log().read(query, on_entry);
+}
+
 void WasmRuntime::follow_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry) {
   auto inst = impl_->get(id);
   inst->log().follow(query, on_entry);

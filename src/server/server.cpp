@@ -449,14 +449,38 @@ struct Server::Impl {
       }
       if (req.has_param("since")) q.since = parse_time(req.get_param_value("since"));
       bool follow = req.get_param_value("follow") == "true" || req.get_param_value("follow") == "1";
+      runtime->inspect(id);  // 404 now rather than inside the stream
+      // Either way the answer is streamed as the files are read, a chunk at a
+      // time: a `logs` of a 40 MiB log held it whole, then again as its
+      // answer. A failure once the 200 has gone (the runtime shutting down)
+      // is the stream's last line, {"error", "kind"}, which the CLI reports.
+      auto fail_line = [](const std::exception& e) {
+        const auto* re = dynamic_cast<const RuntimeError*>(&e);
+        return json_line(json{{"error", e.what()}, {"kind", re ? to_string(re->kind()) : to_string(ErrorCode::Internal)}});
+      };
       if (!follow) {
-        std::string out;
-        for (const auto& e : runtime->logs(id, q)) out += json_line(to_json(e));
-        res.set_content(out, "application/x-ndjson");
+        res.set_chunked_content_provider("application/x-ndjson", [this, id, q, fail_line](size_t, httplib::DataSink& sink) {
+          std::string out;  // lines go out about 64 KiB at a time
+          bool open = true;
+          try {
+            runtime->read_logs(id, q, [&](const LogEntry& e) {
+              out += json_line(to_json(e));
+              if (out.size() >= 64 * 1024) {
+                open = sink.write(out.data(), out.size());
+                out.clear();
+              }
+              return open;
+            });
+          } catch (const std::exception& e) {
+            out += fail_line(e);
+          }
+          if (open && !out.empty()) sink.write(out.data(), out.size());
+          sink.done();
+          return true;
+        });
         return;
       }
-      runtime->inspect(id);  // 404 now rather than inside the stream
-      res.set_chunked_content_provider("application/x-ndjson", [this, id, q](size_t, httplib::DataSink& sink) {
+      res.set_chunked_content_provider("application/x-ndjson", [this, id, q, fail_line](size_t, httplib::DataSink& sink) {
         try {
           // An empty line (clients skip it) after each quiet second: a failed
           // write ends the follow of a client that went away.
@@ -467,7 +491,11 @@ struct Server::Impl {
                 return sink.write(line.data(), line.size());
               },
               [&] { return sink.write("\n", 1); });
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
+          // Refused as it began (the shutdown began after the check above):
+          // the client must not take the empty stream for an ended instance.
+          const std::string line = fail_line(e);
+          sink.write(line.data(), line.size());
         }
         sink.done();
         return true;

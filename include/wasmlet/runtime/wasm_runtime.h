@@ -80,6 +80,9 @@ class WasmRuntime : public Runtime {
   std::optional<WaitOutcome> wait_outcome(const InstanceId& id, const std::function<bool()>& still_wanted);
   void follow_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry,
                    const std::function<bool()>& still_wanted);
+  // What logs() returns, handed to on_entry as it is read from the files, a
+  // chunk at a time: a large log is never held in memory whole.
+  void read_logs(const InstanceId& id, const LogQuery& query, const LogCallback& on_entry);
 
   const WasmRuntimeConfig& config() const;
   // Stores `bytes` as image `reference` (a registry reference; a module file
