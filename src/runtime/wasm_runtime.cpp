@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <shared_mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -14,11 +15,14 @@
 #include "workload.h"
 #include "recorded_instances.h"
 #include "restart_policy.h"
+#include "shutdown_test_hook.h"
 #include "wasmlet/registry/digest.h"
 #include "wasmlet/registry/pull_policy.h"
 #include "wasmlet/wasi.h"
 
 namespace wasmlet::runtime {
+
+std::function<void()> test_hooks::after_first_shutdown_check;
 
 namespace {
 // The engine every instance shares: the runtime's tier and AOT cache.
@@ -59,7 +63,17 @@ struct WasmRuntime::Impl {
   // instances are gone from `instances` (being shut down), so a create of an
   // existing name would pass the "already exists" check, delete that
   // instance's logs and overwrite its record.
+  //
+  // shutdown() sets the flag before it takes `mu` to empty `instances`: an
+  // operation that checked before taking `mu` may still find the table
+  // emptied, so whatever decides by the table ("no instance uses this")
+  // checks again under `mu` (throw_if_shutting_down).
   void refuse_if_shutting_down() const {
+    throw_if_shutting_down();
+    if (auto hook = std::exchange(test_hooks::after_first_shutdown_check, nullptr)) hook();
+  }
+  // The check alone, for use with `mu` held (no test hook: shutdown() takes `mu`).
+  void throw_if_shutting_down() const {
     if (shared.shutting_down)
       throw RuntimeError(RuntimeError::Kind::ShuttingDown, "the runtime is shutting down; it takes no more requests");
   }
@@ -84,6 +98,7 @@ struct WasmRuntime::Impl {
   std::shared_ptr<Workload> get(const InstanceId& id) {
     refuse_if_shutting_down();
     std::shared_lock lock(mu);
+    throw_if_shutting_down();  // else the emptied table answers "no instance"
     auto it = instances.find(id.str());
     if (it != instances.end()) return it->second;
     std::vector<InstanceId> ids;
@@ -122,6 +137,7 @@ WasmRuntime::WasmRuntime(WasmRuntimeConfig config) : impl_(std::make_unique<Impl
 WasmRuntime::~WasmRuntime() { shutdown(); }
 
 void WasmRuntime::import_image(const std::string& reference, const std::vector<uint8_t>& bytes) {
+  impl_->refuse_if_shutting_down();
   with_image_errors(reference, [&] {
     std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     registry::load_wasm(impl_->images, view, fmt::format("image '{}'", reference), registry::Reference::parse(reference),
@@ -160,6 +176,7 @@ std::vector<ImageRecord> WasmRuntime::list_images() {
 std::set<std::filesystem::path> WasmRuntime::Impl::modules_in_use() {
   std::set<std::filesystem::path> in_use;
   std::shared_lock lock(mu);
+  throw_if_shutting_down();  // an emptied table would say that nothing is in use
   for (const auto& [_, inst] : instances) in_use.insert(inst->image_path());
   return in_use;
 }
@@ -178,6 +195,7 @@ void WasmRuntime::remove_image(const std::string& image, bool force) {
     auto users = [&](const std::string&) {
       std::vector<std::string> names;
       std::shared_lock lock(impl_->mu);
+      impl_->throw_if_shutting_down();  // an emptied table would say that nothing uses it
       for (const auto& [name, inst] : impl_->instances)
         if (inst->image_path() == module) names.push_back(name);
       return names;
@@ -255,7 +273,7 @@ void WasmRuntime::create(const InstanceId& id, const ServiceSpec& spec) {
   impl_->removed.wait(lock, [&] { return !impl_->removing.count(name); });
   // shutdown() sets the flag before it takes `mu` to empty `instances`: an
   // instance recorded before that is shut down with the others.
-  impl_->refuse_if_shutting_down();
+  impl_->throw_if_shutting_down();
   if (impl_->instances.count(name))
     throw RuntimeError(RuntimeError::Kind::AlreadyExists, fmt::format("instance {} already exists; remove it first", name));
   auto log = impl_->make_log(id);
@@ -284,6 +302,7 @@ void WasmRuntime::remove(const InstanceId& given, bool force) {
                                    st.active() ? st.name() : fmt::format("waiting to restart (its last run {})", st.name())));
   {
     std::unique_lock lock(impl_->mu);
+    impl_->throw_if_shutting_down();  // the shutdown has it (and emptied the table): not "no instance"
     auto it = impl_->instances.find(id.str());
     if (it == impl_->instances.end() || it->second != inst)
       throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("no instance '{}'", id.str()));
@@ -312,6 +331,7 @@ void WasmRuntime::remove_volume(const std::string& name) {
   impl_->refuse_if_shutting_down();
   {
     std::shared_lock lock(impl_->mu);
+    impl_->throw_if_shutting_down();  // an emptied table would say that no instance uses it
     for (const auto& [key, inst] : impl_->instances)
       for (const auto& m : inst->spec().storage)
         if (m.type == StorageSpec::Type::Named && m.name == name)

@@ -188,7 +188,8 @@ void Workload::start() {
   {
     std::unique_lock lock(mu_);
     if (phase_ == Phase::Removed) throw RuntimeError(RuntimeError::Kind::NotFound, fmt::format("instance {} was removed", name()));
-    // Running, restarting, or the daemon going away: nothing to do.
+    refuse_if_shutting_down_locked();
+    // Running or restarting: nothing to do.
     if (phase_ != Phase::Idle || record_.state.active()) return;
     old = std::move(thread_);
     old_monitor = std::move(health_monitor_);
@@ -196,6 +197,7 @@ void Workload::start() {
   if (old.joinable()) old.join();
   old_monitor.reset();
   std::lock_guard lock(mu_);
+  refuse_if_shutting_down_locked();
   if (phase_ != Phase::Idle || record_.state.active()) return;
   // A start (by a user, or by a daemon starting) counts restarts afresh, as
   // `docker start` does (moby's containerStart resets RestartCount): an
@@ -219,18 +221,33 @@ void Workload::interrupt_all_locked() {
   for (auto& [s, _] : exec_stores_) s->interrupt();
 }
 
+// A start, stop or kill that races the runtime's shutdown fails saying so
+// (RuntimeError ShuttingDown): the shutdown has the instance (its record is
+// left as it was, to be restarted or failed by the next daemon), so the
+// request did not, or not surely, take effect. Checked on entry and, for a
+// stop or kill, again when its wait ends: a shutdown that came during the
+// wait ended it.
+void Workload::refuse_if_shutting_down_locked() const {
+  if (shared_.shutting_down || phase_ == Phase::ShuttingDown || phase_ == Phase::ShutDown)
+    throw RuntimeError(RuntimeError::Kind::ShuttingDown,
+                       fmt::format("the runtime is shutting down; it takes no more requests (instance {})", name()));
+}
+
 void Workload::kill(const std::string& canonical_signal) {
   std::unique_lock lock(mu_);
+  refuse_if_shutting_down_locked();
   if (phase_ == Phase::Restarting) {  // between two runs: just cancel the restart
     record_.stopped_by_user = true;
     transition_locked(Event::StopAsked);
     cv_.wait(lock, [&] { return done_locked(); });
+    if (phase_ == Phase::ShutDown) refuse_if_shutting_down_locked();
     return;
   }
   if (!thread_alive_locked()) return;  // not started, or finished: idempotent
   requested_signal_ = canonical_signal;
   ask_to_stop_locked();
   cv_.wait(lock, [&] { return done_locked(); });
+  if (phase_ == Phase::ShutDown) refuse_if_shutting_down_locked();
 }
 
 void Workload::ask_to_stop_locked() {
@@ -246,14 +263,17 @@ void Workload::ask_to_stop_locked() {
 
 void Workload::stop(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
+  refuse_if_shutting_down_locked();
   if (!thread_alive_locked()) return;
   if (!requested_signal_) requested_signal_ = "SIGTERM";
   ask_to_stop_locked();
-  if (cv_.wait_for(lock, timeout, [&] { return done_locked(); })) return;
-  // Still inside a host call that does not check for interrupts: report it as killed.
-  requested_signal_ = "SIGKILL";
-  interrupt_all_locked();
-  cv_.wait(lock, [&] { return done_locked(); });
+  if (!cv_.wait_for(lock, timeout, [&] { return done_locked(); })) {
+    // Still inside a host call that does not check for interrupts: report it as killed.
+    requested_signal_ = "SIGKILL";
+    interrupt_all_locked();
+    cv_.wait(lock, [&] { return done_locked(); });
+  }
+  if (phase_ == Phase::ShutDown) refuse_if_shutting_down_locked();
 }
 
 void Workload::shutdown() {

@@ -119,6 +119,7 @@ class Workload {
   // change, where the event does not apply to the current phase.
   bool transition_locked(Event event);
   // The thread exists and has not made its last run.
+  void refuse_if_shutting_down_locked() const;
   bool thread_alive_locked() const;
   // stop() and kill() after choosing the signal: no restart, state stopping, the guest interrupted.
   void ask_to_stop_locked();
