@@ -2,8 +2,10 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <ctime>
 
@@ -40,6 +42,21 @@ ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool block_s
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   errno = saved;
   return n;
+}
+
+namespace {
+std::atomic<bool> rwf_append_refused{false};
+}  // namespace
+
+ssize_t append_to_file(int fd, const iovec* iov, int count) {
+  if (!rwf_append_refused.load(std::memory_order_relaxed)) {
+    const ssize_t n = ::pwritev2(fd, iov, count, -1, RWF_APPEND);
+    if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL)) return n;
+    rwf_append_refused.store(true, std::memory_order_relaxed);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return -1;
+  return ::pwritev(fd, iov, count, st.st_size);
 }
 
 }  // namespace wasmlet::wasi_sys

@@ -19,4 +19,14 @@ bool sigpipe_ignored();
 // write raised is taken back before the old mask returns.
 ssize_t writev_without_sigpipe(int fd, const iovec* iov, int count, bool block_sigpipe, int rwf_flags = 0);
 
+// Writes at the end of the regular file `fd` (open without O_APPEND, whose
+// positioned writes must stay where they are put), not moving its offset:
+// pwritev2(RWF_APPEND), atomically. Kernels before 4.16 (and glibc's
+// pwritev2 emulation) refuse the flag (EOPNOTSUPP, or EINVAL); then, and for
+// every later call in this process (the refusal is remembered), it writes at
+// the size fstat(2) gives, the end a size limit counted the write against.
+// That fallback is not atomic: a write by another process (or descriptor)
+// between the fstat and the write can be overwritten.
+ssize_t append_to_file(int fd, const iovec* iov, int count);
+
 }  // namespace wasmlet::wasi_sys

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -181,5 +182,32 @@ TEST(ComponentCli, OutputArrivesWhenTheKernelRefusesRwfNowait) {
     const auto refusals = std::filesystem::exists(log) ? std::filesystem::file_size(log) : 0;
     EXPECT_GE(refusals, 1u) << program;
     EXPECT_LE(refusals, 2u) << program;
+  }
+}
+
+// Kernels before 4.16 (and glibc's pwritev2 emulation) refuse RWF_APPEND
+// (EOPNOTSUPP, or EINVAL): an append-via-stream write to a file then goes
+// at the end fstat gives. WasiHost.AnAppendStreamWritesAtTheEndWithinTheSizeLimit
+// (an in-process test: where it writes, and the size limit's count) is run
+// again in a child of this test binary with the shim refusing the flag,
+// each way; the refusal is asked for once, then remembered.
+TEST(ComponentCli, AppendStreamsWriteAtTheEndWhenTheKernelRefusesRwfAppend) {
+  for (const std::string how : {"EOPNOTSUPP", "EINVAL"}) {
+    component_test::TempDir dir;
+    const auto log = dir.path() / "refusals";
+    ProcessExtras refuse{.env = {"LD_PRELOAD=" REFUSE_RWF_NOWAIT_SHIM, "REFUSE_RWF_NOWAIT_LOG=" + log.string(),
+                                 "REFUSE_RWF_APPEND=" + how}};
+    if (kAddressSanitizer) {
+      const char* asan = std::getenv("ASAN_OPTIONS");
+      refuse.env.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0");
+    }
+    auto r = run_process({std::filesystem::read_symlink("/proc/self/exe").string(),
+                          "--gtest_filter=WasiHost.AnAppendStreamWritesAtTheEndWithinTheSizeLimit"},
+                         60s, std::nullopt, refuse);
+    EXPECT_EQ(r.exit_code, 0) << how << ": " << r.out << r.err;
+    EXPECT_NE(r.out.find("[  PASSED  ] 1 test"), std::string::npos) << how << ": " << r.out;
+    std::ifstream in(log);
+    const std::string refusals{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    EXPECT_EQ(refusals, "a") << how << ": the shim refused no RWF_APPEND write, or was asked again";
   }
 }

@@ -95,8 +95,9 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
   }
   // An appending write to something other than a file (a FIFO whose reader
   // has gone) must fail, not raise SIGPIPE in the host. To a file it goes
-  // to the end (RWF_APPEND: the descriptor is not O_APPEND, as its
-  // positioned writes must stay where they are put), where the size limit
+  // to the end (wasi_sys::append_to_file: RWF_APPEND, or where the kernel
+  // refuses that flag the end fstat gives; the descriptor is not O_APPEND, as
+  // its positioned writes must stay where they are put), where the size limit
   // counted it; at the fd's own position it overwrote the start of the file,
   // or, after a set-size shrank it, grew the file past the limit uncounted.
   struct stat st {};
@@ -105,9 +106,9 @@ Val write_stream(HostState& s, OutputStream& out, const std::string& data) {
   size_t done = 0;
   while (done < bytes.size()) {
     const iovec piece{const_cast<uint8_t*>(bytes.data() + done), bytes.size() - done};
-    ssize_t n = out.append ? wasi_sys::writev_without_sigpipe(out.fd->get(), &piece, 1, block_sigpipe,
-                                                              is_file ? RWF_APPEND : 0)
-                           : ::pwrite(out.fd->get(), bytes.data() + done, bytes.size() - done, off_t(out.offset));
+    ssize_t n = !out.append ? ::pwrite(out.fd->get(), bytes.data() + done, bytes.size() - done, off_t(out.offset))
+                : is_file       ? wasi_sys::append_to_file(out.fd->get(), &piece, 1)
+                                : wasi_sys::writev_without_sigpipe(out.fd->get(), &piece, 1, block_sigpipe);
     if (n < 0) {
       const int e = errno;
       return Val::err(stream_error_failed(s, fmt::format("write: {}", strerror(e)), e));
