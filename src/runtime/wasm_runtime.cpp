@@ -70,6 +70,9 @@ struct WasmRuntime::Impl {
   // checks again under `mu` (throw_if_shutting_down).
   void refuse_if_shutting_down() const {
     throw_if_shutting_down();
+    run_test_hook();
+  }
+  static void run_test_hook() {
     if (auto hook = std::exchange(test_hooks::after_first_shutdown_check, nullptr)) hook();
   }
   // The check alone, for use with `mu` held (no test hook: shutdown() takes `mu`).
@@ -95,16 +98,26 @@ struct WasmRuntime::Impl {
 
   // The instance `id` names: exactly, or (an id without a deployment) the
   // one instance of that service and replica in any deployment.
+  // (Its test hook runs once the instance is found: a shutdown there finds
+  // the instance's own check, Workload::refuse_if_shutting_down_locked.)
   std::shared_ptr<Workload> get(const InstanceId& id) {
-    refuse_if_shutting_down();
-    std::shared_lock lock(mu);
-    throw_if_shutting_down();  // else the emptied table answers "no instance"
-    auto it = instances.find(id.str());
-    if (it != instances.end()) return it->second;
-    std::vector<InstanceId> ids;
-    for (const auto& [_, inst] : instances) ids.push_back(inst->id());
-    auto found = resolve_instance_id(id, ids, fmt::format("no instance '{}' (see `wasmlet ps -a`)", id.str()));
-    return instances.at(found.str());
+    throw_if_shutting_down();
+    std::shared_ptr<Workload> inst;
+    {
+      std::shared_lock lock(mu);
+      throw_if_shutting_down();  // else the emptied table answers "no instance"
+      auto it = instances.find(id.str());
+      if (it != instances.end()) {
+        inst = it->second;
+      } else {
+        std::vector<InstanceId> ids;
+        for (const auto& [_, i] : instances) ids.push_back(i->id());
+        auto found = resolve_instance_id(id, ids, fmt::format("no instance '{}' (see `wasmlet ps -a`)", id.str()));
+        inst = instances.at(found.str());
+      }
+    }
+    run_test_hook();
+    return inst;
   }
 
   void restore() {
