@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -139,6 +140,41 @@ TEST_F(AotStop, InterruptReachesRecursionWithoutLoops) {
   ASSERT_TRUE(o.trapped());
   EXPECT_EQ(o.trap.kind, TrapKind::Interrupted);
   EXPECT_EQ(o.trap.function, "fib");
+}
+
+// Embedders' worker threads often block every signal (to sigwait on them):
+// a call on such a thread is still stopped, and the thread's mask is as it
+// was after the call.
+TEST_F(AotStop, TimeoutStopsACallOnAThreadThatBlocksTheStopSignal) {
+  // Unstopped, the call would spin forever: end the test with a message.
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 1000 && !done.load(); ++i) std::this_thread::sleep_for(10ms);
+    if (done.load()) return;
+    std::fprintf(stderr, "a call on a thread that blocks SIGURG was never stopped\n");
+    std::_Exit(1);
+  });
+  std::thread worker([&] {
+    sigset_t all;
+    sigfillset(&all);
+    ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &all, nullptr), 0);
+    Store store(*engine_, StoreLimits{.timeout = 100ms});
+    Instance inst = Instance::create(store, *module_, linker_with_pause());
+    for (int call = 0; call < 2; ++call) {  // the second call unblocks it again
+      const auto start = std::chrono::steady_clock::now();
+      Outcome o = inst.call("spin");
+      const auto took = std::chrono::steady_clock::now() - start;
+      ASSERT_TRUE(o.trapped()) << "call " << call;
+      EXPECT_EQ(o.trap.kind, TrapKind::DeadlineExceeded) << "call " << call;
+      EXPECT_LT(took, 1s) << "call " << call;
+      sigset_t now;
+      ASSERT_EQ(pthread_sigmask(SIG_BLOCK, nullptr, &now), 0);
+      EXPECT_EQ(sigismember(&now, SIGURG), 1) << "the thread's own mask is restored after call " << call;
+    }
+  });
+  worker.join();
+  done = true;
+  watchdog.join();
 }
 
 TEST_F(AotStop, StopInsideAHostFunctionIsTakenWhenItReturns) {

@@ -25,6 +25,13 @@ constexpr auto kResignal = std::chrono::milliseconds(2);
 // that a stream of short calls (plugins) never has to wake it.
 constexpr auto kLinger = std::chrono::seconds(1);
 
+sigset_t stop_signal_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGURG);
+  return set;
+}
+
 class Watcher {
  public:
   Watcher() { std::thread([this] { run(); }).detach(); }
@@ -52,9 +59,7 @@ class Watcher {
  private:
   [[noreturn]] void run() {
     // The watcher must never take the signal it sends.
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGURG);
+    const sigset_t block = stop_signal_set();
     pthread_sigmask(SIG_BLOCK, &block, nullptr);
     std::unique_lock lock(mutex_);
     while (true) {
@@ -96,6 +101,20 @@ Watcher& watcher() {
 }
 
 thread_local WatchedCall* t_current = nullptr;
+// SIGURG was found unblocked on this thread by an earlier call: calls made
+// here need no system call to make sure it is delivered.
+thread_local bool t_signal_unblocked = false;
+
+// Unblocks SIGURG on this thread if it is blocked; true if it was.
+bool unblock_stop_signal() {
+  if (t_signal_unblocked) return false;
+  const sigset_t set = stop_signal_set();
+  sigset_t before;
+  if (pthread_sigmask(SIG_UNBLOCK, &set, &before) != 0) return false;
+  const bool was_blocked = sigismember(&before, SIGURG) == 1;
+  t_signal_unblocked = !was_blocked;
+  return was_blocked;
+}
 
 }  // namespace
 
@@ -112,6 +131,7 @@ WatchScope::WatchScope(Store& store) : outer_(t_current) {
   call_.store = &store;
   call_.thread = pthread_self();
   call_.deadline = store.deadline();
+  reblock_signal_ = unblock_stop_signal();
   watcher().add(&call_);
   t_current = &call_;
 }
@@ -120,6 +140,12 @@ WatchScope::~WatchScope() {
   if (!active_) return;
   watcher().remove(&call_);
   t_current = outer_;
+  if (reblock_signal_) {
+    // A signal the watcher sent after the call's end stays pending, as it
+    // would have been without the call: the handler ignores it anyway.
+    const sigset_t set = stop_signal_set();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  }
 }
 
 }  // namespace wasmlet::detail::aot

@@ -10,7 +10,12 @@
 // code; in host or runtime code it does nothing and the stop is taken when
 // control returns to the guest from an import. Because a signal can land in
 // libc (memcpy for memory.copy) the watcher repeats it every 2 ms until the
-// call ends. Registering a call takes a mutex and no system call.
+// call ends. Registering a call takes a mutex and no system call, except
+// on a thread that has SIGURG blocked (an embedder's worker threads often
+// block signals for sigwait): the call unblocks it while it runs and blocks
+// it again after, two system calls per call, since a blocked signal would
+// leave timeouts and interrupts without effect. A thread found with SIGURG
+// unblocked is not checked again.
 #pragma once
 
 #include <pthread.h>
@@ -49,6 +54,8 @@ class WatchScope {
   WatchedCall call_;
   WatchedCall* outer_;
   bool active_ = true;
+  // SIGURG was blocked on this thread when the call began: blocked again at its end.
+  bool reblock_signal_ = false;
 };
 
 // Wakes the watcher at once: a Store was interrupted (called by Store::interrupt).
