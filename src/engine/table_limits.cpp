@@ -16,6 +16,11 @@ struct TableCharge::Account {
 
 TableCharge::~TableCharge() { account_->bytes -= bytes_; }
 
+uint64_t charged_table_bytes(Store& store) {
+  auto account = detail::Access::tier_state<TableCharge::Account>(store, [] { return std::make_shared<TableCharge::Account>(); });
+  return account->bytes;
+}
+
 std::unique_ptr<TableCharge> charge_tables(Store& store, const Module& module) {
   const ModuleImpl& impl = Access::impl(module);
   uint64_t entries = 0;

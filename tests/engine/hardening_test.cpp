@@ -278,6 +278,34 @@ TEST_P(Hardening, TablesCountAgainstTheMemoryLimit) {
   Instance::create(limited, fits, Linker{});
 }
 
+// Growth is charged too, in every tier: two tables grown to 16M entries
+// each took 800 MB in AOT code under a 1 MiB limit.
+TEST_P(Hardening, TableGrowthCountsAgainstTheMemoryLimit) {
+  Module grows = compile_wat(R"((module (memory 1) (table $a 0 funcref) (table $b 0 funcref)
+    (func (export "grow_a") (param i32) (result i32) ref.null func local.get 0 table.grow $a)
+    (func (export "grow_b") (param i32) (result i32) ref.null func local.get 0 table.grow $b)
+    (func (export "grow_memory") (param i32) (result i32) local.get 0 memory.grow)))", "grows");
+  StoreLimits limits;
+  limits.max_memory_bytes = 1 << 20;  // 16 pages
+  Store store(engine(), limits);
+  Instance inst = Instance::create(store, grows, Linker{});
+  auto call = [&](const char* name, int32_t n) {
+    std::vector<Value> args = {Value::i32(n)};
+    Outcome o = inst.call(name, args);
+    EXPECT_TRUE(o.returned()) << o.trap.to_string();
+    return o.results.at(0).as_i32();
+  };
+  EXPECT_EQ(call("grow_a", 16777215), -1) << "128 MiB of table entries under a 1 MiB limit";
+  EXPECT_EQ(call("grow_b", 16777215), -1);
+  // 64 Ki entries (512 KiB) fit beside the one page of memory ...
+  EXPECT_EQ(call("grow_a", 65536), 0);
+  // ... and leave room for 7 more pages, not 15.
+  EXPECT_EQ(call("grow_memory", 8), -1);
+  EXPECT_EQ(call("grow_memory", 7), 1);
+  EXPECT_EQ(call("grow_b", 1024), -1) << "memory and tables are full";
+  EXPECT_EQ(call("grow_b", 0), 0);
+}
+
 TEST_P(Hardening, TableSizeIsCappedInEveryStore) {
   Module huge = compile_wat(R"((module (table 4000000000 funcref)))", "huge_table");
   Store store(engine());

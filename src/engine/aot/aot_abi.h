@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WASMLET_AOT_ABI 12
+#define WASMLET_AOT_ABI 13
 
 /* One argument or result of a call across the boundary. */
 typedef union {
@@ -43,6 +43,12 @@ typedef struct {
   /* Function types are process-wide, so that a funcref put into a table by
    * one artifact passes another artifact's call_indirect type check. */
   uint32_t (*register_func_type)(uint32_t params, uint32_t results, const uint8_t* types);
+  /* A table (wasm_rt_funcref_table_t* or wasm_rt_externref_table_t*) grows
+   * by `entries` (or gives back that many after a failed allocation, when
+   * negative): charged to the Store's memory limit; 0 refuses the growth,
+   * with nothing charged. A freed table gives back what its growth took. */
+  uint32_t (*charge_table_growth)(void* table, int64_t entries);
+  void (*free_table)(void* table);
 } wasmlet_aot_host;
 
 enum { WASMLET_EXPORT_FUNC = 0, WASMLET_EXPORT_TABLE = 1, WASMLET_EXPORT_MEMORY = 2, WASMLET_EXPORT_GLOBAL = 3 };

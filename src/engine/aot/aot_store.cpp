@@ -4,6 +4,7 @@
 
 #include "engine/access.h"
 #include "engine/metering.h"
+#include "engine/table_limits.h"
 #include "wasmlet/store.h"
 
 namespace wasmlet::detail::aot {
@@ -29,6 +30,34 @@ uint64_t AotStore::memory_bytes() const {
   uint64_t total = 0;
   for (const MemoryRecord& m : memories_) total += static_cast<const wasm_rt_memory_t*>(m.memory)->size;
   return total;
+}
+
+uint64_t AotStore::limited_bytes() const {
+  return memory_bytes() + charged_table_bytes(store_) + grown_table_bytes_;
+}
+
+bool AotStore::charge_table_growth(const void* table, int64_t entries) {
+  if (entries < 0) {
+    const uint64_t back = std::min<uint64_t>(uint64_t(-entries), grown_table_entries_[table]);
+    grown_table_entries_[table] -= back;
+    grown_table_bytes_ -= back * kTableEntryBytes;
+    return true;
+  }
+  const uint64_t add = uint64_t(entries) * kTableEntryBytes;
+  if (auto limit = store_.limits().max_memory_bytes; limit && limited_bytes() + add > *limit) {
+    detail::Access::note_memory_limit_hit(store_);
+    return false;
+  }
+  grown_table_entries_[table] += uint64_t(entries);
+  grown_table_bytes_ += add;
+  return true;
+}
+
+void AotStore::free_table(const void* table) {
+  auto it = grown_table_entries_.find(table);
+  if (it == grown_table_entries_.end()) return;
+  grown_table_bytes_ -= it->second * kTableEntryBytes;
+  grown_table_entries_.erase(it);
 }
 
 void AotStore::add_code(const void* artifact, const char* begin, const char* end, std::shared_ptr<const void> keep,

@@ -59,6 +59,15 @@ class AotStore {
 
   std::vector<MemoryRecord>& memories() { return memories_; }
   uint64_t memory_bytes() const;
+  // What counts against the Store's memory limit: its memories, its tables
+  // as created (table_limits.h) and what guest code grew them by.
+  uint64_t limited_bytes() const;
+
+  // table.grow of `table` by `entries` (negative: given back): false, with
+  // nothing charged, if it would take the Store past its memory limit.
+  bool charge_table_growth(const void* table, int64_t entries);
+  // The table is freed: what its growth was charged is given back.
+  void free_table(const void* table);
 
   // Registers an artifact's guest code (once per artifact; `keep` holds it loaded).
   void add_code(const void* artifact, const char* begin, const char* end, std::shared_ptr<const void> keep,
@@ -105,6 +114,8 @@ class AotStore {
 
   Store& store_;
   std::vector<MemoryRecord> memories_;
+  std::map<const void*, uint64_t> grown_table_entries_;
+  uint64_t grown_table_bytes_ = 0;
   // Prepended only, freed with the Store: the signal handler walks it.
   std::atomic<const Code*> code_{nullptr};
   int depth_ = 0;

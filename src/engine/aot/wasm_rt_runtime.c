@@ -104,6 +104,7 @@ void wasm_rt_free_memory(wasm_rt_memory_t* memory) { wasmlet_host->free_memory(m
     if (!table->data) abort();                                                                       \
   }                                                                                                  \
   void wasm_rt_free_##type##_table(wasm_rt_##type##_table_t* table) {                                \
+    wasmlet_host->free_table(table);                                                                 \
     free(table->data);                                                                               \
     table->data = NULL;                                                                              \
     table->size = 0;                                                                                 \
@@ -114,9 +115,13 @@ void wasm_rt_free_memory(wasm_rt_memory_t* memory) { wasmlet_host->free_memory(m
     uint64_t wanted = (uint64_t)old + delta;                                                         \
     if (wanted > table->max_size || wanted > (1u << 24)) return UINT32_MAX;                          \
     if (delta == 0) return old;                                                                      \
+    if (!wasmlet_host->charge_table_growth(table, delta)) return UINT32_MAX;                         \
     wasm_rt_##type##_t* data =                                                                       \
         (wasm_rt_##type##_t*)realloc(table->data, (size_t)wanted * sizeof(wasm_rt_##type##_t));     \
-    if (!data) return UINT32_MAX;                                                                    \
+    if (!data) {                                                                                     \
+      wasmlet_host->charge_table_growth(table, -(int64_t)delta);                                     \
+      return UINT32_MAX;                                                                             \
+    }                                                                                                \
     for (uint64_t i = old; i < wanted; ++i) data[i] = init;                                          \
     table->data = data;                                                                              \
     table->size = (uint32_t)wanted;                                                                  \

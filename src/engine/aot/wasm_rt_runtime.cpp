@@ -228,7 +228,7 @@ uint32_t host_grow_memory(void* memory, uint32_t delta) {
   if (new_pages > mem->max_pages || new_pages > kMaxPages) return UINT32_MAX;
   if (delta == 0) return old_pages;
   const uint64_t add = uint64_t(delta) * kPageSize;
-  if (auto limit = ctx->store().limits().max_memory_bytes; limit && ctx->memory_bytes() + add > *limit) {
+  if (auto limit = ctx->store().limits().max_memory_bytes; limit && ctx->shared().limited_bytes() + add > *limit) {
     detail::Access::note_memory_limit_hit(ctx->store());
     return UINT32_MAX;
   }
@@ -265,6 +265,15 @@ void host_free_memory(void* memory) {
   mem->size = 0;
 }
 
+uint32_t host_charge_table_growth(void* table, int64_t entries) {
+  InstanceContext* ctx = tls.ctx;
+  return ctx && ctx->shared().charge_table_growth(table, entries) ? 1 : 0;
+}
+
+void host_free_table(void* table) {
+  if (InstanceContext* ctx = tls.ctx) ctx->shared().free_table(table);
+}
+
 void* host_import_item(void* ctx, uint32_t index) {
   return static_cast<InstanceContext*>(ctx)->import_item(index);
 }
@@ -295,7 +304,8 @@ void host_call_import(void* ctx, uint32_t index, wasmlet_slot* slots, void* call
 
 const wasmlet_aot_host kHost = {WASMLET_AOT_ABI,      host_trap,        host_memory_trap,
                                 host_allocate_memory, host_grow_memory, host_free_memory,
-                                host_call_import,     host_import_item, host_register_func_type};
+                                host_call_import,     host_import_item, host_register_func_type,
+                                host_charge_table_growth, host_free_table};
 
 }  // namespace
 
