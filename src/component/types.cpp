@@ -37,9 +37,23 @@ const char* to_string(TypeKind kind) {
   return "?";
 }
 
-static std::string str(const TypePtr& t) { return t ? t->to_string() : "_"; }
+static std::string str(const TypePtr& t, size_t max_items) { return t ? t->to_string(max_items) : "_"; }
 
-std::string Type::to_string() const {
+// The first `max_items` of `n` items (`item(i)`) joined by ", ", then "..."
+// if there are more.
+template <typename Item>
+static std::string join(size_t n, size_t max_items, Item&& item) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    if (i) s += ", ";
+    if (i == max_items) return s + "...";
+    s += item(i);
+  }
+  return s;
+}
+
+std::string Type::to_string(size_t max_items) const {
+  auto str = [max_items](const TypePtr& t) { return component::str(t, max_items); };
   switch (kind) {
     case TypeKind::List: return fmt::format("list<{}>", str(element));
     case TypeKind::FixedList: return fmt::format("list<{}, {}>", str(element), length);
@@ -51,26 +65,21 @@ std::string Type::to_string() const {
       if (!err) return fmt::format("result<{}>", str(ok));
       return fmt::format("result<{}, {}>", str(ok), str(err));
     case TypeKind::Tuple: {
-      std::string s = "tuple<";
-      for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + str(items[i]);
-      return s + ">";
+      return "tuple<" + join(items.size(), max_items, [&](size_t i) { return str(items[i]); }) + ">";
     }
     case TypeKind::Record: {
-      std::string s = "record { ";
-      for (size_t i = 0; i < fields.size(); ++i) s += (i ? ", " : "") + fields[i].name + ": " + str(fields[i].type);
-      return s + " }";
+      return "record { " +
+             join(fields.size(), max_items, [&](size_t i) { return fields[i].name + ": " + str(fields[i].type); }) + " }";
     }
     case TypeKind::Variant: {
-      std::string s = "variant { ";
-      for (size_t i = 0; i < cases.size(); ++i)
-        s += (i ? ", " : "") + cases[i].name + (cases[i].type ? "(" + str(cases[i].type) + ")" : "");
-      return s + " }";
+      return "variant { " + join(cases.size(), max_items, [&](size_t i) {
+               return cases[i].name + (cases[i].type ? "(" + str(cases[i].type) + ")" : "");
+             }) + " }";
     }
     case TypeKind::Enum:
     case TypeKind::Flags: {
-      std::string s = std::string(kind == TypeKind::Enum ? "enum" : "flags") + " { ";
-      for (size_t i = 0; i < labels.size(); ++i) s += (i ? ", " : "") + labels[i];
-      return s + " }";
+      return std::string(kind == TypeKind::Enum ? "enum" : "flags") + " { " +
+             join(labels.size(), max_items, [&](size_t i) { return labels[i]; }) + " }";
     }
     case TypeKind::Own: return fmt::format("own<{}>", resource ? resource->name : "?");
     case TypeKind::Borrow: return fmt::format("borrow<{}>", resource ? resource->name : "?");
@@ -78,11 +87,11 @@ std::string Type::to_string() const {
   }
 }
 
-std::string FunctionType::to_string() const {
+std::string FunctionType::to_string(size_t max_items) const {
   std::string s = async ? "async func(" : "func(";
-  for (size_t i = 0; i < params.size(); ++i) s += (i ? ", " : "") + params[i].name + ": " + str(params[i].type);
+  for (size_t i = 0; i < params.size(); ++i) s += (i ? ", " : "") + params[i].name + ": " + str(params[i].type, max_items);
   s += ")";
-  if (result) s += " -> " + result->to_string();
+  if (result) s += " -> " + result->to_string(max_items);
   return s;
 }
 

@@ -5,6 +5,7 @@
 // validator build them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -52,7 +53,9 @@ struct Type {
   TypePtr ok, err;                  // result (each may be null)
   ResourcePtr resource;             // own, borrow
 
-  std::string to_string() const;   // WIT-like: "result<list<u8>, stream-error>"
+  // WIT-like: "result<list<u8>, stream-error>"; a record, variant, enum,
+  // flags or tuple of more than `max_items` shows its first ones then "...".
+  std::string to_string(size_t max_items = SIZE_MAX) const;
 };
 
 // Constructors for the common shapes.
@@ -81,7 +84,8 @@ struct FunctionType {
   std::vector<Field> params;
   TypePtr result;  // null: no result
   bool async = false;
-  std::string to_string() const;  // "func(self: borrow<output-stream>) -> result<u64, stream-error>"
+  // "func(self: borrow<output-stream>) -> result<u64, stream-error>"
+  std::string to_string(size_t max_items = SIZE_MAX) const;
 };
 using FunctionTypePtr = std::shared_ptr<const FunctionType>;
 
