@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wasmlet/component/types.h"
 #include "wasmlet/component/value.h"
 #include "wasmlet/wasi.h"
 
@@ -43,6 +44,7 @@ struct WasiHostOptions {
 
 namespace wasi {
 struct HostState;
+struct Interfaces;
 }
 
 class WasiHost {
@@ -60,10 +62,16 @@ class WasiHost {
   const Function* find(std::string_view import_name, std::string_view function) const;
   // Whether the interface (any 0.2.x version) is provided at all.
   bool provides(std::string_view import_name) const;
+  // The WIT type of a function find() gives (what its implementation reads
+  // and returns: a component's import of it must have this type), or null.
+  const FunctionType* signature(std::string_view import_name, std::string_view function) const;
+  // The resource type the interface declares (or uses) by `name`, or null.
+  ResourcePtr resource(std::string_view import_name, std::string_view name) const;
 
   // Calls a function found with find(). Missing trailing arguments read as
-  // zero values (so a component that declares an import with fewer
-  // parameters than WASI's cannot make the host read past its arguments).
+  // zero values: a component's imports are checked against signature()
+  // when it is instantiated, and this keeps a caller that skipped the check
+  // from making the host read past its arguments.
   // The arguments are taken (move them in: they may be large).
   std::optional<Val> call(const Function& function, std::vector<Val> args);
 
@@ -82,7 +90,7 @@ class WasiHost {
 
  private:
   std::unique_ptr<wasi::HostState> state_;
-  std::map<std::string, std::map<std::string, Function, std::less<>>, std::less<>> interfaces_;
+  std::unique_ptr<wasi::Interfaces> interfaces_;
 };
 
 // "wasi:io/streams@0.2.3" -> {"wasi:io/streams", "0.2.3"}; version empty if none.

@@ -11,7 +11,7 @@
 
 namespace wasmlet::component::wasi {
 
-void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
+void add_cli(HostState& s, Interfaces& into) {
   // The stdin file is opened here, while the host is set up, so that a
   // missing file is the embedder's error (before the guest runs), never an
   // exception out of a guest's get-stdin call.
@@ -20,8 +20,8 @@ void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) 
     if (!in.error.empty()) throw Error(in.error, ErrorCode::Io);
     s.stdin_fd = std::make_shared<UniqueFd>(in.fd);
   }
-  auto& env = into["wasi:cli/environment"];
-  env["get-environment"] = [&s](std::span<const Val>) -> std::optional<Val> {
+  Interface env(into, "wasi:cli/environment");
+  env.def("get-environment", "func() -> list<tuple<string, string>>") = [&s](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> pairs;
     for (auto& kv : s.config.env) {
       auto eq = kv.find('=');
@@ -30,26 +30,26 @@ void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) 
     }
     return Val::list(std::move(pairs));
   };
-  env["get-arguments"] = [&s](std::span<const Val>) -> std::optional<Val> {
+  env.def("get-arguments", "func() -> list<string>") = [&s](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> args;
     for (auto& a : s.config.args) args.push_back(Val::string(a));
     return Val::list(std::move(args));
   };
-  env["initial-cwd"] = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
+  env.def("initial-cwd", "func() -> option<string>") = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
 
-  auto& exit = into["wasi:cli/exit"];
-  exit["exit"] = [](std::span<const Val> args) -> std::optional<Val> {
+  Interface exit(into, "wasi:cli/exit");
+  exit.def("exit", "func(status: result)") = [](std::span<const Val> args) -> std::optional<Val> {
     int code = args[0].index == 0 ? 0 : 1;  // result<_, _>: ok -> 0, err -> 1
     throw ExitRequest{code};
     return std::nullopt;
   };
-  exit["exit-with-code"] = [](std::span<const Val> args) -> std::optional<Val> {
+  exit.def("exit-with-code", "func(status-code: u8)") = [](std::span<const Val> args) -> std::optional<Val> {
     int code = int(uint8_t(args[0].i));
     throw ExitRequest{code};
     return std::nullopt;
   };
 
-  into["wasi:cli/stdin"]["get-stdin"] = [&s](std::span<const Val>) -> std::optional<Val> {
+  Interface(into, "wasi:cli/stdin", "use wasi:io/streams.{input-stream};").def("get-stdin", "func() -> input-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
     InputStream in;
     if (s.stdin_fd) {
       in.kind = InputStream::Kind::File;
@@ -57,19 +57,21 @@ void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into) 
     }
     return Val::resource(s.add(in));
   };
-  into["wasi:cli/stdout"]["get-stdout"] = [&s](std::span<const Val>) -> std::optional<Val> {
+  Interface(into, "wasi:cli/stdout", "use wasi:io/streams.{output-stream};").def("get-stdout", "func() -> output-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
     return Val::resource(s.add(OutputStream{OutputStream::Kind::Stdout, nullptr, 0, false}));
   };
-  into["wasi:cli/stderr"]["get-stderr"] = [&s](std::span<const Val>) -> std::optional<Val> {
+  Interface(into, "wasi:cli/stderr", "use wasi:io/streams.{output-stream};").def("get-stderr", "func() -> output-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
     return Val::resource(s.add(OutputStream{OutputStream::Kind::Stderr, nullptr, 0, false}));
   };
   // Guests never run on a terminal: stdio goes to the log pipeline.
   auto none = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
-  into["wasi:cli/terminal-stdin"]["get-terminal-stdin"] = none;
-  into["wasi:cli/terminal-stdout"]["get-terminal-stdout"] = none;
-  into["wasi:cli/terminal-stderr"]["get-terminal-stderr"] = none;
-  into["wasi:cli/terminal-input"];   // resource only
-  into["wasi:cli/terminal-output"];  // resource only
+  Interface(into, "wasi:cli/terminal-input", "resource terminal-input;");
+  Interface(into, "wasi:cli/terminal-output", "resource terminal-output;");
+  Interface(into, "wasi:cli/terminal-stdin", "use wasi:cli/terminal-input.{terminal-input};")
+      .def("get-terminal-stdin", "func() -> option<terminal-input>") = none;
+  for (const char* name : {"stdout", "stderr"})
+    Interface(into, fmt::format("wasi:cli/terminal-{}", name), "use wasi:cli/terminal-output.{terminal-output};")
+        .def(fmt::format("get-terminal-{}", name), "func() -> option<terminal-output>") = none;
 }
 
 }  // namespace wasmlet::component::wasi

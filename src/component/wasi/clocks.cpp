@@ -19,29 +19,32 @@ Pollable at_instant(uint64_t ns) {
 
 }  // namespace
 
-void add_clocks(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
-  auto& mono = into["wasi:clocks/monotonic-clock"];
-  mono["now"] = [](std::span<const Val>) -> std::optional<Val> { return Val::u64(monotonic_ns()); };
-  mono["resolution"] = [](std::span<const Val>) -> std::optional<Val> {
+void add_clocks(HostState& s, Interfaces& into) {
+  Interface mono(into, "wasi:clocks/monotonic-clock", R"(
+    use wasi:io/poll.{pollable};
+    type instant = u64;
+    type duration = u64;
+  )");
+  mono.def("now", "func() -> instant") = [](std::span<const Val>) -> std::optional<Val> { return Val::u64(monotonic_ns()); };
+  mono.def("resolution", "func() -> duration") = [](std::span<const Val>) -> std::optional<Val> {
     timespec ts{};
     clock_getres(CLOCK_MONOTONIC, &ts);
     return Val::u64(uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec));
   };
-  mono["subscribe-instant"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  mono.def("subscribe-instant", "func(when: instant) -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(at_instant(uint64_t(a[0].i))));
   };
-  mono["subscribe-duration"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  mono.def("subscribe-duration", "func(when: duration) -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{std::chrono::steady_clock::now() + std::chrono::nanoseconds(uint64_t(a[0].i)), nullptr, 0}));
   };
 
-  auto& wall = into["wasi:clocks/wall-clock"];
-  // datetime: record { seconds: u64, nanoseconds: u32 }
-  wall["now"] = [](std::span<const Val>) -> std::optional<Val> {
+  Interface wall(into, "wasi:clocks/wall-clock", "record datetime { seconds: u64, nanoseconds: u32 }");
+  wall.def("now", "func() -> datetime") = [](std::span<const Val>) -> std::optional<Val> {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
     return Val::record({Val::u64(uint64_t(ts.tv_sec)), Val::integer(ts.tv_nsec)});
   };
-  wall["resolution"] = [](std::span<const Val>) -> std::optional<Val> {
+  wall.def("resolution", "func() -> datetime") = [](std::span<const Val>) -> std::optional<Val> {
     timespec ts{};
     clock_getres(CLOCK_REALTIME, &ts);
     return Val::record({Val::u64(uint64_t(ts.tv_sec)), Val::integer(ts.tv_nsec)});

@@ -151,7 +151,7 @@ std::optional<wasi_sys::ParentDir> parent_beneath(int dirfd, std::string_view pa
 
 }  // namespace
 
-void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
+void add_filesystem(HostState& s, Interfaces& into) {
   // The preopens are opened while the host is set up: a missing directory is
   // the embedder's error before the guest runs, never an exception out of
   // the guest's get-directories call.
@@ -166,7 +166,40 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
                   ::wasmlet::ErrorCode::Io);
     preopen_fds.push_back(s.own_fd(fd));
   }
-  into["wasi:filesystem/preopens"]["get-directories"] = [&s, preopen_fds, quotas](std::span<const Val>) -> std::optional<Val> {
+  // WASI's wasi:filesystem/types, whose functions are registered below.
+  Interface t(into, "wasi:filesystem/types", R"(
+    use wasi:io/streams.{input-stream, output-stream, error};
+    use wasi:clocks/wall-clock.{datetime};
+    type filesize = u64;
+    type link-count = u64;
+    enum descriptor-type { unknown, block-device, character-device, directory, fifo, symbolic-link, regular-file, socket }
+    flags descriptor-flags { read, write, file-integrity-sync, data-integrity-sync, requested-write-sync, mutate-directory }
+    record descriptor-stat {
+      %type: descriptor-type,
+      link-count: link-count,
+      size: filesize,
+      data-access-timestamp: option<datetime>,
+      data-modification-timestamp: option<datetime>,
+      status-change-timestamp: option<datetime>,
+    }
+    flags path-flags { symlink-follow }
+    flags open-flags { create, directory, exclusive, truncate }
+    variant new-timestamp { no-change, now, timestamp(datetime) }
+    record directory-entry { %type: descriptor-type, name: string }
+    enum error-code {
+      access, would-block, already, bad-descriptor, busy, deadlock, quota, exist, file-too-large,
+      illegal-byte-sequence, in-progress, interrupted, invalid, io, is-directory, loop, too-many-links,
+      message-size, name-too-long, no-device, no-entry, no-lock, insufficient-memory, insufficient-space,
+      not-directory, not-empty, not-recoverable, unsupported, no-tty, no-such-device, overflow,
+      not-permitted, pipe, read-only, invalid-seek, text-file-busy, cross-device,
+    }
+    enum advice { normal, sequential, random, will-need, dont-need, no-reuse }
+    record metadata-hash-value { lower: u64, upper: u64 }
+    resource descriptor;
+    resource directory-entry-stream;
+  )");
+  Interface(into, "wasi:filesystem/preopens", "use wasi:filesystem/types.{descriptor};")
+      .def("get-directories", "func() -> list<tuple<descriptor, string>>") = [&s, preopen_fds, quotas](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> dirs;
     for (size_t i = 0; i < s.config.preopens.size(); ++i) {
       const auto& p = s.config.preopens[i];
@@ -176,10 +209,9 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     return Val::list(std::move(dirs));
   };
 
-  auto& t = into["wasi:filesystem/types"];
   auto desc = [&s](const Val& v) -> Descriptor& { return s.get<Descriptor>(v, "descriptor"); };
 
-  t["[method]descriptor.read-via-stream"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.read-via-stream", "func(offset: filesize) -> result<input-stream, error-code>") = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.directory) return fail(IsDirectory);
     if (!d.readable) return fail(BadDescriptor);
@@ -193,33 +225,34 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     uint64_t offset = append ? 0 : uint64_t(a[1].i);
     return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append, d.quota, d.guest_path})));
   };
-  t["[method]descriptor.write-via-stream"] = [write_stream](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.write-via-stream", "func(offset: filesize) -> result<output-stream, error-code>") = [write_stream](std::span<const Val> a) -> std::optional<Val> {
     return write_stream(a, false);
   };
-  t["[method]descriptor.append-via-stream"] = [write_stream](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.append-via-stream", "func() -> result<output-stream, error-code>") = [write_stream](std::span<const Val> a) -> std::optional<Val> {
     return write_stream(a, true);
   };
-  t["[method]descriptor.advise"] = [desc](std::span<const Val> a) -> std::optional<Val> { desc(a[0]); return Val::ok(); };
-  t["[method]descriptor.sync-data"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.advise",
+        "func(offset: filesize, length: filesize, advice: advice) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> { desc(a[0]); return Val::ok(); };
+  t.def("[method]descriptor.sync-data", "func() -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     return ::fdatasync(d.fd->get()) == 0 || d.directory ? Val::ok() : fail_errno();
   };
-  t["[method]descriptor.sync"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.sync", "func() -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     return ::fsync(d.fd->get()) == 0 || d.directory ? Val::ok() : fail_errno();
   };
-  t["[method]descriptor.get-flags"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.get-flags", "func() -> result<descriptor-flags, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     uint32_t bits = (d.readable ? 1u : 0u) | (d.writable && !d.read_only ? 2u : 0u);
     if (d.directory && !d.read_only) bits |= 32u;  // mutate-directory
     return Val::ok(Val::flags(bits));
   };
-  t["[method]descriptor.get-type"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.get-type", "func() -> result<descriptor-type, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat st {};
     if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
     return Val::ok(Val::enumeration(descriptor_type(st.st_mode)));
   };
-  t["[method]descriptor.set-size"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.set-size", "func(size: filesize) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     if (d.quota && !d.quota->grow_to(d.fd->get(), uint64_t(a[1].i))) return fail(InsufficientSpace);
@@ -227,19 +260,22 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (d.quota) d.quota->note_shrink();
     return Val::ok();
   };
-  t["[method]descriptor.set-times"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.set-times",
+        "func(data-access-timestamp: new-timestamp, data-modification-timestamp: new-timestamp) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     const timespec times[2] = {new_timestamp(a[1]), new_timestamp(a[2])};
     return ::futimens(d.fd->get(), times) == 0 ? Val::ok() : fail_errno();
   };
-  t["[method]descriptor.set-times-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.set-times-at",
+        "func(path-flags: path-flags, path: string, data-access-timestamp: new-timestamp, data-modification-timestamp: new-timestamp) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     const timespec times[2] = {new_timestamp(a[3]), new_timestamp(a[4])};
     return resolved(wasi_sys::set_times_beneath(d.fd->get(), a[2].s, a[1].bits & 1, times)) ? Val::ok() : fail_errno();
   };
-  t["[method]descriptor.read"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.read",
+        "func(length: filesize, offset: filesize) -> result<tuple<list<u8>, bool>, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.directory) return fail(IsDirectory);
     uint64_t len = std::min<uint64_t>(uint64_t(a[1].i), kMaxBytesPerCall);  // a short read, as read(2) may give
@@ -249,7 +285,8 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     buf.resize(size_t(n));
     return Val::ok(Val::tuple({Val::bytes(buf), Val::boolean(n == 0 && len > 0)}));
   };
-  t["[method]descriptor.write"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.write",
+        "func(buffer: list<u8>, offset: filesize) -> result<filesize, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     if (d.directory) return fail(IsDirectory);
@@ -301,7 +338,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     st.at_end = !more;
     return std::nullopt;
   };
-  t["[method]descriptor.read-directory"] = [&s, desc, refill](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.read-directory", "func() -> result<directory-entry-stream, error-code>") = [&s, desc, refill](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
     // Its own open directory: a host fd, within the guest's (HostState::kMaxFds).
@@ -321,7 +358,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     }
     return Val::ok(Val::resource(s.add(std::move(stream))));
   };
-  t["[method]directory-entry-stream.read-directory-entry"] = [&s, refill](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]directory-entry-stream.read-directory-entry", "func() -> result<option<directory-entry>, error-code>") = [&s, refill](std::span<const Val> a) -> std::optional<Val> {
     auto& st = s.get<DirectoryEntryStream>(a[0], "directory-entry-stream");
     if (st.next >= st.batch.size() && !st.at_end)
       if (auto error = refill(st)) return error;
@@ -329,12 +366,13 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     auto& [name, type] = st.batch[st.next++];
     return Val::ok(Val::some(Val::record({Val::enumeration(type), Val::string(name)})));
   };
-  t["[method]descriptor.stat"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.stat", "func() -> result<descriptor-stat, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat st {};
     if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
     return Val::ok(stat_record(st));
   };
-  t["[method]descriptor.stat-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.stat-at",
+        "func(path-flags: path-flags, path: string) -> result<descriptor-stat, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     bool follow = a[1].bits & 1;
     int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
@@ -344,7 +382,8 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (::fstatat(fd, "", &st, AT_EMPTY_PATH) != 0) return fail_errno();
     return Val::ok(stat_record(st));
   };
-  t["[method]descriptor.open-at"] = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.open-at",
+        "func(path-flags: path-flags, path: string, open-flags: open-flags, %flags: descriptor-flags) -> result<descriptor, error-code>") = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
     // The guest holds as many fds as one instance may (HostState::kMaxFds).
@@ -407,16 +446,16 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (effect == Effect::Frees && d.quota) d.quota->note_shrink();
     return Val::ok();
   };
-  t["[method]descriptor.create-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.create-directory-at", "func(path: string) -> result<_, error-code>") = [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::mkdirat(dir, leaf, 0755); }, Effect::Makes);
   };
-  t["[method]descriptor.remove-directory-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.remove-directory-at", "func(path: string) -> result<_, error-code>") = [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, AT_REMOVEDIR); }, Effect::Frees);
   };
-  t["[method]descriptor.unlink-file-at"] = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.unlink-file-at", "func(path: string) -> result<_, error-code>") = [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, 0); }, Effect::Frees);
   };
-  t["[method]descriptor.readlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.readlink-at", "func(path: string) -> result<string, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     auto parent = parent_beneath(d.fd->get(), a[1].s);
     if (!parent) return fail_errno();
@@ -447,10 +486,12 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     if (d2.quota) d2.quota->note_shrink();  // a file renamed over is freed
     return Val::ok();
   };
-  t["[method]descriptor.rename-at"] = [between_parents](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.rename-at",
+        "func(old-path: string, new-descriptor: borrow<descriptor>, new-path: string) -> result<_, error-code>") = [between_parents](std::span<const Val> a) -> std::optional<Val> {
     return between_parents(a[0], a[1].s, a[2], a[3].s, ::renameat, false);
   };
-  t["[method]descriptor.link-at"] = [between_parents](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.link-at",
+        "func(old-path-flags: path-flags, old-path: string, new-descriptor: borrow<descriptor>, new-path: string) -> result<_, error-code>") = [between_parents](std::span<const Val> a) -> std::optional<Val> {
     // Following a source symlink could link a file from outside the
     // sandbox in: refused, as in preview1 (and wasmtime).
     if (a[1].bits & 1) return fail(Invalid);
@@ -459,7 +500,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
                              return ::linkat(from_dir, from, to_dir, to, 0);
                            }, true);
   };
-  t["[method]descriptor.symlink-at"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.symlink-at", "func(old-path: string, new-path: string) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     if (too_long(a[1].s)) return fail_errno();  // the target, before the parent is opened
@@ -471,7 +512,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     entry.keep();
     return Val::ok();
   };
-  t["[method]descriptor.is-same-object"] = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.is-same-object", "func(other: borrow<descriptor>) -> bool") = [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat x {}, y {};
     ::fstat(desc(a[0]).fd->get(), &x);
     ::fstat(desc(a[1]).fd->get(), &y);
@@ -480,12 +521,13 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
   auto hash = [](const struct stat& st) {
     return Val::ok(Val::record({Val::u64(uint64_t(st.st_ino) ^ (uint64_t(st.st_mtim.tv_nsec) << 32)), Val::u64(st.st_dev)}));
   };
-  t["[method]descriptor.metadata-hash"] = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.metadata-hash", "func() -> result<metadata-hash-value, error-code>") = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
     struct stat st {};
     if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
     return hash(st);
   };
-  t["[method]descriptor.metadata-hash-at"] = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.metadata-hash-at",
+        "func(path-flags: path-flags, path: string) -> result<metadata-hash-value, error-code>") = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | ((a[1].bits & 1) ? 0 : O_NOFOLLOW), 0);
     if (fd < 0) return fail_errno();
@@ -495,7 +537,7 @@ void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>&
     return hash(st);
   };
   // The code of a failed file stream write (a quota's insufficient-space).
-  t["filesystem-error-code"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  t.def("filesystem-error-code", "func(err: borrow<error>) -> option<error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
     const auto& e = s.get<ErrorResource>(a[0], "error");
     return e.host_errno ? Val::some(Val::enumeration(error_code(e.host_errno))) : Val::none();
   };

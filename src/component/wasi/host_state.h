@@ -16,6 +16,7 @@
 
 #include <poll.h>
 
+#include "component/wasi/host_interface.h"
 #include "wasmlet/component/value.h"
 #include "wasmlet/component/wasi_host.h"
 #include "wasi_sys/dir_quota.h"
@@ -224,14 +225,15 @@ struct HostState {
   std::optional<bool> sigpipe_ignored;
 };
 
-// Registration of each interface's functions.
-using Functions = std::map<std::string, WasiHost::Function, std::less<>>;
-void add_cli(HostState& s, std::map<std::string, Functions, std::less<>>& into);
-void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into);
-void add_clocks(HostState& s, std::map<std::string, Functions, std::less<>>& into);
-void add_random(HostState& s, std::map<std::string, Functions, std::less<>>& into);
-void add_filesystem(HostState& s, std::map<std::string, Functions, std::less<>>& into);
-void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& into);
+// Registration of each interface's functions (host_interface.h), in an
+// order where an interface's `use`d types are declared before it: io,
+// clocks, cli, random, filesystem, sockets.
+void add_cli(HostState& s, Interfaces& into);
+void add_io(HostState& s, Interfaces& into);
+void add_clocks(HostState& s, Interfaces& into);
+void add_random(HostState& s, Interfaces& into);
+void add_filesystem(HostState& s, Interfaces& into);
+void add_sockets(HostState& s, Interfaces& into);
 
 // Pollable readiness, shared by wasi:io/poll and the streams.
 bool pollable_ready(const Pollable& p);

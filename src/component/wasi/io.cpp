@@ -148,20 +148,21 @@ void pollable_block(HostState& s, const Pollable& p) {
   if (p.deadline && std::chrono::steady_clock::now() < *p.deadline) wait_poll(s, {}, *p.deadline);
 }
 
-void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
-  into["wasi:io/error"]["[method]error.to-debug-string"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+void add_io(HostState& s, Interfaces& into) {
+  Interface error(into, "wasi:io/error", "resource error;");
+  error.def("[method]error.to-debug-string", "func() -> string") = [&s](std::span<const Val> a) -> std::optional<Val> {
     return Val::string(s.get<ErrorResource>(a[0], "error").message);
   };
 
-  auto& poll = into["wasi:io/poll"];
-  poll["[method]pollable.ready"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  Interface poll(into, "wasi:io/poll", "resource pollable;");
+  poll.def("[method]pollable.ready", "func() -> bool") = [&s](std::span<const Val> a) -> std::optional<Val> {
     return Val::boolean(pollable_ready(s.get<Pollable>(a[0], "pollable")));
   };
-  poll["[method]pollable.block"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  poll.def("[method]pollable.block", "func()") = [&s](std::span<const Val> a) -> std::optional<Val> {
     pollable_block(s, s.get<Pollable>(a[0], "pollable"));
     return std::nullopt;
   };
-  poll["poll"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  poll.def("poll", "func(in: list<borrow<pollable>>) -> list<u32>") = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& list = a[0].items;
     if (list.empty()) throw HostTrap("poll: an empty list of pollables would block forever");
     std::vector<const Pollable*> ps;
@@ -180,26 +181,32 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
     }
   };
 
-  auto& streams = into["wasi:io/streams"];
+  Interface streams(into, "wasi:io/streams", R"(
+    use wasi:io/error.{error};
+    use wasi:io/poll.{pollable};
+    variant stream-error { last-operation-failed(error), closed }
+    resource input-stream;
+    resource output-stream;
+  )");
   for (bool blocking : {false, true}) {
-    streams[blocking ? "[method]input-stream.blocking-read" : "[method]input-stream.read"] =
-        [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
+    streams.def(blocking ? "[method]input-stream.blocking-read" : "[method]input-stream.read",
+                "func(len: u64) -> result<list<u8>, stream-error>") = [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
       return read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i), blocking);
     };
-    streams[blocking ? "[method]input-stream.blocking-skip" : "[method]input-stream.skip"] =
-        [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
+    streams.def(blocking ? "[method]input-stream.blocking-skip" : "[method]input-stream.skip",
+                "func(len: u64) -> result<u64, stream-error>") = [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
       auto r = read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i), blocking);
       if (r.index != 0) return r;
       return Val::ok(Val::u64(r.payload()->as_bytes().size()));
     };
   }
   // Files, stdio and empty stdin are always ready; sockets when poll() says so.
-  streams["[method]input-stream.subscribe"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  streams.def("[method]input-stream.subscribe", "func() -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& in = s.get<InputStream>(a[0], "input-stream");
     if (in.kind == InputStream::Kind::Socket) return Val::resource(s.add(Pollable{std::nullopt, in.fd, POLLIN}));
     return Val::resource(s.add(Pollable{}));
   };
-  streams["[method]output-stream.subscribe"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  streams.def("[method]output-stream.subscribe", "func() -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     if (out.kind == OutputStream::Kind::Socket) return Val::resource(s.add(Pollable{std::nullopt, out.fd, POLLOUT}));
     return Val::resource(s.add(Pollable{}));
@@ -207,7 +214,7 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
   // A file stream beneath a size limit may take what fits (none: the write
   // would fail, so check-write does, rather than have the guest wait for
   // room that a file stream's always-ready pollable never brings).
-  streams["[method]output-stream.check-write"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  streams.def("[method]output-stream.check-write", "func() -> result<u64, stream-error>") = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     if (out.kind != OutputStream::Kind::File || !out.quota) return Val::ok(Val::u64(kMaxChunk));
     const uint64_t room = out.quota->would_fit(out.fd->get(), write_position(out), kMaxChunk);
@@ -217,20 +224,20 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     return write_stream(s, out, a[1].as_bytes());
   };
-  streams["[method]output-stream.write"] = write;
-  streams["[method]output-stream.blocking-write-and-flush"] = write;
+  streams.def("[method]output-stream.write", "func(contents: list<u8>) -> result<_, stream-error>") = write;
+  streams.def("[method]output-stream.blocking-write-and-flush", "func(contents: list<u8>) -> result<_, stream-error>") = write;
   auto flush = [&s](std::span<const Val> a) -> std::optional<Val> {
     s.get<OutputStream>(a[0], "output-stream");
     return Val::ok();
   };
-  streams["[method]output-stream.flush"] = flush;
-  streams["[method]output-stream.blocking-flush"] = flush;
+  streams.def("[method]output-stream.flush", "func() -> result<_, stream-error>") = flush;
+  streams.def("[method]output-stream.blocking-flush", "func() -> result<_, stream-error>") = flush;
   auto zeroes = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     return write_stream(s, out, std::string(size_t(std::min<uint64_t>(uint64_t(a[1].i), kMaxChunk)), '\0'));
   };
-  streams["[method]output-stream.write-zeroes"] = zeroes;
-  streams["[method]output-stream.blocking-write-zeroes-and-flush"] = zeroes;
+  streams.def("[method]output-stream.write-zeroes", "func(len: u64) -> result<_, stream-error>") = zeroes;
+  streams.def("[method]output-stream.blocking-write-zeroes-and-flush", "func(len: u64) -> result<_, stream-error>") = zeroes;
   auto splice = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     auto& in = s.get<InputStream>(a[1], "input-stream");
@@ -241,8 +248,9 @@ void add_io(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
     if (w.index != 0) return w;
     return Val::ok(Val::u64(data.size()));
   };
-  streams["[method]output-stream.splice"] = splice;
-  streams["[method]output-stream.blocking-splice"] = splice;
+  streams.def("[method]output-stream.splice", "func(src: borrow<input-stream>, len: u64) -> result<u64, stream-error>") = splice;
+  streams.def("[method]output-stream.blocking-splice", "func(src: borrow<input-stream>, len: u64) -> result<u64, stream-error>") =
+      splice;
 }
 
 }  // namespace wasmlet::component::wasi

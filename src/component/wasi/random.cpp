@@ -36,17 +36,17 @@ uint64_t secure_u64() {
 
 }  // namespace
 
-void add_random(HostState&, std::map<std::string, Functions, std::less<>>& into) {
-  auto& random = into["wasi:random/random"];
-  random["get-random-bytes"] = [](std::span<const Val> a) -> std::optional<Val> {
+void add_random(HostState&, Interfaces& into) {
+  Interface random(into, "wasi:random/random");
+  random.def("get-random-bytes", "func(len: u64) -> list<u8>") = [](std::span<const Val> a) -> std::optional<Val> {
     return Val::bytes(secure_bytes(uint64_t(a[0].i)));
   };
-  random["get-random-u64"] = [](std::span<const Val>) -> std::optional<Val> { return Val::u64(secure_u64()); };
+  random.def("get-random-u64", "func() -> u64") = [](std::span<const Val>) -> std::optional<Val> { return Val::u64(secure_u64()); };
 
   // The insecure generators are seeded from the secure one, per host.
   auto rng = std::make_shared<std::mt19937_64>(secure_u64());
-  auto& insecure = into["wasi:random/insecure"];
-  insecure["get-insecure-random-bytes"] = [rng](std::span<const Val> a) -> std::optional<Val> {
+  Interface insecure(into, "wasi:random/insecure");
+  insecure.def("get-insecure-random-bytes", "func(len: u64) -> list<u8>") = [rng](std::span<const Val> a) -> std::optional<Val> {
     uint64_t n = uint64_t(a[0].i);
     if (n > kMaxBytesPerCall)
       throw HostTrap(fmt::format("get-insecure-random-bytes: {} bytes asked for at once, more than the {} one call may return", n,
@@ -55,8 +55,8 @@ void add_random(HostState&, std::map<std::string, Functions, std::less<>>& into)
     for (auto& c : buf) c = char((*rng)());
     return Val::bytes(buf);
   };
-  insecure["get-insecure-random-u64"] = [rng](std::span<const Val>) -> std::optional<Val> { return Val::u64((*rng)()); };
-  into["wasi:random/insecure-seed"]["insecure-seed"] = [](std::span<const Val>) -> std::optional<Val> {
+  insecure.def("get-insecure-random-u64", "func() -> u64") = [rng](std::span<const Val>) -> std::optional<Val> { return Val::u64((*rng)()); };
+  Interface(into, "wasi:random/insecure-seed").def("insecure-seed", "func() -> tuple<u64, u64>") = [](std::span<const Val>) -> std::optional<Val> {
     return Val::tuple({Val::u64(secure_u64()), Val::u64(secure_u64())});
   };
 }

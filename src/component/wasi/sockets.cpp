@@ -191,14 +191,43 @@ Val streams_for(HostState& s, const std::shared_ptr<UniqueFd>& fd) {
 
 }  // namespace
 
-void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& into) {
-  auto& network = into["wasi:sockets/network"];
-  network["network-error-code"] = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
-  into["wasi:sockets/instance-network"]["instance-network"] = [&s](std::span<const Val>) -> std::optional<Val> {
+void add_sockets(HostState& s, Interfaces& into) {
+  Interface network(into, "wasi:sockets/network", R"(
+    use wasi:io/error.{error};
+    resource network;
+    enum error-code {
+      unknown, access-denied, not-supported, invalid-argument, out-of-memory, timeout, concurrency-conflict,
+      not-in-progress, would-block, invalid-state, new-socket-limit, address-not-bindable, address-in-use,
+      remote-unreachable, connection-refused, connection-reset, connection-aborted, datagram-too-large,
+      name-unresolvable, temporary-resolver-failure, permanent-resolver-failure,
+    }
+    enum ip-address-family { ipv4, ipv6 }
+    type ipv4-address = tuple<u8, u8, u8, u8>;
+    type ipv6-address = tuple<u16, u16, u16, u16, u16, u16, u16, u16>;
+    variant ip-address { ipv4(ipv4-address), ipv6(ipv6-address) }
+    record ipv4-socket-address { port: u16, address: ipv4-address }
+    record ipv6-socket-address { port: u16, flow-info: u32, address: ipv6-address, scope-id: u32 }
+    variant ip-socket-address { ipv4(ipv4-socket-address), ipv6(ipv6-socket-address) }
+  )");
+  network.def("network-error-code", "func(err: borrow<error>) -> option<error-code>") =
+      [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
+  Interface(into, "wasi:sockets/instance-network", "use wasi:sockets/network.{network};")
+      .def("instance-network", "func() -> network") = [&s](std::span<const Val>) -> std::optional<Val> {
     return Val::resource(s.add(Network{}));
   };
 
-  into["wasi:sockets/tcp-create-socket"]["create-tcp-socket"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  Interface tcp(into, "wasi:sockets/tcp", R"(
+    use wasi:io/streams.{input-stream, output-stream};
+    use wasi:io/poll.{pollable};
+    use wasi:clocks/monotonic-clock.{duration};
+    use wasi:sockets/network.{network, error-code, ip-socket-address, ip-address-family};
+    enum shutdown-type { receive, send, both }
+    resource tcp-socket;
+  )");
+  Interface(into, "wasi:sockets/tcp-create-socket", R"(
+    use wasi:sockets/network.{network, error-code, ip-address-family};
+    use wasi:sockets/tcp.{tcp-socket};
+  )").def("create-tcp-socket", "func(address-family: ip-address-family) -> result<tcp-socket, error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
     if (!s.options.allow_sockets || !s.options.allow_tcp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -211,11 +240,11 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     return Val::ok(Val::resource(s.add(TcpSocket{s.own_fd(fd, slot), family, TcpSocket::State::Unbound, 128})));
   };
 
-  auto& tcp = into["wasi:sockets/tcp"];
   auto sock = [&s](const Val& v) -> TcpSocket& { return s.get<TcpSocket>(v, "tcp-socket"); };
   using State = TcpSocket::State;
 
-  tcp["[method]tcp-socket.start-bind"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.start-bind",
+          "func(network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     s.get<Network>(a[1], "network");
     if (t.state != State::Unbound) return fail(InvalidState);
@@ -225,16 +254,17 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     t.state = State::BindStarted;
     return Val::ok();
   };
-  tcp["[method]tcp-socket.finish-bind"] = finish<TcpSocket>(sock, State::BindStarted, State::Bound);
-  tcp["[method]tcp-socket.start-listen"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.finish-bind", "func() -> result<_, error-code>") = finish<TcpSocket>(sock, State::BindStarted, State::Bound);
+  tcp.def("[method]tcp-socket.start-listen", "func() -> result<_, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Bound) return fail(InvalidState);
     if (::listen(t.fd->get(), int(std::min<uint64_t>(t.backlog, 4096))) != 0) return fail_errno();
     t.state = State::ListenStarted;
     return Val::ok();
   };
-  tcp["[method]tcp-socket.finish-listen"] = finish<TcpSocket>(sock, State::ListenStarted, State::Listening);
-  tcp["[method]tcp-socket.accept"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.finish-listen", "func() -> result<_, error-code>") = finish<TcpSocket>(sock, State::ListenStarted, State::Listening);
+  tcp.def("[method]tcp-socket.accept",
+          "func() -> result<tuple<tcp-socket, input-stream, output-stream>, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Listening) return fail(InvalidState);
     int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -245,7 +275,8 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     Val st = streams_for(s, owned);
     return Val::ok(Val::tuple({Val::resource(client), st.items[0], st.items[1]}));
   };
-  tcp["[method]tcp-socket.start-connect"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.start-connect",
+          "func(network: borrow<network>, remote-address: ip-socket-address) -> result<_, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     s.get<Network>(a[1], "network");
     if (t.state != State::Unbound && t.state != State::Bound) return fail(InvalidState);
@@ -257,7 +288,8 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     t.state = State::ConnectStarted;
     return Val::ok();
   };
-  tcp["[method]tcp-socket.finish-connect"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.finish-connect",
+          "func() -> result<tuple<input-stream, output-stream>, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::ConnectStarted) return fail(NotInProgress);
     pollfd pfd{t.fd->get(), POLLOUT, 0};
@@ -284,15 +316,15 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
       return Val::ok(socket_address(ss));
     };
   };
-  tcp["[method]tcp-socket.local-address"] = address(true);
-  tcp["[method]tcp-socket.remote-address"] = address(false);
-  tcp["[method]tcp-socket.is-listening"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.local-address", "func() -> result<ip-socket-address, error-code>") = address(true);
+  tcp.def("[method]tcp-socket.remote-address", "func() -> result<ip-socket-address, error-code>") = address(false);
+  tcp.def("[method]tcp-socket.is-listening", "func() -> bool") = [sock](std::span<const Val> a) -> std::optional<Val> {
     return Val::boolean(sock(a[0]).state == State::Listening);
   };
-  tcp["[method]tcp-socket.address-family"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.address-family", "func() -> ip-address-family") = [sock](std::span<const Val> a) -> std::optional<Val> {
     return Val::enumeration(sock(a[0]).family == AF_INET ? 0 : 1);
   };
-  tcp["[method]tcp-socket.set-listen-backlog-size"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.set-listen-backlog-size", "func(value: u64) -> result<_, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (a[1].i == 0) return fail(InvalidArgument);
     t.backlog = uint64_t(a[1].i);
@@ -313,32 +345,32 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     };
   };
   auto tcp_fd = [sock](const Val& v) { return sock(v).fd->get(); };
-  tcp["[method]tcp-socket.keep-alive-enabled"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.keep-alive-enabled", "func() -> result<bool, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
     int v = 0;
     socklen_t len = sizeof v;
     if (::getsockopt(sock(a[0]).fd->get(), SOL_SOCKET, SO_KEEPALIVE, &v, &len) != 0) return fail_errno();
     return Val::ok(Val::boolean(v != 0));
   };
-  tcp["[method]tcp-socket.set-keep-alive-enabled"] = int_option(tcp_fd, SOL_SOCKET, SO_KEEPALIVE, true, 1);
-  tcp["[method]tcp-socket.keep-alive-idle-time"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, false, 1000000000ull);
-  tcp["[method]tcp-socket.set-keep-alive-idle-time"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, true, 1000000000ull);
-  tcp["[method]tcp-socket.keep-alive-interval"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, false, 1000000000ull);
-  tcp["[method]tcp-socket.set-keep-alive-interval"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, true, 1000000000ull);
-  tcp["[method]tcp-socket.keep-alive-count"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, false, 1);
-  tcp["[method]tcp-socket.set-keep-alive-count"] = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, true, 1);
-  tcp["[method]tcp-socket.hop-limit"] = int_option(tcp_fd, IPPROTO_IP, IP_TTL, false, 1);
-  tcp["[method]tcp-socket.set-hop-limit"] = int_option(tcp_fd, IPPROTO_IP, IP_TTL, true, 1);
-  tcp["[method]tcp-socket.receive-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
-  tcp["[method]tcp-socket.set-receive-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
-  tcp["[method]tcp-socket.send-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
-  tcp["[method]tcp-socket.set-send-buffer-size"] = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
-  tcp["[method]tcp-socket.subscribe"] = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.set-keep-alive-enabled", "func(value: bool) -> result<_, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_KEEPALIVE, true, 1);
+  tcp.def("[method]tcp-socket.keep-alive-idle-time", "func() -> result<duration, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, false, 1000000000ull);
+  tcp.def("[method]tcp-socket.set-keep-alive-idle-time", "func(value: duration) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, true, 1000000000ull);
+  tcp.def("[method]tcp-socket.keep-alive-interval", "func() -> result<duration, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, false, 1000000000ull);
+  tcp.def("[method]tcp-socket.set-keep-alive-interval", "func(value: duration) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, true, 1000000000ull);
+  tcp.def("[method]tcp-socket.keep-alive-count", "func() -> result<u32, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, false, 1);
+  tcp.def("[method]tcp-socket.set-keep-alive-count", "func(value: u32) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, true, 1);
+  tcp.def("[method]tcp-socket.hop-limit", "func() -> result<u8, error-code>") = int_option(tcp_fd, IPPROTO_IP, IP_TTL, false, 1);
+  tcp.def("[method]tcp-socket.set-hop-limit", "func(value: u8) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_IP, IP_TTL, true, 1);
+  tcp.def("[method]tcp-socket.receive-buffer-size", "func() -> result<u64, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
+  tcp.def("[method]tcp-socket.set-receive-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
+  tcp.def("[method]tcp-socket.send-buffer-size", "func() -> result<u64, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
+  tcp.def("[method]tcp-socket.set-send-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
+  tcp.def("[method]tcp-socket.subscribe", "func() -> pollable") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     short events = t.state == State::Listening ? POLLIN : t.state == State::ConnectStarted ? POLLOUT : 0;
     if (!events) return Val::resource(s.add(Pollable{}));
     return Val::resource(s.add(Pollable{std::nullopt, t.fd, events}));
   };
-  tcp["[method]tcp-socket.shutdown"] = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.shutdown", "func(shutdown-type: shutdown-type) -> result<_, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Connected) return fail(InvalidState);
     int how = a[1].index == 0 ? SHUT_RD : a[1].index == 1 ? SHUT_WR : SHUT_RDWR;
@@ -346,7 +378,19 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
   };
 
 
-  into["wasi:sockets/udp-create-socket"]["create-udp-socket"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  Interface udp(into, "wasi:sockets/udp", R"(
+    use wasi:io/poll.{pollable};
+    use wasi:sockets/network.{network, error-code, ip-socket-address, ip-address-family};
+    record incoming-datagram { data: list<u8>, remote-address: ip-socket-address }
+    record outgoing-datagram { data: list<u8>, remote-address: option<ip-socket-address> }
+    resource udp-socket;
+    resource incoming-datagram-stream;
+    resource outgoing-datagram-stream;
+  )");
+  Interface(into, "wasi:sockets/udp-create-socket", R"(
+    use wasi:sockets/network.{network, error-code, ip-address-family};
+    use wasi:sockets/udp.{udp-socket};
+  )").def("create-udp-socket", "func(address-family: ip-address-family) -> result<udp-socket, error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
     if (!s.options.allow_sockets || !s.options.allow_udp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -358,11 +402,11 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     }
     return Val::ok(Val::resource(s.add(UdpSocket{s.own_fd(fd, slot), family, UdpSocket::State::Unbound, false})));
   };
-  auto& udp = into["wasi:sockets/udp"];
   auto usock = [&s](const Val& v) -> UdpSocket& { return s.get<UdpSocket>(v, "udp-socket"); };
   auto udp_fd = [usock](const Val& v) { return usock(v).fd->get(); };
   using UState = UdpSocket::State;
-  udp["[method]udp-socket.start-bind"] = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.start-bind",
+          "func(network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>") = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
     auto& u = usock(a[0]);
     s.get<Network>(a[1], "network");
     if (u.state != UState::Unbound) return fail(InvalidState);
@@ -370,8 +414,9 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     u.state = UState::BindStarted;
     return Val::ok();
   };
-  udp["[method]udp-socket.finish-bind"] = finish<UdpSocket>(usock, UState::BindStarted, UState::Bound);
-  udp["[method]udp-socket.stream"] = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.finish-bind", "func() -> result<_, error-code>") = finish<UdpSocket>(usock, UState::BindStarted, UState::Bound);
+  udp.def("[method]udp-socket.stream",
+          "func(remote-address: option<ip-socket-address>) -> result<tuple<incoming-datagram-stream, outgoing-datagram-stream>, error-code>") = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
     auto& u = usock(a[0]);
     if (u.state != UState::Bound) return fail(InvalidState);
     bool connected = a[1].index == 1;
@@ -393,7 +438,7 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     uint32_t out = s.add(DatagramStream{u.fd, u.family, connected, true});
     return Val::ok(Val::tuple({Val::resource(in), Val::resource(out)}));
   };
-  udp["[method]udp-socket.local-address"] = [usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.local-address", "func() -> result<ip-socket-address, error-code>") = [usock](std::span<const Val> a) -> std::optional<Val> {
     auto& u = usock(a[0]);
     if (u.state == UState::Unbound) return fail(InvalidState);
     sockaddr_storage ss{};
@@ -401,27 +446,28 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     if (::getsockname(u.fd->get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail_errno();
     return Val::ok(socket_address(ss));
   };
-  udp["[method]udp-socket.remote-address"] = [usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.remote-address", "func() -> result<ip-socket-address, error-code>") = [usock](std::span<const Val> a) -> std::optional<Val> {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     if (::getpeername(usock(a[0]).fd->get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail_errno();
     return Val::ok(socket_address(ss));
   };
-  udp["[method]udp-socket.address-family"] = [usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.address-family", "func() -> ip-address-family") = [usock](std::span<const Val> a) -> std::optional<Val> {
     return Val::enumeration(usock(a[0]).family == AF_INET ? 0 : 1);
   };
-  udp["[method]udp-socket.unicast-hop-limit"] = int_option(udp_fd, IPPROTO_IP, IP_TTL, false, 1);
-  udp["[method]udp-socket.set-unicast-hop-limit"] = int_option(udp_fd, IPPROTO_IP, IP_TTL, true, 1);
-  udp["[method]udp-socket.receive-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
-  udp["[method]udp-socket.set-receive-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
-  udp["[method]udp-socket.send-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
-  udp["[method]udp-socket.set-send-buffer-size"] = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
-  udp["[method]udp-socket.subscribe"] = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.unicast-hop-limit", "func() -> result<u8, error-code>") = int_option(udp_fd, IPPROTO_IP, IP_TTL, false, 1);
+  udp.def("[method]udp-socket.set-unicast-hop-limit", "func(value: u8) -> result<_, error-code>") = int_option(udp_fd, IPPROTO_IP, IP_TTL, true, 1);
+  udp.def("[method]udp-socket.receive-buffer-size", "func() -> result<u64, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
+  udp.def("[method]udp-socket.set-receive-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
+  udp.def("[method]udp-socket.send-buffer-size", "func() -> result<u64, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
+  udp.def("[method]udp-socket.set-send-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
+  udp.def("[method]udp-socket.subscribe", "func() -> pollable") = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
     usock(a[0]);
     return Val::resource(s.add(Pollable{}));
   };
   auto dstream = [&s](const Val& v) -> DatagramStream& { return s.get<DatagramStream>(v, "datagram stream"); };
-  udp["[method]incoming-datagram-stream.receive"] = [dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]incoming-datagram-stream.receive",
+          "func(max-results: u64) -> result<list<incoming-datagram>, error-code>") = [dstream](std::span<const Val> a) -> std::optional<Val> {
     auto& d = dstream(a[0]);
     std::vector<Val> got;
     uint64_t max = std::min<uint64_t>(uint64_t(a[1].i), 1024);
@@ -439,14 +485,15 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     }
     return Val::ok(Val::list(std::move(got)));
   };
-  udp["[method]incoming-datagram-stream.subscribe"] = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]incoming-datagram-stream.subscribe", "func() -> pollable") = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{std::nullopt, dstream(a[0]).fd, POLLIN}));
   };
-  udp["[method]outgoing-datagram-stream.check-send"] = [dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]outgoing-datagram-stream.check-send", "func() -> result<u64, error-code>") = [dstream](std::span<const Val> a) -> std::optional<Val> {
     dstream(a[0]);
     return Val::ok(Val::u64(64));
   };
-  udp["[method]outgoing-datagram-stream.send"] = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]outgoing-datagram-stream.send",
+          "func(datagrams: list<outgoing-datagram>) -> result<u64, error-code>") = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
     auto& d = dstream(a[0]);
     uint64_t sent = 0;
     for (auto& dg : a[1].items) {
@@ -475,12 +522,16 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     }
     return Val::ok(Val::u64(sent));
   };
-  udp["[method]outgoing-datagram-stream.subscribe"] = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]outgoing-datagram-stream.subscribe", "func() -> pollable") = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{std::nullopt, dstream(a[0]).fd, POLLOUT}));
   };
 
-  auto& lookup = into["wasi:sockets/ip-name-lookup"];
-  lookup["resolve-addresses"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  Interface lookup(into, "wasi:sockets/ip-name-lookup", R"(
+    use wasi:io/poll.{pollable};
+    use wasi:sockets/network.{network, error-code, ip-address};
+    resource resolve-address-stream;
+  )");
+  lookup.def("resolve-addresses", "func(network: borrow<network>, name: string) -> result<resolve-address-stream, error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
     s.get<Network>(a[0], "network");
     if (!s.options.allow_sockets || !name_allowed(s, a[1].s)) return fail(AccessDenied);
     addrinfo hints{};
@@ -499,12 +550,13 @@ void add_sockets(HostState& s, std::map<std::string, Functions, std::less<>>& in
     ::freeaddrinfo(res);
     return Val::ok(Val::resource(s.add(std::move(stream))));
   };
-  lookup["[method]resolve-address-stream.resolve-next-address"] = [&s](std::span<const Val> a) -> std::optional<Val> {
+  lookup.def("[method]resolve-address-stream.resolve-next-address",
+          "func() -> result<option<ip-address>, error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& st = s.get<ResolveAddressStream>(a[0], "resolve-address-stream");
     if (st.next >= st.addresses.size()) return Val::ok(Val::none());
     return Val::ok(Val::some(st.addresses[st.next++]));
   };
-  lookup["[method]resolve-address-stream.subscribe"] = [&s](std::span<const Val>) -> std::optional<Val> {
+  lookup.def("[method]resolve-address-stream.subscribe", "func() -> pollable") = [&s](std::span<const Val>) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{}));
   };
 }

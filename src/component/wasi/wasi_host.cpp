@@ -24,16 +24,22 @@ std::pair<std::string, std::string> split_interface_version(std::string_view nam
   return {std::string(name.substr(0, at)), std::string(name.substr(at + 1))};
 }
 
-WasiHost::WasiHost(WasiConfig config, WasiHostOptions options) : state_(std::make_unique<wasi::HostState>()) {
+WasiHost::WasiHost(WasiConfig config, WasiHostOptions options)
+    : state_(std::make_unique<wasi::HostState>()), interfaces_(std::make_unique<wasi::Interfaces>()) {
   wasi_sys::raise_fd_limit();  // as preview1's contexts do: else a guest may get about 512 fds, not kMaxGuestFds
   state_->config = std::move(config);
   state_->options = options;
-  wasi::add_cli(*state_, interfaces_);
-  wasi::add_io(*state_, interfaces_);
-  wasi::add_clocks(*state_, interfaces_);
-  wasi::add_random(*state_, interfaces_);
-  wasi::add_filesystem(*state_, interfaces_);
-  wasi::add_sockets(*state_, interfaces_);
+  // In the order of their `use`s: an interface's types are declared
+  // before another uses them.
+  wasi::add_io(*state_, *interfaces_);
+  wasi::add_clocks(*state_, *interfaces_);
+  wasi::add_cli(*state_, *interfaces_);
+  wasi::add_random(*state_, *interfaces_);
+  wasi::add_filesystem(*state_, *interfaces_);
+  wasi::add_sockets(*state_, *interfaces_);
+  for (auto& [iface, functions] : interfaces_->functions)
+    for (auto& [name, f] : functions)
+      if (!f.call) throw Error(fmt::format("{}#{} is declared without an implementation", iface, name), ErrorCode::Internal);
 }
 
 WasiHost::~WasiHost() = default;
@@ -48,16 +54,30 @@ static void check_version(std::string_view import_name, const std::string& versi
 bool WasiHost::provides(std::string_view import_name) const {
   auto [iface, version] = split_interface_version(import_name);
   if (version.size() && version.rfind("0.2", 0) != 0) return false;
-  return interfaces_.count(iface) > 0;
+  return interfaces_->functions.count(iface) > 0;
 }
 
 const WasiHost::Function* WasiHost::find(std::string_view import_name, std::string_view function) const {
   auto [iface, version] = split_interface_version(import_name);
-  auto it = interfaces_.find(iface);
-  if (it == interfaces_.end()) return nullptr;
+  auto it = interfaces_->functions.find(iface);
+  if (it == interfaces_->functions.end()) return nullptr;
   check_version(import_name, version);
   auto f = it->second.find(function);
-  return f == it->second.end() ? nullptr : &f->second;
+  return f == it->second.end() ? nullptr : &f->second.call;
+}
+
+const FunctionType* WasiHost::signature(std::string_view import_name, std::string_view function) const {
+  auto it = interfaces_->functions.find(split_interface_version(import_name).first);
+  if (it == interfaces_->functions.end()) return nullptr;
+  auto f = it->second.find(function);
+  return f == it->second.end() ? nullptr : f->second.type.get();
+}
+
+ResourcePtr WasiHost::resource(std::string_view import_name, std::string_view name) const {
+  auto it = interfaces_->types.find(split_interface_version(import_name).first);
+  if (it == interfaces_->types.end()) return nullptr;
+  auto t = it->second.find(name);
+  return t == it->second.end() ? nullptr : t->second.resource;
 }
 
 std::optional<Val> WasiHost::call(const Function& function, std::vector<Val> args) {
