@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "component/type_match.h"
 #include "component/wasi/host_state.h"
 #include "engine/aot/aot_tier.h"
 #include "engine/metering.h"
@@ -273,16 +274,36 @@ class Runner {
     it.instance = std::make_shared<InstanceRt>();
     for (auto& e : type.instance->exports) {
       Item sub;
+      if (e.type.kind == ExternDesc::Kind::Type && e.type.type.kind == TypeEntry::Kind::Resource) {
+        // The name the component imports a resource of the interface by pairs
+        // it with the host's, before any function type uses it.
+        ResourcePtr host_resource = host_.resource(name, e.name);
+        if (host_resource && !imports_.pair(e.type.type.resource, host_resource))
+          link_error(c_.name(), fmt::format("imports {} with type \"{}\" equal to a resource it imports as another of "
+                                            "wasmlet's resources",
+                                            name, e.name));
+      }
       if (e.type.kind == ExternDesc::Kind::Func) {
         sub.kind = Item::Kind::Func;
         sub.func = std::make_shared<ComponentFunc>();
         sub.func->type = e.type.func;
         sub.func->name = name + "#" + e.name;
         sub.func->host = host_.find(name, e.name);  // null: fails when lowered
+        if (sub.func->host) check_host_type(*sub.func, *host_.signature(name, e.name));
       }
       it.instance->exports.emplace(e.name, sub);
     }
     return it;
+  }
+
+  // The host function reads its arguments and returns its result as WASI
+  // declares them: an import of another type would hand it other values.
+  void check_host_type(const ComponentFunc& f, const FunctionType& provided) {
+    std::string difference = imports_.mismatch(*f.type, provided);
+    if (!difference.empty())
+      link_error(c_.name(), fmt::format("imports {} with type {}; wasmlet provides {} ({})", f.name,
+                                        f.type->to_string(kMessageTypeItems), provided.to_string(kMessageTypeItems),
+                                        difference));
   }
 
   GuestMemory memory_of(const std::optional<CoreMemory>& m) {
@@ -570,6 +591,7 @@ class Runner {
   Store& store_;
   const CompiledComponent& c_;
   WasiHost& host_;
+  TypeMatcher imports_;  // the component's import types against the host's
   ResourceTable handles_;
   std::deque<Frame> frames_;
 };
