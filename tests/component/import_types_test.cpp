@@ -67,6 +67,16 @@ TEST(ComponentImports, AWrongNumberOfParametersFailsToInstantiate) {
   EXPECT_NE(e.find("(expected 3 parameters, found 2)"), std::string::npos) << e;
 }
 
+TEST(ComponentImports, AResourceOtherThanTheHostsFailsToInstantiate) {
+  REQUIRE_COMPONENT(bytes, "import_wrong_resource");
+  std::string e = link_error_of(bytes);
+  EXPECT_NE(e.find("imports wasi:io/streams@0.2.0#[method]output-stream.blocking-flush with type "
+                   "func(self: borrow<input-stream>) -> "),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("(parameter 1 (self): expected borrow<output-stream>, found borrow<input-stream>)"), std::string::npos)
+      << e;
+}
+
 // The signature a host function is registered with is WASI's, resources of
 // other interfaces included (`use`d: the same resource type).
 TEST(ComponentImports, TheHostDeclaresWasisSignatures) {
