@@ -64,7 +64,8 @@ static std::string expected_found(const TypePtr& expected, const TypePtr& found)
 }
 
 std::string TypeMatcher::mismatch(const FunctionType& found, const FunctionType& expected) {
-  if (found.async != expected.async) return found.async ? "it is async, the host's is not" : "the host's is async, it is not";
+  if (found.async != expected.async)
+    return found.async ? "it is async, the host's is not" : "the host's is async, it is not";
   if (found.params.size() != expected.params.size())
     return fmt::format("expected {} parameters, found {}", expected.params.size(), found.params.size());
   for (size_t i = 0; i < expected.params.size(); ++i)

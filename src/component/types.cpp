@@ -68,8 +68,8 @@ std::string Type::to_string(size_t max_items) const {
       return "tuple<" + join(items.size(), max_items, [&](size_t i) { return str(items[i]); }) + ">";
     }
     case TypeKind::Record: {
-      return "record { " +
-             join(fields.size(), max_items, [&](size_t i) { return fields[i].name + ": " + str(fields[i].type); }) + " }";
+      auto field = [&](size_t i) { return fields[i].name + ": " + str(fields[i].type); };
+      return "record { " + join(fields.size(), max_items, field) + " }";
     }
     case TypeKind::Variant: {
       return "variant { " + join(cases.size(), max_items, [&](size_t i) {
@@ -89,7 +89,8 @@ std::string Type::to_string(size_t max_items) const {
 
 std::string FunctionType::to_string(size_t max_items) const {
   std::string s = async ? "async func(" : "func(";
-  for (size_t i = 0; i < params.size(); ++i) s += (i ? ", " : "") + params[i].name + ": " + str(params[i].type, max_items);
+  for (size_t i = 0; i < params.size(); ++i)
+    s += (i ? ", " : "") + params[i].name + ": " + str(params[i].type, max_items);
   s += ")";
   if (result) s += " -> " + result->to_string(max_items);
   return s;

@@ -133,9 +133,9 @@ class Reader {
  private:
   static std::optional<TypeKind> primitive(std::string_view n) {
     static const std::map<std::string_view, TypeKind> kinds = {
-        {"bool", TypeKind::Bool}, {"s8", TypeKind::S8},   {"u8", TypeKind::U8},     {"s16", TypeKind::S16},
-        {"u16", TypeKind::U16},   {"s32", TypeKind::S32}, {"u32", TypeKind::U32},   {"s64", TypeKind::S64},
-        {"u64", TypeKind::U64},   {"f32", TypeKind::F32}, {"f64", TypeKind::F64},   {"char", TypeKind::Char},
+        {"bool", TypeKind::Bool},     {"s8", TypeKind::S8},   {"u8", TypeKind::U8},   {"s16", TypeKind::S16},
+        {"u16", TypeKind::U16},       {"s32", TypeKind::S32}, {"u32", TypeKind::U32}, {"s64", TypeKind::S64},
+        {"u64", TypeKind::U64},       {"f32", TypeKind::F32}, {"f64", TypeKind::F64}, {"char", TypeKind::Char},
         {"string", TypeKind::String},
     };
     auto it = kinds.find(n);

@@ -33,7 +33,8 @@ std::string link_error_of(const std::vector<uint8_t>& bytes) {
   return "";
 }
 
-constexpr const char* kRead = "test.component.wasm: imports wasi:filesystem/types@0.2.0#[method]descriptor.read with type ";
+constexpr const char* kRead =
+    "test.component.wasm: imports wasi:filesystem/types@0.2.0#[method]descriptor.read with type ";
 constexpr const char* kProvided =
     "wasmlet provides func(self: borrow<descriptor>, length: u64, offset: u64) -> result<tuple<list<u8>, bool>, "
     "enum { access, would-block, already, bad-descriptor, ... }>";
@@ -43,7 +44,9 @@ constexpr const char* kProvided =
 TEST(ComponentImports, AWrongParameterTypeFailsToInstantiate) {
   REQUIRE_COMPONENT(bytes, "import_wrong_param");
   std::string e = link_error_of(bytes);
-  EXPECT_NE(e.find(std::string(kRead) + "func(self: borrow<descriptor>, length: u32, offset: u64) -> "), std::string::npos) << e;
+  EXPECT_NE(e.find(std::string(kRead) + "func(self: borrow<descriptor>, length: u32, offset: u64) -> "),
+            std::string::npos)
+      << e;
   EXPECT_NE(e.find(kProvided), std::string::npos) << e;
   EXPECT_NE(e.find("(parameter 2 (length): expected u64, found u32)"), std::string::npos) << e;
 }
@@ -51,12 +54,16 @@ TEST(ComponentImports, AWrongParameterTypeFailsToInstantiate) {
 TEST(ComponentImports, AWrongResultTypeFailsToInstantiate) {
   REQUIRE_COMPONENT(bytes, "import_wrong_result");
   std::string e = link_error_of(bytes);
-  EXPECT_NE(e.find(std::string(kRead) + "func(self: borrow<descriptor>, length: u64, offset: u64) -> result<list<u8>, "),
-            std::string::npos) << e;
+  EXPECT_NE(
+      e.find(std::string(kRead) + "func(self: borrow<descriptor>, length: u64, offset: u64) -> result<list<u8>, "),
+      std::string::npos)
+      << e;
   EXPECT_NE(e.find(kProvided), std::string::npos) << e;
-  EXPECT_NE(e.find("(result: expected result<tuple<list<u8>, bool>, enum { access, would-block, already, bad-descriptor, "
-                   "... }>, found result<list<u8>, enum {"),
-            std::string::npos) << e;
+  EXPECT_NE(
+      e.find("(result: expected result<tuple<list<u8>, bool>, enum { access, would-block, already, bad-descriptor, "
+             "... }>, found result<list<u8>, enum {"),
+      std::string::npos)
+      << e;
 }
 
 TEST(ComponentImports, AWrongNumberOfParametersFailsToInstantiate) {
@@ -72,8 +79,10 @@ TEST(ComponentImports, AResourceOtherThanTheHostsFailsToInstantiate) {
   std::string e = link_error_of(bytes);
   EXPECT_NE(e.find("imports wasi:io/streams@0.2.0#[method]output-stream.blocking-flush with type "
                    "func(self: borrow<input-stream>) -> "),
-            std::string::npos) << e;
-  EXPECT_NE(e.find("(parameter 1 (self): expected borrow<output-stream>, found borrow<input-stream>)"), std::string::npos)
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("(parameter 1 (self): expected borrow<output-stream>, found borrow<input-stream>)"),
+            std::string::npos)
       << e;
 }
 
@@ -86,15 +95,19 @@ TEST(ComponentImports, TheHostDeclaresWasisSignatures) {
     return t ? t->to_string() : "none";
   };
   EXPECT_EQ(signature("wasi:io/streams@0.2.3", "[method]output-stream.blocking-write-and-flush"),
-            "func(self: borrow<output-stream>, contents: list<u8>) -> result<_, variant { last-operation-failed(own<error>), closed }>");
+            "func(self: borrow<output-stream>, contents: list<u8>) -> result<_, variant { "
+            "last-operation-failed(own<error>), closed }>");
   EXPECT_EQ(signature("wasi:cli/exit@0.2.0", "exit"), "func(status: result)");
   EXPECT_EQ(signature("wasi:clocks/wall-clock@0.2.0", "now"), "func() -> record { seconds: u64, nanoseconds: u32 }");
   EXPECT_EQ(host.signature("wasi:sockets/tcp@0.2.0", "[method]tcp-socket.finish-connect")->to_string(2),
-            "func(self: borrow<tcp-socket>) -> result<tuple<own<input-stream>, own<output-stream>>, enum { unknown, access-denied, ... }>");
+            "func(self: borrow<tcp-socket>) -> result<tuple<own<input-stream>, own<output-stream>>, enum { unknown, "
+            "access-denied, ... }>");
   EXPECT_EQ(signature("wasi:io/streams@0.2.0", "[method]output-stream.no-such-method"), "none");
-  EXPECT_EQ(host.resource("wasi:cli/stdout@0.2.0", "output-stream"), host.resource("wasi:io/streams@0.2.1", "output-stream"));
+  EXPECT_EQ(host.resource("wasi:cli/stdout@0.2.0", "output-stream"),
+            host.resource("wasi:io/streams@0.2.1", "output-stream"));
   EXPECT_NE(host.resource("wasi:io/streams@0.2.0", "output-stream"), nullptr);
-  EXPECT_NE(host.resource("wasi:io/streams@0.2.0", "output-stream"), host.resource("wasi:io/streams@0.2.0", "input-stream"));
+  EXPECT_NE(host.resource("wasi:io/streams@0.2.0", "output-stream"),
+            host.resource("wasi:io/streams@0.2.0", "input-stream"));
 }
 
 TEST(TypeMatcher, ParameterNamesDoNotMatterTypesAndLabelsDo) {
@@ -105,7 +118,8 @@ TEST(TypeMatcher, ParameterNamesDoNotMatterTypesAndLabelsDo) {
   EXPECT_EQ(m.mismatch(fn("func(p: point, q: e) -> u8"), fn("func(where: point, what: e) -> u8")), "");
   EXPECT_EQ(m.mismatch(fn("func(p: other)"), fn("func(p: point)")),
             "parameter 1 (p): expected record { x: u32, y: u32 }, found record { x: u32, z: u32 }");
-  EXPECT_EQ(m.mismatch(fn("func() -> e"), fn("func() -> option<e>")), "result: expected option<enum { a, b }>, found enum { a, b }");
+  EXPECT_EQ(m.mismatch(fn("func() -> e"), fn("func() -> option<e>")),
+            "result: expected option<enum { a, b }>, found enum { a, b }");
   EXPECT_EQ(m.mismatch(fn("func()"), fn("func() -> u8")), "result: expected u8, found none");
 }
 

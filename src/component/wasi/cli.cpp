@@ -21,7 +21,8 @@ void add_cli(HostState& s, Interfaces& into) {
     s.stdin_fd = std::make_shared<UniqueFd>(in.fd);
   }
   Interface env(into, "wasi:cli/environment");
-  env.def("get-environment", "func() -> list<tuple<string, string>>") = [&s](std::span<const Val>) -> std::optional<Val> {
+  env.def("get-environment", "func() -> list<tuple<string, string>>") =
+      [&s](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> pairs;
     for (auto& kv : s.config.env) {
       auto eq = kv.find('=');
@@ -35,7 +36,8 @@ void add_cli(HostState& s, Interfaces& into) {
     for (auto& a : s.config.args) args.push_back(Val::string(a));
     return Val::list(std::move(args));
   };
-  env.def("initial-cwd", "func() -> option<string>") = [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
+  env.def("initial-cwd", "func() -> option<string>") =
+      [](std::span<const Val>) -> std::optional<Val> { return Val::none(); };
 
   Interface exit(into, "wasi:cli/exit");
   exit.def("exit", "func(status: result)") = [](std::span<const Val> args) -> std::optional<Val> {
@@ -49,7 +51,8 @@ void add_cli(HostState& s, Interfaces& into) {
     return std::nullopt;
   };
 
-  Interface(into, "wasi:cli/stdin", "use wasi:io/streams.{input-stream};").def("get-stdin", "func() -> input-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
+  Interface stdin_iface(into, "wasi:cli/stdin", "use wasi:io/streams.{input-stream};");
+  stdin_iface.def("get-stdin", "func() -> input-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
     InputStream in;
     if (s.stdin_fd) {
       in.kind = InputStream::Kind::File;
@@ -57,10 +60,12 @@ void add_cli(HostState& s, Interfaces& into) {
     }
     return Val::resource(s.add(in));
   };
-  Interface(into, "wasi:cli/stdout", "use wasi:io/streams.{output-stream};").def("get-stdout", "func() -> output-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
+  Interface stdout_iface(into, "wasi:cli/stdout", "use wasi:io/streams.{output-stream};");
+  stdout_iface.def("get-stdout", "func() -> output-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
     return Val::resource(s.add(OutputStream{OutputStream::Kind::Stdout, nullptr, 0, false}));
   };
-  Interface(into, "wasi:cli/stderr", "use wasi:io/streams.{output-stream};").def("get-stderr", "func() -> output-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
+  Interface stderr_iface(into, "wasi:cli/stderr", "use wasi:io/streams.{output-stream};");
+  stderr_iface.def("get-stderr", "func() -> output-stream") = [&s](std::span<const Val>) -> std::optional<Val> {
     return Val::resource(s.add(OutputStream{OutputStream::Kind::Stderr, nullptr, 0, false}));
   };
   // Guests never run on a terminal: stdio goes to the log pipeline.

@@ -25,16 +25,19 @@ void add_clocks(HostState& s, Interfaces& into) {
     type instant = u64;
     type duration = u64;
   )");
-  mono.def("now", "func() -> instant") = [](std::span<const Val>) -> std::optional<Val> { return Val::u64(monotonic_ns()); };
+  mono.def("now", "func() -> instant") =
+      [](std::span<const Val>) -> std::optional<Val> { return Val::u64(monotonic_ns()); };
   mono.def("resolution", "func() -> duration") = [](std::span<const Val>) -> std::optional<Val> {
     timespec ts{};
     clock_getres(CLOCK_MONOTONIC, &ts);
     return Val::u64(uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec));
   };
-  mono.def("subscribe-instant", "func(when: instant) -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  mono.def("subscribe-instant", "func(when: instant) -> pollable") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(at_instant(uint64_t(a[0].i))));
   };
-  mono.def("subscribe-duration", "func(when: duration) -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  mono.def("subscribe-duration", "func(when: duration) -> pollable") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{std::chrono::steady_clock::now() + std::chrono::nanoseconds(uint64_t(a[0].i)), nullptr, 0}));
   };
 

@@ -172,8 +172,12 @@ void add_filesystem(HostState& s, Interfaces& into) {
     use wasi:clocks/wall-clock.{datetime};
     type filesize = u64;
     type link-count = u64;
-    enum descriptor-type { unknown, block-device, character-device, directory, fifo, symbolic-link, regular-file, socket }
-    flags descriptor-flags { read, write, file-integrity-sync, data-integrity-sync, requested-write-sync, mutate-directory }
+    enum descriptor-type {
+      unknown, block-device, character-device, directory, fifo, symbolic-link, regular-file, socket,
+    }
+    flags descriptor-flags {
+      read, write, file-integrity-sync, data-integrity-sync, requested-write-sync, mutate-directory,
+    }
     record descriptor-stat {
       %type: descriptor-type,
       link-count: link-count,
@@ -199,7 +203,8 @@ void add_filesystem(HostState& s, Interfaces& into) {
     resource directory-entry-stream;
   )");
   Interface(into, "wasi:filesystem/preopens", "use wasi:filesystem/types.{descriptor};")
-      .def("get-directories", "func() -> list<tuple<descriptor, string>>") = [&s, preopen_fds, quotas](std::span<const Val>) -> std::optional<Val> {
+      .def("get-directories", "func() -> list<tuple<descriptor, string>>") =
+          [&s, preopen_fds, quotas](std::span<const Val>) -> std::optional<Val> {
     std::vector<Val> dirs;
     for (size_t i = 0; i < s.config.preopens.size(); ++i) {
       const auto& p = s.config.preopens[i];
@@ -211,7 +216,8 @@ void add_filesystem(HostState& s, Interfaces& into) {
 
   auto desc = [&s](const Val& v) -> Descriptor& { return s.get<Descriptor>(v, "descriptor"); };
 
-  t.def("[method]descriptor.read-via-stream", "func(offset: filesize) -> result<input-stream, error-code>") = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.read-via-stream", "func(offset: filesize) -> result<input-stream, error-code>") =
+      [&s, desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.directory) return fail(IsDirectory);
     if (!d.readable) return fail(BadDescriptor);
@@ -225,34 +231,42 @@ void add_filesystem(HostState& s, Interfaces& into) {
     uint64_t offset = append ? 0 : uint64_t(a[1].i);
     return Val::ok(Val::resource(s.add(OutputStream{OutputStream::Kind::File, d.fd, offset, append, d.quota, d.guest_path})));
   };
-  t.def("[method]descriptor.write-via-stream", "func(offset: filesize) -> result<output-stream, error-code>") = [write_stream](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.write-via-stream", "func(offset: filesize) -> result<output-stream, error-code>") =
+      [write_stream](std::span<const Val> a) -> std::optional<Val> {
     return write_stream(a, false);
   };
-  t.def("[method]descriptor.append-via-stream", "func() -> result<output-stream, error-code>") = [write_stream](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.append-via-stream", "func() -> result<output-stream, error-code>") =
+      [write_stream](std::span<const Val> a) -> std::optional<Val> {
     return write_stream(a, true);
   };
   t.def("[method]descriptor.advise",
-        "func(offset: filesize, length: filesize, advice: advice) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> { desc(a[0]); return Val::ok(); };
-  t.def("[method]descriptor.sync-data", "func() -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+        "func(offset: filesize, length: filesize, advice: advice) -> result<_, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> { desc(a[0]); return Val::ok(); };
+  t.def("[method]descriptor.sync-data", "func() -> result<_, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     return ::fdatasync(d.fd->get()) == 0 || d.directory ? Val::ok() : fail_errno();
   };
-  t.def("[method]descriptor.sync", "func() -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.sync", "func() -> result<_, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     return ::fsync(d.fd->get()) == 0 || d.directory ? Val::ok() : fail_errno();
   };
-  t.def("[method]descriptor.get-flags", "func() -> result<descriptor-flags, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.get-flags", "func() -> result<descriptor-flags, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     uint32_t bits = (d.readable ? 1u : 0u) | (d.writable && !d.read_only ? 2u : 0u);
     if (d.directory && !d.read_only) bits |= 32u;  // mutate-directory
     return Val::ok(Val::flags(bits));
   };
-  t.def("[method]descriptor.get-type", "func() -> result<descriptor-type, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.get-type", "func() -> result<descriptor-type, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat st {};
     if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
     return Val::ok(Val::enumeration(descriptor_type(st.st_mode)));
   };
-  t.def("[method]descriptor.set-size", "func(size: filesize) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.set-size", "func(size: filesize) -> result<_, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     if (d.quota && !d.quota->grow_to(d.fd->get(), uint64_t(a[1].i))) return fail(InsufficientSpace);
@@ -261,21 +275,26 @@ void add_filesystem(HostState& s, Interfaces& into) {
     return Val::ok();
   };
   t.def("[method]descriptor.set-times",
-        "func(data-access-timestamp: new-timestamp, data-modification-timestamp: new-timestamp) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+        "func(data-access-timestamp: new-timestamp, data-modification-timestamp: new-timestamp) "
+        "-> result<_, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     const timespec times[2] = {new_timestamp(a[1]), new_timestamp(a[2])};
     return ::futimens(d.fd->get(), times) == 0 ? Val::ok() : fail_errno();
   };
   t.def("[method]descriptor.set-times-at",
-        "func(path-flags: path-flags, path: string, data-access-timestamp: new-timestamp, data-modification-timestamp: new-timestamp) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+        "func(path-flags: path-flags, path: string, data-access-timestamp: new-timestamp, "
+        "data-modification-timestamp: new-timestamp) -> result<_, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     const timespec times[2] = {new_timestamp(a[3]), new_timestamp(a[4])};
     return resolved(wasi_sys::set_times_beneath(d.fd->get(), a[2].s, a[1].bits & 1, times)) ? Val::ok() : fail_errno();
   };
   t.def("[method]descriptor.read",
-        "func(length: filesize, offset: filesize) -> result<tuple<list<u8>, bool>, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+        "func(length: filesize, offset: filesize) -> result<tuple<list<u8>, bool>, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.directory) return fail(IsDirectory);
     uint64_t len = std::min<uint64_t>(uint64_t(a[1].i), kMaxBytesPerCall);  // a short read, as read(2) may give
@@ -286,7 +305,8 @@ void add_filesystem(HostState& s, Interfaces& into) {
     return Val::ok(Val::tuple({Val::bytes(buf), Val::boolean(n == 0 && len > 0)}));
   };
   t.def("[method]descriptor.write",
-        "func(buffer: list<u8>, offset: filesize) -> result<filesize, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+        "func(buffer: list<u8>, offset: filesize) -> result<filesize, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     if (d.directory) return fail(IsDirectory);
@@ -338,7 +358,8 @@ void add_filesystem(HostState& s, Interfaces& into) {
     st.at_end = !more;
     return std::nullopt;
   };
-  t.def("[method]descriptor.read-directory", "func() -> result<directory-entry-stream, error-code>") = [&s, desc, refill](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.read-directory", "func() -> result<directory-entry-stream, error-code>") =
+      [&s, desc, refill](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
     // Its own open directory: a host fd, within the guest's (HostState::kMaxFds).
@@ -358,7 +379,9 @@ void add_filesystem(HostState& s, Interfaces& into) {
     }
     return Val::ok(Val::resource(s.add(std::move(stream))));
   };
-  t.def("[method]directory-entry-stream.read-directory-entry", "func() -> result<option<directory-entry>, error-code>") = [&s, refill](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]directory-entry-stream.read-directory-entry",
+        "func() -> result<option<directory-entry>, error-code>") =
+      [&s, refill](std::span<const Val> a) -> std::optional<Val> {
     auto& st = s.get<DirectoryEntryStream>(a[0], "directory-entry-stream");
     if (st.next >= st.batch.size() && !st.at_end)
       if (auto error = refill(st)) return error;
@@ -366,13 +389,15 @@ void add_filesystem(HostState& s, Interfaces& into) {
     auto& [name, type] = st.batch[st.next++];
     return Val::ok(Val::some(Val::record({Val::enumeration(type), Val::string(name)})));
   };
-  t.def("[method]descriptor.stat", "func() -> result<descriptor-stat, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.stat", "func() -> result<descriptor-stat, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat st {};
     if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
     return Val::ok(stat_record(st));
   };
   t.def("[method]descriptor.stat-at",
-        "func(path-flags: path-flags, path: string) -> result<descriptor-stat, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+        "func(path-flags: path-flags, path: string) -> result<descriptor-stat, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     bool follow = a[1].bits & 1;
     int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
@@ -383,7 +408,9 @@ void add_filesystem(HostState& s, Interfaces& into) {
     return Val::ok(stat_record(st));
   };
   t.def("[method]descriptor.open-at",
-        "func(path-flags: path-flags, path: string, open-flags: open-flags, %flags: descriptor-flags) -> result<descriptor, error-code>") = [&s, desc](std::span<const Val> a) -> std::optional<Val> {
+        "func(path-flags: path-flags, path: string, open-flags: open-flags, %flags: descriptor-flags) "
+        "-> result<descriptor, error-code>") =
+      [&s, desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (!d.directory) return fail(NotDirectory);
     // The guest holds as many fds as one instance may (HostState::kMaxFds).
@@ -446,16 +473,20 @@ void add_filesystem(HostState& s, Interfaces& into) {
     if (effect == Effect::Frees && d.quota) d.quota->note_shrink();
     return Val::ok();
   };
-  t.def("[method]descriptor.create-directory-at", "func(path: string) -> result<_, error-code>") = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.create-directory-at", "func(path: string) -> result<_, error-code>") =
+      [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::mkdirat(dir, leaf, 0755); }, Effect::Makes);
   };
-  t.def("[method]descriptor.remove-directory-at", "func(path: string) -> result<_, error-code>") = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.remove-directory-at", "func(path: string) -> result<_, error-code>") =
+      [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, AT_REMOVEDIR); }, Effect::Frees);
   };
-  t.def("[method]descriptor.unlink-file-at", "func(path: string) -> result<_, error-code>") = [at_parent](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.unlink-file-at", "func(path: string) -> result<_, error-code>") =
+      [at_parent](std::span<const Val> a) -> std::optional<Val> {
     return at_parent(a, 1, true, [](int dir, const char* leaf) { return ::unlinkat(dir, leaf, 0); }, Effect::Frees);
   };
-  t.def("[method]descriptor.readlink-at", "func(path: string) -> result<string, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.readlink-at", "func(path: string) -> result<string, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     auto parent = parent_beneath(d.fd->get(), a[1].s);
     if (!parent) return fail_errno();
@@ -487,11 +518,14 @@ void add_filesystem(HostState& s, Interfaces& into) {
     return Val::ok();
   };
   t.def("[method]descriptor.rename-at",
-        "func(old-path: string, new-descriptor: borrow<descriptor>, new-path: string) -> result<_, error-code>") = [between_parents](std::span<const Val> a) -> std::optional<Val> {
+        "func(old-path: string, new-descriptor: borrow<descriptor>, new-path: string) -> result<_, error-code>") =
+      [between_parents](std::span<const Val> a) -> std::optional<Val> {
     return between_parents(a[0], a[1].s, a[2], a[3].s, ::renameat, false);
   };
   t.def("[method]descriptor.link-at",
-        "func(old-path-flags: path-flags, old-path: string, new-descriptor: borrow<descriptor>, new-path: string) -> result<_, error-code>") = [between_parents](std::span<const Val> a) -> std::optional<Val> {
+        "func(old-path-flags: path-flags, old-path: string, new-descriptor: borrow<descriptor>, new-path: string) "
+        "-> result<_, error-code>") =
+      [between_parents](std::span<const Val> a) -> std::optional<Val> {
     // Following a source symlink could link a file from outside the
     // sandbox in: refused, as in preview1 (and wasmtime).
     if (a[1].bits & 1) return fail(Invalid);
@@ -500,7 +534,8 @@ void add_filesystem(HostState& s, Interfaces& into) {
                              return ::linkat(from_dir, from, to_dir, to, 0);
                            }, true);
   };
-  t.def("[method]descriptor.symlink-at", "func(old-path: string, new-path: string) -> result<_, error-code>") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.symlink-at", "func(old-path: string, new-path: string) -> result<_, error-code>") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     if (d.read_only) return fail(ReadOnly);
     if (too_long(a[1].s)) return fail_errno();  // the target, before the parent is opened
@@ -512,7 +547,8 @@ void add_filesystem(HostState& s, Interfaces& into) {
     entry.keep();
     return Val::ok();
   };
-  t.def("[method]descriptor.is-same-object", "func(other: borrow<descriptor>) -> bool") = [desc](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.is-same-object", "func(other: borrow<descriptor>) -> bool") =
+      [desc](std::span<const Val> a) -> std::optional<Val> {
     struct stat x {}, y {};
     ::fstat(desc(a[0]).fd->get(), &x);
     ::fstat(desc(a[1]).fd->get(), &y);
@@ -521,13 +557,15 @@ void add_filesystem(HostState& s, Interfaces& into) {
   auto hash = [](const struct stat& st) {
     return Val::ok(Val::record({Val::u64(uint64_t(st.st_ino) ^ (uint64_t(st.st_mtim.tv_nsec) << 32)), Val::u64(st.st_dev)}));
   };
-  t.def("[method]descriptor.metadata-hash", "func() -> result<metadata-hash-value, error-code>") = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
+  t.def("[method]descriptor.metadata-hash", "func() -> result<metadata-hash-value, error-code>") =
+      [desc, hash](std::span<const Val> a) -> std::optional<Val> {
     struct stat st {};
     if (::fstat(desc(a[0]).fd->get(), &st) != 0) return fail_errno();
     return hash(st);
   };
   t.def("[method]descriptor.metadata-hash-at",
-        "func(path-flags: path-flags, path: string) -> result<metadata-hash-value, error-code>") = [desc, hash](std::span<const Val> a) -> std::optional<Val> {
+        "func(path-flags: path-flags, path: string) -> result<metadata-hash-value, error-code>") =
+      [desc, hash](std::span<const Val> a) -> std::optional<Val> {
     auto& d = desc(a[0]);
     int fd = open_beneath(d.fd->get(), a[2].s, O_PATH | ((a[1].bits & 1) ? 0 : O_NOFOLLOW), 0);
     if (fd < 0) return fail_errno();
@@ -537,7 +575,8 @@ void add_filesystem(HostState& s, Interfaces& into) {
     return hash(st);
   };
   // The code of a failed file stream write (a quota's insufficient-space).
-  t.def("filesystem-error-code", "func(err: borrow<error>) -> option<error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  t.def("filesystem-error-code", "func(err: borrow<error>) -> option<error-code>") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     const auto& e = s.get<ErrorResource>(a[0], "error");
     return e.host_errno ? Val::some(Val::enumeration(error_code(e.host_errno))) : Val::none();
   };

@@ -162,7 +162,8 @@ void add_io(HostState& s, Interfaces& into) {
     pollable_block(s, s.get<Pollable>(a[0], "pollable"));
     return std::nullopt;
   };
-  poll.def("poll", "func(in: list<borrow<pollable>>) -> list<u32>") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  poll.def("poll", "func(in: list<borrow<pollable>>) -> list<u32>") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& list = a[0].items;
     if (list.empty()) throw HostTrap("poll: an empty list of pollables would block forever");
     std::vector<const Pollable*> ps;
@@ -190,23 +191,27 @@ void add_io(HostState& s, Interfaces& into) {
   )");
   for (bool blocking : {false, true}) {
     streams.def(blocking ? "[method]input-stream.blocking-read" : "[method]input-stream.read",
-                "func(len: u64) -> result<list<u8>, stream-error>") = [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
+                "func(len: u64) -> result<list<u8>, stream-error>") =
+        [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
       return read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i), blocking);
     };
     streams.def(blocking ? "[method]input-stream.blocking-skip" : "[method]input-stream.skip",
-                "func(len: u64) -> result<u64, stream-error>") = [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
+                "func(len: u64) -> result<u64, stream-error>") =
+        [&s, blocking](std::span<const Val> a) -> std::optional<Val> {
       auto r = read_stream(s, s.get<InputStream>(a[0], "input-stream"), uint64_t(a[1].i), blocking);
       if (r.index != 0) return r;
       return Val::ok(Val::u64(r.payload()->as_bytes().size()));
     };
   }
   // Files, stdio and empty stdin are always ready; sockets when poll() says so.
-  streams.def("[method]input-stream.subscribe", "func() -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  streams.def("[method]input-stream.subscribe", "func() -> pollable") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& in = s.get<InputStream>(a[0], "input-stream");
     if (in.kind == InputStream::Kind::Socket) return Val::resource(s.add(Pollable{std::nullopt, in.fd, POLLIN}));
     return Val::resource(s.add(Pollable{}));
   };
-  streams.def("[method]output-stream.subscribe", "func() -> pollable") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  streams.def("[method]output-stream.subscribe", "func() -> pollable") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     if (out.kind == OutputStream::Kind::Socket) return Val::resource(s.add(Pollable{std::nullopt, out.fd, POLLOUT}));
     return Val::resource(s.add(Pollable{}));
@@ -214,7 +219,8 @@ void add_io(HostState& s, Interfaces& into) {
   // A file stream beneath a size limit may take what fits (none: the write
   // would fail, so check-write does, rather than have the guest wait for
   // room that a file stream's always-ready pollable never brings).
-  streams.def("[method]output-stream.check-write", "func() -> result<u64, stream-error>") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  streams.def("[method]output-stream.check-write", "func() -> result<u64, stream-error>") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     if (out.kind != OutputStream::Kind::File || !out.quota) return Val::ok(Val::u64(kMaxChunk));
     const uint64_t room = out.quota->would_fit(out.fd->get(), write_position(out), kMaxChunk);
@@ -225,7 +231,8 @@ void add_io(HostState& s, Interfaces& into) {
     return write_stream(s, out, a[1].as_bytes());
   };
   streams.def("[method]output-stream.write", "func(contents: list<u8>) -> result<_, stream-error>") = write;
-  streams.def("[method]output-stream.blocking-write-and-flush", "func(contents: list<u8>) -> result<_, stream-error>") = write;
+  streams.def("[method]output-stream.blocking-write-and-flush", "func(contents: list<u8>) -> result<_, stream-error>") =
+      write;
   auto flush = [&s](std::span<const Val> a) -> std::optional<Val> {
     s.get<OutputStream>(a[0], "output-stream");
     return Val::ok();
@@ -237,7 +244,8 @@ void add_io(HostState& s, Interfaces& into) {
     return write_stream(s, out, std::string(size_t(std::min<uint64_t>(uint64_t(a[1].i), kMaxChunk)), '\0'));
   };
   streams.def("[method]output-stream.write-zeroes", "func(len: u64) -> result<_, stream-error>") = zeroes;
-  streams.def("[method]output-stream.blocking-write-zeroes-and-flush", "func(len: u64) -> result<_, stream-error>") = zeroes;
+  streams.def("[method]output-stream.blocking-write-zeroes-and-flush", "func(len: u64) -> result<_, stream-error>") =
+      zeroes;
   auto splice = [&s](std::span<const Val> a) -> std::optional<Val> {
     auto& out = s.get<OutputStream>(a[0], "output-stream");
     auto& in = s.get<InputStream>(a[1], "input-stream");
@@ -248,9 +256,8 @@ void add_io(HostState& s, Interfaces& into) {
     if (w.index != 0) return w;
     return Val::ok(Val::u64(data.size()));
   };
-  streams.def("[method]output-stream.splice", "func(src: borrow<input-stream>, len: u64) -> result<u64, stream-error>") = splice;
-  streams.def("[method]output-stream.blocking-splice", "func(src: borrow<input-stream>, len: u64) -> result<u64, stream-error>") =
-      splice;
+  for (const char* name : {"[method]output-stream.splice", "[method]output-stream.blocking-splice"})
+    streams.def(name, "func(src: borrow<input-stream>, len: u64) -> result<u64, stream-error>") = splice;
 }
 
 }  // namespace wasmlet::component::wasi

@@ -41,12 +41,14 @@ void add_random(HostState&, Interfaces& into) {
   random.def("get-random-bytes", "func(len: u64) -> list<u8>") = [](std::span<const Val> a) -> std::optional<Val> {
     return Val::bytes(secure_bytes(uint64_t(a[0].i)));
   };
-  random.def("get-random-u64", "func() -> u64") = [](std::span<const Val>) -> std::optional<Val> { return Val::u64(secure_u64()); };
+  random.def("get-random-u64", "func() -> u64") =
+      [](std::span<const Val>) -> std::optional<Val> { return Val::u64(secure_u64()); };
 
   // The insecure generators are seeded from the secure one, per host.
   auto rng = std::make_shared<std::mt19937_64>(secure_u64());
   Interface insecure(into, "wasi:random/insecure");
-  insecure.def("get-insecure-random-bytes", "func(len: u64) -> list<u8>") = [rng](std::span<const Val> a) -> std::optional<Val> {
+  insecure.def("get-insecure-random-bytes", "func(len: u64) -> list<u8>") =
+      [rng](std::span<const Val> a) -> std::optional<Val> {
     uint64_t n = uint64_t(a[0].i);
     if (n > kMaxBytesPerCall)
       throw HostTrap(fmt::format("get-insecure-random-bytes: {} bytes asked for at once, more than the {} one call may return", n,
@@ -55,8 +57,10 @@ void add_random(HostState&, Interfaces& into) {
     for (auto& c : buf) c = char((*rng)());
     return Val::bytes(buf);
   };
-  insecure.def("get-insecure-random-u64", "func() -> u64") = [rng](std::span<const Val>) -> std::optional<Val> { return Val::u64((*rng)()); };
-  Interface(into, "wasi:random/insecure-seed").def("insecure-seed", "func() -> tuple<u64, u64>") = [](std::span<const Val>) -> std::optional<Val> {
+  insecure.def("get-insecure-random-u64", "func() -> u64") =
+      [rng](std::span<const Val>) -> std::optional<Val> { return Val::u64((*rng)()); };
+  Interface(into, "wasi:random/insecure-seed").def("insecure-seed", "func() -> tuple<u64, u64>") =
+      [](std::span<const Val>) -> std::optional<Val> {
     return Val::tuple({Val::u64(secure_u64()), Val::u64(secure_u64())});
   };
 }

@@ -227,7 +227,8 @@ void add_sockets(HostState& s, Interfaces& into) {
   Interface(into, "wasi:sockets/tcp-create-socket", R"(
     use wasi:sockets/network.{network, error-code, ip-address-family};
     use wasi:sockets/tcp.{tcp-socket};
-  )").def("create-tcp-socket", "func(address-family: ip-address-family) -> result<tcp-socket, error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  )").def("create-tcp-socket", "func(address-family: ip-address-family) -> result<tcp-socket, error-code>") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     if (!s.options.allow_sockets || !s.options.allow_tcp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -244,7 +245,8 @@ void add_sockets(HostState& s, Interfaces& into) {
   using State = TcpSocket::State;
 
   tcp.def("[method]tcp-socket.start-bind",
-          "func(network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+          "func(network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>") =
+      [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     s.get<Network>(a[1], "network");
     if (t.state != State::Unbound) return fail(InvalidState);
@@ -254,17 +256,21 @@ void add_sockets(HostState& s, Interfaces& into) {
     t.state = State::BindStarted;
     return Val::ok();
   };
-  tcp.def("[method]tcp-socket.finish-bind", "func() -> result<_, error-code>") = finish<TcpSocket>(sock, State::BindStarted, State::Bound);
-  tcp.def("[method]tcp-socket.start-listen", "func() -> result<_, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.finish-bind", "func() -> result<_, error-code>") =
+      finish<TcpSocket>(sock, State::BindStarted, State::Bound);
+  tcp.def("[method]tcp-socket.start-listen", "func() -> result<_, error-code>") =
+      [sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Bound) return fail(InvalidState);
     if (::listen(t.fd->get(), int(std::min<uint64_t>(t.backlog, 4096))) != 0) return fail_errno();
     t.state = State::ListenStarted;
     return Val::ok();
   };
-  tcp.def("[method]tcp-socket.finish-listen", "func() -> result<_, error-code>") = finish<TcpSocket>(sock, State::ListenStarted, State::Listening);
+  tcp.def("[method]tcp-socket.finish-listen", "func() -> result<_, error-code>") =
+      finish<TcpSocket>(sock, State::ListenStarted, State::Listening);
   tcp.def("[method]tcp-socket.accept",
-          "func() -> result<tuple<tcp-socket, input-stream, output-stream>, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+          "func() -> result<tuple<tcp-socket, input-stream, output-stream>, error-code>") =
+      [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Listening) return fail(InvalidState);
     int fd = ::accept4(t.fd->get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -276,7 +282,8 @@ void add_sockets(HostState& s, Interfaces& into) {
     return Val::ok(Val::tuple({Val::resource(client), st.items[0], st.items[1]}));
   };
   tcp.def("[method]tcp-socket.start-connect",
-          "func(network: borrow<network>, remote-address: ip-socket-address) -> result<_, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+          "func(network: borrow<network>, remote-address: ip-socket-address) -> result<_, error-code>") =
+      [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     s.get<Network>(a[1], "network");
     if (t.state != State::Unbound && t.state != State::Bound) return fail(InvalidState);
@@ -289,7 +296,8 @@ void add_sockets(HostState& s, Interfaces& into) {
     return Val::ok();
   };
   tcp.def("[method]tcp-socket.finish-connect",
-          "func() -> result<tuple<input-stream, output-stream>, error-code>") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+          "func() -> result<tuple<input-stream, output-stream>, error-code>") =
+      [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::ConnectStarted) return fail(NotInProgress);
     pollfd pfd{t.fd->get(), POLLOUT, 0};
@@ -321,10 +329,12 @@ void add_sockets(HostState& s, Interfaces& into) {
   tcp.def("[method]tcp-socket.is-listening", "func() -> bool") = [sock](std::span<const Val> a) -> std::optional<Val> {
     return Val::boolean(sock(a[0]).state == State::Listening);
   };
-  tcp.def("[method]tcp-socket.address-family", "func() -> ip-address-family") = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.address-family", "func() -> ip-address-family") =
+      [sock](std::span<const Val> a) -> std::optional<Val> {
     return Val::enumeration(sock(a[0]).family == AF_INET ? 0 : 1);
   };
-  tcp.def("[method]tcp-socket.set-listen-backlog-size", "func(value: u64) -> result<_, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.set-listen-backlog-size", "func(value: u64) -> result<_, error-code>") =
+      [sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (a[1].i == 0) return fail(InvalidArgument);
     t.backlog = uint64_t(a[1].i);
@@ -345,32 +355,48 @@ void add_sockets(HostState& s, Interfaces& into) {
     };
   };
   auto tcp_fd = [sock](const Val& v) { return sock(v).fd->get(); };
-  tcp.def("[method]tcp-socket.keep-alive-enabled", "func() -> result<bool, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.keep-alive-enabled", "func() -> result<bool, error-code>") =
+      [sock](std::span<const Val> a) -> std::optional<Val> {
     int v = 0;
     socklen_t len = sizeof v;
     if (::getsockopt(sock(a[0]).fd->get(), SOL_SOCKET, SO_KEEPALIVE, &v, &len) != 0) return fail_errno();
     return Val::ok(Val::boolean(v != 0));
   };
-  tcp.def("[method]tcp-socket.set-keep-alive-enabled", "func(value: bool) -> result<_, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_KEEPALIVE, true, 1);
-  tcp.def("[method]tcp-socket.keep-alive-idle-time", "func() -> result<duration, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, false, 1000000000ull);
-  tcp.def("[method]tcp-socket.set-keep-alive-idle-time", "func(value: duration) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, true, 1000000000ull);
-  tcp.def("[method]tcp-socket.keep-alive-interval", "func() -> result<duration, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, false, 1000000000ull);
-  tcp.def("[method]tcp-socket.set-keep-alive-interval", "func(value: duration) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, true, 1000000000ull);
-  tcp.def("[method]tcp-socket.keep-alive-count", "func() -> result<u32, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, false, 1);
-  tcp.def("[method]tcp-socket.set-keep-alive-count", "func(value: u32) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, true, 1);
-  tcp.def("[method]tcp-socket.hop-limit", "func() -> result<u8, error-code>") = int_option(tcp_fd, IPPROTO_IP, IP_TTL, false, 1);
-  tcp.def("[method]tcp-socket.set-hop-limit", "func(value: u8) -> result<_, error-code>") = int_option(tcp_fd, IPPROTO_IP, IP_TTL, true, 1);
-  tcp.def("[method]tcp-socket.receive-buffer-size", "func() -> result<u64, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
-  tcp.def("[method]tcp-socket.set-receive-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
-  tcp.def("[method]tcp-socket.send-buffer-size", "func() -> result<u64, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
-  tcp.def("[method]tcp-socket.set-send-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
-  tcp.def("[method]tcp-socket.subscribe", "func() -> pollable") = [&s, sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.set-keep-alive-enabled", "func(value: bool) -> result<_, error-code>") =
+      int_option(tcp_fd, SOL_SOCKET, SO_KEEPALIVE, true, 1);
+  tcp.def("[method]tcp-socket.keep-alive-idle-time", "func() -> result<duration, error-code>") =
+      int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, false, 1000000000ull);
+  tcp.def("[method]tcp-socket.set-keep-alive-idle-time", "func(value: duration) -> result<_, error-code>") =
+      int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPIDLE, true, 1000000000ull);
+  tcp.def("[method]tcp-socket.keep-alive-interval", "func() -> result<duration, error-code>") =
+      int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, false, 1000000000ull);
+  tcp.def("[method]tcp-socket.set-keep-alive-interval", "func(value: duration) -> result<_, error-code>") =
+      int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPINTVL, true, 1000000000ull);
+  tcp.def("[method]tcp-socket.keep-alive-count", "func() -> result<u32, error-code>") =
+      int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, false, 1);
+  tcp.def("[method]tcp-socket.set-keep-alive-count", "func(value: u32) -> result<_, error-code>") =
+      int_option(tcp_fd, IPPROTO_TCP, TCP_KEEPCNT, true, 1);
+  tcp.def("[method]tcp-socket.hop-limit", "func() -> result<u8, error-code>") =
+      int_option(tcp_fd, IPPROTO_IP, IP_TTL, false, 1);
+  tcp.def("[method]tcp-socket.set-hop-limit", "func(value: u8) -> result<_, error-code>") =
+      int_option(tcp_fd, IPPROTO_IP, IP_TTL, true, 1);
+  tcp.def("[method]tcp-socket.receive-buffer-size", "func() -> result<u64, error-code>") =
+      int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
+  tcp.def("[method]tcp-socket.set-receive-buffer-size", "func(value: u64) -> result<_, error-code>") =
+      int_option(tcp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
+  tcp.def("[method]tcp-socket.send-buffer-size", "func() -> result<u64, error-code>") =
+      int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
+  tcp.def("[method]tcp-socket.set-send-buffer-size", "func(value: u64) -> result<_, error-code>") =
+      int_option(tcp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
+  tcp.def("[method]tcp-socket.subscribe", "func() -> pollable") =
+      [&s, sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     short events = t.state == State::Listening ? POLLIN : t.state == State::ConnectStarted ? POLLOUT : 0;
     if (!events) return Val::resource(s.add(Pollable{}));
     return Val::resource(s.add(Pollable{std::nullopt, t.fd, events}));
   };
-  tcp.def("[method]tcp-socket.shutdown", "func(shutdown-type: shutdown-type) -> result<_, error-code>") = [sock](std::span<const Val> a) -> std::optional<Val> {
+  tcp.def("[method]tcp-socket.shutdown", "func(shutdown-type: shutdown-type) -> result<_, error-code>") =
+      [sock](std::span<const Val> a) -> std::optional<Val> {
     auto& t = sock(a[0]);
     if (t.state != State::Connected) return fail(InvalidState);
     int how = a[1].index == 0 ? SHUT_RD : a[1].index == 1 ? SHUT_WR : SHUT_RDWR;
@@ -390,7 +416,8 @@ void add_sockets(HostState& s, Interfaces& into) {
   Interface(into, "wasi:sockets/udp-create-socket", R"(
     use wasi:sockets/network.{network, error-code, ip-address-family};
     use wasi:sockets/udp.{udp-socket};
-  )").def("create-udp-socket", "func(address-family: ip-address-family) -> result<udp-socket, error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  )").def("create-udp-socket", "func(address-family: ip-address-family) -> result<udp-socket, error-code>") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     if (!s.options.allow_sockets || !s.options.allow_udp) return fail(AccessDenied);
     int family = a[0].index == 0 ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -406,7 +433,8 @@ void add_sockets(HostState& s, Interfaces& into) {
   auto udp_fd = [usock](const Val& v) { return usock(v).fd->get(); };
   using UState = UdpSocket::State;
   udp.def("[method]udp-socket.start-bind",
-          "func(network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>") = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+          "func(network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>") =
+      [&s, usock](std::span<const Val> a) -> std::optional<Val> {
     auto& u = usock(a[0]);
     s.get<Network>(a[1], "network");
     if (u.state != UState::Unbound) return fail(InvalidState);
@@ -414,9 +442,12 @@ void add_sockets(HostState& s, Interfaces& into) {
     u.state = UState::BindStarted;
     return Val::ok();
   };
-  udp.def("[method]udp-socket.finish-bind", "func() -> result<_, error-code>") = finish<UdpSocket>(usock, UState::BindStarted, UState::Bound);
+  udp.def("[method]udp-socket.finish-bind", "func() -> result<_, error-code>") =
+      finish<UdpSocket>(usock, UState::BindStarted, UState::Bound);
   udp.def("[method]udp-socket.stream",
-          "func(remote-address: option<ip-socket-address>) -> result<tuple<incoming-datagram-stream, outgoing-datagram-stream>, error-code>") = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+          "func(remote-address: option<ip-socket-address>) "
+          "-> result<tuple<incoming-datagram-stream, outgoing-datagram-stream>, error-code>") =
+      [&s, usock](std::span<const Val> a) -> std::optional<Val> {
     auto& u = usock(a[0]);
     if (u.state != UState::Bound) return fail(InvalidState);
     bool connected = a[1].index == 1;
@@ -438,7 +469,8 @@ void add_sockets(HostState& s, Interfaces& into) {
     uint32_t out = s.add(DatagramStream{u.fd, u.family, connected, true});
     return Val::ok(Val::tuple({Val::resource(in), Val::resource(out)}));
   };
-  udp.def("[method]udp-socket.local-address", "func() -> result<ip-socket-address, error-code>") = [usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.local-address", "func() -> result<ip-socket-address, error-code>") =
+      [usock](std::span<const Val> a) -> std::optional<Val> {
     auto& u = usock(a[0]);
     if (u.state == UState::Unbound) return fail(InvalidState);
     sockaddr_storage ss{};
@@ -446,28 +478,38 @@ void add_sockets(HostState& s, Interfaces& into) {
     if (::getsockname(u.fd->get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail_errno();
     return Val::ok(socket_address(ss));
   };
-  udp.def("[method]udp-socket.remote-address", "func() -> result<ip-socket-address, error-code>") = [usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.remote-address", "func() -> result<ip-socket-address, error-code>") =
+      [usock](std::span<const Val> a) -> std::optional<Val> {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     if (::getpeername(usock(a[0]).fd->get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return fail_errno();
     return Val::ok(socket_address(ss));
   };
-  udp.def("[method]udp-socket.address-family", "func() -> ip-address-family") = [usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.address-family", "func() -> ip-address-family") =
+      [usock](std::span<const Val> a) -> std::optional<Val> {
     return Val::enumeration(usock(a[0]).family == AF_INET ? 0 : 1);
   };
-  udp.def("[method]udp-socket.unicast-hop-limit", "func() -> result<u8, error-code>") = int_option(udp_fd, IPPROTO_IP, IP_TTL, false, 1);
-  udp.def("[method]udp-socket.set-unicast-hop-limit", "func(value: u8) -> result<_, error-code>") = int_option(udp_fd, IPPROTO_IP, IP_TTL, true, 1);
-  udp.def("[method]udp-socket.receive-buffer-size", "func() -> result<u64, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
-  udp.def("[method]udp-socket.set-receive-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
-  udp.def("[method]udp-socket.send-buffer-size", "func() -> result<u64, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
-  udp.def("[method]udp-socket.set-send-buffer-size", "func(value: u64) -> result<_, error-code>") = int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
-  udp.def("[method]udp-socket.subscribe", "func() -> pollable") = [&s, usock](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]udp-socket.unicast-hop-limit", "func() -> result<u8, error-code>") =
+      int_option(udp_fd, IPPROTO_IP, IP_TTL, false, 1);
+  udp.def("[method]udp-socket.set-unicast-hop-limit", "func(value: u8) -> result<_, error-code>") =
+      int_option(udp_fd, IPPROTO_IP, IP_TTL, true, 1);
+  udp.def("[method]udp-socket.receive-buffer-size", "func() -> result<u64, error-code>") =
+      int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, false, 1);
+  udp.def("[method]udp-socket.set-receive-buffer-size", "func(value: u64) -> result<_, error-code>") =
+      int_option(udp_fd, SOL_SOCKET, SO_RCVBUF, true, 1);
+  udp.def("[method]udp-socket.send-buffer-size", "func() -> result<u64, error-code>") =
+      int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, false, 1);
+  udp.def("[method]udp-socket.set-send-buffer-size", "func(value: u64) -> result<_, error-code>") =
+      int_option(udp_fd, SOL_SOCKET, SO_SNDBUF, true, 1);
+  udp.def("[method]udp-socket.subscribe", "func() -> pollable") =
+      [&s, usock](std::span<const Val> a) -> std::optional<Val> {
     usock(a[0]);
     return Val::resource(s.add(Pollable{}));
   };
   auto dstream = [&s](const Val& v) -> DatagramStream& { return s.get<DatagramStream>(v, "datagram stream"); };
   udp.def("[method]incoming-datagram-stream.receive",
-          "func(max-results: u64) -> result<list<incoming-datagram>, error-code>") = [dstream](std::span<const Val> a) -> std::optional<Val> {
+          "func(max-results: u64) -> result<list<incoming-datagram>, error-code>") =
+      [dstream](std::span<const Val> a) -> std::optional<Val> {
     auto& d = dstream(a[0]);
     std::vector<Val> got;
     uint64_t max = std::min<uint64_t>(uint64_t(a[1].i), 1024);
@@ -485,15 +527,18 @@ void add_sockets(HostState& s, Interfaces& into) {
     }
     return Val::ok(Val::list(std::move(got)));
   };
-  udp.def("[method]incoming-datagram-stream.subscribe", "func() -> pollable") = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]incoming-datagram-stream.subscribe", "func() -> pollable") =
+      [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{std::nullopt, dstream(a[0]).fd, POLLIN}));
   };
-  udp.def("[method]outgoing-datagram-stream.check-send", "func() -> result<u64, error-code>") = [dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]outgoing-datagram-stream.check-send", "func() -> result<u64, error-code>") =
+      [dstream](std::span<const Val> a) -> std::optional<Val> {
     dstream(a[0]);
     return Val::ok(Val::u64(64));
   };
   udp.def("[method]outgoing-datagram-stream.send",
-          "func(datagrams: list<outgoing-datagram>) -> result<u64, error-code>") = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+          "func(datagrams: list<outgoing-datagram>) -> result<u64, error-code>") =
+      [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
     auto& d = dstream(a[0]);
     uint64_t sent = 0;
     for (auto& dg : a[1].items) {
@@ -522,7 +567,8 @@ void add_sockets(HostState& s, Interfaces& into) {
     }
     return Val::ok(Val::u64(sent));
   };
-  udp.def("[method]outgoing-datagram-stream.subscribe", "func() -> pollable") = [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
+  udp.def("[method]outgoing-datagram-stream.subscribe", "func() -> pollable") =
+      [&s, dstream](std::span<const Val> a) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{std::nullopt, dstream(a[0]).fd, POLLOUT}));
   };
 
@@ -531,7 +577,9 @@ void add_sockets(HostState& s, Interfaces& into) {
     use wasi:sockets/network.{network, error-code, ip-address};
     resource resolve-address-stream;
   )");
-  lookup.def("resolve-addresses", "func(network: borrow<network>, name: string) -> result<resolve-address-stream, error-code>") = [&s](std::span<const Val> a) -> std::optional<Val> {
+  lookup.def("resolve-addresses",
+             "func(network: borrow<network>, name: string) -> result<resolve-address-stream, error-code>") =
+      [&s](std::span<const Val> a) -> std::optional<Val> {
     s.get<Network>(a[0], "network");
     if (!s.options.allow_sockets || !name_allowed(s, a[1].s)) return fail(AccessDenied);
     addrinfo hints{};
@@ -556,7 +604,8 @@ void add_sockets(HostState& s, Interfaces& into) {
     if (st.next >= st.addresses.size()) return Val::ok(Val::none());
     return Val::ok(Val::some(st.addresses[st.next++]));
   };
-  lookup.def("[method]resolve-address-stream.subscribe", "func() -> pollable") = [&s](std::span<const Val>) -> std::optional<Val> {
+  lookup.def("[method]resolve-address-stream.subscribe", "func() -> pollable") =
+      [&s](std::span<const Val>) -> std::optional<Val> {
     return Val::resource(s.add(Pollable{}));
   };
 }

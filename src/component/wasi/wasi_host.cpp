@@ -39,7 +39,8 @@ WasiHost::WasiHost(WasiConfig config, WasiHostOptions options)
   wasi::add_sockets(*state_, *interfaces_);
   for (auto& [iface, functions] : interfaces_->functions)
     for (auto& [name, f] : functions)
-      if (!f.call) throw Error(fmt::format("{}#{} is declared without an implementation", iface, name), ErrorCode::Internal);
+      if (!f.call)
+        throw Error(fmt::format("{}#{} is declared without an implementation", iface, name), ErrorCode::Internal);
 }
 
 WasiHost::~WasiHost() = default;
