@@ -115,8 +115,24 @@ void InstanceLog::close_partials_locked() {
 // instances must not hold thousands of descriptors.
 bool InstanceLog::open_locked() {
   if (fd_ >= 0) return true;
-  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  return fd_ >= 0;
+  // Read-write: end_torn_line_locked reads the last byte (writes still append).
+  fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) return false;
+  end_torn_line_locked();
+  return true;
+}
+
+// A daemon killed in the middle of writing an entry leaves the file ending
+// in part of a line. The next entry appended there would be glued onto it and
+// lost with it (readers skip lines that do not decode): the fragment is ended
+// with a newline first, so it is a line of its own that readers skip.
+void InstanceLog::end_torn_line_locked() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || st.st_size == 0) return;
+  char last = 0;
+  if (::pread(fd_, &last, 1, st.st_size - 1) != 1 || last == '\n') return;
+  write_all(fd_, "\n");
+  size_ = uint64_t(st.st_size) + 1;
 }
 
 InstanceLog::~InstanceLog() {

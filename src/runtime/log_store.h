@@ -74,6 +74,7 @@ class InstanceLog {
 
  private:
   bool open_locked();
+  void end_torn_line_locked();
   // Brings stream i's partial file in line with partial_[i]: `appended` is
   // what this write added, and `line_ended` whether a line was completed.
   void save_partial_locked(int i, std::string_view appended, bool line_ended);

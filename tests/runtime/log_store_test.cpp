@@ -72,6 +72,41 @@ TEST(LogStore, AnUnfinishedLineSurvivesACrash) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "p.stderr.partial"));  // gone once the run has ended
 }
 
+// A daemon killed in the middle of appending an entry leaves the file
+// ending in part of a line. The next daemon's first entry must not be glued
+// onto it: it would be lost with the torn line, which does not decode.
+TEST(LogStore, AnEntryAfterALineTornByACrashIsKept) {
+  TempDir dir;
+  const auto file = dir.path() / "t.log";
+  const std::string whole = InstanceLog::encode(LogEntry{Clock::now(), LogStream::Stdout, "before"});
+  const std::string torn = InstanceLog::encode(LogEntry{Clock::now(), LogStream::Stdout, "cut short"}).substr(0, 20);
+  testing::write_text(file, whole + torn);
+  testing::write_text(dir.path() / "t.stdout.partial", "unfinished");
+  // As the next daemon recovers it: the unfinished line is the first entry it appends.
+  InstanceLog log(file, 1 << 20, 1);
+  auto all = log.read({});
+  ASSERT_EQ(all.size(), 2u) << testing::read_text(file);
+  EXPECT_EQ(all[0].message, "before");
+  EXPECT_EQ(all[1].message, "unfinished");
+  log.reopen();
+  log.write(LogStream::Stdout, bytes("next\n"));
+  all = log.read({});
+  ASSERT_EQ(all.size(), 3u) << testing::read_text(file);
+  EXPECT_EQ(all[2].message, "next");
+  // The torn fragment is a line of its own, skipped, and --tail does not count it.
+  EXPECT_EQ(testing::read_text(file).find(torn + "\n"), whole.size());
+  LogQuery last_two;
+  last_two.tail = 2;
+  all = log.read(last_two);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].message, "unfinished");
+  // A file that ends with its newline gets no other.
+  log.close();
+  const auto size = std::filesystem::file_size(file);
+  log.note("a note");
+  EXPECT_EQ(std::filesystem::file_size(file), size + InstanceLog::encode(log.read({}).back()).size());
+}
+
 TEST(LogStore, APartialFileOfAnEarlierDaemonIsRecorded) {
   TempDir dir;
   testing::write_text(dir.path() / "old.partial", R"({"stdout":"out half","stderr":""})");
