@@ -27,6 +27,21 @@ int http_status(ErrorCode code) {
   return 500;
 }
 
+int http_status(runtime::RuntimeError::Kind kind) {
+  if (kind == runtime::RuntimeError::Kind::ShuttingDown) return 503;
+  return http_status(runtime::RuntimeError::error_code(kind));
+}
+
+int http_status(const Error& error) {
+  if (const auto* e = dynamic_cast<const runtime::RuntimeError*>(&error)) return http_status(e->kind());
+  return http_status(error.code());
+}
+
+const char* error_kind(const Error& error) {
+  if (const auto* e = dynamic_cast<const runtime::RuntimeError*>(&error)) return to_string(e->kind());
+  return to_string(error.code());
+}
+
 std::optional<ErrorCode> error_code_from_kind(std::string_view kind) {
   for (ErrorCode code : kEveryCode)
     if (kind == to_string(code)) return code;

@@ -1,12 +1,14 @@
-// The daemon's one table between an error's code (wasmlet/error.h) and the
-// HTTP status of its answer, in both directions: the daemon answers by it,
-// the client (client.cpp) turns an answer back into the same code.
+// The daemon's one table between an error's code (wasmlet/error.h), or a
+// RuntimeError's kind, and the HTTP status of its answer, in both
+// directions: the daemon answers every error by it, the client (client.cpp)
+// turns an answer back into the same code.
 #pragma once
 
 #include <optional>
 #include <string_view>
 
 #include "wasmlet/error.h"
+#include "wasmlet/runtime/types.h"
 
 namespace wasmlet::server {
 
@@ -15,6 +17,17 @@ namespace wasmlet::server {
 // understood; the module, a limit or the guest made it fail), Unsupported 501, Unavailable 502
 // (a registry or other upstream failed), Io and Internal 500.
 int http_status(ErrorCode code);
+
+// A RuntimeError's status: its code's, except that ShuttingDown (code
+// Unavailable, as the client reads it back) is 503, the daemon itself being
+// unavailable for now rather than something upstream having failed.
+int http_status(runtime::RuntimeError::Kind kind);
+
+// What the daemon answers `error` with, for every error it meets: the
+// status of its kind (a RuntimeError) or of its code, and the "kind" field,
+// the RuntimeError's kind or else the code (to_string of either).
+int http_status(const Error& error);
+const char* error_kind(const Error& error);
 
 // The code whose to_string is `kind` ("compile", "not_found", ...); nullopt
 // for any other word (a RuntimeError's finer kinds, e.g. "pull_failed").

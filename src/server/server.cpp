@@ -134,11 +134,9 @@ void send_error(httplib::Response& res, int status, const std::string& kind, con
   res.set_content(json_line(json{{"error", message}, {"kind", kind}}), "application/json");
 }
 
-// The answer to a request that arrives once the daemon's shutdown has begun
-// (and to one the runtime refused for it): the answers already under way go
-// out, nothing new is done.
-void send_shutting_down(httplib::Response& res, const std::string& message) {
-  send_error(res, 503, to_string(RuntimeError::Kind::ShuttingDown), message);
+// Every error is answered by the one table of server/http_status.h.
+void send_error(httplib::Response& res, const Error& error) {
+  send_error(res, http_status(error), error_kind(error), error.what());
 }
 
 void send_json(httplib::Response& res, const json& j, int status = 200) {
@@ -220,15 +218,12 @@ struct Server::Impl {
     return [f](const httplib::Request& req, httplib::Response& res) {
       try {
         f(req, res);
-      } catch (const RuntimeError& e) {
-        if (e.kind() == RuntimeError::Kind::ShuttingDown) send_shutting_down(res, e.what());
-        else send_error(res, http_status(e.code()), to_string(e.kind()), e.what());
-      } catch (const Error& e) {
-        send_error(res, http_status(e.code()), to_string(e.code()), e.what());
+      } catch (const Error& e) {  // a RuntimeError too: its kind gives the status
+        send_error(res, e);
       } catch (const json::exception& e) {  // a field of the body with the wrong type
-        send_error(res, 400, to_string(ErrorCode::InvalidArgument), fmt::format("the request body: {}", e.what()));
+        send_error(res, Error(fmt::format("the request body: {}", e.what()), ErrorCode::InvalidArgument));
       } catch (const std::exception& e) {
-        send_error(res, 500, to_string(ErrorCode::Internal), e.what());
+        send_error(res, Error(e.what(), ErrorCode::Internal));
       }
     };
   }
@@ -345,8 +340,9 @@ struct Server::Impl {
       // that answers under way go out; a new request is refused, not run
       // against a runtime whose instances are gone.
       if (stopping) {
-        send_shutting_down(res, fmt::format("{} {}: the daemon is shutting down; try again once `wasmlet serve` runs again",
-                                            req.method, req.path));
+        send_error(res, RuntimeError(RuntimeError::Kind::ShuttingDown,
+                                     fmt::format("{} {}: the daemon is shutting down; try again once `wasmlet serve` runs again",
+                                                 req.method, req.path)));
         return httplib::Server::HandlerResponse::Handled;
       }
       return refused_without_length(req, res) ? httplib::Server::HandlerResponse::Handled
@@ -555,11 +551,8 @@ struct Server::Impl {
         } end_heartbeat{sink_mu, ended_cv, ended, heartbeat};
         try {
           runtime->exec_stream(id, cmd, [&](const ExecEvent& e) { emit(to_json(e)); }, &cancel);
-        } catch (const RuntimeError& e) {
-          emit({{"error", e.what()}, {"kind", to_string(e.kind())}});
-          emit({{"exit", 126}});
         } catch (const Error& e) {
-          emit({{"error", e.what()}, {"kind", to_string(e.code())}});
+          emit({{"error", e.what()}, {"kind", error_kind(e)}});
           emit({{"exit", 126}});
         } catch (const std::exception& e) {
           emit({{"error", e.what()}, {"kind", "internal"}});

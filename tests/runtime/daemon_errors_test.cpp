@@ -254,6 +254,32 @@ TEST(DaemonErrors, TheStatusTableCoversEveryCode) {
   EXPECT_EQ(PluginError(PluginError::Kind::Trap, "p", "f", "x").code(), ErrorCode::GuestFailed);
 }
 
+// A RuntimeError is answered by its kind: the status of its code, but 503
+// for shutting_down (the daemon is what is unavailable, for now), and the
+// kind as "kind". Every other error by its code.
+TEST(DaemonErrors, TheStatusOfARuntimeErrorFollowsItsKind) {
+  using server::error_kind;
+  using server::http_status;
+  using K = runtime::RuntimeError::Kind;
+  for (K kind : {K::NotFound, K::InvalidSpec, K::InvalidArgument, K::AlreadyExists, K::Conflict, K::Unsupported,
+                 K::PullFailed, K::Internal}) {
+    EXPECT_EQ(http_status(kind), http_status(runtime::RuntimeError::error_code(kind))) << runtime::to_string(kind);
+    const runtime::RuntimeError e(kind, "x");
+    EXPECT_EQ(http_status(static_cast<const Error&>(e)), http_status(kind)) << runtime::to_string(kind);
+    EXPECT_STREQ(error_kind(e), runtime::to_string(kind));
+  }
+  EXPECT_EQ(http_status(K::ShuttingDown), 503);
+  const runtime::RuntimeError shutting_down(K::ShuttingDown, "the daemon is shutting down");
+  EXPECT_EQ(http_status(static_cast<const Error&>(shutting_down)), 503);
+  EXPECT_STREQ(error_kind(shutting_down), "shutting_down");
+  // Its code is unavailable, what the client makes of a 503 without a kind it knows.
+  EXPECT_EQ(shutting_down.code(), ErrorCode::Unavailable);
+  EXPECT_EQ(server::error_code_from_status(503), ErrorCode::Unavailable);
+  const CompileError compile("x");
+  EXPECT_EQ(http_status(static_cast<const Error&>(compile)), 422);
+  EXPECT_STREQ(error_kind(compile), "compile");
+}
+
 // A stand-in for the daemon on a Unix socket: answers each request with the
 // status and body listed for its path, so the client meets answers no route
 // of today's daemon gives (a compile error, an unknown kind, a body that is

@@ -602,6 +602,17 @@ TEST_F(DaemonTest, NoRequestIsRunOnceTheShutdownBegan) {
   auto listed = d->cli({"ps", "-a"});
   EXPECT_EQ(listed.exit_code, 1) << listed.out;
   EXPECT_NE(listed.err.find("GET /v1/instances: the daemon is shutting down"), std::string::npos) << listed.err;
+  // Answered 503 with the kind shutting_down, by the table every error is answered by.
+  const int raw = connect_raw(d->data_dir() / "wasmlet.sock");
+  ASSERT_GE(raw, 0) << std::strerror(errno);
+  const std::string ping = "GET /v1/ping HTTP/1.0\r\nHost: wasmlet\r\n\r\n";
+  ::send(raw, ping.data(), ping.size(), MSG_NOSIGNAL);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(raw, buf, sizeof buf, 0)) > 0;) answer.append(buf, size_t(n));
+  ::close(raw);
+  EXPECT_NE(answer.substr(0, answer.find('\r')).find(" 503 "), std::string::npos) << answer;
+  EXPECT_NE(answer.find(R"("kind":"shutting_down")"), std::string::npos) << answer;
   int status = d->terminate();
   ::close(fd);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;

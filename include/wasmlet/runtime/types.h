@@ -178,12 +178,12 @@ struct InstanceInfo {
 };
 
 // Errors of the runtime. Every message names the instance, image, spec field
-// or file it concerns; kind() is the finer reason the daemon reports, and
-// code() (error_code(kind)) what the daemon's HTTP status follows.
+// or file it concerns; kind() is the finer reason the daemon reports and its
+// HTTP status follows (server/http_status.h), code() (error_code(kind)) the rest.
 class RuntimeError : public Error {
  public:
   // ShuttingDown: the runtime's shutdown has begun, so it takes no more
-  // requests (the daemon answers 503).
+  // requests (the daemon answers 503, the code is Unavailable).
   enum class Kind { NotFound, InvalidSpec, InvalidArgument, AlreadyExists, Conflict, Unsupported, PullFailed, ShuttingDown, Internal };
   static ErrorCode error_code(Kind kind) {
     switch (kind) {
