@@ -22,7 +22,11 @@ constexpr int kHostReservedFds = 256;
 // program may hold many files open (1,000 is a tested minimum), and the
 // soft limit is often 1024 for the whole host process, which would leave
 // each guest about 512 of kMaxGuestFds. Both WASI front ends call it when a
-// guest context is made; it acts on the first call of the process only.
+// guest context is made; it acts on the first call of the process only,
+// and keeps the soft limit it leaves for guest_fd_budget and
+// leaves_host_room, which every guest open asks: from then on they make no
+// system call, and a change of RLIMIT_NOFILE the process makes later (the
+// daemon makes none) is not seen. Before the first call they read it.
 void raise_fd_limit();
 
 // The fds of RLIMIT_NOFILE all guest contexts in the process share: the

@@ -2,12 +2,18 @@
 // context opening fds in a loop stops short of what the others are owed.
 // Each test runs in its own process (gtest_discover_tests), so the tally of
 // live contexts is this test's alone and RLIMIT_NOFILE may be lowered.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <barrier>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -129,6 +135,69 @@ TEST(GuestFdShare, ContextsOpeningAtOnceNeverPassTheBudget) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(overshoots.load(), 0u) << "rounds in which the contexts together held other than the budget";
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+constexpr bool kAddressSanitizer = __has_feature(address_sanitizer);
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+// Sets an environment variable for the test's scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// Every guest open asks for the fd limit twice: guest_fd_budget as it takes
+// its slot (FdSlot), leaves_host_room once it has the fd. After
+// raise_fd_limit, which every guest context makes first, neither makes a
+// system call (a getrlimit cost 0.76 us an open). The reads of
+// RLIMIT_NOFILE are counted by tests/support/count_getrlimit.c, preloaded
+// into a child of this test binary (a death test, run by re-executing it).
+TEST(GuestFdShare, OpensAfterTheRaiseReadTheLimitNoMore) {
+  ScopedEnv preload("LD_PRELOAD", COUNT_GETRLIMIT_SHIM);
+  // gcc's ASan runtime is a shared library, and the preloaded shim comes before it.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  std::optional<ScopedEnv> asan_options;
+  if (kAddressSanitizer)
+    asan_options.emplace("ASAN_OPTIONS", (asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0");
+  const std::string style = GTEST_FLAG_GET(death_test_style);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        using Count = long (*)();
+        const auto reads = reinterpret_cast<Count>(::dlsym(RTLD_DEFAULT, "count_getrlimit_nofile_reads"));
+        if (!reads) {
+          std::fprintf(stderr, "the shim is not loaded\n");
+          ::_exit(1);
+        }
+        raise_fd_limit();
+        const long at_raise = reads();
+        GuestFdShare share;
+        for (int i = 0; i < 1000; ++i) {
+          FdSlot slot(share);
+          if (!slot || !leaves_host_room(3)) ::_exit(2);
+        }
+        // The raise's read shows the shim counts the calls host_room makes.
+        std::fprintf(stderr, "reads at the raise: %ld, in 1000 opens: %ld\n", at_raise, reads() - at_raise);
+        ::_exit(0);
+      },
+      ::testing::ExitedWithCode(0), "reads at the raise: [1-9][0-9]*, in 1000 opens: 0\n");
+  GTEST_FLAG_SET(death_test_style, style);
 }
 
 }  // namespace
