@@ -108,6 +108,33 @@ TEST_F(RuntimeCli, CreateStartStateKillDelete) {
   EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory/wasmlet-oci-test/" + id_));
 }
 
+// loop_forever is small enough to be compiled before the container starts
+// (Tier::Auto): its loop runs as native code, which the engine interrupts
+// with SIGURG to the guest's thread. The container process must leave
+// SIGURG to the engine: blocked, SIGTERM ended the container only at the
+// 2 s grace period's _exit, not by interrupting the guest.
+TEST_F(RuntimeCli, SigtermInterruptsANativeCodeGuestAtOnce) {
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid_t pid = std::stoi(read_text(pid_file));
+  ASSERT_EQ(oci({"start", id_}).exit_code, 0);
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (read_text(dir_ / "create.out").find("looping") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_NE(read_text(dir_ / "create.out").find("looping"), std::string::npos) << read_text(dir_ / "create.out");
+  EXPECT_EQ(read_text(dir_ / "log.json").find("running in the interpreter"), std::string::npos)
+      << "the guest must run as native code: " << read_text(dir_ / "log.json");
+  std::this_thread::sleep_for(100ms);  // well inside its loop
+  auto kill_start = std::chrono::steady_clock::now();
+  ASSERT_EQ(oci({"kill", id_, "TERM"}).exit_code, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_LT(std::chrono::steady_clock::now() - kill_start, 1s) << "ended by the grace period, not by the interrupt";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << status;
+  ASSERT_EQ(oci({"delete", id_}).exit_code, 0);
+}
+
 TEST_F(RuntimeCli, KillBeforeStartEndsTheWaitingProcess) {
   write_config({"/app.wasm"});
   auto pid_file = dir_ / "init.pid";
