@@ -58,6 +58,28 @@ std::string relative_path(const std::string& cgroups_path, const std::string& id
   return cgroups_path.front() == '/' ? cgroups_path : "/" + cgroups_path;
 }
 
+// "/" + the path's components without empty ones and "."; throws Error for
+// "..", and for a path naming the hierarchy's root ("/", ".", "/./"): the
+// root cgroup holds every process of the host, which `ps`, `kill --all` and
+// `delete` would then list and kill.
+std::string normalised(const std::string& rel, const std::string& cgroups_path, const std::string& id) {
+  std::string out;
+  for (size_t begin = 0; begin <= rel.size();) {
+    size_t end = rel.find('/', begin);
+    if (end == std::string::npos) end = rel.size();
+    std::string part = rel.substr(begin, end - begin);
+    begin = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") throw Error(fmt::format("cgroupsPath '{}' must not contain '..'", cgroups_path));
+    out += "/" + part;
+  }
+  if (out.empty())
+    throw Error(fmt::format("container {}: linux.cgroupsPath '{}' names the root of the cgroup hierarchy, which holds "
+                            "every process of the host: give the container a cgroup of its own (such as /wasmlet-oci/{})",
+                            id, cgroups_path, id));
+  return out;
+}
+
 void write_file(const fs::path& file, const std::string& value) {
   std::ofstream out(file);
   out << value;
@@ -129,8 +151,7 @@ void apply_limits(const fs::path& dir, const Resources& r) {
 }  // namespace
 
 std::vector<std::string> cgroup_dirs(const std::string& cgroups_path, const std::string& id, bool systemd) {
-  std::string rel = relative_path(cgroups_path, id, systemd);
-  if (rel.find("..") != std::string::npos) throw Error(fmt::format("cgroupsPath '{}' must not contain '..'", cgroups_path));
+  std::string rel = normalised(relative_path(cgroups_path, id, systemd), cgroups_path, id);
   std::vector<std::string> dirs;
   for (const auto& h : hierarchies()) dirs.push_back((fs::path(h.mount_point) / rel.substr(1)).string());
   return dirs;

@@ -4,6 +4,8 @@
 // to the delegate runtime with the same arguments.
 #include <sys/prctl.h>
 
+#include <optional>
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -28,12 +30,12 @@ class RuntimeCli : public ::testing::Test {
     prctl(PR_SET_CHILD_SUBREAPER, 0);
     remove_parent_cgroup("wasmlet-oci-test");
   }
-  void write_config(const std::vector<std::string>& args) {
+  void write_config(const std::vector<std::string>& args, std::optional<std::string> cgroups_path = std::nullopt) {
     nlohmann::json config = {{"ociVersion", "1.0.2"},
                              {"process", {{"args", args}, {"env", {"PATH=/"}}, {"cwd", "/"}}},
                              {"root", {{"path", "rootfs"}}},
                              {"annotations", {{"example.com/note", "kept"}}},
-                             {"linux", {{"cgroupsPath", "/wasmlet-oci-test/" + id_}}}};
+                             {"linux", {{"cgroupsPath", cgroups_path.value_or("/wasmlet-oci-test/" + id_)}}}};
     std::ofstream(dir_ / "bundle/config.json") << config.dump();
   }
   ProcessResult oci(std::vector<std::string> args) {
@@ -133,6 +135,42 @@ TEST_F(RuntimeCli, SigtermInterruptsANativeCodeGuestAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - kill_start, 1s) << "ended by the grace period, not by the interrupt";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << status;
   ASSERT_EQ(oci({"delete", id_}).exit_code, 0);
+}
+
+// A cgroupsPath naming the hierarchy's root made the container's cgroup the
+// root cgroup: `ps` listed every process of the host, and `kill --all` or
+// `delete --force` would have SIGKILLed them all. create refuses it, naming
+// the container and the value; "." components count as nothing.
+TEST_F(RuntimeCli, ACgroupsPathOfTheHierarchyRootIsRefused) {
+  for (const std::string path : {"/", "/./", ".", "//", "./."}) {
+    write_config({"/app.wasm"}, path);
+    auto created = create((dir_ / "init.pid").string());
+    EXPECT_EQ(created.exit_code, 1) << path << ": " << created.err;
+    EXPECT_NE(created.err.find("container " + id_ + ": linux.cgroupsPath '" + path + "' names the root of the cgroup hierarchy"),
+              std::string::npos)
+        << created.err;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_)) << path;
+    if (std::filesystem::exists(dir_ / "init.pid")) {  // created after all: end only that process (never kill --all)
+      ADD_FAILURE() << path << " was accepted";
+      pid_t pid = std::stoi(read_text(dir_ / "init.pid"));
+      ::kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      std::filesystem::remove_all(dir_ / "root" / id_);
+      std::filesystem::remove(dir_ / "init.pid");
+    }
+  }
+  // "." inside a path is nothing either: the container's own cgroup.
+  write_config({"/app.wasm"}, "/wasmlet-oci-test/./" + id_ + "/.");
+  auto pid_file = dir_ / "init.pid";
+  auto created = create(pid_file.string());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  pid_t pid = std::stoi(read_text(pid_file));
+  EXPECT_NE(read_text("/proc/" + std::to_string(pid) + "/cgroup").find(":/wasmlet-oci-test/" + id_ + "\n"), std::string::npos);
+  auto ps = oci({"ps", "--format", "json", id_});
+  EXPECT_EQ(nlohmann::json::parse(ps.out), nlohmann::json::array({pid})) << ps.out;
+  ASSERT_EQ(oci({"delete", "--force", id_}).exit_code, 0);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
 }
 
 TEST_F(RuntimeCli, KillBeforeStartEndsTheWaitingProcess) {
