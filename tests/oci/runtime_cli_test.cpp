@@ -4,6 +4,7 @@
 // to the delegate runtime with the same arguments.
 #include <sys/prctl.h>
 
+#include <algorithm>
 #include <optional>
 
 #include <gtest/gtest.h>
@@ -296,6 +297,39 @@ TEST_F(RuntimeCli, AFifoAsTheProgramIsNotWaitedOn) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30)) << "create waited on the FIFO";
   EXPECT_TRUE(std::filesystem::exists(dir_ / "delegated"));
+}
+
+// An error message may hold bytes that are not UTF-8 (a bundle path, an id
+// as given): the JSON log's dump threw from inside main's catch, which
+// ended in std::terminate (exit 134) with no line logged. Such bytes become
+// U+FFFD in the JSON format; the text format escapes them and control bytes.
+TEST_F(RuntimeCli, ErrorsWithBytesThatAreNotUtf8AreLogged) {
+  write_config({"/app.wasm"});
+  auto json_log = dir_ / "log.json";
+  auto r = run_process({WASMLET_OCI_BIN, "--root", (dir_ / "root").string(), "--log", json_log.string(), "--log-format", "json",
+                        "create", "--bundle", (dir_ / "no\xff-such").string(), "c1"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::string log = read_text(json_log);
+  ASSERT_FALSE(log.empty()) << r.err;
+  auto line = nlohmann::json::parse(log.substr(0, log.find('\n')));
+  EXPECT_EQ(line["level"], "error");
+  EXPECT_NE(line["msg"].get<std::string>().find("no\xef\xbf\xbd-such"), std::string::npos) << log;
+
+  auto text_log = dir_ / "log.txt";
+  r = run_process({WASMLET_OCI_BIN, "--root", (dir_ / "root").string(), "--log", text_log.string(), "--log-format", "text",
+                   "create", "--bundle", (dir_ / "bundle").string(), "c\xff\x1b[2J\n\"x"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  log = read_text(text_log);
+  EXPECT_NE(log.find("level=error msg=\"invalid container ID 'c\\xff\\x1b[2J\\n\\\"x'"), std::string::npos) << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << log;
+  EXPECT_EQ(log.find('\xff'), std::string::npos) << log;
+  r = run_process({WASMLET_OCI_BIN, "--root", (dir_ / "root").string(), "--log", json_log.string(), "--log-format", "json",
+                   "create", "--bundle", (dir_ / "bundle").string(), "\xc3\xa9t\xe9"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  log = read_text(json_log);
+  auto last = nlohmann::json::parse(log.substr(log.rfind('\n', log.size() - 2) + 1));
+  EXPECT_EQ(last["msg"].get<std::string>().find("invalid container ID '\xc3\xa9t\xef\xbf\xbd'"), 0u) << log;
 }
 
 TEST_F(RuntimeCli, VersionAndFeatures) {
