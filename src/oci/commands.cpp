@@ -162,8 +162,12 @@ int delete_container(const StateStore& store, const std::string& id, bool force)
     store.remove(id);
     return 0;
   }
-  if (store.status(s) != Status::Stopped) {
-    if (!force) throw Error(fmt::format("container {} is {}: stop it first or use delete --force", id, to_string(store.status(s))));
+  // A created container (its process still waiting for start) is killed
+  // and removed without --force, as runc does: containerd deletes a task
+  // that never started that way. A running one needs --force.
+  if (Status status = store.status(s); status != Status::Stopped) {
+    if (status == Status::Running && !force)
+      throw Error(fmt::format("container {} is running: stop it first or use delete --force", id));
     ::kill(s.pid, SIGKILL);
     for (pid_t pid : cgroup_pids(s.cgroup_dirs)) ::kill(pid, SIGKILL);
   }

@@ -187,6 +187,35 @@ TEST_F(RuntimeCli, KillBeforeStartEndsTheWaitingProcess) {
   EXPECT_EQ(oci({"delete", "--force", id_}).exit_code, 0) << "deleting a container that is gone succeeds";
 }
 
+// As with runc, delete without --force removes a created container (one
+// whose process waits for start), killing that process; containerd deletes
+// a task that never started that way. A running container needs --force.
+TEST_F(RuntimeCli, DeleteRemovesACreatedContainerWithoutForce) {
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid_t pid = std::stoi(read_text(pid_file));
+  auto deleted = oci({"delete", id_});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  if (deleted.exit_code != 0) ::kill(pid, SIGKILL);  // not to wait for it below for ever
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "root" / id_));
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory/wasmlet-oci-test/" + id_));
+
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid = std::stoi(read_text(pid_file));
+  ASSERT_EQ(oci({"start", id_}).exit_code, 0);
+  auto refused = oci({"delete", id_});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("container " + id_ + " is running: stop it first or use delete --force"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(state()["status"], "running");
+  ASSERT_EQ(oci({"delete", "--force", id_}).exit_code, 0);
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+}
+
 TEST_F(RuntimeCli, HandsLinuxBundlesToTheDelegateWithTheSameArguments) {
   write_config({"/bin/sh", "-c", "true"});
   auto recorder = dir_ / "fake-runc";
