@@ -39,15 +39,22 @@ std::atomic<Store*> running_store{nullptr};
 std::atomic<int> received_signal{0};
 
 bool ignored_by_default(int sig) { return sig == SIGCHLD || sig == SIGCONT || sig == SIGWINCH; }
+// Signals whose default action stops a process (Ctrl-Z on a terminal, or
+// `kill ID TSTP`): the container stops until SIGCONT, as any process would.
+bool stops_by_default(int sig) { return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
 // Signals arrive here (they are blocked in every other thread): a
-// terminating one interrupts the guest at once, or ends a container that
+// stopping one stops the process, a terminating one interrupts the guest at once, or ends a container that
 // has not started. A guest stuck in a host call that ignores the interrupt
 // is ended after a short grace period.
 void signal_loop(sigset_t set) {
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0 || ignored_by_default(sig)) continue;
+    if (stops_by_default(sig)) {
+      ::kill(::getpid(), SIGSTOP);  // every thread stops; SIGCONT resumes them, the guest where it was
+      continue;
+    }
     int expected = 0;
     received_signal.compare_exchange_strong(expected, sig);
     Store* store = running_store.load();

@@ -174,6 +174,47 @@ TEST_F(RuntimeCli, ACgroupsPathOfTheHierarchyRootIsRefused) {
   EXPECT_EQ(waitpid(pid, &status, 0), pid);
 }
 
+// The state letter of /proc/PID/stat ('R', 'S', 'T' when stopped, ...).
+char process_state(pid_t pid) {
+  std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
+// SIGTSTP (Ctrl-Z on a terminal), SIGTTIN and SIGTTOU stop a process by
+// default; the container treated them as fatal and exited 148. They stop it
+// now, and SIGCONT lets the guest go on where it was.
+TEST_F(RuntimeCli, SigtstpStopsTheContainerAndSigcontResumesIt) {
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid_t pid = std::stoi(read_text(pid_file));
+  ASSERT_EQ(oci({"start", id_}).exit_code, 0);
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (read_text(dir_ / "create.out").find("looping") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  for (const char* sig : {"TSTP", "TTIN", "TTOU"}) {
+    ASSERT_EQ(oci({"kill", id_, sig}).exit_code, 0) << sig;
+    deadline = std::chrono::steady_clock::now() + 5s;
+    while (process_state(pid) != 'T' && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) FAIL() << sig << " ended the container: " << status;
+    EXPECT_EQ(process_state(pid), 'T') << sig;
+    ASSERT_EQ(oci({"kill", id_, "CONT"}).exit_code, 0);
+    deadline = std::chrono::steady_clock::now() + 5s;
+    while (process_state(pid) == 'T' && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(100ms);
+    EXPECT_NE(process_state(pid), 'T') << sig;
+    EXPECT_EQ(waitpid(pid, &status, WNOHANG), 0) << sig << ": " << status;
+    EXPECT_EQ(state()["status"], "running");
+  }
+  ASSERT_EQ(oci({"kill", id_, "TERM"}).exit_code, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << status;
+  ASSERT_EQ(oci({"delete", id_}).exit_code, 0);
+}
+
 TEST_F(RuntimeCli, KillBeforeStartEndsTheWaitingProcess) {
   write_config({"/app.wasm"});
   auto pid_file = dir_ / "init.pid";
