@@ -100,6 +100,16 @@ void enable_controllers(const fs::path& dir) {
     }
 }
 
+// A hierarchy's mount point: the root cgroup, which holds every process of
+// the host (a record written before such cgroupsPaths were refused).
+bool hierarchy_root(const std::string& dir) {
+  fs::path p = fs::path(dir).lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();
+  for (const auto& h : hierarchies())
+    if (p == fs::path(h.mount_point).lexically_normal()) return true;
+  return false;
+}
+
 std::string read_trimmed(const fs::path& file) {
   std::ifstream in(file);
   std::string value;
@@ -157,6 +167,15 @@ std::vector<std::string> cgroup_dirs(const std::string& cgroups_path, const std:
   return dirs;
 }
 
+std::vector<std::string> missing_cgroups(const std::vector<std::string>& dirs) {
+  std::vector<std::string> missing;
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    if (!fs::exists(d, ec)) missing.push_back(d);
+  }
+  return missing;
+}
+
 void join_cgroups(const std::vector<std::string>& dirs, const Resources& resources, pid_t pid) {
   for (const auto& d : dirs) {
     fs::path dir(d);
@@ -170,6 +189,7 @@ void join_cgroups(const std::vector<std::string>& dirs, const Resources& resourc
 std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {
   std::vector<pid_t> pids;
   for (const auto& d : dirs) {
+    if (hierarchy_root(d)) continue;
     std::ifstream in(fs::path(d) / "cgroup.procs");
     if (!in) continue;
     for (pid_t p; in >> p;) pids.push_back(p);
@@ -180,6 +200,7 @@ std::vector<pid_t> cgroup_pids(const std::vector<std::string>& dirs) {
 
 void remove_cgroups(const std::vector<std::string>& dirs) {
   for (const auto& d : dirs) {
+    if (hierarchy_root(d)) continue;
     // The last process may still be leaving (a zombie the shim has not reaped): retry briefly.
     for (int attempt = 0; attempt < 50; ++attempt) {
       if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;

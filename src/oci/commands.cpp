@@ -72,6 +72,7 @@ int create_container(const GlobalOptions& global, const CreateOptions& options) 
       send_console(options.console_socket, launch.pty->master);
     }
     pid_t pid = spawn_container_process(std::move(launch));
+    std::vector<std::string> own_cgroups = missing_cgroups(cgroups);
     try {
       join_cgroups(cgroups, config.resources, pid);
       ContainerState state;
@@ -83,11 +84,12 @@ int create_container(const GlobalOptions& global, const CreateOptions& options) 
       state.created = now_rfc3339();
       state.annotations = config.annotations;
       state.cgroup_dirs = cgroups;
+      state.own_cgroup_dirs = own_cgroups;
       store.save(state);
       write_pid_file(options.pid_file, pid);
     } catch (...) {
       ::kill(pid, SIGKILL);
-      remove_cgroups(cgroups);
+      remove_cgroups(own_cgroups);
       throw;
     }
   } catch (...) {
@@ -136,7 +138,7 @@ int print_state(const StateStore& store, const std::string& id) {
 int kill_container(const StateStore& store, const std::string& id, int signal, bool all) {
   ContainerState s = store.load(id);
   if (all) {
-    for (pid_t pid : cgroup_pids(s.cgroup_dirs)) ::kill(pid, signal);
+    for (pid_t pid : cgroup_pids(s.own_cgroup_dirs)) ::kill(pid, signal);
     if (store.status(s) != Status::Stopped) ::kill(s.pid, signal);
     return 0;
   }
@@ -169,16 +171,16 @@ int delete_container(const StateStore& store, const std::string& id, bool force)
     if (status == Status::Running && !force)
       throw Error(fmt::format("container {} is running: stop it first or use delete --force", id));
     ::kill(s.pid, SIGKILL);
-    for (pid_t pid : cgroup_pids(s.cgroup_dirs)) ::kill(pid, SIGKILL);
+    for (pid_t pid : cgroup_pids(s.own_cgroup_dirs)) ::kill(pid, SIGKILL);
   }
-  remove_cgroups(s.cgroup_dirs);
+  remove_cgroups(s.own_cgroup_dirs);
   store.remove(id);
   return 0;
 }
 
 int print_processes(const StateStore& store, const std::string& id, bool json) {
   ContainerState s = store.load(id);
-  std::vector<pid_t> pids = cgroup_pids(s.cgroup_dirs);
+  std::vector<pid_t> pids = cgroup_pids(s.own_cgroup_dirs);
   if (pids.empty() && store.status(s) != Status::Stopped) pids.push_back(s.pid);
   if (json) {
     std::cout << nlohmann::json(pids).dump() << "\n";

@@ -62,7 +62,7 @@ void StateStore::save(const ContainerState& s) const {
   nlohmann::json j{{"id", s.id},           {"pid", s.pid},       {"pid_start_time", s.pid_start_time},
                    {"bundle", s.bundle},   {"rootfs", s.rootfs}, {"created", s.created},
                    {"owner", s.owner},     {"annotations", s.annotations},
-                   {"cgroup_dirs", s.cgroup_dirs}};
+                   {"cgroup_dirs", s.cgroup_dirs}, {"own_cgroup_dirs", s.own_cgroup_dirs}};
   // Written beside and renamed: a concurrent `state` never reads half a file.
   // Synced before the rename, so that a crash leaves the old file or the new
   // one, never an empty one (ext4 may commit the rename first).
@@ -91,6 +91,8 @@ ContainerState StateStore::load(const std::string& id) const {
     s.owner = j.value("owner", "");
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
     s.cgroup_dirs = j.value("cgroup_dirs", std::vector<std::string>{});
+    // A record written before own_cgroup_dirs existed: all of them, as then.
+    s.own_cgroup_dirs = j.value("own_cgroup_dirs", s.cgroup_dirs);
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("container {}: its state file {} is damaged: {}", id, file.string(), e.what()));

@@ -24,6 +24,10 @@ struct ContainerState {
   std::string bundle, rootfs, created, owner;
   std::map<std::string, std::string> annotations;
   std::vector<std::string> cgroup_dirs;  // the directories the process joined
+  // Those of cgroup_dirs that create made: kill --all, ps and delete look
+  // for processes in these only, and remove only these. A cgroup that
+  // existed before (config.json may name any) may hold other processes.
+  std::vector<std::string> own_cgroup_dirs;
 };
 
 class StateStore {

@@ -215,6 +215,91 @@ TEST_F(RuntimeCli, SigtstpStopsTheContainerAndSigcontResumesIt) {
   ASSERT_EQ(oci({"delete", id_}).exit_code, 0);
 }
 
+// config.json may name a cgroup that exists already and holds other
+// processes: ps, kill --all and delete act on the cgroups create made only,
+// so those processes are neither listed, killed nor moved.
+TEST_F(RuntimeCli, AnExistingCgroupsOtherProcessesAreLeftAlone) {
+  // A bystander in wasmlet-oci-test/shared-ID of every hierarchy.
+  pid_t bystander = fork();
+  ASSERT_GE(bystander, 0);
+  if (bystander == 0) {
+    for (;;) pause();
+  }
+  std::string shared = "wasmlet-oci-test/shared-" + id_;
+  std::vector<std::filesystem::path> dirs;
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  for (std::string line; std::getline(mountinfo, line);) {
+    std::istringstream fields(line);
+    std::string skip, mount_point;
+    fields >> skip >> skip >> skip >> skip >> mount_point;
+    auto dash = line.find(" - cgroup");
+    if (dash == std::string::npos) continue;
+    std::filesystem::path root(mount_point);
+    std::filesystem::path parent = root / "wasmlet-oci-test", dir = root / shared;
+    for (const auto& level : {parent, dir}) {
+      std::filesystem::create_directories(level);
+      for (const char* file : {"cpuset.cpus", "cpuset.mems"})
+        if (std::filesystem::exists(level / file) && read_text(level / file).find_first_not_of("\n") == std::string::npos)
+          std::ofstream(level / file) << read_text(level.parent_path() / file);
+    }
+    std::ofstream(dir / "cgroup.procs") << bystander;
+    dirs.push_back(dir);
+  }
+  ASSERT_FALSE(dirs.empty());
+  struct Cleanup {
+    pid_t pid;
+    std::vector<std::filesystem::path> dirs;
+    ~Cleanup() {
+      ::kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      for (const auto& d : dirs) ::rmdir(d.c_str());
+    }
+  } cleanup{bystander, dirs};
+  ASSERT_NE(read_text("/proc/" + std::to_string(bystander) + "/cgroup").find(shared), std::string::npos);
+
+  write_config({"/app.wasm"}, "/" + shared);
+  auto pid_file = dir_ / "init.pid";
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid_t pid = std::stoi(read_text(pid_file));
+  EXPECT_NE(read_text("/proc/" + std::to_string(pid) + "/cgroup").find(shared), std::string::npos);
+  auto ps = oci({"ps", "--format", "json", id_});
+  EXPECT_EQ(nlohmann::json::parse(ps.out), nlohmann::json::array({pid})) << ps.out;
+  ASSERT_EQ(oci({"kill", "--all", id_, "9"}).exit_code, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_EQ(waitpid(bystander, &status, WNOHANG), 0) << "kill --all killed a process the container does not own";
+  ASSERT_EQ(oci({"delete", "--force", id_}).exit_code, 0);
+  EXPECT_EQ(waitpid(bystander, &status, WNOHANG), 0) << "delete killed a process the container does not own";
+  for (const auto& d : dirs) EXPECT_TRUE(std::filesystem::exists(d)) << d << ": delete removed a cgroup create did not make";
+}
+
+// A record written before such cgroupsPaths were refused (no
+// own_cgroup_dirs, cgroup_dirs the hierarchies' roots) does not make ps
+// list, nor kill --all or delete kill, the host's processes. Only ps and a
+// delete of the stopped container run here: were the guard missing, they
+// list the host's processes or fail to remove a root, and kill nothing.
+TEST_F(RuntimeCli, ARecordNamingTheHierarchyRootsListsOnlyItsProcess) {
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  ASSERT_EQ(create(pid_file.string()).exit_code, 0);
+  pid_t pid = std::stoi(read_text(pid_file));
+  auto record_file = dir_ / "root" / id_ / "wasmlet.json";
+  auto record = nlohmann::json::parse(read_text(record_file));
+  record.erase("own_cgroup_dirs");
+  for (auto& d : record["cgroup_dirs"]) d = std::filesystem::path(d.get<std::string>()).parent_path().parent_path().string() + "/";
+  std::ofstream(record_file) << record.dump();
+  auto ps = oci({"ps", "--format", "json", id_});
+  EXPECT_EQ(nlohmann::json::parse(ps.out), nlohmann::json::array({pid})) << ps.out.substr(0, 200);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(oci({"delete", id_}).exit_code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << "delete tried to remove the hierarchies' roots";
+  for (const auto& d : record["cgroup_dirs"]) ::rmdir((d.get<std::string>() + "wasmlet-oci-test/" + id_).c_str());
+}
+
 TEST_F(RuntimeCli, KillBeforeStartEndsTheWaitingProcess) {
   write_config({"/app.wasm"});
   auto pid_file = dir_ / "init.pid";
