@@ -98,6 +98,14 @@ bool host_allowed(const std::vector<std::string>& allowed, const std::string& ho
 
 }  // namespace
 
+bool http_method_valid(std::string_view method) {
+  if (method.empty() || method.size() > kMaxHttpMethod) return false;
+  return std::all_of(method.begin(), method.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
 HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
                         std::chrono::nanoseconds timeout) {
   nlohmann::json req;
@@ -115,6 +123,11 @@ HttpResult http_request(const Capabilities& caps, std::string_view request_json,
     return {HttpStatus::BadRequest, "http_request: \"method\" must be a string, such as \"GET\""};
   std::string url = req["url"];
   std::string method = req.value("method", std::string("GET"));
+  // curl writes the method into the request line as it is.
+  if (!http_method_valid(method))
+    return {HttpStatus::BadRequest,
+            fmt::format("http_request: method '{}' is not an HTTP token (1 to {} letters, digits or !#$%&'*+-.^_`|~)",
+                        shown(method), kMaxHttpMethod)};
   // A CR, LF or NUL in a header would end it early or start another one.
   if (req.contains("headers") && req["headers"].is_object())
     for (auto& [k, v] : req["headers"].items())

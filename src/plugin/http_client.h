@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "wasmlet/plugin.h"
 
@@ -17,6 +18,14 @@ struct HttpResult {
 };
 
 // `request_json`: {"method": "GET", "url": "...", "headers": {...}, "body": "..."}.
+// Longest method http_request accepts.
+inline constexpr size_t kMaxHttpMethod = 32;
+
+// An RFC 9110 token (tchar: letters, digits, !#$%&'*+-.^_`|~) of 1 to
+// kMaxHttpMethod characters: what a request line's method may be. Anything
+// else (a space, CR/LF) would let the guest write its own request line.
+bool http_method_valid(std::string_view method);
+
 HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
                         std::chrono::nanoseconds timeout);
 

@@ -1,0 +1,144 @@
+// wasmlet.http_request against a real server on the loopback: what reaches
+// the server, limits and interrupts during a request, allowed hosts.
+#include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "plugin/http_client.h"
+#include "plugin_support.h"
+
+using namespace wasmlet;
+using namespace wasmlet::testing;
+using json = nlohmann::json;
+
+namespace {
+
+// An HTTP server on the loopback (IPv4 or IPv6) answering "hello" to every
+// request, after `delay`; it records the bytes of each request's head.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(int family = AF_INET, std::chrono::milliseconds delay = {}) : delay_(delay) {
+    fd_ = ::socket(family, SOCK_STREAM, 0);
+    if (fd_ < 0) return;
+    sockaddr_storage a{};
+    socklen_t len;
+    if (family == AF_INET6) {
+      auto* a6 = reinterpret_cast<sockaddr_in6*>(&a);
+      a6->sin6_family = AF_INET6;
+      a6->sin6_addr = in6addr_loopback;
+      len = sizeof(sockaddr_in6);
+    } else {
+      auto* a4 = reinterpret_cast<sockaddr_in*>(&a);
+      a4->sin_family = AF_INET;
+      a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof(sockaddr_in);
+    }
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 8) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&a)->sin6_port
+                                     : reinterpret_cast<sockaddr_in*>(&a)->sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~LoopbackServer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (fd_ >= 0) {
+      ::shutdown(fd_, SHUT_RDWR);
+      ::close(fd_);
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+  bool ok() const { return fd_ >= 0; }
+  int port() const { return port_; }
+  std::vector<std::string> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{2, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::string head;
+      char buf[4096];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        head.append(buf, static_cast<size_t>(n));
+      }
+      std::unique_lock lock(mu_);
+      requests_.push_back(head);
+      cv_.wait_for(lock, delay_, [this] { return stop_; });
+      lock.unlock();
+      const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+      (void)::write(c, reply, sizeof reply - 1);
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::chrono::milliseconds delay_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::vector<std::string> requests_;
+};
+
+std::shared_ptr<const Plugin> load_networked(PluginHost& host, PluginOptions o = {}) {
+  o.capabilities.network = true;
+  return host.load_file(plugin_wasm("plugin_hostile"), o);
+}
+
+}  // namespace
+
+TEST(PluginHttp, MethodMustBeAToken) {
+  for (const char* m : {"GET", "POST", "PROPFIND", "M-SEARCH", "x!#$%&'*+-.^_`|~9"})
+    EXPECT_TRUE(plugin::http_method_valid(m)) << m;
+  for (const char* m : {"", "GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET", "GET\r\n", "GE T", "GET\t", "G\"T", "G:T", "G(T)", "GÉT"})
+    EXPECT_FALSE(plugin::http_method_valid(m)) << m;
+  EXPECT_TRUE(plugin::http_method_valid(std::string(plugin::kMaxHttpMethod, 'A')));
+  EXPECT_FALSE(plugin::http_method_valid(std::string(plugin::kMaxHttpMethod + 1, 'A')));
+  EXPECT_FALSE(plugin::http_method_valid(std::string("GET\0X", 5)));
+}
+
+// A method that would end the request line and start another request (to
+// another virtual host) is a bad request: nothing of it reaches the server.
+TEST(PluginHttp, AMethodSmugglingARequestNeverReachesTheServer) {
+  LoopbackServer server;
+  ASSERT_TRUE(server.ok());
+  PluginHost host;
+  auto p = load_networked(host);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/x";
+  const std::string smuggling = "GET /smuggled HTTP/1.1\r\nHost: internal.example\r\nX-Ignore:";
+  auto e = expect_plugin_error([&] { p->call("http", json{{"url", url}, {"method", smuggling}}); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::Failed) << e.what();
+  EXPECT_NE(std::string(e.what()).find("http_request: method 'GET /smuggled HTTP/1.1"),
+            std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("is not an HTTP token"), std::string::npos) << e.what();
+  // The server works, and saw only the well-formed request.
+  json resp = p->call("http", json{{"url", url}, {"method", "GET"}});
+  EXPECT_EQ(resp["body"], "hello");
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(seen[0].starts_with("GET /x HTTP/1.1\r\n")) << seen[0];
+  EXPECT_EQ(seen[0].find("smuggled"), std::string::npos) << seen[0];
+}
