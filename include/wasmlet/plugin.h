@@ -68,7 +68,7 @@ struct Capabilities {
 struct PluginLimits {
   uint64_t max_memory_bytes = 16ull << 20;                    // per instance (seed default 16 MiB)
   std::optional<uint64_t> fuel;                               // instructions per call (none = unmetered)
-  std::chrono::nanoseconds timeout = std::chrono::seconds(5); // wall time per call (seed default 5 s)
+  std::chrono::nanoseconds timeout = std::chrono::seconds(5); // wall time per call (seed default 5 s; 0: no limit)
   uint64_t max_output_bytes = 16ull << 20;                    // largest output_set/response accepted
 };
 

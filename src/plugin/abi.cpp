@@ -264,11 +264,16 @@ void add_plugin_abi(Linker& linker) {
                   if (len > ctx.limits->max_output_bytes) caller.trap(fmt::format("request length {} is too long", len));
                   auto req = guest_range(caller, ctx, "request", a[0].as_u32(), len);
                   std::string request(req.begin(), req.end());
-                  auto timeout = ctx.limits->timeout;
+                  // What is left of the call's time; without a deadline
+                  // (PluginLimits::timeout 0) none: 0 is no limit for curl too.
+                  std::chrono::nanoseconds timeout{0};
                   if (auto d = caller.store().deadline()) {
                     timeout = std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(1), *d - std::chrono::steady_clock::now());
                   }
-                  HttpResult res = http_request(*ctx.capabilities, request, ctx.limits->max_output_bytes, timeout);
+                  HttpResult res =
+                      http_request(*ctx.capabilities, request, ctx.limits->max_output_bytes, timeout, &caller.store());
+                  // Plugin::interrupt_all() during the request: the call ends as during a blocking WASI call.
+                  if (res.interrupted) caller.trap("interrupted");
                   if (res.status == HttpStatus::Denied) {
                     // The first few are kept and logged, the rest counted: a
                     // plugin looping on denied calls must not grow the host.

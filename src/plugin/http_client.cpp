@@ -96,6 +96,53 @@ bool host_allowed(const std::vector<std::string>& allowed, const std::string& ho
   });
 }
 
+// curl_easy_perform, but through a multi handle that also waits on the
+// store's interrupt eventfd: Plugin::interrupt_all() ends a request that is
+// waiting for a slow server at once, not when it times out. Sets
+// `*interrupted` when that is why it ended.
+CURLcode perform(CURL* c, const Store* store, bool* interrupted, std::string* multi_error) {
+  if (!store) return curl_easy_perform(c);
+  std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), curl_multi_cleanup);
+  if (!multi) return CURLE_OUT_OF_MEMORY;
+  CURLM* m = multi.get();
+  if (CURLMcode mc = curl_multi_add_handle(m, c); mc != CURLM_OK) {
+    *multi_error = curl_multi_strerror(mc);
+    return CURLE_FAILED_INIT;
+  }
+  int wake = -1;
+  try {
+    wake = store->interrupt_fd();
+  } catch (const std::exception&) {
+    // No eventfd: the flag is checked at least every 100 ms instead.
+  }
+  CURLcode rc = CURLE_OK;
+  for (;;) {
+    if (store->interrupt_requested()) {
+      *interrupted = true;
+      rc = CURLE_ABORTED_BY_CALLBACK;
+      break;
+    }
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(m, &running);
+    if (mc == CURLM_OK && !running) {
+      int left = 0;
+      rc = CURLE_RECV_ERROR;  // no result reported: should not happen
+      while (CURLMsg* msg = curl_multi_info_read(m, &left))
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == c) rc = msg->data.result;
+      break;
+    }
+    curl_waitfd extra{wake, CURL_WAIT_POLLIN, 0};
+    if (mc == CURLM_OK) mc = curl_multi_poll(m, wake >= 0 ? &extra : nullptr, wake >= 0 ? 1 : 0, wake >= 0 ? 1000 : 100, nullptr);
+    if (mc != CURLM_OK) {
+      *multi_error = curl_multi_strerror(mc);
+      rc = CURLE_FAILED_INIT;
+      break;
+    }
+  }
+  curl_multi_remove_handle(m, c);
+  return rc;
+}
+
 }  // namespace
 
 bool http_method_valid(std::string_view method) {
@@ -107,7 +154,7 @@ bool http_method_valid(std::string_view method) {
 }
 
 HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
-                        std::chrono::nanoseconds timeout) {
+                        std::chrono::nanoseconds timeout, const Store* store) {
   nlohmann::json req;
   if (const size_t nul = request_json.find('\0'); nul != std::string_view::npos)  // the parser would stop there
     return {HttpStatus::BadRequest, fmt::format("http_request: the request is not valid JSON: byte {} is a NUL", nul)};
@@ -166,7 +213,9 @@ HttpResult http_request(const Capabilities& caps, std::string_view request_json,
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())));
+  // No timeout (PluginLimits::timeout 0): no limit, as for the guest's own code.
+  if (timeout.count() > 0)
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, std::chrono::ceil<std::chrono::milliseconds>(timeout).count())));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -176,8 +225,17 @@ HttpResult http_request(const Capabilities& caps, std::string_view request_json,
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
   }
-  CURLcode rc = curl_easy_perform(c);
+  bool interrupted = false;
+  std::string multi_error;
+  CURLcode rc = perform(c, store, &interrupted, &multi_error);
   curl_slist_free_all(req_headers);
+  if (interrupted) {
+    HttpResult r{HttpStatus::Failed, fmt::format("http_request {} {}: interrupted", shown(method), shown(url))};
+    r.interrupted = true;
+    return r;
+  }
+  if (!multi_error.empty())
+    return {HttpStatus::Failed, fmt::format("http_request {} {}: {}", shown(method), shown(url), multi_error)};
   if (body.too_large)
     return {HttpStatus::Failed, fmt::format("http_request {}: the response exceeds {} bytes", shown(url), max_response_bytes)};
   if (rc != CURLE_OK)

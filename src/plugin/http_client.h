@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "wasmlet/plugin.h"
+#include "wasmlet/store.h"
 
 namespace wasmlet::plugin {
 
@@ -15,9 +16,9 @@ enum class HttpStatus : int32_t { Ok = 0, Denied = 1, Failed = 2, BadRequest = 3
 struct HttpResult {
   HttpStatus status;
   std::string body;  // the response JSON {status, headers, body} or the reason
+  bool interrupted = false;  // `store` was interrupted during the transfer (status Failed)
 };
 
-// `request_json`: {"method": "GET", "url": "...", "headers": {...}, "body": "..."}.
 // Longest method http_request accepts.
 inline constexpr size_t kMaxHttpMethod = 32;
 
@@ -26,7 +27,10 @@ inline constexpr size_t kMaxHttpMethod = 32;
 // else (a space, CR/LF) would let the guest write its own request line.
 bool http_method_valid(std::string_view method);
 
+// `request_json`: {"method": "GET", "url": "...", "headers": {...}, "body": "..."}.
+// `timeout`: for the whole request; zero or less means none. `store`, if
+// given: its interrupt() (Plugin::interrupt_all) ends the transfer at once.
 HttpResult http_request(const Capabilities& caps, std::string_view request_json, uint64_t max_response_bytes,
-                        std::chrono::nanoseconds timeout);
+                        std::chrono::nanoseconds timeout, const Store* store = nullptr);
 
 }  // namespace wasmlet::plugin

@@ -88,7 +88,7 @@ class LoopbackServer {
       cv_.wait_for(lock, delay_, [this] { return stop_; });
       lock.unlock();
       const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
-      (void)::write(c, reply, sizeof reply - 1);
+      (void)::send(c, reply, sizeof reply - 1, MSG_NOSIGNAL);  // the client may have gone
       ::close(c);
     }
   }
@@ -141,4 +141,53 @@ TEST(PluginHttp, AMethodSmugglingARequestNeverReachesTheServer) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_TRUE(seen[0].starts_with("GET /x HTTP/1.1\r\n")) << seen[0];
   EXPECT_EQ(seen[0].find("smuggled"), std::string::npos) << seen[0];
+}
+
+// PluginLimits::timeout 0 is no limit: a request is not cut short either
+// (it was given a timeout of 1 ms).
+TEST(PluginHttp, NoTimeoutMeansNoLimitForARequest) {
+  LoopbackServer server(AF_INET, std::chrono::milliseconds(50));
+  ASSERT_TRUE(server.ok());
+  PluginHost host;
+  PluginOptions o;
+  o.limits.timeout = std::chrono::nanoseconds(0);
+  auto p = load_networked(host, o);
+  json resp = p->call("http", json{{"url", "http://127.0.0.1:" + std::to_string(server.port()) + "/slow"}});
+  EXPECT_EQ(resp["status"], 200);
+  EXPECT_EQ(resp["body"], "hello");
+}
+
+// A request to a server that does not answer ends with the call's time.
+TEST(PluginHttp, ARequestEndsWithTheCallsTimeout) {
+  LoopbackServer server(AF_INET, std::chrono::seconds(20));
+  ASSERT_TRUE(server.ok());
+  PluginHost host;
+  PluginOptions o;
+  o.limits.timeout = std::chrono::milliseconds(300);
+  auto p = load_networked(host, o);
+  auto start = std::chrono::steady_clock::now();
+  auto e = expect_plugin_error([&] { p->call("http", json{{"url", "http://127.0.0.1:" + std::to_string(server.port()) + "/"}}); });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3)) << e.what();
+}
+
+// Plugin::interrupt_all() ends a call waiting for a slow server at once.
+TEST(PluginHttp, InterruptAllEndsARequestInProgress) {
+  LoopbackServer server(AF_INET, std::chrono::seconds(20));
+  ASSERT_TRUE(server.ok());
+  PluginHost host;
+  PluginOptions o;
+  o.limits.timeout = std::chrono::seconds(60);
+  auto p = load_networked(host, o);
+  std::thread stopper([&] {
+    // Once the request has reached the server.
+    for (int i = 0; i < 500 && server.requests().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    p->interrupt_all();
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto e = expect_plugin_error([&] { p->call("http", json{{"url", "http://127.0.0.1:" + std::to_string(server.port()) + "/"}}); });
+  auto took = std::chrono::steady_clock::now() - start;
+  stopper.join();
+  EXPECT_EQ(e.kind(), PluginError::Kind::Trap) << e.what();
+  EXPECT_NE(std::string(e.what()).find("interrupted"), std::string::npos) << e.what();
+  EXPECT_LT(took, std::chrono::seconds(2)) << e.what();
 }
