@@ -59,7 +59,7 @@ struct Capabilities {
   bool inherit_stdout = false;                  // guest stdout -> host stdout (else -> log at Info)
   bool inherit_stderr = false;                  // guest stderr -> host stderr (else -> log at Warn)
   bool network = false;                         // wasmlet.http_request
-  std::vector<std::string> allowed_hosts;       // with network: host names allowed (empty = any)
+  std::vector<std::string> allowed_hosts;       // with network: "host", "host:port", "[::1]:8080" (empty = any)
   std::map<std::string, std::string> config;    // values for wasmlet.config_get
 };
 

@@ -2,6 +2,7 @@
 // network capability, and then only to its allowed hosts (if any are listed).
 #include "plugin/http_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -88,13 +89,45 @@ std::string url_port(const std::string& url) {
   return port;
 }
 
-// An allowed entry is "host" (any port) or "host:port" ("[::1]:8080" for IPv6).
-bool host_allowed(const std::vector<std::string>& allowed, const std::string& host, const std::string& port) {
-  std::string bracketed = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& entry) {
-    return entry == host || entry == bracketed || entry == bracketed + ":" + port;
+// A host for comparing: without IPv6 brackets, lower case, an IPv6 address
+// in its canonical form ("0:0::1" is "::1").
+std::string normal_host(std::string_view h) {
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::string s(h);
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  in6_addr a{};
+  char text[INET6_ADDRSTRLEN];
+  if (s.find(':') != std::string::npos && inet_pton(AF_INET6, s.c_str(), &a) == 1 &&
+      inet_ntop(AF_INET6, &a, text, sizeof text))
+    s = text;
+  return s;
+}
+
+}  // namespace
+
+bool http_host_allowed(const std::vector<std::string>& allowed, std::string_view host, std::string_view port) {
+  const std::string wanted = normal_host(host);
+  return std::any_of(allowed.begin(), allowed.end(), [&](std::string_view entry) {
+    std::string_view entry_host = entry, entry_port;
+    if (entry.starts_with('[')) {  // "[v6]" or "[v6]:port"
+      const size_t close = entry.find(']');
+      if (close == std::string_view::npos) return false;
+      entry_host = entry.substr(0, close + 1);
+      std::string_view rest = entry.substr(close + 1);
+      if (!rest.empty()) {
+        if (rest.front() != ':' || rest.size() == 1) return false;
+        entry_port = rest.substr(1);
+      }
+    } else if (const size_t colon = entry.find(':');
+               colon != std::string_view::npos && entry.find(':', colon + 1) == std::string_view::npos) {
+      entry_host = entry.substr(0, colon);  // "name:port", "v4:port"; two colons or more: a bare IPv6 address
+      entry_port = entry.substr(colon + 1);
+    }
+    return normal_host(entry_host) == wanted && (entry_port.empty() || entry_port == port);
   });
 }
+
+namespace {
 
 // curl_easy_perform, but through a multi handle that also waits on the
 // store's interrupt eventfd: Plugin::interrupt_all() ends a request that is
@@ -190,7 +223,7 @@ HttpResult http_request(const Capabilities& caps, std::string_view request_json,
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return {HttpStatus::Denied, fmt::format("http_request {} denied: only http and https URLs are allowed", shown(url))};
   }
-  if (!caps.allowed_hosts.empty() && !host_allowed(caps.allowed_hosts, host, url_port(url))) {
+  if (!caps.allowed_hosts.empty() && !http_host_allowed(caps.allowed_hosts, host, url_port(url))) {
     return {HttpStatus::Denied, fmt::format("http_request {} {} denied: host '{}' is not in the plugin's allowed hosts ({})",
                                             shown(method), shown(url), shown(host), fmt::join(caps.allowed_hosts, ", "))};
   }

@@ -13,6 +13,7 @@
 
 #include "plugin/http_client.h"
 #include "plugin_support.h"
+#include "process.h"
 
 using namespace wasmlet;
 using namespace wasmlet::testing;
@@ -190,4 +191,56 @@ TEST(PluginHttp, InterruptAllEndsARequestInProgress) {
   EXPECT_EQ(e.kind(), PluginError::Kind::Trap) << e.what();
   EXPECT_NE(std::string(e.what()).find("interrupted"), std::string::npos) << e.what();
   EXPECT_LT(took, std::chrono::seconds(2)) << e.what();
+}
+
+TEST(PluginHttp, AllowedHostsMatchIpv6AddressesWithOrWithoutBrackets) {
+  using plugin::http_host_allowed;
+  // curl gives an IPv6 host in brackets.
+  EXPECT_TRUE(http_host_allowed({"[::1]"}, "[::1]", "8080"));
+  EXPECT_TRUE(http_host_allowed({"::1"}, "[::1]", "8080"));  // CLI11 leaves "::1" of "[::1]"
+  EXPECT_TRUE(http_host_allowed({"[::1]:8080"}, "[::1]", "8080"));
+  EXPECT_FALSE(http_host_allowed({"[::1]:8081"}, "[::1]", "8080"));
+  EXPECT_TRUE(http_host_allowed({"[0:0::1]"}, "[::1]", "80"));       // the same address
+  EXPECT_TRUE(http_host_allowed({"[FE80::A]:80"}, "[fe80::a]", "80"));
+  EXPECT_FALSE(http_host_allowed({"[::2]"}, "[::1]", "80"));
+  EXPECT_FALSE(http_host_allowed({"[::1]8080", "[::1]:", "[::1"}, "[::1]", "8080"));
+  // Names and IPv4 addresses, with and without a port.
+  EXPECT_TRUE(http_host_allowed({"api.example.com"}, "api.example.com", "443"));
+  EXPECT_TRUE(http_host_allowed({"API.Example.com:443"}, "api.example.com", "443"));
+  EXPECT_FALSE(http_host_allowed({"api.example.com:80"}, "api.example.com", "443"));
+  EXPECT_FALSE(http_host_allowed({"example.com"}, "api.example.com", "443"));
+  EXPECT_TRUE(http_host_allowed({"x", "127.0.0.1:9"}, "127.0.0.1", "9"));
+  EXPECT_FALSE(http_host_allowed({"127.0.0.1:8"}, "127.0.0.1", "9"));
+  EXPECT_FALSE(http_host_allowed({}, "127.0.0.1", "9"));
+}
+
+// "[::1]:PORT" and "[::1]" allow a server on the IPv6 loopback, in the API
+// and through `wasmlet plugin call --allow-host`.
+TEST(PluginHttp, AnIpv6AllowedHostReachesTheServer) {
+  LoopbackServer server(AF_INET6);
+  if (!server.ok()) GTEST_SKIP() << "no IPv6 loopback here (cannot listen on [::1])";
+  const std::string port = std::to_string(server.port());
+  const std::string url = "http://[::1]:" + port + "/v6";
+  for (const std::string& allowed : std::vector<std::string>{"[::1]:" + port, "[::1]", "::1"}) {
+    PluginHost host;
+    PluginOptions o;
+    o.capabilities.allowed_hosts = {allowed};
+    auto p = load_networked(host, o);
+    json resp;
+    EXPECT_NO_THROW(resp = p->call("http", json{{"url", url}})) << allowed;
+    EXPECT_EQ(resp["body"], "hello") << allowed;
+  }
+  for (const std::string& allowed : std::vector<std::string>{"[::1]:" + port, "[::1]"}) {
+    auto r = run_process({WASMLET_BIN, "plugin", "call", plugin_wasm("plugin_hostile").string(), "http", "--allow-host",
+                          allowed, "--input", json{{"url", url}}.dump()});
+    EXPECT_EQ(r.exit_code, 0) << allowed << ": " << r.err;
+    EXPECT_NE(r.out.find("hello"), std::string::npos) << allowed << ": " << r.out;
+  }
+  // Another port is still refused.
+  PluginHost host;
+  PluginOptions o;
+  o.capabilities.allowed_hosts = {"[::1]:1"};
+  auto p = load_networked(host, o);
+  auto e = expect_plugin_error([&] { p->call("http", json{{"url", url}}); });
+  EXPECT_EQ(e.kind(), PluginError::Kind::Denied) << e.what();
 }
