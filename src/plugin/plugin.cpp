@@ -62,10 +62,12 @@ std::unique_ptr<PluginImpl> make_plugin_impl(Engine& engine, std::span<const uin
   auto impl = std::make_unique<PluginImpl>();
   impl->engine = engine;
   impl->module.emplace(Module::compile(impl->engine, wasm, fallback_name));
-  impl->metadata = plugin::read_metadata(*impl->module, fallback_name);
+  std::string name_warning;
+  impl->metadata = plugin::read_metadata(*impl->module, fallback_name, &name_warning);
   impl->name = options.name.value_or(impl->metadata.name);
   impl->exports = plugin::plugin_exports(*impl->module);
   if (!options.log) options.log = default_log();
+  if (!name_warning.empty()) options.log(impl->name, LogLevel::Warn, name_warning);
   impl->options = std::move(options);
   plugin::add_plugin_abi(impl->linker);
   for (const auto& imp : impl->module->imports()) {

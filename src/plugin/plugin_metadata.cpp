@@ -1,13 +1,21 @@
 #include "plugin/plugin_metadata.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "plugin/abi.h"
+#include "util/printable.h"
 
 namespace wasmlet::plugin {
 
-PluginMetadata read_metadata(const Module& module, const std::string& fallback_name) {
+bool plugin_name_valid(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxPluginName && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  });
+}
+
+PluginMetadata read_metadata(const Module& module, const std::string& fallback_name, std::string* warning) {
   PluginMetadata meta;
   meta.name = fallback_name;
   auto section = module.custom_section(kMetadataSection);
@@ -19,7 +27,16 @@ PluginMetadata read_metadata(const Module& module, const std::string& fallback_n
   auto text = [&](const char* key, std::string& out) {
     if (j.contains(key) && j[key].is_string() && !j[key].get<std::string>().empty()) out = j[key].get<std::string>();
   };
-  text("name", meta.name);
+  // The module's own name, unlike the file's, is the plugin author's: one
+  // with a newline or an escape sequence would forge log lines.
+  std::string name;
+  text("name", name);
+  if (plugin_name_valid(name)) {
+    meta.name = std::move(name);
+  } else if (!name.empty() && warning) {
+    *warning = fmt::format("the plugin's metadata name '{}' ({} bytes) is not 1 to {} letters, digits, '.', '_' or '-'; "
+                           "using '{}'", util::printable(name, 80), name.size(), kMaxPluginName, util::printable(fallback_name, 200));
+  }
   text("version", meta.version);
   text("description", meta.description);
   return meta;

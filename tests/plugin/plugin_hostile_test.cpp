@@ -191,3 +191,62 @@ TEST(PluginHostile, MalformedHttpRequestsAreBadRequests) {
     EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
   }
 }
+
+namespace {
+// An empty module with a `wasmlet.plugin` custom section holding `json`.
+std::vector<uint8_t> module_with_metadata(const std::string& json_text) {
+  auto leb = [](std::vector<uint8_t>& out, size_t v) {
+    do {
+      uint8_t b = v & 0x7f;
+      v >>= 7;
+      out.push_back(v ? b | 0x80 : b);
+    } while (v);
+  };
+  const std::string section_name = "wasmlet.plugin";
+  std::vector<uint8_t> payload;
+  leb(payload, section_name.size());
+  payload.insert(payload.end(), section_name.begin(), section_name.end());
+  payload.insert(payload.end(), json_text.begin(), json_text.end());
+  std::vector<uint8_t> wasm = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00};
+  leb(wasm, payload.size());
+  wasm.insert(wasm.end(), payload.begin(), payload.end());
+  return wasm;
+}
+}  // namespace
+
+// The module's name is the plugin author's: one that would forge log lines
+// or send escape sequences to a terminal is not used.
+TEST(PluginHostile, AMetadataNameThatIsNotAPlainNameIsNotUsed) {
+  PluginHost host;
+  CollectedLog log;
+  PluginOptions o;
+  o.log = log.sink();
+  const json forging = {{"name", "x\n[plugin json_transform] ERROR forged line\x1b[2J"}, {"version", "1.0.0"}};
+  auto p = host.load_bytes(module_with_metadata(forging.dump()), "from_file", o);
+  EXPECT_EQ(p->name(), "from_file");
+  EXPECT_EQ(p->metadata().name, "from_file");
+  EXPECT_EQ(p->metadata().version, "1.0.0");
+  ASSERT_EQ(log.lines->size(), 1u);
+  const std::string& warning = log.lines->front();
+  EXPECT_TRUE(warning.starts_with("from_file WARN the plugin's metadata name 'x\\n[plugin json_transform] ERROR forged "
+                                  "line\\x1b[2J' (47 bytes) is not 1 to 64 letters")) << warning;
+  EXPECT_NE(warning.find("using 'from_file'"), std::string::npos) << warning;
+  auto e = expect_plugin_error([&] { p->call("execute", json(nullptr)); });
+  EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+  EXPECT_EQ(std::string(e.what()).find('\x1b'), std::string::npos) << e.what();
+  EXPECT_NE(host.get("from_file"), nullptr);
+
+  // Plain names, up to 64 characters, are kept.
+  for (const std::string& name : {std::string("good-name_1.2"), std::string(64, 'n')}) {
+    CollectedLog quiet;
+    PluginOptions q;
+    q.log = quiet.sink();
+    auto good = PluginHost::compile(host.engine(), module_with_metadata(json{{"name", name}}.dump()), "fb", q);
+    EXPECT_EQ(good->name(), name);
+    EXPECT_TRUE(quiet.lines->empty());
+  }
+  for (const std::string& name : {std::string(65, 'n'), std::string("a b"), std::string("a/b"), std::string("na\xc3\xafve")}) {
+    auto bad = PluginHost::compile(host.engine(), module_with_metadata(json{{"name", name}}.dump()), "fb", o);
+    EXPECT_EQ(bad->name(), "fb") << name;
+  }
+}
