@@ -173,15 +173,19 @@ std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uin
   plugin::CallContext& ctx = *wi->context;
   ctx.export_name = export_name;
   ctx.reset(std::move(input));
-  // Any failure below discards a warm instance: its state is suspect.
-  struct DropWarmOnFailure {
+  // Any failure below discards a warm instance: its state is suspect. So
+  // does an exit: an exited instance cannot be called again.
+  struct DropWarmUnlessKept {
     const PluginImpl& p;
-    bool ok = false;
-    ~DropWarmOnFailure() {
-      if (!ok && p.options.keep_warm) p.warm.reset();
+    bool keep = false;
+    ~DropWarmUnlessKept() {
+      if (!keep && p.options.keep_warm) p.warm.reset();
     }
   } drop{*this};
 
+  // Declared after `drop`, so destroyed before it: the Store leaves `live`
+  // before a dropped warm instance frees it, and interrupt_all() never
+  // reaches a freed Store. (Nothing below may free the Store itself.)
   LiveGuard live(*this, &store);
   Instance& inst = *wi->instance;
   if (created) {
@@ -225,8 +229,7 @@ std::vector<uint8_t> PluginImpl::run(std::string_view requested, std::vector<uin
     throw PluginError(Kind::BadOutput, name, export_name, "returned without setting an output (wasmlet.output_set)");
   }
   std::vector<uint8_t> output = std::move(ctx.output);
-  drop.ok = true;
-  if (o.exited() && options.keep_warm) warm.reset();  // an exited instance cannot be called again
+  drop.keep = !o.exited();
   return output;
 }
 

@@ -98,6 +98,10 @@ TEST(PluginCall, FreshInstancePerCallUnlessWarm) {
   // A trap discards the warm instance; the next call starts over.
   EXPECT_THROW(warm->call("trap", json(nullptr)), PluginError);
   EXPECT_EQ(warm->call("counter", json(nullptr)), 1);
+  // So does an exit, even exit(0): the call succeeds, the next one starts over.
+  EXPECT_EQ(warm->call("counter", json(nullptr)), 2);
+  EXPECT_EQ(warm->call("exit_zero", json(nullptr)), "bye");
+  EXPECT_EQ(warm->call("counter", json(nullptr)), 1);
 }
 
 TEST(PluginCall, PluginReportedFailureAndExitCode) {
