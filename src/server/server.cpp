@@ -215,7 +215,18 @@ struct Server::Impl {
 
   template <typename F>
   httplib::Server::Handler guarded(F f) {
-    return [f](const httplib::Request& req, httplib::Response& res) {
+    return [this, f](const httplib::Request& req, httplib::Response& res) {
+      // The servers accept during the shutdown's grace (kAnswerGrace), so
+      // that answers under way go out; a new request is refused, not run
+      // against a runtime whose instances are gone. Refused here, once its
+      // body is read: refused before, the close with the body unread reset
+      // the connection, and the client lost the answer (or died of SIGPIPE).
+      if (stopping) {
+        send_error(res, RuntimeError(RuntimeError::Kind::ShuttingDown,
+                                     fmt::format("{} {}: the daemon is shutting down; try again once `wasmlet serve` runs again",
+                                                 req.method, req.path)));
+        return;
+      }
       try {
         f(req, res);
       } catch (const Error& e) {  // a RuntimeError too: its kind gives the status
@@ -334,15 +345,6 @@ struct Server::Impl {
       answering.begin();
       if (!bearer.empty() && req.get_header_value("Authorization") != bearer) {
         send_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer TOKEN)");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      // The servers accept during the shutdown's grace (kAnswerGrace), so
-      // that answers under way go out; a new request is refused, not run
-      // against a runtime whose instances are gone.
-      if (stopping) {
-        send_error(res, RuntimeError(RuntimeError::Kind::ShuttingDown,
-                                     fmt::format("{} {}: the daemon is shutting down; try again once `wasmlet serve` runs again",
-                                                 req.method, req.path)));
         return httplib::Server::HandlerResponse::Handled;
       }
       return refused_without_length(req, res) ? httplib::Server::HandlerResponse::Handled
