@@ -71,10 +71,18 @@ int create_container(const GlobalOptions& global, const CreateOptions& options) 
       launch.pty = open_pty(0, 0);
       send_console(options.console_socket, launch.pty->master);
     }
-    pid_t pid = spawn_container_process(std::move(launch));
     std::vector<std::string> own_cgroups = missing_cgroups(cgroups);
+    pid_t pid = 0;
     try {
-      join_cgroups(cgroups, config.resources, pid);
+      // Joined before the process loads the module: its reading and
+      // compiling count against the container's limits.
+      pid = spawn_container_process(std::move(launch),
+                                    [&](pid_t child) { join_cgroups(cgroups, config.resources, child); });
+    } catch (...) {
+      remove_cgroups(own_cgroups);
+      throw;
+    }
+    try {
       ContainerState state;
       state.id = options.id;
       state.pid = pid;

@@ -32,6 +32,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kReadyFd = 3;       // the child's end of the readiness pipe
+constexpr int kGoFd = 4;          // the child's end of the pipe that says it is in its cgroups
+constexpr int kModuleFd = 5;      // the module's file
 constexpr auto kInterruptGrace = std::chrono::seconds(2);
 
 // The guest's Store once it runs, and the first terminating signal received.
@@ -137,6 +139,14 @@ void wait_for_start(const fs::path& fifo) {
 [[noreturn]] void container_main(ContainerLaunch& launch) {
   sigset_t signals = catchable_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Nothing is read or compiled before the parent has put this process in
+  // the container's cgroups: what loading takes counts against them. No
+  // byte: the parent failed, and says why.
+  char go = 0;
+  while (::read(kGoFd, &go, 1) < 0 && errno == EINTR) {
+  }
+  if (go != 'G') _exit(1);
+  ::close(kGoFd);
   std::string failure;
   std::optional<Engine> engine;
   std::optional<Program> program;
@@ -151,8 +161,8 @@ void wait_for_start(const fs::path& fifo) {
     config.on_note = [](const std::string& note) { runtime_log().info(note); };
     config.on_progress = [](const std::string&) {};
     engine.emplace(config);
-    program.emplace(Program::compile(*engine, launch.entry.bytes, launch.entry.guest_path));
-    launch.entry.bytes.clear();
+    program.emplace(Program::compile(*engine, read_module(launch.entry), launch.entry.guest_path));
+    ::close(launch.entry.file.release());
     if (!program->entry())
       throw Error(fmt::format("{}: the {} exports neither {}'_start' nor 'main': it is not a WASI command",
                               launch.entry.guest_path, program->is_component() ? "component" : "module",
@@ -205,24 +215,49 @@ uint64_t guest_memory_limit(uint64_t cgroup_limit) {
   return cgroup_limit > 2 * kRuntimeShare ? cgroup_limit - kRuntimeShare : cgroup_limit / 2;
 }
 
-pid_t spawn_container_process(ContainerLaunch launch) {
-  int ready[2];
+pid_t spawn_container_process(ContainerLaunch launch, const std::function<void(pid_t)>& before_load) {
+  int ready[2], go[2];
   if (pipe2(ready, O_CLOEXEC) != 0) throw Error(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
+  if (pipe2(go, O_CLOEXEC) != 0) {
+    const int error = errno;
+    ::close(ready[0]);
+    ::close(ready[1]);
+    throw Error(fmt::format("cannot create a pipe: {}", std::strerror(error)));
+  }
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) throw Error(fmt::format("cannot fork the container process: {}", std::strerror(errno)));
   if (pid == 0) {
-    // Keep stdio, the pty slave and the readiness pipe; close what the caller leaked to us.
+    // Keep stdio, the pty slave, the two pipes and the module's file; close
+    // what the caller leaked to us. Each is first moved above the numbers
+    // it goes to, which one of the others may hold now.
     if (launch.pty) {
       ::close(launch.pty->master);
       make_controlling_terminal(launch.pty->slave);
     }
-    dup2(ready[1], kReadyFd);
-    close_range(kReadyFd + 1, ~0u, 0);
+    const int ready_end = fcntl(ready[1], F_DUPFD, 16), go_end = fcntl(go[0], F_DUPFD, 16),
+              module = fcntl(launch.entry.file.release(), F_DUPFD, 16);
+    dup2(ready_end, kReadyFd);
+    dup2(go_end, kGoFd);
+    dup2(module, kModuleFd);
+    close_range(kModuleFd + 1, ~0u, 0);
+    launch.entry.file = wasi_sys::UniqueFd(kModuleFd);
     container_main(launch);
   }
   ::close(ready[1]);
+  ::close(go[0]);
   if (launch.pty) ::close(launch.pty->slave);
+  try {
+    before_load(pid);
+  } catch (...) {
+    ::close(go[1]);  // the child ends without a word
+    ::close(ready[0]);
+    ::kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    throw;
+  }
+  (void)!::write(go[1], "G", 1);
+  ::close(go[1]);
   std::string message;
   char buf[512];
   for (ssize_t n; (n = ::read(ready[0], buf, sizeof buf)) != 0;) {

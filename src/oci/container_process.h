@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,9 +28,12 @@ struct ContainerLaunch {
 };
 
 // Forks the container process and returns its pid once the guest is loaded
-// and waiting for `start`. Throws Error with the process's own message if it
-// could not get there (bad module, missing bind source, ...).
-pid_t spawn_container_process(ContainerLaunch launch);
+// and waiting for `start`. `before_load(pid)` runs first (it puts the
+// process in the container's cgroups): the process reads and compiles the
+// module only after it returned, and is killed if it throws. Throws Error
+// with the process's own message if it could not get there (bad module,
+// missing bind source, ...).
+pid_t spawn_container_process(ContainerLaunch launch, const std::function<void(pid_t)>& before_load);
 
 // The linear-memory limit for a container whose cgroup allows `cgroup_limit`
 // bytes: what remains after the runtime's own share, so that memory.grow

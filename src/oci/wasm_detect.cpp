@@ -5,7 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <sstream>
+
+#include <fmt/format.h>
+
+#include "wasmlet/error.h"
 
 #include "wasi_sys/path_resolver.h"
 
@@ -17,19 +23,12 @@ constexpr uint8_t kWasmMagic[4] = {0x00, 'a', 's', 'm'};
 // Modules are read whole; a bigger "module" is refused rather than exhaust the host.
 constexpr off_t kMaxModuleBytes = off_t{1} << 30;
 
-std::optional<std::vector<uint8_t>> read_if_wasm(int fd) {
+// A regular file of at most kMaxModuleBytes that starts with the magic.
+bool is_wasm(int fd) {
   struct stat st{};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8 || st.st_size > kMaxModuleBytes) return std::nullopt;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8 || st.st_size > kMaxModuleBytes) return false;
   uint8_t head[4];
-  if (pread(fd, head, 4, 0) != 4 || !std::equal(head, head + 4, kWasmMagic)) return std::nullopt;
-  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
-    if (n <= 0) return std::nullopt;
-    done += static_cast<size_t>(n);
-  }
-  return bytes;
+  return pread(fd, head, 4, 0) == 4 && std::equal(head, head + 4, kWasmMagic);
 }
 
 std::vector<std::string> candidates(const BundleConfig& config) {
@@ -60,12 +59,30 @@ std::optional<WasmEntry> find_wasm_entry(const BundleConfig& config) {
     // Non-blocking: opening a FIFO for reading would wait for a writer (for
     // ever); no controlling terminal from a tty node.
     if (wasi_sys::open_in_root(root_fd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, fd) != 0) continue;
-    auto bytes = read_if_wasm(fd.get());
-    if (bytes) found = WasmEntry{path, std::move(*bytes)};
+    if (is_wasm(fd.get())) found = WasmEntry{path, std::move(fd)};
     break;  // as execvp: the first file found is the program
   }
   ::close(root_fd);
   return found;
+}
+
+std::vector<uint8_t> read_module(const WasmEntry& entry) {
+  // The file may have changed since it was found: checked again.
+  if (!is_wasm(entry.file.get()))
+    throw Error(fmt::format("{}: no longer a wasm module of at most {} bytes", entry.guest_path, kMaxModuleBytes));
+  struct stat st{};
+  ::fstat(entry.file.get(), &st);
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = pread(entry.file.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw Error(fmt::format("{}: cannot read the module: {}", entry.guest_path,
+                              n < 0 ? std::strerror(errno) : "it became shorter while read"));
+    done += static_cast<size_t>(n);
+  }
+  return bytes;
 }
 
 bool annotated_as_wasm(const BundleConfig& config) {

@@ -342,6 +342,39 @@ TEST_F(RuntimeCli, DeleteRemovesACreatedContainerWithoutForce) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
 }
 
+// The container process reads and compiles its module only once it is in
+// the container's cgroups, so that a huge module counts against the
+// container's memory, not against the shim's or conmon's: the module read
+// (and copied) by create's process before was charged to the caller.
+TEST_F(RuntimeCli, LoadingTheModuleCountsAgainstTheContainersCgroup) {
+  const std::filesystem::path usage = "/sys/fs/cgroup/memory/wasmlet-oci-test/" + id_ + "/memory.max_usage_in_bytes";
+  if (!std::filesystem::exists("/sys/fs/cgroup/memory")) GTEST_SKIP() << "no cgroup v1 memory controller here";
+  // loop_forever with a 32 MiB custom section at its end (section 0, name "pad").
+  constexpr uint32_t kPad = 32u << 20;
+  std::string module = read_text(dir_ / "bundle/rootfs/app.wasm");
+  std::string section = std::string(1, '\x03') + "pad" + std::string(kPad, '\0');
+  module += '\0';
+  for (uint32_t n = uint32_t(section.size());;) {  // the section's size, LEB128
+    const uint8_t low = n & 0x7f;
+    n >>= 7;
+    module += char(n ? low | 0x80 : low);
+    if (!n) break;
+  }
+  module += section;
+  std::ofstream(dir_ / "bundle/rootfs/app.wasm", std::ios::binary | std::ios::trunc) << module;
+  write_config({"/app.wasm"});
+  auto pid_file = dir_ / "init.pid";
+  auto created = create(pid_file.string());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  pid_t pid = std::stoi(read_text(pid_file));
+  const uint64_t peak = std::stoull(read_text(usage));
+  EXPECT_GE(peak, uint64_t{kPad}) << "the container's cgroup was charged " << peak << " bytes for a " << module.size()
+                                  << "-byte module";
+  ASSERT_EQ(oci({"delete", "--force", id_}).exit_code, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+}
+
 TEST_F(RuntimeCli, HandsLinuxBundlesToTheDelegateWithTheSameArguments) {
   write_config({"/bin/sh", "-c", "true"});
   auto recorder = dir_ / "fake-runc";
