@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "util/printable.h"
 #include "wasmlet/byte_size.h"
 #include "wasmlet/duration.h"
 #include "wasmlet/engine.h"
@@ -61,16 +62,19 @@ void inspect(const InspectOptions& o) {
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
-  std::cout << fmt::format("name:        {}\n", meta.name)
-            << fmt::format("version:     {}\n", meta.version)
-            << fmt::format("description: {}\n", meta.description.empty() ? "-" : meta.description)
+  // What the module says is the plugin author's: no control character of
+  // it reaches the terminal (util::terminal_text).
+  using util::terminal_text;
+  std::cout << fmt::format("name:        {}\n", terminal_text(meta.name))
+            << fmt::format("version:     {}\n", terminal_text(meta.version))
+            << fmt::format("description: {}\n", meta.description.empty() ? "-" : terminal_text(meta.description))
             << fmt::format("metadata:    {}\n", meta.from_custom_section ? "wasmlet.plugin custom section"
                                                                           : "none (file name and default version)")
             << fmt::format("wasi:        {}\n", plugin->uses_wasi() ? "yes (wasi_snapshot_preview1)" : "no")
-            << fmt::format("entry point: {}\n", entry.empty() ? "none (name an export when calling)" : entry)
+            << fmt::format("entry point: {}\n", entry.empty() ? "none (name an export when calling)" : terminal_text(entry))
             << "exports:\n";
   for (const auto& e : plugin->exports()) {
-    std::cout << fmt::format("  {:<20} {}{}\n", e.name, e.signature,
+    std::cout << fmt::format("  {:<20} {}{}\n", terminal_text(e.name), e.signature,
                              e.callable ? "" : "  (not callable: plugin exports are () -> i32 or () -> ())");
   }
 }

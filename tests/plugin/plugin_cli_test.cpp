@@ -31,6 +31,26 @@ TEST(PluginCli, InspectShowsMetadataAndExports) {
   EXPECT_TRUE(j["wasi"].get<bool>());
 }
 
+// A plugin's metadata and export names are its author's: no control
+// character of them reaches the terminal; UTF-8 text shows as it is.
+TEST(PluginCli, InspectEscapesControlCharactersOfThePlugin) {
+  const nlohmann::json meta = {{"name", "tidy"},
+                               {"version", "1.0\x1b[2J"},
+                               {"description", "caf\xc3\xa9 \x1b]0;owned\x07 line\nforged \xc2\x9b" "31m"}};
+  std::vector<uint8_t> wasm = module_with_metadata(meta.dump());
+  const fs::path file = fs::temp_directory_path() / ("wasmlet-inspect-escapes-" + std::to_string(::getpid()) + ".wasm");
+  std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(wasm.data()), std::streamsize(wasm.size()));
+  auto r = wasmlet_cli({"plugin", "inspect", file.string()});
+  fs::remove(file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\xc2\x9b"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("version:     1.0\\x1b[2J\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("description: caf\xc3\xa9 \\x1b]0;owned\\x07 line\\nforged \\xc2\\x9b31m\n"), std::string::npos)
+      << r.out;
+}
+
 // Without metadata the name is the file's, whose bytes need not be UTF-8:
 // the JSON shows U+FFFD for them instead of failing.
 TEST(PluginCli, InspectJsonOfAFileWhoseNameIsNotUtf8) {

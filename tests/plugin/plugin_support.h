@@ -15,6 +15,26 @@
 
 namespace wasmlet::testing {
 
+// A module of nothing but a `wasmlet.plugin` custom section holding `json_text`.
+inline std::vector<uint8_t> module_with_metadata(const std::string& json_text) {
+  auto leb = [](std::vector<uint8_t>& out, size_t v) {
+    do {
+      uint8_t b = v & 0x7f;
+      v >>= 7;
+      out.push_back(v ? b | 0x80 : b);
+    } while (v);
+  };
+  const std::string section_name = "wasmlet.plugin";
+  std::vector<uint8_t> payload;
+  leb(payload, section_name.size());
+  payload.insert(payload.end(), section_name.begin(), section_name.end());
+  payload.insert(payload.end(), json_text.begin(), json_text.end());
+  std::vector<uint8_t> wasm = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00};
+  leb(wasm, payload.size());
+  wasm.insert(wasm.end(), payload.begin(), payload.end());
+  return wasm;
+}
+
 inline std::filesystem::path plugin_wasm(const std::string& name) {
   return std::filesystem::path(WASM_DIR) / (name + ".wasm");
 }
