@@ -4,6 +4,7 @@
 // concurrently on 8 threads. Traps, host traps and limits run in every tier
 // in traps_test.cpp and limits_test.cpp (Suite.Test/aot).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -267,6 +269,74 @@ TEST(AotCache, AnotherCompilerVersionBuildsANewEntry) {
   Store store(engine);
   Instance inst = Instance::create(store, m, compute_linker());
   EXPECT_EQ(inst.call("add", i32s({40, 2})).results.at(0).as_i32(), 42);
+}
+
+// Native code is loaded only from where no other user could have put it
+// (trusted_dir.h): an artifact planted in a cache another user can write
+// ran its constructors inside wasmlet.
+TEST(AotCache, NativeCodeIsLoadedOnlyFromWhereNoOtherUserCouldWrite) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a file to another user needs root";
+  TempDir cache;
+  Engine engine(config_for(Tier::Aot, cache.path()));
+  { Module m = Module::compile(engine, compute_wasm(), "compute"); ASSERT_TRUE(native(m)); }
+  struct stat st{};
+  ASSERT_EQ(::stat((cache.path() / "aot").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "the cache's directories are private";
+  fs::path entry;
+  for (auto& e : fs::directory_iterator(cache.path() / "aot"))
+    if (e.path().extension() == ".so") entry = e.path();
+  ASSERT_FALSE(entry.empty());
+  ASSERT_EQ(::stat(entry.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 022, 0u) << "an artifact is writable by its owner only";
+
+  // Another user's file (valid, but anyone could have made its trailer) is
+  // not loaded: it is built again, and replaced.
+  ASSERT_EQ(::chown(entry.c_str(), 65534, 65534), 0);
+  uint64_t before = detail::aot::builds_done();
+  { Module m = Module::compile(engine, compute_wasm(), "compute"); EXPECT_TRUE(native(m)); }
+  EXPECT_EQ(detail::aot::builds_done(), before + 1);
+  ASSERT_EQ(::stat(entry.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+
+  // A symbolic link to a valid artifact is not followed.
+  const fs::path elsewhere = cache.path() / "elsewhere.so";
+  fs::rename(entry, elsewhere);
+  fs::create_symlink(elsewhere, entry);
+  before = detail::aot::builds_done();
+  { Module m = Module::compile(engine, compute_wasm(), "compute"); EXPECT_TRUE(native(m)); }
+  EXPECT_EQ(detail::aot::builds_done(), before + 1);
+  EXPECT_FALSE(fs::is_symlink(entry));
+
+  // A cache directory others can write is not used at all, and the error says why.
+  ASSERT_EQ(::chmod((cache.path() / "aot").c_str(), 0777), 0);
+  std::string said;
+  try {
+    std::vector<std::string> notes;
+    EngineConfig config = config_for(Tier::Aot, cache.path());
+    config.on_note = [&](const std::string& n) { notes.push_back(n); };
+    Engine shared(config);
+    Module m = Module::compile(shared, compute_wasm(), "compute");
+    EXPECT_FALSE(native(m));
+    for (const auto& n : notes) said += n;
+  } catch (const Error& e) {
+    said = e.what();
+  }
+  EXPECT_NE(said.find((cache.path() / "aot").string() + " is writable by other users (mode 777)"), std::string::npos)
+      << said;
+}
+
+TEST(AotCache, WithoutAHomeTheCacheIsTheUsersOwnInTheTempDirectory) {
+  const char* names[] = {"WASMLET_CACHE_DIR", "XDG_CACHE_HOME", "HOME"};
+  std::vector<std::optional<std::string>> saved;
+  for (const char* name : names) {
+    const char* v = std::getenv(name);
+    saved.push_back(v ? std::optional<std::string>(v) : std::nullopt);
+    ::unsetenv(name);
+  }
+  const fs::path dir = detail::aot::default_cache_dir();
+  for (size_t i = 0; i < saved.size(); ++i)
+    if (saved[i]) ::setenv(names[i], saved[i]->c_str(), 1);
+  EXPECT_EQ(dir, fs::temp_directory_path() / ("wasmlet-cache-" + std::to_string(::geteuid())));
 }
 
 TEST(AotCache, NoCompilerFallsBackToTheInterpreterWithANote) {

@@ -18,6 +18,7 @@
 #include "aot_glue_hash.h"
 #include "engine/aot/aot_abi.h"
 #include "engine/aot/native_compiler.h"
+#include "engine/aot/trusted_dir.h"
 #include "util/file_lock.h"
 #include "wasmlet/error.h"
 #include "wasmlet/sha256.h"
@@ -97,6 +98,9 @@ std::optional<std::filesystem::path> ArtifactCache::lookup(const std::string& ke
   auto path = entry_path(key);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  // Not loaded from a directory another user could write (trusted_dir.h);
+  // get_or_build says why.
+  if (!untrusted_cache_reason(dir_, "aot").empty() || !untrusted_reason(path).empty()) return std::nullopt;
   if (valid_entry(path)) return path;
   std::filesystem::remove(path, ec);
   return std::nullopt;
@@ -106,8 +110,12 @@ std::filesystem::path ArtifactCache::get_or_build(const std::string& key,
                                                   const std::function<void(const std::filesystem::path&)>& build) const {
   if (auto hit = lookup(key)) return *hit;
   std::error_code ec;
-  std::filesystem::create_directories(dir_ / "aot", ec);
+  create_private_dirs(dir_ / "aot", ec);
   if (ec) throw Error(fmt::format("AOT cache: cannot create {}: {}", (dir_ / "aot").string(), ec.message()));
+  if (std::string why = untrusted_cache_reason(dir_, "aot"); !why.empty())
+    throw Error(fmt::format("AOT cache: {}: native code is loaded only from a directory no other user can write "
+                            "(choose another with WASMLET_CACHE_DIR, or fix its owner and mode)",
+                            why));
   const auto lock = util::FileLock::acquire(dir_ / "aot" / (key + ".lock"));
   if (auto hit = lookup(key)) return *hit;  // someone else built it while we waited
 
@@ -125,6 +133,8 @@ std::filesystem::path ArtifactCache::get_or_build(const std::string& key,
   const auto built = temp / "artifact.so";
   build(built);
   append_trailer(built);
+  // Whatever the umask made of the compiler's output: only its owner writes it.
+  ::chmod(built.c_str(), 0700);
   const auto final_path = entry_path(key);
   std::filesystem::rename(built, final_path, ec);
   if (ec) throw Error(fmt::format("AOT cache: cannot store {}: {}", final_path.string(), ec.message()));
@@ -138,7 +148,8 @@ std::filesystem::path default_cache_dir() {
   if (const char* dir = std::getenv("WASMLET_CACHE_DIR"); dir && *dir) return dir;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "wasmlet";
   if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "wasmlet";
-  return std::filesystem::temp_directory_path() / "wasmlet-cache";
+  // One per user: a shared one would hold other users' native code.
+  return std::filesystem::temp_directory_path() / fmt::format("wasmlet-cache-{}", ::geteuid());
 }
 
 }  // namespace wasmlet::detail::aot

@@ -1,6 +1,7 @@
 #include "engine/hot/hot_cache.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "engine/aot/background_compile.h"
 #include "engine/aot/compile_limits.h"
 #include "engine/aot/native_compiler.h"
+#include "engine/aot/trusted_dir.h"
 #include "engine/hot/hot_abi.h"
 #include "engine/hot/hot_library.h"
 #include "engine/tier.h"
@@ -125,6 +127,8 @@ std::shared_ptr<const HotLibrary> load_hot_code(const HotPlan& plan, size_t defi
   const fs::path path = library_path(plan.cache_dir, plan.key);
   std::error_code ec;
   if (!fs::exists(path, ec)) return nullptr;
+  // Not loaded from a directory another user could write (aot/trusted_dir.h).
+  if (!aot::untrusted_cache_reason(plan.cache_dir, "hot").empty() || !aot::untrusted_reason(path).empty()) return nullptr;
   try {
     return HotLibrary::load(path, defined_functions);
   } catch (const Error&) {
@@ -139,7 +143,10 @@ void record_run(const HotPlan& plan, std::span<const uint32_t> used, const HotLi
     for (uint32_t index : used)
       if (!library || !library->covers(index)) missing.push_back(index);
     if (missing.empty()) return;
-    fs::create_directories(hot_dir(plan.cache_dir));
+    std::error_code created;
+    aot::create_private_dirs(hot_dir(plan.cache_dir), created);
+    // Hot code would never be loaded from there: no job for it.
+    if (created || !aot::untrusted_cache_reason(plan.cache_dir, "hot").empty()) return;
     // A job when the profile grew, or when the library on disk is older than
     // it (a job that never ran; or this process loaded the library before
     // a job replaced it, and dlopen gives it the one already loaded).
@@ -202,6 +209,7 @@ int run_hot_job(const fs::path& cache_dir, const std::string& key, const fs::pat
     auto library = HotLibrary::build(*impl.decoded, *impl.bytes, wanted, build, options);
     std::fprintf(stderr, "wasmlet: %zu functions compiled, %zu left out\n", library->compiled_count(),
                  library->left_out().size());
+    ::chmod((build / "hot.so").c_str(), 0700);  // whatever the umask made of it: only its owner writes it
     fs::rename(build / "hot.so", library_path(cache_dir, key));
     return 0;
   } catch (const std::exception& e) {
