@@ -55,6 +55,15 @@ class RuntimeCli : public ::testing::Test {
     r.err = p.output();
     return r;
   }
+  // Whether the container's output (create.out) shows `text` within `limit`.
+  bool wait_for_output(const std::string& text, std::chrono::seconds limit = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (read_text(dir_ / "create.out").find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+    return true;
+  }
   nlohmann::json state() {
     auto r = oci({"state", id_});
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -122,10 +131,7 @@ TEST_F(RuntimeCli, SigtermInterruptsANativeCodeGuestAtOnce) {
   ASSERT_EQ(create(pid_file.string()).exit_code, 0);
   pid_t pid = std::stoi(read_text(pid_file));
   ASSERT_EQ(oci({"start", id_}).exit_code, 0);
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (read_text(dir_ / "create.out").find("looping") == std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
-  ASSERT_NE(read_text(dir_ / "create.out").find("looping"), std::string::npos) << read_text(dir_ / "create.out");
+  ASSERT_TRUE(wait_for_output("looping")) << read_text(dir_ / "create.out");
   EXPECT_EQ(read_text(dir_ / "log.json").find("running in the interpreter"), std::string::npos)
       << "the guest must run as native code: " << read_text(dir_ / "log.json");
   std::this_thread::sleep_for(100ms);  // well inside its loop
@@ -190,9 +196,8 @@ TEST_F(RuntimeCli, SigtstpStopsTheContainerAndSigcontResumesIt) {
   ASSERT_EQ(create(pid_file.string()).exit_code, 0);
   pid_t pid = std::stoi(read_text(pid_file));
   ASSERT_EQ(oci({"start", id_}).exit_code, 0);
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (read_text(dir_ / "create.out").find("looping") == std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  wait_for_output("looping");
+  std::chrono::steady_clock::time_point deadline;
   for (const char* sig : {"TSTP", "TTIN", "TTOU"}) {
     ASSERT_EQ(oci({"kill", id_, sig}).exit_code, 0) << sig;
     deadline = std::chrono::steady_clock::now() + 5s;
